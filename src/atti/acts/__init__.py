@@ -1,0 +1,1 @@
+"""acts stage of atti."""

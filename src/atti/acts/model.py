@@ -1,0 +1,162 @@
+"""The act format as a typed model.
+
+Keys are the Italian terms of art (see docs/act-format.md); every model forbids unknown keys so
+that a typo such as ``premese`` is reported instead of silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class TipoAtto(str, Enum):
+    determinazione = "determinazione"
+    delibera = "delibera"
+    decreto = "decreto"
+    ordinanza = "ordinanza"
+
+    @property
+    def titolo(self) -> str:
+        """The noun that opens the act's title ("DETERMINAZIONE DEL ...")."""
+        return _TITOLI[self]
+
+    @property
+    def formula(self) -> str:
+        """The operative word that introduces the dispositivo."""
+        return _FORMULE[self]
+
+
+_TITOLI = {
+    TipoAtto.determinazione: "DETERMINAZIONE",
+    TipoAtto.delibera: "DELIBERAZIONE",
+    TipoAtto.decreto: "DECRETO",
+    TipoAtto.ordinanza: "ORDINANZA",
+}
+_FORMULE = {
+    TipoAtto.determinazione: "DETERMINA",
+    TipoAtto.delibera: "DELIBERA",
+    TipoAtto.decreto: "DECRETA",
+    TipoAtto.ordinanza: "ORDINA",
+}
+
+
+class Esito(str, Enum):
+    positivo = "positivo"
+    negativo = "negativo"
+    sospeso = "sospeso"
+
+
+class Ente(_Strict):
+    nome: Text
+    sito: Text | None = None
+
+
+class Dispositivo(_Strict):
+    formula: Text | None = None
+    punti: list[Text] = Field(min_length=1)
+
+
+class Proposta(_Strict):
+    struttura: Text
+    firmatario: Text | None = None
+
+
+class Firmatario(_Strict):
+    nome: Text
+    qualifica: Text
+
+
+class Verifica(_Strict):
+    tipo: Text
+    nome: Text
+    esito: Esito
+
+
+class Allegato(_Strict):
+    titolo: Text
+    file: Text | None = None
+
+
+class Act(_Strict):
+    ente: Ente
+    tipo: TipoAtto
+    organo: Text
+    registro: Text
+    numero: int | None = Field(default=None, ge=1)
+    data: dt.date
+    oggetto: Text
+    autorita: Text | None = None
+    poteri: list[Text] = []
+    premesse: list[Text]
+    visti: list[Text]
+    considerato: list[Text] = []
+    dispositivo: Dispositivo
+    proposta: Proposta | None = None
+    firmatario: Firmatario
+    verifiche: list[Verifica] = []
+    allegati: list[Allegato] = []
+
+    @property
+    def formula(self) -> str:
+        return self.dispositivo.formula or self.tipo.formula
+
+    @property
+    def titolo(self) -> str:
+        """E.g. "DETERMINAZIONE DEL DIRETTORE OPERATIVO" (the number is added by the layout)."""
+        return f"{self.tipo.titolo} {_preposizione(self.organo)}{self.organo.upper()}"
+
+    @property
+    def intestazione_autorita(self) -> str:
+        """The heading before the poteri, "IL DIRETTORE OPERATIVO" in the seed act."""
+        return (self.autorita or self.firmatario.qualifica).upper()
+
+    @property
+    def anno(self) -> int:
+        return self.data.year
+
+    @property
+    def estremi(self) -> str:
+        """The register reference, "129/2026"; a draft without a number has none."""
+        return f"{self.numero}/{self.anno}" if self.numero is not None else ""
+
+    def with_numero(self, numero: int) -> Act:
+        return self.model_copy(update={"numero": numero})
+
+    def parts(self) -> list[tuple[str, list[str]]]:
+        """The act's text, part by part in reading order; the unit of faithful-output checks."""
+        out: list[tuple[str, list[str]]] = [
+            ("oggetto", [self.oggetto]),
+            ("poteri", list(self.poteri)),
+            ("premesse", list(self.premesse)),
+            ("visti", list(self.visti)),
+            ("considerato", list(self.considerato)),
+            ("dispositivo", list(self.dispositivo.punti)),
+            ("allegati", [a.titolo for a in self.allegati]),
+        ]
+        return [(name, items) for name, items in out if items]
+
+    def body_text(self) -> str:
+        """All the act's words after the oggetto, for full-text search."""
+        return "\n".join(item for name, items in self.parts() if name != "oggetto" for item in items)
+
+
+def _preposizione(organo: str) -> str:
+    """Italian articulated preposition for "di" + the organo: DEL, DELLO, DELLA or DELL'."""
+    first = organo.strip().split()[0].lower() if organo.strip() else ""
+    if first[:1] in "aeiouàèéìòù" and first:
+        return "DELL'"
+    if first.startswith(("s", "z", "gn", "ps", "x")) and len(first) > 1 and first[1] not in "aeiou":
+        return "DELLO "
+    if first.endswith("a") or first.endswith("à") or first in {"giunta", "commissione"}:
+        return "DELLA "
+    return "DEL "

@@ -1,0 +1,103 @@
+"""The one exception tree of atti.
+
+Every failure a user can cause (bad input, a wrong passphrase, a missing program, a full disk)
+is raised as a subclass of :class:`AttiError`. The CLI turns it into a single ``Error: ...`` line
+and exits with the subclass's ``exit_code``; a traceback appears only with ``--verbose``.
+
+::
+
+    AttiError                      exit 2   anything atti refuses to do
+    ├── ActError                   exit 1   the act is not valid (problems listed with file:line:col)
+    ├── ConfigError                exit 2   configuration: unknown key, bad value
+    ├── RenderError                exit 3   template or LibreOffice conversion failed
+    │   └── ConverterMissing       exit 3   LibreOffice is not installed
+    ├── SigningError               exit 4   key or certificate unusable, wrong passphrase
+    ├── VerificationError          exit 5   the PDF cannot be read as a signed PDF
+    └── ArchiveError               exit 6   the archive refuses or cannot store
+        ├── ArchiveNotFound        exit 6   no archive at the given place
+        ├── DuplicateNumber        exit 6   the register already holds that number
+        ├── ActNotFound            exit 6   no act with that id
+        └── StorageError           exit 6   disk full, read-only, I/O failure
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AttiError(Exception):
+    """Base of every error atti reports to a user: ``msg`` is one line, without a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg)
+        self.msg = msg
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of an act, placed in its source file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class ActError(AttiError):
+    """The act is not valid; ``problems`` lists every problem found, in file order."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line, p.column))
+        first = str(self.problems[0]) if self.problems else "invalid act"
+        more = len(self.problems) - 1
+        super().__init__(first + (f" (and {more} more)" if more > 0 else ""))
+
+
+class ConfigError(AttiError):
+    exit_code = 2
+
+
+class RenderError(AttiError):
+    exit_code = 3
+
+
+class ConverterMissing(RenderError):
+    pass
+
+
+class SigningError(AttiError):
+    exit_code = 4
+
+
+class VerificationError(AttiError):
+    exit_code = 5
+
+
+class ArchiveError(AttiError):
+    exit_code = 6
+
+
+class ArchiveNotFound(ArchiveError):
+    pass
+
+
+class DuplicateNumber(ArchiveError):
+    pass
+
+
+class ActNotFound(ArchiveError):
+    pass
+
+
+class StorageError(ArchiveError):
+    pass

@@ -1,0 +1,1 @@
+"""signing stage of atti."""

@@ -1,0 +1,92 @@
+"""Configuration as one typed, frozen object.
+
+Precedence, highest first: command line > ``ATTI_*`` environment variables > the configuration
+file (``--config``, else ``$ATTI_CONFIG``, else ``./atti.toml`` when present) > defaults.
+Unknown keys, in the file or as ``ATTI_*`` variables, are rejected by name: a misspelt setting
+silently ignored is how a body signs with the wrong key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from atti.errors import ConfigError
+
+# Variables that are atti's but not settings: secrets are read where they are needed.
+_NOT_SETTINGS = {"ATTI_CONFIG", "ATTI_P12_PASSPHRASE", "ATTI_SOFFICE"}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    archive: Path = Path("archive")
+    """The archive directory."""
+    p12: Path | None = None
+    """A PKCS#12 file with the signer's key; without it the archive's development CA signs."""
+    template: Path | None = None
+    """A DOCX template overriding the packaged one."""
+    convert_timeout: float = 120.0
+    """Seconds LibreOffice may take to convert one act."""
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith("ATTI_") or name in _NOT_SETTINGS:
+            continue
+        key = name[5:].lower()
+        if key not in Settings.model_fields:
+            raise ConfigError(f"unknown setting in environment: {name}")
+        out[key] = value
+    return out
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read configuration file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    section = data.get("atti", data)
+    unknown = sorted(set(section) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting '{unknown[0]}'")
+    base = path.parent
+    # Relative paths in a file are relative to the file, not to wherever atti runs.
+    return {
+        k: (str(base / v) if k in {"archive", "p12", "template"} and not Path(v).is_absolute() else v)
+        for k, v in section.items()
+    }
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge file, environment and command-line values (``None`` overrides mean "not given")."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    path = config_file or (Path(environ["ATTI_CONFIG"]) if environ.get("ATTI_CONFIG") else None)
+    if path is None and Path("atti.toml").is_file():
+        path = Path("atti.toml")
+    if path is not None:
+        merged.update(_from_file(path))
+    merged.update(_from_environment(environ))
+    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"setting '{where}': {err['msg']}") from None

@@ -1,0 +1,153 @@
+"""An open archive: a directory with the SQLite catalog, the blob store and the trust material.
+
+::
+
+    archive/
+      atti.sqlite            the catalog (acts, registers, event log, search index)
+      blobs/sha256/ab/...    every stored document under the SHA-256 of its bytes
+      pki/                   the development CA made by ``atti init`` (not qualified)
+      trust/                 further trust roots (PEM/DER) for verification
+      locks/                 one lock file per register and year
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from atti.acts.model import Act
+from atti.archive.blobs import BlobRef, FileBlobStore, storage_error
+from atti.archive.catalog import ActRecord, SearchHit, SqliteCatalog
+from atti.archive.store import BlobStore, Catalog
+from atti.errors import ArchiveError, ArchiveNotFound, DuplicateNumber
+
+CATALOG_FILE = "atti.sqlite"
+
+
+def act_id(register: str, year: int, number: int) -> str:
+    """A readable, URL-safe id: register "D.O.", 2026, 129 -> "DO-2026-129"."""
+    slug = re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
+    return f"{slug}-{year}-{number}"
+
+
+class Archive:
+    def __init__(self, root: Path, catalog: Catalog, blobs: BlobStore) -> None:
+        self.root = root
+        self.catalog = catalog
+        self.blobs = blobs
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, root: Path) -> tuple[Archive, bool]:
+        """Open the archive at ``root``, creating it first if needed; says whether it was new."""
+        created = not (root / CATALOG_FILE).exists()
+        try:
+            for sub in ("blobs", "pki", "trust", "locks"):
+                (root / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, f"the archive directory {root}") from None
+        return cls._open(root), created
+
+    @classmethod
+    def open(cls, root: Path) -> Archive:
+        if not (root / CATALOG_FILE).is_file():
+            raise ArchiveNotFound(f"no archive at {root}: create one with 'atti init --archive {root}'")
+        return cls._open(root)
+
+    @classmethod
+    def _open(cls, root: Path) -> Archive:
+        return cls(root, SqliteCatalog(root / CATALOG_FILE), FileBlobStore(root))
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.root / "pki"
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.root / "trust"
+
+    # -- registers ---------------------------------------------------------------------------
+
+    @contextmanager
+    def register_lock(self, register: str, year: int) -> Iterator[None]:
+        """Hold the register for the whole publish, so numbers are given without gaps.
+
+        A number must be in the PDF before it is signed, so it is chosen before rendering; the
+        lock keeps a second publisher from taking the same number meanwhile, and a failed
+        publish gives its number back simply by never recording it.
+        """
+        path = self.root / "locks" / f"{act_id(register, year, 0)}.lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise storage_error(exc, f"the register lock {path}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def next_number(self, register: str, year: int) -> int:
+        return self.catalog.last_number(register, year) + 1
+
+    def ensure_number_free(self, register: str, year: int, number: int) -> None:
+        taken = self.catalog.number_taken(register, year, number)
+        if taken:
+            raise DuplicateNumber(f"register {register} already has number {number}/{year} ({taken})")
+
+    # -- acts --------------------------------------------------------------------------------
+
+    def seal(self, act: Act, *, source: str, docx: bytes, pdf: bytes, signer: str) -> ActRecord:
+        """Store a signed act: files first (content-addressed), then one catalog transaction."""
+        if act.numero is None:
+            raise ArchiveError("an act must have its number before it is sealed into the archive")
+        source_ref = self.blobs.put(source.encode("utf-8"), "yaml")
+        docx_ref = self.blobs.put(docx, "docx")
+        pdf_ref = self.blobs.put(pdf, "pdf")
+        record = ActRecord(
+            id=act_id(act.registro, act.anno, act.numero),
+            register=act.registro,
+            year=act.anno,
+            number=act.numero,
+            tipo=act.tipo.value,
+            organo=act.organo,
+            data=act.data,
+            ente=act.ente.nome,
+            oggetto=act.oggetto,
+            signer=signer,
+            state="pubblicato",
+            source=source_ref,
+            docx=docx_ref,
+            pdf=pdf_ref,
+            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        with self.catalog.transaction():
+            self.catalog.insert_act(record, act.body_text())
+        return record
+
+    def get(self, act_id_: str) -> ActRecord:
+        return self.catalog.get(act_id_)
+
+    def search(
+        self, query: str, *, register: str | None = None, year: int | None = None, limit: int = 20
+    ) -> list[SearchHit]:
+        return self.catalog.search(query, register=register, year=year, limit=limit)
+
+    def path_of(self, ref: BlobRef) -> Path:
+        """Where a stored document lies on disk (the embedded store keeps them as files)."""
+        return self.root / ref.relpath

@@ -1,0 +1,93 @@
+"""Content-addressed files: every stored document lives under the SHA-256 of its bytes.
+
+A file is written to a temporary name, fsynced and renamed into place, so a killed process or a
+full disk never leaves a half-written document under a real name.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from atti.errors import StorageError
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    sha256: str
+    ext: str  # "pdf", "docx", "yaml": kept so an archivist can open the file as it is
+
+    @property
+    def relpath(self) -> str:
+        return f"blobs/sha256/{self.sha256[:2]}/{self.sha256}.{self.ext}"
+
+
+def storage_error(exc: OSError, what: str) -> StorageError:
+    """One clear line for the OS errors a user can fix (disk full, read-only, permissions)."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exhausted",
+        errno.EROFS: "the archive is on a read-only file system",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    return StorageError(f"cannot write {what}: {reason}")
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the path holds either nothing or all of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+class FileBlobStore:
+    """Blobs as files under ``root``; the embedded default behind the blob-store interface."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, ref: BlobRef) -> Path:
+        return self.root / ref.relpath
+
+    def put(self, data: bytes, ext: str) -> BlobRef:
+        ref = BlobRef(hashlib.sha256(data).hexdigest(), ext)
+        target = self.path(ref)
+        if target.is_file() and target.stat().st_size == len(data):
+            return ref  # same bytes already stored: content addressing makes this a no-op
+        try:
+            write_atomic(target, data)
+        except OSError as exc:
+            raise storage_error(exc, f"{ext} document into the archive") from None
+        return ref
+
+    def get(self, ref: BlobRef) -> bytes:
+        try:
+            return self.path(ref).read_bytes()
+        except FileNotFoundError:
+            raise StorageError(f"stored file missing from the archive: {ref.relpath}") from None
+
+    def exists(self, ref: BlobRef) -> bool:
+        return self.path(ref).is_file()

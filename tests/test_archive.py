@@ -1,0 +1,132 @@
+"""The embedded archive: numbering, duplicates, content-addressed files, events, search."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from atti.acts import Act, load_act
+from atti.archive import Archive, act_id
+from atti.archive.blobs import FileBlobStore
+from atti.archive.search import fts_query, snippet, stem
+from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
+
+from .conftest import EXAMPLE
+
+
+@pytest.fixture()
+def archive(tmp_path: Path) -> Archive:
+    arc, created = Archive.create(tmp_path / "archive")
+    assert created
+    return arc
+
+
+@pytest.fixture()
+def act() -> Act:
+    return load_act(EXAMPLE).act
+
+
+def seal(archive: Archive, act: Act, number: int | None = None, **changes: object) -> str:
+    act = act.model_copy(update={"numero": number if number is not None else act.numero, **changes})
+    record = archive.seal(act, source="src", docx=b"docx" + bytes(str(number), "ascii"),
+                          pdf=f"%PDF {act.oggetto} {number}".encode(), signer="Fabrizio Ventrice")
+    return record.id
+
+
+def test_act_id_is_readable() -> None:
+    assert act_id("D.O.", 2026, 129) == "DO-2026-129"
+    assert act_id("G.C. / 2", 2025, 1) == "GC2-2025-1"
+
+
+def test_open_missing_archive(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveNotFound, match=r"no archive at .*none: create one with 'atti init"):
+        Archive.open(tmp_path / "none")
+
+
+def test_seal_stores_files_under_their_hash(archive: Archive, act: Act) -> None:
+    record = archive.get(seal(archive, act, 129))
+    pdf = archive.path_of(record.pdf)
+    assert pdf.name == f"{record.pdf.sha256}.pdf"
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() == record.pdf.sha256
+    assert archive.blobs.get(record.source) == b"src"
+    assert (record.register, record.year, record.number, record.state) == ("D.O.", 2026, 129, "pubblicato")
+
+
+def test_numbers_follow_per_register_and_year(archive: Archive, act: Act) -> None:
+    assert archive.next_number("D.O.", 2026) == 1
+    seal(archive, act, 1)
+    seal(archive, act, 2)
+    assert archive.next_number("D.O.", 2026) == 3
+    assert archive.next_number("D.O.", 2027) == 1
+    assert archive.next_number("D.G.", 2026) == 1
+
+
+def test_duplicate_number_is_refused_and_nothing_changes(archive: Archive, act: Act) -> None:
+    seal(archive, act, 129)
+    with pytest.raises(DuplicateNumber, match=r"register D.O. already has number 129/2026 \(DO-2026-129\)"):
+        archive.ensure_number_free("D.O.", 2026, 129)
+    with pytest.raises(DuplicateNumber):
+        seal(archive, act, 129, oggetto="altro")
+    assert [r.id for r in archive.catalog.all()] == ["DO-2026-129"]
+    assert archive.catalog.verify_events() == []
+
+
+def test_event_chain_detects_a_changed_row(archive: Archive, act: Act) -> None:
+    seal(archive, act, 1)
+    seal(archive, act, 2)
+    assert archive.catalog.verify_events() == []
+    db = sqlite3.connect(archive.root / "atti.sqlite")
+    db.execute("UPDATE events SET payload = replace(payload, 'Ventrice', 'Rossi') WHERE seq = 1")
+    db.commit()
+    assert archive.catalog.verify_events() == [
+        "event 1: content changed after it was written",
+    ]
+
+
+def test_italian_stemming() -> None:
+    assert stem("proroga") == stem("prorogare") == stem("prorogati")
+    assert stem("determinazioni") == stem("determinazione")
+    assert stem("città") == stem("citta")
+    assert fts_query('proroga "AND" -x') == '"prorog" AND "and" AND "x"'
+    assert fts_query("  ...  ") is None
+
+
+def test_search_stems_ranks_and_filters(archive: Archive, act: Act) -> None:
+    seal(archive, act, 129)
+    seal(archive, act, 130, oggetto="Approvazione graduatoria del bando Export")
+    other = act.dispositivo.model_copy(update={"punti": ["di nominare la commissione"]})
+    seal(archive, act, 5, oggetto="Nomina commissione", data=act.data.replace(year=2025),
+         poteri=[], premesse=["nulla"], visti=["nulla"], dispositivo=other)
+    hits = archive.search("prorogare")
+    assert [h.record.id for h in hits] == ["DO-2026-129", "DO-2026-130"]  # oggetto weighs more
+    assert "proroga" in hits[0].snippet
+    assert [h.record.id for h in archive.search("determinazioni", year=2025)] == []
+    assert [h.record.id for h in archive.search("nominare", year=2025)] == ["DO-2025-5"]
+    assert [h.record.id for h in archive.search("129/2026")] == ["DO-2026-129"]
+    assert [h.record.id for h in archive.search("n. 5/2025")] == ["DO-2025-5"]
+    assert archive.search("graduatoria", register="D.G.") == []
+    assert archive.search("ornitorinco") == []
+    assert archive.search("\"unbalanced (") == []
+
+
+def test_snippet_is_cut_from_the_original_text() -> None:
+    text = "parole " * 40 + "la proroga dei termini " + "altre " * 40
+    out = snippet(text, "prorogare")
+    assert "proroga dei termini" in out and out.startswith("…") and out.endswith("…")
+
+
+def test_full_disk_gives_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FileBlobStore(tmp_path)
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("atti.archive.blobs.os.fsync", no_space)
+    with pytest.raises(StorageError, match="cannot write pdf document into the archive: the disk is full"):
+        store.put(b"%PDF", "pdf")
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert leftovers == []  # no half-written file under any name

@@ -12,6 +12,7 @@ and exits with the subclass's ``exit_code``; a traceback appears only with ``--v
     ├── RenderError                exit 3   template or LibreOffice conversion failed
     │   └── ConverterMissing       exit 3   LibreOffice is not installed
     ├── SigningError               exit 4   key or certificate unusable, wrong passphrase
+    │   └── PassphraseNeeded       exit 4   the key is locked and no passphrase was given
     ├── VerificationError          exit 5   the PDF cannot be read as a signed PDF
     └── ArchiveError               exit 6   the archive refuses or cannot store
         ├── ArchiveNotFound        exit 6   no archive at the given place
@@ -77,6 +78,10 @@ class ConverterMissing(RenderError):
 
 class SigningError(AttiError):
     exit_code = 4
+
+
+class PassphraseNeeded(SigningError):
+    """Raised before any prompt, so that an interactive caller can ask and try again."""
 
 
 class VerificationError(AttiError):

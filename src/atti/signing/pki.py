@@ -1,0 +1,308 @@
+"""A development PKI, so that signing works out of the box without a qualified certificate.
+
+Nothing issued here is qualified, and every name says so: the root is called
+"atti - CA di sviluppo (NON QUALIFICATA)" and every signer certificate carries
+"Certificato di sviluppo - NON qualificato". A verifier that has not been told to trust this
+root reports such signatures as INDETERMINATE, which is exactly what should happen.
+
+Layout of a CA directory::
+
+    root.pem              the self-signed root certificate (give it to verifiers as a trust root)
+    root.key.pem          its private key, unencrypted, mode 0600
+    signers/<slug>.p12    one PKCS#12 per person, without passphrase, holding key + cert + root
+
+RSA 3072 is used because it is what real Italian signature devices mostly use, so the
+development path exercises the same code as production.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from atti.errors import SigningError
+
+__all__ = ["DevCA", "slugify"]
+
+ROOT_CERT_FILE = "root.pem"
+ROOT_KEY_FILE = "root.key.pem"
+SIGNERS_DIR = "signers"
+
+ROOT_CN = "atti - CA di sviluppo (NON QUALIFICATA)"
+ROOT_OU = "Solo per sviluppo e prove - NON QUALIFICATA"
+SIGNER_OU = "Certificato di sviluppo - NON qualificato"
+
+ROOT_VALIDITY = dt.timedelta(days=3652)
+SIGNER_VALIDITY = dt.timedelta(days=730)
+# A reused signer certificate must outlive the signing session by a margin, otherwise a
+# document signed at the end of the day could carry a certificate that expires overnight.
+REUSE_MARGIN = dt.timedelta(days=7)
+# X.520 upper bound for CN, O, OU and title; cryptography refuses longer values.
+MAX_NAME = 64
+KEY_BITS = 3072
+
+
+def slugify(text: str) -> str:
+    """ASCII file-name slug: "Dott.ssa Maria Bianchi" -> "dott-ssa-maria-bianchi"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _check_name(what: str, value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise SigningError(f"{what} must not be empty")
+    if len(value) > MAX_NAME:
+        raise SigningError(f"{what} is too long for a certificate ({len(value)} > {MAX_NAME} characters)")
+    return value
+
+
+def _split_name(nome: str) -> tuple[str, str] | None:
+    """givenName/surname only when unambiguous: exactly two words ("Maria Grazia De Luca" is not)."""
+    parts = nome.split()
+    if len(parts) == 2 and all(re.fullmatch(r"[^\W\d_]+(['’-][^\W\d_]+)*", p) for p in parts):
+        return parts[0], parts[1]
+    return None
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` with mode 0600 from the start, so the key is never briefly world-readable."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _replace_private(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        _write_private(tmp, data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class DevCA:
+    """A development root CA kept in a directory; see the module docstring for the layout."""
+
+    def __init__(self, directory: Path, root_cert: x509.Certificate, root_key: rsa.RSAPrivateKey) -> None:
+        self.directory = directory
+        self.root_cert = root_cert
+        self._root_key = root_key
+
+    @property
+    def ente(self) -> str:
+        values = self.root_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        return str(values[0].value) if values else "atti"
+
+    # -- creation and loading ---------------------------------------------------------------
+
+    @classmethod
+    def create(cls, directory: Path, *, ente: str = "atti") -> DevCA:
+        directory = Path(directory)
+        ente = _check_name("ente", ente)
+        cert_path, key_path = directory / ROOT_CERT_FILE, directory / ROOT_KEY_FILE
+        if cert_path.exists() or key_path.exists():
+            raise SigningError(f"a development CA already exists in {directory}: refusing to overwrite it")
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, ente),
+                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ROOT_OU),
+                x509.NameAttribute(NameOID.COMMON_NAME, ROOT_CN),
+            ]
+        )
+        now = _now()
+        ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            # Backdated a little so that a verifier with a slightly slow clock accepts it.
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + ROOT_VALIDITY)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=False,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(ski, critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+            )
+            .sign(key, hashes.SHA256())
+        )
+        try:
+            (directory / SIGNERS_DIR).mkdir(parents=True, exist_ok=True)
+            _write_private(
+                key_path,
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                ),
+            )
+            try:
+                cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+            except OSError:
+                key_path.unlink()  # a key without its certificate would block the next create()
+                raise
+        except FileExistsError:
+            raise SigningError(
+                f"a development CA already exists in {directory}: refusing to overwrite it"
+            ) from None
+        except OSError as e:
+            raise SigningError(f"cannot write the development CA to {directory}: {e.strerror}") from None
+        return cls(directory, cert, key)
+
+    @classmethod
+    def load(cls, directory: Path) -> DevCA:
+        directory = Path(directory)
+        cert_path, key_path = directory / ROOT_CERT_FILE, directory / ROOT_KEY_FILE
+        try:
+            cert_data, key_data = cert_path.read_bytes(), key_path.read_bytes()
+        except FileNotFoundError as e:
+            missing = Path(str(e.filename)).name
+            raise SigningError(f"no development CA in {directory} (missing {missing})") from None
+        except OSError as e:
+            raise SigningError(f"cannot read the development CA in {directory}: {e.strerror}") from None
+        try:
+            cert = x509.load_pem_x509_certificate(cert_data)
+        except ValueError:
+            raise SigningError(f"not a PEM certificate: {cert_path}") from None
+        try:
+            key = serialization.load_pem_private_key(key_data, password=None)
+        except (ValueError, TypeError):
+            raise SigningError(f"not an unencrypted PEM private key: {key_path}") from None
+        if not isinstance(key, rsa.RSAPrivateKey) or key.public_key() != cert.public_key():
+            raise SigningError(f"{key_path} is not the key of {cert_path}")
+        return cls(directory, cert, key)
+
+    # -- signers ----------------------------------------------------------------------------
+
+    def signer_path(self, nome: str) -> Path:
+        slug = slugify(nome)
+        if not slug:
+            raise SigningError(f"cannot make a file name from the signer name {nome!r}")
+        return self.directory / SIGNERS_DIR / f"{slug}.p12"
+
+    def issue_signer(self, nome: str, qualifica: str, *, organisation: str | None = None) -> Path:
+        """PKCS#12 (no passphrase) for ``nome``; an existing one is reused while valid and matching.
+
+        ``organisation`` defaults to the CA's ente. The file name is the slug of ``nome``, so two
+        people with the same name share a file: acceptable for a development PKI.
+        """
+        nome = _check_name("signer name", nome)
+        qualifica = _check_name("qualifica", qualifica)
+        organisation = _check_name("organisation", organisation if organisation is not None else self.ente)
+        path = self.signer_path(nome)
+        subject = self._signer_subject(nome, qualifica, organisation)
+        if self._reusable(path, subject):
+            return path
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+        now = _now()
+        root_ski = self.root_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.root_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(min(now + SIGNER_VALIDITY, self.root_cert.not_valid_after_utc))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False
+            )
+            .sign(self._root_key, hashes.SHA256())
+        )
+        p12 = pkcs12.serialize_key_and_certificates(
+            slugify(nome).encode(), key, cert, [self.root_cert], serialization.NoEncryption()
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _replace_private(path, p12)
+        except OSError as e:
+            raise SigningError(f"cannot write {path}: {e.strerror}") from None
+        return path
+
+    # An alias that reads better at call sites that only want "the file for this person".
+    signer_for = issue_signer
+
+    def _signer_subject(self, nome: str, qualifica: str, organisation: str) -> x509.Name:
+        attrs = [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, SIGNER_OU),
+        ]
+        split = _split_name(nome)
+        if split is not None:
+            attrs += [
+                x509.NameAttribute(NameOID.GIVEN_NAME, split[0]),
+                x509.NameAttribute(NameOID.SURNAME, split[1]),
+            ]
+        attrs += [
+            x509.NameAttribute(NameOID.TITLE, qualifica),
+            x509.NameAttribute(NameOID.COMMON_NAME, nome),
+        ]
+        return x509.Name(attrs)
+
+    def _reusable(self, path: Path, subject: x509.Name) -> bool:
+        """True when ``path`` holds a certificate from this root, for ``subject``, valid for a while."""
+        try:
+            _key, cert, _others = pkcs12.load_key_and_certificates(path.read_bytes(), None)
+        except (OSError, ValueError):
+            return False  # missing or unreadable: issue a fresh one over it
+        if cert is None or cert.subject != subject or cert.issuer != self.root_cert.subject:
+            return False
+        try:
+            cert.verify_directly_issued_by(self.root_cert)
+        except (InvalidSignature, ValueError, TypeError):
+            return False  # same name, different (e.g. re-created) root
+        now = _now()
+        return cert.not_valid_before_utc <= now and cert.not_valid_after_utc - REUSE_MARGIN > now

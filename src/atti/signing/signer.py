@@ -1,0 +1,346 @@
+"""PAdES signing of act PDFs with a key held in a PKCS#12 file.
+
+An :class:`ActSigner` is meant to be created once and used for many documents: the PKCS#12 is
+decrypted and every check that can fail because of the certificate (expired, wrong key usage)
+runs at load time, before any output exists. Each signature is then a PAdES B-B (subfilter
+ETSI.CAdES.detached, SHA-256) appended as an incremental update, so the bytes LibreOffice
+produced (and their PDF/A conformance) are kept as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import pkcs12 as asn1_pkcs12
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+from cryptography.x509.oid import NameOID
+from pyhanko.keys.internal import (
+    translate_pyca_cryptography_cert_to_asn1,
+    translate_pyca_cryptography_key_to_asn1,
+)
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR
+from pyhanko.pdf_utils.misc import FormFillingError, PdfError
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.validation import read_certification_data
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from atti.errors import PassphraseNeeded, SigningError
+
+__all__ = ["ActSigner"]
+
+# Room for the CMS blob, in hex digits as pyHanko counts it. Passing it skips pyHanko's dry-run
+# signature that would otherwise only measure the size. 16 KiB holds a B-B signature with a
+# two- or three-certificate chain; longer chains get more (see _reserve_for).
+MIN_BYTES_RESERVED = 16 * 1024
+CMS_OVERHEAD = 2048  # signed attributes, algorithm identifiers, ASN.1 framing
+
+SUPPORTED_KEYS = (
+    rsa.RSAPrivateKey,
+    ec.EllipticCurvePrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+)
+
+
+class _LoadedKeySigner(signers.SimpleSigner):
+    """A SimpleSigner that keeps the parsed private key.
+
+    SimpleSigner re-parses its DER key on every signature; for RSA that includes the key
+    consistency check, about 150 ms for a 3072-bit key, which is most of the cost of a signature.
+    """
+
+    def __init__(self, pyca_key: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pyca_key = pyca_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algo = mechanism.signature_algo
+        except ValueError:
+            algo = mechanism["algorithm"].native
+        key = self._pyca_key
+        if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if algo == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        # PSS, EdDSA and the rest are rare in practice: pyHanko's own path is correct, only slower.
+        result: bytes = super().sign_raw(data, digest_algorithm)
+        return result
+
+
+def _common_name(cert: x509.Certificate) -> str:
+    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[0].value) if values else cert.subject.rfc4514_string()
+
+
+def _order_chain(leaf: x509.Certificate, others: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """``others`` from the leaf's issuer upward; certificates not on that path come last."""
+    ordered: list[x509.Certificate] = []
+    remaining = list(others)
+    current = leaf
+    while current.issuer != current.subject:
+        issuer = next((c for c in remaining if c.subject == current.issuer), None)
+        if issuer is None:
+            break
+        ordered.append(issuer)
+        remaining.remove(issuer)
+        current = issuer
+    return ordered + remaining
+
+
+def _looks_like_pkcs12(data: bytes) -> bool:
+    """Outer PFX structure only: tells "not a PKCS#12" from "cannot decrypt", which cryptography
+    reports with the same exception type."""
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data, strict=True)
+        return bool(pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native)
+    except Exception:  # asn1crypto raises several unrelated types on garbage
+        return False
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text or type(e).__name__
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SigningError(f"no such file: {path}") from None
+    except OSError as e:
+        raise SigningError(f"cannot read {path}: {e.strerror}") from None
+
+
+def _atomic_write(dst: Path, data: bytes) -> None:
+    """Write ``dst`` so that readers see either the old file or the whole new one, never a part."""
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            # mkstemp creates 0600; a signed act is a public document, not a secret.
+            os.fchmod(f.fileno(), 0o644)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dst)
+        tmp = None
+        # The rename itself is only durable once the directory entry is on disk.
+        dir_fd = os.open(dst.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as e:
+        raise SigningError(f"cannot write {dst}: {e.strerror or e}") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _keep_producer_in_step(writer: IncrementalPdfFileWriter) -> None:
+    """Make Info /Producer match the XMP pdf:Producer that pyHanko is about to write.
+
+    pyHanko sets XMP pdf:Producer to its own name but *appends* its name to Info /Producer, so a
+    LibreOffice PDF/A would leave with "LibreOffice 7.4; pyHanko" beside "pyHanko": PDF/A asks
+    the two to agree. The original values stay readable in the signed (earlier) revision.
+    """
+    if "/Metadata" not in writer.root:
+        return  # no XMP: pyHanko only touches the Info dictionary, nothing can disagree
+    try:
+        info_ref = writer.trailer.raw_get("/Info")
+        info = info_ref.get_object()
+    except (KeyError, AttributeError):
+        return
+    if isinstance(info, generic.DictionaryObject) and "/Producer" in info and info["/Producer"] != VENDOR:
+        info["/Producer"] = generic.TextStringObject(VENDOR)
+        writer.mark_update(info_ref)
+
+
+class ActSigner:
+    """Signs PDFs as PAdES B-B with one certificate; create once, sign many."""
+
+    def __init__(
+        self,
+        certificate: x509.Certificate,
+        private_key: Any,
+        chain: Sequence[x509.Certificate] = (),
+        *,
+        source: str = "key",
+    ) -> None:
+        """Prefer :meth:`from_pkcs12`; ``chain`` holds the CA certificates, issuer first."""
+        self._certificate = certificate
+        self._source = source
+        self._cas = _order_chain(certificate, chain)
+        self._check_certificate()
+        registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]  # untyped __init__
+        registry.register_multiple([translate_pyca_cryptography_cert_to_asn1(c) for c in self._cas])
+        self._signer = _LoadedKeySigner(
+            pyca_key=private_key,
+            signing_cert=translate_pyca_cryptography_cert_to_asn1(certificate),
+            signing_key=translate_pyca_cryptography_key_to_asn1(private_key),
+            cert_registry=registry,
+        )
+        self._bytes_reserved = self._reserve_for(private_key)
+
+    @classmethod
+    def from_pkcs12(cls, path: Path, passphrase: bytes | None = None) -> ActSigner:
+        path = Path(path)
+        data = _read(path)
+        if not _looks_like_pkcs12(data):
+            raise SigningError(f"not a PKCS#12 file: {path}")
+        # Tools disagree on whether "no passphrase" means an absent or an empty password.
+        attempts = [passphrase] if passphrase else [None, b""]
+        for attempt in attempts:
+            try:
+                key, cert, others = pkcs12.load_key_and_certificates(data, attempt)
+                break
+            except ValueError:
+                continue
+        else:
+            if passphrase:
+                raise SigningError(f"wrong passphrase for {path}")
+            raise PassphraseNeeded(f"{path} is protected by a passphrase, and none was given")
+        if key is None:
+            raise SigningError(f"{path} holds no private key")
+        if cert is None:
+            raise SigningError(f"{path} holds no certificate for its key")
+        if not isinstance(key, SUPPORTED_KEYS):
+            raise SigningError(f"{path}: unsupported key type {type(key).__name__}")
+        if key.public_key() != cert.public_key():
+            raise SigningError(f"{path}: the private key does not belong to the certificate")
+        return cls(cert, key, others, source=str(path))
+
+    # -- what the certificate says -----------------------------------------------------------
+
+    @property
+    def signer_name(self) -> str:
+        return _common_name(self._certificate)
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self._certificate
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        """The signer's certificate followed by its CA certificates, issuer first."""
+        return [self._certificate, *self._cas]
+
+    def _check_certificate(self) -> None:
+        cert, who = self._certificate, f"the certificate of {self.signer_name} in {self._source}"
+        now = dt.datetime.now(dt.UTC)
+        if now < cert.not_valid_before_utc:
+            raise SigningError(f"{who} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC")
+        if now > cert.not_valid_after_utc:
+            raise SigningError(f"{who} expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+        try:
+            usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        except x509.ExtensionNotFound:
+            usage = None
+        # Acts need a signature the signer cannot later repudiate (CAD art. 21, eIDAS art. 25):
+        # an authentication-only certificate (CNS, TLS client) must not be used.
+        if usage is None or not usage.content_commitment:
+            raise SigningError(f"{who} lacks the non-repudiation (contentCommitment) key usage")
+
+    def _reserve_for(self, key: Any) -> int:
+        certs = sum(len(c.public_bytes(Encoding.DER)) for c in self.chain)
+        sig = key.key_size // 8 if isinstance(key, rsa.RSAPrivateKey) else 160
+        needed = 2 * (certs + sig + CMS_OVERHEAD)  # hex: two digits per byte
+        return max(MIN_BYTES_RESERVED, -(-needed // 1024) * 1024)
+
+    # -- signing ----------------------------------------------------------------------------
+
+    def sign(
+        self,
+        pdf: bytes,
+        *,
+        field_name: str = "Firma",
+        reason: str | None = None,
+        location: str | None = None,
+        name: str | None = None,
+    ) -> bytes:
+        """Return ``pdf`` with a PAdES B-B signature in the (new, invisible) field ``field_name``."""
+        # A period separates the parts of a qualified field name (ISO 32000-1 12.7.3.2).
+        if not field_name or "." in field_name:
+            raise SigningError(f"invalid signature field name {field_name!r}: empty or with a '.'")
+        # Re-checked here because a long-running process can outlive the certificate.
+        self._check_certificate()
+        try:
+            writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        except Exception as e:  # the parser meets arbitrary bytes: any failure means "not a PDF"
+            raise SigningError(f"not a PDF: {_one_line(e)}") from e
+        if writer.security_handler is not None:
+            raise SigningError("the PDF is encrypted: atti signs only unencrypted PDFs (as PDF/A requires)")
+        self._check_field(writer, field_name)
+        _keep_producer_in_step(writer)
+
+        meta = signers.PdfSignatureMetadata(
+            field_name=field_name,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason=reason,
+            location=location,
+            name=name,
+        )
+        pdf_signer = signers.PdfSigner(
+            meta, signer=self._signer, new_field_spec=fields.SigFieldSpec(sig_field_name=field_name)
+        )
+        out = io.BytesIO()
+        try:
+            pdf_signer.sign_pdf(writer, bytes_reserved=self._bytes_reserved, output=out)
+        except (PyHankoSigningError, PdfError, ValueError, KeyError, TypeError) as e:
+            # Malformed documents often surface only while the update is being written.
+            raise SigningError(f"cannot sign the PDF: {_one_line(e)}") from e
+        return out.getvalue()
+
+    def sign_file(
+        self,
+        src: Path,
+        dst: Path,
+        *,
+        field_name: str = "Firma",
+        reason: str | None = None,
+        location: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Sign ``src`` into ``dst`` (which may be ``src``); ``dst`` is replaced atomically."""
+        signed = self.sign(
+            _read(Path(src)), field_name=field_name, reason=reason, location=location, name=name
+        )
+        _atomic_write(Path(dst), signed)
+
+    @staticmethod
+    def _check_field(writer: Any, field_name: str) -> None:
+        try:
+            existing = list(fields.enumerate_sig_fields(writer.prev, with_name=field_name))
+            certification = read_certification_data(writer.prev)
+        except FormFillingError:
+            raise SigningError(f"the PDF has a field {field_name!r} that is not a signature field") from None
+        except Exception as e:  # the form tree of a damaged file can fail in many ways
+            raise SigningError(f"not a PDF: {_one_line(e)}") from e
+        if any(bool(value) for _name, value, _ref in existing):
+            raise SigningError(f"the PDF already has a signature in the field {field_name!r}")
+        if certification is not None:
+            if certification.permission == fields.MDPPerm.NO_CHANGES:
+                raise SigningError("the PDF is certified with a policy that forbids any further change")
+            # A certification signature forbids adding fields afterwards: only pre-made empty
+            # fields may be signed, otherwise every earlier signature would become invalid.
+            if not existing:
+                raise SigningError(
+                    f"the PDF is certified and has no empty signature field {field_name!r};"
+                    " new fields would invalidate the certification"
+                )

@@ -1,0 +1,104 @@
+"""DOCX -> PDF/A-2b through LibreOffice headless.
+
+One ``Converter`` owns a private LibreOffice profile (so it never fights with a desktop session or
+another converter over ``~/.config/libreoffice``) and runs ``soffice --convert-to`` with the PDF
+export filter set to PDF/A-2b and tagged PDF. A conversion that outlives the time limit is killed
+with its whole process group, since soffice forks ``oosplash`` and ``soffice.bin``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+from atti.errors import ConverterMissing, RenderError
+
+# PDF/A-2b ("SelectPdfVersion": 2) and tagged PDF, for accessibility; LibreOffice >= 7.4 reads the
+# filter options as JSON.
+PDF_FILTER = (
+    'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"},'
+    '"UseTaggedPDF":{"type":"boolean","value":"true"}}'
+)
+_CANDIDATES = ("soffice", "libreoffice", "/usr/lib/libreoffice/program/soffice")
+
+
+def find_soffice() -> str:
+    """The soffice executable: ``$ATTI_SOFFICE`` if set, else the first one on the PATH."""
+    override = os.environ.get("ATTI_SOFFICE")
+    if override:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            return override
+        raise ConverterMissing(f"LibreOffice not found: ATTI_SOFFICE={override} is not an executable")
+    for name in _CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ConverterMissing(
+        "LibreOffice not found: install the Debian package libreoffice-writer-nogui "
+        "(bash scripts/setup.sh does) or set ATTI_SOFFICE"
+    )
+
+
+class Converter:
+    """Converts DOCX documents to PDF/A-2b; reuse one instance to reuse its LibreOffice profile."""
+
+    def __init__(self, timeout: float = 120, soffice: str | None = None) -> None:
+        self.timeout = timeout
+        self._soffice = soffice
+        self._profile: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def soffice(self) -> str:
+        if self._soffice is None:
+            self._soffice = find_soffice()
+        return self._soffice
+
+    def to_pdf(self, docx: bytes) -> bytes:
+        soffice = self.soffice
+        if self._profile is None:
+            self._profile = tempfile.TemporaryDirectory(prefix="atti-lo-profile-")
+        profile = Path(self._profile.name).as_uri()
+        with tempfile.TemporaryDirectory(prefix="atti-convert-") as tmp:
+            work = Path(tmp)
+            (work / "act.docx").write_bytes(docx)
+            cmd = [
+                soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                "--nolockcheck", "--convert-to", PDF_FILTER, "--outdir", str(work / "out"),
+                str(work / "act.docx"),
+            ]
+            try:
+                proc = subprocess.Popen(
+                    cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+                )
+            except OSError as exc:
+                raise ConverterMissing(f"LibreOffice not found: cannot run {soffice}: {exc.strerror}") from None
+            try:
+                _, err = proc.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                raise RenderError(f"LibreOffice did not convert the act within {self.timeout:g} s") from None
+            pdf = work / "out" / "act.pdf"
+            if proc.returncode != 0 or not pdf.is_file():
+                detail = err.decode("utf-8", "replace").strip().splitlines()
+                why = detail[-1] if detail else f"exit status {proc.returncode}"
+                raise RenderError(f"LibreOffice could not convert the act to PDF: {why}")
+            return pdf.read_bytes()
+
+    def close(self) -> None:
+        if self._profile is not None:
+            self._profile.cleanup()
+            self._profile = None
+
+    def __enter__(self) -> Converter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

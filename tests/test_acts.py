@@ -95,7 +95,9 @@ def test_verification_not_positive(example_text: str) -> None:
 
 
 def test_unknown_esito(example_text: str) -> None:
-    text = example_text.replace("    esito: positivo\n  - tipo: Verifica Legale", "    esito: ok\n  - tipo: Verifica Legale")
+    text = example_text.replace(
+        "    esito: positivo\n  - tipo: Verifica Legale", "    esito: ok\n  - tipo: Verifica Legale"
+    )
     assert problems(text) == [
         f"act.yaml:{line_of(text, 'esito: ok')}:12: verifiche[0].esito: 'ok' is not one of "
         "'positivo', 'negativo' or 'sospeso'"

@@ -64,9 +64,12 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader that leaves dates as text: pydantic parses them and reports bad ones in place."""
 
 
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    assert isinstance(node, yaml.ScalarNode)  # the resolver tags only scalars as timestamps
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def _pos(mark: yaml.Mark) -> Position:

@@ -7,7 +7,7 @@ that a typo such as ``premese`` is reported instead of silently dropped.
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -19,7 +19,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class TipoAtto(str, Enum):
+class TipoAtto(StrEnum):
     determinazione = "determinazione"
     delibera = "delibera"
     decreto = "decreto"
@@ -50,7 +50,7 @@ _FORMULE = {
 }
 
 
-class Esito(str, Enum):
+class Esito(StrEnum):
     positivo = "positivo"
     negativo = "negativo"
     sospeso = "sospeso"

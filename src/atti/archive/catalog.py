@@ -227,7 +227,8 @@ class SqliteCatalog:
         year: int | None = None,
         limit: int = 20,
     ) -> list[SearchHit]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if register:
             where.append("a.register = ?")
             params.append(register)

@@ -1,0 +1,218 @@
+"""The ``atti`` command line: each command parses, makes one library call, prints.
+
+Errors are turned into output in one place (:class:`_Group.invoke`): an :class:`AttiError`
+becomes ``Error: <msg>`` (or the act's problem lines) and its exit code; anything else is a bug
+and says so, with a traceback only under ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from atti import __version__, pipeline
+from atti.acts import load_act
+from atti.config import Settings, load_settings
+from atti.errors import ActError, AttiError
+
+_ARCHIVE_HELP = "Archive directory [default: $ATTI_ARCHIVE, else ./archive]."
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ActError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            ctx.exit(exc.exit_code)
+        except AttiError as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            click.echo(f"Error: {exc.msg}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: say so briefly, never dump a traceback on an officer
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); rerun with --verbose", err=True)
+            ctx.exit(70)
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    obj = ctx.find_root().obj
+    return load_settings(overrides, config_file=obj.get("config"))
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="atti")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks for errors.")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file [default: $ATTI_CONFIG, else ./atti.toml if present].",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, config: Path | None) -> None:
+    """atti: administrative acts from YAML to a signed PDF/A in a tamper-evident archive."""
+    ctx.obj = {"verbose": verbose, "config": config}
+
+
+@main.command()
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CA certificate (PEM or DER) to trust when verifying; repeatable.",
+)
+@click.pass_context
+def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> None:
+    """Create an archive with a development CA (NOT qualified) so acts can be signed at once."""
+    settings = _settings(ctx, archive=archive)
+    result = pipeline.init_archive(settings.archive, trust=trust)
+    verb = "Created" if result.created else "Archive already exists at"
+    click.echo(f"{verb} {result.root}")
+    if result.ca_created:
+        click.echo(f"Development CA (not qualified): {result.root_certificate}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check(files: tuple[Path, ...]) -> None:
+    """Check acts; print FILE:LINE:COLUMN: message for each problem.
+
+    Exits 0 when every act is valid and 1 otherwise.
+    """
+    failed = False
+    for path in files:
+        try:
+            load_act(path)
+        except ActError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(str(problem))
+        else:
+            click.echo(f"{path}: ok")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the DOCX and PDF.",
+)
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="DOCX template to use.")
+@click.pass_context
+def render(ctx: click.Context, file: Path, out_dir: Path, template: Path | None) -> None:
+    """Render an act to DOCX and PDF/A (unsigned)."""
+    rendered = pipeline.render(file, out_dir, _settings(ctx, template=template))
+    click.echo(f"DOCX: {rendered.docx}")
+    click.echo(f"PDF:  {rendered.pdf}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--p12", type=click.Path(dir_okay=False, path_type=Path),
+    help="PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt); "
+    "without it the archive's development CA signs.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the archived act as JSON.")
+@click.pass_context
+def publish(ctx: click.Context, file: Path, archive: Path | None, p12: Path | None, as_json: bool) -> None:
+    """Check, number, render, sign and archive an act."""
+
+    def prompt(path: Path) -> bytes:
+        if not sys.stdin.isatty():
+            raise AttiError(f"{path} needs a passphrase: set ATTI_P12_PASSPHRASE")
+        return str(click.prompt(f"Passphrase for {path}", hide_input=True)).encode()
+
+    result = pipeline.publish(file, _settings(ctx, archive=archive, p12=p12), prompt=prompt)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    r = result.record
+    click.echo(f"Published {r.id}: {r.tipo} {r.register} n. {r.number}/{r.year}, signed by {r.signer}")
+    click.echo(f"Signed PDF: {result.pdf}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--register", help="Only acts of this register (e.g. D.O.).")
+@click.option("--year", type=int, help="Only acts of this year.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.pass_context
+def search(
+    ctx: click.Context, query: str, archive: Path | None, register: str | None, year: int | None,
+    limit: int, as_json: bool,
+) -> None:
+    """Search archived acts: Italian full text over oggetto and body, or a number like 129/2026."""
+    hits = pipeline.search(query, _settings(ctx, archive=archive), register=register, year=year, limit=limit)
+    if as_json:
+        _print_json([h.to_dict() for h in hits])
+        return
+    if not hits:
+        click.echo("No acts found.")
+    for h in hits:
+        r = h.record
+        click.echo(f"{r.id}  {r.data:%d/%m/%Y}  {r.oggetto}")
+        click.echo(f"    {h.snippet}")
+
+
+@main.command()
+@click.argument("act_id")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the act's record as JSON.")
+@click.pass_context
+def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
+    """Show an archived act's record (e.g. atti show DO-2026-129)."""
+    result = pipeline.show(act_id, _settings(ctx, archive=archive))
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    for key, value in result.to_dict().items():
+        click.echo(f"{key:>10}: {value}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--trust", multiple=True, type=click.Path(exists=True, path_type=Path),
+    help="Further trust roots (file or folder of PEM/DER certificates); repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def verify(ctx: click.Context, file: Path, archive: Path | None, trust: tuple[Path, ...], as_json: bool) -> None:
+    """Verify a signed PDF against the archive's trust roots; exit 0 only on TOTAL_PASSED."""
+    report = pipeline.verify(file, _settings(ctx, archive=archive), trust=trust)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        click.echo(f"{report.indication}  {file}")
+        for sig in report.signatures:
+            sub = f"/{sig.sub_indication}" if sig.sub_indication else ""
+            click.echo(f"  {sig.field_name}: {sig.indication}{sub}, signed by {sig.signer} (issuer {sig.issuer})")
+            if sig.signing_time:
+                click.echo(f"    signing time: {sig.signing_time}")
+    if report.indication != "TOTAL_PASSED":
+        sys.exit(1)

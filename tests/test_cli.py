@@ -1,0 +1,320 @@
+"""The command line contract: exit codes and messages of every command, and one real publish.
+
+The publishing tests run the real pipeline: LibreOffice renders, pyHanko signs, SQLite archives,
+and every signed PDF written is verified afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from atti.acts import load_act
+from atti.cli import main
+
+from .conftest import EXAMPLE, SEED
+
+COMMANDS = ["init", "check", "render", "publish", "search", "show", "verify"]
+
+
+def atti(*args: str | Path, env: dict[str, str | None] | None = None, input: str | None = None) -> Result:
+    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None, **(env or {})})
+    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def pdf_text(pdf: Path) -> str:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True)
+    return normalise(out.stdout.decode("utf-8"))
+
+
+def assert_in_order(text: str, items: list[str]) -> None:
+    at = 0
+    for item in items:
+        found = text.find(normalise(item), at)
+        assert found >= 0, f"not found in order: {item[:70]}"
+        at = found + len(normalise(item))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = atti(command, "--help")
+    assert result.exit_code == 0
+    assert "Usage: main " + command in result.output or f"Usage: atti {command}" in result.output
+
+
+def test_check_valid_act() -> None:
+    result = atti("check", EXAMPLE)
+    assert (result.exit_code, result.output) == (0, f"{EXAMPLE}: ok\n")
+
+
+def test_check_invalid_acts_print_one_line_per_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("data: 2026-05-19", "data: 2026-05-32").replace(
+        "\norgano:", "\norgano_:"))
+    result = atti("check", EXAMPLE, bad, tmp_path / "none.yaml")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{EXAMPLE}: ok",
+        f"{bad}:4:1: missing required key 'organo'",
+        f"{bad}:8:1: unknown key 'organo_' (did you mean 'organo'?)",
+        f"{bad}:11:7: data: not a valid date: '2026-05-32' (write it as YYYY-MM-DD)",
+        f"{tmp_path / 'none.yaml'}:1:1: no such file",
+    ]
+
+
+def test_commands_without_an_archive_say_how_to_make_one(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    for args in (["search", "x"], ["show", "DO-2026-1"], ["publish", str(EXAMPLE)]):
+        result = atti(*args, "--archive", missing)
+        assert result.exit_code == 6, args
+        assert result.stderr == f"Error: no archive at {missing}: create one with 'atti init --archive {missing}'\n"
+
+
+def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive).exit_code == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("esito: positivo", "esito: sospeso", 1))
+    result = atti("publish", bad, "--archive", archive)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{bad}:")
+    assert "'sospeso'; every verification must be positive before signing" in result.stderr
+    assert not list((archive / "blobs").rglob("*.pdf"))
+
+
+def test_config_errors_exit_2(tmp_path: Path) -> None:
+    result = atti("search", "x", env={"ATTI_ARCHVIE": "x"})
+    assert (result.exit_code, result.stderr) == (2, "Error: unknown setting in environment: ATTI_ARCHVIE\n")
+
+
+def test_init_is_idempotent(tmp_path: Path) -> None:
+    archive = tmp_path / "a"
+    first = atti("init", "--archive", archive)
+    assert first.exit_code == 0
+    assert first.output == (
+        f"Created {archive}\nDevelopment CA (not qualified): {archive / 'pki' / 'root.pem'}\n"
+    )
+    root = (archive / "pki" / "root.pem").read_bytes()
+    again = atti("init", "--archive", archive)
+    assert (again.exit_code, again.output) == (0, f"Archive already exists at {archive}\n")
+    assert (archive / "pki" / "root.pem").read_bytes() == root
+
+
+def test_init_refuses_a_trust_root_that_is_not_a_certificate(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    result = atti("init", "--archive", tmp_path / "a", "--trust", junk)
+    assert result.exit_code != 0 and result.stderr.startswith("Error: ") and "junk.pem" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, object]]]:
+    archive = tmp_path_factory.mktemp("pub") / "archive"
+    assert atti("init", "--archive", archive).exit_code == 0
+    result = atti("publish", EXAMPLE, "--archive", archive, "--json")
+    assert result.exit_code == 0, result.output
+    yield archive, json.loads(result.stdout)
+
+
+@pytest.mark.slow
+def test_publish_json_contract(published: tuple[Path, dict[str, object]]) -> None:
+    archive, record = published
+    assert {k: record[k] for k in ("id", "register", "year", "number")} == {
+        "id": "DO-2026-129", "register": "D.O.", "year": 2026, "number": 129,
+    }
+    pdf = Path(str(record["pdf"]))
+    assert pdf.is_file() and pdf.is_relative_to(archive.resolve())
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() == record["sha256"]
+
+
+@pytest.mark.slow
+def test_signed_pdf_holds_the_whole_act_in_order(published: tuple[Path, dict[str, object]]) -> None:
+    _, record = published
+    pdf = Path(str(record["pdf"]))
+    act = load_act(EXAMPLE).act
+    text = pdf_text(pdf)
+    assert_in_order(
+        text,
+        [
+            "Unioncamere Lombardia",
+            "DETERMINAZIONE DEL DIRETTORE OPERATIVO N. 129/2026",
+            "Del 19/05/2026",
+            "OGGETTO:",
+            act.oggetto,
+            "IL DIRETTORE OPERATIVO",
+            *act.poteri,
+            "Premesso che:",
+            *act.premesse,
+            "Visto:",
+            *act.visti,
+            "DETERMINA",
+            *act.dispositivo.punti,
+            "Proposta di: Area Servizi alle Imprese ed al Territorio",
+            "Nicolas Sangalli",
+            "Il Direttore Operativo",
+            "Fabrizio Ventrice",
+            "Firmato digitalmente ai sensi dell'art. 24 del D. Lgs. 82/2005",
+            "Verifica Area Servizi alle Imprese ed al Territorio",
+            "Roberto Valente",
+            "Verifica Legale",
+            "Franco Pozzoli",
+            "Verifica Amministrativa",
+            "Mattia Cattaneo",
+        ],
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds not beside the checkout")
+def test_every_item_of_the_seed_act_survives(published: tuple[Path, dict[str, object]]) -> None:
+    """Each "- " item of the original act's text is in the signed PDF, in the seed's order."""
+    _, record = published
+    seed = SEED.read_text(encoding="utf-8")
+    # The seed's text was extracted from a PDF: its items are "- " lines, some broken by a page.
+    items = [normalise(i) for i in seed.split("\n- ")[1:]]
+    items = [re.sub(r" (Premesso che:|Visto:|DETERMINA|Proposta di:).*$", "", i) for i in items]
+    # "Il finestra" in the seed is the PDF's OCR-like slip for "II finestra"; the act says II.
+    items = [i.replace("Il finestra", "II finestra") for i in items]
+    assert len(items) == 2 + 14 + 11 + 2
+    assert_in_order(pdf_text(Path(str(record["pdf"]))), items)
+
+
+@pytest.mark.slow
+def test_verify_the_published_pdf(published: tuple[Path, dict[str, object]]) -> None:
+    archive, record = published
+    result = atti("verify", str(record["pdf"]), "--archive", archive, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["indication"] == "TOTAL_PASSED"
+    assert report["signer"] == "Fabrizio Ventrice"
+    human = atti("verify", str(record["pdf"]), "--archive", archive)
+    assert human.exit_code == 0 and human.output.startswith("TOTAL_PASSED  ")
+
+
+@pytest.mark.slow
+def test_verify_failures(published: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
+    archive, record = published
+    signed = Path(str(record["pdf"])).read_bytes()
+    # A byte changed inside the signed range: the hash no longer matches.
+    at = signed.index(b"/Type /Page") if b"/Type /Page" in signed else len(signed) // 3
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(signed[:at] + (b"X" if signed[at:at + 1] != b"X" else b"Y") + signed[at + 1:])
+    result = atti("verify", tampered, "--archive", archive, "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["indication"] in {"TOTAL_FAILED", "INDETERMINATE"}
+    # An archive whose CA did not issue the signer's certificate cannot trust it.
+    other = tmp_path / "other"
+    atti("init", "--archive", other)
+    result = atti("verify", str(record["pdf"]), "--archive", other, "--json")
+    assert (result.exit_code, json.loads(result.stdout)["indication"]) == (1, "INDETERMINATE")
+    # Not a PDF at all.
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"hello")
+    result = atti("verify", junk, "--archive", archive)
+    assert result.exit_code == 5 and result.stderr.startswith("Error: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_publish_refuses_a_duplicate_and_numbers_a_draft(
+    published: tuple[Path, dict[str, object]], tmp_path: Path
+) -> None:
+    archive, _ = published
+    again = atti("publish", EXAMPLE, "--archive", archive)
+    assert again.exit_code == 6
+    assert again.stderr == "Error: register D.O. already has number 129/2026 (DO-2026-129)\n"
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(EXAMPLE.read_text().replace("numero: 129 ", "# no number yet "))
+    result = atti("publish", draft, "--archive", archive, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["id"], record["number"]) == ("DO-2026-130", 130)
+    verified = atti("verify", record["pdf"], "--archive", archive)
+    assert verified.exit_code == 0
+    assert "N. 130/2026" in pdf_text(Path(record["pdf"]))
+
+
+@pytest.mark.slow
+def test_search_and_show(published: tuple[Path, dict[str, object]]) -> None:
+    archive, record = published
+    result = atti("search", "prorogare termini", "--archive", archive, "--json")
+    assert result.exit_code == 0
+    hits = json.loads(result.stdout)
+    assert hits[0]["id"] == "DO-2026-129"
+    assert {"id", "register", "year", "number", "oggetto"} <= set(hits[0])
+    assert json.loads(atti("search", "ornitorinco", "--archive", archive, "--json").stdout) == []
+    assert atti("search", "ornitorinco", "--archive", archive).output == "No acts found.\n"
+    shown = atti("show", "DO-2026-129", "--archive", archive, "--json")
+    assert json.loads(shown.stdout)["sha256"] == record["sha256"]
+    missing = atti("show", "DO-2026-999", "--archive", archive)
+    assert (missing.exit_code, missing.stderr) == (6, "Error: no act with id DO-2026-999 in the archive\n")
+
+
+@pytest.mark.slow
+def test_render_writes_docx_and_pdf(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = atti("render", EXAMPLE, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "determinazione-DO-129-2026.docx", "determinazione-DO-129-2026.pdf",
+    ]
+    assert "DETERMINAZIONE DEL DIRETTORE OPERATIVO N. 129/2026" in pdf_text(out / "determinazione-DO-129-2026.pdf")
+
+
+def test_render_without_libreoffice_is_one_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = atti("render", EXAMPLE, "-o", out, env={"ATTI_SOFFICE": str(tmp_path / "no-soffice")})
+    assert result.exit_code == 3
+    assert result.stderr.startswith("Error: LibreOffice not found")
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.slow
+def test_publish_with_a_foreign_pkcs12(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
+    p12, passphrase, root = foreign_p12
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive, "--trust", root).exit_code == 0
+    wrong = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, env={"ATTI_P12_PASSPHRASE": "wrong"})
+    assert wrong.exit_code == 4
+    assert wrong.stderr == f"Error: wrong passphrase for {p12}\n"
+    ok = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--json",
+              env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
+    assert ok.exit_code == 0, ok.output
+    pdf = json.loads(ok.stdout)["pdf"]
+    verified = atti("verify", pdf, "--archive", archive, "--json")
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.stdout)["signer"] == "Fabrizio Ventrice"
+
+
+@pytest.mark.slow
+def test_publish_refuses_a_certificate_of_someone_else(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
+    p12, passphrase, _ = foreign_p12
+    archive = tmp_path / "archive"
+    atti("init", "--archive", archive)
+    other = tmp_path / "other.yaml"
+    other.write_text(EXAMPLE.read_text().replace("nome: Fabrizio Ventrice", "nome: Mario Rossi"))
+    result = atti("publish", other, "--archive", archive, "--p12", p12,
+                  env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
+    assert result.exit_code == 4
+    assert result.stderr == (
+        "Error: the act's firmatario is Mario Rossi but the certificate belongs to Fabrizio Ventrice\n"
+    )
+    assert not list((archive / "blobs").rglob("*.pdf"))
+
+
+def test_soffice_is_installed_for_the_suite() -> None:
+    """The set-up installs LibreOffice; the slow tests above need it, so say so plainly."""
+    assert shutil.which("soffice"), "run scripts/setup.sh: LibreOffice is missing"

@@ -6,9 +6,9 @@ bash scripts/setup.sh
 export ATTI_ARCHIVE="${ATTI_ARCHIVE:-archive}"
 .venv/bin/atti init
 example=examples/determinazione-DO-129-2026.yaml
-if pdf=$(.venv/bin/atti show DO-2026-129 --json 2>/dev/null | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["pdf"])'); then
-  echo "The example act is already in the archive."
-  echo "Signed PDF: $pdf"
+if .venv/bin/atti show DO-2026-129 >/dev/null 2>&1; then
+  echo "The example act is already in the archive ($ATTI_ARCHIVE):"
+  .venv/bin/atti show DO-2026-129 | grep -E '^ *(id|signer|pdf):'
 else
   .venv/bin/atti publish "$example"
 fi

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pty
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -318,3 +321,33 @@ def test_publish_refuses_a_certificate_of_someone_else(tmp_path: Path, foreign_p
 def test_soffice_is_installed_for_the_suite() -> None:
     """The set-up installs LibreOffice; the slow tests above need it, so say so plainly."""
     assert shutil.which("soffice"), "run scripts/setup.sh: LibreOffice is missing"
+
+
+@pytest.mark.slow
+def test_publish_asks_for_the_passphrase_in_a_terminal(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
+    p12, passphrase, root = foreign_p12
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive, "--trust", root).exit_code == 0
+    # Without a terminal there is nobody to ask: say how to give it instead.
+    piped = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12)
+    assert (piped.exit_code, piped.stderr) == (
+        4, f"Error: {p12} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal\n"
+    )
+    # In a real terminal (a pty) atti prompts, without echo, on stderr.
+    atti_bin = Path(sys.executable).parent / "atti"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTI_")}
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([atti_bin, "publish", EXAMPLE, "--archive", archive, "--p12", p12, "--json"],
+                            stdin=secondary, stdout=subprocess.PIPE, stderr=secondary, env=env)
+    os.close(secondary)
+    seen = b""
+    while b"Passphrase for" not in seen:
+        seen += os.read(primary, 1024)
+    os.write(primary, passphrase + b"\n")
+    out, _ = proc.communicate(timeout=120)
+    os.close(primary)
+    assert proc.returncode == 0
+    record = json.loads(out)
+    assert record["id"] == "DO-2026-129" and passphrase not in seen
+    verified = atti("verify", record["pdf"], "--archive", archive, "--json")
+    assert json.loads(verified.stdout)["indication"] == "TOTAL_PASSED"

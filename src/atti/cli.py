@@ -18,7 +18,7 @@ import click
 from atti import __version__, pipeline
 from atti.acts import load_act
 from atti.config import Settings, load_settings
-from atti.errors import ActError, AttiError
+from atti.errors import ActError, AttiError, SigningError
 
 _ARCHIVE_HELP = "Archive directory [default: $ATTI_ARCHIVE, else ./archive]."
 
@@ -141,8 +141,9 @@ def publish(ctx: click.Context, file: Path, archive: Path | None, p12: Path | No
 
     def prompt(path: Path) -> bytes:
         if not sys.stdin.isatty():
-            raise AttiError(f"{path} needs a passphrase: set ATTI_P12_PASSPHRASE")
-        return str(click.prompt(f"Passphrase for {path}", hide_input=True)).encode()
+            raise SigningError(f"{path} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal")
+        # On stderr, so that --json output stays one JSON object.
+        return str(click.prompt(f"Passphrase for {path}", hide_input=True, err=True)).encode()
 
     result = pipeline.publish(file, _settings(ctx, archive=archive, p12=p12), prompt=prompt)
     if as_json:

@@ -1,4 +1,4 @@
-"""Build the default act template, src/atti/templates/atto.docx.
+"""Build the packaged act templates: src/atti/templates/<tipo>.docx, one per act type.
 
 The DOCX is the artefact officers edit in Word or LibreOffice; this script only exists so that the
 first version of it is reproducible and reviewable as code. Run it again after changing it:
@@ -19,7 +19,14 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "atti" / "templates" / "atto.docx"
+OUT_DIR = Path(__file__).resolve().parent.parent / "src" / "atti" / "templates"
+# The line under the title: a delibera is taken by a collegial body in a session ("seduta").
+DATE_LINES = {
+    "determinazione": "Del {{ data }}",
+    "delibera": "Seduta del {{ data }}",
+    "decreto": "Del {{ data }}",
+    "ordinanza": "Del {{ data }}",
+}
 BODY_FONT = "Liberation Sans"
 # Liberation has no check mark; DejaVu Sans has, and both ship with Debian's font packages.
 MARK_FONT = "DejaVu Sans"
@@ -56,7 +63,7 @@ def _dash_bullets(doc: Document) -> None:
                         fonts.set(qn(attr), BODY_FONT)
 
 
-def build() -> Document:
+def build(tipo: str) -> Document:
     doc = Document()
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
@@ -68,20 +75,25 @@ def build() -> Document:
     normal.font.size = Pt(10.5)
     normal.paragraph_format.space_after = Pt(4)
     normal.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    # No single line of an item stranded at the foot or head of a page.
+    normal.paragraph_format.widow_control = True
     rpr = normal.element.get_or_add_rPr()
     lang = rpr.makeelement(qn("w:lang"), {qn("w:val"): "it-IT", qn("w:eastAsia"): "it-IT", qn("w:bidi"): "it-IT"})
     rpr.append(lang)
     bullet = doc.styles["List Bullet"]
     _font(bullet, BODY_FONT)
     bullet.paragraph_format.space_after = Pt(3)
+    bullet.paragraph_format.widow_control = True
     _dash_bullets(doc)
-    doc.core_properties.title = "Atto amministrativo"
+    doc.core_properties.title = f"{tipo.capitalize()} - atti"
     doc.core_properties.language = "it-IT"
     doc.core_properties.author = "atti"
 
     def para(text: str = "", *, bold: bool = False, center: bool = False, size: float | None = None,
-             style: str | None = None, before: float | None = None) -> Paragraph:
+             style: str | None = None, before: float | None = None, keep: bool = False) -> Paragraph:
         p = doc.add_paragraph(style=style)
+        if keep:  # a heading never ends a page without its first item
+            p.paragraph_format.keep_with_next = True
         if text:
             run = p.add_run(text)
             run.bold = bold
@@ -98,63 +110,68 @@ def build() -> Document:
         para(f"{{{{ {var} }}}}", style="List Bullet")
         para("{%p endfor %}")
 
-    # Letterhead: the body's name and site; bodies replace it with their own (logo, address).
+    # Letterhead: the body's logo (logo.png in its templates folder), name and site; bodies
+    # replace it with their own in their copy of this file.
+    para("{%p if logo %}")
+    para("{{ logo }}", center=True)
+    para("{%p endif %}")
     para("{{ ente.nome }}", bold=True, center=True, size=14)
     para("{%p if ente.sito %}")
     para("{{ ente.sito }}", center=True, size=9)
     para("{%p endif %}")
 
     para("{{ titolo }}{% if estremi %} N. {{ estremi }}{% endif %}", bold=True, center=True, size=12, before=18)
-    para("Del {{ data }}", center=True)
+    para(DATE_LINES[tipo], center=True)
 
     p = para(before=12)
     p.add_run("OGGETTO: ").bold = True
     p.add_run("{{ oggetto }}").bold = True
 
-    para("{{ autorita }}", bold=True, center=True, before=12)
+    para("{{ autorita }}", bold=True, keep=True, center=True, before=12)
     items("poteri", "item")
 
     para("{%p if premesse %}")
-    para("Premesso che:", bold=True, before=8)
+    para("Premesso che:", bold=True, keep=True, before=8)
     items("premesse", "item")
     para("{%p endif %}")
 
     para("{%p if visti %}")
-    para("Visto:", bold=True, before=8)
+    para("Visto:", bold=True, keep=True, before=8)
     items("visti", "item")
     para("{%p endif %}")
 
     para("{%p if considerato %}")
-    para("Considerato che:", bold=True, before=8)
+    para("Considerato che:", bold=True, keep=True, before=8)
     items("considerato", "item")
     para("{%p endif %}")
 
-    para("{{ formula }}", bold=True, center=True, before=12)
+    para("{{ formula }}", bold=True, keep=True, center=True, before=12)
     items("punti", "item")
 
     para("{%p if allegati %}")
-    para("Allegati:", bold=True, before=8)
+    para("Allegati:", bold=True, keep=True, before=8)
     items("allegati", "item")
     para("{%p endif %}")
 
     para("{%p if proposta %}")
-    p = para(before=18)
+    p = para(before=18, keep=True)
     p.add_run("Proposta di: ")
     p.add_run("{{ proposta.struttura }}")
     para("{%p if proposta.firmatario %}")
-    para("F.to {{ proposta.firmatario }}")
+    para("F.to {{ proposta.firmatario }}", keep=True)
     para("{%p endif %}")
     para("{%p endif %}")
 
-    p = para("{{ firmatario.qualifica }}", before=18)
+    # The signature block stays on one page with the name it belongs to.
+    p = para("{{ firmatario.qualifica }}", before=18, keep=True)
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    p = para("{{ firmatario.nome }}", bold=True)
+    p = para("{{ firmatario.nome }}", bold=True, keep=True)
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     p = para("{{ dicitura_firma }}", size=9, before=6)
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
     para("{%p for v in verifiche %}")
-    para("{{ v.tipo }}", size=9, before=10)
+    para("{{ v.tipo }}", size=9, before=10, keep=True)
     p = para()
     mark = p.add_run("{% if v.positivo %}✓{% endif %}")
     _font(mark, MARK_FONT)
@@ -165,8 +182,10 @@ def build() -> Document:
 
 
 def main() -> None:
-    build().save(OUT)
-    print(f"wrote {OUT}")
+    for tipo in DATE_LINES:
+        out = OUT_DIR / f"{tipo}.docx"
+        build(tipo).save(out)
+        print(f"wrote {out}")
 
 
 if __name__ == "__main__":

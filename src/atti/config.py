@@ -30,7 +30,10 @@ class Settings(BaseModel):
     p12: Path | None = None
     """A PKCS#12 file with the signer's key; without it the archive's development CA signs."""
     template: Path | None = None
-    """A DOCX template overriding the packaged one."""
+    """One DOCX template for every act, overriding all others (mostly for trying a draft template)."""
+    templates: Path | None = None
+    """The body's templates folder: <tipo>.docx (determinazione.docx, delibera.docx, ...) and
+    logo.png; a type without its own file uses the packaged template."""
     convert_timeout: float = 120.0
     """Seconds LibreOffice may take to convert one act."""
 
@@ -63,7 +66,7 @@ def _from_file(path: Path) -> dict[str, Any]:
     base = path.parent
     # Relative paths in a file are relative to the file, not to wherever atti runs.
     return {
-        k: (str(base / v) if k in {"archive", "p12", "template"} and not Path(v).is_absolute() else v)
+        k: (str(base / v) if k in {"archive", "p12", "template", "templates"} and not Path(v).is_absolute() else v)
         for k, v in section.items()
     }
 

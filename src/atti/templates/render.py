@@ -17,9 +17,10 @@ from typing import Any
 
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 
-from atti.acts.model import Act, Esito
+from atti.acts.model import Act, Esito, TipoAtto
 from atti.archive.blobs import storage_error, write_atomic
 from atti.errors import RenderError
 from atti.templates.convert import Converter
@@ -33,8 +34,31 @@ class RenderedAct:
     pdf: Path
 
 
-def default_template() -> Path:
-    return Path(str(resources.files("atti.templates").joinpath("atto.docx")))
+LOGO_NAMES = ("logo.png", "logo.jpg", "logo.jpeg")
+# docx files are zip archives whose entries carry the time they were written; a fixed time makes
+# the same act render to the same bytes (1980-01-01 is the earliest time a zip entry can hold).
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def packaged_template(tipo: str) -> Path:
+    return Path(str(resources.files("atti.templates").joinpath(f"{tipo}.docx")))
+
+
+def resolve_template(act: Act, template: Path | None = None, templates_dir: Path | None = None) -> Path:
+    """The template for an act: an explicit file, else the body's own for its tipo, else ours."""
+    if template is not None:
+        return template
+    if templates_dir is not None:
+        own = templates_dir / f"{act.tipo.value}.docx"
+        if own.is_file():
+            return own
+    return packaged_template(act.tipo.value)
+
+
+def find_logo(templates_dir: Path | None) -> Path | None:
+    if templates_dir is None:
+        return None
+    return next((templates_dir / n for n in LOGO_NAMES if (templates_dir / n).is_file()), None)
 
 
 def base_name(act: Act) -> str:
@@ -54,7 +78,7 @@ def template_context(act: Act) -> dict[str, Any]:
         "registro": act.registro,
         "numero": act.numero,
         "estremi": act.estremi,
-        "data": act.data.strftime("%d/%m/%Y"),
+        "data": f"{act.data.day:02d}/{act.data.month:02d}/{act.data.year:04d}",
         "oggetto": act.oggetto,
         "autorita": act.intestazione_autorita,
         "poteri": list(act.poteri),
@@ -77,14 +101,29 @@ def template_context(act: Act) -> dict[str, Any]:
     }
 
 
-def render_docx(act: Act, template: Path | None = None) -> bytes:
-    """The act as DOCX bytes, from the given template or the default one."""
-    path = template or default_template()
+def _deterministic_zip(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(item))
+    return out.getvalue()
+
+
+def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path | None = None) -> bytes:
+    """The act as DOCX bytes; the same act and template always give the same bytes."""
+    path = resolve_template(act, template, templates_dir)
     if not path.is_file():
         raise RenderError(f"template not found: {path}")
+    logo = find_logo(templates_dir)
     try:
         doc = DocxTemplate(str(path))
-        doc.render(template_context(act), jinja_env=jinja2.Environment(autoescape=True), autoescape=True)
+        context = template_context(act)
+        # Without a logo the template's "{%p if logo %}" drops the paragraph entirely.
+        context["logo"] = InlineImage(doc, str(logo), height=Mm(18)) if logo else ""
+        doc.render(context, jinja_env=jinja2.Environment(autoescape=True), autoescape=True)
         out = io.BytesIO()
         doc.save(out)
     except jinja2.TemplateSyntaxError as exc:
@@ -93,14 +132,19 @@ def render_docx(act: Act, template: Path | None = None) -> bytes:
         raise RenderError(f"template {path} is broken: {exc}") from None
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise RenderError(f"template {path} is not a usable DOCX file: {exc}") from None
-    return out.getvalue()
+    return _deterministic_zip(out.getvalue())
 
 
 def render_act(
-    act: Act, out_dir: Path, *, template: Path | None = None, converter: Converter | None = None
+    act: Act,
+    out_dir: Path,
+    *,
+    template: Path | None = None,
+    templates_dir: Path | None = None,
+    converter: Converter | None = None,
 ) -> RenderedAct:
     """Write ``<base>.docx`` and ``<base>.pdf`` into ``out_dir``; nothing is written on failure."""
-    docx = render_docx(act, template)
+    docx = render_docx(act, template, templates_dir=templates_dir)
     owned = converter is None
     conv = converter or Converter()
     try:
@@ -118,3 +162,23 @@ def render_act(
         target.docx.unlink(missing_ok=True)
         raise storage_error(exc, str(out_dir)) from None
     return target
+
+
+def export_templates(dest: Path) -> list[tuple[Path, bool]]:
+    """Copy the packaged templates into ``dest`` for a body to edit; never overwrite a file.
+
+    Returns each template's path there and whether it was written now.
+    """
+    out = []
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for tipo in TipoAtto:
+            target = dest / f"{tipo.value}.docx"
+            if target.exists():
+                out.append((target, False))
+                continue
+            write_atomic(target, packaged_template(tipo.value).read_bytes())
+            out.append((target, True))
+    except OSError as exc:
+        raise storage_error(exc, str(dest)) from None
+    return out

@@ -49,3 +49,12 @@ def test_bad_values(tmp_path: Path) -> None:
         load_settings(config_file=conf, environ={})
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_settings(config_file=tmp_path / "none.toml", environ={})
+
+
+def test_a_body_templates_folder_is_relative_to_its_file(tmp_path: Path) -> None:
+    conf = tmp_path / "atti.toml"
+    conf.write_text('templates = "modelli"\n')
+    assert load_settings(config_file=conf, environ={}).templates == tmp_path / "modelli"
+    assert load_settings(config_file=conf, environ={"ATTI_TEMPLATES": "/srv/modelli"}).templates == Path(
+        "/srv/modelli"
+    )

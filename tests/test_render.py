@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import subprocess
 import time
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import docx
 import pytest
+from freezegun import freeze_time
 
 from atti.acts import load_act_text
-from atti.acts.model import Act, Allegato, Esito
+from atti.acts.model import Act, Allegato, Esito, TipoAtto
 from atti.errors import ConverterMissing, RenderError
 from atti.templates import Converter, render_act, render_docx
 from atti.templates.render import base_name
@@ -117,7 +122,7 @@ def test_file_names_follow_type_register_number_year() -> None:
 
 
 def test_a_broken_template_is_one_clear_error(tmp_path: Path) -> None:
-    good = zipfile.ZipFile(Path(__file__).parent.parent / "src/atti/templates/atto.docx")
+    good = zipfile.ZipFile(Path(__file__).parent.parent / "src/atti/templates/determinazione.docx")
     broken = tmp_path / "broken.docx"
     with zipfile.ZipFile(broken, "w") as out:
         for item in good.infolist():
@@ -199,3 +204,128 @@ def test_libreoffice_writes_a_tagged_pdfa_with_embedded_fonts(tmp_path: Path) ->
                           capture_output=True, text=True, check=True).stdout
     assert NASTY in " ".join(text.split())
     assert oct(rendered.pdf.stat().st_mode & 0o777) != "0o600"  # readable like any other new file
+
+
+def _png(path: Path, width: int = 4, height: int = 2) -> Path:
+    """A tiny valid PNG, written by hand so the tests need no imaging library."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def test_each_act_type_has_its_own_template() -> None:
+    act = example()
+    delibera = edit(act, tipo=TipoAtto.delibera, organo="Giunta Camerale", autorita="La Giunta Camerale",
+                    dispositivo=act.dispositivo.model_copy(update={"formula": None}))
+    text = [t for t in paragraphs(render_docx(delibera)) if t.strip()]
+    assert "DELIBERAZIONE DELLA GIUNTA CAMERALE N. 129/2026" in text
+    assert "Seduta del 19/05/2026" in text and "LA GIUNTA CAMERALE" in text and "DELIBERA" in text
+    decreto = edit(act, tipo=TipoAtto.decreto, dispositivo=act.dispositivo.model_copy(update={"formula": None}))
+    text = [t for t in paragraphs(render_docx(decreto)) if t.strip()]
+    assert "DECRETO DEL DIRETTORE OPERATIVO N. 129/2026" in text and "DECRETA" in text
+
+
+def test_a_body_overrides_templates_and_adds_its_logo(tmp_path: Path) -> None:
+    act = example()
+    body = tmp_path / "templates"
+    body.mkdir()
+    ours = render_docx(act)
+    # The body's own determinazione: the packaged one with a different letterhead line.
+    with zipfile.ZipFile(Path(__file__).parent.parent / "src/atti/templates/determinazione.docx") as good, \
+            zipfile.ZipFile(body / "determinazione.docx", "w") as out:
+        for item in good.infolist():
+            data = good.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"{{ ente.sito }}", b"Piazza Duomo 1 - Milano", 1)
+            out.writestr(item, data)
+    text = paragraphs(render_docx(act, templates_dir=body))
+    assert "Piazza Duomo 1 - Milano" in text and "www.unioncamerelombardia.it" not in text
+    # A type the body has no template for falls back to the packaged one.
+    decreto = edit(act, tipo=TipoAtto.decreto)
+    assert "www.unioncamerelombardia.it" in paragraphs(render_docx(decreto, templates_dir=body))
+    # logo.png in the folder appears in the letterhead; without it there is no picture at all.
+    assert not any(n.startswith("word/media/") for n in zipfile.ZipFile(io.BytesIO(ours)).namelist())
+    _png(body / "logo.png")
+    with_logo = zipfile.ZipFile(io.BytesIO(render_docx(act, templates_dir=body)))
+    assert any(n.startswith("word/media/") and n.endswith(".png") for n in with_logo.namelist())
+    assert b"<pic:pic" in with_logo.read("word/document.xml")
+
+
+def test_the_same_act_renders_to_the_same_docx_bytes() -> None:
+    act = example()
+    with freeze_time("2026-05-19 09:00:00"):
+        first = render_docx(act)
+    with freeze_time("2027-01-02 18:30:45"):
+        second = render_docx(act)
+    assert first == second
+    assert render_docx(edit(act, oggetto=act.oggetto + ".")) != first
+
+
+# -- the page as a reader sees it --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    page_width: float
+
+
+def layout(pdf: Path) -> list[Line]:
+    """Every line of text with its box, from poppler's -bbox-layout (points, origin top left)."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, check=True).stdout
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    out = []
+    for number, page in enumerate(ElementTree.fromstring(xml).iterfind(".//x:page", ns), start=1):
+        width = float(page.get("width", "0"))
+        for line in page.iterfind(".//x:line", ns):
+            words = [w.text or "" for w in line.iterfind("x:word", ns)]
+            out.append(Line(number, " ".join(words), float(line.get("xMin", "0")), float(line.get("yMin", "0")),
+                            float(line.get("xMax", "0")), width))
+    return out
+
+
+@pytest.mark.slow
+def test_the_first_page_is_laid_out_like_a_determinazione(tmp_path: Path) -> None:
+    rendered = render_act(example(), tmp_path)
+    lines = layout(rendered.pdf)
+
+    def first(prefix: str) -> Line:
+        return next(line for line in lines if line.text.startswith(prefix))
+
+    margin = 2.2 / 2.54 * 72  # the template's left and right margins, 2.2 cm
+
+    def centred(line: Line) -> bool:
+        return abs((line.x0 + line.x1) / 2 - line.page_width / 2) < 3
+
+    ente, title, date = first("Unioncamere Lombardia"), first("DETERMINAZIONE DEL"), first("Del 19/05/2026")
+    oggetto, autorita, premesso = first("OGGETTO:"), first("IL DIRETTORE OPERATIVO"), first("Premesso che:")
+    # Top to bottom on the first page, in the seed's order.
+    assert [x.page for x in (ente, title, date, oggetto, autorita, premesso)] == [1] * 6
+    assert ente.y0 < title.y0 < date.y0 < oggetto.y0 < autorita.y0 < premesso.y0
+    # The heading lines are centred; the subject and the part headings start at the left margin.
+    assert all(centred(x) for x in (ente, title, date, autorita, first("DETERMINA")))
+    assert title.text == "DETERMINAZIONE DEL DIRETTORE OPERATIVO N. 129/2026"
+    assert abs(oggetto.x0 - margin) < 2 and abs(premesso.x0 - margin) < 2
+    # List items: the dash at the margin, the text indented after it (a hanging indent).
+    item = first("Regione Lombardia e Sistema Camerale")
+    dash = next(x for x in lines if x.text == "-" and abs(x.y0 - item.y0) < 2)
+    assert abs(dash.x0 - margin) < 2 and item.x0 > dash.x1 + 5
+    continuation = lines[lines.index(item) + 1]
+    assert continuation.text.startswith("economico e la competitività") and abs(continuation.x0 - item.x0) < 1
+    # The signature block is on the last page, flush right, the signer under the qualifica.
+    qualifica, nome = first("Il Direttore Operativo"), first("Fabrizio Ventrice")
+    last = max(x.page for x in lines)
+    assert qualifica.page == nome.page == last and qualifica.y0 < nome.y0
+    assert abs(nome.x1 - (nome.page_width - margin)) < 2
+    # pdftoppm makes a picture of the first page for a reviewer (its pixels are not tested).
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(rendered.pdf), str(tmp_path / "p")],
+                   check=True)
+    assert (tmp_path / "p-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,187 @@
+"""Proof that a PDF says what the act's YAML says.
+
+A legal reviewer signs off the PDF, an archivist searches the YAML: the two must carry the same
+words. ``prove_pdf`` extracts the PDF's text (poppler's ``pdftotext``) and finds every item of
+every part of the act in it, in order, each whole and contiguous. Between two items only list
+marks and the template's own words (headings such as "Premesso che:", the letterhead) may appear,
+so an item added, dropped, altered or moved is reported by name. Text after the last item (the
+signer's name) is not checked: a visible signature stamp may add its own words there.
+Layout is not the act's text: LibreOffice breaks lines at spaces but also inside long runs of
+characters (after "/", "!", "-", ...), and poppler turns every break into whitespace. So the
+comparison ignores whitespace altogether and compares the characters, in order.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from atti.acts.model import Act
+from atti.errors import ConverterMissing, VerificationError
+
+# What a list mark may extract as: LibreOffice's "-" bullets, or other templates' marks.
+_LIST_MARKS = " -–—•·▪◦*0123456789.)✓"
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """NFKC (ligatures, compatibility forms), without soft hyphens and without whitespace."""
+    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text).replace("\u00ad", ""))
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF in the order it was written (``-raw``): poppler's default reading order
+    guesses columns, and a justified line of few long words can look like columns to it."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise ConverterMissing("pdftotext not found: install the Debian package poppler-utils")
+    proc = subprocess.run([exe, "-raw", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=False)
+    if proc.returncode != 0:
+        why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise VerificationError(f"not a readable PDF: {why[-1] if why else 'pdftotext failed'}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class ItemProof:
+    part: str
+    index: int
+    text: str
+    found: bool
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class TextProof:
+    items: list[ItemProof] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(i.found and not i.problem for i in self.items)
+
+    @property
+    def failures(self) -> list[ItemProof]:
+        return [i for i in self.items if not i.found or i.problem]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "items": len(self.items),
+            "failures": [asdict(i) for i in self.failures],
+        }
+
+
+def expected_parts(act: Act) -> list[tuple[str, list[str]]]:
+    """What the PDF must say: the heading, the act's parts, and who signs."""
+    title = f"{act.titolo} N. {act.estremi}" if act.estremi else act.titolo
+    return [
+        ("intestazione", [title]),
+        *act.parts(),
+        ("firmatario", [act.firmatario.qualifica, act.firmatario.nome]),
+        ("verifiche", [text for v in act.verifiche for text in (v.tipo, v.nome)]),
+    ]
+
+
+def template_words(act: Act, paragraphs: Sequence[str]) -> list[str]:
+    """The rendered document's own words: its paragraphs with the act's items cut out.
+
+    Items are cut in order, as they follow each other in the document, so that a letterhead
+    that happens to read like an item further down (a body named like its signer) stays a
+    template word.
+    """
+    pending = [normalise(t) for _, texts in expected_parts(act) for t in texts]
+    words: set[str] = set()
+    for paragraph in paragraphs:
+        rest = normalise(paragraph)
+        while pending and pending[0] and pending[0] in rest:
+            before, _, rest = rest.partition(pending.pop(0))
+            words.add(before)
+        words.add(rest)
+    return sorted((w for w in words if w.strip(_LIST_MARKS)), key=len, reverse=True)
+
+
+def _unexpected(gap: str, words: Sequence[str] | None) -> tuple[int, int] | None:
+    """The span of a gap between two items that is neither list marks nor the template's words."""
+    if words is None:  # no template to compare with: only list marks are allowed inside a part
+        words = ()
+    covered = [False] * len(gap)
+    for word in words:  # longest first, so "Premesso che:" wins over a shorter word inside it
+        start = gap.find(word)
+        while start >= 0:
+            if not any(covered[start:start + len(word)]):
+                covered[start:start + len(word)] = [True] * len(word)
+            start = gap.find(word, start + 1)
+    left = [i for i, done in enumerate(covered) if not done and gap[i] not in _LIST_MARKS]
+    return (left[0], left[-1] + 1) if left else None
+
+
+def prove_text(act: Act, text: str, template_text: Sequence[str] | None = None) -> TextProof:
+    """Check ``text`` (a PDF's extracted text) against the act, part by part, item by item.
+
+    ``template_text`` is the rendered document's paragraphs (see ``template_words``); without
+    it only the gaps between the items of one part are checked.
+    """
+    # Compare without whitespace, but keep where each character was, to quote the original text.
+    spaced = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    where = [i for i, c in enumerate(spaced) if not c.isspace()]
+    haystack = "".join(spaced[i] for i in where)
+
+    def original(start: int, end: int) -> str:
+        return " ".join(spaced[where[start]:where[end - 1] + 1].split()) if end > start else ""
+
+    words = template_words(act, template_text) if template_text is not None else None
+    at = 0
+    items: list[ItemProof] = []
+    after_missing = False
+    for part, texts in expected_parts(act):
+        for index, item in enumerate(texts):
+            needle = normalise(item)
+            found = haystack.find(needle, at)
+            if found < 0:
+                anywhere = haystack.find(needle)
+                problem = "out of order" if anywhere >= 0 else "missing or altered"
+                items.append(ItemProof(part, index, item, False, problem))
+                after_missing = True
+                continue
+            problem = ""
+            # After a missing item the gap holds its altered text: already reported, not again.
+            if (words is not None or index > 0) and not after_missing:
+                span = _unexpected(haystack[at:found], words)
+                if span:
+                    problem = f"unexpected text before it: {original(at + span[0], at + span[1])[:80]!r}"
+            items.append(ItemProof(part, index, item, True, problem))
+            at = found + len(needle)
+            after_missing = False
+    return TextProof(items)
+
+
+def prove_pdf(act: Act, pdf: bytes, template_text: Sequence[str] | None = None) -> TextProof:
+    return prove_text(act, pdf_text(pdf), template_text)
+
+
+def describe(proof: TextProof) -> list[str]:
+    """One line per failure, e.g. ``premesse[3]: missing or altered: "la DGR n. ..."``."""
+    return [
+        f"{i.part}[{i.index + 1}]: {i.problem}: {i.text[:70]!r}" for i in proof.failures
+    ]
+
+
+def docx_paragraphs(docx: bytes) -> list[str]:
+    """Every paragraph of a DOCX, body, tables, headers and footers: the template's words."""
+    import io
+
+    from docx import Document
+
+    document = Document(io.BytesIO(docx))
+    out = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        out += [p.text for row in table.rows for cell in row.cells for p in cell.paragraphs]
+    for section in document.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer):
+            out += [p.text for p in part.paragraphs]
+    return out

@@ -166,3 +166,21 @@ def test_missing_attachment_file(example_text: str, tmp_path: Path) -> None:
     assert str(info.value.problems[0]).endswith("allegati[0].file: no such file 'bando.pdf'")
     (tmp_path / "bando.pdf").write_bytes(b"%PDF-1.7\n")
     assert load_act(path).act.allegati[0].titolo == "Bando"
+
+
+def test_only_a_pdf_can_be_appended(example_text: str, tmp_path: Path) -> None:
+    path = tmp_path / "act.yaml"
+    (tmp_path / "tabella.xlsx").write_bytes(b"PK")
+    text = example_text + "allegati:\n  - titolo: Tabella\n    file: tabella.xlsx\n    modo: accodato\n"
+    path.write_text(text)
+    with pytest.raises(ActError) as info:
+        load_act(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:{line_of(text, 'modo: accodato')}:11: allegati[0].modo: only a PDF file can be 'accodato' "
+        "(its pages appended to the act)"
+    ]
+    path.write_text(text.replace("modo: accodato", "modo: allegato"))
+    assert load_act(path).act.allegati[0].modo == "allegato"
+    path.write_text(text.replace("modo: accodato", "modo: stampato"))
+    with pytest.raises(ActError, match="allegati"):
+        load_act(path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from atti.acts.loader import LoadedAct
-from atti.acts.model import Esito
+from atti.acts.model import Esito, ModoAllegato
 from atti.errors import Problem
 
 
@@ -31,5 +31,12 @@ def check_act(loaded: LoadedAct) -> list[Problem]:
         if allegato.file is not None and not (base / allegato.file).is_file():
             problems.append(
                 smap.problem(("allegati", i, "file"), f"allegati[{i}].file: no such file '{allegato.file}'")
+            )
+        if allegato.modo is ModoAllegato.accodato and not (allegato.file or "").lower().endswith(".pdf"):
+            problems.append(
+                smap.problem(
+                    ("allegati", i, "modo"),
+                    f"allegati[{i}].modo: only a PDF file can be 'accodato' (its pages appended to the act)",
+                )
             )
     return sorted(problems, key=lambda p: (p.line, p.column))

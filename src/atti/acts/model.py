@@ -82,9 +82,17 @@ class Verifica(_Strict):
     esito: Esito
 
 
+class ModoAllegato(StrEnum):
+    allegato = "allegato"
+    """The file travels inside the signed PDF/A-3 as an attached (associated) file."""
+    accodato = "accodato"
+    """A PDF/A file whose pages are appended after the act, under the same signature."""
+
+
 class Allegato(_Strict):
     titolo: Text
     file: Text | None = None
+    modo: ModoAllegato = ModoAllegato.allegato
 
 
 class Act(_Strict):

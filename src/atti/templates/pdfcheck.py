@@ -1,0 +1,375 @@
+"""What can be checked of a PDF/A without veraPDF: the claims an archive relies on most.
+
+This is not a PDF/A validator. It checks the properties that break most often and matter most to
+a long-term archive, each as a named check with a one-line detail: the file parses cleanly, it
+declares PDF/A in its XMP, it is not encrypted, it has an output intent with an ICC profile, every
+font is embedded, there is no JavaScript, it is tagged, and (PDF/A-3) every attached file is an
+associated file with a relationship. Signatures are counted, for information only.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pikepdf
+from lxml import etree
+
+from atti.errors import VerificationError
+
+PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RELATIONSHIPS = frozenset({"/Source", "/Data", "/Alternative", "/Supplement", "/Unspecified"})
+_CONFORMANCE = {1: "AB", 2: "ABU", 3: "ABU"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    name: str
+    mime: str | None
+    relationship: str | None
+    size: int
+    associated: bool  # listed in an /AF array
+
+
+@dataclass(frozen=True)
+class PdfCheckReport:
+    checks: tuple[Check, ...]
+    pdfa: str | None = None  # e.g. "PDF/A-3B"; None when the XMP claims no PDF/A
+    attachments: tuple[AttachedFile, ...] = ()
+    signatures: int = 0
+    failed: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "failed", tuple(c.name for c in self.checks if not c.passed))
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "pdfa": self.pdfa,
+            "checks": [asdict(c) for c in self.checks],
+            "attachments": [asdict(a) for a in self.attachments],
+            "signatures": self.signatures,
+        }
+
+    def to_text(self, label: str = "PDF") -> str:
+        """A verdict line naming ``label``, then one line per check."""
+        verdict = "PASSED" if self.passed else "FAILED"
+        signed = f"{self.signatures} signature{'s' if self.signatures != 1 else ''}"
+        lines = [f"{verdict}  {label} ({self.pdfa or 'no PDF/A claim'}, {signed})"]
+        lines += [f"  {'ok  ' if c.passed else 'FAIL'}  {c.name}: {c.detail}" for c in self.checks]
+        return "\n".join(lines)
+
+
+def one_line(exc: BaseException) -> str:
+    # qpdf names the in-memory stream ("stream <_io.BytesIO object at 0x...>: "): noise to a user.
+    text = re.sub(r"^.*?<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*", "", " ".join(str(exc).split()))
+    return text or type(exc).__name__
+
+
+def open_pdf(data: bytes) -> pikepdf.Pdf:
+    """Parse ``data``; VerificationError ("not a PDF: ...") if it cannot be read as a PDF at all.
+
+    pikepdf.PasswordError passes through: the caller decides what an unreadable encrypted file means.
+    """
+    if b"%PDF-" not in data[:1024]:
+        raise VerificationError("not a PDF: no %PDF- header")
+    try:
+        return pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        raise
+    except pikepdf.PdfError as exc:
+        raise VerificationError(f"not a PDF: {one_line(exc)}") from None
+
+
+def check_pdf(data: bytes) -> PdfCheckReport:
+    """Check ``data`` as a PDF/A; raises VerificationError only if it is not a PDF at all."""
+    try:
+        doc = open_pdf(data)
+    except pikepdf.PasswordError:
+        return PdfCheckReport((Check("encryption", False, "encrypted with a password: nothing else can be checked"),))
+    with doc:
+        try:
+            return _check(doc, data)
+        except (pikepdf.PdfError, ValueError, TypeError) as exc:
+            # A file that opens but whose objects are broken beyond what the checks can walk.
+            raise VerificationError(f"not a PDF: damaged: {one_line(exc)}") from None
+
+
+def _check(doc: pikepdf.Pdf, data: bytes) -> PdfCheckReport:
+    root = doc.Root
+    pdfa, pdfa_check = _pdfa_identification(root)
+    scan = _Scan(doc)
+    attachments, attach_check = _attachments(doc, scan, pdfa)
+    checks = (
+        _syntax(doc, data),
+        pdfa_check,
+        Check("encryption", not doc.is_encrypted, "encrypted" if doc.is_encrypted else "not encrypted"),
+        _output_intent(root),
+        _fonts(doc),
+        Check("javascript", not scan.javascript, f"found in {', '.join(scan.javascript[:5])}" if scan.javascript
+              else "none"),
+        _tagged(root),
+        attach_check,
+    )
+    return PdfCheckReport(checks, pdfa, attachments, _count_signatures(root))
+
+
+def _syntax(doc: pikepdf.Pdf, data: bytes) -> Check:
+    if not data.startswith(b"%PDF-"):
+        return Check("syntax", False, "the %PDF- header is not at byte 0")
+    warnings = doc.get_warnings()
+    if warnings:
+        return Check("syntax", False, f"damaged, read only by repairing it: {one_line(Exception(warnings[0]))}")
+    return Check("syntax", True, "parsed without repairs")
+
+
+def read_xmp(root: pikepdf.Object) -> Any | None:
+    """The parsed XMP packet of the catalog (an lxml tree), or None if there is none."""
+    metadata = root.get("/Metadata")
+    if not isinstance(metadata, pikepdf.Stream):
+        return None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return etree.parse(io.BytesIO(metadata.read_bytes()), parser)
+
+
+def xmp_property(tree: Any, namespace: str, name: str) -> str | None:
+    """A simple XMP property, written either as an element or as an attribute of rdf:Description."""
+    key = f"{{{namespace}}}{name}"
+    for desc in tree.iter(f"{{{RDF_NS}}}Description"):
+        if key in desc.attrib:
+            return str(desc.get(key)).strip()
+        for element in desc.iter(key):
+            return str(element.text or "").strip()
+    return None
+
+
+def _pdfa_identification(root: pikepdf.Object) -> tuple[str | None, Check]:
+    try:
+        tree = read_xmp(root)
+    except etree.XMLSyntaxError as exc:
+        return None, Check("pdfa", False, f"the XMP metadata is not valid XML: {exc}")
+    if tree is None:
+        return None, Check("pdfa", False, "no XMP metadata in the catalog")
+    part = xmp_property(tree, PDFAID_NS, "part")
+    conformance = (xmp_property(tree, PDFAID_NS, "conformance") or "").upper()
+    if part is None:
+        return None, Check("pdfa", False, "the XMP metadata has no pdfaid:part")
+    claim = f"PDF/A-{part}{conformance}"
+    if not part.isdigit() or conformance not in _CONFORMANCE.get(int(part), "") or not conformance:
+        return claim, Check("pdfa", False, f"not a valid PDF/A identification: {claim}")
+    if "/Filter" in root.Metadata.stream_dict:
+        return claim, Check("pdfa", False, f"{claim}, but the XMP stream is compressed (PDF/A forbids it)")
+    return claim, Check("pdfa", True, f"{claim} declared in the XMP metadata")
+
+
+def _output_intent(root: pikepdf.Object) -> Check:
+    for intent in root.get("/OutputIntents", pikepdf.Array()):
+        if not isinstance(intent, pikepdf.Dictionary) or intent.get("/S") != pikepdf.Name.GTS_PDFA1:
+            continue
+        profile = intent.get("/DestOutputProfile")
+        if not isinstance(profile, pikepdf.Stream):
+            return Check("output-intent", False, "GTS_PDFA1 output intent without a DestOutputProfile")
+        icc = profile.read_bytes()
+        # Every ICC profile carries the signature "acsp" at byte 36 (ICC.1 7.2.9).
+        if icc[36:40] != b"acsp":
+            return Check("output-intent", False, "the output intent's DestOutputProfile is not an ICC profile")
+        name = str(intent.get("/OutputConditionIdentifier", "unnamed"))
+        return Check("output-intent", True, f"GTS_PDFA1 with ICC profile ({name})")
+    return Check("output-intent", False, "no GTS_PDFA1 output intent")
+
+
+def _tagged(root: pikepdf.Object) -> Check:
+    mark_info = root.get("/MarkInfo")
+    marked = isinstance(mark_info, pikepdf.Dictionary) and bool(mark_info.get("/Marked", False))
+    tree = isinstance(root.get("/StructTreeRoot"), pikepdf.Dictionary)
+    missing = [what for what, ok in (("/MarkInfo /Marked true", marked), ("/StructTreeRoot", tree)) if not ok]
+    if missing:
+        return Check("tagged", False, "missing " + " and ".join(missing))
+    return Check("tagged", True, "/MarkInfo /Marked true and a /StructTreeRoot")
+
+
+def _fonts(doc: pikepdf.Pdf) -> Check:
+    seen: set[tuple[int, int]] = set()
+    fonts: dict[str, bool] = {}  # name -> embedded
+    where: dict[str, int] = {}
+
+    def visit(obj: Any) -> bool:
+        # Direct objects cannot form cycles; indirect ones are walked once.
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                return False
+            seen.add(obj.objgen)
+        return True
+
+    def resources(res: Any, page: int) -> None:
+        if not isinstance(res, pikepdf.Dictionary) or not visit(res):
+            return
+        for font in _values(res.get("/Font")):
+            if isinstance(font, pikepdf.Dictionary) and visit(font):
+                check_font(font, page)
+        for xobject in _values(res.get("/XObject")):
+            if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form and visit(xobject):
+                resources(xobject.get("/Resources"), page)
+        for pattern in _values(res.get("/Pattern")):
+            if isinstance(pattern, pikepdf.Stream) and visit(pattern):
+                resources(pattern.get("/Resources"), page)
+
+    def check_font(font: pikepdf.Dictionary, page: int) -> None:
+        name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
+        subtype = font.get("/Subtype")
+        if subtype == pikepdf.Name.Type3:
+            # Type3 glyphs are content streams inside the PDF; only the fonts they use need checking.
+            fonts.setdefault(name, True)
+            resources(font.get("/Resources"), page)
+            return
+        descriptors = [font.get("/FontDescriptor")]
+        if subtype == pikepdf.Name.Type0:
+            descriptors = [d.get("/FontDescriptor") for d in _values(font.get("/DescendantFonts"))
+                           if isinstance(d, pikepdf.Dictionary)]
+        embedded = bool(descriptors) and all(
+            isinstance(d, pikepdf.Dictionary) and any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            for d in descriptors
+        )
+        fonts[name] = fonts.get(name, True) and embedded
+        where.setdefault(name, page)
+
+    for number, page in enumerate(doc.pages, start=1):
+        resources(page.obj.get("/Resources"), number)
+        for annot in _values(page.obj.get("/Annots")):
+            appearance = annot.get("/AP") if isinstance(annot, pikepdf.Dictionary) else None
+            for state in _values(appearance):
+                # An appearance entry is a form XObject or a dictionary of them, one per state.
+                for form in [state] if isinstance(state, pikepdf.Stream) else _values(state):
+                    if isinstance(form, pikepdf.Stream) and visit(form):
+                        resources(form.get("/Resources"), number)
+    missing = [f"{name} (page {where[name]})" for name, ok in sorted(fonts.items()) if not ok]
+    if missing:
+        return Check("fonts", False, "not embedded: " + ", ".join(missing))
+    return Check("fonts", True, f"{len(fonts)} font{'s' if len(fonts) != 1 else ''}, all embedded")
+
+
+def _values(obj: Any) -> list[Any]:
+    if isinstance(obj, pikepdf.Dictionary):
+        return list(obj.values())
+    if isinstance(obj, pikepdf.Array):
+        return list(obj)
+    return []
+
+
+class _Scan:
+    """One pass over every object of the file, so that nothing hides from the JavaScript check
+    behind an unusual route (a names tree, an action chain, an annotation's /AA...)."""
+
+    def __init__(self, doc: pikepdf.Pdf) -> None:
+        self.javascript: list[str] = []
+        self.associated: set[tuple[int, int]] = set()
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Stream):
+                self._walk(obj.stream_dict, f"object {obj.objgen[0]}")
+            elif isinstance(obj, pikepdf.Dictionary | pikepdf.Array):
+                self._walk(obj, f"object {obj.objgen[0]}")
+        if doc.Root.get("/OpenAction") is not None and self._has_js(doc.Root.OpenAction):
+            self.javascript.insert(0, "the document's OpenAction")
+
+    @staticmethod
+    def _has_js(obj: Any) -> bool:
+        return isinstance(obj, pikepdf.Dictionary) and ("/JS" in obj or obj.get("/S") == pikepdf.Name.JavaScript)
+
+    def _walk(self, top: Any, where: str) -> None:
+        stack: list[Any] = [top]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, pikepdf.Dictionary):
+                if self._has_js(obj):
+                    self.javascript.append(f"a JavaScript action in {where}")
+                if "/JavaScript" in obj:
+                    self.javascript.append(f"a JavaScript name tree in {where}")
+                for af in _values(obj.get("/AF")) if "/AF" in obj else []:
+                    if isinstance(af, pikepdf.Object) and af.is_indirect:
+                        self.associated.add(af.objgen)
+                children = list(obj.values())
+            elif isinstance(obj, pikepdf.Array):
+                children = list(obj)
+            else:
+                continue
+            # Indirect children are objects of their own in doc.objects: each is walked once there.
+            stack.extend(c for c in children if isinstance(c, pikepdf.Object) and not c.is_indirect)
+
+
+def _embedded_files(doc: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Dictionary]]:
+    names = doc.Root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary) and isinstance(names.get("/EmbeddedFiles"), pikepdf.Dictionary):
+        for key, spec in pikepdf.NameTree(names.EmbeddedFiles).items():
+            if isinstance(spec, pikepdf.Dictionary):
+                yield key, spec
+
+
+def _attachments(doc: pikepdf.Pdf, scan: _Scan, pdfa: str | None) -> tuple[tuple[AttachedFile, ...], Check]:
+    files: list[AttachedFile] = []
+    problems: list[str] = []
+    for key, spec in _embedded_files(doc):
+        name = str(spec.get("/UF", spec.get("/F", key)))
+        ef = spec.get("/EF")
+        stream = ef.get("/F") if isinstance(ef, pikepdf.Dictionary) else None
+        stream = stream if isinstance(stream, pikepdf.Stream) else None
+        mime = str(stream.get("/Subtype"))[1:] if stream is not None and "/Subtype" in stream else None
+        relationship = str(spec["/AFRelationship"])[1:] if "/AFRelationship" in spec else None
+        params = stream.get("/Params") if stream is not None else None
+        size = int(params.get("/Size", -1)) if isinstance(params, pikepdf.Dictionary) else -1
+        associated = spec.is_indirect and spec.objgen in scan.associated
+        files.append(AttachedFile(name, mime, relationship, size, associated))
+        lacks = [k for k in ("/F", "/UF", "/Desc") if k not in spec]
+        if "/AFRelationship" not in spec or spec.AFRelationship not in RELATIONSHIPS:
+            lacks.append("a valid /AFRelationship")
+        if not associated:
+            lacks.append("a place in an /AF array")
+        if stream is None:
+            lacks.append("an embedded file stream")
+        else:
+            if mime is None:
+                lacks.append("a MIME /Subtype")
+            if not isinstance(params, pikepdf.Dictionary) or "/ModDate" not in params:
+                lacks.append("/Params /ModDate")
+        if lacks:
+            problems.append(f"{name} lacks {', '.join(lacks)}")
+    if not files:
+        return (), Check("attachments", True, "no attached files")
+    listing = ", ".join(f"{f.name} ({f.relationship or '?'}, {f.mime or '?'})" for f in files)
+    if pdfa is not None and pdfa[:7] in ("PDF/A-1", "PDF/A-2"):
+        # PDF/A-1 forbids attachments; PDF/A-2 allows only PDF/A files, which atti never attaches.
+        return tuple(files), Check("attachments", False, f"{pdfa[:7]} cannot carry these files: {listing}")
+    if problems:
+        return tuple(files), Check("attachments", False, "; ".join(problems))
+    return tuple(files), Check("attachments", True, f"{len(files)} associated: {listing}")
+
+
+def _count_signatures(root: pikepdf.Object) -> int:
+    form = root.get("/AcroForm")
+    stack = list(_values(form.get("/Fields"))) if isinstance(form, pikepdf.Dictionary) else []
+    seen: set[tuple[int, int]] = set()
+    count = 0
+    while stack:
+        fld = stack.pop()
+        if not isinstance(fld, pikepdf.Dictionary) or (fld.is_indirect and fld.objgen in seen):
+            continue
+        if fld.is_indirect:
+            seen.add(fld.objgen)
+        if fld.get("/FT") == pikepdf.Name.Sig and isinstance(fld.get("/V"), pikepdf.Dictionary):
+            count += 1
+        stack.extend(_values(fld.get("/Kids")))
+    return count

@@ -1,0 +1,474 @@
+"""PDF/A-3 with attached files, the PDF/A checks that need no veraPDF, and rendering comparison.
+
+The LibreOffice tests render the example act once (module fixtures) and derive every other file
+from it with pikepdf, so each negative case breaks exactly one property of a real PDF/A.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pikepdf
+import pytest
+from click.testing import CliRunner, Result
+
+from atti.acts import load_act
+from atti.acts.model import Act
+from atti.cli import main
+from atti.errors import RenderError, VerificationError
+from atti.signing import ActSigner, DevCA, verify_pdf
+from atti.templates import Converter, render_act, render_docx
+from atti.templates.compare import compare_pdfs
+from atti.templates.pdfa import Attachment, attach_files, pdf_date
+from atti.templates.pdfcheck import check_pdf
+
+from .conftest import EXAMPLE
+
+ROME = dt.timezone(dt.timedelta(hours=2))
+WHEN = dt.datetime(2026, 5, 19, 10, 30, tzinfo=ROME)
+METADATA = json.dumps({"registro": "D.O.", "numero": 129, "anno": 2026, "città": "Milano"}, ensure_ascii=False)
+
+
+def atti(*args: str | Path) -> Result:
+    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
+    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def attachments(when: dt.datetime = WHEN) -> list[Attachment]:
+    return [
+        Attachment(EXAMPLE.name, EXAMPLE.read_bytes(), "application/yaml", "Testo sorgente dell'atto", "Source", when),
+        Attachment("metadati.json", METADATA.encode(), "application/json", "Metadati dell'atto", "Data", when),
+    ]
+
+
+def modified(pdf: bytes, change: Callable[[pikepdf.Pdf], object], **save: object) -> bytes:
+    """``pdf`` after ``change``, saved without pikepdf touching the XMP."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        change(doc)
+        out = io.BytesIO()
+        doc.save(out, fix_metadata_version=False, **save)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
+
+# -- fixtures: one rendering of the example, reused ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def converter() -> Iterator[Converter]:
+    with Converter() as conv:
+        yield conv
+
+
+@pytest.fixture(scope="module")
+def act() -> Act:
+    return load_act(EXAMPLE).act
+
+
+@pytest.fixture(scope="module")
+def rendered(act: Act, converter: Converter, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return render_act(act, tmp_path_factory.mktemp("render"), converter=converter).pdf.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def pdfa3(rendered: bytes) -> bytes:
+    return attach_files(rendered, attachments())
+
+
+@pytest.fixture(scope="module")
+def pdfa3_file(pdfa3: bytes, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pdfa3") / "atto.pdf"
+    path.write_bytes(pdfa3)
+    return path
+
+
+@pytest.fixture(scope="module")
+def dev_ca(tmp_path_factory: pytest.TempPathFactory) -> DevCA:
+    return DevCA.create(tmp_path_factory.mktemp("ca"), ente="Unioncamere Lombardia")
+
+
+# -- attach_files --------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_attached_pdf_claims_pdfa3b_and_passes_every_check(rendered: bytes, pdfa3: bytes) -> None:
+    assert check_pdf(rendered).pdfa == "PDF/A-2B"
+    report = check_pdf(pdfa3)
+    assert report.passed, report.to_text()
+    assert report.pdfa == "PDF/A-3B"
+    assert [(a.name, a.mime, a.relationship, a.size, a.associated) for a in report.attachments] == [
+        (EXAMPLE.name, "application/yaml", "Source", len(EXAMPLE.read_bytes()), True),
+        ("metadati.json", "application/json", "Data", len(METADATA.encode()), True),
+    ]
+
+
+@pytest.mark.slow
+def test_attaching_changes_only_the_attachments_and_the_pdfa_part(rendered: bytes, pdfa3: bytes) -> None:
+    # Fonts, output intent, structure tree, page content and Info stay as LibreOffice wrote them.
+    result = compare_pdfs(rendered, pdfa3)
+    assert result.differences == (
+        "/Root: /AF only in B, /Names only in B",
+        "/Root/Metadata: XMP properties differ: /pdfaid:part",
+    )
+    assert result.text_diff == ()
+
+
+@pytest.mark.slow
+def test_file_spec_and_stream_carry_what_pdfa3_requires(pdfa3: bytes) -> None:
+    with pikepdf.open(io.BytesIO(pdfa3)) as doc:
+        assert doc.pdf_version == "1.7"
+        specs = list(doc.Root.AF)
+        assert [s.objgen for s in specs] == [s.objgen for s in pikepdf.NameTree(doc.Root.Names.EmbeddedFiles).values()]
+        spec = specs[0]
+        assert (str(spec.F), str(spec.UF), str(spec.Desc), spec.AFRelationship) == (
+            EXAMPLE.name, EXAMPLE.name, "Testo sorgente dell'atto", pikepdf.Name.Source,
+        )
+        stream = spec.EF.F
+        assert stream.Subtype == pikepdf.Name("/application/yaml")
+        assert stream.Params.ModDate == "D:20260519103000+02'00'"
+        assert stream.Params.Size == len(EXAMPLE.read_bytes())
+        assert "/Filter" not in doc.Root.Metadata.stream_dict  # PDF/A: the XMP stays unfiltered
+        xmp = doc.Root.Metadata.read_bytes()
+        assert xmp.startswith(b'<?xpacket begin="\xef\xbb\xbf"') and xmp.endswith(b'<?xpacket end="w"?>')
+        assert b"<pdfaid:part>3</pdfaid:part>" in xmp and b"<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+        assert "/DocChecksum" not in doc.trailer  # LibreOffice's checksum no longer holds
+    assert b"/application#2fyaml" in pdfa3.lower()
+
+
+@pytest.mark.slow
+def test_a_non_ascii_name_keeps_unicode_in_uf_and_ascii_in_f(rendered: bytes, tmp_path: Path) -> None:
+    item = Attachment("delibera città.json", b"{}", "application/json", "Metadati", "Data", WHEN)
+    path = tmp_path / "atto.pdf"
+    path.write_bytes(attach_files(rendered, [item]))
+    with pikepdf.open(path) as doc:
+        spec = doc.Root.AF[0]
+        assert (str(spec.F), str(spec.UF)) == ("delibera_citta.json", "delibera città.json")
+    listing = subprocess.run(["pdfdetach", "-list", str(path)], capture_output=True, text=True, check=True)
+    assert listing.stdout.splitlines()[1] == "1: delibera città.json"
+
+
+@pytest.mark.slow
+def test_pdfdetach_lists_the_files_and_gives_back_the_exact_bytes(pdfa3_file: Path, tmp_path: Path) -> None:
+    listing = subprocess.run(["pdfdetach", "-list", str(pdfa3_file)], capture_output=True, text=True, check=True)
+    assert listing.stdout.splitlines() == ["2 embedded files", f"1: {EXAMPLE.name}", "2: metadati.json"]
+    for number, expected in ((1, EXAMPLE.read_bytes()), (2, METADATA.encode())):
+        out = tmp_path / f"file{number}"
+        subprocess.run(["pdfdetach", "-save", str(number), "-o", str(out), str(pdfa3_file)], check=True)
+        assert out.read_bytes() == expected
+
+
+@pytest.mark.slow
+def test_pdffonts_shows_every_font_embedded(pdfa3_file: Path) -> None:
+    out = subprocess.run(["pdffonts", str(pdfa3_file)], capture_output=True, text=True, check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows
+    # Columns end with: emb sub uni object-number generation.
+    assert all(row.split()[-5] == "yes" for row in rows), out
+
+
+@pytest.mark.slow
+def test_attaching_is_deterministic(rendered: bytes, pdfa3: bytes) -> None:
+    assert attach_files(rendered, attachments()) == pdfa3
+    assert attach_files(rendered, attachments(WHEN + dt.timedelta(seconds=1))) != pdfa3
+
+
+@pytest.mark.slow
+def test_signed_pdfa3_verifies_and_still_passes(pdfa3: bytes, dev_ca: DevCA, tmp_path: Path) -> None:
+    signer = ActSigner.from_pkcs12(dev_ca.issue_signer("Fabrizio Ventrice", "Direttore Operativo"), None)
+    signed = signer.sign(pdfa3, reason="Adozione della determinazione", location="Milano")
+    assert verify_pdf(signed, [dev_ca.root_cert]).indication == "TOTAL_PASSED"
+    report = check_pdf(signed)
+    assert report.passed, report.to_text()
+    assert (report.pdfa, report.signatures, len(report.attachments)) == ("PDF/A-3B", 1, 2)
+    path = tmp_path / "firmato.pdf"
+    path.write_bytes(signed)
+    out = tmp_path / "sorgente.yaml"
+    subprocess.run(["pdfdetach", "-save", "1", "-o", str(out), str(path)], check=True)
+    assert out.read_bytes() == EXAMPLE.read_bytes()
+
+
+@pytest.mark.slow
+def test_attach_refuses_what_is_not_a_pdfa(rendered: bytes, pdfa3: bytes) -> None:
+    with pytest.raises(RenderError, match=r"^cannot attach files: not a PDF: "):
+        attach_files(b"%PDF-1.7\nnonsense", attachments())
+    no_xmp = modified(rendered, lambda doc: doc.Root.__delattr__("Metadata"))
+    with pytest.raises(RenderError, match="no XMP metadata"):
+        attach_files(no_xmp, attachments())
+    with pytest.raises(RenderError, match=r"already has an attachment named 'metadati\.json'"):
+        attach_files(pdfa3, attachments()[1:])
+
+
+def test_attachment_rejects_bad_values() -> None:
+    good = {"name": "a.json", "data": b"{}", "mime": "application/json", "description": "x",
+            "relationship": "Data", "modified": WHEN}
+    Attachment(**good)  # type: ignore[arg-type]
+    for key, value in [("name", "dir/a.json"), ("name", ""), ("mime", "json"), ("relationship", "Other"),
+                       ("modified", dt.datetime(2026, 5, 19))]:
+        with pytest.raises(ValueError):
+            Attachment(**{**good, key: value})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="repeat"):
+        attach_files(b"", [Attachment(**good), Attachment(**good)])  # type: ignore[arg-type]
+
+
+def test_pdf_date_format() -> None:
+    assert pdf_date(WHEN) == "D:20260519103000+02'00'"
+    assert pdf_date(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)) == "D:20260102030405Z"
+    assert pdf_date(dt.datetime(2026, 1, 2, tzinfo=dt.timezone(-dt.timedelta(hours=3, minutes=30)))) == (
+        "D:20260102000000-03'30'"
+    )
+
+
+# -- check_pdf: each broken property fails exactly its check ------------------------------------
+
+
+def _js_open_action(doc: pikepdf.Pdf) -> None:
+    doc.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+
+
+def _js_names_tree(doc: pikepdf.Pdf) -> None:
+    action = doc.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")))
+    doc.Root.Names = pikepdf.Dictionary(JavaScript=pikepdf.Dictionary(Names=pikepdf.Array(["init", action])))
+
+
+def _js_annotation(doc: pikepdf.Pdf) -> None:
+    js = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+    link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10],
+                              F=4, AA=pikepdf.Dictionary(E=js))
+    doc.pages[1].obj.Annots = pikepdf.Array([doc.make_indirect(link)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("add_js", [_js_open_action, _js_names_tree, _js_annotation])
+def test_javascript_fails(pdfa3: bytes, add_js: Callable[[pikepdf.Pdf], None]) -> None:
+    report = check_pdf(modified(pdfa3, add_js))
+    assert report.failed == ("javascript",)
+    assert next(c for c in report.checks if c.name == "javascript").detail.startswith("found in ")
+
+
+def _helvetica() -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+
+
+def _font_on_page(doc: pikepdf.Pdf) -> None:
+    doc.pages[0].obj.Resources.Font.H = _helvetica()
+
+
+def _font_in_form(doc: pikepdf.Pdf) -> None:
+    form = pikepdf.Stream(doc, b"BT /H 12 Tf (x) Tj ET", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                          BBox=[0, 0, 10, 10], Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(H=_helvetica())))
+    doc.pages[0].obj.Resources.XObject = pikepdf.Dictionary(X1=form)
+
+
+def _font_cid(doc: pikepdf.Pdf) -> None:
+    descriptor = pikepdf.Dictionary(Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name.Helvetica, Flags=32)
+    cid = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2,
+                             BaseFont=pikepdf.Name.Helvetica, FontDescriptor=descriptor)
+    doc.pages[0].obj.Resources.Font.H = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name.Helvetica,
+        Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[cid],
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("add_font", [_font_on_page, _font_in_form, _font_cid])
+def test_font_not_embedded_fails(pdfa3: bytes, add_font: Callable[[pikepdf.Pdf], None]) -> None:
+    report = check_pdf(modified(pdfa3, add_font))
+    assert report.failed == ("fonts",)
+    assert next(c for c in report.checks if c.name == "fonts").detail == "not embedded: Helvetica (page 1)"
+
+
+@pytest.mark.slow
+def test_encrypted_fails(pdfa3: bytes) -> None:
+    # metadata=False: qpdf would otherwise compress the XMP as well, which fails the pdfa check too.
+    owner_only = pikepdf.Encryption(owner="capo", user="", metadata=False)
+    assert check_pdf(modified(pdfa3, lambda doc: None, encryption=owner_only)).failed == ("encryption",)
+    locked = modified(pdfa3, lambda doc: None, encryption=pikepdf.Encryption(owner="capo", user="utente"))
+    report = check_pdf(locked)
+    assert (report.passed, report.failed, len(report.checks)) == (False, ("encryption",), 1)
+
+
+@pytest.mark.slow
+def test_missing_xmp_and_output_intent_fail(rendered: bytes) -> None:
+    def strip(doc: pikepdf.Pdf) -> None:
+        del doc.Root.Metadata
+        del doc.Root.OutputIntents
+
+    report = check_pdf(modified(rendered, strip))
+    assert report.failed == ("pdfa", "output-intent")
+    assert report.pdfa is None
+    assert [c.detail for c in report.checks if not c.passed] == [
+        "no XMP metadata in the catalog", "no GTS_PDFA1 output intent",
+    ]
+
+
+@pytest.mark.slow
+def test_untagged_and_unassociated_files_fail(pdfa3: bytes) -> None:
+    def untag(doc: pikepdf.Pdf) -> None:
+        del doc.Root.StructTreeRoot
+
+    assert check_pdf(modified(pdfa3, untag)).failed == ("tagged",)
+
+    def disown(doc: pikepdf.Pdf) -> None:
+        del doc.Root.AF[1].AFRelationship
+        del doc.Root.AF[1]
+
+    report = check_pdf(modified(pdfa3, disown))
+    assert report.failed == ("attachments",)
+    detail = next(c for c in report.checks if c.name == "attachments").detail
+    assert detail == "metadati.json lacks a valid /AFRelationship, a place in an /AF array"
+
+
+@pytest.mark.slow
+def test_pdfa2_may_not_carry_attachments(pdfa3: bytes) -> None:
+    def back_to_part2(doc: pikepdf.Pdf) -> None:
+        xmp = doc.Root.Metadata.read_bytes().replace(b"<pdfaid:part>3<", b"<pdfaid:part>2<")
+        doc.Root.Metadata = doc.make_stream(xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+
+    report = check_pdf(modified(pdfa3, back_to_part2))
+    assert (report.pdfa, report.failed) == ("PDF/A-2B", ("attachments",))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "not a PDF: no %PDF- header"),
+        (b"Determinazione n. 129/2026\n", "not a PDF: no %PDF- header"),
+        (
+            b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n",
+            "not a PDF: unable to find trailer dictionary while recovering damaged file",
+        ),
+    ],
+)
+def test_not_a_pdf_raises_one_line(data: bytes, message: str) -> None:
+    with pytest.raises(VerificationError) as info:
+        check_pdf(data)
+    assert info.value.msg == message
+
+
+@pytest.mark.slow
+def test_report_as_dict_and_text(pdfa3: bytes) -> None:
+    report = check_pdf(pdfa3)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert (data["passed"], data["pdfa"], data["signatures"]) == (True, "PDF/A-3B", 0)
+    assert [c["name"] for c in data["checks"]] == [
+        "syntax", "pdfa", "encryption", "output-intent", "fonts", "javascript", "tagged", "attachments",
+    ]
+    text = report.to_text("atto.pdf").splitlines()
+    assert text[0] == "PASSED  atto.pdf (PDF/A-3B, 0 signatures)"
+    assert text[2] == "  ok    pdfa: PDF/A-3B declared in the XMP metadata"
+
+
+# -- compare_pdfs ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_renderings(act: Act, converter: Converter) -> tuple[bytes, bytes]:
+    docx = render_docx(act)
+    first = converter.to_pdf(docx)
+    time.sleep(1.1)  # LibreOffice stamps dates to the second
+    return first, converter.to_pdf(docx)
+
+
+@pytest.mark.slow
+def test_two_renderings_compare_equal_though_their_bytes_differ(two_renderings: tuple[bytes, bytes]) -> None:
+    a, b = two_renderings
+    assert a != b
+    with pikepdf.open(io.BytesIO(a)) as da, pikepdf.open(io.BytesIO(b)) as db:
+        assert da.docinfo.CreationDate != db.docinfo.CreationDate  # the test is not vacuous
+        assert da.trailer.ID[1] != db.trailer.ID[1]
+    result = compare_pdfs(a, b)
+    assert (result.same, result.differences, result.text_diff) == (True, (), ())
+    # With the same attachments and dates, the PDF/A-3 files are the same documents as well.
+    assert compare_pdfs(attach_files(a, attachments()), attach_files(b, attachments())).same
+
+
+@pytest.mark.slow
+def test_changed_premessa_is_named(act: Act, converter: Converter, two_renderings: tuple[bytes, bytes]) -> None:
+    premesse = list(act.premesse)
+    premesse[1] = premesse[1].replace("del 1° luglio 2024", "del 2 luglio 2024")
+    assert premesse != list(act.premesse)
+    changed = converter.to_pdf(render_docx(act.model_copy(update={"premesse": premesse})))
+    result = compare_pdfs(two_renderings[0], changed, labels=("prima.pdf", "dopo.pdf"))
+    assert not result.same
+    assert "page 1/Contents: stream data differs" in result.differences
+    removed = [line for line in result.text_diff if line.startswith("-")]
+    added = [line for line in result.text_diff if line.startswith("+")]
+    assert len(removed) == len(added) == 1
+    assert "del 1° luglio 2024" in removed[0] and removed[0].startswith("-p.1: ")
+    assert "del 2 luglio 2024" in added[0] and added[0].startswith("+p.1: ")
+    assert first_line(result.to_text()) == "DIFFERENT  A: prima.pdf  B: dopo.pdf"
+
+
+@pytest.mark.slow
+def test_compare_names_the_unreadable_file(rendered: bytes) -> None:
+    with pytest.raises(VerificationError) as info:
+        compare_pdfs(rendered, b"not a pdf", labels=("a.pdf", "b.pdf"))
+    assert info.value.msg == "b.pdf: not a PDF: no %PDF- header"
+
+
+# -- CLI ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["pdfcheck", "compare"])
+def test_commands_have_help(command: str) -> None:
+    result = atti(command, "--help")
+    assert result.exit_code == 0
+    assert f"Usage: main {command}" in result.output or f"Usage: atti {command}" in result.output
+    assert "Exits 0" in result.output
+
+
+@pytest.mark.slow
+def test_cli_pdfcheck(pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
+    result = atti("pdfcheck", pdfa3_file)
+    assert (result.exit_code, first_line(result.stdout)) == (0, f"PASSED  {pdfa3_file} (PDF/A-3B, 0 signatures)")
+
+    result = atti("pdfcheck", "--json", pdfa3_file)
+    data = json.loads(result.stdout)
+    assert (result.exit_code, data["file"], data["passed"], data["pdfa"]) == (0, str(pdfa3_file), True, "PDF/A-3B")
+
+    bad = tmp_path / "js.pdf"
+    bad.write_bytes(modified(pdfa3, _js_open_action))
+    result = atti("pdfcheck", bad)
+    assert (result.exit_code, first_line(result.stdout)) == (1, f"FAILED  {bad} (PDF/A-3B, 0 signatures)")
+    assert re.search(r"^  FAIL  javascript: found in ", result.stdout, re.M)
+
+
+def test_cli_pdfcheck_unreadable(tmp_path: Path) -> None:
+    text = tmp_path / "atto.yaml"
+    text.write_text("tipo: determinazione\n")
+    result = atti("pdfcheck", text)
+    assert (result.exit_code, result.stdout, result.stderr) == (5, "", "Error: not a PDF: no %PDF- header\n")
+    missing = tmp_path / "missing.pdf"
+    result = atti("pdfcheck", missing)
+    assert (result.exit_code, result.stderr) == (5, f"Error: cannot read {missing}: No such file or directory\n")
+
+
+@pytest.mark.slow
+def test_cli_compare(two_renderings: tuple[bytes, bytes], pdfa3_file: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    a.write_bytes(two_renderings[0])
+    b.write_bytes(two_renderings[1])
+    result = atti("compare", a, b)
+    assert (result.exit_code, result.stdout) == (0, f"SAME  {a}  {b}\n")
+
+    result = atti("compare", a, pdfa3_file)
+    assert (result.exit_code, first_line(result.stdout)) == (1, f"DIFFERENT  A: {a}  B: {pdfa3_file}")
+    assert "  /Root: /AF only in B, /Names only in B" in result.stdout.splitlines()
+
+    result = atti("compare", "--json", a, b)
+    assert (result.exit_code, json.loads(result.stdout)["same"]) == (0, True)
+
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"junk")
+    result = atti("compare", a, junk)
+    assert (result.exit_code, result.stderr) == (5, f"Error: {junk}: not a PDF: no %PDF- header\n")

@@ -80,6 +80,13 @@ def build(tipo: str) -> Document:
     rpr = normal.element.get_or_add_rPr()
     lang = rpr.makeelement(qn("w:lang"), {qn("w:val"): "it-IT", qn("w:eastAsia"): "it-IT", qn("w:bidi"): "it-IT"})
     rpr.append(lang)
+    # The document's language, which LibreOffice writes as the PDF's /Lang for screen readers,
+    # comes from the defaults and the theme language, not from the Normal style.
+    for default in doc.styles.element.iter(qn("w:lang")):
+        default.set(qn("w:val"), "it-IT")
+    theme_lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), "it-IT")
     bullet = doc.styles["List Bullet"]
     _font(bullet, BODY_FONT)
     bullet.paragraph_format.space_after = Pt(3)

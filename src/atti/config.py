@@ -34,6 +34,8 @@ class Settings(BaseModel):
     templates: Path | None = None
     """The body's templates folder: <tipo>.docx (determinazione.docx, delibera.docx, ...) and
     logo.png; a type without its own file uses the packaged template."""
+    embed_source: bool = True
+    """Attach the act's YAML and metadata to its PDF (PDF/A-3b); false keeps plain PDF/A-2b."""
     convert_timeout: float = 120.0
     """Seconds LibreOffice may take to convert one act."""
 

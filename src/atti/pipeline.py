@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     # (check, search, show) should not pay for them, so the functions below import them late.
     from atti.signing import ActSigner, VerificationReport
     from atti.templates import RenderedAct
+    from atti.templates.proof import TextProof
 
 PassphrasePrompt = Callable[[Path], bytes]
 
@@ -71,7 +72,10 @@ def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
         loaded.act,
         out_dir,
         template=settings.template,
+        templates_dir=settings.templates,
         converter=Converter(timeout=settings.convert_timeout),
+        source=loaded.text if settings.embed_source else None,
+        base_dir=Path(loaded.source.file).parent,
     )
 
 
@@ -137,7 +141,10 @@ def publish(
                     act,
                     Path(tmp),
                     template=settings.template,
+                    templates_dir=settings.templates,
                     converter=Converter(timeout=settings.convert_timeout),
+                    source=loaded.text if settings.embed_source else None,
+                    base_dir=Path(loaded.source.file).parent,
                 )
                 signed = signer.sign(
                     rendered.pdf.read_bytes(),
@@ -176,3 +183,54 @@ def verify(pdf: Path, settings: Settings, *, trust: Sequence[Path] = ()) -> Veri
         archive.close()
         roots_from += [archive.pki_dir / "root.pem", archive.trust_dir]
     return verify_pdf(data, load_trust_roots(roots_from))
+
+
+if TYPE_CHECKING:
+    from atti.templates.batch import BatchResult, Progress
+
+
+def render_many(
+    inputs: Sequence[Path],
+    out_dir: Path,
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> BatchResult:
+    """Render act files and folders of acts (their ``*.yaml``) into ``out_dir`` on every core.
+
+    Each act as :func:`render` renders one. A failing act does not stop the others: the result
+    lists what was rendered and what failed. ``workers``: LibreOffices to run [default: one per
+    core, at most four].
+    """
+    from atti.templates.batch import render_batch
+
+    return render_batch(
+        inputs,
+        out_dir,
+        template=settings.template,
+        templates_dir=settings.templates,
+        embed_source=settings.embed_source,
+        timeout=settings.convert_timeout,
+        workers=workers,
+        progress=progress,
+    )
+
+
+def prove(path: Path, pdf: Path, settings: Settings, *, numero: int | None = None) -> TextProof:
+    """Check that a PDF says what the act's YAML says, part by part and item by item.
+
+    ``numero`` is the number the archive gave a draft that had none in its YAML.
+    """
+    from atti.templates import render_docx
+    from atti.templates.proof import docx_paragraphs, prove_pdf
+
+    act = load_act(path, check=False).act
+    if numero is not None:
+        act = act.with_numero(numero)
+    try:
+        data = pdf.read_bytes()
+    except OSError as exc:
+        raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
+    docx = render_docx(act, settings.template, templates_dir=settings.templates)
+    return prove_pdf(act, data, docx_paragraphs(docx))

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
+from docx.opc.phys_pkg import PhysPkgWriter
+from docx.opc.pkgwriter import PackageWriter
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
@@ -101,14 +104,75 @@ def template_context(act: Act) -> dict[str, Any]:
     }
 
 
-def _deterministic_zip(data: bytes) -> bytes:
+class _CompiledTemplates(jinja2.Environment):
+    """A Jinja environment that compiles each template part once per process.
+
+    docxtpl compiles every XML part of the DOCX again for every act, which was a third of the
+    time of rendering one; a batch renders the same few parts thousands of times.
+    """
+
+    _LIMIT = 256
+
+    def __init__(self) -> None:
+        super().__init__(autoescape=True)
+        self._compiled: dict[str, jinja2.Template] = {}
+        self._lock = threading.Lock()
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> jinja2.Template:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        with self._lock:
+            compiled = self._compiled.get(source)
+        if compiled is None:
+            compiled = super().from_string(source)
+            with self._lock:
+                if len(self._compiled) >= self._LIMIT:
+                    self._compiled.clear()
+                self._compiled[source] = compiled
+        return compiled
+
+
+_JINJA = _CompiledTemplates()
+
+
+class _DeterministicZip:
+    """python-docx's physical package writer, writing entries with fixed times.
+
+    Saving through python-docx and re-zipping with fixed times compressed everything twice,
+    which was most of the time of rendering one act; this writes the package once.
+    """
+
+    def __init__(self, out: io.BytesIO) -> None:
+        # Level 1: a DOCX is small XML; the time matters more than the last few kilobytes.
+        self._zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=_ZIP_EPOCH)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        self._zip.writestr(info, blob)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _save_deterministic(doc: DocxTemplate) -> bytes:
+    """What ``doc.save()`` writes, minus the clock: the same act gives the same bytes."""
+    doc.pre_processing()
+    package = doc.docx.part.package
+    for part in package.parts:
+        part.before_marshal()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=_ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(item))
+    zipped = _DeterministicZip(out)
+    # Duck-typed: python-docx only calls write() on its physical writer.
+    writer = cast(PhysPkgWriter, zipped)
+    PackageWriter._write_content_types_stream(writer, package.parts)  # type: ignore[no-untyped-call]
+    PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
+    PackageWriter._write_parts(writer, package.parts)
+    zipped.close()
+    if doc.crc_to_new_media or doc.crc_to_new_embedded or doc.zipname_to_replace:
+        # docxtpl's media replacement runs after a normal save; atti's context never asks for it.
+        raise RenderError("the template asks docxtpl to replace media, which atti does not support")
     return out.getvalue()
 
 
@@ -123,16 +187,15 @@ def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path |
         context = template_context(act)
         # Without a logo the template's "{%p if logo %}" drops the paragraph entirely.
         context["logo"] = InlineImage(doc, str(logo), height=Mm(18)) if logo else ""
-        doc.render(context, jinja_env=jinja2.Environment(autoescape=True), autoescape=True)
-        out = io.BytesIO()
-        doc.save(out)
+        doc.render(context, jinja_env=_JINJA, autoescape=True)
+        data = _save_deterministic(doc)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template {path} is broken: {exc.message} (line {exc.lineno} of its XML)") from None
     except jinja2.TemplateError as exc:
         raise RenderError(f"template {path} is broken: {exc}") from None
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise RenderError(f"template {path} is not a usable DOCX file: {exc}") from None
-    return _deterministic_zip(out.getvalue())
+    return data
 
 
 def render_act(
@@ -142,9 +205,22 @@ def render_act(
     template: Path | None = None,
     templates_dir: Path | None = None,
     converter: Converter | None = None,
+    source: str | None = None,
+    base_dir: Path | None = None,
 ) -> RenderedAct:
-    """Write ``<base>.docx`` and ``<base>.pdf`` into ``out_dir``; nothing is written on failure."""
+    """Write ``<base>.docx`` and ``<base>.pdf`` into ``out_dir``; nothing is written on failure.
+
+    The PDF is PDF/A-2b, or PDF/A-3b when it carries files: the act's YAML ``source`` and its
+    metadata (when ``source`` is given) and the allegati with a file (relative to ``base_dir``);
+    PDF/A allegati marked ``accodato`` are appended as pages instead.
+    """
+    from atti.templates.allegati import append_pages, appended_pdfs, attachments
+    from atti.templates.pdfa import attach_files
+
     docx = render_docx(act, template, templates_dir=templates_dir)
+    stem = base_name(act)
+    files = attachments(act, stem, source=source, base_dir=base_dir)
+    appended = appended_pdfs(act, base_dir)
     owned = converter is None
     conv = converter or Converter()
     try:
@@ -152,7 +228,9 @@ def render_act(
     finally:
         if owned:
             conv.close()
-    stem = base_name(act)
+    pdf = append_pages(pdf, appended)
+    if files:
+        pdf = attach_files(pdf, files)
     target = RenderedAct(out_dir / f"{stem}.docx", out_dir / f"{stem}.pdf")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

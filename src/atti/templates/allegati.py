@@ -1,0 +1,131 @@
+"""What travels with the rendered act: its YAML source, its metadata, and its allegati.
+
+Everything here goes under the signature: the act's own source and metadata as attached files
+(so the signed PDF can be re-read without the archive), each allegato either attached as a file
+or, when it is a PDF/A, appended as pages after the act.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import mimetypes
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from atti import __version__
+from atti.acts.model import Act, ModoAllegato
+from atti.errors import RenderError, VerificationError
+from atti.templates.pdfa import Attachment
+from atti.templates.pdfcheck import check_pdf
+
+
+def act_metadata(act: Act, source: str | None) -> dict[str, Any]:
+    """The act's registration data, as JSON attached to its PDF (the archive's view of it)."""
+    return {
+        "tipo": act.tipo.value,
+        "ente": act.ente.nome,
+        "organo": act.organo,
+        "registro": act.registro,
+        "numero": act.numero,
+        "anno": act.anno,
+        "data": act.data.isoformat(),
+        "oggetto": act.oggetto,
+        "firmatario": {"nome": act.firmatario.nome, "qualifica": act.firmatario.qualifica},
+        "allegati": [
+            {"titolo": a.titolo, "file": Path(a.file).name if a.file else None, "modo": a.modo.value}
+            for a in act.allegati
+        ],
+        "source_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest() if source is not None else None,
+        "generator": f"atti {__version__}",
+    }
+
+
+def _mime(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def _read(path: Path, titolo: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RenderError(f"allegato '{titolo}': cannot read {path}: {exc.strerror}") from None
+
+
+def attachments(act: Act, stem: str, *, source: str | None, base_dir: Path | None) -> list[Attachment]:
+    """The files to attach to the act's PDF/A-3; empty when there is nothing to carry."""
+    # The act's date, not the clock: rendering the same act again gives the same bytes.
+    when = dt.datetime.combine(act.data, dt.time(0), tzinfo=dt.UTC)
+    out: list[Attachment] = []
+    if source is not None:
+        out.append(Attachment(f"{stem}.yaml", source.encode("utf-8"), "application/yaml",
+                              "Testo sorgente dell'atto (YAML atti)", "Source", when))
+        metadata = json.dumps(act_metadata(act, source), ensure_ascii=False, indent=2, sort_keys=True)
+        out.append(Attachment(f"{stem}.json", metadata.encode("utf-8"), "application/json",
+                              "Metadati di registrazione dell'atto", "Data", when))
+    taken = {a.name for a in out}
+    for allegato in act.allegati:
+        if allegato.file is None or allegato.modo is not ModoAllegato.allegato:
+            continue
+        path = (base_dir or Path(".")) / allegato.file
+        name = path.name
+        if name in taken:  # two allegati with the same file name from different folders
+            name = f"{len(taken)}-{name}"
+        taken.add(name)
+        out.append(Attachment(name, _read(path, allegato.titolo), _mime(name), f"Allegato: {allegato.titolo}",
+                              "Supplement", when))
+    return out
+
+
+def appended_pdfs(act: Act, base_dir: Path | None) -> list[tuple[str, bytes]]:
+    return [
+        (a.titolo, _read((base_dir or Path(".")) / a.file, a.titolo))
+        for a in act.allegati
+        if a.file is not None and a.modo is ModoAllegato.accodato
+    ]
+
+
+_MUST_PASS = {"syntax", "pdfa", "encryption", "fonts", "javascript"}
+
+
+def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]]) -> bytes:
+    """The act followed by the pages of each PDF/A allegato.
+
+    Only a PDF/A with every font embedded may be appended: anything else would make the act's
+    PDF/A claim false. Such a file can still travel attached (``modo: allegato``).
+    """
+    if not others:
+        return pdf
+    for titolo, data in others:
+        try:
+            report = check_pdf(data)
+        except VerificationError:
+            raise RenderError(f"allegato '{titolo}' is not a PDF: attach it instead with 'modo: allegato'") from None
+        if report.signatures:
+            raise RenderError(f"allegato '{titolo}' is signed: appending its pages would drop its signature; "
+                              "attach it instead with 'modo: allegato'")
+        # Tags and an output intent of its own are not required of an appended PDF/A-1b/2b scan.
+        failed = [c.name for c in report.checks if not c.passed and c.name in _MUST_PASS]
+        if failed:
+            raise RenderError(
+                f"allegato '{titolo}' cannot be appended to a PDF/A ({', '.join(failed)}): "
+                "attach it instead with 'modo: allegato'"
+            )
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            sources = [pikepdf.open(io.BytesIO(data)) for _, data in others]
+            for other in sources:
+                doc.pages.extend(other.pages)
+            out = io.BytesIO()
+            doc.save(out, deterministic_id=True)
+            for other in sources:
+                other.close()
+    except pikepdf.PdfError as exc:
+        raise RenderError(f"cannot append the allegati: {exc}") from None
+    return out.getvalue()

@@ -12,6 +12,7 @@ extras=""
 debian_packages=(
   python3 python3-venv python3-pip       # Debian 12's Python 3.11 and its venv module
   libreoffice-writer-nogui               # DOCX -> PDF/A conversion, headless
+  python3-uno                            # drives one LibreOffice kept running, for many acts at once
   fonts-liberation2 fonts-dejavu-core    # fonts the templates use; embedded into the PDF/A
   poppler-utils                          # pdftotext / pdftoppm: text and page checks
 )

@@ -4,6 +4,10 @@ One ``Converter`` owns a private LibreOffice profile (so it never fights with a 
 another converter over ``~/.config/libreoffice``) and runs ``soffice --convert-to`` with the PDF
 export filter set to PDF/A-2b and tagged PDF. A conversion that outlives the time limit is killed
 with its whole process group, since soffice forks ``oosplash`` and ``soffice.bin``.
+
+Starting LibreOffice is most of the cost of one conversion: for many acts,
+:class:`atti.templates.warm.WarmConverter` keeps one running, and
+:func:`atti.templates.warm.open_converter` picks it whenever it can be used.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from atti.errors import ConverterMissing, RenderError
 
@@ -95,7 +100,7 @@ class Converter:
             self._profile.cleanup()
             self._profile = None
 
-    def __enter__(self) -> Converter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -1,0 +1,315 @@
+"""DOCX -> PDF/A-2b through one LibreOffice kept running and driven over UNO.
+
+A cold ``soffice --convert-to`` spends about a second starting LibreOffice for each act; a warm
+one converts an act in a tenth of that. The project's Python usually cannot import LibreOffice's
+``uno`` module (on Debian it belongs to /usr/bin/python3 through python3-uno), so the UNO side
+lives in ``uno_worker.py``, run by path with that Python; this module only talks JSON lines to it.
+
+The worker leads its own process group, with soffice, oosplash and soffice.bin in it: on a time
+limit the whole group is killed and the next conversion starts a fresh one. A LibreOffice that dies
+under a document is restarted once and the document tried again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import secrets
+import select
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from atti.errors import ConverterMissing, RenderError
+from atti.templates.convert import Converter, find_soffice
+
+WORKER = Path(__file__).with_name("uno_worker.py")
+# A LibreOffice from libreoffice.org brings its own Python next to soffice; Debian's is the
+# system Python with python3-uno.
+UNO_PYTHONS = ("/usr/bin/python3",)
+UNO_MISSING = (
+    "LibreOffice's Python bridge (uno) not found: install the Debian package python3-uno "
+    "(bash scripts/setup.sh does)"
+)
+
+
+class _Crashed(Exception):
+    """The worker or its LibreOffice died; the conversion may be tried again."""
+
+
+@functools.cache
+def _has_uno(python: str) -> bool:
+    try:
+        probe = subprocess.run(
+            [python, "-c", "import uno"], env=_worker_env(), capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def find_uno_python(soffice: str) -> str:
+    """A Python that can import ``uno`` and so drive ``soffice``; ConverterMissing if none."""
+    bundled = Path(soffice).resolve().parent / "python"
+    for candidate in (str(bundled), *UNO_PYTHONS):
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and _has_uno(candidate):
+            return candidate
+    raise ConverterMissing(UNO_MISSING)
+
+
+def uno_available() -> bool:
+    """True when LibreOffice and a Python with its ``uno`` module are both installed."""
+    try:
+        find_uno_python(find_soffice())
+    except ConverterMissing:
+        return False
+    return True
+
+
+def _worker_env() -> dict[str, str]:
+    # The worker runs under another Python: variables meant for atti's interpreter would mislead it.
+    return {k: v for k, v in os.environ.items() if k not in {"PYTHONHOME", "PYTHONPATH"}}
+
+
+class WarmConverter(Converter):
+    """Converts DOCX documents to PDF/A-2b with one LibreOffice kept running between documents.
+
+    Same interface as :class:`Converter`. Not meant to be shared between threads (a lock makes
+    sharing safe but serial): give each thread its own, each with its own soffice and profile.
+    ``start_timeout`` bounds LibreOffice's start-up, ``timeout`` each document.
+    """
+
+    def __init__(
+        self,
+        timeout: float = 120,
+        soffice: str | None = None,
+        *,
+        start_timeout: float = 60,
+        python: str | None = None,
+    ) -> None:
+        super().__init__(timeout, soffice)
+        self.start_timeout = start_timeout
+        self._python = python
+        self._worker: subprocess.Popen[bytes] | None = None
+        self._work: tempfile.TemporaryDirectory[str] | None = None
+        self._pipe = ""
+        self._buffer = b""
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @property
+    def python(self) -> str:
+        if self._python is None:
+            self._python = find_uno_python(self.soffice)
+        return self._python
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's pid, which is also the process group of its LibreOffice; None if stopped."""
+        return self._worker.pid if self._worker is not None else None
+
+    def start(self) -> None:
+        """Start LibreOffice now rather than at the first conversion."""
+        with self._lock:
+            self._ensure_started()
+
+    def to_pdf(self, docx: bytes) -> bytes:
+        with self._lock:
+            try:
+                for attempt in (1, 2):
+                    self._ensure_started()
+                    try:
+                        return self._convert(docx)
+                    except _Crashed as exc:
+                        self._stop(kill=True)
+                        if attempt == 2:
+                            raise RenderError(f"LibreOffice crashed twice converting the act: {exc}") from None
+            except (RenderError, _Crashed):
+                raise
+            except BaseException:
+                # Interrupted mid-request (Ctrl-C, a bug): the worker's next reply would belong to
+                # this document, so the worker cannot be trusted with another one.
+                self._stop(kill=True)
+                raise
+            raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop(kill=False)
+
+    # -- worker life cycle ------------------------------------------------------------------
+
+    def _ensure_started(self) -> None:
+        if self._worker is not None and self._worker.poll() is None:
+            return
+        self._stop(kill=True)  # exited while idle: clear what it left
+        soffice, python = self.soffice, self.python
+        self._work = tempfile.TemporaryDirectory(prefix="atti-lo-warm-")
+        work = Path(self._work.name)
+        # A fresh pipe name and profile for every start: a killed soffice can leave both stale.
+        self._pipe = f"atti-{os.getpid()}-{secrets.token_hex(6)}"
+        cmd = [
+            python, str(WORKER), "--soffice", soffice, "--profile", (work / "profile").as_uri(),
+            "--pipe", self._pipe,
+        ]
+        # LibreOffice's own temporary files go in the work folder too, so a killed one leaves none.
+        env = {**_worker_env(), "TMPDIR": str(work)}
+        with open(work / "soffice.log", "wb") as log:
+            try:
+                self._worker = subprocess.Popen(
+                    cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                    start_new_session=True, env=env,
+                )
+            except OSError as exc:
+                self._stop(kill=True)
+                raise ConverterMissing(f"{UNO_MISSING}: cannot run {python}: {exc.strerror}") from None
+        self._buffer = b""
+        try:
+            ready = self._reply(self.start_timeout)
+        except TimeoutError:
+            self._stop(kill=True)
+            raise RenderError(f"LibreOffice did not start within {self.start_timeout:g} s") from None
+        except _Crashed:
+            why = self._last_words()
+            self._stop(kill=True)
+            raise RenderError(f"LibreOffice did not start: {why}") from None
+        if not ready.get("ready"):
+            self._stop(kill=True)
+            raise ConverterMissing(UNO_MISSING)
+
+    def _stop(self, *, kill: bool) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            if not kill:
+                # End of input asks the worker to close LibreOffice properly (it removes its pipe).
+                try:
+                    assert worker.stdin is not None
+                    worker.stdin.close()
+                    worker.wait(timeout=10)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+            # Whatever is left of the group (a stuck soffice.bin, helpers it spawned) goes now.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+            for stream in (worker.stdin, worker.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            self._remove_pipes()
+        if self._work is not None:
+            self._work.cleanup()
+            self._work = None
+
+    def _remove_pipes(self) -> None:
+        """Remove the socket files in /tmp that a killed soffice leaves (an exiting one removes them).
+
+        One is the UNO pipe we named; the other is LibreOffice's single-instance pipe, named after
+        the MD5 of the profile URL in UTF-16, in hex without leading zeros. Should a LibreOffice
+        name it differently, the file merely stays.
+        """
+        assert self._work is not None
+        profile = (Path(self._work.name) / "profile").as_uri()
+        digest = "".join(f"{b:x}" for b in hashlib.md5(profile.encode("utf-16-le"), usedforsecurity=False).digest())
+        for name in (self._pipe, f"SingleOfficeIPC_{digest}"):
+            Path(f"/tmp/OSL_PIPE_{os.getuid()}_{name}").unlink(missing_ok=True)
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def _convert(self, docx: bytes) -> bytes:
+        assert self._work is not None and self._worker is not None and self._worker.stdin is not None
+        self._count += 1
+        work = Path(self._work.name)
+        src, dst = work / f"act-{self._count}.docx", work / f"act-{self._count}.pdf"
+        try:
+            try:
+                src.write_bytes(docx)
+            except OSError as exc:
+                raise RenderError(f"cannot write the act for LibreOffice: {exc.strerror}") from None
+            try:
+                self._worker.stdin.write(json.dumps({"in": str(src), "out": str(dst)}).encode() + b"\n")
+                self._worker.stdin.flush()
+            except OSError:
+                raise _Crashed(self._last_words()) from None
+            try:
+                reply = self._reply(self.timeout)
+            except TimeoutError:
+                self._stop(kill=True)
+                raise RenderError(f"LibreOffice did not convert the act within {self.timeout:g} s") from None
+            except _Crashed:
+                raise _Crashed(self._last_words()) from None
+            if reply.get("ok"):
+                try:
+                    return dst.read_bytes()
+                except OSError as exc:
+                    raise RenderError(f"LibreOffice wrote no PDF: {exc.strerror}") from None
+            if reply.get("fatal"):
+                raise _Crashed(str(reply.get("error")))
+            raise RenderError(f"LibreOffice could not convert the act to PDF: {reply.get('error')}")
+        finally:
+            src.unlink(missing_ok=True)
+            dst.unlink(missing_ok=True)
+
+    def _reply(self, timeout: float) -> dict[str, Any]:
+        """The worker's next line as JSON; TimeoutError after ``timeout`` s, _Crashed at its end."""
+        assert self._worker is not None and self._worker.stdout is not None
+        fd = self._worker.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            # In slices, to notice a worker that died while something it started keeps its stdout.
+            readable, _, _ = select.select([fd], [], [], min(remaining, 0.5))
+            if not readable:
+                if self._worker.poll() is not None and not select.select([fd], [], [], 0)[0]:
+                    raise _Crashed("the worker exited")
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise _Crashed("the worker exited")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise _Crashed(f"garbled reply from the worker: {line[:80]!r}") from None
+        if not isinstance(reply, dict):
+            raise _Crashed(f"garbled reply from the worker: {line[:80]!r}")
+        return reply
+
+    def _last_words(self) -> str:
+        """Why the worker ended: its own last message, else how it exited.
+
+        Not LibreOffice's last line on stderr: that is mostly a harmless warning about Java.
+        """
+        if self._work is not None:
+            with contextlib.suppress(OSError):
+                text = (Path(self._work.name) / "soffice.log").read_text("utf-8", "replace")
+                ours = [line for line in text.splitlines() if line.startswith("atti uno worker: ")]
+                if ours:
+                    return ours[-1].removeprefix("atti uno worker: ").strip()
+        status = self._worker.poll() if self._worker is not None else None
+        if status is None:
+            return "the UNO worker stopped answering"
+        if status < 0:
+            return f"the UNO worker was killed by signal {-status}"
+        return f"the UNO worker exited with status {status}"
+
+
+def open_converter(timeout: float = 120, *, warm: bool | None = None) -> Converter:
+    """A converter for many documents: warm when LibreOffice's ``uno`` is available, else cold.
+
+    ``warm=True`` insists on the warm one (ConverterMissing at the first conversion if ``uno`` is
+    missing); ``warm=False`` gives the cold one.
+    """
+    if warm is None:
+        warm = uno_available()
+    return WarmConverter(timeout) if warm else Converter(timeout)

@@ -26,7 +26,7 @@ from atti.cli import main
 
 from .conftest import EXAMPLE, SEED
 
-COMMANDS = ["init", "check", "render", "publish", "search", "show", "verify"]
+COMMANDS = ["init", "check", "render", "publish", "search", "show", "verify", "proof", "templates"]
 
 
 def atti(*args: str | Path, env: dict[str, str | None] | None = None, input: str | None = None) -> Result:
@@ -351,3 +351,45 @@ def test_publish_asks_for_the_passphrase_in_a_terminal(tmp_path: Path, foreign_p
     assert record["id"] == "DO-2026-129" and passphrase not in seen
     verified = atti("verify", record["pdf"], "--archive", archive, "--json")
     assert json.loads(verified.stdout)["indication"] == "TOTAL_PASSED"
+
+
+@pytest.mark.slow
+def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
+    published: tuple[Path, dict[str, object]], tmp_path: Path
+) -> None:
+    _, record = published
+    pdf = str(record["pdf"])
+    ok = atti("proof", EXAMPLE, pdf)
+    assert (ok.exit_code, ok.stdout) == (0, f"{pdf}: says what {EXAMPLE} says (39 items)\n")
+    altered = tmp_path / "altered.yaml"
+    altered.write_text(EXAMPLE.read_text().replace("alle ore 16.00.", "alle ore 18.00."))
+    result = atti("proof", altered, pdf)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{pdf}: dispositivo[1]: missing or altered: 'di prorogare i termini per la presentazione delle "
+        "domande relative all'",
+    ]
+    assert json.loads(atti("proof", altered, pdf, "--json").stdout)["passed"] is False
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(EXAMPLE.read_text().replace("numero: 129 ", "# no number yet "))
+    assert atti("proof", draft, pdf).exit_code == 1
+    assert atti("proof", draft, pdf, "--numero", "129").exit_code == 0
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.7 nothing")
+    bad = atti("proof", EXAMPLE, junk)
+    assert bad.exit_code == 5 and bad.stderr.startswith("Error: not a readable PDF: ")
+
+
+def test_templates_are_copied_for_a_body_and_then_used(tmp_path: Path) -> None:
+    folder = tmp_path / "modelli"
+    result = atti("templates", folder)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == f"wrote {folder / 'determinazione.docx'}"
+    (folder / "delibera.docx").write_bytes(b"edited by the body")
+    again = atti("templates", folder)
+    assert f"kept  {folder / 'delibera.docx'}" in again.stdout.splitlines()
+    assert (folder / "delibera.docx").read_bytes() == b"edited by the body"
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    failed = atti("templates", blocked / "sub")
+    assert failed.exit_code == 6 and failed.stderr.startswith("Error: ")

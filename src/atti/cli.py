@@ -18,7 +18,7 @@ import click
 from atti import __version__, pipeline
 from atti.acts import load_act
 from atti.config import Settings, load_settings
-from atti.errors import ActError, AttiError, SigningError
+from atti.errors import ActError, AttiError, SigningError, VerificationError
 
 _ARCHIVE_HELP = "Archive directory [default: $ATTI_ARCHIVE, else ./archive]."
 
@@ -112,18 +112,50 @@ def check(files: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
     help="Directory for the DOCX and PDF.",
 )
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="DOCX template to use.")
 @click.pass_context
-def render(ctx: click.Context, file: Path, out_dir: Path, template: Path | None) -> None:
-    """Render an act to DOCX and PDF/A (unsigned)."""
-    rendered = pipeline.render(file, out_dir, _settings(ctx, template=template))
-    click.echo(f"DOCX: {rendered.docx}")
-    click.echo(f"PDF:  {rendered.pdf}")
+def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path, template: Path | None) -> None:
+    """Render acts to DOCX and PDF/A (unsigned).
+
+    FILES are act files or folders (their *.yaml files). One file: prints the paths of its DOCX
+    and PDF. Several acts: renders them on every core with LibreOffice kept running, shows
+    progress on stderr, prints each failure and a summary, and carries on past failing acts.
+
+    Exits 0 when every act was rendered, 1 when only invalid acts failed (the others are
+    rendered), 3 when an act could not be rendered (template, LibreOffice or output folder).
+    """
+    settings = _settings(ctx, template=template)
+    if len(files) == 1 and not files[0].is_dir():
+        rendered = pipeline.render(files[0], out_dir, settings)
+        click.echo(f"DOCX: {rendered.docx}")
+        click.echo(f"PDF:  {rendered.pdf}")
+        return
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        # Drawn at the first act done: only then is the total known (folders are expanded by the
+        # library), and an error before any act leaves no empty bar behind.
+        def advance(_outcome: object, _done: int, total: int) -> None:
+            if not bars and total > 1:
+                bars.append(stack.enter_context(click.progressbar(length=total, label="Rendering", file=sys.stderr)))
+            if bars:
+                bars[0].update(1)
+
+        result = pipeline.render_many(files, out_dir, settings, progress=advance)
+    for failure in result.failed:
+        click.echo(f"Error: {failure.message}", err=True)
+    total = len(result.rendered) + len(result.failed)
+    failed = f", {len(result.failed)} failed" if result.failed else ""
+    click.echo(f"Rendered {len(result.rendered)} of {total} acts into {out_dir}{failed}")
+    if result.exit_code:
+        sys.exit(result.exit_code)
 
 
 @main.command()
@@ -216,4 +248,93 @@ def verify(ctx: click.Context, file: Path, archive: Path | None, trust: tuple[Pa
             if sig.signing_time:
                 click.echo(f"    signing time: {sig.signing_time}")
     if report.indication != "TOTAL_PASSED":
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--numero", type=int, help="The number the archive gave the act, when its YAML has none.")
+@click.option("--json", "as_json", is_flag=True, help="Print the proof as JSON.")
+@click.pass_context
+def proof(ctx: click.Context, file: Path, pdf: Path, numero: int | None, as_json: bool) -> None:
+    """Prove that PDF says what the act FILE says, part by part and item by item.
+
+    Exit 0 when every item of the act is in the PDF, whole and in order, with nothing but the
+    template's own words between them; 1 otherwise, with one line per difference.
+    """
+    result = pipeline.prove(file, pdf, _settings(ctx), numero=numero)
+    if as_json:
+        _print_json(result.to_dict())
+    elif result.passed:
+        click.echo(f"{pdf}: says what {file} says ({len(result.items)} items)")
+    else:
+        from atti.templates.proof import describe
+
+        for line in describe(result):
+            click.echo(f"{pdf}: {line}")
+    ctx.exit(0 if result.passed else 1)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def templates(directory: Path) -> None:
+    """Copy the packaged DOCX templates into DIRECTORY, to make them the body's own.
+
+    Edit them in Word or LibreOffice, add logo.png, then set `templates = "DIRECTORY"` in
+    atti.toml (or ATTI_TEMPLATES). Existing files are left alone. See docs/templates.md.
+    """
+    from atti.templates.render import export_templates
+
+    for path, written in export_templates(directory):
+        click.echo(f"{'wrote' if written else 'kept '} {path}")
+
+
+def _read_pdf(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def pdfcheck(file: Path, as_json: bool) -> None:
+    """Check a PDF/A as far as possible without veraPDF.
+
+    Checks: PDF/A claim in the XMP, fonts embedded, no encryption, ICC output intent, no
+    JavaScript, tagged, attached files associated (PDF/A-3); counts signatures. Exits 0 when
+    every check passes, 1 when any fails, 5 when FILE cannot be read as a PDF.
+    """
+    from atti.templates.pdfcheck import check_pdf  # pikepdf: loaded only by the commands that use it
+
+    report = check_pdf(_read_pdf(file))
+    if as_json:
+        _print_json({"file": str(file), **report.to_dict()})
+    else:
+        click.echo(report.to_text(str(file)))
+    if not report.passed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("a", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("b", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(a: Path, b: Path, as_json: bool) -> None:
+    """Tell whether two PDFs are the same document, e.g. two renderings of one act.
+
+    Ignores what a renderer stamps on each run (file /ID, creation and modification dates, XMP
+    ids) and lists what differs, with a diff of the page text. Exits 0 when the same, 1 when
+    different, 5 when a file cannot be read as a PDF.
+    """
+    from atti.templates.compare import compare_pdfs
+
+    result = compare_pdfs(_read_pdf(a), _read_pdf(b), labels=(str(a), str(b)))
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(result.to_text())
+    if not result.same:
         sys.exit(1)

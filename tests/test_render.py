@@ -329,3 +329,54 @@ def test_the_first_page_is_laid_out_like_a_determinazione(tmp_path: Path) -> Non
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(rendered.pdf), str(tmp_path / "p")],
                    check=True)
     assert (tmp_path / "p-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _numbered_template(tmp_path: Path) -> Path:
+    """The packaged template with its dash lists turned into numbered lists, as a body might."""
+    numbered = tmp_path / "numerato.docx"
+    with zipfile.ZipFile(Path(__file__).parent.parent / "src/atti/templates/determinazione.docx") as good, \
+            zipfile.ZipFile(numbered, "w") as out:
+        for item in good.infolist():
+            data = good.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b'w:val="ListBullet"', b'w:val="ListNumber"')
+            out.writestr(item, data)
+    return numbered
+
+
+def test_every_list_restarts_its_numbering(tmp_path: Path) -> None:
+    act = example()
+    document = docx.Document(io.BytesIO(render_docx(act, _numbered_template(tmp_path))))
+    numbering = document.part.numbering_part.element
+    runs: list[list[str]] = []
+    num_ids: list[str] = []
+    previous = None
+    for p in document.paragraphs:
+        num_pr = p._p.pPr.numPr if p._p.pPr is not None else None
+        num_id = num_pr.numId.val if num_pr is not None and num_pr.numId is not None else (
+            "style" if p.style is not None and p.style.name == "List Number" else None)
+        if num_id is None:
+            previous = None
+            continue
+        if previous is None:
+            runs.append([])
+            num_ids.append(str(num_id))
+        runs[-1].append(p.text)
+        previous = num_id
+    assert runs == [act.poteri, act.premesse, act.visti, act.dispositivo.punti]
+    # Four lists, four numberings; all but the first restart at 1 explicitly.
+    assert len(set(num_ids)) == 4
+    for num_id in num_ids[1:]:
+        num = numbering.num_having_numId(int(num_id))
+        assert num.xpath("./w:lvlOverride[@w:ilvl='0']/w:startOverride/@w:val") == ["1"]
+
+
+@pytest.mark.slow
+def test_numbered_lists_restart_in_the_pdf(tmp_path: Path) -> None:
+    act = example()
+    rendered = render_act(act, tmp_path, template=_numbered_template(tmp_path))
+    text = subprocess.run(["pdftotext", "-raw", str(rendered.pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "1. la DGR n. XII/1536 del 18 dicembre 2023;" in text  # the first visto, not the 15th item
+    assert "11. la volontà di favorire" in text
+    assert "1. di prorogare i termini" in text and "2. di pubblicare la nuova scadenza" in text

@@ -27,6 +27,7 @@ from atti.acts.model import Act, Esito, TipoAtto
 from atti.archive.blobs import storage_error, write_atomic
 from atti.errors import RenderError
 from atti.templates.convert import Converter
+from atti.templates.numbering import restart_lists
 
 DICITURA_FIRMA = "Firmato digitalmente ai sensi dell'art. 24 del D. Lgs. 82/2005"
 
@@ -188,6 +189,7 @@ def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path |
         # Without a logo the template's "{%p if logo %}" drops the paragraph entirely.
         context["logo"] = InlineImage(doc, str(logo), height=Mm(18)) if logo else ""
         doc.render(context, jinja_env=_JINJA, autoescape=True)
+        restart_lists(doc.docx)
         data = _save_deterministic(doc)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template {path} is broken: {exc.message} (line {exc.lineno} of its XML)") from None

@@ -1,0 +1,74 @@
+"""Each list of an act restarts its numbering.
+
+A template loop (``{%p for item in premesse %}``) repeats a paragraph that carries a list style.
+Word numbers every paragraph of one list definition as one list, so when a body's template uses
+a numbered style, the visti would go on from the last premessa (15, 16, ...) instead of starting
+at 1. After rendering, every run of consecutive list paragraphs that reuses a list already seen
+gets a list of its own with the same look, restarting at 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docx.document import Document
+from docx.oxml.ns import qn
+
+
+def _style_num_id(styles: Any, style_id: str | None) -> int | None:
+    """The list a paragraph style numbers with, following ``basedOn`` (as Word does)."""
+    seen: set[str] = set()
+    while style_id and style_id not in seen:
+        seen.add(style_id)
+        style = styles.get_by_id(style_id)
+        if style is None:
+            return None
+        ppr = style.pPr
+        if ppr is not None and ppr.numPr is not None and ppr.numPr.numId is not None:
+            return int(ppr.numPr.numId.val)
+        based = style.basedOn
+        style_id = based.val if based is not None else None
+    return None
+
+
+def _num_id(paragraph: Any, styles: Any) -> tuple[int | None, int]:
+    ppr = paragraph.pPr
+    if ppr is not None and ppr.numPr is not None and ppr.numPr.numId is not None:
+        level = ppr.numPr.ilvl.val if ppr.numPr.ilvl is not None else 0
+        return int(ppr.numPr.numId.val), int(level)
+    style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
+    return _style_num_id(styles, style_id), 0
+
+
+def restart_lists(document: Document) -> int:
+    """Give every separate run of list paragraphs its own numbering; returns how many got one."""
+    part = document.part
+    try:
+        numbering = part.numbering_part.element
+    except NotImplementedError:  # a document without lists has no numbering part
+        return 0
+    styles = part.styles.element
+    seen: set[int] = set()
+    current: tuple[int, int] | None = None  # (numId in the template, numId given to this run)
+    restarted = 0
+    for paragraph in document.element.body.iterchildren(qn("w:p")):
+        num_id, level = _num_id(paragraph, styles)
+        if num_id is None or num_id == 0:  # numId 0 means "no list"
+            current = None
+            continue
+        if current is None or current[0] != num_id:
+            if num_id in seen:
+                template_num = numbering.num_having_numId(num_id)
+                fresh = numbering.add_num(template_num.abstractNumId.val)
+                for lvl in range(9):
+                    fresh.add_lvlOverride(ilvl=lvl).add_startOverride(1)
+                current = (num_id, int(fresh.numId))
+                restarted += 1
+            else:
+                seen.add(num_id)
+                current = (num_id, num_id)
+        if current[1] != num_id:
+            num_pr = paragraph.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = level
+            num_pr.get_or_add_numId().val = current[1]
+    return restarted

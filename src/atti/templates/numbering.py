@@ -31,13 +31,24 @@ def _style_num_id(styles: Any, style_id: str | None) -> int | None:
     return None
 
 
-def _num_id(paragraph: Any, styles: Any) -> tuple[int | None, int]:
+def _num_id(paragraph: Any, styles: Any, by_style: dict[str | None, int | None]) -> tuple[int | None, int]:
     ppr = paragraph.pPr
     if ppr is not None and ppr.numPr is not None and ppr.numPr.numId is not None:
         level = ppr.numPr.ilvl.val if ppr.numPr.ilvl is not None else 0
         return int(ppr.numPr.numId.val), int(level)
     style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
-    return _style_num_id(styles, style_id), 0
+    if style_id not in by_style:
+        by_style[style_id] = _style_num_id(styles, style_id)
+    return by_style[style_id], 0
+
+
+def _is_bullet(numbering: Any, num_id: int) -> bool:
+    """A bulleted list has no counter to restart (and most acts' lists are bulleted)."""
+    num = numbering.num_having_numId(num_id)
+    formats = numbering.xpath(
+        f"./w:abstractNum[@w:abstractNumId='{num.abstractNumId.val}']/w:lvl[@w:ilvl='0']/w:numFmt/@w:val"
+    )
+    return formats == ["bullet"]
 
 
 def restart_lists(document: Document) -> int:
@@ -51,17 +62,23 @@ def restart_lists(document: Document) -> int:
     seen: set[int] = set()
     current: tuple[int, int] | None = None  # (numId in the template, numId given to this run)
     restarted = 0
+    by_style: dict[str | None, int | None] = {}
+    bullets: dict[int, bool] = {}
     for paragraph in document.element.body.iterchildren(qn("w:p")):
-        num_id, level = _num_id(paragraph, styles)
+        num_id, level = _num_id(paragraph, styles, by_style)
         if num_id is None or num_id == 0:  # numId 0 means "no list"
+            current = None
+            continue
+        if num_id not in bullets:
+            bullets[num_id] = _is_bullet(numbering, num_id)
+        if bullets[num_id]:
             current = None
             continue
         if current is None or current[0] != num_id:
             if num_id in seen:
                 template_num = numbering.num_having_numId(num_id)
                 fresh = numbering.add_num(template_num.abstractNumId.val)
-                for lvl in range(9):
-                    fresh.add_lvlOverride(ilvl=lvl).add_startOverride(1)
+                fresh.add_lvlOverride(ilvl=0).add_startOverride(1)
                 current = (num_id, int(fresh.numId))
                 restarted += 1
             else:

@@ -48,7 +48,7 @@ def _is_bullet(numbering: Any, num_id: int) -> bool:
     formats = numbering.xpath(
         f"./w:abstractNum[@w:abstractNumId='{num.abstractNumId.val}']/w:lvl[@w:ilvl='0']/w:numFmt/@w:val"
     )
-    return formats == ["bullet"]
+    return bool(formats == ["bullet"])
 
 
 def restart_lists(document: Document) -> int:

@@ -183,19 +183,41 @@ class ActSigner:
         source: str = "key",
     ) -> None:
         """Prefer :meth:`from_pkcs12`; ``chain`` holds the CA certificates, issuer first."""
+        self._init_common(certificate, chain, source)
+        self._signer: signers.Signer = _LoadedKeySigner(
+            pyca_key=private_key,
+            signing_cert=translate_pyca_cryptography_cert_to_asn1(certificate),
+            signing_key=translate_pyca_cryptography_key_to_asn1(private_key),
+            cert_registry=self._registry(),
+        )
+
+    def _init_common(self, certificate: x509.Certificate, chain: Sequence[x509.Certificate], source: str) -> None:
         self._certificate = certificate
         self._source = source
         self._cas = _order_chain(certificate, chain)
         self._check_certificate()
+        self._bytes_reserved = self._reserve_for(certificate.public_key())
+
+    def _registry(self) -> SimpleCertificateStore:
         registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]  # untyped __init__
         registry.register_multiple([translate_pyca_cryptography_cert_to_asn1(c) for c in self._cas])
-        self._signer = _LoadedKeySigner(
-            pyca_key=private_key,
-            signing_cert=translate_pyca_cryptography_cert_to_asn1(certificate),
-            signing_key=translate_pyca_cryptography_key_to_asn1(private_key),
-            cert_registry=registry,
-        )
-        self._bytes_reserved = self._reserve_for(private_key)
+        return registry
+
+    @classmethod
+    def from_signer(
+        cls,
+        signer: signers.Signer,
+        certificate: x509.Certificate,
+        chain: Sequence[x509.Certificate] = (),
+        *,
+        source: str,
+    ) -> ActSigner:
+        """An ActSigner over any pyHanko signer whose key lives elsewhere: a PKCS#11 token, a
+        remote signing service. The certificate checks run here, before anything is signed."""
+        self = cls.__new__(cls)
+        self._init_common(certificate, chain, source)
+        self._signer = signer
+        return self
 
     @classmethod
     def from_pkcs12(cls, path: Path, passphrase: bytes | None = None) -> ActSigner:
@@ -256,9 +278,9 @@ class ActSigner:
         if usage is None or not usage.content_commitment:
             raise SigningError(f"{who} lacks the non-repudiation (contentCommitment) key usage")
 
-    def _reserve_for(self, key: Any) -> int:
+    def _reserve_for(self, public_key: Any) -> int:
         certs = sum(len(c.public_bytes(Encoding.DER)) for c in self.chain)
-        sig = key.key_size // 8 if isinstance(key, rsa.RSAPrivateKey) else 160
+        sig = public_key.key_size // 8 if isinstance(public_key, rsa.RSAPublicKey) else 160
         needed = 2 * (certs + sig + CMS_OVERHEAD)  # hex: two digits per byte
         return max(MIN_BYTES_RESERVED, -(-needed // 1024) * 1024)
 

@@ -15,6 +15,7 @@ debian_packages=(
   python3-uno                            # drives one LibreOffice kept running, for many acts at once
   fonts-liberation2 fonts-dejavu-core    # fonts the templates use; embedded into the PDF/A
   poppler-utils                          # pdftotext / pdftoppm: text and page checks
+  softhsm2                               # a software PKCS#11 token: the token-signing tests sign on it
 )
 
 missing=()

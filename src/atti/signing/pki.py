@@ -27,6 +27,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -230,13 +231,38 @@ class DevCA:
             return path
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+        cert = self._signer_certificate(subject, key.public_key())
+        p12 = pkcs12.serialize_key_and_certificates(
+            slugify(nome).encode(), key, cert, [self.root_cert], serialization.NoEncryption()
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _replace_private(path, p12)
+        except OSError as e:
+            raise SigningError(f"cannot write {path}: {e.strerror}") from None
+        return path
+
+    # An alias that reads better at call sites that only want "the file for this person".
+    signer_for = issue_signer
+
+    def certify(
+        self, public_key: CertificatePublicKeyTypes, nome: str, qualifica: str, *, organisation: str | None = None
+    ) -> x509.Certificate:
+        """A signer certificate for a key made elsewhere, e.g. on a PKCS#11 token that never lets
+        its private key out; same subject and extensions as :meth:`issue_signer`."""
+        nome = _check_name("signer name", nome)
+        qualifica = _check_name("qualifica", qualifica)
+        organisation = _check_name("organisation", organisation if organisation is not None else self.ente)
+        return self._signer_certificate(self._signer_subject(nome, qualifica, organisation), public_key)
+
+    def _signer_certificate(self, subject: x509.Name, public_key: CertificatePublicKeyTypes) -> x509.Certificate:
         now = _now()
         root_ski = self.root_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        cert = (
+        return (
             x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(self.root_cert.subject)
-            .public_key(key.public_key())
+            .public_key(public_key)
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(hours=1))
             .not_valid_after(min(now + SIGNER_VALIDITY, self.root_cert.not_valid_after_utc))
@@ -255,24 +281,12 @@ class DevCA:
                 ),
                 critical=True,
             )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False
             )
             .sign(self._root_key, hashes.SHA256())
         )
-        p12 = pkcs12.serialize_key_and_certificates(
-            slugify(nome).encode(), key, cert, [self.root_cert], serialization.NoEncryption()
-        )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _replace_private(path, p12)
-        except OSError as e:
-            raise SigningError(f"cannot write {path}: {e.strerror}") from None
-        return path
-
-    # An alias that reads better at call sites that only want "the file for this person".
-    signer_for = issue_signer
 
     def _signer_subject(self, nome: str, qualifica: str, organisation: str) -> x509.Name:
         attrs = [

@@ -5,6 +5,10 @@ revocation information only from what the document itself carries (its DSS, PAdE
 why revocation checking defaults to soft-fail: the development PKI publishes neither CRLs nor
 OCSP, and a B-B signature carries none.
 
+Every signature and every document timestamp gets its own indication; the document's is the
+worst of them, made at least INDETERMINATE when the caller expects a firmatario whom no signer
+certificate names.
+
 Beyond pyHanko's own judgement, atti applies one policy of its own: after a signature only
 further signatures, form filling, timestamps and validation data may be added. Annotations
 added later leave the signed content intact but change what a reader sees, so the signature is
@@ -16,13 +20,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import sys
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
@@ -33,14 +41,29 @@ from pyhanko.sign import fields
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESStatus
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.general import find_cms_attribute_iter
-from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
+from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko.sign.validation.status import (
+    DocumentTimestampStatus,
+    PdfSignatureStatus,
+    SignatureCoverageLevel,
+    TimestampSignatureStatus,
+)
 from pyhanko_certvalidator import ValidationContext
 
 from atti.errors import VerificationError
 
-__all__ = ["SignatureReport", "VerificationReport", "load_trust_roots", "verify_pdf"]
+__all__ = [
+    "DocumentTimestampReport",
+    "FirmatarioCheck",
+    "SignatureReport",
+    "TimestampInfo",
+    "VerificationReport",
+    "load_trust_roots",
+    "same_person",
+    "signed_act_source",
+    "verify_pdf",
+]
 
 Indication = Literal["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"]
 RevocationMode = Literal["soft-fail", "hard-fail", "require"]
@@ -50,6 +73,7 @@ FAILED: Indication = "TOTAL_FAILED"
 INDETERMINATE: Indication = "INDETERMINATE"
 _SEVERITY = {PASSED: 0, INDETERMINATE: 1, FAILED: 2}
 _SIGNATURE_SUBFILTERS = {"/adbe.pkcs7.detached", "/adbe.pkcs7.sha1", "/ETSI.CAdES.detached"}
+_TIMESTAMP_SUBFILTERS = {"/ETSI.RFC3161"}
 
 # What atti accepts after a signature: later signatures, DSS/timestamps, form filling.
 ALLOWED_AFTER_SIGNING = ModificationLevel.FORM_FILLING
@@ -66,10 +90,53 @@ _DN_NAMES = {
     NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
 }
 
+# What pyHanko's diff analysis found after a signature, in words a reviewer can act on.
+_CHANGES = {
+    ModificationLevel.LTA_UPDATES: "validation data or document timestamps were added",
+    ModificationLevel.FORM_FILLING: "further signatures or form field values were added",
+    ModificationLevel.ANNOTATIONS: "annotations were added or changed",
+    ModificationLevel.OTHER: "the content or structure of the document was changed",
+}
+_COVERS = {
+    "ENTIRE_FILE": "entire file",
+    "ENTIRE_REVISION": "entire revision",
+}
+
+
+def _covers(coverage: str | None) -> str:
+    """ "entire file", "entire revision" (the file was extended afterwards) or "partial"."""
+    return _COVERS.get(coverage or "", "partial")
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def _text_time(when: dt.datetime | None) -> str:
+    return f"{when.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC" if when else "not given"
+
+
+@dataclass(frozen=True)
+class TimestampInfo:
+    """The signature timestamp inside a signature's CMS (PAdES B-T): who stamped it, and when."""
+
+    tsa: str
+    time: dt.datetime
+    indication: Indication
+    sub_indication: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "time": self.time.isoformat()}
+
 
 @dataclass(frozen=True)
 class SignatureReport:
-    """One signature. ``sub_indication`` uses ETSI EN 319 102-1 names; ``message`` is for humans."""
+    """One signature. ``sub_indication`` uses ETSI EN 319 102-1 names; ``message`` is for humans.
+
+    ``signing_time`` is what the signer claims; ``best_signature_time`` is proven by a trusted
+    timestamp (the signature's own, or a document timestamp over it), and None without one.
+    """
 
     field_name: str
     indication: Indication
@@ -79,37 +146,157 @@ class SignatureReport:
     signer_subject: str
     issuer: str
     signing_time: dt.datetime | None
+    best_signature_time: dt.datetime | None
+    timestamp: TimestampInfo | None
     intact: bool
     valid: bool
     trusted: bool
     coverage: str | None
     modified_after: bool
     modification_level: str | None
+    modification: str | None
     format: str
+
+    @property
+    def covers(self) -> str:
+        return _covers(self.coverage)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
-        d["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
+        d["signing_time"] = _iso(self.signing_time)
+        d["best_signature_time"] = _iso(self.best_signature_time)
+        d["timestamp"] = self.timestamp.to_dict() if self.timestamp else None
+        d["covers"] = self.covers
         return d
 
 
 @dataclass(frozen=True)
+class DocumentTimestampReport:
+    """One document timestamp (PAdES B-LTA, or B-T over a B-B signature)."""
+
+    field_name: str
+    indication: Indication
+    sub_indication: str | None
+    message: str
+    tsa: str
+    tsa_subject: str
+    issuer: str
+    time: dt.datetime | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    coverage: str | None
+    modified_after: bool
+    modification_level: str | None
+    modification: str | None
+
+    @property
+    def covers(self) -> str:
+        return _covers(self.coverage)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "time": _iso(self.time), "covers": self.covers}
+
+
+@dataclass(frozen=True)
+class FirmatarioCheck:
+    """Whether a signer certificate names the act's firmatario (``expected``)."""
+
+    expected: str
+    matches: bool
+    signers: tuple[str, ...]
+    source: str | None = None  # where ``expected`` comes from: an act file, the attached YAML
+
+    @property
+    def message(self) -> str:
+        if self.matches:
+            return f"the signer certificate names the act's firmatario, {self.expected}"
+        names = ", ".join(self.signers) or "nobody"
+        verb = "names" if len(self.signers) <= 1 else "name"
+        what = "certificate" if len(self.signers) <= 1 else "certificates"
+        return f"the signer {what} {verb} {names}, the act's firmatario is {self.expected}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "expected": self.expected,
+            "matches": self.matches,
+            "signers": list(self.signers),
+            "source": self.source,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
 class VerificationReport:
-    """All signatures of a document, in signing order; ``indication`` is the worst of them."""
+    """All signatures of a document in signing order, and its document timestamps.
+
+    ``indication`` is the worst of them all, at least INDETERMINATE when ``firmatario`` does not
+    match; ``sub_indication`` and ``message`` are those of the item that decided it.
+    """
 
     indication: Indication
     signatures: list[SignatureReport]
+    timestamps: list[DocumentTimestampReport] = dataclasses.field(default_factory=list)
+    sub_indication: str | None = None
+    message: str = ""
+    firmatario: FirmatarioCheck | None = None
+    validation_time: dt.datetime | None = None
+    sha256: str = ""
+    trust: tuple[str, ...] = ()  # where the trust roots came from, for the reader of the report
+    notes: tuple[str, ...] = ()
 
     @property
     def signer(self) -> str:
         """Signer of the last signature, the one that covers the most."""
         return self.signatures[-1].signer
 
+    def to_text(self, label: str) -> str:
+        """A verdict line ``INDICATION  label``, then what a reviewer needs, item by item."""
+        lines = [f"{self.indication}  {label}"]
+        if self.indication != PASSED:
+            sub = f" ({self.sub_indication})" if self.sub_indication else ""
+            lines.append(f"  why: {self.message}{sub}")
+        for s in self.signatures:
+            sub = f"/{s.sub_indication}" if s.sub_indication else ""
+            lines.append(f"  {s.field_name}: {s.indication}{sub}, signed by {s.signer} (issuer {s.issuer})")
+            if s.indication != PASSED:
+                lines.append(f"    {s.message}")
+            lines.append(f"    format: {s.format}; covers the {s.covers}")
+            lines.append(f"    changes after signing: {s.modification or 'none'}")
+            lines.append(f"    signing time (claimed): {_text_time(s.signing_time)}")
+            proven = _text_time(s.best_signature_time) if s.best_signature_time else "none (no valid timestamp)"
+            lines.append(f"    best signature time: {proven}")
+            if s.timestamp:
+                st = s.timestamp
+                tsub = f"/{st.sub_indication}" if st.sub_indication else ""
+                lines.append(f"    signature timestamp: {st.indication}{tsub}, {st.tsa}, {_text_time(st.time)}")
+        for t in self.timestamps:
+            sub = f"/{t.sub_indication}" if t.sub_indication else ""
+            lines.append(f"  document timestamp {t.field_name}: {t.indication}{sub}, TSA {t.tsa}, {_text_time(t.time)}")
+            if t.indication != PASSED:
+                lines.append(f"    {t.message}")
+            lines.append(f"    covers the {t.covers}; changes after it: {t.modification or 'none'}")
+        if self.firmatario is not None:
+            f = self.firmatario
+            source = f" (from {f.source})" if f.source else ""
+            lines.append(f"  firmatario{source}: {'matches' if f.matches else 'DOES NOT MATCH'}: {f.message}")
+        lines += [f"  trust: {source}" for source in self.trust]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "indication": self.indication,
+            "sub_indication": self.sub_indication,
+            "message": self.message,
             "signer": self.signer,
             "signatures": [s.to_dict() for s in self.signatures],
+            "timestamps": [t.to_dict() for t in self.timestamps],
+            "firmatario": self.firmatario.to_dict() if self.firmatario else None,
+            "validation_time": _iso(self.validation_time),
+            "sha256": self.sha256,
+            "trust": list(self.trust),
+            "notes": list(self.notes),
         }
 
 
@@ -156,6 +343,39 @@ def load_trust_roots(paths: Iterable[Path]) -> list[x509.Certificate]:
     return list(roots.values())
 
 
+# -- the firmatario ----------------------------------------------------------------------------
+
+
+def _fold(name: str) -> list[str]:
+    decomposed = unicodedata.normalize("NFD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split()
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two names are the same, ignoring case, accents and spacing (as when signing)."""
+    return _fold(a) == _fold(b)
+
+
+def _names_in(cert: x509.Certificate) -> list[str]:
+    """The ways ``cert`` names its holder: CN, "givenName SN" and "SN givenName".
+
+    Italian qualified certificates often write the CN surname first or in capitals ("ROSSI
+    MARIO"), and some carry the person only in givenName/surname; each of these is the holder.
+    """
+    def values(oid: x509.ObjectIdentifier) -> list[str]:
+        return [str(a.value) for a in cert.subject.get_attributes_for_oid(oid)]
+
+    names = values(NameOID.COMMON_NAME)
+    for given in values(NameOID.GIVEN_NAME):
+        for surname in values(NameOID.SURNAME):
+            names += [f"{given} {surname}", f"{surname} {given}"]
+    return names
+
+
+def _certificate_names(cert: x509.Certificate, expected: str) -> bool:
+    return any(same_person(name, expected) for name in _names_in(cert))
+
+
 # -- verification ------------------------------------------------------------------------------
 
 
@@ -165,13 +385,17 @@ def verify_pdf(
     *,
     revocation_mode: RevocationMode = "soft-fail",
     moment: dt.datetime | None = None,
+    expected_signer: str | None = None,
+    tsa_roots: Sequence[x509.Certificate] = (),
 ) -> VerificationReport:
-    """Verify every signature of ``pdf`` against ``trust_roots``, offline.
+    """Verify every signature and document timestamp of ``pdf`` against ``trust_roots``, offline.
 
     ``revocation_mode`` is pyhanko-certvalidator's: "soft-fail" accepts certificates whose
     revocation status cannot be determined, "hard-fail" rejects them when the certificate names
     a CRL or OCSP source, "require" always demands revocation data. ``moment`` is the validation
-    time (default: now), timezone-aware.
+    time (default: now), timezone-aware. ``expected_signer`` is the act's firmatario: when no
+    signer certificate names them, the document is at best INDETERMINATE. ``tsa_roots`` are
+    trusted for timestamps only (a trusted list's TSA services), besides ``trust_roots``.
 
     Runs pyHanko's validation with ``asyncio.run``, so it cannot be called from a running event
     loop: use ``asyncio.to_thread`` there.
@@ -183,49 +407,112 @@ def verify_pdf(
         reader = PdfFileReader(io.BytesIO(pdf))
         if reader.security_handler is not None:
             raise VerificationError("the PDF is encrypted: atti verifies only unencrypted PDFs")
-        found, timestamp_revisions = _collect(reader)
+        found, stamps = _collect(reader)
     except VerificationError:
         raise
     except Exception as e:  # a corrupt file can fail anywhere in the parser
         raise VerificationError(f"not a readable PDF: {_one_line(e)}") from e
     if not found:
-        raise VerificationError("no signature in the PDF")
+        extra = " (only document timestamps)" if stamps else ""
+        raise VerificationError(f"no signature in the PDF{extra}")
 
-    vc_kwargs: dict[str, Any] = {
-        "trust_roots": [translate_pyca_cryptography_cert_to_asn1(c) for c in trust_roots],
-        "allow_fetching": False,
-        "revocation_mode": revocation_mode,
-        "moment": moment,
-        # Without these certvalidator refuses "require" offline instead of reporting on it.
-        "crls": [],
-        "ocsps": [],
-    }
+    when = moment or dt.datetime.now(dt.UTC)
     dss = _read_dss(reader)
-    reports = []
+    contexts = _Contexts(trust_roots, tsa_roots, revocation_mode, when, dss)
+
+    ts_reports: list[tuple[int, DocumentTimestampReport]] = []
+    for field_name, item in stamps:
+        if isinstance(item, str):
+            ts_reports.append((sys.maxsize, _unprocessable_timestamp(field_name, item)))
+        else:
+            ts_reports.append((item.signed_revision, _verify_timestamp(reader, item, contexts)))
+    # A document timestamp proves that every revision before its own existed at its time.
+    proofs = [(rev, r.time) for rev, r in ts_reports if r.indication == PASSED and r.time is not None]
+    layout = _Layout.of(reader, [rev for rev, _ in ts_reports], dss)
+
+    reports: list[SignatureReport] = []
+    names: list[tuple[str, bool]] = []
     for field_name, item in found:
         if isinstance(item, str):
             reports.append(_unprocessable(field_name, item))
             continue
-        # A context per signature: pyHanko closes it after each synchronous validation.
-        vc = dss.as_validation_context(vc_kwargs) if dss is not None else ValidationContext(**vc_kwargs)
         try:
-            sig_format = _format(reader, item, timestamp_revisions)
+            sig_format = _format(item, layout)
         except Exception:  # odd attributes make the level underivable, not the signature invalid
             sig_format = "unknown"
-        reports.append(_verify_one(item, vc, sig_format))
-    worst = max((r.indication for r in reports), key=_SEVERITY.__getitem__)
-    return VerificationReport(indication=worst, signatures=reports)
+        report, cert = _verify_one(reader, item, contexts, sig_format, proofs)
+        reports.append(report)
+        if cert is not None and expected_signer is not None:
+            names.append((report.signer, _certificate_names(cert, expected_signer)))
+
+    timestamps = [r for _rev, r in ts_reports]
+    items: list[SignatureReport | DocumentTimestampReport] = [*reports, *timestamps]
+    decisive = max(items, key=lambda r: _SEVERITY[r.indication])
+    indication, sub, message = decisive.indication, decisive.sub_indication, decisive.message
+    firmatario = None
+    if expected_signer is not None:
+        firmatario = FirmatarioCheck(
+            expected=" ".join(expected_signer.split()),
+            matches=any(ok for _name, ok in names),
+            signers=tuple(dict.fromkeys(name for name, _ok in names)),
+        )
+        if not firmatario.matches and indication == PASSED:
+            # ETSI's word for "valid, but not under the constraints the verifier set".
+            indication, sub = INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name
+            message = firmatario.message
+    return VerificationReport(
+        indication=indication,
+        signatures=reports,
+        timestamps=timestamps,
+        sub_indication=sub,
+        message=message,
+        firmatario=firmatario,
+        validation_time=when,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
 
 
-def _collect(reader: PdfFileReader) -> tuple[list[tuple[str, EmbeddedPdfSignature | str]], list[int]]:
-    """Signatures in signing order, each parsed or replaced by why it cannot be; and the
-    revisions of the document timestamps.
+@dataclass
+class _Contexts:
+    """Builds validation contexts: pyHanko closes one after each synchronous validation."""
+
+    roots: Sequence[x509.Certificate]
+    tsa_roots: Sequence[x509.Certificate]
+    revocation_mode: RevocationMode
+    moment: dt.datetime
+    dss: DocumentSecurityStore | None
+
+    def signer(self) -> ValidationContext:
+        return self._make(self.roots)
+
+    def timestamp(self) -> ValidationContext:
+        return self._make([*self.roots, *self.tsa_roots])
+
+    def _make(self, roots: Sequence[x509.Certificate]) -> ValidationContext:
+        kwargs: dict[str, Any] = {
+            "trust_roots": [translate_pyca_cryptography_cert_to_asn1(c) for c in roots],
+            "allow_fetching": False,
+            "revocation_mode": self.revocation_mode,
+            "moment": self.moment,
+            # Without these certvalidator refuses "require" offline instead of reporting on it.
+            "crls": [],
+            "ocsps": [],
+        }
+        return self.dss.as_validation_context(kwargs) if self.dss is not None else ValidationContext(**kwargs)
+
+
+_Found = list[tuple[str, EmbeddedPdfSignature | str]]
+
+
+def _collect(reader: PdfFileReader) -> tuple[_Found, _Found]:
+    """Signatures and document timestamps in document order, each parsed or replaced by why it
+    cannot be.
 
     pyHanko's own collection fails as a whole on one broken signature and silently skips unknown
     subfilters; here either becomes a FORMAT_FAILURE of that signature alone.
     """
     signatures: list[tuple[int, str, EmbeddedPdfSignature | str]] = []
-    timestamps: list[int] = []
+    timestamps: list[tuple[int, str, EmbeddedPdfSignature | str]] = []
     for fq_name, _value, field_ref in fields.enumerate_sig_fields(reader, filled_status=True):
         value_ref = field_ref.get_object().raw_get("/V")
         # The signature dictionary must be indirect; a direct one sorts last and fails below.
@@ -233,21 +520,21 @@ def _collect(reader: PdfFileReader) -> tuple[list[tuple[str, EmbeddedPdfSignatur
         if isinstance(value_ref, generic.IndirectObject):
             revision = reader.xrefs.get_last_change(value_ref.reference)
         sig_obj = value_ref.get_object()
-        if sig_obj.get("/Type") == "/DocTimeStamp":
-            timestamps.append(revision)
-            continue
+        is_timestamp = sig_obj.get("/Type") == "/DocTimeStamp"
+        allowed = _TIMESTAMP_SUBFILTERS if is_timestamp else _SIGNATURE_SUBFILTERS
         item: EmbeddedPdfSignature | str
         try:
             subfilter = sig_obj.get("/SubFilter")
-            if subfilter not in _SIGNATURE_SUBFILTERS:
+            if subfilter not in allowed:
                 raise ValueError(f"unsupported /SubFilter {subfilter}")
             item = EmbeddedPdfSignature(reader, field_ref, str(fq_name))
             item.signer_cert  # noqa: B018  # fails here when the CMS lacks the signer's certificate
         except Exception as e:  # the CMS blob is attacker-controlled: any parse failure
             item = _one_line(e)
-        signatures.append((revision, str(fq_name), item))
+        (timestamps if is_timestamp else signatures).append((revision, str(fq_name), item))
     signatures.sort(key=lambda t: t[0])
-    return [(name, item) for _rev, name, item in signatures], timestamps
+    timestamps.sort(key=lambda t: t[0])
+    return [(n, i) for _r, n, i in signatures], [(n, i) for _r, n, i in timestamps]
 
 
 def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
@@ -268,26 +555,60 @@ def _unprocessable(field_name: str, why: str) -> SignatureReport:
         signer_subject="",
         issuer="",
         signing_time=None,
+        best_signature_time=None,
+        timestamp=None,
         intact=False,
         valid=False,
         trusted=False,
         coverage=None,
         modified_after=False,
         modification_level=None,
+        modification=None,
         format="unknown",
     )
 
 
-def _verify_one(sig: EmbeddedPdfSignature, vc: ValidationContext, sig_format: str) -> SignatureReport:
+def _unprocessable_timestamp(field_name: str, why: str) -> DocumentTimestampReport:
+    return DocumentTimestampReport(
+        field_name=field_name,
+        indication=FAILED,
+        sub_indication=AdESFailure.FORMAT_FAILURE.name,
+        message=f"the document timestamp cannot be processed: {why}",
+        tsa="unknown",
+        tsa_subject="",
+        issuer="",
+        time=None,
+        intact=False,
+        valid=False,
+        trusted=False,
+        coverage=None,
+        modified_after=False,
+        modification_level=None,
+        modification=None,
+    )
+
+
+def _verify_one(
+    reader: PdfFileReader,
+    sig: EmbeddedPdfSignature,
+    contexts: _Contexts,
+    sig_format: str,
+    proofs: list[tuple[int, dt.datetime]],
+) -> tuple[SignatureReport, x509.Certificate | None]:
     try:
         # cryptography is stricter than asn1crypto: a certificate pyHanko accepted may still fail here.
         signer_cert = _to_pyca(sig.signer_cert)
-        status = validate_pdf_signature(sig, vc)
+        status = validate_pdf_signature(sig, contexts.signer(), contexts.timestamp())
     except Exception as e:  # a malformed CMS blob can break validation anywhere
-        return dataclasses.replace(_unprocessable(sig.field_name, _one_line(e)), format=sig_format)
-    indication, sub, message = _classify(status)
+        return dataclasses.replace(_unprocessable(sig.field_name, _one_line(e)), format=sig_format), None
+    changes = _modification(reader, sig, status)
+    indication, sub, message = _classify(status, changes)
     level = status.modification_level
-    return SignatureReport(
+    timestamp = _timestamp_info(status.timestamp_validity)
+    proven = [when for rev, when in proofs if rev > sig.signed_revision]
+    if timestamp is not None and timestamp.indication == PASSED:
+        proven.append(timestamp.time)
+    report = SignatureReport(
         field_name=str(sig.field_name),
         indication=indication,
         sub_indication=sub,
@@ -295,22 +616,86 @@ def _verify_one(sig: EmbeddedPdfSignature, vc: ValidationContext, sig_format: st
         signer=_common_name(signer_cert.subject),
         signer_subject=signer_cert.subject.rfc4514_string(_DN_NAMES),
         issuer=signer_cert.issuer.rfc4514_string(_DN_NAMES),
-        signing_time=_signing_time(sig, status),
+        signing_time=_claimed_time(sig),
+        best_signature_time=min(proven) if proven else None,
+        timestamp=timestamp,
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
         coverage=status.coverage.name if status.coverage is not None else None,
-        modified_after=(
-            level != ModificationLevel.NONE
-            if level is not None
-            else status.coverage != SignatureCoverageLevel.ENTIRE_FILE
-        ),
+        modified_after=_modified(status),
         modification_level=level.name if level is not None else None,
+        modification=changes,
         format=sig_format,
+    )
+    return report, signer_cert
+
+
+def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts: _Contexts) -> DocumentTimestampReport:
+    try:
+        tsa_cert = _to_pyca(ts.signer_cert)
+        status = validate_pdf_timestamp(ts, contexts.timestamp())
+    except Exception as e:  # as for signatures: the CMS blob is attacker-controlled
+        return _unprocessable_timestamp(str(ts.field_name), _one_line(e))
+    changes = _modification(reader, ts, status)
+    indication, sub, message = _classify_timestamp(status, changes)
+    level = status.modification_level
+    return DocumentTimestampReport(
+        field_name=str(ts.field_name),
+        indication=indication,
+        sub_indication=sub,
+        message=message,
+        tsa=_common_name(tsa_cert.subject),
+        tsa_subject=tsa_cert.subject.rfc4514_string(_DN_NAMES),
+        issuer=tsa_cert.issuer.rfc4514_string(_DN_NAMES),
+        time=status.timestamp,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        coverage=status.coverage.name if status.coverage is not None else None,
+        modified_after=_modified(status),
+        modification_level=level.name if level is not None else None,
+        modification=changes,
     )
 
 
-def _classify(status: PdfSignatureStatus) -> tuple[Indication, str | None, str]:
+def _modified(status: PdfSignatureStatus | DocumentTimestampStatus) -> bool:
+    level = status.modification_level
+    if level is not None:
+        return bool(level != ModificationLevel.NONE)
+    return bool(status.coverage != SignatureCoverageLevel.ENTIRE_FILE)
+
+
+def _modification(
+    reader: PdfFileReader, sig: EmbeddedPdfSignature, status: PdfSignatureStatus | DocumentTimestampStatus
+) -> str | None:
+    """What changed after ``sig``, in words; None when nothing did."""
+    level = status.modification_level
+    if level == ModificationLevel.NONE or (level is None and status.coverage == SignatureCoverageLevel.ENTIRE_FILE):
+        return None
+    if level is None:
+        text = "the file was extended after signing and the change was not analysed"
+    else:
+        text = _CHANGES.get(level, level.name)
+    pages = _page_counts(reader, sig.signed_revision)
+    if pages is not None and pages[0] != pages[1]:
+        text += f"; the signed document had {pages[0]} page(s), the file now has {pages[1]}"
+    if level is None:
+        return text
+    allowed = ", allowed" if level <= ALLOWED_AFTER_SIGNING else ""
+    return f"{text} (modification level {level.name}{allowed})"
+
+
+def _page_counts(reader: PdfFileReader, revision: int) -> tuple[int, int] | None:
+    try:
+        then = int(reader.get_historical_root(revision)["/Pages"]["/Count"])
+        now = int(reader.root["/Pages"]["/Count"])
+    except Exception:  # a damaged page tree: the diff level still says what kind of change it was
+        return None
+    return then, now
+
+
+def _classify(status: PdfSignatureStatus, changes: str | None) -> tuple[Indication, str | None, str]:
     """Map pyHanko's status to (indication, sub-indication, message), first problem wins."""
     if not status.intact:
         return FAILED, AdESFailure.HASH_FAILURE.name, "the signed bytes were altered"
@@ -321,7 +706,7 @@ def _classify(status: PdfSignatureStatus) -> tuple[Indication, str | None, str]:
 
     level = status.modification_level
     if status.docmdp_ok is False or level == ModificationLevel.OTHER:
-        return FAILED, AdESFailure.FORMAT_FAILURE.name, "the PDF was changed after signing (not allowed)"
+        return FAILED, AdESFailure.FORMAT_FAILURE.name, f"the PDF was changed after signing (not allowed): {changes}"
 
     indic = status.trust_problem_indic
     if indic is not None:
@@ -333,15 +718,41 @@ def _classify(status: PdfSignatureStatus) -> tuple[Indication, str | None, str]:
         return INDETERMINATE, None, "the certificate is not trusted"
     ts = status.timestamp_validity
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
-        return INDETERMINATE, None, "the signature timestamp does not verify"
+        ts_indic = ts.trust_problem_indic
+        sub = ts_indic.standard_name if ts_indic is not None else None
+        return INDETERMINATE, sub, "the signature timestamp does not verify"
     if not status.seed_value_ok:
         return INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name, "seed value constraints unmet"
 
     if level is not None and level > ALLOWED_AFTER_SIGNING:
-        return INDETERMINATE, None, "annotations were added after signing"
+        return INDETERMINATE, None, f"the PDF was changed after signing: {changes}"
     if level is None and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return INDETERMINATE, None, "the PDF was extended after signing and the change was not analysed"
     return PASSED, None, "the signature is valid"
+
+
+def _classify_timestamp(status: DocumentTimestampStatus, changes: str | None) -> tuple[Indication, str | None, str]:
+    """As :func:`_classify`, for a document timestamp."""
+    if not status.intact:
+        return FAILED, AdESFailure.HASH_FAILURE.name, "the timestamped bytes were altered"
+    if not status.valid:
+        return FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, "the timestamp's signature does not verify"
+    if status.coverage not in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION):
+        return FAILED, AdESFailure.FORMAT_FAILURE.name, "the timestamp does not cover its whole revision"
+    level = status.modification_level
+    if level == ModificationLevel.OTHER:
+        return FAILED, AdESFailure.FORMAT_FAILURE.name, f"the PDF was changed after the timestamp: {changes}"
+    indic = status.trust_problem_indic
+    if indic is not None:
+        indication = FAILED if indic.status == AdESStatus.FAILED else INDETERMINATE
+        return indication, indic.standard_name, _TRUST_MESSAGES.get(indic, "the TSA certificate is not trusted")
+    if not status.trusted:
+        return INDETERMINATE, None, "the TSA certificate is not trusted"
+    if level is not None and level > ALLOWED_AFTER_SIGNING:
+        return INDETERMINATE, None, f"the PDF was changed after the timestamp: {changes}"
+    if level is None and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        return INDETERMINATE, None, "the PDF was extended after the timestamp and the change was not analysed"
+    return PASSED, None, "the document timestamp is valid"
 
 
 _TRUST_MESSAGES = {
@@ -364,17 +775,102 @@ _TRUST_MESSAGES = {
 }
 
 
-def _signing_time(sig: EmbeddedPdfSignature, status: PdfSignatureStatus) -> dt.datetime | None:
-    """A trusted signature timestamp when there is one, else the time the signer claims."""
-    ts = status.timestamp_validity
-    if ts is not None and ts.trusted:
-        when: dt.datetime = ts.timestamp
-        return when
-    return sig.self_reported_timestamp
+def _timestamp_info(ts: TimestampSignatureStatus | None) -> TimestampInfo | None:
+    if ts is None:
+        return None
+    indication: Indication
+    sub = None
+    indic = ts.trust_problem_indic
+    if not ts.intact:
+        indication, sub = FAILED, AdESFailure.HASH_FAILURE.name
+        message = "the timestamp does not match the signature"
+    elif not ts.valid:
+        indication, sub = FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name
+        message = "the timestamp's signature does not verify"
+    elif indic is not None:
+        indication = FAILED if indic.status == AdESStatus.FAILED else INDETERMINATE
+        sub, message = indic.standard_name, _TRUST_MESSAGES.get(indic, "the TSA certificate is not trusted")
+    elif not ts.trusted:
+        indication, message = INDETERMINATE, "the TSA certificate is not trusted"
+    else:
+        indication, message = PASSED, "the signature timestamp is valid"
+    try:
+        tsa = _common_name(_to_pyca(ts.signing_cert).subject)
+    except Exception:  # the TSA's certificate did not parse in cryptography: say so, not crash
+        tsa = "unknown"
+    return TimestampInfo(tsa=tsa, time=ts.timestamp, indication=indication, sub_indication=sub, message=message)
 
 
-def _format(reader: PdfFileReader, sig: EmbeddedPdfSignature, timestamp_revisions: list[int]) -> str:
-    """ETSI level as the EU DSS names it: PAdES-BASELINE-B/T/LT/LTA, or PKCS7-* for Adobe subfilters."""
+def _claimed_time(sig: EmbeddedPdfSignature) -> dt.datetime | None:
+    """The time the signer claims: CMS signing-time, else the signature dictionary's /M."""
+    try:
+        when: dt.datetime | None = sig.self_reported_timestamp
+    except Exception:  # a malformed /M is a missing claim, not a broken signature
+        return None
+    return when
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the long-term validation material sits among the document's revisions."""
+
+    timestamp_revisions: list[int]
+    dss_revision: int | None  # first revision whose DSS holds revocation data
+    revocation: tuple[list[Any], list[Any]]  # (OCSP responses, CRLs) of the current DSS
+
+    @classmethod
+    def of(cls, reader: PdfFileReader, timestamp_revisions: list[int], dss: DocumentSecurityStore | None) -> _Layout:
+        ocsps: list[Any] = []
+        crls: list[Any] = []
+        first = None
+        if dss is not None:
+            for ref in dss.ocsps:
+                try:
+                    ocsps.append(asn1_ocsp.OCSPResponse.load(ref.get_object().data))
+                except Exception:  # an unreadable response proves nothing
+                    continue
+            for ref in dss.crls:
+                try:
+                    crls.append(asn1_crl.CertificateList.load(ref.get_object().data))
+                except Exception:  # nor does an unreadable CRL
+                    continue
+            for revision in range(reader.xrefs.total_revisions):
+                try:
+                    old = reader.get_historical_root(revision).get("/DSS")
+                    old = old.get_object() if old is not None else None  # .get() does not dereference
+                    if isinstance(old, generic.DictionaryObject) and ("/OCSPs" in old or "/CRLs" in old):
+                        first = revision
+                        break
+                except Exception:  # a damaged old revision: look at the next
+                    continue
+        return cls(timestamp_revisions, first, (ocsps, crls))
+
+    def revocation_for(self, cert: Any) -> bool:
+        """Whether the DSS holds an OCSP response or a CRL about ``cert`` (asn1crypto)."""
+        ocsps, crls = self.revocation
+        serial = cert.serial_number
+        for resp in ocsps:
+            try:
+                single = resp["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]
+                for item in single:
+                    cert_id = item["cert_id"]
+                    algo = cert_id["hash_algorithm"]["algorithm"].native
+                    if cert_id["serial_number"].native == serial and (
+                        cert_id["issuer_name_hash"].native == hashlib.new(algo, cert.issuer.dump()).digest()
+                    ):
+                        return True
+            except Exception:  # a malformed response covers nothing
+                continue
+        return any(c["tbs_cert_list"]["issuer"] == cert.issuer for c in crls)
+
+
+def _format(sig: EmbeddedPdfSignature, layout: _Layout) -> str:
+    """ETSI level as the EU DSS names it: PAdES-BASELINE-B/T/LT/LTA, or PKCS7-* for Adobe subfilters.
+
+    T: a signature timestamp, or a document timestamp after the signature (EN 319 142-1 allows
+    either). LT: besides, the DSS holds revocation data for the signer's certificate. LTA:
+    besides, a document timestamp covers that validation data.
+    """
     subfilter = str(sig.sig_object.get("/SubFilter", ""))
     signed_attrs = sig.signer_info["signed_attrs"]
     if subfilter == "/ETSI.CAdES.detached":
@@ -391,13 +887,13 @@ def _format(reader: PdfFileReader, sig: EmbeddedPdfSignature, timestamp_revision
         return subfilter.lstrip("/") or "unknown"
 
     level = "B"
-    unsigned = sig.signer_info["unsigned_attrs"]
-    if _has_attr(unsigned, "signature_time_stamp_token"):
+    later = [rev for rev in layout.timestamp_revisions if rev > sig.signed_revision]
+    if _has_attr(sig.signer_info["unsigned_attrs"], "signature_time_stamp_token") or later:
         level = "T"
-        dss = reader.root.get("/DSS")
-        if dss is not None and ("/OCSPs" in dss or "/CRLs" in dss):
+        if layout.dss_revision is not None and layout.revocation_for(sig.signer_cert):
             level = "LT"
-            if any(rev > sig.signed_revision for rev in timestamp_revisions):
+            # >=: pyHanko writes the DSS into the timestamp's own revision, under its byte range.
+            if any(rev >= layout.dss_revision for rev in later):
                 level = "LTA"
     return f"{family}-{level}"
 
@@ -427,3 +923,48 @@ def _in_event_loop() -> bool:
 def _one_line(e: BaseException) -> str:
     text = " ".join(str(e).split())
     return text or type(e).__name__
+
+
+# -- the act's source, as signed ---------------------------------------------------------------
+
+
+def signed_act_source(pdf: bytes) -> tuple[str, str] | None:
+    """The act's YAML source attached to ``pdf`` (name, text), as the first signature covers it.
+
+    The rendering stage attaches ``<name>.yaml`` with /AFRelationship /Source. It is read from
+    the first signed revision, not from the file as it is now: an update appended later could
+    swap the attachment for one naming whoever holds the certificate. None when there is no
+    signature, no such attachment, or it is not UTF-8.
+    """
+    import pikepdf  # only this helper needs it; verify_pdf stays on pyHanko alone
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf))
+        ends = []
+        for _name, _value, field_ref in fields.enumerate_sig_fields(reader, filled_status=True):
+            sig_obj = field_ref.get_object()["/V"]
+            if sig_obj.get("/Type") == "/DocTimeStamp":
+                continue
+            byte_range = [int(x) for x in sig_obj["/ByteRange"]]
+            ends.append(byte_range[2] + byte_range[3])
+        if not ends:
+            return None
+        signed = pdf[: min(ends)]
+        with pikepdf.open(io.BytesIO(signed)) as doc:
+            names = doc.Root.get("/Names")
+            tree = names.get("/EmbeddedFiles") if isinstance(names, pikepdf.Dictionary) else None
+            if not isinstance(tree, pikepdf.Dictionary):
+                return None
+            for key, spec in pikepdf.NameTree(tree).items():
+                if not isinstance(spec, pikepdf.Dictionary) or spec.get("/AFRelationship") != "/Source":
+                    continue
+                name = str(spec.get("/UF", spec.get("/F", key)))
+                if not name.lower().endswith((".yaml", ".yml")):
+                    continue
+                ef = spec.get("/EF")
+                stream = ef.get("/F") if isinstance(ef, pikepdf.Dictionary) else None
+                if isinstance(stream, pikepdf.Stream):
+                    return name, bytes(stream.read_bytes()).decode("utf-8")
+    except Exception:  # a damaged file or a non-UTF-8 attachment: verify_pdf reports on the file
+        return None
+    return None

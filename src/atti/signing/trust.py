@@ -1,0 +1,319 @@
+"""Trusted lists (ETSI TS 119 612) as trust roots, read from a file that is already here.
+
+The EU list of trusted lists and the national lists (AgID's for Italy) name, for each qualified
+trust service provider, its services and their status. A signature made with a qualified
+certificate chains to the certificate of a "CA/QC" service; the list is where a verifier learns
+which of those the supervisory body currently grants. atti reads such a list from a file and
+never downloads one: verification stays offline and repeatable, and the reader decides which
+list (and which edition of it) to rely on.
+
+The list's own XML signature is checked with signxml:
+
+* against the certificates passed as ``signers`` (the operator's, as the list of trusted lists
+  or the Official Journal publishes them): only then is the list's origin established;
+* without them, against the certificate the list carries: this proves the file is intact since
+  it was signed, not who signed it, and the result says so;
+* an unsigned file is read, and the result says it is unsigned.
+
+Trust is taken from the current status only: a service withdrawn since is not trusted, even for
+a signature made while it was still granted (the status history is not evaluated).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID
+from lxml import etree
+
+from atti.errors import VerificationError
+
+__all__ = ["TrustedList", "TrustedService", "load_trusted_list", "read_trusted_list"]
+
+TSL_NS = "http://uri.etsi.org/02231/v2#"
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+_NS = {"tsl": TSL_NS, "ds": DS_NS}
+
+CA_QC = "http://uri.etsi.org/TrstSvc/Svctype/CA/QC"
+TSA_QTST = "http://uri.etsi.org/TrstSvc/Svctype/TSA/QTST"
+GRANTED = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted"
+_SVC_INFO_EXT = "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/"
+# A CA/QC service may declare what its certificates are for (TS 119 612 5.5.9.4); one that
+# declares only website authentication does not vouch for signatures.
+_FOR_SIGNATURES = {_SVC_INFO_EXT + "ForeSignatures", _SVC_INFO_EXT + "ForeSeals"}
+_PURPOSES = _FOR_SIGNATURES | {_SVC_INFO_EXT + "ForWebSiteAuthentication"}
+
+Signature = Literal["verified", "intact", "unsigned"]
+
+
+@dataclass(frozen=True)
+class TrustedService:
+    provider: str
+    name: str
+    type: str
+    status: str
+    purposes: frozenset[str]
+    certificates: tuple[x509.Certificate, ...]
+
+    @property
+    def granted(self) -> bool:
+        return self.status == GRANTED
+
+    @property
+    def for_signatures(self) -> bool:
+        declared = self.purposes & _PURPOSES
+        return not declared or bool(declared & _FOR_SIGNATURES)
+
+
+@dataclass(frozen=True)
+class TrustedList:
+    """One trusted list as read from ``path``; ``signature`` says how far its origin is proven."""
+
+    path: Path
+    territory: str | None
+    operator: str | None
+    sequence_number: int | None
+    issued: dt.datetime | None
+    next_update: dt.datetime | None
+    services: tuple[TrustedService, ...]
+    signature: Signature
+    signed_by: str | None
+    unreadable_certificates: int = 0
+
+    @property
+    def ca_certificates(self) -> list[x509.Certificate]:
+        """Certificates of the granted CA/QC services for signatures or seals: trust roots."""
+        return _unique(
+            c for s in self.services if s.type == CA_QC and s.granted and s.for_signatures for c in s.certificates
+        )
+
+    @property
+    def tsa_certificates(self) -> list[x509.Certificate]:
+        """Certificates of the granted qualified timestamping services: trusted for timestamps only."""
+        return _unique(c for s in self.services if s.type == TSA_QTST and s.granted for c in s.certificates)
+
+    def describe(self, now: dt.datetime | None = None) -> str:
+        """One line for a verification report: which list, how much of it is trusted, and why."""
+        now = now or dt.datetime.now(dt.UTC)
+        name = f"trusted list {self.territory or '?'}"
+        if self.sequence_number is not None:
+            name += f" no. {self.sequence_number}"
+        if self.issued is not None:
+            name += f" of {self.issued:%Y-%m-%d}"
+        parts = [f"{name} ({self.path.name}): {len(self.ca_certificates)} granted CA/QC certificate(s)"]
+        if self.tsa_certificates:
+            parts[0] += f", {len(self.tsa_certificates)} granted TSA/QTST for timestamps"
+        parts.append(
+            {
+                "verified": f"its XML signature verifies against the given certificate of {self.signed_by}",
+                "intact": (
+                    f"its XML signature verifies with the certificate it carries ({self.signed_by}),"
+                    " which was not checked against a known one: the list is intact, its origin unproven"
+                ),
+                "unsigned": "the list is NOT signed: its origin is unproven",
+            }[self.signature]
+        )
+        if self.next_update is not None and self.next_update < now:
+            parts.append(f"its next update was due on {self.next_update:%Y-%m-%d}: it may be out of date")
+        if self.unreadable_certificates:
+            parts.append(f"{self.unreadable_certificates} certificate(s) in it could not be read")
+        return "; ".join(parts)
+
+
+def load_trusted_list(path: Path, *, signers: Sequence[x509.Certificate] = ()) -> list[x509.Certificate]:
+    """The certificates of the granted CA/QC services of the trusted list in ``path``.
+
+    See :func:`read_trusted_list` for ``signers`` and for the errors.
+    """
+    return read_trusted_list(path, signers=signers).ca_certificates
+
+
+def read_trusted_list(path: Path, *, signers: Sequence[x509.Certificate] = ()) -> TrustedList:
+    """Read an ETSI TS 119 612 trusted list from ``path``; nothing is fetched from the network.
+
+    With ``signers``, the list must carry an XML signature made with one of them. Raises
+    VerificationError for a file that cannot be read, is not a trusted list, whose signature does
+    not verify, or that lists no granted CA/QC service (a list of trusted lists holds only
+    pointers to the national lists, which must be given instead).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise VerificationError(f"cannot read {path}: {e.strerror}") from None
+    # No entities, no DTD, no network: the file may come from anywhere.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        raise VerificationError(f"not an ETSI TS 119 612 trusted list: {path}: {_one_line(e)}") from None
+    if root.tag != f"{{{TSL_NS}}}TrustServiceStatusList":
+        raise VerificationError(
+            f"not an ETSI TS 119 612 trusted list: {path} (its root element is {etree.QName(root).localname})"
+        )
+
+    issued = _when(root.findtext("tsl:SchemeInformation/tsl:ListIssueDateTime", namespaces=_NS))
+    signature: Signature
+    signed, signature, signed_by = _check_signature(path, root, signers, issued)
+    info = signed.find("tsl:SchemeInformation", _NS)
+    if info is None:
+        raise VerificationError(f"not an ETSI TS 119 612 trusted list: {path} (no SchemeInformation)")
+    services, unreadable = _services(signed)
+    result = TrustedList(
+        path=path,
+        territory=_text(info, "tsl:SchemeTerritory"),
+        operator=_text(info, "tsl:SchemeOperatorName/tsl:Name"),
+        sequence_number=_int(_text(info, "tsl:TSLSequenceNumber")),
+        issued=_when(_text(info, "tsl:ListIssueDateTime")),
+        next_update=_when(_text(info, "tsl:NextUpdate/tsl:dateTime")),
+        services=tuple(services),
+        signature=signature,
+        signed_by=signed_by,
+        unreadable_certificates=unreadable,
+    )
+    if not result.ca_certificates:
+        if signed.find("tsl:TrustServiceProviderList", _NS) is None:
+            raise VerificationError(
+                f"{path} lists no trust service providers (a list of trusted lists?): give the national"
+                " trusted list itself, which atti does not download"
+            )
+        raise VerificationError(f"{path} lists no granted CA/QC service for signatures")
+    return result
+
+
+def _check_signature(
+    path: Path, root: Any, signers: Sequence[x509.Certificate], issued: dt.datetime | None
+) -> tuple[Any, Signature, str | None]:
+    """(the element whose content the signature covers, how it was verified, who signed).
+
+    What is read afterwards is what signxml returns as signed, never the file as parsed: an
+    element outside the signed content (a wrapped copy) is thereby ignored.
+    """
+    sig = root.find("ds:Signature", _NS)
+    if sig is None:
+        if signers:
+            raise VerificationError(f"the trusted list {path} is not signed, and a signer was required")
+        return root, "unsigned", None
+    from signxml.exceptions import InvalidInput, InvalidSignature
+    from signxml.verifier import SignatureConfiguration, XMLVerifier
+
+    # The list is signed when issued: its signer's certificate must have been valid then.
+    config = SignatureConfiguration(location="./", expect_references=True, verification_time=issued)
+    if signers:
+        candidates, how = list(signers), "verified"
+    else:
+        candidates, how = _carried_certificates(sig), "intact"
+        if not candidates:
+            raise VerificationError(f"the XML signature of {path} carries no certificate to check it with")
+    problems = []
+    for cert in candidates:
+        try:
+            results = XMLVerifier().verify(root, x509_cert=cert, expect_config=config)
+        except (InvalidSignature, InvalidInput) as e:
+            problems.append(_one_line(e))
+            continue
+        for result in results if isinstance(results, list) else [results]:
+            element = result.signed_xml
+            if getattr(element, "tag", None) == f"{{{TSL_NS}}}TrustServiceStatusList":
+                signature: Signature = "verified" if how == "verified" else "intact"
+                return element, signature, _subject(cert)
+        problems.append("the signature does not cover the whole list")
+    if signers:
+        raise VerificationError(
+            f"the XML signature of the trusted list {path} does not verify with the given certificate(s):"
+            f" {problems[-1]}"
+        )
+    raise VerificationError(f"the XML signature of the trusted list {path} does not verify: {problems[-1]}")
+
+
+def _carried_certificates(sig: Any) -> list[x509.Certificate]:
+    certs = []
+    for text in sig.xpath("ds:KeyInfo/ds:X509Data/ds:X509Certificate/text()", namespaces=_NS):
+        cert = _certificate(str(text))
+        if cert is not None:
+            certs.append(cert)
+    return certs
+
+
+def _services(root: Any) -> tuple[list[TrustedService], int]:
+    services, unreadable = [], 0
+    for tsp in root.iterfind("tsl:TrustServiceProviderList/tsl:TrustServiceProvider", _NS):
+        provider = _text(tsp, "tsl:TSPInformation/tsl:TSPName/tsl:Name") or "?"
+        for info in tsp.iterfind("tsl:TSPServices/tsl:TSPService/tsl:ServiceInformation", _NS):
+            certs = []
+            for text in info.xpath(
+                "tsl:ServiceDigitalIdentity/tsl:DigitalId/tsl:X509Certificate/text()", namespaces=_NS
+            ):
+                cert = _certificate(str(text))
+                if cert is None:
+                    unreadable += 1
+                else:
+                    certs.append(cert)
+            purposes = info.xpath(
+                "tsl:ServiceInformationExtensions/tsl:Extension/tsl:AdditionalServiceInformation/tsl:URI/text()",
+                namespaces=_NS,
+            )
+            services.append(
+                TrustedService(
+                    provider=provider,
+                    name=_text(info, "tsl:ServiceName/tsl:Name") or "?",
+                    type=_text(info, "tsl:ServiceTypeIdentifier") or "",
+                    status=_text(info, "tsl:ServiceStatus") or "",
+                    purposes=frozenset(str(p).strip() for p in purposes),
+                    certificates=tuple(certs),
+                )
+            )
+    return services, unreadable
+
+
+def _certificate(text: str) -> x509.Certificate | None:
+    try:
+        return x509.load_der_x509_certificate(base64.b64decode("".join(text.split()), validate=True))
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _unique(certs: Any) -> list[x509.Certificate]:
+    seen: dict[bytes, x509.Certificate] = {}
+    for cert in certs:
+        seen.setdefault(cert.fingerprint(hashes.SHA256()), cert)
+    return list(seen.values())
+
+
+def _text(element: Any, path: str) -> str | None:
+    value = element.findtext(path, namespaces=_NS)
+    return " ".join(value.split()) if value and value.strip() else None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _when(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def _subject(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__

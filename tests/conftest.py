@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "determinazione-DO-129-2026.yaml"
@@ -52,17 +51,11 @@ class ForeignPKI:
 def foreign_pki(tmp_path_factory: pytest.TempPathFactory) -> ForeignPKI:
     from certomancer.registry import ArchLabel, CertomancerConfig
 
+    from .livepki import write_keys
+
     directory = tmp_path_factory.mktemp("foreign-pki")
-    keys = directory / "keys"
-    keys.mkdir()
     # EC keys: generated in milliseconds, so no private key needs to be committed.
-    for label in ("root", "signer", "ventrice"):
-        key = ec.generate_private_key(ec.SECP256R1())
-        (keys / f"{label}.key.pem").write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+    write_keys(directory)
     config = CertomancerConfig.from_file(str(PKI_DIR / "certomancer.yml"), key_search_dir=str(directory))
     return ForeignPKI(config.get_pki_arch(ArchLabel("atti-test")), directory)
 

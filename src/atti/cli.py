@@ -17,7 +17,7 @@ import click
 
 from atti import __version__, pipeline
 from atti.acts import load_act
-from atti.config import Settings, load_settings
+from atti.config import LEVELS, Settings, load_settings
 from atti.errors import ActError, AttiError, SigningError, VerificationError
 
 _ARCHIVE_HELP = "Archive directory [default: $ATTI_ARCHIVE, else ./archive]."
@@ -158,6 +158,20 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path, template:
         sys.exit(result.exit_code)
 
 
+_LEVEL_HELP = (
+    "PAdES level: B-B, B-T (+ signature timestamp), B-LT (+ revocation data), B-LTA (+ document "
+    "timestamp) [default: $ATTI_LEVEL, else B-B]."
+)
+_TSA_HELP = "RFC 3161 time-stamping service, needed from B-T up [default: $ATTI_TSA_URL]."
+
+
+def _passphrase_prompt(path: Path) -> bytes:
+    if not sys.stdin.isatty():
+        raise SigningError(f"{path} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal")
+    # On stderr, so that --json output stays one JSON object.
+    return str(click.prompt(f"Passphrase for {path}", hide_input=True, err=True)).encode()
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
@@ -166,18 +180,17 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path, template:
     help="PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt); "
     "without it the archive's development CA signs.",
 )
+@click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help=_LEVEL_HELP)
+@click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the archived act as JSON.")
 @click.pass_context
-def publish(ctx: click.Context, file: Path, archive: Path | None, p12: Path | None, as_json: bool) -> None:
+def publish(
+    ctx: click.Context, file: Path, archive: Path | None, p12: Path | None, level: str | None,
+    tsa_url: str | None, as_json: bool,
+) -> None:
     """Check, number, render, sign and archive an act."""
-
-    def prompt(path: Path) -> bytes:
-        if not sys.stdin.isatty():
-            raise SigningError(f"{path} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal")
-        # On stderr, so that --json output stays one JSON object.
-        return str(click.prompt(f"Passphrase for {path}", hide_input=True, err=True)).encode()
-
-    result = pipeline.publish(file, _settings(ctx, archive=archive, p12=p12), prompt=prompt)
+    settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url)
+    result = pipeline.publish(file, settings, prompt=_passphrase_prompt)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -233,20 +246,55 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
     "--trust", multiple=True, type=click.Path(exists=True, path_type=Path),
     help="Further trust roots (file or folder of PEM/DER certificates); repeatable.",
 )
+@click.option(
+    "--tsl", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A trusted list already on disk (ETSI TS 119 612 XML, e.g. AgID's): the CA/QC services it now "
+    "grants are trusted for signatures, its TSA/QTST services for timestamps; repeatable. It is never "
+    "downloaded; its XML signature is checked and the report says by whom.",
+)
+@click.option(
+    "--tsl-signer", multiple=True, type=click.Path(exists=True, path_type=Path),
+    help="Certificate the trusted lists must be signed with (as the EU list of trusted lists publishes it); "
+    "without it a list's XML signature proves only that the file is intact, not who issued it, and an "
+    "unsigned list is accepted (reported as unsigned).",
+)
+@click.option(
+    "--act", type=click.Path(dir_okay=False, path_type=Path),
+    help="The act's YAML: its firmatario must be named by the signer certificate "
+    "[default: the YAML source attached to the PDF, if any].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--html", "html", type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report as a self-contained HTML page (in Italian) to this file.",
+)
 @click.pass_context
-def verify(ctx: click.Context, file: Path, archive: Path | None, trust: tuple[Path, ...], as_json: bool) -> None:
-    """Verify a signed PDF against the archive's trust roots; exit 0 only on TOTAL_PASSED."""
-    report = pipeline.verify(file, _settings(ctx, archive=archive), trust=trust)
+def verify(
+    ctx: click.Context, file: Path, archive: Path | None, trust: tuple[Path, ...], tsl: tuple[Path, ...],
+    tsl_signer: tuple[Path, ...], act: Path | None, as_json: bool, html: Path | None,
+) -> None:
+    """Verify the signatures and timestamps of a signed PDF, offline.
+
+    Trusts the archive's roots, --trust certificates and --tsl trusted lists; nothing is fetched
+    from the network (no trusted list, CRL or OCSP): revocation data is only what the PDF
+    carries. Checks that a signer certificate names the act's firmatario. Indications follow
+    ETSI EN 319 102-1. Exits 0 only on TOTAL_PASSED, 1 otherwise, 5 when FILE cannot be read as
+    a signed PDF or a trusted list cannot be used.
+    """
+    report = pipeline.verify(
+        file, _settings(ctx, archive=archive), trust=trust, tsl=tsl, tsl_signers=tsl_signer, act=act
+    )
+    if html is not None:
+        from atti.signing.html_report import render_html
+
+        try:
+            html.write_text(render_html(report, file=str(file)), encoding="utf-8")
+        except OSError as exc:
+            raise AttiError(f"cannot write {html}: {exc.strerror or exc}") from None
     if as_json:
         _print_json(report.to_dict())
     else:
-        click.echo(f"{report.indication}  {file}")
-        for sig in report.signatures:
-            sub = f"/{sig.sub_indication}" if sig.sub_indication else ""
-            click.echo(f"  {sig.field_name}: {sig.indication}{sub}, signed by {sig.signer} (issuer {sig.issuer})")
-            if sig.signing_time:
-                click.echo(f"    signing time: {sig.signing_time}")
+        click.echo(report.to_text(str(file)))
     if report.indication != "TOTAL_PASSED":
         sys.exit(1)
 
@@ -338,3 +386,88 @@ def compare(a: Path, b: Path, as_json: bool) -> None:
         click.echo(result.to_text())
     if not result.same:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The signed PDF to write (may be FILE itself).",
+)
+@click.option(
+    "--p12", type=click.Path(dir_okay=False, path_type=Path),
+    help="PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt) [default: p12 setting].",
+)
+@click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help=_LEVEL_HELP)
+@click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
+@click.option("--field", "field_name", default="Firma", show_default=True, help="Name of the new signature field.")
+@click.option(
+    "--archive", type=click.Path(file_okay=False, path_type=Path),
+    help="Archive whose trust roots help validate the TSA for B-LT/B-LTA [default: $ATTI_ARCHIVE, else ./archive].",
+)
+@click.pass_context
+def sign(
+    ctx: click.Context, file: Path, out: Path, p12: Path | None, level: str | None, tsa_url: str | None,
+    field_name: str, archive: Path | None,
+) -> None:
+    """Sign a PDF with a PKCS#12 key as PAdES B-B, B-T, B-LT or B-LTA.
+
+    B-LT and B-LTA fetch OCSP/CRL data for the signer's certificate and refuse a revoked one.
+    Exits 0 when signed, 4 when the key, the certificate, the PDF or a service is unusable.
+    """
+    settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url)
+    result = pipeline.sign_pdf(file, out, settings, field_name=field_name, prompt=_passphrase_prompt)
+    click.echo(f"Signed {result.pdf} (PAdES {result.level}) by {result.signer}")
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tsa", "tsa_url", metavar="URL", help="RFC 3161 time-stamping service [default: $ATTI_TSA_URL].")
+@click.option(
+    "-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the timestamped PDF [default: FILE itself].",
+)
+@click.option("--renew", is_flag=True, help="Renew the archive's timestamps that are due, instead of FILE.")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--before", "before_days", type=click.IntRange(min=0), default=90, show_default=True, metavar="DAYS",
+    help="With --renew: acts whose newest timestamp's TSA certificate expires within DAYS.",
+)
+@click.pass_context
+def timestamp(
+    ctx: click.Context, file: Path | None, tsa_url: str | None, out: Path | None, renew: bool,
+    archive: Path | None, before_days: int,
+) -> None:
+    """Add a document timestamp to a signed PDF, making it PAdES B-LTA; or renew the archive's.
+
+    The PDF's validation data (certificates, OCSP, CRLs) is refreshed first, then timestamped.
+    With --renew, every archived act whose newest timestamp's TSA certificate expires within
+    DAYS gets a new one, stored as a new version of its PDF (the previous one is kept).
+    Exits 0 when done, 4 when a PDF or the TSA is unusable (with --renew: when any act failed).
+    """
+    if renew == (file is not None):
+        raise click.UsageError("give either FILE or --renew")
+    if renew and out is not None:
+        raise click.UsageError("-o goes with FILE, not with --renew")
+    settings = _settings(ctx, archive=archive, tsa_url=tsa_url)
+    if file is not None:
+        result = pipeline.timestamp_pdf(file, out or file, settings)
+        for note in result.notes:
+            click.echo(f"Note: {note}", err=True)
+        click.echo(f"Timestamped {result.pdf} (TSA {result.tsa_url})")
+        return
+
+    def report(renewal: pipeline.Renewal) -> None:
+        if renewal.error is None:
+            click.echo(f"renewed {renewal.act_id} (TSA certificate expires {renewal.tsa_not_after})")
+            for note in renewal.notes:
+                click.echo(f"Note: {renewal.act_id}: {note}", err=True)
+        else:
+            click.echo(f"Error: {renewal.act_id}: {renewal.error}", err=True)
+
+    done = pipeline.renew_timestamps(settings, before_days=before_days, progress=report)
+    untimestamped = f", {len(done.not_timestamped)} without any timestamp (B-B)" if done.not_timestamped else ""
+    failed = f", {len(done.failed)} failed" if done.failed else ""
+    click.echo(f"Renewed {len(done.renewed)} of {done.checked} acts{failed}{untimestamped}")
+    if done.failed:
+        sys.exit(SigningError.exit_code)

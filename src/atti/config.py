@@ -12,14 +12,19 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from atti.errors import ConfigError
 
 # Variables that are atti's but not settings: secrets are read where they are needed.
 _NOT_SETTINGS = {"ATTI_CONFIG", "ATTI_P12_PASSPHRASE", "ATTI_SOFFICE"}
+
+# PAdES baseline levels (ETSI EN 319 142-1). Declared here rather than in atti.signing so that
+# the command line can offer them without importing pyHanko.
+Level = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+LEVELS: tuple[Level, ...] = get_args(Level)
 
 
 class Settings(BaseModel):
@@ -38,6 +43,17 @@ class Settings(BaseModel):
     """Attach the act's YAML and metadata to its PDF (PDF/A-3b); false keeps plain PDF/A-2b."""
     convert_timeout: float = 120.0
     """Seconds LibreOffice may take to convert one act."""
+    level: Level = "B-B"
+    """PAdES level of new signatures: B-B, B-T (with a signature timestamp), B-LT (also the
+    revocation data, in the DSS), B-LTA (also a document timestamp); B-T and above need tsa_url."""
+    tsa_url: str | None = None
+    """RFC 3161 time-stamping service, e.g. "https://tsa.example.it/tsa"."""
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: Any) -> Any:
+        # "b-lta" from an environment variable means B-LTA; anything else is refused by Literal.
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

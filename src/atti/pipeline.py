@@ -130,6 +130,10 @@ def publish(
     loaded = load_act(path)
     with Archive.open(settings.archive) as archive:
         signer = open_signer(archive, loaded, settings.p12, prompt)
+        trust_roots = _archive_trust_roots(archive.root)
+        # A missing TSA, or a certificate that names no revocation service, is refused before
+        # a number is taken and LibreOffice runs.
+        signer.plan(settings.level, settings.tsa_url, trust_roots)
         act = loaded.act
         with archive.register_lock(act.registro, act.anno):
             if act.numero is None:
@@ -150,6 +154,9 @@ def publish(
                     rendered.pdf.read_bytes(),
                     reason=f"{act.titolo} N. {act.estremi}",
                     location=act.ente.nome,
+                    level=settings.level,
+                    tsa_url=settings.tsa_url,
+                    trust_roots=trust_roots,
                 )
                 docx = rendered.docx.read_bytes()
             record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, signer=signer.signer_name)
@@ -169,20 +176,68 @@ def show(act_id: str, settings: Settings) -> PublishResult:
         return PublishResult(record, archive.path_of(record.pdf).resolve())
 
 
-def verify(pdf: Path, settings: Settings, *, trust: Sequence[Path] = ()) -> VerificationReport:
-    """Validate a signed PDF against the archive's trust roots (and any given ones)."""
+def verify(
+    pdf: Path,
+    settings: Settings,
+    *,
+    trust: Sequence[Path] = (),
+    tsl: Sequence[Path] = (),
+    tsl_signers: Sequence[Path] = (),
+    act: Path | None = None,
+) -> VerificationReport:
+    """Validate a signed PDF offline against the archive's trust roots, the given certificates
+    (``trust``) and the granted CA/QC services of trusted lists (``tsl``, ETSI TS 119 612 files).
+
+    ``tsl_signers``: certificates the trusted lists must be signed with. The act's firmatario
+    must be named by a signer certificate; it comes from ``act``, else from the YAML source the
+    PDF carries under its first signature, else it is not checked (and the report says so).
+    """
+    import dataclasses
+
+    from atti.acts import load_act_text
+    from atti.errors import ActError
     from atti.signing import load_trust_roots, verify_pdf
+    from atti.signing.trust import read_trusted_list
+    from atti.signing.verify import signed_act_source
 
     try:
         data = pdf.read_bytes()
     except OSError as exc:
         raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
-    roots_from: list[Path] = list(trust)
-    if (settings.archive / "atti.sqlite").is_file() or not trust:
+    roots = load_trust_roots(trust)
+    sources = [f"certificates in {path}" for path in trust]
+    if (settings.archive / "atti.sqlite").is_file() or not (trust or tsl):
         archive = Archive.open(settings.archive)
         archive.close()
-        roots_from += [archive.pki_dir / "root.pem", archive.trust_dir]
-    return verify_pdf(data, load_trust_roots(roots_from))
+        roots += load_trust_roots([archive.pki_dir / "root.pem", archive.trust_dir])
+        sources.append(f"the archive {archive.root}: its development CA (NOT qualified) and {archive.trust_dir}")
+    tsa_roots = []
+    signers = load_trust_roots(tsl_signers) if tsl_signers else []
+    for path in tsl:
+        trusted_list = read_trusted_list(path, signers=signers)
+        roots += trusted_list.ca_certificates
+        tsa_roots += trusted_list.tsa_certificates
+        sources.append(trusted_list.describe())
+
+    expected = source = None
+    notes = []
+    if act is not None:
+        expected, source = load_act(act, check=False).act.firmatario.nome, f"the act {act}"
+    elif (attached := signed_act_source(data)) is not None:
+        name, text = attached
+        try:
+            # Not checked as for publishing: only the firmatario is needed, and a draft may lack a number.
+            expected = load_act_text(text, f"{pdf}:{name}", check=False).act.firmatario.nome
+            source = f"the act source {name} attached to the PDF"
+        except ActError as exc:
+            notes.append(f"the act source {name} attached to the PDF is not a valid act ({exc.msg}): "
+                         "the firmatario was not checked")
+    else:
+        notes.append("no act given and no act source attached to the PDF: the firmatario was not checked")
+
+    report = verify_pdf(data, roots, expected_signer=expected, tsa_roots=tsa_roots)
+    firmatario = dataclasses.replace(report.firmatario, source=source) if report.firmatario else None
+    return dataclasses.replace(report, firmatario=firmatario, trust=tuple(sources), notes=tuple(notes))
 
 
 if TYPE_CHECKING:
@@ -234,3 +289,167 @@ def prove(path: Path, pdf: Path, settings: Settings, *, numero: int | None = Non
         raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
     docx = render_docx(act, settings.template, templates_dir=settings.templates)
     return prove_pdf(act, data, docx_paragraphs(docx))
+
+
+# -- PAdES levels: signing any PDF, document timestamps and their renewal ------------------------
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+
+def _archive_trust_roots(root: Path) -> list[x509.Certificate]:
+    """The roots of the archive at ``root`` (its development CA and trust/), if there is one there.
+
+    Signing and timestamping use them only to build certificate paths while collecting
+    validation data (a TSA's CA, say); whether to trust a signature is the verifier's decision.
+    """
+    from atti.signing import load_trust_roots
+
+    if not (root / "atti.sqlite").is_file():
+        return []
+    return load_trust_roots([p for p in (root / "pki" / "root.pem", root / "trust") if p.exists()])
+
+
+def _signer_from_p12(p12: Path, prompt: PassphrasePrompt | None) -> ActSigner:
+    """As :func:`open_signer` unlocks a PKCS#12: $ATTI_P12_PASSPHRASE, else none, else ``prompt``."""
+    from atti.signing import ActSigner
+
+    env = os.environ.get("ATTI_P12_PASSPHRASE")
+    if env is not None:
+        return ActSigner.from_pkcs12(p12, env.encode())
+    try:
+        return ActSigner.from_pkcs12(p12, None)
+    except PassphraseNeeded:
+        if prompt is None:
+            raise
+        return ActSigner.from_pkcs12(p12, prompt(p12))
+
+
+@dataclass(frozen=True)
+class SignResult:
+    pdf: Path
+    signer: str
+    level: str
+
+
+def sign_pdf(
+    src: Path,
+    out: Path,
+    settings: Settings,
+    *,
+    field_name: str = "Firma",
+    prompt: PassphrasePrompt | None = None,
+) -> SignResult:
+    """Sign any PDF with the PKCS#12 of ``settings.p12`` at ``settings.level``; ``out`` may be ``src``."""
+    if settings.p12 is None:
+        raise SigningError("no key to sign with: give --p12 FILE or set p12 in the configuration")
+    signer = _signer_from_p12(settings.p12, prompt)
+    signer.sign_file(
+        src,
+        out,
+        field_name=field_name,
+        level=settings.level,
+        tsa_url=settings.tsa_url,
+        trust_roots=_archive_trust_roots(settings.archive),
+    )
+    return SignResult(out, signer.signer_name, settings.level)
+
+
+@dataclass(frozen=True)
+class TimestampResult:
+    pdf: Path
+    tsa_url: str
+    notes: list[str]
+
+
+def _tsa_url(settings: Settings) -> str:
+    if not settings.tsa_url:
+        raise SigningError("a document timestamp needs a TSA: give --tsa URL or set tsa_url")
+    return settings.tsa_url
+
+
+def timestamp_pdf(src: Path, out: Path, settings: Settings) -> TimestampResult:
+    """Refresh the validation data of a signed PDF and add a document timestamp (PAdES B-LTA).
+
+    ``out`` may be ``src``: it is replaced atomically, and the new revision only appends.
+    """
+    from atti.archive.blobs import write_atomic
+    from atti.signing.levels import add_document_timestamp
+
+    tsa_url = _tsa_url(settings)
+    try:
+        data = src.read_bytes()
+    except OSError as exc:
+        raise SigningError(f"cannot read {src}: {exc.strerror or exc}") from None
+    outcome = add_document_timestamp(data, tsa_url=tsa_url, trust_roots=_archive_trust_roots(settings.archive))
+    try:
+        write_atomic(out, outcome.pdf)
+    except OSError as exc:
+        raise SigningError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return TimestampResult(out, tsa_url, outcome.notes)
+
+
+@dataclass(frozen=True)
+class Renewal:
+    act_id: str
+    tsa_not_after: str  # ISO date of the expiry that made the renewal due
+    sha256: str | None = None  # of the new PDF; None when it failed
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenewResult:
+    checked: int
+    renewed: list[Renewal]
+    failed: list[Renewal]
+    not_timestamped: list[str]  # acts signed B-B: no timestamp chain to extend
+
+
+def renew_timestamps(
+    settings: Settings, *, before_days: int = 90, progress: Callable[[Renewal], None] | None = None
+) -> RenewResult:
+    """Add a document timestamp to every archived act whose newest timestamp's TSA certificate
+    expires within ``before_days`` days: after that expiry the chain could no longer be extended.
+
+    Each renewed PDF is stored as a new version through :meth:`Archive.add_pdf_version` (the
+    previous one stays). An act that cannot be renewed is reported and the others go on; an
+    unreachable TSA stops the run, since every act would fail the same way.
+    """
+    import datetime as dt
+
+    from atti.signing.levels import ServiceError, add_document_timestamp, last_timestamp, make_timestamper
+
+    tsa_url = _tsa_url(settings)
+    timestamper = make_timestamper(tsa_url)  # one client for the whole run: it caches the TSA's chain
+    limit = dt.datetime.now(dt.UTC) + dt.timedelta(days=before_days)
+    renewed: list[Renewal] = []
+    failed: list[Renewal] = []
+    not_timestamped: list[str] = []
+    with Archive.open(settings.archive) as archive:
+        trust_roots = _archive_trust_roots(archive.root)
+        records = archive.catalog.all()
+        for record in records:
+            pdf = archive.blobs.get(record.pdf)
+            last = last_timestamp(pdf)
+            if last is None:
+                not_timestamped.append(record.id)
+                continue
+            if last.tsa_not_after > limit:
+                continue
+            expiry = last.tsa_not_after.date().isoformat()
+            try:
+                outcome = add_document_timestamp(
+                    pdf, tsa_url=tsa_url, timestamper=timestamper, trust_roots=trust_roots
+                )
+                new = archive.add_pdf_version(record.id, outcome.pdf, event="timestamp-renewed")
+                done = Renewal(record.id, expiry, sha256=new.pdf.sha256, notes=tuple(outcome.notes))
+                renewed.append(done)
+            except ServiceError:
+                raise
+            except SigningError as exc:
+                done = Renewal(record.id, expiry, error=exc.msg)
+                failed.append(done)
+            if progress is not None:
+                progress(done)
+    return RenewResult(len(records), renewed, failed, not_timestamped)

@@ -140,6 +140,25 @@ class Archive:
             self.catalog.insert_act(record, act.body_text())
         return record
 
+    def add_pdf_version(self, act_id_: str, pdf: bytes, *, event: str = "timestamp-renewed") -> ActRecord:
+        """Make ``pdf`` the act's current PDF, e.g. after a new document timestamp (PAdES B-LTA).
+
+        The new version must extend the current one (an incremental update), so what was signed
+        stays byte for byte inside it. The file is written first, then one transaction points the
+        record at it and logs ``event`` with both SHA-256: nothing is overwritten or deleted.
+        """
+        current = self.catalog.get(act_id_)
+        if not pdf.startswith(self.blobs.get(current.pdf)):
+            raise ArchiveError(f"the new PDF of {act_id_} does not extend the archived one: refusing to replace it")
+        ref = self.blobs.put(pdf, "pdf")
+        with self.catalog.transaction():
+            # Re-read under the write lock: another renewal may have won the race meanwhile.
+            if self.catalog.get(act_id_).pdf != current.pdf:
+                raise ArchiveError(f"the PDF of {act_id_} changed meanwhile: run the renewal again")
+            payload = {"previous_sha256": current.pdf.sha256, "sha256": ref.sha256}
+            self.catalog.set_pdf(act_id_, ref, event, payload)
+        return self.catalog.get(act_id_)
+
     def get(self, act_id_: str) -> ActRecord:
         return self.catalog.get(act_id_)
 

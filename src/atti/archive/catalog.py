@@ -187,6 +187,17 @@ class SqliteCatalog:
         )
         self.append_event("published", record.id, record.to_dict())
 
+    def set_pdf(self, act_id: str, pdf: BlobRef, kind: str, payload: dict[str, Any]) -> None:
+        """Point an act at a new version of its PDF and log why; call inside :meth:`transaction`.
+
+        Only the reference changes: the previous version stays in the blob store, and the event
+        (hash-chained like every other) names it.
+        """
+        cur = self.db.execute("UPDATE acts SET pdf_sha256=? WHERE id=?", (pdf.sha256, act_id))
+        if cur.rowcount == 0:
+            raise ActNotFound(f"no act with id {act_id} in the archive")
+        self.append_event(kind, act_id, payload)
+
     def append_event(self, kind: str, act_id: str | None, payload: dict[str, Any]) -> None:
         """Append to the event log; each entry hashes the one before it."""
         row = self.db.execute("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()

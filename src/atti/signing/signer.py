@@ -2,13 +2,15 @@
 
 An :class:`ActSigner` is meant to be created once and used for many documents: the PKCS#12 is
 decrypted and every check that can fail because of the certificate (expired, wrong key usage)
-runs at load time, before any output exists. Each signature is then a PAdES B-B (subfilter
-ETSI.CAdES.detached, SHA-256) appended as an incremental update, so the bytes LibreOffice
-produced (and their PDF/A conformance) are kept as they are.
+runs at load time, before any output exists. Each signature is then a PAdES signature
+(subfilter ETSI.CAdES.detached, SHA-256) appended as an incremental update, so the bytes
+LibreOffice produced (and their PDF/A conformance) are kept as they are: B-B by default, B-T,
+B-LT or B-LTA on request (see :mod:`.levels`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import os
@@ -33,11 +35,13 @@ from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.misc import FormFillingError, PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import read_certification_data
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from atti.errors import PassphraseNeeded, SigningError
+from atti.signing import levels
 
 __all__ = ["ActSigner"]
 
@@ -197,6 +201,9 @@ class ActSigner:
         self._cas = _order_chain(certificate, chain)
         self._check_certificate()
         self._bytes_reserved = self._reserve_for(certificate.public_key())
+        # One per TSA URL, kept for the signer's lifetime: it caches the TSA's certificates
+        # and the token that sizes the signature, so later signatures skip those requests.
+        self._timestampers: dict[str, TimeStamper] = {}
 
     def _registry(self) -> SimpleCertificateStore:
         registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]  # untyped __init__
@@ -286,6 +293,27 @@ class ActSigner:
 
     # -- signing ----------------------------------------------------------------------------
 
+    def timestamper_for(self, tsa_url: str) -> TimeStamper:
+        """The signer's client for ``tsa_url``, made on first use and then reused."""
+        ts = self._timestampers.get(tsa_url)
+        if ts is None:
+            ts = self._timestampers[tsa_url] = levels.make_timestamper(tsa_url)
+        return ts
+
+    def plan(
+        self, level: str = "B-B", tsa_url: str | None = None, trust_roots: Sequence[x509.Certificate] = ()
+    ) -> levels.LevelPlan:
+        """What a signature at ``level`` needs, checked without touching any PDF or the network:
+        callers with costly work before signing (rendering, numbering) call it first."""
+        lvl = levels.parse_level(level)
+        return levels.LevelPlan.build(
+            lvl,
+            tsa_url=tsa_url,
+            timestamper=self.timestamper_for(tsa_url) if tsa_url and levels.needs_timestamp(lvl) else None,
+            chain=self.chain,
+            trust_roots=trust_roots,
+        )
+
     def sign(
         self,
         pdf: bytes,
@@ -294,8 +322,17 @@ class ActSigner:
         reason: str | None = None,
         location: str | None = None,
         name: str | None = None,
+        level: str = "B-B",
+        tsa_url: str | None = None,
+        trust_roots: Sequence[x509.Certificate] = (),
     ) -> bytes:
-        """Return ``pdf`` with a PAdES B-B signature in the (new, invisible) field ``field_name``."""
+        """Return ``pdf`` with a PAdES signature at ``level`` in the (new, invisible) field ``field_name``.
+
+        B-T and above need ``tsa_url``; B-LT and B-LTA fetch OCSP/CRL data for the signer's chain
+        (refusing a revoked certificate) and may need ``trust_roots`` for the TSA's chain.
+        """
+        # Before anything else, so that a missing TSA URL costs nothing.
+        plan = self.plan(level, tsa_url, trust_roots)
         # A period separates the parts of a qualified field name (ISO 32000-1 12.7.3.2).
         if not field_name or "." in field_name:
             raise SigningError(f"invalid signature field name {field_name!r}: empty or with a '.'")
@@ -310,24 +347,33 @@ class ActSigner:
         self._check_field(writer, field_name)
         _keep_producer_in_step(writer)
 
-        meta = signers.PdfSignatureMetadata(
+        meta = levels.signature_metadata(
+            plan.level,
             field_name=field_name,
-            md_algorithm="sha256",
-            subfilter=fields.SigSeedSubFilter.PADES,
             reason=reason,
             location=location,
             name=name,
+            validation_context=plan.validation_context,
         )
         pdf_signer = signers.PdfSigner(
-            meta, signer=self._signer, new_field_spec=fields.SigFieldSpec(sig_field_name=field_name)
+            meta,
+            signer=self._signer,
+            timestamper=plan.timestamper,
+            new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
         )
-        out = io.BytesIO()
+        run = levels.run_signing(
+            plan,
+            pdf_signer,
+            writer,
+            bytes_reserved=self._bytes_reserved,
+            chain=self.chain,
+            signer_name=self.signer_name,
+        )
         try:
-            pdf_signer.sign_pdf(writer, bytes_reserved=self._bytes_reserved, output=out)
+            return asyncio.run(run)
         except (PyHankoSigningError, PdfError, ValueError, KeyError, TypeError) as e:
             # Malformed documents often surface only while the update is being written.
             raise SigningError(f"cannot sign the PDF: {_one_line(e)}") from e
-        return out.getvalue()
 
     def sign_file(
         self,
@@ -338,10 +384,20 @@ class ActSigner:
         reason: str | None = None,
         location: str | None = None,
         name: str | None = None,
+        level: str = "B-B",
+        tsa_url: str | None = None,
+        trust_roots: Sequence[x509.Certificate] = (),
     ) -> None:
         """Sign ``src`` into ``dst`` (which may be ``src``); ``dst`` is replaced atomically."""
         signed = self.sign(
-            _read(Path(src)), field_name=field_name, reason=reason, location=location, name=name
+            _read(Path(src)),
+            field_name=field_name,
+            reason=reason,
+            location=location,
+            name=name,
+            level=level,
+            tsa_url=tsa_url,
+            trust_roots=trust_roots,
         )
         _atomic_write(Path(dst), signed)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atti.acts import LoadedAct, load_act
+from atti.acts.model import Act
 from atti.archive import ActRecord, Archive, SearchHit
 from atti.config import Settings
 from atti.errors import PassphraseNeeded, SigningError, StorageError, VerificationError
@@ -125,6 +126,7 @@ def publish(
     path: Path, settings: Settings, *, prompt: PassphrasePrompt | None = None
 ) -> PublishResult:
     """Check, number, render, sign and archive one act."""
+    from atti.signing.stamp import FINAL_FIELD
     from atti.templates import Converter, render_act
 
     loaded = load_act(path)
@@ -150,17 +152,45 @@ def publish(
                     source=loaded.text if settings.embed_source else None,
                     base_dir=Path(loaded.source.file).parent,
                 )
+                pdf = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), dev=settings.p12 is None)
                 signed = signer.sign(
-                    rendered.pdf.read_bytes(),
+                    pdf,
+                    field_name=FINAL_FIELD,
                     reason=f"{act.titolo} N. {act.estremi}",
                     location=act.ente.nome,
                     level=settings.level,
                     tsa_url=settings.tsa_url,
                     trust_roots=trust_roots,
+                    stamp={"qualifica": act.firmatario.qualifica},
                 )
                 docx = rendered.docx.read_bytes()
             record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, signer=signer.signer_name)
         return PublishResult(record, archive.path_of(record.pdf).resolve())
+
+
+def _sign_verifiche(archive: Archive, act: Act, pdf: bytes, *, dev: bool) -> bytes:
+    """Create every signature field, then sign the verifiche that can be signed here.
+
+    Fields come first because after the final signature (which locks the document) no field may
+    be added. With the development CA each reviewer signs the verifica with a development
+    certificate of their own, so the example shows the whole chain of signatures; with a real key
+    only the signer's field is made, since reviewers sign with their own devices.
+    """
+    from atti.signing import ActSigner, DevCA
+    from atti.signing.stamp import FieldPlan, place_stamp, prepare_fields, verification_field
+
+    pdf, final = place_stamp(pdf)
+    reviewers = list(enumerate(act.verifiche)) if dev else []
+    pdf = prepare_fields(pdf, [*(FieldPlan(verification_field(i)) for i, _ in reviewers), final])
+    if reviewers:
+        ca = DevCA.load(archive.pki_dir)
+        for i, verifica in reviewers:
+            reviewer = ActSigner.from_pkcs12(
+                ca.signer_for(verifica.nome, verifica.tipo, organisation=act.ente.nome), None
+            )
+            pdf = reviewer.sign(pdf, field_name=verification_field(i), reason=f"{verifica.tipo}: {verifica.esito}",
+                                location=act.ente.nome)
+    return pdf
 
 
 def search(

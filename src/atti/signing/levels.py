@@ -420,6 +420,7 @@ async def run_signing(
     bytes_reserved: int,
     chain: Sequence[x509.Certificate],
     signer_name: str,
+    appearance_text_params: dict[str, str] | None = None,
 ) -> bytes:
     """Sign ``writer`` as ``plan`` says; every failure the officer can act on is one SigningError.
 
@@ -431,7 +432,9 @@ async def run_signing(
                 await plan.fetch_revocation(chain)
             reserve = bytes_reserved + await plan.extra_reserve()
             out = io.BytesIO()
-            await pdf_signer.async_sign_pdf(writer, bytes_reserved=reserve, output=out)
+            await pdf_signer.async_sign_pdf(
+                writer, bytes_reserved=reserve, output=out, appearance_text_params=appearance_text_params
+            )
             return out.getvalue()
     except SigningError:
         raise

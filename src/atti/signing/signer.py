@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from atti.errors import PassphraseNeeded, SigningError
 from atti.signing import levels
+from atti.signing.stamp import stamp_style
 
 __all__ = ["ActSigner"]
 
@@ -325,11 +326,15 @@ class ActSigner:
         level: str = "B-B",
         tsa_url: str | None = None,
         trust_roots: Sequence[x509.Certificate] = (),
+        stamp: Mapping[str, str] | None = None,
     ) -> bytes:
-        """Return ``pdf`` with a PAdES signature at ``level`` in the (new, invisible) field ``field_name``.
+        """Return ``pdf`` with a PAdES signature at ``level`` in the field ``field_name``.
 
-        B-T and above need ``tsa_url``; B-LT and B-LTA fetch OCSP/CRL data for the signer's chain
-        (refusing a revoked certificate) and may need ``trust_roots`` for the TSA's chain.
+        The field is used when the PDF already has it (empty), else created invisible. With
+        ``stamp`` (text parameters such as ``qualifica``) the field shows the visible stamp of
+        :mod:`.stamp`. B-T and above need ``tsa_url``; B-LT and B-LTA fetch OCSP/CRL data for
+        the signer's chain (refusing a revoked certificate) and may need ``trust_roots`` for the
+        TSA's chain.
         """
         # Before anything else, so that a missing TSA URL costs nothing.
         plan = self.plan(level, tsa_url, trust_roots)
@@ -360,6 +365,7 @@ class ActSigner:
             signer=self._signer,
             timestamper=plan.timestamper,
             new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
+            stamp_style=stamp_style() if stamp is not None else None,
         )
         run = levels.run_signing(
             plan,
@@ -368,6 +374,7 @@ class ActSigner:
             bytes_reserved=self._bytes_reserved,
             chain=self.chain,
             signer_name=self.signer_name,
+            appearance_text_params=dict(stamp) if stamp is not None else None,
         )
         try:
             return asyncio.run(run)

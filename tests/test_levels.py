@@ -377,7 +377,7 @@ def test_cli_sign_errors(tmp_path: Path, live: LivePKI) -> None:
             ("--p12", live.pkcs12("revocata"), "--level", "B-LTA", "--tsa", live.tsa_url),
             REVOKED,
         ),
-        ((), "no key to sign with: give --p12 FILE or set p12 in the configuration"),
+        ((), "no key to sign with: give --p12 FILE or a PKCS#11 token (--pkcs11-module)"),
     ]
     for options, message in cases:
         result = atti("sign", src, "-o", out, *options, env={"ATTI_ARCHIVE": str(tmp_path / "none")})

@@ -484,3 +484,33 @@ def test_mechanism_choice() -> None:
     with pytest.raises(SigningError) as info:
         raw(Mechanism.RSA_PKCS_PSS)
     assert str(info.value) == "token 'Carta' supports neither SHA256_RSA_PKCS nor RSA_PKCS for its key"
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+def test_cli_signs_with_the_token(hsm: Hsm, pdf_file: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from atti.cli import main
+    from atti.signing import verify_pdf
+
+    def atti(*args: object, pin: str | None) -> Any:
+        env = {"ATTI_PKCS11_PIN": pin, "ATTI_ARCHIVE": str(tmp_path / "none"), "ATTI_CONFIG": None}
+        return CliRunner(env=env).invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    token = ["--pkcs11-module", hsm.module, "--token", "Firma", "--key-label", "firma"]
+    out = tmp_path / "firmato.pdf"
+    ok = atti("sign", pdf_file, "-o", out, *token, pin=PIN)
+    assert (ok.exit_code, ok.stdout) == (0, f"Signed {out} (PAdES B-B) by Mario Rossi\n")
+    assert verify_pdf(out.read_bytes(), [hsm.ca.root_cert]).indication == "TOTAL_PASSED"
+    # The session was closed: the same token opens again in the same process.
+    again = atti("sign", pdf_file, "-o", tmp_path / "di-nuovo.pdf", *token, pin=PIN)
+    assert again.exit_code == 0, again.output
+    wrong = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, pin="000000")
+    assert (wrong.exit_code, wrong.stderr) == (4, "Error: wrong PIN for token 'Firma'\n")
+    none = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, pin=None)
+    assert (none.exit_code, none.stderr) == (
+        4, "Error: token 'Firma' needs a PIN: set ATTI_PKCS11_PIN or run in a terminal\n"
+    )
+    assert not (tmp_path / "no.pdf").exists()

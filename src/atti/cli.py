@@ -165,11 +165,25 @@ _LEVEL_HELP = (
 _TSA_HELP = "RFC 3161 time-stamping service, needed from B-T up [default: $ATTI_TSA_URL]."
 
 
-def _passphrase_prompt(path: Path) -> bytes:
+def _passphrase_prompt(what: str) -> bytes:
+    token = what.startswith("token ")
     if not sys.stdin.isatty():
-        raise SigningError(f"{path} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal")
+        if token:
+            raise SigningError(f"{what} needs a PIN: set ATTI_PKCS11_PIN or run in a terminal")
+        raise SigningError(f"{what} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal")
     # On stderr, so that --json output stays one JSON object.
-    return str(click.prompt(f"Passphrase for {path}", hide_input=True, err=True)).encode()
+    label = f"PIN for {what}" if token else f"Passphrase for {what}"
+    return str(click.prompt(label, hide_input=True, err=True)).encode()
+
+
+def _token_options(f: Any) -> Any:
+    """--pkcs11-module, --token, --key-label: sign with a key on a smart card or HSM."""
+    f = click.option("--key-label", "pkcs11_key", metavar="LABEL", help="Label of the signing key on the token.")(f)
+    f = click.option("--token", "pkcs11_token", metavar="LABEL", help="Label of the PKCS#11 token.")(f)
+    return click.option(
+        "--pkcs11-module", type=click.Path(dir_okay=False, path_type=Path),
+        help="PKCS#11 library of a smart card or HSM (PIN from $ATTI_PKCS11_PIN or a prompt).",
+    )(f)
 
 
 @main.command()
@@ -183,13 +197,16 @@ def _passphrase_prompt(path: Path) -> bytes:
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help=_LEVEL_HELP)
 @click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the archived act as JSON.")
+@_token_options
 @click.pass_context
 def publish(
     ctx: click.Context, file: Path, archive: Path | None, p12: Path | None, level: str | None,
-    tsa_url: str | None, as_json: bool,
+    tsa_url: str | None, as_json: bool, pkcs11_module: Path | None, pkcs11_token: str | None,
+    pkcs11_key: str | None,
 ) -> None:
     """Check, number, render, sign and archive an act."""
-    settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url)
+    settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
+                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
     result = pipeline.publish(file, settings, prompt=_passphrase_prompt)
     if as_json:
         _print_json(result.to_dict())
@@ -405,17 +422,20 @@ def compare(a: Path, b: Path, as_json: bool) -> None:
     "--archive", type=click.Path(file_okay=False, path_type=Path),
     help="Archive whose trust roots help validate the TSA for B-LT/B-LTA [default: $ATTI_ARCHIVE, else ./archive].",
 )
+@_token_options
 @click.pass_context
 def sign(
     ctx: click.Context, file: Path, out: Path, p12: Path | None, level: str | None, tsa_url: str | None,
-    field_name: str, archive: Path | None,
+    field_name: str, archive: Path | None, pkcs11_module: Path | None, pkcs11_token: str | None,
+    pkcs11_key: str | None,
 ) -> None:
-    """Sign a PDF with a PKCS#12 key as PAdES B-B, B-T, B-LT or B-LTA.
+    """Sign a PDF with a PKCS#12 key or a PKCS#11 token as PAdES B-B, B-T, B-LT or B-LTA.
 
     B-LT and B-LTA fetch OCSP/CRL data for the signer's certificate and refuse a revoked one.
     Exits 0 when signed, 4 when the key, the certificate, the PDF or a service is unusable.
     """
-    settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url)
+    settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
+                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
     result = pipeline.sign_pdf(file, out, settings, field_name=field_name, prompt=_passphrase_prompt)
     click.echo(f"Signed {result.pdf} (PAdES {result.level}) by {result.signer}")
 

@@ -19,12 +19,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from atti.errors import ConfigError
 
 # Variables that are atti's but not settings: secrets are read where they are needed.
-_NOT_SETTINGS = {"ATTI_CONFIG", "ATTI_P12_PASSPHRASE", "ATTI_SOFFICE"}
+_NOT_SETTINGS = {"ATTI_CONFIG", "ATTI_P12_PASSPHRASE", "ATTI_PKCS11_PIN", "ATTI_SOFFICE"}
 
 # PAdES baseline levels (ETSI EN 319 142-1). Declared here rather than in atti.signing so that
 # the command line can offer them without importing pyHanko.
 Level = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 LEVELS: tuple[Level, ...] = get_args(Level)
+
+
+_PATHS = {"archive", "p12", "pkcs11_module", "template", "templates"}
 
 
 class Settings(BaseModel):
@@ -34,6 +37,12 @@ class Settings(BaseModel):
     """The archive directory."""
     p12: Path | None = None
     """A PKCS#12 file with the signer's key; without it the archive's development CA signs."""
+    pkcs11_module: Path | None = None
+    """A PKCS#11 library (smart card, HSM, SoftHSM2): sign with the key on its token instead of a file."""
+    pkcs11_token: str | None = None
+    """The token's label."""
+    pkcs11_key: str | None = None
+    """The label of the signing key on the token (its certificate has the same ID or label)."""
     template: Path | None = None
     """One DOCX template for every act, overriding all others (mostly for trying a draft template)."""
     templates: Path | None = None
@@ -83,10 +92,7 @@ def _from_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: unknown setting '{unknown[0]}'")
     base = path.parent
     # Relative paths in a file are relative to the file, not to wherever atti runs.
-    return {
-        k: (str(base / v) if k in {"archive", "p12", "template", "templates"} and not Path(v).is_absolute() else v)
-        for k, v in section.items()
-    }
+    return {k: (str(base / v) if k in _PATHS and not Path(v).is_absolute() else v) for k, v in section.items()}
 
 
 def load_settings(

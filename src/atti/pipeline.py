@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from atti.templates import RenderedAct
     from atti.templates.proof import TextProof
 
-PassphrasePrompt = Callable[[Path], bytes]
+# Asks for a secret, given what it unlocks ("keys/ventrice.p12", "token 'Firma'").
+PassphrasePrompt = Callable[[str], bytes]
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,34 @@ def _same_person(a: str, b: str) -> bool:
     return fold(a) == fold(b)
 
 
+def open_key(settings: Settings, prompt: PassphrasePrompt | None) -> ActSigner | None:
+    """The key configured to sign with: a PKCS#11 token, else a PKCS#12 file, else none."""
+    if settings.pkcs11_module is not None:
+        from atti.signing.pkcs11 import open_pkcs11_signer
+
+        if not settings.pkcs11_token or not settings.pkcs11_key:
+            raise SigningError("a PKCS#11 key needs the token's label and the key's label (--token, --key-label)")
+        pin = os.environ.get("ATTI_PKCS11_PIN")
+
+        def open_with(pin: str | None) -> ActSigner:
+            assert settings.pkcs11_module and settings.pkcs11_token and settings.pkcs11_key
+            return open_pkcs11_signer(settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_key, pin)
+
+        try:
+            return open_with(pin)
+        except PassphraseNeeded:
+            if prompt is None:
+                raise
+            return open_with(prompt(f"token '{settings.pkcs11_token}'").decode())
+    if settings.p12 is not None:
+        return _signer_from_p12(settings.p12, prompt)
+    return None
+
+
 def open_signer(
-    archive: Archive, loaded: LoadedAct, p12: Path | None, prompt: PassphrasePrompt | None
+    archive: Archive, loaded: LoadedAct, settings: Settings, prompt: PassphrasePrompt | None
 ) -> ActSigner:
-    """The signer for an act: the given PKCS#12, else a development certificate for the firmatario.
+    """The signer for an act: the configured key, else a development certificate for the firmatario.
 
     The certificate must belong to the act's firmatario: an act signed by someone else than the
     person it names is not that person's act.
@@ -99,22 +124,13 @@ def open_signer(
     from atti.signing import ActSigner, DevCA
 
     act = loaded.act
-    if p12 is None:
+    signer = open_key(settings, prompt)
+    if signer is None:
         ca = DevCA.load(archive.pki_dir)
         path = ca.signer_for(act.firmatario.nome, act.firmatario.qualifica, organisation=act.ente.nome)
         signer = ActSigner.from_pkcs12(path, None)
-    else:
-        env = os.environ.get("ATTI_P12_PASSPHRASE")
-        if env is not None:
-            signer = ActSigner.from_pkcs12(p12, env.encode())
-        else:
-            try:
-                signer = ActSigner.from_pkcs12(p12, None)
-            except PassphraseNeeded:
-                if prompt is None:
-                    raise
-                signer = ActSigner.from_pkcs12(p12, prompt(p12))
     if not _same_person(signer.signer_name, act.firmatario.nome):
+        signer.close()
         raise SigningError(
             f"the act's firmatario is {act.firmatario.nome} but the certificate belongs to "
             f"{signer.signer_name}"
@@ -126,46 +142,52 @@ def publish(
     path: Path, settings: Settings, *, prompt: PassphrasePrompt | None = None
 ) -> PublishResult:
     """Check, number, render, sign and archive one act."""
+    loaded = load_act(path)
+    with Archive.open(settings.archive) as archive, open_signer(archive, loaded, settings, prompt) as signer:
+        return _publish_with(archive, loaded, settings, signer)
+
+
+def _publish_with(archive: Archive, loaded: LoadedAct, settings: Settings, signer: ActSigner) -> PublishResult:
+    """Number, render, sign and seal, with the signer open (a token session stays open till here)."""
     from atti.signing.stamp import FINAL_FIELD
     from atti.templates import Converter, render_act
 
-    loaded = load_act(path)
-    with Archive.open(settings.archive) as archive:
-        signer = open_signer(archive, loaded, settings.p12, prompt)
-        trust_roots = _archive_trust_roots(archive.root)
-        # A missing TSA, or a certificate that names no revocation service, is refused before
-        # a number is taken and LibreOffice runs.
-        signer.plan(settings.level, settings.tsa_url, trust_roots)
-        act = loaded.act
-        with archive.register_lock(act.registro, act.anno):
-            if act.numero is None:
-                act = act.with_numero(archive.next_number(act.registro, act.anno))
-            else:
-                archive.ensure_number_free(act.registro, act.anno, act.numero)
-            with tempfile.TemporaryDirectory(prefix="atti-publish-") as tmp:
-                rendered = render_act(
-                    act,
-                    Path(tmp),
-                    template=settings.template,
-                    templates_dir=settings.templates,
-                    converter=Converter(timeout=settings.convert_timeout),
-                    source=loaded.text if settings.embed_source else None,
-                    base_dir=Path(loaded.source.file).parent,
-                )
-                pdf = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), dev=settings.p12 is None)
-                signed = signer.sign(
-                    pdf,
-                    field_name=FINAL_FIELD,
-                    reason=f"{act.titolo} N. {act.estremi}",
-                    location=act.ente.nome,
-                    level=settings.level,
-                    tsa_url=settings.tsa_url,
-                    trust_roots=trust_roots,
-                    stamp={"qualifica": act.firmatario.qualifica},
-                )
-                docx = rendered.docx.read_bytes()
-            record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, signer=signer.signer_name)
-        return PublishResult(record, archive.path_of(record.pdf).resolve())
+    trust_roots = _archive_trust_roots(archive.root)
+    # A missing TSA, or a certificate that names no revocation service, is refused before
+    # a number is taken and LibreOffice runs.
+    signer.plan(settings.level, settings.tsa_url, trust_roots)
+    act = loaded.act
+    with archive.register_lock(act.registro, act.anno):
+        if act.numero is None:
+            act = act.with_numero(archive.next_number(act.registro, act.anno))
+        else:
+            archive.ensure_number_free(act.registro, act.anno, act.numero)
+        with tempfile.TemporaryDirectory(prefix="atti-publish-") as tmp:
+            rendered = render_act(
+                act,
+                Path(tmp),
+                template=settings.template,
+                templates_dir=settings.templates,
+                converter=Converter(timeout=settings.convert_timeout),
+                source=loaded.text if settings.embed_source else None,
+                base_dir=Path(loaded.source.file).parent,
+            )
+            pdf = _sign_verifiche(
+                archive, act, rendered.pdf.read_bytes(), dev=settings.p12 is None and settings.pkcs11_module is None
+            )
+            signed = signer.sign(
+                pdf,
+                field_name=FINAL_FIELD,
+                reason=f"{act.titolo} N. {act.estremi}",
+                location=act.ente.nome,
+                level=settings.level,
+                tsa_url=settings.tsa_url,
+                trust_roots=trust_roots,
+                stamp={"qualifica": act.firmatario.qualifica},
+            )
+            docx = rendered.docx.read_bytes()
+        record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, signer=signer.signer_name)
+    return PublishResult(record, archive.path_of(record.pdf).resolve())
 
 
 def _sign_verifiche(archive: Archive, act: Act, pdf: bytes, *, dev: bool) -> bytes:
@@ -352,7 +374,7 @@ def _signer_from_p12(p12: Path, prompt: PassphrasePrompt | None) -> ActSigner:
     except PassphraseNeeded:
         if prompt is None:
             raise
-        return ActSigner.from_pkcs12(p12, prompt(p12))
+        return ActSigner.from_pkcs12(p12, prompt(str(p12)))
 
 
 @dataclass(frozen=True)
@@ -371,18 +393,19 @@ def sign_pdf(
     prompt: PassphrasePrompt | None = None,
 ) -> SignResult:
     """Sign any PDF with the PKCS#12 of ``settings.p12`` at ``settings.level``; ``out`` may be ``src``."""
-    if settings.p12 is None:
-        raise SigningError("no key to sign with: give --p12 FILE or set p12 in the configuration")
-    signer = _signer_from_p12(settings.p12, prompt)
-    signer.sign_file(
-        src,
-        out,
-        field_name=field_name,
-        level=settings.level,
-        tsa_url=settings.tsa_url,
-        trust_roots=_archive_trust_roots(settings.archive),
-    )
-    return SignResult(out, signer.signer_name, settings.level)
+    signer = open_key(settings, prompt)
+    if signer is None:
+        raise SigningError("no key to sign with: give --p12 FILE or a PKCS#11 token (--pkcs11-module)")
+    with signer:
+        signer.sign_file(
+            src,
+            out,
+            field_name=field_name,
+            level=settings.level,
+            tsa_url=settings.tsa_url,
+            trust_roots=_archive_trust_roots(settings.archive),
+        )
+        return SignResult(out, signer.signer_name, settings.level)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from asn1crypto import pkcs12 as asn1_pkcs12
@@ -254,6 +255,17 @@ class ActSigner:
         if key.public_key() != cert.public_key():
             raise SigningError(f"{path}: the private key does not belong to the certificate")
         return cls(cert, key, others, source=str(path))
+
+    def close(self) -> None:
+        """Release the key; nothing to do for a key in memory, a token session for PKCS#11."""
+
+    def __enter__(self) -> ActSigner:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
     # -- what the certificate says -----------------------------------------------------------
 

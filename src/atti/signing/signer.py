@@ -394,31 +394,10 @@ class ActSigner:
             # Malformed documents often surface only while the update is being written.
             raise SigningError(f"cannot sign the PDF: {_one_line(e)}") from e
 
-    def sign_file(
-        self,
-        src: Path,
-        dst: Path,
-        *,
-        field_name: str = "Firma",
-        reason: str | None = None,
-        location: str | None = None,
-        name: str | None = None,
-        level: str = "B-B",
-        tsa_url: str | None = None,
-        trust_roots: Sequence[x509.Certificate] = (),
-    ) -> None:
-        """Sign ``src`` into ``dst`` (which may be ``src``); ``dst`` is replaced atomically."""
-        signed = self.sign(
-            _read(Path(src)),
-            field_name=field_name,
-            reason=reason,
-            location=location,
-            name=name,
-            level=level,
-            tsa_url=tsa_url,
-            trust_roots=trust_roots,
-        )
-        _atomic_write(Path(dst), signed)
+    def sign_file(self, src: Path, dst: Path, **options: Any) -> None:
+        """Sign ``src`` into ``dst`` (which may be ``src``), with :meth:`sign`'s options;
+        ``dst`` is replaced atomically."""
+        _atomic_write(Path(dst), self.sign(_read(Path(src)), **options))
 
     @staticmethod
     def _check_field(writer: Any, field_name: str) -> None:

@@ -393,3 +393,31 @@ def test_templates_are_copied_for_a_body_and_then_used(tmp_path: Path) -> None:
     blocked.write_text("")
     failed = atti("templates", blocked / "sub")
     assert failed.exit_code == 6 and failed.stderr.startswith("Error: ")
+
+
+@pytest.mark.slow
+def test_reviewers_sign_their_verifiche_with_their_own_keys(
+    tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]
+) -> None:
+    from atti.signing import DevCA
+
+    p12, passphrase, root = foreign_p12
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive, "--trust", root).exit_code == 0
+    # The legal office's reviewer has a key of their own (here from the archive's development CA).
+    pozzoli = DevCA.load(archive / "pki").signer_for("Franco Pozzoli", "Verifica Legale")
+    stranger = DevCA.load(archive / "pki").signer_for("Mario Rossi", "Funzionario")
+    env = {"ATTI_P12_PASSPHRASE": passphrase.decode()}
+    refused = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", stranger, env=env)
+    assert refused.exit_code == 4
+    assert refused.stderr == (
+        f"Error: {stranger} belongs to Mario Rossi, who made none of the act's verifiche "
+        "(Roberto Valente, Franco Pozzoli, Mattia Cattaneo)\n"
+    )
+    ok = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", pozzoli, "--json", env=env)
+    assert ok.exit_code == 0, ok.output
+    report = json.loads(atti("verify", json.loads(ok.stdout)["pdf"], "--archive", archive, "--json").stdout)
+    assert report["indication"] == "TOTAL_PASSED"
+    assert [(s["field_name"], s["signer"]) for s in report["signatures"]] == [
+        ("Verifica2", "Franco Pozzoli"), ("Firma", "Fabrizio Ventrice"),
+    ]

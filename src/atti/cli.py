@@ -197,17 +197,25 @@ def _token_options(f: Any) -> Any:
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help=_LEVEL_HELP)
 @click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the archived act as JSON.")
+@click.option(
+    "--reviewer-p12", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="PKCS#12 of a reviewer whose certificate names one of the act's verifiche (repeatable).",
+)
 @_token_options
 @click.pass_context
 def publish(
     ctx: click.Context, file: Path, archive: Path | None, p12: Path | None, level: str | None,
-    tsa_url: str | None, as_json: bool, pkcs11_module: Path | None, pkcs11_token: str | None,
-    pkcs11_key: str | None,
+    tsa_url: str | None, as_json: bool, reviewer_p12: tuple[Path, ...], pkcs11_module: Path | None,
+    pkcs11_token: str | None, pkcs11_key: str | None,
 ) -> None:
-    """Check, number, render, sign and archive an act."""
+    """Check, number, render, sign and archive an act.
+
+    Each reviewer given with --reviewer-p12 signs their verifica first; then the signer signs
+    a visible stamp on the last page that locks the act against any change but signatures.
+    """
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
-    result = pipeline.publish(file, settings, prompt=_passphrase_prompt)
+    result = pipeline.publish(file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12)
     if as_json:
         _print_json(result.to_dict())
         return

@@ -139,15 +139,41 @@ def open_signer(
 
 
 def publish(
-    path: Path, settings: Settings, *, prompt: PassphrasePrompt | None = None
+    path: Path,
+    settings: Settings,
+    *,
+    prompt: PassphrasePrompt | None = None,
+    reviewer_keys: Sequence[Path] = (),
 ) -> PublishResult:
-    """Check, number, render, sign and archive one act."""
+    """Check, number, render, sign and archive one act.
+
+    ``reviewer_keys``: PKCS#12 files of the verifiche's reviewers, each certificate naming one
+    verifica's ``nome``; each reviewer signs their verifica before the signer signs the act.
+    """
     loaded = load_act(path)
+    reviewers = _open_reviewers(loaded.act, reviewer_keys, prompt)
     with Archive.open(settings.archive) as archive, open_signer(archive, loaded, settings, prompt) as signer:
-        return _publish_with(archive, loaded, settings, signer)
+        return _publish_with(archive, loaded, settings, signer, reviewers)
 
 
-def _publish_with(archive: Archive, loaded: LoadedAct, settings: Settings, signer: ActSigner) -> PublishResult:
+def _open_reviewers(act: Act, keys: Sequence[Path], prompt: PassphrasePrompt | None) -> dict[int, ActSigner]:
+    """Each reviewer's signer, by the index of their verifica; refused before anything is done."""
+    out: dict[int, ActSigner] = {}
+    for key in keys:
+        signer = _signer_from_p12(key, prompt)
+        match = [i for i, v in enumerate(act.verifiche) if _same_person(v.nome, signer.signer_name)]
+        if not match:
+            names = ", ".join(v.nome for v in act.verifiche) or "none"
+            raise SigningError(f"{key} belongs to {signer.signer_name}, who made none of the act's verifiche ({names})")
+        if match[0] in out:
+            raise SigningError(f"two keys for the verifica of {signer.signer_name}")
+        out[match[0]] = signer
+    return out
+
+
+def _publish_with(
+    archive: Archive, loaded: LoadedAct, settings: Settings, signer: ActSigner, reviewers: dict[int, ActSigner]
+) -> PublishResult:
     """Number, render, sign and seal, with the signer open (a token session stays open till here)."""
     from atti.signing.stamp import FINAL_FIELD
     from atti.templates import Converter, render_act
@@ -172,9 +198,8 @@ def _publish_with(archive: Archive, loaded: LoadedAct, settings: Settings, signe
                 source=loaded.text if settings.embed_source else None,
                 base_dir=Path(loaded.source.file).parent,
             )
-            pdf = _sign_verifiche(
-                archive, act, rendered.pdf.read_bytes(), dev=settings.p12 is None and settings.pkcs11_module is None
-            )
+            dev = settings.p12 is None and settings.pkcs11_module is None
+            pdf = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), reviewers, dev=dev and not reviewers)
             signed = signer.sign(
                 pdf,
                 field_name=FINAL_FIELD,
@@ -190,26 +215,31 @@ def _publish_with(archive: Archive, loaded: LoadedAct, settings: Settings, signe
     return PublishResult(record, archive.path_of(record.pdf).resolve())
 
 
-def _sign_verifiche(archive: Archive, act: Act, pdf: bytes, *, dev: bool) -> bytes:
-    """Create every signature field, then sign the verifiche that can be signed here.
+def _sign_verifiche(
+    archive: Archive, act: Act, pdf: bytes, reviewers: dict[int, ActSigner], *, dev: bool
+) -> bytes:
+    """Create every signature field, then let each reviewer sign their verifica.
 
     Fields come first because after the final signature (which locks the document) no field may
-    be added. With the development CA each reviewer signs the verifica with a development
-    certificate of their own, so the example shows the whole chain of signatures; with a real key
-    only the signer's field is made, since reviewers sign with their own devices.
+    be added. Reviewers sign with their own keys (``reviewers``); with the development CA and no
+    keys given, each reviewer signs with a development certificate of their own, so the example
+    shows the whole chain of signatures.
     """
     from atti.signing import ActSigner, DevCA
     from atti.signing.stamp import FieldPlan, place_stamp, prepare_fields, verification_field
 
-    pdf, final = place_stamp(pdf)
-    reviewers = list(enumerate(act.verifiche)) if dev else []
-    pdf = prepare_fields(pdf, [*(FieldPlan(verification_field(i)) for i, _ in reviewers), final])
-    if reviewers:
+    if dev and act.verifiche:
         ca = DevCA.load(archive.pki_dir)
-        for i, verifica in reviewers:
-            reviewer = ActSigner.from_pkcs12(
-                ca.signer_for(verifica.nome, verifica.tipo, organisation=act.ente.nome), None
-            )
+        reviewers = {
+            i: ActSigner.from_pkcs12(ca.signer_for(v.nome, v.tipo, organisation=act.ente.nome), None)
+            for i, v in enumerate(act.verifiche)
+        }
+    pdf, final = place_stamp(pdf)
+    order = sorted(reviewers)
+    pdf = prepare_fields(pdf, [*(FieldPlan(verification_field(i)) for i in order), final])
+    for i in order:
+        verifica = act.verifiche[i]
+        with reviewers[i] as reviewer:
             pdf = reviewer.sign(pdf, field_name=verification_field(i), reason=f"{verifica.tipo}: {verifica.esito}",
                                 location=act.ente.nome)
     return pdf
@@ -363,15 +393,19 @@ def _archive_trust_roots(root: Path) -> list[x509.Certificate]:
 
 
 def _signer_from_p12(p12: Path, prompt: PassphrasePrompt | None) -> ActSigner:
-    """As :func:`open_signer` unlocks a PKCS#12: $ATTI_P12_PASSPHRASE, else none, else ``prompt``."""
+    """Unlock a PKCS#12: without a passphrase if it has none, else $ATTI_P12_PASSPHRASE, else ``prompt``.
+
+    Trying none first lets the signer's passphrase in the environment sit beside reviewers'
+    files that have none.
+    """
     from atti.signing import ActSigner
 
-    env = os.environ.get("ATTI_P12_PASSPHRASE")
-    if env is not None:
-        return ActSigner.from_pkcs12(p12, env.encode())
     try:
         return ActSigner.from_pkcs12(p12, None)
     except PassphraseNeeded:
+        env = os.environ.get("ATTI_P12_PASSPHRASE")
+        if env is not None:
+            return ActSigner.from_pkcs12(p12, env.encode())
         if prompt is None:
             raise
         return ActSigner.from_pkcs12(p12, prompt(str(p12)))

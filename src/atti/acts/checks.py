@@ -1,7 +1,8 @@
 """Checks that a well-formed act must also pass before it may be signed.
 
 The model says what shape an act has; these checks say whether it may go forward: every
-verification positive, attachments present. Each problem is placed on the YAML line it concerns.
+verification positive, attachments present, relazioni pointing to earlier acts. Each problem is
+placed on the YAML line it concerns.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from atti.acts.loader import LoadedAct
-from atti.acts.model import Esito, ModoAllegato
+from atti.acts.model import Act, AttoCitato, Esito, ModoAllegato
+from atti.acts.references import act_id_of
 from atti.errors import Problem
 
 
@@ -39,4 +41,20 @@ def check_act(loaded: LoadedAct) -> list[Problem]:
                     f"allegati[{i}].modo: only a PDF file can be 'accodato' (its pages appended to the act)",
                 )
             )
+    for i, relazione in enumerate(act.relazioni):
+        problem = _relazione_problem(act, relazione.atto)
+        if problem is not None:
+            problems.append(smap.problem(("relazioni", i, "atto"), f"relazioni[{i}].atto: {problem}"))
     return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def _relazione_problem(act: Act, atto: AttoCitato) -> str | None:
+    """Why ``atto`` cannot be the target of a relazione of ``act``: only an earlier act can be
+    extended, changed, corrected or annulled, and acts of one register are numbered in order."""
+    if atto.anno > act.anno:
+        return f"{atto.id} is of {atto.anno}, after this act ({act.anno}): a relazione bears on an earlier act"
+    same_register = act_id_of(atto.registro, atto.anno, 1) == act_id_of(act.registro, act.anno, 1)
+    if same_register and act.numero is not None and atto.numero >= act.numero:
+        what = "this act itself" if atto.numero == act.numero else "a later act of the same register"
+        return f"{atto.id} is {what}: a relazione bears on an earlier act"
+    return None

@@ -7,10 +7,14 @@ that a typo such as ``premese`` is reported instead of silently dropped.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from atti.acts.references import FoundReference, act_id_of, extract_references
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -95,6 +99,58 @@ class Allegato(_Strict):
     modo: ModoAllegato = ModoAllegato.allegato
 
 
+class TipoRelazione(StrEnum):
+    """How a later act bears on an earlier one; the earlier act itself is never altered."""
+
+    proroga = "proroga"
+    modifica = "modifica"
+    rettifica = "rettifica"
+    integrazione = "integrazione"
+    annullamento = "annullamento"
+
+
+_ACT_ID = re.compile(r"(?P<registro>[0-9A-Za-z]+)-(?P<anno>\d{4})-(?P<numero>\d+)")
+
+
+class AttoCitato(_Strict):
+    """The act a relazione points to: ``{registro: D.O., numero: 60, anno: 2026}``.
+
+    The archive id ``DO-2026-60`` is accepted as a shorthand and read into the same three keys
+    (the register then without its dots, which the id drops anyway), so that every consumer
+    sees one shape.
+    """
+
+    registro: Text
+    numero: int = Field(ge=1)
+    anno: int = Field(ge=1800, le=2999)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_id(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        m = _ACT_ID.fullmatch(value.strip())
+        if m is None:
+            # a custom error, not ValueError, so that the message reads without "Value error, "
+            raise PydanticCustomError(
+                "atto_id",
+                "'{value}' is not an archive id such as DO-2026-60; or write the act as {shape}",
+                {"value": value, "shape": "{registro: D.O., numero: 60, anno: 2026}"},
+            )
+        return {"registro": m["registro"], "numero": int(m["numero"]), "anno": int(m["anno"])}
+
+    @property
+    def id(self) -> str:
+        """The archive id, "DO-2026-60"."""
+        return act_id_of(self.registro, self.anno, self.numero)
+
+
+class Relazione(_Strict):
+    tipo: TipoRelazione
+    atto: AttoCitato
+    nota: Text | None = None
+
+
 class Act(_Strict):
     ente: Ente
     tipo: TipoAtto
@@ -113,6 +169,7 @@ class Act(_Strict):
     firmatario: Firmatario
     verifiche: list[Verifica] = []
     allegati: list[Allegato] = []
+    relazioni: list[Relazione] = []
 
     @property
     def formula(self) -> str:
@@ -152,6 +209,19 @@ class Act(_Strict):
             ("allegati", [a.titolo for a in self.allegati]),
         ]
         return [(name, items) for name, items in out if items]
+
+    def references(self) -> list[FoundReference]:
+        """The citations in the act's text, each with the part and item where it was found.
+
+        Allegati titles are left out: they name documents, not the acts the decision rests on.
+        """
+        return [
+            FoundReference(part, index, ref)
+            for part, items in self.parts()
+            if part != "allegati"
+            for index, item in enumerate(items)
+            for ref in extract_references(item)
+        ]
 
     def body_text(self) -> str:
         """All the act's words after the oggetto, for full-text search."""

@@ -3,6 +3,12 @@
 One transaction per act: the act's row, its register's counter, its search entry and its event
 are committed together or not at all. ``BEGIN IMMEDIATE`` takes the write lock up front so two
 publishers cannot read the same "last number".
+
+Tamper evidence: every event that creates or changes an act also records a digest of the act's
+row as written (``row_digest``: the SHA-256 of the canonical JSON of its columns, plus a short
+digest per column so that a later check can name the column that changed), and that digest is
+part of the event's chained hash. An UPDATE made behind atti's back therefore no longer matches
+the last event about the act, and rewriting that event breaks the chain.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from atti.archive import search as fts
 from atti.archive.blobs import BlobRef
 from atti.errors import ActNotFound, DuplicateNumber, StorageError
 
-SCHEMA_VERSION = 1
+# 1: the first archives. 2: events carry ``row_digest`` (additive; see ``_migrate``).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,7 +50,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS acts_fts USING fts5(
 );
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, act_id TEXT,
-    payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+    payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, row_digest TEXT
 );
 """
 
@@ -96,9 +103,27 @@ class SearchHit:
         return {**self.record.to_dict(), "snippet": self.snippet, "score": round(self.score, 4)}
 
 
-def _event_hash(prev: str, at: str, kind: str, act_id: str | None, payload: str) -> str:
-    body = json.dumps([prev, at, kind, act_id, payload], ensure_ascii=False, separators=(",", ":"))
+def _event_hash(prev: str, at: str, kind: str, act_id: str | None, payload: str, row_digest: str | None) -> str:
+    fields = [prev, at, kind, act_id, payload]
+    if row_digest is not None:  # events of schema 1 have none: their hash stays as it was written
+        fields.append(row_digest)
+    body = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def row_digest(row: sqlite3.Row) -> str:
+    """The digest of an act's row that events record: whole-row SHA-256 and 16 hex per column."""
+    columns = {key: row[key] for key in row.keys()}  # noqa: SIM118 (sqlite3.Row is not a mapping)
+    return _canonical(
+        {
+            "sha256": hashlib.sha256(_canonical(columns).encode()).hexdigest(),
+            "columns": {k: hashlib.sha256(_canonical(v).encode()).hexdigest()[:16] for k, v in columns.items()},
+        }
+    )
 
 
 class SqliteCatalog:
@@ -118,6 +143,36 @@ class SqliteCatalog:
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the catalog {path}: {exc}") from None
         self.db.row_factory = sqlite3.Row
+        version = self._schema_version()
+        if version > SCHEMA_VERSION:
+            self.db.close()
+            raise StorageError(
+                f"the catalog {path} was written by a newer atti (schema {version}): upgrade atti to open it"
+            )
+        if version < SCHEMA_VERSION:
+            self._migrate()
+
+    def _schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0])
+
+    def _migrate(self) -> None:
+        """Bring a schema-1 catalog to schema 2, in one transaction (another process may race us).
+
+        The events table gains ``row_digest``; old events keep their hashes (``_event_hash``
+        leaves a missing digest out). Each existing act then gets a ``row-recorded`` event with its
+        row's digest: rows changed before this point cannot be told apart, later changes can.
+        """
+        with self.transaction():
+            if self._schema_version() >= SCHEMA_VERSION:
+                return  # migrated meanwhile by another process
+            columns = {r["name"] for r in self.db.execute("PRAGMA table_info(events)")}
+            if "row_digest" not in columns:
+                self.db.execute("ALTER TABLE events ADD COLUMN row_digest TEXT")
+            ids = [r[0] for r in self.db.execute("SELECT id FROM acts ORDER BY rowid")]
+            for act_id in ids:
+                self.append_event("row-recorded", act_id, {"schema": SCHEMA_VERSION})
+            self.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self.db.close()
@@ -130,6 +185,9 @@ class SqliteCatalog:
             raise StorageError(f"cannot write the catalog: {exc}") from None
         try:
             yield self.db
+        except sqlite3.OperationalError as exc:  # disk full, read-only, I/O error mid-transaction
+            self.db.execute("ROLLBACK")
+            raise StorageError(f"cannot write the catalog: {exc}") from None
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -199,14 +257,20 @@ class SqliteCatalog:
         self.append_event(kind, act_id, payload)
 
     def append_event(self, kind: str, act_id: str | None, payload: dict[str, Any]) -> None:
-        """Append to the event log; each entry hashes the one before it."""
+        """Append to the event log; each entry hashes the one before it.
+
+        An event about an act records the digest of the act's row as it is now, inside the
+        transaction that wrote it (see the module docstring).
+        """
         row = self.db.execute("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         prev = row[0] if row else GENESIS
         at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        act = self.db.execute("SELECT * FROM acts WHERE id=?", (act_id,)).fetchone() if act_id else None
+        digest = row_digest(act) if act is not None else None
         self.db.execute(
-            "INSERT INTO events (at, kind, act_id, payload, prev_hash, hash) VALUES (?,?,?,?,?,?)",
-            (at, kind, act_id, text, prev, _event_hash(prev, at, kind, act_id, text)),
+            "INSERT INTO events (at, kind, act_id, payload, prev_hash, hash, row_digest) VALUES (?,?,?,?,?,?,?)",
+            (at, kind, act_id, text, prev, _event_hash(prev, at, kind, act_id, text, digest), digest),
         )
 
     def verify_events(self) -> list[str]:
@@ -215,11 +279,85 @@ class SqliteCatalog:
         for row in self.db.execute("SELECT * FROM events ORDER BY seq"):
             if row["prev_hash"] != prev:
                 problems.append(f"event {row['seq']}: does not follow the event before it")
-            expected = _event_hash(row["prev_hash"], row["at"], row["kind"], row["act_id"], row["payload"])
+            expected = _event_hash(
+                row["prev_hash"], row["at"], row["kind"], row["act_id"], row["payload"], row["row_digest"]
+            )
             if row["hash"] != expected:
                 problems.append(f"event {row['seq']}: content changed after it was written")
             prev = row["hash"]
         return problems
+
+    def verify_rows(self) -> list[tuple[str, str, str]]:
+        """Rows that differ from what the event log recorded, as (kind, what, message).
+
+        Each act row is compared with the row digest of the last event about it (an event whose
+        hash the chain vouches for), naming the columns that changed; rows no event recorded,
+        and acts whose row is gone, are reported too, as are register counters that no longer
+        match their acts.
+        """
+        problems: list[tuple[str, str, str]] = []
+        recorded: dict[str, tuple[int, str]] = {}
+        for seq, act_id, digest in self.db.execute(
+            "SELECT seq, act_id, row_digest FROM events"
+            " WHERE act_id IS NOT NULL AND row_digest IS NOT NULL ORDER BY seq"
+        ):
+            recorded[act_id] = (seq, digest)
+        seen: set[str] = set()
+        for row in self.db.execute("SELECT * FROM acts ORDER BY register, year, number"):
+            act_id = row["id"]
+            seen.add(act_id)
+            if act_id not in recorded:
+                problems.append(("unexpected", f"act {act_id}", "row was not written by atti: no event records it"))
+                continue
+            seq, digest = recorded[act_id]
+            actual, expected = json.loads(row_digest(row)), _loads(digest)
+            if actual["sha256"] != expected.get("sha256"):
+                old, new = expected.get("columns") or {}, actual["columns"]
+                changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)) or ["(row)"]
+                problems.append(
+                    ("changed", f"act {act_id}", f"{', '.join(changed)} changed after event {seq} recorded the row")
+                )
+        for act_id, (seq, _) in sorted(recorded.items()):
+            if act_id not in seen:
+                problems.append(("missing", f"act {act_id}", f"row deleted (event {seq} recorded it)"))
+        for register, year, last, highest in self.db.execute(
+            "SELECT r.register, r.year, r.last_number, max(a.number) FROM registers r"
+            " LEFT JOIN acts a ON a.register = r.register AND a.year = r.year GROUP BY r.register, r.year"
+        ):
+            if last != highest:
+                problems.append(
+                    ("changed", f"register {register} {year}",
+                     f"counter says {last}, the highest archived number is {highest or 0}")
+                )
+        return problems
+
+    def blob_refs(self) -> list[tuple[BlobRef, str]]:
+        """Every stored file the catalog vouches for, with who refers to it.
+
+        That is each act's current files and also the earlier PDF versions its events name
+        (a renewed timestamp keeps the previous PDF).
+        """
+        refs: list[tuple[BlobRef, str]] = []
+        for row in self.db.execute("SELECT id, source_sha256, docx_sha256, pdf_sha256 FROM acts"):
+            refs += [
+                (BlobRef(row["source_sha256"], "yaml"), f"source of {row['id']}"),
+                (BlobRef(row["docx_sha256"], "docx"), f"docx of {row['id']}"),
+                (BlobRef(row["pdf_sha256"], "pdf"), f"pdf of {row['id']}"),
+            ]
+        for seq, act_id, payload in self.db.execute(
+            "SELECT seq, act_id, payload FROM events WHERE kind != 'published' AND payload LIKE '%sha256%'"
+        ):
+            data = _loads(payload)  # a tampered payload is the event chain's finding, not a crash here
+            for key in ("previous_sha256", "sha256"):
+                if isinstance(data.get(key), str):
+                    refs.append((BlobRef(data[key], "pdf"), f"pdf version of {act_id} (event {seq})"))
+        return refs
+
+    def counts(self) -> tuple[int, int]:
+        """How many acts and events the catalog holds."""
+        acts = self.db.execute("SELECT count(*) FROM acts").fetchone()[0]
+        events = self.db.execute("SELECT count(*) FROM events").fetchone()[0]
+        return int(acts), int(events)
 
     def get(self, act_id: str) -> ActRecord:
         row = self.db.execute("SELECT * FROM acts WHERE id=?", (act_id,)).fetchone()
@@ -268,6 +406,14 @@ class SqliteCatalog:
             SearchHit(_record(r), fts.snippet(f"{r['oggetto']}\n{r['body']}", query), -float(r["score"]))
             for r in rows
         ]
+
+
+def _loads(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _record(row: sqlite3.Row) -> ActRecord:

@@ -1,0 +1,160 @@
+"""Checking a whole archive: every stored file against its SHA-256, every row against the event
+log, the event log against its own hash chain.
+
+Findings are of five kinds. ``missing``, ``changed`` and ``unexpected`` mean the archive is not
+what atti wrote (exit 1). ``incomplete`` (a ``.tmp-*`` file: a writer was killed before it could
+rename it into place) and ``unreferenced`` (a well-formed file whose act was never committed:
+files are written before the catalog transaction) are what an interrupted publish leaves
+behind; they are reported as safe to delete and do not fail the check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from atti.archive.archive import Archive
+
+# Harmless leftovers of an interrupted writer; every other kind fails the check.
+BENIGN = frozenset({"incomplete", "unreferenced"})
+_BLOB = re.compile(r"^blobs/sha256/([0-9a-f]{2})/([0-9a-f]{64})\.[a-z0-9]+$")
+_BUFFER = 1 << 20  # 1 MiB reads: few system calls, and hashlib drops the GIL for each update
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # missing | changed | unexpected | incomplete | unreferenced
+    what: str  # "blobs/sha256/ab/ab...pdf", "act DO-2026-129", "event 12", "register D.O. 2026"
+    message: str
+
+    @property
+    def fails(self) -> bool:
+        return self.kind not in BENIGN
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.what}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "what": self.what, "message": self.message, "fails": self.fails}
+
+
+@dataclass
+class IntegrityReport:
+    root: Path
+    acts: int = 0
+    events: int = 0
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.fails for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "archive": str(self.root),
+            "ok": self.ok,
+            "acts": self.acts,
+            "events": self.events,
+            "files": self.files,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def hash_file(path: Path) -> str:
+    """SHA-256 of a file, read in large chunks into one reused buffer."""
+    digest = hashlib.sha256()
+    buf = bytearray(_BUFFER)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            digest.update(view[:n])
+    return digest.hexdigest()
+
+
+def _walk(blobs: Path, root: Path) -> list[tuple[str, int]]:
+    """Every file under ``blobs`` as (path relative to the archive, size)."""
+    found: list[tuple[str, int]] = []
+    stack = [blobs]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                else:
+                    rel = Path(entry.path).relative_to(root).as_posix()
+                    found.append((rel, entry.stat(follow_symlinks=False).st_size))
+    return found
+
+
+def verify_archive(archive: Archive, *, workers: int | None = None) -> IntegrityReport:
+    """Check everything the archive holds; see the module docstring for the kinds of finding."""
+    start = time.perf_counter()
+    root = archive.root
+    report = IntegrityReport(root)
+    catalog = archive.catalog
+    report.acts, report.events = catalog.counts()
+    findings = report.findings
+    for line in catalog.verify_events():
+        what, _, message = line.partition(": ")
+        findings.append(Finding("changed", what, message))
+    findings += [Finding(*problem) for problem in catalog.verify_rows()]
+
+    owners: dict[str, list[str]] = {}
+    for ref, owner in catalog.blob_refs():
+        owners.setdefault(ref.relpath, []).append(owner)
+    on_disk = _walk(root / "blobs", root) if (root / "blobs").is_dir() else []
+    to_hash: list[tuple[str, str]] = []  # (relpath, the SHA-256 its name claims)
+    for rel, size in on_disk:
+        name = rel.rsplit("/", 1)[-1]
+        if name.startswith(".tmp-"):
+            findings.append(Finding("incomplete", rel, "incomplete write (a writer was interrupted), safe to delete"))
+            continue
+        m = _BLOB.match(rel)
+        if m is None or not m.group(2).startswith(m.group(1)):
+            findings.append(Finding("unexpected", rel, "not a file atti stores"))
+            continue
+        to_hash.append((rel, m.group(2)))
+        report.files += 1
+        report.bytes += size
+
+    # Largest first, so one big file does not finish alone at the end; threads, since hashlib
+    # releases the GIL while it hashes and the reads release it too.
+    sizes = dict(on_disk)
+    to_hash.sort(key=lambda item: -sizes[item[0]])
+    with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 1) + 1)) as pool:
+        digests = list(pool.map(lambda item: _hash_or_none(root / item[0]), to_hash))
+    for (rel, claimed), actual in zip(to_hash, digests, strict=True):
+        who = ", ".join(owners.get(rel, []))
+        whose = who or "no act refers to it"
+        if actual is None:
+            findings.append(Finding("changed", rel, f"cannot be read ({whose})"))
+        elif actual != claimed:
+            findings.append(Finding("changed", rel, f"content does not match its SHA-256 ({whose})"))
+        elif not who:
+            findings.append(
+                Finding("unreferenced", rel, "no act refers to it (left by an interrupted publish), safe to delete")
+            )
+    present = {rel for rel, _ in to_hash}
+    for rel, who_list in sorted(owners.items()):
+        if rel not in present:
+            findings.append(Finding("missing", rel, f"file not in the archive ({', '.join(who_list)})"))
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _hash_or_none(path: Path) -> str | None:
+    try:
+        return hash_file(path)
+    except OSError:
+        return None

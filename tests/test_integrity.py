@@ -1,0 +1,338 @@
+"""Archive integrity: tamper evidence, registers under concurrency, killed writers, full disks."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import multiprocessing
+import os
+import random
+import signal
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from atti.acts import Act, load_act
+from atti.archive import Archive
+from atti.archive.blobs import BlobRef
+from atti.archive.catalog import SCHEMA_VERSION, _event_hash
+from atti.archive.integrity import IntegrityReport, verify_archive
+from atti.cli import main
+from atti.errors import StorageError
+
+from .conftest import EXAMPLE
+
+
+@pytest.fixture()
+def act() -> Act:
+    return load_act(EXAMPLE).act
+
+
+@pytest.fixture()
+def archive(tmp_path: Path) -> Archive:
+    arc, _ = Archive.create(tmp_path / "archive")
+    return arc
+
+
+def publish_next(arc: Archive, act: Act, tag: str) -> int:
+    """What ``pipeline.publish`` does around rendering: lock, take the next number, seal."""
+    with arc.register_lock(act.registro, act.anno):
+        numbered = act.with_numero(arc.next_number(act.registro, act.anno))
+        assert numbered.numero is not None
+        arc.seal(numbered, source=f"source {tag}", docx=f"docx {tag}".encode(), pdf=f"%PDF {tag}".encode(),
+                 signer="Fabrizio Ventrice")
+        return numbered.numero
+
+
+def check(arc: Archive) -> IntegrityReport:
+    return verify_archive(arc, workers=2)
+
+
+def failures(report: IntegrityReport) -> list[str]:
+    return [str(f) for f in report.findings if f.fails]
+
+
+def numbers(root: Path) -> list[int]:
+    db = sqlite3.connect(root / "atti.sqlite")
+    try:
+        return [n for (n,) in db.execute("SELECT number FROM acts ORDER BY number")]
+    finally:
+        db.close()
+
+
+def raw(arc: Archive, sql: str, *params: object) -> None:
+    db = sqlite3.connect(arc.root / "atti.sqlite")
+    db.execute(sql, params)
+    db.commit()
+    db.close()
+
+
+# -- a clean archive and the CLI ------------------------------------------------------------------
+
+
+def test_clean_archive_verifies(archive: Archive, act: Act) -> None:
+    for i in range(3):
+        publish_next(archive, act, str(i))
+    report = check(archive)
+    assert report.findings == [] and report.ok
+    assert (report.acts, report.events, report.files) == (3, 3, 9)
+
+
+def test_cli_archive_verify(archive: Archive, act: Act) -> None:
+    publish_next(archive, act, "a")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["archive", "verify", "--archive", str(archive.root)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("Archive OK: 1 acts, 1 events, 3 files")
+    raw(archive, "UPDATE acts SET oggetto = 'altro'")
+    bad = runner.invoke(main, ["archive", "verify", "--archive", str(archive.root)])
+    assert bad.exit_code == 1
+    assert bad.output.splitlines()[0] == "changed: act DO-2026-1: oggetto changed after event 1 recorded the row"
+    as_json = runner.invoke(main, ["archive", "verify", "--archive", str(archive.root), "--json"])
+    data = json.loads(as_json.output)
+    assert as_json.exit_code == 1 and data["ok"] is False and data["findings"][0]["what"] == "act DO-2026-1"
+    missing = runner.invoke(main, ["archive", "verify", "--archive", str(archive.root / "nope")])
+    assert missing.exit_code == 6 and "Traceback" not in missing.output
+
+
+# -- detection ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["source", "docx", "pdf"])
+def test_flipped_byte_in_any_stored_file_is_named(archive: Archive, act: Act, kind: str) -> None:
+    publish_next(archive, act, "a")
+    record = archive.get("DO-2026-1")
+    ref = getattr(record, kind)
+    path = archive.path_of(ref)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    assert failures(check(archive)) == [
+        f"changed: {ref.relpath}: content does not match its SHA-256 ({kind} of DO-2026-1)"
+    ]
+
+
+ACT_COLUMNS = ["register", "year", "number", "tipo", "organo", "data", "ente", "oggetto", "body", "signer",
+               "state", "source_sha256", "docx_sha256", "pdf_sha256", "created_at"]
+
+
+@pytest.mark.parametrize("column", ACT_COLUMNS)
+def test_changed_act_column_is_named(archive: Archive, act: Act, column: str) -> None:
+    publish_next(archive, act, "a")
+    publish_next(archive, act, "b")
+    change = f"{column} + 1000" if column in ("year", "number") else f"{column} || 'x'"
+    raw(archive, f"UPDATE acts SET {column} = {change} WHERE id = 'DO-2026-1'")
+    found = failures(check(archive))
+    assert f"changed: act DO-2026-1: {column} changed after event 1 recorded the row" in found
+
+
+def test_changed_act_id_is_detected(archive: Archive, act: Act) -> None:
+    publish_next(archive, act, "a")
+    raw(archive, "UPDATE acts SET id = 'DO-2026-99'")
+    assert failures(check(archive)) == [
+        "unexpected: act DO-2026-99: row was not written by atti: no event records it",
+        "missing: act DO-2026-1: row deleted (event 1 recorded it)",
+    ]
+
+
+@pytest.mark.parametrize("column", ["at", "kind", "act_id", "payload", "prev_hash", "hash", "row_digest"])
+def test_changed_event_column_is_detected(archive: Archive, act: Act, column: str) -> None:
+    publish_next(archive, act, "a")
+    publish_next(archive, act, "b")
+    raw(archive, f"UPDATE events SET {column} = {column} || 'x' WHERE seq = 1")
+    found = failures(check(archive))
+    assert found[0].startswith("changed: event 1: "), found  # (a changed act_id also orphans the act's row)
+
+
+def test_deleted_rows_files_and_stray_files_are_reported(archive: Archive, act: Act) -> None:
+    publish_next(archive, act, "a")
+    publish_next(archive, act, "b")
+    second = archive.get("DO-2026-2")
+    archive.path_of(second.docx).unlink()
+    raw(archive, "DELETE FROM acts WHERE id = 'DO-2026-1'")
+    raw(archive, "UPDATE registers SET last_number = 7")
+    (archive.root / "blobs" / "notes.txt").write_text("hello")
+    tmp = archive.path_of(second.pdf).parent / ".tmp-abc.pdf"
+    tmp.write_bytes(b"half")
+    report = check(archive)
+    assert sorted(str(f) for f in report.findings) == sorted([
+        "missing: act DO-2026-1: row deleted (event 1 recorded it)",
+        "changed: register D.O. 2026: counter says 7, the highest archived number is 2",
+        f"missing: {second.docx.relpath}: file not in the archive (docx of DO-2026-2)",
+        "unexpected: blobs/notes.txt: not a file atti stores",
+        f"incomplete: {tmp.relative_to(archive.root).as_posix()}: incomplete write (a writer was interrupted),"
+        " safe to delete",
+        # the deleted act's files are still there, but nothing vouches for them any more
+        *(f"unreferenced: {p}: no act refers to it (left by an interrupted publish), safe to delete"
+          for p in (BlobRef(hashlib.sha256(data).hexdigest(), ext).relpath
+                    for data, ext in ((b"source a", "yaml"), (b"docx a", "docx"), (b"%PDF a", "pdf")))),
+    ])
+    assert not report.ok
+
+
+def test_leftovers_alone_do_not_fail(archive: Archive, act: Act) -> None:
+    publish_next(archive, act, "a")
+    archive.blobs.put(b"written, then the process died", "pdf")
+    (archive.root / "blobs" / "sha256" / ".tmp-xyz.docx").write_bytes(b"")
+    report = check(archive)
+    assert sorted(f.kind for f in report.findings) == ["incomplete", "unreferenced"]
+    assert report.ok
+
+
+def test_renewed_pdf_keeps_the_chain_and_the_old_version(archive: Archive, act: Act) -> None:
+    publish_next(archive, act, "a")
+    old = archive.get("DO-2026-1").pdf
+    archive.add_pdf_version("DO-2026-1", b"%PDF a" + b" more")
+    assert check(archive).findings == []
+    raw(archive, "UPDATE acts SET pdf_sha256 = ?", old.sha256)  # roll the act back by hand
+    assert failures(check(archive)) == ["changed: act DO-2026-1: pdf_sha256 changed after event 2 recorded the row"]
+
+
+def test_schema_1_archive_is_migrated(archive: Archive, act: Act) -> None:
+    publish_next(archive, act, "a")
+    publish_next(archive, act, "b")
+    archive.close()
+    # Turn it into what atti wrote before row digests: no column, the old hash formula.
+    db = sqlite3.connect(archive.root / "atti.sqlite")
+    rows = db.execute("SELECT seq, at, kind, act_id, payload FROM events ORDER BY seq").fetchall()
+    db.execute("DROP TABLE events")
+    db.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, act_id TEXT,"
+               " payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
+    prev = "0" * 64
+    for seq, at, kind, act_id, payload in rows:
+        digest = _event_hash(prev, at, kind, act_id, payload, None)
+        db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?)", (seq, at, kind, act_id, payload, prev, digest))
+        prev = digest
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+
+    with Archive.open(archive.root) as arc:
+        assert check(arc).findings == []
+        kinds = [r[0] for r in arc.catalog.db.execute("SELECT kind FROM events ORDER BY seq")]  # type: ignore[attr-defined]
+        assert kinds == ["published", "published", "row-recorded", "row-recorded"]
+        version = arc.catalog.db.execute("SELECT value FROM meta").fetchone()[0]  # type: ignore[attr-defined]
+        assert version == str(SCHEMA_VERSION)
+    with Archive.open(archive.root) as arc:  # opening again changes nothing
+        assert arc.catalog.counts() == (2, 4)
+        raw(arc, "UPDATE acts SET signer = 'Rossi' WHERE number = 2")
+        assert failures(check(arc)) == ["changed: act DO-2026-2: signer changed after event 4 recorded the row"]
+
+
+def test_newer_schema_is_refused(archive: Archive) -> None:
+    archive.close()
+    raw(archive, "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StorageError, match=r"written by a newer atti \(schema 99\): upgrade atti"):
+        Archive.open(archive.root)
+
+
+# -- registers under concurrency ------------------------------------------------------------------
+
+
+def _seal_many(root: str, worker: int, count: int) -> None:
+    act = load_act(EXAMPLE).act
+    with Archive.open(Path(root)) as arc:
+        for i in range(count):
+            publish_next(arc, act, f"{worker}-{i}")
+
+
+@pytest.mark.slow
+def test_four_processes_number_without_gaps(archive: Archive) -> None:
+    archive.close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_seal_many, args=(str(archive.root), w, 200)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+        assert p.exitcode == 0
+    assert numbers(archive.root) == list(range(1, 801))
+    with Archive.open(archive.root) as arc:
+        assert check(arc).findings == []
+        assert arc.next_number("D.O.", 2026) == 801
+
+
+# -- killed writers -------------------------------------------------------------------------------
+
+
+def _seal_forever(root: str, round_: int, ready: Any) -> None:
+    act = load_act(EXAMPLE).act
+    with Archive.open(Path(root)) as arc:
+        ready.set()
+        for i in range(10**9):
+            # Sizes vary so some writes take a while: the kill lands in every stage of a seal.
+            publish_next(arc, act, f"{round_}-{i}-" + "x" * random.randrange(0, 1 << 20))
+
+
+@pytest.mark.slow
+def test_killed_writers_leave_whole_acts_and_no_gaps(archive: Archive) -> None:
+    archive.close()
+    ctx = multiprocessing.get_context("fork")  # no re-import per child: 20 kills in a few seconds
+    rng = random.Random(5)
+    for round_ in range(20):
+        ready = ctx.Event()
+        child = ctx.Process(target=_seal_forever, args=(str(archive.root), round_, ready))
+        child.start()
+        assert ready.wait(30)
+        time.sleep(rng.uniform(0.0, 0.12))
+        os.kill(child.pid or 0, signal.SIGKILL)
+        child.join()
+        assert child.exitcode == -signal.SIGKILL
+        with Archive.open(archive.root) as arc:
+            report = check(arc)
+            assert report.ok, failures(report)
+            assert {f.kind for f in report.findings} <= {"incomplete", "unreferenced"}
+            got = numbers(archive.root)
+            assert got == list(range(1, len(got) + 1))
+            assert arc.next_number("D.O.", 2026) == len(got) + 1
+    assert len(numbers(archive.root)) > 20  # the children did publish between kills
+
+
+# -- full disk, read-only archive -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "the archive is on a read-only file system")],
+)
+def test_full_or_read_only_disk_gives_one_storage_error(
+    archive: Archive, act: Act, monkeypatch: pytest.MonkeyPatch, code: int, reason: str
+) -> None:
+    publish_next(archive, act, "a")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr("atti.archive.blobs.os.replace", refuse)
+    with pytest.raises(StorageError, match=f"^cannot write yaml document into the archive: {reason}$"):
+        publish_next(archive, act, "b")
+    monkeypatch.undo()
+    report = check(archive)
+    assert report.findings == [] and numbers(archive.root) == [1]
+    assert publish_next(archive, act, "b") == 2
+
+
+def test_catalog_write_failure_is_a_storage_error(archive: Archive, act: Act) -> None:
+    publish_next(archive, act, "a")
+    with pytest.raises(StorageError, match=r"^cannot write the catalog: "), archive.catalog.transaction() as db:
+        db.execute("INSERT INTO nowhere VALUES (1)")  # an OperationalError, as a full disk raises
+    assert numbers(archive.root) == [1]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through chmod; the monkeypatched test covers it")
+def test_read_only_archive_directory(archive: Archive, act: Act) -> None:
+    publish_next(archive, act, "a")
+    dirs = [p for p in (archive.root / "blobs").rglob("*") if p.is_dir()]
+    for d in dirs:
+        d.chmod(0o555)
+    try:
+        with pytest.raises(StorageError, match="permission denied"):
+            publish_next(archive, act, "b")
+    finally:
+        for d in dirs:
+            d.chmod(0o755)

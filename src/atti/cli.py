@@ -499,3 +499,65 @@ def timestamp(
     click.echo(f"Renewed {len(done.renewed)} of {done.checked} acts{failed}{untimestamped}")
     if done.failed:
         sys.exit(SigningError.exit_code)
+
+
+@main.group(cls=_Group)
+def archive() -> None:
+    """Look after the archive itself."""
+
+
+@archive.command("verify")
+@click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) -> None:
+    """Re-hash every stored file and check every row and event against the event log.
+
+    Prints one line per finding: missing, changed or unexpected (exit 1), or an interrupted
+    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0).
+    """
+    report = pipeline.verify_archive(_settings(ctx, archive=archive_dir))
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        verdict = "OK" if report.ok else "FAILED"
+        click.echo(
+            f"Archive {verdict}: {report.acts} acts, {report.events} events, {report.files} files"
+            f" ({report.bytes / 1e6:.1f} MB) checked in {report.seconds:.2f} s"
+        )
+    ctx.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("act_id")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the package into (as DIR/ACT_ID).",
+)
+@click.pass_context
+def export(ctx: click.Context, act_id: str, archive: Path | None, out_dir: Path) -> None:
+    """Export an archived act as a BagIt package for a conservation system.
+
+    The bag holds the signed PDF, the YAML source, the DOCX, the AgID metadata (Allegato 5),
+    an Akoma Ntoso rendering and the archive's record, with SHA-256 manifests. Exits 0 when
+    written, 6 when the act is unknown or the package cannot be written.
+    """
+    bag = pipeline.export_act(act_id, out_dir, _settings(ctx, archive=archive))
+    click.echo(f"Exported {act_id} to {bag}")
+
+
+@main.command("import-package")
+@click.argument("bag", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.pass_context
+def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
+    """Import an act exported with 'atti export' into the archive, under its own number.
+
+    The bag is validated first (every file against its SHA-256). Exits 0 when imported, 6 when
+    the bag is damaged or changed, or the register already holds that number.
+    """
+    record = pipeline.import_package(bag, _settings(ctx, archive=archive))
+    click.echo(f"Imported {record.id}: {record.tipo} {record.register} n. {record.number}/{record.year}")

@@ -540,3 +540,34 @@ def renew_timestamps(
             if progress is not None:
                 progress(done)
     return RenewResult(len(records), renewed, failed, not_timestamped)
+
+
+def verify_archive(settings: Settings, *, workers: int | None = None) -> IntegrityReport:
+    """Check every stored file, row and event of the archive (``atti archive verify``)."""
+    from atti.archive.integrity import verify_archive as check
+
+    with Archive.open(settings.archive) as archive:
+        return check(archive, workers=workers)
+
+
+if TYPE_CHECKING:  # here rather than above, so this addition stays one block at the end
+    from atti.archive.integrity import IntegrityReport
+
+
+# -- export and import: BagIt packages with AgID and Akoma Ntoso metadata -------------------------
+
+
+def export_act(act_id: str, out_dir: Path, settings: Settings) -> Path:
+    """Write the archived act as a BagIt bag ``out_dir/<act id>`` (see :mod:`atti.archive.package`)."""
+    from atti.archive.package import export_package
+
+    with Archive.open(settings.archive) as archive:
+        return export_package(archive, act_id, out_dir)
+
+
+def import_package(bag: Path, settings: Settings) -> ActRecord:
+    """Validate a bag made by :func:`export_act` and store its act, under its own number, in the archive."""
+    from atti.archive.package import import_package as import_bag
+
+    with Archive.open(settings.archive) as archive:
+        return import_bag(archive, bag)

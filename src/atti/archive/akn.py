@@ -1,0 +1,134 @@
+"""The act as Akoma Ntoso 3.0 (OASIS LegalDocML), for exchange with legal-document systems.
+
+The shape follows the AKN vocabulary for an ``<act>``: ``meta`` (FRBR identification of work,
+expression and manifestation, and the references the document points at), ``preface`` (type,
+number, date and title), ``preamble`` (the poteri as a formula, the premesse and considerato as
+recitals, the visti as citations, the enacting formula), ``body`` with one ``paragraph`` per
+punto of the dispositivo, and ``conclusions`` with the signature and the verifiche.
+
+An AKN ``act`` carries its articulated text in ``body`` (``mainBody`` belongs to the document
+types without articles, such as ``doc``), so the punti go there.
+
+Only the act and its record are read, never the clock: the same act gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from atti import __version__
+from atti.acts.model import Act
+from atti.archive.catalog import ActRecord
+
+AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
+_A = f"{{{AKN_NS}}}"
+
+
+def _slug(text: str) -> str:
+    """A lower-case ASCII-ish URI segment: "Unioncamere Lombardia" -> "unioncamere.lombardia"."""
+    return re.sub(r"[^0-9a-z]+", ".", text.lower()).strip(".") or "x"
+
+
+def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    element = etree.SubElement(parent, _A + tag, {k.rstrip("_"): v for k, v in attrs.items()})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _p(parent: etree._Element, text: str) -> etree._Element:
+    return _el(parent, "p", text)
+
+
+def work_uri(act: Act, record: ActRecord) -> str:
+    """The FRBR work URI, per the AKN naming convention: /akn/it/act/<subtype>/<actor>/<date>/<number>."""
+    number = f"{_slug(record.register)}-{record.number}"
+    return f"/akn/it/act/{act.tipo.value}/{_slug(record.ente)}/{record.data.isoformat()}/{number}"
+
+
+def _frbr(parent: etree._Element, level: str, this: str, uri: str, date: str, author: str) -> etree._Element:
+    frbr = _el(parent, level)
+    _el(frbr, "FRBRthis", value=this)
+    _el(frbr, "FRBRuri", value=uri)
+    _el(frbr, "FRBRdate", date=date, name="adozione" if level == "FRBRWork" else "versione")
+    _el(frbr, "FRBRauthor", href=author)
+    return frbr
+
+
+def akn_xml(act: Act, record: ActRecord) -> bytes:
+    """The Akoma Ntoso rendering of the archived act ``record`` whose source is ``act``."""
+    date = record.data.isoformat()
+    work = work_uri(act, record)
+    expression = f"{work}/ita@"
+
+    root = etree.Element(_A + "akomaNtoso", nsmap={None: AKN_NS})
+    doc = _el(root, "act", name=act.tipo.value)
+
+    meta = _el(doc, "meta")
+    ident = _el(meta, "identification", source="#atti")
+    frbr = _frbr(ident, "FRBRWork", f"{work}/!main", work, date, "#ente")
+    _el(frbr, "FRBRcountry", value="it")
+    _el(frbr, "FRBRsubtype", value=act.tipo.value)
+    _el(frbr, "FRBRnumber", value=f"{record.number}/{record.year}")
+    frbr = _frbr(ident, "FRBRExpression", f"{expression}/!main", expression, date, "#ente")
+    _el(frbr, "FRBRlanguage", language="ita")
+    _frbr(ident, "FRBRManifestation", f"{expression}/!main.xml", f"{expression}.akn", date, "#atti")
+    refs = _el(meta, "references", source="#atti")
+    _el(refs, "TLCOrganization", eId="ente", href=f"/akn/ontology/organizations/it/{_slug(record.ente)}",
+        showAs=record.ente)
+    _el(refs, "TLCOrganization", eId="atti", href="/akn/ontology/organizations/atti", showAs=f"atti {__version__}")
+    _el(refs, "TLCPerson", eId="firmatario", href=f"/akn/ontology/persons/it/{_slug(act.firmatario.nome)}",
+        showAs=act.firmatario.nome)
+    _el(refs, "TLCRole", eId="qualifica", href=f"/akn/ontology/roles/it/{_slug(act.firmatario.qualifica)}",
+        showAs=act.firmatario.qualifica)
+    for i, verifica in enumerate(act.verifiche, start=1):
+        _el(refs, "TLCPerson", eId=f"verifica_{i}", href=f"/akn/ontology/persons/it/{_slug(verifica.nome)}",
+            showAs=verifica.nome)
+
+    preface = _el(doc, "preface")
+    heading = _el(preface, "p")
+    _el(heading, "docType", act.tipo.titolo.capitalize()).tail = " "
+    _el(heading, "docAuthority", act.organo).tail = " n. "
+    _el(heading, "docNumber", f"{record.number}/{record.year}").tail = " del "
+    _el(heading, "docDate", record.data.strftime("%d/%m/%Y"), date=date)
+    _el(_el(preface, "p"), "docTitle", act.oggetto)
+
+    preamble = _el(doc, "preamble")
+    if act.poteri:
+        formula = _el(preamble, "formula", name="poteri", eId="poteri")
+        _p(formula, act.intestazione_autorita)
+        for item in act.poteri:
+            _p(formula, item)
+    for name, intro, items in (("premesse", "Premesso che:", act.premesse), ("visti", "Visto:", act.visti),
+                               ("considerato", "Considerato:", act.considerato)):
+        if not items:
+            continue
+        block, child, short = ("citations", "citation", "cit") if name == "visti" else ("recitals", "recital", "rec")
+        container = _el(preamble, block, eId=name)
+        _p(_el(container, "intro"), intro)
+        for i, item in enumerate(items, start=1):
+            _p(_el(container, child, eId=f"{name}__{short}_{i}"), item)
+    _p(_el(preamble, "formula", name="enactingFormula", eId="formula"), act.formula)
+
+    body = _el(doc, "body")
+    for i, punto in enumerate(act.dispositivo.punti, start=1):
+        paragraph = _el(body, "paragraph", eId=f"para_{i}")
+        _el(paragraph, "num", f"{i}.")
+        _p(_el(paragraph, "content"), punto)
+
+    conclusions = _el(doc, "conclusions")
+    if act.allegati:
+        allegati = _el(conclusions, "blockList", eId="allegati")
+        _el(allegati, "listIntroduction", "Allegati:")
+        for i, allegato in enumerate(act.allegati, start=1):
+            _p(_el(allegati, "item", eId=f"allegati__item_{i}"), allegato.titolo)
+    signature = _el(_el(conclusions, "p"), "signature")
+    _el(signature, "role", act.firmatario.qualifica, refersTo="#qualifica").tail = " "
+    _el(signature, "person", act.firmatario.nome, refersTo="#firmatario", as_="#qualifica")
+    for i, verifica in enumerate(act.verifiche, start=1):
+        line = _el(conclusions, "p")
+        line.text = f"{verifica.tipo}: "
+        _el(line, "person", verifica.nome, refersTo=f"#verifica_{i}").tail = f", esito {verifica.esito}"
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

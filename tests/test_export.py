@@ -1,0 +1,281 @@
+"""Export and import: AgID metadata, Akoma Ntoso, BagIt packages and their round trip.
+
+The example act is published once for the module (LibreOffice renders, pyHanko signs); every
+test reads that archive, and the ones that import use archives of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import bagit
+import pytest
+from click.testing import CliRunner, Result
+from lxml import etree
+
+from atti import pipeline
+from atti.acts import load_act
+from atti.archive import Archive
+from atti.archive.akn import AKN_NS, akn_xml
+from atti.archive.metadata import agid_metadata, split_name
+from atti.archive.package import export_package, import_package, read_archived
+from atti.cli import main
+from atti.config import Settings
+from atti.errors import ArchiveError, DuplicateNumber
+
+from .conftest import EXAMPLE
+
+pytestmark = pytest.mark.slow
+
+ACT_ID = "DO-2026-129"
+A = f"{{{AKN_NS}}}"
+
+
+def atti(*args: str | Path) -> Result:
+    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None})
+    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def archive_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("export") / "archive"
+    pipeline.init_archive(root)
+    pipeline.publish(EXAMPLE, Settings(archive=root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def metadata(archive_root: Path) -> etree._Element:
+    with Archive.open(archive_root) as archive:
+        a = read_archived(archive, ACT_ID)
+        return etree.fromstring(agid_metadata(a.act, a.record, a.pdf))
+
+
+@pytest.fixture(scope="module")
+def akn(archive_root: Path) -> etree._Element:
+    with Archive.open(archive_root) as archive:
+        a = read_archived(archive, ACT_ID)
+        return etree.fromstring(akn_xml(a.act, a.record))
+
+
+def _new_archive(path: Path) -> Path:
+    Archive.create(path)[0].close()
+    return path
+
+
+# -- AgID metadata (Linee guida, Allegato 5) -------------------------------------------------------
+
+
+def test_metadata_has_the_allegato_5_elements_in_order(metadata: etree._Element) -> None:
+    assert metadata.tag == "DocumentoAmministrativoInformatico"
+    assert [child.tag for child in metadata] == [
+        "IdDoc", "ModalitaDiFormazione", "TipologiaDocumentale", "DatiDiRegistrazione", "Soggetti",
+        "ChiaveDescrittiva", "Allegati", "Riservato", "IdentificativoDelFormato", "Verifica",
+        "NomeDelDocumento", "VersioneDelDocumento", "TracciatureModificheDocumento",
+    ]
+    # Unknown data is left out, never invented: no classification, no IPA code.
+    assert metadata.find("Classificazione") is None
+    assert metadata.find(".//CodiceIPA") is None
+
+
+def test_metadata_fingerprint_is_the_archived_pdf(archive_root: Path, metadata: etree._Element) -> None:
+    with Archive.open(archive_root) as archive:
+        record = archive.get(ACT_ID)
+        pdf = archive.path_of(record.pdf).read_bytes()
+    assert metadata.findtext("IdDoc/ImprontaCrittograficaDelDocumento/Impronta") == hashlib.sha256(pdf).hexdigest()
+    assert metadata.findtext("IdDoc/ImprontaCrittograficaDelDocumento/Algoritmo") == "SHA-256"
+    assert metadata.findtext("IdDoc/Identificativo") == ACT_ID
+
+
+def test_metadata_registration_and_description(metadata: etree._Element) -> None:
+    act = load_act(EXAMPLE).act
+    reg = metadata.find("DatiDiRegistrazione")
+    assert reg is not None
+    assert reg.findtext("TipologiaDiFlusso") == "I"
+    assert reg.findtext("TipoRegistro/Repertorio_Registro/TipoRegistro") == "Repertorio\\Registro"
+    assert reg.findtext("TipoRegistro/Repertorio_Registro/DataRegistrazioneDocumento") == "2026-05-19"
+    assert reg.findtext("TipoRegistro/Repertorio_Registro/NumeroRegistrazioneDocumento") == "129"
+    assert reg.findtext("TipoRegistro/Repertorio_Registro/CodiceRegistro") == "D.O."
+    assert metadata.findtext("TipologiaDocumentale") == "Determinazione"
+    assert metadata.findtext("ChiaveDescrittiva/Oggetto") == act.oggetto
+    assert metadata.findtext("Allegati/NumeroAllegati") == "0"
+    assert metadata.findtext("Riservato") == "false"
+    assert metadata.findtext("IdentificativoDelFormato/Formato") == "PDF/A-3b"
+    verifica = {child.tag: child.text for child in metadata.find("Verifica")}  # type: ignore[union-attr]
+    assert verifica == {
+        "FirmatoDigitalmente": "true",
+        "SigillatoElettronicamente": "false",
+        "MarcaturaTemporale": "false",  # published at B-B: no timestamp
+        "ConformitaCopieImmagineSuSupportoInformatico": "false",
+    }
+    assert len(metadata.find("TracciatureModificheDocumento")) == 0  # type: ignore[arg-type]
+
+
+def test_metadata_soggetti_and_ruoli(metadata: etree._Element) -> None:
+    roles = []
+    for ruolo in metadata.findall("Soggetti/Ruolo"):
+        (role,) = list(ruolo)
+        who = role.findtext("PF/Nome", "") + " " + role.findtext("PF/Cognome", "") if role.find("PF") is not None \
+            else " / ".join(d.text or "" for d in role.iter("Denominazione"))
+        roles.append((role.tag, role.findtext("TipoRuolo"), who.strip()))
+    assert roles == [
+        ("AmministrazioneCheEffettuaLaRegistrazione", "Amministrazione Che Effettua La Registrazione",
+         "Unioncamere Lombardia"),
+        ("Autore", "Autore", "Fabrizio Ventrice"),
+        ("Operatore", "Operatore", "Unioncamere Lombardia / Area Servizi alle Imprese ed al Territorio"),
+        ("Operatore", "Operatore", "Nicolas Sangalli"),
+        ("Operatore", "Operatore", "Roberto Valente"),
+        ("Operatore", "Operatore", "Franco Pozzoli"),
+        ("Operatore", "Operatore", "Mattia Cattaneo"),
+    ]
+
+
+def test_split_name() -> None:
+    assert split_name("Fabrizio Ventrice") == ("Ventrice", "Fabrizio")
+    assert split_name("Maria Grazia Rossi") == ("Rossi", "Maria Grazia")
+    assert split_name("Cher") == ("Cher", "")
+
+
+def test_metadata_is_deterministic(archive_root: Path) -> None:
+    with Archive.open(archive_root) as archive:
+        a = read_archived(archive, ACT_ID)
+        assert agid_metadata(a.act, a.record, a.pdf) == agid_metadata(a.act, a.record, a.pdf)
+        assert akn_xml(a.act, a.record) == akn_xml(a.act, a.record)
+
+
+# -- Akoma Ntoso -----------------------------------------------------------------------------------
+
+
+def test_akn_has_the_parts_in_order(akn: etree._Element) -> None:
+    assert akn.tag == A + "akomaNtoso"
+    (act,) = list(akn)
+    assert act.tag == A + "act" and act.get("name") == "determinazione"
+    assert [etree.QName(c).localname for c in act] == ["meta", "preface", "preamble", "body", "conclusions"]
+    ident = act.find(f"{A}meta/{A}identification")
+    assert ident is not None
+    assert [etree.QName(c).localname for c in ident] == ["FRBRWork", "FRBRExpression", "FRBRManifestation"]
+    work = "/akn/it/act/determinazione/unioncamere.lombardia/2026-05-19/d.o-129"
+    assert ident.find(f"{A}FRBRWork/{A}FRBRuri").get("value") == work  # type: ignore[union-attr]
+    assert ident.find(f"{A}FRBRExpression/{A}FRBRlanguage").get("language") == "ita"  # type: ignore[union-attr]
+    preamble = act.find(f"{A}preamble")
+    assert [(etree.QName(c).localname, c.get("eId")) for c in preamble] == [  # type: ignore[union-attr]
+        ("formula", "poteri"), ("recitals", "premesse"), ("citations", "visti"), ("formula", "formula"),
+    ]
+    ids = [e.get("eId") for e in akn.iter() if e.get("eId")]
+    assert len(ids) == len(set(ids))
+
+
+def test_akn_has_every_item_of_the_act(akn: etree._Element) -> None:
+    act = load_act(EXAMPLE).act
+    doc = akn[0]
+    assert doc.findtext(f"{A}preface//{A}docTitle") == act.oggetto
+    assert doc.findtext(f"{A}preface//{A}docNumber") == "129/2026"
+    assert doc.find(f"{A}preface//{A}docDate").get("date") == "2026-05-19"  # type: ignore[union-attr]
+    assert doc.findtext(f"{A}preface//{A}docType") == "Determinazione"
+    assert [p.text for p in doc.findall(f"{A}preamble/{A}formula[@eId='poteri']/{A}p")][1:] == act.poteri
+    assert [c.findtext(f"{A}p") for c in doc.iterfind(f".//{A}recital")] == act.premesse
+    assert [c.findtext(f"{A}p") for c in doc.iterfind(f".//{A}citation")] == act.visti
+    assert doc.findtext(f"{A}preamble/{A}formula[@name='enactingFormula']/{A}p") == "DETERMINA"
+    paragraphs = doc.findall(f"{A}body/{A}paragraph")
+    assert [p.findtext(f"{A}content/{A}p") for p in paragraphs] == act.dispositivo.punti
+    assert [p.findtext(f"{A}num") for p in paragraphs] == ["1.", "2."]
+    signature = doc.find(f"{A}conclusions//{A}signature")
+    assert signature is not None
+    assert signature.findtext(f"{A}role") == "Il Direttore Operativo"
+    assert signature.findtext(f"{A}person") == "Fabrizio Ventrice"
+    reviewers = [p.findtext(f"{A}person") for p in doc.findall(f"{A}conclusions/{A}p")][1:]
+    assert reviewers == [v.nome for v in act.verifiche]
+
+
+# -- BagIt packages --------------------------------------------------------------------------------
+
+
+def _data(bag: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((bag / "data").iterdir())}
+
+
+def test_export_writes_a_valid_bag(archive_root: Path, tmp_path: Path) -> None:
+    with Archive.open(archive_root) as archive:
+        bag_dir = export_package(archive, ACT_ID, tmp_path)
+        record = archive.get(ACT_ID)
+        pdf = archive.path_of(record.pdf).read_bytes()
+    assert bag_dir == tmp_path / ACT_ID
+    bag = bagit.Bag(str(bag_dir))
+    assert bag.validate()
+    assert set(_data(bag_dir)) == {f"{ACT_ID}.pdf", f"{ACT_ID}.yaml", f"{ACT_ID}.docx", "metadata.xml", "akn.xml",
+                                   "record.json"}
+    assert _data(bag_dir)[f"{ACT_ID}.pdf"] == pdf
+    assert (bag_dir / "manifest-sha256.txt").is_file() and (bag_dir / "tagmanifest-sha256.txt").is_file()
+    assert bag.info["Source-Organization"] == "Unioncamere Lombardia"
+    assert bag.info["External-Identifier"] == ACT_ID
+    assert bag.info["Bagging-Date"] == record.created_at[:10]
+    info = json.loads(_data(bag_dir)["record.json"])
+    assert (info["register"], info["year"], info["number"], info["signer"]) == ("D.O.", 2026, 129, "Fabrizio Ventrice")
+    assert info["files"]["pdf"]["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert [p.name for p in tmp_path.iterdir()] == [ACT_ID]  # no temporary folder left behind
+    assert (bag_dir / "data").stat().st_mode & 0o077 == 0o055  # readable by whoever receives it
+    with Archive.open(archive_root) as archive, pytest.raises(ArchiveError, match="already exists"):
+        export_package(archive, ACT_ID, tmp_path)
+
+
+def test_round_trip_loses_nothing(archive_root: Path, tmp_path: Path) -> None:
+    with Archive.open(archive_root) as a:
+        first = export_package(a, ACT_ID, tmp_path / "from-a")
+    with Archive.open(_new_archive(tmp_path / "b")) as b:
+        record = import_package(b, first)
+        assert (record.id, record.number, record.register, record.year) == (ACT_ID, 129, "D.O.", 2026)
+        second = export_package(b, ACT_ID, tmp_path / "from-b")
+        assert b.next_number("D.O.", 2026) == 130  # the register goes on after the imported number
+        with pytest.raises(DuplicateNumber, match="already has number 129/2026"):
+            import_package(b, first)
+    assert _data(first) == _data(second)  # byte for byte, every file
+
+
+def test_a_tampered_bag_is_refused(archive_root: Path, tmp_path: Path) -> None:
+    with Archive.open(archive_root) as a:
+        bag = export_package(a, ACT_ID, tmp_path / "out")
+    pdf = bag / "data" / f"{ACT_ID}.pdf"
+    pdf.write_bytes(pdf.read_bytes().replace(b"Ventrice", b"Ventricf", 1))
+    with Archive.open(_new_archive(tmp_path / "b")) as b:
+        with pytest.raises(ArchiveError, match=f"is not a valid package: .*{ACT_ID}.pdf") as info:
+            import_package(b, bag)
+        assert "\n" not in info.value.msg
+        assert b.catalog.all() == []
+
+
+# -- command line ----------------------------------------------------------------------------------
+
+
+def test_cli_export_and_import(archive_root: Path, tmp_path: Path) -> None:
+    result = atti("export", ACT_ID, "--archive", archive_root, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    bag = tmp_path / "out" / ACT_ID
+    assert result.output == f"Exported {ACT_ID} to {bag}\n"
+
+    other = tmp_path / "other"
+    assert atti("init", "--archive", other).exit_code == 0
+    result = atti("import-package", bag, "--archive", other)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Imported {ACT_ID}: determinazione D.O. n. 129/2026\n"
+
+    result = atti("import-package", bag, "--archive", other)
+    assert result.exit_code == 6
+    assert result.output.startswith("Error: register D.O. already has number 129/2026")
+
+    (bag / "data" / "akn.xml").write_bytes(b"<changed/>")
+    result = atti("import-package", bag, "--archive", other)
+    assert result.exit_code == 6
+    assert result.output.startswith(f"Error: {bag} is not a valid package: ")
+    assert result.output.count("\n") == 1
+
+
+def test_cli_errors(archive_root: Path, tmp_path: Path) -> None:
+    result = atti("export", "DO-2026-999", "--archive", archive_root, "-o", tmp_path)
+    assert (result.exit_code, result.output) == (6, "Error: no act with id DO-2026-999 in the archive\n")
+    result = atti("import-package", tmp_path, "--archive", archive_root)
+    assert result.exit_code == 6
+    assert result.output.startswith(f"Error: {tmp_path} is not a valid package: ")
+    result = atti("export", ACT_ID, "--archive", tmp_path / "none", "-o", tmp_path)
+    assert result.exit_code == 6 and "no archive at" in result.output

@@ -26,7 +26,7 @@ from atti.cli import main
 
 from .conftest import EXAMPLE, SEED
 
-COMMANDS = ["init", "check", "render", "publish", "search", "show", "verify", "proof", "templates"]
+COMMANDS = ["init", "check", "render", "publish", "search", "show", "history", "diff", "verify", "proof", "templates"]
 
 
 def atti(*args: str | Path, env: dict[str, str | None] | None = None, input: str | None = None) -> Result:

@@ -225,19 +225,36 @@ def publish(
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False, default="")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option("--register", help="Only acts of this register (e.g. D.O.).")
 @click.option("--year", type=int, help="Only acts of this year.")
+@click.option("--from", "date_from", metavar="DATE", help="Only acts dated DATE or later (YYYY-MM-DD, DD/MM/YYYY).")
+@click.option("--to", "date_to", metavar="DATE", help="Only acts dated DATE or earlier (YYYY-MM-DD, DD/MM/YYYY).")
+@click.option("--tipo", help="Only acts of this tipo (e.g. determinazione).")
+@click.option("--organo", help="Only acts whose organo contains this text.")
+@click.option("--signer", help="Only acts whose signer's name contains this text.")
+@click.option("--state", help="Only acts in this state (e.g. pubblicato).")
+@click.option("--cites", metavar="ID", help="Only acts that cite the act ID (e.g. DO-2021-46).")
+@click.option("--cited-by", metavar="ID", help="Only acts that the act ID cites.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
 @click.pass_context
 def search(
     ctx: click.Context, query: str, archive: Path | None, register: str | None, year: int | None,
-    limit: int, as_json: bool,
+    date_from: str | None, date_to: str | None, tipo: str | None, organo: str | None, signer: str | None,
+    state: str | None, cites: str | None, cited_by: str | None, limit: int, as_json: bool,
 ) -> None:
-    """Search archived acts: Italian full text over oggetto and body, or a number like 129/2026."""
-    hits = pipeline.search(query, _settings(ctx, archive=archive), register=register, year=year, limit=limit)
+    """Search archived acts: Italian full text over oggetto and body, or a number like 129/2026.
+
+    Results are best match first, with the matched words [in brackets] in the snippet. Without
+    QUERY, the acts the filters select are listed newest first.
+    """
+    from atti.archive.search import Filters  # parsed here so that a bad date is a usage error (exit 2)
+
+    filters = Filters.parse(register=register, year=year, date_from=date_from, date_to=date_to, tipo=tipo,
+                            organo=organo, signer=signer, state=state, cites=cites, cited_by=cited_by)
+    hits = pipeline.search(query, _settings(ctx, archive=archive), filters=filters, limit=limit)
     if as_json:
         _print_json([h.to_dict() for h in hits])
         return
@@ -255,13 +272,80 @@ def search(
 @click.option("--json", "as_json", is_flag=True, help="Print the act's record as JSON.")
 @click.pass_context
 def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
-    """Show an archived act's record (e.g. atti show DO-2026-129)."""
+    """Show an archived act (e.g. atti show DO-2026-129): its record, state and versions count,
+    what it cites (each cited id marked present or absent in the archive), what cites it, and its
+    relazioni both ways.
+    """
     result = pipeline.show(act_id, _settings(ctx, archive=archive))
     if as_json:
         _print_json(result.to_dict())
         return
     for key, value in result.to_dict().items():
-        click.echo(f"{key:>10}: {value}")
+        if not isinstance(value, list):
+            click.echo(f"{key:>10}: {value}")
+
+    def where(r: Any) -> str:
+        return f"{r.part} {r.index + 1}"
+
+    def target(r: Any) -> str:
+        if r.target_id is None:
+            return "(no archive id)"
+        return f"{r.target_id} ({'present' if r.present else 'absent'})"
+
+    sections = [
+        ("Cites", [f"{target(r)}  {where(r)}: {r.text}" for r in result.cites if r.relazione is None]),
+        ("Cited by", [f"{r.act_id}  {where(r)}: {r.text}" for r in result.cited_by if r.relazione is None]),
+        ("Relazioni", [f"{r.relazione} of {target(r)}" for r in result.cites if r.relazione is not None]),
+        ("Relazioni by", [f"{r.relazione} by {r.act_id}" for r in result.cited_by if r.relazione is not None]),
+    ]
+    for title, lines in sections:
+        click.echo(f"{title}: {len(lines) or 'none'}")
+        for line in lines:
+            click.echo(f"  {line}")
+
+
+@main.command()
+@click.argument("act_id")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the versions as a JSON list.")
+@click.pass_context
+def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
+    """List the versions of an archived act: state, date, reason and the SHA-256 of its files.
+
+    Nothing archived is overwritten: a renewed timestamp, an annulment or a rectification adds a
+    version. Exits 0, or 6 when the act is unknown.
+    """
+    versions = pipeline.history(act_id, _settings(ctx, archive=archive))
+    if as_json:
+        _print_json([v.to_dict() for v in versions])
+        return
+    for v in versions:
+        by = f" by {v.by_act}" if v.by_act else ""
+        click.echo(f"{v.act_id}@{v.version}  {v.created_at}  {v.state}  ({v.reason}{by})")
+        click.echo(f"    source {v.source.sha256}")
+        click.echo(f"    docx   {v.docx.sha256}")
+        click.echo(f"    pdf    {v.pdf.sha256}")
+
+
+@main.command()
+@click.argument("a", metavar="ID@V1")
+@click.argument("b", metavar="ID@V2")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.pass_context
+def diff(ctx: click.Context, a: str, b: str, archive: Path | None, as_json: bool) -> None:
+    """Show how two archived versions differ, part by part and item by item.
+
+    A version is ID@N (e.g. DO-2026-129@1); a bare ID is its newest version. The two may be of
+    different acts. Lists added, removed and changed items of each part, and a change of state.
+    Exits 0, or 6 when an act or a version is unknown.
+    """
+    result = pipeline.diff(a, b, _settings(ctx, archive=archive))
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    for line in result.to_text():
+        click.echo(line)
 
 
 @main.command()

@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING, Any
 from atti.acts import LoadedAct, load_act
 from atti.acts.model import Act
 from atti.archive import ActRecord, Archive, SearchHit
+from atti.archive.catalog import ReferenceRecord, VersionRecord
+from atti.archive.search import Filters
 from atti.config import Settings
 from atti.errors import PassphraseNeeded, SigningError, StorageError, VerificationError
 
 if TYPE_CHECKING:
     # pyHanko and docxtpl take most of a second to import: commands that do not sign or render
     # (check, search, show) should not pay for them, so the functions below import them late.
+    from atti.archive.history import VersionDiff
     from atti.signing import ActSigner, VerificationReport
     from atti.templates import RenderedAct
     from atti.templates.proof import TextProof
@@ -188,6 +191,7 @@ def _publish_with(
             act = act.with_numero(archive.next_number(act.registro, act.anno))
         else:
             archive.ensure_number_free(act.registro, act.anno, act.numero)
+        archive.check_relazioni(act)  # an annulment of a missing act is refused before rendering
         with tempfile.TemporaryDirectory(prefix="atti-publish-") as tmp:
             rendered = render_act(
                 act,
@@ -246,16 +250,57 @@ def _sign_verifiche(
 
 
 def search(
-    query: str, settings: Settings, *, register: str | None = None, year: int | None = None, limit: int = 20
+    query: str, settings: Settings, *, register: str | None = None, year: int | None = None,
+    filters: Filters | None = None, limit: int = 20,
 ) -> list[SearchHit]:
+    """Acts matching ``query`` and ``filters`` (see :meth:`SqliteCatalog.search`)."""
     with Archive.open(settings.archive) as archive:
-        return archive.search(query, register=register, year=year, limit=limit)
+        return archive.search(query, register=register, year=year, filters=filters, limit=limit)
 
 
-def show(act_id: str, settings: Settings) -> PublishResult:
+@dataclass(frozen=True)
+class ShowResult:
+    """An archived act with its versions and its links both ways (``atti show``)."""
+
+    record: ActRecord
+    pdf: Path
+    versions: list[VersionRecord]
+    cites: list[ReferenceRecord]  # its citations and its relazioni, ``present`` when the target is archived
+    cited_by: list[ReferenceRecord]  # other acts' citations and relazioni that point to it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.record.to_dict(),
+            "pdf": str(self.pdf),
+            "versions": len(self.versions),
+            "cites": [r.to_dict() for r in self.cites if r.relazione is None],
+            "relazioni": [r.to_dict() for r in self.cites if r.relazione is not None],
+            "cited_by": [r.to_dict() for r in self.cited_by if r.relazione is None],
+            "relazioni_by": [r.to_dict() for r in self.cited_by if r.relazione is not None],
+        }
+
+
+def show(act_id: str, settings: Settings) -> ShowResult:
     with Archive.open(settings.archive) as archive:
         record = archive.get(act_id)
-        return PublishResult(record, archive.path_of(record.pdf).resolve())
+        return ShowResult(
+            record, archive.path_of(record.pdf).resolve(), archive.versions(act_id), archive.cites(act_id),
+            archive.cited_by(act_id),
+        )
+
+
+def history(act_id: str, settings: Settings) -> list[VersionRecord]:
+    """Every version of an archived act, oldest first (``atti history``)."""
+    with Archive.open(settings.archive) as archive:
+        return archive.versions(act_id)
+
+
+def diff(a: str, b: str, settings: Settings) -> VersionDiff:
+    """Compare two versions, "ID@N" or a bare ID for the newest, part by part (``atti diff``)."""
+    from atti.archive.history import diff_versions
+
+    with Archive.open(settings.archive) as archive:
+        return diff_versions(archive, a, b)
 
 
 def verify(

@@ -20,13 +20,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from atti.acts.model import Act
+from atti.acts.model import Act, TipoRelazione
+from atti.acts.references import reference_to_act_id
 from atti.archive.blobs import BlobRef, FileBlobStore, storage_error
-from atti.archive.catalog import ActRecord, SearchHit, SqliteCatalog
+from atti.archive.catalog import ActRecord, ReferenceRecord, SearchHit, SqliteCatalog, VersionRecord
+from atti.archive.search import Filters
 from atti.archive.store import BlobStore, Catalog
-from atti.errors import ArchiveError, ArchiveNotFound, DuplicateNumber
+from atti.errors import ActNotFound, ArchiveError, ArchiveNotFound, DuplicateNumber
 
 CATALOG_FILE = "atti.sqlite"
+
+# The relazioni that give the act they point to a new state, as a new version of it. Proroga,
+# modifica and integrazione leave its state alone: they are recorded as links only. An act's life
+# cycle before the archive (bozza, in verifica, firmato) is the drafting tools' business: what
+# the archive holds is published, and only a later act can change that.
+STATE_CHANGES = {TipoRelazione.annullamento: "annullato", TipoRelazione.rettifica: "rettificato"}
 
 
 def act_id(register: str, year: int, number: int) -> str:
@@ -116,6 +124,7 @@ class Archive:
         """Store a signed act: files first (content-addressed), then one catalog transaction."""
         if act.numero is None:
             raise ArchiveError("an act must have its number before it is sealed into the archive")
+        self.check_relazioni(act)  # refused before any file is written
         source_ref = self.blobs.put(source.encode("utf-8"), "yaml")
         docx_ref = self.blobs.put(docx, "docx")
         pdf_ref = self.blobs.put(pdf, "pdf")
@@ -137,8 +146,38 @@ class Archive:
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
         with self.catalog.transaction():
-            self.catalog.insert_act(record, act.body_text())
+            # Checked again under the write lock: another publisher may have annulled a target meanwhile.
+            changes = self.check_relazioni(act)
+            self.catalog.insert_act(record, act.body_text(), references_of(act, record.id))
+            for target, tipo in changes:
+                self.catalog.set_state(target, STATE_CHANGES[tipo], reason=tipo.value, by_act=record.id)
         return record
+
+    def check_relazioni(self, act: Act) -> list[tuple[str, TipoRelazione]]:
+        """The acts whose state the act's relazioni change; refuses those that cannot be changed.
+
+        An annulment or a rectification must point to an archived act that is not annulled:
+        recording it against an act the archive does not hold would change nothing, silently.
+        The other relazioni may point to any act, archived or not.
+        """
+        own = act_id(act.registro, act.anno, act.numero) if act.numero is not None else None
+        changes: list[tuple[str, TipoRelazione]] = []
+        for rel in act.relazioni:
+            if rel.tipo not in STATE_CHANGES:
+                continue
+            target = rel.atto.id
+            if target == own:
+                raise ArchiveError(f"{target} cannot declare the {rel.tipo} of itself")
+            try:
+                state = self.catalog.get(target).state
+            except ActNotFound:
+                raise ArchiveError(
+                    f"the {rel.tipo} of {target} is refused: {target} is not in the archive"
+                ) from None
+            if state == "annullato":
+                raise ArchiveError(f"the {rel.tipo} of {target} is refused: {target} is already annullato")
+            changes.append((target, rel.tipo))
+        return changes
 
     def add_pdf_version(self, act_id_: str, pdf: bytes, *, event: str = "timestamp-renewed") -> ActRecord:
         """Make ``pdf`` the act's current PDF, e.g. after a new document timestamp (PAdES B-LTA).
@@ -162,11 +201,53 @@ class Archive:
     def get(self, act_id_: str) -> ActRecord:
         return self.catalog.get(act_id_)
 
+    def versions(self, act_id_: str) -> list[VersionRecord]:
+        return self.catalog.versions(act_id_)
+
+    def version(self, act_id_: str, number: int) -> VersionRecord:
+        versions = self.catalog.versions(act_id_)
+        if not 1 <= number <= len(versions):
+            raise ActNotFound(f"{act_id_} has no version {number} (it has {len(versions)})")
+        return versions[number - 1]
+
+    def cites(self, act_id_: str) -> list[ReferenceRecord]:
+        """What the act cites in its text and its relazioni; ``present`` says which targets are archived."""
+        self.catalog.get(act_id_)
+        return self.catalog.cites(act_id_)
+
+    def cited_by(self, act_id_: str) -> list[ReferenceRecord]:
+        """The citations and relazioni of other acts that point to ``act_id_``.
+
+        Matched on the id the citation names, so an act cited before it was archived is found.
+        """
+        return self.catalog.cited_by(act_id_)
+
     def search(
-        self, query: str, *, register: str | None = None, year: int | None = None, limit: int = 20
+        self, query: str = "", *, register: str | None = None, year: int | None = None,
+        filters: Filters | None = None, limit: int = 20,
     ) -> list[SearchHit]:
-        return self.catalog.search(query, register=register, year=year, limit=limit)
+        return self.catalog.search(query, register=register, year=year, filters=filters, limit=limit)
 
     def path_of(self, ref: BlobRef) -> Path:
         """Where a stored document lies on disk (the embedded store keeps them as files)."""
         return self.root / ref.relpath
+
+
+def references_of(act: Act, act_id_: str) -> list[ReferenceRecord]:
+    """The act's citations (with the cited act's id when the citation names its register) and relazioni.
+
+    No default register: an office also cites other offices' acts without naming a register
+    (the example's "Determinazione n. 46/2021" is the Segretario Generale's, not a D.O. act).
+    """
+    out = [
+        ReferenceRecord(act_id_, found.part, found.index, ref.kind, ref.number, ref.year, ref.date, ref.text,
+                        reference_to_act_id(ref))
+        for found in act.references()
+        for ref in (found.reference,)
+    ]
+    out += [
+        ReferenceRecord(act_id_, "relazioni", i, "atto", str(rel.atto.numero), rel.atto.anno, None,
+                        rel.nota or f"{rel.tipo} {rel.atto.id}", rel.atto.id, relazione=rel.tipo.value)
+        for i, rel in enumerate(act.relazioni)
+    ]
+    return out

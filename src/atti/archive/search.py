@@ -1,4 +1,4 @@
-"""Italian full-text search helpers: stemming and query building for SQLite FTS5.
+"""Italian full-text search helpers: stemming, query building for SQLite FTS5, filters, snippets.
 
 FTS5 has no Italian stemmer, so the catalog indexes Snowball stems ("proroga" and "prorogare"
 both become "prorog") in their own columns and the query is stemmed the same way. Snippets are
@@ -7,15 +7,143 @@ cut from the original text, so the archivist reads the act's words, not stems.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
 
+from atti.errors import AttiError
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMER = snowballstemmer.stemmer("italian")
 ESTREMI = re.compile(r"^\s*(?:n\.?\s*)?(\d{1,6})\s*/\s*(\d{4})\s*$", re.IGNORECASE)
+
+# Articles, prepositions and conjunctions: in nearly every act, so they neither narrow nor rank a
+# search, and their huge posting lists are what makes a query slow. Dropped from queries that
+# have other words ("proroga dei termini" searches "proroga" and "termini").
+_STOPWORDS = (
+    "il lo la i gli le l un uno una d di del dello della dei degli delle dell a al allo alla ai agli"
+    " alle all da dal dallo dalla dai dagli dalle dall in nel nello nella nei negli nelle nell con su sul"
+    " sullo sulla sui sugli sulle sull per tra fra e ed o od che non si come anche ma"
+)
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+# The indexes "N/YYYY" lookups and the filters use. The listings without words are ordered
+# newest first (data, number), so the common filters (none, a date range, a year, a register's
+# year) read their first ``limit`` acts straight from an index instead of sorting thousands.
+# Created with the schema; additive, so any catalog can take them.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS acts_by_number ON acts (number, year);
+CREATE INDEX IF NOT EXISTS acts_by_data ON acts (data, number);
+CREATE INDEX IF NOT EXISTS acts_by_year ON acts (year, data, number);
+CREATE INDEX IF NOT EXISTS acts_by_register ON acts (register, year, data, number);
+"""
+
+
+# Up to this many matches a text search is ranked by bm25 over all of them (about 20 ms); a
+# broader one ranks the matches with the words in the oggetto, then the rest newest first.
+RANK_ALL_UP_TO = 20_000
+
+
+class SearchError(AttiError):
+    """A search filter the user gave cannot be understood (exit 2, like any bad input)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Conditions on the act's record, each optional, all combined with AND (and with the text).
+
+    register, tipo and state must equal the act's (tipo and state ignoring case); organo and
+    signer need only be contained in it, ignoring case ("Ventrice" finds "Fabrizio Ventrice");
+    ``date_from``/``date_to`` bound the act's date, both ends included. ``cites`` keeps the acts
+    that cite the act with that id (a citation in the text or a relazione), ``cited_by`` the
+    acts that act cites.
+    """
+
+    register: str | None = None
+    year: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    tipo: str | None = None
+    organo: str | None = None
+    signer: str | None = None
+    state: str | None = None
+    cites: str | None = None
+    cited_by: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.year is not None and not 1000 <= self.year <= 9999:
+            raise SearchError(f"--year: {self.year} is not a year")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise SearchError(f"--from {self.date_from.isoformat()} is after --to {self.date_to.isoformat()}")
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        register: str | None = None,
+        year: int | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        tipo: str | None = None,
+        organo: str | None = None,
+        signer: str | None = None,
+        state: str | None = None,
+        cites: str | None = None,
+        cited_by: str | None = None,
+    ) -> Filters:
+        """Filters from what a user typed; empty strings mean "no filter", dates are checked."""
+        return cls(
+            register=register or None, year=year, date_from=parse_date(date_from, "--from"),
+            date_to=parse_date(date_to, "--to"), tipo=tipo or None, organo=organo or None,
+            signer=signer or None, state=state or None, cites=cites or None, cited_by=cited_by or None,
+        )
+
+    def sql(self, table: str) -> tuple[list[str], list[object]]:
+        """WHERE clauses on ``table`` (an alias of ``acts``) and their parameters."""
+        where: list[str] = []
+        params: list[object] = []
+        for clause, value in (
+            ("{t}.register = ?", self.register),
+            ("{t}.year = ?", self.year),
+            ("{t}.data >= ?", self.date_from.isoformat() if self.date_from else None),
+            ("{t}.data <= ?", self.date_to.isoformat() if self.date_to else None),
+            ("{t}.tipo = ? COLLATE NOCASE", self.tipo),
+            ("instr(lower({t}.organo), ?) > 0", self.organo.lower() if self.organo else None),
+            ("instr(lower({t}.signer), ?) > 0", self.signer.lower() if self.signer else None),
+            ("{t}.state = ? COLLATE NOCASE", self.state),
+            # Both served by the indexes on act_references' act_id and target_id; an act quoting
+            # its own number is not a citation.
+            ("{t}.id IN (SELECT act_id FROM act_references WHERE target_id = ? AND act_id != target_id)",
+             self.cites),
+            ("{t}.id IN (SELECT target_id FROM act_references WHERE act_id = ? AND act_id != target_id)",
+             self.cited_by),
+        ):
+            if value is not None:
+                where.append(clause.format(t=table))
+                params.append(value)
+        return where, params
+
+
+def parse_date(text: str | None, option: str) -> dt.date | None:
+    """``YYYY-MM-DD`` or the Italian ``DD/MM/YYYY``; one clear error for anything else."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value)
+        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value):
+            day, month, year = (int(p) for p in value.split("/"))
+            return dt.date(year, month, day)
+    except ValueError:
+        pass
+    raise SearchError(f"{option}: {text!r} is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)")
 
 
 def _fold(word: str) -> str:
@@ -36,26 +164,73 @@ def stem_text(text: str) -> str:
     return " ".join(stem(w) for w in words(text))
 
 
+def query_stems(query: str) -> list[str]:
+    """The stems a query searches for, in order, without repeats and without stopwords.
+
+    A query made only of stopwords keeps them: the user asked for those words.
+    """
+    found = words(query)
+    content = [w for w in found if w.lower() not in STOPWORDS] or found
+    return list(dict.fromkeys(stem(w) for w in content))
+
+
 def fts_query(query: str) -> str | None:
     """An FTS5 MATCH expression for the user's words (AND of stems), or None if it has none.
 
     Every stem is quoted, so the user's punctuation can never become FTS5 syntax.
     """
-    stems = [stem(w) for w in words(query)]
+    stems = query_stems(query)
     if not stems:
         return None
-    return " AND ".join(f'"{s}"' for s in dict.fromkeys(stems))
+    return " AND ".join(f'"{s}"' for s in stems)
 
 
-def snippet(text: str, query: str, width: int = 160) -> str:
-    """The stretch of ``text`` around the first word whose stem the query has."""
-    wanted = {stem(w) for w in words(query)}
+def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = ("", "")) -> str:
+    """About ``width`` characters of ``text`` where the most of the query's words are.
+
+    The stemmed query is located in the original words (each word of the text is stemmed the
+    way the index was), and every matched word is wrapped in ``mark`` (e.g. ``("[", "]")``).
+    Without a match, the text's beginning.
+    """
+    wanted = set(query_stems(query))
     flat = " ".join(text.split())
-    for m in _WORD.finditer(flat):
-        if stem(m.group()) in wanted:
-            start = max(0, m.start() - width // 3)
-            end = min(len(flat), start + width)
-            prefix = "…" if start > 0 else ""
-            suffix = "…" if end < len(flat) else ""
-            return prefix + flat[start:end].strip() + suffix
-    return flat[:width] + ("…" if len(flat) > width else "")
+    hits = [m for m in _WORD.finditer(flat) if stem(m.group()) in wanted] if wanted else []
+    if not hits:
+        return flat[:width] + ("…" if len(flat) > width else "")
+    # The window starting a little before the hit that sees the most distinct query words.
+    best, best_count = 0, 0
+    for i, first in enumerate(hits[:200]):  # bounded: a long act can repeat a common word often
+        start = max(0, first.start() - width // 3)
+        seen = set()
+        for m in hits[i:]:
+            if m.end() > start + width:
+                break
+            seen.add(stem(m.group()))
+        if len(seen) > best_count:
+            best, best_count = i, len(seen)
+    start = max(0, hits[best].start() - width // 3)
+    end = min(len(flat), start + width)
+    # Whole words only: move the cut to the nearest space inside the window.
+    if start > 0 and (cut := flat.find(" ", start, hits[best].start())) >= 0:
+        start = cut + 1
+    if end < len(flat) and (cut := flat.rfind(" ", hits[best].end(), end)) >= 0:
+        end = cut
+    out, pos = [], start
+    for m in hits:
+        if m.start() >= start and m.end() <= end:
+            out += [flat[pos:m.start()], mark[0], m.group(), mark[1]]
+            pos = m.end()
+    out.append(flat[pos:end])
+    return ("…" if start > 0 else "") + "".join(out).strip() + ("…" if end < len(flat) else "")
+
+
+# How a snippet marks the words that matched (plain text: readable in a terminal and in JSON).
+HIGHLIGHT = ("[", "]")
+
+
+def hit_snippet(oggetto: str, body: str, query: str) -> str:
+    """A search hit's snippet: from the body, where the words are seen in context (the oggetto is
+    shown anyway), or from the oggetto when only it has them."""
+    wanted = set(query_stems(query))
+    in_body = any(stem(w) in wanted for w in words(body))
+    return snippet(body if in_body else oggetto, query, mark=HIGHLIGHT)

@@ -279,3 +279,27 @@ def test_cli_errors(archive_root: Path, tmp_path: Path) -> None:
     assert result.output.startswith(f"Error: {tmp_path} is not a valid package: ")
     result = atti("export", ACT_ID, "--archive", tmp_path / "none", "-o", tmp_path)
     assert result.exit_code == 6 and "no archive at" in result.output
+
+
+def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    pipeline.init_archive(root)
+    pipeline.publish(EXAMPLE, Settings(archive=root))
+    annulment = tmp_path / "annullamento.yaml"
+    annulment.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "numero: 130 ").replace(
+            "oggetto: >-", "relazioni:\n  - tipo: annullamento\n    atto: DO-2026-129\noggetto: >-", 1
+        ),
+        encoding="utf-8",
+    )
+    pipeline.publish(annulment, Settings(archive=root))
+    with Archive.open(root) as archive:
+        a = read_archived(archive, ACT_ID)
+        first = archive.versions(ACT_ID)[0]
+        xml = etree.fromstring(agid_metadata(a.act, a.record, a.pdf, a.versions))
+    assert xml.findtext("VersioneDelDocumento") == "2"
+    modifica = xml.find("TracciatureModificheDocumento/Modifica")
+    assert modifica is not None
+    assert modifica.findtext("TipoModifica") == "annullamento"
+    assert modifica.findtext("AttoDellaModifica") == "DO-2026-130"
+    assert modifica.findtext("IdDocVersionePrecedente/Impronta") == first.pdf.sha256

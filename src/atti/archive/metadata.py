@@ -17,12 +17,14 @@ same act always gives the same bytes, in any archive it is imported into.
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections.abc import Sequence
 
 from lxml import etree
 
 from atti import __version__
 from atti.acts.model import Act
-from atti.archive.catalog import ActRecord
+from atti.archive.catalog import ActRecord, VersionRecord
 
 # Allegato 5, "Modalità di formazione", letter a) of the Linee guida (3.1.1).
 MODALITA_CREAZIONE = (
@@ -68,8 +70,9 @@ def _ruolo(soggetti: etree._Element, element: str, tipo_ruolo: str) -> etree._El
     return role
 
 
-def agid_metadata(act: Act, record: ActRecord, pdf: bytes) -> bytes:
-    """The Allegato 5 metadata of the archived act ``record`` (``act`` is its source, ``pdf`` its signed PDF)."""
+def agid_metadata(act: Act, record: ActRecord, pdf: bytes, versions: Sequence[VersionRecord] = ()) -> bytes:
+    """The Allegato 5 metadata of the archived act ``record`` (``act`` is its source, ``pdf`` its
+    signed PDF, ``versions`` its versions in the archive, oldest first)."""
     from atti.signing.levels import last_timestamp  # pyHanko: loaded only when metadata is made
     from atti.templates.pdfcheck import check_pdf
 
@@ -134,6 +137,19 @@ def agid_metadata(act: Act, record: ActRecord, pdf: bytes) -> bytes:
     _add(verifica, "ConformitaCopieImmagineSuSupportoInformatico", "false")
 
     _add(root, "NomeDelDocumento", f"{record.id}.pdf")
-    _add(root, "VersioneDelDocumento", "1")
-    _add(root, "TracciatureModificheDocumento")  # no annullamento or rettifica is recorded yet
+    _add(root, "VersioneDelDocumento", str(max(len(versions), 1)))
+    tracce = _add(root, "TracciatureModificheDocumento")
+    # Annulments and rectifications are made by another act: name it, when, and the fingerprint
+    # of the version it changed, so that the change can be followed back.
+    for previous, version in itertools.pairwise(versions):
+        if version.reason not in ("annullamento", "rettifica"):
+            continue
+        modifica = _add(tracce, "Modifica")
+        _add(modifica, "TipoModifica", version.reason)
+        _add(modifica, "DataModifica", version.created_at[:10])
+        if version.by_act:
+            _add(modifica, "AttoDellaModifica", version.by_act)
+        precedente = _add(modifica, "IdDocVersionePrecedente")
+        _add(precedente, "Impronta", previous.pdf.sha256)
+        _add(precedente, "Algoritmo", "SHA-256")
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -37,7 +37,7 @@ from atti.acts.model import Act
 from atti.archive.akn import akn_xml
 from atti.archive.archive import Archive, act_id
 from atti.archive.blobs import storage_error
-from atti.archive.catalog import ActRecord
+from atti.archive.catalog import ActRecord, VersionRecord
 from atti.archive.metadata import agid_metadata
 from atti.errors import ActError, ArchiveError
 
@@ -54,6 +54,7 @@ class ArchivedAct:
     source: str
     pdf: bytes
     docx: bytes
+    versions: tuple[VersionRecord, ...] = ()
 
 
 def read_archived(archive: Archive, act_id_: str) -> ArchivedAct:
@@ -65,7 +66,10 @@ def read_archived(archive: Archive, act_id_: str) -> ArchivedAct:
         raise ArchiveError(f"the archived source of {record.id} is not a valid act: {exc.msg}") from None
     if act.numero is None:  # a draft numbered by the archive: the number lives in the record
         act = act.with_numero(record.number)
-    return ArchivedAct(record, act, source, archive.blobs.get(record.pdf), archive.blobs.get(record.docx))
+    return ArchivedAct(
+        record, act, source, archive.blobs.get(record.pdf), archive.blobs.get(record.docx),
+        tuple(archive.versions(record.id)),
+    )
 
 
 def _record_json(a: ArchivedAct, names: dict[str, str]) -> bytes:
@@ -86,7 +90,7 @@ def package_files(a: ArchivedAct) -> dict[str, bytes]:
         names["pdf"]: a.pdf,
         names["source"]: a.source.encode("utf-8"),
         names["docx"]: a.docx,
-        "metadata.xml": agid_metadata(a.act, a.record, a.pdf),
+        "metadata.xml": agid_metadata(a.act, a.record, a.pdf, a.versions),
         "akn.xml": akn_xml(a.act, a.record),
         "record.json": _record_json(a, names),
     }

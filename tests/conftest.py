@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,19 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "determinazione-DO-129-2026.yaml"
 SEED = ROOT.parent / "shared" / "seeds" / "000_79e5a06dcd4514e5.txt"
 PKI_DIR = ROOT / "tests" / "pki"
+
+
+def process_alive(pid: int) -> bool:
+    """Running or sleeping; a killed process may linger as a zombie until some parent reaps it."""
+    for _ in range(100):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return False
+        if state in {"Z", "X"}:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 @pytest.fixture()

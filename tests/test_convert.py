@@ -30,7 +30,7 @@ from atti.templates.convert import Converter
 from atti.templates.render import render_docx
 from atti.templates.warm import WarmConverter, open_converter
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, process_alive
 
 
 def atti(*args: str | Path, env: dict[str, str | None] | None = None) -> Result:
@@ -72,19 +72,6 @@ def soffice_bin(converter: WarmConverter) -> int:
     return pids[0]
 
 
-def alive(pid: int) -> bool:
-    """Running or sleeping; a killed process may linger as a zombie until its parent reaps it."""
-    for _ in range(100):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return False
-        if state in {"Z", "X"}:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 @pytest.fixture()
 def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The converters' temporary folder, to check that they leave nothing behind."""
@@ -120,7 +107,7 @@ def test_many_conversions_reuse_one_libreoffice(tmp_path: Path) -> None:
             assert converter.to_pdf(docx).startswith(b"%PDF-")
         assert (converter.pid, soffice_bin(converter)) == first
         group = converter.pid
-    assert not alive(first[1])
+    assert not process_alive(first[1])
     assert group_members(group) == {}
 
 
@@ -134,7 +121,7 @@ def test_a_hanging_libreoffice_hits_the_time_limit_and_the_next_act_gets_a_fresh
         converter.timeout = 1.5
         with pytest.raises(RenderError, match=r"^LibreOffice did not convert the act within 1.5 s$"):
             converter.to_pdf(docx)
-        assert not alive(stuck)
+        assert not process_alive(stuck)
         converter.timeout = 60
         assert converter.to_pdf(docx).startswith(b"%PDF-")
         assert soffice_bin(converter) != stuck
@@ -148,7 +135,7 @@ def test_a_crashed_libreoffice_is_restarted_and_the_act_converted(tmp_path: Path
         # Killed between two acts.
         dead = soffice_bin(converter)
         os.kill(dead, signal.SIGKILL)
-        assert not alive(dead)
+        assert not process_alive(dead)
         assert b"<pdfaid:part>2</pdfaid:part>" in converter.to_pdf(docx)
         # Killed while an act is being converted: stopped first so that it cannot finish before.
         victim = soffice_bin(converter)
@@ -375,11 +362,11 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
 def test_a_crash_is_retried_once_then_reported(fake: Fake, private_tmp: Path) -> None:
     with fake.converter("die-once") as converter:
         assert converter.to_pdf(b"act") == b"%PDF-fake act"
-        assert fake.starts == 2 and not alive(fake.child(1))
+        assert fake.starts == 2 and not process_alive(fake.child(1))
     with fake.converter("crash") as converter, pytest.raises(RenderError) as raised:
         converter.to_pdf(b"act")
     assert str(raised.value) == "LibreOffice crashed twice converting the act: Binary URP bridge disposed"
-    assert fake.starts == 4 and not alive(fake.child(3)) and not alive(fake.child(4))
+    assert fake.starts == 4 and not process_alive(fake.child(3)) and not process_alive(fake.child(4))
     assert list(private_tmp.iterdir()) == []
 
 
@@ -387,14 +374,14 @@ def test_a_hang_is_killed_with_its_group_and_the_next_act_starts_afresh(fake: Fa
     with fake.converter("hang-once", timeout=0.5) as converter:
         with pytest.raises(RenderError, match=r"^LibreOffice did not convert the act within 0.5 s$"):
             converter.to_pdf(b"act")
-        assert not alive(fake.child(1))
+        assert not process_alive(fake.child(1))
         assert list(private_tmp.iterdir()) == []  # no half-written PDF left anywhere
         assert converter.to_pdf(b"next") == b"%PDF-fake next"
         assert fake.starts == 2
     with fake.converter("no-start", start_timeout=0.5) as converter:
         with pytest.raises(RenderError, match=r"^LibreOffice did not start within 0.5 s$"):
             converter.to_pdf(b"act")
-        assert not alive(fake.child(3))
+        assert not process_alive(fake.child(3))
 
 
 def test_a_rejected_document_is_an_error_but_keeps_libreoffice(fake: Fake, private_tmp: Path) -> None:

@@ -6,7 +6,6 @@ import io
 import re
 import struct
 import subprocess
-import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from atti.errors import ConverterMissing, RenderError
 from atti.templates import Converter, render_act, render_docx
 from atti.templates.render import base_name
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, process_alive
 
 NASTY = "<b>Ditta & figli</b> \"Srl\" l'{{ ente.nome }} {% if true %}x{% endif %} € 1.000,00 ✓"
 
@@ -155,20 +154,7 @@ def test_a_hanging_converter_is_killed_and_leaves_no_output(tmp_path: Path) -> N
     with pytest.raises(RenderError, match=r"^LibreOffice did not convert the act within 0.5 s$"):
         render_act(example(), out, converter=Converter(timeout=0.5, soffice=soffice))
     assert not out.exists()
-    assert not _alive(int(pidfile.read_text()))
-
-
-def _alive(pid: int) -> bool:
-    """Running or sleeping; a killed child may linger as a zombie until some parent reaps it."""
-    for _ in range(50):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return False
-        if state in {"Z", "X"}:
-            return False
-        time.sleep(0.02)
-    return True
+    assert not process_alive(int(pidfile.read_text()))
 
 
 def test_a_failing_converter_reports_its_last_words(tmp_path: Path) -> None:

@@ -16,8 +16,7 @@ import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import pkcs11
 from asn1crypto import core as asn1_core
@@ -315,14 +314,6 @@ class Pkcs11ActSigner(ActSigner):
             # A PKCS11Error here means the token is gone already, and with it the login.
             with contextlib.suppress(pkcs11.PKCS11Error):
                 session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # Pass-through arguments: this only adds the session's state and errors to ActSigner.sign,
     # whatever options that has (sign_file and the rest go through here too).

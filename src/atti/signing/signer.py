@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
@@ -259,7 +259,7 @@ class ActSigner:
     def close(self) -> None:
         """Release the key; nothing to do for a key in memory, a token session for PKCS#11."""
 
-    def __enter__(self) -> ActSigner:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

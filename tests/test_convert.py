@@ -315,6 +315,21 @@ if mode == "no-uno":
     print(json.dumps({"ready": False, "missing": "uno", "error": "No module named 'uno'"}), flush=True)
     sys.exit(1)
 print(json.dumps({"ready": True, "pid": child.pid}), flush=True)
+if mode == "queue":
+    # Byte by byte, so that a request already sent waits in the pipe rather than in a buffer here.
+    import os, select
+    while True:
+        line = b""
+        while not line.endswith(b"\\n"):
+            byte = os.read(0, 1)
+            if not byte:
+                sys.exit(0)
+            line += byte
+        request = json.loads(line)
+        time.sleep(0.3)
+        queued = b" (next one queued)" if select.select([0], [], [], 0)[0] else b""
+        pathlib.Path(request["out"]).write_bytes(b"%PDF-fake " + pathlib.Path(request["in"]).read_bytes() + queued)
+        print(json.dumps({"ok": True}), flush=True)
 for line in sys.stdin:
     request = json.loads(line)
     if mode == "crash":
@@ -367,6 +382,42 @@ def test_a_crash_is_retried_once_then_reported(fake: Fake, private_tmp: Path) ->
         converter.to_pdf(b"act")
     assert str(raised.value) == "LibreOffice crashed twice converting the act: Binary URP bridge disposed"
     assert fake.starts == 4 and not process_alive(fake.child(3)) and not process_alive(fake.child(4))
+    assert list(private_tmp.iterdir()) == []
+
+
+def convert_in_threads(converter: WarmConverter, docs: list[bytes]) -> dict[bytes, bytes | BaseException]:
+    """Each document converted by a thread of its own, started 0.1 s apart."""
+    results: dict[bytes, bytes | BaseException] = {}
+
+    def convert(docx: bytes) -> None:
+        try:
+            results[docx] = converter.to_pdf(docx)
+        except BaseException as exc:
+            results[docx] = exc
+
+    threads = [threading.Thread(target=convert, args=(docx,)) for docx in docs]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.1)
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_threads_sharing_a_converter_queue_their_acts_and_each_gets_its_own(fake: Fake, private_tmp: Path) -> None:
+    with fake.converter("queue") as converter:
+        results = convert_in_threads(converter, [b"one", b"two"])
+        # The second request was waiting in the worker before the first was answered.
+        assert results == {b"one": b"%PDF-fake one (next one queued)", b"two": b"%PDF-fake two"}
+        assert fake.starts == 1
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_acts_queued_behind_a_crash_go_to_the_next_libreoffice(fake: Fake, private_tmp: Path) -> None:
+    with fake.converter("die-once") as converter:
+        results = convert_in_threads(converter, [b"one", b"two", b"three"])
+        assert results == {b"one": b"%PDF-fake one", b"two": b"%PDF-fake two", b"three": b"%PDF-fake three"}
+        assert fake.starts == 2 and not process_alive(fake.child(1))
     assert list(private_tmp.iterdir()) == []
 
 

@@ -198,6 +198,32 @@ def test_signed_pdfa3_verifies_and_still_passes(pdfa3: bytes, dev_ca: DevCA, tmp
 
 
 @pytest.mark.slow
+def test_libreoffices_bytes_stay_as_written_under_the_attachments(rendered: bytes, pdfa3: bytes) -> None:
+    # An incremental update: of what LibreOffice wrote only the header's version changes.
+    assert rendered.startswith(b"%PDF-1.") and pdfa3.startswith(b"%PDF-1.7" + rendered[8:])
+    with pikepdf.open(io.BytesIO(pdfa3)) as doc:
+        assert int(doc.trailer.Prev) == int(rendered.rsplit(b"startxref", 1)[1].split()[0])
+        assert bytes(doc.trailer.ID[0]) == bytes(pikepdf.open(io.BytesIO(rendered)).trailer.ID[0])
+
+
+@pytest.mark.slow
+def test_a_pdf_laid_out_otherwise_is_rewritten_whole_with_the_same_attachments(rendered: bytes, pdfa3: bytes) -> None:
+    # Object streams and a cross-reference stream, as other PDF writers make them.
+    packed = modified(rendered, lambda doc: None, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    out = attach_files(packed, attachments())
+    with pikepdf.open(io.BytesIO(out)) as doc:
+        assert "/Prev" not in doc.trailer and doc.pdf_version == "1.7"
+    report, expected = check_pdf(out), check_pdf(pdfa3)
+    assert report.passed, report.to_text()
+    assert (report.pdfa, report.attachments) == (expected.pdfa, expected.attachments)
+    # The same document; only the trailer, now a cross-reference stream, has keys of its own.
+    assert compare_pdfs(pdfa3, out).differences == (
+        "trailer: /DecodeParms only in B, /Filter only in B, /Length only in B, /Type only in B, /W only in B",
+    )
+    assert attach_files(packed, attachments()) == out
+
+
+@pytest.mark.slow
 def test_attach_refuses_what_is_not_a_pdfa(rendered: bytes, pdfa3: bytes) -> None:
     with pytest.raises(RenderError, match=r"^cannot attach files: not a PDF: "):
         attach_files(b"%PDF-1.7\nnonsense", attachments())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 import subprocess
@@ -250,6 +251,49 @@ def test_the_same_act_renders_to_the_same_docx_bytes() -> None:
         second = render_docx(act)
     assert first == second
     assert render_docx(edit(act, oggetto=act.oggetto + ".")) != first
+
+
+def test_the_docx_is_the_zip_that_zipfile_writes() -> None:
+    # Parts are compressed once per template; the zip must still be the standard one, byte for byte.
+    data = render_docx(example())
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        members = [(info.filename, package.read(info)) for info in package.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as again:
+        for name, blob in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            again.writestr(info, blob)
+    assert out.getvalue() == data
+
+
+def test_acts_rendered_one_after_another_do_not_leak_into_each_other() -> None:
+    # Every act starts from a copy of the template: lists, numbering and text of the one before
+    # must not carry over.
+    act = example()
+    other = edit(act, oggetto="Un altro oggetto", premesse=["una sola premessa;"])
+    first = render_docx(act)
+    assert "OGGETTO: Un altro oggetto" in paragraphs(render_docx(other))
+    assert render_docx(act) == first
+    assert render_docx(other) == render_docx(other)
+
+
+def test_a_template_edited_between_two_acts_is_read_again(tmp_path: Path) -> None:
+    act = example()
+    body = tmp_path / "templates"
+    body.mkdir()
+    template = body / "determinazione.docx"
+    for n, street in enumerate(("Piazza Duomo 1", "Via Verdi 12 A")):
+        with zipfile.ZipFile(Path(__file__).parent.parent / "src/atti/templates/determinazione.docx") as good, \
+                zipfile.ZipFile(template, "w") as out:
+            for item in good.infolist():
+                data = good.read(item)
+                if item.filename == "word/document.xml":
+                    data = data.replace(b"{{ ente.sito }}", street.encode(), 1)
+                out.writestr(item, data)
+        # Same size both times; a later modification time, even on a coarse clock.
+        os.utime(template, ns=(10**18 + n * 10**9, 10**18 + n * 10**9))
+        assert paragraphs(render_docx(act, templates_dir=body))[:2] == ["Unioncamere Lombardia", street]
 
 
 # -- the page as a reader sees it --------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 The calling thread loads the acts, in input order, and hands the valid ones to worker threads
 that render with :func:`render_act`. There is one converter from :func:`open_converter` per core
-(so one soffice and profile each) and one thread more than converters, lent a converter for each
-conversion. One act's failure is recorded and the others go on. Progress callbacks run in the
-calling thread, so a progress bar needs no locking.
+(so one soffice and profile each), each lent to as many threads at once as it queues requests
+(two for a warm one), and one thread more than that: LibreOffice, which takes most of the time,
+always has the next act waiting, while the other threads render DOCX files and write PDFs. One
+act's failure is recorded and the others go on. Progress callbacks run in the calling thread, so
+a progress bar needs no locking.
 """
 
 from __future__ import annotations
@@ -85,23 +87,35 @@ _Job = tuple[int, Path, LoadedAct]
 class SharedConverters(Converter):
     """Lends one of several converters to each conversion; a Converter, so render_act takes it.
 
-    Threads outnumber converters by one: while the LibreOffices convert, that thread renders its
-    act's DOCX (Python, so one thread at a time anyway) and no LibreOffice waits for Python.
+    Each conversion goes to the converter with the fewest in hand, up to its ``pipeline_depth``:
+    a warm LibreOffice then finds the next act queued when it finishes one.
     """
 
     def __init__(self, converters: Sequence[Converter]) -> None:
         super().__init__(max(c.timeout for c in converters))
         self._converters = list(converters)
-        self._free: queue.Queue[Converter] = queue.Queue()
-        for converter in converters:
-            self._free.put(converter)
+        self._busy = [0] * len(self._converters)
+        self._changed = threading.Condition()
+
+    @property
+    def capacity(self) -> int:
+        """How many conversions can be in hand at once."""
+        return sum(c.pipeline_depth for c in self._converters)
 
     def to_pdf(self, docx: bytes) -> bytes:
-        converter = self._free.get()
+        with self._changed:
+            while True:
+                index = min(range(len(self._converters)), key=self._busy.__getitem__)
+                if self._busy[index] < self._converters[index].pipeline_depth:
+                    break
+                self._changed.wait()
+            self._busy[index] += 1
         try:
-            return converter.to_pdf(docx)
+            return self._converters[index].to_pdf(docx)
         finally:
-            self._free.put(converter)
+            with self._changed:
+                self._busy[index] -= 1
+                self._changed.notify()
 
     def close(self) -> None:
         # In parallel: each warm converter waits for its LibreOffice to shut down.
@@ -169,7 +183,8 @@ def render_batch(
         if progress is not None:
             progress(outcome, len(outcomes), total)
 
-    n_threads = min(n_converters + 1, max(total, 1))
+    # Enough to keep every conversion slot filled while one more thread renders or writes.
+    n_threads = min(converter.capacity + 1, max(total, 1))
     threads = [threading.Thread(target=work, name=f"atti-render-{i}", daemon=True) for i in range(n_threads)]
     for thread in threads:
         thread.start()

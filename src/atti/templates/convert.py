@@ -52,6 +52,10 @@ def find_soffice() -> str:
 class Converter:
     """Converts DOCX documents to PDF/A-2b; reuse one instance to reuse its LibreOffice profile."""
 
+    pipeline_depth = 1
+    """How many threads may call :meth:`to_pdf` at once: one, since each call runs its own
+    soffice on the one profile."""
+
     def __init__(self, timeout: float = 120, soffice: str | None = None) -> None:
         self.timeout = timeout
         self._soffice = soffice

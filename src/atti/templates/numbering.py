@@ -31,12 +31,23 @@ def _style_num_id(styles: Any, style_id: str | None) -> int | None:
     return None
 
 
+_PPR, _NUM_PR, _NUM_ID, _ILVL, _PSTYLE, _VAL = (
+    qn(tag) for tag in ("w:pPr", "w:numPr", "w:numId", "w:ilvl", "w:pStyle", "w:val")
+)
+
+
 def _num_id(paragraph: Any, styles: Any, by_style: dict[str | None, int | None]) -> tuple[int | None, int]:
-    ppr = paragraph.pPr
-    if ppr is not None and ppr.numPr is not None and ppr.numPr.numId is not None:
-        level = ppr.numPr.ilvl.val if ppr.numPr.ilvl is not None else 0
-        return int(ppr.numPr.numId.val), int(level)
-    style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
+    # Plain lxml lookups: python-docx's typed accessors made this a fifth of rendering a DOCX.
+    ppr = paragraph.find(_PPR)
+    style_id = None
+    if ppr is not None:
+        num_pr = ppr.find(_NUM_PR)
+        num_id = num_pr.find(_NUM_ID) if num_pr is not None else None
+        if num_pr is not None and num_id is not None:
+            level = num_pr.find(_ILVL)
+            return int(num_id.get(_VAL)), int(level.get(_VAL)) if level is not None else 0
+        style = ppr.find(_PSTYLE)
+        style_id = style.get(_VAL) if style is not None else None
     if style_id not in by_style:
         by_style[style_id] = _style_num_id(styles, style_id)
     return by_style[style_id], 0

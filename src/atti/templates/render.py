@@ -7,19 +7,31 @@ an officer cannot call methods; docxtpl renders with autoescape, so the act's te
 
 from __future__ import annotations
 
+import copy
 import io
 import re
+import struct
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import jinja2
+from docx import Document
+from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
+from docx.opc.part import Part
+from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.opc.phys_pkg import PhysPkgWriter
 from docx.opc.pkgwriter import PackageWriter
+from docx.parts.document import DocumentPart
+from docx.parts.hdrftr import FooterPart, HeaderPart
+from docx.parts.image import ImagePart
+from docx.parts.numbering import NumberingPart
+from docx.parts.styles import StylesPart
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
@@ -136,45 +148,194 @@ class _CompiledTemplates(jinja2.Environment):
 _JINJA = _CompiledTemplates()
 
 
-class _DeterministicZip:
-    """python-docx's physical package writer, writing entries with fixed times.
+class _Entry(NamedTuple):
+    """One member of the DOCX zip, compressed: what its local header and central record need."""
 
-    Saving through python-docx and re-zipping with fixed times compressed everything twice,
-    which was most of the time of rendering one act; this writes the package once.
+    name: bytes
+    crc: int
+    size: int
+    data: bytes
+
+
+def _entry(name: str, blob: bytes) -> _Entry:
+    # zlib's default level, as zipfile's ZIP_DEFLATED: the parts that cost time are compressed
+    # once per template, and the few per act are small.
+    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return _Entry(name.encode("ascii"), zlib.crc32(blob), len(blob), packer.compress(blob) + packer.flush())
+
+
+class _DeterministicZip:
+    """A zip writer for python-docx's packages: fixed entry times, and members given compressed.
+
+    The bytes are those zipfile writes with ZIP_DEFLATED and entries dated 1980-01-01, mode
+    0644 (tests compare the two). Members can be handed in already compressed, which
+    the template cache does for the parts every act shares: a template's styles are 800 kB of
+    XML, and compressing them again for every act was most of the time of rendering one.
     """
 
-    def __init__(self, out: io.BytesIO) -> None:
-        # Level 1: a DOCX is small XML; the time matters more than the last few kilobytes.
-        self._zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+    _LOCAL = struct.Struct("<4s2B4HL2L2H")
+    _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+    _END = struct.Struct("<4s4H2LH")
+    _DATE = 1 << 5 | 1  # DOS date of 1980-01-01; the time is 00:00:00, so 0
+    _ATTR = 0o644 << 16
+
+    def __init__(self) -> None:
+        self._out = io.BytesIO()
+        self._central: list[bytes] = []
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
-        info = zipfile.ZipInfo(pack_uri.membername, date_time=_ZIP_EPOCH)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
-        self._zip.writestr(info, blob)
+        """python-docx's physical writer interface."""
+        self.add(_entry(pack_uri.membername, blob))
 
-    def close(self) -> None:
-        self._zip.close()
+    def add(self, entry: _Entry) -> None:
+        offset = self._out.tell()
+        fields = (0, 8, 0, self._DATE, entry.crc, len(entry.data), entry.size, len(entry.name))
+        self._out.write(self._LOCAL.pack(b"PK\x03\x04", 20, 0, *fields, 0))
+        self._out.write(entry.name)
+        self._out.write(entry.data)
+        self._central.append(
+            self._CENTRAL.pack(b"PK\x01\x02", 20, 3, 20, 0, *fields, 0, 0, 0, 0, self._ATTR, offset)
+            + entry.name
+        )
+
+    def close(self) -> bytes:
+        start = self._out.tell()
+        for record in self._central:
+            self._out.write(record)
+        size = self._out.tell() - start
+        count = len(self._central)
+        self._out.write(self._END.pack(b"PK\x05\x06", 0, 0, count, count, size, start, 0))
+        return self._out.getvalue()
 
 
-def _save_deterministic(doc: DocxTemplate) -> bytes:
+class _Prototype:
+    """A template opened once: the document every act's copy is made from, never rendered itself.
+
+    Parts the rendering only reads (styles, fonts, theme, images...) are shared by every act's
+    copy rather than copied, and kept compressed; the parts docxtpl and :func:`restart_lists`
+    change (the document, its headers, footers, footnotes and numbering, the core properties)
+    and the package around them are copied for each act.
+    """
+
+    _MUTABLE = (DocumentPart, NumberingPart, CorePropertiesPart, HeaderPart, FooterPart)
+
+    def __init__(self, path: Path) -> None:
+        self.document = Document(str(path))
+        # The body's XML as docxtpl prepares it for Jinja (regular expressions over all of it).
+        reader = DocxTemplate(str(path))
+        reader.docx = self.document
+        self.body_source: str = reader.patch_xml(reader.get_xml())
+        parts = list(self.document.part.package.iter_parts())
+        readonly = {id(p) for p in parts if self._read_only(p)}
+        # A part is shared only if everything it leads to is: a shared part pointing at the
+        # prototype's document would write the prototype's relationships.
+        changed = True
+        while changed:
+            changed = False
+            for part in parts:
+                if id(part) in readonly and any(
+                    not rel.is_external and id(rel.target_part) not in readonly for rel in part.rels.values()
+                ):
+                    readonly.discard(id(part))
+                    changed = True
+        self.shared = {id(p): p for p in parts if id(p) in readonly}
+        self.entries: dict[int, list[_Entry]] = {}
+        for part in self.shared.values():
+            entries = [_entry(part.partname.membername, part.blob)]
+            if len(part.rels):
+                entries.append(_entry(part.partname.rels_uri.membername, part.rels.xml))
+            self.entries[id(part)] = entries
+
+    @classmethod
+    def _read_only(cls, part: Part) -> bool:
+        if isinstance(part, cls._MUTABLE) or "footnotes" in part.content_type:
+            return False
+        # Plain parts are bytes; of the parsed ones only the styles, which numbering only reads.
+        return type(part) is Part or isinstance(part, (ImagePart, StylesPart))
+
+    def copy(self) -> DocxDocument:
+        """A fresh document for one act: the mutable parts copied, the read-only ones shared."""
+        memo: dict[int, Any] = dict(self.shared)
+        copied: DocxDocument = copy.deepcopy(self.document, memo)
+        return copied
+
+
+class _ActTemplate(DocxTemplate):  # type: ignore[misc]
+    """docxtpl's template on a copy of the prototype, the body's XML already prepared."""
+
+    def __init__(self, path: Path, prototype: _Prototype) -> None:
+        super().__init__(str(path))
+        # docxtpl renders the document it holds unless it has rendered it already.
+        self.docx = prototype.copy()
+        self._body_source = prototype.body_source
+
+    def build_xml(self, context: Any, jinja_env: jinja2.Environment | None = None) -> str:
+        xml: str = self.render_xml_part(self._body_source, self.docx._part, context, jinja_env)
+        return xml
+
+    def resolve_listing(self, xml: str) -> str:
+        # docxtpl turns tabs, line and page breaks in the text into runs, with regular expressions
+        # over every paragraph; an act's XML seldom has any, and then there is nothing to do.
+        if not any(c in xml for c in "\t\a\n\f"):
+            return xml
+        resolved: str = super().resolve_listing(xml)
+        return resolved
+
+
+class _Prototypes:
+    """Prototypes by template file, reloaded when the file changes (a body edits its template)."""
+
+    _LIMIT = 16
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, tuple[tuple[int, int, int], _Prototype]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: Path) -> _Prototype:
+        stat = path.stat()
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        with self._lock:
+            cached = self._cache.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        prototype = _Prototype(path)
+        with self._lock:
+            if len(self._cache) >= self._LIMIT:
+                self._cache.clear()
+            self._cache[path] = (key, prototype)
+        return prototype
+
+
+_PROTOTYPES = _Prototypes()
+
+
+def _save_deterministic(doc: DocxTemplate, prototype: _Prototype) -> bytes:
     """What ``doc.save()`` writes, minus the clock: the same act gives the same bytes."""
     doc.pre_processing()
     package = doc.docx.part.package
-    for part in package.parts:
-        part.before_marshal()
-    out = io.BytesIO()
-    zipped = _DeterministicZip(out)
+    parts = list(package.iter_parts())
+    for part in parts:
+        if id(part) not in prototype.shared:
+            part.before_marshal()
+    zipped = _DeterministicZip()
     # Duck-typed: python-docx only calls write() on its physical writer.
     writer = cast(PhysPkgWriter, zipped)
-    PackageWriter._write_content_types_stream(writer, package.parts)  # type: ignore[no-untyped-call]
+    PackageWriter._write_content_types_stream(writer, parts)  # type: ignore[no-untyped-call]
     PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
-    PackageWriter._write_parts(writer, package.parts)
-    zipped.close()
+    # As PackageWriter._write_parts, taking the shared parts already compressed.
+    for part in parts:
+        entries = prototype.entries.get(id(part))
+        if entries is not None:
+            for entry in entries:
+                zipped.add(entry)
+            continue
+        zipped.write(part.partname, part.blob)
+        if len(part.rels):
+            zipped.write(part.partname.rels_uri, part.rels.xml)
     if doc.crc_to_new_media or doc.crc_to_new_embedded or doc.zipname_to_replace:
         # docxtpl's media replacement runs after a normal save; atti's context never asks for it.
         raise RenderError("the template asks docxtpl to replace media, which atti does not support")
-    return out.getvalue()
+    return zipped.close()
 
 
 def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path | None = None) -> bytes:
@@ -184,13 +345,14 @@ def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path |
         raise RenderError(f"template not found: {path}")
     logo = find_logo(templates_dir)
     try:
-        doc = DocxTemplate(str(path))
+        prototype = _PROTOTYPES.get(path)
+        doc = _ActTemplate(path, prototype)
         context = template_context(act)
         # Without a logo the template's "{%p if logo %}" drops the paragraph entirely.
         context["logo"] = InlineImage(doc, str(logo), height=Mm(18)) if logo else ""
         doc.render(context, jinja_env=_JINJA, autoescape=True)
         restart_lists(doc.docx)
-        data = _save_deterministic(doc)
+        data = _save_deterministic(doc, prototype)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template {path} is broken: {exc.message} (line {exc.lineno} of its XML)") from None
     except jinja2.TemplateError as exc:

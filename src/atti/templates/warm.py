@@ -8,10 +8,17 @@ lives in ``uno_worker.py``, run by path with that Python; this module only talks
 The worker leads its own process group, with soffice, oosplash and soffice.bin in it: on a time
 limit the whole group is killed and the next conversion starts a fresh one. A LibreOffice that dies
 under a document is restarted once and the document tried again.
+
+Several threads can share one converter: their requests queue in the worker's stdin, so that
+LibreOffice starts the next document the moment it has written the last one, without waiting for
+atti's Python (busy rendering the next DOCX, or waiting for the interpreter lock) to read the
+reply and send another request. Replies come in request order; the thread whose request is first
+in line reads the next one.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import hashlib
@@ -24,6 +31,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +50,15 @@ UNO_MISSING = (
 
 class _Crashed(Exception):
     """The worker or its LibreOffice died; the conversion may be tried again."""
+
+
+@dataclass(eq=False)
+class _Request:
+    docx: bytes
+    src: Path | None = None
+    dst: Path | None = None
+    lost: bool = False
+    """The worker it was sent to was stopped before replying: to be sent again."""
 
 
 @functools.cache
@@ -81,10 +98,13 @@ def _worker_env() -> dict[str, str]:
 class WarmConverter(Converter):
     """Converts DOCX documents to PDF/A-2b with one LibreOffice kept running between documents.
 
-    Same interface as :class:`Converter`. Not meant to be shared between threads (a lock makes
-    sharing safe but serial): give each thread its own, each with its own soffice and profile.
-    ``start_timeout`` bounds LibreOffice's start-up, ``timeout`` each document.
+    Same interface as :class:`Converter`. Threads may share one: LibreOffice converts their
+    documents one after the other, queued (``pipeline_depth`` at a time is enough to keep it
+    busy). ``start_timeout`` bounds LibreOffice's start-up, ``timeout`` each document, counted
+    from the moment it is first in line.
     """
+
+    pipeline_depth = 2
 
     def __init__(
         self,
@@ -102,7 +122,10 @@ class WarmConverter(Converter):
         self._pipe = ""
         self._buffer = b""
         self._count = 0
-        self._lock = threading.Lock()
+        # Guards the worker's life cycle, its stdin and the queue; the reply pipe is read only
+        # by the thread whose request is first in the queue, without the lock.
+        self._lock = threading.Condition()
+        self._queue: collections.deque[_Request] = collections.deque()
 
     @property
     def python(self) -> str:
@@ -121,24 +144,109 @@ class WarmConverter(Converter):
             self._ensure_started()
 
     def to_pdf(self, docx: bytes) -> bytes:
-        with self._lock:
+        request = _Request(docx)
+        crashes = 0
+        while True:
+            request.lost = False
             try:
-                for attempt in (1, 2):
-                    self._ensure_started()
-                    try:
-                        return self._convert(docx)
-                    except _Crashed as exc:
-                        self._stop(kill=True)
-                        if attempt == 2:
-                            raise RenderError(f"LibreOffice crashed twice converting the act: {exc}") from None
-            except (RenderError, _Crashed):
-                raise
+                self._send(request)
+            except _Crashed as exc:
+                crashes = self._crashed(crashes, str(exc))
+                continue
+            if not self._wait_turn(request):
+                continue
+            try:
+                reply = self._reply(self.timeout)
+            except TimeoutError:
+                self._abandon()
+                raise RenderError(f"LibreOffice did not convert the act within {self.timeout:g} s") from None
+            except _Crashed:
+                crashes = self._crashed(crashes, self._last_words())
+                continue
             except BaseException:
                 # Interrupted mid-request (Ctrl-C, a bug): the worker's next reply would belong to
                 # this document, so the worker cannot be trusted with another one.
-                self._stop(kill=True)
+                self._abandon()
                 raise
-            raise AssertionError("unreachable")
+            if reply.get("fatal"):
+                crashes = self._crashed(crashes, str(reply.get("error")))
+                continue
+            return self._result(request, reply)
+
+    def _crashed(self, crashes: int, why: str) -> int:
+        """Stop the dead worker (the requests queued behind go again) and count the crash."""
+        self._abandon()
+        if crashes:
+            raise RenderError(f"LibreOffice crashed twice converting the act: {why}")
+        return crashes + 1
+
+    def _abandon(self) -> None:
+        """Kill the worker: every request sent to it, this one included, is lost."""
+        with self._lock:
+            for queued in self._queue:
+                queued.lost = True
+            self._queue.clear()
+            self._stop(kill=True)
+            self._lock.notify_all()
+
+    def _send(self, request: _Request) -> None:
+        with self._lock:
+            # A worker with requests queued is only stopped by the thread first in line, which
+            # reads its replies; a send failing meanwhile waits for that thread to see the death.
+            while True:
+                if not self._queue:
+                    self._ensure_started()
+                assert self._work is not None and self._worker is not None and self._worker.stdin is not None
+                self._count += 1
+                work = Path(self._work.name)
+                request.src, request.dst = work / f"act-{self._count}.docx", work / f"act-{self._count}.pdf"
+                try:
+                    request.src.write_bytes(request.docx)
+                except OSError as exc:
+                    raise RenderError(f"cannot write the act for LibreOffice: {exc.strerror}") from None
+                try:
+                    self._worker.stdin.write(
+                        json.dumps({"in": str(request.src), "out": str(request.dst)}).encode() + b"\n"
+                    )
+                    self._worker.stdin.flush()
+                except OSError:
+                    request.src.unlink(missing_ok=True)
+                    if not self._queue:
+                        raise _Crashed(self._last_words()) from None
+                    worker = self._worker
+                    while self._worker is worker and self._queue:
+                        self._lock.wait()
+                    continue
+                self._queue.append(request)
+                return
+
+    def _wait_turn(self, request: _Request) -> bool:
+        """Wait until ``request`` is first in line (True) or lost with its worker (False)."""
+        with self._lock:
+            try:
+                while not request.lost and self._queue[0] is not request:
+                    self._lock.wait()
+            except BaseException:
+                if not request.lost:  # its reply would be taken for the next request's
+                    self._abandon()
+                raise
+            return not request.lost
+
+    def _result(self, request: _Request, reply: dict[str, Any]) -> bytes:
+        assert request.src is not None and request.dst is not None
+        with self._lock:
+            self._queue.popleft()
+            self._lock.notify_all()
+        try:
+            if reply.get("ok"):
+                try:
+                    return request.dst.read_bytes()
+                except OSError as exc:
+                    raise RenderError(f"LibreOffice wrote no PDF: {exc.strerror}") from None
+            raise RenderError(f"LibreOffice could not convert the act to PDF: {reply.get('error')}")
+        finally:
+            request.src.unlink(missing_ok=True)
+            request.dst.unlink(missing_ok=True)
 
     def close(self) -> None:
         with self._lock:
@@ -222,40 +330,6 @@ class WarmConverter(Converter):
             Path(f"/tmp/OSL_PIPE_{os.getuid()}_{name}").unlink(missing_ok=True)
 
     # -- protocol ---------------------------------------------------------------------------
-
-    def _convert(self, docx: bytes) -> bytes:
-        assert self._work is not None and self._worker is not None and self._worker.stdin is not None
-        self._count += 1
-        work = Path(self._work.name)
-        src, dst = work / f"act-{self._count}.docx", work / f"act-{self._count}.pdf"
-        try:
-            try:
-                src.write_bytes(docx)
-            except OSError as exc:
-                raise RenderError(f"cannot write the act for LibreOffice: {exc.strerror}") from None
-            try:
-                self._worker.stdin.write(json.dumps({"in": str(src), "out": str(dst)}).encode() + b"\n")
-                self._worker.stdin.flush()
-            except OSError:
-                raise _Crashed(self._last_words()) from None
-            try:
-                reply = self._reply(self.timeout)
-            except TimeoutError:
-                self._stop(kill=True)
-                raise RenderError(f"LibreOffice did not convert the act within {self.timeout:g} s") from None
-            except _Crashed:
-                raise _Crashed(self._last_words()) from None
-            if reply.get("ok"):
-                try:
-                    return dst.read_bytes()
-                except OSError as exc:
-                    raise RenderError(f"LibreOffice wrote no PDF: {exc.strerror}") from None
-            if reply.get("fatal"):
-                raise _Crashed(str(reply.get("error")))
-            raise RenderError(f"LibreOffice could not convert the act to PDF: {reply.get('error')}")
-        finally:
-            src.unlink(missing_ok=True)
-            dst.unlink(missing_ok=True)
 
     def _reply(self, timeout: float) -> dict[str, Any]:
         """The worker's next line as JSON; TimeoutError after ``timeout`` s, _Crashed at its end."""

@@ -111,6 +111,17 @@ def test_yaml_syntax_error_has_its_position(example_text: str) -> None:
     assert "'\\t'" in only
 
 
+@pytest.mark.parametrize("extra", ["", "note: |\n  due righe\n  di testo\ndata_extra: 2026-02-30\nx: &a [1, {b: 2}]\ny: *a\n"])
+def test_libyaml_and_pure_loaders_give_the_same_data_and_positions(example_text: str, extra: str) -> None:
+    from atti.acts import loader
+
+    text = example_text + extra
+    fast = loader._parse_with(loader._FastLoader, text, "act.yaml")
+    pure = loader._parse_with(loader._Loader, text, "act.yaml")
+    assert fast[0] == pure[0]
+    assert fast[1].values == pure[1].values and fast[1].keys == pure[1].keys
+
+
 def test_duplicate_key(example_text: str) -> None:
     text = example_text.replace("registro: D.O.", "registro: D.O.\nregistro: D.G.")
     assert problems(text) == [f"act.yaml:{line_of(text, 'registro: D.G.')}:1: duplicate key 'registro'"]

@@ -72,12 +72,23 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
+class _FastLoader(yaml.CSafeLoader):
+    """The same loader on libyaml: ten times faster, which batch rendering feels per act.
+
+    libyaml words its syntax errors differently, so a file it refuses is parsed again by
+    :class:`_Loader`, whose messages the officer sees; only valid YAML takes the fast path.
+    """
+
+
+_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 def _pos(mark: yaml.Mark) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
 def _build(
-    node: yaml.Node, path: Path_, loader: _Loader, smap: SourceMap, problems: list[Problem]
+    node: yaml.Node, path: Path_, loader: _Loader | _FastLoader, smap: SourceMap, problems: list[Problem]
 ) -> Any:
     smap.values[path] = _pos(node.start_mark)
     if isinstance(node, yaml.MappingNode):
@@ -103,8 +114,17 @@ def _build(
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse YAML text into plain data plus its source map; syntax errors become ActError."""
+    if getattr(yaml, "__with_libyaml__", False):
+        try:
+            return _parse_with(_FastLoader, text, file)
+        except ActError:
+            pass  # parsed again below, for the pure-Python loader's exact message and position
+    return _parse_with(_Loader, text, file)
+
+
+def _parse_with(loader_class: type[_Loader] | type[_FastLoader], text: str, file: str) -> tuple[Any, SourceMap]:
     smap = SourceMap(file)
-    loader = _Loader(text)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:

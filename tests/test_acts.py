@@ -111,7 +111,10 @@ def test_yaml_syntax_error_has_its_position(example_text: str) -> None:
     assert "'\\t'" in only
 
 
-@pytest.mark.parametrize("extra", ["", "note: |\n  due righe\n  di testo\ndata_extra: 2026-02-30\nx: &a [1, {b: 2}]\ny: *a\n"])
+ODD_YAML = "note: |\n  due righe\n  di testo\ndata_extra: 2026-02-30\nx: &a [1, {b: 2}]\ny: *a\n"
+
+
+@pytest.mark.parametrize("extra", ["", ODD_YAML])
 def test_libyaml_and_pure_loaders_give_the_same_data_and_positions(example_text: str, extra: str) -> None:
     from atti.acts import loader
 

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import Archive, act_id
 from atti.archive.blobs import FileBlobStore
 from atti.archive.search import fts_query, snippet, stem
-from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
+from atti.cli import main
+from atti.errors import ActError, ArchiveNotFound, DuplicateNumber, StorageError
 
 from .conftest import EXAMPLE
 
 
 @pytest.fixture()
-def archive(tmp_path: Path) -> Archive:
-    arc, created = Archive.create(tmp_path / "archive")
+def archive(archive_location: Path | str) -> Archive:
+    arc, created = Archive.create(archive_location)
     assert created
     return arc
 
@@ -47,6 +50,7 @@ def test_open_missing_archive(tmp_path: Path) -> None:
         Archive.open(tmp_path / "none")
 
 
+@pytest.mark.sqlite_only  # the files themselves
 def test_seal_stores_files_under_their_hash(archive: Archive, act: Act) -> None:
     record = archive.get(seal(archive, act, 129))
     pdf = archive.path_of(record.pdf)
@@ -75,6 +79,7 @@ def test_duplicate_number_is_refused_and_nothing_changes(archive: Archive, act: 
     assert archive.catalog.verify_events() == []
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file (test_pg_catalog does it in PostgreSQL)
 def test_event_chain_detects_a_changed_row(archive: Archive, act: Act) -> None:
     seal(archive, act, 1)
     seal(archive, act, 2)
@@ -130,3 +135,34 @@ def test_full_disk_gives_one_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
         store.put(b"%PDF", "pdf")
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert leftovers == []  # no half-written file under any name
+
+
+# -- riservato ------------------------------------------------------------------------------------
+
+
+def test_riservato_is_read_from_the_yaml_and_kept_in_the_record(
+    archive: Archive, act: Act, example_text: str, tmp_path: Path
+) -> None:
+    assert act.riservato is False and archive.get(seal(archive, act, 129)).riservato is False
+    path = tmp_path / "riservato.yaml"
+    path.write_text(example_text + "riservato: true\n", encoding="utf-8")
+    reserved = load_act(path).act
+    assert reserved.riservato is True
+    record = archive.get(seal(archive, reserved, 130))
+    assert record.riservato is True and record.to_dict()["riservato"] is True
+    path.write_text(example_text + "riservato: forse\n", encoding="utf-8")
+    with pytest.raises(ActError, match="riservato"):
+        load_act(path)
+
+
+def test_cli_show_says_whether_an_act_is_riservato(archive: Archive, act: Act) -> None:
+    seal(archive, act, 1)
+    seal(archive, act, 2, riservato=True)
+    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
+    out = runner.invoke(main, ["show", "DO-2026-1", "--archive", str(archive.location)])
+    assert out.exit_code == 0 and "     state: pubblicato" in out.output.splitlines()
+    assert " riservato: False" in out.output.splitlines()
+    out = runner.invoke(main, ["show", "DO-2026-2", "--archive", str(archive.location)])
+    assert out.exit_code == 0 and " riservato: True" in out.output.splitlines()
+    data = json.loads(runner.invoke(main, ["show", "DO-2026-2", "--archive", str(archive.location), "--json"]).output)
+    assert data["riservato"] is True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import bagit
@@ -19,6 +20,7 @@ from atti import pipeline
 from atti.acts import load_act
 from atti.archive import Archive
 from atti.archive.akn import AKN_NS, akn_xml
+from atti.archive.integrity import verify_archive
 from atti.archive.metadata import agid_metadata, split_name
 from atti.archive.package import export_package, import_package, read_archived
 from atti.cli import main
@@ -39,9 +41,9 @@ def atti(*args: str | Path) -> Result:
 
 
 @pytest.fixture(scope="module")
-def archive_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("export") / "archive"
-    pipeline.init_archive(root)
+def archive_root(archive_location_module: Path | str) -> Path | str:
+    root = archive_location_module
+    pipeline.init_archive(root)  # type: ignore[arg-type]  # a directory or a postgresql:// URL
     pipeline.publish(EXAMPLE, Settings(archive=root))
     return root
 
@@ -83,7 +85,7 @@ def test_metadata_has_the_allegato_5_elements_in_order(metadata: etree._Element)
 def test_metadata_fingerprint_is_the_archived_pdf(archive_root: Path, metadata: etree._Element) -> None:
     with Archive.open(archive_root) as archive:
         record = archive.get(ACT_ID)
-        pdf = archive.path_of(record.pdf).read_bytes()
+        pdf = archive.blobs.get(record.pdf)
     assert metadata.findtext("IdDoc/ImprontaCrittograficaDelDocumento/Impronta") == hashlib.sha256(pdf).hexdigest()
     assert metadata.findtext("IdDoc/ImprontaCrittograficaDelDocumento/Algoritmo") == "SHA-256"
     assert metadata.findtext("IdDoc/Identificativo") == ACT_ID
@@ -130,6 +132,13 @@ def test_metadata_soggetti_and_ruoli(metadata: etree._Element) -> None:
         ("Operatore", "Operatore", "Franco Pozzoli"),
         ("Operatore", "Operatore", "Mattia Cattaneo"),
     ]
+
+
+def test_metadata_riservato_follows_the_record(archive_root: Path) -> None:
+    with Archive.open(archive_root) as archive:
+        a = read_archived(archive, ACT_ID)
+    reserved = etree.fromstring(agid_metadata(a.act, replace(a.record, riservato=True), a.pdf))
+    assert reserved.findtext("Riservato") == "true"
 
 
 def test_split_name() -> None:
@@ -193,14 +202,15 @@ def test_akn_has_every_item_of_the_act(akn: etree._Element) -> None:
 
 
 def _data(bag: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((bag / "data").iterdir())}
+    return {p.relative_to(bag / "data").as_posix(): p.read_bytes() for p in sorted((bag / "data").rglob("*"))
+            if p.is_file()}
 
 
 def test_export_writes_a_valid_bag(archive_root: Path, tmp_path: Path) -> None:
     with Archive.open(archive_root) as archive:
         bag_dir = export_package(archive, ACT_ID, tmp_path)
         record = archive.get(ACT_ID)
-        pdf = archive.path_of(record.pdf).read_bytes()
+        pdf = archive.blobs.get(record.pdf)
     assert bag_dir == tmp_path / ACT_ID
     bag = bagit.Bag(str(bag_dir))
     assert bag.validate()
@@ -297,9 +307,74 @@ def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
         a = read_archived(archive, ACT_ID)
         first = archive.versions(ACT_ID)[0]
         xml = etree.fromstring(agid_metadata(a.act, a.record, a.pdf, a.versions))
-    assert xml.findtext("VersioneDelDocumento") == "2"
+    assert xml.findtext("VersioneDelDocumento") == "3"
     modifica = xml.find("TracciatureModificheDocumento/Modifica")
     assert modifica is not None
     assert modifica.findtext("TipoModifica") == "annullamento"
     assert modifica.findtext("AttoDellaModifica") == "DO-2026-130"
     assert modifica.findtext("IdDocVersionePrecedente/Impronta") == first.pdf.sha256
+
+
+def _history(archive: Archive, act_id_: str) -> tuple[object, ...]:
+    """Everything the archive holds about an act, but the event log (each archive has its own)."""
+    return (
+        archive.get(act_id_).to_dict(),
+        [v.to_dict() for v in archive.versions(act_id_)],
+        [r.to_dict() for r in archive.cites(act_id_)],
+        [r.to_dict() for r in archive.cited_by(act_id_)],
+    )
+
+
+def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path: Path) -> None:
+    """A draft saved, rendered, submitted and published, then annulled by a second act: both
+    exported, imported elsewhere in the other order, and found there exactly as they were."""
+    root = tmp_path / "a"
+    pipeline.init_archive(root)
+    settings = Settings(archive=root)
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "", 1), encoding="utf-8")
+    saved = pipeline.save_draft(draft, settings, render=True)
+    pipeline.submit_draft(saved.record.id, settings)
+    published = pipeline.publish(draft, settings)
+    assert published.record.id == "DO-2026-1"
+    annulment = tmp_path / "annullamento.yaml"
+    annulment.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "numero: 2 ").replace(
+            "oggetto: >-", "relazioni:\n  - tipo: annullamento\n    atto: DO-2026-1\noggetto: >-", 1
+        ),
+        encoding="utf-8",
+    )
+    pipeline.publish(annulment, settings)
+    with Archive.open(root) as a:
+        before = {i: _history(a, i) for i in ("DO-2026-1", "DO-2026-2")}
+        assert [v["state"] for v in before["DO-2026-1"][1]] == [  # type: ignore[index]
+            "bozza", "in verifica", "firmato", "pubblicato", "annullato"]
+        bags = {i: export_package(a, i, tmp_path / "out") for i in before}
+    assert "versions/" in " ".join(_data(bags["DO-2026-1"]))  # the draft's preview travels too
+
+    b_root = _new_archive(tmp_path / "b")
+    with Archive.open(b_root) as b:
+        assert import_package(b, bags["DO-2026-2"]).id == "DO-2026-2"  # the annulment first: 1 is not there yet
+        assert import_package(b, bags["DO-2026-1"]).state == "annullato"
+        assert {i: _history(b, i) for i in before} == before
+        assert b.next_number("D.O.", 2026) == 3
+        with pytest.raises(DuplicateNumber, match="already has number 1/2026"):
+            import_package(b, bags["DO-2026-1"])
+        assert verify_archive(b).ok
+        for v in b.versions("DO-2026-1"):  # every version's files came along
+            assert all(b.blobs.exists(ref) for ref in (v.source, v.docx, v.pdf) if ref.sha256)
+        again = {i: export_package(b, i, tmp_path / "again") for i in before}
+        signed = b.path_of(b.get("DO-2026-1").pdf)
+    for i in before:
+        assert _data(bags[i]) == _data(again[i])  # byte for byte, every file
+    report = pipeline.verify(signed, Settings(archive=root))  # signed by archive a's development CA
+    assert report.indication == "TOTAL_PASSED"
+
+
+def test_a_draft_is_not_exported(tmp_path: Path) -> None:
+    root = _new_archive(tmp_path / "a")
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "", 1), encoding="utf-8")
+    pipeline.save_draft(draft, Settings(archive=root))
+    result = atti("export", "bozza-1", "--archive", root, "-o", tmp_path / "out")
+    assert (result.exit_code, result.output) == (6, "Error: bozza-1 is a draft: only a sealed act can be exported\n")

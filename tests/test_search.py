@@ -26,8 +26,8 @@ from .conftest import EXAMPLE
 
 
 @pytest.fixture()
-def archive(tmp_path: Path) -> Iterator[Archive]:
-    arc, _ = Archive.create(tmp_path / "archive")
+def archive(archive_location: Path | str) -> Iterator[Archive]:
+    arc, _ = Archive.create(archive_location)
     with arc:
         yield arc
 
@@ -135,6 +135,41 @@ def test_each_filter_on_the_example(example: Archive) -> None:
     assert example.search("", filters=Filters(state="annullato")) == []
 
 
+def test_reserved_act_is_never_public(example: Archive, act: Act) -> None:
+    """With public_only a riservato act is in no result, count, facet or snippet; without, it is."""
+    other = act.dispositivo.model_copy(update={"punti": ["di secretare il fascicolo ornitorinco"]})
+    secret = seal(example, act, 131, oggetto="Fascicolo ornitorinco riservato", riservato=True,
+                  signer="Ugo Segreti", dispositivo=other)
+    public = Filters(public_only=True)
+    for query in ("ornitorinco", "fascicolo", "131/2026", "secretare", "prorogare", ""):
+        found = ids(example.search(query, limit=1000))
+        shown = example.search(query, filters=public, limit=1000)
+        assert secret not in ids(shown)
+        assert example.count(query, public) == len(shown) == len([i for i in found if i != secret])
+        assert not any("ornitorinco" in h.snippet or "secretare" in h.snippet for h in shown)
+        facets = example.facets(query, public)
+        assert ("Ugo Segreti", 1) not in facets["signer"]
+        assert sum(n for _, n in facets["register"]) == len(shown)
+    assert ids(example.search("ornitorinco")) == [secret] and example.count("ornitorinco") == 1
+    assert example.facets("ornitorinco")["signer"] == [("Ugo Segreti", 1)]
+    assert example.search("ornitorinco", filters=public) == [] and example.count("ornitorinco", public) == 0
+    assert example.facets("ornitorinco", public) == {k: [] for k in ("register", "year", "tipo", "signer", "state")}
+    assert example.get(secret).riservato and not example.get("DO-2026-129").riservato
+    # hide_reserved alone: the same for this published act; hide_unpublished alone keeps it.
+    assert example.count("ornitorinco", Filters(hide_reserved=True)) == 0
+    assert example.count("ornitorinco", Filters(hide_unpublished=True)) == 1
+
+
+def test_facets_of_the_example(example: Archive) -> None:
+    assert example.facets("") == {
+        "register": [("D.O.", 3)], "year": [("2026", 2), ("2025", 1)], "tipo": [("determinazione", 3)],
+        "signer": [("Fabrizio Ventrice", 3)], "state": [("pubblicato", 3)],
+    }
+    assert example.facets("commissione")["year"] == [("2025", 1)]
+    assert example.facets("ornitorinco")["year"] == [] and example.count("ornitorinco") == 0
+    assert example.count("", Filters(year=2025)) == 1 and example.count("129/2026") == 1
+
+
 def test_date_range_edges(archive: Archive, act: Act) -> None:
     for number, day in enumerate((dt.date(2026, 2, 28), dt.date(2026, 3, 1), dt.date(2026, 3, 31),
                                   dt.date(2026, 4, 1)), start=1):
@@ -159,7 +194,7 @@ def test_cites_and_cited_by(example: Archive, act: Act) -> None:
     assert ids(example.search("", filters=Filters(cited_by="DO-2026-129"))) == ["DO-2025-273"]
     assert example.search("", filters=Filters(cites="DO-2025-5")) == []
     assert example.search("", filters=Filters(cited_by="DO-2025-5")) == []
-    code, out, _ = cli("--archive", str(example.root), "--json", "--cites", "DO-2025-273", "--year", "2026")
+    code, out, _ = cli("--archive", str(example.location), "--json", "--cites", "DO-2025-273", "--year", "2026")
     assert code == 0 and [h["id"] for h in json.loads(out)] == ["DO-2026-130", "DO-2026-129"]
 
 
@@ -216,12 +251,13 @@ _TIPI = ("determinazione", "delibera", "decreto")
 _ORGANI = ("Direttore Operativo", "Segretario Generale", "Giunta")
 _SIGNERS = ("Fabrizio Ventrice", "Maria Rossi", "Giovanni Bianchi")
 _STATES = ("pubblicato", "annullato")
+_RESERVED_EVERY = 6  # every sixth generated act is riservato
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
+def generated(archive_location_module: Path | str) -> Iterator[Generated]:
     """120 acts with random fields and text, inserted through the catalog API like the bench."""
-    arc, _ = Archive.create(tmp_path_factory.mktemp("generated") / "archive")
+    arc, _ = Archive.create(archive_location_module)
     with arc:
         yield from _fill(arc)
 
@@ -252,6 +288,7 @@ def _fill(arc: Archive) -> Iterator[Generated]:
                 data=dt.date(year, rng.randint(1, 12), rng.randint(1, 28)), ente="Ente",
                 oggetto=" ".join(rng.choices(_WORDS, k=4)).capitalize(), signer=rng.choice(_SIGNERS),
                 state=_STATES[i % 7 == 0], source=refs[0], docx=refs[1], pdf=refs[2], created_at="2026-01-01",
+                riservato=i % _RESERVED_EVERY == 1,
             )
             body = " ".join(rng.choices(_WORDS, k=12))
             arc.catalog.insert_act(record, body)
@@ -274,6 +311,7 @@ def _expected(acts: list[tuple[ActRecord, str]], query: str, f: Filters) -> set[
             and (f.organo is None or f.organo.lower() in r.organo.lower())
             and (f.signer is None or f.signer.lower() in r.signer.lower())
             and (f.state is None or f.state == r.state)
+            and not ((f.public_only or f.hide_reserved) and r.riservato)
         ):
             out.add(r.id)
     return out
@@ -296,6 +334,8 @@ _filters = st.builds(
     organo=st.none() | st.sampled_from(["direttore", "Generale", "Giunta"]),
     signer=st.none() | st.sampled_from(["Ventrice", "maria", "Bianchi"]),
     state=st.none() | st.sampled_from(_STATES),
+    public_only=st.booleans(),
+    hide_reserved=st.booleans(),
 )
 
 
@@ -308,6 +348,16 @@ def test_generated_filters_alone_and_combined(
     hits = arc.search(query, filters=filters, limit=1000)
     assert set(ids(hits)) == _expected(acts, query, filters)
     assert len(ids(hits)) == len(set(ids(hits)))
+    assert arc.count(query, filters) == len(hits)
+    facets = arc.facets(query, filters)
+    assert list(facets) == ["register", "year", "tipo", "signer", "state"]
+    for name, values in facets.items():
+        assert sum(n for _, n in values) == len(hits), name
+        expected: dict[str, int] = {}
+        for h in hits:
+            key = str(getattr(h.record, name))
+            expected[key] = expected.get(key, 0) + 1
+        assert values == sorted(expected.items(), key=lambda kv: (-kv[1], kv[0])), name
     if query:
         scores = [h.score for h in hits]
         assert scores == sorted(scores, reverse=True)  # best first
@@ -344,6 +394,25 @@ def test_generated_broad_query(generated: Generated, monkeypatch: pytest.MonkeyP
     assert set(ids(some)) == _expected(acts, "proroga servizio", Filters(year=2025))
 
 
+@pytest.mark.parametrize("broad", [False, True])
+@pytest.mark.parametrize("query", ["proroga servizio", "", "progetto"])
+def test_generated_pages(generated: Generated, monkeypatch: pytest.MonkeyPatch, query: str, broad: bool) -> None:
+    """Pages of any size, one after the other, give the whole list in its order, once each."""
+    if broad:
+        monkeypatch.setattr("atti.archive.search.RANK_ALL_UP_TO", 3)
+    arc = generated.arc
+    every = ids(arc.search(query, limit=1000))
+    assert len(every) > 7 and arc.count(query) == len(every)
+    for size in (1, 3, 7):
+        pages = [ids(arc.search(query, limit=size, offset=start)) for start in range(0, len(every) + size, size)]
+        assert all(len(p) == size for p in pages[:-2]) and pages[-1] == []
+        assert [i for p in pages for i in p] == every
+    public = Filters(public_only=True)
+    shown = ids(arc.search(query, filters=public, limit=1000))
+    assert ids(arc.search(query, filters=public, limit=4, offset=4)) == shown[4:8]
+    assert arc.count(query, public) == len(shown) < len(every)
+
+
 def test_generated_numbers(generated: Generated) -> None:
     arc, acts = generated.arc, generated
     for record, _ in acts[:20]:
@@ -363,7 +432,7 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 
 def test_cli_json_keys_and_filters(example: Archive) -> None:
-    root = str(example.root)
+    root = str(example.location)
     code, out, _ = cli("prorogare", "--archive", root, "--json")
     hits = json.loads(out)
     assert code == 0 and [h["id"] for h in hits] == ["DO-2026-129", "DO-2026-130"]
@@ -380,8 +449,22 @@ def test_cli_json_keys_and_filters(example: Archive) -> None:
 
 
 def test_cli_bad_date_is_one_error_exit_2(example: Archive) -> None:
-    code, out, err = cli("proroga", "--archive", str(example.root), "--from", "2026-02-30")
+    code, out, err = cli("proroga", "--archive", str(example.location), "--from", "2026-02-30")
     assert (code, out) == (2, "")
     assert err == "Error: --from: '2026-02-30' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)\n"
-    code, _, err = cli("--archive", str(example.root), "--from", "2026-06-01", "--to", "2026-01-01")
+    code, _, err = cli("--archive", str(example.location), "--from", "2026-06-01", "--to", "2026-01-01")
     assert (code, err) == (2, "Error: --from 2026-06-01 is after --to 2026-01-01\n")
+
+
+def test_cli_public_and_offset(example: Archive, act: Act) -> None:
+    seal(example, act, 131, oggetto="Proroga riservata", riservato=True)
+    root = str(example.location)
+    code, out, _ = cli("proroga", "--archive", root, "--json")
+    every = [h["id"] for h in json.loads(out)]
+    assert code == 0 and "DO-2026-131" in every and len(every) == 3
+    code, out, _ = cli("proroga", "--archive", root, "--json", "--public")
+    assert code == 0 and [h["id"] for h in json.loads(out)] == [i for i in every if i != "DO-2026-131"]
+    code, out, _ = cli("proroga", "--archive", root, "--json", "--limit", "1", "--offset", "1")
+    assert code == 0 and [h["id"] for h in json.loads(out)] == every[1:2]
+    code, out, err = cli("proroga", "--archive", root, "--offset", "-1")
+    assert code == 2 and "Invalid value for '--offset'" in err

@@ -30,7 +30,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[bytes,
     root = tmp_path_factory.mktemp("stamp") / "archive"
     init = pipeline.init_archive(root)
     result = pipeline.publish(EXAMPLE, Settings(archive=root))
-    yield result.pdf.read_bytes(), load_trust_roots([init.root_certificate])
+    yield Path(result.pdf).read_bytes(), load_trust_roots([init.root_certificate])
 
 
 def _fields(pdf: bytes) -> dict[str, pikepdf.Dictionary]:

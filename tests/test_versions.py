@@ -17,8 +17,9 @@ from atti.acts import load_act_text
 from atti.archive import ActRecord, Archive
 from atti.archive.history import diff_versions
 from atti.archive.integrity import verify_archive
+from atti.archive.search import Filters
 from atti.cli import main
-from atti.errors import ActNotFound, ArchiveError
+from atti.errors import ActNotFound, ArchiveError, DuplicateNumber
 
 from .conftest import EXAMPLE
 
@@ -57,6 +58,12 @@ def failures(arc: Archive) -> list[str]:
 
 
 def raw(arc: Archive, sql: str, *params: object) -> None:
+    if isinstance(arc.location, str):  # a PostgreSQL archive: the same SQL, its placeholders
+        import psycopg
+
+        with psycopg.connect(arc.location, autocommit=True) as pg:
+            pg.execute(sql.replace("?", "%s").encode(), params)
+        return
     db = sqlite3.connect(arc.root / "atti.sqlite")
     db.execute(sql, params)
     db.commit()
@@ -64,8 +71,8 @@ def raw(arc: Archive, sql: str, *params: object) -> None:
 
 
 @pytest.fixture()
-def archive(tmp_path: Path) -> Archive:
-    arc, _ = Archive.create(tmp_path / "archive")
+def archive(archive_location: Path | str) -> Archive:
+    arc, _ = Archive.create(archive_location)
     return arc
 
 
@@ -80,11 +87,14 @@ def annulled(archive: Archive) -> Archive:
 # -- versions and life cycle ---------------------------------------------------------------------
 
 
-def test_seal_makes_version_1(archive: Archive) -> None:
+def test_seal_makes_versions_firmato_and_pubblicato(archive: Archive) -> None:
     record = seal(archive, TEXT)
-    [v] = archive.versions(record.id)
-    assert (v.version, v.state, v.reason, v.by_act) == (1, "pubblicato", "published", None)
-    assert (v.source, v.docx, v.pdf) == (record.source, record.docx, record.pdf)
+    signed, published = archive.versions(record.id)
+    assert (signed.version, signed.state, signed.reason, signed.by_act) == (1, "firmato", "signed", None)
+    assert (published.version, published.state, published.reason, published.by_act) == (2, "pubblicato",
+                                                                                         "published", None)
+    for v in (signed, published):
+        assert (v.source, v.docx, v.pdf) == (record.source, record.docx, record.pdf)
     assert archive.catalog.counts() == (1, 1)  # one event per seal, as before
     assert failures(archive) == []
 
@@ -92,7 +102,7 @@ def test_seal_makes_version_1(archive: Archive) -> None:
 def test_annulment_is_a_new_version_of_the_target(annulled: Archive) -> None:
     target = annulled.get("DO-2026-129")
     assert (target.state, target.number) == ("annullato", 129)
-    first, second = annulled.versions("DO-2026-129")
+    _, first, second = annulled.versions("DO-2026-129")
     assert (first.state, second.state) == ("pubblicato", "annullato")
     assert (second.reason, second.by_act) == ("annullamento", "DO-2026-130")
     # the target keeps its files: only its state changed
@@ -105,7 +115,7 @@ def test_annulment_is_a_new_version_of_the_target(annulled: Archive) -> None:
 def test_rectification_marks_the_target_rettificato(archive: Archive) -> None:
     seal(archive, TEXT)
     seal(archive, annulment(tipo="rettifica"))
-    assert [v.state for v in archive.versions("DO-2026-129")] == ["pubblicato", "rettificato"]
+    assert [v.state for v in archive.versions("DO-2026-129")] == ["firmato", "pubblicato", "rettificato"]
     assert failures(archive) == []
 
 
@@ -113,7 +123,7 @@ def test_annulment_of_a_missing_act_is_refused_before_anything_is_stored(archive
     with pytest.raises(ArchiveError, match=r"^the annullamento of DO-2026-129 is refused: DO-2026-129 is not in"):
         seal(archive, annulment())
     assert archive.catalog.counts() == (0, 0)
-    assert [p for p in (archive.root / "blobs").rglob("*") if p.is_file()] == []
+    assert archive.blobs.entries() == []
 
 
 def test_an_annulled_act_cannot_be_annulled_again(annulled: Archive) -> None:
@@ -126,15 +136,15 @@ def test_other_relazioni_may_point_to_missing_acts(archive: Archive) -> None:
     record = seal(archive, variant(5, relazioni="  - tipo: proroga\n    atto: DO-2025-296\n"))
     [rel] = [r for r in archive.cites(record.id) if r.relazione]
     assert (rel.relazione, rel.target_id, rel.present) == ("proroga", "DO-2025-296", False)
-    assert [v.state for v in archive.versions(record.id)] == ["pubblicato"]
+    assert [v.state for v in archive.versions(record.id)] == ["firmato", "pubblicato"]
 
 
 def test_timestamp_renewal_is_a_new_version(archive: Archive) -> None:
     record = seal(archive, TEXT)
     old = archive.blobs.get(record.pdf)
     renewed = archive.add_pdf_version(record.id, old + b" timestamp")
-    first, second = archive.versions(record.id)
-    assert (second.version, second.state, second.reason) == (2, "pubblicato", "timestamp-renewed")
+    _, first, second = archive.versions(record.id)
+    assert (second.version, second.state, second.reason) == (3, "pubblicato", "timestamp-renewed")
     assert (first.pdf, second.pdf) == (record.pdf, renewed.pdf)
     assert failures(archive) == []
 
@@ -179,17 +189,17 @@ def test_relazioni_are_linked_both_ways(annulled: Archive) -> None:
 
 
 def test_diff_of_two_acts_shows_the_changed_punto(annulled: Archive) -> None:
-    result = diff_versions(annulled, "DO-2026-129@1", "DO-2026-130@1")
+    result = diff_versions(annulled, "DO-2026-129@2", "DO-2026-130@2")
     assert [p.part for p in result.parts] == ["dispositivo"]
     [change] = result.parts[0].changes
     assert (change.kind, change.index_a, change.index_b) == ("changed", 1, 1)
     assert change.a is not None and change.a.startswith(PUNTO_2)
     assert change.b == ANNULMENT_PUNTO + "."
-    assert not result.state_changed  # 129@1 was pubblicato, as 130 is
+    assert not result.state_changed  # 129@2 was pubblicato, as 130 is
 
 
 def test_diff_of_a_state_change_says_so(annulled: Archive) -> None:
-    result = diff_versions(annulled, "DO-2026-129@1", "DO-2026-129@2")
+    result = diff_versions(annulled, "DO-2026-129@2", "DO-2026-129@3")
     assert result.parts == [] and result.state_changed and not result.same
     assert "state: pubblicato -> annullato by DO-2026-130" in result.to_text()
 
@@ -208,8 +218,8 @@ def test_diff_reports_added_and_removed_items(archive: Archive) -> None:
 
 
 def test_unknown_version_is_refused(annulled: Archive) -> None:
-    with pytest.raises(ActNotFound, match=r"^DO-2026-129 has no version 3 \(it has 2\)$"):
-        diff_versions(annulled, "DO-2026-129@1", "DO-2026-129@3")
+    with pytest.raises(ActNotFound, match=r"^DO-2026-129 has no version 4 \(it has 3\)$"):
+        diff_versions(annulled, "DO-2026-129@1", "DO-2026-129@4")
     with pytest.raises(ActNotFound, match="no act with id DO-2026-999"):
         diff_versions(annulled, "DO-2026-999@1", "DO-2026-129@1")
 
@@ -218,19 +228,19 @@ def test_unknown_version_is_refused(annulled: Archive) -> None:
 
 
 def test_changed_version_row_is_detected(annulled: Archive) -> None:
-    raw(annulled, "UPDATE versions SET state = 'pubblicato' WHERE act_id = 'DO-2026-129' AND version = 2")
+    raw(annulled, "UPDATE versions SET state = 'pubblicato' WHERE act_id = 'DO-2026-129' AND version = 3")
     assert failures(annulled) == [
-        "changed: act DO-2026-129 version 2: state changed after event 3 recorded the row"
+        "changed: act DO-2026-129 version 3: state changed after event 3 recorded the row"
     ]
 
 
 def test_deleted_and_added_version_rows_are_detected(annulled: Archive) -> None:
-    raw(annulled, "DELETE FROM versions WHERE act_id = 'DO-2026-129' AND version = 2")
-    raw(annulled, "INSERT INTO versions SELECT act_id, 2, 'rettificato', source_sha256, docx_sha256, pdf_sha256,"
-                  " reason, by_act, created_at FROM versions WHERE act_id = 'DO-2026-130'")
+    raw(annulled, "DELETE FROM versions WHERE act_id = 'DO-2026-129' AND version = 3")
+    raw(annulled, "INSERT INTO versions SELECT act_id, 3, 'rettificato', source_sha256, docx_sha256, pdf_sha256,"
+                  " reason, by_act, created_at FROM versions WHERE act_id = 'DO-2026-130' AND version = 2")
     assert failures(annulled) == [
-        "missing: act DO-2026-129 version 2: row deleted (event 3 recorded it)",
-        "unexpected: act DO-2026-130 version 2: row was not written by atti: no event records it",
+        "missing: act DO-2026-129 version 3: row deleted (event 3 recorded it)",
+        "unexpected: act DO-2026-130 version 3: row was not written by atti: no event records it",
     ]
 
 
@@ -240,6 +250,7 @@ def test_changed_references_are_detected(annulled: Archive) -> None:
     assert failures(annulled) == ["changed: act DO-2026-130 references: changed after event 2 recorded them"]
 
 
+@pytest.mark.sqlite_only  # a SQLite catalog of an older schema
 def test_schema_2_archive_gets_versions(archive: Archive) -> None:
     seal(archive, TEXT)
     seal(archive, variant(130))
@@ -252,10 +263,14 @@ def test_schema_2_archive_gets_versions(archive: Archive) -> None:
         assert failures(arc) == []
         assert [(v.version, v.state) for v in arc.versions("DO-2026-129")] == [(1, "pubblicato")]
         kinds = [r[0] for r in arc.catalog.db.execute("SELECT kind FROM events ORDER BY seq")]  # type: ignore[attr-defined]
-        assert kinds == ["published", "published", "row-recorded", "row-recorded"]
+        # Their references are read again from their sources (relink_references), one event each.
+        assert kinds == ["published", "published", "row-recorded", "row-recorded", "references-relinked",
+                         "references-relinked"]
+        assert len(arc.cites("DO-2026-130")) == 18
         raw(arc, "UPDATE versions SET pdf_sha256 = 'x' WHERE act_id = 'DO-2026-130'")
         assert failures(arc) == [
-            "changed: act DO-2026-130 version 1: pdf_sha256 changed after event 4 recorded the row"
+            "changed: act DO-2026-130 version 1: pdf_sha256 changed after event 6 recorded the row",
+            "missing: blobs/sha256/x/x.pdf: file not in the archive (pdf of DO-2026-130@1)",
         ]
 
 
@@ -268,49 +283,326 @@ def atti(*args: str | Path) -> Result:
 
 
 def test_cli_history(annulled: Archive) -> None:
-    root = annulled.root
+    root = annulled.location
     out = atti("history", "DO-2026-129", "--archive", root)
     assert out.exit_code == 0, out.output
     lines = [line for line in out.output.splitlines() if not line.startswith(" ")]
-    assert lines[0].startswith("DO-2026-129@1  ") and lines[0].endswith("  pubblicato  (published)")
-    assert lines[1].endswith("  annullato  (annullamento by DO-2026-130)")
+    assert lines[0].startswith("DO-2026-129@1  ") and lines[0].endswith("  firmato  (signed)")
+    assert lines[1].startswith("DO-2026-129@2  ") and lines[1].endswith("  pubblicato  (published)")
+    assert lines[2].endswith("  annullato  (annullamento by DO-2026-130)")
     data = json.loads(atti("history", "DO-2026-129", "--archive", root, "--json").output)
-    assert [v["state"] for v in data] == ["pubblicato", "annullato"]
-    assert data[1]["pdf_sha256"] == annulled.get("DO-2026-129").pdf.sha256
+    assert [v["state"] for v in data] == ["firmato", "pubblicato", "annullato"]
+    assert data[2]["pdf_sha256"] == annulled.get("DO-2026-129").pdf.sha256
     missing = atti("history", "DO-2026-999", "--archive", root)
     assert (missing.exit_code, missing.output) == (6, "Error: no act with id DO-2026-999 in the archive\n")
 
 
 def test_cli_diff(annulled: Archive) -> None:
-    root = annulled.root
-    out = atti("diff", "DO-2026-129@1", "DO-2026-130@1", "--archive", root)
+    root = annulled.location
+    out = atti("diff", "DO-2026-129@2", "DO-2026-130@2", "--archive", root)
     assert out.exit_code == 0, out.output
     assert out.output.splitlines()[:4] == [
-        "--- DO-2026-129@1 (pubblicato)", "+++ DO-2026-130@1 (pubblicato)", "dispositivo:", "  ~ punto 2:",
+        "--- DO-2026-129@2 (pubblicato)", "+++ DO-2026-130@2 (pubblicato)", "dispositivo:", "  ~ punto 2:",
     ]
     assert f"    + {ANNULMENT_PUNTO}." in out.output.splitlines()
-    state = atti("diff", "DO-2026-129@1", "DO-2026-129@2", "--archive", root, "--json")
+    state = atti("diff", "DO-2026-129@2", "DO-2026-129@3", "--archive", root, "--json")
     data = json.loads(state.output)
     assert (data["state_changed"], data["parts"], data["b"]["state"]) == (True, [], "annullato")
     unknown = atti("diff", "DO-2026-129@1", "DO-2026-129@7", "--archive", root)
-    assert (unknown.exit_code, unknown.output) == (6, "Error: DO-2026-129 has no version 7 (it has 2)\n")
+    assert (unknown.exit_code, unknown.output) == (6, "Error: DO-2026-129 has no version 7 (it has 3)\n")
     bad = atti("diff", "DO-2026-129@x", "DO-2026-129", "--archive", root)
     assert bad.exit_code == 6 and "is not a version such as DO-2026-129@2" in bad.output
 
 
 def test_cli_show_lists_links_state_and_versions(annulled: Archive) -> None:
-    root = annulled.root
+    root = annulled.location
     out = atti("show", "DO-2026-129", "--archive", root)
     assert out.exit_code == 0, out.output
     lines = out.output.splitlines()
-    assert "     state: annullato" in lines and "  versions: 2" in lines
+    assert "     state: annullato" in lines and "  versions: 3" in lines
     assert "  DO-2026-60 (absent)  premesse 11: Determinazione D.O. n. 60 del 18/03/2026" in lines
     assert "Relazioni by: 1" in lines and "  annullamento by DO-2026-130" in lines
     data = json.loads(atti("show", "DO-2026-130", "--archive", root, "--json").output)
-    assert data["versions"] == 1 and data["state"] == "pubblicato"
+    assert data["versions"] == 2 and data["state"] == "pubblicato"
     assert [(r["relazione"], r["target_id"], r["present"]) for r in data["relazioni"]] == [
         ("annullamento", "DO-2026-129", True)
     ]
     cited = json.loads(atti("show", "DO-2026-129", "--archive", root, "--json").output)
     assert {r["act_id"] for r in cited["cited_by"]} == {"DO-2026-130"}
     assert [r["relazione"] for r in cited["relazioni_by"]] == ["annullamento"]
+
+
+# -- drafts: bozza -> in verifica -> firmato -> pubblicato ---------------------------------------
+
+
+def draft_text(text: str = TEXT) -> str:
+    """The act without its number, as an office drafts it."""
+    return text.replace("numero: 129 ", "", 1)
+
+
+def save(arc: Archive, text: str, draft_id: str | None = None, *, preview: bool = False) -> ActRecord:
+    act = load_act_text(text, "draft.yaml", check=False).act
+    tag = hash(text)
+    record, _ = arc.save_draft(act, text, draft_id=draft_id, docx=f"docx {tag}".encode() if preview else None,
+                               pdf=f"%PDF preview {tag}".encode() if preview else None)
+    return record
+
+
+def seal_draft(arc: Archive, draft_id: str, number: int = 129) -> ActRecord:
+    text = arc.blobs.get(arc.draft(draft_id).source).decode("utf-8")
+    act = load_act_text(text, "draft.yaml").act.with_numero(number)
+    return arc.seal(act, source=text, docx=b"docx signed", pdf=b"%PDF signed", signer="Fabrizio Ventrice",
+                    draft_id=draft_id)
+
+
+def test_draft_life_cycle_is_a_history_of_versions(archive: Archive) -> None:
+    first = save(archive, draft_text())
+    assert (first.id, first.number, first.state) == ("bozza-1", None, "bozza")
+    assert archive.next_number("D.O.", 2026) == 1  # a draft takes no number
+    edited = draft_text(variant(129, punto_2="di pubblicare la scadenza sul sito"))
+    save(archive, edited, "bozza-1")
+    rendered = save(archive, edited, "bozza-1", preview=True)
+    assert save(archive, edited, "bozza-1") == rendered  # the same text again: no new version
+    submitted = archive.submit_draft("bozza-1")
+    assert submitted.state == "in verifica"
+    with pytest.raises(ArchiveError, match=r"^bozza-1 is already in verifica$"):
+        archive.submit_draft("bozza-1")
+    sealed = seal_draft(archive, "bozza-1")
+    assert (sealed.id, sealed.number, sealed.state) == ("DO-2026-129", 129, "pubblicato")
+    history = archive.versions("DO-2026-129")
+    assert [(v.version, v.state, v.reason) for v in history] == [
+        (1, "bozza", "draft-created"), (2, "bozza", "draft-saved"), (3, "bozza", "draft-rendered"),
+        (4, "in verifica", "draft-submitted"), (5, "firmato", "signed"), (6, "pubblicato", "published"),
+    ]
+    assert history[0].pdf.sha256 == "" and history[2].pdf == rendered.pdf and history[3].pdf == rendered.pdf
+    assert history[4].pdf == history[5].pdf == sealed.pdf != rendered.pdf
+    # Every version's files stay stored and vouched for; the chain and rows verify.
+    for v in history:
+        for ref in (v.source, v.docx, v.pdf):
+            assert not ref.sha256 or archive.blobs.get(ref)
+    assert failures(archive) == []
+    [change] = diff_versions(archive, "DO-2026-129@1", "DO-2026-129@2").parts[0].changes
+    assert (change.kind, change.b) == ("changed", "di pubblicare la scadenza sul sito.")
+    assert diff_versions(archive, "DO-2026-129@2", "DO-2026-129@6").parts == []
+    with pytest.raises(ActNotFound, match="no act with id bozza-1"):
+        archive.get("bozza-1")
+    assert archive.next_number("D.O.", 2026) == 130
+    assert archive.drafts() == []
+
+
+def test_a_changed_text_sends_a_draft_back_to_bozza(archive: Archive) -> None:
+    save(archive, draft_text())
+    archive.submit_draft("bozza-1")
+    save(archive, draft_text(), "bozza-1", preview=True)  # rendering the same text keeps the state
+    assert archive.get("bozza-1").state == "in verifica"
+    save(archive, draft_text(variant(129, oggetto="Proroga dei termini")), "bozza-1")
+    assert archive.get("bozza-1").state == "bozza"
+    assert [v.state for v in archive.versions("bozza-1")] == ["bozza", "in verifica", "in verifica", "bozza"]
+    assert failures(archive) == []
+
+
+def test_drafts_are_searchable_but_never_public(archive: Archive) -> None:
+    seal(archive, variant(5, oggetto="Nomina della commissione di valutazione"))
+    save(archive, draft_text(variant(129, oggetto="Proroga ornitorinco")))
+    save(archive, draft_text(variant(129, oggetto="Proroga ornitorinco seconda")))
+    archive.submit_draft("bozza-2")
+    assert sorted(h.record.id for h in archive.search("ornitorinco")) == ["bozza-1", "bozza-2"]
+    assert [h.record.id for h in archive.search("ornitorinco", filters=Filters(state="bozza"))] == ["bozza-1"]
+    assert [h.record.id for h in archive.search("", filters=Filters(state="in verifica"))] == ["bozza-2"]
+    public = Filters(public_only=True)
+    assert archive.search("ornitorinco", filters=public) == [] and archive.count("ornitorinco", public) == 0
+    assert [h.record.id for h in archive.search("", filters=public)] == ["DO-2026-5"]
+    assert archive.facets("", public)["state"] == [("pubblicato", 1)]
+    assert archive.facets("")["state"] == [("bozza", 1), ("in verifica", 1), ("pubblicato", 1)]
+    # Searching the old text of a draft finds nothing once it is saved anew.
+    save(archive, draft_text(variant(129, oggetto="Proroga ermellino")), "bozza-1")
+    assert [h.record.id for h in archive.search("ornitorinco")] == ["bozza-2"]
+    assert [h.record.id for h in archive.search("ermellino")] == ["bozza-1"]
+    sealed = seal_draft(archive, "bozza-1", 130)
+    assert [h.record.id for h in archive.search("ermellino", filters=public)] == [sealed.id]
+    assert failures(archive) == []
+
+
+def test_a_sealed_draft_cannot_be_saved_submitted_or_sealed_again(archive: Archive) -> None:
+    save(archive, draft_text())
+    seal_draft(archive, "bozza-1")
+    with pytest.raises(ActNotFound, match="no act with id bozza-1"):
+        save(archive, draft_text(), "bozza-1")
+    with pytest.raises(ArchiveError, match=r"^DO-2026-129 is not a draft: it is pubblicato$"):
+        archive.submit_draft("DO-2026-129")
+    with pytest.raises(ArchiveError, match=r"^DO-2026-129 is not a draft: it is pubblicato$"):
+        save(archive, draft_text(), "DO-2026-129")
+    save(archive, draft_text())
+    assert archive.drafts()[0].id == "bozza-2"  # ids are never given twice
+    with pytest.raises(DuplicateNumber, match="already has number 129/2026"):
+        seal_draft(archive, "bozza-2", 129)
+    assert archive.get("bozza-2").state == "bozza" and failures(archive) == []
+
+
+def test_tampering_with_a_sealed_draft_is_detected(archive: Archive) -> None:
+    save(archive, draft_text())
+    archive.submit_draft("bozza-1")
+    seal_draft(archive, "bozza-1")
+    raw(archive, "UPDATE versions SET state = 'bozza' WHERE act_id = 'DO-2026-129' AND version = 2")
+    raw(archive, "DELETE FROM versions WHERE act_id = 'DO-2026-129' AND version = 1")
+    assert failures(archive) == [
+        "missing: act DO-2026-129 version 1: row deleted (event 4 recorded it)",
+        "changed: act DO-2026-129 version 2: state changed after event 4 recorded the row",
+    ]
+
+
+def test_find_draft_by_its_exact_source(archive: Archive) -> None:
+    save(archive, draft_text())
+    save(archive, draft_text(variant(129, oggetto="Altro")))
+    assert archive.find_draft(draft_text()) == "bozza-1"
+    assert archive.find_draft(draft_text() + "\n") is None
+
+
+@pytest.mark.slow
+def test_cli_draft_to_publication_with_real_rendering_and_signing(tmp_path: Path) -> None:
+    """atti draft save / --render / submit, then atti publish of the same file (LibreOffice and
+    pyHanko for real); a second draft published by its id alone."""
+    root = tmp_path / "archive"
+    assert atti("init", "--archive", root).exit_code == 0
+    act = tmp_path / "act.yaml"
+    act.write_text(draft_text(), encoding="utf-8")
+    out = atti("draft", "save", act, "--archive", root)
+    assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 1: bozza, determinazione D.O.: "
+                                              + load_act_text(TEXT, "x").act.oggetto + "\n")
+    out = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1", "--render", "--json")
+    assert out.exit_code == 0, out.output
+    assert (json.loads(out.output)["version"], json.loads(out.output)["number"]) == (2, None)
+    out = atti("draft", "submit", "bozza-1", "--archive", root)
+    assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 3: in verifica\n")
+    hidden = atti("search", "proroga", "--archive", root, "--public", "--json")
+    assert (hidden.exit_code, json.loads(hidden.output)) == (0, [])
+    found = atti("search", "proroga", "--archive", root, "--state", "in verifica", "--json")
+    assert [h["id"] for h in json.loads(found.output)] == ["bozza-1"]
+
+    published = atti("publish", act, "--archive", root, "--json")  # the same file: the draft is found
+    assert published.exit_code == 0, published.output
+    record = json.loads(published.output)
+    assert (record["id"], record["number"], record["state"]) == ("DO-2026-1", 1, "pubblicato")
+    history = json.loads(atti("history", "DO-2026-1", "--archive", root, "--json").output)
+    assert [(v["state"], v["reason"]) for v in history] == [
+        ("bozza", "draft-created"), ("bozza", "draft-rendered"), ("in verifica", "draft-submitted"),
+        ("firmato", "signed"), ("pubblicato", "published"),
+    ]
+    assert history[0]["pdf_sha256"] == "" and history[1]["pdf_sha256"] not in ("", record["sha256"])
+    with Archive.open(root) as arc:
+        preview = arc.blobs.get(arc.version("DO-2026-1", 2).pdf)
+    assert preview.startswith(b"%PDF") and b"/ByteRange" not in preview  # rendered, never signed
+    lines = atti("history", "DO-2026-1", "--archive", root).output.splitlines()
+    assert lines[:4] == [lines[0], f"    source {history[0]['source_sha256']}", "    docx   (none: not rendered)",
+                         "    pdf    (none: not rendered)"]
+    verified = atti("verify", record["pdf"], "--archive", root, "--json")
+    assert verified.exit_code == 0 and json.loads(verified.output)["indication"] == "TOTAL_PASSED"
+
+    second = tmp_path / "second.yaml"
+    second.write_text(act.read_text(encoding="utf-8").replace("  Approvazione proroga", "  Seconda proroga", 1),
+                      encoding="utf-8")
+    assert atti("draft", "save", second, "--archive", root).exit_code == 0
+    by_id = atti("publish", "--draft", "bozza-2", "--archive", root, "--json")
+    assert by_id.exit_code == 0, by_id.output
+    other = json.loads(by_id.output)
+    assert other["id"] == "DO-2026-2"
+    states = [v["state"] for v in json.loads(atti("history", "DO-2026-2", "--archive", root, "--json").output)]
+    assert states == ["bozza", "firmato", "pubblicato"]
+    verified = atti("verify", other["pdf"], "--archive", root, "--json")
+    assert verified.exit_code == 0 and json.loads(verified.output)["indication"] == "TOTAL_PASSED"
+    checked = atti("archive", "verify", "--archive", root)
+    assert checked.exit_code == 0, checked.output
+
+    neither = atti("publish", "--archive", root)
+    assert neither.exit_code == 2 and "Error: give the act's FILE, or --draft ID" in neither.output
+    again = atti("draft", "submit", "DO-2026-1", "--archive", root)
+    assert (again.exit_code, again.output) == (6, "Error: DO-2026-1 is not a draft: it is pubblicato\n")
+    gone = atti("publish", "--draft", "bozza-1", "--archive", root)
+    assert (gone.exit_code, gone.output) == (6, "Error: no act with id bozza-1 in the archive\n")
+
+
+# -- references linked again ----------------------------------------------------------------------
+
+
+def delega(register: str = "S.G.", data: str = "2021-06-01") -> str:
+    """The act the example's poteri cite without a register: "Determinazione n. 46/2021 dell'01/06/2021"."""
+    return (variant(46, oggetto="Delega di funzioni al Direttore Operativo")
+            .replace("registro: D.O. ", f"registro: {register} ", 1).replace("data: 2026-05-19", f"data: {data}", 1))
+
+
+def poteri_citations(arc: Archive, target: str) -> list[tuple[str, str, int, bool]]:
+    return [(r.act_id, r.part, r.index, r.present) for r in arc.cited_by(target)]
+
+
+def test_a_citation_without_register_is_linked_whatever_the_order(tmp_path: Path) -> None:
+    later, _ = Archive.create(tmp_path / "later")
+    seal(later, TEXT)  # cites the delega before it is archived: no id can be told yet
+    assert [(r.index, r.target_id) for r in later.cites("DO-2026-129") if r.part == "poteri"] == [(1, None)]
+    seal(later, delega())
+    assert poteri_citations(later, "SG-2021-46") == []
+    assert later.relink_references() == 1
+    assert poteri_citations(later, "SG-2021-46") == [("DO-2026-129", "poteri", 1, True)]
+    assert later.relink_references() == 0  # nothing left to link: no new event either
+    kinds = [r[0] for r in later.catalog.db.execute("SELECT kind FROM events ORDER BY seq")]  # type: ignore[attr-defined]
+    assert kinds == ["published", "published", "references-relinked"]
+    assert failures(later) == []
+
+    earlier, _ = Archive.create(tmp_path / "earlier")
+    seal(earlier, delega())
+    seal(earlier, TEXT)  # the delega is archived already: linked when sealed
+    assert poteri_citations(earlier, "SG-2021-46") == poteri_citations(later, "SG-2021-46")
+    assert [(r.part, r.index, r.target_id) for r in earlier.cites("DO-2026-129")] == [
+        (r.part, r.index, r.target_id) for r in later.cites("DO-2026-129")
+    ]
+    assert earlier.relink_references() == 0
+
+
+def test_a_citation_is_never_linked_on_a_guess(archive: Archive) -> None:
+    seal(archive, TEXT)
+    seal(archive, delega(register="S.G.3", data="2021-06-02"))  # the same number, another date
+    assert archive.relink_references() == 0
+    seal(archive, delega())
+    seal(archive, delega(register="S.G.2"))  # two acts fit the citation now: neither is linked
+    assert poteri_citations(archive, "SG-2021-46") == [("SG2-2021-46", "poteri", 1, True)]  # one fit when sealed
+    assert archive.relink_references() == 1
+    assert poteri_citations(archive, "SG-2021-46") == poteri_citations(archive, "SG2-2021-46") == []
+    assert poteri_citations(archive, "SG3-2021-46") == []
+    assert failures(archive) == []
+
+
+@pytest.mark.sqlite_only  # a SQLite catalog of an older schema
+def test_an_archive_made_before_schema_3_gets_its_references_when_opened(archive: Archive) -> None:
+    seal(archive, TEXT)
+    seal(archive, variant(60, oggetto="Approvazione graduatoria prima finestra"))
+    expected = [(r.act_id, r.part, r.index, r.target_id) for r in archive.cited_by("DO-2026-60")]
+    assert expected
+    archive.close()
+    raw(archive, "DELETE FROM act_references")
+    raw(archive, "DELETE FROM versions")
+    raw(archive, "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with Archive.open(archive.root) as arc:
+        assert [(r.act_id, r.part, r.index, r.target_id) for r in arc.cited_by("DO-2026-60")] == expected
+        assert len(arc.cites("DO-2026-129")) == 18
+        assert failures(arc) == []
+
+
+@pytest.mark.parametrize("command", [["draft"], ["draft", "save"], ["draft", "submit"], ["publish"]])
+def test_draft_commands_have_help(command: list[str]) -> None:
+    out = atti(*command, "--help")
+    assert out.exit_code == 0 and "Usage: " in out.output
+
+
+def test_cli_draft_save_twice_and_bad_ids(archive: Archive, tmp_path: Path) -> None:
+    act = tmp_path / "act.yaml"
+    act.write_text(draft_text(), encoding="utf-8")
+    root = archive.location
+    assert atti("draft", "save", act, "--archive", root).exit_code == 0
+    again = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1")
+    assert (again.exit_code, again.output.split(":")[0]) == (0, "Draft bozza-1 unchanged (version 1)")
+    unknown = atti("draft", "save", act, "--archive", root, "--draft", "bozza-9")
+    assert (unknown.exit_code, unknown.output) == (6, "Error: no act with id bozza-9 in the archive\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("tipo: determinazione\n", encoding="utf-8")
+    bad = atti("draft", "save", broken, "--archive", root)
+    assert bad.exit_code == 1 and bad.output.startswith(f"{broken}:")
+    assert [d.id for d in archive.drafts()] == ["bozza-1"]

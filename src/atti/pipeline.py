@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from atti.acts import LoadedAct, load_act
+from atti.acts import LoadedAct, load_act, load_act_text
 from atti.acts.model import Act
 from atti.archive import ActRecord, Archive, SearchHit
+from atti.archive.backend import archive_state_dir
 from atti.archive.catalog import ReferenceRecord, VersionRecord
 from atti.archive.search import Filters
 from atti.config import Settings
-from atti.errors import PassphraseNeeded, SigningError, StorageError, VerificationError
+from atti.errors import ArchiveError, PassphraseNeeded, SigningError, StorageError, VerificationError
 
 if TYPE_CHECKING:
     # pyHanko and docxtpl take most of a second to import: commands that do not sign or render
@@ -44,10 +45,10 @@ class InitResult:
 @dataclass(frozen=True)
 class PublishResult:
     record: ActRecord
-    pdf: Path
+    pdf: str  # where the signed PDF is stored: a file's path, or an s3:// URL
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.record.to_dict(), "pdf": str(self.pdf)}
+        return {**self.record.to_dict(), "pdf": self.pdf}
 
 
 def init_archive(root: Path, *, trust: Sequence[Path] = ()) -> InitResult:
@@ -142,21 +143,80 @@ def open_signer(
 
 
 def publish(
-    path: Path,
+    path: Path | None,
     settings: Settings,
     *,
     prompt: PassphrasePrompt | None = None,
     reviewer_keys: Sequence[Path] = (),
+    draft_id: str | None = None,
 ) -> PublishResult:
     """Check, number, render, sign and archive one act.
 
     ``reviewer_keys``: PKCS#12 files of the verifiche's reviewers, each certificate naming one
     verifica's ``nome``; each reviewer signs their verifica before the signer signs the act.
+
+    ``draft_id``: the draft the act is sealed from (its versions come first in the act's
+    history); without ``path`` the act is the draft's current source, its attachments looked up
+    from the current directory. Without ``draft_id``, an open draft whose source is exactly the
+    file's is the one sealed, if there is one.
     """
-    loaded = load_act(path)
-    reviewers = _open_reviewers(loaded.act, reviewer_keys, prompt)
-    with Archive.open(settings.archive) as archive, open_signer(archive, loaded, settings, prompt) as signer:
-        return _publish_with(archive, loaded, settings, signer, reviewers)
+    if path is None and draft_id is None:
+        raise ArchiveError("give the act's YAML file, or --draft ID to publish a draft")
+    with Archive.open(settings.archive) as archive:
+        if path is None:
+            assert draft_id is not None
+            source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
+            loaded = load_act_text(source, f"{draft_id}.yaml")
+        else:
+            loaded = load_act(path)
+            if draft_id is None:
+                draft_id = archive.find_draft(loaded.text)
+            else:
+                archive.draft(draft_id)  # refused now if it is not a draft, before rendering
+        reviewers = _open_reviewers(loaded.act, reviewer_keys, prompt)
+        with open_signer(archive, loaded, settings, prompt) as signer:
+            return _publish_with(archive, loaded, settings, signer, reviewers, draft_id)
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    record: ActRecord
+    versions: list[VersionRecord]
+    saved: bool  # False when the draft already had this source and nothing was rendered
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.record.to_dict(), "version": len(self.versions), "saved": self.saved}
+
+
+def save_draft(path: Path, settings: Settings, *, draft_id: str | None = None, render: bool = False) -> DraftResult:
+    """Store an act as a draft (``atti draft save``), or as a new version of the draft ``draft_id``.
+
+    A draft must be a well-formed act but need not pass the checks made before signing (a
+    verifica may still be pending). With ``render`` its DOCX and unnumbered preview PDF/A are
+    stored in the version too.
+    """
+    loaded = load_act(path, check=False)
+    with Archive.open(settings.archive) as archive:
+        docx = pdf = None
+        if render:
+            from atti.templates import Converter, render_act
+
+            with tempfile.TemporaryDirectory(prefix="atti-draft-") as tmp:
+                rendered = render_act(
+                    loaded.act.model_copy(update={"numero": None}), Path(tmp), template=settings.template,
+                    templates_dir=settings.templates, converter=Converter(timeout=settings.convert_timeout),
+                    source=loaded.text if settings.embed_source else None, base_dir=path.parent,
+                )
+                docx, pdf = rendered.docx.read_bytes(), rendered.pdf.read_bytes()
+        record, saved = archive.save_draft(loaded.act, loaded.text, draft_id=draft_id, docx=docx, pdf=pdf)
+        return DraftResult(record, archive.versions(record.id), saved)
+
+
+def submit_draft(draft_id: str, settings: Settings) -> DraftResult:
+    """Send a bozza to verification (``atti draft submit``): state in verifica, as a new version."""
+    with Archive.open(settings.archive) as archive:
+        record = archive.submit_draft(draft_id)
+        return DraftResult(record, archive.versions(record.id), True)
 
 
 def _open_reviewers(act: Act, keys: Sequence[Path], prompt: PassphrasePrompt | None) -> dict[int, ActSigner]:
@@ -175,13 +235,14 @@ def _open_reviewers(act: Act, keys: Sequence[Path], prompt: PassphrasePrompt | N
 
 
 def _publish_with(
-    archive: Archive, loaded: LoadedAct, settings: Settings, signer: ActSigner, reviewers: dict[int, ActSigner]
+    archive: Archive, loaded: LoadedAct, settings: Settings, signer: ActSigner, reviewers: dict[int, ActSigner],
+    draft_id: str | None = None,
 ) -> PublishResult:
     """Number, render, sign and seal, with the signer open (a token session stays open till here)."""
     from atti.signing.stamp import FINAL_FIELD
     from atti.templates import Converter, render_act
 
-    trust_roots = _archive_trust_roots(archive.root)
+    trust_roots = _archive_trust_roots(archive.location)
     # A missing TSA, or a certificate that names no revocation service, is refused before
     # a number is taken and LibreOffice runs.
     signer.plan(settings.level, settings.tsa_url, trust_roots)
@@ -215,8 +276,9 @@ def _publish_with(
                 stamp={"qualifica": act.firmatario.qualifica},
             )
             docx = rendered.docx.read_bytes()
-        record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, signer=signer.signer_name)
-    return PublishResult(record, archive.path_of(record.pdf).resolve())
+        record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, signer=signer.signer_name,
+                              draft_id=draft_id)
+    return PublishResult(record, archive.blobs.location(record.pdf))
 
 
 def _sign_verifiche(
@@ -251,11 +313,11 @@ def _sign_verifiche(
 
 def search(
     query: str, settings: Settings, *, register: str | None = None, year: int | None = None,
-    filters: Filters | None = None, limit: int = 20,
+    filters: Filters | None = None, limit: int = 20, offset: int = 0,
 ) -> list[SearchHit]:
     """Acts matching ``query`` and ``filters`` (see :meth:`SqliteCatalog.search`)."""
     with Archive.open(settings.archive) as archive:
-        return archive.search(query, register=register, year=year, filters=filters, limit=limit)
+        return archive.search(query, register=register, year=year, filters=filters, limit=limit, offset=offset)
 
 
 @dataclass(frozen=True)
@@ -263,7 +325,7 @@ class ShowResult:
     """An archived act with its versions and its links both ways (``atti show``)."""
 
     record: ActRecord
-    pdf: Path
+    pdf: str  # a file's path, or an s3:// URL
     versions: list[VersionRecord]
     cites: list[ReferenceRecord]  # its citations and its relazioni, ``present`` when the target is archived
     cited_by: list[ReferenceRecord]  # other acts' citations and relazioni that point to it
@@ -284,7 +346,7 @@ def show(act_id: str, settings: Settings) -> ShowResult:
     with Archive.open(settings.archive) as archive:
         record = archive.get(act_id)
         return ShowResult(
-            record, archive.path_of(record.pdf).resolve(), archive.versions(act_id), archive.cites(act_id),
+            record, archive.blobs.location(record.pdf), archive.versions(act_id), archive.cites(act_id),
             archive.cited_by(act_id),
         )
 
@@ -333,7 +395,7 @@ def verify(
         raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
     roots = load_trust_roots(trust)
     sources = [f"certificates in {path}" for path in trust]
-    if (settings.archive / "atti.sqlite").is_file() or not (trust or tsl):
+    if archive_state_dir(settings.archive) is not None or not (trust or tsl):
         archive = Archive.open(settings.archive)
         archive.close()
         roots += load_trust_roots([archive.pki_dir / "root.pem", archive.trust_dir])
@@ -424,17 +486,18 @@ if TYPE_CHECKING:
     from cryptography import x509
 
 
-def _archive_trust_roots(root: Path) -> list[x509.Certificate]:
-    """The roots of the archive at ``root`` (its development CA and trust/), if there is one there.
+def _archive_trust_roots(location: Path | str) -> list[x509.Certificate]:
+    """The roots of the archive at ``location`` (its development CA and trust/), if there is one there.
 
     Signing and timestamping use them only to build certificate paths while collecting
     validation data (a TSA's CA, say); whether to trust a signature is the verifier's decision.
     """
     from atti.signing import load_trust_roots
 
-    if not (root / "atti.sqlite").is_file():
+    state = archive_state_dir(location)
+    if state is None:
         return []
-    return load_trust_roots([p for p in (root / "pki" / "root.pem", root / "trust") if p.exists()])
+    return load_trust_roots([p for p in (state / "pki" / "root.pem", state / "trust") if p.exists()])
 
 
 def _signer_from_p12(p12: Path, prompt: PassphrasePrompt | None) -> ActSigner:
@@ -559,7 +622,7 @@ def renew_timestamps(
     failed: list[Renewal] = []
     not_timestamped: list[str] = []
     with Archive.open(settings.archive) as archive:
-        trust_roots = _archive_trust_roots(archive.root)
+        trust_roots = _archive_trust_roots(archive.location)
         records = archive.catalog.all()
         for record in records:
             pdf = archive.blobs.get(record.pdf)

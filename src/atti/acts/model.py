@@ -99,6 +99,42 @@ class Allegato(_Strict):
     modo: ModoAllegato = ModoAllegato.allegato
 
 
+class Riga(_Strict):
+    """A line of an imported act's original text kept where the act format has no place for it."""
+
+    riga: int = Field(ge=1)
+    testo: Text
+
+
+class RegistroGenerale(_Strict):
+    """The number an imported act also bears in the body's general register, with its own date."""
+
+    numero: Text
+    data: dt.date | None = None
+
+
+class Parere(_Strict):
+    """An opinion given on an imported act: "Parere di regolarità tecnica: favorevole"."""
+
+    tipo: Text
+    esito: Text | None = None
+    nome: Text | None = None
+
+
+class Importazione(_Strict):
+    """How an act was read from an existing document by ``atti import``.
+
+    ``etichette`` keeps the headings and labels the format writes itself ("OGGETTO:", "Visto:",
+    the title line), ``intestazioni_pagina`` the page headers and footers taken out of the text,
+    so that every word of the original is still somewhere in the act.
+    """
+
+    file: Text | None = None
+    numero: Text | None = None  # the number as printed, "175/PRO", "G00083"
+    etichette: list[Riga] = []
+    intestazioni_pagina: list[Riga] = []
+
+
 class TipoRelazione(StrEnum):
     """How a later act bears on an earlier one; the earlier act itself is never altered."""
 
@@ -170,6 +206,13 @@ class Act(_Strict):
     verifiche: list[Verifica] = []
     allegati: list[Allegato] = []
     relazioni: list[Relazione] = []
+    # A reserved act is archived like any other but never shown to the public (web search).
+    riservato: bool = False
+    # Only acts imported from existing documents (atti import) have these.
+    registro_generale: RegistroGenerale | None = None
+    pareri: list[Parere] = []
+    non_classificato: list[Riga] = []
+    importazione: Importazione | None = None
 
     @property
     def formula(self) -> str:

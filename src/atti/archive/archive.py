@@ -13,28 +13,32 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import os
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
-from atti.acts.model import Act, TipoRelazione
-from atti.acts.references import reference_to_act_id
+from atti.acts.loader import load_act_text
+from atti.acts.model import Act, TipoAtto, TipoRelazione
+from atti.acts.references import Reference, reference_to_act_id
 from atti.archive.blobs import BlobRef, FileBlobStore, storage_error
-from atti.archive.catalog import ActRecord, ReferenceRecord, SearchHit, SqliteCatalog, VersionRecord
+from atti.archive.catalog import DRAFT_STATES, ActRecord, ReferenceRecord, SearchHit, SqliteCatalog, VersionRecord
 from atti.archive.search import Filters
 from atti.archive.store import BlobStore, Catalog
-from atti.errors import ActNotFound, ArchiveError, ArchiveNotFound, DuplicateNumber
+from atti.errors import ActNotFound, ArchiveError, ArchiveNotFound, AttiError, DuplicateNumber
 
 CATALOG_FILE = "atti.sqlite"
 
 # The relazioni that give the act they point to a new state, as a new version of it. Proroga,
-# modifica and integrazione leave its state alone: they are recorded as links only. An act's life
-# cycle before the archive (bozza, in verifica, firmato) is the drafting tools' business: what
-# the archive holds is published, and only a later act can change that.
+# modifica and integrazione leave its state alone: they are recorded as links only. Before it is
+# sealed an act may live in the archive as a draft (bozza, then in verifica, see save_draft);
+# once published, only a later act can change it.
 STATE_CHANGES = {TipoRelazione.annullamento: "annullato", TipoRelazione.rettifica: "rettificato"}
+
+# The kinds of citation that may name an act of this archive (a "legge" or a "dpcm" never does).
+_TIPI = frozenset(t.value for t in TipoAtto)
 
 
 def act_id(register: str, year: int, number: int) -> str:
@@ -44,16 +48,26 @@ def act_id(register: str, year: int, number: int) -> str:
 
 
 class Archive:
-    def __init__(self, root: Path, catalog: Catalog, blobs: BlobStore) -> None:
-        self.root = root
+    def __init__(self, root: Path, catalog: Catalog, blobs: BlobStore, location: Path | str | None = None) -> None:
+        self.root = root  # the directory of local files: the archive itself, or a database's state
         self.catalog = catalog
         self.blobs = blobs
+        # What --archive names to open it again: the directory, or the postgresql:// URL.
+        self.location: Path | str = root if location is None else location
 
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, root: Path) -> tuple[Archive, bool]:
-        """Open the archive at ``root``, creating it first if needed; says whether it was new."""
+    def create(cls, root: Path | str) -> tuple[Archive, bool]:
+        """Open the archive at ``root``, creating it first if needed; says whether it was new.
+
+        ``root`` is a directory, or a ``postgresql://`` URL (see :mod:`atti.archive.backend`).
+        """
+        from atti.archive.backend import database_url, open_database
+
+        if (url := database_url(root)) is not None:
+            return open_database(url, create=True)
+        root = Path(root)
         created = not (root / CATALOG_FILE).exists()
         try:
             for sub in ("blobs", "pki", "trust", "locks"):
@@ -63,14 +77,23 @@ class Archive:
         return cls._open(root), created
 
     @classmethod
-    def open(cls, root: Path) -> Archive:
+    def open(cls, root: Path | str) -> Archive:
+        from atti.archive.backend import database_url, open_database
+
+        if (url := database_url(root)) is not None:
+            return open_database(url, create=False)[0]
+        root = Path(root)
         if not (root / CATALOG_FILE).is_file():
             raise ArchiveNotFound(f"no archive at {root}: create one with 'atti init --archive {root}'")
         return cls._open(root)
 
     @classmethod
     def _open(cls, root: Path) -> Archive:
-        return cls(root, SqliteCatalog(root / CATALOG_FILE), FileBlobStore(root))
+        catalog = SqliteCatalog(root / CATALOG_FILE)
+        archive = cls(root, catalog, FileBlobStore(root))
+        if catalog.migrated_from is not None and catalog.migrated_from < 3:
+            archive.relink_references()  # its acts were archived before references were stored
+        return archive
 
     def close(self) -> None:
         self.catalog.close()
@@ -99,16 +122,9 @@ class Archive:
         lock keeps a second publisher from taking the same number meanwhile, and a failed
         publish gives its number back simply by never recording it.
         """
-        path = self.root / "locks" / f"{act_id(register, year, 0)}.lock"
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise storage_error(exc, f"the register lock {path}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        # The catalog holds it: a lock file for SQLite, an advisory lock for PostgreSQL (all servers).
+        with self.catalog.register_lock(register, year):
             yield
-        finally:
-            os.close(fd)
 
     def next_number(self, register: str, year: int) -> int:
         return self.catalog.last_number(register, year) + 1
@@ -120,11 +136,19 @@ class Archive:
 
     # -- acts --------------------------------------------------------------------------------
 
-    def seal(self, act: Act, *, source: str, docx: bytes, pdf: bytes, signer: str) -> ActRecord:
-        """Store a signed act: files first (content-addressed), then one catalog transaction."""
+    def seal(
+        self, act: Act, *, source: str, docx: bytes, pdf: bytes, signer: str, draft_id: str | None = None
+    ) -> ActRecord:
+        """Store a signed act: files first (content-addressed), then one catalog transaction.
+
+        With ``draft_id`` the draft becomes the act: its versions (bozza, in verifica) come first
+        in the act's history, then firmato and pubblicato.
+        """
         if act.numero is None:
             raise ArchiveError("an act must have its number before it is sealed into the archive")
         self.check_relazioni(act)  # refused before any file is written
+        if draft_id is not None:
+            self.draft(draft_id)
         source_ref = self.blobs.put(source.encode("utf-8"), "yaml")
         docx_ref = self.blobs.put(docx, "docx")
         pdf_ref = self.blobs.put(pdf, "pdf")
@@ -144,14 +168,133 @@ class Archive:
             docx=docx_ref,
             pdf=pdf_ref,
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            riservato=act.riservato,
         )
         with self.catalog.transaction():
             # Checked again under the write lock: another publisher may have annulled a target meanwhile.
             changes = self.check_relazioni(act)
-            self.catalog.insert_act(record, act.body_text(), references_of(act, record.id))
+            references = references_of(act, record.id, self.resolve_citation)
+            if draft_id is None:
+                self.catalog.insert_act(record, act.body_text(), references)
+            else:
+                self.catalog.seal_draft(draft_id, record, act.body_text(), references)
             for target, tipo in changes:
                 self.catalog.set_state(target, STATE_CHANGES[tipo], reason=tipo.value, by_act=record.id)
         return record
+
+    def restore(
+        self, record: ActRecord, body: str, versions: Sequence[VersionRecord], references: Sequence[ReferenceRecord]
+    ) -> None:
+        """Store a sealed act with the history it had elsewhere (an imported package): its row,
+        versions and references exactly as given, in one transaction. Its files must be stored
+        already. No relazione is applied again: each act's own history carries its state."""
+        for v in versions:
+            for ref in (v.source, v.docx, v.pdf):
+                if ref.sha256 and not self.blobs.exists(ref):
+                    raise ArchiveError(f"{record.id} version {v.version}: its {ref.ext} is not stored")
+        with self.catalog.transaction():
+            self.catalog.restore_act(record, body, versions, references)
+
+    # -- drafts ------------------------------------------------------------------------------
+
+    def save_draft(
+        self, act: Act, source: str, *, draft_id: str | None = None, docx: bytes | None = None,
+        pdf: bytes | None = None,
+    ) -> tuple[ActRecord, bool]:
+        """Store ``source`` as a new draft, or as a new version of the draft ``draft_id``.
+
+        A draft has no number (it is given when the draft is sealed) and is never public. Each
+        save with a changed source, and each rendering (``docx`` and the unnumbered preview
+        ``pdf``), adds a version; a changed source sends a draft in verifica back to bozza.
+        Saving the same source again without rendering changes nothing. Returns the draft's
+        record and whether a version was added.
+        """
+        source_ref = self.blobs.put(source.encode("utf-8"), "yaml")
+        docx_ref = self.blobs.put(docx, "docx") if docx is not None else BlobRef("", "docx")
+        pdf_ref = self.blobs.put(pdf, "pdf") if pdf is not None else BlobRef("", "pdf")
+        with self.catalog.transaction():
+            if draft_id is None:
+                id_, state, reason = self.catalog.new_draft_id(), "bozza", "draft-created"
+                created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            else:
+                current = self.draft(draft_id)
+                if current.source == source_ref and pdf is None:
+                    return current, False
+                id_, created_at = current.id, current.created_at
+                state = current.state if current.source == source_ref else "bozza"
+                reason = "draft-rendered" if pdf is not None else "draft-saved"
+            record = ActRecord(
+                id=id_, register=act.registro, year=act.anno, number=None, tipo=act.tipo.value, organo=act.organo,
+                data=act.data, ente=act.ente.nome, oggetto=act.oggetto, signer=act.firmatario.nome, state=state,
+                source=source_ref, docx=docx_ref, pdf=pdf_ref, created_at=created_at, riservato=act.riservato,
+            )
+            self.catalog.save_draft(record, act.body_text(), reason=reason)
+        return record, True
+
+    def submit_draft(self, draft_id: str) -> ActRecord:
+        """Move a bozza to ``in verifica`` (a new version, same files)."""
+        with self.catalog.transaction():
+            current = self.draft(draft_id)
+            if current.state != "bozza":
+                raise ArchiveError(f"{draft_id} is already {current.state}")
+            record = replace(current, state="in verifica")
+            source = self.blobs.get(current.source).decode("utf-8")
+            body = load_act_text(source, f"{draft_id}.yaml", check=False).act.body_text()
+            self.catalog.save_draft(record, body, reason="draft-submitted")
+        return record
+
+    def draft(self, draft_id: str) -> ActRecord:
+        """The draft with that id; ArchiveError if the act is not (or no longer) a draft."""
+        record = self.catalog.get(draft_id)
+        if record.number is not None or record.state not in DRAFT_STATES:
+            raise ArchiveError(f"{draft_id} is not a draft: it is {record.state}")
+        return record
+
+    def drafts(self) -> list[ActRecord]:
+        return self.catalog.drafts()
+
+    def find_draft(self, source: str) -> str | None:
+        """The oldest draft whose current source is exactly ``source``, if any."""
+        ref = BlobRef(hashlib.sha256(source.encode("utf-8")).hexdigest(), "yaml")
+        return next((d.id for d in self.catalog.drafts() if d.source == ref), None)
+
+    # -- references --------------------------------------------------------------------------
+
+    def resolve_citation(self, ref: Reference) -> str | None:
+        """The archived act a citation that names no register points to, found by its kind,
+        number and date ("Determinazione n. 60 del 18/03/2026"): only when exactly one sealed
+        act has that tipo, number, year and date. None otherwise: never a guess between acts."""
+        if ref.register is not None or ref.kind not in _TIPI or ref.serial is None or ref.year is None:
+            return None
+        if ref.date is None:
+            return None
+        when = Filters(tipo=ref.kind, date_from=ref.date, date_to=ref.date)
+        found = self.catalog.search(f"{ref.serial}/{ref.year}", filters=when, limit=2)
+        return found[0].record.id if len(found) == 1 else None
+
+    def relink_references(self) -> int:
+        """Link again the citations that may point to acts archived after the act citing them.
+
+        Reads again the source of every act the catalog names (``relink_candidates``: acts
+        without references, archived before schema 3, and acts with a dated citation that had no
+        target), extracts its references with today's rules and resolution, and replaces those
+        that changed, with an event each, in one transaction. Afterwards ``cited_by`` is the same
+        whatever order the acts were archived in. Returns how many acts' references changed.
+        Run on opening an archive made before schema 3; bulk imports call it when done.
+        """
+        changed = 0
+        with self.catalog.transaction():
+            for id_ in self.catalog.relink_candidates(sorted(_TIPI)):
+                record = self.catalog.get(id_)
+                try:
+                    act = load_act_text(self.blobs.get(record.source).decode("utf-8"), f"{id_}.yaml", check=False).act
+                except (AttiError, UnicodeDecodeError):
+                    continue  # an unreadable source is archive verify's finding; it cites nothing we can read
+                found = references_of(act, id_, self.resolve_citation)
+                if found != [replace(r, present=False) for r in self.catalog.cites(id_)]:
+                    self.catalog.replace_references(id_, found)
+                    changed += 1
+        return changed
 
     def check_relazioni(self, act: Act) -> list[tuple[str, TipoRelazione]]:
         """The acts whose state the act's relazioni change; refuses those that cannot be changed.
@@ -224,24 +367,46 @@ class Archive:
 
     def search(
         self, query: str = "", *, register: str | None = None, year: int | None = None,
-        filters: Filters | None = None, limit: int = 20,
+        filters: Filters | None = None, limit: int = 20, offset: int = 0,
     ) -> list[SearchHit]:
-        return self.catalog.search(query, register=register, year=year, filters=filters, limit=limit)
+        """One page of the acts matching ``query`` and ``filters`` (see ``Catalog.search``)."""
+        return self.catalog.search(query, register=register, year=year, filters=filters, limit=limit, offset=offset)
+
+    def count(self, query: str = "", filters: Filters | None = None) -> int:
+        """How many acts :meth:`search` finds over all its pages."""
+        return self.catalog.count(query, filters)
+
+    def facets(self, query: str = "", filters: Filters | None = None) -> dict[str, list[tuple[str, int]]]:
+        """Counts per register, year, tipo, signer and state of what :meth:`search` finds."""
+        return self.catalog.facets(query, filters)
 
     def path_of(self, ref: BlobRef) -> Path:
         """Where a stored document lies on disk (the embedded store keeps them as files)."""
         return self.root / ref.relpath
 
 
-def references_of(act: Act, act_id_: str) -> list[ReferenceRecord]:
+def references_of(
+    act: Act, act_id_: str, resolve: Callable[[Reference], str | None] | None = None
+) -> list[ReferenceRecord]:
     """The act's citations (with the cited act's id when the citation names its register) and relazioni.
 
     No default register: an office also cites other offices' acts without naming a register
     (the example's "Determinazione n. 46/2021" is the Segretario Generale's, not a D.O. act).
+    Such a citation gets the id ``resolve`` finds for it, if any (Archive.resolve_citation), but
+    never the act's own: it is not archived yet when it is sealed, and links must not depend on
+    the order acts were archived in.
     """
+
+    def target(ref: Reference) -> str | None:
+        named = reference_to_act_id(ref)
+        if named is not None or resolve is None:
+            return named
+        found = resolve(ref)
+        return found if found != act_id_ else None
+
     out = [
         ReferenceRecord(act_id_, found.part, found.index, ref.kind, ref.number, ref.year, ref.date, ref.text,
-                        reference_to_act_id(ref))
+                        target(ref))
         for found in act.references()
         for ref in (found.reference,)
     ]

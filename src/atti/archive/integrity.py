@@ -10,7 +10,6 @@ behind; they are reported as safe to delete and do not fail the check.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -24,7 +23,6 @@ from atti.archive.archive import Archive
 # Harmless leftovers of an interrupted writer; every other kind fails the check.
 BENIGN = frozenset({"incomplete", "unreferenced"})
 _BLOB = re.compile(r"^blobs/sha256/([0-9a-f]{2})/([0-9a-f]{64})\.[a-z0-9]+$")
-_BUFFER = 1 << 20  # 1 MiB reads: few system calls, and hashlib drops the GIL for each update
 
 
 @dataclass(frozen=True)
@@ -71,32 +69,6 @@ class IntegrityReport:
         }
 
 
-def hash_file(path: Path) -> str:
-    """SHA-256 of a file, read in large chunks into one reused buffer."""
-    digest = hashlib.sha256()
-    buf = bytearray(_BUFFER)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as fh:
-        while n := fh.readinto(buf):
-            digest.update(view[:n])
-    return digest.hexdigest()
-
-
-def _walk(blobs: Path, root: Path) -> list[tuple[str, int]]:
-    """Every file under ``blobs`` as (path relative to the archive, size)."""
-    found: list[tuple[str, int]] = []
-    stack = [blobs]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
-                else:
-                    rel = Path(entry.path).relative_to(root).as_posix()
-                    found.append((rel, entry.stat(follow_symlinks=False).st_size))
-    return found
-
-
 def verify_archive(archive: Archive, *, workers: int | None = None) -> IntegrityReport:
     """Check everything the archive holds; see the module docstring for the kinds of finding."""
     start = time.perf_counter()
@@ -108,12 +80,13 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
     for line in catalog.verify_events():
         what, _, message = line.partition(": ")
         findings.append(Finding("changed", what, message))
+    findings += [Finding(*problem) for problem in catalog.verify_head()]
     findings += [Finding(*problem) for problem in catalog.verify_rows()]
 
     owners: dict[str, list[str]] = {}
     for ref, owner in catalog.blob_refs():
         owners.setdefault(ref.relpath, []).append(owner)
-    on_disk = _walk(root / "blobs", root) if (root / "blobs").is_dir() else []
+    on_disk = archive.blobs.entries()
     to_hash: list[tuple[str, str]] = []  # (relpath, the SHA-256 its name claims)
     for rel, size in on_disk:
         name = rel.rsplit("/", 1)[-1]
@@ -133,7 +106,7 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
     sizes = dict(on_disk)
     to_hash.sort(key=lambda item: -sizes[item[0]])
     with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 1) + 1)) as pool:
-        digests = list(pool.map(lambda item: _hash_or_none(root / item[0]), to_hash))
+        digests = list(pool.map(lambda item: archive.blobs.digest(item[0]), to_hash))
     for (rel, claimed), actual in zip(to_hash, digests, strict=True):
         who = ", ".join(owners.get(rel, []))
         whose = who or "no act refers to it"
@@ -151,10 +124,3 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
             findings.append(Finding("missing", rel, f"file not in the archive ({', '.join(who_list)})"))
     report.seconds = time.perf_counter() - start
     return report
-
-
-def _hash_or_none(path: Path) -> str | None:
-    try:
-        return hash_file(path)
-    except OSError:
-        return None

@@ -121,7 +121,7 @@ def agid_metadata(act: Act, record: ActRecord, pdf: bytes, versions: Sequence[Ve
         _add(indice, "Descrizione", allegato.titolo)
 
     # Classificazione: the act format has no titolario index yet, so the element is omitted.
-    _add(root, "Riservato", "false")
+    _add(root, "Riservato", _bool(record.riservato))
 
     formato = _add(root, "IdentificativoDelFormato")
     claim = check_pdf(pdf).pdfa  # "PDF/A-3B" as the XMP declares it

@@ -10,17 +10,23 @@
         DO-2026-129.docx   the DOCX it was rendered from
         metadata.xml       AgID Linee guida, Allegato 5 (see atti.archive.metadata)
         akn.xml            Akoma Ntoso 3.0 (see atti.archive.akn)
-        record.json        the archive's record: number, register, signer, the files' SHA-256
+        record.json        the archive's record: number, register, signer, state, the files' SHA-256,
+                           every version (state, reason, by whom, when, its files) and every reference
+        versions/          the files of earlier versions that differ from the current ones
+          <sha256>.pdf       (a draft's sources and previews, the PDF before a renewed timestamp)
 
-Every file under data/ is derived from what an import stores (the act, its three documents and
-the signer's name), never from the clock or the archive it came from: exporting an act, importing
-it elsewhere and exporting it again gives the same data/ byte for byte. That is why record.json
-leaves out ``created_at``, which each archive stamps when it stores the act; bag-info.txt's
-Bagging-Date (outside data/) is that date in the exporting archive.
+Format 2 (``atti-package/2``) carries the act's whole history: importing it gives back every
+version with its files, the state (an annulled act stays annullato), the references and
+relazioni as they were, and ``created_at``; nothing is re-rendered, re-signed or re-extracted,
+and no other act is changed by the import (each act's package carries its own state). Every
+file under data/ comes from what an import stores, never from the clock or the archive it came
+from: exporting an act, importing it elsewhere and exporting it again gives the same data/
+byte for byte. Format 1 packages (one version, no references) are still imported, as sealed acts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -36,13 +42,15 @@ from atti.acts import load_act_text
 from atti.acts.model import Act
 from atti.archive.akn import akn_xml
 from atti.archive.archive import Archive, act_id
-from atti.archive.blobs import storage_error
-from atti.archive.catalog import ActRecord, VersionRecord
+from atti.archive.blobs import BlobRef, storage_error
+from atti.archive.catalog import ActRecord, ReferenceRecord, VersionRecord
 from atti.archive.metadata import agid_metadata
 from atti.errors import ActError, ArchiveError
 
-PACKAGE_FORMAT = "atti-package/1"
+PACKAGE_FORMAT = "atti-package/2"
+_FORMAT_1 = "atti-package/1"
 _DOCUMENTS = ("pdf", "source", "docx")
+_EXT = {"pdf": "pdf", "source": "yaml", "docx": "docx"}
 
 
 @dataclass(frozen=True)
@@ -55,41 +63,68 @@ class ArchivedAct:
     pdf: bytes
     docx: bytes
     versions: tuple[VersionRecord, ...] = ()
+    references: tuple[ReferenceRecord, ...] = ()
+    files: tuple[tuple[BlobRef, bytes], ...] = ()  # every version's files that are not the current ones
 
 
 def read_archived(archive: Archive, act_id_: str) -> ArchivedAct:
     record = archive.get(act_id_)
+    if record.number is None:
+        raise ArchiveError(f"{act_id_} is a draft: only a sealed act can be exported")
     source = archive.blobs.get(record.source).decode("utf-8")
     try:
         act = load_act_text(source, f"{record.id}.yaml", check=False).act
     except ActError as exc:
         raise ArchiveError(f"the archived source of {record.id} is not a valid act: {exc.msg}") from None
-    if act.numero is None:  # a draft numbered by the archive: the number lives in the record
+    if act.numero is None and record.number is not None:  # numbered by the archive: the number is the record's
         act = act.with_numero(record.number)
+    versions = tuple(archive.versions(record.id))
+    current = {record.source, record.docx, record.pdf}
+    earlier = dict.fromkeys(
+        ref for v in versions for ref in (v.source, v.docx, v.pdf) if ref.sha256 and ref not in current
+    )
     return ArchivedAct(
-        record, act, source, archive.blobs.get(record.pdf), archive.blobs.get(record.docx),
-        tuple(archive.versions(record.id)),
+        record, act, source, archive.blobs.get(record.pdf), archive.blobs.get(record.docx), versions,
+        tuple(archive.cites(record.id)), tuple((ref, archive.blobs.get(ref)) for ref in earlier),
     )
 
 
-def _record_json(a: ArchivedAct, names: dict[str, str]) -> bytes:
-    data: dict[str, Any] = {k: v for k, v in a.record.to_dict().items() if k not in ("created_at", "sha256")}
-    contents = {"pdf": a.pdf, "source": a.source.encode("utf-8"), "docx": a.docx}
+def _names(a: ArchivedAct) -> dict[BlobRef, str]:
+    """Where each file of the act's versions lies in data/."""
+    rid = a.record.id
+    names = {a.record.pdf: f"{rid}.pdf", a.record.source: f"{rid}.yaml", a.record.docx: f"{rid}.docx"}
+    names.update({ref: f"versions/{ref.sha256}.{ref.ext}" for ref, _ in a.files})
+    return names
+
+
+def _record_json(a: ArchivedAct, names: dict[BlobRef, str]) -> bytes:
+    data: dict[str, Any] = {k: v for k, v in a.record.to_dict().items() if k != "sha256"}
+    current = {"pdf": a.record.pdf, "source": a.record.source, "docx": a.record.docx}
     data["format"] = PACKAGE_FORMAT
-    data["files"] = {
-        kind: {"path": names[kind], "sha256": hashlib.sha256(contents[kind]).hexdigest()} for kind in _DOCUMENTS
-    }
+    data["files"] = {kind: {"path": names[ref], "sha256": ref.sha256} for kind, ref in current.items()}
+
+    def entry(ref: BlobRef) -> dict[str, str] | None:
+        return {"path": names[ref], "sha256": ref.sha256} if ref.sha256 else None
+
+    data["versions"] = [
+        {"version": v.version, "state": v.state, "reason": v.reason, "by_act": v.by_act, "created_at": v.created_at,
+         "files": {"source": entry(v.source), "docx": entry(v.docx), "pdf": entry(v.pdf)}}
+        for v in a.versions
+    ]
+    data["references"] = [
+        {k: v for k, v in r.to_dict().items() if k not in ("act_id", "present")} for r in a.references
+    ]
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def package_files(a: ArchivedAct) -> dict[str, bytes]:
-    """The files of the bag's data/ directory, by name."""
-    rid = a.record.id
-    names = {"pdf": f"{rid}.pdf", "source": f"{rid}.yaml", "docx": f"{rid}.docx"}
+    """The files of the bag's data/ directory, by name (``versions/...`` in a subfolder)."""
+    names = _names(a)
     return {
-        names["pdf"]: a.pdf,
-        names["source"]: a.source.encode("utf-8"),
-        names["docx"]: a.docx,
+        names[a.record.pdf]: a.pdf,
+        names[a.record.source]: a.source.encode("utf-8"),
+        names[a.record.docx]: a.docx,
+        **{names[ref]: content for ref, content in a.files},
         "metadata.xml": agid_metadata(a.act, a.record, a.pdf, a.versions),
         "akn.xml": akn_xml(a.act, a.record),
         "record.json": _record_json(a, names),
@@ -123,6 +158,7 @@ def export_package(archive: Archive, act_id_: str, dest_dir: Path) -> Path:
         # mkdtemp makes it 0700, and bagit gives data/ the mode of the bag: a bag is meant to be handed over.
         tmp.chmod(0o755)
         for name, data in package_files(a).items():
+            (tmp / name).parent.mkdir(exist_ok=True)
             (tmp / name).write_bytes(data)
         bagit.make_bag(str(tmp), bag_info, checksums=["sha256"])
         tmp.rename(target)
@@ -144,30 +180,44 @@ def _one_line(exc: BaseException) -> str:
     return first + (f" (and {more} more)" if more > 0 else "")
 
 
-def _read_bag(bag_dir: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Validate the bag and return its record.json and documents; ArchiveError if anything is off."""
+def _read_bag(bag_dir: Path) -> tuple[dict[str, Any], dict[str, bytes], dict[BlobRef, bytes]]:
+    """Validate the bag; its record.json, current documents and every version's files by ref.
+
+    ArchiveError if anything is off: the bag (a changed, missing or extra file), record.json, or
+    a file that does not match the SHA-256 record.json gives it.
+    """
     try:
         bag = bagit.Bag(str(bag_dir))
         bag.validate()
     except bagit.BagError as exc:  # BagValidationError included: a changed, missing or extra file
         raise ArchiveError(f"{bag_dir} is not a valid package: {_one_line(exc)}") from None
     data = bag_dir / "data"
+
+    def read(entry: dict[str, Any], ext: str) -> tuple[BlobRef, bytes]:
+        path = Path(str(entry["path"]))
+        if path.is_absolute() or ".." in path.parts:
+            raise ValueError(f"{path}: not a path inside the package")
+        content = (data / path).read_bytes()
+        if hashlib.sha256(content).hexdigest() != entry["sha256"]:
+            raise ValueError(f"{path} does not match the SHA-256 in record.json")
+        return BlobRef(str(entry["sha256"]), ext), content
+
     try:
         record = json.loads((data / "record.json").read_text(encoding="utf-8"))
-        if record.get("format") != PACKAGE_FORMAT:
+        if record.get("format") not in (PACKAGE_FORMAT, _FORMAT_1):
             raise ValueError(f"format {record.get('format')!r}, expected {PACKAGE_FORMAT!r}")
-        documents = {}
-        for kind in _DOCUMENTS:
-            entry = record["files"][kind]
-            content = (data / Path(entry["path"]).name).read_bytes()
-            if hashlib.sha256(content).hexdigest() != entry["sha256"]:
-                raise ValueError(f"{entry['path']} does not match the SHA-256 in record.json")
-            documents[kind] = content
+        documents = {kind: read(record["files"][kind], _EXT[kind])[1] for kind in _DOCUMENTS}
+        files = dict(
+            read(entry, _EXT[kind])
+            for version in record.get("versions", [])
+            for kind, entry in version["files"].items()
+            if entry is not None
+        )
     except OSError as exc:
         raise ArchiveError(f"cannot read the package {bag_dir}: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ArchiveError(f"{bag_dir} is not an atti package: record.json: {_one_line(exc)}") from None
-    return record, documents
+    return record, documents, files
 
 
 def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
@@ -175,9 +225,10 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
 
     The act keeps its register, year and number; a number the archive already holds is refused
     (DuplicateNumber). The documents are stored as they are in the bag, so nothing is re-rendered
-    or re-signed.
+    or re-signed. A format 2 bag brings back the act's versions, state, references and relazioni
+    as they were (see the module docstring); a format 1 bag is sealed as a newly published act.
     """
-    record, documents = _read_bag(bag_dir)
+    record, documents, files = _read_bag(bag_dir)
     source = documents["source"].decode("utf-8")
     try:
         act = load_act_text(source, f"{bag_dir}/data/{record['files']['source']['path']}", check=False).act
@@ -187,9 +238,66 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
     if act.numero is not None and act.numero != number:
         raise ArchiveError(f"{bag_dir}: the act says number {act.numero} but record.json says {number}")
     act = act.with_numero(number)
-    if act_id(act.registro, act.anno, number) != record["id"]:
-        raise ArchiveError(f"{bag_dir}: the act is {act_id(act.registro, act.anno, number)}, "
-                           f"but record.json says {record['id']}")
+    id_ = act_id(act.registro, act.anno, number)
+    if id_ != record["id"]:
+        raise ArchiveError(f"{bag_dir}: the act is {id_}, but record.json says {record['id']}")
+    if record["format"] == _FORMAT_1:
+        with archive.register_lock(act.registro, act.anno):
+            return archive.seal(act, source=source, docx=documents["docx"], pdf=documents["pdf"],
+                                signer=str(record["signer"]))
+    try:
+        restored, versions, references = _history(record, id_)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ArchiveError(f"{bag_dir} is not an atti package: record.json: {_one_line(exc)}") from None
+    for ref, content in files.items():
+        archive.blobs.put(content, ref.ext)
+    for kind in _DOCUMENTS:
+        archive.blobs.put(documents[kind], _EXT[kind])
     with archive.register_lock(act.registro, act.anno):
-        return archive.seal(act, source=source, docx=documents["docx"], pdf=documents["pdf"],
-                            signer=str(record["signer"]))
+        archive.restore(restored, act.body_text(), versions, references)
+    return restored
+
+
+def _history(record: dict[str, Any], id_: str) -> tuple[ActRecord, list[VersionRecord], list[ReferenceRecord]]:
+    """The act's record, versions and references as record.json (format 2) gives them."""
+    files = record["files"]
+    restored = ActRecord(
+        id=id_, register=str(record["register"]), year=int(record["year"]), number=int(record["number"]),
+        tipo=str(record["tipo"]), organo=str(record["organo"]), data=dt.date.fromisoformat(record["data"]),
+        ente=str(record["ente"]), oggetto=str(record["oggetto"]), signer=str(record["signer"]),
+        state=str(record["state"]), source=BlobRef(str(files["source"]["sha256"]), "yaml"),
+        docx=BlobRef(str(files["docx"]["sha256"]), "docx"), pdf=BlobRef(str(files["pdf"]["sha256"]), "pdf"),
+        created_at=str(record["created_at"]), riservato=bool(record.get("riservato", False)),
+    )
+
+    def ref(entry: dict[str, Any] | None, ext: str) -> BlobRef:
+        return BlobRef(str(entry["sha256"]), ext) if entry is not None else BlobRef("", ext)
+
+    versions = [
+        VersionRecord(
+            act_id=id_, version=int(v["version"]), state=str(v["state"]),
+            source=ref(v["files"]["source"], "yaml"), docx=ref(v["files"]["docx"], "docx"),
+            pdf=ref(v["files"]["pdf"], "pdf"), reason=str(v["reason"]),
+            by_act=None if v["by_act"] is None else str(v["by_act"]), created_at=str(v["created_at"]),
+        )
+        for v in record["versions"]
+    ]
+    if [v.version for v in versions] != list(range(1, len(versions) + 1)):
+        raise ValueError("versions are not numbered 1, 2, 3...")
+    newest = versions[-1] if versions else None
+    if newest is None or (newest.state, newest.source, newest.docx, newest.pdf) != (
+        restored.state, restored.source, restored.docx, restored.pdf
+    ):
+        raise ValueError("the newest version is not the act's state and files")
+    references = [
+        ReferenceRecord(
+            act_id=id_, part=str(r["part"]), index=int(r["index"]), kind=str(r["kind"]),
+            number=None if r["number"] is None else str(r["number"]),
+            year=None if r["year"] is None else int(r["year"]),
+            date=dt.date.fromisoformat(r["date"]) if r["date"] else None, text=str(r["text"]),
+            target_id=None if r["target_id"] is None else str(r["target_id"]),
+            relazione=None if r["relazione"] is None else str(r["relazione"]),
+        )
+        for r in record["references"]
+    ]
+    return restored, versions, references

@@ -42,10 +42,29 @@ CREATE INDEX IF NOT EXISTS acts_by_year ON acts (year, data, number);
 CREATE INDEX IF NOT EXISTS acts_by_register ON acts (register, year, data, number);
 """
 
+# Every column a filter reads (but the citations') with the FACETS first, in the GROUP BY order of
+# ``count`` and ``facets``: they read this index alone, in one pass, and group as they go. Made
+# once the acts table is at schema 4 (it names riservato), so after any migration.
+TALLY_INDEX = (
+    "CREATE INDEX IF NOT EXISTS acts_by_facets ON acts (register, year, tipo, signer, state, riservato, data, organo)"
+)
+# The acts table holds each act's text, about a page per act: its rows of 100,000 acts are 400 MB,
+# this index 10 MB. A text query matching up to this many acts reads just their rows (a few µs
+# each) instead of the whole index (about 20 ms at 100,000 acts).
+TALLY_ROWS_UP_TO = 5_000
+
 
 # Up to this many matches a text search is ranked by bm25 over all of them (about 20 ms); a
 # broader one ranks the matches with the words in the oggetto, then the rest newest first.
 RANK_ALL_UP_TO = 20_000
+
+# The states of an act the public may see: published, and later annulled or rectified (still
+# published, with the act that changed it), or imported (signed and published before atti).
+# Drafts (bozza, in verifica) and acts signed but not yet sealed (firmato) are the office's business.
+PUBLISHED_STATES = ("pubblicato", "rettificato", "annullato", "importato")
+
+# The columns ``facets`` counts, in this order.
+FACETS = ("register", "year", "tipo", "signer", "state")
 
 
 class SearchError(AttiError):
@@ -62,7 +81,10 @@ class Filters:
     signer need only be contained in it, ignoring case ("Ventrice" finds "Fabrizio Ventrice");
     ``date_from``/``date_to`` bound the act's date, both ends included. ``cites`` keeps the acts
     that cite the act with that id (a citation in the text or a relazione), ``cited_by`` the
-    acts that act cites.
+    acts that act cites. ``public_only`` keeps only what the public may see: no act marked
+    riservato and no act not yet published (its state one of PUBLISHED_STATES); it is
+    ``hide_reserved`` and ``hide_unpublished`` together, which may also be asked separately
+    (a viewer allowed to see drafts but not reserved acts, or the other way round).
     """
 
     register: str | None = None
@@ -75,6 +97,9 @@ class Filters:
     state: str | None = None
     cites: str | None = None
     cited_by: str | None = None
+    public_only: bool = False
+    hide_reserved: bool = False
+    hide_unpublished: bool = False
 
     def __post_init__(self) -> None:
         if self.year is not None and not 1000 <= self.year <= 9999:
@@ -96,12 +121,14 @@ class Filters:
         state: str | None = None,
         cites: str | None = None,
         cited_by: str | None = None,
+        public_only: bool = False,
     ) -> Filters:
         """Filters from what a user typed; empty strings mean "no filter", dates are checked."""
         return cls(
             register=register or None, year=year, date_from=parse_date(date_from, "--from"),
             date_to=parse_date(date_to, "--to"), tipo=tipo or None, organo=organo or None,
             signer=signer or None, state=state or None, cites=cites or None, cited_by=cited_by or None,
+            public_only=public_only,
         )
 
     def sql(self, table: str) -> tuple[list[str], list[object]]:
@@ -127,6 +154,11 @@ class Filters:
             if value is not None:
                 where.append(clause.format(t=table))
                 params.append(value)
+        if self.public_only or self.hide_reserved:
+            where.append(f"{table}.riservato = 0")
+        if self.public_only or self.hide_unpublished:
+            where.append(f"{table}.state IN ({', '.join('?' * len(PUBLISHED_STATES))})")
+            params += PUBLISHED_STATES
         return where, params
 
 

@@ -1,6 +1,7 @@
 """Benchmark: archive ingest, search latency and ``atti archive verify`` throughput, in one table.
 
     python bench/archive.py [--acts 100000] [--ingest 200] [--queries 300] [--verify-mb 512]
+                            [--backend sqlite|postgresql] [--pg-url URL] [--publishers 8]
 
 * ingest: acts/s through the path ``pipeline.publish`` takes once an act is rendered: register
   lock, next number, a real PAdES B-B signature (the example act rendered once by LibreOffice,
@@ -13,6 +14,13 @@
 * verify: ``verify_archive`` on an archive holding ``--verify-mb`` of files (sizes 20 KB-4 MB),
   against ``sha256sum`` over the same files; both with the files already in the page cache,
   best of three. Also the whole check of the search archive (mostly row digests and the chain).
+* concurrent publishers: ``--publishers`` processes, each with its own connection and signer,
+  publishing ``--ingest``/publishers acts into ONE register at once, as above (register lock,
+  number, sign, seal); acts/s over all of them, and a check that the numbers are 1..N without gaps.
+
+``--backend postgresql`` runs the same measures on the PostgreSQL catalog (documents as files in
+its state directory): each archive is a fresh database on ``--pg-url``'s server (a user allowed
+to create databases), or, without it, on a throwaway cluster started like the tests' one.
 """
 
 from __future__ import annotations
@@ -30,12 +38,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from atti.acts import load_act
 from atti.archive import Archive, act_id
-from atti.archive.catalog import ActRecord, SqliteCatalog
+from atti.archive.catalog import ActRecord
 from atti.archive.integrity import verify_archive
 from atti.archive.search import Filters, fts_query
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.pgserver, for a throwaway cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "determinazione-DO-129-2026.yaml"
@@ -96,12 +107,48 @@ def rendered_example(tmp: Path) -> bytes:
     return pipeline.render(EXAMPLE, tmp / "render", settings).pdf.read_bytes()
 
 
-def bench_ingest(tmp: Path, count: int) -> float:
+class Locations:
+    """Where each measure's archive goes: a new directory, or a new database (and state directory)."""
+
+    def __init__(self, backend: str, tmp: Path, pg_url: str | None) -> None:
+        self.backend, self.tmp, self.pg_url = backend, tmp, pg_url
+        self.stop: list[str] | None = None
+        self.server = None
+        if backend == "postgresql" and not pg_url:
+            from tests.pgserver import start_server
+
+            self.server, self.stop = start_server()
+
+    def new(self, name: str) -> Path | str:
+        if self.backend == "sqlite":
+            return self.tmp / name
+        os.environ["ATTI_STATE_DIR"] = str(self.tmp / f"{name}-state")
+        database = f"atti_bench_{name}_{os.getpid()}"
+        if self.server is not None:
+            self.server.execute(f"CREATE DATABASE {database}")
+            return self.server.url(database)
+        import psycopg
+
+        assert self.pg_url
+        with psycopg.connect(self.pg_url, autocommit=True) as db:
+            db.execute(f"DROP DATABASE IF EXISTS {database}".encode())
+            db.execute(f"CREATE DATABASE {database}".encode())
+        return self.pg_url.rsplit("/", 1)[0] + "/" + database
+
+    def close(self) -> None:
+        if self.stop:
+            subprocess.run(self.stop, check=False, capture_output=True)
+            if self.server is not None:
+                import shutil
+
+                shutil.rmtree(self.server.directory, ignore_errors=True)
+
+
+def bench_ingest(tmp: Path, count: int, where: Path | str, pdf: bytes) -> float:
     from atti.signing import ActSigner, DevCA
 
     act = load_act(EXAMPLE).act
-    pdf = rendered_example(tmp)
-    arc, _ = Archive.create(tmp / "ingest")
+    arc, _ = Archive.create(where)
     ca = DevCA.create(arc.pki_dir)
     signer = ActSigner.from_pkcs12(ca.signer_for(act.firmatario.nome, act.firmatario.qualifica), None)
     docx, source = b"PK docx stand-in", EXAMPLE.read_text(encoding="utf-8")
@@ -115,6 +162,62 @@ def bench_ingest(tmp: Path, count: int) -> float:
         elapsed = time.perf_counter() - start
         assert verify_archive(arc).ok
     return count / elapsed
+
+
+def _publisher(location: str, state: str, pdf_path: str, count: int, ready: Any, start: Any, out: Any) -> None:
+    """One publishing process of bench_concurrent: its own connection, key and register lock."""
+    from atti.signing import ActSigner, DevCA
+
+    os.environ["ATTI_STATE_DIR"] = state
+    act = load_act(EXAMPLE).act
+    pdf = Path(pdf_path).read_bytes()
+    numbers = []
+    with Archive.open(location) as arc:
+        ca = DevCA.load(arc.pki_dir)
+        signer = ActSigner.from_pkcs12(ca.signer_for(act.firmatario.nome, act.firmatario.qualifica), None)
+        source = EXAMPLE.read_text(encoding="utf-8")
+        ready.release()
+        start.wait()
+        for _ in range(count):
+            with arc.register_lock(act.registro, act.anno):
+                numbered = act.with_numero(arc.next_number(act.registro, act.anno))
+                signed = signer.sign(pdf, reason=f"{numbered.titolo} N. {numbered.estremi}", location=act.ente.nome)
+                arc.seal(numbered, source=source, docx=b"PK docx stand-in", pdf=signed, signer=signer.signer_name)
+            numbers.append(numbered.numero)
+    out.put(numbers)
+
+
+def bench_concurrent(where: Path | str, pdf: Path, publishers: int, total: int) -> tuple[float, bool]:
+    """``publishers`` processes publishing ``total`` acts into one register; acts/s and gapless."""
+    import multiprocessing
+
+    from atti.signing import DevCA
+
+    arc, _ = Archive.create(where)
+    with arc:
+        DevCA.create(arc.pki_dir)
+    spawn = multiprocessing.get_context("spawn")
+    ready, start, out = spawn.Semaphore(0), spawn.Event(), spawn.Queue()
+    each = max(1, total // publishers)
+    procs = [
+        spawn.Process(target=_publisher, args=(str(where), os.environ.get("ATTI_STATE_DIR", ""), str(pdf), each,
+                                               ready, start, out))
+        for _ in range(publishers)
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready.acquire()  # every process connected and holding its key: time the publishing only
+    began = time.perf_counter()
+    start.set()
+    numbers = sorted(n for _ in procs for n in out.get())
+    elapsed = time.perf_counter() - began
+    for proc in procs:
+        proc.join()
+    with Archive.open(where) as arc:
+        archived = [r.number for r in arc.catalog.all()]
+        gapless = numbers == archived == list(range(1, each * publishers + 1)) and verify_archive(arc).ok
+    return len(numbers) / elapsed, gapless
 
 
 def generate(arc: Archive, count: int, rng: random.Random) -> float:
@@ -170,9 +273,7 @@ def bench_search(arc: Archive, queries: int, rng: random.Random) -> tuple[float,
         times.append(time.perf_counter() - start)
         match = fts_query(text)
         if filters is None and match and i % 10:
-            assert isinstance(arc.catalog, SqliteCatalog)
-            count = arc.catalog.db.execute("SELECT count(*) FROM acts_fts WHERE acts_fts MATCH ?", (match,))
-            fractions.append(count.fetchone()[0] / total)
+            fractions.append(arc.catalog.count(text) / total)
     med, p95 = median_p95(times)
     return med, p95, statistics.mean(fractions) if fractions else 0.0
 
@@ -200,43 +301,60 @@ def main() -> int:
     parser.add_argument("--ingest", type=int, default=200, help="acts signed and sealed")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--verify-mb", type=int, default=512)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", help="a PostgreSQL server to create the databases on [default: a throwaway one]")
+    parser.add_argument("--publishers", type=int, default=8, help="concurrent publishing processes")
     args = parser.parse_args()
     rng = random.Random(129)
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="atti-bench-") as name:
         tmp = Path(name)
-        rate = bench_ingest(tmp, args.ingest)
-        rows.append((f"ingest, signed B-B ({args.ingest} acts)", f"{rate:.1f} acts/s"))
-
-        arc, _ = Archive.create(tmp / "search")
-        with arc:
-            rate = generate(arc, args.acts, rng)
-            rows.append((f"generate {args.acts} acts (catalog API, one transaction)", f"{rate:.0f} acts/s"))
-            med, p95, fraction = bench_search(arc, args.queries, rng)
-            rows.append((f"search, {args.queries} queries: median / p95", f"{med * 1e3:.2f} / {p95 * 1e3:.2f} ms"))
-            rows.append(("search, acts a word query matches (mean)", f"{fraction:.1%}"))
-            start = time.perf_counter()
-            report = verify_archive(arc)
-            assert report.ok, report.findings[:5]
-            rows.append((f"archive verify, {args.acts} acts (rows + chain)", f"{time.perf_counter() - start:.1f} s"))
-
-        files, _ = Archive.create(tmp / "files")
-        with files:
-            paths = fill_files(files, args.verify_mb, rng)
-            megabytes = sum(p.stat().st_size for p in paths) / 1e6
-            sha256sum_seconds(paths)  # into the page cache
-            ours = min(_timed(lambda: verify_archive(files)) for _ in range(3))
-            theirs = min(sha256sum_seconds(paths) for _ in range(3))
-        rows.append((f"archive verify, {len(paths)} files, {megabytes:.0f} MB", f"{megabytes / ours:.0f} MB/s"))
-        rows.append(("sha256sum, same files", f"{megabytes / theirs:.0f} MB/s"))
-        rows.append(("verify / sha256sum", f"{theirs / ours:.2f}"))
+        where = Locations(args.backend, tmp, args.pg_url)
+        try:
+            _measure(args, tmp, where, rng, rows)
+        finally:
+            where.close()
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  result  ({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
+    print(f"{'measure':<{width}}  result  ({args.backend}; {os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
     print(f"{'-' * width}  {'-' * 20}")
     for what, value in rows:
         print(f"{what:<{width}}  {value}")
     return 0
+
+
+def _measure(args: argparse.Namespace, tmp: Path, where: Locations, rng: random.Random,
+             rows: list[tuple[str, str]]) -> None:
+    pdf = rendered_example(tmp)
+    rate = bench_ingest(tmp, args.ingest, where.new("ingest"), pdf)
+    rows.append((f"ingest, signed B-B ({args.ingest} acts)", f"{rate:.1f} acts/s"))
+    (tmp / "example.pdf").write_bytes(pdf)
+    rate, gapless = bench_concurrent(where.new("concurrent"), tmp / "example.pdf", args.publishers, args.ingest)
+    rows.append((f"ingest, {args.publishers} concurrent publishers, one register",
+                 f"{rate:.1f} acts/s, {'gapless' if gapless else 'GAPS OR REPEATS'}"))
+
+    arc, _ = Archive.create(where.new("search"))
+    with arc:
+        rate = generate(arc, args.acts, rng)
+        rows.append((f"generate {args.acts} acts (catalog API, one transaction)", f"{rate:.0f} acts/s"))
+        med, p95, fraction = bench_search(arc, args.queries, rng)
+        rows.append((f"search, {args.queries} queries: median / p95", f"{med * 1e3:.2f} / {p95 * 1e3:.2f} ms"))
+        rows.append(("search, acts a word query matches (mean)", f"{fraction:.1%}"))
+        start = time.perf_counter()
+        report = verify_archive(arc)
+        assert report.ok, report.findings[:5]
+        rows.append((f"archive verify, {args.acts} acts (rows + chain)", f"{time.perf_counter() - start:.1f} s"))
+
+    files, _ = Archive.create(where.new("files"))
+    with files:
+        paths = fill_files(files, args.verify_mb, rng)
+        megabytes = sum(p.stat().st_size for p in paths) / 1e6
+        sha256sum_seconds(paths)  # into the page cache
+        ours = min(_timed(lambda: verify_archive(files)) for _ in range(3))
+        theirs = min(sha256sum_seconds(paths) for _ in range(3))
+    rows.append((f"archive verify, {len(paths)} files, {megabytes:.0f} MB", f"{megabytes / ours:.0f} MB/s"))
+    rows.append(("sha256sum, same files", f"{megabytes / theirs:.0f} MB/s"))
+    rows.append(("verify / sha256sum", f"{theirs / ours:.2f}"))
 
 
 def _timed(run: Callable[[], object]) -> float:

@@ -16,7 +16,10 @@ debian_packages=(
   fonts-liberation2 fonts-dejavu-core    # fonts the templates use; embedded into the PDF/A
   poppler-utils                          # pdftotext / pdftoppm: text and page checks
   softhsm2                               # a software PKCS#11 token: the token-signing tests sign on it
+  postgresql                             # the PostgreSQL catalog's tests start their own throwaway cluster
 )
+# Only for the tests: the web archive's end-to-end tests drive Debian's chromium with Playwright.
+[ "${1:-}" = "--test" ] && debian_packages+=(chromium)
 
 missing=()
 for pkg in "${debian_packages[@]}"; do

@@ -11,6 +11,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+# Live servers the tests start themselves: a throwaway PostgreSQL cluster (pg_server, pg_url)
+# and a SeaweedFS S3 server with Object Lock (s3_server, s3_bucket, s3_env).
+pytest_plugins = ["tests.pgserver", "tests.s3server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "determinazione-DO-129-2026.yaml"
 SEED = ROOT.parent / "shared" / "seeds" / "000_79e5a06dcd4514e5.txt"

@@ -14,12 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from atti.errors import ConfigError
 
 # Variables that are atti's but not settings: secrets are read where they are needed.
 _NOT_SETTINGS = {"ATTI_CONFIG", "ATTI_P12_PASSPHRASE", "ATTI_PKCS11_PIN", "ATTI_SOFFICE"}
+# ATTI_STATE_DIR: where an archive in PostgreSQL keeps its local files (atti.archive.backend).
+_NOT_SETTINGS |= {"ATTI_STATE_DIR"}
+# The web archive's: a new user's password (atti user add) and Secure session cookies (atti serve).
+_NOT_SETTINGS |= {"ATTI_USER_PASSWORD", "ATTI_SECURE_COOKIES"}
 
 # PAdES baseline levels (ETSI EN 319 142-1). Declared here rather than in atti.signing so that
 # the command line can offer them without importing pyHanko.
@@ -34,7 +38,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     archive: Path = Path("archive")
-    """The archive directory."""
+    """The archive directory, or a postgresql:// URL (atti.archive.backend)."""
     p12: Path | None = None
     """A PKCS#12 file with the signer's key; without it the archive's development CA signs."""
     pkcs11_module: Path | None = None
@@ -57,6 +61,15 @@ class Settings(BaseModel):
     revocation data, in the DSS), B-LTA (also a document timestamp); B-T and above need tsa_url."""
     tsa_url: str | None = None
     """RFC 3161 time-stamping service, e.g. "https://tsa.example.it/tsa"."""
+    s3_endpoint: str | None = None
+    """S3-compatible object storage for the archive's documents, e.g. "https://s3.example.it"
+    (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)."""
+    s3_bucket: str | None = None
+    """The bucket, created with Object Lock enabled."""
+    s3_retention_years: int = Field(10, ge=1, le=1000)
+    """Years each stored document is locked against deletion (S3 Object Lock, COMPLIANCE mode)."""
+    s3_allow_unlocked: bool = False
+    """Accept a bucket without Object Lock (test setups only: its documents can be deleted)."""
 
     @field_validator("level", mode="before")
     @classmethod
@@ -92,7 +105,11 @@ def _from_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: unknown setting '{unknown[0]}'")
     base = path.parent
     # Relative paths in a file are relative to the file, not to wherever atti runs.
-    return {k: (str(base / v) if k in _PATHS and not Path(v).is_absolute() else v) for k, v in section.items()}
+    # (An archive may also be a URL, postgresql://...: not a path, left as it is.)
+    return {
+        k: (str(base / v) if k in _PATHS and not Path(v).is_absolute() and "://" not in str(v) else v)
+        for k, v in section.items()
+    }
 
 
 def load_settings(

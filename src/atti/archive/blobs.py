@@ -55,6 +55,18 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
+_BUFFER = 1 << 20  # 1 MiB reads: few system calls, and hashlib drops the GIL for each update
+
+
+def hash_file(path: Path) -> str:
+    """SHA-256 of a file, read in large chunks into one reused buffer."""
+    digest = hashlib.sha256()
+    buf = bytearray(_BUFFER)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            digest.update(view[:n])
+    return digest.hexdigest()
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -103,3 +115,27 @@ class FileBlobStore:
 
     def exists(self, ref: BlobRef) -> bool:
         return self.path(ref).is_file()
+
+    def location(self, ref: BlobRef) -> str:
+        return str(self.path(ref).resolve())
+
+    def entries(self) -> list[tuple[str, int]]:
+        """Every file under blobs/ (finished or not) as (path relative to the archive, size)."""
+        found: list[tuple[str, int]] = []
+        stack = [self.root / "blobs"] if (self.root / "blobs").is_dir() else []
+        while stack:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+                    else:
+                        rel = Path(entry.path).relative_to(self.root).as_posix()
+                        found.append((rel, entry.stat(follow_symlinks=False).st_size))
+        return found
+
+    def digest(self, name: str) -> str | None:
+        """SHA-256 of the file ``name`` (as listed by :meth:`entries`); None if it cannot be read."""
+        try:
+            return hash_file(self.root / name)
+        except OSError:
+            return None

@@ -1,0 +1,103 @@
+"""Which storage an archive location names: a directory (SQLite + files, the default) or a
+PostgreSQL URL (the catalog in PostgreSQL, the documents in S3-compatible object storage).
+
+``--archive`` / ``ATTI_ARCHIVE`` takes either. For a URL:
+
+- the catalog is the database the URL names (``postgresql://user:password@host:5432/atti``);
+  ``atti init`` creates its tables, in an empty database the user may create tables in;
+- the documents go to the S3 bucket of the setting ``s3_bucket``/``ATTI_S3_BUCKET`` (endpoint
+  ``ATTI_S3_ENDPOINT``, credentials ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``); without a bucket they are kept as
+  files under the state directory (one machine only: for development and tests);
+- what stays local is the state directory, ``ATTI_STATE_DIR``, else
+  ``$XDG_STATE_HOME/atti/<host>-<port>-<database>`` (``~/.local/state`` by default): the
+  development CA made by ``atti init`` (``pki/``), further trust roots (``trust/``) and this
+  server's copy of the event chain's head (``atti.head``, see ``PgCatalog.verify_head``). Several
+  application servers must share the CA (or hold copies of it) to sign with it.
+
+A path given on the command line goes through ``pathlib.Path``, which turns ``postgresql://h/db``
+into ``postgresql:/h/db``; :func:`database_url` restores it, so a URL must name a host (or a
+user, ``postgresql://atti@/atti?host=/run/postgresql``): ``postgresql:///db`` cannot be told
+from ``postgresql://db``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from atti.archive.blobs import FileBlobStore, storage_error
+
+if TYPE_CHECKING:
+    from atti.archive.archive import Archive
+    from atti.archive.store import BlobStore
+
+_SCHEME = re.compile(r"^(?:postgres|postgresql):/+(?P<rest>.*)$", re.DOTALL)
+
+
+def database_url(location: Path | str) -> str | None:
+    """The PostgreSQL URL ``location`` names, or None for a directory."""
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        return text
+    match = _SCHEME.match(text)  # a URL that went through Path (one slash left)
+    return f"postgresql://{match['rest']}" if match else None
+
+
+def archive_state_dir(location: Path | str) -> Path | None:
+    """Where the archive at ``location`` keeps its development CA and trust roots; None if no archive is there.
+
+    A database archive is taken to exist (whether it does is learnt by connecting); a directory
+    is an archive when it holds the catalog.
+    """
+    url = database_url(location)
+    if url is not None:
+        return state_dir(url)
+    return Path(location) if (Path(location) / "atti.sqlite").is_file() else None
+
+
+def state_dir(url: str) -> Path:
+    """Where a database archive keeps its local state (see the module docstring)."""
+    explicit = os.environ.get("ATTI_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    parts = urlsplit(url)
+    name = f"{parts.hostname or 'local'}-{parts.port or 5432}-{unquote(parts.path.lstrip('/')) or 'atti'}"
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "atti" / re.sub(r"[^0-9A-Za-z._-]+", "_", name)
+
+
+def blob_store(state: Path) -> BlobStore:
+    """The S3 bucket of the settings (``ATTI_S3_BUCKET``...) when set, else files under ``state``."""
+    from atti.config import load_settings
+
+    settings = load_settings()
+    if settings.s3_bucket or settings.s3_endpoint:
+        from atti.archive.s3_blobs import S3BlobStore  # boto3 only for archives that use it
+
+        return S3BlobStore.from_settings(settings)
+    return FileBlobStore(state)
+
+
+def open_database(url: str, *, create: bool) -> tuple[Archive, bool]:
+    """The archive whose catalog is the database at ``url``; says whether its tables were created now."""
+    from atti.archive.archive import Archive
+    from atti.archive.head import HEAD_FILE
+    from atti.archive.pg_catalog import PgCatalog
+
+    state = state_dir(url)
+    if create:
+        try:
+            for sub in ("pki", "trust"):
+                (state / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, f"the archive's state directory {state} (ATTI_STATE_DIR)") from None
+    catalog = PgCatalog(url, create=create, head=state / HEAD_FILE)
+    try:
+        blobs = blob_store(state)
+    except BaseException:
+        catalog.close()
+        raise
+    return Archive(state, catalog, blobs, location=url), catalog.created

@@ -9,6 +9,8 @@ and exits with the subclass's ``exit_code``; a traceback appears only with ``--v
     AttiError                      exit 2   anything atti refuses to do
     ├── ActError                   exit 1   the act is not valid (problems listed with file:line:col)
     ├── ConfigError                exit 2   configuration: unknown key, bad value
+    ├── UserError                  exit 2   a web user cannot be added or signed in as given
+    ├── ImportSourceError          exit 2   a document to import is empty, corrupt or not text/PDF/DOCX
     ├── RenderError                exit 3   template or LibreOffice conversion failed
     │   └── ConverterMissing       exit 3   LibreOffice is not installed
     ├── SigningError               exit 4   key or certificate unusable, wrong passphrase
@@ -65,6 +67,18 @@ class ActError(AttiError):
 
 
 class ConfigError(AttiError):
+    exit_code = 2
+
+
+class UserError(AttiError):
+    """A web archive user: bad name, unknown role, short password."""
+
+    exit_code = 2
+
+
+class ImportSourceError(AttiError):
+    """A document given to ``atti import`` cannot be read as an act: empty, corrupt, binary."""
+
     exit_code = 2
 
 

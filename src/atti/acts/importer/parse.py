@@ -1,0 +1,474 @@
+"""Cleaned paragraphs into the parts of an act, with a record of where each part came from.
+
+A small state machine: the labels of the parts ("Premesso che", "Visto", "Considerato",
+"DETERMINA", "Proposta di" ...) switch the part, list marks start a new item, and whatever
+comes where no part expects it is kept in ``non_classificato`` with its line. The head of the
+act (the body's name, the title with its number, the date, the register numbers) and the labels
+are kept verbatim as ``etichette``: the fields read from them (tipo, organo, numero, data ...)
+are derived, the labels' words are still in the output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from atti.acts.importer.clean import FORMULA, LIST_MARK, Cleaned, Para
+from atti.acts.references import _DATE, parse_date
+
+_TIPI = [
+    (r"DETERMINAZION[EI]|DETERMINA\s+DIRIGENZIALE", "determinazione"),
+    (r"DELIBERAZION[EI]|DELIBERA", "delibera"),
+    (r"DECRETO", "decreto"),
+    (r"ORDINANZA", "ordinanza"),
+]
+_TITLE = re.compile(
+    r"^(?P<tipo>" + "|".join(p for p, _ in _TIPI) + r")\b(?P<rest>.*)$", re.IGNORECASE
+)
+_NUMBER = re.compile(r"(?:\bN\.?\s*°?|\bn\.\s*|\bNr\.\s*|\bnumero\s+|\bn°\s*)(?P<num>[A-Z]{0,4}\d+(?:/[A-Za-z0-9.]+)?)")
+_DATE_IN = re.compile(rf"(?P<date>{_DATE})")
+_PREPOSITION = r"^\s*(?:(?:DELLA|DELLO|DEL|DI|della|dello|del|di)\s+|(?:DELL|dell)['’]\s*)"
+_ADJ_ORGANO = {
+    "DIRIGENZIALE": "Dirigente", "DIRETTORIALE": "Direttore", "RETTORALE": "Rettore", "SINDACALE": "Sindaco",
+    "PRESIDENZIALE": "Presidente", "COMMISSARIALE": "Commissario", "DEL DIRETTORE GENERALE": "Direttore Generale",
+}
+_ENTE = re.compile(
+    r"^(?:COMUNE|Comune|CITTÀ|Città|PROVINCIA|Provincia|REGIONE|Regione|CAMERA DI COMMERCIO|Camera di Commercio"
+    r"|AZIENDA|Azienda|A\.?S\.?L\.?\b|ASL|ASST|UNIVERSIT[AÀ]|Universit[aà]|UNIONCAMERE|Unioncamere|AGENZIA|Agenzia"
+    r"|CONSORZIO|Consorzio|ISTITUTO|Istituto|ENTE|Ente)\b"
+)
+_PREMESSE = re.compile(r"^(?P<label>Premess[oaie](?:\s+che)?|PREMESSO(?:\s+CHE)?)\s*[:,]?\s*(?P<rest>.*)$")
+_VISTI = re.compile(
+    r"^(?P<label>Vist[oaie]|VIST[OAIE]|Richiamat[oaie]|RICHIAMAT[OAIE])\b\s*(?:che\b)?\s*[:,]?\s*(?P<rest>.*)$"
+)
+_CONSIDERATO = re.compile(
+    r"^(?P<label>(?:Considerat|Ritenut|Rilevat|Accertat|Constatat|Atteso)[oaie]?(?:\s+che)?|Dato\s+atto(?:\s+che)?"
+    r"|Preso\s+atto(?:\s+che)?|CONSIDERATO(?:\s+CHE)?|RITENUTO)\b\s*[:,]?\s*(?P<rest>.*)$"
+)
+_OGGETTO = re.compile(r"^(?P<label>OGGETTO|Oggetto)\s*[:.\-–]?\s*(?P<rest>.*)$")
+_PARERE = re.compile(
+    r"^(?P<mark>[✓✔√☑]\s*)?(?P<tipo>(?:Parere|PARERE|Visto|VISTO)\s+(?:di\s+|in\s+ordine\s+alla\s+)?"
+    r"regolarit[aà]\s+(?:tecnica|contabile)[^:]*?)\s*(?:[:\-–]\s*(?P<rest>.*))?(?P<mark2>\s*[✓✔√☑])?$",
+    re.IGNORECASE,
+)
+_ESITO = re.compile(r"^(?P<esito>non\s+favorevole|favorevole|contrario|positivo|negativo)\b[\s,;.\-–]*(?P<rest>.*)$",
+                    re.IGNORECASE)
+_VERIFICA = re.compile(r"^Verific[ah]\b.*$")
+_CHECK = re.compile(r"^[✓✔√☑]\s*(?P<name>.+)$|^(?P<name2>.+?)\s*[✓✔√☑]$")
+_PROPOSTA = re.compile(r"^(?P<label>Proposta\s+di|Su\s+proposta\s+d(?:i|el|ella|ello|ell['’]))\s*:?\s*(?P<rest>.*)$")
+_FTO = re.compile(r"^(?P<label>F\.\s?to|f\.\s?to)\s*:?\s*(?P<rest>.*)$")
+_FIRMA_DIGITALE = re.compile(r"^\(?\s*(?:Documento\s+)?[Ff]irmato\s+digitalmente\b.*$")
+_ALLEGATI_HEAD = re.compile(r"^(?P<label>Allegati|ALLEGATI|Elenco\s+allegati)\s*:?\s*(?P<rest>.*)$")
+_ALLEGATO = re.compile(r"^(?:Allegato|ALLEGATO)\s+\S+.*$")
+_DATE_LINE = re.compile(rf"^(?:Del|del|DEL|Data|In\s+data|Lì|Addì|Seduta\s+del)\s*:?,?\s*(?P<date>{_DATE})\s*$")
+_REG_LINE = re.compile(r"^(?:Registro|Reg\.|R\.\s?G\.|N\.\s*Reg|Numero\s+registro|Repertorio|Rep\.)", re.IGNORECASE)
+_QUALIFICA = re.compile(
+    r"^(?:Il|La|Lo|L['’]|IL|LA|LO)\s+(?:[A-Za-zÀ-ÿ'’.]+\s*){1,8}$"
+)
+# "IL SINDACO Anna Bianchi": the qualifica in capitals and the name on one line
+_QUALIFICA_NAME = re.compile(r"^(?P<qualifica>(?:IL|LA|LO)\s+[A-ZÀ-Þ.'’ ]+?)\s+(?P<name>[A-ZÀ-Þ][a-zà-ÿ].*)$")
+_ROLE = re.compile(
+    r"(?i)\b(?:dirigente|direttore|direttrice|sindac[oa]|presidente|rettore|rettrice|segretari[oa]|responsabile"
+    r"|commissari[oa]|giunta|consiglio|assessore|funzionario|coordinatore|dirett)"
+)
+_NAME = re.compile(
+    r"^(?:(?:Dott\.?(?:ssa)?|Dr\.?|Prof\.?(?:ssa)?|Ing\.?|Avv\.?|Arch\.?|Geom\.?|Rag\.?|Sig\.?(?:ra)?)\s+)*"
+    r"[A-ZÀ-Þ][a-zà-ÿ'’]+(?:\s+(?:[A-ZÀ-Þ][a-zà-ÿ'’]+|[A-ZÀ-Þ]{2,}|de|di|del|della|De|Di|Da|La|Lo)){1,4}$"
+)
+_SITO = re.compile(r"\b(?:www\.)[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
+
+
+@dataclass
+class Draft:
+    """The act as read so far: plain data for the model, plus where each part came from."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    etichette: list[Para] = field(default_factory=list)
+    non_classificato: list[Para] = field(default_factory=list)
+    guessed: dict[str, str] = field(default_factory=dict)  # field -> how it was guessed
+    numero_originale: str | None = None
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.d = Draft()
+        self.part = "testa"  # the part the next item belongs to
+        self.lists: dict[str, list[str]] = {
+            k: [] for k in ("poteri", "premesse", "visti", "considerato", "punti", "allegati")
+        }
+        self.marked: set[str] = set()  # the parts whose items carry list marks
+        self.title: dict[str, Any] = {}
+        self.pending_qualifica: str | None = None  # a signer's qualifica waiting for the name
+        self.pending_line = 0
+        self.verifiche: list[dict[str, str]] = []
+        self.pareri: list[dict[str, str]] = []
+
+    def label(self, p: Para, text: str) -> None:
+        if text.strip():
+            self.d.etichette.append(Para(p.no, text.strip()))
+
+    def item(self, part: str, p: Para, text: str, *, marked: bool = False) -> None:
+        if marked:
+            self.marked.add(part)
+        text = text.strip()
+        if text:
+            self.lists[part].append(text)
+
+    def unplaced(self, p: Para) -> None:
+        self.d.non_classificato.append(p)
+
+    # -- one paragraph -----------------------------------------------------------------------
+
+    def read(self, p: Para) -> None:
+        text = p.text
+        if FORMULA.match(text):
+            self.label(p, text)
+            self.d.data.setdefault("dispositivo", {})["formula"] = re.sub(r"[\s:.]", "", text).upper()
+            self.part = "punti"
+            return
+        for handler in (self._head, self._oggetto, self._parere, self._verifica, self._labels, self._signature):
+            if handler(p, text):
+                return
+        marked = LIST_MARK.match(text)
+        if not marked and self._continues_item(text):
+            # a printed line that starts with a capital ("... individuato / Unioncamere Lombardia ...")
+            self.lists[self.part][-1] += " " + text
+        elif marked and self.part in self.lists:
+            self.item(self.part, p, text[marked.end():], marked=True)
+        elif marked and self.part in ("autorita",):
+            self.part = "poteri"
+            self.item("poteri", p, text[marked.end():], marked=True)
+        elif self.part in ("premesse", "visti", "considerato", "allegati", "poteri"):
+            self.item(self.part, p, text)
+        elif self.part == "punti" and not self._looks_like_signature(text):
+            self.item("punti", p, text)
+        elif self.part == "autorita" and re.match(r"(?i)(?:ai\s+sensi|in\s+forza|in\s+virt|nell['’]esercizio)", text):
+            self.part = "poteri"
+            self.item("poteri", p, text)
+        elif self.part == "oggetto" and text[:1].islower():
+            self.d.data["oggetto"] += " " + text
+        else:
+            self.unplaced(p)
+
+    def _head(self, p: Para, text: str) -> bool:
+        if self.part not in ("testa", "oggetto"):
+            return False
+        m = _TITLE.match(text)
+        if m and not self.title and (text.isupper() or text.split()[0].isupper()):
+            self.label(p, text)
+            self._title(m["tipo"], m["rest"])
+            return True
+        m = _DATE_LINE.match(text)
+        if m:
+            self.label(p, text)
+            self.d.data.setdefault("data", parse_date(m["date"]))
+            return True
+        if _REG_LINE.match(text) and _NUMBER.search(text):
+            self.label(p, text)
+            self._register_line(text)
+            return True
+        if self.part == "testa" and _SITO.fullmatch(text.strip(" ./")):
+            self.label(p, text)  # the letterhead's web site: guess_ente reads it as ente.sito
+            return True
+        if _ENTE.match(text) and "ente" not in self.d.data and self.part == "testa":
+            self.label(p, text)
+            self.d.data["ente"] = {"nome": text.strip(" :-–")}
+            return True
+        if self.part in ("testa", "oggetto") and self._is_autorita(text):
+            self.label(p, text)
+            self.d.data["autorita"] = text
+            self.part = "autorita"
+            return True
+        return False
+
+    def _title(self, tipo_word: str, rest: str) -> None:
+        tipo = next(t for pat, t in _TIPI if re.fullmatch(pat, tipo_word, re.IGNORECASE))
+        self.title["tipo"] = tipo
+        num = _NUMBER.search(rest)
+        organo_text = rest[: num.start()] if num else rest
+        organo_text = re.split(rf"\s+(?:del|DEL)\s+{_DATE}", organo_text)[0]
+        organo_text = re.sub(_PREPOSITION, "", organo_text)
+        organo_text = organo_text.strip(" ,.-–")
+        if organo_text.upper() in _ADJ_ORGANO:
+            self.title["organo"] = _ADJ_ORGANO[organo_text.upper()]
+        elif organo_text:
+            self.title["organo"] = _title_case(organo_text)
+        if num:
+            self._number(num["num"], main=True)
+        date = _DATE_IN.search(rest[num.end():] if num else rest)
+        if date:
+            self.d.data.setdefault("data", parse_date(date["date"]))
+
+    def _number(self, raw: str, *, main: bool) -> None:
+        """"129/2026" -> 129; "175/PRO" -> 175 in register PRO; "G00083" -> 83 in register G."""
+        m = re.fullmatch(r"(?P<prefix>[A-Z]{1,4})?0*(?P<n>\d+)(?:/(?P<suffix>[A-Za-z0-9.]+))?", raw)
+        if m is None:
+            return
+        self.d.data["numero"] = int(m["n"]) or None
+        if raw != m["n"] and not re.fullmatch(r"\d+/\d{4}", raw):
+            self.d.numero_originale = raw
+        register = m["prefix"] or (m["suffix"] if m["suffix"] and not m["suffix"].isdigit() else None)
+        if register:
+            self.d.data["registro"] = register
+
+    def _register_line(self, text: str) -> None:
+        num = _NUMBER.search(text)
+        assert num is not None
+        date_m = _DATE_IN.search(text[num.end():])
+        date = parse_date(date_m["date"]) if date_m else None
+        if re.search(r"(?i)general|\bR\.\s?G\.", text):
+            self.d.data["registro_generale"] = {"numero": num["num"], "data": date}
+        else:
+            self._number(num["num"], main=True)
+            if date:
+                self.d.data["data"] = date
+
+    def _oggetto(self, p: Para, text: str) -> bool:
+        m = _OGGETTO.match(text)
+        if m is None or "oggetto" in self.d.data:
+            return False
+        self.label(p, text[: m.start("rest")])
+        self.d.data["oggetto"] = m["rest"]
+        self.part = "oggetto"
+        if not m["rest"]:
+            self.part = "oggetto_vuoto"
+        return True
+
+    def _parere(self, p: Para, text: str) -> bool:
+        m = _PARERE.match(text)
+        if m is None:
+            if self.part == "parere" and self.pareri and "nome" not in self.pareri[-1]:
+                check = _CHECK.match(text)
+                name = (check["name"] or check["name2"]) if check else text
+                if check or _NAME.match(name):
+                    self.pareri[-1]["nome"] = name.strip()
+                    return True
+            return False
+        parere: dict[str, str] = {"tipo": m["tipo"].strip()}
+        rest = (m["rest"] or "").strip()
+        esito = _ESITO.match(rest)
+        if esito:
+            parere["esito"] = esito["esito"]
+            rest = esito["rest"].strip(" -–,")
+        if rest:
+            parere["nome"] = rest
+        self.pareri.append(parere)
+        self.part = "parere"
+        return True
+
+    def _verifica(self, p: Para, text: str) -> bool:
+        check = _CHECK.match(text)
+        if check and self.part == "verifica" and self.verifiche and "nome" not in self.verifiche[-1]:
+            self.verifiche[-1].update(nome=(check["name"] or check["name2"]).strip(), esito="positivo")
+            return True
+        if _VERIFICA.match(text) and self.part not in ("premesse", "visti", "considerato"):
+            self.verifiche.append({"tipo": text})
+            self.part = "verifica"
+            return True
+        return False
+
+    def _labels(self, p: Para, text: str) -> bool:
+        if self.part == "oggetto_vuoto":
+            self.d.data["oggetto"] = text
+            self.part = "oggetto"
+            return True
+        for rx, part in ((_PREMESSE, "premesse"), (_VISTI, "visti"), (_CONSIDERATO, "considerato")):
+            m = rx.match(text)
+            if m and self.part != "punti":
+                self.label(p, text[: m.start("rest")])
+                self.part = part
+                self.item(part, p, m["rest"])
+                return True
+        m = _ALLEGATI_HEAD.match(text)
+        if m:
+            self.label(p, text[: m.start("rest")])
+            self.part = "allegati"
+            self.item("allegati", p, m["rest"])
+            return True
+        if _ALLEGATO.match(text) and self.part in ("punti", "firma", "verifica", "parere", "allegati"):
+            self.part = "allegati"
+            self.item("allegati", p, text)
+            return True
+        m = _PROPOSTA.match(text)
+        if m:
+            self.label(p, text[: m.start("rest")])
+            self.d.data["proposta"] = {"struttura": m["rest"]} if m["rest"] else {}
+            self.part = "proposta"
+            return True
+        if _FIRMA_DIGITALE.match(text):
+            self.label(p, text)
+            return True
+        return False
+
+    def _signature(self, p: Para, text: str) -> bool:
+        if self.part not in ("punti", "proposta", "firma", "verifica", "parere", "allegati"):
+            return False
+        fto = _FTO.match(text)
+        name = fto["rest"].strip() if fto else None
+        if fto:
+            self.label(p, text[: fto.start("rest")])
+        if self.part == "proposta":
+            proposta = self.d.data.setdefault("proposta", {})
+            if "struttura" not in proposta:
+                proposta["struttura"] = text
+                return True
+            if name and "firmatario" not in proposta:
+                proposta["firmatario"] = name
+                return True
+            if name is None and _NAME.match(text) and "firmatario" not in proposta:
+                proposta["firmatario"] = text
+                return True
+        both = _QUALIFICA_NAME.match(text) or self._qualifica_of_organo(text)
+        if both and _NAME.match(both["name"]) and "firmatario" not in self.d.data and not name:
+            self.d.data["firmatario"] = {"nome": both["name"], "qualifica": both["qualifica"]}
+            self.part = "firma"
+            return True
+        if self.pending_qualifica is not None and (name or _NAME.match(text)):
+            if "firmatario" not in self.d.data:
+                self.d.data["firmatario"] = {"nome": name or text, "qualifica": self.pending_qualifica}
+            else:
+                self.d.non_classificato.append(Para(p.no, name or text))
+            self.pending_qualifica = None
+            self.part = "firma"
+            return True
+        if name:
+            self.d.non_classificato.append(Para(p.no, name))
+            return True
+        if self._looks_like_signature(text):
+            if "firmatario" in self.d.data:
+                self.unplaced(p)
+            else:
+                self.pending_qualifica, self.pending_line = text, p.no
+            self.part = "firma"
+            return True
+        return False
+
+    def _qualifica_of_organo(self, text: str) -> re.Match[str] | None:
+        """"Il Direttore Operativo Fabrizio Ventrice": the organo of the title, then a name."""
+        organo = self.title.get("organo")
+        if not organo:
+            return None
+        return re.match(rf"^(?P<qualifica>(?:Il|La|Lo|L['’])\s*{re.escape(organo)})\s+(?P<name>[A-ZÀ-Þ].*)$", text,
+                        re.IGNORECASE)
+
+    def _continues_item(self, text: str) -> bool:
+        """Whether ``text`` goes on with the last item of a marked list, whose sentence is not over."""
+        items = self.lists.get(self.part)
+        if not items or self.part not in self.marked:
+            return False
+        return not items[-1].endswith((";", ".", ":", "!", "?")) and not self._looks_like_signature(text)
+
+    @staticmethod
+    def _is_autorita(text: str) -> bool:
+        return bool(_QUALIFICA.match(text)) and text.isupper() and len(text.split()) <= 8
+
+    @staticmethod
+    def _looks_like_signature(text: str) -> bool:
+        return (
+            bool(_QUALIFICA.match(text)) and bool(_ROLE.search(text)) and len(text.split()) <= 9
+            and not text.endswith((";", ".", ":"))
+        )
+
+    # -- the whole act -----------------------------------------------------------------------
+
+    def finish(self) -> Draft:
+        d, data = self.d, self.d.data
+        if self.pending_qualifica is not None:
+            d.non_classificato.append(Para(self.pending_line, self.pending_qualifica))
+        data["tipo"] = self.title.get("tipo") or _tipo_from_formula(data)
+        if "organo" in self.title:
+            data["organo"] = self.title["organo"]
+        elif data.get("autorita"):
+            data["organo"] = _title_case(re.sub(r"^(?:IL|LA|LO|L['’])\s*", "", data["autorita"]))
+            d.guessed["organo"] = "dall'intestazione dell'autorità"
+        elif "firmatario" in data or self.pending_qualifica:
+            qualifica = data["firmatario"]["qualifica"] if "firmatario" in data else self.pending_qualifica
+            data["organo"] = _title_case(re.sub(r"^(?:Il|La|Lo|L['’]|IL|LA|LO)\s*", "", str(qualifica)))
+            d.guessed["organo"] = "dalla qualifica del firmatario"
+        for part, items in self.lists.items():
+            if part == "punti":
+                if items:
+                    data.setdefault("dispositivo", {})["punti"] = items
+            elif part == "allegati":
+                if items:
+                    data["allegati"] = [{"titolo": t} for t in items]
+            else:
+                data[part] = items
+        if self.verifiche:
+            data["verifiche"] = [
+                {"tipo": v["tipo"], "nome": v.get("nome", "non indicato"), "esito": v.get("esito", "sospeso")}
+                for v in self.verifiche
+            ]
+        if self.pareri:
+            data["pareri"] = self.pareri
+        if data.get("autorita") and data.get("firmatario") and (
+            data["autorita"].upper() == data["firmatario"]["qualifica"].upper()
+        ):
+            del data["autorita"]  # the layout writes the signer's qualifica there already
+        return d
+
+
+def _tipo_from_formula(data: dict[str, Any]) -> str | None:
+    formula = data.get("dispositivo", {}).get("formula", "")
+    return {"DETERMINA": "determinazione", "DELIBERA": "delibera", "DECRETA": "decreto", "ORDINA": "ordinanza"}.get(
+        formula
+    )
+
+
+_SMALL = {"di", "del", "della", "dello", "dei", "degli", "delle", "e", "ed", "al", "alla", "per", "in", "a"}
+
+
+def _title_case(text: str) -> str:
+    words = text.strip().split()
+    out = []
+    for i, w in enumerate(words):
+        low = w.lower()
+        if i and low in _SMALL:
+            out.append(low)
+        elif re.fullmatch(r"(?:[A-Z]\.)+", w):
+            out.append(w)
+        else:
+            out.append(low[:1].upper() + low[1:])
+    return " ".join(out)
+
+
+def initials(organo: str) -> str:
+    """The register guessed from the organo: "Direttore Operativo" -> "D.O."."""
+    return "".join(f"{w[0].upper()}." for w in organo.split() if w.lower() not in _SMALL and w[:1].isalpha())
+
+
+def read_act(cleaned: Cleaned) -> Draft:
+    reader = _Reader()
+    for p in cleaned.paras:
+        reader.read(p)
+    return reader.finish()
+
+
+def guess_ente(draft: Draft, text: str) -> None:
+    """The body's name when no letterhead names it: the words of the text that spell its web site."""
+    data = draft.data
+    sito = _SITO.search(text)
+    if sito:
+        data.setdefault("ente", {})["sito"] = sito.group().rstrip(".")
+    if "nome" in data.get("ente", {}):
+        return
+    if sito:
+        core = sito.group().lower().removeprefix("www.").split(".")[0].replace("-", "")
+        words = re.findall(r"[A-ZÀ-Þ][\wÀ-ÿ]*", text)
+        for size in range(1, 6):
+            for i in range(len(words) - size + 1):
+                if "".join(words[i : i + size]).lower() == core:
+                    # the words must stand next to each other in the text, not be picked apart
+                    phrase = " ".join(words[i : i + size])
+                    if phrase in text:
+                        data["ente"]["nome"] = phrase
+                        draft.guessed["ente"] = f"dal sito {sito.group()}"
+                        return
+
+
+def date_guess(text: str) -> dt.date | None:
+    """The latest date in the text: an act is dated on the day of its last step."""
+    dates = [d for m in _DATE_IN.finditer(text) if (d := parse_date(m["date"])) is not None]
+    return max(dates) if dates else None

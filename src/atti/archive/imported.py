@@ -1,0 +1,100 @@
+"""Acts signed before atti, brought into the archive as they are: ``atti import DIR --archive A``.
+
+Each PDF of a folder is read (:mod:`atti.acts.importer`) and registered under its own number
+with state ``importato``: the original PDF is kept byte for byte as the act's signed document,
+never re-rendered nor re-signed, and the act read from it is stored as its source. The register
+remembers the highest number seen, so acts published later continue after it. Only a PDF can
+stand as the signed original, so text and DOCX files of the folder are reported, not archived.
+Once all are in, the citations between them are linked again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from atti.acts.importer import ImportResult, import_bytes
+from atti.archive.archive import Archive, act_id, references_of
+from atti.archive.catalog import ActRecord
+from atti.errors import ArchiveError, AttiError, ImportSourceError
+
+IMPORTED_STATE = "importato"
+READABLE = (".pdf", ".docx", ".txt")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class FolderImport:
+    imported: list[tuple[str, str, float]] = field(default_factory=list)  # (file, act id, confidence)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    relinked: int = 0  # how many acts' citations the archive linked again afterwards
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "imported": [{"file": f, "id": i, "confidence": c} for f, i, c in self.imported],
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "relinked": self.relinked,
+        }
+
+
+def import_folder(
+    folder: Path, archive_root: Path, *, ente: str | None = None, on_progress: Progress | None = None
+) -> FolderImport:
+    """Import every readable document of ``folder`` into the archive at ``archive_root``."""
+    if not folder.is_dir():
+        raise ImportSourceError(f"{folder}: not a folder")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READABLE)
+    if not files:
+        raise ImportSourceError(f"{folder}: no PDF, DOCX or text file to import")
+    with Archive.open(archive_root) as archive:
+        return _import_all(files, archive, ente, on_progress)
+
+
+def _import_all(files: list[Path], archive: Archive, ente: str | None, on_progress: Progress | None) -> FolderImport:
+    """One bad file is reported and skipped, never fatal: the others still go in."""
+    out = FolderImport()
+    for done, path in enumerate(files, 1):
+        try:
+            data = path.read_bytes()
+            if not data.startswith(b"%PDF"):
+                out.skipped.append((path.name, "not a PDF: only a PDF can be kept as the signed original"))
+            else:
+                result = import_bytes(data, path.name, ente=ente)
+                record = register_imported(archive, result, data)
+                out.imported.append((path.name, record.id, result.confidence))
+        except AttiError as exc:
+            out.skipped.append((path.name, exc.msg))
+        except OSError as exc:
+            out.skipped.append((path.name, f"cannot read: {exc.strerror}"))
+        if on_progress is not None:
+            on_progress(done, len(files))
+    # An act cites acts imported after it (in file order) too: link its citations again.
+    out.relinked = archive.relink_references()
+    return out
+
+
+def register_imported(archive: Archive, result: ImportResult, original_pdf: bytes) -> ActRecord:
+    """Record one imported act under its own number, the original PDF as its signed document."""
+    act = result.act
+    if act.numero is None:
+        raise ArchiveError(f"{result.file}: no number found in the act: it cannot take a place in its register")
+    if result.missing:
+        raise ArchiveError(f"{result.file}: parts missing ({', '.join(result.missing)}): complete the YAML first")
+    id_ = act_id(act.registro, act.anno, act.numero)
+    archive.ensure_number_free(act.registro, act.anno, act.numero)
+    source_ref = archive.blobs.put(result.yaml.encode("utf-8"), "yaml")
+    # No DOCX was ever made for an act signed elsewhere: an empty file stands in its slot.
+    docx_ref = archive.blobs.put(b"", "docx")
+    pdf_ref = archive.blobs.put(original_pdf, "pdf")
+    record = ActRecord(
+        id=id_, register=act.registro, year=act.anno, number=act.numero, tipo=act.tipo.value, organo=act.organo,
+        data=act.data, ente=act.ente.nome, oggetto=act.oggetto, signer=act.firmatario.nome, state=IMPORTED_STATE,
+        source=source_ref, docx=docx_ref, pdf=pdf_ref,
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), riservato=act.riservato,
+    )
+    with archive.register_lock(act.registro, act.anno), archive.catalog.transaction():
+        archive.catalog.insert_act(record, act.body_text(), references_of(act, id_, archive.resolve_citation))
+    return record

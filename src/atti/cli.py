@@ -20,7 +20,7 @@ from atti.acts import load_act
 from atti.config import LEVELS, Settings, load_settings
 from atti.errors import ActError, AttiError, SigningError, VerificationError
 
-_ARCHIVE_HELP = "Archive directory [default: $ATTI_ARCHIVE, else ./archive]."
+_ARCHIVE_HELP = "Archive directory, or a postgresql:// URL [default: $ATTI_ARCHIVE, else ./archive]."
 
 
 class _Group(click.Group):
@@ -187,8 +187,13 @@ def _token_options(f: Any) -> Any:
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--draft", "draft_id", metavar="ID",
+    help="Seal the archived draft ID (e.g. bozza-3): its current source, or FILE when given. Without it, "
+    "a draft whose source is exactly FILE is the one sealed.",
+)
 @click.option(
     "--p12", type=click.Path(dir_okay=False, path_type=Path),
     help="PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt); "
@@ -204,7 +209,8 @@ def _token_options(f: Any) -> Any:
 @_token_options
 @click.pass_context
 def publish(
-    ctx: click.Context, file: Path, archive: Path | None, p12: Path | None, level: str | None,
+    ctx: click.Context, file: Path | None, archive: Path | None, draft_id: str | None, p12: Path | None,
+    level: str | None,
     tsa_url: str | None, as_json: bool, reviewer_p12: tuple[Path, ...], pkcs11_module: Path | None,
     pkcs11_token: str | None, pkcs11_key: str | None,
 ) -> None:
@@ -212,10 +218,14 @@ def publish(
 
     Each reviewer given with --reviewer-p12 signs their verifica first; then the signer signs
     a visible stamp on the last page that locks the act against any change but signatures.
+    A draft (atti draft save) is published with --draft ID, or by publishing the same file.
     """
+    if file is None and draft_id is None:
+        raise click.UsageError("give the act's FILE, or --draft ID")
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
-    result = pipeline.publish(file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12)
+    result = pipeline.publish(file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12,
+                              draft_id=draft_id)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -238,12 +248,15 @@ def publish(
 @click.option("--cites", metavar="ID", help="Only acts that cite the act ID (e.g. DO-2021-46).")
 @click.option("--cited-by", metavar="ID", help="Only acts that the act ID cites.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many results first (the next pages).")
+@click.option("--public", "public_only", is_flag=True, help="Only what the public may see: no riservato act, no draft.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
 @click.pass_context
 def search(
     ctx: click.Context, query: str, archive: Path | None, register: str | None, year: int | None,
     date_from: str | None, date_to: str | None, tipo: str | None, organo: str | None, signer: str | None,
-    state: str | None, cites: str | None, cited_by: str | None, limit: int, as_json: bool,
+    state: str | None, cites: str | None, cited_by: str | None, limit: int, offset: int, public_only: bool,
+    as_json: bool,
 ) -> None:
     """Search archived acts: Italian full text over oggetto and body, or a number like 129/2026.
 
@@ -253,8 +266,9 @@ def search(
     from atti.archive.search import Filters  # parsed here so that a bad date is a usage error (exit 2)
 
     filters = Filters.parse(register=register, year=year, date_from=date_from, date_to=date_to, tipo=tipo,
-                            organo=organo, signer=signer, state=state, cites=cites, cited_by=cited_by)
-    hits = pipeline.search(query, _settings(ctx, archive=archive), filters=filters, limit=limit)
+                            organo=organo, signer=signer, state=state, cites=cites, cited_by=cited_by,
+                            public_only=public_only)
+    hits = pipeline.search(query, _settings(ctx, archive=archive), filters=filters, limit=limit, offset=offset)
     if as_json:
         _print_json([h.to_dict() for h in hits])
         return
@@ -323,8 +337,8 @@ def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool
         by = f" by {v.by_act}" if v.by_act else ""
         click.echo(f"{v.act_id}@{v.version}  {v.created_at}  {v.state}  ({v.reason}{by})")
         click.echo(f"    source {v.source.sha256}")
-        click.echo(f"    docx   {v.docx.sha256}")
-        click.echo(f"    pdf    {v.pdf.sha256}")
+        click.echo(f"    docx   {v.docx.sha256 or '(none: not rendered)'}")
+        click.echo(f"    pdf    {v.pdf.sha256 or '(none: not rendered)'}")
 
 
 @main.command()
@@ -586,6 +600,55 @@ def timestamp(
 
 
 @main.group(cls=_Group)
+def draft() -> None:
+    """Drafts kept in the archive before publication: bozza, then in verifica.
+
+    A draft has no number (it is given when the draft is published, atti publish --draft ID) and
+    never appears in public searches; every save, rendering and state change is a version.
+    """
+
+
+@draft.command("save")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--draft", "draft_id", metavar="ID", help="Save FILE as a new version of the draft ID [default: a new draft]."
+)
+@click.option("--render", is_flag=True, help="Also render the unnumbered preview (DOCX and PDF/A) into the version.")
+@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
+@click.pass_context
+def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: str | None, render: bool,
+               as_json: bool) -> None:
+    """Store an act's YAML as a draft in the archive, or as a new version of a draft.
+
+    The act must be well formed; the checks made before signing wait for publication. Saving
+    a changed text sends a draft in verifica back to bozza; saving the same text again without
+    --render changes nothing.
+    """
+    result = pipeline.save_draft(file, _settings(ctx, archive=archive), draft_id=draft_id, render=render)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    r = result.record
+    what = f"version {len(result.versions)}" if result.saved else f"unchanged (version {len(result.versions)})"
+    click.echo(f"Draft {r.id} {what}: {r.state}, {r.tipo} {r.register}: {r.oggetto}")
+
+
+@draft.command("submit")
+@click.argument("draft_id", metavar="ID")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
+@click.pass_context
+def draft_submit(ctx: click.Context, draft_id: str, archive: Path | None, as_json: bool) -> None:
+    """Send the draft ID (a bozza) to verification: its state becomes in verifica, as a new version."""
+    result = pipeline.submit_draft(draft_id, _settings(ctx, archive=archive))
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    click.echo(f"Draft {result.record.id} version {len(result.versions)}: {result.record.state}")
+
+
+@main.group(cls=_Group)
 def archive() -> None:
     """Look after the archive itself."""
 
@@ -614,6 +677,36 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
     ctx.exit(0 if report.ok else 1)
 
 
+@archive.command("migrate")
+@click.option("--to", "target", required=True, metavar="URL|DIR",
+              help="The new archive: a postgresql:// URL or a directory; it must be empty.")
+@click.option("--from", "source", metavar="URL|DIR",
+              help="The archive to copy [default: --archive, $ATTI_ARCHIVE, else ./archive].")
+@click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def archive_migrate(
+    ctx: click.Context, target: str, source: str | None, archive_dir: Path | None, as_json: bool
+) -> None:
+    """Copy a whole archive to another backend (SQLite + files <-> PostgreSQL + S3) and verify it.
+
+    Acts, versions, references, the event log with its hash chain, the register counters, every
+    stored document and the development CA are copied as they are; the target's catalog is
+    written in one transaction, checked before it commits, and must be empty to begin with.
+    """
+    from atti.archive.migrate import migrate
+
+    report = migrate(source or _settings(ctx, archive=archive_dir).archive, target)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        click.echo(
+            f"Migrated {report.acts} acts, {report.events} events, {report.files} files"
+            f" ({report.bytes / 1e6:.1f} MB) from {report.source} to {report.target}"
+        )
+        click.echo(f"Both archives verify OK; event chain head {report.head or '(empty)'}")
+
+
 @main.command()
 @click.argument("act_id")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
@@ -633,6 +726,80 @@ def export(ctx: click.Context, act_id: str, archive: Path | None, out_dir: Path)
     click.echo(f"Exported {act_id} to {bag}")
 
 
+@main.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the act's YAML here [default: print it on standard output].")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path),
+              help="With a folder as SOURCE: the archive to register its PDFs in, as imported acts.")
+@click.option("--ente", help="The body's name, when the documents do not print it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the confidence report as JSON.")
+@click.pass_context
+def import_(
+    ctx: click.Context, source: Path, output: Path | None, archive: Path | None, ente: str | None, as_json: bool
+) -> None:
+    """Read an existing act (text, PDF with a text layer, DOCX) into the act format.
+
+    Prints which parts were found, which guessed and which are missing; what could not be
+    placed is kept in 'non_classificato' with its line. With a folder and --archive, every PDF
+    in it is registered as an imported act under its own number, the PDF kept as the signed
+    original (not re-signed), with a progress bar. Exits 0 when read, 2 when a file cannot be.
+    """
+    from atti.acts.importer import import_file
+    from atti.archive.imported import import_folder
+    from atti.errors import ImportSourceError
+
+    if source.is_dir():
+        if archive is None:
+            raise ImportSourceError(f"{source} is a folder: give --archive to import its acts into an archive")
+        root = _settings(ctx, archive=archive).archive
+        bar: Any = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=total, label="Importing", file=sys.stderr)
+                bar.__enter__()
+            bar.update(1)
+            if done == total:
+                bar.__exit__(None, None, None)
+
+        folder = import_folder(source, root, ente=ente, on_progress=progress)
+        if as_json:
+            _print_json(folder.to_dict())
+            return
+        for file, act_id, confidence in folder.imported:
+            click.echo(f"Imported {act_id} from {file} (confidence {confidence:.0%})")
+        for file, reason in folder.skipped:
+            click.echo(f"Skipped {file}: {reason}")
+        click.echo(f"{len(folder.imported)} imported, {len(folder.skipped)} skipped; "
+                   f"citations relinked in {folder.relinked} act{'' if folder.relinked == 1 else 's'}")
+        return
+    result = import_file(source, ente=ente)
+    if output is not None:
+        from atti.archive.blobs import storage_error, write_atomic
+
+        try:
+            write_atomic(output, result.yaml.encode("utf-8"))
+        except OSError as exc:
+            raise storage_error(exc, str(output)) from None
+    report = click.echo if output is not None or as_json else (lambda text: click.echo(text, err=True))
+    if as_json:
+        _print_json({**result.to_dict(), **({} if output else {"yaml": result.yaml})})
+    else:
+        if output is None:
+            click.echo(result.yaml, nl=False)
+        report(f"Read {result.file} ({result.kind}): confidence {result.confidence:.0%}")
+        report(f"  found:   {', '.join(result.found) or '-'}")
+        report("  guessed: " + (", ".join(f"{k} ({why})" for k, why in result.guessed.items()) or "-"))
+        report(f"  missing: {', '.join(result.missing) or '-'}")
+        report("  items:   " + ", ".join(f"{k} {n}" for k, n in result.counts.items() if n))
+        for row in result.act.non_classificato:
+            report(f"  non classificato, riga {row.riga}: {row.testo}")
+        if output is not None:
+            report(f"Wrote {output}")
+
+
 @main.command("import-package")
 @click.argument("bag", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
@@ -645,3 +812,57 @@ def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
     """
     record = pipeline.import_package(bag, _settings(ctx, archive=archive))
     click.echo(f"Imported {record.id}: {record.tipo} {record.register} n. {record.number}/{record.year}")
+
+
+@main.command()
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--secure-cookies/--no-secure-cookies", default=False, envvar="ATTI_SECURE_COOKIES", show_default=True,
+    help="Mark the session cookie Secure: set it when the site is served over https (e.g. behind a proxy) "
+    "[env: ATTI_SECURE_COOKIES].",
+)
+@click.pass_context
+def serve(ctx: click.Context, archive: Path | None, host: str, port: int, secure_cookies: bool) -> None:
+    """Serve the web archive: search and read acts in a browser, with a JSON API under /api/.
+
+    The public sees published acts that are not riservato; users added with 'atti user add'
+    sign in to see reserved acts and drafts as their role allows (see docs/web.md).
+    """
+    from atti.web import WebConfig
+    from atti.web import serve as run
+
+    settings = _settings(ctx, archive=archive)
+    run(WebConfig(archive=settings.archive, host=host, port=port, secure_cookies=secure_cookies))
+
+
+@main.group(cls=_Group)
+def user() -> None:
+    """Manage the users of the web archive."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["officer", "reviewer", "archivist", "admin"]),
+              help="What the user may see: see the access matrix in docs/web.md.")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str, archive: Path | None) -> None:
+    """Add a user of the web archive, or give an existing one a new role and password.
+
+    The password comes from $ATTI_USER_PASSWORD or a prompt; it is stored only as an argon2
+    hash, in the archive's web/users.json. Exits 0 when saved, 2 on a bad name or password.
+    """
+    import os
+
+    from atti.errors import UserError
+    from atti.web.users import add_user
+
+    password = os.environ.get("ATTI_USER_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise UserError("the password comes from ATTI_USER_PASSWORD or a prompt in a terminal")
+        password = str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+    account, created = add_user(_settings(ctx, archive=archive).archive, name, role, password)
+    click.echo(f"{'Added' if created else 'Updated'} user {account.name} ({account.role})")

@@ -1,0 +1,401 @@
+"""The web archive: an ASGI application (Starlette) over the archive's library API.
+
+Pages in Italian, rendered on the server with Jinja2 (autoescaped) and working without
+JavaScript; a JSON API under ``/api/`` answers the same searches and acts with the same access
+rules (:mod:`atti.web.access`). Handlers are plain functions, which Starlette runs in its thread
+pool: the archive's SQLite connection is opened once per thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from atti.archive.archive import Archive
+from atti.archive.catalog import ActRecord
+from atti.archive.search import HIGHLIGHT, Filters, SearchError, parse_date, query_stems, stem
+from atti.errors import ActNotFound, AttiError
+from atti.web import access, documents
+from atti.web.session import csrf_ok, csrf_token, session_secret
+from atti.web.users import User, UserStore
+
+PAGE_SIZE = 20
+MAX_PAGE = 500  # deep pages cost the catalog more than anyone reads
+SESSION_HOURS = 8
+_STATIC = Path(__file__).parent / "static"
+
+FACETS = (  # facet key, GET parameter, title
+    ("register", "registro", "Registro"),
+    ("year", "anno", "Anno"),
+    ("tipo", "tipo", "Tipo"),
+    ("signer", "firmatario", "Firmatario"),
+    ("state", "stato", "Stato"),
+)
+_SEARCH_PARAMS = ("q", "registro", "anno", "dal", "al", "tipo", "firmatario", "stato")
+
+# Every page: no inline script or style, nothing from elsewhere, never framed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self';"
+    " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """How the web archive runs; built by ``atti serve`` from its options and ATTI_* variables."""
+
+    archive: Path | str  # a directory or a postgresql:// URL (see atti.archive.backend)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secure_cookies: bool = False  # Secure cookies: set when served over https (directly or behind a proxy)
+
+
+def highlight(snippet: str, query: str) -> Markup:
+    """A snippet from the catalog, escaped, with the words it marked [like this] in <mark>.
+
+    Only a bracketed word whose stem the query searched for is highlighted, so brackets in the
+    act's own text stay text; everything else is escaped.
+    """
+    wanted = set(query_stems(query))
+    pattern = re.compile(re.escape(HIGHLIGHT[0]) + r"(\w+)" + re.escape(HIGHLIGHT[1]))
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(snippet):
+        if stem(m.group(1)) not in wanted:
+            continue
+        out += [str(escape(snippet[pos:m.start()])), f"<mark>{escape(m.group(1))}</mark>"]
+        pos = m.end()
+    out.append(str(escape(snippet[pos:])))
+    return Markup("".join(out))
+
+
+def estremi(record: ActRecord) -> str:
+    """"Determinazione D.O. n. 129/2026"; a draft has no number yet."""
+    number = f"n. {record.number}/{record.year}" if record.number is not None else f"(bozza {record.year})"
+    return f"{record.tipo.capitalize()} {record.register} {number}"
+
+
+def plain(snippet: str, query: str) -> str:
+    """The snippet without the catalog's marks, for the API (which gives the marked words apart)."""
+    return re.sub(re.escape(HIGHLIGHT[0]) + r"(\w+)" + re.escape(HIGHLIGHT[1]), r"\1", snippet)
+
+
+class WebArchive:
+    """The application's state: the archive (one connection per thread), users, templates."""
+
+    def __init__(self, config: WebConfig) -> None:
+        self.config = config
+        with Archive.open(config.archive) as archive:  # a clear error now rather than at the first request
+            # Users, the session key and the caches live in the archive's local directory (for an
+            # archive in PostgreSQL, its state directory).
+            self.root = archive.root
+        self.users = UserStore(self.root)
+        self._local = threading.local()
+        self.templates = Environment(
+            loader=PackageLoader("atti.web", "templates"), autoescape=select_autoescape(default=True),
+            trim_blocks=True, lstrip_blocks=True,
+        )
+        self.templates.filters["data_it"] = lambda d: d.strftime("%d/%m/%Y") if d else ""
+        self.templates.filters["estremi"] = estremi
+
+    @property
+    def archive(self) -> Archive:
+        arc: Archive | None = getattr(self._local, "archive", None)
+        if arc is None:
+            arc = self._local.archive = Archive.open(self.config.archive)
+        return arc
+
+    # -- who is asking -------------------------------------------------------------------------
+
+    def user(self, request: Request) -> User | None:
+        name = request.session.get("user")
+        return self.users.get(name) if isinstance(name, str) else None
+
+    def visible(self, request: Request, act_id: str) -> ActRecord | None:
+        """The act when this viewer may see it; None both when hidden and when absent."""
+        try:
+            record = self.archive.get(act_id)
+        except ActNotFound:
+            return None
+        return record if access.can_see(self.user(request), record) else None
+
+    # -- responses ------------------------------------------------------------------------------
+
+    def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        # csrf() is called by the forms that need it: a public reader who never meets a form gets
+        # no session cookie at all.
+        html = self.templates.get_template(template).render(
+            request=request, user=self.user(request), csrf=lambda: csrf_token(request.session), **context
+        )
+        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+    def not_found(self, request: Request) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "atto non trovato"}, status_code=404, headers=SECURITY_HEADERS)
+        return self.page(request, "errore.html", 404, title="Atto non trovato",
+                         message="Non c'è un atto con questo identificativo.")
+
+    # -- search -------------------------------------------------------------------------------
+
+    def run_search(self, request: Request) -> dict[str, Any]:
+        p = request.query_params
+        args = {k: p.get(k, "").strip() for k in _SEARCH_PARAMS}
+        if args["anno"] and not re.fullmatch(r"\d{4}", args["anno"]):
+            raise SearchError(f"Anno non valido: «{args['anno']}» (scrivilo con quattro cifre, es. 2026).")
+        year = int(args["anno"]) if args["anno"] else None
+        for key, label in (("dal", "Dal"), ("al", "Al")):
+            try:
+                parse_date(args[key], key)
+            except SearchError:
+                raise SearchError(f"{label}: «{args[key]}» non è una data (AAAA-MM-GG o GG/MM/AAAA).") from None
+        if (d1 := parse_date(args["dal"], "dal")) and (d2 := parse_date(args["al"], "al")) and d1 > d2:
+            raise SearchError("La data «dal» è successiva alla data «al».")
+        try:
+            page = max(1, min(MAX_PAGE, int(p.get("pagina", "1") or 1)))
+        except ValueError:
+            page = 1
+        filters = Filters.parse(register=args["registro"], year=year, date_from=args["dal"], date_to=args["al"],
+                                tipo=args["tipo"], signer=args["firmatario"], state=args["stato"])
+        filters = access.search_filters(self.user(request), filters)
+        arc, query = self.archive, args["q"]
+        total = arc.count(query, filters)
+        hits = arc.search(query, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        facets = arc.facets(query, filters)
+        return {"args": args, "page": page, "page_size": PAGE_SIZE, "pages": max(1, math.ceil(total / PAGE_SIZE)),
+                "total": total, "hits": hits, "facets": facets}
+
+    def search_page(self, request: Request) -> Response:
+        try:
+            found = self.run_search(request)
+        except SearchError as exc:
+            args = {k: request.query_params.get(k, "") for k in _SEARCH_PARAMS}
+            return self.page(request, "ricerca.html", 400, error=exc.msg, args=args, hits=[], total=0, page=1,
+                             page_size=PAGE_SIZE, pages=1, facets={}, facet_defs=FACETS, link=lambda **kw: "")
+        args = found["args"]
+
+        def link(**changes: Any) -> str:
+            params = {**{k: v for k, v in args.items() if v}, **{k: v for k, v in changes.items()}}
+            return "/?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+        hits = [(h, highlight(h.snippet, args["q"])) for h in found["hits"]]
+        return self.page(request, "ricerca.html", **{**found, "hits": hits}, facet_defs=FACETS, link=link,
+                         error=None)
+
+    def api_search(self, request: Request) -> Response:
+        try:
+            found = self.run_search(request)
+        except SearchError as exc:
+            return JSONResponse({"error": exc.msg}, status_code=400, headers=SECURITY_HEADERS)
+        q = found["args"]["q"]
+        return JSONResponse({
+            "query": found["args"], "page": found["page"], "pages": found["pages"], "total": found["total"],
+            "results": [{**_public_record(h.record), "snippet": plain(h.snippet, q), "score": round(h.score, 4),
+                         "url": f"/atti/{h.record.id}"} for h in found["hits"]],
+            "facets": {k: [[v, n] for v, n in values] for k, values in found["facets"].items()},
+        }, headers=SECURITY_HEADERS)
+
+    # -- acts ---------------------------------------------------------------------------------
+
+    def act_data(self, request: Request, record: ActRecord) -> dict[str, Any]:
+        """What the act page and /api/atti/{id} show; links to acts this viewer cannot see are cut."""
+        arc, user = self.archive, self.user(request)
+
+        def shown(act_id: str | None) -> bool:
+            if act_id is None:
+                return False
+            try:
+                return access.can_see(user, arc.get(act_id))
+            except ActNotFound:
+                return False
+
+        versions = arc.versions(record.id)
+        diffs = []
+        if len(versions) > 1:
+            from atti.archive.history import diff_versions
+
+            diffs = [diff_versions(arc, f"{record.id}@{a.version}", f"{record.id}@{b.version}")
+                     for a, b in itertools.pairwise(versions)]
+        cites = [(r, shown(r.target_id)) for r in arc.cites(record.id)]
+        cited_by = [r for r in arc.cited_by(record.id) if shown(r.act_id) and r.act_id != record.id]
+        return {
+            "record": record,
+            "parts": documents.act_parts(arc, record),
+            "versions": [(v, shown(v.by_act)) for v in versions],
+            "diffs": diffs,
+            "cites": cites,
+            "cited_by": cited_by,
+            # A draft's PDF is an unsigned preview: nothing to verify.
+            "verification": None if access.is_draft(record) else documents.verification(arc, record),
+            "pages": documents.page_count(arc, record),
+            "has_pdf": documents.has_pdf(record),
+            "exportable": not access.is_draft(record),
+        }
+
+    def act_page(self, request: Request) -> Response:
+        record = self.visible(request, request.path_params["act_id"])
+        if record is None:
+            return self.not_found(request)
+        data = self.act_data(request, record)
+        return self.page(request, "atto.html", **data, max_previews=documents.MAX_PREVIEW_PAGES,
+                         reserved=access.is_reserved(record), draft=access.is_draft(record))
+
+    def api_act(self, request: Request) -> Response:
+        record = self.visible(request, request.path_params["act_id"])
+        if record is None:
+            return self.not_found(request)
+        d = self.act_data(request, record)
+        return JSONResponse({
+            **_public_record(record),
+            "riservato": access.is_reserved(record),
+            "parts": {name: items for name, _title, items in d["parts"]},
+            "versions": [{**v.to_dict(), "by_act": v.by_act if ok else None} for v, ok in d["versions"]],
+            "diffs": [x.to_dict() for x in d["diffs"]],
+            "cites": [{**r.to_dict(), "present": ok, "target_id": r.target_id if ok else None}
+                      for r, ok in d["cites"]],
+            "cited_by": [r.to_dict() for r in d["cited_by"]],
+            "verification": d["verification"],
+            "pages": d["pages"],
+            "downloads": {
+                "pdf": f"/atti/{record.id}/pdf" if d["has_pdf"] else None,
+                "package": f"/atti/{record.id}/pacchetto.zip" if d["exportable"] else None,
+                "metadata": f"/atti/{record.id}/metadati.xml" if d["exportable"] else None,
+            },
+        }, headers=SECURITY_HEADERS)
+
+    def download(self, request: Request) -> Response:
+        record = self.visible(request, request.path_params["act_id"])
+        if record is None:
+            return self.not_found(request)
+        kind = request.path_params["kind"]
+        arc = self.archive
+        if kind == "pdf" and not documents.has_pdf(record):
+            return self.not_found(request)
+        if kind in ("pacchetto.zip", "metadati.xml") and access.is_draft(record):
+            return self.not_found(request)  # a draft is not exported: it has no number nor signature yet
+        if kind == "pdf":
+            data, media, name = arc.blobs.get(record.pdf), "application/pdf", f"{record.id}.pdf"
+        elif kind == "pacchetto.zip":
+            data, media, name = documents.package_zip(arc, record.id), "application/zip", f"{record.id}.zip"
+        elif kind == "metadati.xml":
+            data, media, name = documents.metadata_xml(arc, record.id), "application/xml", f"{record.id}-metadati.xml"
+        else:
+            return self.not_found(request)
+        headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"',
+                   "Cache-Control": "private, no-store"}
+        return Response(data, media_type=media, headers=headers)
+
+    def preview(self, request: Request) -> Response:
+        record = self.visible(request, request.path_params["act_id"])
+        if record is None:
+            return self.not_found(request)
+        png = documents.preview(self.archive, record, request.path_params["page"])
+        if png is None:
+            return self.not_found(request)
+        return Response(png, media_type="image/png", headers={**SECURITY_HEADERS, "Cache-Control": "private, no-store"})
+
+    # -- signing in and out -------------------------------------------------------------------
+
+    def login_form(self, request: Request) -> Response:
+        target = _safe_next(request.query_params.get("next"))
+        return self.page(request, "accesso.html", error=None, name="", next=target)
+
+    async def login(self, request: Request) -> Response:
+        form = await request.form()
+        name, password = str(form.get("nome", "")), str(form.get("password", ""))
+        target = _safe_next(str(form.get("next", "")))
+        if not csrf_ok(request.session, form.get("csrf")):
+            return self.page(request, "accesso.html", 403, error="Sessione scaduta: riprova.", name=name, next=target)
+        from starlette.concurrency import run_in_threadpool
+
+        user = await run_in_threadpool(self.users.authenticate, name, password)  # argon2: slow on purpose
+        if user is None:
+            return self.page(request, "accesso.html", 401, error="Nome utente o password errati.", name=name,
+                             next=target)
+        request.session.clear()  # a new session at sign-in: nothing set before it carries over
+        request.session["user"] = user.name
+        csrf_token(request.session)
+        return RedirectResponse(target, status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        form = await request.form()
+        if not csrf_ok(request.session, form.get("csrf")):
+            return self.page(request, "errore.html", 403, title="Richiesta rifiutata",
+                             message="Sessione scaduta o modulo non valido: riprova dalla pagina.")
+        request.session.clear()
+        return RedirectResponse("/", status_code=303)
+
+
+def _public_record(record: ActRecord) -> dict[str, Any]:
+    data = record.to_dict()
+    data.pop("created_at", None)
+    return data
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site: an open redirect would make the sign-in page a phishing tool."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def create_app(config: WebConfig) -> Starlette:
+    web = WebArchive(config)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        msg = exc.msg if isinstance(exc, AttiError) else "errore interno"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": msg}, status_code=500, headers=SECURITY_HEADERS)
+        return web.page(request, "errore.html", 500, title="Errore", message=msg)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return web.not_found(request)
+
+    routes = [
+        Route("/", web.search_page),
+        Route("/atti/{act_id}", web.act_page),
+        Route("/atti/{act_id}/anteprima/{page:int}.png", web.preview),
+        Route("/atti/{act_id}/{kind}", web.download),
+        Route("/accesso", web.login_form, methods=["GET"]),
+        Route("/accesso", web.login, methods=["POST"]),
+        Route("/uscita", web.logout, methods=["POST"]),
+        Route("/api/search", web.api_search),
+        Route("/api/atti/{act_id}", web.api_act),
+        Mount("/static", StaticFiles(directory=_STATIC), name="static"),
+    ]
+    middleware = [
+        Middleware(SessionMiddleware, secret_key=session_secret(web.root), session_cookie="atti_sessione",
+                   max_age=SESSION_HOURS * 3600, same_site="lax", https_only=config.secure_cookies),
+    ]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={404: not_found, AttiError: on_error})
+    app.state.web = web
+    return app
+
+
+def serve(config: WebConfig) -> None:
+    """Run the web archive with uvicorn until interrupted (``atti serve``)."""
+    import uvicorn
+
+    app = create_app(config)
+    uvicorn.run(app, host=config.host, port=config.port, log_level="info", proxy_headers=False)
+
+

@@ -1,0 +1,165 @@
+"""What the act page shows and serves besides the record: the act's text by parts, the signature
+verification (cached), page previews (cached), the BagIt package as a zip and the AgID metadata.
+
+Caches live under ``archive/web/cache`` and are keyed by the PDF's SHA-256: a PDF never changes
+under its hash, and a new version of an act (a renewed timestamp) has a new hash. Each entry is
+written to a temporary file and renamed, so a reader never sees half of one. The verification
+is the one made with the archive's trust roots when first asked; delete the cache after adding
+trust roots (``rm -r archive/web/cache/verifica``) to verify again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from atti.acts import load_act_text
+from atti.archive.archive import Archive
+from atti.archive.catalog import ActRecord
+from atti.errors import ActError, AttiError
+
+CACHE_DIR = Path("web") / "cache"
+PREVIEW_DPI = 60
+MAX_PREVIEW_PAGES = 50
+
+# The act's parts as the page titles them, in reading order.
+PART_TITLES = {
+    "oggetto": "Oggetto",
+    "poteri": "Poteri",
+    "premesse": "Premesso che",
+    "visti": "Visti",
+    "considerato": "Considerato",
+    "dispositivo": "Determina / Dispositivo",
+    "allegati": "Allegati",
+}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def act_parts(archive: Archive, record: ActRecord) -> list[tuple[str, str, list[str]]]:
+    """(part, title, items) from the archived YAML source; empty when it cannot be read as an act."""
+    try:
+        text = archive.blobs.get(record.source).decode("utf-8")
+        act = load_act_text(text, f"{record.id}.yaml", check=False).act
+    except (ActError, UnicodeDecodeError, AttiError):
+        return []
+    return [(name, PART_TITLES.get(name, name.capitalize()), items) for name, items in act.parts()]
+
+
+@contextmanager
+def pdf_file(archive: Archive, record: ActRecord) -> Iterator[Path]:
+    """The act's PDF as a file: where the embedded store keeps it, else a temporary copy (S3)."""
+    path = archive.path_of(record.pdf)
+    if path.is_file():
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="atti-pdf-") as tmp:
+        copy = Path(tmp) / f"{record.id}.pdf"
+        copy.write_bytes(archive.blobs.get(record.pdf))
+        yield copy
+
+
+def verification(archive: Archive, record: ActRecord) -> dict[str, Any]:
+    """The verification report of the act's PDF as a dict (the JSON ``atti verify --json`` prints),
+    made once per PDF hash; a PDF that cannot be verified gives ``indication`` "ERROR"."""
+    from atti import pipeline
+    from atti.config import Settings
+
+    path = archive.root / CACHE_DIR / "verifica" / f"{record.pdf.sha256}.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(cached, dict):
+            return cached
+    except (OSError, ValueError):
+        pass
+    try:
+        with pdf_file(archive, record) as pdf:
+            report = pipeline.verify(pdf, Settings(archive=archive.root)).to_dict()
+    except AttiError as exc:
+        report = {"indication": "ERROR", "sub_indication": None, "message": exc.msg, "signatures": []}
+    _write_atomic(path, json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
+    return report
+
+
+def has_pdf(record: ActRecord) -> bool:
+    """A draft not rendered yet has no PDF (its reference is the hash of nothing, "")."""
+    return bool(record.pdf.sha256)
+
+
+def page_count(archive: Archive, record: ActRecord) -> int:
+    import pikepdf
+
+    if not has_pdf(record):
+        return 0
+    try:
+        with pdf_file(archive, record) as path, pikepdf.open(path) as pdf:
+            return len(pdf.pages)
+    except (pikepdf.PdfError, OSError):
+        return 0
+
+
+def preview(archive: Archive, record: ActRecord, page: int) -> bytes | None:
+    """Page ``page`` (1-based) of the act's PDF as PNG, rendered by pdftoppm once; None if no such page."""
+    if not 1 <= page <= min(page_count(archive, record), MAX_PREVIEW_PAGES):
+        return None
+    path = archive.root / CACHE_DIR / "anteprime" / f"{record.pdf.sha256}-{page}.png"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    if shutil.which("pdftoppm") is None:
+        raise AttiError("pdftoppm (poppler-utils) is not installed: page previews are not available")
+    with tempfile.TemporaryDirectory(prefix="atti-preview-") as tmp, pdf_file(archive, record) as pdf:
+        out = Path(tmp) / "page"
+        result = subprocess.run(
+            ["pdftoppm", "-png", "-r", str(PREVIEW_DPI), "-f", str(page), "-l", str(page), "-singlefile",
+             str(pdf), str(out)],
+            capture_output=True, timeout=60, check=False,
+        )
+        png = out.with_suffix(".png")
+        if result.returncode != 0 or not png.is_file():
+            raise AttiError(f"pdftoppm could not render page {page} of {record.id}")
+        data = png.read_bytes()
+    _write_atomic(path, data)
+    return data
+
+
+def metadata_xml(archive: Archive, act_id: str) -> bytes:
+    from atti.archive.metadata import agid_metadata
+    from atti.archive.package import read_archived
+
+    a = read_archived(archive, act_id)
+    return agid_metadata(a.act, a.record, a.pdf, a.versions)
+
+
+def package_zip(archive: Archive, act_id: str) -> bytes:
+    """The act's BagIt package (what ``atti export`` writes) as a zip whose top folder is the bag."""
+    from atti.archive.package import export_package
+
+    with tempfile.TemporaryDirectory(prefix="atti-bag-") as tmp:
+        bag = export_package(archive, act_id, Path(tmp))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in sorted(p for p in bag.rglob("*") if p.is_file()):
+                zf.write(file, f"{bag.name}/{file.relative_to(bag).as_posix()}")
+    return buffer.getvalue()

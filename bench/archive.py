@@ -42,8 +42,8 @@ from typing import Any
 
 from atti.acts import load_act
 from atti.archive import Archive, act_id
-from atti.archive.catalog import ActRecord
 from atti.archive.integrity import verify_archive
+from atti.archive.records import ActRecord
 from atti.archive.search import Filters, fts_query
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.pgserver, for a throwaway cluster

@@ -17,7 +17,7 @@ from atti.acts import LoadedAct, load_act, load_act_text
 from atti.acts.model import Act
 from atti.archive import ActRecord, Archive, SearchHit
 from atti.archive.backend import archive_state_dir
-from atti.archive.catalog import ReferenceRecord, VersionRecord
+from atti.archive.records import ReferenceRecord, VersionRecord
 from atti.archive.search import Filters
 from atti.config import Settings
 from atti.errors import ArchiveError, PassphraseNeeded, SigningError, StorageError, VerificationError

@@ -20,7 +20,7 @@ from lxml import etree
 
 from atti import __version__
 from atti.acts.model import Act
-from atti.archive.catalog import ActRecord
+from atti.archive.records import ActRecord
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 _A = f"{{{AKN_NS}}}"

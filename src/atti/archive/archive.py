@@ -24,7 +24,8 @@ from atti.acts.loader import load_act_text
 from atti.acts.model import Act, TipoAtto, TipoRelazione
 from atti.acts.references import Reference, reference_to_act_id
 from atti.archive.blobs import BlobRef, FileBlobStore, storage_error
-from atti.archive.catalog import DRAFT_STATES, ActRecord, ReferenceRecord, SearchHit, SqliteCatalog, VersionRecord
+from atti.archive.catalog import SqliteCatalog
+from atti.archive.records import DRAFT_STATES, ActRecord, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
 from atti.archive.store import BlobStore, Catalog
 from atti.errors import ActNotFound, ArchiveError, ArchiveNotFound, AttiError, DuplicateNumber

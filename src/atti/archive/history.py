@@ -17,7 +17,7 @@ from typing import Any
 from atti.acts import load_act_text
 from atti.acts.model import Act
 from atti.archive.archive import Archive
-from atti.archive.catalog import VersionRecord
+from atti.archive.records import VersionRecord
 from atti.errors import ActError, ArchiveError
 
 _VERSION_REF = re.compile(r"(?P<id>[^@\s]+)(?:@(?P<version>\d+))?")

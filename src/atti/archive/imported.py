@@ -18,7 +18,7 @@ from typing import Any
 
 from atti.acts.importer import ImportResult, import_bytes
 from atti.archive.archive import Archive, act_id, references_of
-from atti.archive.catalog import ActRecord
+from atti.archive.records import ActRecord
 from atti.errors import ArchiveError, AttiError, ImportSourceError
 
 IMPORTED_STATE = "importato"

@@ -24,7 +24,7 @@ from lxml import etree
 
 from atti import __version__
 from atti.acts.model import Act
-from atti.archive.catalog import ActRecord, VersionRecord
+from atti.archive.records import ActRecord, VersionRecord
 
 # Allegato 5, "Modalità di formazione", letter a) of the Linee guida (3.1.1).
 MODALITA_CREAZIONE = (

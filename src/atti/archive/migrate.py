@@ -20,7 +20,8 @@ from typing import Any
 from atti.archive.archive import Archive
 from atti.archive.catalog import SqliteCatalog
 from atti.archive.integrity import IntegrityReport, verify_archive
-from atti.archive.pg_catalog import ACT_COLUMNS, EVENT_COLUMNS, REFERENCE_COLUMNS, VERSION_COLUMNS, PgCatalog
+from atti.archive.pg_catalog import PgCatalog
+from atti.archive.pg_schema import ACT_COLUMNS, EVENT_COLUMNS, REFERENCE_COLUMNS, VERSION_COLUMNS
 from atti.archive.store import Catalog
 from atti.errors import ArchiveError
 

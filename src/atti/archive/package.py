@@ -43,8 +43,8 @@ from atti.acts.model import Act
 from atti.archive.akn import akn_xml
 from atti.archive.archive import Archive, act_id
 from atti.archive.blobs import BlobRef, storage_error
-from atti.archive.catalog import ActRecord, ReferenceRecord, VersionRecord
 from atti.archive.metadata import agid_metadata
+from atti.archive.records import ActRecord, ReferenceRecord, VersionRecord
 from atti.errors import ActError, ArchiveError
 
 PACKAGE_FORMAT = "atti-package/2"

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from atti.archive.blobs import BlobRef
-from atti.archive.catalog import ActRecord, ReferenceRecord, SearchHit, VersionRecord
+from atti.archive.records import ActRecord, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
 
 

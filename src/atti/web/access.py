@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from atti.archive.catalog import ActRecord
+from atti.archive.records import ActRecord
 from atti.archive.search import PUBLISHED_STATES, Filters
 from atti.web.users import User
 

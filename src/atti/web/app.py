@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from atti.archive.archive import Archive
-from atti.archive.catalog import ActRecord
+from atti.archive.records import ActRecord
 from atti.archive.search import HIGHLIGHT, Filters, SearchError, parse_date, query_stems, stem
 from atti.errors import ActNotFound, AttiError
 from atti.web import access, documents

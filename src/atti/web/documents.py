@@ -24,7 +24,7 @@ from typing import Any
 
 from atti.acts import load_act_text
 from atti.archive.archive import Archive
-from atti.archive.catalog import ActRecord
+from atti.archive.records import ActRecord
 from atti.errors import ActError, AttiError
 
 CACHE_DIR = Path("web") / "cache"

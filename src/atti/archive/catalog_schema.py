@@ -1,0 +1,132 @@
+"""The SQLite catalog's schema, and the migrations that bring a catalog of an older schema up to it."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from atti.archive import search as fts
+
+if TYPE_CHECKING:
+    from atti.archive.catalog import SqliteCatalog
+
+# 1: the first archives. 2: events carry ``row_digest``. 3: ``versions`` and ``act_references``
+# tables (all additive; see ``migrate``). 4: acts gain ``riservato`` and ``number`` may be NULL
+# (a draft has no number until it is sealed); the acts table is rebuilt, keeping its rowids.
+SCHEMA_VERSION = 4
+
+# number: NULL for a draft (bozza, in verifica); UNIQUE lets any number of NULLs through.
+# riservato: 1 for an act the public must not see (web search with ``public_only``).
+_ACTS = """
+CREATE TABLE IF NOT EXISTS {name} (
+    id TEXT PRIMARY KEY,
+    register TEXT NOT NULL, year INTEGER NOT NULL, number INTEGER,
+    tipo TEXT NOT NULL, organo TEXT NOT NULL, data TEXT NOT NULL, ente TEXT NOT NULL,
+    oggetto TEXT NOT NULL, body TEXT NOT NULL, signer TEXT NOT NULL, state TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL, docx_sha256 TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL, riservato INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (register, year, number)
+);
+"""
+ACTS_COLUMNS = (
+    "id, register, year, number, tipo, organo, data, ente, oggetto, body, signer, state, source_sha256,"
+    " docx_sha256, pdf_sha256, created_at"
+)
+INSERT_ACT = f"INSERT INTO acts ({ACTS_COLUMNS}, riservato) VALUES ({', '.join('?' * 17)})"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS registers (
+    register TEXT NOT NULL, year INTEGER NOT NULL, last_number INTEGER NOT NULL,
+    PRIMARY KEY (register, year)
+);
+{acts}
+CREATE VIRTUAL TABLE IF NOT EXISTS acts_fts USING fts5(
+    oggetto_stems, body_stems, content='', tokenize='unicode61'
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, act_id TEXT,
+    payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, row_digest TEXT
+);
+-- Every state of an act, 1.. in order; rows are only ever added. The act's row holds the newest.
+-- by_act: the act whose publication made this version (an annulment, a rectification).
+CREATE TABLE IF NOT EXISTS versions (
+    act_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL, docx_sha256 TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
+    reason TEXT NOT NULL, by_act TEXT, created_at TEXT NOT NULL,
+    PRIMARY KEY (act_id, version)
+);
+-- What each act cites: the citations found in its text (relazione NULL) and its relazioni (the
+-- tipo). target_id is the cited act's archive id when the citation names one, archived or not
+-- (not a foreign key: an act is often cited before it is archived). "references" is an SQL
+-- keyword, hence the name.
+CREATE TABLE IF NOT EXISTS act_references (
+    act_id TEXT NOT NULL, part TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL,
+    number TEXT, year INTEGER, date TEXT, text TEXT NOT NULL, target_id TEXT, relazione TEXT
+);
+CREATE INDEX IF NOT EXISTS act_references_act ON act_references (act_id);
+CREATE INDEX IF NOT EXISTS act_references_target ON act_references (target_id);
+""".format(acts=_ACTS.format(name="acts"))
+
+
+def create(db: sqlite3.Connection) -> None:
+    """The tables and indexes a catalog lacks; a new catalog is of the current schema."""
+    db.executescript(SCHEMA + fts.INDEXES)
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0])
+
+
+def migrate(catalog: SqliteCatalog) -> None:
+    """Bring a catalog of schema 1 to 3 up to schema 4, in one transaction (another process may race us).
+
+    Schema 2: the events table gains ``row_digest``; old events keep their hashes
+    (``digests.event_hash`` leaves a missing digest out). Schema 3: the ``versions`` and
+    ``act_references`` tables (made by ``SCHEMA``); each act without versions gets version 1
+    from its row as it is now (earlier PDFs of a renewed act stay named by their events). Each
+    existing act then gets a ``row-recorded`` event with its row's digest: rows changed before
+    this point cannot be told apart, later changes can. References of acts archived before
+    schema 3 are not back-filled: the catalog cannot read their sources.
+
+    Schema 4: the acts table is rebuilt (SQLite cannot drop a NOT NULL) with ``number``
+    nullable and ``riservato`` 0, keeping every rowid (the search index is keyed by it). No
+    event is needed: a row's digest leaves ``riservato`` out while it is 0 (``digests.LATE_COLUMNS``),
+    so every act still matches the event that recorded it and the chain is untouched.
+    """
+    with catalog.transaction():
+        version = schema_version(catalog.db)
+        if version >= SCHEMA_VERSION:
+            return  # migrated meanwhile by another process
+        catalog.migrated_from = version
+        if version < 3:
+            _migrate_to_3(catalog)
+        catalog._head_due = True  # an archive made before the head file gets one now
+        columns = {r["name"] for r in catalog.db.execute("PRAGMA table_info(acts)")}
+        if "riservato" not in columns:
+            catalog.db.execute(_ACTS.format(name="acts_v4"))
+            catalog.db.execute(
+                f"INSERT INTO acts_v4 (rowid, {ACTS_COLUMNS}) SELECT rowid, {ACTS_COLUMNS} FROM acts"
+            )
+            catalog.db.execute("DROP TABLE acts")
+            catalog.db.execute("ALTER TABLE acts_v4 RENAME TO acts")
+            for statement in fts.INDEXES.split(";"):  # not executescript: it would COMMIT
+                if statement.strip():
+                    catalog.db.execute(statement)
+        catalog.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+
+
+def _migrate_to_3(catalog: SqliteCatalog) -> None:
+    columns = {r["name"] for r in catalog.db.execute("PRAGMA table_info(events)")}
+    if "row_digest" not in columns:
+        catalog.db.execute("ALTER TABLE events ADD COLUMN row_digest TEXT")
+    catalog.db.execute(
+        "INSERT INTO versions (act_id, version, state, source_sha256, docx_sha256, pdf_sha256, reason,"
+        " by_act, created_at) SELECT id, 1, state, source_sha256, docx_sha256, pdf_sha256, 'published',"
+        " NULL, created_at FROM acts WHERE id NOT IN (SELECT act_id FROM versions)"
+    )
+    ids = [r[0] for r in catalog.db.execute("SELECT id FROM acts ORDER BY rowid")]
+    for act_id in ids:
+        catalog.append_event("row-recorded", act_id, {"schema": 3})

@@ -1,0 +1,68 @@
+"""The PostgreSQL catalog's schema: SQLite's tables (schema 4), with the same column names and
+types, plus what PostgreSQL's search and ordering need."""
+
+SCHEMA_VERSION = 1
+
+# The columns the digests cover, in the SQLite tables' order (a reference digest is a list).
+ACT_COLUMNS = (
+    "id", "register", "year", "number", "tipo", "organo", "data", "ente", "oggetto", "body", "signer", "state",
+    "source_sha256", "docx_sha256", "pdf_sha256", "created_at", "riservato",
+)
+VERSION_COLUMNS = (
+    "act_id", "version", "state", "source_sha256", "docx_sha256", "pdf_sha256", "reason", "by_act", "created_at",
+)
+REFERENCE_COLUMNS = ("act_id", "part", "idx", "kind", "number", "year", "date", "text", "target_id", "relazione")
+EVENT_COLUMNS = ("seq", "at", "kind", "act_id", "payload", "prev_hash", "hash", "row_digest")
+
+# The tables of SQLite's schema 4 (number NULL for a draft, riservato 0/1), with the same column
+# names and types; text that is sorted or compared collates as "C" (by code point, as SQLite).
+# seq: the order acts were archived in (SQLite's rowid); search: oggetto weighted A, body D;
+# search_oggetto: the oggetto alone, for broad queries (see search).
+SCHEMA = """
+CREATE TEXT SEARCH DICTIONARY atti_italian_stem (TEMPLATE = snowball, LANGUAGE = italian);
+CREATE TEXT SEARCH CONFIGURATION atti_italian (COPY = italian);
+ALTER TEXT SEARCH CONFIGURATION atti_italian ALTER MAPPING
+    FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH atti_italian_stem;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE registers (
+    register TEXT COLLATE "C" NOT NULL, year INTEGER NOT NULL, last_number INTEGER NOT NULL,
+    PRIMARY KEY (register, year)
+);
+CREATE TABLE acts (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    register TEXT COLLATE "C" NOT NULL, year INTEGER NOT NULL, number INTEGER,
+    tipo TEXT COLLATE "C" NOT NULL, organo TEXT COLLATE "C" NOT NULL, data TEXT COLLATE "C" NOT NULL,
+    ente TEXT NOT NULL, oggetto TEXT NOT NULL, body TEXT NOT NULL, signer TEXT COLLATE "C" NOT NULL,
+    state TEXT COLLATE "C" NOT NULL,
+    source_sha256 TEXT NOT NULL, docx_sha256 TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL, riservato INTEGER NOT NULL DEFAULT 0,
+    seq BIGSERIAL NOT NULL UNIQUE,
+    search TSVECTOR NOT NULL,
+    search_oggetto TSVECTOR NOT NULL,
+    UNIQUE (register, year, number)
+);
+CREATE INDEX acts_search ON acts USING gin (search);
+CREATE INDEX acts_search_oggetto ON acts USING gin (search_oggetto);
+CREATE INDEX acts_by_number ON acts (number, year);
+CREATE INDEX acts_by_data ON acts (data, number);
+CREATE INDEX acts_by_year ON acts (year, data, number);
+CREATE INDEX acts_by_register ON acts (register, year, data, number);
+CREATE TABLE events (
+    seq BIGINT PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, act_id TEXT,
+    payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, row_digest TEXT
+);
+CREATE INDEX events_act ON events (act_id, seq);
+CREATE TABLE versions (
+    act_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL, docx_sha256 TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
+    reason TEXT NOT NULL, by_act TEXT, created_at TEXT NOT NULL,
+    PRIMARY KEY (act_id, version)
+);
+CREATE TABLE act_references (
+    act_id TEXT NOT NULL, part TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL,
+    number TEXT, year INTEGER, date TEXT, text TEXT NOT NULL, target_id TEXT, relazione TEXT,
+    seq BIGSERIAL NOT NULL UNIQUE
+);
+CREATE INDEX act_references_act ON act_references (act_id);
+CREATE INDEX act_references_target ON act_references (target_id);
+"""

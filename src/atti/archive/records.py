@@ -1,0 +1,168 @@
+"""What the catalog holds, as the rest of atti sees it: an act's row, its versions, what it
+cites, a search hit; and how a catalog row (SQLite's or PostgreSQL's, read by column name)
+becomes one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from atti.archive.blobs import BlobRef
+
+# An act before it is sealed: no number yet, and not public (see search.PUBLISHED_STATES).
+DRAFT_STATES = ("bozza", "in verifica")
+
+
+@dataclass(frozen=True)
+class ActRecord:
+    """An act's row: the newest of its versions. ``number`` is None while the act is a draft
+    (bozza, in verifica): numbers are given when it is sealed. ``riservato`` acts are kept out
+    of public searches (``Filters.public_only``)."""
+
+    id: str
+    register: str
+    year: int
+    number: int | None
+    tipo: str
+    organo: str
+    data: dt.date
+    ente: str
+    oggetto: str
+    signer: str
+    state: str
+    source: BlobRef
+    docx: BlobRef
+    pdf: BlobRef
+    created_at: str
+    riservato: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "register": self.register,
+            "year": self.year,
+            "number": self.number,
+            "tipo": self.tipo,
+            "organo": self.organo,
+            "data": self.data.isoformat(),
+            "ente": self.ente,
+            "oggetto": self.oggetto,
+            "signer": self.signer,
+            "state": self.state,
+            "sha256": self.pdf.sha256,
+            "created_at": self.created_at,
+            "riservato": self.riservato,
+        }
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    record: ActRecord
+    snippet: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.record.to_dict(), "snippet": self.snippet, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One version of an archived act: its state then and the files it had."""
+
+    act_id: str
+    version: int
+    state: str  # pubblicato | annullato | rettificato
+    source: BlobRef
+    docx: BlobRef
+    pdf: BlobRef
+    reason: str  # the event that made it: published, timestamp-renewed, annullamento, rettifica
+    by_act: str | None  # the act that made it, for an annulment or a rectification
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "act_id": self.act_id,
+            "version": self.version,
+            "state": self.state,
+            "reason": self.reason,
+            "by_act": self.by_act,
+            "created_at": self.created_at,
+            "source_sha256": self.source.sha256,
+            "docx_sha256": self.docx.sha256,
+            "pdf_sha256": self.pdf.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class ReferenceRecord:
+    """A citation in an act's text (``relazione`` None) or one of its relazioni (the tipo)."""
+
+    act_id: str  # the citing act
+    part: str  # "premesse", "visti" ... or "relazioni"
+    index: int  # 0-based item within the part
+    kind: str  # "determinazione", "delibera" ...; "atto" for a relazione
+    number: str | None
+    year: int | None
+    date: dt.date | None
+    text: str
+    target_id: str | None  # the cited act's archive id, when the citation names one
+    relazione: str | None = None
+    present: bool = False  # whether target_id is in the archive (filled in when read)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "act_id": self.act_id,
+            "part": self.part,
+            "index": self.index,
+            "kind": self.kind,
+            "number": self.number,
+            "year": self.year,
+            "date": self.date.isoformat() if self.date else None,
+            "text": self.text,
+            "target_id": self.target_id,
+            "relazione": self.relazione,
+            "present": self.present,
+        }
+
+
+def act_record(row: Any) -> ActRecord:
+    """The ActRecord of an acts row."""
+    return ActRecord(
+        id=row["id"], register=row["register"], year=row["year"], number=row["number"], tipo=row["tipo"],
+        organo=row["organo"], data=dt.date.fromisoformat(row["data"]), ente=row["ente"], oggetto=row["oggetto"],
+        signer=row["signer"], state=row["state"], source=BlobRef(row["source_sha256"], "yaml"),
+        docx=BlobRef(row["docx_sha256"], "docx"), pdf=BlobRef(row["pdf_sha256"], "pdf"),
+        created_at=row["created_at"], riservato=bool(row["riservato"]),
+    )
+
+
+def version_record(row: Any) -> VersionRecord:
+    """The VersionRecord of a versions row."""
+    return VersionRecord(
+        act_id=row["act_id"], version=row["version"], state=row["state"],
+        source=BlobRef(row["source_sha256"], "yaml"), docx=BlobRef(row["docx_sha256"], "docx"),
+        pdf=BlobRef(row["pdf_sha256"], "pdf"), reason=row["reason"], by_act=row["by_act"],
+        created_at=row["created_at"],
+    )
+
+
+def reference_record(row: Any) -> ReferenceRecord:
+    """The ReferenceRecord of an act_references row joined with ``present``."""
+    return ReferenceRecord(
+        act_id=row["act_id"], part=row["part"], index=row["idx"], kind=row["kind"], number=row["number"],
+        year=row["year"], date=dt.date.fromisoformat(row["date"]) if row["date"] else None, text=row["text"],
+        target_id=row["target_id"], relazione=row["relazione"], present=bool(row["present"]),
+    )
+
+
+def act_row(record: ActRecord, body: str) -> dict[str, Any]:
+    """The acts row of ``record`` by column name, in the SQLite table's order (riservato last)."""
+    return {
+        "id": record.id, "register": record.register, "year": record.year, "number": record.number,
+        "tipo": record.tipo, "organo": record.organo, "data": record.data.isoformat(), "ente": record.ente,
+        "oggetto": record.oggetto, "body": body, "signer": record.signer, "state": record.state,
+        "source_sha256": record.source.sha256, "docx_sha256": record.docx.sha256,
+        "pdf_sha256": record.pdf.sha256, "created_at": record.created_at, "riservato": int(record.riservato),
+    }

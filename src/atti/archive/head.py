@@ -23,10 +23,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from atti.archive.blobs import write_atomic
 
 HEAD_FILE = "atti.head"
 
@@ -56,28 +57,12 @@ def write_head(path: Path, newest: Callable[[], ChainHead | None]) -> bool:
         head = newest()
         if head is None:
             return False
-        _replace(path, json.dumps({"seq": head.seq, "hash": head.hash}).encode() + b"\n")
+        write_atomic(path, json.dumps({"seq": head.seq, "hash": head.hash}).encode() + b"\n")
         return True
     except OSError:
         return False
     finally:
         os.close(fd)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write a whole new file and rename it over ``path``. The data is synced before the rename
-    (never a torn head); the directory is not: a rename lost in a crash leaves the older head,
-    which is only behind."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".head")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_head(path: Path) -> ChainHead | None:

@@ -23,6 +23,7 @@ import os
 import pwd
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from atti.archive import Archive
 
 TEMPLATE = "atti_empty"
 _counter = itertools.count()
@@ -165,3 +168,17 @@ def archive_location_module(
         for name, value in s3.env(s3.new_bucket()).items():
             patch.setenv(name, value)
         yield pg.new_database()
+
+
+def raw(arc: Archive, sql: str, *params: object) -> None:
+    """Run ``sql`` on the archive's catalog behind atti's back (a tamperer's edit), on either backend."""
+    if isinstance(arc.location, str):  # a PostgreSQL archive: the same SQL, its placeholders
+        import psycopg
+
+        with psycopg.connect(arc.location, autocommit=True) as pg:
+            pg.execute(sql.replace("?", "%s").encode(), params)
+        return
+    db = sqlite3.connect(arc.root / "atti.sqlite")
+    db.execute(sql, params)
+    db.commit()
+    db.close()

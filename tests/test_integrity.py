@@ -24,6 +24,7 @@ from atti.cli import main
 from atti.errors import StorageError
 
 from .conftest import EXAMPLE
+from .pgserver import raw
 
 
 @pytest.fixture()
@@ -66,19 +67,6 @@ def numbers(root: Path | str) -> list[int]:
         return [n for (n,) in db.execute("SELECT number FROM acts ORDER BY number")]
     finally:
         db.close()
-
-
-def raw(arc: Archive, sql: str, *params: object) -> None:
-    if isinstance(arc.location, str):  # a PostgreSQL archive: the same SQL, its placeholders
-        import psycopg
-
-        with psycopg.connect(arc.location, autocommit=True) as pg:
-            pg.execute(sql.replace("?", "%s").encode(), params)
-        return
-    db = sqlite3.connect(arc.root / "atti.sqlite")
-    db.execute(sql, params)
-    db.commit()
-    db.close()
 
 
 # -- a clean archive and the CLI ------------------------------------------------------------------

@@ -7,7 +7,6 @@ signing) and real YAML sources: the example act, changed where a test needs it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from atti.cli import main
 from atti.errors import ActNotFound, ArchiveError, DuplicateNumber
 
 from .conftest import EXAMPLE
+from .pgserver import raw
 
 TEXT = EXAMPLE.read_text(encoding="utf-8")
 PUNTO_2 = "di pubblicare la nuova scadenza nella sezione dedicata al bando sul sito"
@@ -55,19 +55,6 @@ def seal(arc: Archive, text: str) -> ActRecord:
 
 def failures(arc: Archive) -> list[str]:
     return [str(f) for f in verify_archive(arc, workers=2).findings if f.fails]
-
-
-def raw(arc: Archive, sql: str, *params: object) -> None:
-    if isinstance(arc.location, str):  # a PostgreSQL archive: the same SQL, its placeholders
-        import psycopg
-
-        with psycopg.connect(arc.location, autocommit=True) as pg:
-            pg.execute(sql.replace("?", "%s").encode(), params)
-        return
-    db = sqlite3.connect(arc.root / "atti.sqlite")
-    db.execute(sql, params)
-    db.commit()
-    db.close()
 
 
 @pytest.fixture()

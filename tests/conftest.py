@@ -17,7 +17,8 @@ pytest_plugins = ["tests.pgserver", "tests.s3server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "determinazione-DO-129-2026.yaml"
-SEED = ROOT.parent / "shared" / "seeds" / "000_79e5a06dcd4514e5.txt"
+# The public act the project was created from, as text extracted from its PDF.
+SEED = ROOT / "tests" / "data" / "seed" / "000_79e5a06dcd4514e5.txt"
 PKI_DIR = ROOT / "tests" / "pki"
 
 

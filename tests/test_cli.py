@@ -181,7 +181,6 @@ def test_signed_pdf_holds_the_whole_act_in_order(published: tuple[Path, dict[str
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds not beside the checkout")
 def test_every_item_of_the_seed_act_survives(published: tuple[Path, dict[str, object]]) -> None:
     """Each "- " item of the original act's text is in the signed PDF, in the seed's order."""
     _, record = published

@@ -30,8 +30,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from atti.archive.blobs import BlobRef, FileBlobStore  # noqa: E402
-from atti.archive.s3_blobs import S3BlobStore  # noqa: E402
+from atti.archive.records import BlobRef  # noqa: E402
+from atti.archive.storage.files import FileBlobStore  # noqa: E402
+from atti.archive.storage.s3 import S3BlobStore  # noqa: E402
 
 SIZES = (20_000, 200_000, 2_000_000)
 

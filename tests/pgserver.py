@@ -8,7 +8,7 @@ template, which is faster than building one from template0).
 
 Each database archive keeps its local state in its own directory without ATTI_STATE_DIR: the
 session points XDG_STATE_HOME into the cluster's temporary directory, and the default state
-directory is named after the database (atti.archive.backend.state_dir).
+directory is named after the database (atti.archive.storage.location.state_dir).
 
 ``archive_location`` (and ``archive_location_module``) parametrise a test over both backends: a
 directory (SQLite + files), or a fresh database with its documents in a fresh S3 bucket (Object

@@ -66,7 +66,7 @@ class S3Server:
     secret_key: str = SECRET_KEY
 
     def client(self, access_key: str | None = None, secret_key: str | None = None) -> S3Client:
-        from atti.archive.s3_blobs import connect
+        from atti.archive.storage.s3 import connect
 
         return connect(self.endpoint, access_key or self.access_key, secret_key or self.secret_key)
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import Archive, act_id
-from atti.archive.blobs import FileBlobStore
 from atti.archive.search import fts_query, snippet, stem
+from atti.archive.storage.files import FileBlobStore
 from atti.cli import main
 from atti.errors import ActError, ArchiveNotFound, DuplicateNumber, StorageError
 
@@ -130,7 +130,7 @@ def test_full_disk_gives_one_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
     def no_space(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("atti.archive.blobs.os.fsync", no_space)
+    monkeypatch.setattr("atti.files.os.fsync", no_space)
     with pytest.raises(StorageError, match="cannot write pdf document into the archive: the disk is full"):
         store.put(b"%PDF", "pdf")
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]

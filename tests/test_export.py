@@ -19,13 +19,13 @@ from lxml import etree
 from atti import pipeline
 from atti.acts import load_act
 from atti.archive import Archive
-from atti.archive.akn import AKN_NS, akn_xml
 from atti.archive.integrity import verify_archive
-from atti.archive.metadata import agid_metadata, split_name
-from atti.archive.package import export_package, import_package, read_archived
 from atti.cli import main
 from atti.config import Settings
 from atti.errors import ArchiveError, DuplicateNumber
+from atti.export.agid import agid_metadata, split_name
+from atti.export.akn import AKN_NS, akn_xml
+from atti.export.package import export_package, import_package, read_archived
 
 from .conftest import EXAMPLE
 

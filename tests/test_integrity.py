@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import Archive
-from atti.archive.catalog import SCHEMA_VERSION, _event_hash
 from atti.archive.integrity import IntegrityReport, verify_archive
+from atti.archive.storage.sqlite import SCHEMA_VERSION, _event_hash
 from atti.cli import main
 from atti.errors import StorageError
 
@@ -297,7 +297,7 @@ def test_killed_writers_leave_whole_acts_and_no_gaps(archive: Archive) -> None:
 
 @pytest.mark.parametrize(
     ("code", "reason"),
-    [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "the archive is on a read-only file system")],
+    [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "the file system is read-only")],
 )
 @pytest.mark.sqlite_only  # the file store's errors
 def test_full_or_read_only_disk_gives_one_storage_error(
@@ -308,7 +308,7 @@ def test_full_or_read_only_disk_gives_one_storage_error(
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr("atti.archive.blobs.os.replace", refuse)
+    monkeypatch.setattr("atti.files.os.replace", refuse)
     with pytest.raises(StorageError, match=f"^cannot write yaml document into the archive: {reason}$"):
         publish_next(archive, act, "b")
     monkeypatch.undo()
@@ -456,12 +456,12 @@ def test_a_head_left_behind_by_a_crash_is_no_alarm(
     archive: Archive, act: Act, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Killed between the commit and the head's write: the head is behind, and verify is clean."""
-    monkeypatch.setattr("atti.archive.catalog.write_head", lambda path, newest: False)
+    monkeypatch.setattr("atti.archive.storage.sqlite.write_head", lambda path, newest: False)
     publish_next(archive, act, "a")  # killed before the first head was ever written
     assert not (archive.root / "atti.head").exists() and check(archive).findings == []
     monkeypatch.undo()
     publish_next(archive, act, "a2")
-    monkeypatch.setattr("atti.archive.catalog.write_head", lambda path, newest: False)
+    monkeypatch.setattr("atti.archive.storage.sqlite.write_head", lambda path, newest: False)
     publish_next(archive, act, "b")
     publish_next(archive, act, "c")
     assert json.loads((archive.root / "atti.head").read_text())["seq"] == 2

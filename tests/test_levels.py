@@ -39,9 +39,9 @@ from atti.acts import load_act
 from atti.archive import Archive
 from atti.cli import main
 from atti.config import load_settings
-from atti.errors import ArchiveError, ConfigError, SigningError
+from atti.errors import ArchiveError, ConfigError, ServiceError, SigningError
 from atti.signing import ActSigner, VerificationReport, verify_pdf
-from atti.signing.levels import ServiceError, add_document_timestamp, last_timestamp, parse_level
+from atti.signing.levels import add_document_timestamp, last_timestamp, parse_level
 
 from .conftest import EXAMPLE
 from .livepki import CONFIG, LivePKI

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import Archive
-from atti.archive.backend import state_dir
 from atti.archive.integrity import verify_archive
 from atti.archive.migrate import migrate, read_tables
+from atti.archive.storage.location import state_dir
 from atti.cli import main
 from atti.errors import ArchiveError
 

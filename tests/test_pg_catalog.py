@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import ActRecord, Archive, act_id
-from atti.archive.backend import database_url, state_dir
 from atti.archive.integrity import verify_archive
-from atti.archive.pg_catalog import PgCatalog, redacted
 from atti.archive.search import Filters
+from atti.archive.storage.location import database_url, state_dir
+from atti.archive.storage.postgresql import PgCatalog, redacted
 from atti.cli import main
 from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
 

@@ -12,9 +12,9 @@ from botocore.exceptions import ClientError
 
 from atti.acts import load_act
 from atti.archive import Archive
-from atti.archive.blobs import BlobRef
 from atti.archive.integrity import verify_archive
-from atti.archive.s3_blobs import S3BlobStore, retain_until
+from atti.archive.records import BlobRef
+from atti.archive.storage.s3 import S3BlobStore, retain_until
 from atti.errors import ConfigError, StorageError
 
 from .conftest import EXAMPLE
@@ -198,7 +198,7 @@ def test_bucket_without_object_lock_is_refused_unless_allowed(
     env = s3_server.env(bucket)
     with pytest.raises(StorageError, match=f"^bucket '{bucket}' has no Object Lock, so stored acts could be deleted"):
         S3BlobStore.from_env(env)
-    with caplog.at_level(logging.WARNING, logger="atti.archive.s3_blobs"):
+    with caplog.at_level(logging.WARNING, logger="atti.archive.storage.s3"):
         store = S3BlobStore.from_env({**env, "ATTI_S3_ALLOW_UNLOCKED": "true"})
     assert [r.getMessage() for r in caplog.records] == [
         f"bucket '{bucket}' has no Object Lock: stored documents are not protected from deletion"

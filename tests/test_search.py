@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from atti.acts import Act, load_act
 from atti.archive import ActRecord, Archive, SearchHit, act_id
-from atti.archive.search import Filters, SearchError, hit_snippet, query_stems, snippet, stem, words
+from atti.archive.search import Filters, hit_snippet, query_stems, snippet, stem, words
 from atti.cli import main
+from atti.errors import SearchError
 
 from .conftest import EXAMPLE
 

@@ -777,12 +777,12 @@ def import_(
         return
     result = import_file(source, ente=ente)
     if output is not None:
-        from atti.archive.blobs import storage_error, write_atomic
+        from atti.files import write_atomic, write_error
 
         try:
             write_atomic(output, result.yaml.encode("utf-8"))
         except OSError as exc:
-            raise storage_error(exc, str(output)) from None
+            raise write_error(exc, str(output)) from None
     report = click.echo if output is not None or as_json else (lambda text: click.echo(text, err=True))
     if as_json:
         _print_json({**result.to_dict(), **({} if output else {"yaml": result.yaml})})

@@ -20,7 +20,7 @@ from atti.errors import ConfigError
 
 # Variables that are atti's but not settings: secrets are read where they are needed.
 _NOT_SETTINGS = {"ATTI_CONFIG", "ATTI_P12_PASSPHRASE", "ATTI_PKCS11_PIN", "ATTI_SOFFICE"}
-# ATTI_STATE_DIR: where an archive in PostgreSQL keeps its local files (atti.archive.backend).
+# ATTI_STATE_DIR: where an archive in PostgreSQL keeps its local files (atti.archive.storage.location).
 _NOT_SETTINGS |= {"ATTI_STATE_DIR"}
 # The web archive's: a new user's password (atti user add) and Secure session cookies (atti serve).
 _NOT_SETTINGS |= {"ATTI_USER_PASSWORD", "ATTI_SECURE_COOKIES"}
@@ -38,7 +38,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     archive: Path = Path("archive")
-    """The archive directory, or a postgresql:// URL (atti.archive.backend)."""
+    """The archive directory, or a postgresql:// URL (atti.archive.storage.location)."""
     p12: Path | None = None
     """A PKCS#12 file with the signer's key; without it the archive's development CA signs."""
     pkcs11_module: Path | None = None

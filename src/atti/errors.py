@@ -11,10 +11,12 @@ and exits with the subclass's ``exit_code``; a traceback appears only with ``--v
     ├── ConfigError                exit 2   configuration: unknown key, bad value
     ├── UserError                  exit 2   a web user cannot be added or signed in as given
     ├── ImportSourceError          exit 2   a document to import is empty, corrupt or not text/PDF/DOCX
+    ├── SearchError                exit 2   a search query or filter cannot be understood
     ├── RenderError                exit 3   template or LibreOffice conversion failed
     │   └── ConverterMissing       exit 3   LibreOffice is not installed
     ├── SigningError               exit 4   key or certificate unusable, wrong passphrase
-    │   └── PassphraseNeeded       exit 4   the key is locked and no passphrase was given
+    │   ├── PassphraseNeeded       exit 4   the key is locked and no passphrase was given
+    │   └── ServiceError           exit 4   a TSA, OCSP responder or CRL server did not answer usefully
     ├── VerificationError          exit 5   the PDF cannot be read as a signed PDF
     └── ArchiveError               exit 6   the archive refuses or cannot store
         ├── ArchiveNotFound        exit 6   no archive at the given place
@@ -82,6 +84,12 @@ class ImportSourceError(AttiError):
     exit_code = 2
 
 
+class SearchError(AttiError):
+    """A search query or filter the user gave cannot be understood (exit 2, like any bad input)."""
+
+    exit_code = 2
+
+
 class RenderError(AttiError):
     exit_code = 3
 
@@ -96,6 +104,11 @@ class SigningError(AttiError):
 
 class PassphraseNeeded(SigningError):
     """Raised before any prompt, so that an interactive caller can ask and try again."""
+
+
+class ServiceError(SigningError):
+    """A TSA, OCSP responder or CRL server did not answer usefully: the service's fault, not the
+    document's, so a batch stops at the first one instead of failing every document alike."""
 
 
 class VerificationError(AttiError):

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from atti.acts import LoadedAct, load_act, load_act_text
 from atti.acts.model import Act
 from atti.archive import ActRecord, Archive, SearchHit
-from atti.archive.backend import archive_state_dir
 from atti.archive.records import ReferenceRecord, VersionRecord
 from atti.archive.search import Filters
+from atti.archive.storage.location import archive_state_dir
 from atti.config import Settings
 from atti.errors import ArchiveError, PassphraseNeeded, SigningError, StorageError, VerificationError
 
@@ -568,7 +568,7 @@ def timestamp_pdf(src: Path, out: Path, settings: Settings) -> TimestampResult:
 
     ``out`` may be ``src``: it is replaced atomically, and the new revision only appends.
     """
-    from atti.archive.blobs import write_atomic
+    from atti.files import write_atomic
     from atti.signing.levels import add_document_timestamp
 
     tsa_url = _tsa_url(settings)
@@ -613,7 +613,8 @@ def renew_timestamps(
     """
     import datetime as dt
 
-    from atti.signing.levels import ServiceError, add_document_timestamp, last_timestamp, make_timestamper
+    from atti.errors import ServiceError
+    from atti.signing.levels import add_document_timestamp, last_timestamp, make_timestamper
 
     tsa_url = _tsa_url(settings)
     timestamper = make_timestamper(tsa_url)  # one client for the whole run: it caches the TSA's chain
@@ -666,8 +667,8 @@ if TYPE_CHECKING:  # here rather than above, so this addition stays one block at
 
 
 def export_act(act_id: str, out_dir: Path, settings: Settings) -> Path:
-    """Write the archived act as a BagIt bag ``out_dir/<act id>`` (see :mod:`atti.archive.package`)."""
-    from atti.archive.package import export_package
+    """Write the archived act as a BagIt bag ``out_dir/<act id>`` (see :mod:`atti.export.package`)."""
+    from atti.export.package import export_package
 
     with Archive.open(settings.archive) as archive:
         return export_package(archive, act_id, out_dir)
@@ -675,7 +676,7 @@ def export_act(act_id: str, out_dir: Path, settings: Settings) -> Path:
 
 def import_package(bag: Path, settings: Settings) -> ActRecord:
     """Validate a bag made by :func:`export_act` and store its act, under its own number, in the archive."""
-    from atti.archive.package import import_package as import_bag
+    from atti.export.package import import_package as import_bag
 
     with Archive.open(settings.archive) as archive:
         return import_bag(archive, bag)

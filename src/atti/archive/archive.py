@@ -23,12 +23,13 @@ from pathlib import Path
 from atti.acts.loader import load_act_text
 from atti.acts.model import Act, TipoAtto, TipoRelazione
 from atti.acts.references import Reference, reference_to_act_id
-from atti.archive.blobs import BlobRef, FileBlobStore, storage_error
-from atti.archive.catalog import SqliteCatalog
-from atti.archive.records import DRAFT_STATES, ActRecord, ReferenceRecord, SearchHit, VersionRecord
+from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
+from atti.archive.storage.files import FileBlobStore
+from atti.archive.storage.sqlite import SqliteCatalog
 from atti.archive.store import BlobStore, Catalog
 from atti.errors import ActNotFound, ArchiveError, ArchiveNotFound, AttiError, DuplicateNumber
+from atti.files import write_error
 
 CATALOG_FILE = "atti.sqlite"
 
@@ -62,9 +63,9 @@ class Archive:
     def create(cls, root: Path | str) -> tuple[Archive, bool]:
         """Open the archive at ``root``, creating it first if needed; says whether it was new.
 
-        ``root`` is a directory, or a ``postgresql://`` URL (see :mod:`atti.archive.backend`).
+        ``root`` is a directory, or a ``postgresql://`` URL (see :mod:`atti.archive.storage.location`).
         """
-        from atti.archive.backend import database_url, open_database
+        from atti.archive.storage.location import database_url, open_database
 
         if (url := database_url(root)) is not None:
             return open_database(url, create=True)
@@ -74,12 +75,12 @@ class Archive:
             for sub in ("blobs", "pki", "trust", "locks"):
                 (root / sub).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise storage_error(exc, f"the archive directory {root}") from None
+            raise write_error(exc, f"the archive directory {root}") from None
         return cls._open(root), created
 
     @classmethod
     def open(cls, root: Path | str) -> Archive:
-        from atti.archive.backend import database_url, open_database
+        from atti.archive.storage.location import database_url, open_database
 
         if (url := database_url(root)) is not None:
             return open_database(url, create=False)[0]

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from atti.archive.archive import Archive
-from atti.archive.catalog import SqliteCatalog
 from atti.archive.integrity import IntegrityReport, verify_archive
-from atti.archive.pg_catalog import PgCatalog
-from atti.archive.pg_schema import ACT_COLUMNS, EVENT_COLUMNS, REFERENCE_COLUMNS, VERSION_COLUMNS
+from atti.archive.storage.postgresql import PgCatalog
+from atti.archive.storage.postgresql_schema import ACT_COLUMNS, EVENT_COLUMNS, REFERENCE_COLUMNS, VERSION_COLUMNS
+from atti.archive.storage.sqlite import SqliteCatalog
 from atti.archive.store import Catalog
 from atti.errors import ArchiveError
 
@@ -52,7 +52,7 @@ class MigrationReport:
 
 def migrate(source: Path | str, target: Path | str) -> MigrationReport:
     """Copy the archive at ``source`` into the new, empty archive at ``target`` and verify both."""
-    from atti.archive.pg_catalog import redacted
+    from atti.archive.storage.postgresql import redacted
 
     report = MigrationReport(redacted(str(source)), redacted(str(target)))
     with Archive.open(source) as src:

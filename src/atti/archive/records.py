@@ -9,7 +9,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from atti.archive.blobs import BlobRef
+
+@dataclass(frozen=True)
+class BlobRef:
+    """A stored document, named by the SHA-256 of its bytes (content addressing)."""
+
+    sha256: str
+    ext: str  # "pdf", "docx", "yaml": kept so an archivist can open the file as it is
+
+    @property
+    def relpath(self) -> str:
+        return f"blobs/sha256/{self.sha256[:2]}/{self.sha256}.{self.ext}"
+
 
 # An act before it is sealed: no number yet, and not public (see search.PUBLISHED_STATES).
 DRAFT_STATES = ("bozza", "in verifica")

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from atti.errors import AttiError
+from atti.errors import SearchError
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMER = snowballstemmer.stemmer("italian")
@@ -65,12 +65,6 @@ PUBLISHED_STATES = ("pubblicato", "rettificato", "annullato", "importato")
 
 # The columns ``facets`` counts, in this order.
 FACETS = ("register", "year", "tipo", "signer", "state")
-
-
-class SearchError(AttiError):
-    """A search filter the user gave cannot be understood (exit 2, like any bad input)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

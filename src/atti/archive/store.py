@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from atti.archive.blobs import BlobRef
-from atti.archive.records import ActRecord, ReferenceRecord, SearchHit, VersionRecord
+from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
 
 
@@ -143,7 +142,7 @@ class Catalog(Protocol):
         hash) that the implementation keeps outside its database and rewrites after every commit
         that appended events (never before it: a head behind the database is fine, one ahead of
         it or with another hash for that seq is a finding). Findings as (kind, what, message),
-        kind "missing" or "changed"; SQLite keeps the copy in atti.head (see atti.archive.head)."""
+        kind "missing" or "changed"; SQLite keeps the copy in atti.head (see atti.archive.storage.head)."""
         ...
     def verify_rows(self) -> list[tuple[str, str, str]]:
         """Rows against the digest the last event about each act recorded (see SqliteCatalog);

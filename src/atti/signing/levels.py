@@ -59,7 +59,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBacken
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
 from atti.config import LEVELS, Level
-from atti.errors import SigningError
+from atti.errors import ServiceError, SigningError
 
 __all__ = [
     "LEVELS",
@@ -84,11 +84,6 @@ DIGEST = "sha256"
 # every document timestamp; validators look the data up by certificate anyway.
 _DSS = DSSContentSettings(include_vri=False)
 _TS_DSS = TimestampDSSContentSettings(include_vri=False)
-
-
-class ServiceError(SigningError):
-    """A TSA, OCSP responder or CRL server did not answer usefully: the service's fault, not the
-    document's, so a batch stops at the first one instead of failing every document alike."""
 
 
 def parse_level(value: str) -> Level:

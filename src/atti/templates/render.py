@@ -7,6 +7,7 @@ an officer cannot call methods; docxtpl renders with autoescape, so the act's te
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import re
@@ -36,8 +37,8 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from atti.acts.model import Act, Esito, TipoAtto
-from atti.archive.blobs import storage_error, write_atomic
 from atti.errors import RenderError
+from atti.files import write_atomic, write_error
 from atti.templates.convert import Converter
 from atti.templates.numbering import restart_lists
 
@@ -401,8 +402,10 @@ def render_act(
         write_atomic(target.docx, docx)
         write_atomic(target.pdf, pdf)
     except OSError as exc:
-        target.docx.unlink(missing_ok=True)
-        raise storage_error(exc, str(out_dir)) from None
+        # No DOCX without its PDF; the cleanup may fail the same way (the folder is a file, say).
+        with contextlib.suppress(OSError):
+            target.docx.unlink(missing_ok=True)
+        raise write_error(exc, f"the output folder {out_dir}", RenderError) from None
     return target
 
 
@@ -422,5 +425,5 @@ def export_templates(dest: Path) -> list[tuple[Path, bool]]:
             write_atomic(target, packaged_template(tipo.value).read_bytes())
             out.append((target, True))
     except OSError as exc:
-        raise storage_error(exc, str(dest)) from None
+        raise write_error(exc, f"the templates folder {dest}", RenderError) from None
     return out

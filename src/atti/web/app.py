@@ -29,8 +29,8 @@ from starlette.staticfiles import StaticFiles
 
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
-from atti.archive.search import HIGHLIGHT, Filters, SearchError, parse_date, query_stems, stem
-from atti.errors import ActNotFound, AttiError
+from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, stem
+from atti.errors import ActNotFound, AttiError, SearchError
 from atti.web import access, documents
 from atti.web.session import csrf_ok, csrf_token, session_secret
 from atti.web.users import User, UserStore
@@ -63,7 +63,7 @@ SECURITY_HEADERS = {
 class WebConfig:
     """How the web archive runs; built by ``atti serve`` from its options and ATTI_* variables."""
 
-    archive: Path | str  # a directory or a postgresql:// URL (see atti.archive.backend)
+    archive: Path | str  # a directory or a postgresql:// URL (see atti.archive.storage.location)
     host: str = "127.0.0.1"
     port: int = 8000
     secure_cookies: bool = False  # Secure cookies: set when served over https (directly or behind a proxy)

@@ -145,8 +145,8 @@ def preview(archive: Archive, record: ActRecord, page: int) -> bytes | None:
 
 
 def metadata_xml(archive: Archive, act_id: str) -> bytes:
-    from atti.archive.metadata import agid_metadata
-    from atti.archive.package import read_archived
+    from atti.export.agid import agid_metadata
+    from atti.export.package import read_archived
 
     a = read_archived(archive, act_id)
     return agid_metadata(a.act, a.record, a.pdf, a.versions)
@@ -154,7 +154,7 @@ def metadata_xml(archive: Archive, act_id: str) -> bytes:
 
 def package_zip(archive: Archive, act_id: str) -> bytes:
     """The act's BagIt package (what ``atti export`` writes) as a zip whose top folder is the bag."""
-    from atti.archive.package import export_package
+    from atti.export.package import export_package
 
     with tempfile.TemporaryDirectory(prefix="atti-bag-") as tmp:
         bag = export_package(archive, act_id, Path(tmp))

@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from atti.archive.blobs import storage_error
+from atti.files import write_error
 
 SECRET_FILE = Path("web") / "session.key"
 
@@ -27,14 +27,14 @@ def session_secret(archive_root: Path) -> str:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise storage_error(exc, f"the session key {path}") from None
+        raise write_error(exc, f"the session key {path}") from None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text(encoding="ascii").strip()
     except OSError as exc:
-        raise storage_error(exc, f"the session key {path}") from None
+        raise write_error(exc, f"the session key {path}") from None
     key = secrets.token_urlsafe(48)
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(key + "\n")

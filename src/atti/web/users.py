@@ -21,8 +21,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from atti.archive.blobs import storage_error
 from atti.errors import AttiError, UserError
+from atti.files import write_error
 
 ROLES = ("officer", "reviewer", "archivist", "admin")
 USERS_FILE = Path("web") / "users.json"
@@ -65,7 +65,7 @@ class UserStore:
                 os.fsync(out.fileno())
             os.replace(tmp, self.path)
         except OSError as exc:
-            raise storage_error(exc, f"the users file {self.path}") from None
+            raise write_error(exc, f"the users file {self.path}") from None
 
     def add(self, name: str, role: str, password: str) -> tuple[User, bool]:
         """Add the user, or give an existing one a new role and password; says whether it was new."""

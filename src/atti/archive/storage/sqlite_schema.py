@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from atti.archive import search as fts
 
 if TYPE_CHECKING:
-    from atti.archive.catalog import SqliteCatalog
+    from atti.archive.storage.sqlite import SqliteCatalog
 
 # 1: the first archives. 2: events carry ``row_digest``. 3: ``versions`` and ``act_references``
 # tables (all additive; see ``migrate``). 4: acts gain ``riservato`` and ``number`` may be NULL

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from atti.archive.blobs import write_atomic
+from atti.files import write_atomic
 
 HEAD_FILE = "atti.head"
 

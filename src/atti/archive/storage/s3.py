@@ -40,7 +40,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as Unreachable
 
-from atti.archive.blobs import BlobRef
+from atti.archive.records import BlobRef
 from atti.errors import ConfigError, StorageError
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ are committed together or not at all. ``BEGIN IMMEDIATE`` takes the write lock u
 publishers cannot read the same "last number".
 
 The rules (sealing, versions, references, drafts, the event log and its tamper evidence) are
-:class:`atti.archive.sql_catalog.SqlCatalog`'s, shared with PostgreSQL; this module keeps the
-connection, the transactions and locks, and the FTS5 search; atti.archive.catalog_schema the
+:class:`atti.archive.storage.sql.SqlCatalog`'s, shared with PostgreSQL; this module keeps the
+connection, the transactions and locks, and the FTS5 search; atti.archive.storage.sqlite_schema the
 schema and its migrations.
 
 Tamper evidence: every event that creates or changes an act also records a digest of the act's
@@ -23,13 +23,13 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from atti.archive import catalog_schema
+from atti.archive.storage import sqlite_schema
 from atti.archive import search as fts
-from atti.archive.catalog_schema import INSERT_ACT, SCHEMA_VERSION
 from atti.archive.digests import event_hash
-from atti.archive.head import check_head, head_path, read_head, write_head
 from atti.archive.records import ActRecord, SearchHit, act_record, act_row
-from atti.archive.sql_catalog import SqlCatalog
+from atti.archive.storage.head import check_head, head_path, read_head, write_head
+from atti.archive.storage.sql import SqlCatalog
+from atti.archive.storage.sqlite_schema import INSERT_ACT, SCHEMA_VERSION
 from atti.errors import DuplicateNumber, StorageError
 
 __all__ = ["SCHEMA_VERSION", "SqliteCatalog"]
@@ -48,26 +48,26 @@ class SqliteCatalog(SqlCatalog):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._head_due = False  # events were appended in the open transaction (see atti.archive.head)
+        self._head_due = False  # events were appended in the open transaction (see atti.archive.storage.head)
         self.migrated_from: int | None = None  # the schema this process found, when it migrated it
         try:
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            catalog_schema.create(self.db)
+            sqlite_schema.create(self.db)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the catalog {path}: {exc}") from None
         self.db.row_factory = sqlite3.Row
         self._head_kept = self._keeps_head()
-        version = catalog_schema.schema_version(self.db)
+        version = sqlite_schema.schema_version(self.db)
         if version > SCHEMA_VERSION:
             self.db.close()
             raise StorageError(
                 f"the catalog {path} was written by a newer atti (schema {version}): upgrade atti to open it"
             )
         if version < SCHEMA_VERSION:
-            catalog_schema.migrate(self)
+            sqlite_schema.migrate(self)
         with suppress(sqlite3.OperationalError):  # a catalog we may not write still answers, more slowly
             self.db.execute(fts.TALLY_INDEX)
         indexed = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='acts_by_facets'").fetchone()
@@ -87,14 +87,14 @@ class SqliteCatalog(SqlCatalog):
         import os
         import re
 
-        from atti.archive.blobs import storage_error
+        from atti.files import write_error
 
         slug = re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
         path = self.path.parent / "locks" / f"{slug}-{year}-0.lock"
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise storage_error(exc, f"the register lock {path}") from None
+            raise write_error(exc, f"the register lock {path}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -123,7 +123,7 @@ class SqliteCatalog(SqlCatalog):
             raise StorageError(f"cannot write the catalog: {exc}") from None
         if self._head_due and write_head(head_path(self.path), self._newest_event) and not self._head_kept:
             # Only once the file exists is its absence a finding: a process killed before it
-            # wrote the first head must not leave an alarm (see atti.archive.head).
+            # wrote the first head must not leave an alarm (see atti.archive.storage.head).
             with suppress(sqlite3.Error):
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('head_file', '1')")
                 self._head_kept = True
@@ -132,7 +132,7 @@ class SqliteCatalog(SqlCatalog):
         return self.db.execute("SELECT 1 FROM meta WHERE key='head_file'").fetchone() is not None
 
     def verify_head(self) -> list[tuple[str, str, str]]:
-        """The newest events against the chain head kept outside the catalog (atti.archive.head):
+        """The newest events against the chain head kept outside the catalog (atti.archive.storage.head):
         events deleted from the end, or a chain rewritten from the head on, as (kind, what, message).
         """
         path = head_path(self.path)

@@ -8,8 +8,8 @@
         DO-2026-129.pdf    the signed PDF, as archived
         DO-2026-129.yaml   the act's YAML source
         DO-2026-129.docx   the DOCX it was rendered from
-        metadata.xml       AgID Linee guida, Allegato 5 (see atti.archive.metadata)
-        akn.xml            Akoma Ntoso 3.0 (see atti.archive.akn)
+        metadata.xml       AgID Linee guida, Allegato 5 (see atti.export.agid)
+        akn.xml            Akoma Ntoso 3.0 (see atti.export.akn)
         record.json        the archive's record: number, register, signer, state, the files' SHA-256,
                            every version (state, reason, by whom, when, its files) and every reference
         versions/          the files of earlier versions that differ from the current ones
@@ -40,12 +40,12 @@ import bagit
 from atti import __version__
 from atti.acts import load_act_text
 from atti.acts.model import Act
-from atti.archive.akn import akn_xml
 from atti.archive.archive import Archive, act_id
-from atti.archive.blobs import BlobRef, storage_error
-from atti.archive.metadata import agid_metadata
-from atti.archive.records import ActRecord, ReferenceRecord, VersionRecord
+from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, VersionRecord
 from atti.errors import ActError, ArchiveError
+from atti.export.agid import agid_metadata
+from atti.export.akn import akn_xml
+from atti.files import write_error
 
 PACKAGE_FORMAT = "atti-package/2"
 _FORMAT_1 = "atti-package/1"
@@ -153,7 +153,7 @@ def export_package(archive: Archive, act_id_: str, dest_dir: Path) -> Path:
         dest_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{a.record.id}-", dir=dest_dir))
     except OSError as exc:
-        raise storage_error(exc, f"the package folder {dest_dir}") from None
+        raise write_error(exc, f"the package folder {dest_dir}") from None
     try:
         # mkdtemp makes it 0700, and bagit gives data/ the mode of the bag: a bag is meant to be handed over.
         tmp.chmod(0o755)
@@ -163,7 +163,7 @@ def export_package(archive: Archive, act_id_: str, dest_dir: Path) -> Path:
         bagit.make_bag(str(tmp), bag_info, checksums=["sha256"])
         tmp.rename(target)
     except OSError as exc:
-        raise storage_error(exc, f"the package {target}") from None
+        raise write_error(exc, f"the package {target}") from None
     except bagit.BagError as exc:
         raise ArchiveError(f"cannot make the package {target}: {_one_line(exc)}") from None
     finally:

@@ -16,12 +16,11 @@ from dataclasses import replace
 from typing import Any
 
 from atti.archive import search as fts
-from atti.archive.blobs import BlobRef
 from atti.archive.digests import GENESIS, as_dict, digest_of, event_hash, loads, references_digest, row_digest
-from atti.archive.head import ChainHead
 from atti.archive.records import (
     DRAFT_STATES,
     ActRecord,
+    BlobRef,
     ReferenceRecord,
     SearchHit,
     VersionRecord,
@@ -29,6 +28,7 @@ from atti.archive.records import (
     reference_record,
     version_record,
 )
+from atti.archive.storage.head import ChainHead
 from atti.errors import ActNotFound, ArchiveError, DuplicateNumber
 
 
@@ -46,7 +46,7 @@ class SqlCatalog:
     # The columns of the acts, versions and reference rows that the digests cover.
     ACT_SELECT = VERSION_SELECT = REFERENCE_SELECT = "*"
 
-    _head_due: bool  # events were appended in the open transaction (see atti.archive.head)
+    _head_due: bool  # events were appended in the open transaction (see atti.archive.storage.head)
 
     # -- running statements (``?`` placeholders) -----------------------------------------------
 

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from atti.archive.blobs import FileBlobStore, storage_error
+from atti.archive.storage.files import FileBlobStore
+from atti.files import write_error
 
 if TYPE_CHECKING:
     from atti.archive.archive import Archive
@@ -75,7 +76,7 @@ def blob_store(state: Path) -> BlobStore:
 
     settings = load_settings()
     if settings.s3_bucket or settings.s3_endpoint:
-        from atti.archive.s3_blobs import S3BlobStore  # boto3 only for archives that use it
+        from atti.archive.storage.s3 import S3BlobStore  # boto3 only for archives that use it
 
         return S3BlobStore.from_settings(settings)
     return FileBlobStore(state)
@@ -84,8 +85,8 @@ def blob_store(state: Path) -> BlobStore:
 def open_database(url: str, *, create: bool) -> tuple[Archive, bool]:
     """The archive whose catalog is the database at ``url``; says whether its tables were created now."""
     from atti.archive.archive import Archive
-    from atti.archive.head import HEAD_FILE
-    from atti.archive.pg_catalog import PgCatalog
+    from atti.archive.storage.head import HEAD_FILE
+    from atti.archive.storage.postgresql import PgCatalog
 
     state = state_dir(url)
     if create:
@@ -93,7 +94,7 @@ def open_database(url: str, *, create: bool) -> tuple[Archive, bool]:
             for sub in ("pki", "trust"):
                 (state / sub).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise storage_error(exc, f"the archive's state directory {state} (ATTI_STATE_DIR)") from None
+            raise write_error(exc, f"the archive's state directory {state} (ATTI_STATE_DIR)") from None
     catalog = PgCatalog(url, create=create, head=state / HEAD_FILE)
     try:
         blobs = blob_store(state)

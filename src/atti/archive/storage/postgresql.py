@@ -8,7 +8,7 @@ number goes into the PDF before it is signed), with a session-level advisory loc
 catalog's connection (:meth:`PgCatalog.register_lock`): other registers publish meanwhile, and a
 server that dies mid-publish releases the lock with its connection, giving its number back.
 
-The catalog's rules and its tamper evidence are :class:`atti.archive.sql_catalog.SqlCatalog`'s,
+The catalog's rules and its tamper evidence are :class:`atti.archive.storage.sql.SqlCatalog`'s,
 shared with SQLite: digests are computed on the same column names and values (dates and
 timestamps as ISO text, integers as integers), so an archive migrated from one backend to the
 other verifies identically, event hashes included.
@@ -35,11 +35,16 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from atti.archive import search as fts
-from atti.archive.blobs import BlobRef
-from atti.archive.head import check_head, read_head, write_head
-from atti.archive.pg_schema import ACT_COLUMNS, REFERENCE_COLUMNS, SCHEMA, SCHEMA_VERSION, VERSION_COLUMNS
-from atti.archive.records import ActRecord, SearchHit, act_record, act_row
-from atti.archive.sql_catalog import SqlCatalog
+from atti.archive.records import ActRecord, BlobRef, SearchHit, act_record, act_row
+from atti.archive.storage.head import check_head, read_head, write_head
+from atti.archive.storage.postgresql_schema import (
+    ACT_COLUMNS,
+    REFERENCE_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    VERSION_COLUMNS,
+)
+from atti.archive.storage.sql import SqlCatalog
 from atti.errors import DuplicateNumber, StorageError
 
 # Advisory lock keys (two int4): the first names atti's use, the second the register.

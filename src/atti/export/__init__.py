@@ -1,0 +1,1 @@
+"""Describing archived acts for others: AgID metadata (Allegato 5), Akoma Ntoso, BagIt packages."""

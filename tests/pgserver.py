@@ -178,7 +178,7 @@ def raw(arc: Archive, sql: str, *params: object) -> None:
         with psycopg.connect(arc.location, autocommit=True) as pg:
             pg.execute(sql.replace("?", "%s").encode(), params)
         return
-    db = sqlite3.connect(arc.root / "atti.sqlite")
+    db = sqlite3.connect(arc.state_dir / "atti.sqlite")
     db.execute(sql, params)
     db.commit()
     db.close()

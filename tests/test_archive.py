@@ -84,7 +84,7 @@ def test_event_chain_detects_a_changed_row(archive: Archive, act: Act) -> None:
     seal(archive, act, 1)
     seal(archive, act, 2)
     assert archive.catalog.verify_events() == []
-    db = sqlite3.connect(archive.root / "atti.sqlite")
+    db = sqlite3.connect(archive.state_dir / "atti.sqlite")
     db.execute("UPDATE events SET payload = replace(payload, 'Ventrice', 'Rossi') WHERE seq = 1")
     db.commit()
     assert archive.catalog.verify_events() == [

@@ -6,6 +6,7 @@ and every signed PDF written is verified afterwards.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -276,6 +277,31 @@ def test_render_writes_docx_and_pdf(tmp_path: Path) -> None:
     assert "DETERMINAZIONE DEL DIRETTORE OPERATIVO N. 129/2026" in pdf_text(out / "determinazione-DO-129-2026.pdf")
 
 
+@pytest.mark.slow
+def test_an_output_folder_that_cannot_be_written_is_a_render_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 3 naming the output folder, whether the folder sits under a file or on a read-only disk,
+    and nothing half-written is left behind."""
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    result = atti("render", EXAMPLE, "-o", blocked / "out")
+    assert (result.exit_code, result.stderr) == (
+        3, f"Error: cannot write the output folder {blocked / 'out'}: part of the path is a file, not a folder\n"
+    )
+
+    def read_only(src: object, dst: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    out = tmp_path / "out"
+    monkeypatch.setattr("atti.files.os.replace", read_only)
+    result = atti("render", EXAMPLE, "-o", out)
+    assert (result.exit_code, result.stderr) == (
+        3, f"Error: cannot write the output folder {out}: the file system is read-only\n"
+    )
+    assert list(out.iterdir()) == []
+
+
 def test_render_without_libreoffice_is_one_clear_error(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = atti("render", EXAMPLE, "-o", out, env={"ATTI_SOFFICE": str(tmp_path / "no-soffice")})
@@ -391,7 +417,9 @@ def test_templates_are_copied_for_a_body_and_then_used(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
     failed = atti("templates", blocked / "sub")
-    assert failed.exit_code == 6 and failed.stderr.startswith("Error: ")
+    assert (failed.exit_code, failed.stderr) == (
+        3, f"Error: cannot write the templates folder {blocked / 'sub'}: part of the path is a file, not a folder\n"
+    )
 
 
 @pytest.mark.slow

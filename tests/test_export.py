@@ -43,8 +43,9 @@ def atti(*args: str | Path) -> Result:
 @pytest.fixture(scope="module")
 def archive_root(archive_location_module: Path | str) -> Path | str:
     root = archive_location_module
-    pipeline.init_archive(root)  # type: ignore[arg-type]  # a directory or a postgresql:// URL
-    pipeline.publish(EXAMPLE, Settings(archive=root))
+    pipeline.init_archive(root)
+    with Archive.open(root) as archive:
+        pipeline.publish(archive, EXAMPLE, Settings(archive=root))
     return root
 
 
@@ -294,7 +295,8 @@ def test_cli_errors(archive_root: Path, tmp_path: Path) -> None:
 def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
     root = tmp_path / "archive"
     pipeline.init_archive(root)
-    pipeline.publish(EXAMPLE, Settings(archive=root))
+    archive = Archive.open(root)
+    pipeline.publish(archive, EXAMPLE, Settings(archive=root))
     annulment = tmp_path / "annullamento.yaml"
     annulment.write_text(
         EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "numero: 130 ").replace(
@@ -302,8 +304,8 @@ def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    pipeline.publish(annulment, Settings(archive=root))
-    with Archive.open(root) as archive:
+    pipeline.publish(archive, annulment, Settings(archive=root))
+    with archive:
         a = read_archived(archive, ACT_ID)
         first = archive.versions(ACT_ID)[0]
         xml = etree.fromstring(agid_metadata(a.act, a.record, a.pdf, a.versions))
@@ -331,11 +333,12 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
     root = tmp_path / "a"
     pipeline.init_archive(root)
     settings = Settings(archive=root)
+    a = Archive.open(root)
     draft = tmp_path / "draft.yaml"
     draft.write_text(EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "", 1), encoding="utf-8")
-    saved = pipeline.save_draft(draft, settings, render=True)
-    pipeline.submit_draft(saved.record.id, settings)
-    published = pipeline.publish(draft, settings)
+    saved = pipeline.save_draft(a, draft, settings, render=True)
+    pipeline.submit_draft(a, saved.record.id)
+    published = pipeline.publish(a, draft, settings)
     assert published.record.id == "DO-2026-1"
     annulment = tmp_path / "annullamento.yaml"
     annulment.write_text(
@@ -344,8 +347,8 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
         ),
         encoding="utf-8",
     )
-    pipeline.publish(annulment, settings)
-    with Archive.open(root) as a:
+    pipeline.publish(a, annulment, settings)
+    with a:
         before = {i: _history(a, i) for i in ("DO-2026-1", "DO-2026-2")}
         assert [v["state"] for v in before["DO-2026-1"][1]] == [  # type: ignore[index]
             "bozza", "in verifica", "firmato", "pubblicato", "annullato"]
@@ -367,7 +370,8 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
         signed = b.path_of(b.get("DO-2026-1").pdf)
     for i in before:
         assert _data(bags[i]) == _data(again[i])  # byte for byte, every file
-    report = pipeline.verify(signed, Settings(archive=root))  # signed by archive a's development CA
+    with Archive.open(root) as a:
+        report = pipeline.verify(signed, archive=a)  # signed by archive a's development CA
     assert report.indication == "TOTAL_PASSED"
 
 
@@ -375,6 +379,7 @@ def test_a_draft_is_not_exported(tmp_path: Path) -> None:
     root = _new_archive(tmp_path / "a")
     draft = tmp_path / "draft.yaml"
     draft.write_text(EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "", 1), encoding="utf-8")
-    pipeline.save_draft(draft, Settings(archive=root))
+    with Archive.open(root) as a:
+        pipeline.save_draft(a, draft, Settings(archive=root))
     result = atti("export", "bozza-1", "--archive", root, "-o", tmp_path / "out")
     assert (result.exit_code, result.output) == (6, "Error: bozza-1 is a draft: only a sealed act can be exported\n")

@@ -93,7 +93,7 @@ def test_cli_archive_verify(archive: Archive, act: Act) -> None:
     as_json = runner.invoke(main, ["archive", "verify", "--archive", str(archive.location), "--json"])
     data = json.loads(as_json.output)
     assert as_json.exit_code == 1 and data["ok"] is False and data["findings"][0]["what"] == "act DO-2026-1"
-    missing = runner.invoke(main, ["archive", "verify", "--archive", str(archive.root / "nope")])
+    missing = runner.invoke(main, ["archive", "verify", "--archive", str(archive.state_dir / "nope")])
     assert missing.exit_code == 6 and "Traceback" not in missing.output
 
 
@@ -155,7 +155,7 @@ def test_deleted_rows_files_and_stray_files_are_reported(archive: Archive, act: 
     archive.path_of(second.docx).unlink()
     raw(archive, "DELETE FROM acts WHERE id = 'DO-2026-1'")
     raw(archive, "UPDATE registers SET last_number = 7")
-    (archive.root / "blobs" / "notes.txt").write_text("hello")
+    (archive.state_dir / "blobs" / "notes.txt").write_text("hello")
     tmp = archive.path_of(second.pdf).parent / ".tmp-abc.pdf"
     tmp.write_bytes(b"half")
     report = check(archive)
@@ -164,7 +164,7 @@ def test_deleted_rows_files_and_stray_files_are_reported(archive: Archive, act: 
         "changed: register D.O. 2026: counter says 7, the highest archived number is 2",
         f"missing: {second.docx.relpath}: file not in the archive (docx of DO-2026-2)",
         "unexpected: blobs/notes.txt: not a file atti stores",
-        f"incomplete: {tmp.relative_to(archive.root).as_posix()}: incomplete write (a writer was interrupted),"
+        f"incomplete: {tmp.relative_to(archive.state_dir).as_posix()}: incomplete write (a writer was interrupted),"
         " safe to delete",
         # the deleted act's files are still named by its version rows: never called safe to delete
     ])
@@ -175,7 +175,7 @@ def test_deleted_rows_files_and_stray_files_are_reported(archive: Archive, act: 
 def test_leftovers_alone_do_not_fail(archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
     archive.blobs.put(b"written, then the process died", "pdf")
-    (archive.root / "blobs" / "sha256" / ".tmp-xyz.docx").write_bytes(b"")
+    (archive.state_dir / "blobs" / "sha256" / ".tmp-xyz.docx").write_bytes(b"")
     report = check(archive)
     assert sorted(f.kind for f in report.findings) == ["incomplete", "unreferenced"]
     assert report.ok
@@ -196,7 +196,7 @@ def test_schema_1_archive_is_migrated(archive: Archive, act: Act) -> None:
     publish_next(archive, act, "b")
     archive.close()
     # Turn it into what atti wrote before row digests: no column, the old hash formula.
-    db = sqlite3.connect(archive.root / "atti.sqlite")
+    db = sqlite3.connect(archive.state_dir / "atti.sqlite")
     rows = db.execute("SELECT seq, at, kind, act_id, payload FROM events ORDER BY seq").fetchall()
     db.execute("DROP TABLE events")
     db.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, act_id TEXT,"
@@ -328,7 +328,7 @@ def test_catalog_write_failure_is_a_storage_error(archive: Archive, act: Act) ->
 @pytest.mark.sqlite_only  # the file store's errors
 def test_read_only_archive_directory(archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
-    dirs = [p for p in (archive.root / "blobs").rglob("*") if p.is_dir()]
+    dirs = [p for p in (archive.state_dir / "blobs").rglob("*") if p.is_dir()]
     for d in dirs:
         d.chmod(0o555)
     try:
@@ -367,8 +367,8 @@ def test_schema_3_archive_is_migrated_with_its_chain_intact(archive: Archive, ac
     archive.add_pdf_version("DO-2026-2", b"%PDF b more")
     before = archive.search("proroga")
     archive.close()
-    _to_schema_3(archive.root)
-    with sqlite3.connect(archive.root / "atti.sqlite") as db:
+    _to_schema_3(archive.state_dir)
+    with sqlite3.connect(archive.state_dir / "atti.sqlite") as db:
         events = db.execute("SELECT * FROM events ORDER BY seq").fetchall()
         assert "riservato" not in {r[1] for r in db.execute("PRAGMA table_info(acts)")}
 
@@ -396,7 +396,7 @@ def test_schema_3_archive_is_migrated_with_its_chain_intact(archive: Archive, ac
 def _truncate(arc: Archive, keep: int) -> None:
     """Delete every act published after the first ``keep`` and the events that recorded them,
     leaving a shorter catalog that is consistent in itself (counter, rows, chain)."""
-    db = sqlite3.connect(arc.root / "atti.sqlite")
+    db = sqlite3.connect(arc.state_dir / "atti.sqlite")
     db.execute("DELETE FROM events WHERE seq > ?", (keep,))
     for table in ("versions", "act_references"):
         db.execute(f"DELETE FROM {table} WHERE act_id IN (SELECT id FROM acts WHERE number > ?)", (keep,))
@@ -410,7 +410,7 @@ def _truncate(arc: Archive, keep: int) -> None:
 def test_deleting_the_newest_events_is_detected(archive: Archive, act: Act) -> None:
     for tag in "abcd":
         publish_next(archive, act, tag)
-    head = json.loads((archive.root / "atti.head").read_text())
+    head = json.loads((archive.state_dir / "atti.head").read_text())
     assert head["seq"] == 4 and head["hash"] == archive.catalog.db.execute(  # type: ignore[attr-defined]
         "SELECT hash FROM events WHERE seq = 4").fetchone()[0]
     _truncate(archive, 2)
@@ -429,7 +429,7 @@ def test_a_rewritten_newest_event_and_a_deleted_head_are_detected(archive: Archi
     publish_next(archive, act, "a")
     publish_next(archive, act, "b")
     # Event 2 replaced by one that chains correctly but says something else (its act deleted too).
-    db = sqlite3.connect(archive.root / "atti.sqlite")
+    db = sqlite3.connect(archive.state_dir / "atti.sqlite")
     prev, at = db.execute("SELECT prev_hash, at FROM events WHERE seq = 2").fetchone()
     db.execute("DELETE FROM events WHERE seq = 2")
     db.execute("INSERT INTO events (seq, at, kind, act_id, payload, prev_hash, hash) VALUES (2,?,?,?,?,?,?)",
@@ -443,11 +443,11 @@ def test_a_rewritten_newest_event_and_a_deleted_head_are_detected(archive: Archi
     assert failures(check(archive)) == [
         "changed: event 2: differs from the one atti.head records: the chain was rewritten"
     ]
-    (archive.root / "atti.head").unlink()
+    (archive.state_dir / "atti.head").unlink()
     assert failures(check(archive)) == [
         "missing: atti.head: deleted: the newest events can no longer be checked for truncation"
     ]
-    (archive.root / "atti.head").write_text("garbage")
+    (archive.state_dir / "atti.head").write_text("garbage")
     assert failures(check(archive)) == ["changed: atti.head: is not a chain head (JSON with seq and hash)"]
 
 
@@ -458,18 +458,18 @@ def test_a_head_left_behind_by_a_crash_is_no_alarm(
     """Killed between the commit and the head's write: the head is behind, and verify is clean."""
     monkeypatch.setattr("atti.archive.storage.sqlite.write_head", lambda path, newest: False)
     publish_next(archive, act, "a")  # killed before the first head was ever written
-    assert not (archive.root / "atti.head").exists() and check(archive).findings == []
+    assert not (archive.state_dir / "atti.head").exists() and check(archive).findings == []
     monkeypatch.undo()
     publish_next(archive, act, "a2")
     monkeypatch.setattr("atti.archive.storage.sqlite.write_head", lambda path, newest: False)
     publish_next(archive, act, "b")
     publish_next(archive, act, "c")
-    assert json.loads((archive.root / "atti.head").read_text())["seq"] == 2
+    assert json.loads((archive.state_dir / "atti.head").read_text())["seq"] == 2
     assert check(archive).findings == []
     # The next commit brings it up to date.
     monkeypatch.undo()
     publish_next(archive, act, "d")
-    assert json.loads((archive.root / "atti.head").read_text())["seq"] == 5
+    assert json.loads((archive.state_dir / "atti.head").read_text())["seq"] == 5
     assert check(archive).findings == []
 
 
@@ -477,9 +477,9 @@ def test_a_head_left_behind_by_a_crash_is_no_alarm(
 def test_an_archive_without_a_head_gets_one_when_opened(archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
     archive.close()
-    (archive.root / "atti.head").unlink()
+    (archive.state_dir / "atti.head").unlink()
     raw(archive, "DELETE FROM meta WHERE key = 'head_file'")
     raw(archive, "UPDATE meta SET value = '3' WHERE key = 'schema_version'")  # as made by an older atti
     with Archive.open(archive.location) as arc:
-        assert json.loads((arc.root / "atti.head").read_text())["seq"] == 1
+        assert json.loads((arc.state_dir / "atti.head").read_text())["seq"] == 1
         assert check(arc).findings == []

@@ -94,7 +94,7 @@ def test_open_create_and_reopen(pg_url: str) -> None:
     assert not created
     with Archive.open(pg_url) as arc:
         assert arc.catalog.counts() == (0, 0)
-        assert (arc.root / "pki").is_dir() and arc.root == state_dir(pg_url)
+        assert (arc.state_dir / "pki").is_dir() and arc.state_dir == state_dir(pg_url)
 
 
 def test_unreachable_server_is_one_clear_error() -> None:
@@ -209,7 +209,7 @@ def test_deleting_the_newest_events_is_found_by_the_head_copy(archive: Archive, 
     seal(archive, act, 129)
     seal(archive, act, 130)
     assert archive.catalog.verify_head() == []
-    assert (archive.root / "atti.head").is_file()
+    assert (archive.state_dir / "atti.head").is_file()
     with psycopg.connect(archive.catalog.url, autocommit=True) as db:  # type: ignore[attr-defined]
         db.execute("DELETE FROM events WHERE seq = 2")
         db.execute("DELETE FROM acts WHERE id = 'DO-2026-130'")

@@ -14,6 +14,7 @@ from pyhanko.pdf_utils import writer as pdf_writer
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from atti import pipeline
+from atti.archive import Archive
 from atti.config import Settings
 from atti.signing import verify_pdf
 from atti.signing.stamp import DICITURA, STAMP_HEIGHT, place_stamp
@@ -29,7 +30,8 @@ pytestmark = pytest.mark.slow
 def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[bytes, list[object]]]:
     root = tmp_path_factory.mktemp("stamp") / "archive"
     init = pipeline.init_archive(root)
-    result = pipeline.publish(EXAMPLE, Settings(archive=root))
+    with Archive.open(root) as archive:
+        result = pipeline.publish(archive, EXAMPLE, Settings(archive=root))
     yield Path(result.pdf).read_bytes(), load_trust_roots([init.root_certificate])
 
 

@@ -246,7 +246,7 @@ def test_schema_2_archive_gets_versions(archive: Archive) -> None:
     raw(archive, "DELETE FROM versions")
     raw(archive, "DELETE FROM act_references")
     raw(archive, "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    with Archive.open(archive.root) as arc:
+    with Archive.open(archive.location) as arc:
         assert failures(arc) == []
         assert [(v.version, v.state) for v in arc.versions("DO-2026-129")] == [(1, "pubblicato")]
         kinds = [r[0] for r in arc.catalog.db.execute("SELECT kind FROM events ORDER BY seq")]  # type: ignore[attr-defined]
@@ -567,7 +567,7 @@ def test_an_archive_made_before_schema_3_gets_its_references_when_opened(archive
     raw(archive, "DELETE FROM act_references")
     raw(archive, "DELETE FROM versions")
     raw(archive, "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    with Archive.open(archive.root) as arc:
+    with Archive.open(archive.location) as arc:
         assert [(r.act_id, r.part, r.index, r.target_id) for r in arc.cited_by("DO-2026-60")] == expected
         assert len(arc.cites("DO-2026-129")) == 18
         assert failures(arc) == []

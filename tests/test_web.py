@@ -73,46 +73,57 @@ DRAFTS = {
 USERS = {"ufficio": "officer", "revisore": "reviewer", "archivista": "archivist", "amministra": "admin"}
 
 
-def build_archive(root: Path) -> Path:
-    """The fixture archive, through the real pipeline; users of every role with PASSWORD."""
+def build_archive(root: Path | str, work: Path) -> Path | str:
+    """The fixture archive at ``root`` (a directory or a database), through the real pipeline;
+    users of every role with PASSWORD. ``work``: a folder for the acts' sources."""
     from atti import pipeline
     from atti.config import Settings
     from atti.web.users import UserStore
 
     pipeline.init_archive(root)
     settings = Settings(archive=root)
-    sources = root.parent / "sources"
+    sources = work / "sources"
     sources.mkdir()
     for name, text in {**ACTS, **DRAFTS}.items():
         (sources / name).write_text(text, encoding="utf-8")
-    for name in ACTS:
-        pipeline.publish(sources / name, settings)
-    # Two drafts, kept through the archive's draft API: one rendered (an unsigned preview PDF)
-    # and sent for review, one reserved and never rendered.
     from atti.acts import load_act_text
     from atti.archive import Archive
 
-    rendered = pipeline.render(sources / "draft.yaml", root.parent / "rendered", settings)
+    rendered = pipeline.render(sources / "draft.yaml", work / "rendered", settings)
     with Archive.open(root) as arc:
+        for name in ACTS:
+            pipeline.publish(arc, sources / name, settings)
+        # Two drafts, kept through the archive's draft API: one rendered (an unsigned preview PDF)
+        # and sent for review, one reserved and never rendered.
         text = DRAFTS["draft.yaml"]
         draft, _ = arc.save_draft(load_act_text(text, "draft.yaml", check=False).act, text,
                                   docx=rendered.docx.read_bytes(), pdf=rendered.pdf.read_bytes())
         arc.submit_draft(draft.id)
         text = DRAFTS["draft-riservata.yaml"]
         arc.save_draft(load_act_text(text, "draft-riservata.yaml", check=False).act, text)
-    store = UserStore(root)
+        store = UserStore(arc.state_dir)
     for name, role in USERS.items():
         store.add(name, role, PASSWORD)
     return root
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_archive(tmp_path_factory.mktemp("web") / "archive")
+def archive(archive_location_module: Path | str, tmp_path_factory: pytest.TempPathFactory) -> Path | str:
+    """The web archive on each backend: SQLite + files, and PostgreSQL + S3."""
+    return build_archive(archive_location_module, tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def state(archive: Path | str) -> Path:
+    """Where the archive keeps its local files: users, the session key, the web's caches."""
+    from atti.archive import Archive
+
+    with Archive.open(archive) as arc:
+        return arc.state_dir
 
 
 @pytest.fixture()
-def client(archive: Path) -> Iterator[TestClient]:
+def client(archive: Path | str) -> Iterator[TestClient]:
     with TestClient(create_app(WebConfig(archive=archive))) as c:
         yield c
 
@@ -134,7 +145,7 @@ def as_role(client: TestClient, role: str) -> TestClient:
     return client
 
 
-def hidden_ids(archive: Path) -> list[str]:
+def hidden_ids(archive: Path | str) -> list[str]:
     """The acts the public must never see: the reserved one and any draft."""
     from atti.archive import Archive
 
@@ -146,7 +157,7 @@ def hidden_ids(archive: Path) -> list[str]:
 # -- the public sees nothing hidden ----------------------------------------------------------------
 
 
-def assert_no_leak(text: str, archive: Path) -> None:
+def assert_no_leak(text: str, archive: Path | str) -> None:
     for act_id in hidden_ids(archive):
         assert act_id not in text
     assert RESERVED_WORD not in text.lower()
@@ -154,7 +165,7 @@ def assert_no_leak(text: str, archive: Path) -> None:
     assert "badge reserved" not in text and "'riservato': True" not in text
 
 
-def drafts(archive: Path) -> dict[str, bool]:
+def drafts(archive: Path | str) -> dict[str, bool]:
     """The drafts' ids, each with whether it is reserved."""
     from atti.archive import Archive
 
@@ -162,14 +173,14 @@ def drafts(archive: Path) -> dict[str, bool]:
         return {d.id: d.riservato for d in arc.drafts()}
 
 
-def test_fixture_has_reserved_act_and_drafts(archive: Path) -> None:
+def test_fixture_has_reserved_act_and_drafts(archive: Path | str) -> None:
     assert RESERVED in hidden_ids(archive)
     assert sorted(drafts(archive).values()) == [False, True]
     assert set(drafts(archive)) < set(hidden_ids(archive))
 
 
 @pytest.mark.parametrize("query", ["", "proroga", RESERVED_WORD, DRAFT_WORD, "130/2026", "perizia", "determinazione"])
-def test_public_search_shows_no_hidden_act(client: TestClient, archive: Path, query: str) -> None:
+def test_public_search_shows_no_hidden_act(client: TestClient, archive: Path | str, query: str) -> None:
     page = client.get("/", params={"q": query})
     assert page.status_code == 200
     assert_no_leak(page.text.replace(query, "") if query else page.text, archive)
@@ -199,7 +210,7 @@ def test_public_cannot_filter_drafts_in(client: TestClient, state: str) -> None:
 @pytest.mark.parametrize(
     "suffix", ["", "/pdf", "/pacchetto.zip", "/metadati.xml", "/anteprima/1.png"],
 )
-def test_hidden_act_is_404_like_a_missing_one(client: TestClient, archive: Path, suffix: str) -> None:
+def test_hidden_act_is_404_like_a_missing_one(client: TestClient, archive: Path | str, suffix: str) -> None:
     for act_id in hidden_ids(archive):
         hidden = client.get(f"/atti/{act_id}{suffix}")
         missing = client.get(f"/atti/DO-2026-999{suffix}")
@@ -210,7 +221,7 @@ def test_hidden_act_is_404_like_a_missing_one(client: TestClient, archive: Path,
         assert api.json() == client.get("/api/atti/DO-2026-999").json() == {"error": "atto non trovato"}
 
 
-def test_public_act_page_hides_who_cites_it_in_secret(client: TestClient, archive: Path) -> None:
+def test_public_act_page_hides_who_cites_it_in_secret(client: TestClient, archive: Path | str) -> None:
     page = client.get(f"/atti/{PUBLIC}")
     assert page.status_code == 200
     assert f'href="/atti/{RECTIFYING}"' in page.text  # the public act that cites it is linked
@@ -220,7 +231,7 @@ def test_public_act_page_hides_who_cites_it_in_secret(client: TestClient, archiv
     assert_no_leak(str(api), archive)
 
 
-def test_archivist_sees_reserved_act_everywhere(client: TestClient, archive: Path) -> None:
+def test_archivist_sees_reserved_act_everywhere(client: TestClient, archive: Path | str) -> None:
     as_role(client, "archivist")
     api = client.get("/api/search", params={"q": RESERVED_WORD}).json()
     assert [r["id"] for r in api["results"]] == [RESERVED]
@@ -235,7 +246,7 @@ def test_archivist_sees_reserved_act_everywhere(client: TestClient, archive: Pat
     assert f'href="/atti/{RESERVED}"' in client.get(f"/atti/{PUBLIC}").text
 
 
-def test_officer_sees_drafts_but_no_reserved_act(client: TestClient, archive: Path) -> None:
+def test_officer_sees_drafts_but_no_reserved_act(client: TestClient, archive: Path | str) -> None:
     as_role(client, "officer")
     assert client.get(f"/atti/{RESERVED}").status_code == 404
     assert client.get("/api/search", params={"q": RESERVED_WORD}).json()["total"] == 0
@@ -251,7 +262,7 @@ def test_officer_sees_drafts_but_no_reserved_act(client: TestClient, archive: Pa
     assert client.get(f"/atti/{secret}").status_code == 404
 
 
-def test_archivist_does_not_see_drafts(client: TestClient, archive: Path) -> None:
+def test_archivist_does_not_see_drafts(client: TestClient, archive: Path | str) -> None:
     as_role(client, "archivist")
     for draft in drafts(archive):
         assert client.get(f"/atti/{draft}").status_code == 404
@@ -260,7 +271,7 @@ def test_archivist_does_not_see_drafts(client: TestClient, archive: Path) -> Non
 
 
 @pytest.mark.parametrize("role", ["reviewer", "admin"])
-def test_reviewer_and_admin_see_everything(client: TestClient, archive: Path, role: str) -> None:
+def test_reviewer_and_admin_see_everything(client: TestClient, archive: Path | str, role: str) -> None:
     as_role(client, role)
     total = client.get("/api/search").json()["total"]
     assert total == len(ACTS) + len(DRAFTS)
@@ -297,7 +308,7 @@ def test_sign_in_without_or_with_a_wrong_csrf_token_is_refused(client: TestClien
     assert client.get(f"/atti/{RESERVED}").status_code == 404
 
 
-def test_csrf_token_of_another_session_is_refused(archive: Path) -> None:
+def test_csrf_token_of_another_session_is_refused(archive: Path | str) -> None:
     app = create_app(WebConfig(archive=archive))
     with TestClient(app) as attacker, TestClient(app) as victim:
         token = csrf_of(attacker)
@@ -321,25 +332,25 @@ def test_every_form_carries_a_csrf_token(client: TestClient) -> None:
         assert all('name="csrf"' in form for form in posts)
 
 
-def test_session_cookie_flags(archive: Path) -> None:
+def test_session_cookie_flags(archive: Path | str, state: Path) -> None:
     with TestClient(create_app(WebConfig(archive=archive))) as c:
         cookie = sign_in(c, "archivista").headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     with TestClient(create_app(WebConfig(archive=archive, secure_cookies=True)), base_url="https://testserver") as c:
         cookie = sign_in(c, "archivista").headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
-    key = archive / "web" / "session.key"
+    key = state / "web" / "session.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
 
-def test_public_reader_gets_no_cookie(archive: Path) -> None:
+def test_public_reader_gets_no_cookie(archive: Path | str) -> None:
     with TestClient(create_app(WebConfig(archive=archive))) as c:
         for path in ("/", "/?q=proroga", f"/atti/{PUBLIC}", "/api/search"):
             assert "set-cookie" not in c.get(path).headers, path
         assert "set-cookie" in c.get("/accesso").headers  # the sign-in form's CSRF token
 
 
-def test_forged_session_cookie_is_ignored(archive: Path) -> None:
+def test_forged_session_cookie_is_ignored(archive: Path | str) -> None:
     import base64
     import json
 
@@ -358,8 +369,8 @@ def test_sign_in_redirects_only_within_the_site(client: TestClient) -> None:
         token = csrf_of(client)
 
 
-def test_users_file_keeps_only_argon2_hashes(archive: Path) -> None:
-    path = archive / "web" / "users.json"
+def test_users_file_keeps_only_argon2_hashes(state: Path) -> None:
+    path = state / "web" / "users.json"
     text = path.read_text()
     assert PASSWORD not in text
     assert text.count("$argon2id$") == len(USERS)
@@ -422,7 +433,7 @@ def test_highlight_escapes_and_marks_only_query_words() -> None:
     assert str(highlight("<b> [proroga] & [altro]", "proroghe")) == "&lt;b&gt; <mark>proroga</mark> &amp; [altro]"
 
 
-def test_act_page_shows_header_text_versions_links_and_badge(client: TestClient, archive: Path) -> None:
+def test_act_page_shows_header_text_versions_links_and_badge(client: TestClient, state: Path) -> None:
     page = client.get(f"/atti/{PUBLIC}").text
     for needle in ("Determinazione D.O. n. 129/2026", "Direttore Operativo", "Fabrizio Ventrice", "rettificato",
                    "Premesso che", "Visti", "Determina / Dispositivo", "di prorogare i termini",
@@ -433,11 +444,11 @@ def test_act_page_shows_header_text_versions_links_and_badge(client: TestClient,
     # the verification is cached by the PDF's hash
     api = client.get(f"/api/atti/{PUBLIC}").json()
     assert api["verification"]["indication"] == "TOTAL_PASSED"
-    assert (archive / "web" / "cache" / "verifica" / f"{api['sha256']}.json").is_file()
+    assert (state / "web" / "cache" / "verifica" / f"{api['sha256']}.json").is_file()
     assert [v["state"] for v in api["versions"]][-2:] == ["pubblicato", "rettificato"]
 
 
-def test_downloads(client: TestClient, archive: Path) -> None:
+def test_downloads(client: TestClient, state: Path) -> None:
     from atti.signing import load_trust_roots, verify_pdf
 
     pdf = client.get(f"/atti/{PUBLIC}/pdf")
@@ -445,7 +456,7 @@ def test_downloads(client: TestClient, archive: Path) -> None:
     assert pdf.headers["content-disposition"] == 'attachment; filename="DO-2026-129.pdf"'
     sha = client.get(f"/api/atti/{PUBLIC}").json()["sha256"]
     assert hashlib.sha256(pdf.content).hexdigest() == sha
-    report = verify_pdf(pdf.content, load_trust_roots([archive / "pki" / "root.pem"]))
+    report = verify_pdf(pdf.content, load_trust_roots([state / "pki" / "root.pem"]))
     assert report.indication == "TOTAL_PASSED"
     png = client.get(f"/atti/{PUBLIC}/anteprima/1.png")
     assert png.headers["content-type"] == "image/png" and png.content.startswith(b"\x89PNG")
@@ -462,7 +473,7 @@ def test_downloads(client: TestClient, archive: Path) -> None:
 # -- the CLI ---------------------------------------------------------------------------------------
 
 
-def test_user_add_command(archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_add_command(archive: Path | str, state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     monkeypatch.setenv("ATTI_USER_PASSWORD", "un-altra-parola")
     result = runner.invoke(main, ["user", "add", "nuovo", "--role", "reviewer", "--archive", str(archive)])
@@ -479,12 +490,12 @@ def test_user_add_command(archive: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("ATTI_USER_PASSWORD", "abbastanza-lunga")
     result = runner.invoke(main, ["user", "add", "x y", "--role", "admin", "--archive", str(archive)])
     assert result.exit_code == 2 and result.output.startswith("Error: 'x y' is not a user name")
-    missing = archive.parent / "nowhere"
+    missing = tmp_path / "nowhere"
     result = runner.invoke(main, ["user", "add", "altro", "--role", "admin", "--archive", str(missing)])
     assert result.exit_code == 6 and result.output.startswith("Error: no archive at")
     from atti.web.users import UserStore
 
-    assert UserStore(archive).authenticate("nuovo", "un-altra-parola") is not None
+    assert UserStore(state).authenticate("nuovo", "un-altra-parola") is not None
 
 
 def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:

@@ -7,18 +7,37 @@ and says so, with a traceback only under ``--verbose``.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from atti import __version__, pipeline
-from atti.acts import load_act
+from atti import __version__
 from atti.config import LEVELS, Settings, load_settings
 from atti.errors import ActError, AttiError, SigningError, VerificationError
+
+if TYPE_CHECKING:
+    from atti import pipeline
+    from atti.archive import Archive
+else:
+
+    class _LazyModule:
+        """A module imported when first used: ``atti --help`` should not load the act model, the
+        archive and the search stemmer that the commands need."""
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(importlib.import_module(self._name), attr)
+
+    pipeline = _LazyModule("atti.pipeline")
 
 _ARCHIVE_HELP = "Archive directory, or a postgresql:// URL [default: $ATTI_ARCHIVE, else ./archive]."
 
@@ -51,6 +70,28 @@ class _Group(click.Group):
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     obj = ctx.find_root().obj
     return load_settings(overrides, config_file=obj.get("config"))
+
+
+@contextmanager
+def _open(settings: Settings) -> Iterator[Archive]:
+    """The archive the settings name, open for one command."""
+    from atti.archive import Archive
+
+    with Archive.open(settings.archive) as archive:
+        yield archive
+
+
+@contextmanager
+def _find(settings: Settings, *, required: bool = False) -> Iterator[Archive | None]:
+    """The archive the settings name if there is one there (or None), for commands that can do without."""
+    from atti.archive import Archive
+
+    archive = Archive.open(settings.archive) if required else Archive.find(settings.archive)
+    try:
+        yield archive
+    finally:
+        if archive is not None:
+            archive.close()
 
 
 def _print_json(data: Any) -> None:
@@ -97,6 +138,8 @@ def check(files: tuple[Path, ...]) -> None:
 
     Exits 0 when every act is valid and 1 otherwise.
     """
+    from atti.acts import load_act
+
     failed = False
     for path in files:
         try:
@@ -224,8 +267,9 @@ def publish(
         raise click.UsageError("give the act's FILE, or --draft ID")
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
-    result = pipeline.publish(file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12,
-                              draft_id=draft_id)
+    with _open(settings) as arc:
+        result = pipeline.publish(arc, file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12,
+                                  draft_id=draft_id)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -268,7 +312,8 @@ def search(
     filters = Filters.parse(register=register, year=year, date_from=date_from, date_to=date_to, tipo=tipo,
                             organo=organo, signer=signer, state=state, cites=cites, cited_by=cited_by,
                             public_only=public_only)
-    hits = pipeline.search(query, _settings(ctx, archive=archive), filters=filters, limit=limit, offset=offset)
+    with _open(_settings(ctx, archive=archive)) as arc:
+        hits = arc.search(query, filters=filters, limit=limit, offset=offset)
     if as_json:
         _print_json([h.to_dict() for h in hits])
         return
@@ -290,7 +335,8 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
     what it cites (each cited id marked present or absent in the archive), what cites it, and its
     relazioni both ways.
     """
-    result = pipeline.show(act_id, _settings(ctx, archive=archive))
+    with _open(_settings(ctx, archive=archive)) as arc:
+        result = pipeline.show(arc, act_id)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -329,7 +375,8 @@ def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool
     Nothing archived is overwritten: a renewed timestamp, an annulment or a rectification adds a
     version. Exits 0, or 6 when the act is unknown.
     """
-    versions = pipeline.history(act_id, _settings(ctx, archive=archive))
+    with _open(_settings(ctx, archive=archive)) as arc:
+        versions = arc.versions(act_id)
     if as_json:
         _print_json([v.to_dict() for v in versions])
         return
@@ -354,7 +401,8 @@ def diff(ctx: click.Context, a: str, b: str, archive: Path | None, as_json: bool
     different acts. Lists added, removed and changed items of each part, and a change of state.
     Exits 0, or 6 when an act or a version is unknown.
     """
-    result = pipeline.diff(a, b, _settings(ctx, archive=archive))
+    with _open(_settings(ctx, archive=archive)) as arc:
+        result = pipeline.diff(arc, a, b)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -404,16 +452,17 @@ def verify(
     ETSI EN 319 102-1. Exits 0 only on TOTAL_PASSED, 1 otherwise, 5 when FILE cannot be read as
     a signed PDF or a trusted list cannot be used.
     """
-    report = pipeline.verify(
-        file, _settings(ctx, archive=archive), trust=trust, tsl=tsl, tsl_signers=tsl_signer, act=act
-    )
+    # Without --trust or --tsl there is nothing to trust but an archive's roots: it must exist.
+    with _find(_settings(ctx, archive=archive), required=not (trust or tsl)) as arc:
+        report = pipeline.verify(file, archive=arc, trust=trust, tsl=tsl, tsl_signers=tsl_signer, act=act)
     if html is not None:
+        from atti.files import write_atomic, write_error
         from atti.signing.html_report import render_html
 
         try:
-            html.write_text(render_html(report, file=str(file)), encoding="utf-8")
+            write_atomic(html, render_html(report, file=str(file)).encode("utf-8"))
         except OSError as exc:
-            raise AttiError(f"cannot write {html}: {exc.strerror or exc}") from None
+            raise write_error(exc, str(html), VerificationError) from None
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -542,7 +591,8 @@ def sign(
     """
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
-    result = pipeline.sign_pdf(file, out, settings, field_name=field_name, prompt=_passphrase_prompt)
+    with _find(settings) as arc:
+        result = pipeline.sign_pdf(file, out, settings, archive=arc, field_name=field_name, prompt=_passphrase_prompt)
     click.echo(f"Signed {result.pdf} (PAdES {result.level}) by {result.signer}")
 
 
@@ -577,7 +627,8 @@ def timestamp(
         raise click.UsageError("-o goes with FILE, not with --renew")
     settings = _settings(ctx, archive=archive, tsa_url=tsa_url)
     if file is not None:
-        result = pipeline.timestamp_pdf(file, out or file, settings)
+        with _find(settings) as arc:
+            result = pipeline.timestamp_pdf(file, out or file, settings, archive=arc)
         for note in result.notes:
             click.echo(f"Note: {note}", err=True)
         click.echo(f"Timestamped {result.pdf} (TSA {result.tsa_url})")
@@ -591,7 +642,8 @@ def timestamp(
         else:
             click.echo(f"Error: {renewal.act_id}: {renewal.error}", err=True)
 
-    done = pipeline.renew_timestamps(settings, before_days=before_days, progress=report)
+    with _open(settings) as arc:
+        done = pipeline.renew_timestamps(arc, settings, before_days=before_days, progress=report)
     untimestamped = f", {len(done.not_timestamped)} without any timestamp (B-B)" if done.not_timestamped else ""
     failed = f", {len(done.failed)} failed" if done.failed else ""
     click.echo(f"Renewed {len(done.renewed)} of {done.checked} acts{failed}{untimestamped}")
@@ -625,7 +677,9 @@ def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: s
     a changed text sends a draft in verifica back to bozza; saving the same text again without
     --render changes nothing.
     """
-    result = pipeline.save_draft(file, _settings(ctx, archive=archive), draft_id=draft_id, render=render)
+    settings = _settings(ctx, archive=archive)
+    with _open(settings) as arc:
+        result = pipeline.save_draft(arc, file, settings, draft_id=draft_id, render=render)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -641,7 +695,8 @@ def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: s
 @click.pass_context
 def draft_submit(ctx: click.Context, draft_id: str, archive: Path | None, as_json: bool) -> None:
     """Send the draft ID (a bozza) to verification: its state becomes in verifica, as a new version."""
-    result = pipeline.submit_draft(draft_id, _settings(ctx, archive=archive))
+    with _open(_settings(ctx, archive=archive)) as arc:
+        result = pipeline.submit_draft(arc, draft_id)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -663,7 +718,8 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
     Prints one line per finding: missing, changed or unexpected (exit 1), or an interrupted
     write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0).
     """
-    report = pipeline.verify_archive(_settings(ctx, archive=archive_dir))
+    with _open(_settings(ctx, archive=archive_dir)) as arc:
+        report = pipeline.verify_archive(arc)
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -722,7 +778,8 @@ def export(ctx: click.Context, act_id: str, archive: Path | None, out_dir: Path)
     an Akoma Ntoso rendering and the archive's record, with SHA-256 manifests. Exits 0 when
     written, 6 when the act is unknown or the package cannot be written.
     """
-    bag = pipeline.export_act(act_id, out_dir, _settings(ctx, archive=archive))
+    with _open(_settings(ctx, archive=archive)) as arc:
+        bag = pipeline.export_act(arc, act_id, out_dir)
     click.echo(f"Exported {act_id} to {bag}")
 
 
@@ -746,13 +803,12 @@ def import_(
     original (not re-signed), with a progress bar. Exits 0 when read, 2 when a file cannot be.
     """
     from atti.acts.importer import import_file
-    from atti.archive.imported import import_folder
+    from atti.archive.imported import import_folder, readable_files
     from atti.errors import ImportSourceError
 
     if source.is_dir():
         if archive is None:
             raise ImportSourceError(f"{source} is a folder: give --archive to import its acts into an archive")
-        root = _settings(ctx, archive=archive).archive
         bar: Any = None
 
         def progress(done: int, total: int) -> None:
@@ -764,7 +820,9 @@ def import_(
             if done == total:
                 bar.__exit__(None, None, None)
 
-        folder = import_folder(source, root, ente=ente, on_progress=progress)
+        files = readable_files(source)
+        with _open(_settings(ctx, archive=archive)) as arc:
+            folder = import_folder(arc, files, ente=ente, on_progress=progress)
         if as_json:
             _print_json(folder.to_dict())
             return
@@ -810,7 +868,8 @@ def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
     The bag is validated first (every file against its SHA-256). Exits 0 when imported, 6 when
     the bag is damaged or changed, or the register already holds that number.
     """
-    record = pipeline.import_package(bag, _settings(ctx, archive=archive))
+    with _open(_settings(ctx, archive=archive)) as arc:
+        record = pipeline.import_package(arc, bag)
     click.echo(f"Imported {record.id}: {record.tipo} {record.register} n. {record.number}/{record.year}")
 
 
@@ -864,5 +923,6 @@ def user_add(ctx: click.Context, name: str, role: str, archive: Path | None) -> 
         if not sys.stdin.isatty():
             raise UserError("the password comes from ATTI_USER_PASSWORD or a prompt in a terminal")
         password = str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
-    account, created = add_user(_settings(ctx, archive=archive).archive, name, role, password)
+    with _open(_settings(ctx, archive=archive)) as arc:
+        account, created = add_user(arc, name, role, password)
     click.echo(f"{'Added' if created else 'Updated'} user {account.name} ({account.role})")

@@ -1,13 +1,13 @@
 """The one-way pipeline: act -> rendered documents -> signed PDF -> archive record.
 
-Each CLI command is one call into this module; nothing here knows about the command line.
+Each CLI command is one call into this module; nothing here knows about the command line. The
+functions that store or read acts work on an open :class:`Archive` that the caller opened (and
+closes), whatever its backend: a web server keeps one per thread, the CLI one per command.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,23 +15,24 @@ from typing import TYPE_CHECKING, Any
 
 from atti.acts import LoadedAct, load_act, load_act_text
 from atti.acts.model import Act
-from atti.archive import ActRecord, Archive, SearchHit
+from atti.archive import ActRecord, Archive
 from atti.archive.records import ReferenceRecord, VersionRecord
-from atti.archive.search import Filters
-from atti.archive.storage.location import archive_state_dir
 from atti.config import Settings
-from atti.errors import ArchiveError, PassphraseNeeded, SigningError, StorageError, VerificationError
+from atti.errors import ArchiveError, SigningError, StorageError, VerificationError
+from atti.files import write_atomic, write_error
 
 if TYPE_CHECKING:
     # pyHanko and docxtpl take most of a second to import: commands that do not sign or render
     # (check, search, show) should not pay for them, so the functions below import them late.
-    from atti.archive.history import VersionDiff
-    from atti.signing import ActSigner, VerificationReport
-    from atti.templates import RenderedAct
-    from atti.templates.proof import TextProof
+    from cryptography import x509
 
-# Asks for a secret, given what it unlocks ("keys/ventrice.p12", "token 'Firma'").
-PassphrasePrompt = Callable[[str], bytes]
+    from atti.archive.history import VersionDiff
+    from atti.archive.integrity import IntegrityReport
+    from atti.signing import ActSigner, VerificationReport
+    from atti.signing.keys import PassphrasePrompt
+    from atti.templates import RenderedAct
+    from atti.templates.batch import BatchResult, Progress
+    from atti.templates.proof import TextProof
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,12 @@ class PublishResult:
         return {**self.record.to_dict(), "pdf": self.pdf}
 
 
-def init_archive(root: Path, *, trust: Sequence[Path] = ()) -> InitResult:
-    """Create the archive and its development CA; running it again changes nothing."""
+def init_archive(location: Path | str, *, trust: Sequence[Path] = ()) -> InitResult:
+    """Create the archive at ``location`` (a directory or a postgresql:// URL) and its development
+    CA; running it again changes nothing but adding the ``trust`` roots."""
     from atti.signing import DevCA, load_trust_roots
 
-    archive, created = Archive.create(root)
+    archive, created = Archive.create(location)
     with archive:
         ca_created = not (archive.pki_dir / "root.pem").exists()
         if ca_created:
@@ -63,10 +65,14 @@ def init_archive(root: Path, *, trust: Sequence[Path] = ()) -> InitResult:
         for cert in trust:
             load_trust_roots([cert])  # refuse a file that is not a certificate before copying it
             try:
-                (archive.trust_dir / cert.name).write_bytes(cert.read_bytes())
+                data = cert.read_bytes()
             except OSError as exc:
-                raise StorageError(f"cannot copy trust root {cert}: {exc.strerror}") from None
-        return InitResult(archive.root, created, ca_created, archive.pki_dir / "root.pem")
+                raise StorageError(f"cannot read trust root {cert}: {exc.strerror}") from None
+            try:
+                write_atomic(archive.trust_dir / cert.name, data)
+            except OSError as exc:
+                raise write_error(exc, f"the trust root {archive.trust_dir / cert.name}") from None
+        return InitResult(archive.state_dir, created, ca_created, archive.pki_dir / "root.pem")
 
 
 def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
@@ -85,47 +91,16 @@ def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
     )
 
 
-def _same_person(a: str, b: str) -> bool:
-    def fold(s: str) -> str:
-        s = unicodedata.normalize("NFD", s)
-        return " ".join("".join(c for c in s if not unicodedata.combining(c)).casefold().split())
-
-    return fold(a) == fold(b)
-
-
-def open_key(settings: Settings, prompt: PassphrasePrompt | None) -> ActSigner | None:
-    """The key configured to sign with: a PKCS#11 token, else a PKCS#12 file, else none."""
-    if settings.pkcs11_module is not None:
-        from atti.signing.pkcs11 import open_pkcs11_signer
-
-        if not settings.pkcs11_token or not settings.pkcs11_key:
-            raise SigningError("a PKCS#11 key needs the token's label and the key's label (--token, --key-label)")
-        pin = os.environ.get("ATTI_PKCS11_PIN")
-
-        def open_with(pin: str | None) -> ActSigner:
-            assert settings.pkcs11_module and settings.pkcs11_token and settings.pkcs11_key
-            return open_pkcs11_signer(settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_key, pin)
-
-        try:
-            return open_with(pin)
-        except PassphraseNeeded:
-            if prompt is None:
-                raise
-            return open_with(prompt(f"token '{settings.pkcs11_token}'").decode())
-    if settings.p12 is not None:
-        return _signer_from_p12(settings.p12, prompt)
-    return None
-
-
 def open_signer(
     archive: Archive, loaded: LoadedAct, settings: Settings, prompt: PassphrasePrompt | None
 ) -> ActSigner:
     """The signer for an act: the configured key, else a development certificate for the firmatario.
 
-    The certificate must belong to the act's firmatario: an act signed by someone else than the
-    person it names is not that person's act.
+    The certificate must name the act's firmatario (:func:`atti.signing.keys.ensure_holder`, the
+    rule verification applies too).
     """
     from atti.signing import ActSigner, DevCA
+    from atti.signing.keys import ensure_holder, open_key
 
     act = loaded.act
     signer = open_key(settings, prompt)
@@ -133,16 +108,12 @@ def open_signer(
         ca = DevCA.load(archive.pki_dir)
         path = ca.signer_for(act.firmatario.nome, act.firmatario.qualifica, organisation=act.ente.nome)
         signer = ActSigner.from_pkcs12(path, None)
-    if not _same_person(signer.signer_name, act.firmatario.nome):
-        signer.close()
-        raise SigningError(
-            f"the act's firmatario is {act.firmatario.nome} but the certificate belongs to "
-            f"{signer.signer_name}"
-        )
+    ensure_holder(signer, act.firmatario.nome)
     return signer
 
 
 def publish(
+    archive: Archive,
     path: Path | None,
     settings: Settings,
     *,
@@ -162,20 +133,19 @@ def publish(
     """
     if path is None and draft_id is None:
         raise ArchiveError("give the act's YAML file, or --draft ID to publish a draft")
-    with Archive.open(settings.archive) as archive:
-        if path is None:
-            assert draft_id is not None
-            source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
-            loaded = load_act_text(source, f"{draft_id}.yaml")
+    if path is None:
+        assert draft_id is not None
+        source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
+        loaded = load_act_text(source, f"{draft_id}.yaml")
+    else:
+        loaded = load_act(path)
+        if draft_id is None:
+            draft_id = archive.find_draft(loaded.text)
         else:
-            loaded = load_act(path)
-            if draft_id is None:
-                draft_id = archive.find_draft(loaded.text)
-            else:
-                archive.draft(draft_id)  # refused now if it is not a draft, before rendering
-        reviewers = _open_reviewers(loaded.act, reviewer_keys, prompt)
-        with open_signer(archive, loaded, settings, prompt) as signer:
-            return _publish_with(archive, loaded, settings, signer, reviewers, draft_id)
+            archive.draft(draft_id)  # refused now if it is not a draft, before rendering
+    reviewers = _open_reviewers(loaded.act, reviewer_keys, prompt)
+    with open_signer(archive, loaded, settings, prompt) as signer:
+        return _publish_with(archive, loaded, settings, signer, reviewers, draft_id)
 
 
 @dataclass(frozen=True)
@@ -188,7 +158,9 @@ class DraftResult:
         return {**self.record.to_dict(), "version": len(self.versions), "saved": self.saved}
 
 
-def save_draft(path: Path, settings: Settings, *, draft_id: str | None = None, render: bool = False) -> DraftResult:
+def save_draft(
+    archive: Archive, path: Path, settings: Settings, *, draft_id: str | None = None, render: bool = False
+) -> DraftResult:
     """Store an act as a draft (``atti draft save``), or as a new version of the draft ``draft_id``.
 
     A draft must be a well-formed act but need not pass the checks made before signing (a
@@ -196,35 +168,36 @@ def save_draft(path: Path, settings: Settings, *, draft_id: str | None = None, r
     stored in the version too.
     """
     loaded = load_act(path, check=False)
-    with Archive.open(settings.archive) as archive:
-        docx = pdf = None
-        if render:
-            from atti.templates import Converter, render_act
+    docx = pdf = None
+    if render:
+        from atti.templates import Converter, render_act
 
-            with tempfile.TemporaryDirectory(prefix="atti-draft-") as tmp:
-                rendered = render_act(
-                    loaded.act.model_copy(update={"numero": None}), Path(tmp), template=settings.template,
-                    templates_dir=settings.templates, converter=Converter(timeout=settings.convert_timeout),
-                    source=loaded.text if settings.embed_source else None, base_dir=path.parent,
-                )
-                docx, pdf = rendered.docx.read_bytes(), rendered.pdf.read_bytes()
-        record, saved = archive.save_draft(loaded.act, loaded.text, draft_id=draft_id, docx=docx, pdf=pdf)
-        return DraftResult(record, archive.versions(record.id), saved)
+        with tempfile.TemporaryDirectory(prefix="atti-draft-") as tmp:
+            rendered = render_act(
+                loaded.act.model_copy(update={"numero": None}), Path(tmp), template=settings.template,
+                templates_dir=settings.templates, converter=Converter(timeout=settings.convert_timeout),
+                source=loaded.text if settings.embed_source else None, base_dir=path.parent,
+            )
+            docx, pdf = rendered.docx.read_bytes(), rendered.pdf.read_bytes()
+    record, saved = archive.save_draft(loaded.act, loaded.text, draft_id=draft_id, docx=docx, pdf=pdf)
+    return DraftResult(record, archive.versions(record.id), saved)
 
 
-def submit_draft(draft_id: str, settings: Settings) -> DraftResult:
+def submit_draft(archive: Archive, draft_id: str) -> DraftResult:
     """Send a bozza to verification (``atti draft submit``): state in verifica, as a new version."""
-    with Archive.open(settings.archive) as archive:
-        record = archive.submit_draft(draft_id)
-        return DraftResult(record, archive.versions(record.id), True)
+    record = archive.submit_draft(draft_id)
+    return DraftResult(record, archive.versions(record.id), True)
 
 
 def _open_reviewers(act: Act, keys: Sequence[Path], prompt: PassphrasePrompt | None) -> dict[int, ActSigner]:
     """Each reviewer's signer, by the index of their verifica; refused before anything is done."""
+    from atti.signing.identity import names_person
+    from atti.signing.keys import open_pkcs12
+
     out: dict[int, ActSigner] = {}
     for key in keys:
-        signer = _signer_from_p12(key, prompt)
-        match = [i for i, v in enumerate(act.verifiche) if _same_person(v.nome, signer.signer_name)]
+        signer = open_pkcs12(key, prompt)
+        match = [i for i, v in enumerate(act.verifiche) if names_person(signer.certificate, v.nome)]
         if not match:
             names = ", ".join(v.nome for v in act.verifiche) or "none"
             raise SigningError(f"{key} belongs to {signer.signer_name}, who made none of the act's verifiche ({names})")
@@ -242,7 +215,7 @@ def _publish_with(
     from atti.signing.stamp import FINAL_FIELD
     from atti.templates import Converter, render_act
 
-    trust_roots = _archive_trust_roots(archive.location)
+    trust_roots = archive_trust_roots(archive)
     # A missing TSA, or a certificate that names no revocation service, is refused before
     # a number is taken and LibreOffice runs.
     signer.plan(settings.level, settings.tsa_url, trust_roots)
@@ -311,15 +284,6 @@ def _sign_verifiche(
     return pdf
 
 
-def search(
-    query: str, settings: Settings, *, register: str | None = None, year: int | None = None,
-    filters: Filters | None = None, limit: int = 20, offset: int = 0,
-) -> list[SearchHit]:
-    """Acts matching ``query`` and ``filters`` (see :meth:`SqliteCatalog.search`)."""
-    with Archive.open(settings.archive) as archive:
-        return archive.search(query, register=register, year=year, filters=filters, limit=limit, offset=offset)
-
-
 @dataclass(frozen=True)
 class ShowResult:
     """An archived act with its versions and its links both ways (``atti show``)."""
@@ -342,40 +306,34 @@ class ShowResult:
         }
 
 
-def show(act_id: str, settings: Settings) -> ShowResult:
-    with Archive.open(settings.archive) as archive:
-        record = archive.get(act_id)
-        return ShowResult(
-            record, archive.blobs.location(record.pdf), archive.versions(act_id), archive.cites(act_id),
-            archive.cited_by(act_id),
-        )
+def show(archive: Archive, act_id: str) -> ShowResult:
+    """An archived act with its versions and its links both ways (``atti show``)."""
+    record = archive.get(act_id)
+    return ShowResult(
+        record, archive.blobs.location(record.pdf), archive.versions(act_id), archive.cites(act_id),
+        archive.cited_by(act_id),
+    )
 
 
-def history(act_id: str, settings: Settings) -> list[VersionRecord]:
-    """Every version of an archived act, oldest first (``atti history``)."""
-    with Archive.open(settings.archive) as archive:
-        return archive.versions(act_id)
-
-
-def diff(a: str, b: str, settings: Settings) -> VersionDiff:
+def diff(archive: Archive, a: str, b: str) -> VersionDiff:
     """Compare two versions, "ID@N" or a bare ID for the newest, part by part (``atti diff``)."""
     from atti.archive.history import diff_versions
 
-    with Archive.open(settings.archive) as archive:
-        return diff_versions(archive, a, b)
+    return diff_versions(archive, a, b)
 
 
 def verify(
     pdf: Path,
-    settings: Settings,
     *,
+    archive: Archive | None = None,
     trust: Sequence[Path] = (),
     tsl: Sequence[Path] = (),
     tsl_signers: Sequence[Path] = (),
     act: Path | None = None,
 ) -> VerificationReport:
-    """Validate a signed PDF offline against the archive's trust roots, the given certificates
-    (``trust``) and the granted CA/QC services of trusted lists (``tsl``, ETSI TS 119 612 files).
+    """Validate a signed PDF offline against the ``archive``'s trust roots (its development CA and
+    trust/), the given certificates (``trust``) and the granted CA/QC services of trusted lists
+    (``tsl``, ETSI TS 119 612 files).
 
     ``tsl_signers``: certificates the trusted lists must be signed with. The act's firmatario
     must be named by a signer certificate; it comes from ``act``, else from the YAML source the
@@ -395,11 +353,9 @@ def verify(
         raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
     roots = load_trust_roots(trust)
     sources = [f"certificates in {path}" for path in trust]
-    if archive_state_dir(settings.archive) is not None or not (trust or tsl):
-        archive = Archive.open(settings.archive)
-        archive.close()
-        roots += load_trust_roots([archive.pki_dir / "root.pem", archive.trust_dir])
-        sources.append(f"the archive {archive.root}: its development CA (NOT qualified) and {archive.trust_dir}")
+    if archive is not None:
+        roots += archive_trust_roots(archive)
+        sources.append(f"the archive {archive.location}: its development CA (NOT qualified) and {archive.trust_dir}")
     tsa_roots = []
     signers = load_trust_roots(tsl_signers) if tsl_signers else []
     for path in tsl:
@@ -427,10 +383,6 @@ def verify(
     report = verify_pdf(data, roots, expected_signer=expected, tsa_roots=tsa_roots)
     firmatario = dataclasses.replace(report.firmatario, source=source) if report.firmatario else None
     return dataclasses.replace(report, firmatario=firmatario, trust=tuple(sources), notes=tuple(notes))
-
-
-if TYPE_CHECKING:
-    from atti.templates.batch import BatchResult, Progress
 
 
 def render_many(
@@ -482,41 +434,19 @@ def prove(path: Path, pdf: Path, settings: Settings, *, numero: int | None = Non
 
 # -- PAdES levels: signing any PDF, document timestamps and their renewal ------------------------
 
-if TYPE_CHECKING:
-    from cryptography import x509
 
+def archive_trust_roots(archive: Archive | None) -> list[x509.Certificate]:
+    """The roots of ``archive``: its development CA and the certificates in its trust/ folder.
 
-def _archive_trust_roots(location: Path | str) -> list[x509.Certificate]:
-    """The roots of the archive at ``location`` (its development CA and trust/), if there is one there.
-
-    Signing and timestamping use them only to build certificate paths while collecting
-    validation data (a TSA's CA, say); whether to trust a signature is the verifier's decision.
+    Verification trusts them. Signing and timestamping use them only to build certificate paths
+    while collecting validation data (a TSA's CA, say): whether to trust a signature is the
+    verifier's decision.
     """
     from atti.signing import load_trust_roots
 
-    state = archive_state_dir(location)
-    if state is None:
+    if archive is None:
         return []
-    return load_trust_roots([p for p in (state / "pki" / "root.pem", state / "trust") if p.exists()])
-
-
-def _signer_from_p12(p12: Path, prompt: PassphrasePrompt | None) -> ActSigner:
-    """Unlock a PKCS#12: without a passphrase if it has none, else $ATTI_P12_PASSPHRASE, else ``prompt``.
-
-    Trying none first lets the signer's passphrase in the environment sit beside reviewers'
-    files that have none.
-    """
-    from atti.signing import ActSigner
-
-    try:
-        return ActSigner.from_pkcs12(p12, None)
-    except PassphraseNeeded:
-        env = os.environ.get("ATTI_P12_PASSPHRASE")
-        if env is not None:
-            return ActSigner.from_pkcs12(p12, env.encode())
-        if prompt is None:
-            raise
-        return ActSigner.from_pkcs12(p12, prompt(str(p12)))
+    return load_trust_roots([p for p in (archive.pki_dir / "root.pem", archive.trust_dir) if p.exists()])
 
 
 @dataclass(frozen=True)
@@ -531,10 +461,16 @@ def sign_pdf(
     out: Path,
     settings: Settings,
     *,
+    archive: Archive | None = None,
     field_name: str = "Firma",
     prompt: PassphrasePrompt | None = None,
 ) -> SignResult:
-    """Sign any PDF with the PKCS#12 of ``settings.p12`` at ``settings.level``; ``out`` may be ``src``."""
+    """Sign any PDF with the key of the settings at ``settings.level``; ``out`` may be ``src``.
+
+    The ``archive``'s roots help build the TSA's and the signer's paths for B-LT and B-LTA.
+    """
+    from atti.signing.keys import open_key
+
     signer = open_key(settings, prompt)
     if signer is None:
         raise SigningError("no key to sign with: give --p12 FILE or a PKCS#11 token (--pkcs11-module)")
@@ -545,7 +481,7 @@ def sign_pdf(
             field_name=field_name,
             level=settings.level,
             tsa_url=settings.tsa_url,
-            trust_roots=_archive_trust_roots(settings.archive),
+            trust_roots=archive_trust_roots(archive),
         )
         return SignResult(out, signer.signer_name, settings.level)
 
@@ -563,12 +499,11 @@ def _tsa_url(settings: Settings) -> str:
     return settings.tsa_url
 
 
-def timestamp_pdf(src: Path, out: Path, settings: Settings) -> TimestampResult:
+def timestamp_pdf(src: Path, out: Path, settings: Settings, *, archive: Archive | None = None) -> TimestampResult:
     """Refresh the validation data of a signed PDF and add a document timestamp (PAdES B-LTA).
 
     ``out`` may be ``src``: it is replaced atomically, and the new revision only appends.
     """
-    from atti.files import write_atomic
     from atti.signing.levels import add_document_timestamp
 
     tsa_url = _tsa_url(settings)
@@ -576,11 +511,11 @@ def timestamp_pdf(src: Path, out: Path, settings: Settings) -> TimestampResult:
         data = src.read_bytes()
     except OSError as exc:
         raise SigningError(f"cannot read {src}: {exc.strerror or exc}") from None
-    outcome = add_document_timestamp(data, tsa_url=tsa_url, trust_roots=_archive_trust_roots(settings.archive))
+    outcome = add_document_timestamp(data, tsa_url=tsa_url, trust_roots=archive_trust_roots(archive))
     try:
         write_atomic(out, outcome.pdf)
     except OSError as exc:
-        raise SigningError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise write_error(exc, str(out), SigningError) from None
     return TimestampResult(out, tsa_url, outcome.notes)
 
 
@@ -602,7 +537,7 @@ class RenewResult:
 
 
 def renew_timestamps(
-    settings: Settings, *, before_days: int = 90, progress: Callable[[Renewal], None] | None = None
+    archive: Archive, settings: Settings, *, before_days: int = 90, progress: Callable[[Renewal], None] | None = None
 ) -> RenewResult:
     """Add a document timestamp to every archived act whose newest timestamp's TSA certificate
     expires within ``before_days`` days: after that expiry the chain could no longer be extended.
@@ -622,61 +557,53 @@ def renew_timestamps(
     renewed: list[Renewal] = []
     failed: list[Renewal] = []
     not_timestamped: list[str] = []
-    with Archive.open(settings.archive) as archive:
-        trust_roots = _archive_trust_roots(archive.location)
-        records = archive.catalog.all()
-        for record in records:
-            pdf = archive.blobs.get(record.pdf)
-            last = last_timestamp(pdf)
-            if last is None:
-                not_timestamped.append(record.id)
-                continue
-            if last.tsa_not_after > limit:
-                continue
-            expiry = last.tsa_not_after.date().isoformat()
-            try:
-                outcome = add_document_timestamp(
-                    pdf, tsa_url=tsa_url, timestamper=timestamper, trust_roots=trust_roots
-                )
-                new = archive.add_pdf_version(record.id, outcome.pdf, event="timestamp-renewed")
-                done = Renewal(record.id, expiry, sha256=new.pdf.sha256, notes=tuple(outcome.notes))
-                renewed.append(done)
-            except ServiceError:
-                raise
-            except SigningError as exc:
-                done = Renewal(record.id, expiry, error=exc.msg)
-                failed.append(done)
-            if progress is not None:
-                progress(done)
+    trust_roots = archive_trust_roots(archive)
+    records = archive.catalog.all()
+    for record in records:
+        pdf = archive.blobs.get(record.pdf)
+        last = last_timestamp(pdf)
+        if last is None:
+            not_timestamped.append(record.id)
+            continue
+        if last.tsa_not_after > limit:
+            continue
+        expiry = last.tsa_not_after.date().isoformat()
+        try:
+            outcome = add_document_timestamp(
+                pdf, tsa_url=tsa_url, timestamper=timestamper, trust_roots=trust_roots
+            )
+            new = archive.add_pdf_version(record.id, outcome.pdf, event="timestamp-renewed")
+            done = Renewal(record.id, expiry, sha256=new.pdf.sha256, notes=tuple(outcome.notes))
+            renewed.append(done)
+        except ServiceError:
+            raise
+        except SigningError as exc:
+            done = Renewal(record.id, expiry, error=exc.msg)
+            failed.append(done)
+        if progress is not None:
+            progress(done)
     return RenewResult(len(records), renewed, failed, not_timestamped)
 
 
-def verify_archive(settings: Settings, *, workers: int | None = None) -> IntegrityReport:
+def verify_archive(archive: Archive, *, workers: int | None = None) -> IntegrityReport:
     """Check every stored file, row and event of the archive (``atti archive verify``)."""
     from atti.archive.integrity import verify_archive as check
 
-    with Archive.open(settings.archive) as archive:
-        return check(archive, workers=workers)
-
-
-if TYPE_CHECKING:  # here rather than above, so this addition stays one block at the end
-    from atti.archive.integrity import IntegrityReport
+    return check(archive, workers=workers)
 
 
 # -- export and import: BagIt packages with AgID and Akoma Ntoso metadata -------------------------
 
 
-def export_act(act_id: str, out_dir: Path, settings: Settings) -> Path:
+def export_act(archive: Archive, act_id: str, out_dir: Path) -> Path:
     """Write the archived act as a BagIt bag ``out_dir/<act id>`` (see :mod:`atti.export.package`)."""
     from atti.export.package import export_package
 
-    with Archive.open(settings.archive) as archive:
-        return export_package(archive, act_id, out_dir)
+    return export_package(archive, act_id, out_dir)
 
 
-def import_package(bag: Path, settings: Settings) -> ActRecord:
+def import_package(archive: Archive, bag: Path) -> ActRecord:
     """Validate a bag made by :func:`export_act` and store its act, under its own number, in the archive."""
     from atti.export.package import import_package as import_bag
 
-    with Archive.open(settings.archive) as archive:
-        return import_bag(archive, bag)
+    return import_bag(archive, bag)

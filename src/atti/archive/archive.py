@@ -1,13 +1,18 @@
-"""An open archive: a directory with the SQLite catalog, the blob store and the trust material.
+"""An open archive: its catalog, its document store and this machine's local state.
 
-::
+The embedded default is one directory (SQLite + files)::
 
     archive/
       atti.sqlite            the catalog (acts, registers, event log, search index)
+      atti.head              the event chain's head, kept outside the catalog
       blobs/sha256/ab/...    every stored document under the SHA-256 of its bytes
       pki/                   the development CA made by ``atti init`` (not qualified)
       trust/                 further trust roots (PEM/DER) for verification
       locks/                 one lock file per register and year
+
+A PostgreSQL archive keeps its catalog in the database, its documents in S3 (or files), and the
+rest (pki/, trust/, atti.head) in a state directory of its own: see
+:mod:`atti.archive.storage.location`.
 """
 
 from __future__ import annotations
@@ -50,12 +55,16 @@ def act_id(register: str, year: int, number: int) -> str:
 
 
 class Archive:
-    def __init__(self, root: Path, catalog: Catalog, blobs: BlobStore, location: Path | str | None = None) -> None:
-        self.root = root  # the directory of local files: the archive itself, or a database's state
+    def __init__(
+        self, state_dir: Path, catalog: Catalog, blobs: BlobStore, location: Path | str | None = None
+    ) -> None:
+        # This machine's files of the archive (pki/, trust/, atti.head, caches): the archive
+        # directory itself (SQLite + files), or a database archive's state directory.
+        self.state_dir = state_dir
         self.catalog = catalog
         self.blobs = blobs
         # What --archive names to open it again: the directory, or the postgresql:// URL.
-        self.location: Path | str = root if location is None else location
+        self.location: Path | str = state_dir if location is None else location
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -90,6 +99,17 @@ class Archive:
         return cls._open(root)
 
     @classmethod
+    def find(cls, location: Path | str) -> Archive | None:
+        """The archive at ``location`` if there is one there, else None (see ``archive_state_dir``).
+
+        For commands that can do without one (verify, sign): a database is taken to exist, and
+        connecting to it says whether it does.
+        """
+        from atti.archive.storage.location import archive_state_dir
+
+        return cls.open(location) if archive_state_dir(location) is not None else None
+
+    @classmethod
     def _open(cls, root: Path) -> Archive:
         catalog = SqliteCatalog(root / CATALOG_FILE)
         archive = cls(root, catalog, FileBlobStore(root))
@@ -108,11 +128,11 @@ class Archive:
 
     @property
     def pki_dir(self) -> Path:
-        return self.root / "pki"
+        return self.state_dir / "pki"
 
     @property
     def trust_dir(self) -> Path:
-        return self.root / "trust"
+        return self.state_dir / "trust"
 
     # -- registers ---------------------------------------------------------------------------
 
@@ -383,8 +403,9 @@ class Archive:
         return self.catalog.facets(query, filters)
 
     def path_of(self, ref: BlobRef) -> Path:
-        """Where a stored document lies on disk (the embedded store keeps them as files)."""
-        return self.root / ref.relpath
+        """Where a stored document lies on disk, when the archive keeps its documents as files
+        (in S3 the path does not exist: read them with ``blobs.get``)."""
+        return self.state_dir / ref.relpath
 
 
 def references_of(

@@ -40,21 +40,22 @@ class FolderImport:
         }
 
 
-def import_folder(
-    folder: Path, archive_root: Path, *, ente: str | None = None, on_progress: Progress | None = None
-) -> FolderImport:
-    """Import every readable document of ``folder`` into the archive at ``archive_root``."""
+def readable_files(folder: Path) -> list[Path]:
+    """The documents of ``folder`` an import reads, in name order; refused when there is none,
+    before any archive is opened."""
     if not folder.is_dir():
         raise ImportSourceError(f"{folder}: not a folder")
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READABLE)
     if not files:
         raise ImportSourceError(f"{folder}: no PDF, DOCX or text file to import")
-    with Archive.open(archive_root) as archive:
-        return _import_all(files, archive, ente, on_progress)
+    return files
 
 
-def _import_all(files: list[Path], archive: Archive, ente: str | None, on_progress: Progress | None) -> FolderImport:
-    """One bad file is reported and skipped, never fatal: the others still go in."""
+def import_folder(
+    archive: Archive, files: list[Path], *, ente: str | None = None, on_progress: Progress | None = None
+) -> FolderImport:
+    """Import ``files`` (:func:`readable_files`) into ``archive``; one bad file is reported and
+    skipped, never fatal: the others still go in."""
     out = FolderImport()
     for done, path in enumerate(files, 1):
         try:

@@ -44,7 +44,7 @@ class Finding:
 
 @dataclass
 class IntegrityReport:
-    root: Path
+    archive: Path | str  # what --archive names: the directory or the postgresql:// URL
     acts: int = 0
     events: int = 0
     files: int = 0
@@ -58,7 +58,7 @@ class IntegrityReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "archive": str(self.root),
+            "archive": str(self.archive),
             "ok": self.ok,
             "acts": self.acts,
             "events": self.events,
@@ -72,8 +72,7 @@ class IntegrityReport:
 def verify_archive(archive: Archive, *, workers: int | None = None) -> IntegrityReport:
     """Check everything the archive holds; see the module docstring for the kinds of finding."""
     start = time.perf_counter()
-    root = archive.root
-    report = IntegrityReport(root)
+    report = IntegrityReport(archive.location)
     catalog = archive.catalog
     report.acts, report.events = catalog.counts()
     findings = report.findings

@@ -67,7 +67,7 @@ def migrate(source: Path | str, target: Path | str) -> MigrationReport:
             if dst.catalog.counts() != (0, 0):
                 raise ArchiveError(f"the target archive {report.target} is not empty: migrate only into a new one")
             report.files, report.bytes = _copy_blobs(src, dst)
-            _copy_state(src.root, dst.root)
+            _copy_state(src.state_dir, dst.state_dir)
             with dst.catalog.transaction():
                 if dst.catalog.counts() != (0, 0):  # filled meanwhile by another process
                     raise ArchiveError(f"the target archive {report.target} is not empty")

@@ -23,12 +23,12 @@ from asn1crypto import core as asn1_core
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from cryptography.x509.oid import NameOID
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass, TokenFlag
 from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 from pyhanko.sign.pkcs11 import PKCS11Signer
 
 from atti.errors import PassphraseNeeded, SigningError
+from atti.signing.identity import common_name
 from atti.signing.signer import ActSigner
 
 if TYPE_CHECKING:
@@ -64,11 +64,6 @@ def _describe(e: pkcs11.PKCS11Error) -> str:
             return text
     detail = " ".join(str(e).split())
     return f"{type(e).__name__}: {detail}" if detail else type(e).__name__
-
-
-def _common_name(cert: x509.Certificate) -> str:
-    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(values[0].value) if values else cert.subject.rfc4514_string()
 
 
 def _quoted(labels: Sequence[str]) -> str:
@@ -355,7 +350,7 @@ def open_pkcs11_signer(
         certificate = _find_certificate(session, token_label, key, key_label, cert_label)
         if _belongs(session, key, certificate) is False:
             raise SigningError(
-                f"the certificate of {_common_name(certificate)} on token {token_label!r}"
+                f"the certificate of {common_name(certificate.subject)} on token {token_label!r}"
                 f" does not belong to the key {key_label!r}"
             )
         cas = _issuer_path(certificate, [*_token_certificates(session), *chain])

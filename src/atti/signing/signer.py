@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -25,7 +23,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
-from cryptography.x509.oid import NameOID
 from pyhanko.keys.internal import (
     translate_pyca_cryptography_cert_to_asn1,
     translate_pyca_cryptography_key_to_asn1,
@@ -42,7 +39,9 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from atti.errors import PassphraseNeeded, SigningError
+from atti.files import write_atomic, write_error
 from atti.signing import levels
+from atti.signing.identity import common_name
 from atti.signing.stamp import stamp_style
 
 __all__ = ["ActSigner"]
@@ -88,11 +87,6 @@ class _LoadedKeySigner(signers.SimpleSigner):
         return result
 
 
-def _common_name(cert: x509.Certificate) -> str:
-    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(values[0].value) if values else cert.subject.rfc4514_string()
-
-
 def _order_chain(leaf: x509.Certificate, others: Sequence[x509.Certificate]) -> list[x509.Certificate]:
     """``others`` from the leaf's issuer upward; certificates not on that path come last."""
     ordered: list[x509.Certificate] = []
@@ -130,32 +124,6 @@ def _read(path: Path) -> bytes:
         raise SigningError(f"no such file: {path}") from None
     except OSError as e:
         raise SigningError(f"cannot read {path}: {e.strerror}") from None
-
-
-def _atomic_write(dst: Path, data: bytes) -> None:
-    """Write ``dst`` so that readers see either the old file or the whole new one, never a part."""
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            # mkstemp creates 0600; a signed act is a public document, not a secret.
-            os.fchmod(f.fileno(), 0o644)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dst)
-        tmp = None
-        # The rename itself is only durable once the directory entry is on disk.
-        dir_fd = os.open(dst.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError as e:
-        raise SigningError(f"cannot write {dst}: {e.strerror or e}") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def _keep_producer_in_step(writer: IncrementalPdfFileWriter) -> None:
@@ -271,7 +239,7 @@ class ActSigner:
 
     @property
     def signer_name(self) -> str:
-        return _common_name(self._certificate)
+        return common_name(self._certificate.subject)
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -397,7 +365,11 @@ class ActSigner:
     def sign_file(self, src: Path, dst: Path, **options: Any) -> None:
         """Sign ``src`` into ``dst`` (which may be ``src``), with :meth:`sign`'s options;
         ``dst`` is replaced atomically."""
-        _atomic_write(Path(dst), self.sign(_read(Path(src)), **options))
+        signed = self.sign(_read(Path(src)), **options)
+        try:
+            write_atomic(Path(dst), signed)
+        except OSError as e:
+            raise write_error(e, str(dst), SigningError) from None
 
     @staticmethod
     def _check_field(writer: Any, field_name: str) -> None:

@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import io
 import sys
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,6 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import NameOID
 from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -52,6 +50,7 @@ from pyhanko.sign.validation.status import (
 from pyhanko_certvalidator import ValidationContext
 
 from atti.errors import VerificationError
+from atti.signing.identity import DN_NAMES, common_name, names_person
 
 __all__ = [
     "DocumentTimestampReport",
@@ -60,7 +59,6 @@ __all__ = [
     "TimestampInfo",
     "VerificationReport",
     "load_trust_roots",
-    "same_person",
     "signed_act_source",
     "verify_pdf",
 ]
@@ -79,16 +77,6 @@ _TIMESTAMP_SUBFILTERS = {"/ETSI.RFC3161"}
 ALLOWED_AFTER_SIGNING = ModificationLevel.FORM_FILLING
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
-
-# cryptography prints these OIDs numerically by default; Italian certificates use them all.
-_DN_NAMES = {
-    NameOID.TITLE: "title",
-    NameOID.GIVEN_NAME: "givenName",
-    NameOID.SURNAME: "SN",
-    NameOID.SERIAL_NUMBER: "serialNumber",
-    NameOID.DN_QUALIFIER: "dnQualifier",
-    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
-}
 
 # What pyHanko's diff analysis found after a signature, in words a reviewer can act on.
 _CHANGES = {
@@ -343,39 +331,6 @@ def load_trust_roots(paths: Iterable[Path]) -> list[x509.Certificate]:
     return list(roots.values())
 
 
-# -- the firmatario ----------------------------------------------------------------------------
-
-
-def _fold(name: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split()
-
-
-def same_person(a: str, b: str) -> bool:
-    """Whether two names are the same, ignoring case, accents and spacing (as when signing)."""
-    return _fold(a) == _fold(b)
-
-
-def _names_in(cert: x509.Certificate) -> list[str]:
-    """The ways ``cert`` names its holder: CN, "givenName SN" and "SN givenName".
-
-    Italian qualified certificates often write the CN surname first or in capitals ("ROSSI
-    MARIO"), and some carry the person only in givenName/surname; each of these is the holder.
-    """
-    def values(oid: x509.ObjectIdentifier) -> list[str]:
-        return [str(a.value) for a in cert.subject.get_attributes_for_oid(oid)]
-
-    names = values(NameOID.COMMON_NAME)
-    for given in values(NameOID.GIVEN_NAME):
-        for surname in values(NameOID.SURNAME):
-            names += [f"{given} {surname}", f"{surname} {given}"]
-    return names
-
-
-def _certificate_names(cert: x509.Certificate, expected: str) -> bool:
-    return any(same_person(name, expected) for name in _names_in(cert))
-
-
 # -- verification ------------------------------------------------------------------------------
 
 
@@ -443,7 +398,7 @@ def verify_pdf(
         report, cert = _verify_one(reader, item, contexts, sig_format, proofs)
         reports.append(report)
         if cert is not None and expected_signer is not None:
-            names.append((report.signer, _certificate_names(cert, expected_signer)))
+            names.append((report.signer, names_person(cert, expected_signer)))
 
     timestamps = [r for _rev, r in ts_reports]
     items: list[SignatureReport | DocumentTimestampReport] = [*reports, *timestamps]
@@ -613,9 +568,9 @@ def _verify_one(
         indication=indication,
         sub_indication=sub,
         message=message,
-        signer=_common_name(signer_cert.subject),
-        signer_subject=signer_cert.subject.rfc4514_string(_DN_NAMES),
-        issuer=signer_cert.issuer.rfc4514_string(_DN_NAMES),
+        signer=common_name(signer_cert.subject),
+        signer_subject=signer_cert.subject.rfc4514_string(DN_NAMES),
+        issuer=signer_cert.issuer.rfc4514_string(DN_NAMES),
         signing_time=_claimed_time(sig),
         best_signature_time=min(proven) if proven else None,
         timestamp=timestamp,
@@ -645,9 +600,9 @@ def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts:
         indication=indication,
         sub_indication=sub,
         message=message,
-        tsa=_common_name(tsa_cert.subject),
-        tsa_subject=tsa_cert.subject.rfc4514_string(_DN_NAMES),
-        issuer=tsa_cert.issuer.rfc4514_string(_DN_NAMES),
+        tsa=common_name(tsa_cert.subject),
+        tsa_subject=tsa_cert.subject.rfc4514_string(DN_NAMES),
+        issuer=tsa_cert.issuer.rfc4514_string(DN_NAMES),
         time=status.timestamp,
         intact=status.intact,
         valid=status.valid,
@@ -795,7 +750,7 @@ def _timestamp_info(ts: TimestampSignatureStatus | None) -> TimestampInfo | None
     else:
         indication, message = PASSED, "the signature timestamp is valid"
     try:
-        tsa = _common_name(_to_pyca(ts.signing_cert).subject)
+        tsa = common_name(_to_pyca(ts.signing_cert).subject)
     except Exception:  # the TSA's certificate did not parse in cryptography: say so, not crash
         tsa = "unknown"
     return TimestampInfo(tsa=tsa, time=ts.timestamp, indication=indication, sub_indication=sub, message=message)
@@ -905,11 +860,6 @@ def _has_attr(attrs: Any, name: str) -> bool:
 
 def _to_pyca(cert: Any) -> x509.Certificate:
     return x509.load_der_x509_certificate(cert.dump())
-
-
-def _common_name(name: x509.Name) -> str:
-    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(values[0].value) if values else name.rfc4514_string(_DN_NAMES)
 
 
 def _in_event_loop() -> bool:

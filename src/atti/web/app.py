@@ -107,8 +107,8 @@ class WebArchive:
         with Archive.open(config.archive) as archive:  # a clear error now rather than at the first request
             # Users, the session key and the caches live in the archive's local directory (for an
             # archive in PostgreSQL, its state directory).
-            self.root = archive.root
-        self.users = UserStore(self.root)
+            self.state_dir = archive.state_dir
+        self.users = UserStore(self.state_dir)
         self._local = threading.local()
         self.templates = Environment(
             loader=PackageLoader("atti.web", "templates"), autoescape=select_autoescape(default=True),
@@ -382,7 +382,7 @@ def create_app(config: WebConfig) -> Starlette:
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),
     ]
     middleware = [
-        Middleware(SessionMiddleware, secret_key=session_secret(web.root), session_cookie="atti_sessione",
+        Middleware(SessionMiddleware, secret_key=session_secret(web.state_dir), session_cookie="atti_sessione",
                    max_age=SESSION_HOURS * 3600, same_site="lax", https_only=config.secure_cookies),
     ]
     app = Starlette(routes=routes, middleware=middleware,

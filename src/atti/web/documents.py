@@ -1,18 +1,19 @@
 """What the act page shows and serves besides the record: the act's text by parts, the signature
 verification (cached), page previews (cached), the BagIt package as a zip and the AgID metadata.
 
-Caches live under ``archive/web/cache`` and are keyed by the PDF's SHA-256: a PDF never changes
-under its hash, and a new version of an act (a renewed timestamp) has a new hash. Each entry is
-written to a temporary file and renamed, so a reader never sees half of one. The verification
-is the one made with the archive's trust roots when first asked; delete the cache after adding
-trust roots (``rm -r archive/web/cache/verifica``) to verify again.
+Caches live under ``web/cache`` in the archive's state directory and are keyed by the PDF's
+SHA-256: a PDF never changes under its hash, and a new version of an act (a renewed timestamp)
+has a new hash. Each entry is written to a temporary file and renamed, so a reader never sees
+half of one. The verification is the one made with the archive's trust roots when first asked;
+delete the cache after adding trust roots (``rm -r archive/web/cache/verifica`` for an archive
+in ./archive) to verify again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,7 @@ from atti.acts import load_act_text
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
 from atti.errors import ActError, AttiError
+from atti.files import write_atomic
 
 CACHE_DIR = Path("web") / "cache"
 PREVIEW_DPI = 60
@@ -43,17 +45,11 @@ PART_TITLES = {
 }
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _cache(path: Path, data: bytes) -> None:
+    """Keep a derived file (a report, a preview) for the next request; a cache that cannot be
+    written only costs the next request the work again."""
+    with contextlib.suppress(OSError):
+        write_atomic(path, data)
 
 
 def act_parts(archive: Archive, record: ActRecord) -> list[tuple[str, str, list[str]]]:
@@ -83,9 +79,8 @@ def verification(archive: Archive, record: ActRecord) -> dict[str, Any]:
     """The verification report of the act's PDF as a dict (the JSON ``atti verify --json`` prints),
     made once per PDF hash; a PDF that cannot be verified gives ``indication`` "ERROR"."""
     from atti import pipeline
-    from atti.config import Settings
 
-    path = archive.root / CACHE_DIR / "verifica" / f"{record.pdf.sha256}.json"
+    path = archive.state_dir / CACHE_DIR / "verifica" / f"{record.pdf.sha256}.json"
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(cached, dict):
@@ -94,10 +89,10 @@ def verification(archive: Archive, record: ActRecord) -> dict[str, Any]:
         pass
     try:
         with pdf_file(archive, record) as pdf:
-            report = pipeline.verify(pdf, Settings(archive=archive.root)).to_dict()
+            report = pipeline.verify(pdf, archive=archive).to_dict()
     except AttiError as exc:
         report = {"indication": "ERROR", "sub_indication": None, "message": exc.msg, "signatures": []}
-    _write_atomic(path, json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
+    _cache(path, json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
     return report
 
 
@@ -122,7 +117,7 @@ def preview(archive: Archive, record: ActRecord, page: int) -> bytes | None:
     """Page ``page`` (1-based) of the act's PDF as PNG, rendered by pdftoppm once; None if no such page."""
     if not 1 <= page <= min(page_count(archive, record), MAX_PREVIEW_PAGES):
         return None
-    path = archive.root / CACHE_DIR / "anteprime" / f"{record.pdf.sha256}-{page}.png"
+    path = archive.state_dir / CACHE_DIR / "anteprime" / f"{record.pdf.sha256}-{page}.png"
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -140,7 +135,7 @@ def preview(archive: Archive, record: ActRecord, page: int) -> bytes | None:
         if result.returncode != 0 or not png.is_file():
             raise AttiError(f"pdftoppm could not render page {page} of {record.id}")
         data = png.read_bytes()
-    _write_atomic(path, data)
+    _cache(path, data)
     return data
 
 

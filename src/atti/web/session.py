@@ -18,10 +18,10 @@ from atti.files import write_error
 SECRET_FILE = Path("web") / "session.key"
 
 
-def session_secret(archive_root: Path) -> str:
+def session_secret(state_dir: Path) -> str:
     """The archive's session key, created once (mode 0600) and then always the same, so sessions
     survive a restart; O_EXCL makes two servers starting together agree on one key."""
-    path = archive_root / SECRET_FILE
+    path = state_dir / SECRET_FILE
     try:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:

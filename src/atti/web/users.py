@@ -1,6 +1,5 @@
-"""The web archive's users: a name, a role and an argon2 password hash, kept under the archive root.
-
-::
+"""The web archive's users: a name, a role and an argon2 password hash, kept in the archive's
+state directory (for an archive in ./archive)::
 
     archive/web/users.json   {"users": {"name": {"role": "archivist", "hash": "$argon2id$..."}}}
 
@@ -12,17 +11,16 @@ into place (mode 0600), so a crash leaves the old file or the new one, never hal
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from atti.archive.archive import Archive
 from atti.errors import AttiError, UserError
-from atti.files import write_error
+from atti.files import write_atomic, write_error
 
 ROLES = ("officer", "reviewer", "archivist", "admin")
 USERS_FILE = Path("web") / "users.json"
@@ -41,8 +39,8 @@ class User:
 
 
 class UserStore:
-    def __init__(self, archive_root: Path) -> None:
-        self.path = archive_root / USERS_FILE
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / USERS_FILE
 
     def _read(self) -> dict[str, dict[str, str]]:
         try:
@@ -58,12 +56,7 @@ class UserStore:
         text = json.dumps({"users": users}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".users-", dir=self.path.parent)  # mkstemp: mode 0600
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self.path)
+            write_atomic(self.path, text.encode("utf-8"), mode=0o600)
         except OSError as exc:
             raise write_error(exc, f"the users file {self.path}") from None
 
@@ -103,11 +96,6 @@ class UserStore:
         return [User(n, e["role"]) for n, e in sorted(self._read().items()) if e.get("role") in ROLES]
 
 
-def add_user(archive_root: Path | str, name: str, role: str, password: str) -> tuple[User, bool]:
-    """``atti user add``: add (or update) a user of the archive at ``archive_root``."""
-    from atti.archive.archive import Archive
-
-    # Users belong to an archive: a mistyped path is refused. Kept in its local directory (for an
-    # archive in PostgreSQL, its state directory).
-    with Archive.open(archive_root) as archive:
-        return UserStore(archive.root).add(name, role, password)
+def add_user(archive: Archive, name: str, role: str, password: str) -> tuple[User, bool]:
+    """``atti user add``: add (or update) a user of ``archive``, kept in its state directory."""
+    return UserStore(archive.state_dir).add(name, role, password)

@@ -23,10 +23,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from atti.archive.storage import sqlite_schema
 from atti.archive import search as fts
 from atti.archive.digests import event_hash
 from atti.archive.records import ActRecord, SearchHit, act_record, act_row
+from atti.archive.storage import sqlite_schema
 from atti.archive.storage.head import check_head, head_path, read_head, write_head
 from atti.archive.storage.sql import SqlCatalog
 from atti.archive.storage.sqlite_schema import INSERT_ACT, SCHEMA_VERSION

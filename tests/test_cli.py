@@ -25,7 +25,7 @@ from click.testing import CliRunner, Result
 from atti.acts import load_act
 from atti.cli import main
 
-from .conftest import EXAMPLE, SEED
+from .conftest import EXAMPLE, SEED, ForeignPKI
 
 COMMANDS = ["init", "check", "render", "publish", "search", "show", "history", "diff", "verify", "proof", "templates"]
 
@@ -325,6 +325,24 @@ def test_publish_with_a_foreign_pkcs12(tmp_path: Path, foreign_p12: tuple[Path, 
     verified = atti("verify", pdf, "--archive", archive, "--json")
     assert verified.exit_code == 0, verified.output
     assert json.loads(verified.stdout)["signer"] == "Fabrizio Ventrice"
+
+
+@pytest.mark.slow
+def test_publish_and_verify_agree_on_a_certificate_naming_the_firmatario_surname_first(
+    tmp_path: Path, foreign_pki: ForeignPKI
+) -> None:
+    """CN "VENTRICE FABRIZIO" with givenName and SN, as Italian qualified certificates have it:
+    publish accepts it for Fabrizio Ventrice, and verify says the firmatario is named."""
+    p12 = foreign_pki.pkcs12("ventrice-it", b"segreto")
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive, "--trust", foreign_pki.root_pem).exit_code == 0
+    ok = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--json", env={"ATTI_P12_PASSPHRASE": "segreto"})
+    assert ok.exit_code == 0, ok.output
+    verified = atti("verify", json.loads(ok.stdout)["pdf"], "--archive", archive, "--json")
+    assert verified.exit_code == 0, verified.output
+    report = json.loads(verified.stdout)
+    assert report["signer"] == "VENTRICE FABRIZIO"
+    assert report["firmatario"]["expected"] == "Fabrizio Ventrice" and report["firmatario"]["matches"] is True
 
 
 @pytest.mark.slow

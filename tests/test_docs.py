@@ -2,6 +2,10 @@
 
 - README.md's list of commands and docs/cli.md's reference are generated from the click command
   tree by scripts/cli_docs.py; they must be what it writes today.
+- Every key of the act model (atti.acts.model.Act and the models nested in it, found from the
+  annotations) has its place in docs/act-format.md's key table: a row whose first cell is the
+  key's path in backticks (`ente.nome`, `verifiche[].esito`), or, for a key inside a model, its
+  name in backticks in the row of a key above it (`importazione`'s row naming `file`).
 
 Each checker is also run on doctored text, to show that it reports what is missing.
 """
@@ -13,15 +17,19 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Annotated, Any, get_args
 
 import pytest
 from click.testing import CliRunner
+from pydantic import BaseModel, Field
+
+from atti.acts.model import Act
 
 from .conftest import ROOT
 
 README = ROOT / "README.md"
 CLI_DOC = ROOT / "docs" / "cli.md"
+ACT_FORMAT = ROOT / "docs" / "act-format.md"
 
 
 def _load_script(path: Path) -> ModuleType:
@@ -34,6 +42,207 @@ def _load_script(path: Path) -> ModuleType:
 
 
 cli_docs = _load_script(ROOT / "scripts" / "cli_docs.py")
+
+
+# --- Markdown tables -----------------------------------------------------------------------------
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a table row; a | inside `code` does not split."""
+    cells, cell, in_code = [], "", False
+    for char in line.strip().strip("|"):
+        if char == "`":
+            in_code = not in_code
+        if char == "|" and not in_code:
+            cells.append(cell.strip())
+            cell = ""
+        else:
+            cell += char
+    return [*cells, cell.strip()]
+
+
+def tables(markdown: str) -> Iterator[tuple[list[str], list[list[str]]]]:
+    """Each table outside code fences: its header cells (lower case) and its rows' cells."""
+    block: list[str] = []
+    in_fence = False
+    for line in [*markdown.splitlines(), ""]:
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+        if not in_fence and line.lstrip().startswith("|"):
+            block.append(line)
+            continue
+        if len(block) >= 2:
+            header, _separator, *rows = block
+            yield [c.lower() for c in _cells(header)], [_cells(r) for r in rows]
+        block = []
+
+
+def _code(cell: str) -> str | None:
+    """The text of a cell that is one `code span`, else None."""
+    if len(cell) > 2 and cell[0] == cell[-1] == "`" and cell.count("`") == 2:
+        return cell[1:-1]
+    return None
+
+
+def _code_spans(text: str) -> list[str]:
+    return text.split("`")[1::2]
+
+
+# --- The act model and docs/act-format.md --------------------------------------------------------
+
+
+def _canonical(path: str) -> str:
+    """`verifiche[].esito` and `verifiche.esito` are the same key."""
+    return path.replace("[]", "")
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The pydantic models an annotation holds: X, X | None, list[X], Annotated[list[X], ...]."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    for arg in get_args(annotation):
+        yield from _models_in(arg)
+
+
+def model_keys(model: type[BaseModel], prefix: str = "", seen: tuple[type[BaseModel], ...] = ()) -> list[str]:
+    """Every key of model and of the models nested in it, by its YAML name, as a dotted path."""
+    keys = []
+    for name, info in model.model_fields.items():
+        key = info.validation_alias if isinstance(info.validation_alias, str) else info.alias or name
+        path = f"{prefix}{key}"
+        keys.append(path)
+        for nested in _models_in(info.annotation):
+            if nested not in seen:  # a model that contains itself is walked once
+                keys.extend(model_keys(nested, f"{path}.", (*seen, model)))
+    return list(dict.fromkeys(keys))
+
+
+def key_rows(markdown: str) -> list[list[str]]:
+    """The rows of the tables whose first column is headed 'key'."""
+    return [row for header, rows in tables(markdown) if header[:1] == ["key"] for row in rows]
+
+
+def documented_keys(markdown: str) -> set[str]:
+    """The keys a key table documents, with every key above them (`ente.nome` documents `ente`).
+
+    A row documents the key in its first cell, and the keys its other cells name in backticks
+    below that key: in the row of `importazione`, `file` is importazione.file.
+    """
+    paths: set[str] = set()
+    for row in key_rows(markdown):
+        key = _code(row[0])
+        if key is None:
+            continue
+        key = _canonical(key)
+        paths.add(key)
+        for cell in row[1:]:
+            for span in _code_spans(cell):
+                if span.replace("[]", "").replace(".", "").replace("_", "").isalnum():
+                    paths.add(f"{key}.{_canonical(span)}")
+    return {".".join(p.split(".")[:n]) for p in paths for n in range(1, p.count(".") + 2)}
+
+
+def undocumented_keys(markdown: str, model: type[BaseModel] = Act) -> list[str]:
+    documented = documented_keys(markdown)
+    return [k for k in model_keys(model) if k not in documented]
+
+
+def unknown_keys(markdown: str, model: type[BaseModel] = Act) -> list[str]:
+    """Keys in a key table's first column that the model does not have (renamed or removed)."""
+    known = set(model_keys(model))
+    rows = [_code(row[0]) for row in key_rows(markdown)]
+    return [key for key in rows if key is not None and _canonical(key) not in known]
+
+
+def _without_rows(markdown: str, key: str) -> str:
+    """markdown without the table rows of key and of the keys below it."""
+
+    def of_key(line: str) -> bool:
+        row_key = _canonical(_code(_cells(line)[0]) or "") if line.lstrip().startswith("|") else ""
+        return row_key == key or row_key.startswith(f"{key}.")
+
+    return "\n".join(line for line in markdown.splitlines() if not of_key(line))
+
+
+def test_every_key_of_the_act_model_is_documented() -> None:
+    text = ACT_FORMAT.read_text(encoding="utf-8")
+    missing = undocumented_keys(text)
+    assert not missing, (
+        f"docs/act-format.md does not document these keys of the act model: {', '.join(missing)}. "
+        "Give each a row in the key table (`parent.key`, `list[].key`), or name it in backticks in "
+        "its parent's row."
+    )
+    unknown = unknown_keys(text)
+    assert not unknown, f"docs/act-format.md has rows for keys the act model does not have: {', '.join(unknown)}"
+
+
+def test_the_act_model_walk_finds_the_nested_models() -> None:
+    keys = model_keys(Act)
+    # Derived from the annotations: every nested model's own fields are reached under their parent.
+    for name, info in Act.model_fields.items():
+        for nested in _models_in(info.annotation):
+            assert all(f"{name}.{sub}" in keys for sub in nested.model_fields), name
+    assert any(k.count(".") >= 2 for k in keys), "a model inside a model inside Act is walked"
+
+
+def test_removing_a_key_from_the_act_docs_is_reported() -> None:
+    text = ACT_FORMAT.read_text(encoding="utf-8")
+    top_level = [k for k in model_keys(Act) if "." not in k]
+    # A top-level key is documented only by its own rows: without them the key is reported.
+    for key in top_level:
+        assert key in undocumented_keys(_without_rows(text, key)), key
+    assert set(undocumented_keys("# no table")) == set(model_keys(Act))
+
+
+class _Persona(BaseModel):
+    nome: str
+    ruolo: str | None = None
+
+
+class _Voce(BaseModel):
+    testo: str
+    autore: _Persona | None = None
+
+
+class _Atto(BaseModel):
+    titolo: str
+    firmatario: _Persona
+    verifiche: list[_Persona] = []
+    voci: Annotated[list[_Voce], Field(min_length=1)]
+    data_atto: str = Field(alias="data")
+
+
+_DOC = """
+| key | what |
+|---|---|
+| `titolo` | the title, e.g. `Determina` |
+| `data` | the date |
+| `firmatario.nome` | who signs |
+| `firmatario.ruolo` | their role |
+| `verifiche[]` | each with `nome` and `ruolo` |
+| `voci[].testo` | an item |
+| `voci[]` | `autore.nome`, `autore.ruolo`: who wrote it |
+"""
+
+
+def test_the_key_checker_on_a_made_up_model() -> None:
+    assert model_keys(_Atto) == [
+        "titolo", "firmatario", "firmatario.nome", "firmatario.ruolo", "verifiche", "verifiche.nome",
+        "verifiche.ruolo", "voci", "voci.testo", "voci.autore", "voci.autore.nome", "voci.autore.ruolo", "data",
+    ]
+    assert undocumented_keys(_DOC, _Atto) == []
+    assert unknown_keys(_DOC, _Atto) == []
+    # a key is qualified by its parent: firmatario's nome does not document verifiche's
+    assert undocumented_keys(_DOC.replace("`nome` and ", ""), _Atto) == ["verifiche.nome"]
+    assert undocumented_keys(_without_rows(_DOC, "firmatario.ruolo"), _Atto) == ["firmatario.ruolo"]
+    assert undocumented_keys(_DOC.replace("`autore.ruolo`", "autore.ruolo"), _Atto) == ["voci.autore.ruolo"]
+    # the YAML key (the alias) is what is documented, not the Python name
+    assert undocumented_keys(_without_rows(_DOC, "data"), _Atto) == ["data"]
+    # a mention in running text or in another table is not a row of the key table
+    assert "titolo" in undocumented_keys("`titolo` is the title\n\n| name | x |\n|---|---|\n| `titolo` | y |", _Atto)
+    # a row for a key the model does not have (renamed, removed) is reported
+    assert unknown_keys(_DOC + "| `firmatario.email` | gone |\n", _Atto) == ["firmatario.email"]
 
 
 # --- The command reference, generated ------------------------------------------------------------

@@ -6,6 +6,8 @@
   annotations) has its place in docs/act-format.md's key table: a row whose first cell is the
   key's path in backticks (`ente.nome`, `verifiche[].esito`), or, for a key inside a model, its
   name in backticks in the row of a key above it (`importazione`'s row naming `file`).
+- Every setting (atti.config.Settings) has a row in docs/configuration.md's settings table, with
+  its ATTI_* variable and its default; the README links that page.
 
 Each checker is also run on doctored text, to show that it reports what is missing.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator
+from enum import Enum
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any, get_args
@@ -24,12 +27,15 @@ from click.testing import CliRunner
 from pydantic import BaseModel, Field
 
 from atti.acts.model import Act
+from atti.config import Settings, load_settings
+from atti.errors import ConfigError
 
 from .conftest import ROOT
 
 README = ROOT / "README.md"
 CLI_DOC = ROOT / "docs" / "cli.md"
 ACT_FORMAT = ROOT / "docs" / "act-format.md"
+CONFIGURATION = ROOT / "docs" / "configuration.md"
 
 
 def _load_script(path: Path) -> ModuleType:
@@ -243,6 +249,127 @@ def test_the_key_checker_on_a_made_up_model() -> None:
     assert "titolo" in undocumented_keys("`titolo` is the title\n\n| name | x |\n|---|---|\n| `titolo` | y |", _Atto)
     # a row for a key the model does not have (renamed, removed) is reported
     assert unknown_keys(_DOC + "| `firmatario.email` | gone |\n", _Atto) == ["firmatario.email"]
+
+
+# --- Settings and docs/configuration.md ----------------------------------------------------------
+
+
+def environment_variable(setting: str) -> str:
+    return f"ATTI_{setting.upper()}"
+
+
+def documented_default(value: object) -> str:
+    """A default as the settings table writes it: as in atti.toml, or 'not set'."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "`true`" if value else "`false`"
+    if isinstance(value, Enum):
+        value = value.value
+    return f"`{value}`"
+
+
+_SETTINGS_COLUMNS = ("setting", "environment", "default")
+
+
+def settings_rows(markdown: str) -> dict[str, dict[str, str]]:
+    """setting -> {column: cell} for the tables whose columns include setting, environment, default."""
+    out: dict[str, dict[str, str]] = {}
+    for header, rows in tables(markdown):
+        found = {name: [i for i, h in enumerate(header) if h.startswith(name)] for name in _SETTINGS_COLUMNS}
+        if not all(found.values()):
+            continue
+        columns = {name: indexes[0] for name, indexes in found.items()}
+        for row in rows:
+            cell = {name: row[i] if i < len(row) else "" for name, i in columns.items()}
+            name = _code(cell["setting"])
+            if name is not None:
+                out[name] = cell
+    return out
+
+
+def settings_problems(markdown: str, settings: type[BaseModel] = Settings) -> list[str]:
+    rows = settings_rows(markdown)
+    problems = []
+    for name, info in settings.model_fields.items():
+        row = rows.get(name)
+        if row is None:
+            problems.append(f"{name}: no row")
+            continue
+        variable = environment_variable(name)
+        if f"`{variable}`" not in row["environment"]:
+            problems.append(f"{name}: the environment column does not say `{variable}`")
+        default = documented_default(info.get_default(call_default_factory=True))
+        if row["default"] != default:
+            problems.append(f"{name}: the default is {default}, the table says {row['default'] or 'nothing'}")
+    problems += [f"{name}: documented but not a setting" for name in rows if name not in settings.model_fields]
+    return problems
+
+
+def test_every_setting_is_documented_with_its_variable_and_default() -> None:
+    problems = settings_problems(CONFIGURATION.read_text(encoding="utf-8"))
+    assert not problems, "docs/configuration.md's settings table is out of date:\n" + "\n".join(problems)
+    readme = README.read_text(encoding="utf-8")
+    assert "](docs/configuration.md)" in readme, "README.md links docs/configuration.md, where the settings are"
+
+
+@pytest.mark.parametrize("setting", list(Settings.model_fields))
+def test_the_documented_variable_is_the_one_atti_reads(
+    setting: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no atti.toml around
+    try:
+        load_settings(environ={environment_variable(setting): "1"})
+    except ConfigError as exc:  # a value it refuses is fine: a name it does not know is not
+        assert "unknown setting" not in exc.msg
+
+
+def test_atti_variables_that_are_not_settings_are_documented() -> None:
+    from atti import config
+
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    missing = sorted(v for v in config._NOT_SETTINGS if f"`{v}`" not in text)
+    assert not missing, f"docs/configuration.md does not mention {', '.join(missing)}"
+
+
+def test_removing_a_setting_from_the_docs_is_reported() -> None:
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    for name, info in Settings.model_fields.items():
+        without = "\n".join(line for line in text.splitlines() if not line.startswith(f"| `{name}` |"))
+        assert f"{name}: no row" in settings_problems(without), name
+        # the same row with its default cell changed
+        line = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
+        cells = _cells(line)
+        cells[cells.index(documented_default(info.get_default(call_default_factory=True)), 1)] = "`42`"
+        wrong = text.replace(line, "| " + " | ".join(cells) + " |")
+        assert any(p.startswith(f"{name}: the default is") for p in settings_problems(wrong)), name
+
+
+class _Made(BaseModel):
+    home: Path = Path("archive")
+    slow: bool = False
+    colour: str | None = None
+
+
+def test_the_settings_checker_on_made_up_settings() -> None:
+    doc = (
+        "| setting | environment variable | default | what |\n|---|---|---|---|\n"
+        "| `home` | `ATTI_HOME` | `archive` | where |\n"
+        "| `slow` | `ATTI_SLOW` | `false` | how |\n"
+        "| `colour` | `ATTI_COLOUR` | not set | which |\n"
+    )
+    assert settings_problems(doc, _Made) == []
+    assert settings_problems(doc.replace("`false`", "`true`"), _Made) == [
+        "slow: the default is `false`, the table says `true`"
+    ]
+    assert settings_problems(doc.replace("`ATTI_HOME`", "`ATTI_HOUSE`"), _Made) == [
+        "home: the environment column does not say `ATTI_HOME`"
+    ]
+    assert settings_problems(doc.replace("| `colour`", "| `color`"), _Made) == [
+        "colour: no row", "color: documented but not a setting"
+    ]
+    # a mention elsewhere does not count
+    assert "home: no row" in settings_problems("`home` (`ATTI_HOME`, default `archive`)", _Made)
 
 
 # --- The command reference, generated ------------------------------------------------------------

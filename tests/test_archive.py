@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import Archive, act_id
-from atti.archive.search import fts_query, snippet, stem
+from atti.archive.search import Filters, fts_query, snippet, stem
 from atti.archive.storage.files import FileBlobStore
 from atti.cli import main
 from atti.errors import ActError, ArchiveNotFound, DuplicateNumber, StorageError
@@ -36,7 +36,7 @@ def act() -> Act:
 def seal(archive: Archive, act: Act, number: int | None = None, **changes: object) -> str:
     act = act.model_copy(update={"numero": number if number is not None else act.numero, **changes})
     record = archive.seal(act, source="src", docx=b"docx" + bytes(str(number), "ascii"),
-                          pdf=f"%PDF {act.oggetto} {number}".encode(), signer="Fabrizio Ventrice")
+                          pdf=f"%PDF {act.oggetto} {number}".encode(), firmatario="Fabrizio Ventrice")
     return record.id
 
 
@@ -57,7 +57,7 @@ def test_seal_stores_files_under_their_hash(archive: Archive, act: Act) -> None:
     assert pdf.name == f"{record.pdf.sha256}.pdf"
     assert hashlib.sha256(pdf.read_bytes()).hexdigest() == record.pdf.sha256
     assert archive.blobs.get(record.source) == b"src"
-    assert (record.register, record.year, record.number, record.state) == ("D.O.", 2026, 129, "pubblicato")
+    assert (record.registro, record.anno, record.numero, record.stato) == ("D.O.", 2026, 129, "pubblicato")
 
 
 def test_numbers_follow_per_register_and_year(archive: Archive, act: Act) -> None:
@@ -71,7 +71,7 @@ def test_numbers_follow_per_register_and_year(archive: Archive, act: Act) -> Non
 
 def test_duplicate_number_is_refused_and_nothing_changes(archive: Archive, act: Act) -> None:
     seal(archive, act, 129)
-    with pytest.raises(DuplicateNumber, match=r"register D.O. already has number 129/2026 \(DO-2026-129\)"):
+    with pytest.raises(DuplicateNumber, match=r"registro D.O. already has number 129/2026 \(DO-2026-129\)"):
         archive.ensure_number_free("D.O.", 2026, 129)
     with pytest.raises(DuplicateNumber):
         seal(archive, act, 129, oggetto="altro")
@@ -109,11 +109,11 @@ def test_search_stems_ranks_and_filters(archive: Archive, act: Act) -> None:
     hits = archive.search("prorogare")
     assert [h.record.id for h in hits] == ["DO-2026-129", "DO-2026-130"]  # oggetto weighs more
     assert "proroga" in hits[0].snippet
-    assert [h.record.id for h in archive.search("determinazioni", year=2025)] == []
-    assert [h.record.id for h in archive.search("nominare", year=2025)] == ["DO-2025-5"]
+    assert [h.record.id for h in archive.search("determinazioni", filters=Filters(anno=2025))] == []
+    assert [h.record.id for h in archive.search("nominare", filters=Filters(anno=2025))] == ["DO-2025-5"]
     assert [h.record.id for h in archive.search("129/2026")] == ["DO-2026-129"]
     assert [h.record.id for h in archive.search("n. 5/2025")] == ["DO-2025-5"]
-    assert archive.search("graduatoria", register="D.G.") == []
+    assert archive.search("graduatoria", filters=Filters(registro="D.G.")) == []
     assert archive.search("ornitorinco") == []
     assert archive.search("\"unbalanced (") == []
 
@@ -160,7 +160,7 @@ def test_cli_show_says_whether_an_act_is_riservato(archive: Archive, act: Act) -
     seal(archive, act, 2, riservato=True)
     runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
     out = runner.invoke(main, ["show", "DO-2026-1", "--archive", str(archive.location)])
-    assert out.exit_code == 0 and "     state: pubblicato" in out.output.splitlines()
+    assert out.exit_code == 0 and "     stato: pubblicato" in out.output.splitlines()
     assert " riservato: False" in out.output.splitlines()
     out = runner.invoke(main, ["show", "DO-2026-2", "--archive", str(archive.location)])
     assert out.exit_code == 0 and " riservato: True" in out.output.splitlines()

@@ -136,8 +136,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 @pytest.mark.slow
 def test_publish_json_contract(published: tuple[Path, dict[str, object]]) -> None:
     archive, record = published
-    assert {k: record[k] for k in ("id", "register", "year", "number")} == {
-        "id": "DO-2026-129", "register": "D.O.", "year": 2026, "number": 129,
+    assert {k: record[k] for k in ("id", "registro", "anno", "numero")} == {
+        "id": "DO-2026-129", "registro": "D.O.", "anno": 2026, "numero": 129,
     }
     pdf = Path(str(record["pdf"]))
     assert pdf.is_file() and pdf.is_relative_to(archive.resolve())
@@ -238,13 +238,13 @@ def test_publish_refuses_a_duplicate_and_numbers_a_draft(
     archive, _ = published
     again = atti("publish", EXAMPLE, "--archive", archive)
     assert again.exit_code == 6
-    assert again.stderr == "Error: register D.O. already has number 129/2026 (DO-2026-129)\n"
+    assert again.stderr == "Error: registro D.O. already has number 129/2026 (DO-2026-129)\n"
     draft = tmp_path / "draft.yaml"
     draft.write_text(EXAMPLE.read_text().replace("numero: 129 ", "# no number yet "))
     result = atti("publish", draft, "--archive", archive, "--json")
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
-    assert (record["id"], record["number"]) == ("DO-2026-130", 130)
+    assert (record["id"], record["numero"]) == ("DO-2026-130", 130)
     verified = atti("verify", record["pdf"], "--archive", archive)
     assert verified.exit_code == 0
     assert "N. 130/2026" in pdf_text(Path(record["pdf"]))
@@ -257,7 +257,7 @@ def test_search_and_show(published: tuple[Path, dict[str, object]]) -> None:
     assert result.exit_code == 0
     hits = json.loads(result.stdout)
     assert hits[0]["id"] == "DO-2026-129"
-    assert {"id", "register", "year", "number", "oggetto"} <= set(hits[0])
+    assert {"id", "registro", "anno", "numero", "oggetto"} <= set(hits[0])
     assert json.loads(atti("search", "ornitorinco", "--archive", archive, "--json").stdout) == []
     assert atti("search", "ornitorinco", "--archive", archive).output == "No acts found.\n"
     shown = atti("show", "DO-2026-129", "--archive", archive, "--json")

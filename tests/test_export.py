@@ -223,7 +223,8 @@ def test_export_writes_a_valid_bag(archive_root: Path, tmp_path: Path) -> None:
     assert bag.info["External-Identifier"] == ACT_ID
     assert bag.info["Bagging-Date"] == record.created_at[:10]
     info = json.loads(_data(bag_dir)["record.json"])
-    assert (info["register"], info["year"], info["number"], info["signer"]) == ("D.O.", 2026, 129, "Fabrizio Ventrice")
+    assert (info["registro"], info["anno"], info["numero"], info["firmatario"]) == (
+        "D.O.", 2026, 129, "Fabrizio Ventrice")
     assert info["files"]["pdf"]["sha256"] == hashlib.sha256(pdf).hexdigest()
     assert [p.name for p in tmp_path.iterdir()] == [ACT_ID]  # no temporary folder left behind
     assert (bag_dir / "data").stat().st_mode & 0o077 == 0o055  # readable by whoever receives it
@@ -236,12 +237,39 @@ def test_round_trip_loses_nothing(archive_root: Path, tmp_path: Path) -> None:
         first = export_package(a, ACT_ID, tmp_path / "from-a")
     with Archive.open(_new_archive(tmp_path / "b")) as b:
         record = import_package(b, first)
-        assert (record.id, record.number, record.register, record.year) == (ACT_ID, 129, "D.O.", 2026)
+        assert (record.id, record.numero, record.registro, record.anno) == (ACT_ID, 129, "D.O.", 2026)
         second = export_package(b, ACT_ID, tmp_path / "from-b")
         assert b.next_number("D.O.", 2026) == 130  # the register goes on after the imported number
         with pytest.raises(DuplicateNumber, match="already has number 129/2026"):
             import_package(b, first)
     assert _data(first) == _data(second)  # byte for byte, every file
+
+
+def _as_format_2(bag: Path) -> None:
+    """Rewrite a bag's record.json as atti-package/2 wrote it (English keys), manifests included."""
+    path = bag / "data" / "record.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    old = {"registro": "register", "anno": "year", "numero": "number", "firmatario": "signer", "stato": "state"}
+    old_ref = {"tipo": "kind", "numero": "number", "anno": "year", "data": "date", "testo": "text"}
+    record = {old.get(k, k): v for k, v in record.items()}
+    record["format"] = "atti-package/2"
+    record["versions"] = [{old.get(k, k): v for k, v in version.items()} for version in record["versions"]]
+    record["references"] = [{old_ref.get(k, k): v for k, v in r.items()} for r in record["references"]]
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    bagit.Bag(str(bag)).save(manifests=True)
+
+
+def test_a_format_2_package_imports_as_it_was(archive_root: Path, tmp_path: Path) -> None:
+    """Packages written before record.json took the act format's words still import, whole."""
+    with Archive.open(archive_root) as a:
+        bag = export_package(a, ACT_ID, tmp_path / "out")
+        before = _history(a, ACT_ID)
+    assert '"registro": "D.O."' in (bag / "data" / "record.json").read_text(encoding="utf-8")
+    _as_format_2(bag)
+    assert '"register": "D.O."' in (bag / "data" / "record.json").read_text(encoding="utf-8")
+    with Archive.open(_new_archive(tmp_path / "b")) as b:
+        assert import_package(b, bag).id == ACT_ID
+        assert _history(b, ACT_ID) == before
 
 
 def test_a_tampered_bag_is_refused(archive_root: Path, tmp_path: Path) -> None:
@@ -273,7 +301,7 @@ def test_cli_export_and_import(archive_root: Path, tmp_path: Path) -> None:
 
     result = atti("import-package", bag, "--archive", other)
     assert result.exit_code == 6
-    assert result.output.startswith("Error: register D.O. already has number 129/2026")
+    assert result.output.startswith("Error: registro D.O. already has number 129/2026")
 
     (bag / "data" / "akn.xml").write_bytes(b"<changed/>")
     result = atti("import-package", bag, "--archive", other)
@@ -350,7 +378,7 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
     pipeline.publish(a, annulment, settings)
     with a:
         before = {i: _history(a, i) for i in ("DO-2026-1", "DO-2026-2")}
-        assert [v["state"] for v in before["DO-2026-1"][1]] == [  # type: ignore[index]
+        assert [v["stato"] for v in before["DO-2026-1"][1]] == [  # type: ignore[index]
             "bozza", "in verifica", "firmato", "pubblicato", "annullato"]
         bags = {i: export_package(a, i, tmp_path / "out") for i in before}
     assert "versions/" in " ".join(_data(bags["DO-2026-1"]))  # the draft's preview travels too
@@ -358,7 +386,7 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
     b_root = _new_archive(tmp_path / "b")
     with Archive.open(b_root) as b:
         assert import_package(b, bags["DO-2026-2"]).id == "DO-2026-2"  # the annulment first: 1 is not there yet
-        assert import_package(b, bags["DO-2026-1"]).state == "annullato"
+        assert import_package(b, bags["DO-2026-1"]).stato == "annullato"
         assert {i: _history(b, i) for i in before} == before
         assert b.next_number("D.O.", 2026) == 3
         with pytest.raises(DuplicateNumber, match="already has number 1/2026"):

@@ -53,7 +53,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 def test_the_imported_seed_publishes_and_its_signed_pdf_verifies(published: tuple[Path, dict[str, Any], Path]) -> None:
     archive, record, _ = published
-    assert (record["id"], record["state"], record["signer"]) == ("DO-2026-129", "pubblicato", "Fabrizio Ventrice")
+    assert (record["id"], record["stato"], record["firmatario"]) == ("DO-2026-129", "pubblicato", "Fabrizio Ventrice")
     verified = atti("verify", record["pdf"], "--archive", archive, "--json")
     assert verified.exit_code == 0, verified.output
     assert json.loads(verified.stdout)["indication"] == "TOTAL_PASSED"
@@ -116,9 +116,9 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
 
     with Archive.open(archive) as arch:
         act = arch.get("DO-2026-129")
-        assert (act.state, act.number, act.signer) == ("importato", 129, "Fabrizio Ventrice")
+        assert (act.stato, act.numero, act.firmatario) == ("importato", 129, "Fabrizio Ventrice")
         assert arch.blobs.get(act.pdf) == seed_pdf  # the original, byte for byte: not re-signed
-        assert arch.get("DO-2026-60").state == "importato"
+        assert arch.get("DO-2026-60").stato == "importato"
         # the later act cites the earlier one, both archived now
         citing = [(r.act_id, r.present) for r in arch.cited_by("DO-2026-60")]
         assert ("DO-2026-129", True) in citing
@@ -131,6 +131,6 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
     assert again.exit_code == 0
     report = json.loads(again.stdout)
     assert report["imported"] == []
-    assert {"file": "det-60-2026.pdf", "reason": "register D.O. already has number 60/2026 (DO-2026-60)"} in (
+    assert {"file": "det-60-2026.pdf", "reason": "registro D.O. already has number 60/2026 (DO-2026-60)"} in (
         report["skipped"]
     )

@@ -44,7 +44,7 @@ def publish_next(arc: Archive, act: Act, tag: str) -> int:
         numbered = act.with_numero(arc.next_number(act.registro, act.anno))
         assert numbered.numero is not None
         arc.seal(numbered, source=f"source {tag}", docx=f"docx {tag}".encode(), pdf=f"%PDF {tag}".encode(),
-                 signer="Fabrizio Ventrice")
+                 firmatario="Fabrizio Ventrice")
         return numbered.numero
 
 

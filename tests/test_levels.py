@@ -316,7 +316,7 @@ def _seal(archive_dir: Path, pdf: bytes, numero: int) -> str:
     loaded = load_act(EXAMPLE)
     with Archive.create(archive_dir)[0] as archive:
         act = loaded.act.with_numero(numero)
-        return archive.seal(act, source=loaded.text, docx=b"docx", pdf=pdf, signer="Giulia Neri").id
+        return archive.seal(act, source=loaded.text, docx=b"docx", pdf=pdf, firmatario="Giulia Neri").id
 
 
 def test_add_pdf_version_keeps_the_previous_one(tmp_path: Path, live: LivePKI, giulia: ActSigner) -> None:

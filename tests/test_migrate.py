@@ -34,7 +34,7 @@ def source(tmp_path: Path) -> Path:
     with Archive.open(root) as arc:
         for number in (129, 130, 131):
             arc.seal(act.model_copy(update={"numero": number, "riservato": number == 131}), source=f"src {number}",
-                     docx=b"docx%d" % number, pdf=b"%%PDF act %d" % number, signer="Fabrizio Ventrice")
+                     docx=b"docx%d" % number, pdf=b"%%PDF act %d" % number, firmatario="Fabrizio Ventrice")
         arc.add_pdf_version("DO-2026-129", b"%PDF act 129 + a document timestamp")
         with arc.catalog.transaction():
             arc.catalog.set_state("DO-2026-130", "annullato", reason="annullamento", by_act="DO-2026-131")
@@ -63,7 +63,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_hash(source: Path, pg
     with Archive.open(pg_url) as arc, Archive.open(source) as lite:
         assert arc.versions("DO-2026-129") == lite.versions("DO-2026-129")
         assert arc.versions("DO-2026-129")[-1].reason == "timestamp-renewed"
-        assert arc.get("DO-2026-130").state == "annullato" and arc.get("DO-2026-131").riservato
+        assert arc.get("DO-2026-130").stato == "annullato" and arc.get("DO-2026-131").riservato
         assert arc.cites("DO-2026-129") == lite.cites("DO-2026-129") != []
         assert arc.cited_by("DO-2026-131") == lite.cited_by("DO-2026-131")
         assert arc.next_number("D.O.", 2026) == 132

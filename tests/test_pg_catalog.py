@@ -42,7 +42,7 @@ def archive(pg_url: str) -> Iterator[Archive]:
 def seal(archive: Archive, act: Act, number: int, **changes: object) -> str:
     act = act.model_copy(update={"numero": number, **changes})
     record = archive.seal(act, source="src", docx=b"docx%d" % number, pdf=f"%PDF {act.oggetto} {number}".encode(),
-                          signer="Fabrizio Ventrice")
+                          firmatario="Fabrizio Ventrice")
     return record.id
 
 
@@ -126,7 +126,7 @@ def test_numbers_and_duplicates(archive: Archive, act: Act) -> None:
     seal(archive, act, 2)
     assert archive.next_number("D.O.", 2026) == 3
     assert archive.next_number("D.G.", 2026) == 1
-    with pytest.raises(DuplicateNumber, match=r"register D.O. already has number 2/2026 \(DO-2026-2\)"):
+    with pytest.raises(DuplicateNumber, match=r"registro D.O. already has number 2/2026 \(DO-2026-2\)"):
         seal(archive, act, 2, oggetto="altro")
     assert [r.id for r in archive.catalog.all()] == ["DO-2026-1", "DO-2026-2"]
     assert archive.catalog.verify_events() == [] and archive.catalog.verify_rows() == []
@@ -141,7 +141,7 @@ def _publish(url: str, count: int) -> list[int]:
             with arc.register_lock("D.O.", 2026):
                 number = arc.next_number("D.O.", 2026)
                 arc.seal(act.model_copy(update={"numero": number}), source="s", docx=b"d",
-                         pdf=b"%%PDF %d" % number, signer="x")
+                         pdf=b"%%PDF %d" % number, firmatario="x")
             numbers.append(number)
     return numbers
 
@@ -153,7 +153,7 @@ def test_concurrent_publishers_in_processes_are_gapless(archive: Archive) -> Non
         results = pool.starmap(_publish, [(archive.catalog.url, 6)] * 4)  # type: ignore[attr-defined]
     numbers = sorted(n for part in results for n in part)
     assert numbers == list(range(1, 25))
-    assert [r.number for r in archive.catalog.all()] == list(range(1, 25))
+    assert [r.numero for r in archive.catalog.all()] == list(range(1, 25))
     assert archive.catalog.verify_events() == [] and archive.catalog.verify_rows() == []
 
 
@@ -238,11 +238,12 @@ def _fill(arc: Archive) -> None:
             number = counters[register, year] = counters.get((register, year), 0) + 1
             arc.catalog.insert_act(
                 ActRecord(
-                    id=act_id(register, year, number), register=register, year=year, number=number,
+                    id=act_id(register, year, number), registro=register, anno=year, numero=number,
                     tipo=rng.choice(("determinazione", "delibera")), organo=rng.choice(("Direttore", "Giunta")),
                     data=dt.date(year, rng.randint(1, 12), rng.randint(1, 28)), ente="Ente",
-                    oggetto=" ".join(rng.choices(_WORDS, k=4)).capitalize(), signer=rng.choice(("Rossi", "Bianchi")),
-                    state=("pubblicato", "annullato")[i % 5 == 0], source=refs[0], docx=refs[1], pdf=refs[2],
+                    oggetto=" ".join(rng.choices(_WORDS, k=4)).capitalize(),
+                    firmatario=rng.choice(("Rossi", "Bianchi")),
+                    stato=("pubblicato", "annullato")[i % 5 == 0], source=refs[0], docx=refs[1], pdf=refs[2],
                     created_at="2026-01-01", riservato=i % 7 == 0,
                 ),
                 " ".join(rng.choices(_WORDS, k=15)),
@@ -255,9 +256,9 @@ def test_search_count_and_facets_match_the_sqlite_catalog(archive: Archive, tmp_
     _fill(archive)
     queries = ["", "proroga", "prorogare termini", "città", "della", "nomina ornitorinco", "3/2026", "n. 1/2025",
                "...", "commissione bando imprese"]
-    filters = [Filters(), Filters(register="D.G."), Filters(year=2025, tipo="DELIBERA"),
-               Filters(date_from=dt.date(2025, 6, 1), date_to=dt.date(2026, 3, 1)), Filters(organo="giunta"),
-               Filters(signer="ross", state="annullato"), Filters(public_only=True), Filters(hide_reserved=True)]
+    filters = [Filters(), Filters(registro="D.G."), Filters(anno=2025, tipo="DELIBERA"),
+               Filters(dal=dt.date(2025, 6, 1), al=dt.date(2026, 3, 1)), Filters(organo="giunta"),
+               Filters(firmatario="ross", stato="annullato"), Filters(public_only=True), Filters(hide_reserved=True)]
     for query in queries:
         for f in filters:
             expected = [h.record.id for h in lite.search(query, filters=f, limit=1000)]

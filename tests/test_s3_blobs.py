@@ -125,7 +125,7 @@ def test_verify_finds_flipped_missing_and_stray_objects(store: S3BlobStore, tmp_
     archive.blobs = store  # the SQLite catalog with documents in S3
     with archive.register_lock(act.registro, act.anno):
         numbered = act.with_numero(archive.next_number(act.registro, act.anno))
-        archive.seal(numbered, source="source", docx=b"docx bytes", pdf=PDF, signer="Fabrizio Ventrice")
+        archive.seal(numbered, source="source", docx=b"docx bytes", pdf=PDF, firmatario="Fabrizio Ventrice")
     report = verify_archive(archive, workers=2)
     assert report.ok, report.findings
     assert (report.files, report.bytes) == (3, len(PDF) + len(b"docx bytes") + len(b"source"))

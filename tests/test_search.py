@@ -41,7 +41,7 @@ def act() -> Act:
 def seal(archive: Archive, act: Act, number: int, **changes: object) -> str:
     act = act.model_copy(update={"numero": number, **changes})
     return archive.seal(act, source="src", docx=b"docx %d" % number, pdf=b"%%PDF-1.7 %d" % number,
-                        signer=str(changes.pop("signer", "Fabrizio Ventrice"))).id
+                        firmatario=str(changes.pop("signer", "Fabrizio Ventrice"))).id
 
 
 def ids(hits: list[SearchHit]) -> list[str]:
@@ -79,7 +79,7 @@ def test_exact_number(example: Archive) -> None:
     assert ids(example.search("129/2026")) == ["DO-2026-129"]
     assert ids(example.search("n. 5/2025")) == ["DO-2025-5"]
     assert example.search("129/2025") == []
-    assert example.search("129/2026", filters=Filters(register="D.G.")) == []
+    assert example.search("129/2026", filters=Filters(registro="D.G.")) == []
     hit = example.search("129/2026")[0]
     assert hit.score == 0.0 and hit.snippet and "[" not in hit.snippet
 
@@ -97,26 +97,26 @@ def test_empty_results(example: Archive) -> None:
     assert example.search("ornitorinco") == []
     assert example.search("proroga ornitorinco") == []  # every word is required
     assert example.search("\"unbalanced (") == []
-    assert example.search("proroga", filters=Filters(year=2019)) == []
+    assert example.search("proroga", filters=Filters(anno=2019)) == []
     assert example.search("", filters=Filters(tipo="ordinanza")) == []
 
 
 def test_without_words_newest_first(example: Archive) -> None:
     assert ids(example.search("")) == ["DO-2026-130", "DO-2026-129", "DO-2025-5"]
     assert ids(example.search("  ... ", limit=2)) == ["DO-2026-130", "DO-2026-129"]
-    assert ids(example.search("", year=2025)) == ["DO-2025-5"]
+    assert ids(example.search("", filters=Filters(anno=2025))) == ["DO-2025-5"]
 
 
 def test_each_filter_on_the_example(example: Archive) -> None:
     cases: dict[str, Filters] = {
-        "register": Filters(register="D.O."),
-        "year": Filters(year=2026),
-        "from": Filters(date_from=dt.date(2026, 5, 19)),
-        "to": Filters(date_to=dt.date(2026, 5, 19)),
+        "register": Filters(registro="D.O."),
+        "year": Filters(anno=2026),
+        "from": Filters(dal=dt.date(2026, 5, 19)),
+        "to": Filters(al=dt.date(2026, 5, 19)),
         "tipo": Filters(tipo="Determinazione"),
         "organo": Filters(organo="direttore"),
-        "signer": Filters(signer="ventrice"),
-        "state": Filters(state="pubblicato"),
+        "signer": Filters(firmatario="ventrice"),
+        "state": Filters(stato="pubblicato"),
     }
     expected = {
         "register": ["DO-2026-130", "DO-2026-129", "DO-2025-5"],
@@ -130,10 +130,10 @@ def test_each_filter_on_the_example(example: Archive) -> None:
     }
     for name, filters in cases.items():
         assert ids(example.search("", filters=filters)) == expected[name], name
-    assert ids(example.search("proroga", filters=Filters(date_to=dt.date(2026, 5, 31)))) == ["DO-2026-129"]
-    assert example.search("", filters=Filters(register="D.G.")) == []
-    assert example.search("", filters=Filters(signer="Rossi")) == []
-    assert example.search("", filters=Filters(state="annullato")) == []
+    assert ids(example.search("proroga", filters=Filters(al=dt.date(2026, 5, 31)))) == ["DO-2026-129"]
+    assert example.search("", filters=Filters(registro="D.G.")) == []
+    assert example.search("", filters=Filters(firmatario="Rossi")) == []
+    assert example.search("", filters=Filters(stato="annullato")) == []
 
 
 def test_reserved_act_is_never_public(example: Archive, act: Act) -> None:
@@ -149,12 +149,12 @@ def test_reserved_act_is_never_public(example: Archive, act: Act) -> None:
         assert example.count(query, public) == len(shown) == len([i for i in found if i != secret])
         assert not any("ornitorinco" in h.snippet or "secretare" in h.snippet for h in shown)
         facets = example.facets(query, public)
-        assert ("Ugo Segreti", 1) not in facets["signer"]
-        assert sum(n for _, n in facets["register"]) == len(shown)
+        assert ("Ugo Segreti", 1) not in facets["firmatario"]
+        assert sum(n for _, n in facets["registro"]) == len(shown)
     assert ids(example.search("ornitorinco")) == [secret] and example.count("ornitorinco") == 1
-    assert example.facets("ornitorinco")["signer"] == [("Ugo Segreti", 1)]
+    assert example.facets("ornitorinco")["firmatario"] == [("Ugo Segreti", 1)]
     assert example.search("ornitorinco", filters=public) == [] and example.count("ornitorinco", public) == 0
-    assert example.facets("ornitorinco", public) == {k: [] for k in ("register", "year", "tipo", "signer", "state")}
+    assert example.facets("ornitorinco", public) == {k: [] for k in ("registro", "anno", "tipo", "firmatario", "stato")}
     assert example.get(secret).riservato and not example.get("DO-2026-129").riservato
     # hide_reserved alone: the same for this published act; hide_unpublished alone keeps it.
     assert example.count("ornitorinco", Filters(hide_reserved=True)) == 0
@@ -163,26 +163,26 @@ def test_reserved_act_is_never_public(example: Archive, act: Act) -> None:
 
 def test_facets_of_the_example(example: Archive) -> None:
     assert example.facets("") == {
-        "register": [("D.O.", 3)], "year": [("2026", 2), ("2025", 1)], "tipo": [("determinazione", 3)],
-        "signer": [("Fabrizio Ventrice", 3)], "state": [("pubblicato", 3)],
+        "registro": [("D.O.", 3)], "anno": [("2026", 2), ("2025", 1)], "tipo": [("determinazione", 3)],
+        "firmatario": [("Fabrizio Ventrice", 3)], "stato": [("pubblicato", 3)],
     }
-    assert example.facets("commissione")["year"] == [("2025", 1)]
-    assert example.facets("ornitorinco")["year"] == [] and example.count("ornitorinco") == 0
-    assert example.count("", Filters(year=2025)) == 1 and example.count("129/2026") == 1
+    assert example.facets("commissione")["anno"] == [("2025", 1)]
+    assert example.facets("ornitorinco")["anno"] == [] and example.count("ornitorinco") == 0
+    assert example.count("", Filters(anno=2025)) == 1 and example.count("129/2026") == 1
 
 
 def test_date_range_edges(archive: Archive, act: Act) -> None:
     for number, day in enumerate((dt.date(2026, 2, 28), dt.date(2026, 3, 1), dt.date(2026, 3, 31),
                                   dt.date(2026, 4, 1)), start=1):
         seal(archive, act, number, data=day)
-    march = Filters.parse(date_from="2026-03-01", date_to="31/03/2026")
+    march = Filters.parse(dal="2026-03-01", al="31/03/2026")
     assert ids(archive.search("", filters=march)) == ["DO-2026-3", "DO-2026-2"]  # both ends included
     assert ids(archive.search("proroga", filters=march)) in (["DO-2026-3", "DO-2026-2"], ["DO-2026-2", "DO-2026-3"])
-    one_day = Filters.parse(date_from="1/3/2026", date_to="2026-03-01")
+    one_day = Filters.parse(dal="1/3/2026", al="2026-03-01")
     assert ids(archive.search("", filters=one_day)) == ["DO-2026-2"]
-    assert ids(archive.search("", filters=Filters.parse(date_to="2026-02-28"))) == ["DO-2026-1"]
-    assert ids(archive.search("", filters=Filters.parse(date_from="2026-04-01"))) == ["DO-2026-4"]
-    assert ids(archive.search("", filters=Filters.parse(date_from="2026-04-02"))) == []
+    assert ids(archive.search("", filters=Filters.parse(al="2026-02-28"))) == ["DO-2026-1"]
+    assert ids(archive.search("", filters=Filters.parse(dal="2026-04-01"))) == ["DO-2026-4"]
+    assert ids(archive.search("", filters=Filters.parse(dal="2026-04-02"))) == []
 
 
 def test_cites_and_cited_by(example: Archive, act: Act) -> None:
@@ -195,18 +195,18 @@ def test_cites_and_cited_by(example: Archive, act: Act) -> None:
     assert ids(example.search("", filters=Filters(cited_by="DO-2026-129"))) == ["DO-2025-273"]
     assert example.search("", filters=Filters(cites="DO-2025-5")) == []
     assert example.search("", filters=Filters(cited_by="DO-2025-5")) == []
-    code, out, _ = cli("--archive", str(example.location), "--json", "--cites", "DO-2025-273", "--year", "2026")
+    code, out, _ = cli("--archive", str(example.location), "--json", "--cites", "DO-2025-273", "--anno", "2026")
     assert code == 0 and [h["id"] for h in json.loads(out)] == ["DO-2026-130", "DO-2026-129"]
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"date_from": "2026-13-01"}, "--from: '2026-13-01' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
-        ({"date_to": "30/02/2026"}, "--to: '30/02/2026' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
-        ({"date_from": "ieri"}, "--from: 'ieri' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
-        ({"date_from": "2026-05-02", "date_to": "2026-05-01"}, "--from 2026-05-02 is after --to 2026-05-01"),
-        ({"year": 26}, "--year: 26 is not a year"),
+        ({"dal": "2026-13-01"}, "--dal: '2026-13-01' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
+        ({"al": "30/02/2026"}, "--al: '30/02/2026' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
+        ({"dal": "ieri"}, "--dal: 'ieri' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
+        ({"dal": "2026-05-02", "al": "2026-05-01"}, "--dal 2026-05-02 is after --al 2026-05-01"),
+        ({"anno": 26}, "--anno: 26 is not a year"),
     ],
 )
 def test_bad_filter_values(raw: dict[str, object], message: str) -> None:
@@ -216,7 +216,7 @@ def test_bad_filter_values(raw: dict[str, object], message: str) -> None:
 
 
 def test_empty_filter_values_mean_no_filter() -> None:
-    assert Filters.parse(register="", date_from=" ", tipo="", signer="") == Filters()
+    assert Filters.parse(registro="", dal=" ", tipo="", firmatario="") == Filters()
 
 
 # -- snippets ----------------------------------------------------------------------------------------
@@ -284,11 +284,11 @@ def _fill(arc: Archive) -> Iterator[Generated]:
             register, year = rng.choice(_REGISTERS), rng.randint(2024, 2026)
             number = counters[register, year] = counters.get((register, year), 0) + 1
             record = ActRecord(
-                id=act_id(register, year, number), register=register, year=year, number=number,
+                id=act_id(register, year, number), registro=register, anno=year, numero=number,
                 tipo=rng.choice(_TIPI), organo=rng.choice(_ORGANI),
                 data=dt.date(year, rng.randint(1, 12), rng.randint(1, 28)), ente="Ente",
-                oggetto=" ".join(rng.choices(_WORDS, k=4)).capitalize(), signer=rng.choice(_SIGNERS),
-                state=_STATES[i % 7 == 0], source=refs[0], docx=refs[1], pdf=refs[2], created_at="2026-01-01",
+                oggetto=" ".join(rng.choices(_WORDS, k=4)).capitalize(), firmatario=rng.choice(_SIGNERS),
+                stato=_STATES[i % 7 == 0], source=refs[0], docx=refs[1], pdf=refs[2], created_at="2026-01-01",
                 riservato=i % _RESERVED_EVERY == 1,
             )
             body = " ".join(rng.choices(_WORDS, k=12))
@@ -304,14 +304,14 @@ def _expected(acts: list[tuple[ActRecord, str]], query: str, f: Filters) -> set[
         have = {stem(w) for w in words(f"{r.oggetto} {body}")}
         if (
             wanted <= have
-            and f.register in (None, r.register)
-            and f.year in (None, r.year)
-            and (f.date_from is None or r.data >= f.date_from)
-            and (f.date_to is None or r.data <= f.date_to)
+            and f.registro in (None, r.registro)
+            and f.anno in (None, r.anno)
+            and (f.dal is None or r.data >= f.dal)
+            and (f.al is None or r.data <= f.al)
             and (f.tipo is None or f.tipo.lower() == r.tipo)
             and (f.organo is None or f.organo.lower() in r.organo.lower())
-            and (f.signer is None or f.signer.lower() in r.signer.lower())
-            and (f.state is None or f.state == r.state)
+            and (f.firmatario is None or f.firmatario.lower() in r.firmatario.lower())
+            and (f.stato is None or f.stato == r.stato)
             and not ((f.public_only or f.hide_reserved) and r.riservato)
         ):
             out.add(r.id)
@@ -319,22 +319,22 @@ def _expected(acts: list[tuple[ActRecord, str]], query: str, f: Filters) -> set[
 
 
 _dates = st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31))
-def _ordered(date_from: dt.date | None, date_to: dt.date | None, **others: object) -> Filters:
-    if date_from and date_to and date_from > date_to:
-        date_from, date_to = date_to, date_from
-    return Filters(date_from=date_from, date_to=date_to, **others)  # type: ignore[arg-type]
+def _ordered(dal: dt.date | None, al: dt.date | None, **others: object) -> Filters:
+    if dal and al and dal > al:
+        dal, al = al, dal
+    return Filters(dal=dal, al=al, **others)  # type: ignore[arg-type]
 
 
 _filters = st.builds(
     _ordered,
-    register=st.none() | st.sampled_from(_REGISTERS),
-    year=st.none() | st.integers(2024, 2026),
-    date_from=st.none() | _dates,
-    date_to=st.none() | _dates,
+    registro=st.none() | st.sampled_from(_REGISTERS),
+    anno=st.none() | st.integers(2024, 2026),
+    dal=st.none() | _dates,
+    al=st.none() | _dates,
     tipo=st.none() | st.sampled_from([*_TIPI, "DELIBERA"]),
     organo=st.none() | st.sampled_from(["direttore", "Generale", "Giunta"]),
-    signer=st.none() | st.sampled_from(["Ventrice", "maria", "Bianchi"]),
-    state=st.none() | st.sampled_from(_STATES),
+    firmatario=st.none() | st.sampled_from(["Ventrice", "maria", "Bianchi"]),
+    stato=st.none() | st.sampled_from(_STATES),
     public_only=st.booleans(),
     hide_reserved=st.booleans(),
 )
@@ -351,7 +351,7 @@ def test_generated_filters_alone_and_combined(
     assert len(ids(hits)) == len(set(ids(hits)))
     assert arc.count(query, filters) == len(hits)
     facets = arc.facets(query, filters)
-    assert list(facets) == ["register", "year", "tipo", "signer", "state"]
+    assert list(facets) == ["registro", "anno", "tipo", "firmatario", "stato"]
     for name, values in facets.items():
         assert sum(n for _, n in values) == len(hits), name
         expected: dict[str, int] = {}
@@ -364,7 +364,7 @@ def test_generated_filters_alone_and_combined(
         assert scores == sorted(scores, reverse=True)  # best first
         assert all("[" in h.snippet for h in hits)
     else:
-        keys = [(h.record.data, h.record.number) for h in hits]
+        keys = [(h.record.data, h.record.numero) for h in hits]
         assert keys == sorted(keys, reverse=True)  # newest first
 
 
@@ -391,8 +391,8 @@ def test_generated_broad_query(generated: Generated, monkeypatch: pytest.MonkeyP
     rest = [order.index(h.record.id) for h, first in zip(broad, in_oggetto, strict=True) if not first]
     assert rest == sorted(rest, reverse=True)  # then newest archived first
     assert ids(arc.search("proroga servizio", limit=2)) == ids(broad)[:2]
-    some = arc.search("proroga servizio", filters=Filters(year=2025), limit=1000)
-    assert set(ids(some)) == _expected(acts, "proroga servizio", Filters(year=2025))
+    some = arc.search("proroga servizio", filters=Filters(anno=2025), limit=1000)
+    assert set(ids(some)) == _expected(acts, "proroga servizio", Filters(anno=2025))
 
 
 @pytest.mark.parametrize("broad", [False, True])
@@ -417,10 +417,10 @@ def test_generated_pages(generated: Generated, monkeypatch: pytest.MonkeyPatch, 
 def test_generated_numbers(generated: Generated) -> None:
     arc, acts = generated.arc, generated
     for record, _ in acts[:20]:
-        found = arc.search(f"{record.number}/{record.year}", filters=Filters(register=record.register))
+        found = arc.search(f"{record.numero}/{record.anno}", filters=Filters(registro=record.registro))
         assert ids(found) == [record.id]
-        same = {r.id for r, _ in acts if (r.number, r.year) == (record.number, record.year)}
-        assert set(ids(arc.search(f"{record.number}/{record.year}"))) == same
+        same = {r.id for r, _ in acts if (r.numero, r.anno) == (record.numero, record.anno)}
+        assert set(ids(arc.search(f"{record.numero}/{record.anno}"))) == same
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -437,12 +437,12 @@ def test_cli_json_keys_and_filters(example: Archive) -> None:
     code, out, _ = cli("prorogare", "--archive", root, "--json")
     hits = json.loads(out)
     assert code == 0 and [h["id"] for h in hits] == ["DO-2026-129", "DO-2026-130"]
-    keys = {"id", "register", "year", "number", "oggetto", "snippet", "score", "data", "tipo", "signer"}
+    keys = {"id", "registro", "anno", "numero", "oggetto", "snippet", "score", "data", "tipo", "firmatario"}
     assert keys <= set(hits[0])
     assert hits[0]["data"] == "2026-05-19" and hits[0]["score"] >= hits[1]["score"] >= 0 and "[" in hits[0]["snippet"]
-    code, out, _ = cli("--archive", root, "--json", "--from", "2026-01-01", "--to", "19/05/2026", "--tipo",
-                       "determinazione", "--signer", "Ventrice", "--organo", "Direttore", "--state", "pubblicato",
-                       "--register", "D.O.", "--year", "2026")
+    code, out, _ = cli("--archive", root, "--json", "--dal", "2026-01-01", "--al", "19/05/2026", "--tipo",
+                       "determinazione", "--firmatario", "Ventrice", "--organo", "Direttore", "--stato", "pubblicato",
+                       "--registro", "D.O.", "--anno", "2026")
     assert code == 0 and [h["id"] for h in json.loads(out)] == ["DO-2026-129"]
     code, out, _ = cli("--archive", root)
     assert code == 0 and out.splitlines()[0].startswith("DO-2026-130  01/06/2026  Approvazione graduatoria")
@@ -450,11 +450,11 @@ def test_cli_json_keys_and_filters(example: Archive) -> None:
 
 
 def test_cli_bad_date_is_one_error_exit_2(example: Archive) -> None:
-    code, out, err = cli("proroga", "--archive", str(example.location), "--from", "2026-02-30")
+    code, out, err = cli("proroga", "--archive", str(example.location), "--dal", "2026-02-30")
     assert (code, out) == (2, "")
-    assert err == "Error: --from: '2026-02-30' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)\n"
-    code, _, err = cli("--archive", str(example.location), "--from", "2026-06-01", "--to", "2026-01-01")
-    assert (code, err) == (2, "Error: --from 2026-06-01 is after --to 2026-01-01\n")
+    assert err == "Error: --dal: '2026-02-30' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)\n"
+    code, _, err = cli("--archive", str(example.location), "--dal", "2026-06-01", "--al", "2026-01-01")
+    assert (code, err) == (2, "Error: --dal 2026-06-01 is after --al 2026-01-01\n")
 
 
 def test_cli_public_and_offset(example: Archive, act: Act) -> None:

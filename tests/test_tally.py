@@ -57,9 +57,9 @@ def test_count_and_facets_follow_every_write(tmp_path: Path) -> None:
         assert arc.count("") == 1 and arc.count("ornitorinco") == 0
         seal(arc, act, 2, oggetto="Nomina ornitorinco")
         assert arc.count("") == 2 and arc.count("ornitorinco") == 1
-        assert sum(n for _, n in arc.facets("")["register"]) == 2
+        assert sum(n for _, n in arc.facets("")["registro"]) == 2
         with Archive.open(tmp_path / "archive") as other:
             seal(other, act, 3, oggetto="Ornitorinco")
         assert arc.count("") == 3 and arc.count("ornitorinco") == 2
-        assert [n for _, n in arc.facets("ornitorinco")["register"]] == [2]
-        assert arc.facets("", Filters(year=1999)) == {name: [] for name in search.FACETS}
+        assert [n for _, n in arc.facets("ornitorinco")["registro"]] == [2]
+        assert arc.facets("", Filters(anno=1999)) == {name: [] for name in search.FACETS}

@@ -50,7 +50,7 @@ def seal(arc: Archive, text: str) -> ActRecord:
     act = load_act_text(text, "act.yaml").act
     tag = f"{act.numero} {hash(text)}"
     return arc.seal(act, source=text, docx=f"docx {tag}".encode(), pdf=f"%PDF {tag}".encode(),
-                    signer="Fabrizio Ventrice")
+                    firmatario="Fabrizio Ventrice")
 
 
 def failures(arc: Archive) -> list[str]:
@@ -77,8 +77,8 @@ def annulled(archive: Archive) -> Archive:
 def test_seal_makes_versions_firmato_and_pubblicato(archive: Archive) -> None:
     record = seal(archive, TEXT)
     signed, published = archive.versions(record.id)
-    assert (signed.version, signed.state, signed.reason, signed.by_act) == (1, "firmato", "signed", None)
-    assert (published.version, published.state, published.reason, published.by_act) == (2, "pubblicato",
+    assert (signed.version, signed.stato, signed.reason, signed.by_act) == (1, "firmato", "signed", None)
+    assert (published.version, published.stato, published.reason, published.by_act) == (2, "pubblicato",
                                                                                          "published", None)
     for v in (signed, published):
         assert (v.source, v.docx, v.pdf) == (record.source, record.docx, record.pdf)
@@ -88,13 +88,13 @@ def test_seal_makes_versions_firmato_and_pubblicato(archive: Archive) -> None:
 
 def test_annulment_is_a_new_version_of_the_target(annulled: Archive) -> None:
     target = annulled.get("DO-2026-129")
-    assert (target.state, target.number) == ("annullato", 129)
+    assert (target.stato, target.numero) == ("annullato", 129)
     _, first, second = annulled.versions("DO-2026-129")
-    assert (first.state, second.state) == ("pubblicato", "annullato")
+    assert (first.stato, second.stato) == ("pubblicato", "annullato")
     assert (second.reason, second.by_act) == ("annullamento", "DO-2026-130")
     # the target keeps its files: only its state changed
     assert (second.source, second.docx, second.pdf) == (first.source, first.docx, first.pdf)
-    assert annulled.get("DO-2026-130").state == "pubblicato"
+    assert annulled.get("DO-2026-130").stato == "pubblicato"
     assert annulled.next_number("D.O.", 2026) == 131  # a new act never reuses 129
     assert failures(annulled) == []
 
@@ -102,7 +102,7 @@ def test_annulment_is_a_new_version_of_the_target(annulled: Archive) -> None:
 def test_rectification_marks_the_target_rettificato(archive: Archive) -> None:
     seal(archive, TEXT)
     seal(archive, annulment(tipo="rettifica"))
-    assert [v.state for v in archive.versions("DO-2026-129")] == ["firmato", "pubblicato", "rettificato"]
+    assert [v.stato for v in archive.versions("DO-2026-129")] == ["firmato", "pubblicato", "rettificato"]
     assert failures(archive) == []
 
 
@@ -123,7 +123,7 @@ def test_other_relazioni_may_point_to_missing_acts(archive: Archive) -> None:
     record = seal(archive, variant(5, relazioni="  - tipo: proroga\n    atto: DO-2025-296\n"))
     [rel] = [r for r in archive.cites(record.id) if r.relazione]
     assert (rel.relazione, rel.target_id, rel.present) == ("proroga", "DO-2025-296", False)
-    assert [v.state for v in archive.versions(record.id)] == ["firmato", "pubblicato"]
+    assert [v.stato for v in archive.versions(record.id)] == ["firmato", "pubblicato"]
 
 
 def test_timestamp_renewal_is_a_new_version(archive: Archive) -> None:
@@ -131,7 +131,7 @@ def test_timestamp_renewal_is_a_new_version(archive: Archive) -> None:
     old = archive.blobs.get(record.pdf)
     renewed = archive.add_pdf_version(record.id, old + b" timestamp")
     _, first, second = archive.versions(record.id)
-    assert (second.version, second.state, second.reason) == (3, "pubblicato", "timestamp-renewed")
+    assert (second.version, second.stato, second.reason) == (3, "pubblicato", "timestamp-renewed")
     assert (first.pdf, second.pdf) == (record.pdf, renewed.pdf)
     assert failures(archive) == []
 
@@ -148,8 +148,8 @@ def test_references_are_stored_with_their_target_ids(archive: Archive) -> None:
     assert by_target[("premesse", 0)] is None  # a DGR names no register of this archive
     assert by_target[("poteri", 1)] is None  # "Determinazione n. 46/2021": no register, no guess
     sixty = next(r for r in cites if r.target_id == "DO-2026-60")
-    assert (sixty.kind, sixty.number, sixty.year, sixty.present) == ("determinazione", "60", 2026, False)
-    assert sixty.text == "Determinazione D.O. n. 60 del 18/03/2026"
+    assert (sixty.tipo, sixty.numero, sixty.anno, sixty.present) == ("determinazione", "60", 2026, False)
+    assert sixty.testo == "Determinazione D.O. n. 60 del 18/03/2026"
 
 
 def test_an_act_cited_before_it_is_archived_is_found_as_cited(archive: Archive) -> None:
@@ -182,13 +182,13 @@ def test_diff_of_two_acts_shows_the_changed_punto(annulled: Archive) -> None:
     assert (change.kind, change.index_a, change.index_b) == ("changed", 1, 1)
     assert change.a is not None and change.a.startswith(PUNTO_2)
     assert change.b == ANNULMENT_PUNTO + "."
-    assert not result.state_changed  # 129@2 was pubblicato, as 130 is
+    assert not result.stato_changed  # 129@2 was pubblicato, as 130 is
 
 
 def test_diff_of_a_state_change_says_so(annulled: Archive) -> None:
     result = diff_versions(annulled, "DO-2026-129@2", "DO-2026-129@3")
-    assert result.parts == [] and result.state_changed and not result.same
-    assert "state: pubblicato -> annullato by DO-2026-130" in result.to_text()
+    assert result.parts == [] and result.stato_changed and not result.same
+    assert "stato: pubblicato -> annullato by DO-2026-130" in result.to_text()
 
 
 def test_diff_reports_added_and_removed_items(archive: Archive) -> None:
@@ -248,7 +248,7 @@ def test_schema_2_archive_gets_versions(archive: Archive) -> None:
     raw(archive, "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     with Archive.open(archive.location) as arc:
         assert failures(arc) == []
-        assert [(v.version, v.state) for v in arc.versions("DO-2026-129")] == [(1, "pubblicato")]
+        assert [(v.version, v.stato) for v in arc.versions("DO-2026-129")] == [(1, "pubblicato")]
         kinds = [r[0] for r in arc.catalog.db.execute("SELECT kind FROM events ORDER BY seq")]  # type: ignore[attr-defined]
         # Their references are read again from their sources (relink_references), one event each.
         assert kinds == ["published", "published", "row-recorded", "row-recorded", "references-relinked",
@@ -278,7 +278,7 @@ def test_cli_history(annulled: Archive) -> None:
     assert lines[1].startswith("DO-2026-129@2  ") and lines[1].endswith("  pubblicato  (published)")
     assert lines[2].endswith("  annullato  (annullamento by DO-2026-130)")
     data = json.loads(atti("history", "DO-2026-129", "--archive", root, "--json").output)
-    assert [v["state"] for v in data] == ["firmato", "pubblicato", "annullato"]
+    assert [v["stato"] for v in data] == ["firmato", "pubblicato", "annullato"]
     assert data[2]["pdf_sha256"] == annulled.get("DO-2026-129").pdf.sha256
     missing = atti("history", "DO-2026-999", "--archive", root)
     assert (missing.exit_code, missing.output) == (6, "Error: no act with id DO-2026-999 in the archive\n")
@@ -294,7 +294,7 @@ def test_cli_diff(annulled: Archive) -> None:
     assert f"    + {ANNULMENT_PUNTO}." in out.output.splitlines()
     state = atti("diff", "DO-2026-129@2", "DO-2026-129@3", "--archive", root, "--json")
     data = json.loads(state.output)
-    assert (data["state_changed"], data["parts"], data["b"]["state"]) == (True, [], "annullato")
+    assert (data["stato_changed"], data["parts"], data["b"]["stato"]) == (True, [], "annullato")
     unknown = atti("diff", "DO-2026-129@1", "DO-2026-129@7", "--archive", root)
     assert (unknown.exit_code, unknown.output) == (6, "Error: DO-2026-129 has no version 7 (it has 3)\n")
     bad = atti("diff", "DO-2026-129@x", "DO-2026-129", "--archive", root)
@@ -306,11 +306,11 @@ def test_cli_show_lists_links_state_and_versions(annulled: Archive) -> None:
     out = atti("show", "DO-2026-129", "--archive", root)
     assert out.exit_code == 0, out.output
     lines = out.output.splitlines()
-    assert "     state: annullato" in lines and "  versions: 3" in lines
+    assert "     stato: annullato" in lines and "  versions: 3" in lines
     assert "  DO-2026-60 (absent)  premesse 11: Determinazione D.O. n. 60 del 18/03/2026" in lines
     assert "Relazioni by: 1" in lines and "  annullamento by DO-2026-130" in lines
     data = json.loads(atti("show", "DO-2026-130", "--archive", root, "--json").output)
-    assert data["versions"] == 2 and data["state"] == "pubblicato"
+    assert data["versions"] == 2 and data["stato"] == "pubblicato"
     assert [(r["relazione"], r["target_id"], r["present"]) for r in data["relazioni"]] == [
         ("annullamento", "DO-2026-129", True)
     ]
@@ -338,26 +338,26 @@ def save(arc: Archive, text: str, draft_id: str | None = None, *, preview: bool 
 def seal_draft(arc: Archive, draft_id: str, number: int = 129) -> ActRecord:
     text = arc.blobs.get(arc.draft(draft_id).source).decode("utf-8")
     act = load_act_text(text, "draft.yaml").act.with_numero(number)
-    return arc.seal(act, source=text, docx=b"docx signed", pdf=b"%PDF signed", signer="Fabrizio Ventrice",
+    return arc.seal(act, source=text, docx=b"docx signed", pdf=b"%PDF signed", firmatario="Fabrizio Ventrice",
                     draft_id=draft_id)
 
 
 def test_draft_life_cycle_is_a_history_of_versions(archive: Archive) -> None:
     first = save(archive, draft_text())
-    assert (first.id, first.number, first.state) == ("bozza-1", None, "bozza")
+    assert (first.id, first.numero, first.stato) == ("bozza-1", None, "bozza")
     assert archive.next_number("D.O.", 2026) == 1  # a draft takes no number
     edited = draft_text(variant(129, punto_2="di pubblicare la scadenza sul sito"))
     save(archive, edited, "bozza-1")
     rendered = save(archive, edited, "bozza-1", preview=True)
     assert save(archive, edited, "bozza-1") == rendered  # the same text again: no new version
     submitted = archive.submit_draft("bozza-1")
-    assert submitted.state == "in verifica"
+    assert submitted.stato == "in verifica"
     with pytest.raises(ArchiveError, match=r"^bozza-1 is already in verifica$"):
         archive.submit_draft("bozza-1")
     sealed = seal_draft(archive, "bozza-1")
-    assert (sealed.id, sealed.number, sealed.state) == ("DO-2026-129", 129, "pubblicato")
+    assert (sealed.id, sealed.numero, sealed.stato) == ("DO-2026-129", 129, "pubblicato")
     history = archive.versions("DO-2026-129")
-    assert [(v.version, v.state, v.reason) for v in history] == [
+    assert [(v.version, v.stato, v.reason) for v in history] == [
         (1, "bozza", "draft-created"), (2, "bozza", "draft-saved"), (3, "bozza", "draft-rendered"),
         (4, "in verifica", "draft-submitted"), (5, "firmato", "signed"), (6, "pubblicato", "published"),
     ]
@@ -381,10 +381,10 @@ def test_a_changed_text_sends_a_draft_back_to_bozza(archive: Archive) -> None:
     save(archive, draft_text())
     archive.submit_draft("bozza-1")
     save(archive, draft_text(), "bozza-1", preview=True)  # rendering the same text keeps the state
-    assert archive.get("bozza-1").state == "in verifica"
+    assert archive.get("bozza-1").stato == "in verifica"
     save(archive, draft_text(variant(129, oggetto="Proroga dei termini")), "bozza-1")
-    assert archive.get("bozza-1").state == "bozza"
-    assert [v.state for v in archive.versions("bozza-1")] == ["bozza", "in verifica", "in verifica", "bozza"]
+    assert archive.get("bozza-1").stato == "bozza"
+    assert [v.stato for v in archive.versions("bozza-1")] == ["bozza", "in verifica", "in verifica", "bozza"]
     assert failures(archive) == []
 
 
@@ -394,13 +394,13 @@ def test_drafts_are_searchable_but_never_public(archive: Archive) -> None:
     save(archive, draft_text(variant(129, oggetto="Proroga ornitorinco seconda")))
     archive.submit_draft("bozza-2")
     assert sorted(h.record.id for h in archive.search("ornitorinco")) == ["bozza-1", "bozza-2"]
-    assert [h.record.id for h in archive.search("ornitorinco", filters=Filters(state="bozza"))] == ["bozza-1"]
-    assert [h.record.id for h in archive.search("", filters=Filters(state="in verifica"))] == ["bozza-2"]
+    assert [h.record.id for h in archive.search("ornitorinco", filters=Filters(stato="bozza"))] == ["bozza-1"]
+    assert [h.record.id for h in archive.search("", filters=Filters(stato="in verifica"))] == ["bozza-2"]
     public = Filters(public_only=True)
     assert archive.search("ornitorinco", filters=public) == [] and archive.count("ornitorinco", public) == 0
     assert [h.record.id for h in archive.search("", filters=public)] == ["DO-2026-5"]
-    assert archive.facets("", public)["state"] == [("pubblicato", 1)]
-    assert archive.facets("")["state"] == [("bozza", 1), ("in verifica", 1), ("pubblicato", 1)]
+    assert archive.facets("", public)["stato"] == [("pubblicato", 1)]
+    assert archive.facets("")["stato"] == [("bozza", 1), ("in verifica", 1), ("pubblicato", 1)]
     # Searching the old text of a draft finds nothing once it is saved anew.
     save(archive, draft_text(variant(129, oggetto="Proroga ermellino")), "bozza-1")
     assert [h.record.id for h in archive.search("ornitorinco")] == ["bozza-2"]
@@ -423,7 +423,7 @@ def test_a_sealed_draft_cannot_be_saved_submitted_or_sealed_again(archive: Archi
     assert archive.drafts()[0].id == "bozza-2"  # ids are never given twice
     with pytest.raises(DuplicateNumber, match="already has number 129/2026"):
         seal_draft(archive, "bozza-2", 129)
-    assert archive.get("bozza-2").state == "bozza" and failures(archive) == []
+    assert archive.get("bozza-2").stato == "bozza" and failures(archive) == []
 
 
 def test_tampering_with_a_sealed_draft_is_detected(archive: Archive) -> None:
@@ -458,20 +458,20 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(tmp_path: Path
                                               + load_act_text(TEXT, "x").act.oggetto + "\n")
     out = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1", "--render", "--json")
     assert out.exit_code == 0, out.output
-    assert (json.loads(out.output)["version"], json.loads(out.output)["number"]) == (2, None)
+    assert (json.loads(out.output)["version"], json.loads(out.output)["numero"]) == (2, None)
     out = atti("draft", "submit", "bozza-1", "--archive", root)
     assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 3: in verifica\n")
     hidden = atti("search", "proroga", "--archive", root, "--public", "--json")
     assert (hidden.exit_code, json.loads(hidden.output)) == (0, [])
-    found = atti("search", "proroga", "--archive", root, "--state", "in verifica", "--json")
+    found = atti("search", "proroga", "--archive", root, "--stato", "in verifica", "--json")
     assert [h["id"] for h in json.loads(found.output)] == ["bozza-1"]
 
     published = atti("publish", act, "--archive", root, "--json")  # the same file: the draft is found
     assert published.exit_code == 0, published.output
     record = json.loads(published.output)
-    assert (record["id"], record["number"], record["state"]) == ("DO-2026-1", 1, "pubblicato")
+    assert (record["id"], record["numero"], record["stato"]) == ("DO-2026-1", 1, "pubblicato")
     history = json.loads(atti("history", "DO-2026-1", "--archive", root, "--json").output)
-    assert [(v["state"], v["reason"]) for v in history] == [
+    assert [(v["stato"], v["reason"]) for v in history] == [
         ("bozza", "draft-created"), ("bozza", "draft-rendered"), ("in verifica", "draft-submitted"),
         ("firmato", "signed"), ("pubblicato", "published"),
     ]
@@ -493,7 +493,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(tmp_path: Path
     assert by_id.exit_code == 0, by_id.output
     other = json.loads(by_id.output)
     assert other["id"] == "DO-2026-2"
-    states = [v["state"] for v in json.loads(atti("history", "DO-2026-2", "--archive", root, "--json").output)]
+    states = [v["stato"] for v in json.loads(atti("history", "DO-2026-2", "--archive", root, "--json").output)]
     assert states == ["bozza", "firmato", "pubblicato"]
     verified = atti("verify", other["pdf"], "--archive", root, "--json")
     assert verified.exit_code == 0 and json.loads(verified.output)["indication"] == "TOTAL_PASSED"

@@ -150,7 +150,7 @@ def hidden_ids(archive: Path | str) -> list[str]:
     from atti.archive import Archive
 
     with Archive.open(archive) as arc:
-        return [r.id for r in arc.catalog.all() if r.riservato or r.state not in ("pubblicato", "rettificato",
+        return [r.id for r in arc.catalog.all() if r.riservato or r.stato not in ("pubblicato", "rettificato",
                                                                                    "annullato")]
 
 
@@ -196,8 +196,8 @@ def test_public_search_shows_no_hidden_act(client: TestClient, archive: Path | s
 def test_public_counts_exclude_hidden(client: TestClient) -> None:
     api = client.get("/api/search").json()
     assert api["total"] == 2
-    assert dict(map(tuple, api["facets"]["register"])) == {"D.O.": 2}
-    assert {v for v, _ in api["facets"]["state"]} == {"pubblicato", "rettificato"}
+    assert dict(map(tuple, api["facets"]["registro"])) == {"D.O.": 2}
+    assert {v for v, _ in api["facets"]["stato"]} == {"pubblicato", "rettificato"}
     assert client.get("/api/search", params={"q": RESERVED_WORD}).json()["total"] == 0
     assert "0 atti" in client.get("/", params={"q": RESERVED_WORD}).text
 
@@ -267,7 +267,7 @@ def test_archivist_does_not_see_drafts(client: TestClient, archive: Path | str) 
     for draft in drafts(archive):
         assert client.get(f"/atti/{draft}").status_code == 404
     assert client.get("/api/search", params={"q": DRAFT_WORD}).json()["total"] == 0
-    assert {v for v, _ in client.get("/api/search").json()["facets"]["state"]} <= {"pubblicato", "rettificato"}
+    assert {v for v, _ in client.get("/api/search").json()["facets"]["stato"]} <= {"pubblicato", "rettificato"}
 
 
 @pytest.mark.parametrize("role", ["reviewer", "admin"])
@@ -445,7 +445,7 @@ def test_act_page_shows_header_text_versions_links_and_badge(client: TestClient,
     api = client.get(f"/api/atti/{PUBLIC}").json()
     assert api["verification"]["indication"] == "TOTAL_PASSED"
     assert (state / "web" / "cache" / "verifica" / f"{api['sha256']}.json").is_file()
-    assert [v["state"] for v in api["versions"]][-2:] == ["pubblicato", "rettificato"]
+    assert [v["stato"] for v in api["versions"]][-2:] == ["pubblicato", "rettificato"]
 
 
 def test_downloads(client: TestClient, state: Path) -> None:

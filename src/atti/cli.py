@@ -274,21 +274,21 @@ def publish(
         _print_json(result.to_dict())
         return
     r = result.record
-    click.echo(f"Published {r.id}: {r.tipo} {r.register} n. {r.number}/{r.year}, signed by {r.signer}")
+    click.echo(f"Published {r.id}: {r.tipo} {r.registro} n. {r.numero}/{r.anno}, signed by {r.firmatario}")
     click.echo(f"Signed PDF: {result.pdf}")
 
 
 @main.command()
 @click.argument("query", required=False, default="")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--register", help="Only acts of this register (e.g. D.O.).")
-@click.option("--year", type=int, help="Only acts of this year.")
-@click.option("--from", "date_from", metavar="DATE", help="Only acts dated DATE or later (YYYY-MM-DD, DD/MM/YYYY).")
-@click.option("--to", "date_to", metavar="DATE", help="Only acts dated DATE or earlier (YYYY-MM-DD, DD/MM/YYYY).")
+@click.option("--registro", help="Only acts of this registro (e.g. D.O.).")
+@click.option("--anno", type=int, help="Only acts of this year.")
+@click.option("--dal", metavar="DATE", help="Only acts dated DATE or later (YYYY-MM-DD, DD/MM/YYYY).")
+@click.option("--al", metavar="DATE", help="Only acts dated DATE or earlier (YYYY-MM-DD, DD/MM/YYYY).")
 @click.option("--tipo", help="Only acts of this tipo (e.g. determinazione).")
 @click.option("--organo", help="Only acts whose organo contains this text.")
-@click.option("--signer", help="Only acts whose signer's name contains this text.")
-@click.option("--state", help="Only acts in this state (e.g. pubblicato).")
+@click.option("--firmatario", help="Only acts whose firmatario's name contains this text.")
+@click.option("--stato", help="Only acts in this stato (e.g. pubblicato).")
 @click.option("--cites", metavar="ID", help="Only acts that cite the act ID (e.g. DO-2021-46).")
 @click.option("--cited-by", metavar="ID", help="Only acts that the act ID cites.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
@@ -297,9 +297,9 @@ def publish(
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
 @click.pass_context
 def search(
-    ctx: click.Context, query: str, archive: Path | None, register: str | None, year: int | None,
-    date_from: str | None, date_to: str | None, tipo: str | None, organo: str | None, signer: str | None,
-    state: str | None, cites: str | None, cited_by: str | None, limit: int, offset: int, public_only: bool,
+    ctx: click.Context, query: str, archive: Path | None, registro: str | None, anno: int | None,
+    dal: str | None, al: str | None, tipo: str | None, organo: str | None, firmatario: str | None,
+    stato: str | None, cites: str | None, cited_by: str | None, limit: int, offset: int, public_only: bool,
     as_json: bool,
 ) -> None:
     """Search archived acts: Italian full text over oggetto and body, or a number like 129/2026.
@@ -309,8 +309,8 @@ def search(
     """
     from atti.archive.search import Filters  # parsed here so that a bad date is a usage error (exit 2)
 
-    filters = Filters.parse(register=register, year=year, date_from=date_from, date_to=date_to, tipo=tipo,
-                            organo=organo, signer=signer, state=state, cites=cites, cited_by=cited_by,
+    filters = Filters.parse(registro=registro, anno=anno, dal=dal, al=al, tipo=tipo, organo=organo,
+                            firmatario=firmatario, stato=stato, cites=cites, cited_by=cited_by,
                             public_only=public_only)
     with _open(_settings(ctx, archive=archive)) as arc:
         hits = arc.search(query, filters=filters, limit=limit, offset=offset)
@@ -331,7 +331,7 @@ def search(
 @click.option("--json", "as_json", is_flag=True, help="Print the act's record as JSON.")
 @click.pass_context
 def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
-    """Show an archived act (e.g. atti show DO-2026-129): its record, state and versions count,
+    """Show an archived act (e.g. atti show DO-2026-129): its record, stato and versions count,
     what it cites (each cited id marked present or absent in the archive), what cites it, and its
     relazioni both ways.
     """
@@ -353,8 +353,8 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
         return f"{r.target_id} ({'present' if r.present else 'absent'})"
 
     sections = [
-        ("Cites", [f"{target(r)}  {where(r)}: {r.text}" for r in result.cites if r.relazione is None]),
-        ("Cited by", [f"{r.act_id}  {where(r)}: {r.text}" for r in result.cited_by if r.relazione is None]),
+        ("Cites", [f"{target(r)}  {where(r)}: {r.testo}" for r in result.cites if r.relazione is None]),
+        ("Cited by", [f"{r.act_id}  {where(r)}: {r.testo}" for r in result.cited_by if r.relazione is None]),
         ("Relazioni", [f"{r.relazione} of {target(r)}" for r in result.cites if r.relazione is not None]),
         ("Relazioni by", [f"{r.relazione} by {r.act_id}" for r in result.cited_by if r.relazione is not None]),
     ]
@@ -370,7 +370,7 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print the versions as a JSON list.")
 @click.pass_context
 def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
-    """List the versions of an archived act: state, date, reason and the SHA-256 of its files.
+    """List the versions of an archived act: stato, date, reason and the SHA-256 of its files.
 
     Nothing archived is overwritten: a renewed timestamp, an annulment or a rectification adds a
     version. Exits 0, or 6 when the act is unknown.
@@ -382,7 +382,7 @@ def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool
         return
     for v in versions:
         by = f" by {v.by_act}" if v.by_act else ""
-        click.echo(f"{v.act_id}@{v.version}  {v.created_at}  {v.state}  ({v.reason}{by})")
+        click.echo(f"{v.act_id}@{v.version}  {v.created_at}  {v.stato}  ({v.reason}{by})")
         click.echo(f"    source {v.source.sha256}")
         click.echo(f"    docx   {v.docx.sha256 or '(none: not rendered)'}")
         click.echo(f"    pdf    {v.pdf.sha256 or '(none: not rendered)'}")
@@ -398,7 +398,7 @@ def diff(ctx: click.Context, a: str, b: str, archive: Path | None, as_json: bool
     """Show how two archived versions differ, part by part and item by item.
 
     A version is ID@N (e.g. DO-2026-129@1); a bare ID is its newest version. The two may be of
-    different acts. Lists added, removed and changed items of each part, and a change of state.
+    different acts. Lists added, removed and changed items of each part, and a change of stato.
     Exits 0, or 6 when an act or a version is unknown.
     """
     with _open(_settings(ctx, archive=archive)) as arc:
@@ -656,7 +656,7 @@ def draft() -> None:
     """Drafts kept in the archive before publication: bozza, then in verifica.
 
     A draft has no number (it is given when the draft is published, atti publish --draft ID) and
-    never appears in public searches; every save, rendering and state change is a version.
+    never appears in public searches; every save, rendering and change of stato is a version.
     """
 
 
@@ -685,7 +685,7 @@ def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: s
         return
     r = result.record
     what = f"version {len(result.versions)}" if result.saved else f"unchanged (version {len(result.versions)})"
-    click.echo(f"Draft {r.id} {what}: {r.state}, {r.tipo} {r.register}: {r.oggetto}")
+    click.echo(f"Draft {r.id} {what}: {r.stato}, {r.tipo} {r.registro}: {r.oggetto}")
 
 
 @draft.command("submit")
@@ -694,13 +694,13 @@ def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: s
 @click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
 @click.pass_context
 def draft_submit(ctx: click.Context, draft_id: str, archive: Path | None, as_json: bool) -> None:
-    """Send the draft ID (a bozza) to verification: its state becomes in verifica, as a new version."""
+    """Send the draft ID (a bozza) to verification: its stato becomes in verifica, as a new version."""
     with _open(_settings(ctx, archive=archive)) as arc:
         result = pipeline.submit_draft(arc, draft_id)
     if as_json:
         _print_json(result.to_dict())
         return
-    click.echo(f"Draft {result.record.id} version {len(result.versions)}: {result.record.state}")
+    click.echo(f"Draft {result.record.id} version {len(result.versions)}: {result.record.stato}")
 
 
 @main.group(cls=_Group)
@@ -746,7 +746,7 @@ def archive_migrate(
 ) -> None:
     """Copy a whole archive to another backend (SQLite + files <-> PostgreSQL + S3) and verify it.
 
-    Acts, versions, references, the event log with its hash chain, the register counters, every
+    Acts, versions, references, the event log with its hash chain, the registro counters, every
     stored document and the development CA are copied as they are; the target's catalog is
     written in one transaction, checked before it commits, and must be empty to begin with.
     """
@@ -866,11 +866,11 @@ def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
     """Import an act exported with 'atti export' into the archive, under its own number.
 
     The bag is validated first (every file against its SHA-256). Exits 0 when imported, 6 when
-    the bag is damaged or changed, or the register already holds that number.
+    the bag is damaged or changed, or the registro already holds that number.
     """
     with _open(_settings(ctx, archive=archive)) as arc:
         record = pipeline.import_package(arc, bag)
-    click.echo(f"Imported {record.id}: {record.tipo} {record.register} n. {record.number}/{record.year}")
+    click.echo(f"Imported {record.id}: {record.tipo} {record.registro} n. {record.numero}/{record.anno}")
 
 
 @main.command()

@@ -249,7 +249,7 @@ def _publish_with(
                 stamp={"qualifica": act.firmatario.qualifica},
             )
             docx = rendered.docx.read_bytes()
-        record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, signer=signer.signer_name,
+        record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, firmatario=signer.signer_name,
                               draft_id=draft_id)
     return PublishResult(record, archive.blobs.location(record.pdf))
 

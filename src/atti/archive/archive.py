@@ -154,12 +154,12 @@ class Archive:
     def ensure_number_free(self, register: str, year: int, number: int) -> None:
         taken = self.catalog.number_taken(register, year, number)
         if taken:
-            raise DuplicateNumber(f"register {register} already has number {number}/{year} ({taken})")
+            raise DuplicateNumber(f"registro {register} already has number {number}/{year} ({taken})")
 
     # -- acts --------------------------------------------------------------------------------
 
     def seal(
-        self, act: Act, *, source: str, docx: bytes, pdf: bytes, signer: str, draft_id: str | None = None
+        self, act: Act, *, source: str, docx: bytes, pdf: bytes, firmatario: str, draft_id: str | None = None
     ) -> ActRecord:
         """Store a signed act: files first (content-addressed), then one catalog transaction.
 
@@ -176,16 +176,16 @@ class Archive:
         pdf_ref = self.blobs.put(pdf, "pdf")
         record = ActRecord(
             id=act_id(act.registro, act.anno, act.numero),
-            register=act.registro,
-            year=act.anno,
-            number=act.numero,
+            registro=act.registro,
+            anno=act.anno,
+            numero=act.numero,
             tipo=act.tipo.value,
             organo=act.organo,
             data=act.data,
             ente=act.ente.nome,
             oggetto=act.oggetto,
-            signer=signer,
-            state="pubblicato",
+            firmatario=firmatario,
+            stato="pubblicato",
             source=source_ref,
             docx=docx_ref,
             pdf=pdf_ref,
@@ -243,11 +243,11 @@ class Archive:
                 if current.source == source_ref and pdf is None:
                     return current, False
                 id_, created_at = current.id, current.created_at
-                state = current.state if current.source == source_ref else "bozza"
+                state = current.stato if current.source == source_ref else "bozza"
                 reason = "draft-rendered" if pdf is not None else "draft-saved"
             record = ActRecord(
-                id=id_, register=act.registro, year=act.anno, number=None, tipo=act.tipo.value, organo=act.organo,
-                data=act.data, ente=act.ente.nome, oggetto=act.oggetto, signer=act.firmatario.nome, state=state,
+                id=id_, registro=act.registro, anno=act.anno, numero=None, tipo=act.tipo.value, organo=act.organo,
+                data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.firmatario.nome, stato=state,
                 source=source_ref, docx=docx_ref, pdf=pdf_ref, created_at=created_at, riservato=act.riservato,
             )
             self.catalog.save_draft(record, act.body_text(), reason=reason)
@@ -257,9 +257,9 @@ class Archive:
         """Move a bozza to ``in verifica`` (a new version, same files)."""
         with self.catalog.transaction():
             current = self.draft(draft_id)
-            if current.state != "bozza":
-                raise ArchiveError(f"{draft_id} is already {current.state}")
-            record = replace(current, state="in verifica")
+            if current.stato != "bozza":
+                raise ArchiveError(f"{draft_id} is already {current.stato}")
+            record = replace(current, stato="in verifica")
             source = self.blobs.get(current.source).decode("utf-8")
             body = load_act_text(source, f"{draft_id}.yaml", check=False).act.body_text()
             self.catalog.save_draft(record, body, reason="draft-submitted")
@@ -268,8 +268,8 @@ class Archive:
     def draft(self, draft_id: str) -> ActRecord:
         """The draft with that id; ArchiveError if the act is not (or no longer) a draft."""
         record = self.catalog.get(draft_id)
-        if record.number is not None or record.state not in DRAFT_STATES:
-            raise ArchiveError(f"{draft_id} is not a draft: it is {record.state}")
+        if record.numero is not None or record.stato not in DRAFT_STATES:
+            raise ArchiveError(f"{draft_id} is not a draft: it is {record.stato}")
         return record
 
     def drafts(self) -> list[ActRecord]:
@@ -290,7 +290,7 @@ class Archive:
             return None
         if ref.date is None:
             return None
-        when = Filters(tipo=ref.kind, date_from=ref.date, date_to=ref.date)
+        when = Filters(tipo=ref.kind, dal=ref.date, al=ref.date)
         found = self.catalog.search(f"{ref.serial}/{ref.year}", filters=when, limit=2)
         return found[0].record.id if len(found) == 1 else None
 
@@ -334,7 +334,7 @@ class Archive:
             if target == own:
                 raise ArchiveError(f"{target} cannot declare the {rel.tipo} of itself")
             try:
-                state = self.catalog.get(target).state
+                state = self.catalog.get(target).stato
             except ActNotFound:
                 raise ArchiveError(
                     f"the {rel.tipo} of {target} is refused: {target} is not in the archive"
@@ -388,11 +388,10 @@ class Archive:
         return self.catalog.cited_by(act_id_)
 
     def search(
-        self, query: str = "", *, register: str | None = None, year: int | None = None,
-        filters: Filters | None = None, limit: int = 20, offset: int = 0,
+        self, query: str = "", *, filters: Filters | None = None, limit: int = 20, offset: int = 0
     ) -> list[SearchHit]:
         """One page of the acts matching ``query`` and ``filters`` (see ``Catalog.search``)."""
-        return self.catalog.search(query, register=register, year=year, filters=filters, limit=limit, offset=offset)
+        return self.catalog.search(query, filters=filters, limit=limit, offset=offset)
 
     def count(self, query: str = "", filters: Filters | None = None) -> int:
         """How many acts :meth:`search` finds over all its pages."""

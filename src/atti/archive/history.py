@@ -69,27 +69,27 @@ class VersionDiff:
     parts: list[PartDiff]
 
     @property
-    def state_changed(self) -> bool:
-        return self.a.state != self.b.state
+    def stato_changed(self) -> bool:
+        return self.a.stato != self.b.stato
 
     @property
     def same(self) -> bool:
-        return not self.parts and not self.state_changed
+        return not self.parts and not self.stato_changed
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "a": {"ref": _ref(self.a), **self.a.to_dict()},
             "b": {"ref": _ref(self.b), **self.b.to_dict()},
             "same": self.same,
-            "state_changed": self.state_changed,
+            "stato_changed": self.stato_changed,
             "parts": [p.to_dict() for p in self.parts],
         }
 
     def to_text(self) -> list[str]:
-        lines = [f"--- {_ref(self.a)} ({self.a.state})", f"+++ {_ref(self.b)} ({self.b.state})"]
-        if self.state_changed:
+        lines = [f"--- {_ref(self.a)} ({self.a.stato})", f"+++ {_ref(self.b)} ({self.b.stato})"]
+        if self.stato_changed:
             by = f" by {self.b.by_act}" if self.b.by_act else ""
-            lines.append(f"state: {self.a.state} -> {self.b.state}{by}")
+            lines.append(f"stato: {self.a.stato} -> {self.b.stato}{by}")
         for part in self.parts:
             lines.append(f"{part.part}:")
             item = _ITEM.get(part.part, "item")
@@ -101,7 +101,7 @@ class VersionDiff:
                 else:
                     lines.append(f"  + {item} {_n(c.index_b)}: {c.b}")
         if not self.parts:
-            lines.append("text: the same" + ("" if self.state_changed else " (and the same state)"))
+            lines.append("text: the same" + ("" if self.stato_changed else " (and the same stato)"))
         return lines
 
 

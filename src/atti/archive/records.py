@@ -28,21 +28,22 @@ DRAFT_STATES = ("bozza", "in verifica")
 
 @dataclass(frozen=True)
 class ActRecord:
-    """An act's row: the newest of its versions. ``number`` is None while the act is a draft
-    (bozza, in verifica): numbers are given when it is sealed. ``riservato`` acts are kept out
-    of public searches (``Filters.public_only``)."""
+    """An act's row: the newest of its versions. Its fields carry the act format's names (one
+    word per concept, see CONTRIBUTING.md); ``firmatario`` is the signer's name. ``numero`` is
+    None while the act is a draft (bozza, in verifica): numbers are given when it is sealed.
+    ``riservato`` acts are kept out of public searches (``Filters.public_only``)."""
 
     id: str
-    register: str
-    year: int
-    number: int | None
+    registro: str
+    anno: int
+    numero: int | None
     tipo: str
     organo: str
     data: dt.date
     ente: str
     oggetto: str
-    signer: str
-    state: str
+    firmatario: str
+    stato: str
     source: BlobRef
     docx: BlobRef
     pdf: BlobRef
@@ -52,16 +53,16 @@ class ActRecord:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "register": self.register,
-            "year": self.year,
-            "number": self.number,
+            "registro": self.registro,
+            "anno": self.anno,
+            "numero": self.numero,
             "tipo": self.tipo,
             "organo": self.organo,
             "data": self.data.isoformat(),
             "ente": self.ente,
             "oggetto": self.oggetto,
-            "signer": self.signer,
-            "state": self.state,
+            "firmatario": self.firmatario,
+            "stato": self.stato,
             "sha256": self.pdf.sha256,
             "created_at": self.created_at,
             "riservato": self.riservato,
@@ -80,11 +81,11 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class VersionRecord:
-    """One version of an archived act: its state then and the files it had."""
+    """One version of an archived act: its stato then and the files it had."""
 
     act_id: str
     version: int
-    state: str  # pubblicato | annullato | rettificato
+    stato: str  # bozza | in verifica | firmato | pubblicato | annullato | rettificato | importato
     source: BlobRef
     docx: BlobRef
     pdf: BlobRef
@@ -96,7 +97,7 @@ class VersionRecord:
         return {
             "act_id": self.act_id,
             "version": self.version,
-            "state": self.state,
+            "stato": self.stato,
             "reason": self.reason,
             "by_act": self.by_act,
             "created_at": self.created_at,
@@ -113,11 +114,11 @@ class ReferenceRecord:
     act_id: str  # the citing act
     part: str  # "premesse", "visti" ... or "relazioni"
     index: int  # 0-based item within the part
-    kind: str  # "determinazione", "delibera" ...; "atto" for a relazione
-    number: str | None
-    year: int | None
-    date: dt.date | None
-    text: str
+    tipo: str  # of the cited act: "determinazione", "delibera", "legge" ...; "atto" for a relazione
+    numero: str | None  # as cited: "129", "XII/1536"
+    anno: int | None
+    data: dt.date | None
+    testo: str  # the citation's words
     target_id: str | None  # the cited act's archive id, when the citation names one
     relazione: str | None = None
     present: bool = False  # whether target_id is in the archive (filled in when read)
@@ -127,23 +128,28 @@ class ReferenceRecord:
             "act_id": self.act_id,
             "part": self.part,
             "index": self.index,
-            "kind": self.kind,
-            "number": self.number,
-            "year": self.year,
-            "date": self.date.isoformat() if self.date else None,
-            "text": self.text,
+            "tipo": self.tipo,
+            "numero": self.numero,
+            "anno": self.anno,
+            "data": self.data.isoformat() if self.data else None,
+            "testo": self.testo,
             "target_id": self.target_id,
             "relazione": self.relazione,
             "present": self.present,
         }
 
 
+# The catalog's columns keep their first names (register, year, number, signer, state, kind...):
+# every event's row digest names them, so renaming a column would break the chain of every
+# archive already written. The records below are where the act format's names take over.
+
+
 def act_record(row: Any) -> ActRecord:
     """The ActRecord of an acts row."""
     return ActRecord(
-        id=row["id"], register=row["register"], year=row["year"], number=row["number"], tipo=row["tipo"],
+        id=row["id"], registro=row["register"], anno=row["year"], numero=row["number"], tipo=row["tipo"],
         organo=row["organo"], data=dt.date.fromisoformat(row["data"]), ente=row["ente"], oggetto=row["oggetto"],
-        signer=row["signer"], state=row["state"], source=BlobRef(row["source_sha256"], "yaml"),
+        firmatario=row["signer"], stato=row["state"], source=BlobRef(row["source_sha256"], "yaml"),
         docx=BlobRef(row["docx_sha256"], "docx"), pdf=BlobRef(row["pdf_sha256"], "pdf"),
         created_at=row["created_at"], riservato=bool(row["riservato"]),
     )
@@ -152,7 +158,7 @@ def act_record(row: Any) -> ActRecord:
 def version_record(row: Any) -> VersionRecord:
     """The VersionRecord of a versions row."""
     return VersionRecord(
-        act_id=row["act_id"], version=row["version"], state=row["state"],
+        act_id=row["act_id"], version=row["version"], stato=row["state"],
         source=BlobRef(row["source_sha256"], "yaml"), docx=BlobRef(row["docx_sha256"], "docx"),
         pdf=BlobRef(row["pdf_sha256"], "pdf"), reason=row["reason"], by_act=row["by_act"],
         created_at=row["created_at"],
@@ -162,8 +168,8 @@ def version_record(row: Any) -> VersionRecord:
 def reference_record(row: Any) -> ReferenceRecord:
     """The ReferenceRecord of an act_references row joined with ``present``."""
     return ReferenceRecord(
-        act_id=row["act_id"], part=row["part"], index=row["idx"], kind=row["kind"], number=row["number"],
-        year=row["year"], date=dt.date.fromisoformat(row["date"]) if row["date"] else None, text=row["text"],
+        act_id=row["act_id"], part=row["part"], index=row["idx"], tipo=row["kind"], numero=row["number"],
+        anno=row["year"], data=dt.date.fromisoformat(row["date"]) if row["date"] else None, testo=row["text"],
         target_id=row["target_id"], relazione=row["relazione"], present=bool(row["present"]),
     )
 
@@ -171,9 +177,9 @@ def reference_record(row: Any) -> ReferenceRecord:
 def act_row(record: ActRecord, body: str) -> dict[str, Any]:
     """The acts row of ``record`` by column name, in the SQLite table's order (riservato last)."""
     return {
-        "id": record.id, "register": record.register, "year": record.year, "number": record.number,
+        "id": record.id, "register": record.registro, "year": record.anno, "number": record.numero,
         "tipo": record.tipo, "organo": record.organo, "data": record.data.isoformat(), "ente": record.ente,
-        "oggetto": record.oggetto, "body": body, "signer": record.signer, "state": record.state,
+        "oggetto": record.oggetto, "body": body, "signer": record.firmatario, "state": record.stato,
         "source_sha256": record.source.sha256, "docx_sha256": record.docx.sha256,
         "pdf_sha256": record.pdf.sha256, "created_at": record.created_at, "riservato": int(record.riservato),
     }

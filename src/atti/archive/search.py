@@ -63,32 +63,32 @@ RANK_ALL_UP_TO = 20_000
 # Drafts (bozza, in verifica) and acts signed but not yet sealed (firmato) are the office's business.
 PUBLISHED_STATES = ("pubblicato", "rettificato", "annullato", "importato")
 
-# The columns ``facets`` counts, in this order.
-FACETS = ("register", "year", "tipo", "signer", "state")
+# What ``facets`` counts, in this order: by the act format's name, the catalog's column.
+FACETS = {"registro": "register", "anno": "year", "tipo": "tipo", "firmatario": "signer", "stato": "state"}
 
 
 @dataclass(frozen=True)
 class Filters:
     """Conditions on the act's record, each optional, all combined with AND (and with the text).
 
-    register, tipo and state must equal the act's (tipo and state ignoring case); organo and
-    signer need only be contained in it, ignoring case ("Ventrice" finds "Fabrizio Ventrice");
-    ``date_from``/``date_to`` bound the act's date, both ends included. ``cites`` keeps the acts
+    registro, tipo and stato must equal the act's (tipo and stato ignoring case); organo and
+    firmatario need only be contained in it, ignoring case ("Ventrice" finds "Fabrizio Ventrice");
+    ``dal``/``al`` bound the act's date, both ends included. ``cites`` keeps the acts
     that cite the act with that id (a citation in the text or a relazione), ``cited_by`` the
     acts that act cites. ``public_only`` keeps only what the public may see: no act marked
-    riservato and no act not yet published (its state one of PUBLISHED_STATES); it is
+    riservato and no act not yet published (its stato one of PUBLISHED_STATES); it is
     ``hide_reserved`` and ``hide_unpublished`` together, which may also be asked separately
     (a viewer allowed to see drafts but not reserved acts, or the other way round).
     """
 
-    register: str | None = None
-    year: int | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    registro: str | None = None
+    anno: int | None = None
+    dal: dt.date | None = None
+    al: dt.date | None = None
     tipo: str | None = None
     organo: str | None = None
-    signer: str | None = None
-    state: str | None = None
+    firmatario: str | None = None
+    stato: str | None = None
     cites: str | None = None
     cited_by: str | None = None
     public_only: bool = False
@@ -96,33 +96,32 @@ class Filters:
     hide_unpublished: bool = False
 
     def __post_init__(self) -> None:
-        if self.year is not None and not 1000 <= self.year <= 9999:
-            raise SearchError(f"--year: {self.year} is not a year")
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise SearchError(f"--from {self.date_from.isoformat()} is after --to {self.date_to.isoformat()}")
+        if self.anno is not None and not 1000 <= self.anno <= 9999:
+            raise SearchError(f"--anno: {self.anno} is not a year")
+        if self.dal and self.al and self.dal > self.al:
+            raise SearchError(f"--dal {self.dal.isoformat()} is after --al {self.al.isoformat()}")
 
     @classmethod
     def parse(
         cls,
         *,
-        register: str | None = None,
-        year: int | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
+        registro: str | None = None,
+        anno: int | None = None,
+        dal: str | None = None,
+        al: str | None = None,
         tipo: str | None = None,
         organo: str | None = None,
-        signer: str | None = None,
-        state: str | None = None,
+        firmatario: str | None = None,
+        stato: str | None = None,
         cites: str | None = None,
         cited_by: str | None = None,
         public_only: bool = False,
     ) -> Filters:
         """Filters from what a user typed; empty strings mean "no filter", dates are checked."""
         return cls(
-            register=register or None, year=year, date_from=parse_date(date_from, "--from"),
-            date_to=parse_date(date_to, "--to"), tipo=tipo or None, organo=organo or None,
-            signer=signer or None, state=state or None, cites=cites or None, cited_by=cited_by or None,
-            public_only=public_only,
+            registro=registro or None, anno=anno, dal=parse_date(dal, "--dal"), al=parse_date(al, "--al"),
+            tipo=tipo or None, organo=organo or None, firmatario=firmatario or None, stato=stato or None,
+            cites=cites or None, cited_by=cited_by or None, public_only=public_only,
         )
 
     def sql(self, table: str) -> tuple[list[str], list[object]]:
@@ -130,14 +129,14 @@ class Filters:
         where: list[str] = []
         params: list[object] = []
         for clause, value in (
-            ("{t}.register = ?", self.register),
-            ("{t}.year = ?", self.year),
-            ("{t}.data >= ?", self.date_from.isoformat() if self.date_from else None),
-            ("{t}.data <= ?", self.date_to.isoformat() if self.date_to else None),
+            ("{t}.register = ?", self.registro),
+            ("{t}.year = ?", self.anno),
+            ("{t}.data >= ?", self.dal.isoformat() if self.dal else None),
+            ("{t}.data <= ?", self.al.isoformat() if self.al else None),
             ("{t}.tipo = ? COLLATE NOCASE", self.tipo),
             ("instr(lower({t}.organo), ?) > 0", self.organo.lower() if self.organo else None),
-            ("instr(lower({t}.signer), ?) > 0", self.signer.lower() if self.signer else None),
-            ("{t}.state = ? COLLATE NOCASE", self.state),
+            ("instr(lower({t}.signer), ?) > 0", self.firmatario.lower() if self.firmatario else None),
+            ("{t}.state = ? COLLATE NOCASE", self.stato),
             # Both served by the indexes on act_references' act_id and target_id; an act quoting
             # its own number is not a citation.
             ("{t}.id IN (SELECT act_id FROM act_references WHERE target_id = ? AND act_id != target_id)",

@@ -109,8 +109,7 @@ class Catalog(Protocol):
 
     def all(self) -> list[ActRecord]: ...
     def search(
-        self, query: str = "", *, register: str | None = None, year: int | None = None,
-        filters: Filters | None = None, limit: int = 20, offset: int = 0,
+        self, query: str = "", *, filters: Filters | None = None, limit: int = 20, offset: int = 0
     ) -> list[SearchHit]:
         """At most ``limit`` acts matching ``query`` and ``filters``, after skipping ``offset`` of them.
 
@@ -130,7 +129,7 @@ class Catalog(Protocol):
         ...
 
     def facets(self, query: str = "", filters: Filters | None = None) -> dict[str, list[tuple[str, int]]]:
-        """For each name in ``search.FACETS`` (register, year, tipo, signer, state): the values
+        """For each name in ``search.FACETS`` (registro, anno, tipo, firmatario, stato): the values
         the acts found by ``search(query, filters=filters)`` have, as text (a year "2026"), each
         with how many of those acts have it, most first and ties in ascending value order. Every
         name is a key, with [] when nothing matches; the counts of one name add up to ``count``."""

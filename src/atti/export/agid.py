@@ -93,8 +93,8 @@ def agid_metadata(act: Act, record: ActRecord, pdf: bytes, versions: Sequence[Ve
     registro = _add(_add(registrazione, "TipoRegistro"), "Repertorio_Registro")
     _add(registro, "TipoRegistro", "Repertorio\\Registro")  # the fixed value of the schema
     _add(registro, "DataRegistrazioneDocumento", record.data.isoformat())
-    _add(registro, "NumeroRegistrazioneDocumento", str(record.number))
-    _add(registro, "CodiceRegistro", record.register)
+    _add(registro, "NumeroRegistrazioneDocumento", str(record.numero))
+    _add(registro, "CodiceRegistro", record.registro)
 
     soggetti = _add(root, "Soggetti")
     amministrazione = _ruolo(soggetti, "AmministrazioneCheEffettuaLaRegistrazione",

@@ -44,7 +44,7 @@ def _p(parent: etree._Element, text: str) -> etree._Element:
 
 def work_uri(act: Act, record: ActRecord) -> str:
     """The FRBR work URI, per the AKN naming convention: /akn/it/act/<subtype>/<actor>/<date>/<number>."""
-    number = f"{_slug(record.register)}-{record.number}"
+    number = f"{_slug(record.registro)}-{record.numero}"
     return f"/akn/it/act/{act.tipo.value}/{_slug(record.ente)}/{record.data.isoformat()}/{number}"
 
 
@@ -71,7 +71,7 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
     frbr = _frbr(ident, "FRBRWork", f"{work}/!main", work, date, "#ente")
     _el(frbr, "FRBRcountry", value="it")
     _el(frbr, "FRBRsubtype", value=act.tipo.value)
-    _el(frbr, "FRBRnumber", value=f"{record.number}/{record.year}")
+    _el(frbr, "FRBRnumber", value=f"{record.numero}/{record.anno}")
     frbr = _frbr(ident, "FRBRExpression", f"{expression}/!main", expression, date, "#ente")
     _el(frbr, "FRBRlanguage", language="ita")
     _frbr(ident, "FRBRManifestation", f"{expression}/!main.xml", f"{expression}.akn", date, "#atti")
@@ -91,7 +91,7 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
     heading = _el(preface, "p")
     _el(heading, "docType", act.tipo.titolo.capitalize()).tail = " "
     _el(heading, "docAuthority", act.organo).tail = " n. "
-    _el(heading, "docNumber", f"{record.number}/{record.year}").tail = " del "
+    _el(heading, "docNumber", f"{record.numero}/{record.anno}").tail = " del "
     _el(heading, "docDate", record.data.strftime("%d/%m/%Y"), date=date)
     _el(_el(preface, "p"), "docTitle", act.oggetto)
 

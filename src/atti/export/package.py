@@ -10,18 +10,20 @@
         DO-2026-129.docx   the DOCX it was rendered from
         metadata.xml       AgID Linee guida, Allegato 5 (see atti.export.agid)
         akn.xml            Akoma Ntoso 3.0 (see atti.export.akn)
-        record.json        the archive's record: number, register, signer, state, the files' SHA-256,
-                           every version (state, reason, by whom, when, its files) and every reference
+        record.json        the archive's record: registro, numero, firmatario, stato, the files' SHA-256,
+                           every version (stato, reason, by whom, when, its files) and every reference
         versions/          the files of earlier versions that differ from the current ones
           <sha256>.pdf       (a draft's sources and previews, the PDF before a renewed timestamp)
 
-Format 2 (``atti-package/2``) carries the act's whole history: importing it gives back every
-version with its files, the state (an annulled act stays annullato), the references and
+Format 3 (``atti-package/3``) carries the act's whole history: importing it gives back every
+version with its files, the stato (an annulled act stays annullato), the references and
 relazioni as they were, and ``created_at``; nothing is re-rendered, re-signed or re-extracted,
 and no other act is changed by the import (each act's package carries its own state). Every
 file under data/ comes from what an import stores, never from the clock or the archive it came
 from: exporting an act, importing it elsewhere and exporting it again gives the same data/
-byte for byte. Format 1 packages (one version, no references) are still imported, as sealed acts.
+byte for byte. record.json names things as the act format does (registro, numero, firmatario,
+stato...). Format 2 packages, which named them in English, import as format 3; format 1 packages
+(one version, no references) are still imported, as sealed acts.
 """
 
 from __future__ import annotations
@@ -47,8 +49,12 @@ from atti.export.agid import agid_metadata
 from atti.export.akn import akn_xml
 from atti.files import write_error
 
-PACKAGE_FORMAT = "atti-package/2"
+PACKAGE_FORMAT = "atti-package/3"
+_FORMAT_2 = "atti-package/2"
 _FORMAT_1 = "atti-package/1"
+# Formats 1 and 2 used English words for what the act format names in Italian.
+_OLD_KEYS = {"register": "registro", "year": "anno", "number": "numero", "signer": "firmatario", "state": "stato"}
+_OLD_REFERENCE_KEYS = {"kind": "tipo", "number": "numero", "year": "anno", "date": "data", "text": "testo"}
 _DOCUMENTS = ("pdf", "source", "docx")
 _EXT = {"pdf": "pdf", "source": "yaml", "docx": "docx"}
 
@@ -69,15 +75,15 @@ class ArchivedAct:
 
 def read_archived(archive: Archive, act_id_: str) -> ArchivedAct:
     record = archive.get(act_id_)
-    if record.number is None:
+    if record.numero is None:
         raise ArchiveError(f"{act_id_} is a draft: only a sealed act can be exported")
     source = archive.blobs.get(record.source).decode("utf-8")
     try:
         act = load_act_text(source, f"{record.id}.yaml", check=False).act
     except ActError as exc:
         raise ArchiveError(f"the archived source of {record.id} is not a valid act: {exc.msg}") from None
-    if act.numero is None and record.number is not None:  # numbered by the archive: the number is the record's
-        act = act.with_numero(record.number)
+    if act.numero is None and record.numero is not None:  # numbered by the archive: the number is the record's
+        act = act.with_numero(record.numero)
     versions = tuple(archive.versions(record.id))
     current = {record.source, record.docx, record.pdf}
     earlier = dict.fromkeys(
@@ -107,7 +113,7 @@ def _record_json(a: ArchivedAct, names: dict[BlobRef, str]) -> bytes:
         return {"path": names[ref], "sha256": ref.sha256} if ref.sha256 else None
 
     data["versions"] = [
-        {"version": v.version, "state": v.state, "reason": v.reason, "by_act": v.by_act, "created_at": v.created_at,
+        {"version": v.version, "stato": v.stato, "reason": v.reason, "by_act": v.by_act, "created_at": v.created_at,
          "files": {"source": entry(v.source), "docx": entry(v.docx), "pdf": entry(v.pdf)}}
         for v in a.versions
     ]
@@ -203,9 +209,7 @@ def _read_bag(bag_dir: Path) -> tuple[dict[str, Any], dict[str, bytes], dict[Blo
         return BlobRef(str(entry["sha256"]), ext), content
 
     try:
-        record = json.loads((data / "record.json").read_text(encoding="utf-8"))
-        if record.get("format") not in (PACKAGE_FORMAT, _FORMAT_1):
-            raise ValueError(f"format {record.get('format')!r}, expected {PACKAGE_FORMAT!r}")
+        record = _upgrade(json.loads((data / "record.json").read_text(encoding="utf-8")))
         documents = {kind: read(record["files"][kind], _EXT[kind])[1] for kind in _DOCUMENTS}
         files = dict(
             read(entry, _EXT[kind])
@@ -218,6 +222,25 @@ def _read_bag(bag_dir: Path) -> tuple[dict[str, Any], dict[str, bytes], dict[Blo
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ArchiveError(f"{bag_dir} is not an atti package: record.json: {_one_line(exc)}") from None
     return record, documents, files
+
+
+def _upgrade(record: Any) -> dict[str, Any]:
+    """record.json of any format, with format 3's keys (format 1 keeps its format name)."""
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    fmt = record.get("format")
+    if fmt not in (PACKAGE_FORMAT, _FORMAT_2, _FORMAT_1):
+        raise ValueError(f"format {fmt!r}, expected {PACKAGE_FORMAT!r}")
+    if fmt == PACKAGE_FORMAT:
+        return record
+    out: dict[str, Any] = {_OLD_KEYS.get(str(k), str(k)): v for k, v in record.items()}
+    out["versions"] = [{_OLD_KEYS.get(k, k): v for k, v in version.items()} for version in record.get("versions", [])]
+    out["references"] = [
+        {_OLD_REFERENCE_KEYS.get(k, k): v for k, v in ref.items()} for ref in record.get("references", [])
+    ]
+    if fmt == _FORMAT_2:
+        out["format"] = PACKAGE_FORMAT
+    return out
 
 
 def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
@@ -234,7 +257,7 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
         act = load_act_text(source, f"{bag_dir}/data/{record['files']['source']['path']}", check=False).act
     except ActError as exc:
         raise ArchiveError(f"the act in {bag_dir} is not valid: {exc.msg}") from None
-    number = int(record["number"])
+    number = int(record["numero"])
     if act.numero is not None and act.numero != number:
         raise ArchiveError(f"{bag_dir}: the act says number {act.numero} but record.json says {number}")
     act = act.with_numero(number)
@@ -244,7 +267,7 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
     if record["format"] == _FORMAT_1:
         with archive.register_lock(act.registro, act.anno):
             return archive.seal(act, source=source, docx=documents["docx"], pdf=documents["pdf"],
-                                signer=str(record["signer"]))
+                                firmatario=str(record["firmatario"]))
     try:
         restored, versions, references = _history(record, id_)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -259,13 +282,13 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
 
 
 def _history(record: dict[str, Any], id_: str) -> tuple[ActRecord, list[VersionRecord], list[ReferenceRecord]]:
-    """The act's record, versions and references as record.json (format 2) gives them."""
+    """The act's record, versions and references as record.json (format 3) gives them."""
     files = record["files"]
     restored = ActRecord(
-        id=id_, register=str(record["register"]), year=int(record["year"]), number=int(record["number"]),
+        id=id_, registro=str(record["registro"]), anno=int(record["anno"]), numero=int(record["numero"]),
         tipo=str(record["tipo"]), organo=str(record["organo"]), data=dt.date.fromisoformat(record["data"]),
-        ente=str(record["ente"]), oggetto=str(record["oggetto"]), signer=str(record["signer"]),
-        state=str(record["state"]), source=BlobRef(str(files["source"]["sha256"]), "yaml"),
+        ente=str(record["ente"]), oggetto=str(record["oggetto"]), firmatario=str(record["firmatario"]),
+        stato=str(record["stato"]), source=BlobRef(str(files["source"]["sha256"]), "yaml"),
         docx=BlobRef(str(files["docx"]["sha256"]), "docx"), pdf=BlobRef(str(files["pdf"]["sha256"]), "pdf"),
         created_at=str(record["created_at"]), riservato=bool(record.get("riservato", False)),
     )
@@ -275,7 +298,7 @@ def _history(record: dict[str, Any], id_: str) -> tuple[ActRecord, list[VersionR
 
     versions = [
         VersionRecord(
-            act_id=id_, version=int(v["version"]), state=str(v["state"]),
+            act_id=id_, version=int(v["version"]), stato=str(v["stato"]),
             source=ref(v["files"]["source"], "yaml"), docx=ref(v["files"]["docx"], "docx"),
             pdf=ref(v["files"]["pdf"], "pdf"), reason=str(v["reason"]),
             by_act=None if v["by_act"] is None else str(v["by_act"]), created_at=str(v["created_at"]),
@@ -285,16 +308,16 @@ def _history(record: dict[str, Any], id_: str) -> tuple[ActRecord, list[VersionR
     if [v.version for v in versions] != list(range(1, len(versions) + 1)):
         raise ValueError("versions are not numbered 1, 2, 3...")
     newest = versions[-1] if versions else None
-    if newest is None or (newest.state, newest.source, newest.docx, newest.pdf) != (
-        restored.state, restored.source, restored.docx, restored.pdf
+    if newest is None or (newest.stato, newest.source, newest.docx, newest.pdf) != (
+        restored.stato, restored.source, restored.docx, restored.pdf
     ):
         raise ValueError("the newest version is not the act's state and files")
     references = [
         ReferenceRecord(
-            act_id=id_, part=str(r["part"]), index=int(r["index"]), kind=str(r["kind"]),
-            number=None if r["number"] is None else str(r["number"]),
-            year=None if r["year"] is None else int(r["year"]),
-            date=dt.date.fromisoformat(r["date"]) if r["date"] else None, text=str(r["text"]),
+            act_id=id_, part=str(r["part"]), index=int(r["index"]), tipo=str(r["tipo"]),
+            numero=None if r["numero"] is None else str(r["numero"]),
+            anno=None if r["anno"] is None else int(r["anno"]),
+            data=dt.date.fromisoformat(r["data"]) if r["data"] else None, testo=str(r["testo"]),
             target_id=None if r["target_id"] is None else str(r["target_id"]),
             relazione=None if r["relazione"] is None else str(r["relazione"]),
         )

@@ -51,7 +51,7 @@ def is_reserved(record: ActRecord) -> bool:
 
 
 def is_draft(record: ActRecord) -> bool:
-    return record.state not in PUBLISHED_STATES
+    return record.stato not in PUBLISHED_STATES
 
 
 def can_see(user: User | None, record: ActRecord) -> bool:

@@ -40,12 +40,12 @@ MAX_PAGE = 500  # deep pages cost the catalog more than anyone reads
 SESSION_HOURS = 8
 _STATIC = Path(__file__).parent / "static"
 
-FACETS = (  # facet key, GET parameter, title
-    ("register", "registro", "Registro"),
-    ("year", "anno", "Anno"),
-    ("tipo", "tipo", "Tipo"),
-    ("signer", "firmatario", "Firmatario"),
-    ("state", "stato", "Stato"),
+FACETS = (  # the facet (its GET parameter too), its title
+    ("registro", "Registro"),
+    ("anno", "Anno"),
+    ("tipo", "Tipo"),
+    ("firmatario", "Firmatario"),
+    ("stato", "Stato"),
 )
 _SEARCH_PARAMS = ("q", "registro", "anno", "dal", "al", "tipo", "firmatario", "stato")
 
@@ -90,8 +90,8 @@ def highlight(snippet: str, query: str) -> Markup:
 
 def estremi(record: ActRecord) -> str:
     """"Determinazione D.O. n. 129/2026"; a draft has no number yet."""
-    number = f"n. {record.number}/{record.year}" if record.number is not None else f"(bozza {record.year})"
-    return f"{record.tipo.capitalize()} {record.register} {number}"
+    number = f"n. {record.numero}/{record.anno}" if record.numero is not None else f"(bozza {record.anno})"
+    return f"{record.tipo.capitalize()} {record.registro} {number}"
 
 
 def plain(snippet: str, query: str) -> str:
@@ -173,8 +173,8 @@ class WebArchive:
             page = max(1, min(MAX_PAGE, int(p.get("pagina", "1") or 1)))
         except ValueError:
             page = 1
-        filters = Filters.parse(register=args["registro"], year=year, date_from=args["dal"], date_to=args["al"],
-                                tipo=args["tipo"], signer=args["firmatario"], state=args["stato"])
+        filters = Filters.parse(registro=args["registro"], anno=year, dal=args["dal"], al=args["al"],
+                                tipo=args["tipo"], firmatario=args["firmatario"], stato=args["stato"])
         filters = access.search_filters(self.user(request), filters)
         arc, query = self.archive, args["q"]
         total = arc.count(query, filters)

@@ -435,10 +435,10 @@ class PgCatalog(SqlCatalog):
             return out
         where, params, _ = selection
         condition = f" WHERE {' AND '.join(where)}" if where else ""
-        for name in fts.FACETS:
+        for name, column in fts.FACETS.items():
             with self._index_scans():
                 rows = self._all(
-                    f"SELECT a.{name} AS value, count(*) AS n FROM acts a{condition} GROUP BY a.{name}", params
+                    f"SELECT a.{column} AS value, count(*) AS n FROM acts a{condition} GROUP BY a.{column}", params
                 )
             # Sorted here: integers as numbers, text by code point, whatever the database's collation.
             ordered = sorted(((r["value"], int(r["n"])) for r in rows), key=lambda vn: (-vn[1], vn[0]))
@@ -464,14 +464,15 @@ def filter_sql(f: fts.Filters, table: str) -> tuple[list[str], dict[str, Any]]:
     where: list[str] = []
     params: dict[str, Any] = {}
     for name, clause, value in (
-        ("register", "{t}.register = %(register)s", f.register),
-        ("year", "{t}.year = %(year)s", f.year),
-        ("date_from", "{t}.data >= %(date_from)s", f.date_from.isoformat() if f.date_from else None),
-        ("date_to", "{t}.data <= %(date_to)s", f.date_to.isoformat() if f.date_to else None),
+        ("registro", "{t}.register = %(registro)s", f.registro),
+        ("anno", "{t}.year = %(anno)s", f.anno),
+        ("dal", "{t}.data >= %(dal)s", f.dal.isoformat() if f.dal else None),
+        ("al", "{t}.data <= %(al)s", f.al.isoformat() if f.al else None),
         ("tipo", "lower({t}.tipo) = lower(%(tipo)s)", f.tipo),
         ("organo", "strpos(lower({t}.organo), %(organo)s) > 0", f.organo.lower() if f.organo else None),
-        ("signer", "strpos(lower({t}.signer), %(signer)s) > 0", f.signer.lower() if f.signer else None),
-        ("state", "lower({t}.state) = lower(%(state)s)", f.state),
+        ("firmatario", "strpos(lower({t}.signer), %(firmatario)s) > 0",
+         f.firmatario.lower() if f.firmatario else None),
+        ("stato", "lower({t}.state) = lower(%(stato)s)", f.stato),
         ("cites", "{t}.id IN (SELECT act_id FROM act_references WHERE target_id = %(cites)s"
          " AND act_id != target_id)", f.cites),
         ("cited_by", "{t}.id IN (SELECT target_id FROM act_references WHERE act_id = %(cited_by)s"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from atti.archive import search as fts
@@ -101,7 +100,7 @@ class SqlCatalog:
         self._execute(
             f"INSERT INTO registers VALUES (?,?,?) ON CONFLICT (register, year) DO UPDATE SET last_number = "
             f"{self.RAISE_COUNTER}",
-            (record.register, record.year, record.number),
+            (record.registro, record.anno, record.numero),
         )
 
     # -- acts ----------------------------------------------------------------------------------
@@ -133,26 +132,26 @@ class SqlCatalog:
         self._execute_many(
             "INSERT INTO versions (act_id, version, state, source_sha256, docx_sha256, pdf_sha256, reason, by_act,"
             " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            [(record.id, v.version, v.state, v.source.sha256, v.docx.sha256, v.pdf.sha256, v.reason, v.by_act,
+            [(record.id, v.version, v.stato, v.source.sha256, v.docx.sha256, v.pdf.sha256, v.reason, v.by_act,
               v.created_at) for v in versions],
         )
         self._insert_references(record.id, references)
         self.append_event("imported", record.id, {**record.to_dict(), "versions": len(versions)})
 
     def _check_sealable(self, record: ActRecord) -> None:
-        if record.number is None:
+        if record.numero is None:
             raise ArchiveError(f"{record.id} has no number: only a numbered act can be sealed")
-        taken = self.number_taken(record.register, record.year, record.number)
+        taken = self.number_taken(record.registro, record.anno, record.numero)
         if taken:
             raise DuplicateNumber(
-                f"register {record.register} already has number {record.number}/{record.year} ({taken})"
+                f"registro {record.registro} already has number {record.numero}/{record.anno} ({taken})"
             )
 
     def _seal_rows(self, record: ActRecord, references: Sequence[ReferenceRecord]) -> None:
         """The register's counter, the signed and the published versions, the references."""
         self._count(record)
         self._insert_version(record.id, "firmato", record.source, record.docx, record.pdf, "signed", None)
-        self._insert_version(record.id, record.state, record.source, record.docx, record.pdf, "published", None)
+        self._insert_version(record.id, record.stato, record.source, record.docx, record.pdf, "published", None)
         self._insert_references(record.id, references)
 
     def get(self, act_id: str) -> ActRecord:
@@ -173,8 +172,6 @@ class SqlCatalog:
         self,
         query: str = "",
         *,
-        register: str | None = None,
-        year: int | None = None,
         filters: fts.Filters | None = None,
         limit: int = 20,
         offset: int = 0,
@@ -183,14 +180,10 @@ class SqlCatalog:
 
         ``query`` is Italian text (stemmed, stopwords dropped, all words required) or an act's
         number "129/2026" (that number, not the words 129 and 2026); a broad query ranks its
-        oggetto matches first. ``register`` and ``year`` are shorthands for the same filters.
-        ``offset`` skips that many results of the same ordering (pagination: page n is
+        oggetto matches first. ``offset`` skips that many results of the same ordering (pagination: page n is
         ``offset=n*limit``); :meth:`count` says how many there are in all.
         """
-        f = filters or fts.Filters()
-        if register or year:
-            f = replace(f, register=register or f.register, year=year or f.year)
-        return self._search(query, f, limit, offset)
+        return self._search(query, filters or fts.Filters(), limit, offset)
 
     # -- drafts --------------------------------------------------------------------------------
 
@@ -203,7 +196,7 @@ class SqlCatalog:
         sha256 of "" is "no file": a draft not yet rendered) with ``reason``; an event
         ``reason`` records the rows. Refuses (ArchiveError) an id that is not a draft.
         """
-        if record.number is not None or record.state not in DRAFT_STATES:
+        if record.numero is not None or record.stato not in DRAFT_STATES:
             raise ArchiveError(f"{record.id}: a draft has no number and is {' or '.join(DRAFT_STATES)}")
         row = self._execute("SELECT number, state FROM acts WHERE id=?", (record.id,)).fetchone()
         if row is None:
@@ -212,8 +205,8 @@ class SqlCatalog:
             if row["number"] is not None or row["state"] not in DRAFT_STATES:
                 raise ArchiveError(f"{record.id} is not a draft: it is {row['state']}")
             self._replace_row(record.id, record, body)
-        version = self._insert_version(record.id, record.state, record.source, record.docx, record.pdf, reason, None)
-        self.append_event(reason, record.id, {"state": record.state, "version": version})
+        version = self._insert_version(record.id, record.stato, record.source, record.docx, record.pdf, reason, None)
+        self.append_event(reason, record.id, {"state": record.stato, "version": version})
         return version
 
     def seal_draft(
@@ -275,7 +268,7 @@ class SqlCatalog:
             raise ActNotFound(f"no act with id {act_id} in the archive")
         record = self.get(act_id)
         # The event's row digest records the new version row too (see row_digest).
-        self._insert_version(act_id, record.state, record.source, record.docx, pdf, kind, None)
+        self._insert_version(act_id, record.stato, record.source, record.docx, pdf, kind, None)
         self.append_event(kind, act_id, payload)
 
     def set_state(self, act_id: str, state: str, *, reason: str, by_act: str) -> int:
@@ -331,8 +324,8 @@ class SqlCatalog:
             "INSERT INTO act_references (act_id, part, idx, kind, number, year, date, text, target_id, relazione)"
             " VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
-                (act_id, r.part, r.index, r.kind, r.number, r.year, r.date.isoformat() if r.date else None,
-                 r.text, r.target_id, r.relazione)
+                (act_id, r.part, r.index, r.tipo, r.numero, r.anno, r.data.isoformat() if r.data else None,
+                 r.testo, r.target_id, r.relazione)
                 for r in references
             ],
         )

@@ -327,7 +327,7 @@ class SqliteCatalog(SqlCatalog):
             params.append(match)
         elif fts.words(query):
             return []
-        grouped = ", ".join(f"a.{name}" for name in fts.FACETS)
+        grouped = ", ".join(f"a.{column}" for column in fts.FACETS.values())
         sql = (
             f"SELECT {grouped}, count(*) FROM {source}"
             + (f" WHERE {' AND '.join(where)}" if where else "")

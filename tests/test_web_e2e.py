@@ -37,7 +37,8 @@ if not CHROMIUM.exists():  # installed by scripts/setup.sh --test; a missing bro
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_archive(tmp_path_factory.mktemp("web-e2e") / "archive")
+    work = tmp_path_factory.mktemp("web-e2e")
+    return Path(build_archive(work / "archive", work))
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything atti needs on Debian 12: the Debian packages (only those missing) and the
-# project's virtualenv in .venv. Safe to run again: it skips what is already there, and prints
-# nothing then.
+# project's virtualenv in .venv, with the Python packages at the versions requirements/lock.txt
+# pins. Safe to run again: it skips what is already there, and prints nothing then.
 #   bash scripts/setup.sh          runtime only: what scripts/demo.sh and the atti commands need
 #   bash scripts/setup.sh --test   runtime plus what the test suite needs
 set -euo pipefail
@@ -48,13 +48,17 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 
-# Reinstall only when the project's requirements changed since the last install.
+# The Python packages at the versions of requirements/lock.txt (bash scripts/lock.sh makes it):
+# pip itself, then atti with every dependency (and the build backend of the editable install)
+# pinned. Reinstall only when pyproject.toml or the lock changed since the last install.
+lock=requirements/lock.txt
 extras=""
 [ -n "$test" ] && extras="[test]"
 stamp=".venv/.atti-installed$extras"
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml "$lock" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".$extras"
+  .venv/bin/python -m pip install -q -c "$lock" pip
+  .venv/bin/python -m pip install -q -c "$lock" --build-constraint "$lock" -e ".$extras"
+  .venv/bin/python scripts/check_lock.py --lock "$lock" ${test:+--extra test}
   echo "$want" > "$stamp"
 fi

@@ -49,15 +49,16 @@ fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 
 # The Python packages at the versions of requirements/lock.txt (bash scripts/lock.sh makes it):
-# pip itself, then atti with every dependency (and the build backend of the editable install)
-# pinned. Reinstall only when pyproject.toml or the lock changed since the last install.
+# pip and setuptools first (the venv's own come from the base Python and differ between them),
+# then atti with every dependency and the build backend of the editable install pinned.
+# Reinstall only when pyproject.toml or the lock changed since the last install.
 lock=requirements/lock.txt
 extras=""
 [ -n "$test" ] && extras="[test]"
 stamp=".venv/.atti-installed$extras"
 want=$(cat pyproject.toml "$lock" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  .venv/bin/python -m pip install -q -c "$lock" pip
+  .venv/bin/python -m pip install -q -c "$lock" pip setuptools
   .venv/bin/python -m pip install -q -c "$lock" --build-constraint "$lock" -e ".$extras"
   .venv/bin/python scripts/check_lock.py --lock "$lock" ${test:+--extra test}
   echo "$want" > "$stamp"

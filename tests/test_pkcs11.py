@@ -53,7 +53,7 @@ class Hsm:
 
 def _softhsm_module() -> Path:
     if shutil.which("softhsm2-util") is None:
-        pytest.skip("softhsm2 is not installed (scripts/setup.sh installs it)")
+        pytest.skip("softhsm2 is not installed (bash scripts/setup.sh --test installs it)")
     module = next((m for m in SOFTHSM_MODULES if m.is_file()), None)
     if module is None:
         pytest.skip(f"softhsm2-util is installed but its module is in none of {SOFTHSM_MODULES}")

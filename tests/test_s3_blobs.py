@@ -206,3 +206,24 @@ def test_bucket_without_object_lock_is_refused_unless_allowed(
     ref = store.put(PDF, "pdf")
     assert store.get(ref) == PDF
     assert "ObjectLockMode" not in store.client.head_object(Bucket=bucket, Key=ref.relpath)
+
+
+def test_the_bucket_named_in_a_configuration_file_holds_the_documents(
+    s3_server: S3Server, s3_bucket: str, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """s3_endpoint and s3_bucket given only in --config's file, not as ATTI_* variables: a database
+    archive opened with those settings keeps its documents in that bucket, not in local files."""
+    from atti.archive.storage.files import FileBlobStore
+    from atti.config import load_settings
+
+    for name, value in s3_server.env(s3_bucket).items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)  # credentials are never settings
+    config = tmp_path / "atti.toml"
+    config.write_text(f'[atti]\ns3_endpoint = "{s3_server.endpoint}"\ns3_bucket = "{s3_bucket}"\n', encoding="utf-8")
+    settings = load_settings({"archive": pg_url}, config_file=config)
+    created, _ = Archive.create(pg_url, settings=settings)
+    with created as arc:
+        assert isinstance(arc.blobs, S3BlobStore) and arc.blobs.bucket == s3_bucket
+    with Archive.open(pg_url) as arc:  # without the file's settings: local files
+        assert isinstance(arc.blobs, FileBlobStore)

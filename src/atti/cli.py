@@ -77,7 +77,7 @@ def _open(settings: Settings) -> Iterator[Archive]:
     """The archive the settings name, open for one command."""
     from atti.archive import Archive
 
-    with Archive.open(settings.archive) as archive:
+    with Archive.open(settings.archive, settings=settings) as archive:
         yield archive
 
 
@@ -86,7 +86,9 @@ def _find(settings: Settings, *, required: bool = False) -> Iterator[Archive | N
     """The archive the settings name if there is one there (or None), for commands that can do without."""
     from atti.archive import Archive
 
-    archive = Archive.open(settings.archive) if required else Archive.find(settings.archive)
+    archive = Archive.open(settings.archive, settings=settings) if required else Archive.find(
+        settings.archive, settings=settings
+    )
     try:
         yield archive
     finally:
@@ -124,7 +126,7 @@ def main(ctx: click.Context, verbose: bool, config: Path | None) -> None:
 def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> None:
     """Create an archive with a development CA (NOT qualified) so acts can be signed at once."""
     settings = _settings(ctx, archive=archive)
-    result = pipeline.init_archive(settings.archive, trust=trust)
+    result = pipeline.init_archive(settings.archive, trust=trust, settings=settings)
     verb = "Created" if result.created else "Archive already exists at"
     click.echo(f"{verb} {result.root}")
     if result.ca_created:
@@ -752,7 +754,8 @@ def archive_migrate(
     """
     from atti.archive.migrate import migrate
 
-    report = migrate(source or _settings(ctx, archive=archive_dir).archive, target)
+    settings = _settings(ctx, archive=archive_dir)
+    report = migrate(source or settings.archive, target, settings=settings)
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -893,7 +896,7 @@ def serve(ctx: click.Context, archive: Path | None, host: str, port: int, secure
     from atti.web import serve as run
 
     settings = _settings(ctx, archive=archive)
-    run(WebConfig(archive=settings.archive, host=host, port=port, secure_cookies=secure_cookies))
+    run(WebConfig(archive=settings.archive, host=host, port=port, secure_cookies=secure_cookies, settings=settings))
 
 
 @main.group(cls=_Group)

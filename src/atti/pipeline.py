@@ -52,12 +52,12 @@ class PublishResult:
         return {**self.record.to_dict(), "pdf": self.pdf}
 
 
-def init_archive(location: Path | str, *, trust: Sequence[Path] = ()) -> InitResult:
+def init_archive(location: Path | str, *, trust: Sequence[Path] = (), settings: Settings | None = None) -> InitResult:
     """Create the archive at ``location`` (a directory or a postgresql:// URL) and its development
     CA; running it again changes nothing but adding the ``trust`` roots."""
     from atti.signing import DevCA, load_trust_roots
 
-    archive, created = Archive.create(location)
+    archive, created = Archive.create(location, settings=settings)
     with archive:
         ca_created = not (archive.pki_dir / "root.pem").exists()
         if ca_created:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atti.acts.loader import LoadedAct
 from atti.acts.model import Act, AttoCitato, Esito, ModoAllegato
 from atti.acts.references import act_id_of
+from atti.acts.source import LoadedAct
 from atti.errors import Problem
 
 

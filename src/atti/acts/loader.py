@@ -9,56 +9,18 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from atti.acts.checks import check_act
 from atti.acts.model import Act
+from atti.acts.source import LoadedAct, Path_, Position, SourceMap
 from atti.errors import ActError, Problem
 
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Position:
-    line: int  # 1-based
-    column: int  # 1-based
-
-
-@dataclass
-class SourceMap:
-    """Where each path of the document starts: its key (for mappings) and its value."""
-
-    file: str
-    keys: dict[Path_, Position] = field(default_factory=dict)
-    values: dict[Path_, Position] = field(default_factory=dict)
-
-    def value_at(self, path: Path_) -> Position:
-        """The closest known position of the value at ``path`` (walking up to the parent)."""
-        p = tuple(path)
-        while p:
-            if p in self.values:
-                return self.values[p]
-            p = p[:-1]
-        return self.values.get((), Position(1, 1))
-
-    def key_at(self, path: Path_) -> Position:
-        return self.keys.get(tuple(path)) or self.value_at(path)
-
-    def problem(self, path: Path_, message: str, *, at_key: bool = False) -> Problem:
-        pos = self.key_at(path) if at_key else self.value_at(path)
-        return Problem(self.file, pos.line, pos.column, message)
-
-
-@dataclass(frozen=True)
-class LoadedAct:
-    act: Act
-    source: SourceMap
-    text: str
-
+__all__ = ["LoadedAct", "SourceMap", "load_act", "load_act_text", "parse_yaml"]
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader that leaves dates as text: pydantic parses them and reports bad ones in place."""
@@ -215,8 +177,6 @@ def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
 
 def load_act_text(text: str, file: str = "<act>", *, check: bool = True) -> LoadedAct:
     """Validate YAML text as an act; raise ActError listing every problem with its position."""
-    from atti.acts.checks import check_act  # checks import the loader's types
-
     data, smap = parse_yaml(text, file)
     try:
         act = Act.model_validate(data)

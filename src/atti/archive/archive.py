@@ -24,19 +24,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atti.acts.loader import load_act_text
 from atti.acts.model import Act, TipoAtto, TipoRelazione
 from atti.acts.references import Reference, reference_to_act_id
 from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
-from atti.archive.storage.files import FileBlobStore
-from atti.archive.storage.sqlite import SqliteCatalog
+from atti.archive.storage.location import Storage, archive_state_dir, open_storage
 from atti.archive.store import BlobStore, Catalog
-from atti.errors import ActNotFound, ArchiveError, ArchiveNotFound, AttiError, DuplicateNumber
-from atti.files import write_error
+from atti.errors import ActNotFound, ArchiveError, AttiError, DuplicateNumber
 
-CATALOG_FILE = "atti.sqlite"
+if TYPE_CHECKING:
+    from atti.config import Settings
 
 # The relazioni that give the act they point to a new state, as a new version of it. Proroga,
 # modifica and integrazione leave its state alone: they are recorded as links only. Before it is
@@ -69,51 +69,34 @@ class Archive:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, root: Path | str) -> tuple[Archive, bool]:
-        """Open the archive at ``root``, creating it first if needed; says whether it was new.
+    def create(cls, location: Path | str, *, settings: Settings | None = None) -> tuple[Archive, bool]:
+        """Open the archive at ``location``, creating it first if needed; says whether it was new.
 
-        ``root`` is a directory, or a ``postgresql://`` URL (see :mod:`atti.archive.storage.location`).
+        ``location`` is a directory, or a ``postgresql://`` URL whose documents go to the S3
+        bucket the ``settings`` name (see :mod:`atti.archive.storage.location`).
         """
-        from atti.archive.storage.location import database_url, open_database
-
-        if (url := database_url(root)) is not None:
-            return open_database(url, create=True)
-        root = Path(root)
-        created = not (root / CATALOG_FILE).exists()
-        try:
-            for sub in ("blobs", "pki", "trust", "locks"):
-                (root / sub).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise write_error(exc, f"the archive directory {root}") from None
-        return cls._open(root), created
+        storage = open_storage(location, create=True, settings=settings)
+        return cls._of(storage), storage.created
 
     @classmethod
-    def open(cls, root: Path | str) -> Archive:
-        from atti.archive.storage.location import database_url, open_database
-
-        if (url := database_url(root)) is not None:
-            return open_database(url, create=False)[0]
-        root = Path(root)
-        if not (root / CATALOG_FILE).is_file():
-            raise ArchiveNotFound(f"no archive at {root}: create one with 'atti init --archive {root}'")
-        return cls._open(root)
+    def open(cls, location: Path | str, *, settings: Settings | None = None) -> Archive:
+        """The archive at ``location``; ArchiveNotFound when there is none."""
+        return cls._of(open_storage(location, create=False, settings=settings))
 
     @classmethod
-    def find(cls, location: Path | str) -> Archive | None:
+    def find(cls, location: Path | str, *, settings: Settings | None = None) -> Archive | None:
         """The archive at ``location`` if there is one there, else None (see ``archive_state_dir``).
 
         For commands that can do without one (verify, sign): a database is taken to exist, and
         connecting to it says whether it does.
         """
-        from atti.archive.storage.location import archive_state_dir
-
-        return cls.open(location) if archive_state_dir(location) is not None else None
+        return cls.open(location, settings=settings) if archive_state_dir(location) is not None else None
 
     @classmethod
-    def _open(cls, root: Path) -> Archive:
-        catalog = SqliteCatalog(root / CATALOG_FILE)
-        archive = cls(root, catalog, FileBlobStore(root))
-        if catalog.migrated_from is not None and catalog.migrated_from < 3:
+    def _of(cls, storage: Storage) -> Archive:
+        archive = cls(storage.state_dir, storage.catalog, storage.blobs, storage.location)
+        migrated_from = getattr(storage.catalog, "migrated_from", None)
+        if migrated_from is not None and migrated_from < 3:
             archive.relink_references()  # its acts were archived before references were stored
         return archive
 

@@ -23,6 +23,7 @@ from atti.archive.storage.postgresql import PgCatalog
 from atti.archive.storage.postgresql_schema import ACT_COLUMNS, EVENT_COLUMNS, REFERENCE_COLUMNS, VERSION_COLUMNS
 from atti.archive.storage.sqlite import SqliteCatalog
 from atti.archive.store import Catalog
+from atti.config import Settings
 from atti.errors import ArchiveError
 
 Tables = dict[str, list[dict[str, Any]]]
@@ -50,19 +51,20 @@ class MigrationReport:
         }
 
 
-def migrate(source: Path | str, target: Path | str) -> MigrationReport:
-    """Copy the archive at ``source`` into the new, empty archive at ``target`` and verify both."""
+def migrate(source: Path | str, target: Path | str, *, settings: Settings | None = None) -> MigrationReport:
+    """Copy the archive at ``source`` into the new, empty archive at ``target`` and verify both
+    (``settings``: the S3 bucket of a database archive)."""
     from atti.archive.storage.postgresql import redacted
 
     report = MigrationReport(redacted(str(source)), redacted(str(target)))
-    with Archive.open(source) as src:
+    with Archive.open(source, settings=settings) as src:
         check = verify_archive(src)
         if not check.ok:
             first = next(f for f in check.findings if f.fails)
             raise ArchiveError(f"the source archive does not verify ({first}): run 'atti archive verify' on it")
         report.source_check = check
         tables = read_tables(src.catalog)
-        dst, _ = Archive.create(target)
+        dst, _ = Archive.create(target, settings=settings)
         with dst:
             if dst.catalog.counts() != (0, 0):
                 raise ArchiveError(f"the target archive {report.target} is not empty: migrate only into a new one")

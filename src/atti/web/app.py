@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
 from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, stem
+from atti.config import Settings
 from atti.errors import ActNotFound, AttiError, SearchError
 from atti.web import access, documents
 from atti.web.session import csrf_ok, csrf_token, session_secret
@@ -67,6 +68,7 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8000
     secure_cookies: bool = False  # Secure cookies: set when served over https (directly or behind a proxy)
+    settings: Settings | None = None  # the S3 bucket of a database archive [default: environment, atti.toml]
 
 
 def highlight(snippet: str, query: str) -> Markup:
@@ -104,9 +106,9 @@ class WebArchive:
 
     def __init__(self, config: WebConfig) -> None:
         self.config = config
-        with Archive.open(config.archive) as archive:  # a clear error now rather than at the first request
-            # Users, the session key and the caches live in the archive's local directory (for an
-            # archive in PostgreSQL, its state directory).
+        # Opened now for a clear error rather than one at the first request. Users, the session
+        # key and the caches live in the archive's state directory.
+        with Archive.open(config.archive, settings=config.settings) as archive:
             self.state_dir = archive.state_dir
         self.users = UserStore(self.state_dir)
         self._local = threading.local()
@@ -121,7 +123,7 @@ class WebArchive:
     def archive(self) -> Archive:
         arc: Archive | None = getattr(self._local, "archive", None)
         if arc is None:
-            arc = self._local.archive = Archive.open(self.config.archive)
+            arc = self._local.archive = Archive.open(self.config.archive, settings=self.config.settings)
         return arc
 
     # -- who is asking -------------------------------------------------------------------------

@@ -24,16 +24,20 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from atti.archive.storage.files import FileBlobStore
+from atti.errors import ArchiveNotFound
 from atti.files import write_error
 
 if TYPE_CHECKING:
-    from atti.archive.archive import Archive
-    from atti.archive.store import BlobStore
+    from atti.archive.store import BlobStore, Catalog
+    from atti.config import Settings
+
+CATALOG_FILE = "atti.sqlite"  # the catalog of an archive in a directory
 
 _SCHEME = re.compile(r"^(?:postgres|postgresql):/+(?P<rest>.*)$", re.DOTALL)
 
@@ -56,7 +60,7 @@ def archive_state_dir(location: Path | str) -> Path | None:
     url = database_url(location)
     if url is not None:
         return state_dir(url)
-    return Path(location) if (Path(location) / "atti.sqlite").is_file() else None
+    return Path(location) if (Path(location) / CATALOG_FILE).is_file() else None
 
 
 def state_dir(url: str) -> Path:
@@ -70,11 +74,11 @@ def state_dir(url: str) -> Path:
     return base / "atti" / re.sub(r"[^0-9A-Za-z._-]+", "_", name)
 
 
-def blob_store(state: Path) -> BlobStore:
-    """The S3 bucket of the settings (``ATTI_S3_BUCKET``...) when set, else files under ``state``."""
+def blob_store(state: Path, settings: Settings | None = None) -> BlobStore:
+    """The S3 bucket of the settings (``s3_bucket``...) when set, else files under ``state``."""
     from atti.config import load_settings
 
-    settings = load_settings()
+    settings = settings or load_settings()
     if settings.s3_bucket or settings.s3_endpoint:
         from atti.archive.storage.s3 import S3BlobStore  # boto3 only for archives that use it
 
@@ -82,9 +86,44 @@ def blob_store(state: Path) -> BlobStore:
     return FileBlobStore(state)
 
 
-def open_database(url: str, *, create: bool) -> tuple[Archive, bool]:
-    """The archive whose catalog is the database at ``url``; says whether its tables were created now."""
-    from atti.archive.archive import Archive
+@dataclass(frozen=True)
+class Storage:
+    """What an archive is made of, as its location names it."""
+
+    state_dir: Path  # this machine's files of the archive (see Archive.state_dir)
+    catalog: Catalog
+    blobs: BlobStore
+    location: Path | str  # what --archive names: the directory or the postgresql:// URL
+    created: bool  # whether the catalog was made now
+
+
+def open_storage(location: Path | str, *, create: bool, settings: Settings | None = None) -> Storage:
+    """The catalog and document store of the archive at ``location``, made first if ``create``.
+
+    ``settings`` name the S3 bucket of a database archive [default: the environment and atti.toml].
+    """
+    url = database_url(location)
+    if url is not None:
+        return _open_database(url, create=create, settings=settings)
+    return _open_directory(Path(location), create=create)
+
+
+def _open_directory(root: Path, *, create: bool) -> Storage:
+    from atti.archive.storage.sqlite import SqliteCatalog
+
+    created = not (root / CATALOG_FILE).exists()
+    if create:
+        try:
+            for sub in ("blobs", "pki", "trust", "locks"):
+                (root / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise write_error(exc, f"the archive directory {root}") from None
+    elif not (root / CATALOG_FILE).is_file():
+        raise ArchiveNotFound(f"no archive at {root}: create one with 'atti init --archive {root}'")
+    return Storage(root, SqliteCatalog(root / CATALOG_FILE), FileBlobStore(root), root, created)
+
+
+def _open_database(url: str, *, create: bool, settings: Settings | None) -> Storage:
     from atti.archive.storage.head import HEAD_FILE
     from atti.archive.storage.postgresql import PgCatalog
 
@@ -97,8 +136,8 @@ def open_database(url: str, *, create: bool) -> tuple[Archive, bool]:
             raise write_error(exc, f"the archive's state directory {state} (ATTI_STATE_DIR)") from None
     catalog = PgCatalog(url, create=create, head=state / HEAD_FILE)
     try:
-        blobs = blob_store(state)
+        blobs = blob_store(state, settings)
     except BaseException:
         catalog.close()
         raise
-    return Archive(state, catalog, blobs, location=url), catalog.created
+    return Storage(state, catalog, blobs, url, catalog.created)

@@ -67,7 +67,7 @@ class SqliteCatalog(SqlCatalog):
                 f"the catalog {path} was written by a newer atti (schema {version}): upgrade atti to open it"
             )
         if version < SCHEMA_VERSION:
-            sqlite_schema.migrate(self)
+            self._migrate()
         with suppress(sqlite3.OperationalError):  # a catalog we may not write still answers, more slowly
             self.db.execute(fts.TALLY_INDEX)
         indexed = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='acts_by_facets'").fetchone()
@@ -76,6 +76,20 @@ class SqliteCatalog(SqlCatalog):
         # Searches read a few pages of many indexes and rows: map the file rather than copy each
         # page into a 2 MB cache.
         self.db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
+
+    def _migrate(self) -> None:
+        """Bring a catalog of schema 1 to 3 up to schema 4, in one transaction (another process
+        may race us): see :func:`sqlite_schema.migrate_to_3` and :func:`sqlite_schema.migrate_to_4`."""
+        with self.transaction():
+            version = sqlite_schema.schema_version(self.db)
+            if version >= SCHEMA_VERSION:
+                return  # migrated meanwhile by another process
+            self.migrated_from = version
+            if version < 3:
+                for act_id in sqlite_schema.migrate_to_3(self.db):
+                    self.append_event("row-recorded", act_id, {"schema": 3})
+            self._head_due = True  # an archive made before the head file gets one now
+            sqlite_schema.migrate_to_4(self.db)
 
     def close(self) -> None:
         self.db.close()

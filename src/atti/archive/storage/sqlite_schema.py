@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
 from atti.archive import search as fts
 
-if TYPE_CHECKING:
-    from atti.archive.storage.sqlite import SqliteCatalog
-
 # 1: the first archives. 2: events carry ``row_digest``. 3: ``versions`` and ``act_references``
-# tables (all additive; see ``migrate``). 4: acts gain ``riservato`` and ``number`` may be NULL
+# tables (all additive; see ``migrate_to_3``). 4: acts gain ``riservato`` and ``number`` may be NULL
 # (a draft has no number until it is sealed); the acts table is rebuilt, keeping its rowids.
 SCHEMA_VERSION = 4
 
@@ -80,8 +76,10 @@ def schema_version(db: sqlite3.Connection) -> int:
     return int(row[0])
 
 
-def migrate(catalog: SqliteCatalog) -> None:
-    """Bring a catalog of schema 1 to 3 up to schema 4, in one transaction (another process may race us).
+def migrate_to_3(db: sqlite3.Connection) -> list[str]:
+    """Schema 1 or 2 to 3, inside the caller's transaction; returns the acts (in rowid order) that
+    each need a ``row-recorded`` event, which the catalog appends (see :func:`migrate_to_4` for
+    the whole story).
 
     Schema 2: the events table gains ``row_digest``; old events keep their hashes
     (``digests.event_hash`` leaves a missing digest out). Schema 3: the ``versions`` and
@@ -90,43 +88,33 @@ def migrate(catalog: SqliteCatalog) -> None:
     existing act then gets a ``row-recorded`` event with its row's digest: rows changed before
     this point cannot be told apart, later changes can. References of acts archived before
     schema 3 are not back-filled: the catalog cannot read their sources.
-
-    Schema 4: the acts table is rebuilt (SQLite cannot drop a NOT NULL) with ``number``
-    nullable and ``riservato`` 0, keeping every rowid (the search index is keyed by it). No
-    event is needed: a row's digest leaves ``riservato`` out while it is 0 (``digests.LATE_COLUMNS``),
-    so every act still matches the event that recorded it and the chain is untouched.
     """
-    with catalog.transaction():
-        version = schema_version(catalog.db)
-        if version >= SCHEMA_VERSION:
-            return  # migrated meanwhile by another process
-        catalog.migrated_from = version
-        if version < 3:
-            _migrate_to_3(catalog)
-        catalog._head_due = True  # an archive made before the head file gets one now
-        columns = {r["name"] for r in catalog.db.execute("PRAGMA table_info(acts)")}
-        if "riservato" not in columns:
-            catalog.db.execute(_ACTS.format(name="acts_v4"))
-            catalog.db.execute(
-                f"INSERT INTO acts_v4 (rowid, {ACTS_COLUMNS}) SELECT rowid, {ACTS_COLUMNS} FROM acts"
-            )
-            catalog.db.execute("DROP TABLE acts")
-            catalog.db.execute("ALTER TABLE acts_v4 RENAME TO acts")
-            for statement in fts.INDEXES.split(";"):  # not executescript: it would COMMIT
-                if statement.strip():
-                    catalog.db.execute(statement)
-        catalog.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
-
-
-def _migrate_to_3(catalog: SqliteCatalog) -> None:
-    columns = {r["name"] for r in catalog.db.execute("PRAGMA table_info(events)")}
+    columns = {r[1] for r in db.execute("PRAGMA table_info(events)")}
     if "row_digest" not in columns:
-        catalog.db.execute("ALTER TABLE events ADD COLUMN row_digest TEXT")
-    catalog.db.execute(
+        db.execute("ALTER TABLE events ADD COLUMN row_digest TEXT")
+    db.execute(
         "INSERT INTO versions (act_id, version, state, source_sha256, docx_sha256, pdf_sha256, reason,"
         " by_act, created_at) SELECT id, 1, state, source_sha256, docx_sha256, pdf_sha256, 'published',"
         " NULL, created_at FROM acts WHERE id NOT IN (SELECT act_id FROM versions)"
     )
-    ids = [r[0] for r in catalog.db.execute("SELECT id FROM acts ORDER BY rowid")]
-    for act_id in ids:
-        catalog.append_event("row-recorded", act_id, {"schema": 3})
+    return [r[0] for r in db.execute("SELECT id FROM acts ORDER BY rowid")]
+
+
+def migrate_to_4(db: sqlite3.Connection) -> None:
+    """Schema 3 to 4, inside the caller's transaction, and mark the catalog current.
+
+    The acts table is rebuilt (SQLite cannot drop a NOT NULL) with ``number`` nullable and
+    ``riservato`` 0, keeping every rowid (the search index is keyed by it). No event is needed: a
+    row's digest leaves ``riservato`` out while it is 0 (``digests.LATE_COLUMNS``), so every act
+    still matches the event that recorded it and the chain is untouched.
+    """
+    columns = {r[1] for r in db.execute("PRAGMA table_info(acts)")}
+    if "riservato" not in columns:
+        db.execute(_ACTS.format(name="acts_v4"))
+        db.execute(f"INSERT INTO acts_v4 (rowid, {ACTS_COLUMNS}) SELECT rowid, {ACTS_COLUMNS} FROM acts")
+        db.execute("DROP TABLE acts")
+        db.execute("ALTER TABLE acts_v4 RENAME TO acts")
+        for statement in fts.INDEXES.split(";"):  # not executescript: it would COMMIT
+            if statement.strip():
+                db.execute(statement)
+    db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))

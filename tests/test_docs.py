@@ -447,3 +447,72 @@ def test_a_stale_or_broken_section_is_reported() -> None:
         cli_docs.regenerate(text.replace(f"<!-- END GENERATED cli_docs {name} -->", ""), items)
     with pytest.raises(cli_docs.MarkerError, match="unknown generated section 'nothing'"):
         cli_docs.regenerate("<!-- BEGIN GENERATED cli_docs nothing -->\n<!-- END GENERATED cli_docs nothing -->\n")
+
+
+# -- one word per concept (CONTRIBUTING.md) -------------------------------------------------------
+
+# English words atti once used for what the act format names in Italian.
+RETIRED = {"register": "registro", "year": "anno", "number": "numero", "signer": "firmatario", "state": "stato",
+           "kind": "tipo", "date_from": "dal", "date_to": "al"}
+
+
+def retired_words(names: Iterator[str] | list[str] | set[str]) -> list[str]:
+    """The retired words among ``names`` (keys, fields, option names without their dashes)."""
+    return sorted({n for n in names if n.lstrip("-").replace("-", "_") in RETIRED})
+
+
+def _records() -> list[Any]:
+    import datetime as dt
+
+    from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, VersionRecord
+
+    ref = BlobRef("0" * 64, "pdf")
+    return [
+        ActRecord("DO-2026-1", "D.O.", 2026, 1, "determinazione", "Direttore", dt.date(2026, 1, 2), "Ente",
+                  "Oggetto", "Mario Rossi", "pubblicato", ref, ref, ref, "2026-01-02T00:00:00+00:00"),
+        VersionRecord("DO-2026-1", 1, "pubblicato", ref, ref, ref, "published", None, "2026-01-02"),
+        ReferenceRecord("DO-2026-1", "visti", 0, "legge", "241", 1990, None, "L. 241/1990", None),
+    ]
+
+
+def test_records_and_their_json_use_the_act_formats_words() -> None:
+    import dataclasses
+
+    for record in _records():
+        assert retired_words([f.name for f in dataclasses.fields(record)]) == [], type(record).__name__
+        assert retired_words(record.to_dict()) == [], type(record).__name__
+
+
+def test_search_filters_and_facets_use_the_act_formats_words() -> None:
+    import dataclasses
+
+    from atti.archive import search
+    from atti.archive.search import Filters
+    from atti.web.app import _SEARCH_PARAMS, FACETS
+
+    assert retired_words([f.name for f in dataclasses.fields(Filters)]) == []
+    assert retired_words(search.FACETS) == []
+    assert retired_words(_SEARCH_PARAMS) == [] and retired_words([name for name, _ in FACETS]) == []
+    assert set(search.FACETS) == {name for name, _ in FACETS}  # the web's facets are the archive's
+
+
+def test_command_line_options_use_the_act_formats_words() -> None:
+    import click
+
+    from atti.cli import main
+
+    def options(command: click.Command, path: str) -> Iterator[tuple[str, str]]:
+        for param in command.params:
+            for opt in param.opts:
+                yield path, opt
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from options(sub, f"{path} {name}")
+
+    found = [(path, opt) for path, opt in options(main, "atti") if retired_words([opt])]
+    # archive migrate's --from/--to are archives, not dates: they are not the retired words
+    assert found == []
+
+
+def test_the_word_check_finds_a_retired_word() -> None:
+    assert retired_words(["registro", "signer", "--state", "date_from", "anno"]) == ["--state", "date_from", "signer"]

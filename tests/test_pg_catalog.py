@@ -18,8 +18,9 @@ from atti.acts import Act, load_act
 from atti.archive import ActRecord, Archive, act_id
 from atti.archive.integrity import verify_archive
 from atti.archive.search import Filters
-from atti.archive.storage.location import database_url, state_dir
-from atti.archive.storage.postgresql import PgCatalog, redacted
+from atti.archive.storage.location import state_dir
+from atti.archive.storage.postgresql import PgCatalog
+from atti.archive.storage.urls import database_url, redacted
 from atti.cli import main
 from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
 
@@ -59,6 +60,20 @@ def test_a_url_survives_pathlib_and_a_directory_is_not_a_url() -> None:
     assert database_url(Path("archive")) is None
     assert database_url("/srv/postgresql/archive") is None
     assert redacted(url) == "postgresql://atti:***@db.example.it:5433/atti?sslmode=require"
+
+
+def test_reports_name_a_database_archive_without_its_password(pg_url: str) -> None:
+    """What init, archive verify and verify print or write as JSON names the archive, never its password."""
+    from atti import pipeline
+    from atti.archive.integrity import verify_archive
+
+    with_password = pg_url.replace("postgres@", "postgres:s3greto@")
+    assert "s3greto" in with_password  # trust authentication: the password is not checked
+    init = pipeline.init_archive(with_password)
+    with Archive.open(with_password) as arc:
+        report = verify_archive(arc).to_dict()
+        assert arc.name == redacted(with_password) and "s3greto" not in arc.name
+    assert "s3greto" not in init.archive and "s3greto" not in str(report)
 
 
 def test_a_url_in_the_configuration_file_or_environment_is_not_a_path(tmp_path: Path) -> None:

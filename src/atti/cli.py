@@ -128,7 +128,7 @@ def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> N
     settings = _settings(ctx, archive=archive)
     result = pipeline.init_archive(settings.archive, trust=trust, settings=settings)
     verb = "Created" if result.created else "Archive already exists at"
-    click.echo(f"{verb} {result.root}")
+    click.echo(f"{verb} {result.archive}")
     if result.ca_created:
         click.echo(f"Development CA (not qualified): {result.root_certificate}")
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class InitResult:
-    root: Path
+    archive: str  # its location (a URL without its password)
     created: bool
     ca_created: bool
     root_certificate: Path
@@ -72,7 +72,7 @@ def init_archive(location: Path | str, *, trust: Sequence[Path] = (), settings: 
                 write_atomic(archive.trust_dir / cert.name, data)
             except OSError as exc:
                 raise write_error(exc, f"the trust root {archive.trust_dir / cert.name}") from None
-        return InitResult(archive.state_dir, created, ca_created, archive.pki_dir / "root.pem")
+        return InitResult(archive.name, created, ca_created, archive.pki_dir / "root.pem")
 
 
 def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
@@ -355,7 +355,7 @@ def verify(
     sources = [f"certificates in {path}" for path in trust]
     if archive is not None:
         roots += archive_trust_roots(archive)
-        sources.append(f"the archive {archive.location}: its development CA (NOT qualified) and {archive.trust_dir}")
+        sources.append(f"the archive {archive.name}: its development CA (NOT qualified) and {archive.trust_dir}")
     tsa_roots = []
     signers = load_trust_roots(tsl_signers) if tsl_signers else []
     for path in tsl:

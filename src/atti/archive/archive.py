@@ -32,6 +32,7 @@ from atti.acts.references import Reference, reference_to_act_id
 from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
 from atti.archive.storage.location import Storage, archive_state_dir, open_storage
+from atti.archive.storage.urls import redacted
 from atti.archive.store import BlobStore, Catalog
 from atti.errors import ActNotFound, ArchiveError, AttiError, DuplicateNumber
 
@@ -108,6 +109,11 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def name(self) -> str:
+        """The archive's location for messages and reports: a URL without its password."""
+        return redacted(self.location)
 
     @property
     def pki_dir(self) -> Path:

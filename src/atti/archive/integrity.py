@@ -15,7 +15,6 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from atti.archive.archive import Archive
@@ -44,7 +43,7 @@ class Finding:
 
 @dataclass
 class IntegrityReport:
-    archive: Path | str  # what --archive names: the directory or the postgresql:// URL
+    archive: str  # what --archive names: the directory or the postgresql:// URL (no password)
     acts: int = 0
     events: int = 0
     files: int = 0
@@ -72,7 +71,7 @@ class IntegrityReport:
 def verify_archive(archive: Archive, *, workers: int | None = None) -> IntegrityReport:
     """Check everything the archive holds; see the module docstring for the kinds of finding."""
     start = time.perf_counter()
-    report = IntegrityReport(archive.location)
+    report = IntegrityReport(archive.name)
     catalog = archive.catalog
     report.acts, report.events = catalog.counts()
     findings = report.findings

@@ -54,7 +54,7 @@ class MigrationReport:
 def migrate(source: Path | str, target: Path | str, *, settings: Settings | None = None) -> MigrationReport:
     """Copy the archive at ``source`` into the new, empty archive at ``target`` and verify both
     (``settings``: the S3 bucket of a database archive)."""
-    from atti.archive.storage.postgresql import redacted
+    from atti.archive.storage.urls import redacted
 
     report = MigrationReport(redacted(str(source)), redacted(str(target)))
     with Archive.open(source, settings=settings) as src:

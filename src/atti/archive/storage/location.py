@@ -14,10 +14,8 @@ PostgreSQL URL (the catalog in PostgreSQL, the documents in S3-compatible object
   server's copy of the event chain's head (``atti.head``, see ``PgCatalog.verify_head``). Several
   application servers must share the CA (or hold copies of it) to sign with it.
 
-A path given on the command line goes through ``pathlib.Path``, which turns ``postgresql://h/db``
-into ``postgresql:/h/db``; :func:`database_url` restores it, so a URL must name a host (or a
-user, ``postgresql://atti@/atti?host=/run/postgresql``): ``postgresql:///db`` cannot be told
-from ``postgresql://db``.
+A path given on the command line goes through ``pathlib.Path``: see :mod:`.urls` for what that
+means for a URL.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from atti.archive.storage.files import FileBlobStore
+from atti.archive.storage.urls import database_url
 from atti.errors import ArchiveNotFound
 from atti.files import write_error
 
@@ -38,18 +37,6 @@ if TYPE_CHECKING:
     from atti.config import Settings
 
 CATALOG_FILE = "atti.sqlite"  # the catalog of an archive in a directory
-
-_SCHEME = re.compile(r"^(?:postgres|postgresql):/+(?P<rest>.*)$", re.DOTALL)
-
-
-def database_url(location: Path | str) -> str | None:
-    """The PostgreSQL URL ``location`` names, or None for a directory."""
-    text = str(location)
-    if text.startswith(("postgresql://", "postgres://")):
-        return text
-    match = _SCHEME.match(text)  # a URL that went through Path (one slash left)
-    return f"postgresql://{match['rest']}" if match else None
-
 
 def archive_state_dir(location: Path | str) -> Path | None:
     """Where the archive at ``location`` keeps its development CA and trust roots; None if no archive is there.

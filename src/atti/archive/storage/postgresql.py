@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -45,6 +44,7 @@ from atti.archive.storage.postgresql_schema import (
     VERSION_COLUMNS,
 )
 from atti.archive.storage.sql import SqlCatalog
+from atti.archive.storage.urls import redacted
 from atti.errors import DuplicateNumber, StorageError
 
 # Advisory lock keys (two int4): the first names atti's use, the second the register.
@@ -65,11 +65,6 @@ _TSQUERY = "plainto_tsquery('atti_italian', %(words)s)"
 # The oggetto alone, weighted as in _RANK: a small tsvector, kept in the row (not TOASTed).
 _RANK_OGGETTO = "ts_rank('{0.25, 0.2, 0.4, 1.0}', a.search_oggetto, plainto_tsquery('atti_italian', %(words)s), 1)"
 _HEADLINE = "StartSel=[, StopSel=], MinWords=15, MaxWords=30, ShortWord=2, MaxFragments=1"
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 def _storage_error(exc: psycopg.Error, doing: str) -> StorageError:

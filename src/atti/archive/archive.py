@@ -387,7 +387,7 @@ class Archive:
         return self.catalog.count(query, filters)
 
     def facets(self, query: str = "", filters: Filters | None = None) -> dict[str, list[tuple[str, int]]]:
-        """Counts per register, year, tipo, signer and state of what :meth:`search` finds."""
+        """Counts per registro, anno, tipo, firmatario and stato of what :meth:`search` finds."""
         return self.catalog.facets(query, filters)
 
     def path_of(self, ref: BlobRef) -> Path:

@@ -1,11 +1,13 @@
 """The narrow storage interface the archive is written against.
 
-Two implementations are meant to sit behind it: SQLite + files (the embedded default, here) and
-PostgreSQL + S3 (for bodies that outgrow one machine). The archive code uses only these methods.
+Two implementations sit behind it, in storage/: SQLite + files (the embedded default) and
+PostgreSQL + S3 (for bodies that outgrow one machine); storage/location.py picks one from what
+``--archive`` names. The archive code uses only these methods.
 
-The contract of a method is its docstring here (and, in more detail, on ``SqliteCatalog``); an
-implementation must give the same results for the same calls, including order and ``None``s.
-Schema 4 (what a mirror must hold): ``ActRecord.number`` is None for a draft, and
+The contract of a method is its docstring here (and, in more detail, on ``SqlCatalog`` and
+``SqliteCatalog``); an implementation must give the same results for the same calls, including
+order and ``None``s (one test suite runs on both). Schema 4 (what a mirror must hold):
+``ActRecord.numero`` is None for a draft, and
 ``ActRecord.riservato`` is stored with every act and returned by every method giving records.
 """
 
@@ -41,7 +43,7 @@ class Catalog(Protocol):
     def insert_act(self, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = ()) -> None:
         """Record a sealed (numbered) act inside ``transaction``: its row, search entry, register
         counter (raised to its number), two versions with its files (``firmato``/reason
-        ``signed``, then ``record.state``/``published``), its references, and one ``published``
+        ``signed``, then ``record.stato``/``published``), its references, and one ``published``
         event (payload ``record.to_dict()``). DuplicateNumber for a number or id taken;
         ArchiveError for a record without a number."""
         ...
@@ -116,10 +118,9 @@ class Catalog(Protocol):
         ``query``: Italian words (stemmed, stopwords dropped, all required; ranked by bm25 with
         the oggetto weighing 4 times the body), or "N/YYYY" (that number in that year), or ""
         (every act the filters select, newest first: data, then number, descending). A query with
-        words but no stem finds nothing. ``register``/``year`` narrow ``filters`` the same way as
-        its fields. With ``filters.public_only`` no riservato act and no act whose state is not in
-        ``search.PUBLISHED_STATES`` is returned. The same call with growing ``offset`` pages
-        through one ordering without repeats.
+        words but no stem finds nothing. With ``filters.public_only`` no riservato act and no act
+        whose stato is not in ``search.PUBLISHED_STATES`` is returned. The same call with growing
+        ``offset`` pages through one ordering without repeats.
         """
         ...
 

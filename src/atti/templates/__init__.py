@@ -1,4 +1,5 @@
-"""Rendering: the DOCX templates (package data) and act -> DOCX -> PDF/A."""
+"""Rendering: the DOCX templates (package data), act -> DOCX -> PDF/A through LibreOffice, and the
+inspection of PDFs (PDF/A checks, comparison, proof that a PDF says what the act says)."""
 
 from atti.templates.convert import Converter
 from atti.templates.render import DICITURA_FIRMA, RenderedAct, render_act, render_docx, template_context

@@ -158,7 +158,7 @@ def bench_ingest(tmp: Path, count: int, where: Path | str, pdf: bytes) -> float:
             with arc.register_lock(act.registro, act.anno):
                 numbered = act.with_numero(arc.next_number(act.registro, act.anno))
                 signed = signer.sign(pdf, reason=f"{numbered.titolo} N. {numbered.estremi}", location=act.ente.nome)
-                arc.seal(numbered, source=source, docx=docx, pdf=signed, signer=signer.signer_name)
+                arc.seal(numbered, source=source, docx=docx, pdf=signed, firmatario=signer.signer_name)
         elapsed = time.perf_counter() - start
         assert verify_archive(arc).ok
     return count / elapsed
@@ -182,7 +182,7 @@ def _publisher(location: str, state: str, pdf_path: str, count: int, ready: Any,
             with arc.register_lock(act.registro, act.anno):
                 numbered = act.with_numero(arc.next_number(act.registro, act.anno))
                 signed = signer.sign(pdf, reason=f"{numbered.titolo} N. {numbered.estremi}", location=act.ente.nome)
-                arc.seal(numbered, source=source, docx=b"PK docx stand-in", pdf=signed, signer=signer.signer_name)
+                arc.seal(numbered, source=source, docx=b"PK docx stand-in", pdf=signed, firmatario=signer.signer_name)
             numbers.append(numbered.numero)
     out.put(numbers)
 
@@ -215,7 +215,7 @@ def bench_concurrent(where: Path | str, pdf: Path, publishers: int, total: int) 
     for proc in procs:
         proc.join()
     with Archive.open(where) as arc:
-        archived = [r.number for r in arc.catalog.all()]
+        archived = [r.numero for r in arc.catalog.all()]
         gapless = numbers == archived == list(range(1, each * publishers + 1)) and verify_archive(arc).ok
     return len(numbers) / elapsed, gapless
 
@@ -233,10 +233,10 @@ def generate(arc: Archive, count: int, rng: random.Random) -> float:
             body = ". ".join(" ".join(rng.choices(WORDS, cum_weights=CUM_WEIGHTS, k=rng.randint(8, 25)))
                              for _ in range(rng.randint(10, 40)))
             record = ActRecord(
-                id=act_id(register, year, number), register=register, year=year, number=number,
+                id=act_id(register, year, number), registro=register, anno=year, numero=number,
                 tipo=rng.choice(TIPI), organo=rng.choice(ORGANI),
                 data=dt.date(year, rng.randint(1, 12), rng.randint(1, 28)),
-                ente="Unioncamere Lombardia", oggetto=oggetto, signer=rng.choice(SIGNERS), state=rng.choice(STATES),
+                ente="Unioncamere Lombardia", oggetto=oggetto, firmatario=rng.choice(SIGNERS), stato=rng.choice(STATES),
                 source=source, docx=docx, pdf=pdf, created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             )
             arc.catalog.insert_act(record, body)
@@ -251,13 +251,13 @@ def query(rng: random.Random, i: int) -> tuple[str, Filters | None]:
     if i % 10 == 0:
         return f"{rng.randint(1, 3000)}/{rng.randint(2016, 2026)}", None
     if i % 20 == 1:
-        return "", Filters(register=rng.choice(("D.O.", "D.G.", "D.C.")), year=rng.randint(2016, 2026))
+        return "", Filters(registro=rng.choice(("D.O.", "D.G.", "D.C.")), anno=rng.randint(2016, 2026))
     if i % 5 == 2:
         year = rng.randint(2016, 2026)
         return text, rng.choice((
-            Filters(year=year),
-            Filters(date_from=dt.date(year, 3, 1), date_to=dt.date(year, 5, 31)),
-            Filters(register=rng.choice(("D.O.", "D.G.", "D.C.")), signer=rng.choice(SIGNERS).split()[-1]),
+            Filters(anno=year),
+            Filters(dal=dt.date(year, 3, 1), al=dt.date(year, 5, 31)),
+            Filters(registro=rng.choice(("D.O.", "D.G.", "D.C.")), firmatario=rng.choice(SIGNERS).split()[-1]),
         ))
     return text, None
 

@@ -73,7 +73,8 @@ def measure(store: Any, size: int, total_mb: int, threads: int) -> list[tuple[st
         return f"{n / seconds:8.1f} docs/s {megabytes / seconds:7.1f} MB/s"
 
     def put(data: bytes) -> BlobRef:
-        return store.put(data, "pdf")
+        ref: BlobRef = store.put(data, "pdf")
+        return ref
 
     docs: list[bytes] = []
     for n_threads in (1, threads):

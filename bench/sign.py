@@ -1,3 +1,5 @@
+# mypy: disable-error-code="no-untyped-call"
+# (pyHanko's PDF writer and SimpleSigner have no type hints: this benchmark calls them directly.)
 """Benchmark: signing N small PDFs with one ActSigner vs naive pyHanko usage, at B-B and B-LTA.
 
     python bench/sign.py [-n 50]
@@ -32,6 +34,7 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator import ValidationContext
 
 from atti.signing import ActSigner, verify_pdf
+from atti.signing.verify import RevocationMode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,7 +123,7 @@ def main() -> None:
                 ("ActSigner", "B-LTA"): run(docs, lambda pdf: act_signer.sign(pdf, level="B-LTA", tsa_url=tsa_url)),
             }
             for (label, level), (_times, last) in rows.items():
-                mode = "hard-fail" if level == "B-LTA" else "soft-fail"
+                mode: RevocationMode = "hard-fail" if level == "B-LTA" else "soft-fail"
                 indication = verify_pdf(last, [root], revocation_mode=mode).indication
                 if indication != "TOTAL_PASSED":
                     raise SystemExit(f"{label} {level}: the last signed PDF verifies as {indication}")

@@ -58,16 +58,16 @@ def build(root: Path, acts: int, reserved: float) -> None:
 def params_of(text: str, filters: Filters | None, rng: random.Random) -> dict[str, str]:
     params = {"q": text}
     if filters is not None:
-        if filters.register:
-            params["registro"] = filters.register
-        if filters.year:
-            params["anno"] = str(filters.year)
-        if filters.date_from:
-            params["dal"] = filters.date_from.isoformat()
-        if filters.date_to:
-            params["al"] = filters.date_to.isoformat()
-        if filters.signer:
-            params["firmatario"] = filters.signer
+        if filters.registro:
+            params["registro"] = filters.registro
+        if filters.anno:
+            params["anno"] = str(filters.anno)
+        if filters.dal:
+            params["dal"] = filters.dal.isoformat()
+        if filters.al:
+            params["al"] = filters.al.isoformat()
+        if filters.firmatario:
+            params["firmatario"] = filters.firmatario
     if rng.random() < 0.2:
         params["pagina"] = str(rng.randint(2, 5))
     return {k: v for k, v in params.items() if v}

@@ -21,8 +21,8 @@ try:
     from packaging.requirements import Requirement
     from packaging.version import Version
 except ImportError:  # a runtime-only virtualenv may lack packaging; pip always carries one
-    from pip._vendor.packaging.requirements import Requirement  # type: ignore[no-redef]
-    from pip._vendor.packaging.version import Version  # type: ignore[no-redef]
+    from pip._vendor.packaging.requirements import Requirement  # type: ignore[assignment]
+    from pip._vendor.packaging.version import Version  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parent.parent
 

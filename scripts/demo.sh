@@ -8,7 +8,7 @@ export ATTI_ARCHIVE="${ATTI_ARCHIVE:-archive}"
 example=examples/determinazione-DO-129-2026.yaml
 if .venv/bin/atti show DO-2026-129 >/dev/null 2>&1; then
   echo "The example act is already in the archive ($ATTI_ARCHIVE):"
-  .venv/bin/atti show DO-2026-129 | grep -E '^ *(id|signer|pdf):'
+  .venv/bin/atti show DO-2026-129 | grep -E '^ *(id|firmatario|pdf):'
 else
   .venv/bin/atti publish "$example"
 fi

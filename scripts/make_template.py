@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -41,7 +42,7 @@ def _font(run_or_style: object, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _dash_bullets(doc: Document) -> None:
+def _dash_bullets(doc: DocxDocument) -> None:
     """Make "List Bullet" a real list whose mark is "-", as in the acts this body signs."""
     numbering = doc.part.numbering_part.element
     for abstract in numbering.findall(qn("w:abstractNum")):
@@ -63,7 +64,7 @@ def _dash_bullets(doc: Document) -> None:
                         fonts.set(qn(attr), BODY_FONT)
 
 
-def build(tipo: str) -> Document:
+def build(tipo: str) -> DocxDocument:
     doc = Document()
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
@@ -191,7 +192,7 @@ def build(tipo: str) -> Document:
 def main() -> None:
     for tipo in DATE_LINES:
         out = OUT_DIR / f"{tipo}.docx"
-        build(tipo).save(out)
+        build(tipo).save(str(out))
         print(f"wrote {out}")
 
 

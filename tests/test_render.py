@@ -410,3 +410,13 @@ def test_numbered_lists_restart_in_the_pdf(tmp_path: Path) -> None:
     assert "1. la DGR n. XII/1536 del 18 dicembre 2023;" in text  # the first visto, not the 15th item
     assert "11. la volontà di favorire" in text
     assert "1. di prorogare i termini" in text and "2. di pubblicare la nuova scadenza" in text
+
+
+@pytest.mark.parametrize("text", ["alfa }_} beta", "a {_{ b %_} c {_% d", "x {{ y }} z", "x <b>&amp; }_} & y"])
+def test_text_with_docxtpls_brace_escapes_renders_as_written(text: str) -> None:
+    """docxtpl turns "}_}" of its output into "}}" (a template's way to print braces): the act's
+    own text must not be touched by it. Hypothesis found "alfa }_} beta" rendered "alfa }} beta"."""
+    act = edit(example(), oggetto=text, premesse=[text])
+    found = paragraphs(render_docx(act, None))
+    assert f"OGGETTO: {text}" in found
+    assert any(p.endswith(text) for p in found if p != f"OGGETTO: {text}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 import jinja2
+import markupsafe
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
@@ -118,6 +119,20 @@ def template_context(act: Act) -> dict[str, Any]:
     }
 
 
+# After Jinja, docxtpl turns "{_{", "}_}", "{_%" and "%_}" of the rendered XML into "{{", "}}",
+# "{%" and "%}" (a template's way to print braces), and it would do so inside the act's own text
+# too: "alfa }_} beta" came out "alfa }} beta". The act's text therefore writes the underscore of
+# those four as a character reference, which the XML parser reads back as "_".
+_DOCXTPL_ESCAPES = re.compile(r"(?<=[{}%])_(?=[{}%])")
+
+
+def _keep_docxtpl_escapes(value: Any) -> Any:
+    if value is None or isinstance(value, (jinja2.Undefined, InlineImage)):
+        return value
+    text = markupsafe.escape(value)
+    return markupsafe.Markup(_DOCXTPL_ESCAPES.sub("&#95;", str(text))) if "_" in text else text
+
+
 class _CompiledTemplates(jinja2.Environment):
     """A Jinja environment that compiles each template part once per process.
 
@@ -128,7 +143,7 @@ class _CompiledTemplates(jinja2.Environment):
     _LIMIT = 256
 
     def __init__(self) -> None:
-        super().__init__(autoescape=True)
+        super().__init__(autoescape=True, finalize=_keep_docxtpl_escapes)
         self._compiled: dict[str, jinja2.Template] = {}
         self._lock = threading.Lock()
 

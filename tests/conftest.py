@@ -1,19 +1,28 @@
-"""Shared fixtures: the reference act, the seed text it was written from, and a foreign PKI."""
+"""Shared fixtures: the reference act, the seed text it was written from, a foreign PKI, and the
+test tiers (tests/tiers.py)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from .tiers import NO_SOFFICE, derive_markers, fast, needs, refuse_in_fast_tier
+
 # Live servers the tests start themselves: a throwaway PostgreSQL cluster (pg_server, pg_url)
 # and a SeaweedFS S3 server with Object Lock (s3_server, s3_bucket, s3_env).
 pytest_plugins = ["tests.pgserver", "tests.s3server"]
+
+# No test may depend on how fast the machine is: no hypothesis deadline, anywhere.
+hypothesis.settings.register_profile("atti", deadline=None)
+hypothesis.settings.load_profile("atti")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "determinazione-DO-129-2026.yaml"
@@ -33,6 +42,53 @@ def process_alive(pid: int) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+# -- tiers ---------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast", action="store_true", default=False,
+        help="atti: only the tests that need no LibreOffice, PostgreSQL, S3 server or browser; LibreOffice "
+        "and those servers are made unavailable, so a test that needs one and lacks its marker fails",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        derive_markers(item)
+    if fast(config):
+        slow = [item for item in items if needs(item)]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not needs(item)]
+
+
+@pytest.fixture(scope="session")
+def libreoffice(request: pytest.FixtureRequest) -> str:
+    """LibreOffice's soffice. A fixture that runs LibreOffice requests this one, which gives every
+    test using it the ``libreoffice`` marker (tests/tiers.py)."""
+    from atti.errors import ConverterMissing
+    from atti.templates.convert import find_soffice
+
+    refuse_in_fast_tier(request, "libreoffice", "LibreOffice")
+    try:
+        return find_soffice()
+    except ConverterMissing as exc:
+        pytest.fail(f"{exc} (bash scripts/setup.sh installs it)", pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_libreoffice_in_the_fast_tier(pytestconfig: pytest.Config) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        if fast(pytestconfig):
+            patch.setenv("ATTI_SOFFICE", NO_SOFFICE)
+        yield
+
+
+# -- the reference act and PKI -------------------------------------------------------------------
 
 
 @pytest.fixture()

@@ -125,7 +125,7 @@ def test_init_refuses_a_trust_root_that_is_not_a_certificate(tmp_path: Path) -> 
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, object]]]:
+def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, object]]]:
     archive = tmp_path_factory.mktemp("pub") / "archive"
     assert atti("init", "--archive", archive).exit_code == 0
     result = atti("publish", EXAMPLE, "--archive", archive, "--json")
@@ -133,7 +133,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     yield archive, json.loads(result.stdout)
 
 
-@pytest.mark.slow
 def test_publish_json_contract(published: tuple[Path, dict[str, object]]) -> None:
     archive, record = published
     assert {k: record[k] for k in ("id", "registro", "anno", "numero")} == {
@@ -144,7 +143,6 @@ def test_publish_json_contract(published: tuple[Path, dict[str, object]]) -> Non
     assert hashlib.sha256(pdf.read_bytes()).hexdigest() == record["sha256"]
 
 
-@pytest.mark.slow
 def test_signed_pdf_holds_the_whole_act_in_order(published: tuple[Path, dict[str, object]]) -> None:
     _, record = published
     pdf = Path(str(record["pdf"]))
@@ -181,7 +179,6 @@ def test_signed_pdf_holds_the_whole_act_in_order(published: tuple[Path, dict[str
     )
 
 
-@pytest.mark.slow
 def test_every_item_of_the_seed_act_survives(published: tuple[Path, dict[str, object]]) -> None:
     """Each "- " item of the original act's text is in the signed PDF, in the seed's order."""
     _, record = published
@@ -195,7 +192,6 @@ def test_every_item_of_the_seed_act_survives(published: tuple[Path, dict[str, ob
     assert_in_order(pdf_text(Path(str(record["pdf"]))), items)
 
 
-@pytest.mark.slow
 def test_verify_the_published_pdf(published: tuple[Path, dict[str, object]]) -> None:
     archive, record = published
     result = atti("verify", str(record["pdf"]), "--archive", archive, "--json")
@@ -207,7 +203,6 @@ def test_verify_the_published_pdf(published: tuple[Path, dict[str, object]]) -> 
     assert human.exit_code == 0 and human.output.startswith("TOTAL_PASSED  ")
 
 
-@pytest.mark.slow
 def test_verify_failures(published: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
     archive, record = published
     signed = Path(str(record["pdf"])).read_bytes()
@@ -231,7 +226,7 @@ def test_verify_failures(published: tuple[Path, dict[str, object]], tmp_path: Pa
     assert len(result.stderr.splitlines()) == 1
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_publish_refuses_a_duplicate_and_numbers_a_draft(
     published: tuple[Path, dict[str, object]], tmp_path: Path
 ) -> None:
@@ -250,7 +245,6 @@ def test_publish_refuses_a_duplicate_and_numbers_a_draft(
     assert "N. 130/2026" in pdf_text(Path(record["pdf"]))
 
 
-@pytest.mark.slow
 def test_search_and_show(published: tuple[Path, dict[str, object]]) -> None:
     archive, record = published
     result = atti("search", "prorogare termini", "--archive", archive, "--json")
@@ -266,7 +260,7 @@ def test_search_and_show(published: tuple[Path, dict[str, object]]) -> None:
     assert (missing.exit_code, missing.stderr) == (6, "Error: no act with id DO-2026-999 in the archive\n")
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_render_writes_docx_and_pdf(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = atti("render", EXAMPLE, "-o", out)
@@ -277,7 +271,7 @@ def test_render_writes_docx_and_pdf(tmp_path: Path) -> None:
     assert "DETERMINAZIONE DEL DIRETTORE OPERATIVO N. 129/2026" in pdf_text(out / "determinazione-DO-129-2026.pdf")
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_an_output_folder_that_cannot_be_written_is_a_render_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -310,7 +304,7 @@ def test_render_without_libreoffice_is_one_clear_error(tmp_path: Path) -> None:
     assert not out.exists() or not any(out.iterdir())
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_publish_with_a_foreign_pkcs12(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
     p12, passphrase, root = foreign_p12
     archive = tmp_path / "archive"
@@ -327,7 +321,7 @@ def test_publish_with_a_foreign_pkcs12(tmp_path: Path, foreign_p12: tuple[Path, 
     assert json.loads(verified.stdout)["signer"] == "Fabrizio Ventrice"
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_publish_and_verify_agree_on_a_certificate_naming_the_firmatario_surname_first(
     tmp_path: Path, foreign_pki: ForeignPKI
 ) -> None:
@@ -345,7 +339,6 @@ def test_publish_and_verify_agree_on_a_certificate_naming_the_firmatario_surname
     assert report["firmatario"]["expected"] == "Fabrizio Ventrice" and report["firmatario"]["matches"] is True
 
 
-@pytest.mark.slow
 def test_publish_refuses_a_certificate_of_someone_else(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
     p12, passphrase, _ = foreign_p12
     archive = tmp_path / "archive"
@@ -361,12 +354,13 @@ def test_publish_refuses_a_certificate_of_someone_else(tmp_path: Path, foreign_p
     assert not list((archive / "blobs").rglob("*.pdf"))
 
 
+@pytest.mark.libreoffice
 def test_soffice_is_installed_for_the_suite() -> None:
-    """The set-up installs LibreOffice; the slow tests above need it, so say so plainly."""
+    """The set-up installs LibreOffice; the tests marked libreoffice need it, so say so plainly."""
     assert shutil.which("soffice"), "run scripts/setup.sh: LibreOffice is missing"
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_publish_asks_for_the_passphrase_in_a_terminal(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
     p12, passphrase, root = foreign_p12
     archive = tmp_path / "archive"
@@ -396,7 +390,6 @@ def test_publish_asks_for_the_passphrase_in_a_terminal(tmp_path: Path, foreign_p
     assert json.loads(verified.stdout)["indication"] == "TOTAL_PASSED"
 
 
-@pytest.mark.slow
 def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
     published: tuple[Path, dict[str, object]], tmp_path: Path
 ) -> None:
@@ -440,7 +433,7 @@ def test_templates_are_copied_for_a_body_and_then_used(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_reviewers_sign_their_verifiche_with_their_own_keys(
     tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]
 ) -> None:

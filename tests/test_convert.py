@@ -1,7 +1,8 @@
 """The warm converter (one LibreOffice driven over UNO), the converter factory and batch rendering.
 
-The slow tests run the real LibreOffice and hurt it (SIGSTOP, SIGKILL); the others replace the UNO
-worker with a small fake speaking the same protocol, to reach every failure path quickly.
+The tests marked libreoffice run the real LibreOffice and hurt it (SIGSTOP, SIGKILL); the others
+replace the UNO worker with a small fake speaking the same protocol, to reach every failure path
+quickly.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # -- the real LibreOffice ----------------------------------------------------------------------
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_warm_conversion_gives_a_tagged_pdfa_with_the_acts_text(tmp_path: Path, private_tmp: Path) -> None:
     act = load_act(EXAMPLE).act
     with WarmConverter() as converter:
@@ -97,7 +98,7 @@ def test_warm_conversion_gives_a_tagged_pdfa_with_the_acts_text(tmp_path: Path, 
     assert list(private_tmp.iterdir()) == []  # profile, work files and LibreOffice's own: all gone
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_many_conversions_reuse_one_libreoffice(tmp_path: Path) -> None:
     docx = example_docx()
     with WarmConverter() as converter:
@@ -111,7 +112,7 @@ def test_many_conversions_reuse_one_libreoffice(tmp_path: Path) -> None:
     assert group_members(group) == {}
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_a_hanging_libreoffice_hits_the_time_limit_and_the_next_act_gets_a_fresh_one() -> None:
     docx = example_docx()
     with WarmConverter(timeout=60) as converter:
@@ -127,7 +128,7 @@ def test_a_hanging_libreoffice_hits_the_time_limit_and_the_next_act_gets_a_fresh
         assert soffice_bin(converter) != stuck
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_a_crashed_libreoffice_is_restarted_and_the_act_converted(tmp_path: Path) -> None:
     docx = example_docx()
     with WarmConverter() as converter:
@@ -158,7 +159,7 @@ def test_a_crashed_libreoffice_is_restarted_and_the_act_converted(tmp_path: Path
         assert "N. 129/2026" in pdf_text(result[0], tmp_path)
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_batch_renders_a_folder_and_reports_the_invalid_act(tmp_path: Path) -> None:
     acts = tmp_path / "acts"
     acts.mkdir()
@@ -187,7 +188,7 @@ def test_batch_renders_a_folder_and_reports_the_invalid_act(tmp_path: Path) -> N
         assert f"N. {number}/2026" in pdf_text(pdf, tmp_path)
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_batch_without_uno_uses_cold_converters(tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text(EXAMPLE.read_text(encoding="utf-8").replace("numero: 129", "numero: 130"), encoding="utf-8")
@@ -196,7 +197,7 @@ def test_batch_without_uno_uses_cold_converters(tmp_path: Path) -> None:
     assert [b"<pdfaid:part>2</pdfaid:part>" in r.output.pdf.read_bytes() for r in result.rendered] == [True, True]
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_cli_renders_a_folder_with_a_summary_and_exit_status(tmp_path: Path) -> None:
     acts = tmp_path / "acts"
     acts.mkdir()
@@ -232,6 +233,7 @@ def test_cli_renders_a_folder_with_a_summary_and_exit_status(tmp_path: Path) -> 
 # -- no LibreOffice needed ---------------------------------------------------------------------
 
 
+@pytest.mark.libreoffice
 def test_cli_exits_3_when_acts_cannot_be_rendered(tmp_path: Path) -> None:
     broken = tmp_path / "broken.docx"
     broken.write_text("not a docx")
@@ -247,6 +249,7 @@ def test_cli_exits_3_when_acts_cannot_be_rendered(tmp_path: Path) -> None:
     assert (nothing.exit_code, nothing.stderr) == (2, f"Error: no acts to render: {empty} holds no *.yaml files\n")
 
 
+@pytest.mark.libreoffice
 def test_batch_renders_each_output_name_once(tmp_path: Path) -> None:
     copy = tmp_path / "copy.yaml"
     copy.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
@@ -279,6 +282,7 @@ def test_missing_libreoffice_or_uno_names_the_debian_package(
     assert type(open_converter(30, warm=True)) is WarmConverter
 
 
+@pytest.mark.libreoffice
 def test_the_factory_prefers_the_warm_converter() -> None:
     # python3-uno is part of the set-up (scripts/setup.sh): without it this fails, as it should.
     converter = open_converter(30)

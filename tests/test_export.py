@@ -29,8 +29,6 @@ from atti.export.package import export_package, import_package, read_archived
 
 from .conftest import EXAMPLE
 
-pytestmark = pytest.mark.slow
-
 ACT_ID = "DO-2026-129"
 A = f"{{{AKN_NS}}}"
 
@@ -41,7 +39,7 @@ def atti(*args: str | Path) -> Result:
 
 
 @pytest.fixture(scope="module")
-def archive_root(archive_location_module: Path | str) -> Path | str:
+def archive_root(libreoffice: str, archive_location_module: Path | str) -> Path | str:
     root = archive_location_module
     pipeline.init_archive(root)
     with Archive.open(root) as archive:
@@ -320,6 +318,7 @@ def test_cli_errors(archive_root: Path, tmp_path: Path) -> None:
     assert result.exit_code == 6 and "no archive at" in result.output
 
 
+@pytest.mark.libreoffice
 def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
     root = tmp_path / "archive"
     pipeline.init_archive(root)
@@ -355,6 +354,7 @@ def _history(archive: Archive, act_id_: str) -> tuple[object, ...]:
     )
 
 
+@pytest.mark.libreoffice
 def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path: Path) -> None:
     """A draft saved, rendered, submitted and published, then annulled by a second act: both
     exported, imported elsewhere in the other order, and found there exactly as they were."""

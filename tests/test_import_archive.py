@@ -25,8 +25,6 @@ from atti.templates.convert import Converter
 from tests.conftest import EXAMPLE, SEED
 from tests.test_import import DATA, EXPECTED, _assert_parts, _squash
 
-pytestmark = pytest.mark.slow
-
 
 def atti(*args: object) -> Result:
     runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None})
@@ -40,7 +38,7 @@ def _parts(act: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], Path]:
+def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], Path]:
     """The seed text imported to YAML, then rendered, signed and archived by atti publish."""
     tmp = tmp_path_factory.mktemp("imported")
     yaml_file = tmp / "seed.yaml"

@@ -239,7 +239,6 @@ def _seal_many(root: str, worker: int, count: int) -> None:
             publish_next(arc, act, f"{worker}-{i}")
 
 
-@pytest.mark.slow
 def test_four_processes_number_without_gaps(archive: Archive) -> None:
     archive.close()
     ctx = multiprocessing.get_context("spawn")
@@ -267,7 +266,6 @@ def _seal_forever(root: str, round_: int, ready: Any) -> None:
             publish_next(arc, act, f"{round_}-{i}-" + "x" * random.randrange(0, 1 << 20))
 
 
-@pytest.mark.slow
 def test_killed_writers_leave_whole_acts_and_no_gaps(archive: Archive) -> None:
     archive.close()
     ctx = multiprocessing.get_context("fork")  # no re-import per child: 20 kills in a few seconds

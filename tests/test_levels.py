@@ -47,8 +47,6 @@ from .conftest import EXAMPLE
 from .livepki import CONFIG, LivePKI
 from .test_signing import make_pdf
 
-pytestmark = pytest.mark.slow
-
 LEVELS = ["B-B", "B-T", "B-LT", "B-LTA"]
 REVOKED = "the certificate of Paola Revocata was revoked on 2024-06-01 00:00 UTC (reason: key compromise)"
 
@@ -422,6 +420,7 @@ def test_cli_timestamp_errors(tmp_path: Path, live: LivePKI) -> None:
         assert result.exit_code == 2 and "Usage:" in result.stderr
 
 
+@pytest.mark.libreoffice
 def test_publish_b_lta_then_renew_the_archive(tmp_path: Path, live: LivePKI, giulia: ActSigner) -> None:
     """The firmatario's certificate with OCSP and CRL: the act is published B-LTA, then renewed."""
     archive = tmp_path / "archive"

@@ -33,8 +33,6 @@ from atti.signing.pkcs11 import Pkcs11ActSigner, open_pkcs11_signer
 
 from .test_signing import make_pdf
 
-pytestmark = pytest.mark.slow
-
 # Where Debian's softhsm2 puts the module (the second path is the multiarch one).
 SOFTHSM_MODULES = [Path("/usr/lib/softhsm/libsofthsm2.so"), Path("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")]
 

@@ -43,8 +43,6 @@ from atti.signing.verify import verify_pdf
 from .conftest import EXAMPLE
 from .test_signing import make_pdf
 
-pytestmark = pytest.mark.slow
-
 NOW = dt.datetime.now(dt.UTC)
 WITHDRAWN = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/withdrawn"
 OCSP_QC = "http://uri.etsi.org/TrstSvc/Svctype/Certstatus/OCSP/QC"

@@ -445,7 +445,7 @@ def test_find_draft_by_its_exact_source(archive: Archive) -> None:
     assert archive.find_draft(draft_text() + "\n") is None
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_cli_draft_to_publication_with_real_rendering_and_signing(tmp_path: Path) -> None:
     """atti draft save / --render / submit, then atti publish of the same file (LibreOffice and
     pyHanko for real); a second draft published by its id alone."""

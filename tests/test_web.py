@@ -27,8 +27,6 @@ from atti.web.app import highlight
 
 from .conftest import EXAMPLE
 
-pytestmark = pytest.mark.slow
-
 PASSWORD = "parola-d-ordine-1"
 TEXT = EXAMPLE.read_text(encoding="utf-8")
 PUNTO_2 = "di pubblicare la nuova scadenza nella sezione dedicata al bando sul sito\n      www.unioncamerelombardia.it."
@@ -108,7 +106,9 @@ def build_archive(root: Path | str, work: Path) -> Path | str:
 
 
 @pytest.fixture(scope="module")
-def archive(archive_location_module: Path | str, tmp_path_factory: pytest.TempPathFactory) -> Path | str:
+def archive(
+    libreoffice: str, archive_location_module: Path | str, tmp_path_factory: pytest.TempPathFactory
+) -> Path | str:
     """The web archive on each backend: SQLite + files, and PostgreSQL + S3."""
     return build_archive(archive_location_module, tmp_path_factory.mktemp("web"))
 

@@ -1,8 +1,9 @@
-"""Shared fixtures: the reference act, the seed text it was written from, a foreign PKI, and the
-test tiers (tests/tiers.py)."""
+"""Shared fixtures: the reference act, the seed text it was written from, a foreign PKI, a clean
+environment, and the test tiers (tests/tiers.py)."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,12 +81,29 @@ def libreoffice(request: pytest.FixtureRequest) -> str:
         pytest.fail(f"{exc} (bash scripts/setup.sh installs it)", pytrace=False)
 
 
+# -- a clean environment -------------------------------------------------------------------------
+
+
 @pytest.fixture(scope="session", autouse=True)
-def no_libreoffice_in_the_fast_tier(pytestconfig: pytest.Config) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        if fast(pytestconfig):
-            patch.setenv("ATTI_SOFFICE", NO_SOFFICE)
-        yield
+def clean_environment(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[None]:
+    """Nothing of the developer's environment reaches the tests: no ATTI_* setting, no AWS_*
+    variable (boto3 reads endpoints, profiles and credentials from them), no state directory
+    under the developer's home, no ./atti.toml or ./archive of the directory pytest runs in (the
+    tests run in an empty temporary one).
+
+    Session-scoped and autouse, so it runs before every other fixture: the fixtures that set
+    such variables on purpose (the S3 ones, the PostgreSQL backend of archive_location_module)
+    set them after it, each with its own monkeypatch, and this fixture never undoes theirs."""
+    patch = pytest.MonkeyPatch()
+    for name in list(os.environ):
+        if name.startswith(("ATTI_", "AWS_")):
+            patch.delenv(name)
+    patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+    patch.chdir(tmp_path_factory.mktemp("cwd"))
+    if fast(pytestconfig):
+        patch.setenv("ATTI_SOFFICE", NO_SOFFICE)
+    yield
+    patch.undo()
 
 
 # -- the reference act and PKI -------------------------------------------------------------------

@@ -1,19 +1,22 @@
-"""Shared fixtures: the reference act, the seed text it was written from, a foreign PKI, a clean
-environment, and the test tiers (tests/tiers.py)."""
+"""Shared fixtures: the reference act, the seed text it was written from, a foreign PKI, the
+``atti`` command line run in-process, a clean environment, and the test tiers (tests/tiers.py)."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import hypothesis
 import pytest
+from click.testing import CliRunner, Result
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from atti.cli import main
 
 from .tiers import NO_SOFFICE, derive_markers, fast, needs, refuse_in_fast_tier
 
@@ -104,6 +107,31 @@ def clean_environment(tmp_path_factory: pytest.TempPathFactory, pytestconfig: py
         patch.setenv("ATTI_SOFFICE", NO_SOFFICE)
     yield
     patch.undo()
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def run_atti(*args: object, env: Mapping[str, str | None] | None = None, input: str | None = None) -> Result:
+    """Run the ``atti`` command line in this process, with ``args`` made strings, ``env`` added to
+    the environment (a None value removes a variable) and ``input`` on its standard input.
+    stdout and stderr are kept apart (result.stdout, result.stderr; result.output has both). An
+    exception atti does not turn into an exit status is raised here: a bug is a traceback."""
+    runner = CliRunner(env=dict(env) if env else None)
+    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+class Atti(Protocol):
+    def __call__(
+        self, *args: object, env: Mapping[str, str | None] | None = None, input: str | None = None
+    ) -> Result: ...
+
+
+@pytest.fixture()
+def atti() -> Atti:
+    """``atti(*args, env=None, input=None) -> Result``: see :func:`run_atti` (which module-scoped
+    fixtures call directly)."""
+    return run_atti
 
 
 # -- the reference act and PKI -------------------------------------------------------------------

@@ -20,10 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from atti.acts import load_act
-from atti.cli import main
 from atti.errors import ConverterMissing, RenderError
 from atti.templates import warm
 from atti.templates.batch import Failed, Outcome, find_acts, render_batch
@@ -31,12 +29,7 @@ from atti.templates.convert import Converter
 from atti.templates.render import render_docx
 from atti.templates.warm import WarmConverter, open_converter
 
-from .conftest import EXAMPLE, process_alive
-
-
-def atti(*args: str | Path, env: dict[str, str | None] | None = None) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None, **(env or {})})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+from .conftest import EXAMPLE, Atti, process_alive
 
 
 def example_docx() -> bytes:
@@ -198,7 +191,7 @@ def test_batch_without_uno_uses_cold_converters(tmp_path: Path) -> None:
 
 
 @pytest.mark.libreoffice
-def test_cli_renders_a_folder_with_a_summary_and_exit_status(tmp_path: Path) -> None:
+def test_cli_renders_a_folder_with_a_summary_and_exit_status(atti: Atti, tmp_path: Path) -> None:
     acts = tmp_path / "acts"
     acts.mkdir()
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -234,7 +227,7 @@ def test_cli_renders_a_folder_with_a_summary_and_exit_status(tmp_path: Path) -> 
 
 
 @pytest.mark.libreoffice
-def test_cli_exits_3_when_acts_cannot_be_rendered(tmp_path: Path) -> None:
+def test_cli_exits_3_when_acts_cannot_be_rendered(atti: Atti, tmp_path: Path) -> None:
     broken = tmp_path / "broken.docx"
     broken.write_text("not a docx")
     out = tmp_path / "out"

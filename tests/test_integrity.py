@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import Archive
 from atti.archive.integrity import IntegrityReport, verify_archive
 from atti.archive.storage.sqlite import SCHEMA_VERSION, _event_hash
-from atti.cli import main
 from atti.errors import StorageError
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 from .pgserver import raw
 
 
@@ -80,20 +78,19 @@ def test_clean_archive_verifies(archive: Archive, act: Act) -> None:
     assert (report.acts, report.events, report.files) == (3, 3, 9)
 
 
-def test_cli_archive_verify(archive: Archive, act: Act) -> None:
+def test_cli_archive_verify(atti: Atti, archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
-    runner = CliRunner()
-    ok = runner.invoke(main, ["archive", "verify", "--archive", str(archive.location)])
+    ok = atti("archive", "verify", "--archive", archive.location)
     assert ok.exit_code == 0, ok.output
     assert ok.output.startswith("Archive OK: 1 acts, 1 events, 3 files")
     raw(archive, "UPDATE acts SET oggetto = 'altro'")
-    bad = runner.invoke(main, ["archive", "verify", "--archive", str(archive.location)])
+    bad = atti("archive", "verify", "--archive", archive.location)
     assert bad.exit_code == 1
     assert bad.output.splitlines()[0] == "changed: act DO-2026-1: oggetto changed after event 1 recorded the row"
-    as_json = runner.invoke(main, ["archive", "verify", "--archive", str(archive.location), "--json"])
+    as_json = atti("archive", "verify", "--archive", archive.location, "--json")
     data = json.loads(as_json.output)
     assert as_json.exit_code == 1 and data["ok"] is False and data["findings"][0]["what"] == "act DO-2026-1"
-    missing = runner.invoke(main, ["archive", "verify", "--archive", str(archive.state_dir / "nope")])
+    missing = atti("archive", "verify", "--archive", archive.state_dir / "nope")
     assert missing.exit_code == 6 and "Traceback" not in missing.output
 
 
@@ -405,7 +402,7 @@ def _truncate(arc: Archive, keep: int) -> None:
 
 
 @pytest.mark.sqlite_only  # edits the SQLite file (test_pg_catalog: PostgreSQL)
-def test_deleting_the_newest_events_is_detected(archive: Archive, act: Act) -> None:
+def test_deleting_the_newest_events_is_detected(atti: Atti, archive: Archive, act: Act) -> None:
     for tag in "abcd":
         publish_next(archive, act, tag)
     head = json.loads((archive.state_dir / "atti.head").read_text())
@@ -416,8 +413,7 @@ def test_deleting_the_newest_events_is_detected(archive: Archive, act: Act) -> N
     assert failures(check(archive)) == [f"missing: events 3..4: {ends} 2"]
     _truncate(archive, 1)
     assert failures(check(archive)) == [f"missing: events 2..4: {ends} 1"]
-    runner = CliRunner()
-    out = runner.invoke(main, ["archive", "verify", "--archive", str(archive.location)])
+    out = atti("archive", "verify", "--archive", archive.location)
     assert out.exit_code == 1
     assert out.output.splitlines()[0] == f"missing: events 2..4: {ends} 1"
 

@@ -17,11 +17,9 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner, Result
 
 from atti.acts import load_act
 from atti.acts.model import Act
-from atti.cli import main
 from atti.errors import RenderError, VerificationError
 from atti.signing import ActSigner, DevCA, verify_pdf
 from atti.templates import Converter, render_act, render_docx
@@ -29,16 +27,11 @@ from atti.templates.compare import compare_pdfs
 from atti.templates.pdfa import Attachment, attach_files, pdf_date
 from atti.templates.pdfcheck import check_pdf
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 
 ROME = dt.timezone(dt.timedelta(hours=2))
 WHEN = dt.datetime(2026, 5, 19, 10, 30, tzinfo=ROME)
 METADATA = json.dumps({"registro": "D.O.", "numero": 129, "anno": 2026, "città": "Milano"}, ensure_ascii=False)
-
-
-def atti(*args: str | Path) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def attachments(when: dt.datetime = WHEN) -> list[Attachment]:
@@ -425,14 +418,14 @@ def test_compare_names_the_unreadable_file(rendered: bytes) -> None:
 
 
 @pytest.mark.parametrize("command", ["pdfcheck", "compare"])
-def test_commands_have_help(command: str) -> None:
+def test_commands_have_help(atti: Atti, command: str) -> None:
     result = atti(command, "--help")
     assert result.exit_code == 0
     assert f"Usage: main {command}" in result.output or f"Usage: atti {command}" in result.output
     assert "Exits 0" in result.output
 
 
-def test_cli_pdfcheck(pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
+def test_cli_pdfcheck(atti: Atti, pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
     result = atti("pdfcheck", pdfa3_file)
     assert (result.exit_code, first_line(result.stdout)) == (0, f"PASSED  {pdfa3_file} (PDF/A-3B, 0 signatures)")
 
@@ -447,7 +440,7 @@ def test_cli_pdfcheck(pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
     assert re.search(r"^  FAIL  javascript: found in ", result.stdout, re.M)
 
 
-def test_cli_pdfcheck_unreadable(tmp_path: Path) -> None:
+def test_cli_pdfcheck_unreadable(atti: Atti, tmp_path: Path) -> None:
     text = tmp_path / "atto.yaml"
     text.write_text("tipo: determinazione\n")
     result = atti("pdfcheck", text)
@@ -457,7 +450,7 @@ def test_cli_pdfcheck_unreadable(tmp_path: Path) -> None:
     assert (result.exit_code, result.stderr) == (5, f"Error: cannot read {missing}: No such file or directory\n")
 
 
-def test_cli_compare(two_renderings: tuple[bytes, bytes], pdfa3_file: Path, tmp_path: Path) -> None:
+def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file: Path, tmp_path: Path) -> None:
     a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
     a.write_bytes(two_renderings[0])
     b.write_bytes(two_renderings[1])

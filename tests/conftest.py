@@ -36,16 +36,20 @@ PKI_DIR = ROOT / "tests" / "pki"
 
 
 def process_alive(pid: int) -> bool:
-    """Running or sleeping; a killed process may linger as a zombie until some parent reaps it."""
-    for _ in range(100):
+    """Running or sleeping; a killed process may linger as a zombie until some parent reaps it.
+    A process that just got SIGKILL may take a moment to go, more so on a busy machine: it is
+    alive only if it is still there after 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except FileNotFoundError:
             return False
         if state in {"Z", "X"}:
             return False
+        if time.monotonic() > deadline:
+            return True
         time.sleep(0.02)
-    return True
 
 
 # -- tiers ---------------------------------------------------------------------------------------

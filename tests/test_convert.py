@@ -315,6 +315,7 @@ print(json.dumps({"ready": True, "pid": child.pid}), flush=True)
 if mode == "queue":
     # Byte by byte, so that a request already sent waits in the pipe rather than in a buffer here.
     import os, select
+    first = True
     while True:
         line = b""
         while not line.endswith(b"\\n"):
@@ -323,8 +324,10 @@ if mode == "queue":
                 sys.exit(0)
             line += byte
         request = json.loads(line)
-        time.sleep(0.3)
-        queued = b" (next one queued)" if select.select([0], [], [], 0)[0] else b""
+        # The first act is answered only once the next one is in the pipe (or after 30 s, if the
+        # converter waits for the answer before sending the next act): no race with the clock.
+        queued = b" (next one queued)" if select.select([0], [], [], 30 if first else 0)[0] else b""
+        first = False
         pathlib.Path(request["out"]).write_bytes(b"%PDF-fake " + pathlib.Path(request["in"]).read_bytes() + queued)
         print(json.dumps({"ok": True}), flush=True)
 for line in sys.stdin:
@@ -383,7 +386,8 @@ def test_a_crash_is_retried_once_then_reported(fake: Fake, private_tmp: Path) ->
 
 
 def convert_in_threads(converter: WarmConverter, docs: list[bytes]) -> dict[bytes, bytes | BaseException]:
-    """Each document converted by a thread of its own, started 0.1 s apart."""
+    """Each document converted by a thread of its own, in order: a thread starts once the one
+    before has sent its document to the worker (counted, not timed)."""
     results: dict[bytes, bytes | BaseException] = {}
 
     def convert(docx: bytes) -> None:
@@ -394,8 +398,12 @@ def convert_in_threads(converter: WarmConverter, docs: list[bytes]) -> dict[byte
 
     threads = [threading.Thread(target=convert, args=(docx,)) for docx in docs]
     for thread in threads:
+        sent = converter._count  # the documents written to a worker so far
         thread.start()
-        time.sleep(0.1)
+        deadline = time.monotonic() + 60
+        while converter._count == sent and thread.is_alive():
+            assert time.monotonic() < deadline, "the thread sent nothing"
+            time.sleep(0.001)
     for thread in threads:
         thread.join(30)
     return results

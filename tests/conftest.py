@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import hypothesis
+import hypothesis.configuration
 import pytest
 from click.testing import CliRunner, Result
 from cryptography import x509
@@ -29,6 +30,9 @@ hypothesis.settings.register_profile("atti", deadline=None)
 hypothesis.settings.load_profile("atti")
 
 ROOT = Path(__file__).resolve().parent.parent
+# Hypothesis keeps the examples that failed in .hypothesis, to try them first next time: in the
+# project, not in the temporary directory the tests run in (clean_environment).
+hypothesis.configuration.set_hypothesis_home_dir(ROOT / ".hypothesis")
 EXAMPLE = ROOT / "examples" / "determinazione-DO-129-2026.yaml"
 # The public act the project was created from, as text extracted from its PDF.
 SEED = ROOT / "tests" / "data" / "seed" / "000_79e5a06dcd4514e5.txt"

@@ -62,12 +62,15 @@ def server(archive: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(request: pytest.FixtureRequest) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     refuse_in_fast_tier(request, "browser", "browser")
     if not CHROMIUM.exists():  # installed by scripts/setup.sh --test; a missing browser must be seen, not skipped
         pytest.fail(f"{CHROMIUM} is missing: run 'bash scripts/setup.sh --test'", pytrace=False)
 
+    # expect() gives up after 5 s by default: too little on a busy machine (the act page verifies
+    # the signature, the previews come from pdftoppm). A page that never shows still fails.
+    expect.set_options(timeout=60_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b

@@ -22,8 +22,9 @@ from atti.cli import main
 from .tiers import NO_SOFFICE, derive_markers, fast, needs, refuse_in_fast_tier
 
 # Live servers the tests start themselves: a throwaway PostgreSQL cluster (pg_server, pg_url)
-# and a SeaweedFS S3 server with Object Lock (s3_server, s3_bucket, s3_env).
-pytest_plugins = ["tests.pgserver", "tests.s3server"]
+# and a SeaweedFS S3 server with Object Lock (s3_server, s3_bucket, s3_env); the order in which
+# the test files run (costliest first, for pytest-xdist).
+pytest_plugins = ["tests.pgserver", "tests.s3server", "tests.schedule"]
 
 # No test may depend on how fast the machine is: no hypothesis deadline, anywhere.
 hypothesis.settings.register_profile("atti", deadline=None)

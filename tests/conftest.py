@@ -73,9 +73,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         derive_markers(item)
     if fast(config):
-        slow = [item for item in items if needs(item)]
-        if slow:
-            config.hook.pytest_deselected(items=slow)
+        needing = [item for item in items if needs(item)]
+        if needing:
+            config.hook.pytest_deselected(items=needing)
             items[:] = [item for item in items if not needs(item)]
 
 

@@ -1,21 +1,38 @@
-"""Shared fixtures: the reference act, the seed text it was written from, and a foreign PKI."""
+"""Shared fixtures: the reference act, the seed text it was written from, a foreign PKI, the
+``atti`` command line run in-process, a clean environment, and the test tiers (tests/tiers.py)."""
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import hypothesis
+import hypothesis.configuration
 import pytest
+from click.testing import CliRunner, Result
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from atti.cli import main
+
+from .tiers import NO_SOFFICE, derive_markers, fast, needs, refuse_in_fast_tier
 
 # Live servers the tests start themselves: a throwaway PostgreSQL cluster (pg_server, pg_url)
 # and a SeaweedFS S3 server with Object Lock (s3_server, s3_bucket, s3_env).
 pytest_plugins = ["tests.pgserver", "tests.s3server"]
 
+# No test may depend on how fast the machine is: no hypothesis deadline, anywhere.
+hypothesis.settings.register_profile("atti", deadline=None)
+hypothesis.settings.load_profile("atti")
+
 ROOT = Path(__file__).resolve().parent.parent
+# Hypothesis keeps the examples that failed in .hypothesis, to try them first next time: in the
+# project, not in the temporary directory the tests run in (clean_environment).
+hypothesis.configuration.set_hypothesis_home_dir(ROOT / ".hypothesis")
 EXAMPLE = ROOT / "examples" / "determinazione-DO-129-2026.yaml"
 # The public act the project was created from, as text extracted from its PDF.
 SEED = ROOT / "tests" / "data" / "seed" / "000_79e5a06dcd4514e5.txt"
@@ -23,16 +40,109 @@ PKI_DIR = ROOT / "tests" / "pki"
 
 
 def process_alive(pid: int) -> bool:
-    """Running or sleeping; a killed process may linger as a zombie until some parent reaps it."""
-    for _ in range(100):
+    """Running or sleeping; a killed process may linger as a zombie until some parent reaps it.
+    A process that just got SIGKILL may take a moment to go, more so on a busy machine: it is
+    alive only if it is still there after 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except FileNotFoundError:
             return False
         if state in {"Z", "X"}:
             return False
+        if time.monotonic() > deadline:
+            return True
         time.sleep(0.02)
-    return True
+
+
+# -- tiers ---------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast", action="store_true", default=False,
+        help="atti: only the tests that need no LibreOffice, PostgreSQL, S3 server or browser; LibreOffice "
+        "and those servers are made unavailable, so a test that needs one and lacks its marker fails",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        derive_markers(item)
+    if fast(config):
+        slow = [item for item in items if needs(item)]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not needs(item)]
+
+
+@pytest.fixture(scope="session")
+def libreoffice(request: pytest.FixtureRequest) -> str:
+    """LibreOffice's soffice. A fixture that runs LibreOffice requests this one, which gives every
+    test using it the ``libreoffice`` marker (tests/tiers.py)."""
+    from atti.errors import ConverterMissing
+    from atti.templates.convert import find_soffice
+
+    refuse_in_fast_tier(request, "libreoffice", "LibreOffice")
+    try:
+        return find_soffice()
+    except ConverterMissing as exc:
+        pytest.fail(f"{exc} (bash scripts/setup.sh installs it)", pytrace=False)
+
+
+# -- a clean environment -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_environment(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[None]:
+    """Nothing of the developer's environment reaches the tests: no ATTI_* setting, no AWS_*
+    variable (boto3 reads endpoints, profiles and credentials from them), no state directory
+    under the developer's home, no ./atti.toml or ./archive of the directory pytest runs in (the
+    tests run in an empty temporary one).
+
+    Session-scoped and autouse, so it runs before every other fixture: the fixtures that set
+    such variables on purpose (the S3 ones, the PostgreSQL backend of archive_location_module)
+    set them after it, each with its own monkeypatch, and this fixture never undoes theirs."""
+    patch = pytest.MonkeyPatch()
+    for name in list(os.environ):
+        if name.startswith(("ATTI_", "AWS_")):
+            patch.delenv(name)
+    patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+    patch.chdir(tmp_path_factory.mktemp("cwd"))
+    if fast(pytestconfig):
+        patch.setenv("ATTI_SOFFICE", NO_SOFFICE)
+    yield
+    patch.undo()
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def run_atti(*args: object, env: Mapping[str, str | None] | None = None, input: str | None = None) -> Result:
+    """Run the ``atti`` command line in this process, with ``args`` made strings, ``env`` added to
+    the environment (a None value removes a variable) and ``input`` on its standard input.
+    stdout and stderr are kept apart (result.stdout, result.stderr; result.output has both). An
+    exception atti does not turn into an exit status is raised here: a bug is a traceback."""
+    runner = CliRunner(env=dict(env) if env else None)
+    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+class Atti(Protocol):
+    def __call__(
+        self, *args: object, env: Mapping[str, str | None] | None = None, input: str | None = None
+    ) -> Result: ...
+
+
+@pytest.fixture()
+def atti() -> Atti:
+    """``atti(*args, env=None, input=None) -> Result``: see :func:`run_atti` (which module-scoped
+    fixtures call directly)."""
+    return run_atti
+
+
+# -- the reference act and PKI -------------------------------------------------------------------
 
 
 @pytest.fixture()

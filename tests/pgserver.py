@@ -34,6 +34,8 @@ import pytest
 
 from atti.archive import Archive
 
+from .tiers import refuse_in_fast_tier
+
 TEMPLATE = "atti_empty"
 _counter = itertools.count()
 
@@ -90,22 +92,32 @@ def start_server() -> tuple[PgServer, list[str]]:
          "--locale=C.UTF-8", "--no-sync"],
         check=True, capture_output=True,
     )
-    port = _free_port()
-    # fsync off: a crashed test cluster is thrown away anyway.
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off -c synchronous_commit=off" \
-              " -c full_page_writes=off -c max_connections=200"
-    subprocess.run(
-        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-o", options, "-w",
-         "-t", "60", "start"],
-        check=True, capture_output=True,
-    )
+    # The port is free when asked for, but another process (another xdist worker starting its own
+    # cluster) may take it before the server binds it: then try another one.
+    for attempt in range(5):
+        port = _free_port()
+        # fsync off: a crashed test cluster is thrown away anyway.
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off -c synchronous_commit=off" \
+                  " -c full_page_writes=off -c max_connections=200"
+        started = subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-o", options, "-w",
+             "-t", "120", "start"],
+            capture_output=True,
+        )
+        if started.returncode == 0:
+            break
+        if attempt == 4:
+            log = (directory / "log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"PostgreSQL did not start: {started.stderr.decode(errors='replace')}\n{log}")
     server = PgServer(port, directory)
     server.execute(f"CREATE DATABASE {TEMPLATE} TEMPLATE template0")
     return server, [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
+def pg_server(request: pytest.FixtureRequest) -> Iterator[PgServer]:
+    """The session's cluster (one per xdist worker: each on its own free port and directory)."""
+    refuse_in_fast_tier(request, "postgresql", "PostgreSQL server")
     server, stop = start_server()
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_STATE_HOME", str(server.directory / "state"))
@@ -126,10 +138,6 @@ def pg_url(pg_server: PgServer) -> str:
 
 
 BACKENDS = ("sqlite", "postgresql")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: run with the SQLite archive_location only")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

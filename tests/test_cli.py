@@ -20,19 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from atti.acts import load_act
-from atti.cli import main
 
-from .conftest import EXAMPLE, SEED, ForeignPKI
+from .conftest import EXAMPLE, SEED, Atti, ForeignPKI, run_atti
 
 COMMANDS = ["init", "check", "render", "publish", "search", "show", "history", "diff", "verify", "proof", "templates"]
-
-
-def atti(*args: str | Path, env: dict[str, str | None] | None = None, input: str | None = None) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None, **(env or {})})
-    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
 def normalise(text: str) -> str:
@@ -53,18 +46,18 @@ def assert_in_order(text: str, items: list[str]) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help(command: str) -> None:
+def test_every_command_has_help(atti: Atti, command: str) -> None:
     result = atti(command, "--help")
     assert result.exit_code == 0
     assert "Usage: main " + command in result.output or f"Usage: atti {command}" in result.output
 
 
-def test_check_valid_act() -> None:
+def test_check_valid_act(atti: Atti) -> None:
     result = atti("check", EXAMPLE)
     assert (result.exit_code, result.output) == (0, f"{EXAMPLE}: ok\n")
 
 
-def test_check_invalid_acts_print_one_line_per_problem(tmp_path: Path) -> None:
+def test_check_invalid_acts_print_one_line_per_problem(atti: Atti, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXAMPLE.read_text().replace("data: 2026-05-19", "data: 2026-05-32").replace(
         "\norgano:", "\norgano_:"))
@@ -79,7 +72,7 @@ def test_check_invalid_acts_print_one_line_per_problem(tmp_path: Path) -> None:
     ]
 
 
-def test_commands_without_an_archive_say_how_to_make_one(tmp_path: Path) -> None:
+def test_commands_without_an_archive_say_how_to_make_one(atti: Atti, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     for args in (["search", "x"], ["show", "DO-2026-1"], ["publish", str(EXAMPLE)]):
         result = atti(*args, "--archive", missing)
@@ -87,7 +80,7 @@ def test_commands_without_an_archive_say_how_to_make_one(tmp_path: Path) -> None
         assert result.stderr == f"Error: no archive at {missing}: create one with 'atti init --archive {missing}'\n"
 
 
-def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(tmp_path: Path) -> None:
+def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(atti: Atti, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     assert atti("init", "--archive", archive).exit_code == 0
     bad = tmp_path / "bad.yaml"
@@ -99,12 +92,12 @@ def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(tmp_path:
     assert not list((archive / "blobs").rglob("*.pdf"))
 
 
-def test_config_errors_exit_2(tmp_path: Path) -> None:
+def test_config_errors_exit_2(atti: Atti, tmp_path: Path) -> None:
     result = atti("search", "x", env={"ATTI_ARCHVIE": "x"})
     assert (result.exit_code, result.stderr) == (2, "Error: unknown setting in environment: ATTI_ARCHVIE\n")
 
 
-def test_init_is_idempotent(tmp_path: Path) -> None:
+def test_init_is_idempotent(atti: Atti, tmp_path: Path) -> None:
     archive = tmp_path / "a"
     first = atti("init", "--archive", archive)
     assert first.exit_code == 0
@@ -117,7 +110,7 @@ def test_init_is_idempotent(tmp_path: Path) -> None:
     assert (archive / "pki" / "root.pem").read_bytes() == root
 
 
-def test_init_refuses_a_trust_root_that_is_not_a_certificate(tmp_path: Path) -> None:
+def test_init_refuses_a_trust_root_that_is_not_a_certificate(atti: Atti, tmp_path: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate")
     result = atti("init", "--archive", tmp_path / "a", "--trust", junk)
@@ -125,15 +118,14 @@ def test_init_refuses_a_trust_root_that_is_not_a_certificate(tmp_path: Path) -> 
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, object]]]:
+def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, object]]]:
     archive = tmp_path_factory.mktemp("pub") / "archive"
-    assert atti("init", "--archive", archive).exit_code == 0
-    result = atti("publish", EXAMPLE, "--archive", archive, "--json")
+    assert run_atti("init", "--archive", archive).exit_code == 0
+    result = run_atti("publish", EXAMPLE, "--archive", archive, "--json")
     assert result.exit_code == 0, result.output
     yield archive, json.loads(result.stdout)
 
 
-@pytest.mark.slow
 def test_publish_json_contract(published: tuple[Path, dict[str, object]]) -> None:
     archive, record = published
     assert {k: record[k] for k in ("id", "registro", "anno", "numero")} == {
@@ -144,7 +136,6 @@ def test_publish_json_contract(published: tuple[Path, dict[str, object]]) -> Non
     assert hashlib.sha256(pdf.read_bytes()).hexdigest() == record["sha256"]
 
 
-@pytest.mark.slow
 def test_signed_pdf_holds_the_whole_act_in_order(published: tuple[Path, dict[str, object]]) -> None:
     _, record = published
     pdf = Path(str(record["pdf"]))
@@ -181,7 +172,6 @@ def test_signed_pdf_holds_the_whole_act_in_order(published: tuple[Path, dict[str
     )
 
 
-@pytest.mark.slow
 def test_every_item_of_the_seed_act_survives(published: tuple[Path, dict[str, object]]) -> None:
     """Each "- " item of the original act's text is in the signed PDF, in the seed's order."""
     _, record = published
@@ -195,8 +185,7 @@ def test_every_item_of_the_seed_act_survives(published: tuple[Path, dict[str, ob
     assert_in_order(pdf_text(Path(str(record["pdf"]))), items)
 
 
-@pytest.mark.slow
-def test_verify_the_published_pdf(published: tuple[Path, dict[str, object]]) -> None:
+def test_verify_the_published_pdf(atti: Atti, published: tuple[Path, dict[str, object]]) -> None:
     archive, record = published
     result = atti("verify", str(record["pdf"]), "--archive", archive, "--json")
     assert result.exit_code == 0, result.output
@@ -207,8 +196,7 @@ def test_verify_the_published_pdf(published: tuple[Path, dict[str, object]]) -> 
     assert human.exit_code == 0 and human.output.startswith("TOTAL_PASSED  ")
 
 
-@pytest.mark.slow
-def test_verify_failures(published: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
+def test_verify_failures(atti: Atti, published: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
     archive, record = published
     signed = Path(str(record["pdf"])).read_bytes()
     # A byte changed inside the signed range: the hash no longer matches.
@@ -231,9 +219,9 @@ def test_verify_failures(published: tuple[Path, dict[str, object]], tmp_path: Pa
     assert len(result.stderr.splitlines()) == 1
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_publish_refuses_a_duplicate_and_numbers_a_draft(
-    published: tuple[Path, dict[str, object]], tmp_path: Path
+    atti: Atti, published: tuple[Path, dict[str, object]], tmp_path: Path
 ) -> None:
     archive, _ = published
     again = atti("publish", EXAMPLE, "--archive", archive)
@@ -250,8 +238,7 @@ def test_publish_refuses_a_duplicate_and_numbers_a_draft(
     assert "N. 130/2026" in pdf_text(Path(record["pdf"]))
 
 
-@pytest.mark.slow
-def test_search_and_show(published: tuple[Path, dict[str, object]]) -> None:
+def test_search_and_show(atti: Atti, published: tuple[Path, dict[str, object]]) -> None:
     archive, record = published
     result = atti("search", "prorogare termini", "--archive", archive, "--json")
     assert result.exit_code == 0
@@ -266,8 +253,8 @@ def test_search_and_show(published: tuple[Path, dict[str, object]]) -> None:
     assert (missing.exit_code, missing.stderr) == (6, "Error: no act with id DO-2026-999 in the archive\n")
 
 
-@pytest.mark.slow
-def test_render_writes_docx_and_pdf(tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_render_writes_docx_and_pdf(atti: Atti, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = atti("render", EXAMPLE, "-o", out)
     assert result.exit_code == 0, result.output
@@ -277,9 +264,9 @@ def test_render_writes_docx_and_pdf(tmp_path: Path) -> None:
     assert "DETERMINAZIONE DEL DIRETTORE OPERATIVO N. 129/2026" in pdf_text(out / "determinazione-DO-129-2026.pdf")
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_an_output_folder_that_cannot_be_written_is_a_render_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    atti: Atti, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Exit 3 naming the output folder, whether the folder sits under a file or on a read-only disk,
     and nothing half-written is left behind."""
@@ -302,7 +289,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_render_error(
     assert list(out.iterdir()) == []
 
 
-def test_render_without_libreoffice_is_one_clear_error(tmp_path: Path) -> None:
+def test_render_without_libreoffice_is_one_clear_error(atti: Atti, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = atti("render", EXAMPLE, "-o", out, env={"ATTI_SOFFICE": str(tmp_path / "no-soffice")})
     assert result.exit_code == 3
@@ -310,8 +297,8 @@ def test_render_without_libreoffice_is_one_clear_error(tmp_path: Path) -> None:
     assert not out.exists() or not any(out.iterdir())
 
 
-@pytest.mark.slow
-def test_publish_with_a_foreign_pkcs12(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
+@pytest.mark.libreoffice
+def test_publish_with_a_foreign_pkcs12(atti: Atti, tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
     p12, passphrase, root = foreign_p12
     archive = tmp_path / "archive"
     assert atti("init", "--archive", archive, "--trust", root).exit_code == 0
@@ -327,9 +314,9 @@ def test_publish_with_a_foreign_pkcs12(tmp_path: Path, foreign_p12: tuple[Path, 
     assert json.loads(verified.stdout)["signer"] == "Fabrizio Ventrice"
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_publish_and_verify_agree_on_a_certificate_naming_the_firmatario_surname_first(
-    tmp_path: Path, foreign_pki: ForeignPKI
+    atti: Atti, tmp_path: Path, foreign_pki: ForeignPKI
 ) -> None:
     """CN "VENTRICE FABRIZIO" with givenName and SN, as Italian qualified certificates have it:
     publish accepts it for Fabrizio Ventrice, and verify says the firmatario is named."""
@@ -345,8 +332,9 @@ def test_publish_and_verify_agree_on_a_certificate_naming_the_firmatario_surname
     assert report["firmatario"]["expected"] == "Fabrizio Ventrice" and report["firmatario"]["matches"] is True
 
 
-@pytest.mark.slow
-def test_publish_refuses_a_certificate_of_someone_else(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
+def test_publish_refuses_a_certificate_of_someone_else(
+    atti: Atti, tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]
+) -> None:
     p12, passphrase, _ = foreign_p12
     archive = tmp_path / "archive"
     atti("init", "--archive", archive)
@@ -361,13 +349,16 @@ def test_publish_refuses_a_certificate_of_someone_else(tmp_path: Path, foreign_p
     assert not list((archive / "blobs").rglob("*.pdf"))
 
 
+@pytest.mark.libreoffice
 def test_soffice_is_installed_for_the_suite() -> None:
-    """The set-up installs LibreOffice; the slow tests above need it, so say so plainly."""
+    """The set-up installs LibreOffice; the tests marked libreoffice need it, so say so plainly."""
     assert shutil.which("soffice"), "run scripts/setup.sh: LibreOffice is missing"
 
 
-@pytest.mark.slow
-def test_publish_asks_for_the_passphrase_in_a_terminal(tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]) -> None:
+@pytest.mark.libreoffice
+def test_publish_asks_for_the_passphrase_in_a_terminal(
+    atti: Atti, tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]
+) -> None:
     p12, passphrase, root = foreign_p12
     archive = tmp_path / "archive"
     assert atti("init", "--archive", archive, "--trust", root).exit_code == 0
@@ -396,9 +387,8 @@ def test_publish_asks_for_the_passphrase_in_a_terminal(tmp_path: Path, foreign_p
     assert json.loads(verified.stdout)["indication"] == "TOTAL_PASSED"
 
 
-@pytest.mark.slow
 def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
-    published: tuple[Path, dict[str, object]], tmp_path: Path
+    atti: Atti, published: tuple[Path, dict[str, object]], tmp_path: Path
 ) -> None:
     _, record = published
     pdf = str(record["pdf"])
@@ -423,7 +413,7 @@ def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
     assert bad.exit_code == 5 and bad.stderr.startswith("Error: not a readable PDF: ")
 
 
-def test_templates_are_copied_for_a_body_and_then_used(tmp_path: Path) -> None:
+def test_templates_are_copied_for_a_body_and_then_used(atti: Atti, tmp_path: Path) -> None:
     folder = tmp_path / "modelli"
     result = atti("templates", folder)
     assert result.exit_code == 0
@@ -440,9 +430,9 @@ def test_templates_are_copied_for_a_body_and_then_used(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_reviewers_sign_their_verifiche_with_their_own_keys(
-    tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]
+    atti: Atti, tmp_path: Path, foreign_p12: tuple[Path, bytes, Path]
 ) -> None:
     from atti.signing import DevCA
 

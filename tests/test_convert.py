@@ -1,7 +1,8 @@
 """The warm converter (one LibreOffice driven over UNO), the converter factory and batch rendering.
 
-The slow tests run the real LibreOffice and hurt it (SIGSTOP, SIGKILL); the others replace the UNO
-worker with a small fake speaking the same protocol, to reach every failure path quickly.
+The tests marked libreoffice run the real LibreOffice and hurt it (SIGSTOP, SIGKILL); the others
+replace the UNO worker with a small fake speaking the same protocol, to reach every failure path
+quickly.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from atti.acts import load_act
-from atti.cli import main
 from atti.errors import ConverterMissing, RenderError
 from atti.templates import warm
 from atti.templates.batch import Failed, Outcome, find_acts, render_batch
@@ -30,12 +29,7 @@ from atti.templates.convert import Converter
 from atti.templates.render import render_docx
 from atti.templates.warm import WarmConverter, open_converter
 
-from .conftest import EXAMPLE, process_alive
-
-
-def atti(*args: str | Path, env: dict[str, str | None] | None = None) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None, **(env or {})})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+from .conftest import EXAMPLE, Atti, process_alive
 
 
 def example_docx() -> bytes:
@@ -84,7 +78,7 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # -- the real LibreOffice ----------------------------------------------------------------------
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_warm_conversion_gives_a_tagged_pdfa_with_the_acts_text(tmp_path: Path, private_tmp: Path) -> None:
     act = load_act(EXAMPLE).act
     with WarmConverter() as converter:
@@ -97,7 +91,7 @@ def test_warm_conversion_gives_a_tagged_pdfa_with_the_acts_text(tmp_path: Path, 
     assert list(private_tmp.iterdir()) == []  # profile, work files and LibreOffice's own: all gone
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_many_conversions_reuse_one_libreoffice(tmp_path: Path) -> None:
     docx = example_docx()
     with WarmConverter() as converter:
@@ -111,7 +105,7 @@ def test_many_conversions_reuse_one_libreoffice(tmp_path: Path) -> None:
     assert group_members(group) == {}
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_a_hanging_libreoffice_hits_the_time_limit_and_the_next_act_gets_a_fresh_one() -> None:
     docx = example_docx()
     with WarmConverter(timeout=60) as converter:
@@ -127,7 +121,7 @@ def test_a_hanging_libreoffice_hits_the_time_limit_and_the_next_act_gets_a_fresh
         assert soffice_bin(converter) != stuck
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_a_crashed_libreoffice_is_restarted_and_the_act_converted(tmp_path: Path) -> None:
     docx = example_docx()
     with WarmConverter() as converter:
@@ -158,7 +152,7 @@ def test_a_crashed_libreoffice_is_restarted_and_the_act_converted(tmp_path: Path
         assert "N. 129/2026" in pdf_text(result[0], tmp_path)
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_batch_renders_a_folder_and_reports_the_invalid_act(tmp_path: Path) -> None:
     acts = tmp_path / "acts"
     acts.mkdir()
@@ -187,7 +181,7 @@ def test_batch_renders_a_folder_and_reports_the_invalid_act(tmp_path: Path) -> N
         assert f"N. {number}/2026" in pdf_text(pdf, tmp_path)
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_batch_without_uno_uses_cold_converters(tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text(EXAMPLE.read_text(encoding="utf-8").replace("numero: 129", "numero: 130"), encoding="utf-8")
@@ -196,8 +190,8 @@ def test_batch_without_uno_uses_cold_converters(tmp_path: Path) -> None:
     assert [b"<pdfaid:part>2</pdfaid:part>" in r.output.pdf.read_bytes() for r in result.rendered] == [True, True]
 
 
-@pytest.mark.slow
-def test_cli_renders_a_folder_with_a_summary_and_exit_status(tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_cli_renders_a_folder_with_a_summary_and_exit_status(atti: Atti, tmp_path: Path) -> None:
     acts = tmp_path / "acts"
     acts.mkdir()
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -232,7 +226,8 @@ def test_cli_renders_a_folder_with_a_summary_and_exit_status(tmp_path: Path) -> 
 # -- no LibreOffice needed ---------------------------------------------------------------------
 
 
-def test_cli_exits_3_when_acts_cannot_be_rendered(tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_cli_exits_3_when_acts_cannot_be_rendered(atti: Atti, tmp_path: Path) -> None:
     broken = tmp_path / "broken.docx"
     broken.write_text("not a docx")
     out = tmp_path / "out"
@@ -247,6 +242,7 @@ def test_cli_exits_3_when_acts_cannot_be_rendered(tmp_path: Path) -> None:
     assert (nothing.exit_code, nothing.stderr) == (2, f"Error: no acts to render: {empty} holds no *.yaml files\n")
 
 
+@pytest.mark.libreoffice
 def test_batch_renders_each_output_name_once(tmp_path: Path) -> None:
     copy = tmp_path / "copy.yaml"
     copy.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
@@ -279,6 +275,7 @@ def test_missing_libreoffice_or_uno_names_the_debian_package(
     assert type(open_converter(30, warm=True)) is WarmConverter
 
 
+@pytest.mark.libreoffice
 def test_the_factory_prefers_the_warm_converter() -> None:
     # python3-uno is part of the set-up (scripts/setup.sh): without it this fails, as it should.
     converter = open_converter(30)
@@ -318,6 +315,7 @@ print(json.dumps({"ready": True, "pid": child.pid}), flush=True)
 if mode == "queue":
     # Byte by byte, so that a request already sent waits in the pipe rather than in a buffer here.
     import os, select
+    first = True
     while True:
         line = b""
         while not line.endswith(b"\\n"):
@@ -326,8 +324,10 @@ if mode == "queue":
                 sys.exit(0)
             line += byte
         request = json.loads(line)
-        time.sleep(0.3)
-        queued = b" (next one queued)" if select.select([0], [], [], 0)[0] else b""
+        # The first act is answered only once the next one is in the pipe (or after 30 s, if the
+        # converter waits for the answer before sending the next act): no race with the clock.
+        queued = b" (next one queued)" if select.select([0], [], [], 30 if first else 0)[0] else b""
+        first = False
         pathlib.Path(request["out"]).write_bytes(b"%PDF-fake " + pathlib.Path(request["in"]).read_bytes() + queued)
         print(json.dumps({"ok": True}), flush=True)
 for line in sys.stdin:
@@ -386,7 +386,8 @@ def test_a_crash_is_retried_once_then_reported(fake: Fake, private_tmp: Path) ->
 
 
 def convert_in_threads(converter: WarmConverter, docs: list[bytes]) -> dict[bytes, bytes | BaseException]:
-    """Each document converted by a thread of its own, started 0.1 s apart."""
+    """Each document converted by a thread of its own, in order: a thread starts once the one
+    before has sent its document to the worker (counted, not timed)."""
     results: dict[bytes, bytes | BaseException] = {}
 
     def convert(docx: bytes) -> None:
@@ -397,8 +398,12 @@ def convert_in_threads(converter: WarmConverter, docs: list[bytes]) -> dict[byte
 
     threads = [threading.Thread(target=convert, args=(docx,)) for docx in docs]
     for thread in threads:
+        sent = converter._count  # the documents written to a worker so far
         thread.start()
-        time.sleep(0.1)
+        deadline = time.monotonic() + 60
+        while converter._count == sent and thread.is_alive():
+            assert time.monotonic() < deadline, "the thread sent nothing"
+            time.sleep(0.001)
     for thread in threads:
         thread.join(30)
     return results

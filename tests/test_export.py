@@ -13,35 +13,26 @@ from pathlib import Path
 
 import bagit
 import pytest
-from click.testing import CliRunner, Result
 from lxml import etree
 
 from atti import pipeline
 from atti.acts import load_act
 from atti.archive import Archive
 from atti.archive.integrity import verify_archive
-from atti.cli import main
 from atti.config import Settings
 from atti.errors import ArchiveError, DuplicateNumber
 from atti.export.agid import agid_metadata, split_name
 from atti.export.akn import AKN_NS, akn_xml
 from atti.export.package import export_package, import_package, read_archived
 
-from .conftest import EXAMPLE
-
-pytestmark = pytest.mark.slow
+from .conftest import EXAMPLE, Atti
 
 ACT_ID = "DO-2026-129"
 A = f"{{{AKN_NS}}}"
 
 
-def atti(*args: str | Path) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
 @pytest.fixture(scope="module")
-def archive_root(archive_location_module: Path | str) -> Path | str:
+def archive_root(libreoffice: str, archive_location_module: Path | str) -> Path | str:
     root = archive_location_module
     pipeline.init_archive(root)
     with Archive.open(root) as archive:
@@ -287,7 +278,7 @@ def test_a_tampered_bag_is_refused(archive_root: Path, tmp_path: Path) -> None:
 # -- command line ----------------------------------------------------------------------------------
 
 
-def test_cli_export_and_import(archive_root: Path, tmp_path: Path) -> None:
+def test_cli_export_and_import(atti: Atti, archive_root: Path, tmp_path: Path) -> None:
     result = atti("export", ACT_ID, "--archive", archive_root, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     bag = tmp_path / "out" / ACT_ID
@@ -310,7 +301,7 @@ def test_cli_export_and_import(archive_root: Path, tmp_path: Path) -> None:
     assert result.output.count("\n") == 1
 
 
-def test_cli_errors(archive_root: Path, tmp_path: Path) -> None:
+def test_cli_errors(atti: Atti, archive_root: Path, tmp_path: Path) -> None:
     result = atti("export", "DO-2026-999", "--archive", archive_root, "-o", tmp_path)
     assert (result.exit_code, result.output) == (6, "Error: no act with id DO-2026-999 in the archive\n")
     result = atti("import-package", tmp_path, "--archive", archive_root)
@@ -320,6 +311,7 @@ def test_cli_errors(archive_root: Path, tmp_path: Path) -> None:
     assert result.exit_code == 6 and "no archive at" in result.output
 
 
+@pytest.mark.libreoffice
 def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
     root = tmp_path / "archive"
     pipeline.init_archive(root)
@@ -355,6 +347,7 @@ def _history(archive: Archive, act_id_: str) -> tuple[object, ...]:
     )
 
 
+@pytest.mark.libreoffice
 def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path: Path) -> None:
     """A draft saved, rendered, submitted and published, then annulled by a second act: both
     exported, imported elsewhere in the other order, and found there exactly as they were."""
@@ -403,7 +396,7 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
     assert report.indication == "TOTAL_PASSED"
 
 
-def test_a_draft_is_not_exported(tmp_path: Path) -> None:
+def test_a_draft_is_not_exported(atti: Atti, tmp_path: Path) -> None:
     root = _new_archive(tmp_path / "a")
     draft = tmp_path / "draft.yaml"
     draft.write_text(EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "", 1), encoding="utf-8")

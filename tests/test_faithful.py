@@ -140,12 +140,11 @@ def acts(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def converter() -> Iterator[Converter]:
+def converter(libreoffice: str) -> Iterator[Converter]:
     with Converter() as conv:
         yield conv
 
 
-@pytest.mark.slow
 # Each example is a LibreOffice conversion: few examples, and no shrinking (a failing example is
 # reported as generated; shrinking would convert hundreds of variants).
 @settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],

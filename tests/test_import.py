@@ -18,12 +18,10 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from atti.acts.importer import import_bytes, import_file
 from atti.acts.loader import load_act, load_act_text
-from atti.cli import main
-from tests.conftest import EXAMPLE, SEED
+from tests.conftest import EXAMPLE, SEED, Atti
 
 DATA = Path(__file__).parent / "data" / "import"
 FIXTURES = sorted(DATA.glob("*.txt"))
@@ -297,11 +295,7 @@ def test_headers_in_a_pdf_are_found_at_page_ends_only() -> None:
 # -- the command line --------------------------------------------------------------------------
 
 
-def atti(*args: object) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def test_cli_writes_the_yaml_and_prints_the_report(tmp_path: Path) -> None:
+def test_cli_writes_the_yaml_and_prints_the_report(atti: Atti, tmp_path: Path) -> None:
     out = tmp_path / "atto.yaml"
     result = atti("import", DATA / "comune_determinazione.txt", "-o", out)
     assert result.exit_code == 0, result.output
@@ -312,14 +306,14 @@ def test_cli_writes_the_yaml_and_prints_the_report(tmp_path: Path) -> None:
     assert load_act(out).act.numero == 56
 
 
-def test_cli_prints_the_yaml_on_stdout_without_output(tmp_path: Path) -> None:
+def test_cli_prints_the_yaml_on_stdout_without_output(atti: Atti, tmp_path: Path) -> None:
     result = atti("import", SEED)
     assert result.exit_code == 0
     assert load_act_text(result.stdout, "stdout").act.numero == 129
     assert result.stderr.startswith("Read 000_79e5a06dcd4514e5.txt (txt): confidence 93%\n")
 
 
-def test_cli_json_report(tmp_path: Path) -> None:
+def test_cli_json_report(atti: Atti, tmp_path: Path) -> None:
     result = atti("import", DATA / "camera_commercio_determinazione.txt", "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
@@ -341,7 +335,7 @@ def test_cli_json_report(tmp_path: Path) -> None:
          "dispositivo (DETERMINA, DELIBERA, DECRETA, ORDINA)"),
     ],
 )
-def test_cli_bad_input_is_one_error_line(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+def test_cli_bad_input_is_one_error_line(atti: Atti, tmp_path: Path, name: str, content: bytes, message: str) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     out = tmp_path / "out.yaml"
@@ -350,7 +344,7 @@ def test_cli_bad_input_is_one_error_line(tmp_path: Path, name: str, content: byt
     assert not out.exists()
 
 
-def test_cli_missing_file_and_folder_without_archive(tmp_path: Path) -> None:
+def test_cli_missing_file_and_folder_without_archive(atti: Atti, tmp_path: Path) -> None:
     result = atti("import", tmp_path / "nope.txt")
     assert (result.exit_code, result.stderr) == (2, f"Error: {tmp_path / 'nope.txt'}: no such file\n")
     result = atti("import", tmp_path)
@@ -359,7 +353,7 @@ def test_cli_missing_file_and_folder_without_archive(tmp_path: Path) -> None:
     )
 
 
-def test_cli_help_and_ente_option(tmp_path: Path) -> None:
+def test_cli_help_and_ente_option(atti: Atti, tmp_path: Path) -> None:
     helped = atti("import", "--help")
     assert helped.exit_code == 0 and "Read an existing act (text, PDF with a text layer, DOCX)" in helped.output
     out = tmp_path / "a.yaml"
@@ -369,7 +363,7 @@ def test_cli_help_and_ente_option(tmp_path: Path) -> None:
     assert "  guessed: registro (" in result.output  # the ente given is not a guess
 
 
-def test_cli_folder_errors(tmp_path: Path) -> None:
+def test_cli_folder_errors(atti: Atti, tmp_path: Path) -> None:
     empty = tmp_path / "vuota"
     empty.mkdir()
     (empty / "note.md").write_text("x")

@@ -13,24 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from docx import Document
 
 from atti.acts.importer import import_file
 from atti.acts.loader import load_act
 from atti.archive.archive import Archive
 from atti.archive.integrity import verify_archive
-from atti.cli import main
 from atti.templates.convert import Converter
-from tests.conftest import EXAMPLE, SEED
+from tests.conftest import EXAMPLE, SEED, Atti, run_atti
 from tests.test_import import DATA, EXPECTED, _assert_parts, _squash
-
-pytestmark = pytest.mark.slow
-
-
-def atti(*args: object) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def _parts(act: Any) -> dict[str, Any]:
@@ -40,19 +31,21 @@ def _parts(act: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], Path]:
+def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], Path]:
     """The seed text imported to YAML, then rendered, signed and archived by atti publish."""
     tmp = tmp_path_factory.mktemp("imported")
     yaml_file = tmp / "seed.yaml"
-    assert atti("import", SEED, "-o", yaml_file).exit_code == 0
+    assert run_atti("import", SEED, "-o", yaml_file).exit_code == 0
     archive = tmp / "A"
-    assert atti("init", "--archive", archive).exit_code == 0
-    result = atti("publish", yaml_file, "--archive", archive, "--json")
+    assert run_atti("init", "--archive", archive).exit_code == 0
+    result = run_atti("publish", yaml_file, "--archive", archive, "--json")
     assert result.exit_code == 0, result.output
     return archive, json.loads(result.stdout), yaml_file
 
 
-def test_the_imported_seed_publishes_and_its_signed_pdf_verifies(published: tuple[Path, dict[str, Any], Path]) -> None:
+def test_the_imported_seed_publishes_and_its_signed_pdf_verifies(
+    atti: Atti, published: tuple[Path, dict[str, Any], Path]
+) -> None:
     archive, record, _ = published
     assert (record["id"], record["stato"], record["firmatario"]) == ("DO-2026-129", "pubblicato", "Fabrizio Ventrice")
     verified = atti("verify", record["pdf"], "--archive", archive, "--json")
@@ -60,7 +53,9 @@ def test_the_imported_seed_publishes_and_its_signed_pdf_verifies(published: tupl
     assert json.loads(verified.stdout)["indication"] == "TOTAL_PASSED"
 
 
-def test_the_signed_pdf_reads_back_to_the_reference_act(published: tuple[Path, dict[str, Any], Path]) -> None:
+def test_the_signed_pdf_reads_back_to_the_reference_act(
+    atti: Atti, published: tuple[Path, dict[str, Any], Path]
+) -> None:
     _, record, _ = published
     result = import_file(Path(record["pdf"]))
     assert result.kind == "pdf"
@@ -86,7 +81,7 @@ def _pdf_of(text_file: Path) -> bytes:
 
 
 def test_a_folder_goes_into_an_archive_as_imported_acts(
-    published: tuple[Path, dict[str, Any], Path], tmp_path: Path
+    atti: Atti, published: tuple[Path, dict[str, Any], Path], tmp_path: Path
 ) -> None:
     _, record, _ = published
     folder = tmp_path / "vecchi"

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
-from click.testing import CliRunner, Result
 from freezegun import freeze_time
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
@@ -37,17 +36,14 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from atti.acts import load_act
 from atti.archive import Archive
-from atti.cli import main
 from atti.config import load_settings
 from atti.errors import ArchiveError, ConfigError, ServiceError, SigningError
 from atti.signing import ActSigner, VerificationReport, verify_pdf
 from atti.signing.levels import add_document_timestamp, last_timestamp, parse_level
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 from .livepki import CONFIG, LivePKI
 from .test_signing import make_pdf
-
-pytestmark = pytest.mark.slow
 
 LEVELS = ["B-B", "B-T", "B-LT", "B-LTA"]
 REVOKED = "the certificate of Paola Revocata was revoked on 2024-06-01 00:00 UTC (reason: key compromise)"
@@ -87,15 +83,6 @@ def layout(pdf: bytes) -> tuple[bool, int, int, int]:
         ocsps = crls = 0
     has_ts = any(True for _ in extract_tst_data_iter(sig.signer_info, signed=False))
     return has_ts, ocsps, crls, len(reader.embedded_timestamp_signatures)
-
-
-def atti(*args: str | Path, env: dict[str, str | None] | None = None) -> Result:
-    clean: dict[str, str | None] = {
-        "ATTI_ARCHIVE": None, "ATTI_CONFIG": None, "ATTI_P12_PASSPHRASE": None, "ATTI_LEVEL": None,
-        "ATTI_TSA_URL": None,
-    }
-    runner = CliRunner(env={**clean, **(env or {})})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 # -- the four levels ---------------------------------------------------------------------------
@@ -343,7 +330,7 @@ def test_add_pdf_version_keeps_the_previous_one(tmp_path: Path, live: LivePKI, g
 # -- command line --------------------------------------------------------------------------------
 
 
-def test_cli_sign_at_every_level(tmp_path: Path, live: LivePKI) -> None:
+def test_cli_sign_at_every_level(atti: Atti, tmp_path: Path, live: LivePKI) -> None:
     src = tmp_path / "atto.pdf"
     src.write_bytes(make_pdf())
     p12 = live.pkcs12("giulia", b"segreto")
@@ -364,7 +351,7 @@ def test_cli_sign_at_every_level(tmp_path: Path, live: LivePKI) -> None:
     assert report.signatures[0].field_name == "FirmaDirigente"
 
 
-def test_cli_sign_errors(tmp_path: Path, live: LivePKI) -> None:
+def test_cli_sign_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None:
     src = tmp_path / "atto.pdf"
     src.write_bytes(make_pdf())
     out = tmp_path / "firmato.pdf"
@@ -387,7 +374,7 @@ def test_cli_sign_errors(tmp_path: Path, live: LivePKI) -> None:
     assert result.exit_code == 2 and "'B-Z' is not one of" in result.stderr
 
 
-def test_cli_timestamp_a_file(tmp_path: Path, live: LivePKI, giulia: ActSigner) -> None:
+def test_cli_timestamp_a_file(atti: Atti, tmp_path: Path, live: LivePKI, giulia: ActSigner) -> None:
     pdf = tmp_path / "firmato.pdf"
     pdf.write_bytes(giulia.sign(make_pdf(), level="B-LT", tsa_url=live.tsa_url))
     out = tmp_path / "lta.pdf"
@@ -403,7 +390,7 @@ def test_cli_timestamp_a_file(tmp_path: Path, live: LivePKI, giulia: ActSigner) 
     assert verify(pdf.read_bytes(), live).indication == "TOTAL_PASSED"
 
 
-def test_cli_timestamp_errors(tmp_path: Path, live: LivePKI) -> None:
+def test_cli_timestamp_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None:
     unsigned = tmp_path / "atto.pdf"
     unsigned.write_bytes(original := make_pdf())
     dead = f"http://127.0.0.1:{closed_port()}/tsa"
@@ -422,7 +409,8 @@ def test_cli_timestamp_errors(tmp_path: Path, live: LivePKI) -> None:
         assert result.exit_code == 2 and "Usage:" in result.stderr
 
 
-def test_publish_b_lta_then_renew_the_archive(tmp_path: Path, live: LivePKI, giulia: ActSigner) -> None:
+@pytest.mark.libreoffice
+def test_publish_b_lta_then_renew_the_archive(atti: Atti, tmp_path: Path, live: LivePKI, giulia: ActSigner) -> None:
     """The firmatario's certificate with OCSP and CRL: the act is published B-LTA, then renewed."""
     archive = tmp_path / "archive"
     trust = live.root_pem()

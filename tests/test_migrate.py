@@ -7,29 +7,23 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import Archive
 from atti.archive.integrity import verify_archive
 from atti.archive.migrate import migrate, read_tables
 from atti.archive.storage.location import state_dir
-from atti.cli import main
 from atti.errors import ArchiveError
 
-from .conftest import EXAMPLE
-
-
-def _runner() -> CliRunner:
-    return CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
+from .conftest import EXAMPLE, Atti
 
 
 @pytest.fixture()
-def source(tmp_path: Path) -> Path:
+def source(atti: Atti, tmp_path: Path) -> Path:
     """A SQLite archive made by atti init (with its development CA) holding every kind of row:
     acts with citations, a renewed PDF (two versions), an annulment, a riservato act."""
     root = tmp_path / "source"
-    assert _runner().invoke(main, ["init", "--archive", str(root)]).exit_code == 0
+    assert atti("init", "--archive", root).exit_code == 0
     act: Act = load_act(EXAMPLE).act
     with Archive.open(root) as arc:
         for number in (129, 130, 131):
@@ -105,17 +99,17 @@ def test_a_source_that_does_not_verify_is_refused(source: Path, pg_url: str) -> 
         assert conn.execute("SELECT to_regclass('acts')").fetchone() == (None,)  # target never created
 
 
-def test_cli_migrate(source: Path, pg_url: str) -> None:
-    result = _runner().invoke(main, ["archive", "migrate", "--archive", str(source), "--to", pg_url])
+def test_cli_migrate(atti: Atti, source: Path, pg_url: str) -> None:
+    result = atti("archive", "migrate", "--archive", source, "--to", pg_url)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"Migrated 3 acts, 5 events, 10 files (0.0 MB) from {source} to {pg_url}",
         f"Both archives verify OK; event chain head {_snapshot(source)[0]['events'][-1]['hash']}",
     ]
-    result = _runner().invoke(main, ["archive", "migrate", "--from", str(source), "--to", pg_url])
+    result = atti("archive", "migrate", "--from", source, "--to", pg_url)
     assert result.exit_code == 6
     assert result.stderr == f"Error: the target archive {pg_url} is not empty: migrate only into a new one\n"
-    result = _runner().invoke(main, ["archive", "verify", "--archive", pg_url])
+    result = atti("archive", "verify", "--archive", pg_url)
     assert result.exit_code == 0 and result.output.startswith("Archive OK: 3 acts, 5 events, 10 files")
 
 
@@ -135,11 +129,14 @@ def test_into_postgresql_with_documents_in_s3(
     assert _snapshot(tmp_path / "back") == before
 
 
-def test_publish_into_postgresql_and_s3_then_verify(pg_url: str, s3_env: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_publish_into_postgresql_and_s3_then_verify(
+    atti: Atti, pg_url: str, s3_env: dict[str, str], tmp_path: Path
+) -> None:
     """One command from YAML to a signed act in PostgreSQL + S3; its PDF verifies against the archive's CA."""
-    runner = CliRunner(env={"ATTI_ARCHIVE": pg_url, "ATTI_CONFIG": None})
-    assert runner.invoke(main, ["init"]).exit_code == 0
-    result = runner.invoke(main, ["publish", str(EXAMPLE), "--json"])
+    env = {"ATTI_ARCHIVE": pg_url}
+    assert atti("init", env=env).exit_code == 0
+    result = atti("publish", EXAMPLE, "--json", env=env)
     assert result.exit_code == 0, result.output
     published = json.loads(result.output)
     assert published["pdf"] == f"s3://{s3_env['ATTI_S3_BUCKET']}/blobs/sha256/{published['sha256'][:2]}/" \
@@ -147,7 +144,7 @@ def test_publish_into_postgresql_and_s3_then_verify(pg_url: str, s3_env: dict[st
     with Archive.open(pg_url) as archive:
         pdf = archive.blobs.get(archive.get(published["id"]).pdf)
     (tmp_path / "act.pdf").write_bytes(pdf)
-    verified = runner.invoke(main, ["verify", str(tmp_path / "act.pdf"), "--act", str(EXAMPLE)])
+    verified = atti("verify", tmp_path / "act.pdf", "--act", EXAMPLE, env=env)
     assert verified.exit_code == 0, verified.output
     assert "TOTAL_PASSED" in verified.output
-    assert runner.invoke(main, ["archive", "verify"]).exit_code == 0
+    assert atti("archive", "verify", env=env).exit_code == 0

@@ -17,11 +17,9 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner, Result
 
 from atti.acts import load_act
 from atti.acts.model import Act
-from atti.cli import main
 from atti.errors import RenderError, VerificationError
 from atti.signing import ActSigner, DevCA, verify_pdf
 from atti.templates import Converter, render_act, render_docx
@@ -29,16 +27,11 @@ from atti.templates.compare import compare_pdfs
 from atti.templates.pdfa import Attachment, attach_files, pdf_date
 from atti.templates.pdfcheck import check_pdf
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 
 ROME = dt.timezone(dt.timedelta(hours=2))
 WHEN = dt.datetime(2026, 5, 19, 10, 30, tzinfo=ROME)
 METADATA = json.dumps({"registro": "D.O.", "numero": 129, "anno": 2026, "città": "Milano"}, ensure_ascii=False)
-
-
-def atti(*args: str | Path) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def attachments(when: dt.datetime = WHEN) -> list[Attachment]:
@@ -65,7 +58,7 @@ def first_line(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def converter() -> Iterator[Converter]:
+def converter(libreoffice: str) -> Iterator[Converter]:
     with Converter() as conv:
         yield conv
 
@@ -100,7 +93,6 @@ def dev_ca(tmp_path_factory: pytest.TempPathFactory) -> DevCA:
 # -- attach_files --------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_attached_pdf_claims_pdfa3b_and_passes_every_check(rendered: bytes, pdfa3: bytes) -> None:
     assert check_pdf(rendered).pdfa == "PDF/A-2B"
     report = check_pdf(pdfa3)
@@ -112,7 +104,6 @@ def test_attached_pdf_claims_pdfa3b_and_passes_every_check(rendered: bytes, pdfa
     ]
 
 
-@pytest.mark.slow
 def test_attaching_changes_only_the_attachments_and_the_pdfa_part(rendered: bytes, pdfa3: bytes) -> None:
     # Fonts, output intent, structure tree, page content and Info stay as LibreOffice wrote them.
     result = compare_pdfs(rendered, pdfa3)
@@ -123,7 +114,6 @@ def test_attaching_changes_only_the_attachments_and_the_pdfa_part(rendered: byte
     assert result.text_diff == ()
 
 
-@pytest.mark.slow
 def test_file_spec_and_stream_carry_what_pdfa3_requires(pdfa3: bytes) -> None:
     with pikepdf.open(io.BytesIO(pdfa3)) as doc:
         assert doc.pdf_version == "1.7"
@@ -145,7 +135,6 @@ def test_file_spec_and_stream_carry_what_pdfa3_requires(pdfa3: bytes) -> None:
     assert b"/application#2fyaml" in pdfa3.lower()
 
 
-@pytest.mark.slow
 def test_a_non_ascii_name_keeps_unicode_in_uf_and_ascii_in_f(rendered: bytes, tmp_path: Path) -> None:
     item = Attachment("delibera città.json", b"{}", "application/json", "Metadati", "Data", WHEN)
     path = tmp_path / "atto.pdf"
@@ -157,7 +146,6 @@ def test_a_non_ascii_name_keeps_unicode_in_uf_and_ascii_in_f(rendered: bytes, tm
     assert listing.stdout.splitlines()[1] == "1: delibera città.json"
 
 
-@pytest.mark.slow
 def test_pdfdetach_lists_the_files_and_gives_back_the_exact_bytes(pdfa3_file: Path, tmp_path: Path) -> None:
     listing = subprocess.run(["pdfdetach", "-list", str(pdfa3_file)], capture_output=True, text=True, check=True)
     assert listing.stdout.splitlines() == ["2 embedded files", f"1: {EXAMPLE.name}", "2: metadati.json"]
@@ -167,7 +155,6 @@ def test_pdfdetach_lists_the_files_and_gives_back_the_exact_bytes(pdfa3_file: Pa
         assert out.read_bytes() == expected
 
 
-@pytest.mark.slow
 def test_pdffonts_shows_every_font_embedded(pdfa3_file: Path) -> None:
     out = subprocess.run(["pdffonts", str(pdfa3_file)], capture_output=True, text=True, check=True).stdout
     rows = out.splitlines()[2:]
@@ -176,13 +163,11 @@ def test_pdffonts_shows_every_font_embedded(pdfa3_file: Path) -> None:
     assert all(row.split()[-5] == "yes" for row in rows), out
 
 
-@pytest.mark.slow
 def test_attaching_is_deterministic(rendered: bytes, pdfa3: bytes) -> None:
     assert attach_files(rendered, attachments()) == pdfa3
     assert attach_files(rendered, attachments(WHEN + dt.timedelta(seconds=1))) != pdfa3
 
 
-@pytest.mark.slow
 def test_signed_pdfa3_verifies_and_still_passes(pdfa3: bytes, dev_ca: DevCA, tmp_path: Path) -> None:
     signer = ActSigner.from_pkcs12(dev_ca.issue_signer("Fabrizio Ventrice", "Direttore Operativo"), None)
     signed = signer.sign(pdfa3, reason="Adozione della determinazione", location="Milano")
@@ -197,7 +182,6 @@ def test_signed_pdfa3_verifies_and_still_passes(pdfa3: bytes, dev_ca: DevCA, tmp
     assert out.read_bytes() == EXAMPLE.read_bytes()
 
 
-@pytest.mark.slow
 def test_libreoffices_bytes_stay_as_written_under_the_attachments(rendered: bytes, pdfa3: bytes) -> None:
     # An incremental update: of what LibreOffice wrote only the header's version changes.
     assert rendered.startswith(b"%PDF-1.") and pdfa3.startswith(b"%PDF-1.7" + rendered[8:])
@@ -206,7 +190,6 @@ def test_libreoffices_bytes_stay_as_written_under_the_attachments(rendered: byte
         assert bytes(doc.trailer.ID[0]) == bytes(pikepdf.open(io.BytesIO(rendered)).trailer.ID[0])
 
 
-@pytest.mark.slow
 def test_a_pdf_laid_out_otherwise_is_rewritten_whole_with_the_same_attachments(rendered: bytes, pdfa3: bytes) -> None:
     # Object streams and a cross-reference stream, as other PDF writers make them.
     packed = modified(rendered, lambda doc: None, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -223,7 +206,6 @@ def test_a_pdf_laid_out_otherwise_is_rewritten_whole_with_the_same_attachments(r
     assert attach_files(packed, attachments()) == out
 
 
-@pytest.mark.slow
 def test_attach_refuses_what_is_not_a_pdfa(rendered: bytes, pdfa3: bytes) -> None:
     with pytest.raises(RenderError, match=r"^cannot attach files: not a PDF: "):
         attach_files(b"%PDF-1.7\nnonsense", attachments())
@@ -273,7 +255,6 @@ def _js_annotation(doc: pikepdf.Pdf) -> None:
     doc.pages[1].obj.Annots = pikepdf.Array([doc.make_indirect(link)])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("add_js", [_js_open_action, _js_names_tree, _js_annotation])
 def test_javascript_fails(pdfa3: bytes, add_js: Callable[[pikepdf.Pdf], None]) -> None:
     report = check_pdf(modified(pdfa3, add_js))
@@ -305,7 +286,6 @@ def _font_cid(doc: pikepdf.Pdf) -> None:
     )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("add_font", [_font_on_page, _font_in_form, _font_cid])
 def test_font_not_embedded_fails(pdfa3: bytes, add_font: Callable[[pikepdf.Pdf], None]) -> None:
     report = check_pdf(modified(pdfa3, add_font))
@@ -313,7 +293,6 @@ def test_font_not_embedded_fails(pdfa3: bytes, add_font: Callable[[pikepdf.Pdf],
     assert next(c for c in report.checks if c.name == "fonts").detail == "not embedded: Helvetica (page 1)"
 
 
-@pytest.mark.slow
 def test_encrypted_fails(pdfa3: bytes) -> None:
     # metadata=False: qpdf would otherwise compress the XMP as well, which fails the pdfa check too.
     owner_only = pikepdf.Encryption(owner="capo", user="", metadata=False)
@@ -323,7 +302,6 @@ def test_encrypted_fails(pdfa3: bytes) -> None:
     assert (report.passed, report.failed, len(report.checks)) == (False, ("encryption",), 1)
 
 
-@pytest.mark.slow
 def test_missing_xmp_and_output_intent_fail(rendered: bytes) -> None:
     def strip(doc: pikepdf.Pdf) -> None:
         del doc.Root.Metadata
@@ -337,7 +315,6 @@ def test_missing_xmp_and_output_intent_fail(rendered: bytes) -> None:
     ]
 
 
-@pytest.mark.slow
 def test_untagged_and_unassociated_files_fail(pdfa3: bytes) -> None:
     def untag(doc: pikepdf.Pdf) -> None:
         del doc.Root.StructTreeRoot
@@ -354,7 +331,6 @@ def test_untagged_and_unassociated_files_fail(pdfa3: bytes) -> None:
     assert detail == "metadati.json lacks a valid /AFRelationship, a place in an /AF array"
 
 
-@pytest.mark.slow
 def test_pdfa2_may_not_carry_attachments(pdfa3: bytes) -> None:
     def back_to_part2(doc: pikepdf.Pdf) -> None:
         xmp = doc.Root.Metadata.read_bytes().replace(b"<pdfaid:part>3<", b"<pdfaid:part>2<")
@@ -381,7 +357,6 @@ def test_not_a_pdf_raises_one_line(data: bytes, message: str) -> None:
     assert info.value.msg == message
 
 
-@pytest.mark.slow
 def test_report_as_dict_and_text(pdfa3: bytes) -> None:
     report = check_pdf(pdfa3)
     data = json.loads(json.dumps(report.to_dict()))
@@ -405,7 +380,6 @@ def two_renderings(act: Act, converter: Converter) -> tuple[bytes, bytes]:
     return first, converter.to_pdf(docx)
 
 
-@pytest.mark.slow
 def test_two_renderings_compare_equal_though_their_bytes_differ(two_renderings: tuple[bytes, bytes]) -> None:
     a, b = two_renderings
     assert a != b
@@ -418,7 +392,6 @@ def test_two_renderings_compare_equal_though_their_bytes_differ(two_renderings: 
     assert compare_pdfs(attach_files(a, attachments()), attach_files(b, attachments())).same
 
 
-@pytest.mark.slow
 def test_changed_premessa_is_named(act: Act, converter: Converter, two_renderings: tuple[bytes, bytes]) -> None:
     premesse = list(act.premesse)
     premesse[1] = premesse[1].replace("del 1° luglio 2024", "del 2 luglio 2024")
@@ -435,7 +408,6 @@ def test_changed_premessa_is_named(act: Act, converter: Converter, two_rendering
     assert first_line(result.to_text()) == "DIFFERENT  A: prima.pdf  B: dopo.pdf"
 
 
-@pytest.mark.slow
 def test_compare_names_the_unreadable_file(rendered: bytes) -> None:
     with pytest.raises(VerificationError) as info:
         compare_pdfs(rendered, b"not a pdf", labels=("a.pdf", "b.pdf"))
@@ -446,15 +418,14 @@ def test_compare_names_the_unreadable_file(rendered: bytes) -> None:
 
 
 @pytest.mark.parametrize("command", ["pdfcheck", "compare"])
-def test_commands_have_help(command: str) -> None:
+def test_commands_have_help(atti: Atti, command: str) -> None:
     result = atti(command, "--help")
     assert result.exit_code == 0
     assert f"Usage: main {command}" in result.output or f"Usage: atti {command}" in result.output
     assert "Exits 0" in result.output
 
 
-@pytest.mark.slow
-def test_cli_pdfcheck(pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
+def test_cli_pdfcheck(atti: Atti, pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
     result = atti("pdfcheck", pdfa3_file)
     assert (result.exit_code, first_line(result.stdout)) == (0, f"PASSED  {pdfa3_file} (PDF/A-3B, 0 signatures)")
 
@@ -469,7 +440,7 @@ def test_cli_pdfcheck(pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
     assert re.search(r"^  FAIL  javascript: found in ", result.stdout, re.M)
 
 
-def test_cli_pdfcheck_unreadable(tmp_path: Path) -> None:
+def test_cli_pdfcheck_unreadable(atti: Atti, tmp_path: Path) -> None:
     text = tmp_path / "atto.yaml"
     text.write_text("tipo: determinazione\n")
     result = atti("pdfcheck", text)
@@ -479,8 +450,7 @@ def test_cli_pdfcheck_unreadable(tmp_path: Path) -> None:
     assert (result.exit_code, result.stderr) == (5, f"Error: cannot read {missing}: No such file or directory\n")
 
 
-@pytest.mark.slow
-def test_cli_compare(two_renderings: tuple[bytes, bytes], pdfa3_file: Path, tmp_path: Path) -> None:
+def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file: Path, tmp_path: Path) -> None:
     a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
     a.write_bytes(two_renderings[0])
     b.write_bytes(two_renderings[1])

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 
 from atti.acts import Act, load_act
 from atti.archive import ActRecord, Archive, act_id
@@ -21,10 +20,9 @@ from atti.archive.search import Filters
 from atti.archive.storage.location import state_dir
 from atti.archive.storage.postgresql import PgCatalog
 from atti.archive.storage.urls import database_url, redacted
-from atti.cli import main
 from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 
 
 @pytest.fixture()
@@ -118,14 +116,13 @@ def test_unreachable_server_is_one_clear_error() -> None:
         PgCatalog("postgresql://atti:pw@127.0.0.1:1/x?connect_timeout=2")
 
 
-def test_cli_init_and_search_on_a_url(pg_url: str) -> None:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
-    result = runner.invoke(main, ["init", "--archive", pg_url], catch_exceptions=False)
+def test_cli_init_and_search_on_a_url(atti: Atti, pg_url: str) -> None:
+    result = atti("init", "--archive", pg_url)
     assert result.exit_code == 0, result.output
     assert (state_dir(pg_url) / "pki" / "root.pem").is_file()
-    result = runner.invoke(main, ["search", "--archive", pg_url, "proroga"], catch_exceptions=False)
+    result = atti("search", "--archive", pg_url, "proroga")
     assert (result.exit_code, result.output) == (0, "No acts found.\n")
-    result = runner.invoke(main, ["search", "--archive", pg_url + "x", "proroga"], catch_exceptions=False)
+    result = atti("search", "--archive", pg_url + "x", "proroga")
     assert result.exit_code == 6  # StorageError
     assert result.stderr.startswith(f"Error: cannot open the catalog {pg_url}x: connection failed: ")
     assert result.stderr.rstrip().endswith(f'database "{pg_url.rsplit("/", 1)[1]}x" does not exist')

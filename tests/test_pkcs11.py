@@ -31,9 +31,8 @@ from atti.errors import PassphraseNeeded, SigningError
 from atti.signing import DevCA, verify_pdf
 from atti.signing.pkcs11 import Pkcs11ActSigner, open_pkcs11_signer
 
+from .conftest import Atti
 from .test_signing import make_pdf
-
-pytestmark = pytest.mark.slow
 
 # Where Debian's softhsm2 puts the module (the second path is the multiarch one).
 SOFTHSM_MODULES = [Path("/usr/lib/softhsm/libsofthsm2.so"), Path("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")]
@@ -489,27 +488,23 @@ def test_mechanism_choice() -> None:
 # -- the command line ------------------------------------------------------------------------------
 
 
-def test_cli_signs_with_the_token(hsm: Hsm, pdf_file: Path, tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from atti.cli import main
+def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path: Path) -> None:
     from atti.signing import verify_pdf
 
-    def atti(*args: object, pin: str | None) -> Any:
-        env = {"ATTI_PKCS11_PIN": pin, "ATTI_ARCHIVE": str(tmp_path / "none"), "ATTI_CONFIG": None}
-        return CliRunner(env=env).invoke(main, [str(a) for a in args], catch_exceptions=False)
+    def env(pin: str | None) -> dict[str, str | None]:
+        return {"ATTI_PKCS11_PIN": pin, "ATTI_ARCHIVE": str(tmp_path / "none")}
 
     token = ["--pkcs11-module", hsm.module, "--token", "Firma", "--key-label", "firma"]
     out = tmp_path / "firmato.pdf"
-    ok = atti("sign", pdf_file, "-o", out, *token, pin=PIN)
+    ok = atti("sign", pdf_file, "-o", out, *token, env=env(PIN))
     assert (ok.exit_code, ok.stdout) == (0, f"Signed {out} (PAdES B-B) by Mario Rossi\n")
     assert verify_pdf(out.read_bytes(), [hsm.ca.root_cert]).indication == "TOTAL_PASSED"
     # The session was closed: the same token opens again in the same process.
-    again = atti("sign", pdf_file, "-o", tmp_path / "di-nuovo.pdf", *token, pin=PIN)
+    again = atti("sign", pdf_file, "-o", tmp_path / "di-nuovo.pdf", *token, env=env(PIN))
     assert again.exit_code == 0, again.output
-    wrong = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, pin="000000")
+    wrong = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, env=env("000000"))
     assert (wrong.exit_code, wrong.stderr) == (4, "Error: wrong PIN for token 'Firma'\n")
-    none = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, pin=None)
+    none = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, env=env(None))
     assert (none.exit_code, none.stderr) == (
         4, "Error: token 'Firma' needs a PIN: set ATTI_PKCS11_PIN or run in a terminal\n"
     )

@@ -27,8 +27,6 @@ from atti.signing.signer import ActSigner
 
 from .test_signing import foreign_p12, make_pdf
 
-pytestmark = pytest.mark.slow
-
 HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
 
 

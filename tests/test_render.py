@@ -176,7 +176,7 @@ def test_a_missing_converter_names_the_package(monkeypatch: pytest.MonkeyPatch, 
         Converter().to_pdf(b"")
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_libreoffice_writes_a_tagged_pdfa_with_embedded_fonts(tmp_path: Path) -> None:
     act = edit(example(), premesse=[NASTY, *example().premesse])
     rendered = render_act(act, tmp_path)
@@ -322,7 +322,7 @@ def layout(pdf: Path) -> list[Line]:
     return out
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_the_first_page_is_laid_out_like_a_determinazione(tmp_path: Path) -> None:
     rendered = render_act(example(), tmp_path)
     lines = layout(rendered.pdf)
@@ -401,7 +401,7 @@ def test_every_list_restarts_its_numbering(tmp_path: Path) -> None:
         assert num.xpath("./w:lvlOverride[@w:ilvl='0']/w:startOverride/@w:val") == ["1"]
 
 
-@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_numbered_lists_restart_in_the_pdf(tmp_path: Path) -> None:
     act = example()
     rendered = render_act(act, tmp_path, template=_numbered_template(tmp_path))

@@ -13,17 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from atti.acts import Act, load_act
 from atti.archive import ActRecord, Archive, SearchHit, act_id
 from atti.archive.search import Filters, hit_snippet, query_stems, snippet, stem, words
-from atti.cli import main
 from atti.errors import SearchError
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 
 
 @pytest.fixture()
@@ -185,7 +183,7 @@ def test_date_range_edges(archive: Archive, act: Act) -> None:
     assert ids(archive.search("", filters=Filters.parse(dal="2026-04-02"))) == []
 
 
-def test_cites_and_cited_by(example: Archive, act: Act) -> None:
+def test_cites_and_cited_by(atti: Atti, example: Archive, act: Act) -> None:
     # The example cites "Determinazione D.O. n. 273 del 17 novembre 2025" (and DO-2026-130, a copy
     # of it, too); archive that act, as a copy with the same text.
     seal(example, act, 273, data=dt.date(2025, 11, 17))
@@ -195,8 +193,8 @@ def test_cites_and_cited_by(example: Archive, act: Act) -> None:
     assert ids(example.search("", filters=Filters(cited_by="DO-2026-129"))) == ["DO-2025-273"]
     assert example.search("", filters=Filters(cites="DO-2025-5")) == []
     assert example.search("", filters=Filters(cited_by="DO-2025-5")) == []
-    code, out, _ = cli("--archive", str(example.location), "--json", "--cites", "DO-2025-273", "--anno", "2026")
-    assert code == 0 and [h["id"] for h in json.loads(out)] == ["DO-2026-130", "DO-2026-129"]
+    result = atti("search", "--archive", example.location, "--json", "--cites", "DO-2025-273", "--anno", "2026")
+    assert result.exit_code == 0 and [h["id"] for h in json.loads(result.stdout)] == ["DO-2026-130", "DO-2026-129"]
 
 
 @pytest.mark.parametrize(
@@ -426,46 +424,43 @@ def test_generated_numbers(generated: Generated) -> None:
 # -- the command line ------------------------------------------------------------------------------
 
 
-def cli(*args: str) -> tuple[int, str, str]:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
-    result = runner.invoke(main, ["search", *args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_cli_json_keys_and_filters(example: Archive) -> None:
+def test_cli_json_keys_and_filters(atti: Atti, example: Archive) -> None:
     root = str(example.location)
-    code, out, _ = cli("prorogare", "--archive", root, "--json")
-    hits = json.loads(out)
-    assert code == 0 and [h["id"] for h in hits] == ["DO-2026-129", "DO-2026-130"]
+    result = atti("search", "prorogare", "--archive", root, "--json")
+    hits = json.loads(result.stdout)
+    assert result.exit_code == 0 and [h["id"] for h in hits] == ["DO-2026-129", "DO-2026-130"]
     keys = {"id", "registro", "anno", "numero", "oggetto", "snippet", "score", "data", "tipo", "firmatario"}
     assert keys <= set(hits[0])
     assert hits[0]["data"] == "2026-05-19" and hits[0]["score"] >= hits[1]["score"] >= 0 and "[" in hits[0]["snippet"]
-    code, out, _ = cli("--archive", root, "--json", "--dal", "2026-01-01", "--al", "19/05/2026", "--tipo",
-                       "determinazione", "--firmatario", "Ventrice", "--organo", "Direttore", "--stato", "pubblicato",
-                       "--registro", "D.O.", "--anno", "2026")
-    assert code == 0 and [h["id"] for h in json.loads(out)] == ["DO-2026-129"]
-    code, out, _ = cli("--archive", root)
-    assert code == 0 and out.splitlines()[0].startswith("DO-2026-130  01/06/2026  Approvazione graduatoria")
-    assert cli("ornitorinco", "--archive", root) == (0, "No acts found.\n", "")
+    filtered = atti("search", "--archive", root, "--json", "--dal", "2026-01-01", "--al", "19/05/2026", "--tipo",
+                    "determinazione", "--firmatario", "Ventrice", "--organo", "Direttore", "--stato", "pubblicato",
+                    "--registro", "D.O.", "--anno", "2026")
+    assert filtered.exit_code == 0 and [h["id"] for h in json.loads(filtered.stdout)] == ["DO-2026-129"]
+    listed = atti("search", "--archive", root)
+    assert listed.exit_code == 0
+    assert listed.stdout.splitlines()[0].startswith("DO-2026-130  01/06/2026  Approvazione graduatoria")
+    none = atti("search", "ornitorinco", "--archive", root)
+    assert (none.exit_code, none.stdout, none.stderr) == (0, "No acts found.\n", "")
 
 
-def test_cli_bad_date_is_one_error_exit_2(example: Archive) -> None:
-    code, out, err = cli("proroga", "--archive", str(example.location), "--dal", "2026-02-30")
-    assert (code, out) == (2, "")
-    assert err == "Error: --dal: '2026-02-30' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)\n"
-    code, _, err = cli("--archive", str(example.location), "--dal", "2026-06-01", "--al", "2026-01-01")
-    assert (code, err) == (2, "Error: --dal 2026-06-01 is after --al 2026-01-01\n")
+def test_cli_bad_date_is_one_error_exit_2(atti: Atti, example: Archive) -> None:
+    bad = atti("search", "proroga", "--archive", example.location, "--dal", "2026-02-30")
+    assert (bad.exit_code, bad.stdout) == (2, "")
+    assert bad.stderr == "Error: --dal: '2026-02-30' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)\n"
+    backwards = atti("search", "--archive", example.location, "--dal", "2026-06-01", "--al", "2026-01-01")
+    assert (backwards.exit_code, backwards.stderr) == (2, "Error: --dal 2026-06-01 is after --al 2026-01-01\n")
 
 
-def test_cli_public_and_offset(example: Archive, act: Act) -> None:
+def test_cli_public_and_offset(atti: Atti, example: Archive, act: Act) -> None:
     seal(example, act, 131, oggetto="Proroga riservata", riservato=True)
     root = str(example.location)
-    code, out, _ = cli("proroga", "--archive", root, "--json")
-    every = [h["id"] for h in json.loads(out)]
-    assert code == 0 and "DO-2026-131" in every and len(every) == 3
-    code, out, _ = cli("proroga", "--archive", root, "--json", "--public")
-    assert code == 0 and [h["id"] for h in json.loads(out)] == [i for i in every if i != "DO-2026-131"]
-    code, out, _ = cli("proroga", "--archive", root, "--json", "--limit", "1", "--offset", "1")
-    assert code == 0 and [h["id"] for h in json.loads(out)] == every[1:2]
-    code, out, err = cli("proroga", "--archive", root, "--offset", "-1")
-    assert code == 2 and "Invalid value for '--offset'" in err
+    result = atti("search", "proroga", "--archive", root, "--json")
+    every = [h["id"] for h in json.loads(result.stdout)]
+    assert result.exit_code == 0 and "DO-2026-131" in every and len(every) == 3
+    public = atti("search", "proroga", "--archive", root, "--json", "--public")
+    assert public.exit_code == 0
+    assert [h["id"] for h in json.loads(public.stdout)] == [i for i in every if i != "DO-2026-131"]
+    page = atti("search", "proroga", "--archive", root, "--json", "--limit", "1", "--offset", "1")
+    assert page.exit_code == 0 and [h["id"] for h in json.loads(page.stdout)] == every[1:2]
+    negative = atti("search", "proroga", "--archive", root, "--offset", "-1")
+    assert negative.exit_code == 2 and "Invalid value for '--offset'" in negative.stderr

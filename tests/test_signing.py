@@ -7,7 +7,6 @@ import io
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 import sys
@@ -38,10 +37,6 @@ from atti.signing import (
 )
 
 from .conftest import ForeignPKI
-
-pytestmark = pytest.mark.slow
-
-
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -363,14 +358,15 @@ def test_certified_pdf_refuses_a_new_field(ca: DevCA, act_signer: ActSigner, tmp
         act_signer.sign(certified)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_pdfa_keeps_bytes_and_metadata(ca: DevCA, act_signer: ActSigner, tmp_path: Path) -> None:
+def test_libreoffice_pdfa_keeps_bytes_and_metadata(
+    libreoffice: str, ca: DevCA, act_signer: ActSigner, tmp_path: Path
+) -> None:
     src = tmp_path / "atto.txt"
     src.write_text("Determinazione n. 129/2026\n\nIl dirigente determina.\n")
     export = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
     profile = f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}"
     subprocess.run(
-        ["soffice", profile, "--headless", "--convert-to", export, "--outdir", str(tmp_path), str(src)],
+        [libreoffice, profile, "--headless", "--convert-to", export, "--outdir", str(tmp_path), str(src)],
         capture_output=True,
         check=True,
         timeout=120,

@@ -23,11 +23,9 @@ from atti.templates.pdfcheck import check_pdf
 
 from .conftest import EXAMPLE
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[bytes, list[object]]]:
+def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[bytes, list[object]]]:
     root = tmp_path_factory.mktemp("stamp") / "archive"
     init = pipeline.init_archive(root)
     with Archive.open(root) as archive:

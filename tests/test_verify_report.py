@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner, Result
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -33,17 +32,14 @@ from signxml import methods
 from signxml.signer import XMLSigner
 from signxml.xades import XAdESSigner
 
-from atti.cli import main
 from atti.errors import VerificationError
 from atti.signing import ActSigner, DevCA
 from atti.signing.html_report import render_html
 from atti.signing.trust import CA_QC, GRANTED, TSA_QTST, load_trusted_list, read_trusted_list
 from atti.signing.verify import verify_pdf
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 from .test_signing import make_pdf
-
-pytestmark = pytest.mark.slow
 
 NOW = dt.datetime.now(dt.UTC)
 WITHDRAWN = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/withdrawn"
@@ -530,11 +526,6 @@ def test_a_xades_signed_trusted_list(
 # -- the command line --------------------------------------------------------------------------
 
 
-def atti(*args: str | Path) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
 def with_act_source(pdf: bytes, yaml_text: str, name: str = "determinazione.yaml") -> bytes:
     """``pdf`` carrying ``yaml_text`` as the rendering stage attaches it (AFRelationship Source)."""
     with pikepdf.open(io.BytesIO(pdf)) as doc:
@@ -553,7 +544,7 @@ def with_act_source(pdf: bytes, yaml_text: str, name: str = "determinazione.yaml
 
 
 def test_cli_trusted_list_act_and_html(
-    tmp_path: Path, ca: DevCA, signed_pdf: bytes, tsl_bytes: bytes
+    atti: Atti, tmp_path: Path, ca: DevCA, signed_pdf: bytes, tsl_bytes: bytes
 ) -> None:
     pdf, tsl = tmp_path / "atto.pdf", tmp_path / "IT.xml"
     pdf.write_bytes(signed_pdf)
@@ -596,7 +587,7 @@ def test_cli_trusted_list_act_and_html(
     assert "Traceback" not in bad.output
 
 
-def test_cli_takes_the_firmatario_from_the_attached_act_source(tmp_path: Path, ca: DevCA) -> None:
+def test_cli_takes_the_firmatario_from_the_attached_act_source(atti: Atti, tmp_path: Path, ca: DevCA) -> None:
     source = EXAMPLE.read_text(encoding="utf-8")
     unsigned = with_act_source(make_pdf(), source)
     root = tmp_path / "root.pem"

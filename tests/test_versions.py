@@ -10,17 +10,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from atti.acts import load_act_text
 from atti.archive import ActRecord, Archive
 from atti.archive.history import diff_versions
 from atti.archive.integrity import verify_archive
 from atti.archive.search import Filters
-from atti.cli import main
 from atti.errors import ActNotFound, ArchiveError, DuplicateNumber
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 from .pgserver import raw
 
 TEXT = EXAMPLE.read_text(encoding="utf-8")
@@ -264,12 +262,7 @@ def test_schema_2_archive_gets_versions(archive: Archive) -> None:
 # -- the command line -----------------------------------------------------------------------------
 
 
-def atti(*args: str | Path) -> Result:
-    runner = CliRunner(env={"ATTI_ARCHIVE": None, "ATTI_CONFIG": None})
-    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def test_cli_history(annulled: Archive) -> None:
+def test_cli_history(atti: Atti, annulled: Archive) -> None:
     root = annulled.location
     out = atti("history", "DO-2026-129", "--archive", root)
     assert out.exit_code == 0, out.output
@@ -284,7 +277,7 @@ def test_cli_history(annulled: Archive) -> None:
     assert (missing.exit_code, missing.output) == (6, "Error: no act with id DO-2026-999 in the archive\n")
 
 
-def test_cli_diff(annulled: Archive) -> None:
+def test_cli_diff(atti: Atti, annulled: Archive) -> None:
     root = annulled.location
     out = atti("diff", "DO-2026-129@2", "DO-2026-130@2", "--archive", root)
     assert out.exit_code == 0, out.output
@@ -301,7 +294,7 @@ def test_cli_diff(annulled: Archive) -> None:
     assert bad.exit_code == 6 and "is not a version such as DO-2026-129@2" in bad.output
 
 
-def test_cli_show_lists_links_state_and_versions(annulled: Archive) -> None:
+def test_cli_show_lists_links_state_and_versions(atti: Atti, annulled: Archive) -> None:
     root = annulled.location
     out = atti("show", "DO-2026-129", "--archive", root)
     assert out.exit_code == 0, out.output
@@ -445,8 +438,8 @@ def test_find_draft_by_its_exact_source(archive: Archive) -> None:
     assert archive.find_draft(draft_text() + "\n") is None
 
 
-@pytest.mark.slow
-def test_cli_draft_to_publication_with_real_rendering_and_signing(tmp_path: Path) -> None:
+@pytest.mark.libreoffice
+def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tmp_path: Path) -> None:
     """atti draft save / --render / submit, then atti publish of the same file (LibreOffice and
     pyHanko for real); a second draft published by its id alone."""
     root = tmp_path / "archive"
@@ -574,12 +567,12 @@ def test_an_archive_made_before_schema_3_gets_its_references_when_opened(archive
 
 
 @pytest.mark.parametrize("command", [["draft"], ["draft", "save"], ["draft", "submit"], ["publish"]])
-def test_draft_commands_have_help(command: list[str]) -> None:
+def test_draft_commands_have_help(atti: Atti, command: list[str]) -> None:
     out = atti(*command, "--help")
     assert out.exit_code == 0 and "Usage: " in out.output
 
 
-def test_cli_draft_save_twice_and_bad_ids(archive: Archive, tmp_path: Path) -> None:
+def test_cli_draft_save_twice_and_bad_ids(atti: Atti, archive: Archive, tmp_path: Path) -> None:
     act = tmp_path / "act.yaml"
     act.write_text(draft_text(), encoding="utf-8")
     root = archive.location

@@ -18,16 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from atti.cli import main
 from atti.web import WebConfig, create_app
 from atti.web.app import highlight
 
-from .conftest import EXAMPLE
-
-pytestmark = pytest.mark.slow
+from .conftest import EXAMPLE, Atti
 
 PASSWORD = "parola-d-ordine-1"
 TEXT = EXAMPLE.read_text(encoding="utf-8")
@@ -108,7 +104,9 @@ def build_archive(root: Path | str, work: Path) -> Path | str:
 
 
 @pytest.fixture(scope="module")
-def archive(archive_location_module: Path | str, tmp_path_factory: pytest.TempPathFactory) -> Path | str:
+def archive(
+    libreoffice: str, archive_location_module: Path | str, tmp_path_factory: pytest.TempPathFactory
+) -> Path | str:
     """The web archive on each backend: SQLite + files, and PostgreSQL + S3."""
     return build_archive(archive_location_module, tmp_path_factory.mktemp("web"))
 
@@ -473,31 +471,32 @@ def test_downloads(client: TestClient, state: Path) -> None:
 # -- the CLI ---------------------------------------------------------------------------------------
 
 
-def test_user_add_command(archive: Path | str, state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runner = CliRunner()
+def test_user_add_command(
+    atti: Atti, archive: Path | str, state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ATTI_USER_PASSWORD", "un-altra-parola")
-    result = runner.invoke(main, ["user", "add", "nuovo", "--role", "reviewer", "--archive", str(archive)])
+    result = atti("user", "add", "nuovo", "--role", "reviewer", "--archive", archive)
     assert (result.exit_code, result.output) == (0, "Added user nuovo (reviewer)\n")
-    result = runner.invoke(main, ["user", "add", "nuovo", "--role", "officer", "--archive", str(archive)])
+    result = atti("user", "add", "nuovo", "--role", "officer", "--archive", archive)
     assert (result.exit_code, result.output) == (0, "Updated user nuovo (officer)\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "corta")
-    result = runner.invoke(main, ["user", "add", "altro", "--role", "admin", "--archive", str(archive)])
+    result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
     assert (result.exit_code, result.output) == (2, "Error: the password must have at least 8 characters\n")
     monkeypatch.delenv("ATTI_USER_PASSWORD")
-    result = runner.invoke(main, ["user", "add", "altro", "--role", "admin", "--archive", str(archive)])
+    result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
     assert (result.exit_code, result.output) == (
         2, "Error: the password comes from ATTI_USER_PASSWORD or a prompt in a terminal\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "abbastanza-lunga")
-    result = runner.invoke(main, ["user", "add", "x y", "--role", "admin", "--archive", str(archive)])
+    result = atti("user", "add", "x y", "--role", "admin", "--archive", archive)
     assert result.exit_code == 2 and result.output.startswith("Error: 'x y' is not a user name")
     missing = tmp_path / "nowhere"
-    result = runner.invoke(main, ["user", "add", "altro", "--role", "admin", "--archive", str(missing)])
+    result = atti("user", "add", "altro", "--role", "admin", "--archive", missing)
     assert result.exit_code == 6 and result.output.startswith("Error: no archive at")
     from atti.web.users import UserStore
 
     assert UserStore(state).authenticate("nuovo", "un-altra-parola") is not None
 
 
-def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["serve", "--archive", str(tmp_path / "none")])
+def test_serve_refuses_a_missing_archive(atti: Atti, tmp_path: Path) -> None:
+    result = atti("serve", "--archive", tmp_path / "none")
     assert result.exit_code == 6 and result.output.startswith("Error: no archive at")

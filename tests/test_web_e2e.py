@@ -21,8 +21,7 @@ from atti.signing import load_trust_roots, verify_pdf
 from atti.web import WebConfig, create_app
 
 from .test_web import PASSWORD, PUBLIC, RESERVED, RESERVED_WORD, build_archive
-
-pytestmark = pytest.mark.slow
+from .tiers import refuse_in_fast_tier
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,12 +30,11 @@ CHROMIUM_ARGS = [
 ]
 SHOTS = Path("/tmp/atti-web-screenshots")
 
-if not CHROMIUM.exists():  # installed by scripts/setup.sh --test; a missing browser must be seen, not skipped
-    pytest.fail(f"{CHROMIUM} is missing: run 'bash scripts/setup.sh --test'", pytrace=False)
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def archive(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("web-e2e")
     return Path(build_archive(work / "archive", work))
 
@@ -63,9 +61,16 @@ def server(archive: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+def browser(request: pytest.FixtureRequest) -> Iterator[object]:
+    from playwright.sync_api import expect, sync_playwright
 
+    refuse_in_fast_tier(request, "browser", "browser")
+    if not CHROMIUM.exists():  # installed by scripts/setup.sh --test; a missing browser must be seen, not skipped
+        pytest.fail(f"{CHROMIUM} is missing: run 'bash scripts/setup.sh --test'", pytrace=False)
+
+    # expect() gives up after 5 s by default: too little on a busy machine (the act page verifies
+    # the signature, the previews come from pdftoppm). A page that never shows still fails.
+    expect.set_options(timeout=60_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b

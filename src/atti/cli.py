@@ -135,17 +135,19 @@ def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> N
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check(files: tuple[Path, ...]) -> None:
+@click.pass_context
+def check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Check acts; print FILE:LINE:COLUMN: message for each problem.
 
     Exits 0 when every act is valid and 1 otherwise.
     """
     from atti.acts import load_act
 
+    allegati_dirs = _settings(ctx).allegati_dirs  # where allegati may come from besides each act's folder
     failed = False
     for path in files:
         try:
-            load_act(path)
+            load_act(path, allegati_dirs=allegati_dirs)
         except ActError as exc:
             failed = True
             for problem in exc.problems:

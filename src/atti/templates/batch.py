@@ -132,6 +132,7 @@ def render_batch(
     *,
     template: Path | None = None,
     templates_dir: Path | None = None,
+    allegati_dirs: Sequence[Path] = (),
     embed_source: bool = False,
     timeout: float = 120,
     workers: int | None = None,
@@ -141,7 +142,8 @@ def render_batch(
     """Render act files and folders of acts into ``out_dir``; see :class:`BatchResult`.
 
     Each act is rendered as :func:`atti.pipeline.render` renders one: its allegati are found
-    next to its file, and with ``embed_source`` its YAML is attached to the PDF.
+    next to its file (or in ``allegati_dirs``), and with ``embed_source`` its YAML is attached to
+    the PDF.
     """
     paths = find_acts(inputs)
     find_soffice()  # without LibreOffice, one error rather than one per act
@@ -170,6 +172,7 @@ def render_batch(
                         converter=converter,
                         source=loaded.text if embed_source else None,
                         base_dir=path.parent,
+                        allegati_dirs=allegati_dirs,
                     )
                     outcome: Outcome = Rendered(path, output, time.perf_counter() - start)
                 except AttiError as exc:
@@ -194,7 +197,7 @@ def render_batch(
         claimed: dict[str, Path] = {}
         for index, path in enumerate(paths):
             try:
-                loaded = load_act(path)
+                loaded = load_act(path, allegati_dirs=allegati_dirs)
             except ActError as exc:
                 record(index, Failed(path, exc.msg, invalid=True))
                 continue

@@ -15,6 +15,7 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -372,20 +373,22 @@ def render_act(
     converter: Converter | None = None,
     source: str | None = None,
     base_dir: Path | None = None,
+    allegati_dirs: Sequence[Path] = (),
 ) -> RenderedAct:
     """Write ``<base>.docx`` and ``<base>.pdf`` into ``out_dir``; nothing is written on failure.
 
     The PDF is PDF/A-2b, or PDF/A-3b when it carries files: the act's YAML ``source`` and its
-    metadata (when ``source`` is given) and the allegati with a file (relative to ``base_dir``);
-    PDF/A allegati marked ``accodato`` are appended as pages instead.
+    metadata (when ``source`` is given) and the allegati with a file (relative to ``base_dir``, and
+    inside it or one of ``allegati_dirs``); PDF/A allegati marked ``accodato`` are appended as
+    pages instead.
     """
     from atti.templates.allegati import append_pages, appended_pdfs, attachments
     from atti.templates.pdfa import attach_files
 
     docx = render_docx(act, template, templates_dir=templates_dir)
     stem = base_name(act)
-    files = attachments(act, stem, source=source, base_dir=base_dir)
-    appended = appended_pdfs(act, base_dir)
+    files = attachments(act, stem, source=source, base_dir=base_dir, allegati_dirs=allegati_dirs)
+    appended = appended_pdfs(act, base_dir, allegati_dirs)
     owned = converter is None
     conv = converter or Converter()
     try:

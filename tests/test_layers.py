@@ -7,7 +7,7 @@
     archive                   stores and finds (storage/ holds the backends)
     templates   signing       render an act; sign and verify a PDF (neither knows the other)
     acts                      the act model, loading, checks, references, import
-    config  files             settings; atomic writes and OS errors
+    config  files  docxzip    settings; atomic writes and OS errors; a DOCX's zip within bounds
     errors                    the one exception tree
 
 Every import counts, wherever it is written (at the top, inside a function, under TYPE_CHECKING):
@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "config": 1,
     "files": 1,
+    "docxzip": 1,
     "acts": 2,
     "templates": 3,
     "signing": 3,

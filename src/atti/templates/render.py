@@ -38,6 +38,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from atti.acts.model import Act, Esito, TipoAtto
+from atti.docxzip import DocxTooLarge, check_docx
 from atti.errors import RenderError
 from atti.files import write_atomic, write_error
 from atti.templates.convert import Converter
@@ -300,6 +301,9 @@ class _Prototypes:
             cached = self._cache.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]
+        # python-docx reads every part: a template's sizes are checked before (a zip bomb).
+        with zipfile.ZipFile(path) as zf:
+            check_docx(zf)
         prototype = _Prototype(path)
         with self._lock:
             if len(self._cache) >= self._LIMIT:
@@ -355,6 +359,8 @@ def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path |
         doc.render(context, jinja_env=_JINJA, autoescape=True)
         restart_lists(doc.docx)
         data = _save_deterministic(doc, prototype)
+    except DocxTooLarge as exc:
+        raise RenderError(f"template {path}: {exc.msg}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template {path} is broken: {exc.message} (line {exc.lineno} of its XML)") from None
     except jinja2.TemplateError as exc:

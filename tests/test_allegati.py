@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -18,10 +19,11 @@ from atti.acts.allegati import AllegatoRefused, locate_allegato, read_allegato
 from atti.acts.model import Act, Allegato, ModoAllegato
 from atti.errors import RenderError
 from atti.templates import Converter, render_act
-from atti.templates.allegati import attachments
+from atti.templates.allegati import append_pages, attachments
 from atti.templates.pdfcheck import check_pdf
 from atti.templates.proof import docx_paragraphs, prove_pdf
 
+from . import bombs
 from .conftest import EXAMPLE, Atti
 
 
@@ -274,3 +276,49 @@ def test_a_draft_published_without_its_file_takes_its_allegati_from_the_current_
     assert result.exit_code == 1
     assert result.stderr == f"{draft_id}.yaml:{line}:11: allegati[0].file: '../altrove/segreto.txt' goes up out of " \
                             f"the act's folder; {OUTSIDE}\n"
+
+
+# -- what an appended PDF may cost ----------------------------------------------------------------
+
+XMP_PDFA_2B = (
+    b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+    b'xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="2" pdfaid:conformance="B"/></rdf:RDF>'
+    b'</x:xmpmeta><?xpacket end="w"?>'
+)
+
+
+def base_pdf() -> bytes:
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_an_appended_pdf_whose_metadata_is_a_bomb_is_refused_at_once() -> None:
+    """1 MB whose XMP metadata would be 1 GB: the PDF/A check stops reading it at 100 MB."""
+    xmp = bombs.stream(b"/Type /Metadata /Subtype /XML /Filter /FlateDecode", bombs.flate(64))
+    data = bombs.text_pdf(bombs.flate(1, b"BT ET\n"), metadata=xmp)
+    assert len(data) < 2_000_000
+    pdfa = next(c for c in check_pdf(data).checks if c.name == "pdfa")
+    assert (pdfa.passed, pdfa.detail) == (False, "the XMP metadata would expand to more than 100 MB")
+    with pytest.raises(RenderError, match=r"^allegato 'Bando' cannot be appended to a PDF/A \(.*pdfa"):
+        append_pages(base_pdf(), [("Bando", data)])
+
+
+def test_the_pages_of_an_appended_pdf_are_copied_not_expanded() -> None:
+    """A PDF/A page whose content is 1 GB once decoded goes into the act as it is stored. (Encoded
+    twice, ASCII85 over Flate, so that qpdf would otherwise decode it whole to compress it again.)"""
+    content = base64.a85encode(bombs.flate(64)) + b"~>"
+    xmp = bombs.stream(b"/Type /Metadata /Subtype /XML", XMP_PDFA_2B)
+    data = bombs.pdf([
+        b"<< /Type /Catalog /Pages 2 0 R /Metadata 5 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        bombs.stream(b"/Filter [/ASCII85Decode /FlateDecode]", content),
+        xmp,
+    ])
+    out = append_pages(base_pdf(), [("Bando", data)])
+    assert pages(out) == 2
+    assert content in out  # the stream's bytes, never decompressed and compressed again

@@ -127,15 +127,19 @@ def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]]) -> bytes:
                 f"allegato '{titolo}' cannot be appended to a PDF/A ({', '.join(failed)}): "
                 "attach it instead with 'modo: allegato'"
             )
+    sources: list[pikepdf.Pdf] = []
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
-            sources = [pikepdf.open(io.BytesIO(data)) for _, data in others]
-            for other in sources:
-                doc.pages.extend(other.pages)
+            for _, data in others:
+                sources.append(pikepdf.open(io.BytesIO(data)))
+                doc.pages.extend(sources[-1].pages)
             out = io.BytesIO()
-            doc.save(out, deterministic_id=True)
-            for other in sources:
-                other.close()
+            # Streams are copied as stored, never decoded: an allegato's page may hold a stream of
+            # one megabyte that decodes to a gigabyte, and qpdf would decode it to compress it again.
+            doc.save(out, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     except pikepdf.PdfError as exc:
         raise RenderError(f"cannot append the allegati: {exc}") from None
+    finally:
+        for other in sources:
+            other.close()
     return out.getvalue()

@@ -80,16 +80,17 @@ def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
     from atti.templates import Converter, render_act
 
     loaded = load_act(path, allegati_dirs=settings.allegati_dirs)
-    return render_act(
-        loaded.act,
-        out_dir,
-        template=settings.template,
-        templates_dir=settings.templates,
-        converter=Converter(timeout=settings.convert_timeout),
-        source=loaded.text if settings.embed_source else None,
-        base_dir=Path(loaded.source.file).parent,
-        allegati_dirs=settings.allegati_dirs,
-    )
+    with Converter(timeout=settings.convert_timeout) as converter:  # its LibreOffice profile goes with it
+        return render_act(
+            loaded.act,
+            out_dir,
+            template=settings.template,
+            templates_dir=settings.templates,
+            converter=converter,
+            source=loaded.text if settings.embed_source else None,
+            base_dir=Path(loaded.source.file).parent,
+            allegati_dirs=settings.allegati_dirs,
+        )
 
 
 def open_signer(
@@ -174,10 +175,13 @@ def save_draft(
     if render:
         from atti.templates import Converter, render_act
 
-        with tempfile.TemporaryDirectory(prefix="atti-draft-") as tmp:
+        with (
+            tempfile.TemporaryDirectory(prefix="atti-draft-") as tmp,
+            Converter(settings.convert_timeout) as converter,
+        ):
             rendered = render_act(
                 loaded.act.model_copy(update={"numero": None}), Path(tmp), template=settings.template,
-                templates_dir=settings.templates, converter=Converter(timeout=settings.convert_timeout),
+                templates_dir=settings.templates, converter=converter,
                 source=loaded.text if settings.embed_source else None, base_dir=path.parent,
                 allegati_dirs=settings.allegati_dirs,
             )
@@ -229,13 +233,17 @@ def _publish_with(
         else:
             archive.ensure_number_free(act.registro, act.anno, act.numero)
         archive.check_relazioni(act)  # an annulment of a missing act is refused before rendering
-        with tempfile.TemporaryDirectory(prefix="atti-publish-") as tmp:
+        # Removed on any exit, an interruption included (the CLI turns SIGTERM into an exception).
+        with (
+            tempfile.TemporaryDirectory(prefix="atti-publish-") as tmp,
+            Converter(settings.convert_timeout) as converter,
+        ):
             rendered = render_act(
                 act,
                 Path(tmp),
                 template=settings.template,
                 templates_dir=settings.templates,
-                converter=Converter(timeout=settings.convert_timeout),
+                converter=converter,
                 source=loaded.text if settings.embed_source else None,
                 base_dir=Path(loaded.source.file).parent,
                 allegati_dirs=settings.allegati_dirs,

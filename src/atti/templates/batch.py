@@ -117,6 +117,10 @@ class SharedConverters(Converter):
                 self._busy[index] -= 1
                 self._changed.notify()
 
+    def kill(self) -> None:
+        for converter in self._converters:
+            converter.kill()
+
     def close(self) -> None:
         # In parallel: each warm converter waits for its LibreOffice to shut down.
         closers = [threading.Thread(target=c.close) for c in self._converters]
@@ -215,8 +219,12 @@ def render_batch(
             if isinstance(item, BaseException):
                 raise item
             record(*item)
+    except BaseException:
+        # On an error, Ctrl-C or SIGTERM every LibreOffice is killed at once, even one still
+        # starting: the workers' conversions fail and they stop, instead of finishing their act.
+        converter.kill()
+        raise
     finally:
-        # On an error or Ctrl-C the workers finish their current act and close their LibreOffice.
         stop.set()
         for _ in threads:
             jobs.put(None)

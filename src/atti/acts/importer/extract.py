@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,7 @@ from lxml import etree
 
 from atti.docxzip import DocxTooLarge, read_member
 from atti.errors import ImportSourceError
+from atti.processes import guard, kill_group, release
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MB = 1_000_000
@@ -108,12 +108,14 @@ def _pdf_text(data: bytes, name: str) -> str:
             )
         except OSError as exc:
             raise ImportSourceError(f"cannot run pdftotext: {exc.strerror}") from None
+        guard(proc.pid)
         try:
             out, err = _bounded_output(proc, name)
-        finally:
+        finally:  # refused, timed out or interrupted: pdftotext goes too
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
+                kill_group(proc.pid)
             proc.wait()
+            release(proc.pid)
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()

@@ -167,6 +167,31 @@ def test_a_body_template_that_is_a_zip_bomb_is_refused_before_it_expands(atti: A
     assert not (tmp_path / "out").exists()
 
 
+class _FixedPdf(Converter):
+    def to_pdf(self, docx: bytes) -> bytes:
+        return b"%PDF-1.7\n(not LibreOffice's)\n%%EOF\n"
+
+
+def test_an_interruption_between_the_docx_and_the_pdf_leaves_no_docx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is written atomically; the pair is kept whole too: Ctrl-C (or SIGTERM, which the CLI
+    raises as its subclass) after the DOCX and before the PDF takes the new DOCX away again."""
+    from atti.templates import render as render_module
+
+    write = render_module.write_atomic
+
+    def interrupted(path: Path, data: bytes, **kwargs: object) -> None:
+        if path.suffix == ".pdf":
+            raise KeyboardInterrupt
+        write(path, data)
+
+    monkeypatch.setattr(render_module, "write_atomic", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        render_act(example(), tmp_path / "out", converter=_FixedPdf())
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def _fake_soffice(tmp_path: Path, body: str) -> str:
     script = tmp_path / "soffice"
     script.write_text(f"#!/bin/sh\n{body}\n")

@@ -406,15 +406,21 @@ def render_act(
     if files:
         pdf = attach_files(pdf, files)
     target = RenderedAct(out_dir / f"{stem}.docx", out_dir / f"{stem}.pdf")
+    docx_written = False
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(target.docx, docx)
+        docx_written = True
         write_atomic(target.pdf, pdf)
-    except OSError as exc:
-        # No DOCX without its PDF; the cleanup may fail the same way (the folder is a file, say).
-        with contextlib.suppress(OSError):
-            target.docx.unlink(missing_ok=True)
-        raise write_error(exc, f"the output folder {out_dir}", RenderError) from None
+    except BaseException as exc:
+        # No DOCX without its PDF, on a full disk as on Ctrl-C or SIGTERM between the two writes
+        # (each is atomic by itself); the cleanup may fail the same way (the folder is a file, say).
+        if docx_written:
+            with contextlib.suppress(OSError):
+                target.docx.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(exc, f"the output folder {out_dir}", RenderError) from None
+        raise
     return target
 
 

@@ -322,3 +322,13 @@ def test_the_pages_of_an_appended_pdf_are_copied_not_expanded() -> None:
     out = append_pages(base_pdf(), [("Bando", data)])
     assert pages(out) == 2
     assert content in out  # the stream's bytes, never decompressed and compressed again
+
+
+def test_a_file_name_with_a_nul_is_refused_not_a_crash(atti: Atti, act_dir: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8") + 'allegati:\n  - titolo: Bando\n    file: "bando\\0.pdf"\n'
+    path = act_dir / "atto.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = atti("check", path)
+    assert (result.exit_code, result.stdout) == (
+        1, f"{path}:{text.count(chr(10))}:11: allegati[0].file: 'bando\\x00.pdf' is not a file name\n"
+    )

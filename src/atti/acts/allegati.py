@@ -50,6 +50,8 @@ def _inside(path: str, root: str) -> bool:
 def locate_allegato(file: str, act_dir: Path, allegati_dirs: Sequence[Path] = ()) -> LocatedAllegato:
     """Where the allegato ``file`` of an act in ``act_dir`` is; AllegatoRefused if outside the
     act's folder and ``allegati_dirs``. Whether the file exists is not checked here."""
+    if "\0" in file:  # no file system takes it; os.path would raise ValueError
+        raise AllegatoRefused(f"{file!r} is not a file name")
     act_root = os.path.realpath(act_dir)
     roots = [act_root, *(os.path.realpath(d) for d in allegati_dirs)]
     real = os.path.realpath(os.path.join(act_root, file))

@@ -478,3 +478,20 @@ def test_pdftotext_is_stopped_at_its_time_limit(
     result = atti("import", path)
     assert (result.exit_code, result.stderr) == (2, f"Error: {path}: the PDF could not be read in 0.5 s\n")
     assert not process_alive(int(pid_file.read_text()))
+
+
+def test_a_named_pipe_is_refused_instead_of_waited_on(atti: Atti, tmp_path: Path) -> None:
+    pipe = tmp_path / "tubo.txt"
+    os.mkfifo(pipe)
+    result = atti("import", pipe)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {pipe}: not a regular file\n")
+
+
+def test_a_file_over_the_size_limit_is_refused(atti: Atti, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atti.acts.importer import extract
+
+    monkeypatch.setattr(extract, "IMPORT_MAX_BYTES", 1000)
+    path = tmp_path / "grande.txt"
+    path.write_bytes(b"x" * 1001)
+    result = atti("import", path)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {path}: the file is larger than 0.001 MB: refused\n")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -50,17 +51,37 @@ class Source:
 
 def read_source(path: Path) -> Source:
     """The text of the document at ``path``; ImportSourceError when there is none to read."""
+    return source_of(read_document(path), str(path))
+
+
+def read_document(path: Path) -> bytes:
+    """The bytes of the document at ``path``: a regular file of at most IMPORT_MAX_BYTES, else
+    ImportSourceError."""
     try:
-        if path.stat().st_size > IMPORT_MAX_BYTES:
-            raise ImportSourceError(f"{path}: the file is larger than {IMPORT_MAX_BYTES // MB} MB: refused")
-        data = path.read_bytes()
+        # O_NONBLOCK: a named pipe would wait for a writer forever; it is refused below instead.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(info.st_mode):
+                raise ImportSourceError(f"{path}: not a regular file")
+            chunks: list[bytes] = []
+            size = 0
+            # In pieces, up to one byte past the limit: read(limit) would allocate all of it at once.
+            while size <= IMPORT_MAX_BYTES and (chunk := fh.read(min(1 << 20, IMPORT_MAX_BYTES + 1 - size))):
+                chunks.append(chunk)
+                size += len(chunk)
+        if size > IMPORT_MAX_BYTES:
+            raise ImportSourceError(f"{path}: the file is larger than {IMPORT_MAX_BYTES / MB:g} MB: refused")
+        data = b"".join(chunks)
     except FileNotFoundError:
         raise ImportSourceError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ImportSourceError(f"{path}: is a directory (to import a folder, give --archive)") from None
     except OSError as exc:
         raise ImportSourceError(f"{path}: cannot read: {exc.strerror}") from None
-    return source_of(data, str(path))
+    return data
 
 
 def source_of(data: bytes, name: str) -> Source:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,14 +13,18 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from atti.acts import allegati as allegati_module
 from atti.acts import load_act
+from atti.acts.allegati import AllegatoRefused, locate_allegato, read_allegato
 from atti.acts.model import Act, Allegato, ModoAllegato
 from atti.errors import RenderError
 from atti.templates import Converter, render_act
+from atti.templates.allegati import append_pages, attachments
 from atti.templates.pdfcheck import check_pdf
 from atti.templates.proof import docx_paragraphs, prove_pdf
 
-from .conftest import EXAMPLE
+from . import bombs
+from .conftest import EXAMPLE, Atti
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +121,214 @@ def test_only_a_plain_pdfa_can_be_appended(converter: Converter, tmp_path: Path)
     # Attached instead, the same file is fine: PDF/A-3 may carry files of any kind.
     act = with_allegati(Allegato(titolo="Tabella", file="tabella.pdf"))
     assert check_pdf(render_act(act, out, converter=converter, base_dir=tmp_path).pdf.read_bytes()).passed
+
+
+# -- where an allegato may come from -------------------------------------------------------------
+# Only from the act's folder, or a folder the setting allegati_dirs names: an act is text anyone
+# can write, and whatever its allegati name travels inside the signed PDF, byte for byte.
+
+
+@pytest.fixture()
+def act_dir(tmp_path: Path) -> Path:
+    """tmp_path/atti holds the act; tmp_path/altrove, beside it, a file no act may take."""
+    (tmp_path / "atti").mkdir()
+    (tmp_path / "altrove").mkdir()
+    (tmp_path / "altrove" / "segreto.txt").write_text("password\n")
+    (tmp_path / "atti" / "graduatoria.csv").write_text("impresa;punteggio\n")
+    return tmp_path / "atti"
+
+
+def act_with_file(act_dir: Path, file: str) -> tuple[Path, int]:
+    """An act in ``act_dir`` with one allegato naming ``file``; its path and the line of 'file:'."""
+    text = EXAMPLE.read_text(encoding="utf-8") + f"allegati:\n  - titolo: Bando\n    file: '{file}'\n"
+    path = act_dir / "atto.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path, text.count("\n")
+
+
+OUTSIDE = "allegati are read from the act's folder, or from a folder named in the setting allegati_dirs"
+
+
+@pytest.mark.parametrize(
+    ("file", "why"),
+    [
+        ("{altrove}/segreto.txt", "is an absolute path outside the act's folder"),
+        ("/etc/passwd", "is an absolute path outside the act's folder"),
+        ("../altrove/segreto.txt", "goes up out of the act's folder"),
+        ("sub/../../altrove/segreto.txt", "goes up out of the act's folder"),
+        ("collegamento.txt", "leads out of the act's folder through a symbolic link"),
+        ("cartella/segreto.txt", "leads out of the act's folder through a symbolic link"),
+    ],
+)
+def test_check_refuses_an_allegato_outside_the_acts_folder(atti: Atti, act_dir: Path, file: str, why: str) -> None:
+    (act_dir / "collegamento.txt").symlink_to(act_dir.parent / "altrove" / "segreto.txt")
+    (act_dir / "cartella").symlink_to(act_dir.parent / "altrove")
+    (act_dir / "sub").mkdir()
+    file = file.format(altrove=act_dir.parent / "altrove")
+    path, line = act_with_file(act_dir, file)
+    result = atti("check", path)
+    assert result.exit_code == 1
+    assert result.stdout == f"{path}:{line}:11: allegati[0].file: '{file}' {why}; {OUTSIDE}\n"
+
+
+def test_an_allegato_inside_the_acts_folder_may_go_through_links_and_subfolders(atti: Atti, act_dir: Path) -> None:
+    (act_dir / "documenti").mkdir()
+    (act_dir / "documenti" / "bando.pdf").write_bytes(b"%PDF-1.7\n")
+    (act_dir / "bando.pdf").symlink_to(act_dir / "documenti" / "bando.pdf")
+    for file in ("graduatoria.csv", "documenti/bando.pdf", "bando.pdf", "documenti/../graduatoria.csv",
+                 str(act_dir / "graduatoria.csv")):
+        path, _ = act_with_file(act_dir, file)
+        result = atti("check", path)
+        assert (result.exit_code, result.stdout) == (0, f"{path}: ok\n"), file
+
+
+def test_a_fifo_or_a_folder_is_no_allegato(atti: Atti, act_dir: Path) -> None:
+    """Reading a named pipe would wait for a writer forever."""
+    os.mkfifo(act_dir / "tubo")
+    for file in ("tubo", ".", "graduatoria.csv/"):
+        path, line = act_with_file(act_dir, file)
+        result = atti("check", path)
+        assert result.exit_code == 1, file
+        assert result.stdout == f"{path}:{line}:11: allegati[0].file: '{file}' is not a regular file\n", file
+
+
+def test_the_setting_allegati_dirs_names_other_folders(atti: Atti, act_dir: Path) -> None:
+    altrove = act_dir.parent / "altrove"
+    for file in ("../altrove/segreto.txt", str(altrove / "segreto.txt")):
+        path, line = act_with_file(act_dir, file)
+        assert atti("check", path).exit_code == 1
+        result = atti("check", path, env={"ATTI_ALLEGATI_DIRS": f"/nonexistent{os.pathsep}{altrove}"})
+        assert (result.exit_code, result.stdout) == (0, f"{path}: ok\n"), result.output
+        # In atti.toml a relative folder is relative to the file.
+        config = act_dir.parent / "conf" / "atti.toml"
+        config.parent.mkdir(exist_ok=True)
+        config.write_text('allegati_dirs = ["../altrove"]\n')
+        result = atti("--config", config, "check", path)
+        assert (result.exit_code, result.stdout) == (0, f"{path}: ok\n"), result.output
+    # Another folder does not open the rest of the machine.
+    path, line = act_with_file(act_dir, "/etc/passwd")
+    result = atti("check", path, env={"ATTI_ALLEGATI_DIRS": str(altrove)})
+    assert result.stdout == f"{path}:{line}:11: allegati[0].file: '/etc/passwd' is an absolute path outside the " \
+                            f"act's folder; {OUTSIDE}\n"
+
+
+class _NoConversion(Converter):
+    def to_pdf(self, docx: bytes) -> bytes:
+        raise AssertionError("LibreOffice must not run for an act whose allegati are refused")
+
+
+@pytest.mark.parametrize("modo", [ModoAllegato.allegato, ModoAllegato.accodato])
+def test_rendering_refuses_what_check_refuses(act_dir: Path, modo: ModoAllegato) -> None:
+    """Defense in depth: an act loaded without its checks (a library caller, a draft) is refused too."""
+    (act_dir / "segreto.pdf").symlink_to(act_dir.parent / "altrove" / "segreto.txt")
+    out = act_dir / "out"
+    for file, why in [
+        (str(act_dir.parent / "altrove" / "segreto.txt"), "is an absolute path outside the act's folder"),
+        ("../altrove/segreto.txt", "goes up out of the act's folder"),
+        ("segreto.pdf", "leads out of the act's folder through a symbolic link"),
+    ]:
+        act = with_allegati(Allegato(titolo="Bando", file=file, modo=modo))
+        with pytest.raises(RenderError) as info:
+            render_act(act, out, converter=_NoConversion(), base_dir=act_dir)
+        assert info.value.msg == f"allegato 'Bando': '{file}' {why}; {OUTSIDE}"
+    assert not out.exists()
+    # With the folder named, the same file is read.
+    act = with_allegati(Allegato(titolo="Bando", file="../altrove/segreto.txt"))
+    files = attachments(act, "x", source=None, base_dir=act_dir, allegati_dirs=[act_dir.parent / "altrove"])
+    assert [(f.name, f.data) for f in files] == [("segreto.txt", b"password\n")]
+
+
+def test_a_link_made_after_the_check_is_not_followed(act_dir: Path) -> None:
+    """The file is opened one folder at a time without following links: swapping a folder for a
+    link between the check and the reading does not lead out either."""
+    (act_dir / "documenti").mkdir()
+    (act_dir / "documenti" / "bando.txt").write_text("bando\n")
+    act = with_allegati(Allegato(titolo="Bando", file="documenti/bando.txt"))
+    assert [f.data for f in attachments(act, "x", source=None, base_dir=act_dir)] == [b"bando\n"]
+    located = locate_allegato("documenti/bando.txt", act_dir)
+    (act_dir / "documenti" / "bando.txt").unlink()
+    (act_dir / "documenti").rmdir()
+    (act_dir / "documenti").symlink_to(act_dir.parent / "altrove")
+    (act_dir.parent / "altrove" / "bando.txt").write_text("password\n")
+    with pytest.raises(AllegatoRefused, match="leads out of the act's folder through a symbolic link"):
+        read_allegato(located)
+
+
+def test_an_allegato_larger_than_the_limit_is_refused(act_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (act_dir / "grande.bin").write_bytes(b"x" * 1001)
+    monkeypatch.setattr(allegati_module, "ALLEGATO_MAX_BYTES", 1000)
+    act = with_allegati(Allegato(titolo="Grande", file="grande.bin"))
+    with pytest.raises(RenderError, match=r"^allegato 'Grande': 'grande.bin' is larger than 0.001 MB$"):
+        attachments(act, "x", source=None, base_dir=act_dir)
+
+
+def test_a_draft_published_without_its_file_takes_its_allegati_from_the_current_folder_only(
+    atti: Atti, act_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = act_dir.parent / "archivio"
+    assert atti("init", "--archive", archive).exit_code == 0
+    path, line = act_with_file(act_dir, "../altrove/segreto.txt")
+    saved = atti("draft", "save", path, "--archive", archive, "--json")
+    assert saved.exit_code == 0, saved.output
+    draft_id = json.loads(saved.stdout)["id"]
+    monkeypatch.chdir(act_dir)
+    result = atti("publish", "--draft", draft_id, "--archive", archive)
+    assert result.exit_code == 1
+    assert result.stderr == f"{draft_id}.yaml:{line}:11: allegati[0].file: '../altrove/segreto.txt' goes up out of " \
+                            f"the act's folder; {OUTSIDE}\n"
+
+
+# -- what an appended PDF may cost ----------------------------------------------------------------
+
+XMP_PDFA_2B = (
+    b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+    b'xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="2" pdfaid:conformance="B"/></rdf:RDF>'
+    b'</x:xmpmeta><?xpacket end="w"?>'
+)
+
+
+def base_pdf() -> bytes:
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_an_appended_pdf_whose_metadata_is_a_bomb_is_refused_at_once() -> None:
+    """1 MB whose XMP metadata would be 1 GB: the PDF/A check stops reading it at 100 MB."""
+    xmp = bombs.stream(b"/Type /Metadata /Subtype /XML /Filter /FlateDecode", bombs.flate(64))
+    data = bombs.text_pdf(bombs.flate(1, b"BT ET\n"), metadata=xmp)
+    assert len(data) < 2_000_000
+    pdfa = next(c for c in check_pdf(data).checks if c.name == "pdfa")
+    assert (pdfa.passed, pdfa.detail) == (False, "the XMP metadata would expand to more than 100 MB")
+    with pytest.raises(RenderError, match=r"^allegato 'Bando' cannot be appended to a PDF/A \(.*pdfa"):
+        append_pages(base_pdf(), [("Bando", data)])
+
+
+def test_the_pages_of_an_appended_pdf_are_copied_not_expanded() -> None:
+    """A PDF/A page whose content is 1 GB once decoded goes into the act as it is stored. (Encoded
+    twice, ASCII85 over Flate, so that qpdf would otherwise decode it whole to compress it again.)"""
+    content = base64.a85encode(bombs.flate(64)) + b"~>"
+    xmp = bombs.stream(b"/Type /Metadata /Subtype /XML", XMP_PDFA_2B)
+    data = bombs.pdf([
+        b"<< /Type /Catalog /Pages 2 0 R /Metadata 5 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        bombs.stream(b"/Filter [/ASCII85Decode /FlateDecode]", content),
+        xmp,
+    ])
+    out = append_pages(base_pdf(), [("Bando", data)])
+    assert pages(out) == 2
+    assert content in out  # the stream's bytes, never decompressed and compressed again
+
+
+def test_a_file_name_with_a_nul_is_refused_not_a_crash(atti: Atti, act_dir: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8") + 'allegati:\n  - titolo: Bando\n    file: "bando\\0.pdf"\n'
+    path = act_dir / "atto.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = atti("check", path)
+    assert (result.exit_code, result.stdout) == (
+        1, f"{path}:{text.count(chr(10))}:11: allegati[0].file: 'bando\\x00.pdf' is not a file name\n"
+    )

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import textwrap
+import tracemalloc
 import unicodedata
+import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,7 @@ import yaml
 
 from atti.acts.importer import import_bytes, import_file
 from atti.acts.loader import load_act, load_act_text
+from tests import bombs
 from tests.conftest import EXAMPLE, SEED, Atti
 
 DATA = Path(__file__).parent / "data" / "import"
@@ -373,3 +379,119 @@ def test_cli_folder_errors(atti: Atti, tmp_path: Path) -> None:
     result = atti("import", empty, "--archive", tmp_path / "none")
     assert result.exit_code == 6
     assert result.stderr.startswith(f"Error: no archive at {tmp_path / 'none'}")
+
+
+# -- what a document may cost ------------------------------------------------------------------
+# A file of a few megabytes can expand to gigabytes: a DOCX is a zip, a PDF holds compressed
+# streams. Each is refused at once, with bounded memory, by what it would cost.
+
+
+@contextmanager
+def peak_memory() -> Iterator[list[int]]:
+    """The peak of Python's allocations inside the block, in bytes (one item, set at its end)."""
+    peak: list[int] = []
+    tracemalloc.start()
+    try:
+        yield peak
+    finally:
+        peak.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+
+
+def test_a_zip_bomb_docx_is_refused_before_it_expands(atti: Atti, tmp_path: Path) -> None:
+    """2 MB that would be 2 GB of document.xml: its size is read from the zip's directory."""
+    path = tmp_path / "bomba.docx"
+    path.write_bytes(bombs.docx_with_document(bombs.raw_deflate(128), 128 * bombs.CHUNK))
+    assert path.stat().st_size < 3_000_000
+    with peak_memory() as peak:
+        result = atti("import", path)
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: {path}: the DOCX would expand to more than 100 MB (word/document.xml): refused\n"
+    )
+    assert peak[0] < 20_000_000
+
+
+def test_a_docx_that_understates_its_size_is_read_no_further_than_it_says(atti: Atti, tmp_path: Path) -> None:
+    path = tmp_path / "bugiarda.docx"
+    path.write_bytes(bombs.docx_with_document(bombs.raw_deflate(128), 4000))
+    with peak_memory() as peak:
+        result = atti("import", path)
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: {path}: not a readable DOCX (corrupt, or a ZIP that is not a document)\n"
+    )
+    assert peak[0] < 20_000_000
+
+
+def test_a_docx_compressed_like_a_bomb_is_refused(atti: Atti, tmp_path: Path) -> None:
+    """Within the sizes, but 1000 to 1: no document compresses so well."""
+    path = tmp_path / "compressa.docx"
+    path.write_bytes(bombs.docx_with_document(bombs.raw_deflate(3), 3 * bombs.CHUNK))
+    result = atti("import", path)
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: {path}: the DOCX's word/document.xml is compressed more than 200 to 1 (a zip bomb?): refused\n"
+    )
+
+
+def test_the_text_of_a_pdf_is_bounded(atti: Atti, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atti.acts.importer import extract
+
+    text = b"BT /F1 10 Tf 50 800 Td (DETERMINAZIONE DEL DIRETTORE) Tj ET\n"
+    path = tmp_path / "lungo.pdf"
+    path.write_bytes(bombs.text_pdf(zlib.compress(text)))
+    monkeypatch.setattr(extract, "PDF_TEXT_MAX_BYTES", 10)
+    result = atti("import", path)
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: {path}: the PDF's text would be more than 1e-05 MB: refused\n"
+    )
+
+
+def test_a_pdf_that_would_take_gigabytes_to_read_is_refused(atti: Atti, tmp_path: Path) -> None:
+    """1 MB of PDF, a page of 256 MB of text drawn at one place: pdftotext took 9 GB and over a
+    minute for it, to print one line."""
+    line = b"BT /F1 10 Tf 10 10 Td (" + b"A" * 200 + b") Tj ET\n"
+    path = tmp_path / "bomba.pdf"
+    path.write_bytes(bombs.text_pdf(bombs.flate(16, line * (bombs.CHUNK // len(line)))))
+    assert path.stat().st_size < 2_000_000
+    result = atti("import", path)
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: {path}: reading the PDF's text would take more than 512 MB of memory: refused\n"
+    )
+
+
+def test_pdftotext_is_stopped_at_its_time_limit(
+    atti: Atti, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atti.acts.importer import extract
+
+    from .conftest import process_alive
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pid_file = tmp_path / "pid"
+    fake = bin_dir / "pdftotext"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 600\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(extract, "PDFTOTEXT_TIMEOUT", 0.5)
+    path = tmp_path / "lento.pdf"
+    path.write_bytes(bombs.text_pdf(zlib.compress(b"BT ET")))
+    result = atti("import", path)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {path}: the PDF could not be read in 0.5 s\n")
+    assert not process_alive(int(pid_file.read_text()))
+
+
+def test_a_named_pipe_is_refused_instead_of_waited_on(atti: Atti, tmp_path: Path) -> None:
+    pipe = tmp_path / "tubo.txt"
+    os.mkfifo(pipe)
+    result = atti("import", pipe)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {pipe}: not a regular file\n")
+
+
+def test_a_file_over_the_size_limit_is_refused(atti: Atti, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atti.acts.importer import extract
+
+    monkeypatch.setattr(extract, "IMPORT_MAX_BYTES", 1000)
+    path = tmp_path / "grande.txt"
+    path.write_bytes(b"x" * 1001)
+    result = atti("import", path)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {path}: the file is larger than 0.001 MB: refused\n")

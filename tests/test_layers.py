@@ -7,7 +7,8 @@
     archive                   stores and finds (storage/ holds the backends)
     templates   signing       render an act; sign and verify a PDF (neither knows the other)
     acts                      the act model, loading, checks, references, import
-    config  files             settings; atomic writes and OS errors
+    config  files  docxzip    settings; atomic writes and OS errors; a DOCX's zip within bounds;
+    processes                 the processes atti starts die with it
     errors                    the one exception tree
 
 Every import counts, wherever it is written (at the top, inside a function, under TYPE_CHECKING):
@@ -29,6 +30,8 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "config": 1,
     "files": 1,
+    "docxzip": 1,
+    "processes": 1,
     "acts": 2,
     "templates": 3,
     "signing": 3,

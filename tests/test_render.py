@@ -7,6 +7,7 @@ import os
 import re
 import struct
 import subprocess
+import tracemalloc
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from atti.errors import ConverterMissing, RenderError
 from atti.templates import Converter, render_act, render_docx
 from atti.templates.render import base_name
 
-from .conftest import EXAMPLE, process_alive
+from . import bombs
+from .conftest import EXAMPLE, Atti, process_alive
 
 NASTY = "<b>Ditta & figli</b> \"Srl\" l'{{ ente.nome }} {% if true %}x{% endif %} € 1.000,00 ✓"
 
@@ -138,6 +140,56 @@ def test_a_broken_template_is_one_clear_error(tmp_path: Path) -> None:
         render_docx(example(), not_docx)
     with pytest.raises(RenderError, match="template not found"):
         render_docx(example(), tmp_path / "missing.docx")
+
+
+def test_a_body_template_that_is_a_zip_bomb_is_refused_before_it_expands(atti: Atti, tmp_path: Path) -> None:
+    """The body's templates folder is read by python-docx, whole: its sizes are checked first."""
+    good = zipfile.ZipFile(Path(__file__).parent.parent / "src/atti/templates/determinazione.docx")
+    members = []
+    for item in good.infolist():
+        data = good.read(item)
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        members.append((item.filename, packer.compress(data) + packer.flush(), len(data), zlib.crc32(data)))
+    members = [m if m[0] != "word/document.xml" else (m[0], bombs.raw_deflate(128), 128 * bombs.CHUNK, 0)
+               for m in members]
+    modelli = tmp_path / "modelli"
+    modelli.mkdir()
+    (modelli / "determinazione.docx").write_bytes(bombs.zip_file(members))
+    tracemalloc.start()
+    try:
+        result = atti("render", EXAMPLE, "-o", tmp_path / "out", env={"ATTI_TEMPLATES": str(modelli)})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (result.exit_code, result.stderr) == (3, f"Error: template {modelli / 'determinazione.docx'}: the DOCX "
+                                                    "would expand to more than 100 MB (word/document.xml): refused\n")
+    assert peak < 50_000_000
+    assert not (tmp_path / "out").exists()
+
+
+class _FixedPdf(Converter):
+    def to_pdf(self, docx: bytes) -> bytes:
+        return b"%PDF-1.7\n(not LibreOffice's)\n%%EOF\n"
+
+
+def test_an_interruption_between_the_docx_and_the_pdf_leaves_no_docx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is written atomically; the pair is kept whole too: Ctrl-C (or SIGTERM, which the CLI
+    raises as its subclass) after the DOCX and before the PDF takes the new DOCX away again."""
+    from atti.templates import render as render_module
+
+    write = render_module.write_atomic
+
+    def interrupted(path: Path, data: bytes, **kwargs: object) -> None:
+        if path.suffix == ".pdf":
+            raise KeyboardInterrupt
+        write(path, data)
+
+    monkeypatch.setattr(render_module, "write_atomic", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        render_act(example(), tmp_path / "out", converter=_FixedPdf())
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def _fake_soffice(tmp_path: Path, body: str) -> str:

@@ -2,14 +2,17 @@
 
 Errors are turned into output in one place (:class:`_Group.invoke`): an :class:`AttiError`
 becomes ``Error: <msg>`` (or the act's problem lines) and its exit code; anything else is a bug
-and says so, with a traceback only under ``--verbose``.
+and says so, with a traceback only under ``--verbose``. Ctrl-C and SIGTERM end a command with
+``Error: interrupted`` and 130 or 143, after its cleanup has run.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,8 +45,39 @@ else:
 _ARCHIVE_HELP = "Archive directory, or a postgresql:// URL [default: $ATTI_ARCHIVE, else ./archive]."
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as Ctrl-C raises KeyboardInterrupt: every ``finally``
+    runs (LibreOffice is stopped, temporary folders are removed) before atti exits with 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup short
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while a command runs (in the main thread only: a command
+    run from another thread, as a test may, keeps the process's handler)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        # None: the handler was not set from Python (an embedding program); the default then.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
+        if ctx.parent is None:  # the root group: once per command line
+            with _sigterm_raises():
+                return self._invoke(ctx)
+        return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ActError as exc:
@@ -55,9 +89,9 @@ class _Group(click.Group):
                 traceback.print_exc()
             click.echo(f"Error: {exc.msg}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
             click.echo("Error: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: say so briefly, never dump a traceback on an officer
@@ -135,17 +169,19 @@ def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> N
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check(files: tuple[Path, ...]) -> None:
+@click.pass_context
+def check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Check acts; print FILE:LINE:COLUMN: message for each problem.
 
     Exits 0 when every act is valid and 1 otherwise.
     """
     from atti.acts import load_act
 
+    allegati_dirs = _settings(ctx).allegati_dirs  # where allegati may come from besides each act's folder
     failed = False
     for path in files:
         try:
-            load_act(path)
+            load_act(path, allegati_dirs=allegati_dirs)
         except ActError as exc:
             failed = True
             for problem in exc.problems:

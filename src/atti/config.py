@@ -32,6 +32,7 @@ LEVELS: tuple[Level, ...] = get_args(Level)
 
 
 _PATHS = {"archive", "p12", "pkcs11_module", "template", "templates"}
+_PATH_LISTS = {"allegati_dirs"}
 
 
 class Settings(BaseModel):
@@ -52,6 +53,9 @@ class Settings(BaseModel):
     templates: Path | None = None
     """The body's templates folder: <tipo>.docx (determinazione.docx, delibera.docx, ...) and
     logo.png; a type without its own file uses the packaged template."""
+    allegati_dirs: list[Path] = []
+    """Folders besides the act's own that its allegati may be read from (an ATTI_ALLEGATI_DIRS
+    value separates them with ':', as PATH does)."""
     embed_source: bool = True
     """Attach the act's YAML and metadata to its PDF (PDF/A-3b); false keeps plain PDF/A-2b."""
     convert_timeout: float = 120.0
@@ -70,6 +74,12 @@ class Settings(BaseModel):
     """Years each stored document is locked against deletion (S3 Object Lock, COMPLIANCE mode)."""
     s3_allow_unlocked: bool = False
     """Accept a bucket without Object Lock (test setups only: its documents can be deleted)."""
+
+    @field_validator("allegati_dirs", mode="before")
+    @classmethod
+    def _folders_as_a_path_list(cls, value: Any) -> Any:
+        # From an environment variable: "/srv/allegati:/srv/bandi", as PATH.
+        return [part for part in value.split(os.pathsep) if part] if isinstance(value, str) else value
 
     @field_validator("level", mode="before")
     @classmethod
@@ -104,12 +114,19 @@ def _from_file(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"{path}: unknown setting '{unknown[0]}'")
     base = path.parent
+
     # Relative paths in a file are relative to the file, not to wherever atti runs.
     # (An archive may also be a URL, postgresql://...: not a path, left as it is.)
-    return {
-        k: (str(base / v) if k in _PATHS and not Path(v).is_absolute() and "://" not in str(v) else v)
-        for k, v in section.items()
-    }
+    def relative_to_file(v: Any) -> Any:
+        return str(base / v) if isinstance(v, str) and not Path(v).is_absolute() and "://" not in v else v
+
+    out = dict(section)
+    for k, v in section.items():
+        if k in _PATHS:
+            out[k] = relative_to_file(v)
+        elif k in _PATH_LISTS and isinstance(v, list):
+            out[k] = [relative_to_file(p) for p in v]
+    return out
 
 
 def load_settings(

@@ -79,16 +79,18 @@ def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
     """Check an act and render it to DOCX and PDF/A in ``out_dir`` (unsigned)."""
     from atti.templates import Converter, render_act
 
-    loaded = load_act(path)
-    return render_act(
-        loaded.act,
-        out_dir,
-        template=settings.template,
-        templates_dir=settings.templates,
-        converter=Converter(timeout=settings.convert_timeout),
-        source=loaded.text if settings.embed_source else None,
-        base_dir=Path(loaded.source.file).parent,
-    )
+    loaded = load_act(path, allegati_dirs=settings.allegati_dirs)
+    with Converter(timeout=settings.convert_timeout) as converter:  # its LibreOffice profile goes with it
+        return render_act(
+            loaded.act,
+            out_dir,
+            template=settings.template,
+            templates_dir=settings.templates,
+            converter=converter,
+            source=loaded.text if settings.embed_source else None,
+            base_dir=Path(loaded.source.file).parent,
+            allegati_dirs=settings.allegati_dirs,
+        )
 
 
 def open_signer(
@@ -127,8 +129,9 @@ def publish(
     verifica's ``nome``; each reviewer signs their verifica before the signer signs the act.
 
     ``draft_id``: the draft the act is sealed from (its versions come first in the act's
-    history); without ``path`` the act is the draft's current source, its attachments looked up
-    from the current directory. Without ``draft_id``, an open draft whose source is exactly the
+    history); without ``path`` the act is the draft's current source, its allegati looked up in
+    the current directory as the act's folder (and in ``settings.allegati_dirs``), under the same
+    rules as beside a file. Without ``draft_id``, an open draft whose source is exactly the
     file's is the one sealed, if there is one.
     """
     if path is None and draft_id is None:
@@ -136,9 +139,9 @@ def publish(
     if path is None:
         assert draft_id is not None
         source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
-        loaded = load_act_text(source, f"{draft_id}.yaml")
+        loaded = load_act_text(source, f"{draft_id}.yaml", allegati_dirs=settings.allegati_dirs)
     else:
-        loaded = load_act(path)
+        loaded = load_act(path, allegati_dirs=settings.allegati_dirs)
         if draft_id is None:
             draft_id = archive.find_draft(loaded.text)
         else:
@@ -172,11 +175,15 @@ def save_draft(
     if render:
         from atti.templates import Converter, render_act
 
-        with tempfile.TemporaryDirectory(prefix="atti-draft-") as tmp:
+        with (
+            tempfile.TemporaryDirectory(prefix="atti-draft-") as tmp,
+            Converter(settings.convert_timeout) as converter,
+        ):
             rendered = render_act(
                 loaded.act.model_copy(update={"numero": None}), Path(tmp), template=settings.template,
-                templates_dir=settings.templates, converter=Converter(timeout=settings.convert_timeout),
+                templates_dir=settings.templates, converter=converter,
                 source=loaded.text if settings.embed_source else None, base_dir=path.parent,
+                allegati_dirs=settings.allegati_dirs,
             )
             docx, pdf = rendered.docx.read_bytes(), rendered.pdf.read_bytes()
     record, saved = archive.save_draft(loaded.act, loaded.text, draft_id=draft_id, docx=docx, pdf=pdf)
@@ -226,15 +233,20 @@ def _publish_with(
         else:
             archive.ensure_number_free(act.registro, act.anno, act.numero)
         archive.check_relazioni(act)  # an annulment of a missing act is refused before rendering
-        with tempfile.TemporaryDirectory(prefix="atti-publish-") as tmp:
+        # Removed on any exit, an interruption included (the CLI turns SIGTERM into an exception).
+        with (
+            tempfile.TemporaryDirectory(prefix="atti-publish-") as tmp,
+            Converter(settings.convert_timeout) as converter,
+        ):
             rendered = render_act(
                 act,
                 Path(tmp),
                 template=settings.template,
                 templates_dir=settings.templates,
-                converter=Converter(timeout=settings.convert_timeout),
+                converter=converter,
                 source=loaded.text if settings.embed_source else None,
                 base_dir=Path(loaded.source.file).parent,
+                allegati_dirs=settings.allegati_dirs,
             )
             dev = settings.p12 is None and settings.pkcs11_module is None
             pdf = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), reviewers, dev=dev and not reviewers)
@@ -406,6 +418,7 @@ def render_many(
         out_dir,
         template=settings.template,
         templates_dir=settings.templates,
+        allegati_dirs=settings.allegati_dirs,
         embed_source=settings.embed_source,
         timeout=settings.convert_timeout,
         workers=workers,

@@ -7,16 +7,22 @@ placed on the YAML line it concerns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from atti.acts.allegati import check_allegato
 from atti.acts.model import Act, AttoCitato, Esito, ModoAllegato
 from atti.acts.references import act_id_of
 from atti.acts.source import LoadedAct
 from atti.errors import Problem
 
 
-def check_act(loaded: LoadedAct) -> list[Problem]:
-    """Every problem that stops the act from being signed, in file order (empty when it may)."""
+def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[Problem]:
+    """Every problem that stops the act from being signed, in file order (empty when it may).
+
+    An allegato's file must be inside the act's folder or one of ``allegati_dirs``
+    (:mod:`atti.acts.allegati`).
+    """
     act, smap = loaded.act, loaded.source
     problems: list[Problem] = []
     for i, verifica in enumerate(act.verifiche):
@@ -30,10 +36,9 @@ def check_act(loaded: LoadedAct) -> list[Problem]:
             )
     base = Path(smap.file).parent
     for i, allegato in enumerate(act.allegati):
-        if allegato.file is not None and not (base / allegato.file).is_file():
-            problems.append(
-                smap.problem(("allegati", i, "file"), f"allegati[{i}].file: no such file '{allegato.file}'")
-            )
+        refused = check_allegato(allegato.file, base, allegati_dirs) if allegato.file is not None else None
+        if refused is not None:
+            problems.append(smap.problem(("allegati", i, "file"), f"allegati[{i}].file: {refused}"))
         if allegato.modo is ModoAllegato.accodato and not (allegato.file or "").lower().endswith(".pdf"):
             problems.append(
                 smap.problem(

@@ -8,7 +8,7 @@ check on ``verifiche[1].esito`` can be reported as ``FILE:LINE:COLUMN: message``
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,8 +175,13 @@ def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
     return problems
 
 
-def load_act_text(text: str, file: str = "<act>", *, check: bool = True) -> LoadedAct:
-    """Validate YAML text as an act; raise ActError listing every problem with its position."""
+def load_act_text(
+    text: str, file: str = "<act>", *, check: bool = True, allegati_dirs: Sequence[Path] = ()
+) -> LoadedAct:
+    """Validate YAML text as an act; raise ActError listing every problem with its position.
+
+    ``allegati_dirs``: folders besides the act's own that its allegati may come from (the checks).
+    """
     data, smap = parse_yaml(text, file)
     try:
         act = Act.model_validate(data)
@@ -184,13 +189,13 @@ def load_act_text(text: str, file: str = "<act>", *, check: bool = True) -> Load
         raise ActError(_problems_from(exc, smap)) from None
     loaded = LoadedAct(act=act, source=smap, text=text)
     if check:
-        problems = check_act(loaded)
+        problems = check_act(loaded, allegati_dirs=allegati_dirs)
         if problems:
             raise ActError(problems)
     return loaded
 
 
-def load_act(path: Path, *, check: bool = True) -> LoadedAct:
+def load_act(path: Path, *, check: bool = True, allegati_dirs: Sequence[Path] = ()) -> LoadedAct:
     """Read and validate an act file (see :func:`load_act_text`)."""
     try:
         raw = path.read_bytes()
@@ -203,4 +208,4 @@ def load_act(path: Path, *, check: bool = True) -> LoadedAct:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ActError([Problem(str(path), line, 1, "the file is not UTF-8 text")]) from None
-    return load_act_text(text, str(path), check=check)
+    return load_act_text(text, str(path), check=check, allegati_dirs=allegati_dirs)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atti.acts.importer import ImportResult, import_bytes
+from atti.acts.importer import ImportResult, import_bytes, read_document
 from atti.archive.archive import Archive, act_id, references_of
 from atti.archive.records import ActRecord
 from atti.errors import ArchiveError, AttiError, ImportSourceError
@@ -59,7 +59,7 @@ def import_folder(
     out = FolderImport()
     for done, path in enumerate(files, 1):
         try:
-            data = path.read_bytes()
+            data = read_document(path)  # a regular file, within the size atti import reads
             if not data.startswith(b"%PDF"):
                 out.skipped.append((path.name, "not a PDF: only a PDF can be kept as the signed original"))
             else:

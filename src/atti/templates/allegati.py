@@ -19,6 +19,7 @@ from typing import Any
 import pikepdf
 
 from atti import __version__
+from atti.acts.allegati import AllegatoRefused, locate_allegato, read_allegato
 from atti.acts.model import Act, ModoAllegato
 from atti.errors import RenderError, VerificationError
 from atti.templates.pdfa import Attachment
@@ -51,15 +52,25 @@ def _mime(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _read(path: Path, titolo: str) -> bytes:
+def _read(file: str, titolo: str, base_dir: Path | None, allegati_dirs: Sequence[Path]) -> bytes:
+    """The allegato's bytes, refused as the checks refuse it (outside the act's folder and
+    ``allegati_dirs``, not a regular file, too large): the checks may not have run."""
     try:
-        return path.read_bytes()
+        return read_allegato(locate_allegato(file, base_dir or Path("."), allegati_dirs))
+    except AllegatoRefused as exc:
+        raise RenderError(f"allegato '{titolo}': {exc.msg}") from None
     except OSError as exc:
-        raise RenderError(f"allegato '{titolo}': cannot read {path}: {exc.strerror}") from None
+        raise RenderError(f"allegato '{titolo}': cannot read '{file}': {exc.strerror}") from None
 
 
-def attachments(act: Act, stem: str, *, source: str | None, base_dir: Path | None) -> list[Attachment]:
-    """The files to attach to the act's PDF/A-3; empty when there is nothing to carry."""
+def attachments(
+    act: Act, stem: str, *, source: str | None, base_dir: Path | None, allegati_dirs: Sequence[Path] = ()
+) -> list[Attachment]:
+    """The files to attach to the act's PDF/A-3; empty when there is nothing to carry.
+
+    An allegato's ``file`` is relative to ``base_dir`` (the act's folder) and must lie inside it
+    or one of ``allegati_dirs``.
+    """
     # The act's date, not the clock: rendering the same act again gives the same bytes.
     when = dt.datetime.combine(act.data, dt.time(0), tzinfo=dt.UTC)
     out: list[Attachment] = []
@@ -73,19 +84,18 @@ def attachments(act: Act, stem: str, *, source: str | None, base_dir: Path | Non
     for allegato in act.allegati:
         if allegato.file is None or allegato.modo is not ModoAllegato.allegato:
             continue
-        path = (base_dir or Path(".")) / allegato.file
-        name = path.name
+        data = _read(allegato.file, allegato.titolo, base_dir, allegati_dirs)
+        name = Path(allegato.file).name
         if name in taken:  # two allegati with the same file name from different folders
             name = f"{len(taken)}-{name}"
         taken.add(name)
-        out.append(Attachment(name, _read(path, allegato.titolo), _mime(name), f"Allegato: {allegato.titolo}",
-                              "Supplement", when))
+        out.append(Attachment(name, data, _mime(name), f"Allegato: {allegato.titolo}", "Supplement", when))
     return out
 
 
-def appended_pdfs(act: Act, base_dir: Path | None) -> list[tuple[str, bytes]]:
+def appended_pdfs(act: Act, base_dir: Path | None, allegati_dirs: Sequence[Path] = ()) -> list[tuple[str, bytes]]:
     return [
-        (a.titolo, _read((base_dir or Path(".")) / a.file, a.titolo))
+        (a.titolo, _read(a.file, a.titolo, base_dir, allegati_dirs))
         for a in act.allegati
         if a.file is not None and a.modo is ModoAllegato.accodato
     ]
@@ -117,15 +127,19 @@ def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]]) -> bytes:
                 f"allegato '{titolo}' cannot be appended to a PDF/A ({', '.join(failed)}): "
                 "attach it instead with 'modo: allegato'"
             )
+    sources: list[pikepdf.Pdf] = []
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
-            sources = [pikepdf.open(io.BytesIO(data)) for _, data in others]
-            for other in sources:
-                doc.pages.extend(other.pages)
+            for _, data in others:
+                sources.append(pikepdf.open(io.BytesIO(data)))
+                doc.pages.extend(sources[-1].pages)
             out = io.BytesIO()
-            doc.save(out, deterministic_id=True)
-            for other in sources:
-                other.close()
+            # Streams are copied as stored, never decoded: an allegato's page may hold a stream of
+            # one megabyte that decodes to a gigabyte, and qpdf would decode it to compress it again.
+            doc.save(out, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     except pikepdf.PdfError as exc:
         raise RenderError(f"cannot append the allegati: {exc}") from None
+    finally:
+        for other in sources:
+            other.close()
     return out.getvalue()

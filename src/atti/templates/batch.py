@@ -117,6 +117,10 @@ class SharedConverters(Converter):
                 self._busy[index] -= 1
                 self._changed.notify()
 
+    def kill(self) -> None:
+        for converter in self._converters:
+            converter.kill()
+
     def close(self) -> None:
         # In parallel: each warm converter waits for its LibreOffice to shut down.
         closers = [threading.Thread(target=c.close) for c in self._converters]
@@ -132,6 +136,7 @@ def render_batch(
     *,
     template: Path | None = None,
     templates_dir: Path | None = None,
+    allegati_dirs: Sequence[Path] = (),
     embed_source: bool = False,
     timeout: float = 120,
     workers: int | None = None,
@@ -141,7 +146,8 @@ def render_batch(
     """Render act files and folders of acts into ``out_dir``; see :class:`BatchResult`.
 
     Each act is rendered as :func:`atti.pipeline.render` renders one: its allegati are found
-    next to its file, and with ``embed_source`` its YAML is attached to the PDF.
+    next to its file (or in ``allegati_dirs``), and with ``embed_source`` its YAML is attached to
+    the PDF.
     """
     paths = find_acts(inputs)
     find_soffice()  # without LibreOffice, one error rather than one per act
@@ -170,6 +176,7 @@ def render_batch(
                         converter=converter,
                         source=loaded.text if embed_source else None,
                         base_dir=path.parent,
+                        allegati_dirs=allegati_dirs,
                     )
                     outcome: Outcome = Rendered(path, output, time.perf_counter() - start)
                 except AttiError as exc:
@@ -194,7 +201,7 @@ def render_batch(
         claimed: dict[str, Path] = {}
         for index, path in enumerate(paths):
             try:
-                loaded = load_act(path)
+                loaded = load_act(path, allegati_dirs=allegati_dirs)
             except ActError as exc:
                 record(index, Failed(path, exc.msg, invalid=True))
                 continue
@@ -212,8 +219,12 @@ def render_batch(
             if isinstance(item, BaseException):
                 raise item
             record(*item)
+    except BaseException:
+        # On an error, Ctrl-C or SIGTERM every LibreOffice is killed at once, even one still
+        # starting: the workers' conversions fail and they stop, instead of finishing their act.
+        converter.kill()
+        raise
     finally:
-        # On an error or Ctrl-C the workers finish their current act and close their LibreOffice.
         stop.set()
         for _ in threads:
             jobs.put(None)

@@ -23,7 +23,7 @@ import pikepdf
 from lxml import etree
 
 from atti.errors import VerificationError
-from atti.templates.pdfcheck import RDF_NS, one_line, open_pdf, read_xmp
+from atti.templates.pdfcheck import RDF_NS, StreamRefused, one_line, open_pdf, read_xmp
 
 _IGNORED_TRAILER = {"/ID", "/DocChecksum", "/Size", "/Prev", "/XRefStm", "/Root", "/Info"}
 _IGNORED_INFO = {"/CreationDate", "/ModDate"}
@@ -122,7 +122,7 @@ def _xmp_properties(stream: pikepdf.Stream) -> list[tuple[str, str]]:
     holder = pikepdf.Dictionary(Metadata=stream)
     try:
         tree = read_xmp(holder)
-    except etree.XMLSyntaxError:
+    except (etree.XMLSyntaxError, StreamRefused):
         return [("(not XML)", _stream_data(stream).decode("utf-8", "replace"))]
     if tree is None:
         return []

@@ -2,8 +2,9 @@
 
 One ``Converter`` owns a private LibreOffice profile (so it never fights with a desktop session or
 another converter over ``~/.config/libreoffice``) and runs ``soffice --convert-to`` with the PDF
-export filter set to PDF/A-2b and tagged PDF. A conversion that outlives the time limit is killed
-with its whole process group, since soffice forks ``oosplash`` and ``soffice.bin``.
+export filter set to PDF/A-2b and tagged PDF. A conversion that outlives the time limit, or is
+interrupted, is killed with its whole process group, since soffice forks ``oosplash`` and
+``soffice.bin``; should atti die first, the watchdog of :mod:`atti.processes` kills it.
 
 Starting LibreOffice is most of the cost of one conversion: for many acts,
 :class:`atti.templates.warm.WarmConverter` keeps one running, and
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Self
 
 from atti.errors import ConverterMissing, RenderError
+from atti.processes import guard, kill_group, release
 
 # PDF/A-2b ("SelectPdfVersion": 2) and tagged PDF, for accessibility; LibreOffice >= 7.4 reads the
 # filter options as JSON.
@@ -60,6 +61,8 @@ class Converter:
         self.timeout = timeout
         self._soffice = soffice
         self._profile: tempfile.TemporaryDirectory[str] | None = None
+        self._running: subprocess.Popen[bytes] | None = None
+        self._killed = False
 
     @property
     def soffice(self) -> str:
@@ -69,6 +72,8 @@ class Converter:
 
     def to_pdf(self, docx: bytes) -> bytes:
         soffice = self.soffice
+        if self._killed:
+            raise RenderError("the conversion was stopped")
         if self._profile is None:
             self._profile = tempfile.TemporaryDirectory(prefix="atti-lo-profile-")
         profile = Path(self._profile.name).as_uri()
@@ -80,24 +85,44 @@ class Converter:
                 "--nolockcheck", "--convert-to", PDF_FILTER, "--outdir", str(work / "out"),
                 str(work / "act.docx"),
             ]
+            # LibreOffice's own temporary files go in the work folder, removed with it.
+            env = {**os.environ, "TMPDIR": tmp}
             try:
                 proc = subprocess.Popen(
-                    cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+                    cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
                 )
             except OSError as exc:
                 raise ConverterMissing(f"LibreOffice not found: cannot run {soffice}: {exc.strerror}") from None
+            guard(proc.pid)
+            self._running = proc
             try:
                 _, err = proc.communicate(timeout=self.timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                kill_group(proc.pid)
                 proc.communicate()
                 raise RenderError(f"LibreOffice did not convert the act within {self.timeout:g} s") from None
+            except BaseException:  # interrupted (Ctrl-C, SIGTERM): LibreOffice goes too
+                kill_group(proc.pid)
+                proc.wait()
+                raise
+            finally:
+                self._running = None
+                release(proc.pid)
+            if self._killed:
+                raise RenderError("the conversion was stopped")
             pdf = work / "out" / "act.pdf"
             if proc.returncode != 0 or not pdf.is_file():
                 detail = err.decode("utf-8", "replace").strip().splitlines()
                 why = detail[-1] if detail else f"exit status {proc.returncode}"
                 raise RenderError(f"LibreOffice could not convert the act to PDF: {why}")
             return pdf.read_bytes()
+
+    def kill(self) -> None:
+        """Stop now, from any thread: the conversion under way fails, and so does any later one."""
+        self._killed = True
+        running = self._running
+        if running is not None:
+            kill_group(running.pid)
 
     def close(self) -> None:
         if self._profile is not None:

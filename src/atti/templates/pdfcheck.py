@@ -5,6 +5,13 @@ a long-term archive, each as a named check with a one-line detail: the file pars
 declares PDF/A in its XMP, it is not encrypted, it has an output intent with an ICC profile, every
 font is embedded, there is no JavaScript, it is tagged, and (PDF/A-3) every attached file is an
 associated file with a relationship. Signatures are counted, for information only.
+
+The PDFs checked come from anywhere (an allegato to append, a PDF to verify), and a compressed
+stream of one megabyte can decode to a gigabyte. So qpdf's own limits are set for the whole
+process when this module is loaded (:func:`bound_qpdf`): no Flate, RunLength or predictor stream
+decodes past QPDF_MAX_STREAM_BYTES (a stream read past it is an error; a stream qpdf would only
+copy on saving is copied as stored). The streams read here (the XMP metadata, the ICC profile)
+are decoded only when their filters are ones those limits cover.
 """
 
 from __future__ import annotations
@@ -16,9 +23,26 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pikepdf
+import pikepdf.settings
 from lxml import etree
 
 from atti.errors import VerificationError
+
+MB = 1_000_000
+QPDF_MAX_STREAM_BYTES = 100 * MB
+"""The most one stream may decode to in this process (an XMP packet is a few kilobytes, an ICC
+profile a few hundred, a page's content a few megabytes)."""
+
+
+def bound_qpdf() -> None:
+    """Set qpdf's decoding limits for the whole process (they are process-wide in qpdf)."""
+    pikepdf.settings.set_qpdf_limits(
+        flate_max_memory=QPDF_MAX_STREAM_BYTES, run_length_max_memory=QPDF_MAX_STREAM_BYTES,
+        png_max_memory=QPDF_MAX_STREAM_BYTES, tiff_max_memory=QPDF_MAX_STREAM_BYTES,
+    )
+
+
+bound_qpdf()
 
 PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -138,13 +162,46 @@ def _syntax(doc: pikepdf.Pdf, data: bytes) -> Check:
     return Check("syntax", True, "parsed without repairs")
 
 
+class StreamRefused(ValueError):
+    """A stream atti will not decode: ``msg`` says why, e.g. "the XMP metadata would expand to more than 100 MB"."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg)
+        self.msg = msg
+
+
+# The filters whose decoding qpdf bounds (bound_qpdf); LZW, for one, has no limit in qpdf.
+_BOUNDED_FILTERS = {"/FlateDecode", "/Fl", "/RunLengthDecode", "/RL", "/ASCIIHexDecode", "/AHx",
+                    "/ASCII85Decode", "/A85"}
+
+
+def read_stream(stream: pikepdf.Stream, what: str) -> bytes:
+    """A stream's decoded bytes, within QPDF_MAX_STREAM_BYTES; StreamRefused naming ``what``
+    when they would be more, or when a filter is one whose decoding qpdf does not bound."""
+    filters = stream.get("/Filter")
+    names = [filters] if isinstance(filters, pikepdf.Name) else list(filters) if isinstance(filters, pikepdf.Array) \
+        else []
+    unbounded = [str(f) for f in names if str(f) not in _BOUNDED_FILTERS]
+    if unbounded:
+        raise StreamRefused(f"{what} is encoded with {unbounded[0]}, which atti does not decode")
+    try:
+        return bytes(stream.read_bytes())
+    except pikepdf.DataDecodingError as exc:
+        if "memory limit" in str(exc):
+            raise StreamRefused(f"{what} would expand to more than {QPDF_MAX_STREAM_BYTES // MB} MB") from None
+        raise
+
+
 def read_xmp(root: pikepdf.Object) -> Any | None:
-    """The parsed XMP packet of the catalog (an lxml tree), or None if there is none."""
+    """The parsed XMP packet of the catalog (an lxml tree), or None if there is none.
+
+    StreamRefused when it would decode to too much (:func:`read_stream`).
+    """
     metadata = root.get("/Metadata")
     if not isinstance(metadata, pikepdf.Stream):
         return None
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    return etree.parse(io.BytesIO(metadata.read_bytes()), parser)
+    return etree.parse(io.BytesIO(read_stream(metadata, "the XMP metadata")), parser)
 
 
 def xmp_property(tree: Any, namespace: str, name: str) -> str | None:
@@ -161,6 +218,8 @@ def xmp_property(tree: Any, namespace: str, name: str) -> str | None:
 def _pdfa_identification(root: pikepdf.Object) -> tuple[str | None, Check]:
     try:
         tree = read_xmp(root)
+    except StreamRefused as exc:
+        return None, Check("pdfa", False, exc.msg)
     except etree.XMLSyntaxError as exc:
         return None, Check("pdfa", False, f"the XMP metadata is not valid XML: {exc}")
     if tree is None:
@@ -184,7 +243,10 @@ def _output_intent(root: pikepdf.Object) -> Check:
         profile = intent.get("/DestOutputProfile")
         if not isinstance(profile, pikepdf.Stream):
             return Check("output-intent", False, "GTS_PDFA1 output intent without a DestOutputProfile")
-        icc = profile.read_bytes()
+        try:
+            icc = read_stream(profile, "the output intent's ICC profile")
+        except StreamRefused as exc:
+            return Check("output-intent", False, exc.msg)
         # Every ICC profile carries the signature "acsp" at byte 36 (ICC.1 7.2.9).
         if icc[36:40] != b"acsp":
             return Check("output-intent", False, "the output intent's DestOutputProfile is not an ICC profile")

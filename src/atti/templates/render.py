@@ -15,6 +15,7 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from atti.acts.model import Act, Esito, TipoAtto
+from atti.docxzip import DocxTooLarge, check_docx
 from atti.errors import RenderError
 from atti.files import write_atomic, write_error
 from atti.templates.convert import Converter
@@ -314,6 +316,9 @@ class _Prototypes:
             cached = self._cache.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]
+        # python-docx reads every part: a template's sizes are checked before (a zip bomb).
+        with zipfile.ZipFile(path) as zf:
+            check_docx(zf)
         prototype = _Prototype(path)
         with self._lock:
             if len(self._cache) >= self._LIMIT:
@@ -369,6 +374,8 @@ def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path |
         doc.render(context, jinja_env=_JINJA, autoescape=True)
         restart_lists(doc.docx)
         data = _save_deterministic(doc, prototype)
+    except DocxTooLarge as exc:
+        raise RenderError(f"template {path}: {exc.msg}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template {path} is broken: {exc.message} (line {exc.lineno} of its XML)") from None
     except jinja2.TemplateError as exc:
@@ -387,20 +394,22 @@ def render_act(
     converter: Converter | None = None,
     source: str | None = None,
     base_dir: Path | None = None,
+    allegati_dirs: Sequence[Path] = (),
 ) -> RenderedAct:
     """Write ``<base>.docx`` and ``<base>.pdf`` into ``out_dir``; nothing is written on failure.
 
     The PDF is PDF/A-2b, or PDF/A-3b when it carries files: the act's YAML ``source`` and its
-    metadata (when ``source`` is given) and the allegati with a file (relative to ``base_dir``);
-    PDF/A allegati marked ``accodato`` are appended as pages instead.
+    metadata (when ``source`` is given) and the allegati with a file (relative to ``base_dir``, and
+    inside it or one of ``allegati_dirs``); PDF/A allegati marked ``accodato`` are appended as
+    pages instead.
     """
     from atti.templates.allegati import append_pages, appended_pdfs, attachments
     from atti.templates.pdfa import attach_files
 
     docx = render_docx(act, template, templates_dir=templates_dir)
     stem = base_name(act)
-    files = attachments(act, stem, source=source, base_dir=base_dir)
-    appended = appended_pdfs(act, base_dir)
+    files = attachments(act, stem, source=source, base_dir=base_dir, allegati_dirs=allegati_dirs)
+    appended = appended_pdfs(act, base_dir, allegati_dirs)
     owned = converter is None
     conv = converter or Converter()
     try:
@@ -412,15 +421,21 @@ def render_act(
     if files:
         pdf = attach_files(pdf, files)
     target = RenderedAct(out_dir / f"{stem}.docx", out_dir / f"{stem}.pdf")
+    docx_written = False
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(target.docx, docx)
+        docx_written = True
         write_atomic(target.pdf, pdf)
-    except OSError as exc:
-        # No DOCX without its PDF; the cleanup may fail the same way (the folder is a file, say).
-        with contextlib.suppress(OSError):
-            target.docx.unlink(missing_ok=True)
-        raise write_error(exc, f"the output folder {out_dir}", RenderError) from None
+    except BaseException as exc:
+        # No DOCX without its PDF, on a full disk as on Ctrl-C or SIGTERM between the two writes
+        # (each is atomic by itself); the cleanup may fail the same way (the folder is a file, say).
+        if docx_written:
+            with contextlib.suppress(OSError):
+                target.docx.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(exc, f"the output folder {out_dir}", RenderError) from None
+        raise
     return target
 
 

@@ -6,7 +6,8 @@ one converts an act in a tenth of that. The project's Python usually cannot impo
 lives in ``uno_worker.py``, run by path with that Python; this module only talks JSON lines to it.
 
 The worker leads its own process group, with soffice, oosplash and soffice.bin in it: on a time
-limit the whole group is killed and the next conversion starts a fresh one. A LibreOffice that dies
+limit, or when atti is interrupted, the whole group is killed (and the next conversion starts a
+fresh one); should atti die first, the watchdog of :mod:`atti.processes` kills it. A LibreOffice that dies
 under a document is restarted once and the document tried again.
 
 Several threads can share one converter: their requests queue in the worker's stdin, so that
@@ -26,7 +27,6 @@ import json
 import os
 import secrets
 import select
-import signal
 import subprocess
 import tempfile
 import threading
@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from atti.errors import ConverterMissing, RenderError
+from atti.processes import guard, kill_group, release
 from atti.templates.convert import Converter, find_soffice
 
 WORKER = Path(__file__).with_name("uno_worker.py")
@@ -126,6 +127,7 @@ class WarmConverter(Converter):
         # by the thread whose request is first in the queue, without the lock.
         self._lock = threading.Condition()
         self._queue: collections.deque[_Request] = collections.deque()
+        self._killed = False
 
     @property
     def python(self) -> str:
@@ -252,12 +254,23 @@ class WarmConverter(Converter):
         with self._lock:
             self._stop(kill=False)
 
+    def kill(self) -> None:
+        """Stop now, from any thread and without waiting for the lock (a thread may hold it while
+        LibreOffice starts): the worker's group is killed, the threads converting see it die and
+        clean up, and no conversion starts a LibreOffice again."""
+        self._killed = True
+        worker = self._worker
+        if worker is not None:
+            kill_group(worker.pid)
+
     # -- worker life cycle ------------------------------------------------------------------
 
     def _ensure_started(self) -> None:
         if self._worker is not None and self._worker.poll() is None:
             return
         self._stop(kill=True)  # exited while idle: clear what it left
+        if self._killed:
+            raise RenderError("the conversion was stopped")
         soffice, python = self.soffice, self.python
         self._work = tempfile.TemporaryDirectory(prefix="atti-lo-warm-")
         work = Path(self._work.name)
@@ -278,16 +291,21 @@ class WarmConverter(Converter):
             except OSError as exc:
                 self._stop(kill=True)
                 raise ConverterMissing(f"{UNO_MISSING}: cannot run {python}: {exc.strerror}") from None
+        guard(self._worker.pid)
+        if self._killed:  # kill() ran while the worker was being started, and did not see it
+            self._stop(kill=True)
+            raise RenderError("the conversion was stopped")
         self._buffer = b""
         try:
             ready = self._reply(self.start_timeout)
-        except TimeoutError:
-            self._stop(kill=True)
-            raise RenderError(f"LibreOffice did not start within {self.start_timeout:g} s") from None
-        except _Crashed:
-            why = self._last_words()
-            self._stop(kill=True)
-            raise RenderError(f"LibreOffice did not start: {why}") from None
+        except BaseException as exc:
+            why = self._last_words() if isinstance(exc, _Crashed) else ""
+            self._stop(kill=True)  # interrupted while starting too: nothing may stay behind
+            if isinstance(exc, TimeoutError):
+                raise RenderError(f"LibreOffice did not start within {self.start_timeout:g} s") from None
+            if isinstance(exc, _Crashed):
+                raise RenderError(f"LibreOffice did not start: {why}") from None
+            raise
         if not ready.get("ready"):
             self._stop(kill=True)
             raise ConverterMissing(UNO_MISSING)
@@ -304,9 +322,9 @@ class WarmConverter(Converter):
                 except (OSError, subprocess.TimeoutExpired):
                     pass
             # Whatever is left of the group (a stuck soffice.bin, helpers it spawned) goes now.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(worker.pid, signal.SIGKILL)
+            kill_group(worker.pid)
             worker.wait()
+            release(worker.pid)
             for stream in (worker.stdin, worker.stdout):
                 if stream is not None:
                     with contextlib.suppress(OSError):

@@ -14,13 +14,13 @@ from typing import Any
 import yaml
 
 from atti.acts.importer.clean import Para, clean
-from atti.acts.importer.extract import Source, read_source, source_of
+from atti.acts.importer.extract import Source, read_document, read_source, source_of
 from atti.acts.importer.parse import Draft, date_guess, guess_ente, initials, read_act
 from atti.acts.loader import load_act_text
 from atti.acts.model import Act
 from atti.errors import ImportSourceError
 
-__all__ = ["ImportResult", "Source", "import_bytes", "import_file", "read_source"]
+__all__ = ["ImportResult", "Source", "import_bytes", "import_file", "read_document", "read_source"]
 
 MISSING = "DA COMPLETARE"
 _ORDER = [

@@ -4,12 +4,22 @@ The kind is told by the file's first bytes, not its name: archives hold PDFs nam
 DOCX files without an extension. A PDF page break becomes a form feed, which the cleaning step
 uses to find the lines that repeat at the top or bottom of every page. pdftotext runs in layout
 mode: otherwise it reads the column of list marks apart from the column of the items.
+
+What a document may cost is bounded, since a small file can expand to a huge one: the file
+itself (IMPORT_MAX_BYTES), a DOCX's members (:mod:`atti.docxzip`), and pdftotext's time, memory
+and output (PDFTOTEXT_TIMEOUT, PDFTOTEXT_MAX_MEMORY, PDF_TEXT_MAX_BYTES). A PDF of one megabyte
+drawing a page of 256 MB of text took pdftotext nine gigabytes and over a minute.
 """
 
 from __future__ import annotations
 
+import os
+import select
 import shutil
+import stat
 import subprocess
+import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
@@ -17,10 +27,20 @@ from pathlib import Path
 
 from lxml import etree
 
+from atti.docxzip import DocxTooLarge, read_member
 from atti.errors import ImportSourceError
+from atti.processes import guard, kill_group, release
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_PDFTOTEXT_TIMEOUT = 120
+MB = 1_000_000
+IMPORT_MAX_BYTES = 200 * MB
+"""The largest document ``atti import`` reads."""
+PDFTOTEXT_TIMEOUT: float = 120
+"""Seconds pdftotext may take over one PDF."""
+PDFTOTEXT_MAX_MEMORY = 512 * 1024 * 1024
+"""The address space pdftotext may use (a normal act needs a few tens of megabytes)."""
+PDF_TEXT_MAX_BYTES = 20 * MB
+"""The most text one PDF may give (a thousand-page act gives a few megabytes)."""
 
 
 @dataclass(frozen=True)
@@ -31,15 +51,37 @@ class Source:
 
 def read_source(path: Path) -> Source:
     """The text of the document at ``path``; ImportSourceError when there is none to read."""
+    return source_of(read_document(path), str(path))
+
+
+def read_document(path: Path) -> bytes:
+    """The bytes of the document at ``path``: a regular file of at most IMPORT_MAX_BYTES, else
+    ImportSourceError."""
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: a named pipe would wait for a writer forever; it is refused below instead.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(info.st_mode):
+                raise ImportSourceError(f"{path}: not a regular file")
+            chunks: list[bytes] = []
+            size = 0
+            # In pieces, up to one byte past the limit: read(limit) would allocate all of it at once.
+            while size <= IMPORT_MAX_BYTES and (chunk := fh.read(min(1 << 20, IMPORT_MAX_BYTES + 1 - size))):
+                chunks.append(chunk)
+                size += len(chunk)
+        if size > IMPORT_MAX_BYTES:
+            raise ImportSourceError(f"{path}: the file is larger than {IMPORT_MAX_BYTES / MB:g} MB: refused")
+        data = b"".join(chunks)
     except FileNotFoundError:
         raise ImportSourceError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ImportSourceError(f"{path}: is a directory (to import a folder, give --archive)") from None
     except OSError as exc:
         raise ImportSourceError(f"{path}: cannot read: {exc.strerror}") from None
-    return source_of(data, str(path))
+    return data
 
 
 def source_of(data: bytes, name: str) -> Source:
@@ -75,22 +117,76 @@ def _pdf_text(data: bytes, name: str) -> str:
     exe = shutil.which("pdftotext")
     if exe is None:
         raise ImportSourceError("pdftotext is not installed (Debian package poppler-utils)")
-    try:
-        done = subprocess.run(
-            [exe, "-layout", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, timeout=_PDFTOTEXT_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ImportSourceError(f"{name}: the PDF could not be read in {_PDFTOTEXT_TIMEOUT} s") from None
-    if done.returncode != 0:
+    with tempfile.TemporaryDirectory(prefix="atti-import-") as tmp:
+        pdf = Path(tmp) / "act.pdf"
+        pdf.write_bytes(data)
+        # The shell sets the memory limit and becomes pdftotext: no preexec_fn, safe with threads.
+        cmd = ["/bin/sh", "-c", f'ulimit -v {PDFTOTEXT_MAX_MEMORY // 1024} && exec "$0" "$@"',
+               exe, "-layout", "-enc", "UTF-8", str(pdf), "-"]
+        try:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+            )
+        except OSError as exc:
+            raise ImportSourceError(f"cannot run pdftotext: {exc.strerror}") from None
+        guard(proc.pid)
+        try:
+            out, err = _bounded_output(proc, name)
+        finally:  # refused, timed out or interrupted: pdftotext goes too
+            if proc.poll() is None:
+                kill_group(proc.pid)
+            proc.wait()
+            release(proc.pid)
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+    if proc.returncode != 0:
+        if b"Out of memory" in err or b"bad_alloc" in err:
+            memory = f"{PDFTOTEXT_MAX_MEMORY >> 20} MB of memory"
+            raise ImportSourceError(f"{name}: reading the PDF's text would take more than {memory}: refused")
         raise ImportSourceError(f"{name}: not a readable PDF (corrupt or encrypted)")
-    return done.stdout.decode("utf-8", errors="replace")
+    return out.decode("utf-8", errors="replace")
+
+
+def _bounded_output(proc: subprocess.Popen[bytes], name: str) -> tuple[bytes, bytes]:
+    """pdftotext's output and the end of its messages, within PDF_TEXT_MAX_BYTES and PDFTOTEXT_TIMEOUT."""
+    assert proc.stdout is not None and proc.stderr is not None
+    deadline = time.monotonic() + PDFTOTEXT_TIMEOUT
+    out: list[bytes] = []
+    size = 0
+    err = b""
+    open_fds = {proc.stdout.fileno(), proc.stderr.fileno()}
+    while open_fds:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ImportSourceError(f"{name}: the PDF could not be read in {PDFTOTEXT_TIMEOUT:g} s")
+        readable, _, _ = select.select(list(open_fds), [], [], remaining)
+        for fd in readable:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                open_fds.discard(fd)
+            elif fd == proc.stdout.fileno():
+                size += len(chunk)
+                if size > PDF_TEXT_MAX_BYTES:
+                    limit = PDF_TEXT_MAX_BYTES / MB
+                    raise ImportSourceError(f"{name}: the PDF's text would be more than {limit:g} MB: refused")
+                out.append(chunk)
+            else:
+                err = (err + chunk)[-4096:]
+    remaining = max(deadline - time.monotonic(), 0)
+    try:
+        proc.wait(remaining)
+    except subprocess.TimeoutExpired:
+        raise ImportSourceError(f"{name}: the PDF could not be read in {PDFTOTEXT_TIMEOUT:g} s") from None
+    return b"".join(out), err
 
 
 def _docx_text(data: bytes, name: str) -> str:
     try:
         with zipfile.ZipFile(BytesIO(data)) as zf:
-            xml = zf.read("word/document.xml")
+            xml = read_member(zf, "word/document.xml")
+    except DocxTooLarge as exc:
+        raise ImportSourceError(f"{name}: {exc.msg}") from None
     except (zipfile.BadZipFile, KeyError, OSError, EOFError):
         raise ImportSourceError(f"{name}: not a readable DOCX (corrupt, or a ZIP that is not a document)") from None
     try:

@@ -1,0 +1,76 @@
+"""A DOCX's zip, read within bounds: a file of two megabytes must not become gigabytes in memory.
+
+A DOCX is a zip, and a zip member can expand a thousand times (a "zip bomb"). Before anything
+is read, the sizes the zip's central directory declares are checked: how many members, each
+member's size and its compression ratio, and the total of the members that will be read. While
+reading, no member yields more than it declared (zipfile stops there and then fails its CRC
+check), so a zip that understates a size is refused as corrupt without expanding further.
+
+Two readers use this: ``atti import`` (:mod:`atti.acts.importer.extract`, which reads only
+``word/document.xml``) and the body's templates, which python-docx reads whole
+(:mod:`atti.templates.render`).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable
+
+MB = 1_000_000
+DOCX_MAX_BYTES = 200 * MB
+"""The most the members read from one DOCX may expand to, together."""
+DOCX_MAX_MEMBER_BYTES = 100 * MB
+"""The most one member may expand to (a template's images included)."""
+DOCX_MAX_RATIO = 200
+"""How many times a member larger than 1 MB may expand; office XML rarely goes past 40."""
+DOCX_MAX_MEMBERS = 10_000
+_RATIO_FROM = 1 * MB
+
+
+class DocxTooLarge(Exception):
+    """The DOCX would cost more than the bounds allow; ``msg`` ends with ": refused"."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg)
+        self.msg = msg
+
+
+def check_docx(zf: zipfile.ZipFile, names: Iterable[str] | None = None) -> None:
+    """Refuse, from the central directory alone, a DOCX whose members ``names`` (default: all)
+    would expand past the bounds; DocxTooLarge says which bound. Missing names are not checked."""
+    infos = zf.infolist()
+    if len(infos) > DOCX_MAX_MEMBERS:
+        raise DocxTooLarge(f"the DOCX has more than {DOCX_MAX_MEMBERS} members: refused")
+    wanted = None if names is None else set(names)
+    total = 0
+    for info in infos:
+        if wanted is not None and info.filename not in wanted:
+            continue
+        if info.file_size > DOCX_MAX_MEMBER_BYTES:
+            raise DocxTooLarge(
+                f"the DOCX would expand to more than {DOCX_MAX_MEMBER_BYTES // MB} MB ({info.filename}): refused"
+            )
+        if info.file_size > _RATIO_FROM and info.file_size > DOCX_MAX_RATIO * max(info.compress_size, 1):
+            raise DocxTooLarge(
+                f"the DOCX's {info.filename} is compressed more than {DOCX_MAX_RATIO} to 1 (a zip bomb?): refused"
+            )
+        total += info.file_size
+        if total > DOCX_MAX_BYTES:
+            raise DocxTooLarge(f"the DOCX would expand to more than {DOCX_MAX_BYTES // MB} MB: refused")
+
+
+def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """One member, checked first (:func:`check_docx`) and read in pieces, never past its declared
+    size nor the bounds. KeyError when missing; zipfile.BadZipFile when it is not what it declares."""
+    info = zf.getinfo(name)
+    check_docx(zf, [name])
+    limit = min(info.file_size, DOCX_MAX_MEMBER_BYTES)
+    chunks: list[bytes] = []
+    size = 0
+    with zf.open(info) as member:
+        while chunk := member.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise zipfile.BadZipFile(f"{name} is larger than its zip entry says")
+            chunks.append(chunk)
+    return b"".join(chunks)

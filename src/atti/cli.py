@@ -272,6 +272,8 @@ def publish(
     with _open(settings) as arc:
         result = pipeline.publish(arc, file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12,
                                   draft_id=draft_id)
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
     if as_json:
         _print_json(result.to_dict())
         return

@@ -95,6 +95,10 @@ class SqlCatalog:
         row = self._fetch_one("SELECT id FROM acts WHERE register=? AND year=? AND number=?", (register, year, number))
         return str(row["id"]) if row else None
 
+    def registers(self) -> list[str]:
+        rows = self._fetch_all("SELECT DISTINCT register FROM registers ORDER BY register")
+        return [str(r["register"]) for r in rows]
+
     def _count(self, record: ActRecord) -> None:
         """Raise the register's counter to the act's number (never lower it)."""
         self._execute(

@@ -22,6 +22,7 @@ import pytest
 from atti import pipeline
 from atti.acts import load_act
 from atti.archive import Archive
+from atti.archive.integrity import verify_archive
 from atti.errors import ArchiveError, DuplicateNumber
 
 from .conftest import EXAMPLE, Atti
@@ -92,6 +93,27 @@ def test_the_library_refuses_what_publish_refuses(archive: Archive) -> None:
     with pytest.raises(ArchiveError, match=r"^numero 2147483648 is not the next number of registro D.O. for 2026: "
                                            r"the next is 130; leave numero out to have it given$"):
         archive.ensure_next_number("D.O.", 2026, 2147483648)
+
+
+def test_imported_acts_keep_their_numbers_and_verify_shows_the_gaps(atti: Atti, archive: Archive) -> None:
+    """An import may leave gaps (its acts carry their own numbers); archive verify lists them, as
+    findings that do not fail the check: a register started above 1 is no gap."""
+    for number in (129, 130, 133, 140):
+        seal(archive, number)
+    seal(archive, 7, anno=2025)
+    seal(archive, 9, anno=2025)
+    seal(archive, 1, registro="S.G.")
+    report = verify_archive(archive)
+    assert report.ok
+    assert [str(f) for f in report.findings] == [
+        "gap: register D.O. 2025: number 8 is not in the archive",
+        "gap: register D.O. 2026: numbers 131-132 are not in the archive",
+        "gap: register D.O. 2026: numbers 134-139 are not in the archive",
+    ]
+    result = atti("archive", "verify", "--archive", archive.location)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:3] == [str(f) for f in report.findings]
+    assert result.stdout.splitlines()[3].startswith("Archive OK: 7 acts")
 
 
 # -- one spelling per register ------------------------------------------------------------------

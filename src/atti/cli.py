@@ -720,7 +720,8 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
     """Re-hash every stored file and check every row and event against the event log.
 
     Prints one line per finding: missing, changed or unexpected (exit 1), or an interrupted
-    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0).
+    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0), or a gap:
+    numbers missing in a register, which imported acts may leave (exit 0).
     """
     with _open(_settings(ctx, archive=archive_dir)) as arc:
         report = pipeline.verify_archive(arc)

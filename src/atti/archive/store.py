@@ -42,6 +42,9 @@ class Catalog(Protocol):
     def number_taken(self, register: str, year: int, number: int) -> str | None: ...
     # Every register name that has numbered an act, in any year.
     def registers(self) -> list[str]: ...
+    # The numbers missing between each register's lowest and highest archived number in a year,
+    # as (register, year, first missing, last missing), in order.
+    def register_gaps(self) -> list[tuple[str, int, int, int]]: ...
     def insert_act(self, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = ()) -> None:
         """Record a sealed (numbered) act inside ``transaction``: its row, search entry, register
         counter (raised to its number), two versions with its files (``firmato``/reason

@@ -623,7 +623,8 @@ def timestamp(
     The PDF's validation data (certificates, OCSP, CRLs) is refreshed first, then timestamped.
     With --renew, every archived act whose newest timestamp's TSA certificate expires within
     DAYS gets a new one, stored as a new version of its PDF (the previous one is kept).
-    Exits 0 when done, 4 when a PDF or the TSA is unusable (with --renew: when any act failed).
+    Exits 0 when done, 4 when a PDF or the TSA is unusable; with --renew, 1 when any act failed
+    (each is listed; the others are renewed).
     """
     if renew == (file is not None):
         raise click.UsageError("give either FILE or --renew")
@@ -652,7 +653,7 @@ def timestamp(
     failed = f", {len(done.failed)} failed" if done.failed else ""
     click.echo(f"Renewed {len(done.renewed)} of {done.checked} acts{failed}{untimestamped}")
     if done.failed:
-        sys.exit(SigningError.exit_code)
+        sys.exit(1)  # some acts failed, each listed; the others are renewed
 
 
 @main.group(cls=_Group)
@@ -806,7 +807,8 @@ def import_(
     Prints which parts were found, which guessed and which are missing; what could not be
     placed is kept in 'non_classificato' with its line. With a folder and --archive, every PDF
     in it is registered as an imported act under its own number, the PDF kept as the signed
-    original (not re-signed), with a progress bar. Exits 0 when read, 2 when a file cannot be.
+    original (not re-signed), with a progress bar. Exits 0 when read, 2 when a file cannot be;
+    with a folder, 1 when any of its files was skipped (each is listed, with why).
     """
     from atti.acts.importer import import_file
     from atti.archive.imported import import_folder, readable_files
@@ -831,13 +833,15 @@ def import_(
             folder = import_folder(arc, files, ente=ente, on_progress=progress)
         if as_json:
             _print_json(folder.to_dict())
-            return
-        for file, act_id, confidence in folder.imported:
-            click.echo(f"Imported {act_id} from {file} (confidence {confidence:.0%})")
-        for file, reason in folder.skipped:
-            click.echo(f"Skipped {file}: {reason}")
-        click.echo(f"{len(folder.imported)} imported, {len(folder.skipped)} skipped; "
-                   f"citations relinked in {folder.relinked} act{'' if folder.relinked == 1 else 's'}")
+        else:
+            for file, act_id, confidence in folder.imported:
+                click.echo(f"Imported {act_id} from {file} (confidence {confidence:.0%})")
+            for file, reason in folder.skipped:
+                click.echo(f"Skipped {file}: {reason}")
+            click.echo(f"{len(folder.imported)} imported, {len(folder.skipped)} skipped; "
+                       f"citations relinked in {folder.relinked} act{'' if folder.relinked == 1 else 's'}")
+        if folder.skipped:
+            sys.exit(1)  # some files were not imported, each listed; the others are
         return
     result = import_file(source, ente=ente)
     if output is not None:

@@ -9,8 +9,12 @@ that is a malformed database URL, verifying without an archive, interrupts and b
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from .conftest import ROOT, Atti
@@ -56,3 +60,54 @@ def test_renewal_exits_1_when_an_act_failed(atti: Atti, tmp_path: Path, monkeypa
     result = atti("timestamp", "--renew", "--archive", archive, "--tsa", "http://127.0.0.1:9/tsa")
     assert (result.exit_code, result.stderr) == (1, "Error: DO-2026-1: the PDF is damaged\n")
     assert result.stdout == "renewed DO-2026-2 (TSA certificate expires 2026-06-01)\nRenewed 1 of 2 acts, 1 failed\n"
+
+
+# -- a standard output closed early ---------------------------------------------------------------
+
+
+def _closed_stdout(*args: object) -> subprocess.CompletedProcess[bytes]:
+    """Run atti with its standard output a pipe nobody reads any more (as ``atti ... | head -1``
+    leaves it once head is done)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", "from atti.cli import main; main(prog_name='atti')", *map(str, args)],
+            stdout=write, stderr=subprocess.PIPE, timeout=120, check=False,
+        )
+    finally:
+        os.close(write)
+
+
+def test_a_closed_standard_output_ends_atti_quietly(atti: Atti, tmp_path: Path) -> None:
+    """No traceback, no "internal error": exit 1, as click has a closed pipe end a command."""
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive).exit_code == 0
+    for args in (("search", "--archive", archive), ("search", "--archive", archive, "--json"), ("--help",),
+                 ("archive", "verify", "--archive", archive)):
+        done = _closed_stdout(*args)
+        assert (done.returncode, done.stderr.decode()) == (1, ""), args
+
+
+# -- interrupts and bugs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "message"),
+    [
+        (KeyboardInterrupt(), 130, "Error: interrupted\n"),
+        (click.Abort(), 130, "Error: interrupted\n"),
+        (ZeroDivisionError("division by zero"), 70,
+         "Error: internal error (ZeroDivisionError: division by zero); rerun with --verbose\n"),
+    ],
+)
+def test_interrupts_and_bugs(
+    atti: Atti, monkeypatch: pytest.MonkeyPatch, raised: BaseException, code: int, message: str
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.setattr("atti.cli.load_settings", fail)
+    for args in (("search", "x"), ("archive", "verify")):
+        result = atti(*args)
+        assert (result.exit_code, result.stderr) == (code, message), args

@@ -55,10 +55,14 @@ class _Group(click.Group):
                 traceback.print_exc()
             click.echo(f"Error: {exc.msg}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, click.Abort):  # Ctrl-C; click turns one at a prompt into Abort
             click.echo("Error: interrupted", err=True)
             ctx.exit(130)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except BrokenPipeError:
+            # Standard output was closed early (atti search | head -1): not a bug. Click ends the
+            # command quietly, exit 1, as for every click program.
+            raise
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # a bug: say so briefly, never dump a traceback on an officer
             if ctx.obj and ctx.obj.get("verbose"):

@@ -89,6 +89,54 @@ def test_a_closed_standard_output_ends_atti_quietly(atti: Atti, tmp_path: Path) 
         assert (done.returncode, done.stderr.decode()) == (1, ""), args
 
 
+# -- where the archive is -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("location", "missing"),
+    [
+        ("postgresql://", "names no host and no database"),
+        ("postgres://", "names no host and no database"),
+        ("postgresql:", "names no host and no database"),
+        ("postgresql://db.example.it", "names no database"),
+        ("postgresql://atti@db.example.it:54x2/atti", "has a port that is not a number from 1 to 65535"),
+    ],
+)
+def test_a_malformed_database_url_says_what_it_lacks(atti: Atti, location: str, missing: str) -> None:
+    for command in (("search", "x"), ("init",), ("verify", README)):
+        result = atti(*command, "--archive", location)
+        assert result.exit_code == 2, (command, result.output)
+        assert result.stderr.startswith("Error: the archive's database URL "), result.stderr
+        assert missing in result.stderr and result.stderr.count("\n") == 1, result.stderr
+        assert "postgresql://USER@HOST[:PORT]/DATABASE" in result.stderr
+    assert not Path("postgresql:").exists() and not Path("postgres:").exists()  # no folder made by mistake
+
+
+def test_verify_with_trust_roots_needs_no_archive(atti: Atti, tmp_path: Path) -> None:
+    """--trust (or --tsl) is enough to verify: no archive needed, whatever --archive names. Without
+    either, the archive's roots are all there is to trust, and there must be one."""
+    from atti.signing import ActSigner, DevCA
+
+    from .test_signing import make_pdf
+
+    ca = DevCA.create(tmp_path / "ca", ente="Comune di Prova")
+    root = tmp_path / "ca" / "root.pem"
+    signer = ActSigner.from_pkcs12(ca.signer_for("Mario Rossi", "Dirigente"), None)
+    pdf = tmp_path / "firmato.pdf"
+    pdf.write_bytes(signer.sign(make_pdf(), reason="Adozione", location="Prova"))
+    nowhere = tmp_path / "nowhere"
+    for args in ((), ("--archive", nowhere)):
+        result = atti("verify", pdf, "--trust", root, *args, "--json")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["indication"] == "TOTAL_PASSED" and report["trust"] == [f"certificates in {root}"]
+    without = atti("verify", pdf, "--archive", nowhere)
+    assert (without.exit_code, without.stderr) == (
+        6, f"Error: no archive at {nowhere}: create one with 'atti init --archive {nowhere}'\n"
+    )
+    assert not nowhere.exists()
+
+
 # -- interrupts and bugs ------------------------------------------------------------------------
 
 

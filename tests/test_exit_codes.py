@@ -8,8 +8,11 @@ that is a malformed database URL, verifying without an archive, interrupts and b
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +20,121 @@ from pathlib import Path
 import click
 import pytest
 
+from atti import errors
+from atti.cli import main
+
 from .conftest import ROOT, Atti
 
 README = ROOT / "README.md"
 CLI = ROOT / "src" / "atti" / "cli.py"
+
+
+def exit_table(text: str) -> dict[int, str]:
+    """The exit-code table of README.md's text: code -> its row's text."""
+    section = re.search(r"^- \*\*Errors\*\*:.*?(?=^- \*\*|^#)", text, re.MULTILINE | re.DOTALL)
+    assert section is not None, "README.md has no **Errors** item"
+    rows = re.findall(r"^\s*\|\s*(\d+)\s*\|(.*)\|\s*$", section.group(0), re.MULTILINE)
+    assert rows, "README.md has no exit-code table (| code | meaning |)"
+    table = {int(code): meaning for code, meaning in rows}
+    assert len(table) == len(rows), "an exit code has two rows"
+    return table
+
+
+def readme_table() -> dict[int, str]:
+    return exit_table(README.read_text(encoding="utf-8"))
+
+
+def error_classes() -> list[type[errors.AttiError]]:
+    return [c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, errors.AttiError)]
+
+
+def class_problems(table: dict[int, str], classes: list[type[errors.AttiError]], tree: str) -> list[str]:
+    """Each class must be named in the row of its exit code, itself or through the nearest ancestor
+    the table names; errors.py's tree (``tree``) must give it the same code."""
+    problems = []
+    every_row = " ".join(table.values())
+    for cls in classes:
+        named = next((c for c in cls.__mro__ if f"`{c.__name__}`" in every_row), None)
+        if named is None:
+            problems.append(f"the table names neither {cls.__name__} nor an ancestor of it")
+            continue
+        rows = [code for code, meaning in table.items() if f"`{named.__name__}`" in meaning]
+        if rows != [cls.exit_code]:
+            problems.append(f"{cls.__name__} exits {cls.exit_code}; the table says {rows} ({named.__name__})")
+        found = re.search(rf"\b{cls.__name__}\s+exit (\d+)", tree)
+        if found is None or int(found.group(1)) != cls.exit_code:
+            problems.append(f"errors.py's tree does not say {cls.__name__} exits {cls.exit_code}")
+    return problems
+
+
+def code_problems(table: dict[int, str], used: set[int]) -> list[str]:
+    """Every code atti uses has a row, and every row a use (0 is always used)."""
+    problems = [f"atti exits with {code}, which the table does not list" for code in sorted(used - set(table))]
+    problems += [f"the table lists {code}, which atti never exits with" for code in sorted(set(table) - used - {0})]
+    return problems
+
+
+def literal_exits(source: str) -> set[int]:
+    """The codes a module passes to sys.exit / ctx.exit as literals (``0 if ok else 1`` counts both)."""
+    found: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "exit":
+            for arg in node.args:
+                for leaf in ast.walk(arg):
+                    if isinstance(leaf, ast.Constant) and isinstance(leaf.value, int):
+                        found.add(leaf.value)
+    return found
+
+
+def used_codes() -> set[int]:
+    return literal_exits(CLI.read_text(encoding="utf-8")) | {c.exit_code for c in error_classes()}
+
+
+def test_every_error_class_exits_with_the_code_its_row_names() -> None:
+    assert class_problems(readme_table(), error_classes(), errors.__doc__ or "") == []
+
+
+def test_every_code_the_command_line_uses_is_in_the_table() -> None:
+    assert {1, 70, 130} <= literal_exits(CLI.read_text(encoding="utf-8")), "a check that says no, a bug, an interrupt"
+    assert code_problems(readme_table(), used_codes()) == []
+
+
+def test_the_table_checks_find_what_they_look_for() -> None:
+    """Run on a doctored table and tree, the checks above report each fault."""
+    table = readme_table()
+    moved = {**{c: m for c, m in table.items() if c != 6}, 7: table[6]}
+    assert "ArchiveNotFound exits 6; the table says [7] (ArchiveError)" in class_problems(
+        moved, error_classes(), errors.__doc__ or "")
+    unnamed = {c: m.replace("`SigningError`", "signing") for c, m in table.items()}
+    assert "ServiceError exits 4; the table says [2] (AttiError)" in class_problems(  # named by its base's row
+        unnamed, error_classes(), errors.__doc__ or "")
+    bare = {c: m.replace("`AttiError`", "") for c, m in unnamed.items()}
+    assert "the table names neither ServiceError nor an ancestor of it" in class_problems(
+        bare, error_classes(), errors.__doc__ or "")
+    tree = (errors.__doc__ or "").replace("RenderError                exit 3", "RenderError                exit 4")
+    assert class_problems(table, error_classes(), tree) == ["errors.py's tree does not say RenderError exits 3"]
+    assert code_problems(moved, used_codes()) == [
+        "atti exits with 6, which the table does not list", "the table lists 7, which atti never exits with",
+    ]
+    assert literal_exits("import sys\nsys.exit(141)\nctx.exit(0 if ok else 3)\n") == {141, 0, 3}
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out: list[tuple[str, click.Command]] = []
+    for name, command in sorted(group.commands.items()):
+        out.append((prefix + name, command))
+        if isinstance(command, click.Group):
+            out += _commands(command, f"{prefix}{name} ")
+    return out
+
+
+def test_every_exit_code_a_help_text_names_is_in_the_table() -> None:
+    table = readme_table()
+    for name, command in _commands(main):
+        help_text = " ".join((command.help or "").split())
+        for sentence in re.findall(r"\bExits? .*?(?:\.(?:\s|$)|$)", help_text):
+            codes = {int(n) for n in re.findall(r"\b(\d+)\b", sentence)}
+            assert codes <= set(table), f"atti {name}: its help names exit codes {sorted(codes - set(table))}"
 
 
 # -- bulk commands ------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
     archive = tmp_path / "B"
     assert atti("init", "--archive", archive).exit_code == 0
     result = atti("import", folder, "--archive", archive)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # two files were skipped
     assert result.stdout.splitlines() == [
         "Imported DO-2026-129 from det-129-2026.pdf (confidence 96%)",
         "Imported DO-2026-60 from det-60-2026.pdf (confidence 96%)",
@@ -126,7 +126,7 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
 
     # importing the same folder again refuses the numbers already taken, and stores nothing twice
     again = atti("import", folder, "--archive", archive, "--json")
-    assert again.exit_code == 0
+    assert again.exit_code == 1
     report = json.loads(again.stdout)
     assert report["imported"] == []
     assert {"file": "det-60-2026.pdf", "reason": "registro D.O. already has number 60/2026 (DO-2026-60)"} in (

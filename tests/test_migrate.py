@@ -138,7 +138,7 @@ def test_publish_into_postgresql_and_s3_then_verify(
     assert atti("init", env=env).exit_code == 0
     result = atti("publish", EXAMPLE, "--json", env=env)
     assert result.exit_code == 0, result.output
-    published = json.loads(result.output)
+    published = json.loads(result.stdout)
     assert published["pdf"] == f"s3://{s3_env['ATTI_S3_BUCKET']}/blobs/sha256/{published['sha256'][:2]}/" \
         f"{published['sha256']}.pdf"
     with Archive.open(pg_url) as archive:

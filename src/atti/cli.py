@@ -89,10 +89,14 @@ class _Group(click.Group):
                 traceback.print_exc()
             click.echo(f"Error: {exc.msg}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        except (KeyboardInterrupt, click.Abort) as exc:  # Ctrl-C (a prompt's is Abort), or SIGTERM (Terminated)
             click.echo("Error: interrupted", err=True)
-            ctx.exit(128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT))
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            ctx.exit(143 if isinstance(exc, Terminated) else 130)  # 128 + the signal, as shells report it
+        except BrokenPipeError:
+            # Standard output was closed early (atti search | head -1): not a bug. Click ends the
+            # command quietly, exit 1, as for every click program.
+            raise
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # a bug: say so briefly, never dump a traceback on an officer
             if ctx.obj and ctx.obj.get("verbose"):
@@ -308,6 +312,8 @@ def publish(
     with _open(settings) as arc:
         result = pipeline.publish(arc, file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12,
                                   draft_id=draft_id)
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -657,7 +663,8 @@ def timestamp(
     The PDF's validation data (certificates, OCSP, CRLs) is refreshed first, then timestamped.
     With --renew, every archived act whose newest timestamp's TSA certificate expires within
     DAYS gets a new one, stored as a new version of its PDF (the previous one is kept).
-    Exits 0 when done, 4 when a PDF or the TSA is unusable (with --renew: when any act failed).
+    Exits 0 when done, 4 when a PDF or the TSA is unusable; with --renew, 1 when any act failed
+    (each is listed; the others are renewed).
     """
     if renew == (file is not None):
         raise click.UsageError("give either FILE or --renew")
@@ -686,7 +693,7 @@ def timestamp(
     failed = f", {len(done.failed)} failed" if done.failed else ""
     click.echo(f"Renewed {len(done.renewed)} of {done.checked} acts{failed}{untimestamped}")
     if done.failed:
-        sys.exit(SigningError.exit_code)
+        sys.exit(1)  # some acts failed, each listed; the others are renewed
 
 
 @main.group(cls=_Group)
@@ -754,7 +761,8 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
     """Re-hash every stored file and check every row and event against the event log.
 
     Prints one line per finding: missing, changed or unexpected (exit 1), or an interrupted
-    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0).
+    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0), or a gap:
+    numbers missing in a register, which imported acts may leave (exit 0).
     """
     with _open(_settings(ctx, archive=archive_dir)) as arc:
         report = pipeline.verify_archive(arc)
@@ -839,7 +847,8 @@ def import_(
     Prints which parts were found, which guessed and which are missing; what could not be
     placed is kept in 'non_classificato' with its line. With a folder and --archive, every PDF
     in it is registered as an imported act under its own number, the PDF kept as the signed
-    original (not re-signed), with a progress bar. Exits 0 when read, 2 when a file cannot be.
+    original (not re-signed), with a progress bar. Exits 0 when read, 2 when a file cannot be;
+    with a folder, 1 when any of its files was skipped (each is listed, with why).
     """
     from atti.acts.importer import import_file
     from atti.archive.imported import import_folder, readable_files
@@ -864,13 +873,15 @@ def import_(
             folder = import_folder(arc, files, ente=ente, on_progress=progress)
         if as_json:
             _print_json(folder.to_dict())
-            return
-        for file, act_id, confidence in folder.imported:
-            click.echo(f"Imported {act_id} from {file} (confidence {confidence:.0%})")
-        for file, reason in folder.skipped:
-            click.echo(f"Skipped {file}: {reason}")
-        click.echo(f"{len(folder.imported)} imported, {len(folder.skipped)} skipped; "
-                   f"citations relinked in {folder.relinked} act{'' if folder.relinked == 1 else 's'}")
+        else:
+            for file, act_id, confidence in folder.imported:
+                click.echo(f"Imported {act_id} from {file} (confidence {confidence:.0%})")
+            for file, reason in folder.skipped:
+                click.echo(f"Skipped {file}: {reason}")
+            click.echo(f"{len(folder.imported)} imported, {len(folder.skipped)} skipped; "
+                       f"citations relinked in {folder.relinked} act{'' if folder.relinked == 1 else 's'}")
+        if folder.skipped:
+            sys.exit(1)  # some files were not imported, each listed; the others are
         return
     result = import_file(source, ente=ente)
     if output is not None:

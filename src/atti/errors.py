@@ -23,6 +23,10 @@ and exits with the subclass's ``exit_code``; a traceback appears only with ``--v
         ├── DuplicateNumber        exit 6   the register already holds that number
         ├── ActNotFound            exit 6   no act with that id
         └── StorageError           exit 6   disk full, read-only, I/O failure
+
+The command line's other codes (1 for a check that says no or a bulk command's failed items, 70
+for a bug, 130 for an interrupt) are in README.md's table with these; tests/test_exit_codes.py
+keeps the three in step.
 """
 
 from __future__ import annotations

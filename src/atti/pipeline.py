@@ -47,6 +47,7 @@ class InitResult:
 class PublishResult:
     record: ActRecord
     pdf: str  # where the signed PDF is stored: a file's path, or an s3:// URL
+    notes: tuple[str, ...] = ()  # what the user should know, e.g. that the act starts its register
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.record.to_dict(), "pdf": self.pdf}
@@ -228,10 +229,19 @@ def _publish_with(
     signer.plan(settings.level, settings.tsa_url, trust_roots)
     act = loaded.act
     with archive.register_lock(act.registro, act.anno):
+        # All refused here, before LibreOffice runs and anything is stored: a second spelling of
+        # an archived register, a number taken or out of turn.
+        archive.ensure_register(act.registro, act.anno)
+        numero = archive.next_number(act.registro, act.anno)
         if act.numero is None:
-            act = act.with_numero(archive.next_number(act.registro, act.anno))
+            act = act.with_numero(numero)
         else:
-            archive.ensure_number_free(act.registro, act.anno, act.numero)
+            archive.ensure_next_number(act.registro, act.anno, act.numero)
+        notes: tuple[str, ...] = ()
+        if numero == 1 and act.numero is not None and act.numero > 1:  # the office's register began before atti
+            numero = act.numero
+            before = "number 1 is" if numero == 2 else f"numbers 1-{numero - 1} are"
+            notes = (f"{numero}/{act.anno} starts registro {act.registro} in this archive: {before} not in it",)
         archive.check_relazioni(act)  # an annulment of a missing act is refused before rendering
         # Removed on any exit, an interruption included (the CLI turns SIGTERM into an exception).
         with (
@@ -263,7 +273,7 @@ def _publish_with(
             docx = rendered.docx.read_bytes()
         record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, firmatario=signer.signer_name,
                               draft_id=draft_id)
-    return PublishResult(record, archive.blobs.location(record.pdf))
+    return PublishResult(record, archive.blobs.location(record.pdf), notes)
 
 
 def _sign_verifiche(

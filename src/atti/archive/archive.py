@@ -49,10 +49,14 @@ STATE_CHANGES = {TipoRelazione.annullamento: "annullato", TipoRelazione.rettific
 _TIPI = frozenset(t.value for t in TipoAtto)
 
 
+def register_slug(register: str) -> str:
+    """The register's part of an act id: "D.O." and "D O" -> "DO"."""
+    return re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
+
+
 def act_id(register: str, year: int, number: int) -> str:
     """A readable, URL-safe id: register "D.O.", 2026, 129 -> "DO-2026-129"."""
-    slug = re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
-    return f"{slug}-{year}-{number}"
+    return f"{register_slug(register)}-{year}-{number}"
 
 
 class Archive:
@@ -134,16 +138,63 @@ class Archive:
         publish gives its number back simply by never recording it.
         """
         # The catalog holds it: a lock file for SQLite, an advisory lock for PostgreSQL (all servers).
-        with self.catalog.register_lock(register, year):
+        # Locked by the register's part of the act ids: spellings that make the same ids are one
+        # register ("D O" waits for "D.O."), and ensure_register refuses the second one.
+        with self.catalog.register_lock(register_slug(register), year):
             yield
 
     def next_number(self, register: str, year: int) -> int:
         return self.catalog.last_number(register, year) + 1
 
+    def ensure_register(self, register: str, year: int) -> None:
+        """Refuse a new spelling of an archived register: "D O" when the archive holds "D.O.".
+
+        Both would make the ids DO-2026-...: the archive numbers one register under one name, the
+        one it holds already. A spelling the archive holds is accepted (an archive written before
+        this rule may hold two; their ids are then told apart by :meth:`ensure_number_free`).
+        """
+        names = self.catalog.registers()
+        if register in names:
+            return
+        slug = register_slug(register)
+        for name in names:
+            if register_slug(name) == slug:
+                raise ArchiveError(
+                    f"registro '{register}' and the archived registro '{name}' are the same register for the "
+                    f"archive (id {slug}-{year}-…): write it as '{name}'"
+                )
+
     def ensure_number_free(self, register: str, year: int, number: int) -> None:
+        """Refuse a number the register holds, or an id another spelling of it holds."""
         taken = self.catalog.number_taken(register, year, number)
         if taken:
             raise DuplicateNumber(f"registro {register} already has number {number}/{year} ({taken})")
+        id_ = act_id(register, year, number)
+        try:
+            other = self.catalog.get(id_)
+        except ActNotFound:
+            return
+        raise DuplicateNumber(
+            f"the archive already has {id_} (registro {other.registro} n. {other.numero}/{other.anno})"
+        )
+
+    def ensure_next_number(self, register: str, year: int, number: int) -> None:
+        """Refuse a number an act names for itself unless it is the register's next for the year.
+
+        Numbers run without gaps: an act publishes under the number :meth:`next_number` gives,
+        whether the act leaves it to the archive or names it. Only the first act of a register in
+        a year may start it anywhere, where the office's register has got to (a body that starts
+        using atti in May). Acts signed elsewhere keep their own numbers through the imports
+        (:mod:`atti.archive.imported`, ``atti import-package``), which may leave gaps: ``atti
+        archive verify`` lists them.
+        """
+        self.ensure_number_free(register, year, number)
+        last = self.catalog.last_number(register, year)
+        if last and number != last + 1:
+            raise ArchiveError(
+                f"numero {number} is not the next number of registro {register} for {year}: the next is {last + 1}; "
+                "leave numero out to have it given"
+            )
 
     # -- acts --------------------------------------------------------------------------------
 
@@ -157,7 +208,8 @@ class Archive:
         """
         if act.numero is None:
             raise ArchiveError("an act must have its number before it is sealed into the archive")
-        self.check_relazioni(act)  # refused before any file is written
+        self.ensure_register(act.registro, act.anno)  # refused before any file is written
+        self.check_relazioni(act)
         if draft_id is not None:
             self.draft(draft_id)
         source_ref = self.blobs.put(source.encode("utf-8"), "yaml")
@@ -199,6 +251,7 @@ class Archive:
         """Store a sealed act with the history it had elsewhere (an imported package): its row,
         versions and references exactly as given, in one transaction. Its files must be stored
         already. No relazione is applied again: each act's own history carries its state."""
+        self.ensure_register(record.registro, record.anno)
         for v in versions:
             for ref in (v.source, v.docx, v.pdf):
                 if ref.sha256 and not self.blobs.exists(ref):

@@ -85,17 +85,21 @@ def register_imported(archive: Archive, result: ImportResult, original_pdf: byte
     if result.missing:
         raise ArchiveError(f"{result.file}: parts missing ({', '.join(result.missing)}): complete the YAML first")
     id_ = act_id(act.registro, act.anno, act.numero)
-    archive.ensure_number_free(act.registro, act.anno, act.numero)
-    source_ref = archive.blobs.put(result.yaml.encode("utf-8"), "yaml")
-    # No DOCX was ever made for an act signed elsewhere: an empty file stands in its slot.
-    docx_ref = archive.blobs.put(b"", "docx")
-    pdf_ref = archive.blobs.put(original_pdf, "pdf")
-    record = ActRecord(
-        id=id_, registro=act.registro, anno=act.anno, numero=act.numero, tipo=act.tipo.value, organo=act.organo,
-        data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.firmatario.nome, stato=IMPORTED_STATE,
-        source=source_ref, docx=docx_ref, pdf=pdf_ref,
-        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), riservato=act.riservato,
-    )
-    with archive.register_lock(act.registro, act.anno), archive.catalog.transaction():
-        archive.catalog.insert_act(record, act.body_text(), references_of(act, id_, archive.resolve_citation))
+    with archive.register_lock(act.registro, act.anno):
+        # Its own number, not the register's next: only refused when taken, or under another
+        # spelling of an archived register. The gap it may leave is archive verify's to show.
+        archive.ensure_register(act.registro, act.anno)
+        archive.ensure_number_free(act.registro, act.anno, act.numero)
+        source_ref = archive.blobs.put(result.yaml.encode("utf-8"), "yaml")
+        # No DOCX was ever made for an act signed elsewhere: an empty file stands in its slot.
+        docx_ref = archive.blobs.put(b"", "docx")
+        pdf_ref = archive.blobs.put(original_pdf, "pdf")
+        record = ActRecord(
+            id=id_, registro=act.registro, anno=act.anno, numero=act.numero, tipo=act.tipo.value, organo=act.organo,
+            data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.firmatario.nome,
+            stato=IMPORTED_STATE, source=source_ref, docx=docx_ref, pdf=pdf_ref,
+            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), riservato=act.riservato,
+        )
+        with archive.catalog.transaction():
+            archive.catalog.insert_act(record, act.body_text(), references_of(act, id_, archive.resolve_citation))
     return record

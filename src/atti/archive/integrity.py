@@ -1,11 +1,13 @@
 """Checking a whole archive: every stored file against its SHA-256, every row against the event
 log, the event log against its own hash chain.
 
-Findings are of five kinds. ``missing``, ``changed`` and ``unexpected`` mean the archive is not
+Findings are of six kinds. ``missing``, ``changed`` and ``unexpected`` mean the archive is not
 what atti wrote (exit 1). ``incomplete`` (a ``.tmp-*`` file: a writer was killed before it could
 rename it into place) and ``unreferenced`` (a well-formed file whose act was never committed:
 files are written before the catalog transaction) are what an interrupted publish leaves
-behind; they are reported as safe to delete and do not fail the check.
+behind; they are reported as safe to delete and do not fail the check. ``gap`` names numbers
+missing between a register's archived acts of a year: publishing never leaves one, but imported
+acts keep their own numbers; it is reported so that it is seen, and does not fail the check.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from typing import Any
 from atti.archive.archive import Archive
 
 # Harmless leftovers of an interrupted writer; every other kind fails the check.
-BENIGN = frozenset({"incomplete", "unreferenced"})
+BENIGN = frozenset({"incomplete", "unreferenced", "gap"})
 _BLOB = re.compile(r"^blobs/sha256/([0-9a-f]{2})/([0-9a-f]{64})\.[a-z0-9]+$")
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # missing | changed | unexpected | incomplete | unreferenced
+    kind: str  # missing | changed | unexpected | incomplete | unreferenced | gap
     what: str  # "blobs/sha256/ab/ab...pdf", "act DO-2026-129", "event 12", "register D.O. 2026"
     message: str
 
@@ -120,5 +122,8 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
     for rel, who_list in sorted(owners.items()):
         if rel not in present:
             findings.append(Finding("missing", rel, f"file not in the archive ({', '.join(who_list)})"))
+    for register, year, first, last in catalog.register_gaps():
+        numbers = f"number {first} is" if first == last else f"numbers {first}-{last} are"
+        findings.append(Finding("gap", f"register {register} {year}", f"{numbers} not in the archive"))
     report.seconds = time.perf_counter() - start
     return report

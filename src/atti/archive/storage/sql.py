@@ -95,6 +95,21 @@ class SqlCatalog:
         row = self._fetch_one("SELECT id FROM acts WHERE register=? AND year=? AND number=?", (register, year, number))
         return str(row["id"]) if row else None
 
+    def registers(self) -> list[str]:
+        rows = self._fetch_all("SELECT DISTINCT register FROM registers ORDER BY register")
+        return [str(r["register"]) for r in rows]
+
+    def register_gaps(self) -> list[tuple[str, int, int, int]]:
+        """Where numbers are missing inside a register's year: imported acts keep their own numbers."""
+        rows = self._fetch_all(
+            "SELECT register, year, previous + 1 AS first, number - 1 AS last FROM ("
+            " SELECT register, year, number,"
+            " lag(number) OVER (PARTITION BY register, year ORDER BY number) AS previous"
+            " FROM acts WHERE number IS NOT NULL) numbered"
+            " WHERE number > previous + 1 ORDER BY register, year, number"
+        )
+        return [(str(r["register"]), int(r["year"]), int(r["first"]), int(r["last"])) for r in rows]
+
     def _count(self, record: ActRecord) -> None:
         """Raise the register's counter to the act's number (never lower it)."""
         self._execute(

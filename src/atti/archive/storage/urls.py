@@ -1,26 +1,60 @@
 """What a location names when it is a URL: the PostgreSQL URL itself, and how to print it.
 
-A path given on the command line goes through ``pathlib.Path``, which turns ``postgresql://h/db``
-into ``postgresql:/h/db``; :func:`database_url` restores it, so a URL must name a host (or a
-user, ``postgresql://atti@/atti?host=/run/postgresql``): ``postgresql:///db`` cannot be told
-from ``postgresql://db``.
+A location that starts with ``postgresql:`` or ``postgres:`` is a database URL, never a folder (a
+folder of that name is written ``./postgresql:...``). A path given on the command line goes
+through ``pathlib.Path``, which turns ``postgresql://h/db`` into ``postgresql:/h/db``;
+:func:`database_url` restores it, so a URL must name a host (or a user,
+``postgresql://atti@/atti?host=/run/postgresql``): ``postgresql:///db`` cannot be told from
+``postgresql://db``. A URL that names no host and no user, or no database, or a port that is not
+a number, is refused by name before anything connects.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
-_SCHEME = re.compile(r"^(?:postgres|postgresql):/+(?P<rest>.*)$", re.DOTALL)
+from atti.errors import ConfigError
+
+_SCHEME = re.compile(r"^(?:postgres|postgresql):/*(?P<rest>.*)$", re.DOTALL)
+_FORM = "postgresql://USER@HOST[:PORT]/DATABASE (or postgresql://USER@/DATABASE?host=/run/postgresql)"
 
 
 def database_url(location: Path | str) -> str | None:
-    """The PostgreSQL URL ``location`` names, or None for a directory."""
+    """The PostgreSQL URL ``location`` names, or None for a directory; ConfigError for a URL
+    that cannot name an archive (see the module docstring)."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        return text
-    match = _SCHEME.match(text)  # a URL that went through Path (one slash left)
-    return f"postgresql://{match['rest']}" if match else None
+        url = text
+    else:
+        match = _SCHEME.match(text)  # a URL that went through Path (one slash left, or none)
+        if match is None:
+            return None
+        url = f"postgresql://{match['rest']}"
+    _check(url)
+    return url
+
+
+def _check(url: str) -> None:
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    try:
+        _ = parts.port  # parsing it refuses a port that is not a number
+    except ValueError:
+        raise ConfigError(
+            f"the archive's database URL {redacted(url)} has a port that is not a number from 1 to 65535: "
+            f"write it as {_FORM}"
+        ) from None
+    lacks = []
+    if not (parts.hostname or parts.username or query.get("host")):
+        lacks.append("host")
+    if not (unquote(parts.path.lstrip("/")) or query.get("dbname")):
+        lacks.append("database")
+    if lacks:
+        raise ConfigError(
+            f"the archive's database URL {redacted(url)} names no {' and no '.join(lacks)}: write it as {_FORM}"
+        )
 
 
 def redacted(location: Path | str) -> str:

@@ -204,8 +204,10 @@ def test_schema_1_archive_is_migrated(archive: Archive, act: Act) -> None:
         db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?)", (seq, at, kind, act_id, payload, prev, digest))
         prev = digest
     db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.execute("DELETE FROM meta WHERE key = 'head_file'")  # nor did it keep a head
     db.commit()
     db.close()
+    (archive.state_dir / "atti.head").unlink()
 
     with Archive.open(archive.location) as arc:
         assert check(arc).findings == []

@@ -718,9 +718,13 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
     """Re-hash every stored file and check every row and event against the event log.
 
     Prints one line per finding: missing, changed or unexpected (exit 1), or an interrupted
-    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0).
+    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0). A catalog
+    that lost the archive's history, which every other command refuses, is verified as it is.
     """
-    with _open(_settings(ctx, archive=archive_dir)) as arc:
+    from atti.archive import Archive
+
+    settings = _settings(ctx, archive=archive_dir)
+    with Archive.inspect(settings.archive, settings=settings) as arc:
         report = pipeline.verify_archive(arc)
     if as_json:
         _print_json(report.to_dict())

@@ -34,6 +34,10 @@ class BlobStore(Protocol):
 
 
 class Catalog(Protocol):
+    # None, or the one line every write is refused with: a read-only archive, or a catalog that
+    # lost the archive's history, opened to be verified only (Archive.inspect).
+    read_only: str | None
+
     def transaction(self) -> AbstractContextManager[Any]: ...
     # Held for a whole publish (number chosen, PDF rendered and signed, act sealed), by every
     # process and server writing the archive: numbers are given without gaps or repeats.

@@ -715,11 +715,13 @@ def archive() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) -> None:
-    """Re-hash every stored file and check every row and event against the event log.
+    """Re-hash every stored file; check the catalog's database, its rows and its event log.
 
-    Prints one line per finding: missing, changed or unexpected (exit 1), or an interrupted
-    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0). A catalog
-    that lost the archive's history, which every other command refuses, is verified as it is.
+    Prints one line per finding: missing, changed, unexpected or unrecorded (a file the catalog
+    no longer names, which must be kept) (exit 1), or an interrupted write's leftovers,
+    incomplete or unreferenced, which are safe to delete, or a check that could not be made,
+    unchecked (exit 0). A catalog that lost the archive's history, which every other command
+    refuses, is verified as it is, to see what is missing.
     """
     from atti.archive import Archive
 

@@ -148,6 +148,13 @@ class Catalog(Protocol):
         it or with another hash for that seq is a finding). Findings as (kind, what, message),
         kind "missing" or "changed"; SQLite keeps the copy in atti.head (see atti.archive.storage.head)."""
         ...
+    def verify_catalog(self) -> list[tuple[str, str, str]]:
+        """The database itself, as (kind, what, message): what opening it to be verified found (a
+        catalog missing or emptied, "missing"; not a catalog, "changed"), and the database's own
+        consistency check of its pages and indexes ("changed" for each damaged one, "unchecked"
+        when the check is not available: no failure)."""
+        ...
+
     def verify_rows(self) -> list[tuple[str, str, str]]:
         """Rows against the digest the last event about each act recorded (see SqliteCatalog);
         a ``draft-sealed`` event retires the draft id's earlier events (its row became the act's)."""

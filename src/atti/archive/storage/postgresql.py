@@ -243,6 +243,48 @@ class PgCatalog(SqlCatalog):
 
         return check_head(head, expected=False, newest=self._newest_event(), hash_at=hash_at)
 
+    def verify_catalog(self) -> list[tuple[str, str, str]]:
+        """The database's own check of atti's tables and their B-tree indexes, with the amcheck
+        extension (``verify_heapam``, ``bt_index_check`` with every row looked up): one finding
+        per damaged table or index. Without the extension, one finding that says they were not
+        checked, which does not fail. (GIN indexes, the search's, have no check before PostgreSQL 18.)"""
+        found = self._one("SELECT extversion FROM pg_extension WHERE extname = 'amcheck'")
+        if found is None:
+            return [("unchecked", "indexes", "not checked: the database has no amcheck extension"
+                     " (CREATE EXTENSION amcheck, as a superuser, lets archive verify check them)")]
+        schema = self._one("SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n"
+                           " ON n.oid = e.extnamespace WHERE e.extname = 'amcheck'")
+        amcheck = sql.Identifier(schema["schema"] if schema else "public")
+        tables = ["meta", "registers", "acts", "events", "versions", "act_references"]
+        relations = self._all(
+            "SELECT c.oid, c.relname AS name, c.relkind AS kind, coalesce(am.amname, '') AS method"
+            " FROM pg_class c LEFT JOIN pg_am am ON am.oid = c.relam WHERE c.relnamespace = to_regnamespace("
+            "current_schema())::oid AND (c.relname = ANY(%(tables)s) OR c.oid IN (SELECT indexrelid FROM pg_index"
+            " i JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%(tables)s)"
+            " AND t.relnamespace = to_regnamespace(current_schema())::oid)) ORDER BY c.relname",
+            {"tables": tables},
+        )
+        problems: list[tuple[str, str, str]] = []
+        heap_check = tuple(int(n) for n in str(found["extversion"]).split(".")[:2]) >= (1, 3)
+        for rel in relations:
+            what = f"{'table' if rel['kind'] == 'r' else 'index'} {rel['name']}"
+            try:
+                if rel["kind"] == "r" and heap_check:
+                    rows = self.db.execute(
+                        sql.SQL("SELECT blkno, msg FROM {}.verify_heapam(%s)").format(amcheck), (rel["oid"],)
+                    ).fetchall()
+                    if rows:
+                        more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+                        problems.append(("changed", what, f"damaged: block {rows[0]['blkno']}: {rows[0]['msg']}{more};"
+                                         " restore the database from a backup"))
+                elif rel["kind"] == "i" and rel["method"] == "btree":
+                    self.db.execute(sql.SQL("SELECT {}.bt_index_check(%s, true)").format(amcheck), (rel["oid"],))
+            except psycopg.Error as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                repair = f"rebuild it (REINDEX INDEX {rel['name']}) or restore" if rel["kind"] == "i" else "restore"
+                problems.append(("changed", what, f"damaged: {first}; {repair} the database from a backup"))
+        return problems
+
     # -- registers ---------------------------------------------------------------------------
 
     @contextmanager

@@ -314,6 +314,75 @@ class SqliteCatalog(SqlCatalog):
 
         return check_head(head, expected=expected, newest=self._newest_event(), hash_at=hash_at)
 
+    def verify_catalog(self) -> list[tuple[str, str, str]]:
+        """The file itself: what opening it found (missing, emptied, not a database), SQLite's own
+        ``PRAGMA integrity_check`` (every page, and every index against its table), one finding
+        per damaged index, table or page, and the search index's own check, as (kind, what, message)."""
+        if self._stand_in:
+            return list(self._problems)
+        try:
+            lines = [str(r[0]) for r in self.db.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError:  # too damaged to go through: the quick check still names pages
+            try:
+                lines = [str(r[0]) for r in self.db.execute("PRAGMA quick_check")]
+            except sqlite3.DatabaseError as exc:
+                return [("changed", self.path.name, f"damaged: {exc}; restore it from a backup")]
+        problems = [] if lines == ["ok"] else self._damage("\n".join(lines).splitlines())
+        # The FTS5 index's own structure, which integrity_check does not read (before SQLite 3.44).
+        # The command is an INSERT: SQLite runs it only where it may write.
+        what = f"{self.path.name} search index acts_fts"
+        if self.read_only is not None:
+            return [*problems, ("unchecked", what, "not checked: the catalog is open read-only")]
+        try:
+            self.db.execute("INSERT INTO acts_fts (acts_fts) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            problems.append(("changed", what, f"damaged: {exc}; restore {self.path.name} from a backup"))
+        return problems
+
+    def _damage(self, lines: list[str]) -> list[tuple[str, str, str]]:
+        """integrity_check's lines grouped by the index, table or page they name."""
+        import re
+
+        roots: dict[int, str] = {}
+        with suppress(sqlite3.Error):
+            roots = {int(r[0]): f"{r[1]} {r[2]}" for r in self.db.execute(
+                "SELECT rootpage, type, name FROM sqlite_master WHERE rootpage > 0"
+            )}
+        damaged: dict[str, list[str]] = {}
+        for line in lines:
+            if line.startswith("*** in database"):
+                continue
+            index = re.search(r"\bindex (\S+)", line)
+            page = re.search(r"\b[Pp]age (\d+)", line)
+            if index:
+                what = f"index {index.group(1)}"
+            elif page:
+                what = roots.get(int(page.group(1))) or self._owner(int(page.group(1)))
+            else:
+                what = ""
+            damaged.setdefault(what, []).append(line)
+        findings = []
+        for what, found in damaged.items():
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            kind, _, name = what.partition(" ")
+            repair = f"rebuild it (REINDEX {name}) or restore" if kind == "index" else "restore"
+            findings.append((
+                "changed", f"{self.path.name} {what}".strip(),
+                f"damaged: {found[0]}{more}; {repair} {self.path.name} from a backup",
+            ))
+        return findings
+
+    def _owner(self, page: int) -> str:
+        """The table or index a page belongs to, as far as the damaged file still says."""
+        try:
+            row = self.db.execute(
+                "SELECT s.type, s.name FROM dbstat d JOIN sqlite_master s ON s.name = d.name WHERE d.pageno = ?",
+                (page,),
+            ).fetchone()
+        except sqlite3.Error:
+            row = None
+        return f"{row[0]} {row[1]}" if row else f"page {page}"
+
     # -- registers ---------------------------------------------------------------------------
 
     # -- running statements (see SqlCatalog) ---------------------------------------------------
@@ -508,7 +577,8 @@ class SqliteCatalog(SqlCatalog):
 # error says "write" even when SQLite has already rolled its transaction back (a full disk does).
 _READS = (
     "last_number", "number_taken", "get", "all", "counts", "search", "count", "facets", "drafts", "versions",
-    "relink_candidates", "cites", "cited_by", "verify_events", "verify_head", "verify_rows", "blob_refs",
+    "relink_candidates", "cites", "cited_by", "verify_events", "verify_head", "verify_rows", "verify_catalog",
+    "blob_refs",
 )
 _WRITES = (
     "insert_act", "restore_act", "new_draft_id", "save_draft", "seal_draft", "set_pdf", "set_state",

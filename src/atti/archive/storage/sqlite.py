@@ -18,6 +18,7 @@ together with an event about the act (a new version: publication, a renewed time
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -72,6 +73,7 @@ class SqliteCatalog(SqlCatalog):
         self._inspect = inspect
         self._problems: list[tuple[str, str, str]] = []  # what opening it to inspect it found
         self._stand_in = False
+        self._verify_only = False  # a catalog that lost the archive's history, opened by inspect
         self._head_kept = False  # the catalog says it keeps atti.head (see _keeps_head)
         self._tally_source = "acts a"
         self._tallied: tuple[tuple[object, ...], Tally] | None = None
@@ -107,12 +109,26 @@ class SqliteCatalog(SqlCatalog):
     def _connect(self) -> sqlite3.Connection:
         if self.read_only is None:
             return sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        # Immutable: no lock, no -shm or -wal made where nothing may be written; but writes left
-        # in a WAL by a writer that stopped are read through it.
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        # Where someone else may be writing (we only lack the permission), read as a reader among
+        # writers, through their WAL index (-shm), as long as it is there. Where no one can write
+        # (a read-only mount), or no writer left a WAL index to read through, read the file as
+        # immutable: no lock, no -shm or -wal to make where nothing may be made. Writes a stopped
+        # writer left in its WAL are still read through it (mode=ro), never skipped.
         wal = self.path.with_name(self.path.name + "-wal")
         pending = wal.exists() and wal.stat().st_size > 0
-        uri = self.path.resolve().as_uri() + ("?mode=ro" if pending else "?mode=ro&immutable=1")
-        return sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+        try:
+            mounted_read_only = bool(os.statvfs(self.path.parent).f_flag & os.ST_RDONLY)
+        except OSError:
+            mounted_read_only = False
+        if pending or not mounted_read_only:
+            db = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.OperationalError:  # no WAL index, and none may be made
+                db.close()
+        return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=60, isolation_level=None)
 
     def _create(self) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -166,6 +182,7 @@ class SqliteCatalog(SqlCatalog):
                 raise StorageError(f"the catalog {self.path} {lost}; {self._restore}")
             # Opened to say what is missing: nothing may be written over it, not even a migration.
             self.read_only = f"the catalog {self.path} {lost}: it is open to be verified only"
+            self._verify_only = True
         self._head_kept = self._keeps_head()
         if version < SCHEMA_VERSION:
             if self.read_only is None:
@@ -224,7 +241,6 @@ class SqliteCatalog(SqlCatalog):
     def register_lock(self, register: str, year: int) -> Iterator[None]:
         """Hold the register for a whole publish: an flock on locks/<register>-<year>-0.lock."""
         import fcntl
-        import os
         import re
 
         from atti.files import write_error
@@ -331,6 +347,8 @@ class SqliteCatalog(SqlCatalog):
         # The FTS5 index's own structure, which integrity_check does not read (before SQLite 3.44).
         # The command is an INSERT: SQLite runs it only where it may write.
         what = f"{self.path.name} search index acts_fts"
+        if self._verify_only:
+            return problems  # the catalog already fails, and must be restored whatever its search index
         if self.read_only is not None:
             return [*problems, ("unchecked", what, "not checked: the catalog is open read-only")]
         try:

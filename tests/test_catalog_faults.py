@@ -386,6 +386,23 @@ def test_a_catalog_that_cannot_grow_says_the_disk_is_full(tmp_path: Path, act: A
         assert verify_archive(arc).ok
 
 
+def test_postgresql_errors_of_a_full_disk_and_a_damaged_index_say_so() -> None:
+    """The server's SQLSTATEs, as psycopg raises them (a full disk cannot be made on the tests' server)."""
+    import psycopg
+
+    from atti.archive.storage.postgresql import _storage_error
+
+    full = psycopg.errors.DiskFull('could not extend file "base/16384/16385": No space left on device')
+    assert str(_storage_error(full, "write the catalog")) == (
+        "cannot write the catalog: the database server's disk is full"
+    )
+    damaged = psycopg.errors.IndexCorrupted('index "acts_by_data" contains unexpected zero page at block 1')
+    assert str(_storage_error(damaged, "read the catalog")) == (
+        "the catalog is damaged: index \"acts_by_data\" contains unexpected zero page at block 1; run 'atti archive"
+        " verify' to see what, then restore the database from a backup"
+    )
+
+
 # -- 10. a read-only archive -----------------------------------------------------------------------
 
 

@@ -74,6 +74,8 @@ def _storage_error(exc: psycopg.Error, doing: str) -> StorageError:
             f"the catalog is damaged: {first}; run 'atti archive verify' to see what, then restore the database"
             " from a backup"
         )
+    if exc.sqlstate == "53100":  # disk_full: the server's own words name a file the user never sees
+        return StorageError(f"cannot {doing}: the database server's disk is full")
     return StorageError(f"cannot {doing}: {first}")
 
 

@@ -758,13 +758,19 @@ def archive() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) -> None:
-    """Re-hash every stored file and check every row and event against the event log.
+    """Re-hash every stored file; check the catalog's database, its rows and its event log.
 
-    Prints one line per finding: missing, changed or unexpected (exit 1), or an interrupted
-    write's leftovers, incomplete or unreferenced, which are safe to delete (exit 0), or a gap:
-    numbers missing in a register, which imported acts may leave (exit 0).
+    Prints one line per finding: missing, changed, unexpected or unrecorded (a file the catalog
+    no longer names, which must be kept) (exit 1); an interrupted write's leftovers, incomplete or
+    unreferenced, which are safe to delete; a check that could not be made, unchecked; or a gap,
+    numbers missing in a register, which imported acts may leave (all three exit 0). A catalog
+    that lost the archive's history, which every other command refuses, is verified as it is, to
+    see what is missing.
     """
-    with _open(_settings(ctx, archive=archive_dir)) as arc:
+    from atti.archive import Archive
+
+    settings = _settings(ctx, archive=archive_dir)
+    with Archive.inspect(settings.archive, settings=settings) as arc:
         report = pipeline.verify_archive(arc)
     if as_json:
         _print_json(report.to_dict())

@@ -137,6 +137,7 @@ def publish(
     """
     if path is None and draft_id is None:
         raise ArchiveError("give the act's YAML file, or --draft ID to publish a draft")
+    archive.ensure_writable()
     if path is None:
         assert draft_id is not None
         source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
@@ -171,6 +172,7 @@ def save_draft(
     verifica may still be pending). With ``render`` its DOCX and unnumbered preview PDF/A are
     stored in the version too.
     """
+    archive.ensure_writable()
     loaded = load_act(path, check=False)
     docx = pdf = None
     if render:

@@ -34,7 +34,7 @@ from atti.archive.search import Filters
 from atti.archive.storage.location import Storage, archive_state_dir, open_storage
 from atti.archive.storage.urls import redacted
 from atti.archive.store import BlobStore, Catalog
-from atti.errors import ActNotFound, ArchiveError, AttiError, DuplicateNumber
+from atti.errors import ActNotFound, ArchiveError, AttiError, DuplicateNumber, StorageError
 
 if TYPE_CHECKING:
     from atti.config import Settings
@@ -89,6 +89,13 @@ class Archive:
         return cls._of(open_storage(location, create=False, settings=settings))
 
     @classmethod
+    def inspect(cls, location: Path | str, *, settings: Settings | None = None) -> Archive:
+        """The archive at ``location`` as it is, for ``atti archive verify``: a catalog that lost
+        the archive's history (missing, emptied, replaced, damaged), which :meth:`open` refuses, is
+        opened to be verified only, and ``catalog.verify_catalog`` says what is wrong with it."""
+        return cls._of(open_storage(location, create=False, settings=settings, inspect=True))
+
+    @classmethod
     def find(cls, location: Path | str, *, settings: Settings | None = None) -> Archive | None:
         """The archive at ``location`` if there is one there, else None (see ``archive_state_dir``).
 
@@ -126,6 +133,12 @@ class Archive:
     @property
     def trust_dir(self) -> Path:
         return self.state_dir / "trust"
+
+    def ensure_writable(self) -> None:
+        """Refuse now what the first write would refuse (a read-only archive, a catalog open to be
+        verified only): before a passphrase is asked, a key made or an act rendered."""
+        if self.catalog.read_only is not None:
+            raise StorageError(self.catalog.read_only)
 
     # -- registers ---------------------------------------------------------------------------
 

@@ -1,13 +1,21 @@
-"""Checking a whole archive: every stored file against its SHA-256, every row against the event
-log, the event log against its own hash chain.
+"""Checking a whole archive: the catalog's database itself, every stored file against its
+SHA-256, every row against the event log, the event log against its own hash chain and the head
+kept outside the catalog.
 
-Findings are of six kinds. ``missing``, ``changed`` and ``unexpected`` mean the archive is not
-what atti wrote (exit 1). ``incomplete`` (a ``.tmp-*`` file: a writer was killed before it could
-rename it into place) and ``unreferenced`` (a well-formed file whose act was never committed:
-files are written before the catalog transaction) are what an interrupted publish leaves
-behind; they are reported as safe to delete and do not fail the check. ``gap`` names numbers
-missing between a register's archived acts of a year: publishing never leaves one, but imported
-acts keep their own numbers; it is reported so that it is seen, and does not fail the check.
+Findings are of eight kinds. ``missing``, ``changed``, ``unexpected`` and ``unrecorded`` mean
+the archive is not what atti wrote (exit 1). ``incomplete`` (a ``.tmp-*`` file: a writer was
+killed before it could rename it into place) and ``unreferenced`` (a well-formed file whose act
+was never committed: files are written before the catalog transaction) are what an interrupted
+publish leaves behind; they are reported as safe to delete and do not fail the check.
+``unchecked`` (the database's own check is not available) does not fail it either. ``gap`` names
+numbers missing between a register's archived acts of a year: publishing never leaves one, but
+imported acts keep their own numbers; it is reported so that it is seen, and does not fail the
+check.
+
+A file is called ``unreferenced`` only while the catalog can vouch that it never recorded it:
+the database is sound, the chain holds and reaches the head kept outside it, every row matches
+its event. Otherwise a file the catalog does not name may be a signed original whose record was
+lost, and it is ``unrecorded``: a failure, to be kept.
 """
 
 from __future__ import annotations
@@ -15,20 +23,24 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from atti.archive.archive import Archive
+from atti.errors import StorageError
 
-# Harmless leftovers of an interrupted writer; every other kind fails the check.
-BENIGN = frozenset({"incomplete", "unreferenced", "gap"})
+# Harmless leftovers of an interrupted writer, a check that could not be made, and numbers
+# imported acts left out; every other kind fails the check.
+BENIGN = frozenset({"incomplete", "unreferenced", "unchecked", "gap"})
 _BLOB = re.compile(r"^blobs/sha256/([0-9a-f]{2})/([0-9a-f]{64})\.[a-z0-9]+$")
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # missing | changed | unexpected | incomplete | unreferenced | gap
+    kind: str  # missing | changed | unexpected | unrecorded | incomplete | unreferenced | unchecked | gap
     what: str  # "blobs/sha256/ab/ab...pdf", "act DO-2026-129", "event 12", "register D.O. 2026"
     message: str
 
@@ -75,17 +87,40 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
     start = time.perf_counter()
     report = IntegrityReport(archive.name)
     catalog = archive.catalog
-    report.acts, report.events = catalog.counts()
     findings = report.findings
-    for line in catalog.verify_events():
-        what, _, message = line.partition(": ")
-        findings.append(Finding("changed", what, message))
-    findings += [Finding(*problem) for problem in catalog.verify_head()]
-    findings += [Finding(*problem) for problem in catalog.verify_rows()]
+    own = 0  # how many findings the database's own check made
 
+    def unchecked(what: str, exc: StorageError) -> Finding:
+        """A check that the catalog stopped halfway: a failure too (once the database was found
+        damaged, the reason is that)."""
+        damaged = any(f.fails for f in findings[:own])
+        return Finding("changed", what, "cannot be checked: " + ("the catalog is damaged" if damaged else str(exc)))
+
+    def checked(what: str, check: Callable[[], list[tuple[str, str, str]]]) -> list[Finding]:
+        try:
+            return [Finding(*problem) for problem in check()]
+        except StorageError as exc:
+            return [unchecked(what, exc)]
+
+    findings += checked("catalog", catalog.verify_catalog)  # the database's own check comes first
+    own = len(findings)
+    findings += checked("events", lambda: [
+        ("changed", what, message) for what, _, message in (line.partition(": ") for line in catalog.verify_events())
+    ])
+    findings += checked("atti.head", catalog.verify_head)
+    findings += checked("rows", catalog.verify_rows)
+    with suppress(StorageError):
+        report.acts, report.events = catalog.counts()
     owners: dict[str, list[str]] = {}
-    for ref, owner in catalog.blob_refs():
-        owners.setdefault(ref.relpath, []).append(owner)
+    try:
+        for ref, owner in catalog.blob_refs():
+            owners.setdefault(ref.relpath, []).append(owner)
+    except StorageError as exc:
+        findings.append(unchecked("files named by the catalog", exc))
+    # Only a catalog that holds its whole history can say that a file it does not name was never
+    # recorded (left by an interrupted publish); any other may have lost the record of an original.
+    vouched = not any(f.fails for f in findings)
+
     on_disk = archive.blobs.entries()
     to_hash: list[tuple[str, str]] = []  # (relpath, the SHA-256 its name claims)
     for rel, size in on_disk:
@@ -114,10 +149,12 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
             findings.append(Finding("changed", rel, f"cannot be read ({whose})"))
         elif actual != claimed:
             findings.append(Finding("changed", rel, f"content does not match its SHA-256 ({whose})"))
-        elif not who:
+        elif not who and vouched:
             findings.append(
                 Finding("unreferenced", rel, "no act refers to it (left by an interrupted publish), safe to delete")
             )
+        elif not who:
+            findings.append(Finding("unrecorded", rel, "not recorded in what remains of the catalog: keep it"))
     present = {rel for rel, _ in to_hash}
     for rel, who_list in sorted(owners.items()):
         if rel not in present:

@@ -34,6 +34,10 @@ class BlobStore(Protocol):
 
 
 class Catalog(Protocol):
+    # None, or the one line every write is refused with: a read-only archive, or a catalog that
+    # lost the archive's history, opened to be verified only (Archive.inspect).
+    read_only: str | None
+
     def transaction(self) -> AbstractContextManager[Any]: ...
     # Held for a whole publish (number chosen, PDF rendered and signed, act sealed), by every
     # process and server writing the archive: numbers are given without gaps or repeats.
@@ -149,6 +153,13 @@ class Catalog(Protocol):
         it or with another hash for that seq is a finding). Findings as (kind, what, message),
         kind "missing" or "changed"; SQLite keeps the copy in atti.head (see atti.archive.storage.head)."""
         ...
+    def verify_catalog(self) -> list[tuple[str, str, str]]:
+        """The database itself, as (kind, what, message): what opening it to be verified found (a
+        catalog missing or emptied, "missing"; not a catalog, "changed"), and the database's own
+        consistency check of its pages and indexes ("changed" for each damaged one, "unchecked"
+        when the check is not available: no failure)."""
+        ...
+
     def verify_rows(self) -> list[tuple[str, str, str]]:
         """Rows against the digest the last event about each act recorded (see SqliteCatalog);
         a ``draft-sealed`` event retires the draft id's earlier events (its row became the act's)."""

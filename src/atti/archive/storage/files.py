@@ -19,13 +19,16 @@ from atti.files import hash_file, write_atomic, write_error
 class FileBlobStore:
     """Blobs as files under ``root``; the embedded default behind the blob-store interface."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, read_only: str | None = None) -> None:
         self.root = root
+        self.read_only = read_only  # None, or the one line every write is refused with
 
     def path(self, ref: BlobRef) -> Path:
         return self.root / ref.relpath
 
     def put(self, data: bytes, ext: str) -> BlobRef:
+        if self.read_only is not None:
+            raise StorageError(self.read_only)
         ref = BlobRef(hashlib.sha256(data).hexdigest(), ext)
         target = self.path(ref)
         if target.is_file() and target.stat().st_size == len(data):

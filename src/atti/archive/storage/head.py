@@ -13,6 +13,13 @@ next commit brings it up to date. It is never ahead of what was committed. Write
 and read the newest event under it, so two processes committing at once cannot leave an older
 head over a newer one.
 
+The head is also what keeps a catalog that lost its history from being written over it: a
+catalog emptied, truncated, deleted or replaced by another archive's ends before the head's event
+or holds another one there (:func:`history_lost`), and opening it is refused, so that no number
+it no longer records is given again. Only ``atti archive verify`` opens it, to say what is
+missing. Restoring the newest backup of the catalog is the way out; an office that decides to go
+on from an older backup (and to lose the acts after it) moves ``atti.head`` aside first.
+
 What it does not stop: someone who can write both the catalog and the head file (and the meta
 row saying a head is kept) can rewrite both consistently. Only a copy of the head held
 elsewhere (another machine, a timestamp) can catch that.
@@ -103,3 +110,21 @@ def check_head(
     if actual != head.hash:
         return [("changed", f"event {head.seq}", f"differs from the one {HEAD_FILE} records: the chain was rewritten")]
     return []
+
+
+def history_lost(
+    head: ChainHead | None, newest: ChainHead | None, hash_at: Callable[[int], str | None], *, name: str = HEAD_FILE
+) -> str | None:
+    """Why a catalog is not the one whose history ``head`` records, completing "the catalog ...";
+    None when it holds the head's event (or there is no head). ``name``: the head as messages call it."""
+    if head is None:
+        return None
+    last = newest.seq if newest else 0
+    if head.seq > last:
+        return f"ends at event {last}, but {name} records event {head.seq}: it was emptied, truncated or replaced"
+    actual = hash_at(head.seq)
+    if actual is None:
+        return f"has lost event {head.seq}, which {name} records: it was truncated or rewritten"
+    if actual != head.hash:
+        return f"holds another event {head.seq} than {name} records: it was replaced or rewritten"
+    return None

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from atti.archive.storage.files import FileBlobStore
 from atti.archive.storage.urls import database_url
-from atti.errors import ArchiveNotFound
+from atti.errors import ArchiveNotFound, StorageError
 from atti.files import write_error
 
 if TYPE_CHECKING:
@@ -42,12 +42,59 @@ def archive_state_dir(location: Path | str) -> Path | None:
     """Where the archive at ``location`` keeps its development CA and trust roots; None if no archive is there.
 
     A database archive is taken to exist (whether it does is learnt by connecting); a directory
-    is an archive when it holds the catalog.
+    is an archive when it holds the catalog, or once held one (:func:`history`: opening it then
+    says the catalog is missing).
     """
     url = database_url(location)
     if url is not None:
         return state_dir(url)
-    return Path(location) if (Path(location) / CATALOG_FILE).is_file() else None
+    root = Path(location)
+    return root if (root / CATALOG_FILE).is_file() or history(root) is not None else None
+
+
+def history(root: Path) -> str | None:
+    """What, besides its catalog, says the archive directory ``root`` has a history, completing
+    "but ...": a chain head that records events, stored documents. None when nothing does: only
+    there may ``atti init`` make a catalog."""
+    from atti.archive.storage.head import HEAD_FILE, read_head
+
+    said = []
+    try:
+        head = read_head(root / HEAD_FILE)
+    except ValueError:
+        said.append(f"there is an {HEAD_FILE}")
+    else:
+        if head is not None:
+            said.append(f"{HEAD_FILE} records event {head.seq}")
+    if _holds_a_file(root / "blobs"):
+        said.append("blobs/ holds stored documents")
+    return " and ".join(said) or None
+
+
+def _holds_a_file(directory: Path) -> bool:
+    """Whether there is any file under ``directory`` (stops at the first one)."""
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False) or _holds_a_file(Path(entry.path)):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+def read_only(root: Path) -> str | None:
+    """None when the archive directory ``root`` can be written (or does not exist yet), else the
+    one line every write to it is refused with."""
+    catalog = root / CATALOG_FILE
+    if not root.is_dir() or (os.access(root, os.W_OK) and (not catalog.exists() or os.access(catalog, os.W_OK))):
+        return None
+    try:
+        mounted_read_only = bool(os.statvfs(root).f_flag & os.ST_RDONLY)
+    except OSError:
+        mounted_read_only = False
+    why = "the file system is read-only" if mounted_read_only else "permission denied"
+    return f"the archive at {root} is read-only ({why}): it can be searched, shown and verified, not written"
 
 
 def state_dir(url: str) -> Path:
@@ -84,33 +131,44 @@ class Storage:
     created: bool  # whether the catalog was made now
 
 
-def open_storage(location: Path | str, *, create: bool, settings: Settings | None = None) -> Storage:
+def open_storage(
+    location: Path | str, *, create: bool, settings: Settings | None = None, inspect: bool = False
+) -> Storage:
     """The catalog and document store of the archive at ``location``, made first if ``create``.
 
     ``settings`` name the S3 bucket of a database archive [default: the environment and atti.toml].
+    ``inspect``: for ``atti archive verify``, a catalog that lost the archive's history is opened
+    as it is instead of refused (see ``SqliteCatalog`` and ``PgCatalog``).
     """
     url = database_url(location)
     if url is not None:
-        return _open_database(url, create=create, settings=settings)
-    return _open_directory(Path(location), create=create)
+        return _open_database(url, create=create, settings=settings, inspect=inspect)
+    return _open_directory(Path(location), create=create, inspect=inspect)
 
 
-def _open_directory(root: Path, *, create: bool) -> Storage:
+def _open_directory(root: Path, *, create: bool, inspect: bool) -> Storage:
     from atti.archive.storage.sqlite import SqliteCatalog
 
-    created = not (root / CATALOG_FILE).exists()
-    if create:
-        try:
-            for sub in ("blobs", "pki", "trust", "locks"):
-                (root / sub).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise write_error(exc, f"the archive directory {root}") from None
-    elif not (root / CATALOG_FILE).is_file():
+    found = (root / CATALOG_FILE).is_file()
+    had = history(root)
+    if not found and had is None and not create:
         raise ArchiveNotFound(f"no archive at {root}: create one with 'atti init --archive {root}'")
-    return Storage(root, SqliteCatalog(root / CATALOG_FILE), FileBlobStore(root), root, created)
+    refused = read_only(root)
+    if create and not found and refused is not None:
+        raise StorageError(refused)
+    try:
+        if create and had is None:
+            root.mkdir(parents=True, exist_ok=True)
+        catalog = SqliteCatalog(root / CATALOG_FILE, create=create, read_only=refused, inspect=inspect, history=had)
+        if create and refused is None:  # the catalog is there, so the rest may be made
+            for sub in ("blobs", "pki", "trust", "locks"):
+                (root / sub).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, f"the archive directory {root}") from None
+    return Storage(root, catalog, FileBlobStore(root, read_only=refused), root, catalog.created)
 
 
-def _open_database(url: str, *, create: bool, settings: Settings | None) -> Storage:
+def _open_database(url: str, *, create: bool, settings: Settings | None, inspect: bool) -> Storage:
     from atti.archive.storage.head import HEAD_FILE
     from atti.archive.storage.postgresql import PgCatalog
 
@@ -121,7 +179,7 @@ def _open_database(url: str, *, create: bool, settings: Settings | None) -> Stor
                 (state / sub).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise write_error(exc, f"the archive's state directory {state} (ATTI_STATE_DIR)") from None
-    catalog = PgCatalog(url, create=create, head=state / HEAD_FILE)
+    catalog = PgCatalog(url, create=create, head=state / HEAD_FILE, inspect=inspect)
     try:
         blobs = blob_store(state, settings)
     except BaseException:

@@ -35,7 +35,7 @@ from psycopg.rows import dict_row
 
 from atti.archive import search as fts
 from atti.archive.records import ActRecord, BlobRef, SearchHit, act_record, act_row
-from atti.archive.storage.head import check_head, read_head, write_head
+from atti.archive.storage.head import ChainHead, check_head, history_lost, read_head, write_head
 from atti.archive.storage.postgresql_schema import (
     ACT_COLUMNS,
     REFERENCE_COLUMNS,
@@ -69,7 +69,18 @@ _HEADLINE = "StartSel=[, StopSel=], MinWords=15, MaxWords=30, ShortWord=2, MaxFr
 
 def _storage_error(exc: psycopg.Error, doing: str) -> StorageError:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if exc.sqlstate in _DAMAGED:
+        return StorageError(
+            f"the catalog is damaged: {first}; run 'atti archive verify' to see what, then restore the database"
+            " from a backup"
+        )
+    if exc.sqlstate == "53100":  # disk_full: the server's own words name a file the user never sees
+        return StorageError(f"cannot {doing}: the database server's disk is full")
     return StorageError(f"cannot {doing}: {first}")
+
+
+# PostgreSQL's SQLSTATEs for a damaged table or index (data_corrupted, index_corrupted).
+_DAMAGED = frozenset({"XX001", "XX002"})
 
 
 def _sql(query: str) -> bytes:
@@ -89,34 +100,83 @@ class PgCatalog(SqlCatalog):
     VERSION_SELECT = ", ".join(VERSION_COLUMNS)
     REFERENCE_SELECT = ", ".join(REFERENCE_COLUMNS)
 
-    def __init__(self, url: str, *, create: bool = False, head: Path | None = None) -> None:
+    def __init__(self, url: str, *, create: bool = False, head: Path | None = None, inspect: bool = False) -> None:
+        """Connect to the catalog in the database ``url``, making its tables first if ``create``.
+
+        Never over a history: a database without atti's tables (emptied, replaced, dropped) while
+        this server's ``head`` (atti.head in the state directory) records events, and a catalog
+        that does not hold the event the head records, are refused before anything is written.
+        ``inspect`` (``atti archive verify``): such a catalog, if it has atti's tables, is opened to
+        be verified only.
+        """
         self.url = url
         self.head = head  # the chain head's copy outside the database (see verify_head)
         self._head_due = False
+        self.read_only: str | None = None  # the line every write is refused with, if any
+        name = redacted(url)
         try:
             self.db = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
-            raise _storage_error(exc, f"open the catalog {redacted(url)}") from None
+            raise _storage_error(exc, f"open the catalog {name}") from None
         self.created = False
         try:
-            if create:
-                self.created = self._create_schema()
+            recorded = self._recorded_head()
             version = self.schema_version()
+            if version is None and create and recorded is None:
+                self.created = self._create_schema()
+                version = self.schema_version()
+            lost = self._history_lost(recorded) if version is not None else None
         except psycopg.Error as exc:
             self.db.close()
-            raise _storage_error(exc, f"open the catalog {redacted(url)}") from None
+            raise _storage_error(exc, f"open the catalog {name}") from None
+        except BaseException:
+            self.db.close()
+            raise
         if version is None:
             self.db.close()
+            if recorded is not None:
+                raise StorageError(
+                    f"the database {name} holds no atti catalog, but {self._head_name} records event {recorded.seq}:"
+                    " atti will not start a new catalog over an archive's history; restore the database from a backup"
+                )
             from atti.errors import ArchiveNotFound
 
             raise ArchiveNotFound(
-                f"no archive in the database {redacted(url)}: create one with 'atti init --archive URL'"
+                f"no archive in the database {name}: create one with 'atti init --archive URL'"
             )
         if version > SCHEMA_VERSION:
             self.db.close()
             raise StorageError(
-                f"the catalog {redacted(url)} was written by a newer atti (schema {version}): upgrade atti to open it"
+                f"the catalog {name} was written by a newer atti (schema {version}): upgrade atti to open it"
             )
+        if lost is not None:
+            if not inspect:
+                self.db.close()
+                raise StorageError(
+                    f"the catalog {name} {lost}; restore the database from a backup"
+                    f" ('atti archive verify --archive {name}' shows what is there)"
+                )
+            self.read_only = f"the catalog {name} {lost}: it is open to be verified only"
+
+    @property
+    def _head_name(self) -> str:
+        return f"atti.head in {self.head.parent}" if self.head is not None else "atti.head"
+
+    def _recorded_head(self) -> ChainHead | None:
+        """This server's copy of the chain head, if it has a readable one (read before the database)."""
+        if self.head is None:
+            return None
+        try:
+            return read_head(self.head)
+        except ValueError:
+            return None  # archive verify's finding; it records no event
+
+    def _history_lost(self, head: ChainHead | None) -> str | None:
+        def hash_at(seq: int) -> str | None:
+            row = self.db.execute("SELECT hash FROM events WHERE seq=%s", (seq,)).fetchone()
+            return str(row["hash"]) if row else None
+
+        return history_lost(head, self._newest_event(), hash_at, name=self._head_name)
 
     def schema_version(self) -> int | None:
         if self.db.execute("SELECT to_regclass('meta') AS t").fetchone()["t"] is None:  # type: ignore[index]
@@ -139,6 +199,8 @@ class PgCatalog(SqlCatalog):
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        if self.read_only is not None:
+            raise StorageError(self.read_only)
         try:
             tx = self.db.transaction()
             tx.__enter__()
@@ -183,6 +245,48 @@ class PgCatalog(SqlCatalog):
 
         return check_head(head, expected=False, newest=self._newest_event(), hash_at=hash_at)
 
+    def verify_catalog(self) -> list[tuple[str, str, str]]:
+        """The database's own check of atti's tables and their B-tree indexes, with the amcheck
+        extension (``verify_heapam``, ``bt_index_check`` with every row looked up): one finding
+        per damaged table or index. Without the extension, one finding that says they were not
+        checked, which does not fail. (GIN indexes, the search's, have no check before PostgreSQL 18.)"""
+        found = self._one("SELECT extversion FROM pg_extension WHERE extname = 'amcheck'")
+        if found is None:
+            return [("unchecked", "indexes", "not checked: the database has no amcheck extension"
+                     " (CREATE EXTENSION amcheck, as a superuser, lets archive verify check them)")]
+        schema = self._one("SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n"
+                           " ON n.oid = e.extnamespace WHERE e.extname = 'amcheck'")
+        amcheck = sql.Identifier(schema["schema"] if schema else "public")
+        tables = ["meta", "registers", "acts", "events", "versions", "act_references"]
+        relations = self._all(
+            "SELECT c.oid, c.relname AS name, c.relkind AS kind, coalesce(am.amname, '') AS method"
+            " FROM pg_class c LEFT JOIN pg_am am ON am.oid = c.relam WHERE c.relnamespace = to_regnamespace("
+            "current_schema())::oid AND (c.relname = ANY(%(tables)s) OR c.oid IN (SELECT indexrelid FROM pg_index"
+            " i JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%(tables)s)"
+            " AND t.relnamespace = to_regnamespace(current_schema())::oid)) ORDER BY c.relname",
+            {"tables": tables},
+        )
+        problems: list[tuple[str, str, str]] = []
+        heap_check = tuple(int(n) for n in str(found["extversion"]).split(".")[:2]) >= (1, 3)
+        for rel in relations:
+            what = f"{'table' if rel['kind'] == 'r' else 'index'} {rel['name']}"
+            try:
+                if rel["kind"] == "r" and heap_check:
+                    rows = self.db.execute(
+                        sql.SQL("SELECT blkno, msg FROM {}.verify_heapam(%s)").format(amcheck), (rel["oid"],)
+                    ).fetchall()
+                    if rows:
+                        more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+                        problems.append(("changed", what, f"damaged: block {rows[0]['blkno']}: {rows[0]['msg']}{more};"
+                                         " restore the database from a backup"))
+                elif rel["kind"] == "i" and rel["method"] == "btree":
+                    self.db.execute(sql.SQL("SELECT {}.bt_index_check(%s, true)").format(amcheck), (rel["oid"],))
+            except psycopg.Error as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                repair = f"rebuild it (REINDEX INDEX {rel['name']}) or restore" if rel["kind"] == "i" else "restore"
+                problems.append(("changed", what, f"damaged: {first}; {repair} the database from a backup"))
+        return problems
+
     # -- registers ---------------------------------------------------------------------------
 
     @contextmanager
@@ -192,6 +296,8 @@ class PgCatalog(SqlCatalog):
         A session-level advisory lock on this connection: released at the end, or by the server
         itself when the connection is lost (a crashed publisher gives its number back).
         """
+        if self.read_only is not None:
+            raise StorageError(self.read_only)
         key = int.from_bytes(hashlib.sha256(f"{register}\x00{year}".encode()).digest()[:4], "big", signed=True)
         try:
             self.db.execute("SELECT pg_advisory_lock(%s, %s)", (_REGISTER_LOCKS, key))

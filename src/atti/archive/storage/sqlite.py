@@ -17,8 +17,10 @@ together with an event about the act (a new version: publication, a renewed time
 
 from __future__ import annotations
 
+import functools
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -27,10 +29,10 @@ from atti.archive import search as fts
 from atti.archive.digests import event_hash
 from atti.archive.records import ActRecord, SearchHit, act_record, act_row
 from atti.archive.storage import sqlite_schema
-from atti.archive.storage.head import check_head, head_path, read_head, write_head
+from atti.archive.storage.head import check_head, head_path, history_lost, read_head, write_head
 from atti.archive.storage.sql import SqlCatalog
 from atti.archive.storage.sqlite_schema import INSERT_ACT, SCHEMA_VERSION
-from atti.errors import DuplicateNumber, StorageError
+from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
 
 __all__ = ["SCHEMA_VERSION", "SqliteCatalog"]
 
@@ -44,35 +46,158 @@ Tally = tuple[int, dict[str, list[tuple[str, int]]]]
 
 
 class SqliteCatalog(SqlCatalog):
-    """The embedded catalog behind the archive's catalog interface."""
+    """The embedded catalog behind the archive's catalog interface.
 
-    def __init__(self, path: Path) -> None:
+    Opening it never starts a catalog over an archive's history: a file that is missing, empty
+    or not an atti catalog while ``history`` (what the directory says: a chain head, stored
+    documents) shows there was one, and a catalog that does not hold the event the chain head
+    records (emptied, truncated, replaced), are refused before anything is written. Only
+    ``create`` (``atti init``) makes the tables, and only where nothing says there was a history.
+
+    ``read_only``: None, or the one line every write is refused with; the file is then opened
+    read-only (immutable when no write is pending in its WAL) and never written, not even
+    migrated. ``inspect`` (``atti archive verify``): a catalog that would be refused is opened as
+    it is, or as an empty stand-in when it cannot be read at all, never written, and
+    :meth:`verify_catalog` says what is wrong with it.
+    """
+
+    def __init__(
+        self, path: Path, *, create: bool = False, read_only: str | None = None, inspect: bool = False,
+        history: str | None = None,
+    ) -> None:
         self.path = path
+        self.read_only = read_only
+        self.created = False  # whether the tables were made now
         self._head_due = False  # events were appended in the open transaction (see atti.archive.storage.head)
         self.migrated_from: int | None = None  # the schema this process found, when it migrated it
+        self._inspect = inspect
+        self._problems: list[tuple[str, str, str]] = []  # what opening it to inspect it found
+        self._stand_in = False
+        self._verify_only = False  # a catalog that lost the archive's history, opened by inspect
+        self._head_kept = False  # the catalog says it keeps atti.head (see _keeps_head)
+        self._tally_source = "acts a"
+        self._tallied: tuple[tuple[object, ...], Tally] | None = None
+        self._restore = (
+            f"restore {path.name} from a backup ('atti archive verify --archive {path.parent}' shows what is there)"
+        )
+        may_create = create and history is None and read_only is None
         try:
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            if not path.exists() and not may_create:
+                self._absent("is missing", ("missing", path.name, "deleted: restore it from a backup"), history)
+            else:
+                self.db = self._connect()
+                tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if "meta" not in tables:
+                    if may_create:
+                        self._create()
+                    elif tables:
+                        self._absent("is not an atti catalog",
+                                     ("changed", path.name, "not an atti catalog: restore it from a backup"), history)
+                    else:
+                        self._absent("is empty",
+                                     ("missing", path.name, "emptied: it holds no table; restore it from a backup"),
+                                     history)
+            if not self._stand_in:
+                self._settle()
+        except sqlite3.Error as exc:
+            if not inspect:
+                with suppress(sqlite3.Error, AttributeError):
+                    self.db.close()
+                raise self.error(exc, f"open the catalog {path}") from None
+            self._stand_in_for(("changed", path.name, f"damaged: {exc}; restore it from a backup"))
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only is None:
+            return sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        # Where someone else may be writing (we only lack the permission), read as a reader among
+        # writers, through their WAL index (-shm), as long as it is there. Where no one can write
+        # (a read-only mount), or no writer left a WAL index to read through, read the file as
+        # immutable: no lock, no -shm or -wal to make where nothing may be made. Writes a stopped
+        # writer left in its WAL are still read through it (mode=ro), never skipped.
+        wal = self.path.with_name(self.path.name + "-wal")
+        pending = wal.exists() and wal.stat().st_size > 0
+        try:
+            mounted_read_only = bool(os.statvfs(self.path.parent).f_flag & os.ST_RDONLY)
+        except OSError:
+            mounted_read_only = False
+        if pending or not mounted_read_only:
+            db = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.OperationalError:  # no WAL index, and none may be made
+                db.close()
+        return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=60, isolation_level=None)
+
+    def _create(self) -> None:
+        self.db.execute("PRAGMA journal_mode=WAL")
+        sqlite_schema.create(self.db)
+        self.created = True
+
+    def _absent(self, state: str, problem: tuple[str, str, str], history: str | None) -> None:
+        """No catalog in the file: refused where the archive had a history, else no archive at all."""
+        if history is None:
+            raise ArchiveNotFound(
+                f"no archive at {self.path.parent}: {self.path.name} {state}; create one with"
+                f" 'atti init --archive {self.path.parent}'"
+            )
+        if self._inspect:
+            self._stand_in_for(problem)
+            return
+        raise StorageError(
+            f"the catalog {self.path} {state}, but {history}: atti will not start a new catalog over an"
+            f" archive's history; {self._restore}"
+        )
+
+    def _stand_in_for(self, problem: tuple[str, str, str]) -> None:
+        """For archive verify, a catalog that cannot be read: an empty one in memory, which the
+        chain head and the stored documents are checked against, and ``problem`` to report."""
+        with suppress(sqlite3.Error, AttributeError):
+            self.db.close()
+        self.db = sqlite3.connect(":memory:", isolation_level=None)
+        sqlite_schema.create(self.db)
+        self.db.row_factory = sqlite3.Row
+        self._problems.append(problem)
+        self._stand_in = True
+        self.read_only = f"the catalog {self.path} cannot be read: it is open to be verified only"
+
+    def _settle(self) -> None:
+        """The connection's settings, the schema's version, the history check and any migration."""
+        if self.read_only is None:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            sqlite_schema.create(self.db)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the catalog {path}: {exc}") from None
+        self.db.execute("PRAGMA foreign_keys=ON")
         self.db.row_factory = sqlite3.Row
-        self._head_kept = self._keeps_head()
         version = sqlite_schema.schema_version(self.db)
         if version > SCHEMA_VERSION:
             self.db.close()
             raise StorageError(
-                f"the catalog {path} was written by a newer atti (schema {version}): upgrade atti to open it"
+                f"the catalog {self.path} was written by a newer atti (schema {version}): upgrade atti to open it"
             )
+        lost = self._history_lost()
+        if lost is not None:
+            if not self._inspect:
+                self.db.close()
+                raise StorageError(f"the catalog {self.path} {lost}; {self._restore}")
+            # Opened to say what is missing: nothing may be written over it, not even a migration.
+            self.read_only = f"the catalog {self.path} {lost}: it is open to be verified only"
+            self._verify_only = True
+        self._head_kept = self._keeps_head()
         if version < SCHEMA_VERSION:
-            self._migrate()
-        with suppress(sqlite3.OperationalError):  # a catalog we may not write still answers, more slowly
-            self.db.execute(fts.TALLY_INDEX)
+            if self.read_only is None:
+                self._migrate()
+            elif lost is None and not self._inspect:
+                self.db.close()
+                raise StorageError(
+                    f"{self.read_only}; its catalog is of an older schema ({version}): open it once where it can"
+                    " be written, to bring it up to date"
+                )
+        if self.read_only is None:
+            with suppress(sqlite3.OperationalError):  # a catalog we may not write still answers, more slowly
+                self.db.execute(fts.TALLY_INDEX)
         indexed = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='acts_by_facets'").fetchone()
         self._tally_source = "acts a INDEXED BY acts_by_facets" if indexed else "acts a"
-        self._tallied: tuple[tuple[object, ...], Tally] | None = None
         # Searches read a few pages of many indexes and rows: map the file rather than copy each
         # page into a 2 MB cache.
         self.db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
@@ -94,15 +219,34 @@ class SqliteCatalog(SqlCatalog):
     def close(self) -> None:
         self.db.close()
 
+    def error(self, exc: sqlite3.Error, doing: str) -> StorageError:
+        """The one line a failed statement is reported with: a damaged file, a full disk, a
+        read-only archive, an I/O error, each in its words (``doing``: "write the catalog"...)."""
+        name = getattr(exc, "sqlite_errorname", None) or ""
+        text = str(exc)
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+            return StorageError(
+                f"the catalog {self.path} is damaged: {text}; run 'atti archive verify --archive {self.path.parent}'"
+                f" to see what, then restore {self.path.name} from a backup"
+            )
+        if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+            return StorageError(self.read_only or f"the archive at {self.path.parent} is read-only: {text}")
+        if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
+            return StorageError(f"cannot {doing}: the disk is full")
+        if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+            return StorageError(f"cannot {doing}: the disk reported an I/O error ({text})")
+        return StorageError(f"cannot {doing}: {text}")
+
     @contextmanager
     def register_lock(self, register: str, year: int) -> Iterator[None]:
         """Hold the register for a whole publish: an flock on locks/<register>-<year>-0.lock."""
         import fcntl
-        import os
         import re
 
         from atti.files import write_error
 
+        if self.read_only is not None:
+            raise StorageError(self.read_only)
         slug = re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
         path = self.path.parent / "locks" / f"{slug}-{year}-0.lock"
         try:
@@ -117,24 +261,26 @@ class SqliteCatalog(SqlCatalog):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only is not None:
+            raise StorageError(self.read_only)
         try:
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StorageError(f"cannot write the catalog: {exc}") from None
+        except sqlite3.Error as exc:
+            raise self.error(exc, "write the catalog") from None
         self._head_due = False
         try:
             yield self.db
-        except sqlite3.OperationalError as exc:  # disk full, read-only, I/O error mid-transaction
-            self.db.execute("ROLLBACK")
-            raise StorageError(f"cannot write the catalog: {exc}") from None
+        except sqlite3.Error as exc:  # disk full, read-only, I/O error mid-transaction
+            self._rollback()
+            raise self.error(exc, "write the catalog") from None
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
-            self.db.execute("ROLLBACK")
-            raise StorageError(f"cannot write the catalog: {exc}") from None
+            self._rollback()
+            raise self.error(exc, "write the catalog") from None
         if self._head_due and write_head(head_path(self.path), self._newest_event) and not self._head_kept:
             # Only once the file exists is its absence a finding: a process killed before it
             # wrote the first head must not leave an alarm (see atti.archive.storage.head).
@@ -142,8 +288,30 @@ class SqliteCatalog(SqlCatalog):
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('head_file', '1')")
                 self._head_kept = True
 
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not undone it already: a COMMIT that finds
+        the disk full or gets an I/O error rolls back by itself, and a ROLLBACK then would fail
+        and hide why ("cannot rollback - no transaction is active")."""
+        if self.db.in_transaction:
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+
     def _keeps_head(self) -> bool:
         return self.db.execute("SELECT 1 FROM meta WHERE key='head_file'").fetchone() is not None
+
+    def _history_lost(self) -> str | None:
+        """Why this catalog is not the one whose history atti.head records (see
+        :func:`atti.archive.storage.head.history_lost`); None when it is, or there is no readable head."""
+        try:
+            head = read_head(head_path(self.path))  # before the catalog is read: written after its commit
+        except ValueError:
+            return None  # a head that is not one is archive verify's finding; it records no event
+
+        def hash_at(seq: int) -> str | None:
+            row = self.db.execute("SELECT hash FROM events WHERE seq=?", (seq,)).fetchone()
+            return str(row[0]) if row else None
+
+        return history_lost(head, self._newest_event(), hash_at)
 
     def verify_head(self) -> list[tuple[str, str, str]]:
         """The newest events against the chain head kept outside the catalog (atti.archive.storage.head):
@@ -161,6 +329,77 @@ class SqliteCatalog(SqlCatalog):
             return str(row[0]) if row else None
 
         return check_head(head, expected=expected, newest=self._newest_event(), hash_at=hash_at)
+
+    def verify_catalog(self) -> list[tuple[str, str, str]]:
+        """The file itself: what opening it found (missing, emptied, not a database), SQLite's own
+        ``PRAGMA integrity_check`` (every page, and every index against its table), one finding
+        per damaged index, table or page, and the search index's own check, as (kind, what, message)."""
+        if self._stand_in:
+            return list(self._problems)
+        try:
+            lines = [str(r[0]) for r in self.db.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError:  # too damaged to go through: the quick check still names pages
+            try:
+                lines = [str(r[0]) for r in self.db.execute("PRAGMA quick_check")]
+            except sqlite3.DatabaseError as exc:
+                return [("changed", self.path.name, f"damaged: {exc}; restore it from a backup")]
+        problems = [] if lines == ["ok"] else self._damage("\n".join(lines).splitlines())
+        # The FTS5 index's own structure, which integrity_check does not read (before SQLite 3.44).
+        # The command is an INSERT: SQLite runs it only where it may write.
+        what = f"{self.path.name} search index acts_fts"
+        if self._verify_only:
+            return problems  # the catalog already fails, and must be restored whatever its search index
+        if self.read_only is not None:
+            return [*problems, ("unchecked", what, "not checked: the catalog is open read-only")]
+        try:
+            self.db.execute("INSERT INTO acts_fts (acts_fts) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            problems.append(("changed", what, f"damaged: {exc}; restore {self.path.name} from a backup"))
+        return problems
+
+    def _damage(self, lines: list[str]) -> list[tuple[str, str, str]]:
+        """integrity_check's lines grouped by the index, table or page they name."""
+        import re
+
+        roots: dict[int, str] = {}
+        with suppress(sqlite3.Error):
+            roots = {int(r[0]): f"{r[1]} {r[2]}" for r in self.db.execute(
+                "SELECT rootpage, type, name FROM sqlite_master WHERE rootpage > 0"
+            )}
+        damaged: dict[str, list[str]] = {}
+        for line in lines:
+            if line.startswith("*** in database"):
+                continue
+            index = re.search(r"\bindex (\S+)", line)
+            page = re.search(r"\b[Pp]age (\d+)", line)
+            if index:
+                what = f"index {index.group(1)}"
+            elif page:
+                what = roots.get(int(page.group(1))) or self._owner(int(page.group(1)))
+            else:
+                what = ""
+            damaged.setdefault(what, []).append(line)
+        findings = []
+        for what, found in damaged.items():
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            kind, _, name = what.partition(" ")
+            repair = f"rebuild it (REINDEX {name}) or restore" if kind == "index" else "restore"
+            findings.append((
+                "changed", f"{self.path.name} {what}".strip(),
+                f"damaged: {found[0]}{more}; {repair} {self.path.name} from a backup",
+            ))
+        return findings
+
+    def _owner(self, page: int) -> str:
+        """The table or index a page belongs to, as far as the damaged file still says."""
+        try:
+            row = self.db.execute(
+                "SELECT s.type, s.name FROM dbstat d JOIN sqlite_master s ON s.name = d.name WHERE d.pageno = ?",
+                (page,),
+            ).fetchone()
+        except sqlite3.Error:
+            row = None
+        return f"{row[0]} {row[1]}" if row else f"page {page}"
 
     # -- registers ---------------------------------------------------------------------------
 
@@ -348,3 +587,34 @@ class SqliteCatalog(SqlCatalog):
             + f" GROUP BY {grouped}"
         )
         return [tuple(r) for r in self.db.execute(sql, params)]
+
+
+# Every call the archive makes on its catalog: a SQLite error that escapes one (a damaged page met
+# halfway through a search, a full disk) is one StorageError in its words (SqliteCatalog.error),
+# never an sqlite3 exception that the command line can only call an internal error. A write's
+# error says "write" even when SQLite has already rolled its transaction back (a full disk does).
+_READS = (
+    "last_number", "number_taken", "get", "all", "counts", "search", "count", "facets", "drafts", "versions",
+    "relink_candidates", "cites", "cited_by", "verify_events", "verify_head", "verify_rows", "verify_catalog",
+    "blob_refs",
+)
+_WRITES = (
+    "insert_act", "restore_act", "new_draft_id", "save_draft", "seal_draft", "set_pdf", "set_state",
+    "replace_references", "append_event",
+)
+
+
+def _reported(method: Callable[..., Any], doing: str) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: SqliteCatalog, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self.error(exc, doing) from None
+
+    return call
+
+
+for _names, _doing in ((_READS, "read the catalog"), (_WRITES, "write the catalog")):
+    for _name in _names:
+        setattr(SqliteCatalog, _name, _reported(getattr(SqliteCatalog, _name), _doing))

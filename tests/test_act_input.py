@@ -1,0 +1,252 @@
+"""Hostile and odd act files: each is refused with FILE:LINE:COLUMN lines (exit 1), at once.
+
+An alias bomb, thousands of nested brackets, a NUL byte, a merge key, a second document, a
+Python tag: none may hang `atti check`, eat the machine's memory or end in "internal error".
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import atti
+from atti.acts import load_act, load_act_text
+from atti.acts.loader import MAX_BYTES, MAX_DEPTH, MAX_VALUES
+from atti.errors import ActError
+
+from .conftest import Atti
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ActError) as info:
+        load_act_text(text, "act.yaml")
+    return [str(p) for p in info.value.problems]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def column_of(text: str, needle: str) -> int:
+    return text.splitlines()[line_of(text, needle) - 1].index(needle) + 1
+
+
+def billion_laughs() -> str:
+    """Nine levels of nine aliases each: 9**9 values if every alias were expanded again."""
+    lines = ["a: &a [" + ", ".join(["x"] * 9) + "]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+# -- limits --------------------------------------------------------------------------------------
+
+
+def test_an_alias_bomb_is_refused_at_the_alias_that_crosses_the_limit(example_text: str) -> None:
+    text = billion_laughs() + example_text
+    # a: 10 values, b: 91, c: 820, d: 7381, e: 66430 (and one key each): the first *e of f crosses
+    assert 10 + 91 + 820 + 7381 + 66430 + 5 < MAX_VALUES < 10 + 91 + 820 + 7381 + 66430 + 6 + 1 + 66430
+    (only,) = problems(text)
+    assert only == (
+        f"act.yaml:{line_of(text, 'f: &f')}:{column_of(text, '*e')}: the alias '*e' stands for 66430 values, "
+        f"which makes the act more than {MAX_VALUES} keys, values and list items long"
+    )
+
+
+def test_an_alias_bomb_is_refused_in_bounded_memory(tmp_path: Path, example_text: str) -> None:
+    """The old loader expanded every alias again: past 1.2 GB and rising. Here the check runs in a
+    process that may not grow past 512 MB, so a loader that expands the aliases fails, not hangs."""
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(billion_laughs() + example_text, encoding="utf-8")
+    code = "import sys; from atti.cli import main; sys.argv[0] = 'atti'; main()"
+    src = str(Path(atti.__file__).resolve().parents[1])
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))
+
+    result = subprocess.run(
+        [sys.executable, "-c", code, "check", str(bomb)], capture_output=True, text=True, preexec_fn=limit_memory,
+        env={**os.environ, "PYTHONPATH": src}, timeout=600, check=False,
+    )
+    assert result.returncode == 1, result.stderr[-500:]
+    assert result.stdout.startswith(f"{bomb}:6:"), result.stdout
+    assert "the alias '*e' stands for 66430 values" in result.stdout
+
+
+def test_aliases_within_the_limit_still_work(example_text: str) -> None:
+    text = example_text.replace("  firmatario: Nicolas Sangalli", "  firmatario: &chi Nicolas Sangalli")
+    text = text.replace("    nome: Roberto Valente", "    nome: *chi")
+    assert load_act_text(text, "act.yaml").act.verifiche[0].nome == "Nicolas Sangalli"
+
+
+@pytest.mark.parametrize("style", ["flow", "block"])
+def test_deep_nesting_is_refused_where_it_crosses_the_limit(example_text: str, style: str) -> None:
+    if style == "flow":
+        extra = "extra: " + "[" * 3000 + "]" * 3000 + "\n"
+        column = len("extra: ") + MAX_DEPTH  # the root mapping is the first level
+    else:
+        extra = "extra:\n" + "".join("  " * i + "-\n" for i in range(1, 300))
+        column = None
+    text = example_text + extra
+    (only,) = problems(text)
+    assert f"more than {MAX_DEPTH} levels deep" in only
+    if column is not None:
+        assert only.startswith(f"act.yaml:{line_of(text, 'extra:')}:{column}:")
+
+
+def test_an_alias_cannot_nest_deeper_than_the_limit(example_text: str) -> None:
+    deep = "a: &a " + "[" * (MAX_DEPTH - 3) + "]" * (MAX_DEPTH - 3) + "\n"
+    text = deep + "b: [[[[*a]]]]\n" + example_text
+    (only,) = problems(text)
+    assert only.startswith(f"act.yaml:2:{len('b: [[[[') + 1}:")
+    assert f"more than {MAX_DEPTH} levels deep" in only
+
+
+def test_a_file_too_large_is_refused_where_it_crosses_the_limit(tmp_path: Path, example_text: str) -> None:
+    filler = "# " + "x" * 98 + "\n"
+    text = example_text + filler * (MAX_BYTES // len(filler) + 1)
+    limit_line = example_text.count("\n") + (MAX_BYTES - len(example_text.encode())) // len(filler) + 1
+    column = (MAX_BYTES - len(example_text.encode())) % len(filler) + 1
+    message = f"the file is larger than {MAX_BYTES // 2**20} MB: no act is that long"
+    assert problems(text) == [f"act.yaml:{limit_line}:{column}: {message}"]
+    path = tmp_path / "big.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ActError) as info:
+        load_act(path)
+    assert [str(p) for p in info.value.problems] == [f"{path}:{limit_line}:{column}: {message}"]
+
+
+def test_an_endless_file_is_read_only_up_to_the_limit(atti: Atti) -> None:
+    result = atti("check", "/dev/zero")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"/dev/zero:1:{MAX_BYTES + 1}: the file is larger than {MAX_BYTES // 2**20} MB: no act is that long"
+    ]
+
+
+# -- odd files: one clear line each, never "internal error" ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [("\x00", "NULL"), ("\x1b", "ESCAPE"), ("\x7f", "DELETE"), ("\x9b", "CONTROL SEQUENCE INTRODUCER")],
+)
+def test_a_raw_control_character_is_placed(atti: Atti, tmp_path: Path, example_text: str, char: str, name: str) -> None:
+    text = example_text.replace("organo: Direttore Operativo", f"organo: Dire{char}ttore Operativo")
+    path = tmp_path / "act.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = atti("check", path)
+    assert result.exit_code == 1, result.output
+    line = line_of(text, "organo:")
+    assert result.output.splitlines() == [
+        f"{path}:{line}:{len('organo: Dire') + 1}: character U+{ord(char):04X} ({name}) cannot be in an act: "
+        "an invisible control character"
+    ]
+
+
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"])
+def test_a_raw_line_separator_is_refused_where_an_editor_shows_it(example_text: str, char: str) -> None:
+    """YAML counts NEL, LS and PS as line breaks, most editors do not: placed by plain newlines."""
+    text = example_text.replace("organo: Direttore Operativo", f"organo: Direttore{char}Operativo")
+    text = text.replace("data: 2026-05-19", "data: 2026-02-30")  # later lines keep their numbers
+    (only,) = problems(text)
+    assert only.startswith(f"act.yaml:{line_of(text, 'organo:')}:{len('organo: Direttore') + 1}: character U+")
+    assert "a line break inside the text" in only
+
+
+def test_nesting_3000_deep_through_the_command_line(atti: Atti, tmp_path: Path, example_text: str) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text(example_text + "extra: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    result = atti("check", path)
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert f"more than {MAX_DEPTH} levels deep" in result.output
+
+
+def test_a_merge_key_is_refused_at_its_place(atti: Atti, tmp_path: Path, example_text: str) -> None:
+    text = "base: &b {nome: Fabrizio Ventrice}\n" + example_text.replace(
+        "firmatario:                     # who signs it digitally\n  nome: Fabrizio Ventrice",
+        "firmatario:\n  <<: *b",
+    )
+    path = tmp_path / "act.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = atti("check", path)
+    assert result.exit_code == 1
+    assert f"{path}:{line_of(text, '<<: *b')}:3: merge keys ('<<') are not supported in acts: write the keys out" in (
+        result.output
+    )
+
+
+def test_a_plain_merge_or_value_sign_as_text_is_text(example_text: str) -> None:
+    text = example_text.replace("  - la DGR n. XII/1536 del 18 dicembre 2023;", "  - <<\n  - =")
+    assert load_act_text(text, "act.yaml").act.visti[:2] == ["<<", "="]
+
+
+@pytest.mark.parametrize(
+    ("tagged", "shown"),
+    [
+        ("!!python/object:os.system {}", "!!python/object:os.system"),
+        ("!!python/name:os.system ''", "!!python/name:os.system"),
+        ("!!binary aGVsbG8=", "!!binary"),
+        ("!custom x", "!custom"),
+        ("!!str testo", "!!str"),
+        ("!!set {a, b}", "!!set"),
+    ],
+)
+def test_tags_are_refused(example_text: str, tagged: str, shown: str) -> None:
+    text = example_text.replace("organo: Direttore Operativo", f"organo: {tagged}")
+    assert problems(text) == [
+        f"act.yaml:{line_of(text, 'organo:')}:9: organo: tags such as '{shown}' are not used in acts: "
+        "write the value as plain text (in quotes if needed)"
+    ]
+
+
+def test_a_second_document_is_refused_where_it_starts(example_text: str) -> None:
+    text = example_text + "---\n" + example_text
+    assert problems(text) == [
+        f"act.yaml:{example_text.count(chr(10)) + 1}:1: a second document starts here ('---'): "
+        "an act file holds one act"
+    ]
+
+
+EMPTY = "act.yaml:1:1: the file is empty: an act is a YAML mapping of keys such as 'oggetto:'"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", EMPTY),
+        ("# only a comment\n\n", EMPTY),
+        ("---\n", EMPTY),
+        ("- a\n- b\n", "act.yaml:1:1: an act is a YAML mapping of keys such as 'oggetto:', not a list"),
+        ("\n  hello\n", "act.yaml:2:3: an act is a YAML mapping of keys such as 'oggetto:', not a single value"),
+    ],
+)
+def test_not_an_act(text: str, message: str) -> None:
+    assert problems(text) == [message]
+
+
+def test_a_utf8_byte_order_mark_is_allowed_and_changes_no_position(example_text: str) -> None:
+    bom = "\ufeff" + example_text.replace("data: 2026-05-19", "data: 2026-02-30")
+    plain = example_text.replace("data: 2026-05-19", "data: 2026-02-30")
+    assert problems(bom) == problems(plain)
+    assert load_act_text("\ufeff" + example_text, "act.yaml").act.registro == "D.O."
+
+
+def test_files_that_are_not_utf8_say_where(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("ente:\n  nome: Citt\xe0 di Lecco\n".encode("latin-1"))
+    with pytest.raises(ActError) as info:
+        load_act(latin1)
+    assert [str(p) for p in info.value.problems] == [
+        f"{latin1}:2:13: the file is not UTF-8 text (byte 0xE0 here): save it as UTF-8"
+    ]
+    utf16 = tmp_path / "utf16.yaml"
+    utf16.write_bytes("ente:\n  nome: Città\n".encode("utf-16"))
+    with pytest.raises(ActError) as info:
+        load_act(utf16)
+    assert [str(p) for p in info.value.problems] == [f"{utf16}:1:1: the file is UTF-16 text: save it as UTF-8"]

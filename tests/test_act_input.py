@@ -250,3 +250,59 @@ def test_files_that_are_not_utf8_say_where(tmp_path: Path) -> None:
     with pytest.raises(ActError) as info:
         load_act(utf16)
     assert [str(p) for p in info.value.problems] == [f"{utf16}:1:1: the file is UTF-16 text: save it as UTF-8"]
+
+
+# -- numbers -------------------------------------------------------------------------------------
+
+
+def test_yaml_1_1_numbers_in_disguise_are_not_numbers(example_text: str) -> None:
+    """`0127` would be octal 87 in YAML 1.1, `1_29` 129 and `2:09` sexagesimal 129: each is left as
+    written, so numero refuses it instead of taking another number."""
+    for written in ("0127", "1_29", "2:09", "0x81"):
+        text = example_text.replace("numero: 129 ", f"numero: {written} ")
+        (only,) = problems(text)
+        assert only.startswith(f"act.yaml:{line_of(text, 'numero:')}:9: numero: '{written}' ")
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("true", "numero: true is not a number: write the number with digits, e.g. numero: 129"),
+        ("129.0", "numero: 129.0 is a decimal number: write a whole number, e.g. numero: 129"),
+        ("'129'", "numero: '129' is written as text, in quotes: write the number without them, numero: 129"),
+        ("9223372036854775808", "numero: 9223372036854775808 is out of range: a register's numbers run from 1 "
+         "to 999999"),
+        ("1000000", "numero: 1000000 is out of range: a register's numbers run from 1 to 999999"),
+        ("0", "numero: 0 is out of range: a register's numbers run from 1 to 999999"),
+        ("0127", "numero: '0127' is not a number as an act writes it: write the digits 0-9 only, without "
+         "leading zeros, e.g. numero: 129"),
+        ("'12a'", "numero: '12a' is not a number as an act writes it: write the digits 0-9 only, without "
+         "leading zeros, e.g. numero: 129"),
+        ("[129]", "numero: a list is not a number: write the number with digits, e.g. numero: 129"),
+    ],
+)
+def test_numero_is_a_whole_number_in_range(example_text: str, written: str, message: str) -> None:
+    text = example_text.replace("numero: 129 ", f"numero: {written} ")
+    assert problems(text) == [f"act.yaml:{line_of(text, 'numero:')}:9: {message}"]
+
+
+def test_numero_within_range_and_a_draft_without_one(example_text: str) -> None:
+    assert load_act_text(example_text.replace("numero: 129 ", "numero: 999999 "), "a.yaml").act.numero == 999999
+    assert load_act_text(example_text.replace("numero: 129 ", "numero: "), "a.yaml").act.numero is None
+
+
+@pytest.mark.parametrize(
+    ("atto", "message"),
+    [
+        ("{registro: D.O., numero: true, anno: 2025}", "relazioni[0].atto.numero: true is not a number"),
+        ("{registro: D.O., numero: 60, anno: 2025.0}", "relazioni[0].atto.anno: 2025.0 is a decimal number"),
+        ("{registro: D.O., numero: 60, anno: '2025'}", "relazioni[0].atto.anno: '2025' is written as text"),
+        ("{registro: D.O., numero: 60, anno: 1799}", "relazioni[0].atto.anno: 1799 is out of range: "
+         "write the year of the act, from 1800 to 2999"),
+        ("DO-2025-99999999999999999999", "relazioni[0].atto.numero: 99999999999999999999 is out of range"),
+    ],
+)
+def test_the_numbers_of_a_cited_act(example_text: str, atto: str, message: str) -> None:
+    text = example_text + f"relazioni:\n  - tipo: proroga\n    atto: {atto}\n"
+    (only,) = problems(text)
+    assert only.startswith(f"act.yaml:{line_of(text, 'atto:')}:") and message in only, only

@@ -306,3 +306,46 @@ def test_the_numbers_of_a_cited_act(example_text: str, atto: str, message: str) 
     text = example_text + f"relazioni:\n  - tipo: proroga\n    atto: {atto}\n"
     (only,) = problems(text)
     assert only.startswith(f"act.yaml:{line_of(text, 'atto:')}:") and message in only, only
+
+
+# -- registro ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("registro", "message"),
+    [
+        ("D O", "registro: 'D O' is written with a space: write it as in the body's register, e.g. D.O. "
+         "(its archive id keeps only the letters and digits: DO)"),
+        ("'...'", "registro: '...' has no letter or digit: the archive id is made of them (D.O. gives DO-2026-129)"),
+        ("Ù.O.", "registro: 'Ù.O.' has the character 'Ù': a registro is written with the letters A-Z, the digits "
+         "0-9 and the marks . / - only"),
+        ("D_O", "registro: 'D_O' has the character '_': a registro is written with the letters A-Z, the digits "
+         "0-9 and the marks . / - only"),
+        ("ABCDEFGHIJKLMNOPQRSTU", "registro: 'ABCDEFGHIJKLMNOPQRSTU' is longer than 20 characters"),
+    ],
+)
+def test_registro_is_refused_when_its_archive_id_would_not_say_it(example_text: str, registro: str,
+                                                                  message: str) -> None:
+    text = example_text.replace("registro: D.O. ", f"registro: {registro} ")
+    assert problems(text) == [f"act.yaml:{line_of(text, 'registro:')}:11: {message}"]
+
+
+@pytest.mark.parametrize("registro", ["D.O.", "DG/2", "S-G", "G", "dd", "SG2"])
+def test_registro_written_as_registers_are(example_text: str, registro: str) -> None:
+    assert load_act_text(example_text.replace("registro: D.O. ", f"registro: {registro} "), "a.yaml").act.registro == (
+        registro
+    )
+
+
+def test_a_cited_registro_follows_the_same_rule(example_text: str) -> None:
+    text = example_text + "relazioni:\n  - tipo: proroga\n    atto: {registro: D O, numero: 60, anno: 2026}\n"
+    (only,) = problems(text)
+    assert "relazioni[0].atto.registro: 'D O' is written with a space" in only
+
+
+def test_check_and_archive_derive_the_act_id_with_one_function() -> None:
+    from atti.acts.references import act_id_of, registro_slug
+    from atti.archive import archive
+
+    assert archive.act_id is act_id_of
+    assert act_id_of("D.O.", 2026, 129) == "DO-2026-129" and registro_slug("DG/2") == "DG2"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from atti.acts.loader import load_act_text
 from atti.acts.model import Act, TipoAtto, TipoRelazione
-from atti.acts.references import Reference, reference_to_act_id
+from atti.acts.references import Reference, act_id_of, reference_to_act_id
 from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
 from atti.archive.storage.location import Storage, archive_state_dir, open_storage
@@ -49,10 +48,8 @@ STATE_CHANGES = {TipoRelazione.annullamento: "annullato", TipoRelazione.rettific
 _TIPI = frozenset(t.value for t in TipoAtto)
 
 
-def act_id(register: str, year: int, number: int) -> str:
-    """A readable, URL-safe id: register "D.O.", 2026, 129 -> "DO-2026-129"."""
-    slug = re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
-    return f"{slug}-{year}-{number}"
+act_id = act_id_of
+"""A readable, URL-safe id: register "D.O.", 2026, 129 -> "DO-2026-129" (one rule, in atti.acts)."""
 
 
 class Archive:

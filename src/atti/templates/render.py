@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
-import re
 import struct
 import threading
 import zipfile
@@ -37,6 +36,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from atti.acts.model import Act, Esito, TipoAtto
+from atti.acts.references import registro_slug
 from atti.errors import RenderError
 from atti.files import write_atomic, write_error
 from atti.templates.convert import Converter
@@ -80,7 +80,7 @@ def find_logo(templates_dir: Path | None) -> Path | None:
 
 def base_name(act: Act) -> str:
     """File name stem, e.g. "determinazione-DO-129-2026" ("...-bozza-2026" for a draft)."""
-    register = re.sub(r"[^A-Za-z0-9]+", "", act.registro) or "atti"
+    register = registro_slug(act.registro) or "atti"
     number = str(act.numero) if act.numero is not None else "bozza"
     return f"{act.tipo.value}-{register}-{number}-{act.anno}"
 

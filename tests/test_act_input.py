@@ -349,3 +349,119 @@ def test_check_and_archive_derive_the_act_id_with_one_function() -> None:
 
     assert archive.act_id is act_id_of
     assert act_id_of("D.O.", 2026, 129) == "DO-2026-129" and registro_slug("DG/2") == "DG2"
+
+
+# -- characters ----------------------------------------------------------------------------------
+
+RLO = "\u202e"
+
+
+def premessa(example_text: str, written: str) -> str:
+    """The example with its second premessa written as ``written`` (YAML, quotes included)."""
+    start = example_text.index("  - >-\n    la DGR n. XII/2647")
+    end = example_text.index("  - >-\n    la DGR n. XII/2906")
+    return example_text[:start] + f"  - {written}\n" + example_text[end:]
+
+
+def test_a_raw_character_in_a_comment_is_placed_too(example_text: str) -> None:
+    text = example_text.replace("# the operative part", "# the operative \u202epart")
+    assert problems(text) == [
+        f"act.yaml:{line_of(text, 'the operative')}:{column_of(text, chr(0x202E))}: character U+202E "
+        "(RIGHT-TO-LEFT OVERRIDE) cannot be in an act: it changes the direction of the text on screen, "
+        "so the act would read differently from what it says"
+    ]
+
+
+def test_a_raw_character_in_a_value_names_its_key(example_text: str) -> None:
+    rlo = "\u202e"
+    text = example_text.replace("  - la DGR n. XII/2647 del 1° luglio 2024;", f"  - la DGR n. {rlo}XII/2647;")
+    assert problems(text) == [
+        f"act.yaml:{line_of(text, 'XII/2647;')}:{column_of(text, rlo)}: visti[1]: character U+202E "
+        "(RIGHT-TO-LEFT OVERRIDE) cannot be in an act: it changes the direction of the text on screen, "
+        "so the act would read differently from what it says"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("escape", "name", "why"),
+    [
+        ("\\f", "U+000C (FORM FEED)", "a page break in the signed PDF"),
+        ("\\v", "U+000B (LINE TABULATION)", "a line break in the signed PDF: it would split the item"),
+        ("\\N", "U+0085 (NEXT LINE)", "a line break inside the text"),
+        ("\\L", "U+2028 (LINE SEPARATOR)", "a line break inside the text"),
+        ("\\P", "U+2029 (PARAGRAPH SEPARATOR)", "a line break inside the text"),
+        ("\\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)", "it changes the direction of the text on screen"),
+        ("\\u2067", "U+2067 (RIGHT-TO-LEFT ISOLATE)", "it changes the direction of the text on screen"),
+        ("\\u200f", "U+200F (RIGHT-TO-LEFT MARK)", "it changes the direction of the text on screen"),
+        ("\\u200e", "U+200E (LEFT-TO-RIGHT MARK)", "it changes the direction of the text on screen"),
+        ("\\u200b", "U+200B (ZERO WIDTH SPACE)", "an invisible formatting character"),
+        ("\\u00ad", "U+00AD (SOFT HYPHEN)", "an invisible formatting character"),
+        ("\\u2060", "U+2060 (WORD JOINER)", "an invisible formatting character"),
+        ("\\ufeff", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)", "an invisible formatting character"),
+        ("\\x07", "U+0007 (BELL)", "an invisible control character"),
+        ("\\e", "U+001B (ESCAPE)", "an invisible control character"),
+        ("\\r", "U+000D (CARRIAGE RETURN)", "an invisible control character"),
+        ("\\ue000", "U+E000", "a private-use character"),
+        ("\\U000e0001", "U+E0001 (LANGUAGE TAG)", "an invisible formatting character"),
+        ("\\u0378", "U+0378", "not a character"),
+        ("\\uffff", "U+FFFF", "not a character"),
+        ("\\ufffd", "U+FFFD (REPLACEMENT CHARACTER)", "the text was damaged when it was converted"),
+        ("\\ud800", "U+D800", "half of a character"),
+        ("\\u05d0", "U+05D0 (HEBREW LETTER ALEF)", "it is not among the characters an act is written in"),
+        ("\\u0627", "U+0627 (ARABIC LETTER ALEF)", "it is not among the characters an act is written in"),
+        ("\\u0915", "U+0915 (DEVANAGARI LETTER KA)", "it is not among the characters an act is written in"),
+        ("\\U0001F600", "U+1F600 (GRINNING FACE)", "it is not among the characters an act is written in"),
+        ("\\u4e2d", "U+4E2D (CJK UNIFIED IDEOGRAPH-4E2D)", "it is not among the characters an act is written in"),
+        ("\\ufe0f", "U+FE0F (VARIATION SELECTOR-16)", "it is not among the characters an act is written in"),
+    ],
+)
+def test_a_character_that_cannot_reach_the_pdf_unchanged_is_placed(example_text: str, escape: str, name: str,
+                                                                   why: str) -> None:
+    text = premessa(example_text, f'"la DGR n. XII/2647 {escape}del 1° luglio 2024"')
+    line = line_of(text, "XII/2647")
+    column = text.splitlines()[line - 1].index("\\") + 1
+    (only,) = problems(text)
+    assert only.startswith(f"act.yaml:{line}:{column}: premesse[1]: character {name} cannot be in an act: {why}"), only
+
+
+def test_more_than_four_accents_on_one_letter(example_text: str) -> None:
+    text = premessa(example_text, '"la DGR n. XII/2647 a\\u0301\\u0302\\u0303\\u0304\\u0306"')
+    line = line_of(text, "XII/2647")
+    column = text.splitlines()[line - 1].index("\\") + 1
+    assert problems(text) == [
+        f"act.yaml:{line}:{column}: premesse[1]: 5 accents (combining marks) on one letter, 'a': at most 4 can be "
+        "proved to stand in the signed PDF as written"
+    ]
+
+
+def test_every_part_of_the_text_is_checked(example_text: str) -> None:
+    text = example_text.replace("oggetto: >-", f"oggetto: >-\n  {RLO}").replace(
+        "qualifica: Il Direttore Operativo", "qualifica: \"Il Direttore\\fOperativo\""
+    )
+    found = problems(text)
+    assert [p.split(": ")[1] for p in found] == ["oggetto", "firmatario.qualifica"]
+
+
+def test_a_raw_character_that_yaml_turns_into_a_newline_is_still_found(example_text: str) -> None:
+    text = premessa(example_text, "|\n    prima riga\x85    seconda riga")  # to YAML, two lines
+    (only,) = problems(text)
+    assert only.startswith(f"act.yaml:{line_of(text, 'prima riga')}:15: premesse[1]: character U+0085 (NEXT LINE)")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "l'Accordo «per lo sviluppo» “economico” – 1° gennaio — € 1.500,00 … § 3",
+        "Città di Forlì, Ñuñoa, Łódź, Ærøskøbing, Şişli, Đakovo, Ǆ, ǅ",
+        "α β γ Ω μg, Москва, Київ, Ѣ",
+        "½ ⅓ ² ₂ № ™ ℃ → ⇒ ≤ ≥ ± × ÷ √ ∞ ① ■ ● ✓ ✗ ﬁ ﬂ",
+        "e\u0301 a\u0308 combining",
+        "non\u00a0separabili, spazio\u2009fine, trattino\u2011che non va a capo",
+        "'Việt Nam: ệ ẫ ặ, e\u0302\u0323 a\u0301\u0302\u0303\u0304'",
+        '"due\\tcolonne"',
+        "|\n    prima riga\n    seconda riga",
+        "'testo con : # \" * & ! % @ ` { } [ ] | > e virgolette'",
+    ],
+)
+def test_the_characters_of_acts_pass(example_text: str, written: str) -> None:
+    load_act_text(premessa(example_text, written), "act.yaml")

@@ -10,13 +10,16 @@ Thai...). So an act is written in a documented set of characters (docs/act-forma
 
 - anywhere in the file (comments too), none of the invisible or ambiguous characters: controls
   other than tab and line breaks, format characters (bidi controls, zero-width characters, the
-  byte order mark after the start...) except the soft hyphen, line and paragraph separators,
+  soft hyphen, the byte order mark after the start...), line and paragraph separators,
   surrogates, private-use and unassigned code points, and the replacement character U+FFFD;
 - in the act's text, moreover, only the letters of the Latin, Greek and Cyrillic scripts with
-  their accents, digits, punctuation, spaces and the common symbols of :data:`TEXT_BLOCKS`.
+  their accents, digits, punctuation, spaces and the common symbols of :data:`TEXT_RANGES`, and
+  at most :data:`MAX_MARKS` accents (combining marks) on one letter.
 
 Tabs and the line breaks of a ``|`` block stay: in the PDF they are white space, which the proof
-does not compare (a tab moves to the next tab stop).
+does not compare (a tab moves to the next tab stop). Invisible characters are refused rather than
+dropped, because they are not only the PDF's problem: "pre\u00adcipitevolmente" with a soft hyphen
+prints "pre-" at a line's end, and is not found by a search for "precipitevolmente" either.
 """
 
 from __future__ import annotations
@@ -57,29 +60,55 @@ YAML_LINE_BREAKS = frozenset("\x85\u2028\u2029")
 _UNUSUAL = re.compile("[^\t\n\x20-\x7e]")
 
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-SOFT_HYPHEN = "\u00ad"
 _CONTROL = "an invisible control character"
 
-# The blocks the act's text is written in (first and last code point, both included). Within
-# them the refusals above still apply (the format characters of General Punctuation, say).
-TEXT_BLOCKS: tuple[tuple[int, int, str], ...] = (
+# The characters the act's text is written in (first and last code point, both included): the
+# Latin, Greek and Cyrillic scripts with punctuation and common symbols, where the fonts atti's
+# templates use have them (Liberation Sans, and DejaVu Sans where LibreOffice falls back to it;
+# scripts/setup.sh installs both). A character no font has would print as an empty box, and a box
+# among the characters LibreOffice takes from another font can throw the whole line out of order.
+# Within these ranges the refusals above still apply (General Punctuation's format characters).
+TEXT_RANGES: tuple[tuple[int, int, str], ...] = (
     (0x0020, 0x007E, "Basic Latin"),
     (0x00A0, 0x024F, "Latin-1 Supplement, Latin Extended-A and -B"),
     (0x0250, 0x02FF, "IPA Extensions, Spacing Modifier Letters"),
     (0x0300, 0x036F, "Combining Diacritical Marks"),
     (0x0370, 0x03FF, "Greek and Coptic"),
-    (0x0400, 0x052F, "Cyrillic, Cyrillic Supplement"),
-    (0x1E00, 0x1EFF, "Latin Extended Additional"),
+    (0x0400, 0x0525, "Cyrillic, Cyrillic Supplement"),
+    (0x1E00, 0x1EFB, "Latin Extended Additional"),
     (0x1F00, 0x1FFF, "Greek Extended"),
     (0x2000, 0x206F, "General Punctuation"),
     (0x2070, 0x209F, "Superscripts and Subscripts"),
-    (0x20A0, 0x20CF, "Currency Symbols"),
-    (0x2100, 0x22FF, "Letterlike Symbols, Number Forms, Arrows, Mathematical Operators"),
-    (0x2460, 0x24FF, "Enclosed Alphanumerics"),
+    (0x20A0, 0x20B5, "Currency Symbols"),
+    (0x20B8, 0x20BA, "Currency Symbols: tenge, rupee, Turkish lira"),
+    (0x20BD, 0x20BD, "Currency Symbols: ruble"),
+    (0x20BF, 0x20BF, "Currency Symbols: bitcoin"),
+    (0x2100, 0x2109, "Letterlike Symbols"),
+    (0x210B, 0x2149, "Letterlike Symbols"),
+    (0x2150, 0x2185, "Number Forms"),
+    (0x2190, 0x21FF, "Arrows"),
+    (0x2200, 0x22FF, "Mathematical Operators"),
+    (0x2460, 0x2469, "Enclosed Alphanumerics: circled 1 to 10"),
     (0x25A0, 0x25FF, "Geometric Shapes"),
-    (0x2700, 0x27BF, "Dingbats"),
+    (0x2713, 0x2718, "Dingbats: check marks and crosses"),
     (0xFB00, 0xFB06, "Latin ligatures (Alphabetic Presentation Forms)"),
 )
+
+
+MAX_MARKS = 4
+"""Combining marks on one letter: Vietnamese needs two (ệ); past some twenty, a stack of them is
+read back from the PDF in another order."""
+_MARKS = "".join(
+    chr(code) for first, last, _ in TEXT_RANGES for code in range(first, last + 1)
+    if unicodedata.category(chr(code)).startswith("M")
+)
+_STACKED = re.compile(f"[{re.escape(_MARKS)}]{{{MAX_MARKS + 1},}}")
+
+
+def stacked_marks(text: str) -> Iterator[tuple[int, int]]:
+    """``(index, count)`` of each run of more than MAX_MARKS combining marks in ``text``."""
+    for match in _STACKED.finditer(text):
+        yield match.start(), match.end() - match.start()
 
 
 def describe(char: str) -> str:
@@ -108,7 +137,7 @@ def refused_in_file(char: str) -> str | None:
         return _CONTROL
     if char in _BIDI_CONTROLS:
         return "it changes the direction of the text on screen, so the act would read differently from what it says"
-    if category == "Cf" and char != SOFT_HYPHEN:
+    if category == "Cf":
         return "an invisible formatting character: the text looks the same without it, but is not the same text"
     if category == "Cs":
         return "half of a character (a lone surrogate): the text was damaged"
@@ -132,7 +161,7 @@ def refused_in_text(char: str) -> str | None:
     if refused is not None or char in "\t\n":
         return refused
     code = ord(char)
-    if any(first <= code <= last for first, last, _ in TEXT_BLOCKS):
+    if any(first <= code <= last for first, last, _ in TEXT_RANGES):
         return None
     return (
         "it is not among the characters an act is written in (Latin, Greek and Cyrillic letters, digits, "

@@ -38,7 +38,7 @@ __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_VALUES", "LoadedAct", "SourceMap", "lo
 MAX_BYTES = 2 * 2**20
 """The largest act file, 2 MB: the reference act is 7 kB, a long imported act a few hundred kB."""
 MAX_DEPTH = 64
-"""Levels of nesting (the act's own mapping is the first): an act has at most five."""
+"""Levels of nesting (the act's own mapping is the first): an act has three, an imported one four."""
 MAX_VALUES = 100_000
 """Keys, values and list items, an alias counting for all it stands for: an act has hundreds."""
 

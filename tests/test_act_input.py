@@ -465,3 +465,20 @@ def test_a_raw_character_that_yaml_turns_into_a_newline_is_still_found(example_t
 )
 def test_the_characters_of_acts_pass(example_text: str, written: str) -> None:
     load_act_text(premessa(example_text, written), "act.yaml")
+
+
+def test_a_problem_is_one_printable_line_whatever_the_act_quotes(atti: Atti, tmp_path: Path, example_text: str) -> None:
+    """A message quotes what the act says (a registro, a key): its newlines, vertical tabs, bidi
+    controls and terminal escapes are shown as escapes, never acted upon."""
+    path = tmp_path / "act.yaml"
+    text = example_text.replace("registro: D.O. ", 'registro: "D\\vO \\e[31m\\u202e" ')
+    path.write_text(text, encoding="utf-8")
+    assert atti("check", path).output.splitlines()[0] == (
+        f"{path}:{line_of(text, 'registro:')}:11: registro: 'D\\x0bO \\x1b[31m\\u202e' is written with a space: "
+        "write it as in the body's register, e.g. D.O. (its archive id keeps only the letters and digits: DO31m)"
+    )
+    text = example_text.replace("\nvisti:", '\n"vis\\nti": []\nvisti:')
+    path.write_text(text, encoding="utf-8")
+    assert atti("check", path).output.splitlines() == [
+        f"{path}:{line_of(text, 'vis')}:1: unknown key 'vis\\nti' (did you mean 'visti'?)"
+    ]

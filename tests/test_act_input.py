@@ -121,12 +121,15 @@ def test_a_file_too_large_is_refused_where_it_crosses_the_limit(tmp_path: Path, 
     assert [str(p) for p in info.value.problems] == [f"{path}:{limit_line}:{column}: {message}"]
 
 
-def test_an_endless_file_is_read_only_up_to_the_limit(atti: Atti) -> None:
-    result = atti("check", "/dev/zero")
-    assert result.exit_code == 1
-    assert result.output.splitlines() == [
-        f"/dev/zero:1:{MAX_BYTES + 1}: the file is larger than {MAX_BYTES // 2**20} MB: no act is that long"
-    ]
+def test_only_a_regular_file_is_read(atti: Atti, tmp_path: Path) -> None:
+    """/dev/zero never ends and a FIFO blocks until someone writes to it: neither is read."""
+    fifo = tmp_path / "act.yaml"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", fifo):
+        result = atti("check", path)
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [f"{path}:1:1: cannot read: not a regular file (a FIFO, a device...)"]
+    assert atti("check", tmp_path).output.splitlines() == [f"{tmp_path}:1:1: cannot read: a directory"]
 
 
 # -- odd files: one clear line each, never "internal error" ----------------------------------------

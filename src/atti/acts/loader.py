@@ -19,7 +19,9 @@ the model to accept or refuse as written. The limits are in docs/act-format.md.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -457,14 +459,27 @@ def load_act_text(text: str, file: str = "<act>", *, check: bool = True) -> Load
 
 
 def load_act(path: Path, *, check: bool = True) -> LoadedAct:
-    """Read and validate an act file (see :func:`load_act_text`); never more than MAX_BYTES of it."""
+    """Read and validate an act file (see :func:`load_act_text`); never more than MAX_BYTES of it.
+
+    Only a regular file is read: a FIFO would block until something writes to it, a device such
+    as /dev/zero would never end. It is opened without blocking, then looked at.
+    """
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ActError([Problem(str(path), 1, 1, "no such file")]) from None
     except OSError as exc:
         raise ActError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, a device...)"
+        raise ActError([Problem(str(path), 1, 1, f"cannot read: {what}")])
+    with os.fdopen(fd, "rb") as stream:
+        try:
+            raw = stream.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise ActError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
     if len(raw) > MAX_BYTES:
         prefix = raw[:MAX_BYTES].decode("utf-8", "replace").rstrip("\ufffd")
         raise ActError([_too_big(prefix, len(prefix), str(path))])

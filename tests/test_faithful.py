@@ -158,3 +158,25 @@ def test_generated_acts_render_faithfully(data: dict[str, Any], converter: Conve
     rendered = render_act(act, tmp_path / act.registro.replace("/", "-") / str(act.numero), converter=converter)
     proof = prove_pdf(act, rendered.pdf.read_bytes(), docx_paragraphs(rendered.docx.read_bytes()))
     assert proof.passed, describe(proof)
+
+
+@pytest.mark.parametrize("between", [" ", ""])
+def test_every_character_an_act_may_hold_reaches_the_pdf_as_written(
+    converter: Converter, tmp_path: Path, between: str
+) -> None:
+    """The characters check accepts (atti.acts.characters), 40 to an item, through LibreOffice: the
+    PDF says each of them in its place, those LibreOffice draws from a fallback font included."""
+    import unicodedata
+
+    from atti.acts.characters import TEXT_RANGES, refused_in_text
+
+    chars = [chr(code) for first, last, _ in TEXT_RANGES for code in range(first, last + 1)]
+    # each accent (combining mark) on a letter of its own: the checks refuse a stack of five
+    chars = [f"a{c}" if unicodedata.category(c).startswith("M") else c
+             for c in chars if refused_in_text(c) is None and not c.isspace()]
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["premesse"] = [f"voce {between.join(chars[i:i + 40])} fine" for i in range(0, len(chars), 40)]
+    act = load_act_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "generated.yaml").act
+    rendered = render_act(act, tmp_path, converter=converter)
+    proof = prove_pdf(act, rendered.pdf.read_bytes(), docx_paragraphs(rendered.docx.read_bytes()))
+    assert proof.passed, describe(proof)

@@ -212,6 +212,24 @@ def test_issue_signer_without_easy_split_has_no_given_name(ca: DevCA) -> None:
     assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == "ASL Uno"
 
 
+def test_a_long_ente_or_qualifica_is_cut_to_fit_a_development_certificate(ca: DevCA) -> None:
+    """An act that passes check publishes with the development CA: X.520 holds 64 characters of
+    an organisation or a title, and a body's name can be longer."""
+    ente = "Camera di Commercio, Industria, Artigianato e Agricoltura di Milano Monza Brianza Lodi"
+    qualifica = "Il Dirigente dell'Area Servizi alle Imprese, al Territorio e alla Regolazione del Mercato"
+    path = ca.issue_signer("Fabrizio Ventrice", qualifica, organisation=ente)
+    cert = pkcs12.load_key_and_certificates(path.read_bytes(), None)[1]
+    assert cert is not None
+    organisation = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
+    title = cert.subject.get_attributes_for_oid(NameOID.TITLE)[0].value
+    assert organisation == ente[:63] + "…" and len(organisation) == 64
+    assert title == qualifica[:63].rstrip() + "…"
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Fabrizio Ventrice"
+    assert ca.issue_signer("Fabrizio Ventrice", qualifica, organisation=ente) == path  # reused as it is
+    with pytest.raises(SigningError, match="signer name is too long"):
+        ca.issue_signer("Maria " * 12, "Sindaco")
+
+
 # -- signing and verifying ---------------------------------------------------------------------
 
 

@@ -57,7 +57,16 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        # One line on a terminal whatever the act holds: a value a message quotes (a registro, a
+        # key) may carry a newline, a vertical tab, a bidi control or a terminal escape sequence.
+        return _printable(f"{self.file}:{self.line}:{self.column}: {self.message}")
+
+
+def _printable(text: str) -> str:
+    """``text`` with every character that does not print shown as its escape, ``\\x0b``."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class ActError(AttiError):

@@ -1,20 +1,32 @@
 """Checks that a well-formed act must also pass before it may be signed.
 
 The model says what shape an act has; these checks say whether it may go forward: every
-verification positive, attachments present, relazioni pointing to earlier acts. Each problem is
-placed on the YAML line it concerns.
+verification positive, attachments present, relazioni pointing to earlier acts, a registro its
+archive id says in full, and a text the signed PDF can say unchanged (atti.acts.characters).
+Each problem is placed on the YAML line it concerns.
+
+They are checks, not the model, so that an act archived before a check existed still loads (a
+draft, ``atti show``, the web archive read acts with ``check=False``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from atti.acts.allegati import check_allegato
+from atti.acts.characters import MAX_MARKS, describe, find_in_scalar, refused, stacked_marks
 from atti.acts.model import Act, AttoCitato, Esito, ModoAllegato
-from atti.acts.references import act_id_of
-from atti.acts.source import LoadedAct
+from atti.acts.references import act_id_of, registro_slug
+from atti.acts.source import LoadedAct, Path_, dotted, position_in
 from atti.errors import Problem
+
+# How a registro is written: as the body's register writes it, with the marks registers use.
+REGISTRO_MARKS = "./-"
+REGISTRO_MAX = 20
+_MAX_FILE_CHARACTERS = 20
 
 
 def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[Problem]:
@@ -24,7 +36,13 @@ def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[
     (:mod:`atti.acts.allegati`).
     """
     act, smap = loaded.act, loaded.source
-    problems: list[Problem] = []
+    problems = _character_problems(loaded)
+    registri: list[tuple[Path_, str]] = [(("registro",), act.registro)]
+    registri += [(("relazioni", i, "atto", "registro"), r.atto.registro) for i, r in enumerate(act.relazioni)]
+    for path, registro in registri:
+        problem = registro_problem(registro)
+        if problem is not None:
+            problems.append(smap.problem(path, f"{dotted(path)}: {problem}"))
     for i, verifica in enumerate(act.verifiche):
         if verifica.esito is not Esito.positivo:
             problems.append(
@@ -63,3 +81,87 @@ def _relazione_problem(act: Act, atto: AttoCitato) -> str | None:
         what = "this act itself" if atto.numero == act.numero else "a later act of the same register"
         return f"{atto.id} is {what}: a relazione bears on an earlier act"
     return None
+
+
+def registro_problem(registro: str) -> str | None:
+    """Why ``registro`` cannot name a register, or None when it can.
+
+    The archive id keeps a registro's letters and digits only ("D.O." -> DO-2026-129): a registro
+    written with anything else that is not a mark registers use ("D O", "Ù.O.") would lose it in
+    the id and meet another spelling of the same register only when the archive stores the act.
+    """
+    slug = registro_slug(registro)
+    if any(c.isspace() for c in registro):
+        return (f"'{registro}' is written with a space: write it as in the body's register, e.g. D.O. "
+                f"(its archive id keeps only the letters and digits: {slug or 'none'})")
+    odd = next((c for c in registro if not (c.isascii() and c.isalnum()) and c not in REGISTRO_MARKS), None)
+    if odd is not None:
+        return (f"'{registro}' has the character '{odd}': a registro is written with the letters A-Z, the digits "
+                f"0-9 and the marks {' '.join(REGISTRO_MARKS)} only")
+    if not slug:
+        return f"'{registro}' has no letter or digit: the archive id is made of them (D.O. gives DO-2026-129)"
+    if len(registro) > REGISTRO_MAX:
+        return f"'{registro}' is longer than {REGISTRO_MAX} characters"
+    return None
+
+
+def _strings(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    """Every text of the act's data with its path, ``(("premesse", 2), "...")``."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def _character_problems(loaded: LoadedAct) -> list[Problem]:
+    """Characters the signed PDF cannot say unchanged (atti.acts.characters): first in the act's
+    text, each placed where it is written (as itself or as an escape such as ``\\u202e``), then in
+    the rest of the file (comments, keys, a NEL that YAML turned into a new line)."""
+    smap, text = loaded.source, loaded.text
+    problems: list[Problem] = []
+    placed: set[int] = set()
+    for path, value in _strings(loaded.act.model_dump()):
+        seen: set[str] = set()
+        for _, char, why in refused(value, in_text=True):
+            if char in seen:
+                continue
+            seen.add(char)
+            span = smap.scalars.get(path)
+            at = find_in_scalar(text, span.start, span.end, span.style, char) if span is not None else None
+            if at is None:
+                problems.append(smap.problem(path, _message(path, char, why)))
+                continue
+            placed.add(at)
+            pos = position_in(text, at)
+            problems.append(Problem(smap.file, pos.line, pos.column, _message(path, char, why)))
+        for start, count in stacked_marks(value):
+            where = f"{dotted(path)}: " if path else ""
+            message = (f"{where}{count} accents (combining marks) on one letter, '{value[start - 1:start]}': "
+                       f"at most {MAX_MARKS} can be proved to stand in the signed PDF as written")
+            span = smap.scalars.get(path)
+            at = find_in_scalar(text, span.start, span.end, span.style, value[start]) if span is not None else None
+            pos = position_in(text, at) if at is not None else smap.value_at(path)
+            problems.append(Problem(smap.file, pos.line, pos.column, message))
+    spans = sorted((span.start, span.end, path) for path, span in smap.scalars.items())
+    starts = [start for start, _, _ in spans]
+    found = 0
+    for at, char, why in refused(text):
+        if at in placed or (at == 0 and char == "\ufeff"):  # a byte order mark may open the file
+            continue
+        i = bisect.bisect_right(starts, at) - 1
+        path = spans[i][2] if i >= 0 and spans[i][0] <= at < spans[i][1] else ()
+        pos = position_in(text, at)
+        problems.append(Problem(smap.file, pos.line, pos.column, _message(path, char, why)))
+        found += 1
+        if found == _MAX_FILE_CHARACTERS:
+            break
+    return problems
+
+
+def _message(path: Path_, char: str, why: str) -> str:
+    where = f"{dotted(path)}: " if path else ""
+    return f"{where}character {describe(char)} cannot be in an act: {why}"

@@ -1,119 +1,388 @@
 """Loading an act from YAML while keeping where every key and value stands in the file.
 
-PyYAML's composer gives every node a start mark; we build plain Python data from the node tree
-ourselves and remember the marks by path, so that a pydantic error at ``("premesse", 3)`` or a
-check on ``verifiche[1].esito`` can be reported as ``FILE:LINE:COLUMN: message``.
+PyYAML's parser (libyaml's, when it is there) gives a stream of events, each with its place in the
+file; we build plain Python data from them ourselves and remember the places by path, so that a
+pydantic error at ``("premesse", 3)`` or a check on ``verifiche[1].esito`` can be reported as
+``FILE:LINE:COLUMN: message``.
+
+Building the data ourselves is also where hostile input stops, each limit reported at the place
+where it is crossed. A file is read only up to ``MAX_BYTES``; nesting stops at ``MAX_DEPTH``
+levels and the data at ``MAX_VALUES`` keys, values and list items, an alias counting for all it
+stands for. An alias is never expanded again: it shares its anchor's data, so a "billion laughs"
+costs what it is written in. The data is built with a stack, never by recursion. What YAML 1.1
+would read as something other than an act's data is refused or left as written: tags
+(``!!python/object``), merge keys (``<<``), a second document are refused; numbers in disguise
+(``0127``, octal 87 to YAML 1.1; ``1_29``; ``2:09``, sexagesimal 129) and dates stay text, for
+the model to accept or refuse as written. The limits are in docs/act-format.md.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+import os
+import re
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from atti.acts.characters import UNREADABLE, YAML_LINE_BREAKS, describe, find_in_scalar, refused_in_file
 from atti.acts.checks import check_act
 from atti.acts.model import Act
-from atti.acts.source import LoadedAct, Path_, Position, SourceMap
+from atti.acts.source import LoadedAct, Path_, Position, SourceMap, Span, dotted, position_in
 from atti.errors import ActError, Problem
 
-__all__ = ["LoadedAct", "SourceMap", "load_act", "load_act_text", "parse_yaml"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_VALUES", "LoadedAct", "SourceMap", "load_act", "load_act_text", "parse_yaml"]
+
+MAX_BYTES = 2 * 2**20
+"""The largest act file, 2 MB: the reference act is 7 kB, a long imported act a few hundred kB."""
+MAX_DEPTH = 64
+"""Levels of nesting (the act's own mapping is the first): an act has three, an imported one four."""
+MAX_VALUES = 100_000
+"""Keys, values and list items, an alias counting for all it stands for: an act has hundreds."""
+
+_YAML = "tag:yaml.org,2002:"
+# Scalars YAML 1.1 would turn into something else, kept as the text they are: dates (pydantic
+# reads them and reports a bad one in place), and the merge and value signs outside a key.
+_AS_TEXT = frozenset({_YAML + "str", _YAML + "timestamp", _YAML + "merge", _YAML + "value"})
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+# Python reads no integer of more digits than this (sys.get_int_max_str_digits, 4300 by default).
+_MAX_DIGITS = 4000
+_MAX_CHARACTER_PROBLEMS = 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_BREAKS = re.compile("[" + "".join(sorted(YAML_LINE_BREAKS)) + "]")
+_EMPTY = "the file is empty: an act is a YAML mapping of keys such as 'oggetto:'"
+
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: pydantic parses them and reports bad ones in place."""
-
-
-def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    assert isinstance(node, yaml.ScalarNode)  # the resolver tags only scalars as timestamps
-    return str(loader.construct_scalar(node))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    """PyYAML's own parser: its messages and positions are the ones the officer sees."""
 
 
 class _FastLoader(yaml.CSafeLoader):
-    """The same loader on libyaml: ten times faster, which batch rendering feels per act.
+    """The same parser on libyaml: ten times faster, which batch rendering feels per act.
 
     libyaml words its syntax errors differently, so a file it refuses is parsed again by
-    :class:`_Loader`, whose messages the officer sees; only valid YAML takes the fast path.
+    :class:`_Loader`; only valid YAML takes the fast path.
     """
 
 
-_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+class _SyntaxError(Exception):
+    """The parser refused the file: ``problems`` ends with its message."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[-1].message)
+        self.problems = problems
 
 
-def _pos(mark: yaml.Mark) -> Position:
+class _Stop(Exception):
+    """A limit crossed: reading on would cost what the limit is there to save."""
+
+
+class _Mark(Protocol):
+    """Where an event is: both parsers' marks have these (0-based, in characters)."""
+
+    line: int
+    column: int
+    index: int
+
+
+def _start(event: yaml.Event) -> _Mark:
+    mark = event.start_mark
+    assert mark is not None  # both parsers mark every event
+    return mark
+
+
+def _end(event: yaml.Event) -> _Mark:
+    mark = event.end_mark
+    assert mark is not None
+    return mark
+
+
+def _pos(mark: _Mark) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
-def _build(
-    node: yaml.Node, path: Path_, loader: _Loader | _FastLoader, smap: SourceMap, problems: list[Problem]
-) -> Any:
-    smap.values[path] = _pos(node.start_mark)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
-            if not isinstance(key, str | int) or isinstance(key, bool):
-                pos = _pos(key_node.start_mark)
-                problems.append(Problem(smap.file, pos.line, pos.column, "a key must be plain text"))
+@dataclass
+class _Collection:
+    """A mapping or a list being built: where it stands, what it holds so far."""
+
+    path: Path_ | None  # None inside a key, or under a key that was refused
+    value: dict[str, Any] | list[Any]
+    mark: _Mark
+    anchor: str | None
+    before: int  # the values counted before it, to know how many an anchor on it stands for
+    height: int = 1  # levels of nesting, itself included
+    key: str | None = None  # a mapping's key read, waiting for its value (None: refused)
+    wants_key: bool = True
+
+
+_MERGE = object()  # a '<<' key, refused: nothing is stored under it
+
+
+class _Composer:
+    """Plain data and its source map from one loader's events, within the limits."""
+
+    def __init__(self, loader: _Loader | _FastLoader, smap: SourceMap, text: str, offset: int) -> None:
+        self.loader = loader
+        self.smap = smap
+        self.text = text
+        self.offset = offset  # characters of ``text`` before what the parser reads (a byte order mark)
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.anchors: dict[str, tuple[Any, int, int]] = {}  # name -> value, values, height
+        self.stack: list[_Collection] = []
+
+    def problem(self, mark: _Mark, message: str, path: Path_ | None = None) -> Problem:
+        where = dotted(path) if path else ""
+        return Problem(self.smap.file, mark.line + 1, mark.column + 1, f"{where}: {message}" if where else message)
+
+    def document(self) -> tuple[Any, yaml.Event | None]:
+        """The first document's data and its first event (None when the file has none)."""
+        loader = self.loader
+        loader.get_event()  # the stream's start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None, None
+        loader.get_event()  # the document's start
+        data, first = self.tree()
+        loader.get_event()  # the document's end
+        if not loader.check_event(yaml.StreamEndEvent):
+            second = loader.peek_event()
+            assert isinstance(second, yaml.Event)
+            self.problems.append(
+                self.problem(_start(second), "a second document starts here ('---'): an act file holds one act")
+            )
+        return data, first
+
+    def tree(self) -> tuple[Any, yaml.Event]:
+        stack = self.stack
+        first: yaml.Event | None = None
+        while True:
+            event = self.loader.get_event()
+            assert isinstance(event, yaml.Event)  # None only after the stream's end
+            first = first or event
+            value: Any
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                path = self.child_path()
+                self.count_values(1, event)
+                if len(stack) >= MAX_DEPTH:
+                    raise _Stop(self.problem(_start(event), f"nested more than {MAX_DEPTH} levels deep: "
+                                             "an act has a handful of levels"))
+                self.refuse_tag(event, path)
+                if path is not None:
+                    self.smap.values[path] = _pos(_start(event))
+                empty: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
+                stack.append(_Collection(path, empty, _start(event), event.anchor, self.count - 1))
                 continue
-            key = str(key)
-            if key in out:
-                pos = _pos(key_node.start_mark)
-                problems.append(Problem(smap.file, pos.line, pos.column, f"duplicate key '{key}'"))
-                continue
-            smap.keys[(*path, key)] = _pos(key_node.start_mark)
-            out[key] = _build(value_node, (*path, key), loader, smap, problems)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), loader, smap, problems) for i, item in enumerate(node.value)]
-    return loader.construct_object(node)
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                done = stack.pop()
+                value, height, mark = done.value, done.height, done.mark
+                if done.anchor is not None:
+                    self.anchors[done.anchor] = (value, self.count - done.before, height)
+            elif isinstance(event, yaml.ScalarEvent):
+                self.count_values(1, event)
+                value, height, mark = self.scalar(event, self.child_path()), 0, _start(event)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (value, 1, 0)
+            elif isinstance(event, yaml.AliasEvent):
+                value, height = self.alias(event, self.child_path())
+                mark = _start(event)
+            else:  # the parser gives nothing else inside a document
+                raise _Stop(self.problem(_start(event), f"unexpected {type(event).__name__}"))
+            if not stack:
+                return value, first or event
+            self.attach(stack[-1], value, height, mark)
+
+    def child_path(self) -> Path_ | None:
+        """Where the node starting now stands in the act (None for a key, or under a refused one)."""
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if top.path is None:
+            return None
+        if isinstance(top.value, list):
+            return (*top.path, len(top.value))
+        if top.wants_key or top.key is None:
+            return None
+        return (*top.path, top.key)
+
+    def attach(self, top: _Collection, value: Any, height: int, mark: _Mark) -> None:
+        top.height = max(top.height, height + 1)
+        if isinstance(top.value, list):
+            top.value.append(value)
+            return
+        if not top.wants_key:
+            if top.key is not None:
+                top.value[top.key] = value
+            top.wants_key = True
+            return
+        top.wants_key, top.key = False, None
+        if value is _MERGE:
+            self.problems.append(self.problem(mark, "merge keys ('<<') are not supported in acts: write the keys out"))
+        elif not isinstance(value, str | int) or isinstance(value, bool):
+            self.problems.append(self.problem(mark, "a key must be plain text"))
+        elif str(value) in top.value:
+            self.problems.append(self.problem(mark, f"duplicate key '{value}'"))
+        else:
+            top.key = str(value)
+            if top.path is not None:
+                self.smap.keys[(*top.path, top.key)] = _pos(mark)
+
+    def count_values(self, values: int, event: yaml.Event) -> None:
+        self.count += values
+        if self.count <= MAX_VALUES:
+            return
+        if isinstance(event, yaml.AliasEvent):
+            message = (f"the alias '*{event.anchor}' stands for {values} values, which makes the act more than "
+                       f"{MAX_VALUES} keys, values and list items long")
+        else:
+            message = f"more than {MAX_VALUES} keys, values and list items: no act is that long"
+        raise _Stop(self.problem(_start(event), message))
+
+    def refuse_tag(self, event: yaml.ScalarEvent | yaml.CollectionStartEvent, path: Path_ | None) -> None:
+        if event.tag is None:
+            return
+        shown = "!!" + event.tag.removeprefix(_YAML) if event.tag.startswith(_YAML) else event.tag
+        self.problems.append(self.problem(
+            _start(event),
+            f"tags such as '{shown}' are not used in acts: write the value as plain text (in quotes if needed)",
+            path,
+        ))
+
+    def scalar(self, event: yaml.ScalarEvent, path: Path_ | None) -> Any:
+        self.refuse_tag(event, path)
+        span = Span(_start(event).index + self.offset, _end(event).index + self.offset, event.style or "")
+        if path is not None:
+            self.smap.values[path] = _pos(_start(event))
+            self.smap.scalars[path] = span
+        value: str = event.value
+        half = _SURROGATE.search(value)
+        if half is not None:  # from an escape, "\ud800": no text can hold it (pydantic refuses it unplaced)
+            self.refuse_character(half.group(), span, _start(event), path)
+            return _SURROGATE.sub("\ufffd", value)
+        tag: str = _YAML + "str" if event.tag is not None else self.loader.resolve(  # type: ignore[no-untyped-call]
+            yaml.ScalarNode, value, event.implicit
+        )
+        top = self.stack[-1] if self.stack else None
+        if tag == _YAML + "merge" and top is not None and top.wants_key and isinstance(top.value, dict):
+            return _MERGE
+        if tag in _AS_TEXT:
+            return value
+        if tag == _YAML + "int":
+            return int(value) if _DECIMAL.fullmatch(value) and len(value) <= _MAX_DIGITS else value
+        construct = self.loader.yaml_constructors.get(tag)
+        if construct is None:
+            return value
+        return construct(self.loader, yaml.ScalarNode(tag, value, None, None, event.style))
+
+    def refuse_character(self, char: str, span: Span, mark: _Mark, path: Path_ | None) -> None:
+        at = find_in_scalar(self.text, span.start, span.end, span.style, char)
+        pos = position_in(self.text, at) if at is not None else _pos(mark)
+        where = f"{dotted(path)}: " if path else ""
+        message = f"{where}character {describe(char)} cannot be in an act: {refused_in_file(char)}"
+        self.problems.append(Problem(self.smap.file, pos.line, pos.column, message))
+
+    def alias(self, event: yaml.AliasEvent, path: Path_ | None) -> tuple[Any, int]:
+        name = event.anchor or ""
+        found = self.anchors.get(name)
+        if found is None:
+            inside = any(c.anchor == name for c in self.stack)
+            why = f"is inside the value it names ('&{name}')" if inside else f"names no anchor ('&{name}') before it"
+            self.problems.append(self.problem(_start(event), f"the alias '*{name}' {why}", path))
+            return None, 0
+        value, values, height = found
+        if len(self.stack) + height > MAX_DEPTH:
+            raise _Stop(self.problem(_start(event), f"the alias '*{name}' makes the act nested more than "
+                                     f"{MAX_DEPTH} levels deep: an act has a handful of levels"))
+        self.count_values(values, event)
+        if path is not None:
+            self.smap.values[path] = _pos(_start(event))
+        return value, height
+
+
+def _size_problem(text: str, file: str) -> Problem | None:
+    """The problem of a text longer than MAX_BYTES, placed at the character that crosses it."""
+    if len(text) <= MAX_BYTES // 4:
+        return None
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= MAX_BYTES:
+        return None
+    return _too_big(text, len(data[:MAX_BYTES].decode("utf-8", "ignore")), file)
+
+
+def _too_big(text: str, index: int, file: str) -> Problem:
+    pos = position_in(text, index)
+    return Problem(file, pos.line, pos.column, f"the file is larger than {MAX_BYTES // 2**20} MB: no act is that long")
+
+
+def _character_problems(text: str, file: str, pattern: re.Pattern[str]) -> list[Problem]:
+    """The characters of ``text`` that ``pattern`` matches, placed (the first twenty: enough to
+    see what is wrong, and no more work for a file full of them)."""
+    found: list[Problem] = []
+    for match in pattern.finditer(text):
+        char = match.group()
+        pos = position_in(text, match.start())
+        found.append(Problem(file, pos.line, pos.column,
+                             f"character {describe(char)} cannot be in an act: {refused_in_file(char)}"))
+        if len(found) == _MAX_CHARACTER_PROBLEMS:
+            break
+    return found
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
-    """Parse YAML text into plain data plus its source map; syntax errors become ActError."""
+    """Parse YAML text into plain data plus its source map; every problem becomes an ActError."""
+    too_big = _size_problem(text, file)
+    if too_big is not None:
+        raise ActError([too_big])
+    unreadable = _character_problems(text, file, UNREADABLE)
+    if unreadable:
+        raise ActError(unreadable)
+    offset = 1 if text.startswith("\ufeff") else 0
     if getattr(yaml, "__with_libyaml__", False):
         try:
-            return _parse_with(_FastLoader, text, file)
-        except ActError:
+            return _parse_with(_FastLoader, text, file, offset)
+        except _SyntaxError:
             pass  # parsed again below, for the pure-Python loader's exact message and position
-    return _parse_with(_Loader, text, file)
-
-
-def _parse_with(loader_class: type[_Loader] | type[_FastLoader], text: str, file: str) -> tuple[Any, SourceMap]:
-    smap = SourceMap(file)
-    loader = loader_class(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise ActError([Problem(file, 1, 1, "the file is empty: an act is a YAML mapping")])
-        problems: list[Problem] = []
-        data = _build(node, (), loader, smap, problems)
+        return _parse_with(_Loader, text, file, offset)
+    except _SyntaxError as exc:
+        # YAML breaks lines at NEL, LS and PS where an editor shows none: the syntax error they
+        # cause is placed on a line the officer cannot find; the characters themselves are not.
+        raise ActError(_character_problems(text, file, _LINE_BREAKS) or exc.problems) from None
+
+
+def _parse_with(
+    loader_class: type[_Loader] | type[_FastLoader], text: str, file: str, offset: int
+) -> tuple[Any, SourceMap]:
+    smap = SourceMap(file)
+    loader = loader_class(text[offset:])
+    composer = _Composer(loader, smap, text, offset)
+    try:
+        data, first = composer.document()
+    except _Stop as stop:
+        raise ActError([*composer.problems, stop.args[0]]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(s for s in (exc.context, exc.problem) if s)
-        raise ActError([Problem(file, line, col, f"YAML syntax error: {what}")]) from None
+        raise _SyntaxError([*composer.problems, Problem(file, line, col, f"YAML syntax error: {what}")]) from None
     except yaml.YAMLError as exc:
-        raise ActError([Problem(file, 1, 1, f"YAML error: {exc}")]) from None
+        raise _SyntaxError([*composer.problems, Problem(file, 1, 1, f"YAML error: {exc}")]) from None
     finally:
         loader.dispose()
-    if problems:
-        raise ActError(problems)
-    if not isinstance(data, dict):
-        raise ActError([Problem(file, 1, 1, "an act is a YAML mapping of keys such as 'oggetto:'")])
-    return data, smap
-
-
-def _dotted(path: Iterable[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
+    if composer.problems:
+        raise ActError(composer.problems)
+    if isinstance(data, dict):
+        return data, smap
+    if first is None or (data is None and isinstance(first, yaml.ScalarEvent) and first.value == ""):
+        raise ActError([Problem(file, 1, 1, _EMPTY)])
+    what = "a list" if isinstance(data, list) else "a single value"
+    where = _pos(_start(first))
+    raise ActError([Problem(file, where.line, where.column,
+                            f"an act is a YAML mapping of keys such as 'oggetto:', not {what}")])
 
 
 def _fields_of(model: type[BaseModel], path: Path_) -> list[str]:
@@ -145,7 +414,7 @@ def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         loc: Path_ = tuple(err["loc"])
-        where = _dotted(loc)
+        where = dotted(loc)
         kind = err["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1])
@@ -153,7 +422,7 @@ def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             problems.append(smap.problem(loc, f"unknown key '{key}'{suggestion}", at_key=True))
         elif kind == "missing":
-            parent = _dotted(loc[:-1])
+            parent = dotted(loc[:-1])
             inside = f" in '{parent}'" if parent else ""
             problems.append(smap.problem(loc[:-1], f"missing required key '{loc[-1]}'{inside}"))
         elif kind.startswith("date"):
@@ -196,16 +465,38 @@ def load_act_text(
 
 
 def load_act(path: Path, *, check: bool = True, allegati_dirs: Sequence[Path] = ()) -> LoadedAct:
-    """Read and validate an act file (see :func:`load_act_text`)."""
+    """Read and validate an act file (see :func:`load_act_text`); never more than MAX_BYTES of it.
+
+    Only a regular file is read: a FIFO would block until something writes to it, a device such
+    as /dev/zero would never end. It is opened without blocking, then looked at.
+    """
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ActError([Problem(str(path), 1, 1, "no such file")]) from None
     except OSError as exc:
         raise ActError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, a device...)"
+        raise ActError([Problem(str(path), 1, 1, f"cannot read: {what}")])
+    with os.fdopen(fd, "rb") as stream:
+        try:
+            raw = stream.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise ActError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        prefix = raw[:MAX_BYTES].decode("utf-8", "replace").rstrip("\ufffd")
+        raise ActError([_too_big(prefix, len(prefix), str(path))])
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ActError([Problem(str(path), 1, 1, "the file is UTF-16 text: save it as UTF-8")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ActError([Problem(str(path), line, 1, "the file is not UTF-8 text")]) from None
+        before = raw[: exc.start].decode("utf-8", "replace")
+        pos = position_in(before, len(before))
+        byte = raw[exc.start]
+        raise ActError([Problem(str(path), pos.line, pos.column,
+                                f"the file is not UTF-8 text (byte 0x{byte:02X} here): save it as UTF-8")]) from None
     return load_act_text(text, str(path), check=check, allegati_dirs=allegati_dirs)

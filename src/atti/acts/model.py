@@ -11,12 +11,64 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from atti.acts.references import FoundReference, act_id_of, extract_references
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _whole_number(low: int, high: int, example: str, span: str, *, optional: bool = False) -> BeforeValidator:
+    """A whole number from ``low`` to ``high``, written with digits as the reference act writes it.
+
+    YAML would give pydantic ``true`` or ``129.0`` or ``"129"``, which pydantic would take as 1 and
+    129; a number past 2**63 passed and then failed the archive. Each is refused here, with a
+    message that says what to write instead (``example``: "numero: 129"; ``span``: the range).
+    """
+
+    def number(value: object) -> object:
+        if value is None and optional:
+            return value
+        if isinstance(value, bool):
+            shown = "true" if value else "false"
+            raise PydanticCustomError("whole_number", "{shown} is not a number: write the number with digits, "
+                                      "e.g. {example}", {"shown": shown, "example": example})
+        if isinstance(value, float):
+            raise PydanticCustomError("whole_number", "{shown} is a decimal number: write a whole number, "
+                                      "e.g. {example}", {"shown": repr(value), "example": example})
+        if isinstance(value, str):
+            if not re.fullmatch(r"[1-9][0-9]*", value):
+                raise PydanticCustomError("whole_number", "'{shown}' is not a number as an act writes it: write the "
+                                          "digits 0-9 only, without leading zeros, e.g. {example}",
+                                          {"shown": _shown(value), "example": example})
+            if len(value) > len(str(high)) or not low <= int(value) <= high:
+                raise PydanticCustomError("whole_number", "{shown} is out of range: {span}",
+                                          {"shown": _shown(value), "span": span})
+            key = example.partition(":")[0]
+            raise PydanticCustomError("whole_number", "'{shown}' is written as text, in quotes: write the number "
+                                      "without them, {key}: {shown}", {"shown": value, "key": key})
+        if not isinstance(value, int):
+            what = {list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value), "this")
+            raise PydanticCustomError("whole_number", "{what} is not a number: write the number with digits, "
+                                      "e.g. {example}", {"what": what, "example": example})
+        if not low <= value <= high:
+            raise PydanticCustomError("whole_number", "{shown} is out of range: {span}",
+                                      {"shown": _shown(str(value)), "span": span})
+        return value
+
+    return BeforeValidator(number)
+
+
+def _shown(digits: str) -> str:
+    return digits if len(digits) <= 30 else f"{digits[:20]}…"
+
+
+_NUMERO_RANGE = "a register's numbers run from 1 to 999999"
+Numero = Annotated[int, _whole_number(1, 999_999, "numero: 129", _NUMERO_RANGE)]
+"""The number of an act in its register."""
+Anno = Annotated[int, _whole_number(1800, 2999, "anno: 2026", "write the year of the act, from 1800 to 2999")]
+"""A register year."""
 
 
 class _Strict(BaseModel):
@@ -102,7 +154,7 @@ class Allegato(_Strict):
 class Riga(_Strict):
     """A line of an imported act's original text kept where the act format has no place for it."""
 
-    riga: int = Field(ge=1)
+    riga: Annotated[int, _whole_number(1, 9_999_999, "riga: 12", "lines are counted from 1 to 9999999")]
     testo: Text
 
 
@@ -157,8 +209,8 @@ class AttoCitato(_Strict):
     """
 
     registro: Text
-    numero: int = Field(ge=1)
-    anno: int = Field(ge=1800, le=2999)
+    numero: Numero
+    anno: Anno
 
     @model_validator(mode="before")
     @classmethod
@@ -192,7 +244,7 @@ class Act(_Strict):
     tipo: TipoAtto
     organo: Text
     registro: Text
-    numero: int | None = Field(default=None, ge=1)
+    numero: Annotated[int | None, _whole_number(1, 999_999, "numero: 129", _NUMERO_RANGE, optional=True)] = None
     data: dt.date
     oggetto: Text
     autorita: Text | None = None

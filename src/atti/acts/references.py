@@ -234,14 +234,23 @@ def _complete(text: str, kind_match: re.Match[str], kind: str, body: str | None)
     return None
 
 
+def registro_slug(registro: str) -> str:
+    """The part of an archive id that names the register: its letters and digits, "D.O." -> "DO".
+
+    ``atti check`` refuses a registro whose slug would be empty or lose a character (a space, an
+    accented letter: atti.acts.checks), so that two spellings of one register cannot meet first
+    in the archive.
+    """
+    return re.sub(r"[^0-9A-Za-z]+", "", registro)
+
+
 def act_id_of(register: str, year: int, number: int) -> str:
     """The archive id of an act: "D.O.", 2026, 60 -> "DO-2026-60".
 
-    The same rule as ``atti.archive.archive.act_id`` (tests hold them equal): repeated here so
-    that the model, which the archive imports, need not import the archive.
+    The one derivation of an id: the archive's ``act_id`` is this function. A registro with no
+    letter or digit (which the checks refuse) gives "R", as archives written before that rule have.
     """
-    slug = re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
-    return f"{slug}-{year}-{number}"
+    return f"{registro_slug(register) or 'R'}-{year}-{number}"
 
 
 def reference_to_act_id(ref: Reference, *, default_register: str | None = None) -> str | None:

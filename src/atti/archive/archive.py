@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from atti.acts.loader import load_act_text
 from atti.acts.model import Act, TipoAtto, TipoRelazione
-from atti.acts.references import Reference, reference_to_act_id
+from atti.acts.references import Reference, act_id_of, reference_to_act_id, registro_slug
 from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
 from atti.archive.storage.location import Storage, archive_state_dir, open_storage
@@ -49,14 +48,8 @@ STATE_CHANGES = {TipoRelazione.annullamento: "annullato", TipoRelazione.rettific
 _TIPI = frozenset(t.value for t in TipoAtto)
 
 
-def register_slug(register: str) -> str:
-    """The register's part of an act id: "D.O." and "D O" -> "DO"."""
-    return re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
-
-
-def act_id(register: str, year: int, number: int) -> str:
-    """A readable, URL-safe id: register "D.O.", 2026, 129 -> "DO-2026-129"."""
-    return f"{register_slug(register)}-{year}-{number}"
+act_id = act_id_of
+"""A readable, URL-safe id: register "D.O.", 2026, 129 -> "DO-2026-129" (one rule, in atti.acts)."""
 
 
 class Archive:
@@ -153,7 +146,7 @@ class Archive:
         # The catalog holds it: a lock file for SQLite, an advisory lock for PostgreSQL (all servers).
         # Locked by the register's part of the act ids: spellings that make the same ids are one
         # register ("D O" waits for "D.O."), and ensure_register refuses the second one.
-        with self.catalog.register_lock(register_slug(register), year):
+        with self.catalog.register_lock(registro_slug(register), year):
             yield
 
     def next_number(self, register: str, year: int) -> int:
@@ -169,9 +162,9 @@ class Archive:
         names = self.catalog.registers()
         if register in names:
             return
-        slug = register_slug(register)
+        slug = registro_slug(register)
         for name in names:
-            if register_slug(name) == slug:
+            if registro_slug(name) == slug:
                 raise ArchiveError(
                     f"registro '{register}' and the archived registro '{name}' are the same register for the "
                     f"archive (id {slug}-{year}-…): write it as '{name}'"

@@ -72,6 +72,20 @@ def _check_name(what: str, value: str) -> str:
     return value
 
 
+def _fit_name(what: str, value: str) -> str:
+    """An ente or a qualifica as a development certificate can hold it: cut to MAX_NAME characters.
+
+    A body's name can be longer than X.520 allows ("Camera di Commercio, Industria, Artigianato e
+    Agricoltura di Milano Monza Brianza Lodi", 85): an act that passed check must still publish
+    with the development CA, whose certificates prove nothing legal. The act's PDF says the whole
+    name; the firmatario's own name, which verification matches, is never cut.
+    """
+    value = " ".join(value.split())
+    if len(value) <= MAX_NAME:
+        return _check_name(what, value)
+    return value[: MAX_NAME - 1].rstrip() + "…"
+
+
 def _split_name(nome: str) -> tuple[str, str] | None:
     """givenName/surname only when unambiguous: exactly two words ("Maria Grazia De Luca" is not)."""
     parts = nome.split()
@@ -223,8 +237,8 @@ class DevCA:
         people with the same name share a file: acceptable for a development PKI.
         """
         nome = _check_name("signer name", nome)
-        qualifica = _check_name("qualifica", qualifica)
-        organisation = _check_name("organisation", organisation if organisation is not None else self.ente)
+        qualifica = _fit_name("qualifica", qualifica)
+        organisation = _fit_name("organisation", organisation if organisation is not None else self.ente)
         path = self.signer_path(nome)
         subject = self._signer_subject(nome, qualifica, organisation)
         if self._reusable(path, subject):
@@ -251,8 +265,8 @@ class DevCA:
         """A signer certificate for a key made elsewhere, e.g. on a PKCS#11 token that never lets
         its private key out; same subject and extensions as :meth:`issue_signer`."""
         nome = _check_name("signer name", nome)
-        qualifica = _check_name("qualifica", qualifica)
-        organisation = _check_name("organisation", organisation if organisation is not None else self.ente)
+        qualifica = _fit_name("qualifica", qualifica)
+        organisation = _fit_name("organisation", organisation if organisation is not None else self.ente)
         return self._signer_certificate(self._signer_subject(nome, qualifica, organisation), public_key)
 
     def _signer_certificate(self, subject: x509.Name, public_key: CertificatePublicKeyTypes) -> x509.Certificate:

@@ -13,6 +13,7 @@ comparison ignores whitespace altogether and compares the characters, in order.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -30,21 +31,65 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    """NFKC (ligatures, compatibility forms), without soft hyphens and without whitespace."""
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text).replace("\u00ad", ""))
+    """NFKC (ligatures, compatibility forms), without soft hyphens and without whitespace; a
+    non-breaking hyphen is a hyphen (LibreOffice writes "-" for it in the PDF's text)."""
+    return _WHITESPACE.sub("", _nfkc(text))
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text.replace("\u2011", "-")).replace("\u00ad", "")
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The text of a PDF in the order it was written (``-raw``): poppler's default reading order
-    guesses columns, and a justified line of few long words can look like columns to it."""
+    """The text of a PDF in the order it was written (``-raw``), each line in the order it reads.
+
+    poppler's default reading order guesses columns, and a justified line of few long words can
+    look like columns to it; so the words come in the order the PDF draws them. But LibreOffice
+    draws a character its font lacks (✓, Ⅻ, ∑ in Liberation Sans) in another font, after the
+    rest of the line: the words of each line, which follow each other in that order on one
+    baseline, are put back in the order they stand on it, left to right.
+    """
     exe = shutil.which("pdftotext")
     if exe is None:
         raise ConverterMissing("pdftotext not found: install the Debian package poppler-utils")
-    proc = subprocess.run([exe, "-raw", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=False)
+    proc = subprocess.run(
+        [exe, "-raw", "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=False
+    )
     if proc.returncode != 0:
         why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise VerificationError(f"not a readable PDF: {why[-1] if why else 'pdftotext failed'}")
-    return proc.stdout.decode("utf-8", "replace")
+    pages = []
+    for page in _PAGE.split(proc.stdout.decode("utf-8", "replace"))[1:]:
+        lines: list[list[_Word]] = []
+        for m in _WORD.finditer(page):
+            word = _Word(float(m["x0"]), float(m["y0"]), float(m["y1"]), html.unescape(m["text"]))
+            if lines and _same_line(lines[-1][0], word):
+                lines[-1].append(word)
+            else:
+                lines.append([word])
+        pages.append("\n".join(" ".join(w.text for w in sorted(line, key=lambda w: w.x0)) for line in lines))
+    return "\f".join(pages)
+
+
+_PAGE = re.compile(r"<page\b[^>]*>")
+_WORD = re.compile(
+    r'<word xMin="(?P<x0>[-0-9.]+)" yMin="(?P<y0>[-0-9.]+)" xMax="[-0-9.]+" yMax="(?P<y1>[-0-9.]+)">'
+    r"(?P<text>.*?)</word>",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class _Word:
+    x0: float
+    y0: float
+    y1: float
+    text: str
+
+
+def _same_line(first: _Word, word: _Word) -> bool:
+    """Whether ``word`` stands on the line ``first`` opened: each one's middle within the other."""
+    return first.y0 <= (word.y0 + word.y1) / 2 <= first.y1 and word.y0 <= (first.y0 + first.y1) / 2 <= word.y1
 
 
 @dataclass(frozen=True)
@@ -127,7 +172,7 @@ def prove_text(act: Act, text: str, template_text: Sequence[str] | None = None) 
     it only the gaps between the items of one part are checked.
     """
     # Compare without whitespace, but keep where each character was, to quote the original text.
-    spaced = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    spaced = _nfkc(text)
     where = [i for i, c in enumerate(spaced) if not c.isspace()]
     haystack = "".join(spaced[i] for i in where)
 

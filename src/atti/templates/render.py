@@ -39,6 +39,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from atti.acts.model import Act, Esito, TipoAtto
+from atti.acts.references import registro_slug
 from atti.docxzip import DocxTooLarge, check_docx
 from atti.errors import RenderError
 from atti.files import write_atomic, write_error
@@ -83,7 +84,7 @@ def find_logo(templates_dir: Path | None) -> Path | None:
 
 def base_name(act: Act) -> str:
     """File name stem, e.g. "determinazione-DO-129-2026" ("...-bozza-2026" for a draft)."""
-    register = re.sub(r"[^A-Za-z0-9]+", "", act.registro) or "atti"
+    register = registro_slug(act.registro) or "atti"
     number = str(act.numero) if act.numero is not None else "bozza"
     return f"{act.tipo.value}-{register}-{number}-{act.anno}"
 

@@ -54,9 +54,11 @@ def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[
             )
     base = Path(smap.file).parent
     for i, allegato in enumerate(act.allegati):
-        refused = check_allegato(allegato.file, base, allegati_dirs) if allegato.file is not None else None
-        if refused is not None:
-            problems.append(smap.problem(("allegati", i, "file"), f"allegati[{i}].file: {refused}"))
+        # A NUL in the name is the character check's finding, placed on the character itself.
+        named = allegato.file is not None and "\0" not in allegato.file
+        refusal = check_allegato(allegato.file, base, allegati_dirs) if named and allegato.file else None
+        if refusal is not None:
+            problems.append(smap.problem(("allegati", i, "file"), f"allegati[{i}].file: {refusal}"))
         if allegato.modo is ModoAllegato.accodato and not (allegato.file or "").lower().endswith(".pdf"):
             problems.append(
                 smap.problem(

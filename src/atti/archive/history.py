@@ -115,7 +115,11 @@ def _n(index: int | None) -> int:
 
 def diff_versions(archive: Archive, a: str, b: str) -> VersionDiff:
     """Compare two versions (of one act or of two acts) part by part; see the module docstring."""
-    va, vb = resolve(archive, a), resolve(archive, b)
+    return diff_records(archive, resolve(archive, a), resolve(archive, b))
+
+
+def diff_records(archive: Archive, va: VersionRecord, vb: VersionRecord) -> VersionDiff:
+    """Compare two versions given as records (as a viewer sees them: see atti.archive.visibility)."""
     if va.source == vb.source:
         return VersionDiff(va, vb, [])
     return VersionDiff(va, vb, compare_parts(_act_of(archive, va), _act_of(archive, vb)))

@@ -44,6 +44,7 @@ from atti.acts import load_act_text
 from atti.acts.model import Act
 from atti.archive.archive import Archive, act_id
 from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, VersionRecord
+from atti.archive.visibility import OWNER, Viewer, Visible
 from atti.errors import ActError, ArchiveError
 from atti.export.agid import agid_metadata
 from atti.export.akn import akn_xml
@@ -73,7 +74,10 @@ class ArchivedAct:
     files: tuple[tuple[BlobRef, bytes], ...] = ()  # every version's files that are not the current ones
 
 
-def read_archived(archive: Archive, act_id_: str) -> ArchivedAct:
+def read_archived(archive: Archive, act_id_: str, viewer: Viewer = OWNER) -> ArchivedAct:
+    """The act as ``viewer`` may see it (see atti.archive.visibility): its versions from
+    publication on for a viewer without the drafts grant, and no id of an act it may not see.
+    The caller has checked that the viewer sees the act itself."""
     record = archive.get(act_id_)
     if record.numero is None:
         raise ArchiveError(f"{act_id_} is a draft: only a sealed act can be exported")
@@ -84,14 +88,15 @@ def read_archived(archive: Archive, act_id_: str) -> ArchivedAct:
         raise ArchiveError(f"the archived source of {record.id} is not a valid act: {exc.msg}") from None
     if act.numero is None and record.numero is not None:  # numbered by the archive: the number is the record's
         act = act.with_numero(record.numero)
-    versions = tuple(archive.versions(record.id))
+    visible = Visible(archive, viewer)
+    versions = tuple(visible.versions(record.id))
     current = {record.source, record.docx, record.pdf}
     earlier = dict.fromkeys(
         ref for v in versions for ref in (v.source, v.docx, v.pdf) if ref.sha256 and ref not in current
     )
     return ArchivedAct(
         record, act, source, archive.blobs.get(record.pdf), archive.blobs.get(record.docx), versions,
-        tuple(archive.cites(record.id)), tuple((ref, archive.blobs.get(ref)) for ref in earlier),
+        tuple(visible.cites(record.id)), tuple((ref, archive.blobs.get(ref)) for ref in earlier),
     )
 
 
@@ -137,13 +142,14 @@ def package_files(a: ArchivedAct) -> dict[str, bytes]:
     }
 
 
-def export_package(archive: Archive, act_id_: str, dest_dir: Path) -> Path:
-    """Write the act ``act_id_`` as the bag ``dest_dir/<act id>`` and return its path.
+def export_package(archive: Archive, act_id_: str, dest_dir: Path, viewer: Viewer = OWNER) -> Path:
+    """Write the act ``act_id_`` as the bag ``dest_dir/<act id>`` and return its path; as
+    ``viewer`` sees it (the web's downloads), by default whole (the archive's owner).
 
     The bag is made in a temporary folder beside it and renamed into place, so the path holds
     either nothing or a whole, valid bag.
     """
-    a = read_archived(archive, act_id_)
+    a = read_archived(archive, act_id_, viewer)
     target = dest_dir / a.record.id
     if target.exists():
         raise ArchiveError(f"{target} already exists: remove it or export elsewhere")
@@ -305,8 +311,10 @@ def _history(record: dict[str, Any], id_: str) -> tuple[ActRecord, list[VersionR
         )
         for v in record["versions"]
     ]
-    if [v.version for v in versions] != list(range(1, len(versions) + 1)):
-        raise ValueError("versions are not numbered 1, 2, 3...")
+    # A package downloaded by a viewer without the drafts grant starts at the act's publication.
+    first = versions[0].version if versions else 1
+    if first < 1 or [v.version for v in versions] != list(range(first, first + len(versions))):
+        raise ValueError("versions are not numbered 1, 2, 3... (or n, n+1... from the publication)")
     newest = versions[-1] if versions else None
     if newest is None or (newest.stato, newest.source, newest.docx, newest.pdf) != (
         restored.stato, restored.source, restored.docx, restored.pdf

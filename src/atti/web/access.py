@@ -15,52 +15,24 @@ An act that is both reserved and a draft needs both grants. Officers write draft
 read reserved acts; archivists keep what is published, reserved or not, and have no business
 with drafts; reviewers check both. Whatever is hidden from a viewer is hidden everywhere: search
 results, counts, facets, snippets, downloads, links from other acts, and a direct URL answers
-404 exactly as for an act that does not exist.
+404 exactly as for an act that does not exist. A viewer without the drafts grant sees an act's
+versions from its publication on; a reference to an act the viewer may not see names no id.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
-from atti.archive.records import ActRecord
-from atti.archive.search import PUBLISHED_STATES, Filters
+from atti.archive.visibility import PUBLIC, Viewer
 from atti.web.users import User
 
-
-@dataclass(frozen=True)
-class Grant:
-    reserved: bool
-    drafts: bool
-
-
-PUBLIC = Grant(reserved=False, drafts=False)
+# The rule itself (what a viewer sees of each act, version and reference) is
+# atti.archive.visibility's, the same for every copy of the data; the web only says who is who.
 MATRIX = {
-    "officer": Grant(reserved=False, drafts=True),
-    "reviewer": Grant(reserved=True, drafts=True),
-    "archivist": Grant(reserved=True, drafts=False),
-    "admin": Grant(reserved=True, drafts=True),
+    "officer": Viewer(reserved=False, drafts=True),
+    "reviewer": Viewer(reserved=True, drafts=True),
+    "archivist": Viewer(reserved=True, drafts=False),
+    "admin": Viewer(reserved=True, drafts=True),
 }
 
 
-def grant_of(user: User | None) -> Grant:
+def viewer_of(user: User | None) -> Viewer:
     return MATRIX.get(user.role, PUBLIC) if user is not None else PUBLIC
-
-
-def is_reserved(record: ActRecord) -> bool:
-    return record.riservato
-
-
-def is_draft(record: ActRecord) -> bool:
-    return record.stato not in PUBLISHED_STATES
-
-
-def can_see(user: User | None, record: ActRecord) -> bool:
-    grant = grant_of(user)
-    return (grant.reserved or not is_reserved(record)) and (grant.drafts or not is_draft(record))
-
-
-def search_filters(user: User | None, filters: Filters) -> Filters:
-    """The user's filters narrowed to what the viewer may see, enforced by the catalog's query
-    itself, so counts, facets and pages agree with the results and nothing hidden is counted."""
-    grant = grant_of(user)
-    return replace(filters, public_only=False, hide_reserved=not grant.reserved, hide_unpublished=not grant.drafts)

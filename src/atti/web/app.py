@@ -8,7 +8,6 @@ pool: the archive's SQLite connection is opened once per thread.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import threading
@@ -30,8 +29,9 @@ from starlette.staticfiles import StaticFiles
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
 from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, stem
+from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
-from atti.errors import ActNotFound, AttiError, SearchError
+from atti.errors import AttiError, SearchError
 from atti.web import access, documents
 from atti.web.session import csrf_ok, csrf_token, session_secret
 from atti.web.users import User, UserStore
@@ -132,13 +132,12 @@ class WebArchive:
         name = request.session.get("user")
         return self.users.get(name) if isinstance(name, str) else None
 
+    def viewer(self, request: Request) -> Viewer:
+        return access.viewer_of(self.user(request))
+
     def visible(self, request: Request, act_id: str) -> ActRecord | None:
         """The act when this viewer may see it; None both when hidden and when absent."""
-        try:
-            record = self.archive.get(act_id)
-        except ActNotFound:
-            return None
-        return record if access.can_see(self.user(request), record) else None
+        return Visible(self.archive, self.viewer(request)).get(act_id)
 
     # -- responses ------------------------------------------------------------------------------
 
@@ -177,7 +176,7 @@ class WebArchive:
             page = 1
         filters = Filters.parse(registro=args["registro"], anno=year, dal=args["dal"], al=args["al"],
                                 tipo=args["tipo"], firmatario=args["firmatario"], stato=args["stato"])
-        filters = access.search_filters(self.user(request), filters)
+        filters = self.viewer(request).filters(filters)
         arc, query = self.archive, args["q"]
         total = arc.count(query, filters)
         hits = arc.search(query, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -219,37 +218,21 @@ class WebArchive:
 
     def act_data(self, request: Request, record: ActRecord) -> dict[str, Any]:
         """What the act page and /api/atti/{id} show; links to acts this viewer cannot see are cut."""
-        arc, user = self.archive, self.user(request)
-
-        def shown(act_id: str | None) -> bool:
-            if act_id is None:
-                return False
-            try:
-                return access.can_see(user, arc.get(act_id))
-            except ActNotFound:
-                return False
-
-        versions = arc.versions(record.id)
-        diffs = []
-        if len(versions) > 1:
-            from atti.archive.history import diff_versions
-
-            diffs = [diff_versions(arc, f"{record.id}@{a.version}", f"{record.id}@{b.version}")
-                     for a, b in itertools.pairwise(versions)]
-        cites = [(r, shown(r.target_id)) for r in arc.cites(record.id)]
-        cited_by = [r for r in arc.cited_by(record.id) if shown(r.act_id) and r.act_id != record.id]
+        arc = self.archive
+        visible = Visible(arc, self.viewer(request))
+        versions = visible.versions(record.id)
         return {
             "record": record,
             "parts": documents.act_parts(arc, record),
-            "versions": [(v, shown(v.by_act)) for v in versions],
-            "diffs": diffs,
-            "cites": cites,
-            "cited_by": cited_by,
+            "versions": versions,
+            "diffs": visible.diffs(versions),
+            "cites": visible.cites(record.id),
+            "cited_by": visible.cited_by(record.id),
             # A draft's PDF is an unsigned preview: nothing to verify.
-            "verification": None if access.is_draft(record) else documents.verification(arc, record),
+            "verification": None if is_draft(record) else documents.verification(arc, record),
             "pages": documents.page_count(arc, record),
             "has_pdf": documents.has_pdf(record),
-            "exportable": not access.is_draft(record),
+            "exportable": not is_draft(record),
         }
 
     def act_page(self, request: Request) -> Response:
@@ -258,7 +241,7 @@ class WebArchive:
             return self.not_found(request)
         data = self.act_data(request, record)
         return self.page(request, "atto.html", **data, max_previews=documents.MAX_PREVIEW_PAGES,
-                         reserved=access.is_reserved(record), draft=access.is_draft(record))
+                         reserved=is_reserved(record), draft=is_draft(record))
 
     def api_act(self, request: Request) -> Response:
         record = self.visible(request, request.path_params["act_id"])
@@ -267,12 +250,11 @@ class WebArchive:
         d = self.act_data(request, record)
         return JSONResponse({
             **_public_record(record),
-            "riservato": access.is_reserved(record),
+            "riservato": is_reserved(record),
             "parts": {name: items for name, _title, items in d["parts"]},
-            "versions": [{**v.to_dict(), "by_act": v.by_act if ok else None} for v, ok in d["versions"]],
+            "versions": [v.to_dict() for v in d["versions"]],
             "diffs": [x.to_dict() for x in d["diffs"]],
-            "cites": [{**r.to_dict(), "present": ok, "target_id": r.target_id if ok else None}
-                      for r, ok in d["cites"]],
+            "cites": [{**r.to_dict(), "target_id": r.target_id if r.present else None} for r in d["cites"]],
             "cited_by": [r.to_dict() for r in d["cited_by"]],
             "verification": d["verification"],
             "pages": d["pages"],
@@ -288,17 +270,18 @@ class WebArchive:
         if record is None:
             return self.not_found(request)
         kind = request.path_params["kind"]
-        arc = self.archive
+        arc, viewer = self.archive, self.viewer(request)
         if kind == "pdf" and not documents.has_pdf(record):
             return self.not_found(request)
-        if kind in ("pacchetto.zip", "metadati.xml") and access.is_draft(record):
+        if kind in ("pacchetto.zip", "metadati.xml") and is_draft(record):
             return self.not_found(request)  # a draft is not exported: it has no number nor signature yet
         if kind == "pdf":
             data, media, name = arc.blobs.get(record.pdf), "application/pdf", f"{record.id}.pdf"
         elif kind == "pacchetto.zip":
-            data, media, name = documents.package_zip(arc, record.id), "application/zip", f"{record.id}.zip"
+            data, media, name = documents.package_zip(arc, record, viewer), "application/zip", f"{record.id}.zip"
         elif kind == "metadati.xml":
-            data, media, name = documents.metadata_xml(arc, record.id), "application/xml", f"{record.id}-metadati.xml"
+            data, media = documents.metadata_xml(arc, record, viewer), "application/xml"
+            name = f"{record.id}-metadati.xml"
         else:
             return self.not_found(request)
         headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"',

@@ -1,9 +1,11 @@
 """What the act page shows and serves besides the record: the act's text by parts, the signature
-verification (cached), page previews (cached), the BagIt package as a zip and the AgID metadata.
+verification (cached), page previews (cached), the BagIt package as a zip (cached) and the AgID
+metadata; the package and the metadata as the viewer may see the act (atti.archive.visibility).
 
 Caches live under ``web/cache`` in the archive's state directory and are keyed by the PDF's
 SHA-256: a PDF never changes under its hash, and a new version of an act (a renewed timestamp)
-has a new hash. Each entry is written to a temporary file and renamed, so a reader never sees
+has a new hash. A package is keyed by the hash of everything it is made from (package_key).
+Each entry is written to a temporary file and renamed, so a reader never sees
 half of one. The verification is the one made with the archive's trust roots when first asked;
 delete the cache after adding trust roots (``rm -r archive/web/cache/verifica`` for an archive
 in ./archive) to verify again.
@@ -12,6 +14,7 @@ in ./archive) to verify again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import shutil
@@ -26,6 +29,7 @@ from typing import Any
 from atti.acts import load_act_text
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
+from atti.archive.visibility import Viewer, Visible
 from atti.errors import ActError, AttiError
 from atti.files import write_atomic
 
@@ -139,22 +143,51 @@ def preview(archive: Archive, record: ActRecord, page: int) -> bytes | None:
     return data
 
 
-def metadata_xml(archive: Archive, act_id: str) -> bytes:
+def metadata_xml(archive: Archive, record: ActRecord, viewer: Viewer) -> bytes:
+    """The AgID metadata of the act as ``viewer`` sees it (its versions, the acts it may name)."""
     from atti.export.agid import agid_metadata
     from atti.export.package import read_archived
 
-    a = read_archived(archive, act_id)
+    a = read_archived(archive, record.id, viewer)
     return agid_metadata(a.act, a.record, a.pdf, a.versions)
 
 
-def package_zip(archive: Archive, act_id: str) -> bytes:
-    """The act's BagIt package (what ``atti export`` writes) as a zip whose top folder is the bag."""
+def package_key(archive: Archive, record: ActRecord, viewer: Viewer) -> str:
+    """What a package's bytes depend on, hashed: the act's row (its files by hash, its stato),
+    the versions and references the viewer sees, the viewer's grants and this atti's version
+    (bag-info and the metadata name it). The documents are named by their hashes, so the same
+    key always makes the same zip."""
+    from atti import __version__
+    from atti.export.package import PACKAGE_FORMAT
+
+    visible = Visible(archive, viewer)
+    what = {
+        "record": record.to_dict(),
+        "versions": [v.to_dict() for v in visible.versions(record.id)],
+        "cites": [r.to_dict() for r in visible.cites(record.id)],
+        "viewer": [viewer.reserved, viewer.drafts],
+        "format": PACKAGE_FORMAT,
+        "atti": __version__,
+    }
+    return hashlib.sha256(json.dumps(what, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def package_zip(archive: Archive, record: ActRecord, viewer: Viewer) -> bytes:
+    """The act's BagIt package (what ``atti export`` writes, as ``viewer`` sees the act) as a zip
+    whose top folder is the bag; made once per :func:`package_key` and kept in the cache."""
     from atti.export.package import export_package
 
+    path = archive.state_dir / CACHE_DIR / "pacchetti" / f"{package_key(archive, record, viewer)}.zip"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
     with tempfile.TemporaryDirectory(prefix="atti-bag-") as tmp:
-        bag = export_package(archive, act_id, Path(tmp))
+        bag = export_package(archive, record.id, Path(tmp), viewer)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for file in sorted(p for p in bag.rglob("*") if p.is_file()):
                 zf.write(file, f"{bag.name}/{file.relative_to(bag).as_posix()}")
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    _cache(path, data)
+    return data

@@ -155,16 +155,11 @@ def write_tables(catalog: Catalog, tables: Tables) -> None:
         catalog._head_due = True  # events were appended: the head copy follows the commit
         return
     if isinstance(catalog, SqliteCatalog):
-        from atti.archive import search as fts
-
         for row in tables["acts"]:
             inserted = catalog.db.execute(
                 f"INSERT INTO acts ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
             )
-            catalog.db.execute(
-                "INSERT INTO acts_fts (rowid, oggetto_stems, body_stems) VALUES (?,?,?)",
-                (inserted.lastrowid, fts.stem_text(row["oggetto"]), fts.stem_text(row["body"])),
-            )
+            catalog.index_row(inserted.lastrowid, row)
         for name in ("registers", "versions", "act_references", "events", "meta"):
             _insert_many(catalog.db, name, tables[name], "?")
         catalog._head_due = True  # events were appended: the head file follows the commit

@@ -63,6 +63,31 @@ RANK_ALL_UP_TO = 20_000
 # Drafts (bozza, in verifica) and acts signed but not yet sealed (firmato) are the office's business.
 PUBLISHED_STATES = ("pubblicato", "rettificato", "annullato", "importato")
 
+# One full-text index per visibility class (SQLite): bm25 ranks with statistics of the whole
+# index (how many acts, their lengths, how many hold each word), so an index that held acts a
+# viewer may not see would let them move that viewer's scores. Each search reads the index of
+# exactly what its filters let through; an act is in every index whose class may see it.
+FTS_TABLES = {  # the index: (holds reserved acts, holds acts not yet published)
+    "acts_fts": (True, True),
+    "acts_fts_public": (False, False),
+    "acts_fts_drafts": (False, True),
+    "acts_fts_reserved": (True, False),
+}
+
+
+def fts_table(f: Filters) -> str:
+    """The full-text index whose acts are exactly those ``f``'s visibility lets through."""
+    reserved = not (f.public_only or f.hide_reserved)
+    drafts = not (f.public_only or f.hide_unpublished)
+    return next(t for t, holds in FTS_TABLES.items() if holds == (reserved, drafts))
+
+
+def fts_tables_of(riservato: bool, state: str) -> list[str]:
+    """The full-text indexes an act with this riservato and stato is in."""
+    draft = state not in PUBLISHED_STATES
+    return [t for t, (reserved, drafts) in FTS_TABLES.items() if (reserved or not riservato) and (drafts or not draft)]
+
+
 # What ``facets`` counts, in this order: by the act format's name, the catalog's column.
 FACETS = {"registro": "register", "anno": "year", "tipo": "tipo", "firmatario": "signer", "stato": "state"}
 

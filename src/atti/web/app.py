@@ -150,6 +150,9 @@ class WebArchive:
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def not_found(self, request: Request) -> Response:
+        # Read who is asking whatever the way in: every 404 then carries the same Vary: Cookie,
+        # so a hidden act's answer cannot be told from a missing one's by its headers.
+        self.user(request)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": "atto non trovato"}, status_code=404, headers=SECURITY_HEADERS)
         return self.page(request, "errore.html", 404, title="Atto non trovato",

@@ -15,7 +15,9 @@ other verifies identically, event hashes included.
 
 Search uses PostgreSQL's ``italian`` text search configuration (the same Snowball stemmer as the
 SQLite index): a weighted tsvector (oggetto A, body D) with a GIN index, ranked by ``ts_rank``
-with the oggetto weighing 4 times the body, snippets by ``ts_headline``. The configuration is a
+with the oggetto weighing 4 times the body, snippets by ``ts_headline``. ``ts_rank`` (normalisation
+1) reads only the act's own tsvector, no statistics of the other acts, so acts a viewer may not
+see never move that viewer's scores (SQLite needs an index per visibility class for that). The configuration is a
 copy, ``atti_italian``, whose stemmer keeps the stopwords in the index: atti drops its own
 stopwords from a query (as for SQLite), and a query made only of stopwords searches them.
 """
@@ -461,9 +463,16 @@ class PgCatalog(SqlCatalog):
         # The words' own match is the selection's last clause: the broad case swaps it.
         conditions = "".join(f" AND {w}" for w in where[:-1])
         # Counted only as far as the threshold: all that matters is which side of it the query is.
+        # Counted among what the viewer may see only, as SQLite counts in the viewer's own index:
+        # acts the viewer cannot see never decide how its results are ranked.
+        seen, seen_params = filter_sql(
+            fts.Filters(public_only=f.public_only, hide_reserved=f.hide_reserved, hide_unpublished=f.hide_unpublished),
+            "a",
+        )
         count = self._one(
-            f"SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.search @@ {_TSQUERY} LIMIT %(enough)s) m",
-            params | {"enough": fts.RANK_ALL_UP_TO + 1},
+            f"SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.search @@ {_TSQUERY}"
+            + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
+            params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
         )
         if count is None or count["n"] == 0:
             return []

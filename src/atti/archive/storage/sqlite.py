@@ -203,8 +203,9 @@ class SqliteCatalog(SqlCatalog):
         self.db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
 
     def _migrate(self) -> None:
-        """Bring a catalog of schema 1 to 3 up to schema 4, in one transaction (another process
-        may race us): see :func:`sqlite_schema.migrate_to_3` and :func:`sqlite_schema.migrate_to_4`."""
+        """Bring a catalog of schema 1 to 4 up to schema 5, in one transaction (another process
+        may race us): see :func:`sqlite_schema.migrate_to_3`, :func:`sqlite_schema.migrate_to_4`
+        and :func:`sqlite_schema.migrate_to_5`."""
         with self.transaction():
             version = sqlite_schema.schema_version(self.db)
             if version >= SCHEMA_VERSION:
@@ -215,6 +216,7 @@ class SqliteCatalog(SqlCatalog):
                     self.append_event("row-recorded", act_id, {"schema": 3})
             self._head_due = True  # an archive made before the head file gets one now
             sqlite_schema.migrate_to_4(self.db)
+            sqlite_schema.migrate_to_5(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -346,15 +348,17 @@ class SqliteCatalog(SqlCatalog):
         problems = [] if lines == ["ok"] else self._damage("\n".join(lines).splitlines())
         # The FTS5 index's own structure, which integrity_check does not read (before SQLite 3.44).
         # The command is an INSERT: SQLite runs it only where it may write.
-        what = f"{self.path.name} search index acts_fts"
         if self._verify_only:
             return problems  # the catalog already fails, and must be restored whatever its search index
-        if self.read_only is not None:
-            return [*problems, ("unchecked", what, "not checked: the catalog is open read-only")]
-        try:
-            self.db.execute("INSERT INTO acts_fts (acts_fts) VALUES ('integrity-check')")
-        except sqlite3.DatabaseError as exc:
-            problems.append(("changed", what, f"damaged: {exc}; restore {self.path.name} from a backup"))
+        for table in fts.FTS_TABLES:
+            what = f"{self.path.name} search index {table}"
+            if self.read_only is not None:
+                problems.append(("unchecked", what, "not checked: the catalog is open read-only"))
+                continue
+            try:
+                self.db.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+            except sqlite3.DatabaseError as exc:
+                problems.append(("changed", what, f"damaged: {exc}; restore {self.path.name} from a backup"))
         return problems
 
     def _damage(self, lines: list[str]) -> list[tuple[str, str, str]]:
@@ -421,36 +425,44 @@ class SqliteCatalog(SqlCatalog):
 
     def _insert_row(self, record: ActRecord, body: str) -> None:
         cur = self.db.execute(INSERT_ACT, tuple(act_row(record, body).values()))
-        self._index(cur.lastrowid, record.oggetto, body)
+        self._index(cur.lastrowid, record.riservato, record.stato, record.oggetto, body)
 
     def _insert_new_act(self, record: ActRecord, body: str) -> None:
         try:
             cur = self.db.execute(INSERT_ACT, tuple(act_row(record, body).values()))
         except sqlite3.IntegrityError:
             raise DuplicateNumber(f"an act with id {record.id} is already in the archive") from None
-        self._index(cur.lastrowid, record.oggetto, body)
+        self._index(cur.lastrowid, record.riservato, record.stato, record.oggetto, body)
 
     def _replace_row(self, act_id: str, record: ActRecord, body: str) -> None:
-        row = self.db.execute("SELECT rowid, oggetto, body FROM acts WHERE id=?", (act_id,)).fetchone()
-        self._unindex(row["rowid"], row["oggetto"], row["body"])
+        row = self.db.execute(
+            "SELECT rowid, oggetto, body, riservato, state FROM acts WHERE id=?", (act_id,)
+        ).fetchone()
+        self._unindex(row["rowid"], bool(row["riservato"]), row["state"], row["oggetto"], row["body"])
         values = act_row(record, body)
         self.db.execute(
             f"UPDATE acts SET {', '.join(f'{c}=?' for c in values)} WHERE id=?", (*values.values(), act_id)
         )
-        self._index(row["rowid"], record.oggetto, body)
+        self._index(row["rowid"], record.riservato, record.stato, record.oggetto, body)
 
-    def _index(self, rowid: int | None, oggetto: str, body: str) -> None:
-        self.db.execute(
-            "INSERT INTO acts_fts (rowid, oggetto_stems, body_stems) VALUES (?,?,?)",
-            (rowid, fts.stem_text(oggetto), fts.stem_text(body)),
-        )
+    def _index(self, rowid: int | None, riservato: bool, state: str, oggetto: str, body: str) -> None:
+        """Index the act in the search index of every visibility class that sees it
+        (search.FTS_TABLES), in the caller's transaction: the indexes never disagree with the acts."""
+        stems = (rowid, fts.stem_text(oggetto), fts.stem_text(body))
+        for table in fts.fts_tables_of(riservato, state):
+            self.db.execute(f"INSERT INTO {table} (rowid, oggetto_stems, body_stems) VALUES (?,?,?)", stems)
 
-    def _unindex(self, rowid: int, oggetto: str, body: str) -> None:
+    def index_row(self, rowid: int | None, row: dict[str, Any]) -> None:
+        """Index an acts row copied as it is (atti archive migrate)."""
+        self._index(rowid, bool(row["riservato"]), row["state"], row["oggetto"], row["body"])
+
+    def _unindex(self, rowid: int, riservato: bool, state: str, oggetto: str, body: str) -> None:
         # A contentless FTS5 table forgets a row only when told the exact text it indexed.
-        self.db.execute(
-            "INSERT INTO acts_fts (acts_fts, rowid, oggetto_stems, body_stems) VALUES ('delete', ?, ?, ?)",
-            (rowid, fts.stem_text(oggetto), fts.stem_text(body)),
-        )
+        stems = (rowid, fts.stem_text(oggetto), fts.stem_text(body))
+        for table in fts.fts_tables_of(riservato, state):
+            self.db.execute(
+                f"INSERT INTO {table} ({table}, rowid, oggetto_stems, body_stems) VALUES ('delete', ?, ?, ?)", stems
+            )
 
     # -- drafts ------------------------------------------------------------------------------
 
@@ -487,17 +499,19 @@ class SqliteCatalog(SqlCatalog):
         # ORDER BY rank (with the oggetto weighing 4 times the body) lets FTS5 sort the matches
         # itself, from its index alone; CROSS JOIN keeps acts_fts the outer loop, so only the rows
         # read until ``limit`` of them pass the filters are fetched from acts, never all matches.
+        # The index of the viewer's class: bm25's statistics count only the acts it may see.
+        t = fts.fts_table(f)
         ranked = (
-            "SELECT a.*, acts_fts.rank AS score FROM acts_fts CROSS JOIN acts a ON a.rowid = acts_fts.rowid"
-            " WHERE acts_fts MATCH ? AND acts_fts.rank MATCH 'bm25(4.0, 1.0)'"
+            f"SELECT a.*, {t}.rank AS score FROM {t} CROSS JOIN acts a ON a.rowid = {t}.rowid"
+            f" WHERE {t} MATCH ? AND {t}.rank MATCH 'bm25(4.0, 1.0)'"
             + "".join(f" AND {w}" for w in where)
-            + " ORDER BY acts_fts.rank LIMIT ? OFFSET ?"
+            + f" ORDER BY {t}.rank LIMIT ? OFFSET ?"
         )
         # But FTS5 scores every match before it returns the first (about 1 µs each): a query as
         # broad as "lombardia" would take 100 ms at 100,000 acts. Counting is 40 times cheaper, so
         # past RANK_ALL_UP_TO matches only the acts with the words in their oggetto are ranked
         # (they would rank high anyway), followed by the other matches, most recently archived first.
-        count = self.db.execute("SELECT count(*) FROM acts_fts WHERE acts_fts MATCH ?", (match,)).fetchone()[0]
+        count = self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (match,)).fetchone()[0]
         if count <= fts.RANK_ALL_UP_TO:
             rows = self.db.execute(ranked, (match, *params, limit, offset)).fetchall()
         else:
@@ -507,9 +521,9 @@ class SqliteCatalog(SqlCatalog):
             if len(rows) < wanted:
                 seen = {r["id"] for r in rows}
                 newest = (
-                    "SELECT a.*, 0.0 AS score FROM acts_fts CROSS JOIN acts a ON a.rowid = acts_fts.rowid"
-                    " WHERE acts_fts MATCH ?" + "".join(f" AND {w}" for w in where)
-                    + " ORDER BY acts_fts.rowid DESC LIMIT ?"
+                    f"SELECT a.*, 0.0 AS score FROM {t} CROSS JOIN acts a ON a.rowid = {t}.rowid"
+                    f" WHERE {t} MATCH ?" + "".join(f" AND {w}" for w in where)
+                    + f" ORDER BY {t}.rowid DESC LIMIT ?"
                 )
                 more = self.db.execute(newest, (match, *params, wanted)).fetchall()
                 rows += [r for r in more if r["id"] not in seen][: wanted - len(rows)]
@@ -569,14 +583,15 @@ class SqliteCatalog(SqlCatalog):
             where += ["a.number = ?", "a.year = ?"]
             params += [int(estremi.group(1)), int(estremi.group(2))]
         elif match is not None:
-            found = self.db.execute("SELECT count(*) FROM acts_fts WHERE acts_fts MATCH ?", (match,)).fetchone()[0]
+            t = fts.fts_table(f)
+            found = self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (match,)).fetchone()[0]
             if not found:
                 return []
             if found <= fts.TALLY_ROWS_UP_TO:  # read the rows of the matches, not the whole index
-                source = "acts_fts CROSS JOIN acts a ON a.rowid = acts_fts.rowid"
-                where.append("acts_fts MATCH ?")
+                source = f"{t} CROSS JOIN acts a ON a.rowid = {t}.rowid"
+                where.append(f"{t} MATCH ?")
             else:
-                where.append("a.rowid IN (SELECT rowid FROM acts_fts WHERE acts_fts MATCH ?)")
+                where.append(f"a.rowid IN (SELECT rowid FROM {t} WHERE {t} MATCH ?)")
             params.append(match)
         elif fts.words(query):
             return []

@@ -9,7 +9,8 @@ from atti.archive import search as fts
 # 1: the first archives. 2: events carry ``row_digest``. 3: ``versions`` and ``act_references``
 # tables (all additive; see ``migrate_to_3``). 4: acts gain ``riservato`` and ``number`` may be NULL
 # (a draft has no number until it is sealed); the acts table is rebuilt, keeping its rowids.
-SCHEMA_VERSION = 4
+# 5: one full-text index per visibility class (``search.FTS_TABLES``), filled from the acts.
+SCHEMA_VERSION = 5
 
 # number: NULL for a draft (bozza, in verifica); UNIQUE lets any number of NULLs through.
 # riservato: 1 for an act the public must not see (web search with ``public_only``).
@@ -22,6 +23,12 @@ CREATE TABLE IF NOT EXISTS {name} (
     source_sha256 TEXT NOT NULL, docx_sha256 TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
     created_at TEXT NOT NULL, riservato INTEGER NOT NULL DEFAULT 0,
     UNIQUE (register, year, number)
+);
+"""
+# The search index of a visibility class (search.FTS_TABLES): contentless, keyed by the acts' rowids.
+_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5(
+    oggetto_stems, body_stems, content='', tokenize='unicode61'
 );
 """
 ACTS_COLUMNS = (
@@ -37,10 +44,7 @@ CREATE TABLE IF NOT EXISTS registers (
     PRIMARY KEY (register, year)
 );
 {acts}
-CREATE VIRTUAL TABLE IF NOT EXISTS acts_fts USING fts5(
-    oggetto_stems, body_stems, content='', tokenize='unicode61'
-);
-CREATE TABLE IF NOT EXISTS events (
+{fts}CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, act_id TEXT,
     payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, row_digest TEXT
 );
@@ -62,7 +66,7 @@ CREATE TABLE IF NOT EXISTS act_references (
 );
 CREATE INDEX IF NOT EXISTS act_references_act ON act_references (act_id);
 CREATE INDEX IF NOT EXISTS act_references_target ON act_references (target_id);
-""".format(acts=_ACTS.format(name="acts"))
+""".format(acts=_ACTS.format(name="acts"), fts="".join(_FTS.format(name=t) for t in fts.FTS_TABLES))
 
 
 def create(db: sqlite3.Connection) -> None:
@@ -106,7 +110,7 @@ def migrate_to_4(db: sqlite3.Connection) -> None:
     The acts table is rebuilt (SQLite cannot drop a NOT NULL) with ``number`` nullable and
     ``riservato`` 0, keeping every rowid (the search index is keyed by it). No event is needed: a
     row's digest leaves ``riservato`` out while it is 0 (``digests.LATE_COLUMNS``), so every act
-    still matches the event that recorded it and the chain is untouched.
+    still matches the event that recorded it and the chain is untouched. Then :func:`migrate_to_5`.
     """
     columns = {r[1] for r in db.execute("PRAGMA table_info(acts)")}
     if "riservato" not in columns:
@@ -117,4 +121,17 @@ def migrate_to_4(db: sqlite3.Connection) -> None:
         for statement in fts.INDEXES.split(";"):  # not executescript: it would COMMIT
             if statement.strip():
                 db.execute(statement)
+
+
+def migrate_to_5(db: sqlite3.Connection) -> None:
+    """Schema 4 to 5, inside the caller's transaction, and mark the catalog current: the search
+    index of each visibility class but acts_fts (which holds every act) is made and filled."""
+    for table in fts.FTS_TABLES:
+        if table == "acts_fts" or db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (table,)).fetchone():
+            continue
+        db.execute(_FTS.format(name=table))
+        for row in db.execute("SELECT rowid, oggetto, body, riservato, state FROM acts").fetchall():
+            if table in fts.fts_tables_of(bool(row[3]), row[4]):
+                db.execute(f"INSERT INTO {table} (rowid, oggetto_stems, body_stems) VALUES (?,?,?)",
+                           (row[0], fts.stem_text(row[1]), fts.stem_text(row[2])))
     db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))

@@ -18,6 +18,7 @@ import pytest
 from atti.acts import Act, load_act
 from atti.archive import Archive
 from atti.archive.integrity import IntegrityReport, verify_archive
+from atti.archive.search import Filters
 from atti.archive.storage.sqlite import SCHEMA_VERSION, _event_hash
 from atti.errors import StorageError
 
@@ -387,12 +388,16 @@ def test_schema_3_archive_is_migrated_with_its_chain_intact(archive: Archive, ac
     with Archive.open(archive.location) as arc:
         assert check(arc).findings == []
         db = arc.catalog.db  # type: ignore[attr-defined]
-        assert db.execute("SELECT value FROM meta").fetchone()[0] == "4" == str(SCHEMA_VERSION)
+        assert db.execute("SELECT value FROM meta").fetchone()[0] == "5" == str(SCHEMA_VERSION)
         assert [tuple(r) for r in db.execute("SELECT * FROM events ORDER BY seq")] == events  # none added or changed
         number = {r["name"]: r["notnull"] for r in db.execute("PRAGMA table_info(acts)")}
         assert number["number"] == 0 and "riservato" in number
         # The search index is keyed by rowid: the rebuilt table kept them.
         assert [(h.record.id, h.snippet) for h in arc.search("proroga")] == [(h.record.id, h.snippet) for h in before]
+        # Schema 5: each visibility class's index is filled from the acts, and ranks as the whole one
+        # (nothing is hidden here).
+        public = arc.search("proroga", filters=Filters(public_only=True))
+        assert [(h.record.id, h.score) for h in public] == [(h.record.id, h.score) for h in before]
         assert [arc.get(f"DO-2026-{n}").riservato for n in (1, 2, 3)] == [False, False, False]
         publish_next(arc, act, "d")
         assert check(arc).findings == []

@@ -356,3 +356,27 @@ def test_hidden_acts_leave_every_visible_score_unchanged(archive: Archive, archi
     # to the index of those who see everything has moved. ts_rank (PostgreSQL) reads one act only.
     moved = fourth[everyone]["grano"]["DO-2026-1"] != first[everyone]["grano"]["DO-2026-1"]
     assert moved == isinstance(archive_location, Path)
+
+
+def test_a_package_is_built_once_per_viewer_class(
+    canary: tuple[Path | str, World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from atti.export import package
+
+    location, world = canary
+    act_id = next(i for i, item in world.acts.items() if not item.draft and not item.reserved)
+    with Archive.open(location) as arc:
+        shutil.rmtree(arc.state_dir / "web" / "cache" / "pacchetti", ignore_errors=True)
+    built: list[str] = []
+    export = package.export_package
+    monkeypatch.setattr(package, "export_package", lambda *a, **kw: built.append(a[1]) or export(*a, **kw))
+    with TestClient(create_app(WebConfig(archive=location))) as client:
+        first = client.get(f"/atti/{act_id}/pacchetto.zip")
+        assert first.status_code == 200 and built == [act_id]
+        assert client.get(f"/atti/{act_id}/pacchetto.zip").content == first.content
+        assert built == [act_id]  # the second download is the cached zip
+        signed_in(client, "archivist")
+        assert client.get(f"/atti/{act_id}/pacchetto.zip").status_code == 200
+        assert built == [act_id, act_id]  # another viewer class, another package

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import stat
 import threading
@@ -22,7 +23,7 @@ from starlette.testclient import TestClient
 from atti.config import load_settings
 from atti.web import WebConfig, create_app
 from atti.web.app import secure_cookies
-from atti.web.session import COOKIE, SESSIONS_FILE
+from atti.web.session import COOKIE, SESSIONS_FILE, SessionStore
 from atti.web.signin import ACCOUNT, ADDRESS, SignIn
 from atti.web.users import MIN_PASSWORD, UserStore, common_passwords
 
@@ -209,10 +210,20 @@ def test_a_cookie_that_names_no_session_is_cleared(app: Any, token: str, state: 
         assert '<span class="who">' not in answer.text
 
 
-def test_sessions_database_is_owner_only(client: TestClient, state: Path) -> None:
+def test_sessions_database_is_owner_only(client: TestClient, state: Path, tmp_path: Path) -> None:
     sign_in(client)
     assert stat.S_IMODE((state / SESSIONS_FILE).stat().st_mode) == 0o600
     assert stat.S_IMODE((state / "web").stat().st_mode) == 0o700
+    old = os.umask(0)  # whatever the umask
+    try:
+        store = SessionStore(tmp_path)
+        store.create("archivista", "g", "c")
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "web").iterdir()}
+    assert modes == {"sessions.sqlite": 0o600, "sessions.sqlite-wal": 0o600, "sessions.sqlite-shm": 0o600}
+    assert stat.S_IMODE((tmp_path / "web").stat().st_mode) == 0o700
+    store.close()
 
 
 # -- sign-in limits --------------------------------------------------------------------------------

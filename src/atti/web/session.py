@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import sqlite3
 import threading
@@ -98,12 +97,15 @@ class SessionStore:
         if db is None:
             try:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                # Made owner-only before SQLite opens it; its -wal and -shm files take its mode.
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
                 db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(_SCHEMA)
+                # Owner-only whatever the umask. chmod, never open-and-close: closing any descriptor
+                # of a database drops every lock this process's connections hold on it (POSIX).
+                for path in (self.path, *(self.path.with_name(self.path.name + e) for e in ("-wal", "-shm"))):
+                    if path.exists() and path.stat().st_mode & 0o077:
+                        path.chmod(0o600)
             except OSError as exc:
                 raise write_error(exc, f"the sessions database {self.path}") from None
             except sqlite3.Error as exc:

@@ -62,11 +62,13 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user);
 CREATE INDEX IF NOT EXISTS sessions_by_seen ON sessions (seen);
+CREATE INDEX IF NOT EXISTS sessions_by_created ON sessions (created);
 CREATE TABLE IF NOT EXISTS attempts (
     key TEXT PRIMARY KEY,         -- 'user:NAME' or 'address:IP' (atti.web.signin)
     count INTEGER NOT NULL,
     last REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS attempts_by_last ON attempts (last);
 """
 
 

@@ -202,6 +202,23 @@ def test_public_reader_gets_no_cookie_and_costs_no_row(client: TestClient, state
     assert rows(state) == []
 
 
+def test_sessions_before_sign_in_are_bounded(app: Any, client: TestClient, clock: Clock, state: Path) -> None:
+    app.state.web.sessions.max_anonymous = 3
+    sign_in(client)
+    forms, tokens = [TestClient(app) for _ in range(5)], []
+    for form in forms:
+        clock.advance(1)
+        tokens.append(csrf_of(form))
+    # The three newest forms keep their sessions, the signed-in user theirs.
+    assert sorted(rows(state), key=str) == [("archivista",), (None,), (None,), (None,)]
+    assert who(client) == "archivista"
+    # Newest first: a refused form's page hands out a new token, which would evict another.
+    for form, token, expected in reversed(list(zip(forms, tokens, (403, 403, 303, 303, 303), strict=True))):
+        answer = form.post("/accesso", data={"nome": "revisore", "password": PASSWORD, "csrf": token},
+                           follow_redirects=False)
+        assert answer.status_code == expected
+
+
 @pytest.mark.parametrize("token", ["nessuna", "x" * 5000])
 def test_a_cookie_that_names_no_session_is_cleared(app: Any, token: str, state: Path) -> None:
     with with_cookie(app, token) as c:

@@ -43,6 +43,9 @@ from atti.files import write_error
 SESSIONS_FILE = Path("web") / "sessions.sqlite"
 COOKIE = "atti_sessione"
 TOUCH_EVERY = 60.0  # seconds: last-seen is written at most this often, not on every request
+# Sessions before sign-in (a sign-in form's CSRF token) kept at most: anyone can start one, so a
+# flood of them evicts the oldest rather than filling the disk.
+MAX_ANONYMOUS = 10_000
 
 Clock = Callable[[], float]
 Scope = MutableMapping[str, Any]
@@ -92,6 +95,7 @@ class SessionStore:
                  clock: Clock = time.time) -> None:
         self.path = state_dir / SESSIONS_FILE
         self.idle, self.lifetime, self.clock = idle, lifetime, clock
+        self.max_anonymous = MAX_ANONYMOUS
         self._local = threading.local()
 
     def connect(self) -> sqlite3.Connection:
@@ -147,6 +151,9 @@ class SessionStore:
         db.execute("INSERT INTO sessions (id, user, generation, csrf, created, seen) VALUES (?, ?, ?, ?, ?, ?)",
                    (_digest(token), user, generation, csrf, now, now))
         self.purge(now)
+        if user is None:
+            db.execute("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE user IS NULL"
+                       " ORDER BY seen DESC LIMIT -1 OFFSET ?)", (self.max_anonymous,))
         return token
 
     def delete(self, token: str) -> None:

@@ -337,8 +337,8 @@ def test_session_cookie_flags(archive: Path | str, state: Path) -> None:
     with TestClient(create_app(WebConfig(archive=archive, secure_cookies=True)), base_url="https://testserver") as c:
         cookie = sign_in(c, "archivista").headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
-    key = state / "web" / "session.key"
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    sessions = state / "web" / "sessions.sqlite"
+    assert stat.S_IMODE(sessions.stat().st_mode) == 0o600
 
 
 def test_public_reader_gets_no_cookie(archive: Path | str) -> None:
@@ -481,11 +481,11 @@ def test_user_add_command(
     assert (result.exit_code, result.output) == (0, "Updated user nuovo (officer)\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "corta")
     result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
-    assert (result.exit_code, result.output) == (2, "Error: the password must have at least 8 characters\n")
+    assert (result.exit_code, result.output) == (2, "Error: the password must have at least 12 characters\n")
     monkeypatch.delenv("ATTI_USER_PASSWORD")
     result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
     assert (result.exit_code, result.output) == (
-        2, "Error: the password comes from ATTI_USER_PASSWORD or a prompt in a terminal\n")
+        2, "Error: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "abbastanza-lunga")
     result = atti("user", "add", "x y", "--role", "admin", "--archive", archive)
     assert result.exit_code == 2 and result.output.startswith("Error: 'x y' is not a user name")

@@ -934,27 +934,56 @@ def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option(
-    "--secure-cookies/--no-secure-cookies", default=False, envvar="ATTI_SECURE_COOKIES", show_default=True,
-    help="Mark the session cookie Secure: set it when the site is served over https (e.g. behind a proxy) "
-    "[env: ATTI_SECURE_COOKIES].",
+    "--secure-cookies", is_flag=True, envvar="ATTI_SECURE_COOKIES",
+    help="Mark the session cookie Secure even on a loopback address: for a site served over https by a "
+    "proxy on this machine [env: ATTI_SECURE_COOKIES].",
+)
+@click.option(
+    "--insecure-cookies", is_flag=True,
+    help="Send the session cookie over plain http on any address (a test network only).",
 )
 @click.pass_context
-def serve(ctx: click.Context, archive: Path | None, host: str, port: int, secure_cookies: bool) -> None:
+def serve(
+    ctx: click.Context, archive: Path | None, host: str, port: int, secure_cookies: bool, insecure_cookies: bool
+) -> None:
     """Serve the web archive: search and read acts in a browser, with a JSON API under /api/.
 
     The public sees published acts that are not riservato; users added with 'atti user add'
-    sign in to see reserved acts and drafts as their role allows (see docs/web.md).
+    sign in to see reserved acts and drafts as their role allows (see docs/web.md). The session
+    cookie is Secure (sent over https only) unless the server listens on a loopback address.
     """
+    from atti.errors import ConfigError
     from atti.web import WebConfig
     from atti.web import serve as run
 
+    if secure_cookies and insecure_cookies:
+        raise ConfigError("--secure-cookies and --insecure-cookies contradict each other: give one")
+    secure = True if secure_cookies else False if insecure_cookies else None
     settings = _settings(ctx, archive=archive)
-    run(WebConfig(archive=settings.archive, host=host, port=port, secure_cookies=secure_cookies, settings=settings))
+    run(WebConfig(archive=settings.archive, host=host, port=port, secure_cookies=secure, settings=settings))
 
 
 @main.group(cls=_Group)
 def user() -> None:
     """Manage the users of the web archive."""
+
+
+def _new_password() -> str:
+    """A new password from $ATTI_USER_PASSWORD, else asked twice in a terminal, else the first line
+    of standard input; never from the command line, where other users of the machine see it."""
+    import os
+
+    from atti.errors import UserError
+
+    password = os.environ.get("ATTI_USER_PASSWORD")
+    if password is not None:
+        return password
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+    line = sys.stdin.readline()
+    if not line:
+        raise UserError("no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal")
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 @user.command("add")
@@ -966,19 +995,63 @@ def user() -> None:
 def user_add(ctx: click.Context, name: str, role: str, archive: Path | None) -> None:
     """Add a user of the web archive, or give an existing one a new role and password.
 
-    The password comes from $ATTI_USER_PASSWORD or a prompt; it is stored only as an argon2
-    hash, in the archive's web/users.json. Exits 0 when saved, 2 on a bad name or password.
+    The password (at least 12 characters, not the name, not a common one) comes from
+    $ATTI_USER_PASSWORD, a prompt in a terminal or the first line of standard input; it is stored
+    only as an argon2 hash, in the archive's web/users.json. Updating a user ends their sessions.
+    Exits 0 when saved, 2 on a bad name or password.
     """
-    import os
-
-    from atti.errors import UserError
     from atti.web.users import add_user
 
-    password = os.environ.get("ATTI_USER_PASSWORD")
-    if password is None:
-        if not sys.stdin.isatty():
-            raise UserError("the password comes from ATTI_USER_PASSWORD or a prompt in a terminal")
-        password = str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
-    with _open(_settings(ctx, archive=archive)) as arc:
-        account, created = add_user(arc, name, role, password)
+    settings = _settings(ctx, archive=archive)
+    with _open(settings) as arc:
+        password = _new_password()
+        account, created = add_user(arc, name, role, password, settings)
     click.echo(f"{'Added' if created else 'Updated'} user {account.name} ({account.role})")
+
+
+@user.command("list")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.pass_context
+def user_list(ctx: click.Context, archive: Path | None) -> None:
+    """List the users of the web archive: name, role and live sessions, one a line."""
+    from atti.web.users import list_users
+
+    settings = _settings(ctx, archive=archive)
+    with _open(settings) as arc:
+        users = list_users(arc, settings)
+    for account, sessions in users:
+        click.echo(f"{account.name}\t{account.role}\t{sessions} session{'' if sessions == 1 else 's'}")
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.pass_context
+def user_passwd(ctx: click.Context, name: str, archive: Path | None) -> None:
+    """Give a user of the web archive a new password, ending all their sessions.
+
+    The password is read as by 'atti user add'. Exits 0 when changed, 2 on an unknown user or a
+    bad password.
+    """
+    from atti.web.users import change_password
+
+    settings = _settings(ctx, archive=archive)
+    with _open(settings) as arc:
+        password = _new_password()
+        ended = change_password(arc, name, password, settings)
+    click.echo(f"Changed the password of {name}; ended {ended} session{'' if ended == 1 else 's'}")
+
+
+@user.command("remove")
+@click.argument("name")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.pass_context
+def user_remove(ctx: click.Context, name: str, archive: Path | None) -> None:
+    """Remove a user of the web archive, ending all their sessions. Exits 0 when removed, 2 on an
+    unknown user."""
+    from atti.web.users import remove_user
+
+    settings = _settings(ctx, archive=archive)
+    with _open(settings) as arc:
+        ended = remove_user(arc, name, settings)
+    click.echo(f"Removed user {name}; ended {ended} session{'' if ended == 1 else 's'}")

@@ -74,6 +74,10 @@ class Settings(BaseModel):
     """Years each stored document is locked against deletion (S3 Object Lock, COMPLIANCE mode)."""
     s3_allow_unlocked: bool = False
     """Accept a bucket without Object Lock (test setups only: its documents can be deleted)."""
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    """Minutes a web session may go unused before it ends (atti serve)."""
+    session_hours: int = Field(8, ge=1, le=30 * 24)
+    """Hours a web session lasts at most, however much it is used."""
 
     @field_validator("allegati_dirs", mode="before")
     @classmethod

@@ -8,9 +8,11 @@ pool: the archive's SQLite connection is opened once per thread.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -33,12 +34,12 @@ from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
 from atti.errors import AttiError, SearchError
 from atti.web import access, documents
-from atti.web.session import csrf_ok, csrf_token, session_secret
+from atti.web.session import Clock, SessionMiddleware, csrf_ok, csrf_token, session_store
+from atti.web.signin import SignIn
 from atti.web.users import User, UserStore
 
 PAGE_SIZE = 20
 MAX_PAGE = 500  # deep pages cost the catalog more than anyone reads
-SESSION_HOURS = 8
 _STATIC = Path(__file__).parent / "static"
 
 FACETS = (  # the facet (its GET parameter too), its title
@@ -67,7 +68,9 @@ class WebConfig:
     archive: Path | str  # a directory or a postgresql:// URL (see atti.archive.storage.location)
     host: str = "127.0.0.1"
     port: int = 8000
-    secure_cookies: bool = False  # Secure cookies: set when served over https (directly or behind a proxy)
+    # Secure cookies: None marks them Secure unless the server listens on a loopback address only
+    # (plain http on this machine); True or False says so whatever the address.
+    secure_cookies: bool | None = None
     settings: Settings | None = None  # the S3 bucket of a database archive [default: environment, atti.toml]
 
 
@@ -104,13 +107,15 @@ def plain(snippet: str, query: str) -> str:
 class WebArchive:
     """The application's state: the archive (one connection per thread), users, templates."""
 
-    def __init__(self, config: WebConfig) -> None:
+    def __init__(self, config: WebConfig, clock: Clock = time.time) -> None:
         self.config = config
         # Opened now for a clear error rather than one at the first request. Users, the session
         # key and the caches live in the archive's state directory.
         with Archive.open(config.archive, settings=config.settings) as archive:
             self.state_dir = archive.state_dir
-        self.users = UserStore(self.state_dir)
+        self.sessions = session_store(self.state_dir, config.settings, clock)
+        self.users = UserStore(self.state_dir, self.sessions)
+        self.signin = SignIn(self.users, self.sessions, self.state_dir, clock=clock)
         self._local = threading.local()
         self.templates = Environment(
             loader=PackageLoader("atti.web", "templates"), autoescape=select_autoescape(default=True),
@@ -314,12 +319,22 @@ class WebArchive:
             return self.page(request, "accesso.html", 403, error="Sessione scaduta: riprova.", name=name, next=target)
         from starlette.concurrency import run_in_threadpool
 
-        user = await run_in_threadpool(self.users.authenticate, name, password)  # argon2: slow on purpose
-        if user is None:
-            return self.page(request, "accesso.html", 401, error="Nome utente o password errati.", name=name,
-                             next=target)
-        request.session.clear()  # a new session at sign-in: nothing set before it carries over
-        request.session["user"] = user.name
+        address = request.client.host if request.client else "-"
+        # argon2 is slow on purpose: within limits per account and address, a few at a time.
+        outcome = await run_in_threadpool(self.signin.attempt, name, password, address)
+        if outcome.user is None:
+            status, error = {
+                "refused": (429, f"Troppi tentativi di accesso: riprova tra {outcome.retry_after} secondi."),
+                "busy": (503, "Troppi accessi in corso: riprova tra qualche secondo."),
+            }.get(outcome.result, (401, "Nome utente o password errati."))
+            answer = self.page(request, "accesso.html", status, error=error, name=name, next=target)
+            if outcome.retry_after:
+                answer.headers["Retry-After"] = str(outcome.retry_after)
+            return answer
+        # A new session at sign-in: nothing set before it carries over, and its id is new
+        # (atti.web.session rotates it whenever the user changes).
+        request.session.clear()
+        request.session.update(user=outcome.user.name, generation=outcome.user.generation)
         csrf_token(request.session)
         return RedirectResponse(target, status_code=303)
 
@@ -345,8 +360,22 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-def create_app(config: WebConfig) -> Starlette:
-    web = WebArchive(config)
+def secure_cookies(config: WebConfig) -> bool:
+    """Whether the session cookie is marked Secure: as configured, else unless the server listens
+    on a loopback address only (127.0.0.0/8, ::1, localhost), where plain http stays on this machine."""
+    if config.secure_cookies is not None:
+        return config.secure_cookies
+    if config.host.lower() == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(config.host.strip("[]")).is_loopback
+    except ValueError:
+        return True  # a host name: whatever it resolves to, it is not known to stay here
+
+
+def create_app(config: WebConfig, *, clock: Clock = time.time) -> Starlette:
+    """The application; ``clock`` (seconds since the epoch) times sessions and sign-in limits."""
+    web = WebArchive(config, clock)
 
     async def on_error(request: Request, exc: Exception) -> Response:
         msg = exc.msg if isinstance(exc, AttiError) else "errore interno"
@@ -370,8 +399,8 @@ def create_app(config: WebConfig) -> Starlette:
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),
     ]
     middleware = [
-        Middleware(SessionMiddleware, secret_key=session_secret(web.state_dir), session_cookie="atti_sessione",
-                   max_age=SESSION_HOURS * 3600, same_site="lax", https_only=config.secure_cookies),
+        Middleware(SessionMiddleware, store=web.sessions, generation_of=web.users.generation,
+                   secure=secure_cookies(config)),
     ]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={404: not_found, AttiError: on_error})

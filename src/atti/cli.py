@@ -761,7 +761,8 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
     """Re-hash every stored file; check the catalog's database, its rows and its event log.
 
     Prints one line per finding: missing, changed, unexpected or unrecorded (a file the catalog
-    no longer names, which must be kept) (exit 1); an interrupted write's leftovers, incomplete or
+    no longer names, which must be kept), or exposed (a file or folder of the archive others than
+    its owner may read or write, with the chmod that fixes it) (exit 1); an interrupted write's leftovers, incomplete or
     unreferenced, which are safe to delete; a check that could not be made, unchecked; or a gap,
     numbers missing in a register, which imported acts may leave (all three exit 0). A catalog
     that lost the archive's history, which every other command refuses, is verified as it is, to

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from atti.archive import search as fts
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
 from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, stem
@@ -161,6 +162,10 @@ class WebArchive:
     def run_search(self, request: Request) -> dict[str, Any]:
         p = request.query_params
         args = {k: p.get(k, "").strip() for k in _SEARCH_PARAMS}
+        if (size := fts.query_size(args["q"])) is not None:  # the library's bound, said in Italian
+            unit = {"characters": "caratteri", "words": "parole"}[size[1]]
+            raise SearchError(f"La ricerca è troppo lunga ({size[0]} {unit}): usa al massimo {fts.MAX_QUERY_CHARS}"
+                              f" caratteri e {fts.MAX_QUERY_WORDS} parole.")
         if args["anno"] and not re.fullmatch(r"\d{4}", args["anno"]):
             raise SearchError(f"Anno non valido: «{args['anno']}» (scrivilo con quattro cifre, es. 2026).")
         year = int(args["anno"]) if args["anno"] else None

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from atti.archive import search as fts
 from atti.archive.archive import Archive
@@ -34,6 +35,8 @@ from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, ste
 from atti.config import Settings
 from atti.errors import ActNotFound, AttiError, SearchError
 from atti.web import access, documents
+from atti.web.headers import SECURITY_HEADERS as SECURITY_HEADERS  # set on every response by SecurityHeaders
+from atti.web.headers import SecurityHeaders
 from atti.web.session import csrf_ok, csrf_token, session_secret
 from atti.web.users import User, UserStore
 
@@ -50,15 +53,6 @@ FACETS = (  # the facet (its GET parameter too), its title
     ("stato", "Stato"),
 )
 _SEARCH_PARAMS = ("q", "registro", "anno", "dal", "al", "tipo", "firmatario", "stato")
-
-# Every page: no inline script or style, nothing from elsewhere, never framed.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self';"
-    " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 
 
 @dataclass(frozen=True)
@@ -149,11 +143,11 @@ class WebArchive:
         html = self.templates.get_template(template).render(
             request=request, user=self.user(request), csrf=lambda: csrf_token(request.session), **context
         )
-        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        return HTMLResponse(html, status_code=status)
 
     def not_found(self, request: Request) -> Response:
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "atto non trovato"}, status_code=404, headers=SECURITY_HEADERS)
+            return JSONResponse({"error": "atto non trovato"}, status_code=404)
         return self.page(request, "errore.html", 404, title="Atto non trovato",
                          message="Non c'è un atto con questo identificativo.")
 
@@ -211,14 +205,14 @@ class WebArchive:
         try:
             found = self.run_search(request)
         except SearchError as exc:
-            return JSONResponse({"error": exc.msg}, status_code=400, headers=SECURITY_HEADERS)
+            return JSONResponse({"error": exc.msg}, status_code=400)
         q = found["args"]["q"]
         return JSONResponse({
             "query": found["args"], "page": found["page"], "pages": found["pages"], "total": found["total"],
             "results": [{**_public_record(h.record), "snippet": plain(h.snippet, q), "score": round(h.score, 4),
                          "url": f"/atti/{h.record.id}"} for h in found["hits"]],
             "facets": {k: [[v, n] for v, n in values] for k, values in found["facets"].items()},
-        }, headers=SECURITY_HEADERS)
+        })
 
     # -- acts ---------------------------------------------------------------------------------
 
@@ -286,7 +280,7 @@ class WebArchive:
                 "package": f"/atti/{record.id}/pacchetto.zip" if d["exportable"] else None,
                 "metadata": f"/atti/{record.id}/metadati.xml" if d["exportable"] else None,
             },
-        }, headers=SECURITY_HEADERS)
+        })
 
     def download(self, request: Request) -> Response:
         record = self.visible(request, request.path_params["act_id"])
@@ -306,8 +300,7 @@ class WebArchive:
             data, media, name = documents.metadata_xml(arc, record.id), "application/xml", f"{record.id}-metadati.xml"
         else:
             return self.not_found(request)
-        headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"',
-                   "Cache-Control": "private, no-store"}
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         return Response(data, media_type=media, headers=headers)
 
     def preview(self, request: Request) -> Response:
@@ -317,7 +310,7 @@ class WebArchive:
         png = documents.preview(self.archive, record, request.path_params["page"])
         if png is None:
             return self.not_found(request)
-        return Response(png, media_type="image/png", headers={**SECURITY_HEADERS, "Cache-Control": "private, no-store"})
+        return Response(png, media_type="image/png")
 
     # -- signing in and out -------------------------------------------------------------------
 
@@ -364,13 +357,21 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+class _Starlette(Starlette):
+    """Starlette with :class:`SecurityHeaders` outside its own error handling, so that the 500 of
+    a bug, which Starlette's outermost middleware answers, carries the headers too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(config: WebConfig) -> Starlette:
     web = WebArchive(config)
 
     async def on_error(request: Request, exc: Exception) -> Response:
         msg = exc.msg if isinstance(exc, AttiError) else "errore interno"
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": msg}, status_code=500, headers=SECURITY_HEADERS)
+            return JSONResponse({"error": msg}, status_code=500)
         return web.page(request, "errore.html", 500, title="Errore", message=msg)
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -392,8 +393,8 @@ def create_app(config: WebConfig) -> Starlette:
         Middleware(SessionMiddleware, secret_key=session_secret(web.state_dir), session_cookie="atti_sessione",
                    max_age=SESSION_HOURS * 3600, same_site="lax", https_only=config.secure_cookies),
     ]
-    app = Starlette(routes=routes, middleware=middleware,
-                    exception_handlers={404: not_found, AttiError: on_error})
+    app = _Starlette(routes=routes, middleware=middleware,
+                     exception_handlers={404: not_found, AttiError: on_error})
     app.state.web = web
     return app
 

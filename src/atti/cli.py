@@ -73,6 +73,8 @@ def _sigterm_raises() -> Iterator[None]:
 def _given_once(command: click.Command, ctx: click.Context, args: list[str]) -> None:
     """Refuse an option that takes one value given twice (``--role a --role b``): click keeps the
     last one silently, and which one the user meant is theirs to say. A usage error, exit 2."""
+    if ctx.resilient_parsing:  # shell completion: nothing is run, nothing to refuse
+        return
     parser = command.make_parser(ctx)
     try:
         _, _, order = parser.parse_args(args=list(args))

@@ -156,6 +156,8 @@ def test_deleted_rows_files_and_stray_files_are_reported(archive: Archive, act: 
     (archive.state_dir / "blobs" / "notes.txt").write_text("hello")
     tmp = archive.path_of(second.pdf).parent / ".tmp-abc.pdf"
     tmp.write_bytes(b"half")
+    for stray in (archive.state_dir / "blobs" / "notes.txt", tmp):
+        stray.chmod(0o600)  # as atti writes: a file open to others is another finding (test_permissions)
     report = check(archive)
     assert sorted(str(f) for f in report.findings) == sorted([
         "missing: act DO-2026-1: row deleted (event 1 recorded it)",
@@ -174,6 +176,7 @@ def test_leftovers_alone_do_not_fail(archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
     archive.blobs.put(b"written, then the process died", "pdf")
     (archive.state_dir / "blobs" / "sha256" / ".tmp-xyz.docx").write_bytes(b"")
+    (archive.state_dir / "blobs" / "sha256" / ".tmp-xyz.docx").chmod(0o600)  # as atti's writer makes it
     report = check(archive)
     assert sorted(f.kind for f in report.findings) == ["incomplete", "unreferenced"]
     assert report.ok
@@ -479,6 +482,7 @@ def test_a_rewritten_newest_event_and_a_deleted_head_are_detected(archive: Archi
         "missing: atti.head: deleted: the newest events can no longer be checked for truncation", *kept
     ]
     (archive.state_dir / "atti.head").write_text("garbage")
+    (archive.state_dir / "atti.head").chmod(0o600)
     assert sorted(failures(check(archive))) == [
         "changed: atti.head: is not a chain head (JSON with seq and hash)", *kept
     ]

@@ -70,7 +70,60 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
+def _given_once(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """Refuse an option that takes one value given twice (``--role a --role b``): click keeps the
+    last one silently, and which one the user meant is theirs to say. A usage error, exit 2."""
+    if ctx.resilient_parsing:  # shell completion: nothing is run, nothing to refuse
+        return
+    parser = command.make_parser(ctx)
+    try:
+        _, _, order = parser.parse_args(args=list(args))
+    except click.UsageError:
+        return  # click's own parse says what is wrong, with its own message
+    seen: dict[str, int] = {}
+    for param in order:
+        if isinstance(param, click.Option) and not param.multiple and not param.count and param.expose_value:
+            seen[param.name or ""] = seen.get(param.name or "", 0) + 1
+            if seen[param.name or ""] == 2:
+                name = max(param.opts, key=len)
+                values = _values_given(param, args)
+                # A flag's values are its spellings: worth saying only when they differ (--x, --no-x).
+                shown = len(values) > 1 and not (param.is_flag and len(set(values)) == 1)
+                said = f" ({', '.join(values)})" if shown else ""
+                raise click.UsageError(f"{name} was given twice{said}: give it once", ctx)
+
+
+def _values_given(option: click.Option, args: list[str]) -> list[str]:
+    """What the command line gave ``option`` each time (its spelling, for a flag), for the message."""
+    spellings = [*option.opts, *option.secondary_opts]
+    found: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        name, eq, value = token.partition("=")
+        if name in spellings and (eq or option.is_flag):
+            found.append(value if eq else token)
+        elif token in spellings:
+            found.append(next(tokens, ""))
+        elif not token.startswith("--") and token[:2] in spellings and len(token) > 2 and not option.is_flag:
+            found.append(token[2:])  # -rvalue
+    return found
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _given_once(self, ctx, args)
+        return super().parse_args(ctx, args)
+
+
 class _Group(click.Group):
+    command_class = _Command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _given_once(self, ctx, args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         if ctx.parent is None:  # the root group: once per command line
             with _sigterm_raises():
@@ -761,7 +814,8 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
     """Re-hash every stored file; check the catalog's database, its rows and its event log.
 
     Prints one line per finding: missing, changed, unexpected or unrecorded (a file the catalog
-    no longer names, which must be kept) (exit 1); an interrupted write's leftovers, incomplete or
+    no longer names, which must be kept), or exposed (a file or folder of the archive others than
+    its owner may read or write, with the chmod that fixes it) (exit 1); an interrupted write's leftovers, incomplete or
     unreferenced, which are safe to delete; a check that could not be made, unchecked; or a gap,
     numbers missing in a register, which imported acts may leave (all three exit 0). A catalog
     that lost the archive's history, which every other command refuses, is verified as it is, to

@@ -19,7 +19,7 @@ from atti.archive import ActRecord, Archive
 from atti.archive.records import ReferenceRecord, VersionRecord
 from atti.config import Settings
 from atti.errors import ArchiveError, SigningError, StorageError, VerificationError
-from atti.files import write_atomic, write_error
+from atti.files import PRIVATE_FILE, write_atomic, write_error
 
 if TYPE_CHECKING:
     # pyHanko and docxtpl take most of a second to import: commands that do not sign or render
@@ -70,7 +70,7 @@ def init_archive(location: Path | str, *, trust: Sequence[Path] = (), settings: 
             except OSError as exc:
                 raise StorageError(f"cannot read trust root {cert}: {exc.strerror}") from None
             try:
-                write_atomic(archive.trust_dir / cert.name, data)
+                write_atomic(archive.trust_dir / cert.name, data, mode=PRIVATE_FILE)
             except OSError as exc:
                 raise write_error(exc, f"the trust root {archive.trust_dir / cert.name}") from None
         return InitResult(archive.name, created, ca_created, archive.pki_dir / "root.pem")

@@ -29,7 +29,7 @@ from atti.acts.loader import load_act_text
 from atti.acts.model import Act, TipoAtto, TipoRelazione
 from atti.acts.references import Reference, act_id_of, reference_to_act_id, registro_slug
 from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
-from atti.archive.search import Filters
+from atti.archive.search import Filters, check_query
 from atti.archive.storage.location import Storage, archive_state_dir, open_storage
 from atti.archive.storage.urls import redacted
 from atti.archive.store import BlobStore, Catalog
@@ -438,15 +438,19 @@ class Archive:
     def search(
         self, query: str = "", *, filters: Filters | None = None, limit: int = 20, offset: int = 0
     ) -> list[SearchHit]:
-        """One page of the acts matching ``query`` and ``filters`` (see ``Catalog.search``)."""
+        """One page of the acts matching ``query`` and ``filters`` (see ``Catalog.search``); a query
+        beyond the bounds of :func:`atti.archive.search.check_query` is a SearchError."""
+        check_query(query)
         return self.catalog.search(query, filters=filters, limit=limit, offset=offset)
 
     def count(self, query: str = "", filters: Filters | None = None) -> int:
         """How many acts :meth:`search` finds over all its pages."""
+        check_query(query)
         return self.catalog.count(query, filters)
 
     def facets(self, query: str = "", filters: Filters | None = None) -> dict[str, list[tuple[str, int]]]:
         """Counts per registro, anno, tipo, firmatario and stato of what :meth:`search` finds."""
+        check_query(query)
         return self.catalog.facets(query, filters)
 
     def path_of(self, ref: BlobRef) -> Path:

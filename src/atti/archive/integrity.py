@@ -12,6 +12,12 @@ numbers missing between a register's archived acts of a year: publishing never l
 imported acts keep their own numbers; it is reported so that it is seen, and does not fail the
 check.
 
+``exposed`` names a file or folder of the archive (a directory archive's folder, a database
+archive's state directory) that its group or others may read, write or enter: everything there
+is its owner's only (reserved PDFs, the catalog, keys, the web's users and session key), so it
+fails the check, with the fix (``chmod -R go-rwx``). An archive written by an older atti, or
+copied under a loose umask, shows it.
+
 A file is called ``unreferenced`` only while the catalog can vouch that it never recorded it:
 the database is sound, the chain holds and reaches the head kept outside it, every row matches
 its event. Otherwise a file the catalog does not name may be a signed original whose record was
@@ -31,16 +37,19 @@ from typing import Any
 
 from atti.archive.archive import Archive
 from atti.errors import StorageError
+from atti.files import shared_paths
 
 # Harmless leftovers of an interrupted writer, a check that could not be made, and numbers
 # imported acts left out; every other kind fails the check.
 BENIGN = frozenset({"incomplete", "unreferenced", "unchecked", "gap"})
+EXPOSED = "exposed"  # the kind of a finding about permissions, not content (see the module docstring)
+MAX_EXPOSED = 20  # listed one by one; the rest in one more finding
 _BLOB = re.compile(r"^blobs/sha256/([0-9a-f]{2})/([0-9a-f]{64})\.[a-z0-9]+$")
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # missing | changed | unexpected | unrecorded | incomplete | unreferenced | unchecked | gap
+    kind: str  # missing | changed | unexpected | unrecorded | exposed | incomplete | unreferenced | unchecked | gap
     what: str  # "blobs/sha256/ab/ab...pdf", "act DO-2026-129", "event 12", "register D.O. 2026"
     message: str
 
@@ -162,5 +171,29 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
     for register, year, first, last in catalog.register_gaps():
         numbers = f"number {first} is" if first == last else f"numbers {first}-{last} are"
         findings.append(Finding("gap", f"register {register} {year}", f"{numbers} not in the archive"))
+    findings += exposed(archive)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def exposed(archive: Archive) -> list[Finding]:
+    """What of the archive's own files its group or others may read, write or enter."""
+    root = archive.state_dir
+    shared = shared_paths(root)
+    fix = f"make it its owner's only: chmod -R go-rwx {root}"
+    found = [
+        Finding(EXPOSED, str(root) if rel == "." else rel,
+                f"mode {mode:04o}: {_who_may(mode, (root / rel).is_dir())}; {fix}")
+        for rel, mode in shared[:MAX_EXPOSED]
+    ]
+    if len(shared) > MAX_EXPOSED:
+        more = len(shared) - MAX_EXPOSED
+        found.append(Finding(EXPOSED, f"{more} more", f"files and folders open to others; {fix}"))
+    return found
+
+
+def _who_may(mode: int, folder: bool) -> str:
+    """"others than its owner may read and write it" for the group and other bits of ``mode``."""
+    may = [verb for bits, verb in ((0o044, "read"), (0o022, "write"), (0o011, "enter" if folder else "run"))
+           if mode & bits]
+    return f"others than its owner may {' and '.join(may)} it"

@@ -12,19 +12,19 @@ anything differs. A target that already holds acts or events is refused.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from atti.archive.archive import Archive
-from atti.archive.integrity import IntegrityReport, verify_archive
+from atti.archive.integrity import EXPOSED, IntegrityReport, verify_archive
 from atti.archive.storage.postgresql import PgCatalog
 from atti.archive.storage.postgresql_schema import ACT_COLUMNS, EVENT_COLUMNS, REFERENCE_COLUMNS, VERSION_COLUMNS
 from atti.archive.storage.sqlite import SqliteCatalog
 from atti.archive.store import Catalog
 from atti.config import Settings
 from atti.errors import ArchiveError
+from atti.files import PRIVATE_FILE, write_atomic
 
 Tables = dict[str, list[dict[str, Any]]]
 
@@ -59,8 +59,10 @@ def migrate(source: Path | str, target: Path | str, *, settings: Settings | None
     report = MigrationReport(redacted(str(source)), redacted(str(target)))
     with Archive.open(source, settings=settings) as src:
         check = verify_archive(src)
-        if not check.ok:
-            first = next(f for f in check.findings if f.fails)
+        # Permissions are not content: the copy is its owner's only whatever the source's modes.
+        blocking = [f for f in check.findings if f.fails and f.kind != EXPOSED]
+        if blocking:
+            first = blocking[0]
             raise ArchiveError(f"the source archive does not verify ({first}): run 'atti archive verify' on it")
         report.source_check = check
         tables = read_tables(src.catalog)
@@ -76,7 +78,7 @@ def migrate(source: Path | str, target: Path | str, *, settings: Settings | None
                 write_tables(dst.catalog, tables)
                 # Checked before COMMIT, on the target's own connection: a difference rolls it all back.
                 report.target_check = verify_archive(dst)
-                problems = [str(f) for f in report.target_check.findings if f.fails]
+                problems = [str(f) for f in report.target_check.findings if f.fails and f.kind != EXPOSED]
                 problems += _compare(tables, read_tables(dst.catalog))
                 if problems:
                     raise ArchiveError(f"the copy does not verify, nothing was written to the target: {problems[0]}")
@@ -102,8 +104,10 @@ def _copy_blobs(src: Archive, dst: Archive) -> tuple[int, int]:
 def _copy_state(src: Path, dst: Path) -> None:
     """The development CA and trust roots, where the target keeps its local state."""
     for sub in ("pki", "trust"):
-        if (src / sub).is_dir():
-            shutil.copytree(src / sub, dst / sub, dirs_exist_ok=True)
+        for path in sorted((src / sub).rglob("*")) if (src / sub).is_dir() else []:
+            if path.is_file() and not path.is_symlink():
+                # Its owner's only in the target, whatever the source's modes or the umask.
+                write_atomic(dst / path.relative_to(src), path.read_bytes(), mode=PRIVATE_FILE)
 
 
 def _compare(before: Tables, after: Tables) -> list[str]:

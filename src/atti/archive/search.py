@@ -224,6 +224,32 @@ def query_stems(query: str) -> list[str]:
     return list(dict.fromkeys(stem(w) for w in content))
 
 
+# The longest query searched: a person's query is a few words; a 6,000-word one cost the catalog
+# seconds of stemming and matching for nothing anyone reads. Every face (CLI, pages, API) keeps it.
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 64
+
+
+def query_size(query: str) -> tuple[int, str] | None:
+    """What makes ``query`` too long to search, (600, "characters") or (70, "words"); None when it
+    is within MAX_QUERY_CHARS characters and MAX_QUERY_WORDS words. Characters are counted first,
+    so a huge query is never split into words."""
+    if len(query) > MAX_QUERY_CHARS:
+        return len(query), "characters"
+    found = len(words(query))
+    return (found, "words") if found > MAX_QUERY_WORDS else None
+
+
+def check_query(query: str) -> None:
+    """SearchError for a query beyond the bounds (:func:`query_size`), before any work is done."""
+    size = query_size(query)
+    if size is not None:
+        raise SearchError(
+            f"the query has {size[0]} {size[1]}: search with at most {MAX_QUERY_CHARS} characters and"
+            f" {MAX_QUERY_WORDS} words"
+        )
+
+
 def fts_query(query: str) -> str | None:
     """An FTS5 MATCH expression for the user's words (AND of stems), or None if it has none.
 

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from atti.errors import SigningError
+from atti.files import private_dir
 
 __all__ = ["DevCA", "slugify"]
 
@@ -177,7 +178,7 @@ class DevCA:
             .sign(key, hashes.SHA256())
         )
         try:
-            (directory / SIGNERS_DIR).mkdir(parents=True, exist_ok=True)
+            private_dir(directory / SIGNERS_DIR)  # the CA's folders are its owner's only, as its key
             _write_private(
                 key_path,
                 key.private_bytes(
@@ -187,7 +188,7 @@ class DevCA:
                 ),
             )
             try:
-                cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+                _replace_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
             except OSError:
                 key_path.unlink()  # a key without its certificate would block the next create()
                 raise
@@ -250,7 +251,7 @@ class DevCA:
             slugify(nome).encode(), key, cert, [self.root_cert], serialization.NoEncryption()
         )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             _replace_private(path, p12)
         except OSError as e:
             raise SigningError(f"cannot write {path}: {e.strerror}") from None

@@ -26,7 +26,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
+from atti.archive import search as fts
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
 from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, stem
@@ -34,6 +36,7 @@ from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
 from atti.errors import AttiError, SearchError
 from atti.web import access, documents
+from atti.web.headers import SecurityHeaders
 from atti.web.session import Clock, SessionMiddleware, csrf_ok, csrf_token, session_store
 from atti.web.signin import SignIn
 from atti.web.users import User, UserStore
@@ -50,15 +53,6 @@ FACETS = (  # the facet (its GET parameter too), its title
     ("stato", "Stato"),
 )
 _SEARCH_PARAMS = ("q", "registro", "anno", "dal", "al", "tipo", "firmatario", "stato")
-
-# Every page: no inline script or style, nothing from elsewhere, never framed.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self';"
-    " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 
 
 @dataclass(frozen=True)
@@ -152,14 +146,14 @@ class WebArchive:
         html = self.templates.get_template(template).render(
             request=request, user=self.user(request), csrf=lambda: csrf_token(request.session), **context
         )
-        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        return HTMLResponse(html, status_code=status)
 
     def not_found(self, request: Request) -> Response:
         # Read who is asking whatever the way in: every 404 then carries the same Vary: Cookie,
         # so a hidden act's answer cannot be told from a missing one's by its headers.
         self.user(request)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "atto non trovato"}, status_code=404, headers=SECURITY_HEADERS)
+            return JSONResponse({"error": "atto non trovato"}, status_code=404)
         return self.page(request, "errore.html", 404, title="Atto non trovato",
                          message="Non c'è un atto con questo identificativo.")
 
@@ -168,6 +162,10 @@ class WebArchive:
     def run_search(self, request: Request) -> dict[str, Any]:
         p = request.query_params
         args = {k: p.get(k, "").strip() for k in _SEARCH_PARAMS}
+        if (size := fts.query_size(args["q"])) is not None:  # the library's bound, said in Italian
+            unit = {"characters": "caratteri", "words": "parole"}[size[1]]
+            raise SearchError(f"La ricerca è troppo lunga ({size[0]} {unit}): usa al massimo {fts.MAX_QUERY_CHARS}"
+                              f" caratteri e {fts.MAX_QUERY_WORDS} parole.")
         if args["anno"] and not re.fullmatch(r"\d{4}", args["anno"]):
             raise SearchError(f"Anno non valido: «{args['anno']}» (scrivilo con quattro cifre, es. 2026).")
         year = int(args["anno"]) if args["anno"] else None
@@ -213,14 +211,14 @@ class WebArchive:
         try:
             found = self.run_search(request)
         except SearchError as exc:
-            return JSONResponse({"error": exc.msg}, status_code=400, headers=SECURITY_HEADERS)
+            return JSONResponse({"error": exc.msg}, status_code=400)
         q = found["args"]["q"]
         return JSONResponse({
             "query": found["args"], "page": found["page"], "pages": found["pages"], "total": found["total"],
             "results": [{**_public_record(h.record), "snippet": plain(h.snippet, q), "score": round(h.score, 4),
                          "url": f"/atti/{h.record.id}"} for h in found["hits"]],
             "facets": {k: [[v, n] for v, n in values] for k, values in found["facets"].items()},
-        }, headers=SECURITY_HEADERS)
+        })
 
     # -- acts ---------------------------------------------------------------------------------
 
@@ -271,7 +269,7 @@ class WebArchive:
                 "package": f"/atti/{record.id}/pacchetto.zip" if d["exportable"] else None,
                 "metadata": f"/atti/{record.id}/metadati.xml" if d["exportable"] else None,
             },
-        }, headers=SECURITY_HEADERS)
+        })
 
     def download(self, request: Request) -> Response:
         record = self.visible(request, request.path_params["act_id"])
@@ -292,8 +290,7 @@ class WebArchive:
             name = f"{record.id}-metadati.xml"
         else:
             return self.not_found(request)
-        headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"',
-                   "Cache-Control": "private, no-store"}
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         return Response(data, media_type=media, headers=headers)
 
     def preview(self, request: Request) -> Response:
@@ -303,7 +300,7 @@ class WebArchive:
         png = documents.preview(self.archive, record, request.path_params["page"])
         if png is None:
             return self.not_found(request)
-        return Response(png, media_type="image/png", headers={**SECURITY_HEADERS, "Cache-Control": "private, no-store"})
+        return Response(png, media_type="image/png")
 
     # -- signing in and out -------------------------------------------------------------------
 
@@ -373,6 +370,14 @@ def secure_cookies(config: WebConfig) -> bool:
         return True  # a host name: whatever it resolves to, it is not known to stay here
 
 
+class _Starlette(Starlette):
+    """Starlette with :class:`SecurityHeaders` outside its own error handling, so that the 500 of
+    a bug, which Starlette's outermost middleware answers, carries the headers too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(config: WebConfig, *, clock: Clock = time.time) -> Starlette:
     """The application; ``clock`` (seconds since the epoch) times sessions and sign-in limits."""
     web = WebArchive(config, clock)
@@ -380,7 +385,7 @@ def create_app(config: WebConfig, *, clock: Clock = time.time) -> Starlette:
     async def on_error(request: Request, exc: Exception) -> Response:
         msg = exc.msg if isinstance(exc, AttiError) else "errore interno"
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": msg}, status_code=500, headers=SECURITY_HEADERS)
+            return JSONResponse({"error": msg}, status_code=500)
         return web.page(request, "errore.html", 500, title="Errore", message=msg)
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -402,8 +407,8 @@ def create_app(config: WebConfig, *, clock: Clock = time.time) -> Starlette:
         Middleware(SessionMiddleware, store=web.sessions, generation_of=web.users.generation,
                    secure=secure_cookies(config)),
     ]
-    app = Starlette(routes=routes, middleware=middleware,
-                    exception_handlers={404: not_found, AttiError: on_error})
+    app = _Starlette(routes=routes, middleware=middleware,
+                     exception_handlers={404: not_found, AttiError: on_error})
     app.state.web = web
     return app
 

@@ -31,7 +31,7 @@ from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
 from atti.archive.visibility import Viewer, Visible
 from atti.errors import ActError, AttiError
-from atti.files import write_atomic
+from atti.files import PRIVATE_FILE, write_atomic
 
 CACHE_DIR = Path("web") / "cache"
 PREVIEW_DPI = 60
@@ -53,7 +53,7 @@ def _cache(path: Path, data: bytes) -> None:
     """Keep a derived file (a report, a preview) for the next request; a cache that cannot be
     written only costs the next request the work again."""
     with contextlib.suppress(OSError):
-        write_atomic(path, data)
+        write_atomic(path, data, mode=PRIVATE_FILE)  # a reserved act's preview is as private as its PDF
 
 
 def act_parts(archive: Archive, record: ActRecord) -> list[tuple[str, str, list[str]]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from atti.archive.records import BlobRef
 from atti.errors import StorageError
-from atti.files import hash_file, write_atomic, write_error
+from atti.files import PRIVATE_FILE, hash_file, write_atomic, write_error
 
 
 class FileBlobStore:
@@ -34,7 +34,7 @@ class FileBlobStore:
         if target.is_file() and target.stat().st_size == len(data):
             return ref  # same bytes already stored: content addressing makes this a no-op
         try:
-            write_atomic(target, data)
+            write_atomic(target, data, mode=PRIVATE_FILE)  # folders made for it are 0700 too
         except OSError as exc:
             raise write_error(exc, f"{ext} document into the archive") from None
         return ref

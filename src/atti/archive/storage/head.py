@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from atti.files import write_atomic
+from atti.files import PRIVATE_FILE, write_atomic
 
 HEAD_FILE = "atti.head"
 
@@ -56,7 +56,7 @@ def write_head(path: Path, newest: Callable[[], ChainHead | None]) -> bool:
     writes it again.
     """
     try:
-        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
     except OSError:
         return False
     try:
@@ -64,7 +64,7 @@ def write_head(path: Path, newest: Callable[[], ChainHead | None]) -> bool:
         head = newest()
         if head is None:
             return False
-        write_atomic(path, json.dumps({"seq": head.seq, "hash": head.hash}).encode() + b"\n")
+        write_atomic(path, json.dumps({"seq": head.seq, "hash": head.hash}).encode() + b"\n", mode=PRIVATE_FILE)
         return True
     except OSError:
         return False

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from atti.archive.storage.files import FileBlobStore
 from atti.archive.storage.urls import database_url
 from atti.errors import ArchiveNotFound, StorageError
-from atti.files import write_error
+from atti.files import PRIVATE_DIR, private_dir, write_error
 
 if TYPE_CHECKING:
     from atti.archive.store import BlobStore, Catalog
@@ -158,11 +158,13 @@ def _open_directory(root: Path, *, create: bool, inspect: bool) -> Storage:
         raise StorageError(refused)
     try:
         if create and had is None:
-            root.mkdir(parents=True, exist_ok=True)
+            private_dir(root)
+            if not found:  # a folder becoming an archive is its owner's only, as everything in it
+                root.chmod(PRIVATE_DIR)
         catalog = SqliteCatalog(root / CATALOG_FILE, create=create, read_only=refused, inspect=inspect, history=had)
         if create and refused is None:  # the catalog is there, so the rest may be made
             for sub in ("blobs", "pki", "trust", "locks"):
-                (root / sub).mkdir(exist_ok=True)
+                private_dir(root / sub)
     except OSError as exc:
         raise write_error(exc, f"the archive directory {root}") from None
     return Storage(root, catalog, FileBlobStore(root, read_only=refused), root, catalog.created)
@@ -176,7 +178,7 @@ def _open_database(url: str, *, create: bool, settings: Settings | None, inspect
     if create:
         try:
             for sub in ("pki", "trust"):
-                (state / sub).mkdir(parents=True, exist_ok=True)
+                private_dir(state / sub)
         except OSError as exc:
             raise write_error(exc, f"the archive's state directory {state} (ATTI_STATE_DIR)") from None
     catalog = PgCatalog(url, create=create, head=state / HEAD_FILE, inspect=inspect)

@@ -33,6 +33,7 @@ from atti.archive.storage.head import check_head, head_path, history_lost, read_
 from atti.archive.storage.sql import SqlCatalog
 from atti.archive.storage.sqlite_schema import INSERT_ACT, SCHEMA_VERSION
 from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
+from atti.files import PRIVATE_FILE
 
 __all__ = ["SCHEMA_VERSION", "SqliteCatalog"]
 
@@ -85,6 +86,10 @@ class SqliteCatalog(SqlCatalog):
             if not path.exists() and not may_create:
                 self._absent("is missing", ("missing", path.name, "deleted: restore it from a backup"), history)
             else:
+                if may_create and not path.exists():
+                    # Made 0600 before SQLite opens it: SQLite gives its -wal, -shm and -journal
+                    # the database file's mode, so the whole catalog is its owner's only.
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
                 self.db = self._connect()
                 tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if "meta" not in tables:
@@ -252,7 +257,7 @@ class SqliteCatalog(SqlCatalog):
         slug = re.sub(r"[^0-9A-Za-z]+", "", register) or "R"
         path = self.path.parent / "locks" / f"{slug}-{year}-0.lock"
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         except OSError as exc:
             raise write_error(exc, f"the register lock {path}") from None
         try:

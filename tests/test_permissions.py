@@ -22,7 +22,8 @@ from atti.archive.integrity import MAX_EXPOSED, verify_archive
 from atti.files import shared_paths, write_atomic
 from atti.signing import DevCA
 from atti.web import documents
-from atti.web.session import session_secret
+from atti.web.session import SessionStore
+from atti.web.signin import SignIn
 from atti.web.users import UserStore
 
 from .conftest import EXAMPLE, Atti, ForeignPKI
@@ -46,17 +47,19 @@ def modes(root: Path) -> dict[str, str]:
     return found
 
 
-def fill(arc: Archive) -> None:
+def fill(arc: Archive) -> SessionStore:
     """Write everything atti keeps: an act (documents, catalog rows, events, head, register lock),
-    a signer's key, a trust root, a web user, the session key and a cached preview."""
+    a signer's key, a trust root, a web user, the sessions database, the sign-in audit and a cached preview."""
     act = load_act(EXAMPLE).act
     with arc.register_lock(act.registro, act.anno):
         numbered = act.with_numero(arc.next_number(act.registro, act.anno))
         arc.seal(numbered, source="source", docx=b"docx", pdf=b"%PDF-1.7 pdf", firmatario="Fabrizio Ventrice")
     DevCA.load(arc.pki_dir).issue_signer("Fabrizio Ventrice", "Dirigente")
     UserStore(arc.state_dir).add("ufficio", "archivist", "una password lunga")
-    session_secret(arc.state_dir)
+    sessions = SessionStore(arc.state_dir)
+    SignIn(UserStore(arc.state_dir), sessions, arc.state_dir).attempt("ufficio", "una password sbagliata", "127.0.0.1")
     documents._cache(arc.state_dir / documents.CACHE_DIR / "preview.png", b"png")
+    return sessions  # open, so its -wal and -shm are there to be checked too
 
 
 def test_everything_in_an_archive_is_its_owners_only(
@@ -65,13 +68,15 @@ def test_everything_in_an_archive_is_its_owners_only(
     foreign_pki_root = foreign_pki.root_pem
     pipeline.init_archive(archive_location, trust=[foreign_pki_root])
     with Archive.open(archive_location) as arc:
-        fill(arc)
+        sessions = fill(arc)
         state = arc.state_dir
         found = modes(state)  # while the catalog is open: its -wal and -shm are there too
         report = verify_archive(arc, workers=1)
+        sessions.close()
     expected_files = {
         "atti.head", "atti.head.lock", "pki/root.pem", "pki/root.key.pem", "pki/signers/fabrizio-ventrice.p12",
-        f"trust/{foreign_pki_root.name}", "web/users.json", "web/session.key", "web/cache/preview.png",
+        f"trust/{foreign_pki_root.name}", "web/users.json", "web/sessions.sqlite",
+        "web/sessions.sqlite-wal", "web/sessions.sqlite-shm", "web/signins.jsonl", "web/cache/preview.png",
     }
     if isinstance(archive_location, Path):
         expected_files |= {"atti.sqlite", "atti.sqlite-wal", "atti.sqlite-shm", "locks/DO-2026-0.lock"}
@@ -91,7 +96,7 @@ def test_the_state_directory_and_its_parents_made_for_a_database_archive_are_pri
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
     pipeline.init_archive(pg_url)
     with Archive.open(pg_url) as arc:
-        fill(arc)  # documents as files under the state directory: no S3 bucket is configured
+        fill(arc).close()  # documents as files under the state directory: no S3 bucket is configured
         state = arc.state_dir
     assert state.is_relative_to(tmp_path / "xdg")
     assert {f"{stat.S_IMODE(p.stat().st_mode):04o}" for p in (tmp_path / "xdg", tmp_path / "xdg" / "atti")} \

@@ -21,8 +21,10 @@ page hands out a CSRF token (the sign-in form).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import threading
@@ -38,7 +40,7 @@ from starlette.requests import cookie_parser
 
 from atti.config import Settings
 from atti.errors import StorageError
-from atti.files import write_error
+from atti.files import PRIVATE_FILE, private_dir, write_error
 
 SESSIONS_FILE = Path("web") / "sessions.sqlite"
 COOKIE = "atti_sessione"
@@ -102,16 +104,22 @@ class SessionStore:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             try:
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                private_dir(self.path.parent)
+                # Made 0600 before SQLite opens it, so its -wal and -shm (which take the database
+                # file's mode) are never readable by others. O_EXCL: only a file no connection of
+                # this process can have open is opened and closed here (closing any descriptor of
+                # an open database drops this process's locks on it: POSIX).
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
                 db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(_SCHEMA)
-                # Owner-only whatever the umask. chmod, never open-and-close: closing any descriptor
-                # of a database drops every lock this process's connections hold on it (POSIX).
+                # A database made by an earlier atti, before it made it 0600: chmod, never
+                # open-and-close (see above).
                 for path in (self.path, *(self.path.with_name(self.path.name + e) for e in ("-wal", "-shm"))):
                     if path.exists() and path.stat().st_mode & 0o077:
-                        path.chmod(0o600)
+                        path.chmod(PRIVATE_FILE)
             except OSError as exc:
                 raise write_error(exc, f"the sessions database {self.path}") from None
             except sqlite3.Error as exc:

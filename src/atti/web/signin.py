@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from atti.files import write_error
+from atti.files import PRIVATE_FILE, private_dir, write_error
 from atti.web.session import Clock, SessionStore
 from atti.web.users import User, UserStore
 
@@ -127,8 +127,8 @@ class SignIn:
             "sign-in %s: user %r from %s", outcome.result, name, address)
         with self._audit_lock:
             try:
-                self.audit_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                fd = os.open(self.audit_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                private_dir(self.audit_path.parent)
+                fd = os.open(self.audit_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
                 try:
                     os.write(fd, line.encode("utf-8", "backslashreplace"))
                 finally:

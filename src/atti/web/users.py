@@ -34,7 +34,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from atti.archive.archive import Archive
 from atti.config import Settings
 from atti.errors import AttiError, UserError
-from atti.files import write_atomic, write_error
+from atti.files import PRIVATE_FILE, private_dir, write_atomic, write_error
 from atti.web.session import SessionStore, session_store
 
 ROLES = ("officer", "reviewer", "archivist", "admin")
@@ -92,8 +92,8 @@ class UserStore:
     def _write(self, users: dict[str, dict[str, str]]) -> None:
         text = json.dumps({"users": users}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            write_atomic(self.path, text.encode("utf-8"), mode=0o600)
+            private_dir(self.path.parent)
+            write_atomic(self.path, text.encode("utf-8"), mode=PRIVATE_FILE)
         except OSError as exc:
             raise write_error(exc, f"the users file {self.path}") from None
 

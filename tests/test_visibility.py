@@ -380,3 +380,39 @@ def test_a_package_is_built_once_per_viewer_class(
         signed_in(client, "archivist")
         assert client.get(f"/atti/{act_id}/pacchetto.zip").status_code == 200
         assert built == [act_id, act_id]  # another viewer class, another package
+
+
+def test_a_public_package_starting_at_publication_imports_with_its_version_numbers(
+    canary: tuple[Path | str, World], tmp_path: Path
+) -> None:
+    """The public's package of an act sealed from a draft has versions from publication on (no
+    version 1); importing it keeps their numbers, and each is found by its number."""
+    from atti import pipeline
+    from atti.archive.integrity import verify_archive
+    from atti.errors import ActNotFound
+    from atti.export.package import import_package
+
+    location, world = canary
+    act_id = next(i for i, item in world.acts.items() if not item.draft and not item.reserved)
+    with TestClient(create_app(WebConfig(archive=location))) as client:
+        zipped = client.get(f"/atti/{act_id}/pacchetto.zip")
+    assert zipped.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(zipped.content)) as zf:
+        zf.extractall(tmp_path / "bag")
+    (bag,) = (tmp_path / "bag").iterdir()
+    with Archive.open(location) as arc:
+        versions = arc.versions(act_id)
+    first = next(v.version for v in versions if v.stato == "pubblicato")
+    published = [v for v in versions if v.version >= first]
+    assert first > 1 and versions[0].stato in ("bozza", "firmato")  # versions the public does not see
+    target = tmp_path / "imported"
+    pipeline.init_archive(target)
+    with Archive.open(target) as arc:
+        import_package(arc, bag)
+        got = arc.versions(act_id)
+        assert [(v.version, v.stato, v.pdf) for v in got] == [(v.version, v.stato, v.pdf) for v in published]
+        assert arc.version(act_id, got[0].version) == got[0]
+        have = rf"\(it has versions {first} to {got[-1].version}\)"
+        with pytest.raises(ActNotFound, match=rf"^{act_id} has no version 1 {have}$"):
+            arc.version(act_id, 1)
+        assert not [f for f in verify_archive(arc, workers=1).findings if f.kind not in ("gap",)]

@@ -419,9 +419,14 @@ class Archive:
 
     def version(self, act_id_: str, number: int) -> VersionRecord:
         versions = self.catalog.versions(act_id_)
-        if not 1 <= number <= len(versions):
-            raise ActNotFound(f"{act_id_} has no version {number} (it has {len(versions)})")
-        return versions[number - 1]
+        # By number, not position: an act imported from a package made for a viewer without the
+        # drafts grant starts at its publication (versions 2, 3... with no 1).
+        found = next((v for v in versions if v.version == number), None)
+        if found is None:
+            first = versions[0].version if versions else 1
+            have = f"{len(versions)}" if first == 1 else f"versions {first} to {versions[-1].version}"
+            raise ActNotFound(f"{act_id_} has no version {number} (it has {have})")
+        return found
 
     def cites(self, act_id_: str) -> list[ReferenceRecord]:
         """What the act cites in its text and its relazioni; ``present`` says which targets are archived."""

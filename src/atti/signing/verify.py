@@ -262,6 +262,8 @@ class VerificationReport:
             read += [f"covers the {s.covers}"] if s.covers else []
             read += [_intact_text(s.intact)]
             lines.append(f"    {'; '.join(read)}")
+            if s.signer is None:
+                continue  # nothing else could be read: claim nothing
             lines.append(f"    changes after signing: {s.modification or 'none'}")
             lines.append(f"    signing time (claimed): {_text_time(s.signing_time)}")
             proven = _text_time(s.best_signature_time) if s.best_signature_time else "none (no valid timestamp)"
@@ -812,7 +814,7 @@ def _encapsulated(pdf: bytes, sig: EmbeddedPdfSignature, sig_format: str) -> Sig
         message = "adbe.pkcs7.sha1: the document digest is SHA-1, no longer acceptable (ETSI TS 119 312)"
     else:
         indication, sub = FAILED, AdESFailure.FORMAT_FAILURE.name
-        message = f"a {subfilter.lstrip('/')} signature must not encapsulate content (ISO 32000-2 12.8.3.3)"
+        message = f"{subfilter.lstrip('/')}: a detached signature must not encapsulate content (ISO 32000-2 12.8.3.3)"
     return SignatureReport(
         field_name=str(sig.field_name),
         indication=indication,

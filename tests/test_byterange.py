@@ -15,14 +15,19 @@ MOMENT = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 
 
 def _verify(group: str, name: str):  # type: ignore[no-untyped-def]
-    return verify_pdf((FOREIGN / group / name).read_bytes(), load_trust_roots([FOREIGN / group / "trust"]), moment=MOMENT)
+    return verify_pdf(
+        (FOREIGN / group / name).read_bytes(), load_trust_roots([FOREIGN / group / "trust"]), moment=MOMENT
+    )
 
 
 def test_scan_finds_each_signature_dictionary_once_and_timestamps_by_subfilter() -> None:
     two = scan((FOREIGN / "structure" / "two-fields-one-signature.pdf").read_bytes())
     assert [(s.subfilter, s.is_timestamp) for s in two] == [("/ETSI.CAdES.detached", False)]
     stamped = scan((FOREIGN / "structure" / "timestamp-no-type.pdf").read_bytes())
-    assert [(s.subfilter, s.is_timestamp) for s in stamped] == [("/ETSI.CAdES.detached", False), ("/ETSI.RFC3161", True)]
+    assert [(s.subfilter, s.is_timestamp) for s in stamped] == [
+        ("/ETSI.CAdES.detached", False),
+        ("/ETSI.RFC3161", True),
+    ]
 
 
 def test_intact_from_the_raw_bytes_whatever_the_parser_thinks() -> None:
@@ -50,11 +55,16 @@ def test_insane_ranges_are_undecided_with_the_reason() -> None:
     a, b, c, d = raw.byte_range
     assert ranges_problem(pdf, raw.byte_range) is None
     assert ranges_problem(pdf, (1, b, c, d - 1)) == "the /ByteRange does not start at the beginning of the file"
-    assert ranges_problem(pdf, (a, b - 1, c, d)) == "the bytes left out of the /ByteRange are not the /Contents hex string"
+    assert (
+        ranges_problem(pdf, (a, b - 1, c, d)) == "the bytes left out of the /ByteRange are not the /Contents hex string"
+    )
     assert ranges_problem(pdf, (a, b, c, d - 10)) == "the /ByteRange does not end at the end of a revision (%%EOF)"
     assert ranges_problem(pdf, (a, b, c, d + 1)) == "the /ByteRange runs past the end of the file"
     undecided = check_integrity(pdf, (a, b, c, d - 10), raw.contents, raw.subfilter)
-    assert (undecided.intact, undecided.reason) == (None, "the /ByteRange does not end at the end of a revision (%%EOF)")
+    assert (undecided.intact, undecided.reason) == (
+        None,
+        "the /ByteRange does not end at the end of a revision (%%EOF)",
+    )
 
 
 def test_formats_named_as_dss_names_them() -> None:
@@ -95,7 +105,12 @@ def test_a_damaged_signature_claims_nothing_it_could_not_read() -> None:
 def test_an_unreadable_object_structure_is_indeterminate_never_altered() -> None:
     report = _verify("structure", "wrong-offsets-signature.pdf")
     (sig,) = report.signatures
-    assert (sig.indication, sig.sub_indication, sig.intact, sig.signer) == ("INDETERMINATE", "FORMAT_FAILURE", True, None)
+    assert (sig.indication, sig.sub_indication, sig.intact, sig.signer) == (
+        "INDETERMINATE",
+        "FORMAT_FAILURE",
+        True,
+        None,
+    )
     assert sig.message.startswith("the PDF's object structure cannot be read (")
 
 

@@ -89,7 +89,9 @@ def ranges_problem(pdf: bytes, byte_range: tuple[int, ...] | list[int]) -> str |
     return None
 
 
-def check_integrity(pdf: bytes, byte_range: tuple[int, ...] | list[int], contents: bytes, subfilter: str | None) -> Integrity:
+def check_integrity(
+    pdf: bytes, byte_range: tuple[int, ...] | list[int], contents: bytes, subfilter: str | None
+) -> Integrity:
     """Compare the digest of the ranges with what the CMS in ``contents`` commits to: the
     messageDigest signed attribute, the encapsulated SHA-1 of adbe.pkcs7.sha1, the encapsulated
     data itself, or a timestamp token's message imprint."""
@@ -112,13 +114,15 @@ def check_integrity(pdf: bytes, byte_range: tuple[int, ...] | list[int], content
         if econtent.native is not None:
             content = bytes(econtent.native) if not isinstance(econtent.native, bytes) else econtent.native
             if subfilter == "/adbe.pkcs7.sha1":
-                return Integrity(content == hashlib.sha1(data).digest(), None, "sha1")  # noqa: S324  # checked, not trusted
+                return Integrity(content == hashlib.sha1(data).digest(), None, "sha1")  # checked, not trusted
             return Integrity(content == data, None, None)
         results = []
         for si in signer_infos:
             algo = si["digest_algorithm"]["algorithm"].native
             attrs = si["signed_attrs"]
-            digests = [a["values"][0].native for a in attrs if a["type"].native == "message_digest"] if attrs.native else []
+            digests = (
+                [a["values"][0].native for a in attrs if a["type"].native == "message_digest"] if attrs.native else []
+            )
             if len(digests) != 1:
                 return Integrity(None, "a SignerInfo has no messageDigest attribute")
             results.append((hashlib.new(algo, data).digest() == digests[0], algo))

@@ -396,7 +396,7 @@ def verify_pdf(
     contexts = _Contexts(trust_roots, tsa_roots, revocation_mode, when, dss)
 
     ts_reports: list[tuple[int, DocumentTimestampReport]] = []
-    for field_name, item in stamps:
+    for _name, item in stamps:
         if isinstance(item, DocumentTimestampReport):
             ts_reports.append((sys.maxsize, item))
         elif isinstance(item, SignatureReport):
@@ -598,7 +598,8 @@ def _damaged(pdf: bytes, name: str, is_timestamp: bool, sig_obj: Any, e: Excepti
     what = "document timestamp" if is_timestamp else "signature"
     if integrity.reason is not None and integrity.reason.startswith("the CMS cannot be read"):
         # The file itself is not conformant: EN 319 102-1 5.2.2 format checking fails.
-        return _unprocessable_item(name, is_timestamp, FAILED, f"the {what}'s CMS cannot be read: {_one_line(e)}", integrity)
+        message = f"the {what}'s CMS cannot be read: {_one_line(e)}"
+        return _unprocessable_item(name, is_timestamp, FAILED, message, integrity)
     text = _one_line(e)
     if "signer certificate not included" in text or "signer_cert" in text.lower():
         return _unprocessable_item(
@@ -618,7 +619,8 @@ def _scanned(pdf: bytes, why: str) -> tuple[list[SignatureReport], list[Document
     for i, raw in enumerate(byterange.scan(pdf), start=1):
         integrity = byterange.check_integrity(pdf, raw.byte_range, raw.contents, raw.subfilter)
         message = f"the PDF's object structure cannot be read ({why}); the signature was found in its bytes"
-        item = _unprocessable_item(f"signature {i} (by byte range)", raw.is_timestamp, INDETERMINATE, message, integrity)
+        label = f"signature {i} (by byte range)"
+        item = _unprocessable_item(label, raw.is_timestamp, INDETERMINATE, message, integrity)
         if isinstance(item, DocumentTimestampReport):
             timestamps.append(item)
         else:
@@ -720,7 +722,12 @@ def _verify_one(
         status = validate_pdf_signature(sig, contexts.signer(), contexts.timestamp())
     except Exception as e:  # a malformed CMS blob can break validation anywhere
         integrity = _integrity(_file_bytes(reader), sig.sig_object)
-        report = _unprocessable_item(str(sig.field_name), False, INDETERMINATE, _one_line(e), integrity)
+        if integrity.intact is False:
+            why, failed_as, verdict = "the signed bytes were altered", AdESFailure.HASH_FAILURE.name, FAILED
+        else:
+            why = f"the signature cannot be validated: {_one_line(e)}"
+            failed_as, verdict = AdESFailure.FORMAT_FAILURE.name, INDETERMINATE
+        report = _unprocessable(str(sig.field_name), why, verdict, integrity.intact, failed_as)
         return dataclasses.replace(report, format=sig_format), None
     changes = _modification(reader, sig, status)
     indication, sub, message = _classify(status, changes)

@@ -24,33 +24,40 @@ _spec.loader.exec_module(sm)
 
 
 def signed_with(pki, subfilter: str, make_cms) -> bytes:  # type: ignore[no-untyped-def]
-    pdf, _ = sm.sign_update(sm.base_pdf("table"), first_free=8, sig=sm.sig_dict(subfilter), fields=[(9, sm.widget(b"Firma1"))])
+    pdf, _ = sm.sign_update(
+        sm.base_pdf("table"), first_free=8, sig=sm.sig_dict(subfilter), fields=[(9, sm.widget(b"Firma1"))]
+    )
     return sm.fill(pdf, make_cms)
 
 
 def pkcs7_detached(pki):  # type: ignore[no-untyped-def]
     """A plain CMS as Adobe's adbe.pkcs7.detached has it: signing-time, no ESS certificate reference."""
+
     def make(data: bytes) -> bytes:
         ci = asyncio.run(pki.cms_signer().async_sign(hashlib.sha256(data).digest(), "sha256", use_pades=False))
         return ci.dump()
+
     return make
 
 
 def encapsulated(pki, content_of):  # type: ignore[no-untyped-def]
     """A CMS that carries ``content_of(data)`` as its encapsulated content."""
+
     def make(data: bytes) -> bytes:
         algo = "sha1" if content_of is _sha1 else "sha256"
         ci = asyncio.run(pki.cms_signer().async_sign_general_data(content_of(data), algo, detached=False))
         return ci.dump()
+
     return make
 
 
 def _sha1(data: bytes) -> bytes:
-    return hashlib.sha1(data).digest()  # noqa: S324  # what adbe.pkcs7.sha1 is
+    return hashlib.sha1(data).digest()  # what adbe.pkcs7.sha1 is
 
 
 def two_signer_infos(pki, other):  # type: ignore[no-untyped-def]
     """Two signers' SignerInfos over the same bytes, in one SignedData."""
+
     def make(data: bytes) -> bytes:
         digest = hashlib.sha256(data).digest()
         a = asyncio.run(pki.cms_signer().async_sign(digest, "sha256", use_pades=True))
@@ -59,6 +66,7 @@ def two_signer_infos(pki, other):  # type: ignore[no-untyped-def]
         sd["signer_infos"] = cms.SignerInfos([*a["content"]["signer_infos"], *b["content"]["signer_infos"]])
         sd["certificates"] = cms.CertificateSet([*a["content"]["certificates"], *b["content"]["certificates"]])
         return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+
     return make
 
 

@@ -25,8 +25,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1 as asn1_cert
 from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1 as asn1_key
 from pyhanko.sign import fields, signers
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 HERE = Path(__file__).parent
 NOT_BEFORE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
@@ -65,7 +65,11 @@ def _name(cn: str) -> x509.Name:
 
 
 def _cert(
-    subject: str, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, issuer: str, issuer_key: ec.EllipticCurvePrivateKey, kind: str
+    subject: str,
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+    issuer: str,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    kind: str,
 ) -> x509.Certificate:
     b = (
         x509.CertificateBuilder()
@@ -80,9 +84,15 @@ def _cert(
     b = b.add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     b = b.add_extension(
         x509.KeyUsage(
-            digital_signature=not ca, content_commitment=kind == "signer", key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-            encipher_only=False, decipher_only=False,
+            digital_signature=not ca,
+            content_commitment=kind == "signer",
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=ca,
+            crl_sign=ca,
+            encipher_only=False,
+            decipher_only=False,
         ),
         critical=True,
     )
@@ -158,7 +168,10 @@ def _xref_stream(num: int, rows: dict[int, tuple[int, int, int]], trailer: bytes
     data = b"".join(bytes([t]) + a.to_bytes(4, "big") + b.to_bytes(2, "big") for t, a, b in (rows[n] for n in nums))
     packed = zlib.compress(data)
     head = b"<< /Type /XRef /W [1 4 2] /Index [%s] /Filter /FlateDecode /Length %d %s >>" % (
-        " ".join(map(str, index)).encode(), len(packed), trailer)
+        " ".join(map(str, index)).encode(),
+        len(packed),
+        trailer,
+    )
     return b"%d 0 obj\n%s\nstream\n%s\nendstream\nendobj\n" % (num, head, packed)
 
 
@@ -192,8 +205,11 @@ def write_revision(
         head = b" ".join(heads) + b"\n"
         data = zlib.compress(head + bodies)
         offsets[stm] = len(out)
-        out += b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
-            stm, len(compressed), len(head), len(data), data)
+        out += (
+            b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\n"
+            b"stream\n%s\nendstream\nendobj\n"
+            % (stm, len(compressed), len(head), len(data), data)
+        )
         rows[stm] = (1, offsets[stm], 0)
         for i, num in enumerate(sorted(compressed)):
             rows[num] = (2, stm, i)
@@ -281,8 +297,10 @@ def sign_update(
 
 def widget(name: bytes, parent: int | None = None) -> bytes:
     up = b" /Parent %d 0 R" % parent if parent else b""
-    return (b"<< /FT /Sig /T (%s) /V %%SIG%% /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /P 3 0 R%s >>"
-            % (name, up))
+    return b"<< /FT /Sig /T (%s) /V %%SIG%% /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /P 3 0 R%s >>" % (
+        name,
+        up,
+    )
 
 
 def fill(pdf: bytes, make_cms: object) -> bytes:
@@ -322,7 +340,9 @@ def doc_timestamp_cms(pki: PKI):  # type: ignore[no-untyped-def]
 
 
 def signed(pki: PKI, base: bytes, xref: str = "table", name: bytes = b"Firma1") -> bytes:
-    pdf, _ = sign_update(base, first_free=8, sig=sig_dict("/ETSI.CAdES.detached"), fields=[(9, widget(name))], xref=xref)
+    pdf, _ = sign_update(
+        base, first_free=8, sig=sig_dict("/ETSI.CAdES.detached"), fields=[(9, widget(name))], xref=xref
+    )
     return fill(pdf, pades_cms(pki))
 
 
@@ -371,9 +391,7 @@ def main() -> None:
         "hybrid.pdf": signed(pki, base_pdf("hybrid")),
         "wrong-offsets.pdf": signed(pki, base_pdf("table", wrong_offsets=(3, 4))),
         "field-name-periods.pdf": signed(pki, base_pdf("table"), name=b"Firma.del.dirigente"),
-        "qpdf-object-streams-pyhanko.pdf": pyhanko_signed(
-            pki, qpdf_object_streams(base_pdf("table"))
-        ),
+        "qpdf-object-streams-pyhanko.pdf": pyhanko_signed(pki, qpdf_object_streams(base_pdf("table"))),
     }
     # A field hierarchy: parent "Firme" (no /FT on the kid's behalf), kid "dirigente.capo" -> Firme.dirigente.capo
     pdf, _ = sign_update(
@@ -386,14 +404,19 @@ def main() -> None:
     files["field-hierarchy.pdf"] = fill(pdf, pades_cms(pki))
     # One signature dictionary, two widgets/fields whose /V is it.
     pdf, _ = sign_update(
-        base_pdf("table"), first_free=8, sig=sig_dict("/ETSI.CAdES.detached"),
+        base_pdf("table"),
+        first_free=8,
+        sig=sig_dict("/ETSI.CAdES.detached"),
         fields=[(9, widget(b"Firma1")), (10, widget(b"Firma2"))],
     )
     files["two-fields-one-signature.pdf"] = fill(pdf, pades_cms(pki))
     # The signing revision's own xref gives wrong offsets for the signature and its field: no
     # reader finds them without repairing the file, while the signed bytes are untouched.
     pdf, _ = sign_update(
-        base_pdf("table"), first_free=8, sig=sig_dict("/ETSI.CAdES.detached"), fields=[(9, widget(b"Firma1"))],
+        base_pdf("table"),
+        first_free=8,
+        sig=sig_dict("/ETSI.CAdES.detached"),
+        fields=[(9, widget(b"Firma1"))],
         wrong_offsets=(8, 9),
     )
     files["wrong-offsets-signature.pdf"] = fill(pdf, pades_cms(pki))

@@ -50,6 +50,7 @@ from pyhanko.sign.validation.status import (
 from pyhanko_certvalidator import ValidationContext
 
 from atti.errors import VerificationError
+from atti.signing import byterange
 from atti.signing.identity import DN_NAMES, common_name, names_person
 
 __all__ = [
@@ -91,9 +92,16 @@ _COVERS = {
 }
 
 
-def _covers(coverage: str | None) -> str:
-    """ "entire file", "entire revision" (the file was extended afterwards) or "partial"."""
-    return _COVERS.get(coverage or "", "partial")
+def _covers(coverage: str | None) -> str | None:
+    """ "entire file", "entire revision" (the file was extended afterwards) or "partial"; None
+    when the coverage could not be read."""
+    return None if coverage is None else _COVERS.get(coverage, "partial")
+
+
+def _intact_text(intact: bool | None) -> str:
+    if intact is None:
+        return "signed bytes: could not be checked"
+    return "signed bytes: intact" if intact else "signed bytes: ALTERED"
 
 
 def _iso(when: dt.datetime | None) -> str | None:
@@ -130,23 +138,23 @@ class SignatureReport:
     indication: Indication
     sub_indication: str | None
     message: str
-    signer: str
-    signer_subject: str
-    issuer: str
+    signer: str | None  # None (null) when the signer's certificate could not be read
+    signer_subject: str | None
+    issuer: str | None
     signing_time: dt.datetime | None
     best_signature_time: dt.datetime | None
     timestamp: TimestampInfo | None
-    intact: bool
+    intact: bool | None  # the byte ranges' digest matches the CMS; None when undecidable
     valid: bool
     trusted: bool
     coverage: str | None
     modified_after: bool
     modification_level: str | None
     modification: str | None
-    format: str
+    format: str | None
 
     @property
-    def covers(self) -> str:
+    def covers(self) -> str | None:
         return _covers(self.coverage)
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,11 +174,11 @@ class DocumentTimestampReport:
     indication: Indication
     sub_indication: str | None
     message: str
-    tsa: str
-    tsa_subject: str
-    issuer: str
+    tsa: str | None
+    tsa_subject: str | None
+    issuer: str | None
     time: dt.datetime | None
-    intact: bool
+    intact: bool | None
     valid: bool
     trusted: bool
     coverage: str | None
@@ -179,7 +187,7 @@ class DocumentTimestampReport:
     modification: str | None
 
     @property
-    def covers(self) -> str:
+    def covers(self) -> str | None:
         return _covers(self.coverage)
 
     def to_dict(self) -> dict[str, Any]:
@@ -234,7 +242,7 @@ class VerificationReport:
     notes: tuple[str, ...] = ()
 
     @property
-    def signer(self) -> str:
+    def signer(self) -> str | None:
         """Signer of the last signature, the one that covers the most."""
         return self.signatures[-1].signer
 
@@ -246,10 +254,16 @@ class VerificationReport:
             lines.append(f"  why: {self.message}{sub}")
         for s in self.signatures:
             sub = f"/{s.sub_indication}" if s.sub_indication else ""
-            lines.append(f"  {s.field_name}: {s.indication}{sub}, signed by {s.signer} (issuer {s.issuer})")
+            signed_by = f", signed by {s.signer} (issuer {s.issuer})" if s.signer is not None else ""
+            lines.append(f"  {s.field_name}: {s.indication}{sub}{signed_by}")
             if s.indication != PASSED:
                 lines.append(f"    {s.message}")
-            lines.append(f"    format: {s.format}; covers the {s.covers}")
+            read = [f"format: {s.format}"] if s.format else []
+            read += [f"covers the {s.covers}"] if s.covers else []
+            read += [_intact_text(s.intact)]
+            lines.append(f"    {'; '.join(read)}")
+            if s.signer is None:
+                continue  # nothing else could be read: claim nothing
             lines.append(f"    changes after signing: {s.modification or 'none'}")
             lines.append(f"    signing time (claimed): {_text_time(s.signing_time)}")
             proven = _text_time(s.best_signature_time) if s.best_signature_time else "none (no valid timestamp)"
@@ -260,10 +274,12 @@ class VerificationReport:
                 lines.append(f"    signature timestamp: {st.indication}{tsub}, {st.tsa}, {_text_time(st.time)}")
         for t in self.timestamps:
             sub = f"/{t.sub_indication}" if t.sub_indication else ""
-            lines.append(f"  document timestamp {t.field_name}: {t.indication}{sub}, TSA {t.tsa}, {_text_time(t.time)}")
+            by = f", TSA {t.tsa}, {_text_time(t.time)}" if t.tsa is not None else ""
+            lines.append(f"  document timestamp {t.field_name}: {t.indication}{sub}{by}")
             if t.indication != PASSED:
                 lines.append(f"    {t.message}")
-            lines.append(f"    covers the {t.covers}; changes after it: {t.modification or 'none'}")
+            covered = f"covers the {t.covers}; " if t.covers else ""
+            lines.append(f"    {covered}{_intact_text(t.intact)}; changes after it: {t.modification or 'none'}")
         if self.firmatario is not None:
             f = self.firmatario
             source = f" (from {f.source})" if f.source else ""
@@ -358,15 +374,19 @@ def verify_pdf(
     if _in_event_loop():
         # Otherwise every signature would fail inside pyHanko and be misreported as broken.
         raise RuntimeError("verify_pdf() cannot run inside an event loop; use asyncio.to_thread()")
+    notes: list[str] = []
     try:
-        reader = PdfFileReader(io.BytesIO(pdf))
-        if reader.security_handler is not None:
-            raise VerificationError("the PDF is encrypted: atti verifies only unencrypted PDFs")
-        found, stamps = _collect(reader)
+        reader, found, stamps, lenient = _read(pdf)
     except VerificationError:
         raise
     except Exception as e:  # a corrupt file can fail anywhere in the parser
-        raise VerificationError(f"not a readable PDF: {_one_line(e)}") from e
+        scanned, scanned_stamps = _scanned(pdf, _one_line(e))
+        if not scanned:
+            raise VerificationError(f"not a readable PDF: {_one_line(e)}") from e
+        when = moment or dt.datetime.now(dt.UTC)
+        return _report(pdf, scanned, scanned_stamps, when, expected_signer, [], notes)
+    if lenient:
+        notes.append(f"the PDF was read leniently: {lenient}")
     if not found:
         extra = " (only document timestamps)" if stamps else ""
         raise VerificationError(f"no signature in the PDF{extra}")
@@ -376,9 +396,11 @@ def verify_pdf(
     contexts = _Contexts(trust_roots, tsa_roots, revocation_mode, when, dss)
 
     ts_reports: list[tuple[int, DocumentTimestampReport]] = []
-    for field_name, item in stamps:
-        if isinstance(item, str):
-            ts_reports.append((sys.maxsize, _unprocessable_timestamp(field_name, item)))
+    for _name, item in stamps:
+        if isinstance(item, DocumentTimestampReport):
+            ts_reports.append((sys.maxsize, item))
+        elif isinstance(item, SignatureReport):
+            raise AssertionError("a signature among the timestamps")
         else:
             ts_reports.append((item.signed_revision, _verify_timestamp(reader, item, contexts)))
     # A document timestamp proves that every revision before its own existed at its time.
@@ -387,20 +409,36 @@ def verify_pdf(
 
     reports: list[SignatureReport] = []
     names: list[tuple[str, bool]] = []
-    for field_name, item in found:
-        if isinstance(item, str):
-            reports.append(_unprocessable(field_name, item))
+    for _field_name, item in found:
+        if isinstance(item, SignatureReport):
+            reports.append(item)
             continue
+        if isinstance(item, DocumentTimestampReport):
+            raise AssertionError("a timestamp among the signatures")
         try:
             sig_format = _format(item, layout)
         except Exception:  # odd attributes make the level underivable, not the signature invalid
             sig_format = "unknown"
+        if item.signed_data["encap_content_info"]["content"].native is not None:
+            reports.append(_encapsulated(pdf, item, sig_format))
+            continue
         report, cert = _verify_one(reader, item, contexts, sig_format, proofs)
         reports.append(report)
-        if cert is not None and expected_signer is not None:
+        if cert is not None and report.signer is not None and expected_signer is not None:
             names.append((report.signer, names_person(cert, expected_signer)))
+    return _report(pdf, reports, [r for _rev, r in ts_reports], when, expected_signer, names, notes)
 
-    timestamps = [r for _rev, r in ts_reports]
+
+def _report(
+    pdf: bytes,
+    reports: list[SignatureReport],
+    timestamps: list[DocumentTimestampReport],
+    when: dt.datetime | None,
+    expected_signer: str | None,
+    names: list[tuple[str, bool]],
+    notes: list[str],
+) -> VerificationReport:
+    """The document's verdict: the worst of its items, and the firmatario check."""
     items: list[SignatureReport | DocumentTimestampReport] = [*reports, *timestamps]
     decisive = max(items, key=lambda r: _SEVERITY[r.indication])
     indication, sub, message = decisive.indication, decisive.sub_indication, decisive.message
@@ -424,6 +462,7 @@ def verify_pdf(
         firmatario=firmatario,
         validation_time=when,
         sha256=hashlib.sha256(pdf).hexdigest(),
+        notes=tuple(notes),
     )
 
 
@@ -456,40 +495,137 @@ class _Contexts:
         return self.dss.as_validation_context(kwargs) if self.dss is not None else ValidationContext(**kwargs)
 
 
-_Found = list[tuple[str, EmbeddedPdfSignature | str]]
+_Item = EmbeddedPdfSignature | SignatureReport | DocumentTimestampReport
+_Found = list[tuple[str, _Item]]
 
 
-def _collect(reader: PdfFileReader) -> tuple[_Found, _Found]:
-    """Signatures and document timestamps in document order, each parsed or replaced by why it
-    cannot be.
+class _DocumentTimestamp(EmbeddedPdfSignature):
+    """A document timestamp whose dictionary says /Type /Sig or nothing: ISO 32000-2 12.8.5 and
+    ETSI EN 319 142-1 know it by its /SubFilter /ETSI.RFC3161, and so does the EU DSS."""
 
-    pyHanko's own collection fails as a whole on one broken signature and silently skips unknown
-    subfilters; here either becomes a FORMAT_FAILURE of that signature alone.
+    @property
+    def sig_object_type(self) -> generic.NameObject:
+        return generic.NameObject("/DocTimeStamp")
+
+
+def _read(pdf: bytes) -> tuple[PdfFileReader, _Found, _Found, str | None]:
+    """The reader, the signatures and the timestamps, and why the file was read leniently.
+
+    The strict reader comes first; a file it cannot read, or a hybrid-reference file (which
+    pyHanko refuses to validate strictly), is read again with ``strict=False``, as other
+    validators read it. Either way the digest of the signed bytes is checked on its own.
     """
-    signatures: list[tuple[int, str, EmbeddedPdfSignature | str]] = []
-    timestamps: list[tuple[int, str, EmbeddedPdfSignature | str]] = []
+    why: str | None = None
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf))
+        if reader.security_handler is not None:
+            raise VerificationError("the PDF is encrypted: atti verifies only unencrypted PDFs")
+        if reader.xrefs.hybrid_xrefs_present:
+            why = "it has hybrid cross-references (/XRefStm)"
+        else:
+            found, stamps = _collect(pdf, reader)
+            return reader, found, stamps, None
+    except VerificationError:
+        raise
+    except Exception as e:  # the strict parser gave up: try the lenient one before judging the file
+        why = f"the strict parser failed ({_one_line(e)})"
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    if reader.security_handler is not None:
+        raise VerificationError("the PDF is encrypted: atti verifies only unencrypted PDFs")
+    found, stamps = _collect(pdf, reader)
+    return reader, found, stamps, why
+
+
+def _collect(pdf: bytes, reader: PdfFileReader) -> tuple[_Found, _Found]:
+    """Signatures and document timestamps in document order, each parsed or replaced by the
+    report of why it cannot be.
+
+    One item per signature dictionary, however many fields name it as their /V; a document
+    timestamp is known by its /SubFilter whatever its /Type. pyHanko's own collection fails as
+    a whole on one broken signature and silently skips unknown subfilters; here either becomes
+    the report of that signature alone.
+    """
+    signatures: list[tuple[int, str, _Item]] = []
+    timestamps: list[tuple[int, str, _Item]] = []
+    seen: set[Any] = set()
     for fq_name, _value, field_ref in fields.enumerate_sig_fields(reader, filled_status=True):
         value_ref = field_ref.get_object().raw_get("/V")
         # The signature dictionary must be indirect; a direct one sorts last and fails below.
         revision = sys.maxsize
         if isinstance(value_ref, generic.IndirectObject):
+            if value_ref.reference in seen:
+                continue
+            seen.add(value_ref.reference)
             revision = reader.xrefs.get_last_change(value_ref.reference)
         sig_obj = value_ref.get_object()
-        is_timestamp = sig_obj.get("/Type") == "/DocTimeStamp"
+        subfilter = sig_obj.get("/SubFilter")
+        is_timestamp = subfilter in _TIMESTAMP_SUBFILTERS or sig_obj.get("/Type") == "/DocTimeStamp"
         allowed = _TIMESTAMP_SUBFILTERS if is_timestamp else _SIGNATURE_SUBFILTERS
-        item: EmbeddedPdfSignature | str
+        name = str(fq_name)
+        item: _Item
         try:
-            subfilter = sig_obj.get("/SubFilter")
             if subfilter not in allowed:
-                raise ValueError(f"unsupported /SubFilter {subfilter}")
-            item = EmbeddedPdfSignature(reader, field_ref, str(fq_name))
-            item.signer_cert  # noqa: B018  # fails here when the CMS lacks the signer's certificate
+                item = _unprocessable_item(
+                    name, is_timestamp, FAILED, f"unsupported /SubFilter {subfilter}", _integrity(pdf, sig_obj)
+                )
+            else:
+                kind = _DocumentTimestamp if is_timestamp else EmbeddedPdfSignature
+                item = kind(reader, field_ref, name)
+                item.signer_cert  # noqa: B018  # fails here when the CMS lacks the signer's certificate
         except Exception as e:  # the CMS blob is attacker-controlled: any parse failure
-            item = _one_line(e)
-        (timestamps if is_timestamp else signatures).append((revision, str(fq_name), item))
+            item = _damaged(pdf, name, is_timestamp, sig_obj, e)
+        (timestamps if is_timestamp else signatures).append((revision, name, item))
     signatures.sort(key=lambda t: t[0])
     timestamps.sort(key=lambda t: t[0])
     return [(n, i) for _r, n, i in signatures], [(n, i) for _r, n, i in timestamps]
+
+
+def _integrity(pdf: bytes, sig_obj: Any) -> byterange.Integrity:
+    """The byte-range check of a signature dictionary, from its parsed entries."""
+    try:
+        br = [int(x) for x in sig_obj.raw_get("/ByteRange")]
+        contents = sig_obj.raw_get("/Contents")
+        data = contents.original_bytes if isinstance(contents, generic.ByteStringObject) else bytes(contents)
+        subfilter = sig_obj.get("/SubFilter")
+        return byterange.check_integrity(pdf, br, data, str(subfilter) if subfilter is not None else None)
+    except Exception as e:  # a /ByteRange or /Contents that is not what it should be
+        return byterange.Integrity(None, f"its /ByteRange or /Contents cannot be read ({_one_line(e)})")
+
+
+def _damaged(pdf: bytes, name: str, is_timestamp: bool, sig_obj: Any, e: Exception) -> _Item:
+    """The report of a signature pyHanko could not take up: what failed, nothing claimed."""
+    integrity = _integrity(pdf, sig_obj)
+    what = "document timestamp" if is_timestamp else "signature"
+    if integrity.reason is not None and integrity.reason.startswith("the CMS cannot be read"):
+        # The file itself is not conformant: EN 319 102-1 5.2.2 format checking fails.
+        message = f"the {what}'s CMS cannot be read: {_one_line(e)}"
+        return _unprocessable_item(name, is_timestamp, FAILED, message, integrity)
+    text = _one_line(e)
+    if "signer certificate not included" in text or "signer_cert" in text.lower():
+        return _unprocessable_item(
+            name, is_timestamp, INDETERMINATE, f"the signer's certificate is not in the {what}'s CMS", integrity,
+            sub=AdESIndeterminate.NO_SIGNING_CERTIFICATE_FOUND.name,
+        )
+    if "signer_infos should contain exactly one entry" in text:
+        text = "its CMS has more than one SignerInfo; a PDF signature has exactly one signer (ISO 32000-2 12.8.3.3)"
+    return _unprocessable_item(name, is_timestamp, INDETERMINATE, f"the {what} cannot be processed: {text}", integrity)
+
+
+def _scanned(pdf: bytes, why: str) -> tuple[list[SignatureReport], list[DocumentTimestampReport]]:
+    """What the raw bytes show when no PDF reader can read the object structure: every
+    signature INDETERMINATE/FORMAT_FAILURE, with the integrity of its byte ranges."""
+    signatures: list[SignatureReport] = []
+    timestamps: list[DocumentTimestampReport] = []
+    for i, raw in enumerate(byterange.scan(pdf), start=1):
+        integrity = byterange.check_integrity(pdf, raw.byte_range, raw.contents, raw.subfilter)
+        message = f"the PDF's object structure cannot be read ({why}); the signature was found in its bytes"
+        label = f"signature {i} (by byte range)"
+        item = _unprocessable_item(label, raw.is_timestamp, INDETERMINATE, message, integrity)
+        if isinstance(item, DocumentTimestampReport):
+            timestamps.append(item)
+        else:
+            signatures.append(item)
+    return signatures, timestamps
 
 
 def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
@@ -500,40 +636,70 @@ def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
         return None
 
 
-def _unprocessable(field_name: str, why: str) -> SignatureReport:
+def _unprocessable_item(
+    field_name: str,
+    is_timestamp: bool,
+    indication: Indication,
+    message: str,
+    integrity: byterange.Integrity,
+    sub: str | None = None,
+) -> SignatureReport | DocumentTimestampReport:
+    """A signature or timestamp that could not be validated: ``message`` says what failed, and
+    ``intact`` is the byte-range check's, never a guess; nothing else is claimed."""
+    if integrity.intact is False:
+        indication, sub = FAILED, AdESFailure.HASH_FAILURE.name
+        message += "; and the signed bytes were altered"
+    if is_timestamp:
+        return _unprocessable_timestamp(field_name, message, indication, integrity.intact, sub)
+    return _unprocessable(field_name, message, indication, integrity.intact, sub)
+
+
+def _unprocessable(
+    field_name: str,
+    message: str,
+    indication: Indication = INDETERMINATE,
+    intact: bool | None = None,
+    sub: str | None = None,
+) -> SignatureReport:
     return SignatureReport(
         field_name=field_name,
-        indication=FAILED,
-        sub_indication=AdESFailure.FORMAT_FAILURE.name,
-        message=f"the signature cannot be processed: {why}",
-        signer="unknown",
-        signer_subject="",
-        issuer="",
+        indication=indication,
+        sub_indication=sub or AdESFailure.FORMAT_FAILURE.name,
+        message=message,
+        signer=None,
+        signer_subject=None,
+        issuer=None,
         signing_time=None,
         best_signature_time=None,
         timestamp=None,
-        intact=False,
+        intact=intact,
         valid=False,
         trusted=False,
         coverage=None,
         modified_after=False,
         modification_level=None,
         modification=None,
-        format="unknown",
+        format=None,
     )
 
 
-def _unprocessable_timestamp(field_name: str, why: str) -> DocumentTimestampReport:
+def _unprocessable_timestamp(
+    field_name: str,
+    message: str,
+    indication: Indication = INDETERMINATE,
+    intact: bool | None = None,
+    sub: str | None = None,
+) -> DocumentTimestampReport:
     return DocumentTimestampReport(
         field_name=field_name,
-        indication=FAILED,
-        sub_indication=AdESFailure.FORMAT_FAILURE.name,
-        message=f"the document timestamp cannot be processed: {why}",
-        tsa="unknown",
-        tsa_subject="",
-        issuer="",
+        indication=indication,
+        sub_indication=sub or AdESFailure.FORMAT_FAILURE.name,
+        message=message,
+        tsa=None,
+        tsa_subject=None,
+        issuer=None,
         time=None,
-        intact=False,
+        intact=intact,
         valid=False,
         trusted=False,
         coverage=None,
@@ -555,7 +721,14 @@ def _verify_one(
         signer_cert = _to_pyca(sig.signer_cert)
         status = validate_pdf_signature(sig, contexts.signer(), contexts.timestamp())
     except Exception as e:  # a malformed CMS blob can break validation anywhere
-        return dataclasses.replace(_unprocessable(sig.field_name, _one_line(e)), format=sig_format), None
+        integrity = _integrity(_file_bytes(reader), sig.sig_object)
+        if integrity.intact is False:
+            why, failed_as, verdict = "the signed bytes were altered", AdESFailure.HASH_FAILURE.name, FAILED
+        else:
+            why = f"the signature cannot be validated: {_one_line(e)}"
+            failed_as, verdict = AdESFailure.FORMAT_FAILURE.name, INDETERMINATE
+        report = _unprocessable(str(sig.field_name), why, verdict, integrity.intact, failed_as)
+        return dataclasses.replace(report, format=sig_format), None
     changes = _modification(reader, sig, status)
     indication, sub, message = _classify(status, changes)
     level = status.modification_level
@@ -591,7 +764,10 @@ def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts:
         tsa_cert = _to_pyca(ts.signer_cert)
         status = validate_pdf_timestamp(ts, contexts.timestamp())
     except Exception as e:  # as for signatures: the CMS blob is attacker-controlled
-        return _unprocessable_timestamp(str(ts.field_name), _one_line(e))
+        integrity = _integrity(_file_bytes(reader), ts.sig_object)
+        report = _unprocessable_item(str(ts.field_name), True, INDETERMINATE, _one_line(e), integrity)
+        assert isinstance(report, DocumentTimestampReport)
+        return report
     changes = _modification(reader, ts, status)
     indication, sub, message = _classify_timestamp(status, changes)
     level = status.modification_level
@@ -611,6 +787,60 @@ def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts:
         modified_after=_modified(status),
         modification_level=level.name if level is not None else None,
         modification=changes,
+    )
+
+
+def _file_bytes(reader: PdfFileReader) -> bytes:
+    stream = reader.stream
+    stream.seek(0)
+    return bytes(stream.read())
+
+
+def _encapsulated(pdf: bytes, sig: EmbeddedPdfSignature, sig_format: str) -> SignatureReport:
+    """A CMS that carries its content (adbe.pkcs7.sha1, or a detached signature that should not):
+    pyHanko validates only detached PDF signatures, so the integrity and the signature value are
+    checked here, and the verdict says what ETSI and ISO 32000-2 make of the format."""
+    integrity = _integrity(pdf, sig.sig_object)
+    subfilter = str(sig.sig_object.get("/SubFilter", ""))
+    try:
+        signer_cert = _to_pyca(sig.signer_cert)
+        valid = byterange.encapsulated_signature_valid(sig.signed_data, sig.signer_info, sig.signer_cert)
+    except Exception as e:  # a malformed CMS blob
+        return dataclasses.replace(
+            _unprocessable(str(sig.field_name), _one_line(e), INDETERMINATE, integrity.intact), format=sig_format
+        )
+    indication: Indication
+    if integrity.intact is not True:
+        indication, sub, message = FAILED, AdESFailure.HASH_FAILURE.name, "the signed bytes were altered"
+    elif not valid:
+        indication, sub, message = FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, "the signature value does not verify"
+    elif subfilter == "/adbe.pkcs7.sha1":
+        # DSS's default policy (after ETSI TS 119 312) expired SHA-1 for signatures long ago;
+        # without proof of existence from before then the result is indeterminate.
+        indication, sub = INDETERMINATE, AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE.name
+        message = "adbe.pkcs7.sha1: the document digest is SHA-1, no longer acceptable (ETSI TS 119 312)"
+    else:
+        indication, sub = FAILED, AdESFailure.FORMAT_FAILURE.name
+        message = f"{subfilter.lstrip('/')}: a detached signature must not encapsulate content (ISO 32000-2 12.8.3.3)"
+    return SignatureReport(
+        field_name=str(sig.field_name),
+        indication=indication,
+        sub_indication=sub,
+        message=message,
+        signer=common_name(signer_cert.subject),
+        signer_subject=signer_cert.subject.rfc4514_string(DN_NAMES),
+        issuer=signer_cert.issuer.rfc4514_string(DN_NAMES),
+        signing_time=_claimed_time(sig),
+        best_signature_time=None,
+        timestamp=None,
+        intact=integrity.intact,
+        valid=valid,
+        trusted=False,
+        coverage=None,
+        modified_after=False,
+        modification_level=None,
+        modification=None,
+        format=sig_format,
     )
 
 

@@ -500,3 +500,16 @@ def test_user_add_command(
 def test_serve_refuses_a_missing_archive(atti: Atti, tmp_path: Path) -> None:
     result = atti("serve", "--archive", tmp_path / "none")
     assert result.exit_code == 6 and result.output.startswith("Error: no archive at")
+
+
+def test_act_page_says_the_verification_in_italian(client: TestClient) -> None:
+    page = client.get(f"/atti/{PUBLIC}").text
+    assert '<span class="badge ok" id="verifica">✔ Firma valida, certificato di sviluppo NON qualificato</span>' in page
+    assert "<strong>certificato di sviluppo NON qualificato</strong>: certificato di sviluppo NON qualificato" in page
+    assert ("Firmatario dell'atto: il certificato di firma indica il firmatario dell&#39;atto, Fabrizio Ventrice"
+            in page)
+    # the report's English sentences stay out of the Italian page
+    for english in ("the signature is valid", "the signer certificate names", "firmatario was not checked"):
+        assert english not in page, english
+    api = client.get(f"/api/atti/{PUBLIC}").json()
+    assert api["verification"]["signatures"][0]["qualification"]["development"] is True

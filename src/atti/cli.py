@@ -515,10 +515,11 @@ def diff(ctx: click.Context, a: str, b: str, archive: Path | None, as_json: bool
     help="Further trust roots (file or folder of PEM/DER certificates); repeatable.",
 )
 @click.option(
-    "--tsl", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A trusted list already on disk (ETSI TS 119 612 XML, e.g. AgID's): the CA/QC services it now "
-    "grants are trusted for signatures, its TSA/QTST services for timestamps; repeatable. It is never "
-    "downloaded; its XML signature is checked and the report says by whom.",
+    "--tsl", multiple=True, type=click.Path(exists=True, path_type=Path),
+    help="A trusted list already on disk (ETSI TS 119 612 XML, e.g. AgID's), or a folder of them (*.xml): "
+    "the CA/QC services it now grants are trusted for signatures, its TSA/QTST services for timestamps, "
+    "and it says whether each signature is qualified; repeatable, besides the trusted_lists setting. It is "
+    "never downloaded; its XML signature is checked and the report says by whom.",
 )
 @click.option(
     "--tsl-signer", multiple=True, type=click.Path(exists=True, path_type=Path),
@@ -549,8 +550,10 @@ def verify(
     ETSI EN 319 102-1. Exits 0 only on TOTAL_PASSED, 1 otherwise, 5 when FILE cannot be read as
     a signed PDF or a trusted list cannot be used.
     """
-    # Without --trust or --tsl there is nothing to trust but an archive's roots: it must exist.
-    with _find(_settings(ctx, archive=archive), required=not (trust or tsl)) as arc:
+    settings = _settings(ctx, archive=archive)
+    tsl, tsl_signer = (*tsl, *settings.trusted_lists), (*tsl_signer, *settings.trusted_list_signers)
+    # Without --trust or a trusted list there is nothing to trust but an archive's roots: it must exist.
+    with _find(settings, required=not (trust or tsl)) as arc:
         report = pipeline.verify(file, archive=arc, trust=trust, tsl=tsl, tsl_signers=tsl_signer, act=act)
     if html is not None:
         from atti.files import write_atomic, write_error

@@ -32,7 +32,7 @@ LEVELS: tuple[Level, ...] = get_args(Level)
 
 
 _PATHS = {"archive", "p12", "pkcs11_module", "template", "templates"}
-_PATH_LISTS = {"allegati_dirs"}
+_PATH_LISTS = {"allegati_dirs", "trusted_lists", "trusted_list_signers"}
 
 
 class Settings(BaseModel):
@@ -56,6 +56,13 @@ class Settings(BaseModel):
     allegati_dirs: list[Path] = []
     """Folders besides the act's own that its allegati may be read from (an ATTI_ALLEGATI_DIRS
     value separates them with ':', as PATH does)."""
+    trusted_lists: list[Path] = []
+    """Trusted lists (ETSI TS 119 612 XML files, e.g. AgID's TSL-IT.xml, downloaded by the body:
+    atti never fetches one) that verification trusts and that say whether a signature is
+    qualified; on the web too (separated by ':' in ATTI_TRUSTED_LISTS)."""
+    trusted_list_signers: list[Path] = []
+    """Certificates the trusted lists must be signed with (as the Official Journal publishes the
+    Italian operator's); without them a list's signature proves it intact, not who issued it."""
     embed_source: bool = True
     """Attach the act's YAML and metadata to its PDF (PDF/A-3b); false keeps plain PDF/A-2b."""
     convert_timeout: float = 120.0
@@ -79,7 +86,7 @@ class Settings(BaseModel):
     session_hours: int = Field(8, ge=1, le=30 * 24)
     """Hours a web session lasts at most, however much it is used."""
 
-    @field_validator("allegati_dirs", mode="before")
+    @field_validator("allegati_dirs", "trusted_lists", "trusted_list_signers", mode="before")
     @classmethod
     def _folders_as_a_path_list(cls, value: Any) -> Any:
         # From an environment variable: "/srv/allegati:/srv/bandi", as PATH.

@@ -357,7 +357,7 @@ def verify(
 ) -> VerificationReport:
     """Validate a signed PDF offline against the ``archive``'s trust roots (its development CA and
     trust/), the given certificates (``trust``) and the granted CA/QC services of trusted lists
-    (``tsl``, ETSI TS 119 612 files).
+    (``tsl``, ETSI TS 119 612 files), which also say whether each signature is qualified.
 
     ``tsl_signers``: certificates the trusted lists must be signed with. The act's firmatario
     must be named by a signer certificate; it comes from ``act``, else from the YAML source the
@@ -382,8 +382,11 @@ def verify(
         sources.append(f"the archive {archive.name}: its development CA (NOT qualified) and {archive.trust_dir}")
     tsa_roots = []
     signers = load_trust_roots(tsl_signers) if tsl_signers else []
-    for path in tsl:
+    lists = []
+    files = [f for path in tsl for f in (sorted(Path(path).glob("*.xml")) if Path(path).is_dir() else [path])]
+    for path in files:
         trusted_list = read_trusted_list(path, signers=signers)
+        lists.append(trusted_list)
         roots += trusted_list.ca_certificates
         tsa_roots += trusted_list.tsa_certificates
         sources.append(trusted_list.describe())
@@ -404,7 +407,7 @@ def verify(
     else:
         notes.append("no act given and no act source attached to the PDF: the firmatario was not checked")
 
-    report = verify_pdf(data, roots, expected_signer=expected, tsa_roots=tsa_roots)
+    report = verify_pdf(data, roots, expected_signer=expected, tsa_roots=tsa_roots, trusted_lists=lists)
     firmatario = dataclasses.replace(report.firmatario, source=source) if report.firmatario else None
     return dataclasses.replace(report, firmatario=firmatario, trust=tuple(sources), notes=tuple(notes))
 

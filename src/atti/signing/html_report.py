@@ -14,6 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from atti import __version__
+from atti.signing import esiti
 from atti.signing.verify import VerificationReport
 
 __all__ = ["render_html"]
@@ -53,7 +54,7 @@ footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 <tr><th>Documento</th><td>{{ file }}</td></tr>
 <tr><th>Impronta SHA-256 del documento</th><td><code>{{ r.sha256 }}</code></td></tr>
 <tr><th>Esito complessivo</th><td>{{ esito(r.indication, r.sub_indication) }}</td></tr>
-{% if r.message %}<tr><th>Motivo</th><td>{{ r.message }}</td></tr>{% endif %}
+{% if r.message %}<tr><th>Motivo</th><td>{{ motivo(r.message) }}</td></tr>{% endif %}
 <tr><th>Data e ora della verifica</th><td>{{ when(r.validation_time) }}</td></tr>
 </table>
 
@@ -63,7 +64,7 @@ footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 <tr><th>Firmatario atteso</th><td>{{ r.firmatario.expected }}</td></tr>
 {% if r.firmatario.source %}<tr><th>Indicato da</th><td>{{ r.firmatario.source }}</td></tr>{% endif %}
 <tr><th>Corrisponde al certificato</th><td>{{ "sì" if r.firmatario.matches else "NO" }}</td></tr>
-<tr><th>Dettaglio</th><td>{{ r.firmatario.message }}</td></tr>
+<tr><th>Dettaglio</th><td>{{ firmatario(r.firmatario.to_dict()) }}</td></tr>
 </table>
 {% endif %}
 
@@ -71,7 +72,10 @@ footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 <h2>Firma {{ loop.index }} di {{ r.signatures | length }}: campo «{{ s.field_name }}»</h2>
 <table>
 <tr><th>Esito</th><td>{{ esito(s.indication, s.sub_indication) }}</td></tr>
-<tr><th>Motivo</th><td>{{ s.message }}</td></tr>
+<tr><th>Motivo</th><td>{{ motivo(s.message) }}</td></tr>
+<tr><th>Qualifica della firma</th><td>{% if s.qualification %}
+<strong>{{ qualifica(s.qualification.to_dict()) }}</strong>: {{ s.qualification.reason }}
+{% else %}non determinata{% endif %}</td></tr>
 <tr><th>Firmatario</th><td>{{ s.signer }}</td></tr>
 <tr><th>Soggetto del certificato</th><td><code>{{ s.signer_subject }}</code></td></tr>
 <tr><th>Emittente del certificato</th><td><code>{{ s.issuer }}</code></td></tr>
@@ -82,7 +86,7 @@ footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 {% if s.timestamp %}<tr><th>Marca temporale della firma</th><td>{{ s.timestamp.tsa }}, {{ when(s.timestamp.time) }}:
  {{ esito(s.timestamp.indication, s.timestamp.sub_indication) }}</td></tr>{% endif %}
 <tr><th>La firma copre</th><td>{{ copertura(s.covers) }}</td></tr>
-<tr><th>Modifiche dopo la firma</th><td>{{ s.modification or "nessuna" }}</td></tr>
+<tr><th>Modifiche dopo la firma</th><td>{{ motivo(s.modification) if s.modification else "nessuna" }}</td></tr>
 </table>
 {% endfor %}
 
@@ -90,19 +94,19 @@ footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 <h2>Marca temporale del documento {{ loop.index }}: campo «{{ t.field_name }}»</h2>
 <table>
 <tr><th>Esito</th><td>{{ esito(t.indication, t.sub_indication) }}</td></tr>
-<tr><th>Motivo</th><td>{{ t.message }}</td></tr>
+<tr><th>Motivo</th><td>{{ motivo(t.message) }}</td></tr>
 <tr><th>Autorità di marcatura temporale</th><td>{{ t.tsa }}</td></tr>
 <tr><th>Emittente del certificato</th><td><code>{{ t.issuer }}</code></td></tr>
 <tr><th>Data e ora della marca</th><td>{{ when(t.time) }}</td></tr>
 <tr><th>La marca copre</th><td>{{ copertura(t.covers) }}</td></tr>
-<tr><th>Modifiche dopo la marca</th><td>{{ t.modification or "nessuna" }}</td></tr>
+<tr><th>Modifiche dopo la marca</th><td>{{ motivo(t.modification) if t.modification else "nessuna" }}</td></tr>
 </table>
 {% endfor %}
 
 <h2>Fonti di fiducia</h2>
 <ul>
 {% for t in r.trust %}<li>{{ t }}</li>{% else %}<li>nessuna</li>{% endfor %}
-{% for n in r.notes %}<li>{{ n }}</li>{% endfor %}
+{% for n in r.notes %}<li>{{ nota(n) }}</li>{% endfor %}
 </ul>
 
 <footer>
@@ -120,6 +124,14 @@ def _esito(indication: str, sub: str | None) -> Markup:
     code = f"{indication}/{sub}" if sub else indication
     # Markup.format escapes every argument: only the literal tags are trusted.
     return Markup('<span class="esito {}">{}</span> <code>{}</code>').format(css, label, code)
+
+
+def _italian(pair: tuple[str, str | None]) -> Markup:
+    """A sentence of :mod:`atti.signing.esiti`, with what it could not translate marked as English."""
+    italian, english = pair
+    if english is None:
+        return Markup("{}").format(italian)
+    return Markup('{} <span lang="en">({})</span>').format(italian, english)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -141,4 +153,8 @@ def render_html(report: VerificationReport, *, file: str) -> str:
         esito=_esito,
         when=_when,
         copertura=lambda covers: _COPERTURA.get(covers, covers),
+        motivo=lambda message: _italian(esiti.motivo(message)),
+        nota=lambda note: _italian(esiti.nota(note)),
+        firmatario=esiti.firmatario,
+        qualifica=esiti.qualifica,
     )

@@ -16,7 +16,9 @@ The list's own XML signature is checked with signxml:
 * an unsigned file is read, and the result says it is unsigned.
 
 Trust is taken from the current status only: a service withdrawn since is not trusted, even for
-a signature made while it was still granted (the status history is not evaluated).
+a signature made while it was still granted. The status history and the qualifications a list
+adds to a service (its Sie extensions) are read too, into each service's ``phases``: they decide
+whether a signature was qualified when it was made (:mod:`atti.signing.qualified`), not trust.
 """
 
 from __future__ import annotations
@@ -36,11 +38,17 @@ from lxml import etree
 
 from atti.errors import VerificationError
 
-__all__ = ["TrustedList", "TrustedService", "load_trusted_list", "read_trusted_list"]
+__all__ = [
+    "Criteria", "QualificationElement", "ServicePhase", "TrustedList", "TrustedService", "load_trusted_list",
+    "read_trusted_list",
+]
 
 TSL_NS = "http://uri.etsi.org/02231/v2#"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-_NS = {"tsl": TSL_NS, "ds": DS_NS}
+# The Sie extension of TS 119 612 5.5.9.2 (named after the 1999 directive, still current).
+ECC_NS = "http://uri.etsi.org/TrstSvc/SvcInfoExt/eSigDir-1999-93-EC-TrustedList/#"
+XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
+_NS = {"tsl": TSL_NS, "ds": DS_NS, "ecc": ECC_NS, "xades": XADES_NS}
 
 CA_QC = "http://uri.etsi.org/TrstSvc/Svctype/CA/QC"
 TSA_QTST = "http://uri.etsi.org/TrstSvc/Svctype/TSA/QTST"
@@ -55,6 +63,41 @@ Signature = Literal["verified", "intact", "unsigned"]
 
 
 @dataclass(frozen=True)
+class Criteria:
+    """Which certificates a qualification element applies to (TS 119 612 5.5.9.2.2 CriteriaList).
+
+    ``key_usage``: sets of (bit, value) that must all hold, one set per KeyUsage element;
+    ``policies``: sets of policy OIDs that must all be present, one per PolicySet; ``unknown``:
+    the list holds criteria atti does not evaluate (otherCriteriaList), which then never match.
+    """
+
+    mode: str  # "all", "atLeastOne" or "none"
+    key_usage: tuple[frozenset[tuple[str, bool]], ...] = ()
+    policies: tuple[frozenset[str], ...] = ()
+    nested: tuple[Criteria, ...] = ()
+    unknown: bool = False
+
+
+@dataclass(frozen=True)
+class QualificationElement:
+    """Qualifiers (their last URI segment: "QCWithQSCD", "QCForESig"...) for the certificates
+    that meet ``criteria``."""
+
+    qualifiers: frozenset[str]
+    criteria: Criteria
+
+
+@dataclass(frozen=True)
+class ServicePhase:
+    """A service's status from ``since`` on, with what the list said about it then."""
+
+    status: str
+    since: dt.datetime | None
+    purposes: frozenset[str]
+    qualifications: tuple[QualificationElement, ...]
+
+
+@dataclass(frozen=True)
 class TrustedService:
     provider: str
     name: str
@@ -62,6 +105,7 @@ class TrustedService:
     status: str
     purposes: frozenset[str]
     certificates: tuple[x509.Certificate, ...]
+    phases: tuple[ServicePhase, ...] = ()  # the current one first, then its history, newest first
 
     @property
     def granted(self) -> bool:
@@ -257,21 +301,70 @@ def _services(root: Any) -> tuple[list[TrustedService], int]:
                     unreadable += 1
                 else:
                     certs.append(cert)
-            purposes = info.xpath(
-                "tsl:ServiceInformationExtensions/tsl:Extension/tsl:AdditionalServiceInformation/tsl:URI/text()",
-                namespaces=_NS,
-            )
+            purposes = _purposes(info)
+            history = info.getparent().iterfind("tsl:ServiceHistory/tsl:ServiceHistoryInstance", _NS)
             services.append(
                 TrustedService(
                     provider=provider,
                     name=_text(info, "tsl:ServiceName/tsl:Name") or "?",
                     type=_text(info, "tsl:ServiceTypeIdentifier") or "",
                     status=_text(info, "tsl:ServiceStatus") or "",
-                    purposes=frozenset(str(p).strip() for p in purposes),
+                    purposes=purposes,
                     certificates=tuple(certs),
+                    phases=tuple(_phase(element) for element in [info, *history]),
                 )
             )
     return services, unreadable
+
+
+def _purposes(info: Any) -> frozenset[str]:
+    uris = info.xpath(
+        "tsl:ServiceInformationExtensions/tsl:Extension/tsl:AdditionalServiceInformation/tsl:URI/text()",
+        namespaces=_NS,
+    )
+    return frozenset(str(p).strip() for p in uris)
+
+
+def _phase(info: Any) -> ServicePhase:
+    """ServiceInformation or a ServiceHistoryInstance: both carry status, start and extensions."""
+    elements = info.iterfind(
+        "tsl:ServiceInformationExtensions/tsl:Extension/ecc:Qualifications/ecc:QualificationElement", _NS
+    )
+    return ServicePhase(
+        status=_text(info, "tsl:ServiceStatus") or "",
+        since=_when(_text(info, "tsl:StatusStartingTime")),
+        purposes=_purposes(info),
+        qualifications=tuple(_qualification(e) for e in elements),
+    )
+
+
+def _qualification(element: Any) -> QualificationElement:
+    uris = element.xpath("ecc:Qualifiers/ecc:Qualifier/@uri", namespaces=_NS)
+    criteria = element.find("ecc:CriteriaList", _NS)
+    return QualificationElement(
+        qualifiers=frozenset(str(u).strip().rstrip("/").rsplit("/", 1)[-1] for u in uris),
+        criteria=_criteria(criteria) if criteria is not None else Criteria("all", unknown=True),
+    )
+
+
+def _criteria(element: Any) -> Criteria:
+    usages, policies, nested, unknown = [], [], [], False
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue  # a comment
+        name = etree.QName(child).localname
+        if name == "KeyUsage":
+            bits = child.iterfind("ecc:KeyUsageBit", _NS)
+            usages.append(frozenset((b.get("name", ""), (b.text or "").strip() == "true") for b in bits))
+        elif name == "PolicySet":
+            oids = child.xpath("ecc:PolicyIdentifier/xades:Identifier/text()", namespaces=_NS)
+            # Lists write an OID bare or as a URN ("urn:oid:0.4.0.194112.1.2", Qualifier="OIDAsURN").
+            policies.append(frozenset(str(o).strip().removeprefix("urn:oid:") for o in oids))
+        elif name == "CriteriaList":
+            nested.append(_criteria(child))
+        elif name != "Description":
+            unknown = True  # otherCriteriaList: ExtendedKeyUsage, CertSubjectDNAttribute...
+    return Criteria(element.get("assert", "all"), tuple(usages), tuple(policies), tuple(nested), unknown)
 
 
 def _certificate(text: str) -> x509.Certificate | None:

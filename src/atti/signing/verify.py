@@ -52,6 +52,8 @@ from pyhanko_certvalidator import ValidationContext
 from atti.errors import VerificationError
 from atti.signing import byterange
 from atti.signing.identity import DN_NAMES, common_name, names_person
+from atti.signing.qualified import Qualification, embedded_certificates, qualify
+from atti.signing.trust import TrustedList
 
 __all__ = [
     "DocumentTimestampReport",
@@ -152,6 +154,7 @@ class SignatureReport:
     modification_level: str | None
     modification: str | None
     format: str | None
+    qualification: Qualification | None = None  # qualificata / avanzata / non qualificata, and why
 
     @property
     def covers(self) -> str | None:
@@ -163,6 +166,7 @@ class SignatureReport:
         d["best_signature_time"] = _iso(self.best_signature_time)
         d["timestamp"] = self.timestamp.to_dict() if self.timestamp else None
         d["covers"] = self.covers
+        d["qualification"] = self.qualification.to_dict() if self.qualification else None
         return d
 
 
@@ -272,6 +276,8 @@ class VerificationReport:
                 st = s.timestamp
                 tsub = f"/{st.sub_indication}" if st.sub_indication else ""
                 lines.append(f"    signature timestamp: {st.indication}{tsub}, {st.tsa}, {_text_time(st.time)}")
+            if s.qualification:
+                lines.append(f"    qualification: {s.qualification.level}: {s.qualification.reason}")
         for t in self.timestamps:
             sub = f"/{t.sub_indication}" if t.sub_indication else ""
             by = f", TSA {t.tsa}, {_text_time(t.time)}" if t.tsa is not None else ""
@@ -358,6 +364,7 @@ def verify_pdf(
     moment: dt.datetime | None = None,
     expected_signer: str | None = None,
     tsa_roots: Sequence[x509.Certificate] = (),
+    trusted_lists: Sequence[TrustedList] = (),
 ) -> VerificationReport:
     """Verify every signature and document timestamp of ``pdf`` against ``trust_roots``, offline.
 
@@ -367,6 +374,7 @@ def verify_pdf(
     time (default: now), timezone-aware. ``expected_signer`` is the act's firmatario: when no
     signer certificate names them, the document is at best INDETERMINATE. ``tsa_roots`` are
     trusted for timestamps only (a trusted list's TSA services), besides ``trust_roots``.
+    ``trusted_lists`` decide whether each signature is qualified (:mod:`atti.signing.qualified`).
 
     Runs pyHanko's validation with ``asyncio.run``, so it cannot be called from a running event
     loop: use ``asyncio.to_thread`` there.
@@ -393,7 +401,7 @@ def verify_pdf(
 
     when = moment or dt.datetime.now(dt.UTC)
     dss = _read_dss(reader)
-    contexts = _Contexts(trust_roots, tsa_roots, revocation_mode, when, dss)
+    contexts = _Contexts(trust_roots, tsa_roots, revocation_mode, when, dss, trusted_lists)
 
     ts_reports: list[tuple[int, DocumentTimestampReport]] = []
     for _name, item in stamps:
@@ -475,6 +483,7 @@ class _Contexts:
     revocation_mode: RevocationMode
     moment: dt.datetime
     dss: DocumentSecurityStore | None
+    trusted_lists: Sequence[TrustedList] = ()
 
     def signer(self) -> ValidationContext:
         return self._make(self.roots)
@@ -755,6 +764,10 @@ def _verify_one(
         modification_level=level.name if level is not None else None,
         modification=changes,
         format=sig_format,
+        qualification=qualify(
+            signer_cert, min(proven) if proven else _claimed_time(sig) or contexts.moment, contexts.trusted_lists,
+            chain=embedded_certificates(sig.signed_data),
+        ),
     )
     return report, signer_cert
 

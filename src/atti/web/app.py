@@ -35,6 +35,7 @@ from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, ste
 from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
 from atti.errors import AttiError, SearchError
+from atti.signing import esiti
 from atti.web import access, documents
 from atti.web.headers import SecurityHeaders
 from atti.web.session import Clock, SessionMiddleware, csrf_ok, csrf_token, session_store
@@ -117,6 +118,8 @@ class WebArchive:
         )
         self.templates.filters["data_it"] = lambda d: d.strftime("%d/%m/%Y") if d else ""
         self.templates.filters["estremi"] = estremi
+        # The verification report speaks English; the act page says it in Italian.
+        self.templates.globals["esiti"] = esiti
 
     @property
     def archive(self) -> Archive:
@@ -225,6 +228,7 @@ class WebArchive:
     def act_data(self, request: Request, record: ActRecord) -> dict[str, Any]:
         """What the act page and /api/atti/{id} show; links to acts this viewer cannot see are cut."""
         arc = self.archive
+        settings = self.config.settings
         visible = Visible(arc, self.viewer(request))
         versions = visible.versions(record.id)
         return {
@@ -235,7 +239,10 @@ class WebArchive:
             "cites": visible.cites(record.id),
             "cited_by": visible.cited_by(record.id),
             # A draft's PDF is an unsigned preview: nothing to verify.
-            "verification": None if is_draft(record) else documents.verification(arc, record),
+            "verification": None if is_draft(record) else documents.verification(
+                arc, record, tsl=settings.trusted_lists if settings else (),
+                tsl_signers=settings.trusted_list_signers if settings else (),
+            ),
             "pages": documents.page_count(arc, record),
             "has_pdf": documents.has_pdf(record),
             "exportable": not is_draft(record),

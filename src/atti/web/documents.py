@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -79,25 +79,46 @@ def pdf_file(archive: Archive, record: ActRecord) -> Iterator[Path]:
         yield copy
 
 
-def verification(archive: Archive, record: ActRecord) -> dict[str, Any]:
+def verification(
+    archive: Archive, record: ActRecord, *, tsl: Sequence[Path] = (), tsl_signers: Sequence[Path] = ()
+) -> dict[str, Any]:
     """The verification report of the act's PDF as a dict (the JSON ``atti verify --json`` prints),
-    made once per PDF hash; a PDF that cannot be verified gives ``indication`` "ERROR"."""
+    made once per PDF hash and trusted lists (``tsl``, the trusted_lists setting, whose
+    ``tsl_signers`` must sign them); a PDF that cannot be verified gives ``indication`` "ERROR"."""
     from atti import pipeline
 
-    path = archive.state_dir / CACHE_DIR / "verifica" / f"{record.pdf.sha256}.json"
+    name = record.pdf.sha256
+    if tsl or tsl_signers:
+        # A new edition of a list may change who was qualified: its bytes are part of the key.
+        name += "-" + _files_key([*tsl, *tsl_signers])
+    path = archive.state_dir / CACHE_DIR / "verifica" / f"{name}.json"
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(cached, dict):
+        # A report cached before signatures had a qualification is made again.
+        if isinstance(cached, dict) and all("qualification" in s for s in cached.get("signatures", [])):
             return cached
     except (OSError, ValueError):
         pass
     try:
         with pdf_file(archive, record) as pdf:
-            report = pipeline.verify(pdf, archive=archive).to_dict()
+            report = pipeline.verify(pdf, archive=archive, tsl=tsl, tsl_signers=tsl_signers).to_dict()
     except AttiError as exc:
         report = {"indication": "ERROR", "sub_indication": None, "message": exc.msg, "signatures": []}
     _cache(path, json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
     return report
+
+
+def _files_key(paths: Sequence[Path]) -> str:
+    """A digest of the files (of a folder: its *.xml and certificates) named by ``paths``; a file
+    that cannot be read counts by its name, and pipeline.verify reports on it."""
+    digest = hashlib.sha256()
+    for path in map(Path, paths):
+        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file).encode("utf-8"))
+            with contextlib.suppress(OSError):
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 def has_pdf(record: ActRecord) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from atti.signing import load_trust_roots, verify_pdf
 from atti.signing.byterange import check_integrity, ranges_problem, scan
+from atti.signing.html_report import render_html
 
 FOREIGN = Path(__file__).parent / "data" / "foreign"
 MOMENT = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
@@ -100,6 +101,8 @@ def test_a_damaged_signature_claims_nothing_it_could_not_read() -> None:
     assert {k: sig[k] for k in ("signer", "signer_subject", "issuer", "format", "covers", "intact")} == dict.fromkeys(
         ("signer", "signer_subject", "issuer", "format", "covers", "intact")
     )
+    html = render_html(report, file="damaged-cms.pdf")  # the reviewer's page says so, in Italian
+    assert "None" not in html and html.count("non leggibile") == 5  # signer, subject, issuer, format, coverage
 
 
 def test_an_unreadable_object_structure_is_indeterminate_never_altered() -> None:

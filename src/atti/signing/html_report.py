@@ -24,6 +24,8 @@ _ESITO = {
     "TOTAL_FAILED": ("Firma non valida", "ko"),
     "INDETERMINATE": ("Esito indeterminato", "ind"),
 }
+NON_LETTO = "non leggibile"  # what the signature did not let be read (a damaged CMS, no certificate)
+
 _COPERTURA = {
     "entire file": "l'intero file",
     "entire revision": "l'intera revisione firmata (il file è stato esteso dopo la firma)",
@@ -76,10 +78,10 @@ footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 <tr><th>Qualifica della firma</th><td>{% if s.qualification %}
 <strong>{{ qualifica(s.qualification.to_dict()) }}</strong>: {{ s.qualification.reason }}
 {% else %}non determinata{% endif %}</td></tr>
-<tr><th>Firmatario</th><td>{{ s.signer }}</td></tr>
-<tr><th>Soggetto del certificato</th><td><code>{{ s.signer_subject }}</code></td></tr>
-<tr><th>Emittente del certificato</th><td><code>{{ s.issuer }}</code></td></tr>
-<tr><th>Formato</th><td>{{ s.format }}</td></tr>
+<tr><th>Firmatario</th><td>{{ s.signer or NON_LETTO }}</td></tr>
+<tr><th>Soggetto del certificato</th><td><code>{{ s.signer_subject or NON_LETTO }}</code></td></tr>
+<tr><th>Emittente del certificato</th><td><code>{{ s.issuer or NON_LETTO }}</code></td></tr>
+<tr><th>Formato</th><td>{{ s.format or NON_LETTO }}</td></tr>
 <tr><th>Data di firma dichiarata</th><td>{{ when(s.signing_time) }}</td></tr>
 <tr><th>Data di firma comprovata</th><td>{% if s.best_signature_time %}{{ when(s.best_signature_time) }}
  (da marca temporale){% else %}nessuna marca temporale: vale solo la data dichiarata dal firmatario{% endif %}</td></tr>
@@ -95,8 +97,8 @@ footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 <table>
 <tr><th>Esito</th><td>{{ esito(t.indication, t.sub_indication) }}</td></tr>
 <tr><th>Motivo</th><td>{{ motivo(t.message) }}</td></tr>
-<tr><th>Autorità di marcatura temporale</th><td>{{ t.tsa }}</td></tr>
-<tr><th>Emittente del certificato</th><td><code>{{ t.issuer }}</code></td></tr>
+<tr><th>Autorità di marcatura temporale</th><td>{{ t.tsa or NON_LETTO }}</td></tr>
+<tr><th>Emittente del certificato</th><td><code>{{ t.issuer or NON_LETTO }}</code></td></tr>
 <tr><th>Data e ora della marca</th><td>{{ when(t.time) }}</td></tr>
 <tr><th>La marca copre</th><td>{{ copertura(t.covers) }}</td></tr>
 <tr><th>Modifiche dopo la marca</th><td>{{ motivo(t.modification) if t.modification else "nessuna" }}</td></tr>
@@ -152,7 +154,8 @@ def render_html(report: VerificationReport, *, file: str) -> str:
         version=__version__,
         esito=_esito,
         when=_when,
-        copertura=lambda covers: _COPERTURA.get(covers, covers),
+        copertura=lambda covers: NON_LETTO if covers is None else _COPERTURA.get(covers, covers),
+        NON_LETTO=NON_LETTO,
         motivo=lambda message: _italian(esiti.motivo(message)),
         nota=lambda note: _italian(esiti.nota(note)),
         firmatario=esiti.firmatario,

@@ -38,7 +38,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, read_cert
 
 from atti.processes import guard, kill_group, release
 
-__all__ = ["Permissions", "Visual", "permissions_in_force", "visual_changes"]
+__all__ = ["Permissions", "Visual", "annotations_only", "permissions_in_force", "visual_changes"]
 
 MAX_PAGES = 20  # pages rendered per signature; beyond, the comparison is reported as not made
 RENDER_TIMEOUT = 30.0  # seconds per pdftoppm run
@@ -254,12 +254,19 @@ def _annot(annot: pikepdf.Dictionary) -> _Annot:
 
 
 def _page_differs(signed: bytes, pdf: bytes, index: int, allowed: list[tuple[float, float, float, float]]) -> bool:
+    """Whether page ``index`` looks different now beyond the ``allowed`` boxes.
+
+    A box allows a change only where the signed page's own content (annotations hidden) is
+    blank under all of it: a new signature's stamp or a filled field on empty paper, not a
+    widget or a note laid over the signed text, which would hide it.
+    """
     then = _render(signed, index)
     now = _render(pdf, index)
-    if then is None or now is None:
+    paper = _render(signed, index, hide_annotations=True) if allowed else then
+    if then is None or now is None or paper is None:
         raise _Unchecked(f"page {index + 1} could not be rendered")
-    (w0, h0, px0), (w1, h1, px1) = then, now
-    if (w0, h0) != (w1, h1):
+    (w0, h0, px0), (w1, h1, px1), (w2, h2, px2) = then, now, paper
+    if (w0, h0) != (w1, h1) or (w0, h0) != (w2, h2):
         return True
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         x0, y0, x1, y1 = (float(v) for v in doc.pages[index].mediabox)
@@ -269,22 +276,27 @@ def _page_differs(signed: bytes, pdf: bytes, index: int, allowed: list[tuple[flo
         # PDF's y grows upwards, the image's downwards; one pixel of margin for anti-aliasing.
         c0, c1 = max(int((ax0 - x0) * sx) - 1, 0), min(int((ax1 - x0) * sx) + 2, w0)
         r0, r1 = max(int((y1 - ay1) * sy) - 1, 0), min(int((y1 - ay0) * sy) + 2, h0)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        # Inside the box, one pixel in from its edge: is the signed page's content blank there?
+        inked = sum(
+            1 for r in range(r0 + 2, r1 - 2) for c in range(c0 + 2, c1 - 2) if px2[r * w0 + c] < _BLANK
+        )
+        if inked > _TOLERANCE:
+            continue  # laid over signed content: no allowance
         for r in range(r0, r1):
-            mask[r * w0 + c0 : r * w0 + c1] = b"\x01" * max(c1 - c0, 0)
+            mask[r * w0 + c0 : r * w0 + c1] = b"\x01" * (c1 - c0)
     changed = 0
     for i in range(w0 * h0):
-        a, b = px0[i], px1[i]
-        if abs(a - b) < _DIFFERENT:
+        if abs(px0[i] - px1[i]) < _DIFFERENT or mask[i]:
             continue
-        if mask[i] and a >= _BLANK:
-            continue  # an allowed addition on blank paper
         changed += 1
         if changed > _TOLERANCE:
             return True
     return False
 
 
-def _render(pdf: bytes, index: int) -> tuple[int, int, bytes] | None:
+def _render(pdf: bytes, index: int, *, hide_annotations: bool = False) -> tuple[int, int, bytes] | None:
     """Page ``index`` as a grey-level image (width, height, pixels), or None when poppler fails."""
     exe = shutil.which("pdftoppm")
     if exe is None:
@@ -294,6 +306,8 @@ def _render(pdf: bytes, index: int) -> tuple[int, int, bytes] | None:
         src.write_bytes(pdf)
         page = str(index + 1)
         cmd = [exe, "-q", "-gray", "-r", str(_DPI), "-f", page, "-l", page, "-singlefile", str(src)]
+        if hide_annotations:
+            cmd.insert(1, "-hide-annotations")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
         guard(proc.pid)
         try:
@@ -322,3 +336,70 @@ def _pgm(data: bytes) -> tuple[int, int, bytes] | None:
     if len(pixels) < width * height:
         return None
     return width, height, pixels[: width * height]
+
+
+def annotations_only(pdf: bytes, signed_end: int) -> bool:
+    """Whether everything changed after the revision ending at ``signed_end`` is annotations.
+
+    pyHanko's default diff policy explains signatures, form filling and validation data, but
+    not annotations: a note added to a page is "unexplained" to it, level OTHER. ISO 32000
+    allows them after an approval signature and under DocMDP /P 3, so atti reads the change
+    itself: every object of the signed revision is unchanged, except pages whose only change is
+    their /Annots, indirect /Annots arrays, annotations that are not form fields' widgets, and
+    the document's XMP metadata (as pyHanko's own metadata rule allows).
+    New objects can only be reached through those, so they can only be annotations' parts.
+    """
+    try:
+        with pikepdf.open(io.BytesIO(pdf[:signed_end])) as then, pikepdf.open(io.BytesIO(pdf)) as now:
+            if then.Root.objgen != now.Root.objgen or then.trailer.get("/Info") != now.trailer.get("/Info"):
+                return False
+            pages = {p.obj.objgen for p in then.pages}
+            xmp = then.Root.get("/Metadata")
+            metadata = xmp.objgen if isinstance(xmp, pikepdf.Stream) and xmp.is_indirect else None
+            annots_arrays = set()
+            for p in then.pages:
+                annots = p.obj.get("/Annots")
+                if isinstance(annots, pikepdf.Array) and annots.is_indirect:
+                    annots_arrays.add(annots.objgen)
+            for old in then.objects:
+                if not isinstance(old, pikepdf.Object) or not old.is_indirect:
+                    continue
+                key = old.objgen
+                new = now.get_object(key)
+                if _shallow(old) == _shallow(new):
+                    continue
+                if key in annots_arrays or key == metadata:
+                    continue  # the XMP metadata too: writers refresh its dates, nothing shows it
+                if key in pages and isinstance(new, pikepdf.Dictionary):
+                    if _shallow(old, skip="/Annots") == _shallow(new, skip="/Annots"):
+                        continue
+                    return False
+                if (
+                    isinstance(old, pikepdf.Dictionary)
+                    and old.get("/Type", pikepdf.Name.Annot) == pikepdf.Name.Annot
+                    and "/Rect" in old
+                    and old.get("/Subtype") not in (None, pikepdf.Name.Widget)
+                    and isinstance(new, pikepdf.Dictionary)
+                    and new.get("/Subtype") == old.get("/Subtype")
+                ):
+                    continue
+                return False
+    except Exception:  # unreadable: not shown to be annotations only
+        return False
+    return True
+
+
+def _shallow(obj: Any, skip: str | None = None) -> bytes:
+    """An object as written, references as references (not followed), streams with their data."""
+    if isinstance(obj, pikepdf.Stream):
+        return _shallow(obj.stream_dict) + b"stream" + obj.read_raw_bytes()
+    if isinstance(obj, pikepdf.Dictionary):
+        # One level: nested indirect objects stay "n g R", so a change inside them is theirs.
+        return b" ".join(k.encode() + b" " + _value(obj[k]) for k in sorted(obj.keys()) if k != skip)
+    return _value(obj)
+
+
+def _value(obj: Any) -> bytes:
+    if not isinstance(obj, pikepdf.Object):
+        return repr(obj).encode()  # pikepdf hands numbers and booleans out as Python values
+    return bytes(obj.unparse() if obj.is_indirect else obj.unparse(resolved=True))

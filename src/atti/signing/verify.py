@@ -57,7 +57,7 @@ from pyhanko.sign.validation.status import (
 from pyhanko_certvalidator import ValidationContext
 
 from atti.errors import VerificationError
-from atti.signing.changes import Permissions, Visual, permissions_in_force, visual_changes
+from atti.signing.changes import Permissions, Visual, annotations_only, permissions_in_force, visual_changes
 from atti.signing.identity import DN_NAMES, common_name, names_person
 
 __all__ = [
@@ -568,7 +568,7 @@ def _verify_one(
         return dataclasses.replace(_unprocessable(sig.field_name, _one_line(e)), format=sig_format), None
     changes = _modification(reader, sig, status)
     indication, sub, message = _classify(status, changes)
-    level = status.modification_level
+    level = changes.level
     timestamp = _timestamp_info(status.timestamp_validity)
     proven = [when for rev, when in proofs if rev > sig.signed_revision]
     if timestamp is not None and timestamp.indication == PASSED:
@@ -604,7 +604,7 @@ def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts:
         return _unprocessable_timestamp(str(ts.field_name), _one_line(e))
     changes = _modification(reader, ts, status)
     indication, sub, message = _classify_timestamp(status, changes)
-    level = status.modification_level
+    level = changes.level
     return DocumentTimestampReport(
         field_name=str(ts.field_name),
         indication=indication,
@@ -637,6 +637,7 @@ class _Changes:
     what a reader sees now (None when nothing visual can have changed)."""
 
     text: str | None
+    level: ModificationLevel | None = None  # pyHanko's, or ANNOTATIONS where it could not explain them
     permissions: Permissions | None = None
     visual: Visual | None = None
 
@@ -647,7 +648,11 @@ def _modification(
     """What changed after ``sig``, judged by the permissions in force, and what pages now show."""
     level = status.modification_level
     if level == ModificationLevel.NONE or (level is None and status.coverage == SignatureCoverageLevel.ENTIRE_FILE):
-        return _Changes(None)
+        return _Changes(None, level)
+    pdf = reader.stream.getvalue()
+    end = int(sig.byte_range[2]) + int(sig.byte_range[3])
+    if level == ModificationLevel.OTHER and annotations_only(pdf, end):
+        level = ModificationLevel.ANNOTATIONS  # pyHanko's default policy has no rule for them
     if level is None:
         text = "the file was extended after signing and the change was not analysed"
     else:
@@ -659,17 +664,13 @@ def _modification(
     visual = None
     if level is None or level > ModificationLevel.LTA_UPDATES:
         # Validation data and document timestamps show nothing: only other changes are rendered.
-        try:
-            end = int(sig.byte_range[2]) + int(sig.byte_range[3])
-            visual = visual_changes(reader.stream.getvalue(), end, permissions)
-        except Exception as e:  # a byte range or stream pyHanko accepted but we cannot use
-            visual = Visual(checked=False, why_unchecked=type(e).__name__)
+        visual = visual_changes(pdf, end, permissions)
         if visual.changed or not visual.checked:
             text += f"; {visual.describe()}"
     if level is not None:
         verdict = "allowed" if permissions.allows(level) else "NOT allowed"
         text += f" (modification level {level.name}, {verdict}; {permissions.describe()})"
-    return _Changes(text, permissions, visual)
+    return _Changes(text, level, permissions, visual)
 
 
 def _page_counts(reader: PdfFileReader, revision: int) -> tuple[int, int] | None:
@@ -722,10 +723,10 @@ def _classify(status: PdfSignatureStatus, changes: _Changes) -> tuple[Indication
 def _forbidden(status: PdfSignatureStatus | DocumentTimestampStatus, changes: _Changes) -> bool:
     """Whether the changes after a signature break the permissions in force (or are of no kind
     any permission allows). pyHanko's own DocMDP verdict counts only the signature's own /P."""
-    level = status.modification_level
-    if getattr(status, "docmdp_ok", None) is False or level == ModificationLevel.OTHER:
-        return True
-    return level is not None and changes.permissions is not None and not changes.permissions.allows(level)
+    level = changes.level
+    if level is None or changes.permissions is None:
+        return getattr(status, "docmdp_ok", None) is False
+    return not changes.permissions.allows(level)
 
 
 def _unseen(changes: _Changes, after: str) -> str | None:

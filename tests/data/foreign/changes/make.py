@@ -97,7 +97,7 @@ class Pki:
 
     def signer(self, cn: str) -> signers.SimpleSigner:
         key, cert = self.issue(cn)
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        der = _der(key)
         return signers.SimpleSigner(
             signing_cert=self.asn1(cert),
             signing_key=asn1_keys.PrivateKeyInfo.load(der),
@@ -106,7 +106,7 @@ class Pki:
 
     def timestamper(self) -> timestamps.DummyTimeStamper:
         key, cert = self.issue("Foreign TSA", tsa=True)
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        der = _der(key)
         return timestamps.DummyTimeStamper(
             tsa_cert=self.asn1(cert),
             tsa_key=asn1_keys.PrivateKeyInfo.load(der),
@@ -117,6 +117,12 @@ class Pki:
     def write_trust(self, folder: Path) -> None:
         (folder / "trust").mkdir(parents=True, exist_ok=True)
         (folder / "trust" / "root.pem").write_bytes(self.root.public_bytes(serialization.Encoding.PEM))
+
+
+def _der(key: Any) -> bytes:
+    return bytes(
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
 
 
 # -- the act, before any signature -------------------------------------------------------------

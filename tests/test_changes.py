@@ -248,3 +248,29 @@ def test_an_ecdsa_signature_keeps_a_pdf_17_at_17(ca: DevCA, curve: ec.EllipticCu
     path.write_bytes(signed)
     out = subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True, check=False).stdout
     assert "Signature Validation: Signature is Valid." in out, out
+
+
+def test_metadata_refreshed_with_an_annotation_is_still_annotations_only() -> None:
+    # Writers refresh /Info (and XMP) dates with every update; pyHanko's metadata rule allows it.
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.generic import pdf_name
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    signed = (CHANGES / "approval.pdf").read_bytes()
+    _reader, _sig, end = first_signature(signed)
+    w = IncrementalPdfFileWriter(io.BytesIO(signed))
+    page_ref, _resources = w.find_page_for_modification(0)
+    rect = generic.ArrayObject(map(generic.NumberObject, (400, 80, 420, 100)))
+    note = {pdf_name("/Type"): pdf_name("/Annot"), pdf_name("/Subtype"): pdf_name("/Text"), pdf_name("/Rect"): rect}
+    w.register_annotation(page_ref, w.add_object(generic.DictionaryObject(note)))
+    w.set_info(generic.DictionaryObject({pdf_name("/Producer"): generic.TextStringObject("altro")}))
+    out = io.BytesIO()
+    w.write(out)
+    assert annotations_only(out.getvalue(), end)
+    # A change of the catalog itself is no annotation.
+    w = IncrementalPdfFileWriter(io.BytesIO(signed))
+    w.root[pdf_name("/Lang")] = generic.TextStringObject("en")
+    w.update_root()
+    out = io.BytesIO()
+    w.write(out)
+    assert not annotations_only(out.getvalue(), end)

@@ -366,7 +366,7 @@ def test_annotation_added_after_signing_is_reported(
     out = io.BytesIO()
     w.write(out)
     report = verify_pdf(out.getvalue(), [ca.root_cert])
-    assert report.indication == indication
+    assert report.indication == indication, report.to_text("annotated")
     sig = only(report)
     assert sig.modified_after
     assert sig.modification_level == "ANNOTATIONS"

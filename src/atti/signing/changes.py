@@ -13,9 +13,12 @@ Allowed is not enough: what a reader sees must still be what was signed. Shadow 
 which looks allowed: an overlay removed ("hide"), a field's pre-filled value or appearance
 swapped ("replace"), both at once ("hide and replace"). So the pages a later revision touches
 are rendered as they were signed and as they are now (pdftoppm, low resolution, bounded) and
-compared. A difference is allowed only where an allowed addition (a new signature's widget, a
-field empty at signing, an annotation where annotations are allowed) sits on what was blank
-at signing. A field that had a value at signing and has another one now is "replaced".
+compared. A difference is allowed only inside the box of an allowed addition (a signature's
+widget, a field empty at signing, an annotation where annotations are allowed) whose whole box
+lies on paper the signed page's content left blank. A field that had a value at signing and
+has another one now is "replaced". Pages only validation data or timestamps touched are not
+rendered; a comparison that cannot be made (poppler missing, a timeout, more than MAX_PAGES
+pages touched) is reported as such, and verify never passes it.
 """
 
 from __future__ import annotations
@@ -346,16 +349,19 @@ def annotations_only(pdf: bytes, signed_end: int) -> bool:
     allows them after an approval signature and under DocMDP /P 3, so atti reads the change
     itself: every object of the signed revision is unchanged, except pages whose only change is
     their /Annots, indirect /Annots arrays, annotations that are not form fields' widgets, and
-    the document's XMP metadata (as pyHanko's own metadata rule allows).
+    the document's metadata, XMP and /Info (as pyHanko's own metadata rule allows).
     New objects can only be reached through those, so they can only be annotations' parts.
     """
     try:
         with pikepdf.open(io.BytesIO(pdf[:signed_end])) as then, pikepdf.open(io.BytesIO(pdf)) as now:
-            if then.Root.objgen != now.Root.objgen or then.trailer.get("/Info") != now.trailer.get("/Info"):
+            if then.Root.objgen != now.Root.objgen:
                 return False
             pages = {p.obj.objgen for p in then.pages}
             xmp = then.Root.get("/Metadata")
-            metadata = xmp.objgen if isinstance(xmp, pikepdf.Stream) and xmp.is_indirect else None
+            metadata = {xmp.objgen} if isinstance(xmp, pikepdf.Stream) and xmp.is_indirect else set()
+            info = then.trailer.get("/Info")
+            if isinstance(info, pikepdf.Dictionary) and info.is_indirect:
+                metadata.add(info.objgen)
             annots_arrays = set()
             for p in then.pages:
                 annots = p.obj.get("/Annots")
@@ -368,8 +374,8 @@ def annotations_only(pdf: bytes, signed_end: int) -> bool:
                 new = now.get_object(key)
                 if _shallow(old) == _shallow(new):
                     continue
-                if key in annots_arrays or key == metadata:
-                    continue  # the XMP metadata too: writers refresh its dates, nothing shows it
+                if key in annots_arrays or key in metadata:
+                    continue  # XMP and /Info too: writers refresh their dates, nothing shows them
                 if key in pages and isinstance(new, pikepdf.Dictionary):
                     if _shallow(old, skip="/Annots") == _shallow(new, skip="/Annots"):
                         continue

@@ -182,6 +182,23 @@ def test_signed_pdfa3_verifies_and_still_passes(pdfa3: bytes, dev_ca: DevCA, tmp
     assert out.read_bytes() == EXAMPLE.read_bytes()
 
 
+def test_pdfa3_signed_with_an_ecdsa_key_stays_pdf_17_and_pdfa(pdfa3: bytes, dev_ca: DevCA) -> None:
+    # pyHanko would declare PDF 2.0 (ISO 32002) for ECDSA on P-256; PDF/A-3 rests on PDF 1.7.
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer = ActSigner(dev_ca.certify(key.public_key(), "Fabrizio Ventrice", "Direttore Operativo"), key,
+                       [dev_ca.root_cert])
+    signed = signer.sign(pdfa3, reason="Adozione della determinazione", location="Milano")
+    assert verify_pdf(signed, [dev_ca.root_cert]).indication == "TOTAL_PASSED"
+    with pikepdf.open(io.BytesIO(signed)) as doc:
+        assert (doc.pdf_version, doc.Root.get("/Version")) == ("1.7", None)
+        assert sorted(str(k) for k in doc.Root.Extensions) == ["/ESIC"]
+    report = check_pdf(signed)
+    assert report.passed, report.to_text()
+    assert (report.pdfa, report.signatures) == ("PDF/A-3B", 1)
+
+
 def test_libreoffices_bytes_stay_as_written_under_the_attachments(rendered: bytes, pdfa3: bytes) -> None:
     # An incremental update: of what LibreOffice wrote only the header's version changes.
     assert rendered.startswith(b"%PDF-1.") and pdfa3.startswith(b"%PDF-1.7" + rendered[8:])

@@ -342,14 +342,23 @@ def test_page_added_after_signing_is_reported(ca: DevCA, signed_pdf: bytes) -> N
     assert sig.intact  # what was signed is still intact: the change is after it
 
 
-def test_annotation_added_after_signing_is_reported(ca: DevCA, signed_pdf: bytes) -> None:
+@pytest.mark.parametrize(
+    ("rect", "indication"),
+    [((72, 600, 92, 620), "TOTAL_PASSED"), ((72, 755, 92, 775), "INDETERMINATE")],
+    ids=["on-blank-paper", "over-the-text"],
+)
+def test_annotation_added_after_signing_is_reported(
+    ca: DevCA, signed_pdf: bytes, rect: tuple[int, ...], indication: str
+) -> None:
+    # ISO 32000 leaves a document with approval signatures only open to annotations: allowed,
+    # and reported; but one laid over the signed text changes what a reader sees.
     w = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
     page_ref, _resources = w.find_page_for_modification(0)
     note = generic.DictionaryObject(
         {
             pdf_name("/Type"): pdf_name("/Annot"),
             pdf_name("/Subtype"): pdf_name("/Text"),
-            pdf_name("/Rect"): generic.ArrayObject(map(generic.NumberObject, (72, 600, 92, 620))),
+            pdf_name("/Rect"): generic.ArrayObject(map(generic.NumberObject, rect)),
             pdf_name("/Contents"): generic.TextStringObject("annullato"),
         }
     )
@@ -357,8 +366,11 @@ def test_annotation_added_after_signing_is_reported(ca: DevCA, signed_pdf: bytes
     out = io.BytesIO()
     w.write(out)
     report = verify_pdf(out.getvalue(), [ca.root_cert])
-    assert report.indication != "TOTAL_PASSED"
-    assert only(report).modified_after
+    assert report.indication == indication, report.to_text("annotated")
+    sig = only(report)
+    assert sig.modified_after
+    assert sig.modification_level == "ANNOTATIONS"
+    assert sig.modification is not None and sig.modification.startswith("annotations were added or changed")
 
 
 def test_certified_pdf_refuses_a_new_field(ca: DevCA, act_signer: ActSigner, tmp_path: Path) -> None:

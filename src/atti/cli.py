@@ -674,6 +674,11 @@ def compare(a: Path, b: Path, as_json: bool) -> None:
 @click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
 @click.option("--field", "field_name", default="Firma", show_default=True, help="Name of the new signature field.")
 @click.option(
+    "--no-lock", "no_lock", is_flag=True,
+    help="Leave the PDF open to later changes; by default the signature locks it as publish does "
+    "(afterwards only signatures in existing fields and form filling).",
+)
+@click.option(
     "--archive", type=click.Path(file_okay=False, path_type=Path),
     help="Archive whose trust roots help validate the TSA for B-LT/B-LTA [default: $ATTI_ARCHIVE, else ./archive].",
 )
@@ -681,10 +686,13 @@ def compare(a: Path, b: Path, as_json: bool) -> None:
 @click.pass_context
 def sign(
     ctx: click.Context, file: Path, out: Path, p12: Path | None, level: str | None, tsa_url: str | None,
-    field_name: str, archive: Path | None, pkcs11_module: Path | None, pkcs11_token: str | None,
+    field_name: str, no_lock: bool, archive: Path | None, pkcs11_module: Path | None, pkcs11_token: str | None,
     pkcs11_key: str | None,
 ) -> None:
     """Sign a PDF with a PKCS#12 key or a PKCS#11 token as PAdES B-B, B-T, B-LT or B-LTA.
+
+    The signature locks the PDF as publish does, unless --no-lock: afterwards only further
+    signatures in fields that already exist and form filling are allowed.
 
     B-LT and B-LTA fetch OCSP/CRL data for the signer's certificate and refuse a revoked one.
     Exits 0 when signed, 4 when the key, the certificate, the PDF or a service is unusable.
@@ -692,7 +700,9 @@ def sign(
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
     with _find(settings) as arc:
-        result = pipeline.sign_pdf(file, out, settings, archive=arc, field_name=field_name, prompt=_passphrase_prompt)
+        result = pipeline.sign_pdf(
+            file, out, settings, archive=arc, field_name=field_name, prompt=_passphrase_prompt, lock=not no_lock
+        )
     click.echo(f"Signed {result.pdf} (PAdES {result.level}) by {result.signer}")
 
 

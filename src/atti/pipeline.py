@@ -492,8 +492,13 @@ def sign_pdf(
     archive: Archive | None = None,
     field_name: str = "Firma",
     prompt: PassphrasePrompt | None = None,
+    lock: bool = True,
 ) -> SignResult:
     """Sign any PDF with the key of the settings at ``settings.level``; ``out`` may be ``src``.
+
+    With ``lock`` (the default) the signature locks the PDF as publishing does: afterwards only
+    further signatures in existing fields and form filling are allowed, so a later signature
+    cannot add a stamp of its own over the page.
 
     The ``archive``'s roots help build the TSA's and the signer's paths for B-LT and B-LTA.
     """
@@ -510,6 +515,7 @@ def sign_pdf(
             level=settings.level,
             tsa_url=settings.tsa_url,
             trust_roots=archive_trust_roots(archive),
+            lock=lock,
         )
         return SignResult(out, signer.signer_name, settings.level)
 

@@ -33,6 +33,7 @@ from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.misc import FormFillingError, PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers import constants
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import read_certification_data
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -143,6 +144,50 @@ def _keep_producer_in_step(writer: IncrementalPdfFileWriter) -> None:
     if isinstance(info, generic.DictionaryObject) and "/Producer" in info and info["/Producer"] != VENDOR:
         info["/Producer"] = generic.TextStringObject(VENDOR)
         writer.mark_update(info_ref)
+
+
+class _PdfSigner(signers.PdfSigner):
+    """pyHanko's signer, without raising a PDF 1.7 file to PDF 2.0 for an ECDSA key.
+
+    pyHanko registers ISO 32002 and sets the catalog's /Version to 2.0 for ECDSA on the NIST
+    and Brainpool curves; a PDF/A-3 file (ISO 19005-3 rests on PDF 1.7) would then declare a
+    version it may not have. ECDSA needs no PDF 2.0: PAdES (ETSI EN 319 142-1, with the ESIC
+    extension pyHanko registers at 1.7) and ETSI TS 119 312 have long allowed it. Ed25519,
+    Ed448 and SHA-3 are defined for PDF only by ISO 32001/32002, so a PDF/A file refuses them.
+    """
+
+    def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
+        if pdf_out.output_version >= (2, 0):
+            super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+            return
+        algo = self.signer.get_signature_mechanism_for_digest(md_algorithm).signature_algo
+        if algo in ("ed25519", "ed448") or md_algorithm.startswith("sha3_") or md_algorithm == "shake256":
+            if _claims_pdfa(pdf_out):
+                raise SigningError(
+                    f"a {algo} signature with {md_algorithm} needs PDF 2.0, which a PDF/A-3 file may not declare"
+                )
+            super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+            return
+        if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+            pdf_out.ensure_output_version(version=(1, 7))
+            pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
+
+def _locked_by_a_signature(reader: Any) -> bool:
+    """Whether a signed field carries a /Lock (FieldMDP), as atti's locking signatures do."""
+    for _name, value, ref in fields.enumerate_sig_fields(reader, filled_status=True):
+        if value is not None and "/Lock" in ref.get_object():
+            return True
+    return False
+
+
+def _claims_pdfa(pdf_out: Any) -> bool:
+    """Whether the document's XMP metadata identifies it as PDF/A (pdfaid:part)."""
+    try:
+        xmp = pdf_out.root["/Metadata"].get_object().data
+    except Exception:  # no metadata, or unreadable: no claim
+        return False
+    return b"pdfaid:part" in bytes(xmp)
 
 
 class ActSigner:
@@ -307,8 +352,13 @@ class ActSigner:
         tsa_url: str | None = None,
         trust_roots: Sequence[x509.Certificate] = (),
         stamp: Mapping[str, str] | None = None,
+        lock: bool = False,
     ) -> bytes:
         """Return ``pdf`` with a PAdES signature at ``level`` in the field ``field_name``.
+
+        With ``lock`` the new field locks the document as ``atti publish``'s final signature
+        does (FieldMDP of every field, DocMDP /P 2): after it only form filling and further
+        signatures in fields that exist are allowed. A field that exists cannot get a lock.
 
         The field is used when the PDF already has it (empty), else created invisible. With
         ``stamp`` (text parameters such as ``qualifica``) the field shows the visible stamp of
@@ -329,7 +379,7 @@ class ActSigner:
             raise SigningError(f"not a PDF: {_one_line(e)}") from e
         if writer.security_handler is not None:
             raise SigningError("the PDF is encrypted: atti signs only unencrypted PDFs (as PDF/A requires)")
-        self._check_field(writer, field_name)
+        self._check_field(writer, field_name, lock=lock)
         _keep_producer_in_step(writer)
 
         meta = levels.signature_metadata(
@@ -340,11 +390,15 @@ class ActSigner:
             name=name,
             validation_context=plan.validation_context,
         )
-        pdf_signer = signers.PdfSigner(
+        pdf_signer = _PdfSigner(
             meta,
             signer=self._signer,
             timestamper=plan.timestamper,
-            new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
+            new_field_spec=fields.SigFieldSpec(
+                sig_field_name=field_name,
+                field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock else None,
+                doc_mdp_update_value=fields.MDPPerm.FILL_FORMS if lock else None,
+            ),
             stamp_style=stamp_style() if stamp is not None else None,
         )
         run = levels.run_signing(
@@ -372,7 +426,7 @@ class ActSigner:
             raise write_error(e, str(dst), SigningError) from None
 
     @staticmethod
-    def _check_field(writer: Any, field_name: str) -> None:
+    def _check_field(writer: Any, field_name: str, *, lock: bool = False) -> None:
         try:
             existing = list(fields.enumerate_sig_fields(writer.prev, with_name=field_name))
             certification = read_certification_data(writer.prev)
@@ -382,6 +436,11 @@ class ActSigner:
             raise SigningError(f"not a PDF: {_one_line(e)}") from e
         if any(bool(value) for _name, value, _ref in existing):
             raise SigningError(f"the PDF already has a signature in the field {field_name!r}")
+        if lock and existing and not any("/Lock" in ref.get_object() for _name, _value, ref in existing):
+            raise SigningError(
+                f"the PDF already has an empty field {field_name!r} without a lock: sign it without locking,"
+                " or in a new field"
+            )
         if certification is not None:
             if certification.permission == fields.MDPPerm.NO_CHANGES:
                 raise SigningError("the PDF is certified with a policy that forbids any further change")
@@ -392,3 +451,9 @@ class ActSigner:
                     f"the PDF is certified and has no empty signature field {field_name!r};"
                     " new fields would invalidate the certification"
                 )
+        if not existing and _locked_by_a_signature(writer.prev):
+            # A locking signature (atti publish, atti sign) allows signatures in existing fields only.
+            raise SigningError(
+                f"the PDF is locked by a signature and has no empty signature field {field_name!r};"
+                " a new field would invalidate that signature"
+            )

@@ -9,10 +9,17 @@ Every signature and every document timestamp gets its own indication; the docume
 worst of them, made at least INDETERMINATE when the caller expects a firmatario whom no signer
 certificate names.
 
-Beyond pyHanko's own judgement, atti applies one policy of its own: after a signature only
-further signatures, form filling, timestamps and validation data may be added. Annotations
-added later leave the signed content intact but change what a reader sees, so the signature is
-INDETERMINATE; any other change (a page added, content replaced) makes it TOTAL_FAILED.
+Changes after a signature are judged by the permissions in force for it (:mod:`.changes`): the
+certification's DocMDP /P, the signature's own DocMDP or its field's /Lock /P; with none (only
+approval signatures), ISO 32000 leaves the document open to further signatures, form filling,
+validation data, document timestamps and annotations. A change the permissions do not allow
+(a page added or removed, content replaced, an annotation under /P 2, anything under /P 1 but
+validation data and timestamps) makes the signature TOTAL_FAILED (FORMAT_FAILURE), as the EU
+DSS does for DocMDP, FieldMDP and page differences. Allowed changes must also leave what a
+reader sees as it was signed: the pages a later revision touches are rendered then and now and
+compared, and any difference beyond an allowed addition on blank paper (a shadow attack: an
+overlay hidden, a field's signed value replaced, both) makes the signature INDETERMINATE
+(SIG_CONSTRAINTS_FAILURE), never TOTAL_PASSED; so does a comparison that could not be made.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from atti.errors import VerificationError
 from atti.signing import byterange
+from atti.signing.changes import Permissions, Visual, annotations_only, permissions_in_force, visual_changes
 from atti.signing.identity import DN_NAMES, common_name, names_person
 from atti.signing.qualified import Qualification, embedded_certificates, qualify
 from atti.signing.trust import TrustedList
@@ -76,8 +84,10 @@ _SEVERITY = {PASSED: 0, INDETERMINATE: 1, FAILED: 2}
 _SIGNATURE_SUBFILTERS = {"/adbe.pkcs7.detached", "/adbe.pkcs7.sha1", "/ETSI.CAdES.detached"}
 _TIMESTAMP_SUBFILTERS = {"/ETSI.RFC3161"}
 
-# What atti accepts after a signature: later signatures, DSS/timestamps, form filling.
-ALLOWED_AFTER_SIGNING = ModificationLevel.FORM_FILLING
+# What atti accepts after a signature whose document has no DocMDP and no lock (ISO 32000-2
+# 12.8.2.2): later signatures, DSS/timestamps, form filling, annotations. With permissions,
+# :func:`atti.signing.changes.permissions_in_force` gives the level.
+ALLOWED_AFTER_SIGNING = ModificationLevel.ANNOTATIONS
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
 
@@ -740,7 +750,7 @@ def _verify_one(
         return dataclasses.replace(report, format=sig_format), None
     changes = _modification(reader, sig, status)
     indication, sub, message = _classify(status, changes)
-    level = status.modification_level
+    level = changes.level
     timestamp = _timestamp_info(status.timestamp_validity)
     proven = [when for rev, when in proofs if rev > sig.signed_revision]
     if timestamp is not None and timestamp.indication == PASSED:
@@ -762,7 +772,7 @@ def _verify_one(
         coverage=status.coverage.name if status.coverage is not None else None,
         modified_after=_modified(status),
         modification_level=level.name if level is not None else None,
-        modification=changes,
+        modification=changes.text,
         format=sig_format,
         qualification=qualify(
             signer_cert, min(proven) if proven else _claimed_time(sig) or contexts.moment, contexts.trusted_lists,
@@ -783,7 +793,7 @@ def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts:
         return report
     changes = _modification(reader, ts, status)
     indication, sub, message = _classify_timestamp(status, changes)
-    level = status.modification_level
+    level = changes.level
     return DocumentTimestampReport(
         field_name=str(ts.field_name),
         indication=indication,
@@ -799,7 +809,7 @@ def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts:
         coverage=status.coverage.name if status.coverage is not None else None,
         modified_after=_modified(status),
         modification_level=level.name if level is not None else None,
-        modification=changes,
+        modification=changes.text,
     )
 
 
@@ -864,13 +874,28 @@ def _modified(status: PdfSignatureStatus | DocumentTimestampStatus) -> bool:
     return bool(status.coverage != SignatureCoverageLevel.ENTIRE_FILE)
 
 
+@dataclass(frozen=True)
+class _Changes:
+    """What changed after a signature: in words (``text``), the permissions it is judged by, and
+    what a reader sees now (None when nothing visual can have changed)."""
+
+    text: str | None
+    level: ModificationLevel | None = None  # pyHanko's, or ANNOTATIONS where it could not explain them
+    permissions: Permissions | None = None
+    visual: Visual | None = None
+
+
 def _modification(
     reader: PdfFileReader, sig: EmbeddedPdfSignature, status: PdfSignatureStatus | DocumentTimestampStatus
-) -> str | None:
-    """What changed after ``sig``, in words; None when nothing did."""
+) -> _Changes:
+    """What changed after ``sig``, judged by the permissions in force, and what pages now show."""
     level = status.modification_level
     if level == ModificationLevel.NONE or (level is None and status.coverage == SignatureCoverageLevel.ENTIRE_FILE):
-        return None
+        return _Changes(None, level)
+    pdf = reader.stream.getvalue()
+    end = int(sig.byte_range[2]) + int(sig.byte_range[3])
+    if level == ModificationLevel.OTHER and annotations_only(pdf, end):
+        level = ModificationLevel.ANNOTATIONS  # pyHanko's default policy has no rule for them
     if level is None:
         text = "the file was extended after signing and the change was not analysed"
     else:
@@ -878,10 +903,17 @@ def _modification(
     pages = _page_counts(reader, sig.signed_revision)
     if pages is not None and pages[0] != pages[1]:
         text += f"; the signed document had {pages[0]} page(s), the file now has {pages[1]}"
-    if level is None:
-        return text
-    allowed = ", allowed" if level <= ALLOWED_AFTER_SIGNING else ""
-    return f"{text} (modification level {level.name}{allowed})"
+    permissions = permissions_in_force(reader, sig)
+    visual = None
+    if level is None or level > ModificationLevel.LTA_UPDATES:
+        # Validation data and document timestamps show nothing: only other changes are rendered.
+        visual = visual_changes(pdf, end, permissions)
+        if visual.changed or not visual.checked:
+            text += f"; {visual.describe()}"
+    if level is not None:
+        verdict = "allowed" if permissions.allows(level) else "NOT allowed"
+        text += f" (modification level {level.name}, {verdict}; {permissions.describe()})"
+    return _Changes(text, level, permissions, visual)
 
 
 def _page_counts(reader: PdfFileReader, revision: int) -> tuple[int, int] | None:
@@ -893,7 +925,7 @@ def _page_counts(reader: PdfFileReader, revision: int) -> tuple[int, int] | None
     return then, now
 
 
-def _classify(status: PdfSignatureStatus, changes: str | None) -> tuple[Indication, str | None, str]:
+def _classify(status: PdfSignatureStatus, changes: _Changes) -> tuple[Indication, str | None, str]:
     """Map pyHanko's status to (indication, sub-indication, message), first problem wins."""
     if not status.intact:
         return FAILED, AdESFailure.HASH_FAILURE.name, "the signed bytes were altered"
@@ -903,8 +935,9 @@ def _classify(status: PdfSignatureStatus, changes: str | None) -> tuple[Indicati
         return FAILED, AdESFailure.FORMAT_FAILURE.name, "the signature does not cover its whole revision"
 
     level = status.modification_level
-    if status.docmdp_ok is False or level == ModificationLevel.OTHER:
-        return FAILED, AdESFailure.FORMAT_FAILURE.name, f"the PDF was changed after signing (not allowed): {changes}"
+    if _forbidden(status, changes):
+        message = f"the PDF was changed after signing (not allowed): {changes.text}"
+        return FAILED, AdESFailure.FORMAT_FAILURE.name, message
 
     indic = status.trust_problem_indic
     if indic is not None:
@@ -922,14 +955,32 @@ def _classify(status: PdfSignatureStatus, changes: str | None) -> tuple[Indicati
     if not status.seed_value_ok:
         return INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name, "seed value constraints unmet"
 
-    if level is not None and level > ALLOWED_AFTER_SIGNING:
-        return INDETERMINATE, None, f"the PDF was changed after signing: {changes}"
+    seen = _unseen(changes, "signing")
+    if seen is not None:
+        return INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name, seen
     if level is None and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return INDETERMINATE, None, "the PDF was extended after signing and the change was not analysed"
     return PASSED, None, "the signature is valid"
 
 
-def _classify_timestamp(status: DocumentTimestampStatus, changes: str | None) -> tuple[Indication, str | None, str]:
+def _forbidden(status: PdfSignatureStatus | DocumentTimestampStatus, changes: _Changes) -> bool:
+    """Whether the changes after a signature break the permissions in force (or are of no kind
+    any permission allows). pyHanko's own DocMDP verdict counts only the signature's own /P."""
+    level = changes.level
+    if level is None or changes.permissions is None:
+        return getattr(status, "docmdp_ok", None) is False
+    return not changes.permissions.allows(level)
+
+
+def _unseen(changes: _Changes, after: str) -> str | None:
+    """Why a reader may not see what was signed (a shadow attack, or no comparison), or None."""
+    visual = changes.visual
+    if visual is None or (visual.checked and not visual.changed):
+        return None
+    return f"what the PDF shows was changed after {after}: {visual.describe()}"
+
+
+def _classify_timestamp(status: DocumentTimestampStatus, changes: _Changes) -> tuple[Indication, str | None, str]:
     """As :func:`_classify`, for a document timestamp."""
     if not status.intact:
         return FAILED, AdESFailure.HASH_FAILURE.name, "the timestamped bytes were altered"
@@ -938,16 +989,17 @@ def _classify_timestamp(status: DocumentTimestampStatus, changes: str | None) ->
     if status.coverage not in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION):
         return FAILED, AdESFailure.FORMAT_FAILURE.name, "the timestamp does not cover its whole revision"
     level = status.modification_level
-    if level == ModificationLevel.OTHER:
-        return FAILED, AdESFailure.FORMAT_FAILURE.name, f"the PDF was changed after the timestamp: {changes}"
+    if _forbidden(status, changes):
+        return FAILED, AdESFailure.FORMAT_FAILURE.name, f"the PDF was changed after the timestamp: {changes.text}"
     indic = status.trust_problem_indic
     if indic is not None:
         indication = FAILED if indic.status == AdESStatus.FAILED else INDETERMINATE
         return indication, indic.standard_name, _TRUST_MESSAGES.get(indic, "the TSA certificate is not trusted")
     if not status.trusted:
         return INDETERMINATE, None, "the TSA certificate is not trusted"
-    if level is not None and level > ALLOWED_AFTER_SIGNING:
-        return INDETERMINATE, None, f"the PDF was changed after the timestamp: {changes}"
+    seen = _unseen(changes, "the timestamp")
+    if seen is not None:
+        return INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name, seen
     if level is None and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return INDETERMINATE, None, "the PDF was extended after the timestamp and the change was not analysed"
     return PASSED, None, "the document timestamp is valid"

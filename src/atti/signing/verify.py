@@ -741,8 +741,11 @@ def _verify_one(
         status = validate_pdf_signature(sig, contexts.signer(), contexts.timestamp())
     except Exception as e:  # a malformed CMS blob can break validation anywhere
         integrity = _integrity(_file_bytes(reader), sig.sig_object)
+        mismatch = _algorithm_mismatch(sig)
         if integrity.intact is False:
             why, failed_as, verdict = "the signed bytes were altered", AdESFailure.HASH_FAILURE.name, FAILED
+        elif mismatch is not None:
+            why, failed_as, verdict = mismatch, AdESFailure.SIG_CRYPTO_FAILURE.name, FAILED
         else:
             why = f"the signature cannot be validated: {_one_line(e)}"
             failed_as, verdict = AdESFailure.FORMAT_FAILURE.name, INDETERMINATE
@@ -780,6 +783,26 @@ def _verify_one(
         ),
     )
     return report, signer_cert
+
+
+# The key each CMS signature algorithm needs (asn1crypto's names).
+_KEY_OF_ALGORITHM = {"rsassa_pkcs1v15": "rsa", "rsassa_pss": "rsa", "ecdsa": "ec", "dsa": "dsa",
+                     "ed25519": "ed25519", "ed448": "ed448"}
+
+
+def _algorithm_mismatch(sig: EmbeddedPdfSignature) -> str | None:
+    """Why the signature value cannot be checked with the signer's key, when the CMS names an
+    algorithm that does not fit that key (e.g. RSA over an EC key, as some signers write): the
+    value can never verify, so the signature fails (ETSI EN 319 102-1 SIG_CRYPTO_FAILURE)."""
+    try:
+        algorithm = sig.signer_info["signature_algorithm"].signature_algo
+        key = sig.signer_cert.public_key.algorithm
+    except Exception:  # unreadable: the caller reports the format failure instead
+        return None
+    needs = _KEY_OF_ALGORITHM.get(algorithm)
+    if needs is None or needs == key or (needs == "rsa" and key == "rsassa_pss"):
+        return None
+    return f"the signature value cannot be checked: the CMS says {algorithm}, but the signer's key is {key}"
 
 
 def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts: _Contexts) -> DocumentTimestampReport:

@@ -106,7 +106,11 @@ def test_a_damaged_signature_claims_nothing_it_could_not_read() -> None:
 
 
 def test_an_unreadable_object_structure_is_indeterminate_never_altered() -> None:
-    report = _verify("structure", "wrong-offsets-signature.pdf")
+    """A signature found only in the raw bytes with something after it: what changed after it
+    cannot be told, so INDETERMINATE, and its untouched bytes are never called altered."""
+    pdf = (FOREIGN / "structure" / "wrong-offsets-signature.pdf").read_bytes()
+    report = verify_pdf(pdf + b"% a later revision no reader can follow\n%%EOF\n",
+                        load_trust_roots([FOREIGN / "structure" / "trust"]), moment=MOMENT)
     (sig,) = report.signatures
     assert (sig.indication, sig.sub_indication, sig.intact, sig.signer) == (
         "INDETERMINATE",
@@ -115,6 +119,20 @@ def test_an_unreadable_object_structure_is_indeterminate_never_altered() -> None
         None,
     )
     assert sig.message.startswith("the PDF's object structure cannot be read (")
+
+
+def test_an_unreadable_structure_under_a_signature_of_the_whole_file_is_validated_from_its_cms() -> None:
+    """Nothing came after the signature, so what any reader shows is what was signed: the CMS
+    and the signed bytes decide, as in a validator that repairs the structure (DSS)."""
+    report = _verify("structure", "wrong-offsets-signature.pdf")
+    (sig,) = report.signatures
+    assert (sig.indication, sig.intact, sig.signer, sig.format, sig.covers) == (
+        "TOTAL_PASSED", True, "Mario Rossi (structure)", "PAdES-BASELINE-B", "entire file"
+    )
+    assert report.notes[0].startswith("the PDF's object structure cannot be read (")
+    untrusted = verify_pdf((FOREIGN / "structure" / "wrong-offsets-signature.pdf").read_bytes(), [], moment=MOMENT)
+    assert (untrusted.indication, untrusted.sub_indication) == ("INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND")
+
 
 
 def test_hybrid_files_are_read_leniently_and_say_so() -> None:

@@ -398,11 +398,15 @@ def verify_pdf(
     except VerificationError:
         raise
     except Exception as e:  # a corrupt file can fail anywhere in the parser
-        scanned, scanned_stamps = _scanned(pdf, _one_line(e))
+        when = moment or dt.datetime.now(dt.UTC)
+        contexts = _Contexts(trust_roots, tsa_roots, revocation_mode, when, None, trusted_lists)
+        scanned, scanned_stamps = _scanned(pdf, _one_line(e), contexts)
         if not scanned:
             raise VerificationError(f"not a readable PDF: {_one_line(e)}") from e
-        when = moment or dt.datetime.now(dt.UTC)
-        return _report(pdf, scanned, scanned_stamps, when, expected_signer, [], notes)
+        notes.append(f"the PDF's object structure cannot be read ({_one_line(e)}): signatures found in its bytes")
+        found_names = [(r.signer, names_person(cert, expected_signer)) for r, cert in scanned
+                       if cert is not None and r.signer is not None and expected_signer is not None]
+        return _report(pdf, [r for r, _ in scanned], scanned_stamps, when, expected_signer, found_names, notes)
     if lenient:
         notes.append(f"the PDF was read leniently: {lenient}")
     if not found:
@@ -630,21 +634,84 @@ def _damaged(pdf: bytes, name: str, is_timestamp: bool, sig_obj: Any, e: Excepti
     return _unprocessable_item(name, is_timestamp, INDETERMINATE, f"the {what} cannot be processed: {text}", integrity)
 
 
-def _scanned(pdf: bytes, why: str) -> tuple[list[SignatureReport], list[DocumentTimestampReport]]:
+def _scanned(
+    pdf: bytes, why: str, contexts: _Contexts
+) -> tuple[list[tuple[SignatureReport, x509.Certificate | None]], list[DocumentTimestampReport]]:
     """What the raw bytes show when no PDF reader can read the object structure: every
-    signature INDETERMINATE/FORMAT_FAILURE, with the integrity of its byte ranges."""
-    signatures: list[SignatureReport] = []
+    signature with the integrity of its byte ranges. One that covers the entire file (nothing
+    was added after it, so what any reader shows is what was signed) is validated from its CMS
+    alone, as a validator that repairs the structure would; the others, and every document
+    timestamp, are INDETERMINATE/FORMAT_FAILURE: what changed after them cannot be told."""
+    signatures: list[tuple[SignatureReport, x509.Certificate | None]] = []
     timestamps: list[DocumentTimestampReport] = []
     for i, raw in enumerate(byterange.scan(pdf), start=1):
         integrity = byterange.check_integrity(pdf, raw.byte_range, raw.contents, raw.subfilter)
-        message = f"the PDF's object structure cannot be read ({why}); the signature was found in its bytes"
         label = f"signature {i} (by byte range)"
+        a, b, c, d = raw.byte_range if len(raw.byte_range) == 4 else (0, 0, 0, -1)
+        covers_all = c + d in (len(pdf), len(pdf.rstrip(b"\r\n")))  # trailing end-of-line allowed
+        if not raw.is_timestamp and integrity.intact and covers_all:
+            found = _whole_file_cms(pdf[a:a + b] + pdf[c:c + d], raw, label, why, contexts)
+            if found is not None:
+                signatures.append(found)
+                continue
+        message = f"the PDF's object structure cannot be read ({why}); the signature was found in its bytes"
         item = _unprocessable_item(label, raw.is_timestamp, INDETERMINATE, message, integrity)
         if isinstance(item, DocumentTimestampReport):
             timestamps.append(item)
         else:
-            signatures.append(item)
+            signatures.append((item, None))
     return signatures, timestamps
+
+
+def _whole_file_cms(
+    signed: bytes, raw: byterange.RawSignature, label: str, why: str, contexts: _Contexts
+) -> tuple[SignatureReport, x509.Certificate] | None:
+    """A signature over the entire file validated from its CMS and the signed bytes alone (no
+    object structure needed: nothing came after it); None when the CMS cannot be taken up."""
+    from asn1crypto import cms as asn1_cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+
+    try:
+        signed_data = asn1_cms.ContentInfo.load(raw.contents.rstrip(b"\0"), strict=False)["content"]
+        status = asyncio.run(async_validate_detached_cms(
+            signed, signed_data, signer_validation_context=contexts.signer(),
+            ts_validation_context=contexts.timestamp(),
+            key_usage_settings=PdfSignatureStatus.default_usage_constraints(None),
+        ))
+        cert = _to_pyca(status.signing_cert)
+    except Exception:  # a CMS pyHanko cannot take up: reported as found in the bytes
+        return None
+    if not status.valid:
+        indication, sub, message = FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, "the signature value does not verify"
+    elif status.trust_problem_indic is not None:
+        indic = status.trust_problem_indic
+        indication = FAILED if indic.status == AdESStatus.FAILED else INDETERMINATE
+        sub, message = indic.standard_name, _TRUST_MESSAGES.get(indic, "the certificate is not trusted")
+    elif status.revoked:
+        indication, sub, message = FAILED, AdESFailure.REVOKED.name, "the signer's certificate is revoked"
+    elif not status.trusted:
+        indication, sub, message = INDETERMINATE, None, "the certificate is not trusted"
+    else:
+        indication, sub, message = PASSED, None, "the signature is valid"
+    message += f"; the PDF's object structure cannot be read ({why}), but the signature covers the entire file"
+    timestamp = _timestamp_info(status.timestamp_validity)
+    if timestamp is not None and timestamp.indication != PASSED and indication == PASSED:
+        indication, sub, message = INDETERMINATE, timestamp.sub_indication, "the signature timestamp does not verify"
+    proven = timestamp.time if timestamp is not None and timestamp.indication == PASSED else None
+    claimed = status.signer_reported_dt
+    report = SignatureReport(
+        field_name=label, indication=indication, sub_indication=sub, message=message,
+        signer=common_name(cert.subject), signer_subject=cert.subject.rfc4514_string(DN_NAMES),
+        issuer=cert.issuer.rfc4514_string(DN_NAMES), signing_time=claimed, best_signature_time=proven,
+        timestamp=timestamp, intact=status.intact, valid=status.valid, trusted=status.trusted,
+        coverage=SignatureCoverageLevel.ENTIRE_FILE.name, modified_after=False, modification_level=None,
+        modification=None,
+        # Nothing came after it, so no DSS nor document timestamp: B, or T with its own timestamp.
+        format=f"{'PAdES-BASELINE' if raw.subfilter == '/ETSI.CAdES.detached' else 'PKCS7'}-{'BT'[bool(timestamp)]}",
+        qualification=qualify(cert, proven or claimed or contexts.moment, contexts.trusted_lists,
+                              chain=embedded_certificates(signed_data)),
+    )
+    return report, cert
 
 
 def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:

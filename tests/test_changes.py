@@ -143,6 +143,17 @@ def test_pages_beyond_the_bound_are_reported_not_compared(monkeypatch: pytest.Mo
     assert "1 pages changed, more than the 0 compared" in report.message
 
 
+def test_a_signature_whose_pages_take_too_long_to_render_is_reported_not_compared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rendering of one signature's pages shares one time budget: a hostile file that makes
+    pdftoppm slow ends as "not compared" (never TOTAL_PASSED), not as a verification that hangs."""
+    monkeypatch.setattr(changes_module, "RENDER_BUDGET", 0.0)
+    report = verify(CHANGES, "annotation-approval.pdf")
+    assert (report.indication, report.sub_indication) == ("INDETERMINATE", "SIG_CONSTRAINTS_FAILURE")
+    assert "page 1 was not rendered in time (30 s a page, 0 s a signature)" in report.message
+
+
 def test_shadow_attacks_say_which_pages_changed() -> None:
     report = verify(SHADOW, "hide.pdf")
     assert (report.indication, report.sub_indication) == ("INDETERMINATE", "SIG_CONSTRAINTS_FAILURE")

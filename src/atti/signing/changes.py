@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,8 @@ __all__ = ["Permissions", "Visual", "annotations_only", "permissions_in_force", 
 
 MAX_PAGES = 20  # pages rendered per signature; beyond, the comparison is reported as not made
 RENDER_TIMEOUT = 30.0  # seconds per pdftoppm run
-_DPI = 36
+RENDER_BUDGET = 60.0  # seconds of rendering per signature, all its pages together: a hostile file never hangs
+RENDER_PIXELS = 600  # the longer side of a rendered page: an A4 page at about 50 dpi, whatever its /MediaBox
 _BLANK = 245  # a grey level at or above which a pixel counts as blank paper
 _DIFFERENT = 40  # a grey level difference that counts as a change, above anti-aliasing noise
 _TOLERANCE = 2  # changed pixels ignored per page (anti-aliasing at the edge of a box)
@@ -169,7 +171,8 @@ def _compare(pdf: bytes, signed_end: int, permissions: Permissions) -> Visual:
         allowed[i] = boxes
     if len(touched) > MAX_PAGES:
         raise _Unchecked(f"{len(touched)} pages changed, more than the {MAX_PAGES} compared")
-    differing = [i + 1 for i in touched if _page_differs(signed, pdf, i, allowed[i])]
+    deadline = time.monotonic() + RENDER_BUDGET
+    differing = [i + 1 for i in touched if _page_differs(signed, pdf, i, allowed[i], deadline)]
     return Visual(checked=True, pages=tuple(sorted({*differing, *extra})), replaced=tuple(dict.fromkeys(replaced)))
 
 
@@ -256,16 +259,18 @@ def _annot(annot: pikepdf.Dictionary) -> _Annot:
     return _Annot((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), fingerprint, kind, name, value)
 
 
-def _page_differs(signed: bytes, pdf: bytes, index: int, allowed: list[tuple[float, float, float, float]]) -> bool:
+def _page_differs(
+    signed: bytes, pdf: bytes, index: int, allowed: list[tuple[float, float, float, float]], deadline: float
+) -> bool:
     """Whether page ``index`` looks different now beyond the ``allowed`` boxes.
 
     A box allows a change only where the signed page's own content (annotations hidden) is
     blank under all of it: a new signature's stamp or a filled field on empty paper, not a
     widget or a note laid over the signed text, which would hide it.
     """
-    then = _render(signed, index)
-    now = _render(pdf, index)
-    paper = _render(signed, index, hide_annotations=True) if allowed else then
+    then = _render(signed, index, deadline)
+    now = _render(pdf, index, deadline)
+    paper = _render(signed, index, deadline, hide_annotations=True) if allowed else then
     if then is None or now is None or paper is None:
         raise _Unchecked(f"page {index + 1} could not be rendered")
     (w0, h0, px0), (w1, h1, px1), (w2, h2, px2) = then, now, paper
@@ -299,7 +304,9 @@ def _page_differs(signed: bytes, pdf: bytes, index: int, allowed: list[tuple[flo
     return False
 
 
-def _render(pdf: bytes, index: int, *, hide_annotations: bool = False) -> tuple[int, int, bytes] | None:
+def _render(
+    pdf: bytes, index: int, deadline: float, *, hide_annotations: bool = False
+) -> tuple[int, int, bytes] | None:
     """Page ``index`` as a grey-level image (width, height, pixels), or None when poppler fails."""
     exe = shutil.which("pdftoppm")
     if exe is None:
@@ -308,17 +315,21 @@ def _render(pdf: bytes, index: int, *, hide_annotations: bool = False) -> tuple[
         src = Path(tmp) / "in.pdf"
         src.write_bytes(pdf)
         page = str(index + 1)
-        cmd = [exe, "-q", "-gray", "-r", str(_DPI), "-f", page, "-l", page, "-singlefile", str(src)]
+        cmd = [exe, "-q", "-gray", "-scale-to", str(RENDER_PIXELS), "-f", page, "-l", page, "-singlefile", str(src)]
         if hide_annotations:
             cmd.insert(1, "-hide-annotations")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
         guard(proc.pid)
+        timeout = min(RENDER_TIMEOUT, deadline - time.monotonic())
         try:
-            out, _ = proc.communicate(timeout=RENDER_TIMEOUT)
+            if timeout <= 0:
+                raise subprocess.TimeoutExpired(cmd, 0)
+            out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             kill_group(proc.pid)
             proc.communicate()
-            raise _Unchecked(f"page {page} was not rendered within {RENDER_TIMEOUT:g} s") from None
+            raise _Unchecked(f"page {page} was not rendered in time ({RENDER_TIMEOUT:g} s a page, "
+                             f"{RENDER_BUDGET:g} s a signature)") from None
         except BaseException:
             kill_group(proc.pid)
             proc.wait()

@@ -1,7 +1,7 @@
 """Two acts compared field by field, with word-level differences inside each changed item.
 
 What a legal reviewer needs of ``atti diff``: every field of the act, not only its text. The walk
-is derived from the model itself (:func:`fields`), so a field added to :class:`Act` is compared
+is derived from the model itself (:func:`fields`), so a field added to the act model is compared
 the day it is added, never silently skipped (``tests/test_diff.py`` checks that every leaf of the
 model is reached). Each field is a *part* named by its path in the act format
 (``data``, ``firmatario.nome``, ``dispositivo.punti``, ``verifiche``) holding a list of items:
@@ -29,8 +29,6 @@ from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
-
-from atti.acts.model import Act
 
 SEPARATOR = " · "
 """Between the keys of a mapping written as one item."""
@@ -160,12 +158,14 @@ def _mapping(model: BaseModel) -> dict[str, str]:
     return out
 
 
-def fields(act: Act | None, model: type[BaseModel] = Act, prefix: str = "") -> Iterator[Part]:
-    """Every field of ``model`` (by default the act) in the model's order, with ``act``'s items.
+def fields(act: BaseModel | None, model: type[BaseModel] | None = None, prefix: str = "") -> Iterator[Part]:
+    """Every field of ``model`` (by default the act's class) in the model's order, with ``act``'s items.
 
     Driven by the model's declared fields, not by what ``act`` holds: an unset field is a part
     with no items, so two acts always walk the same parts.
     """
+    model = model or type(act)
+    assert issubclass(model, BaseModel)
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
         value = getattr(act, name) if act is not None else None
@@ -220,7 +220,7 @@ def word_diff(a: str, b: str) -> list[Segment]:
 
 
 def compare_acts(
-    a: Act, b: Act, allegati_sha256: tuple[Sequence[str | None], Sequence[str | None]] | None = None
+    a: BaseModel, b: BaseModel, allegati_sha256: tuple[Sequence[str | None], Sequence[str | None]] | None = None
 ) -> list[PartDiff]:
     """The fields whose items differ, each with its added, removed and changed items in order.
 

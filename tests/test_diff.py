@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from atti.acts import load_act_text
 from atti.acts.diff import ADDED, DELETED, EQUAL, Segment, compare_acts, fields, word_diff
 from atti.acts.model import Act
+from atti.archive.history import VersionDiff
+from atti.archive.records import BlobRef, VersionRecord
 
 from .conftest import EXAMPLE
 
@@ -185,3 +188,36 @@ def test_allegati_are_compared_with_the_sha256_of_their_files() -> None:
 ])
 def test_word_diff(a: str, b: str, expected: list[tuple[str, str]]) -> None:
     assert word_diff(a, b) == [Segment(op, text) for op, text in expected]
+
+
+# -- the web act page ------------------------------------------------------------------------------
+
+
+def version(number: int, stato: str = "bozza") -> VersionRecord:
+    blob = BlobRef(f"{number:064x}", "yaml")
+    return VersionRecord("bozza-1", number, stato, blob, BlobRef("", "docx"), BlobRef("", "pdf"), "draft-saved",
+                         None, "2026-05-19T10:00:00+00:00")
+
+
+def web_differences(diffs: list[VersionDiff]) -> str:
+    env = Environment(loader=PackageLoader("atti.web", "templates"), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    return " ".join(env.get_template("differenze.html").render(diffs=diffs).split())
+
+
+def test_the_web_shows_every_changed_field_as_a_redline() -> None:
+    firmatario = BASE.firmatario.model_copy(update={"nome": "Fabrizio Cavaliere <b>"})
+    after = BASE.model_copy(update={"data": dt.date(2026, 5, 20), "firmatario": firmatario})
+    html = web_differences([VersionDiff(version(1), version(2), compare_acts(BASE, after)),
+                            VersionDiff(version(2), version(3, "in verifica"), [])])
+    assert "<h3>Differenze tra la versione 1 e la 2</h3>" in html
+    assert "<h4><code>data</code></h4> <ul> <li>modificato: 2026-05-<del>19</del><ins>20</ins></li>" in html
+    assert ("<h4><code>firmatario.nome</code></h4> <ul> <li>modificato: Fabrizio <del>Ventrice</del>"
+            "<ins>Cavaliere &lt;b&gt;</ins></li>") in html  # escaped
+    assert "Parole tolte <del>barrate</del>, parole aggiunte <ins>sottolineate</ins>." in html
+    # a change of stato only
+    assert "Stato: bozza → <strong>in verifica</strong></p><p>L'atto è lo stesso.</p>" in html
+    verifiche = [BASE.verifiche[0].model_copy(update={"esito": "sospeso"}), *BASE.verifiche[1:]]
+    html = web_differences([VersionDiff(version(1), version(2), compare_acts(
+        BASE.model_copy(update={"verifiche": verifiche}), BASE))])
+    assert "<li>verifica 1 modificato (esito): " in html and "esito: <del>sospeso</del><ins>positivo</ins></li>" in html

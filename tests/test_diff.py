@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,10 +24,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from atti.acts import load_act_text
 from atti.acts.diff import ADDED, DELETED, EQUAL, Segment, compare_acts, fields, word_diff
 from atti.acts.model import Act
+from atti.archive import Archive
 from atti.archive.history import VersionDiff
 from atti.archive.records import BlobRef, VersionRecord
+from atti.templates.pdfcheck import check_pdf
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, Atti
 
 FULL = EXAMPLE.read_text(encoding="utf-8") + """
 autorita: Il Direttore Operativo di Unioncamere
@@ -221,3 +226,41 @@ def test_the_web_shows_every_changed_field_as_a_redline() -> None:
     html = web_differences([VersionDiff(version(1), version(2), compare_acts(
         BASE.model_copy(update={"verifiche": verifiche}), BASE))])
     assert "<li>verifica 1 modificato (esito): " in html and "esito: <del>sospeso</del><ins>positivo</ins></li>" in html
+
+
+# -- the redline report for the legal file ---------------------------------------------------------
+
+
+def test_cli_diff_writes_a_redline_pdf_a(atti: Atti, tmp_path: Path) -> None:
+    arc, _ = Archive.create(tmp_path / "archive")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    other = text.replace("numero: 129 ", "numero: 130 ").replace("Fabrizio Ventrice", "Fabrizio Cavaliere")
+    for source in (text, other):
+        act = load_act_text(source, "act.yaml").act
+        arc.seal(act, source=source, docx=b"docx " + source.encode(), pdf=b"%PDF " + source.encode(),
+                 firmatario=act.firmatario.nome)
+    arc.close()
+    out = tmp_path / "redline.pdf"
+    result = atti("diff", "DO-2026-129", "DO-2026-130", "--archive", tmp_path / "archive", "--pdf", out)
+    assert result.exit_code == 0, result.output
+    assert "firmatario.nome: Fabrizio [-Ventrice-]{+Cavaliere+}" in result.output.splitlines()
+    report = check_pdf(out.read_bytes())
+    assert (report.passed, report.pdfa) == (True, "PDF/A-2B"), report.to_text()
+    words = " ".join(subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True,
+                                    check=True).stdout.decode().split())
+    for needle in ("Differenze tra DO-2026-129 e DO-2026-130", "Versione A: DO-2026-129@2 (pubblicato",
+                   "Versione B: DO-2026-130@2 (pubblicato",
+                   "Legenda: parole tolte barrate, parole aggiunte sottolineate.",
+                   "numero \uf0b7 modificato: 129130", "firmatario.nome \uf0b7 modificato: Fabrizio VentriceCavaliere"):
+        assert needle in words, needle
+    # Struck words have a line drawn across them, added words one under them (below the baseline):
+    # the legend's two words, then 129 -> 130 and Ventrice -> Cavaliere.
+    with pikepdf.open(out) as pdf:
+        content = b"".join(bytes(c.read_bytes()) for c in _contents(pdf.pages[0]))
+    heights = [float(y) for y in re.findall(rb"RG\n0 (-?[\d.]+) m [\d.]+ -?[\d.]+ l S", content)]
+    assert (len([y for y in heights if y > 0]), len([y for y in heights if y < 0])) == (3, 3), heights
+
+
+def _contents(page: pikepdf.Page) -> list[pikepdf.Stream]:
+    contents = page.obj.Contents
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents]

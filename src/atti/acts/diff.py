@@ -164,8 +164,9 @@ def fields(act: BaseModel | None, model: type[BaseModel] | None = None, prefix: 
     Driven by the model's declared fields, not by what ``act`` holds: an unset field is a part
     with no items, so two acts always walk the same parts.
     """
-    model = model or type(act)
-    assert issubclass(model, BaseModel)
+    if model is None:
+        assert act is not None, "fields() of nothing needs the model to walk"
+        model = type(act)
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
         value = getattr(act, name) if act is not None else None
@@ -193,20 +194,20 @@ def word_diff(a: str, b: str) -> list[Segment]:
     """
     ta, tb = _TOKENS.findall(a), _TOKENS.findall(b)
     raw: list[tuple[str, str, str]] = []  # (op, old text, new text)
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
-        raw.append((EQUAL if op == "equal" else "change", "".join(ta[i1:i2]), "".join(tb[j1:j2])))
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        raw.append((EQUAL if tag == "equal" else "change", "".join(ta[i1:i2]), "".join(tb[j1:j2])))
     # A kept run of spaces only, between two changes, goes into both of them.
     merged: list[tuple[str, str, str]] = []
-    for k, (op, old, new) in enumerate(raw):
-        between = 0 < k < len(raw) - 1 and op == EQUAL and not old.strip()
-        if (between or op != EQUAL) and merged and merged[-1][0] != EQUAL:
+    for k, (kind, old, new) in enumerate(raw):
+        between = 0 < k < len(raw) - 1 and kind == EQUAL and not old.strip()
+        if (between or kind != EQUAL) and merged and merged[-1][0] != EQUAL:
             _, o, n = merged.pop()
             merged.append(("change", o + old, n + new))
         else:
-            merged.append((op, old, new))
+            merged.append((kind, old, new))
     out: list[Segment] = []
-    for op, old, new in merged:
-        if op == EQUAL:
+    for kind, old, new in merged:
+        if kind == EQUAL:
             out.append(Segment(EQUAL, old))
             continue
         if old:

@@ -175,11 +175,16 @@ def test_relazioni_are_linked_both_ways(annulled: Archive) -> None:
 
 def test_diff_of_two_acts_shows_the_changed_punto(annulled: Archive) -> None:
     result = diff_versions(annulled, "DO-2026-129@2", "DO-2026-130@2")
-    assert [p.part for p in result.parts] == ["dispositivo"]
-    [change] = result.parts[0].changes
+    # Every field is compared: the other act has its own numero and relazioni.
+    assert [p.part for p in result.parts] == ["numero", "dispositivo.punti", "relazioni"]
+    [numero], [change], [relazione] = (p.changes for p in result.parts)
+    assert (numero.kind, numero.a, numero.b) == ("changed", "129", "130")
+    assert (numero.deleted, numero.added) == (["129"], ["130"])
     assert (change.kind, change.index_a, change.index_b) == ("changed", 1, 1)
     assert change.a is not None and change.a.startswith(PUNTO_2)
     assert change.b == ANNULMENT_PUNTO + "."
+    assert (relazione.kind, relazione.b) == ("added", "tipo: annullamento · atto.registro: DO · atto.numero: 129 · "
+                                                      "atto.anno: 2026")
     assert not result.stato_changed  # 129@2 was pubblicato, as 130 is
 
 
@@ -281,10 +286,18 @@ def test_cli_diff(atti: Atti, annulled: Archive) -> None:
     root = annulled.location
     out = atti("diff", "DO-2026-129@2", "DO-2026-130@2", "--archive", root)
     assert out.exit_code == 0, out.output
-    assert out.output.splitlines()[:4] == [
-        "--- DO-2026-129@2 (pubblicato)", "+++ DO-2026-130@2 (pubblicato)", "dispositivo:", "  ~ punto 2:",
+    lines = out.output.splitlines()
+    assert lines[:4] == [
+        "--- DO-2026-129@2 (pubblicato)", "+++ DO-2026-130@2 (pubblicato)", "numero: [-129-]{+130+}",
+        "dispositivo.punti:",
     ]
-    assert f"    + {ANNULMENT_PUNTO}." in out.output.splitlines()
+    # the changed punto as a word redline: the words kept, struck [-..-] and added {+..+}
+    assert lines[4] == (
+        "  ~ punto 2: di [-pubblicare-]{+annullare+} la{+ Determinazione D.O. n. 129 del 19/05/2026 per un errore "
+        "nella+} nuova scadenza[- nella sezione dedicata al bando sul sito www-].[-unioncamerelombardia.it.-]"
+    )
+    assert lines[5:] == ["relazioni:", "  + relazione 1: tipo: annullamento · atto.registro: DO · atto.numero: 129 · "
+                                       "atto.anno: 2026"]
     state = atti("diff", "DO-2026-129@2", "DO-2026-129@3", "--archive", root, "--json")
     data = json.loads(state.output)
     assert (data["stato_changed"], data["parts"], data["b"]["stato"]) == (True, [], "annullato")
@@ -363,7 +376,9 @@ def test_draft_life_cycle_is_a_history_of_versions(archive: Archive) -> None:
     assert failures(archive) == []
     [change] = diff_versions(archive, "DO-2026-129@1", "DO-2026-129@2").parts[0].changes
     assert (change.kind, change.b) == ("changed", "di pubblicare la scadenza sul sito.")
-    assert diff_versions(archive, "DO-2026-129@2", "DO-2026-129@6").parts == []
+    # the draft's text was sealed as it was: only the numero the archive gave it differs
+    [numero] = diff_versions(archive, "DO-2026-129@2", "DO-2026-129@6").parts
+    assert (numero.part, [(c.kind, c.a, c.b) for c in numero.changes]) == ("numero", [("added", None, "129")])
     with pytest.raises(ActNotFound, match="no act with id bozza-1"):
         archive.get("bozza-1")
     assert archive.next_number("D.O.", 2026) == 130

@@ -490,16 +490,23 @@ def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool
 @click.argument("b", metavar="ID@V2")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option(
+    "--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the differences as a redline report for the legal file (a PDF/A; needs LibreOffice).",
+)
 @click.pass_context
-def diff(ctx: click.Context, a: str, b: str, archive: Path | None, as_json: bool) -> None:
-    """Show how two archived versions differ, part by part and item by item.
+def diff(ctx: click.Context, a: str, b: str, archive: Path | None, as_json: bool, pdf: Path | None) -> None:
+    """Show how two archived versions differ, field by field and word by word.
 
     A version is ID@N (e.g. DO-2026-129@1); a bare ID is its newest version. The two may be of
-    different acts. Lists added, removed and changed items of each part, and a change of stato.
-    Exits 0, or 6 when an act or a version is unknown.
+    different acts. Every field of the act is compared (data, registro, firmatario, verifiche
+    with their esiti, allegati with the SHA-256 of their files...), and the stato. A changed item
+    is shown as a redline: [-deleted words-]{+added words+}. Exits 0, or 6 when an act or a
+    version is unknown.
     """
-    with _open(_settings(ctx, archive=archive)) as arc:
-        result = pipeline.diff(arc, a, b)
+    settings = _settings(ctx, archive=archive)
+    with _open(settings) as arc:
+        result = pipeline.diff(arc, a, b, pdf=pdf, settings=settings)
     if as_json:
         _print_json(result.to_dict())
         return

@@ -339,11 +339,29 @@ def show(archive: Archive, act_id: str) -> ShowResult:
     )
 
 
-def diff(archive: Archive, a: str, b: str) -> VersionDiff:
-    """Compare two versions, "ID@N" or a bare ID for the newest, part by part (``atti diff``)."""
+def diff(archive: Archive, a: str, b: str, *, pdf: Path | None = None, settings: Settings | None = None) -> VersionDiff:
+    """Compare two versions, "ID@N" or a bare ID for the newest, field by field (``atti diff``);
+    with ``pdf``, also write there the redline report for the legal file (a tagged PDF/A)."""
     from atti.archive.history import diff_versions
 
-    return diff_versions(archive, a, b)
+    result = diff_versions(archive, a, b)
+    if pdf is not None:
+        from atti.errors import RenderError
+        from atti.templates import Converter
+        from atti.templates.redline import redline_docx
+
+        by = f" (atto {result.b.by_act})" if result.b.by_act else ""
+        stato = f"{result.a.stato} → {result.b.stato}{by}" if result.stato_changed else None
+        header = [f"Versione {label}: {v.act_id}@{v.version} ({v.stato}, {v.created_at})"
+                  for label, v in (("A", result.a), ("B", result.b))]
+        docx = redline_docx(f"Differenze tra {a} e {b}", header, stato, result.parts)
+        with Converter(timeout=settings.convert_timeout if settings else 120) as converter:
+            data = converter.to_pdf(docx)
+        try:
+            write_atomic(pdf, data)
+        except OSError as exc:
+            raise write_error(exc, str(pdf), RenderError) from None
+    return result
 
 
 def verify(

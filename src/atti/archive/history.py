@@ -1,29 +1,33 @@
 """Versions of archived acts compared part by part: what ``atti diff`` reports.
 
 A version is named ``ID@N`` ("DO-2026-129@2"); a bare ID means its newest version. Two versions
-are compared on their YAML sources, item by item within each part of the act (the unit of
-:meth:`Act.parts`), so a reader sees which punto of the dispositivo changed rather than a diff
-of YAML lines; versions that share a source (an annulment, a renewed timestamp) differ only in
-their state or files, and the comparison says so.
+are compared on their YAML sources, field by field of the act and word by word inside a changed
+item (:mod:`atti.acts.diff`), so a reader sees that the firmatario or a verifica's esito changed,
+and which words of which punto, rather than a diff of YAML lines. Two things the source does not
+hold come from the archive: the numero a sealed act was given (a draft's source has none), and
+the SHA-256 of each allegato's file, read from the version's PDF. Versions that share a source
+and a PDF (an annulment) differ only in their stato, and the comparison says so.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from atti.acts import load_act_text
-from atti.acts.model import Act
+from atti.acts.diff import ItemChange, PartDiff, compare_acts, redline_text
+from atti.acts.model import Act, ModoAllegato
 from atti.archive.archive import Archive
 from atti.archive.records import VersionRecord
 from atti.errors import ActError, ArchiveError
 
 _VERSION_REF = re.compile(r"(?P<id>[^@\s]+)(?:@(?P<version>\d+))?")
 
-# How an item of each part is called in a report; 1-based like the act's own numbering.
-_ITEM = {"dispositivo": "punto", "premesse": "premessa", "visti": "visto", "allegati": "allegato"}
+__all__ = ["ItemChange", "PartDiff", "VersionDiff", "diff_records", "diff_versions", "parse_version_ref", "resolve"]
+
+_DRAFT_STATES = ("bozza", "in verifica")
+_ACT_NUMBER = re.compile(r"[0-9A-Za-z]+-\d{4}-(?P<numero>\d+)")
 
 
 def parse_version_ref(text: str) -> tuple[str, int | None]:
@@ -39,27 +43,6 @@ def resolve(archive: Archive, text: str) -> VersionRecord:
     if number is None:
         return archive.versions(act_id)[-1]
     return archive.version(act_id, number)
-
-
-@dataclass(frozen=True)
-class ItemChange:
-    kind: str  # added | removed | changed
-    index_a: int | None  # 0-based, in the first version's part
-    index_b: int | None
-    a: str | None
-    b: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "index_a": self.index_a, "index_b": self.index_b, "a": self.a, "b": self.b}
-
-
-@dataclass(frozen=True)
-class PartDiff:
-    part: str
-    changes: list[ItemChange]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"part": self.part, "changes": [c.to_dict() for c in self.changes]}
 
 
 @dataclass(frozen=True)
@@ -86,23 +69,34 @@ class VersionDiff:
         }
 
     def to_text(self) -> list[str]:
+        """The differences for a terminal: each changed item as a redline, [-struck-]{+added+}."""
         lines = [f"--- {_ref(self.a)} ({self.a.stato})", f"+++ {_ref(self.b)} ({self.b.stato})"]
         if self.stato_changed:
             by = f" by {self.b.by_act}" if self.b.by_act else ""
             lines.append(f"stato: {self.a.stato} -> {self.b.stato}{by}")
         for part in self.parts:
+            if not part.many:
+                [c] = part.changes
+                lines.append(f"{part.part}: {_redline(c)}")
+                continue
             lines.append(f"{part.part}:")
-            item = _ITEM.get(part.part, "item")
             for c in part.changes:
                 if c.kind == "changed":
-                    lines += [f"  ~ {item} {_n(c.index_a)}:", f"    - {c.a}", f"    + {c.b}"]
+                    keys = f" ({', '.join(c.fields)})" if c.fields else ""
+                    lines.append(f"  ~ {part.item} {_n(c.index_a)}{keys}: {_redline(c)}")
                 elif c.kind == "removed":
-                    lines.append(f"  - {item} {_n(c.index_a)}: {c.a}")
+                    lines.append(f"  - {part.item} {_n(c.index_a)}: {c.a}")
                 else:
-                    lines.append(f"  + {item} {_n(c.index_b)}: {c.b}")
+                    lines.append(f"  + {part.item} {_n(c.index_b)}: {c.b}")
         if not self.parts:
-            lines.append("text: the same" + ("" if self.stato_changed else " (and the same stato)"))
+            lines.append("act: the same" + ("" if self.stato_changed else " (and the same stato)"))
         return lines
+
+
+def _redline(c: ItemChange) -> str:
+    if c.kind == "changed":
+        return redline_text(c.words)
+    return f"[-{c.a}-]" if c.kind == "removed" else f"{{+{c.b}+}}"
 
 
 def _ref(v: VersionRecord) -> str:
@@ -120,9 +114,27 @@ def diff_versions(archive: Archive, a: str, b: str) -> VersionDiff:
 
 def diff_records(archive: Archive, va: VersionRecord, vb: VersionRecord) -> VersionDiff:
     """Compare two versions given as records (as a viewer sees them: see atti.archive.visibility)."""
-    if va.source == vb.source:
+    if va.source == vb.source and va.pdf == vb.pdf and _numero(va) == _numero(vb):
         return VersionDiff(va, vb, [])
-    return VersionDiff(va, vb, compare_parts(_act_of(archive, va), _act_of(archive, vb)))
+    act_a, act_b = _act_of(archive, va), _act_of(archive, vb)
+    hashes = None
+    # Only a version with a PDF has its allegati's files; without one on either side, their
+    # hashes are not compared (rather than reported as changed).
+    if va.pdf.sha256 and vb.pdf.sha256 and _attaches(act_a) | _attaches(act_b):
+        from atti.templates.allegati import allegati_sha256  # pikepdf: only when there are files
+
+        hashes = (allegati_sha256(act_a, archive.blobs.get(va.pdf)), allegati_sha256(act_b, archive.blobs.get(vb.pdf)))
+    return VersionDiff(va, vb, compare_acts(act_a, act_b, hashes))
+
+
+def _attaches(act: Act) -> bool:
+    return any(a.file is not None and a.modo is ModoAllegato.allegato for a in act.allegati)
+
+
+def _numero(version: VersionRecord) -> int | None:
+    """The numero the archive gave a sealed version, from its id; None for a draft's versions."""
+    m = _ACT_NUMBER.fullmatch(version.act_id)
+    return int(m["numero"]) if m is not None and version.stato not in _DRAFT_STATES else None
 
 
 def _act_of(archive: Archive, version: VersionRecord) -> Act:
@@ -130,28 +142,9 @@ def _act_of(archive: Archive, version: VersionRecord) -> Act:
     try:
         text = archive.blobs.get(version.source).decode("utf-8")
         # Not checked as for publishing: the text is what was archived, whatever today's checks say.
-        return load_act_text(text, name, check=False).act
+        act = load_act_text(text, name, check=False).act
     except (ActError, UnicodeDecodeError) as exc:
         raise ArchiveError(f"the source of {name} cannot be read as an act ({exc})") from None
-
-
-def compare_parts(a: Act, b: Act) -> list[PartDiff]:
-    """The parts whose items differ, each with its added, removed and changed items in order."""
-    items_a, items_b = dict(a.parts()), dict(b.parts())
-    names = list(items_a) + [name for name in items_b if name not in items_a]
-    out: list[PartDiff] = []
-    for name in names:
-        old, new = items_a.get(name, []), items_b.get(name, [])
-        changes: list[ItemChange] = []
-        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
-                continue
-            # A replaced run pairs its items one to one as changed; what is left over was added or removed.
-            paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
-            changes += [ItemChange("changed", i1 + k, j1 + k, old[i1 + k], new[j1 + k]) for k in range(paired)]
-            changes += [ItemChange("removed", i, None, old[i], None) for i in range(i1 + paired, i2)]
-            changes += [ItemChange("added", None, j, None, new[j]) for j in range(j1 + paired, j2)]
-        if changes:
-            out.append(PartDiff(name, changes))
-    return out
+    # A draft is sealed with the text it had, without a numero: the archive gave it one.
+    numero = _numero(version)
+    return act.with_numero(numero) if act.numero is None and numero is not None else act

@@ -143,3 +143,33 @@ def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]]) -> bytes:
         for other in sources:
             other.close()
     return out.getvalue()
+
+
+def allegati_sha256(act: Act, pdf: bytes) -> list[str | None]:
+    """The SHA-256 of each allegato's file as ``pdf`` (the act's rendering) carries it attached;
+    None for an allegato without a file, appended as pages, or not found in ``pdf``.
+
+    An attached allegato is the embedded file described "Allegato: <titolo>" whose name is the
+    file's (or, for a name two allegati share, that name after a number: see :func:`attachments`).
+    """
+    from atti.templates.pdfcheck import embedded_files, open_pdf
+
+    found: list[tuple[str, str, str]] = []  # (name, description, sha256)
+    try:
+        with open_pdf(pdf) as doc:
+            for name, desc, data in embedded_files(doc):
+                found.append((name, desc, hashlib.sha256(data).hexdigest()))
+    except (VerificationError, pikepdf.PdfError):
+        return [None] * len(act.allegati)
+    out: list[str | None] = []
+    for allegato in act.allegati:
+        if allegato.file is None or allegato.modo is not ModoAllegato.allegato:
+            out.append(None)
+            continue
+        base = Path(allegato.file).name
+        match = next((f for f in found if f[1] == f"Allegato: {allegato.titolo}"
+                      and (f[0] == base or f[0].endswith(f"-{base}"))), None)
+        if match is not None:
+            found.remove(match)
+        out.append(match[2] if match is not None else None)
+    return out

@@ -381,6 +381,20 @@ def _embedded_files(doc: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Dictionary]
                 yield key, spec
 
 
+def embedded_files(doc: pikepdf.Pdf) -> Iterator[tuple[str, str, bytes]]:
+    """(name, description, decoded bytes) of each file embedded in ``doc``, in name-tree order."""
+    for key, spec in _embedded_files(doc):
+        ef = spec.get("/EF")
+        stream = ef.get("/F") if isinstance(ef, pikepdf.Dictionary) else None
+        if not isinstance(stream, pikepdf.Stream):
+            continue
+        try:
+            data = bytes(stream.read_bytes())
+        except pikepdf.PdfError:
+            data = bytes(stream.read_raw_bytes())
+        yield str(spec.get("/UF", spec.get("/F", key))), str(spec.get("/Desc", "")), data
+
+
 def _attachments(doc: pikepdf.Pdf, scan: _Scan, pdfa: str | None) -> tuple[tuple[AttachedFile, ...], Check]:
     files: list[AttachedFile] = []
     problems: list[str] = []

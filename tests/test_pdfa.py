@@ -7,6 +7,7 @@ from it with pikepdf, so each negative case breaks exactly one property of a rea
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -19,11 +20,12 @@ import pikepdf
 import pytest
 
 from atti.acts import load_act
+from atti.acts.diff import ADDED, DELETED, EQUAL
 from atti.acts.model import Act
 from atti.errors import RenderError, VerificationError
 from atti.signing import ActSigner, DevCA, verify_pdf
 from atti.templates import Converter, render_act, render_docx
-from atti.templates.compare import compare_pdfs
+from atti.templates.compare import FileChange, LayoutChange, MetadataChange, SignatureChange, compare_pdfs
 from atti.templates.pdfa import Attachment, attach_files, pdf_date
 from atti.templates.pdfcheck import check_pdf
 
@@ -107,11 +109,17 @@ def test_attached_pdf_claims_pdfa3b_and_passes_every_check(rendered: bytes, pdfa
 def test_attaching_changes_only_the_attachments_and_the_pdfa_part(rendered: bytes, pdfa3: bytes) -> None:
     # Fonts, output intent, structure tree, page content and Info stay as LibreOffice wrote them.
     result = compare_pdfs(rendered, pdfa3)
-    assert result.differences == (
+    assert result.details == (
         "/Root: /AF only in B, /Names only in B",
         "/Root/Metadata: XMP properties differ: /pdfaid:part",
     )
-    assert result.text_diff == ()
+    assert (result.text, result.layout, result.signatures) == ((), (), ())
+    # A person is told the same in words: two files attached, and the PDF/A part they need.
+    assert [(f.kind, f.name, f.sha256_a, f.sha256_b) for f in result.attachments] == [
+        ("added", EXAMPLE.name, None, hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()),
+        ("added", "metadati.json", None, hashlib.sha256(METADATA.encode()).hexdigest()),
+    ]
+    assert result.metadata == (MetadataChange("PDF/A", "PDF/A-2B", "PDF/A-3B"),)
 
 
 def test_file_spec_and_stream_carry_what_pdfa3_requires(pdfa3: bytes) -> None:
@@ -217,9 +225,14 @@ def test_a_pdf_laid_out_otherwise_is_rewritten_whole_with_the_same_attachments(r
     assert report.passed, report.to_text()
     assert (report.pdfa, report.attachments) == (expected.pdfa, expected.attachments)
     # The same document; only the trailer, now a cross-reference stream, has keys of its own.
-    assert compare_pdfs(pdfa3, out).differences == (
+    result = compare_pdfs(pdfa3, out)
+    assert result.details == (
         "trailer: /DecodeParms only in B, /Filter only in B, /Length only in B, /Type only in B, /W only in B",
     )
+    # Nothing a person sees differs: the report says so, and where to look.
+    assert result.to_text().splitlines()[1:] == [
+        "  pages: 2 in both", "  1 difference in the PDF's internals only (--verbose lists them)",
+    ]
     assert attach_files(packed, attachments()) == out
 
 
@@ -404,7 +417,7 @@ def test_two_renderings_compare_equal_though_their_bytes_differ(two_renderings: 
         assert da.docinfo.CreationDate != db.docinfo.CreationDate  # the test is not vacuous
         assert da.trailer.ID[1] != db.trailer.ID[1]
     result = compare_pdfs(a, b)
-    assert (result.same, result.differences, result.text_diff) == (True, (), ())
+    assert (result.same, result.details, result.text, result.to_text()) == (True, (), (), "SAME  A  B")
     # With the same attachments and dates, the PDF/A-3 files are the same documents as well.
     assert compare_pdfs(attach_files(a, attachments()), attach_files(b, attachments())).same
 
@@ -416,13 +429,111 @@ def test_changed_premessa_is_named(act: Act, converter: Converter, two_rendering
     changed = converter.to_pdf(render_docx(act.model_copy(update={"premesse": premesse})))
     result = compare_pdfs(two_renderings[0], changed, labels=("prima.pdf", "dopo.pdf"))
     assert not result.same
-    assert "page 1/Contents: stream data differs" in result.differences
-    removed = [line for line in result.text_diff if line.startswith("-")]
-    added = [line for line in result.text_diff if line.startswith("+")]
-    assert len(removed) == len(added) == 1
-    assert "del 1° luglio 2024" in removed[0] and removed[0].startswith("-p.1: ")
-    assert "del 2 luglio 2024" in added[0] and added[0].startswith("+p.1: ")
-    assert first_line(result.to_text()) == "DIFFERENT  A: prima.pdf  B: dopo.pdf"
+    [page] = result.text
+    assert (page.kind, page.page_a, page.page_b) == ("changed", 1, 1)
+    assert [(w.op, w.text) for w in page.words if w.op != EQUAL] == [(DELETED, "1°"), (ADDED, "2")]
+    assert (result.layout, result.attachments, result.signatures, result.metadata) == ((), (), (), ())
+    # The report names the page and the words, with a few words around them; no internals.
+    assert result.to_text().splitlines() == [
+        "DIFFERENT  A: prima.pdf  B: dopo.pdf",
+        "  pages: 2 in both",
+        '  page 1 text: … - la DGR n. XII/2647 del [-1°-]{+2+} luglio 2024 "Accordo per lo sviluppo …',
+    ]
+    assert result.details == ("page 1/Contents: stream data differs",)
+    assert result.to_text(verbose=True).splitlines()[3:] == ["  internals:", "    page 1/Contents: stream data differs"]
+    data = result.to_dict()
+    assert "details" not in data
+    [page_json] = data["text"]
+    assert (page_json["kind"], page_json["page_a"], page_json["page_b"]) == ("changed", 1, 1)
+    assert [w for w in page_json["words"] if w["op"] != EQUAL] == [{"op": DELETED, "text": "1°"},
+                                                                   {"op": ADDED, "text": "2"}]
+    assert result.to_dict(verbose=True)["details"] == ["page 1/Contents: stream data differs"]
+
+
+def test_an_added_page_is_counted_and_its_text_shown(rendered: bytes) -> None:
+    longer = modified(rendered, lambda doc: doc.pages.append(doc.pages[0]))
+    result = compare_pdfs(rendered, longer)
+    [page] = result.text
+    assert (page.kind, page.page_a, page.page_b, result.pages) == ("added", None, 3, (2, 3))
+    assert result.to_text().splitlines()[1:] == [
+        "  pages: 2 in A, 3 in B",
+        "  page 3 added: Unioncamere Lombardia www.unioncamerelombardia.it DETERMINAZIONE DEL DIRETTORE OPERATIVO N. "
+        "129/2026 Del 19/05/2026 OGGETTO: …",
+    ]
+    # And the other way round: a page of A missing from B.
+    assert [(c.kind, c.page_a, c.page_b) for c in compare_pdfs(longer, rendered).text] == [("removed", 3, None)]
+
+
+def test_a_changed_attachment_is_named_with_both_hashes(rendered: bytes, pdfa3: bytes) -> None:
+    other = [*attachments()[:1], Attachment("metadati.json", b'{"numero": 130}', "application/json",
+                                            "Metadati dell'atto", "Data", WHEN)]
+    result = compare_pdfs(pdfa3, attach_files(rendered, other))
+    before, after = hashlib.sha256(METADATA.encode()).hexdigest(), hashlib.sha256(b'{"numero": 130}').hexdigest()
+    assert result.attachments == (FileChange("changed", "metadati.json", before, after),)
+    assert result.to_text().splitlines()[1:] == [
+        "  pages: 2 in both", f"  attachment metadati.json changed: sha256 {before[:12]}… in A, {after[:12]}… in B",
+    ]
+    # A file only in A is removed, by name.
+    result = compare_pdfs(pdfa3, attach_files(rendered, attachments()[:1]))
+    assert result.attachments == (FileChange("removed", "metadati.json", before, None),)
+
+
+def _drawn_first(content: bytes) -> Callable[[pikepdf.Pdf], None]:
+    def change(doc: pikepdf.Pdf) -> None:
+        doc.pages[1].contents_add(pikepdf.Stream(doc, content), prepend=True)
+    return change
+
+
+def test_the_same_words_laid_out_otherwise_are_a_layout_difference(rendered: bytes) -> None:
+    moved = modified(rendered, _drawn_first(b"1 0 0 1 0 -20 cm"))  # page 2, 20 points lower
+    result = compare_pdfs(rendered, moved)
+    assert (result.text, result.layout) == ((), (LayoutChange(2, 2, "moved"),))
+    assert result.to_text().splitlines()[1:] == [
+        "  pages: 2 in both", "  layout of page 2 differs: the same words, in other places",
+    ]
+    # A line drawn under the same words in the same places.
+    lined = modified(rendered, _drawn_first(b"q 0 0 m 500 500 l S Q"))
+    assert compare_pdfs(rendered, lined).layout == (LayoutChange(2, 2, "drawing"),)
+    # A page of another size; words shifted within half a point have not moved for a person, though
+    # the page is drawn otherwise.
+    def wider(doc: pikepdf.Pdf) -> None:
+        box = [float(x) for x in doc.pages[1].mediabox]
+        doc.pages[1].mediabox = pikepdf.Array([box[0], box[1], box[2] + 20, box[3]])
+    assert compare_pdfs(rendered, modified(rendered, wider)).layout == (LayoutChange(2, 2, "size"),)
+    nudged = compare_pdfs(rendered, modified(rendered, _drawn_first(b"1 0 0 1 0.2 0 cm")))
+    assert nudged.layout == (LayoutChange(2, 2, "drawing"),)
+
+
+def test_signature_fields_are_told_apart_not_verified(pdfa3: bytes, dev_ca: DevCA) -> None:
+    signer = ActSigner.from_pkcs12(dev_ca.issue_signer("Fabrizio Ventrice", "Direttore Operativo"), None)
+    signed, again = signer.sign(pdfa3), signer.sign(pdfa3)
+    for pdf in (signed, again):
+        assert verify_pdf(pdf, [dev_ca.root_cert]).indication == "TOTAL_PASSED"
+    result = compare_pdfs(pdfa3, signed)
+    assert (result.text, result.layout, result.attachments) == ((), (), ())
+    assert result.signatures == (SignatureChange("added", "Firma", None, True),)
+    assert "  signature field Firma added in B (signed)" in result.to_text().splitlines()
+    result = compare_pdfs(signed, again)
+    assert result.signatures == (SignatureChange("changed", "Firma", True, True),)
+    assert result.signatures[0].to_text() == "signature field Firma: signed in both, with different signatures"
+
+    def empty_field(doc: pikepdf.Pdf) -> None:
+        field = doc.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Sig, T=pikepdf.String("Visto")))
+        doc.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
+    unsigned = modified(pdfa3, empty_field)
+    assert compare_pdfs(pdfa3, unsigned).signatures == (SignatureChange("added", "Visto", None, False),)
+    assert compare_pdfs(unsigned, pdfa3).signatures[0].to_text() == \
+        "signature field Visto removed in B (it was unsigned)"
+
+
+def test_the_title_a_person_reads_is_compared(rendered: bytes) -> None:
+    def retitled(doc: pikepdf.Pdf) -> None:
+        doc.docinfo["/Title"] = "Altro titolo"
+    result = compare_pdfs(rendered, modified(rendered, retitled))
+    assert result.metadata == (MetadataChange("title", "Determinazione - atti", "Altro titolo"),)
+    assert result.to_text().splitlines()[1:] == [
+        "  pages: 2 in both", "  title: 'Determinazione - atti' in A, 'Altro titolo' in B",
+    ]
 
 
 def test_compare_names_the_unreadable_file(rendered: bytes) -> None:
@@ -476,7 +587,25 @@ def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file
 
     result = atti("compare", a, pdfa3_file)
     assert (result.exit_code, first_line(result.stdout)) == (1, f"DIFFERENT  A: {a}  B: {pdfa3_file}")
-    assert "  /Root: /AF only in B, /Names only in B" in result.stdout.splitlines()
+    lines = result.stdout.splitlines()
+    assert "  attachment metadati.json added: sha256 " + hashlib.sha256(METADATA.encode()).hexdigest()[:12] + "…" \
+        in lines
+    assert "  PDF/A: PDF/A-2B in A, PDF/A-3B in B" in lines
+    internal = "    /Root: /AF only in B, /Names only in B"
+    assert internal not in lines
+    # The internals, with the command's --verbose or atti's.
+    for args in (["compare", "--verbose", a, pdfa3_file], ["--verbose", "compare", a, pdfa3_file]):
+        result = atti(*args)
+        assert result.exit_code == 1
+        assert result.stdout.splitlines() == [*lines, "  internals:", internal,
+                                              "    /Root/Metadata: XMP properties differ: /pdfaid:part"]
+
+    result = atti("compare", "--json", a, pdfa3_file)
+    data = json.loads(result.stdout)
+    assert (result.exit_code, data["same"], data["internals"], "details" in data) == (1, False, 2, False)
+    assert [f["name"] for f in data["attachments"]] == [EXAMPLE.name, "metadati.json"]
+    data = json.loads(atti("compare", "--json", "-v", a, pdfa3_file).stdout)
+    assert data["details"] == [internal.strip(), "/Root/Metadata: XMP properties differ: /pdfaid:part"]
 
     result = atti("compare", "--json", a, b)
     assert (result.exit_code, json.loads(result.stdout)["same"]) == (0, True)

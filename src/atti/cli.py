@@ -649,20 +649,32 @@ def pdfcheck(file: Path, as_json: bool) -> None:
 @click.argument("a", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("b", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-def compare(a: Path, b: Path, as_json: bool) -> None:
+@click.option(
+    "--verbose", "-v", is_flag=True,
+    help="Also list the differences in the PDF's internals (objects, font streams, lengths); "
+    "in JSON, a details list. atti --verbose compare does the same.",
+)
+@click.pass_context
+def compare(ctx: click.Context, a: Path, b: Path, as_json: bool, verbose: bool) -> None:
     """Tell whether two PDFs are the same document, e.g. two renderings of one act.
 
     Ignores what a renderer stamps on each run (file /ID, creation and modification dates, XMP
-    ids) and lists what differs, with a diff of the page text. Exits 0 when the same, 1 when
-    different, 5 when a file cannot be read as a PDF.
+    ids). When the two differ, the report says, in this order: the pages of each; the pages whose
+    text differs, with the words changed as a redline ([-deleted-]{+added+}), and the pages added or
+    removed; the pages with the same words laid out otherwise (moved, resized, or drawn otherwise);
+    the attached files added, removed or changed, by name and SHA-256; the signature fields added,
+    removed, signed or signed anew (told apart, not verified: atti verify does that); the title,
+    author, subject, keywords and PDF/A claim. Text and layout are read on the first 500 pages.
+    Exits 0 when the same, 1 when different, 5 when a file cannot be read as a PDF.
     """
     from atti.templates.compare import compare_pdfs
 
+    verbose = verbose or bool(ctx.obj and ctx.obj.get("verbose"))
     result = compare_pdfs(_read_pdf(a), _read_pdf(b), labels=(str(a), str(b)))
     if as_json:
-        _print_json(result.to_dict())
+        _print_json(result.to_dict(verbose=verbose))
     else:
-        click.echo(result.to_text())
+        click.echo(result.to_text(verbose=verbose))
     if not result.same:
         sys.exit(1)
 

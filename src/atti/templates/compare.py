@@ -1,4 +1,4 @@
-"""Are two renderings of an act the same document? Compare parsed PDFs, not bytes.
+"""Are two renderings of an act the same document, and if not, what differs for a person?
 
 LibreOffice stamps every conversion: the trailer /ID and its private /DocChecksum, the Info
 /CreationDate and /ModDate, the XMP dates and xmpMM identifiers, and the creation date in the
@@ -6,24 +6,41 @@ header of the ICC profile it generates for the output intent. Those strings also
 byte offset after them, so raw bytes never match. Here both files are parsed and walked in step
 from the catalog: indirect objects are paired by the route that reaches them (so renumbering
 does not matter), streams are compared decoded, the stamped values are skipped, and the XMP is
-compared property by property. When the documents differ, the page text is diffed too, so that a
-changed premessa is named in words and not only as "content stream of page 1".
+compared property by property. That walk decides whether the two are the same.
+
+What it finds ("page 1/Resources/Font/F1/FontDescriptor/FontFile2: stream data differs") is the
+PDF's internals: the report a person reads says instead, in this order, how many pages each has,
+which page's text differs and in which words (:func:`atti.acts.diff.word_diff`), which pages have
+the same words laid out otherwise, which attached files were added, removed or changed (named,
+with their SHA-256), which signature fields were added or signed, and the title and PDF/A claim.
+The internals are kept for ``--verbose`` (:attr:`PdfComparison.details`). Signatures are counted
+and told apart, not verified: that is ``atti verify``'s work, in the signing layer.
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
-import re
-from collections.abc import Iterator
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import pikepdf
 from lxml import etree
 
+from atti.acts.diff import DELETED, EQUAL, Segment, word_diff
 from atti.errors import VerificationError
-from atti.templates.pdfcheck import RDF_NS, StreamRefused, one_line, open_pdf, read_xmp
+from atti.templates.pagewords import COMPARE_MAX_PAGES, Page, page_words
+from atti.templates.pdfcheck import (
+    PDFAID_NS,
+    RDF_NS,
+    StreamRefused,
+    embedded_files,
+    one_line,
+    open_pdf,
+    read_xmp,
+    xmp_property,
+)
 
 _IGNORED_TRAILER = {"/ID", "/DocChecksum", "/Size", "/Prev", "/XRefStm", "/Root", "/Info"}
 _IGNORED_INFO = {"/CreationDate", "/ModDate"}
@@ -31,38 +48,184 @@ XMP_NS = "http://ns.adobe.com/xap/1.0/"
 XMPMM_NS = "http://ns.adobe.com/xap/1.0/mm/"
 _VOLATILE_XMP = {f"{{{XMP_NS}}}{n}" for n in ("CreateDate", "ModifyDate", "MetadataDate")}
 _MAX_ITEMS = 50
+_CONTEXT = 6  # words kept on each side of a change in the text report
+_MOVED = 0.5  # points a word may shift before the page counts as laid out otherwise
+# The Info entries a person reads (a document viewer shows them); the rest is the producer's.
+_INFO = (("/Title", "title"), ("/Author", "author"), ("/Subject", "subject"), ("/Keywords", "keywords"))
+# What draws a page besides its text: a difference there changes how the page looks.
+_DRAWING = ("/Contents", "/Resources/XObject", "/MediaBox", "/CropBox", "/Rotate")
+
+
+@dataclass(frozen=True)
+class PageChange:
+    """A page whose text differs: ``changed`` (with its redline), ``added`` to B or ``removed`` from A."""
+
+    kind: str
+    page_a: int | None  # 1-based
+    page_b: int | None
+    words: tuple[Segment, ...]  # for a changed page A's text turned into B's; else the page's text, equal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "page_a": self.page_a, "page_b": self.page_b,
+                "words": [w.to_dict() for w in self.words]}
+
+    def to_text(self) -> str:
+        if self.kind == "added":
+            return f"page {self.page_b} added: {_cut(self.words[0].text if self.words else '', 2 * _CONTEXT)}"
+        if self.kind == "removed":
+            return f"page {self.page_a} removed: {_cut(self.words[0].text if self.words else '', 2 * _CONTEXT)}"
+        return f"{_page_name(self.page_a, self.page_b)} text: {_redline(self.words)}"
+
+
+@dataclass(frozen=True)
+class LayoutChange:
+    """A page with the same words as its pair in the other file, but laid out or drawn otherwise."""
+
+    page_a: int
+    page_b: int
+    why: str  # "moved", "size" or "drawing"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"page_a": self.page_a, "page_b": self.page_b, "why": self.why}
+
+    def to_text(self) -> str:
+        because = {
+            "moved": "the same words, in other places",
+            "size": "the same words, on a page of another size",
+            "drawing": "the same words in the same places, drawn otherwise (lines, images)",
+        }[self.why]
+        return f"layout of {_page_name(self.page_a, self.page_b)} differs: {because}"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """An attached file, by name: ``added``, ``removed``, or ``changed`` (other bytes)."""
+
+    kind: str
+    name: str
+    sha256_a: str | None
+    sha256_b: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "sha256_a": self.sha256_a, "sha256_b": self.sha256_b}
+
+    def to_text(self) -> str:
+        if self.kind == "changed":
+            return (f"attachment {self.name} changed: sha256 {_short(self.sha256_a)} in A, "
+                    f"{_short(self.sha256_b)} in B")
+        return f"attachment {self.name} {self.kind}: sha256 {_short(self.sha256_a or self.sha256_b)}"
+
+
+@dataclass(frozen=True)
+class SignatureChange:
+    """A signature field, by its full name: ``added``, ``removed``, or ``changed`` (signed in one
+    file and not in the other, or signed in both with different signatures)."""
+
+    kind: str
+    name: str
+    signed_a: bool | None  # None where the field is not in that file
+    signed_b: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "signed_a": self.signed_a, "signed_b": self.signed_b}
+
+    def to_text(self) -> str:
+        def state(signed: bool | None) -> str:
+            return "signed" if signed else "unsigned"
+
+        if self.kind == "added":
+            return f"signature field {self.name} added in B ({state(self.signed_b)})"
+        if self.kind == "removed":
+            return f"signature field {self.name} removed in B (it was {state(self.signed_a)})"
+        if self.signed_a and self.signed_b:
+            return f"signature field {self.name}: signed in both, with different signatures"
+        return f"signature field {self.name}: {state(self.signed_a)} in A, {state(self.signed_b)} in B"
+
+
+@dataclass(frozen=True)
+class MetadataChange:
+    name: str  # "title", "author", "subject", "keywords", "PDF/A"
+    a: str | None
+    b: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "a": self.a, "b": self.b}
+
+    def to_text(self) -> str:
+        def shown(value: str | None) -> str:
+            return "none" if value is None else repr(value) if self.name != "PDF/A" else value
+
+        return f"{self.name}: {shown(self.a)} in A, {shown(self.b)} in B"
 
 
 @dataclass(frozen=True)
 class PdfComparison:
     same: bool
-    differences: tuple[str, ...]  # "route: what differs (A vs B)", at most _MAX_ITEMS, then a count
-    text_diff: tuple[str, ...]  # unified diff of the page text, A to B, without context lines
     labels: tuple[str, str] = ("A", "B")
+    pages: tuple[int, int] = (0, 0)
+    text: tuple[PageChange, ...] = ()
+    layout: tuple[LayoutChange, ...] = ()
+    attachments: tuple[FileChange, ...] = ()
+    signatures: tuple[SignatureChange, ...] = ()
+    metadata: tuple[MetadataChange, ...] = ()
+    # The internals: "route: what differs (A vs B)", at most _MAX_ITEMS, then a count; --verbose.
+    details: tuple[str, ...] = ()
+    internals: int = 0  # how many differences the walk found, however many details are kept
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    @property
+    def pages_compared(self) -> int:
+        """Pages of each file whose text and layout were read."""
+        return min(max(self.pages), COMPARE_MAX_PAGES)
+
+    def to_dict(self, verbose: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "same": self.same,
             "a": self.labels[0],
             "b": self.labels[1],
-            "differences": list(self.differences),
-            "text_diff": list(self.text_diff),
+            "pages": {"a": self.pages[0], "b": self.pages[1], "compared": self.pages_compared},
+            "text": [c.to_dict() for c in self.text],
+            "layout": [c.to_dict() for c in self.layout],
+            "attachments": [c.to_dict() for c in self.attachments],
+            "signatures": [c.to_dict() for c in self.signatures],
+            "metadata": [c.to_dict() for c in self.metadata],
+            "internals": self.internals,
         }
+        if verbose:
+            out["details"] = list(self.details)
+        return out
 
-    def to_text(self) -> str:
+    def to_text(self, verbose: bool = False) -> str:
         a, b = self.labels
         if self.same:
             return f"SAME  {a}  {b}"
         lines = [f"DIFFERENT  A: {a}  B: {b}"]
-        lines += [f"  {d}" for d in self.differences]
-        if self.text_diff:
-            lines.append("  page text:")
-            lines += [f"    {t}" for t in self.text_diff]
-        return "\n".join(lines)
+        na, nb = self.pages
+        lines.append(f"pages: {na} in both" if na == nb else f"pages: {na} in A, {nb} in B")
+        lines += [c.to_text() for c in self.text[:_MAX_ITEMS]]
+        if len(self.text) > _MAX_ITEMS:
+            lines.append(f"... and {len(self.text) - _MAX_ITEMS} more pages whose text differs")
+        lines += [c.to_text() for c in self.layout[:_MAX_ITEMS]]
+        if len(self.layout) > _MAX_ITEMS:
+            lines.append(f"... and {len(self.layout) - _MAX_ITEMS} more pages laid out otherwise")
+        if max(self.pages) > COMPARE_MAX_PAGES:
+            lines.append(f"text and layout compared on the first {COMPARE_MAX_PAGES} pages only")
+        lines += [c.to_text() for c in self.attachments]
+        lines += [c.to_text() for c in self.signatures]
+        lines += [c.to_text() for c in self.metadata]
+        if verbose:
+            lines.append("internals:")
+            lines += [f"  {d}" for d in self.details]
+        elif len(lines) == 2 and self.pages[0] == self.pages[1]:
+            many = "differences" if self.internals > 1 else "difference"
+            lines.append(f"{self.internals} {many} in the PDF's internals only (--verbose lists them)")
+        return "\n".join([lines[0], *(f"  {line}" for line in lines[1:])])
 
 
 def compare_pdfs(a: bytes, b: bytes, *, labels: tuple[str, str] = ("A", "B")) -> PdfComparison:
-    """Compare two PDFs ignoring what a renderer stamps on each run; VerificationError if unreadable."""
+    """Compare two PDFs ignoring what a renderer stamps on each run; VerificationError if unreadable.
+
+    When they differ, each file's words are read with pdftotext (bounded: :mod:`.pagewords`).
+    """
     with contextlib.ExitStack() as stack:
         docs = []
         for data, label in zip((a, b), labels, strict=True):
@@ -72,16 +235,184 @@ def compare_pdfs(a: bytes, b: bytes, *, labels: tuple[str, str] = ("A", "B")) ->
                 raise VerificationError(f"{label}: encrypted with a password, cannot be compared") from None
             except VerificationError as exc:
                 raise VerificationError(f"{label}: {exc.msg}") from None
+        da, db = docs
+        pages = (len(da.pages), len(db.pages))
         try:
             walker = _Walker()
-            walker.compare_trailers(docs[0], docs[1])
+            walker.compare_trailers(da, db)
             differences = walker.differences
-            text = _text_diff(docs[0], docs[1], labels) if differences else []
+            if not differences:
+                return PdfComparison(True, labels, pages)
+            attached = _attachments(da, db)
+            signatures = _signatures(da, db)
+            metadata = _metadata(da, db)
         except pikepdf.PdfError as exc:
             raise VerificationError(f"cannot compare: a damaged PDF: {one_line(exc)}") from None
+    text, layout = _pages(page_words(a, labels[0]), page_words(b, labels[1]), differences)
+    details = differences[:_MAX_ITEMS]
     if len(differences) > _MAX_ITEMS:
-        differences = [*differences[:_MAX_ITEMS], f"... and {len(differences) - _MAX_ITEMS} more"]
-    return PdfComparison(not differences, tuple(differences), tuple(text), labels)
+        details.append(f"... and {len(differences) - _MAX_ITEMS} more")
+    return PdfComparison(
+        False, labels, pages, tuple(text), tuple(layout), attached, signatures, metadata, tuple(details),
+        len(differences),
+    )
+
+
+# -- what a person sees ------------------------------------------------------------------------
+
+
+def _page_name(page_a: int | None, page_b: int | None) -> str:
+    return f"page {page_a}" if page_a == page_b else f"page {page_a} of A ({page_b} of B)"
+
+
+def _short(sha256: str | None) -> str:
+    return f"{sha256[:12]}…" if sha256 else "?"
+
+
+def _cut(text: str, words: int, end: str = "tail") -> str:
+    """``text`` with at most ``words`` words on the side ``end`` says ("head", "tail", "both")."""
+    parts = text.split()
+    if len(parts) <= (2 * words if end == "both" else words):
+        return text
+    lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+    if end == "head":  # keep the last words, the ones next to the change after them
+        return "… " + " ".join(parts[-words:]) + trail
+    if end == "tail":
+        return lead + " ".join(parts[:words]) + " …"
+    return lead + " ".join(parts[:words]) + " … " + " ".join(parts[-words:]) + trail
+
+
+def _redline(words: tuple[Segment, ...]) -> str:
+    """A page's changed words as ``git diff --word-diff`` writes them, the text kept around them cut
+    to a few words on each side."""
+    out = []
+    for k, w in enumerate(words):
+        if w.op == EQUAL:
+            first, last = k == 0, k == len(words) - 1
+            out.append(_cut(w.text, _CONTEXT, "head" if first and not last else "tail" if last and not first
+                            else "both"))
+        else:
+            text = _cut(w.text, 4 * _CONTEXT, "both")
+            out.append(f"[-{text}-]" if w.op == DELETED else f"{{+{text}+}}")
+    return "".join(out)
+
+
+def _pages(pa: list[Page], pb: list[Page], differences: list[str]) -> tuple[list[PageChange], list[LayoutChange]]:
+    """Pages paired by their text as :func:`atti.acts.diff.compare_acts` pairs items: the same
+    text pairs, a replaced run pairs one to one as changed; pages left over were added or removed."""
+    text: list[PageChange] = []
+    layout: list[LayoutChange] = []
+    matcher = difflib.SequenceMatcher(None, [p.text for p in pa], [p.text for p in pb], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                why = _laid_out_otherwise(pa[i], pb[j], differences if i == j else [], i + 1)
+                if why:
+                    layout.append(LayoutChange(i + 1, j + 1, why))
+            continue
+        paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        for k in range(paired):
+            i, j = i1 + k, j1 + k
+            text.append(PageChange("changed", i + 1, j + 1, tuple(word_diff(pa[i].text, pb[j].text))))
+        text += [PageChange("removed", i + 1, None, (Segment(EQUAL, pa[i].text),)) for i in range(i1 + paired, i2)]
+        text += [PageChange("added", None, j + 1, (Segment(EQUAL, pb[j].text),)) for j in range(j1 + paired, j2)]
+    return text, layout
+
+
+def _laid_out_otherwise(a: Page, b: Page, differences: list[str], number: int) -> str | None:
+    """Why two pages with the same text look different, or None. ``differences`` are the walk's,
+    when the two pages were walked in step (the same number in both files)."""
+    if any(abs(x - y) > _MOVED for x, y in zip(a.size, b.size, strict=True)):
+        return "size"
+    for wa, wb in zip(a.words, b.words, strict=False):
+        if any(abs(x - y) > _MOVED for x, y in zip(wa.box, wb.box, strict=True)):
+            return "moved"
+    if any(d.startswith(tuple(f"page {number}{key}" for key in _DRAWING)) for d in differences):
+        return "drawing"
+    return None
+
+
+def _attached(doc: pikepdf.Pdf) -> dict[str, str]:
+    """Attached file name -> SHA-256 of its bytes; a name met again is numbered ("x.pdf (2)")."""
+    out: dict[str, str] = {}
+    for name, _, data in embedded_files(doc):
+        key, n = name, 1
+        while key in out:
+            n += 1
+            key = f"{name} ({n})"
+        out[key] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+def _attachments(a: pikepdf.Pdf, b: pikepdf.Pdf) -> tuple[FileChange, ...]:
+    fa, fb = _attached(a), _attached(b)
+    out = []
+    for name in sorted(fa.keys() | fb.keys()):
+        ha, hb = fa.get(name), fb.get(name)
+        if ha != hb:
+            out.append(FileChange("added" if ha is None else "removed" if hb is None else "changed", name, ha, hb))
+    return tuple(out)
+
+
+def _signature_fields(doc: pikepdf.Pdf) -> dict[str, bytes | None]:
+    """Full name of each signature field (/FT /Sig, inherited) -> its signature's /Contents, None
+    when unsigned."""
+    form = doc.Root.get("/AcroForm")
+    fields = form.get("/Fields") if isinstance(form, pikepdf.Dictionary) else None
+    stack: list[tuple[Any, str, Any]] = [(f, "", None) for f in fields] if isinstance(fields, pikepdf.Array) else []
+    seen: set[tuple[int, int]] = set()
+    out: dict[str, bytes | None] = {}
+    while stack:
+        fld, parent, ft = stack.pop()
+        if not isinstance(fld, pikepdf.Dictionary) or (fld.is_indirect and fld.objgen in seen):
+            continue
+        if fld.is_indirect:
+            seen.add(fld.objgen)
+        part = str(fld.get("/T", ""))
+        name = f"{parent}.{part}" if parent and part else parent or part
+        ft = fld.get("/FT", ft)
+        kids = fld.get("/Kids")
+        if isinstance(kids, pikepdf.Array) and any(isinstance(k, pikepdf.Dictionary) and "/T" in k for k in kids):
+            stack.extend((k, name, ft) for k in kids)
+        elif ft == pikepdf.Name.Sig:
+            value = fld.get("/V")
+            contents = value.get("/Contents") if isinstance(value, pikepdf.Dictionary) else None
+            out[name] = bytes(contents) if isinstance(contents, pikepdf.String) else b"" if value is not None else None
+    return out
+
+
+def _signatures(a: pikepdf.Pdf, b: pikepdf.Pdf) -> tuple[SignatureChange, ...]:
+    sa, sb = _signature_fields(a), _signature_fields(b)
+    out = []
+    for name in sorted(sa.keys() | sb.keys()):
+        if name not in sa:
+            out.append(SignatureChange("added", name, None, sb[name] is not None))
+        elif name not in sb:
+            out.append(SignatureChange("removed", name, sa[name] is not None, None))
+        elif sa[name] != sb[name]:
+            out.append(SignatureChange("changed", name, sa[name] is not None, sb[name] is not None))
+    return tuple(out)
+
+
+def _metadata_of(doc: pikepdf.Pdf) -> dict[str, str | None]:
+    info = doc.trailer.get("/Info")
+    out: dict[str, str | None] = {}
+    for key, name in _INFO:
+        value = info.get(key) if isinstance(info, pikepdf.Dictionary) else None
+        out[name] = str(value) if isinstance(value, pikepdf.String) else None
+    try:
+        tree = read_xmp(doc.Root)
+    except (etree.XMLSyntaxError, StreamRefused):
+        tree = None
+    part = xmp_property(tree, PDFAID_NS, "part") if tree is not None else None
+    conformance = (xmp_property(tree, PDFAID_NS, "conformance") or "").upper() if tree is not None else ""
+    out["PDF/A"] = f"PDF/A-{part}{conformance}" if part else None
+    return out
+
+
+def _metadata(a: pikepdf.Pdf, b: pikepdf.Pdf) -> tuple[MetadataChange, ...]:
+    ma, mb = _metadata_of(a), _metadata_of(b)
+    return tuple(MetadataChange(name, ma[name], mb[name]) for name in ma if ma[name] != mb[name])
 
 
 # -- structure -------------------------------------------------------------------------------
@@ -180,8 +511,19 @@ class _Walker:
             self.differ("/Info", "only one file has an Info dictionary")
         self._dicts(ta, tb, "trailer", ignore=_IGNORED_TRAILER)
         self._pending.append((a.Root, b.Root, "/Root"))
-        for number, (pa, pb) in reversed(list(enumerate(zip(a.pages, b.pages, strict=False), start=1))):
-            self._pending.append((pa.obj, pb.obj, f"page {number}"))
+        pages = list(enumerate(zip(a.pages, b.pages, strict=False), start=1))
+        # Each page is paired with its own before any is walked: otherwise page 1's /Parent leads
+        # to the page tree and on to page 2, whose differences would be named from page 1.
+        walked = []
+        for number, (pa, pb) in pages:
+            if pa.obj.objgen not in self._paired and pb.obj.objgen not in self._claimed:
+                self._paired[pa.obj.objgen] = pb.obj.objgen
+                self._claimed.add(pb.obj.objgen)
+                walked.append((number, pa.obj, pb.obj))
+            elif self._paired.get(pa.obj.objgen) != pb.obj.objgen:
+                self.differ(f"page {number}", "refers to objects shared differently in the two files")
+        for number, pa, pb in reversed(walked):
+            self._dicts(pa, pb, f"page {number}")
         # Children are pushed in reverse, so popping walks depth-first in document order.
         while self._pending:
             self._step(*self._pending.pop())
@@ -238,121 +580,3 @@ def _show(obj: Any) -> str:
         atom = _atom(obj)
         text = atom.decode("latin-1") if isinstance(atom, bytes) else str(atom)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-# -- page text -------------------------------------------------------------------------------
-
-
-def _text_diff(a: pikepdf.Pdf, b: pikepdf.Pdf, labels: tuple[str, str]) -> list[str]:
-    lines_a = [line for n, page in enumerate(a.pages, 1) for line in _page_lines(page, n)]
-    lines_b = [line for n, page in enumerate(b.pages, 1) for line in _page_lines(page, n)]
-    diff = difflib.unified_diff(lines_a, lines_b, labels[0], labels[1], n=0, lineterm="")
-    # The two file headers repeat the labels; the hunk lines say where.
-    return [line for line in diff if not line.startswith(("---", "+++"))][: _MAX_ITEMS * 2]
-
-
-def _cmap(font: pikepdf.Dictionary) -> tuple[int, dict[bytes, str]]:
-    """Code width in bytes and code -> text, from the font's ToUnicode CMap (bfchar and bfrange)."""
-    width = 2 if font.get("/Subtype") == pikepdf.Name.Type0 else 1
-    mapping: dict[bytes, str] = {}
-    stream = font.get("/ToUnicode")
-    if not isinstance(stream, pikepdf.Stream):
-        return width, mapping
-    text = _stream_data(stream).decode("latin-1")
-
-    def utf16(hexa: str) -> str:
-        return bytes.fromhex(hexa).decode("utf-16-be", "replace")
-
-    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
-        for src, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            mapping[bytes.fromhex(src)] = utf16(dst)
-            width = len(src) // 2
-    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
-        for lo, hi, dst, listed in re.findall(
-            r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(?:<([0-9A-Fa-f]*)>|\[([^\]]*)\])", block
-        ):
-            width = len(lo) // 2
-            first, last = int(lo, 16), int(hi, 16)
-            targets = re.findall(r"<([0-9A-Fa-f]*)>", listed) if listed else []
-            for i, code in enumerate(range(first, min(last, first + 0xFFFF) + 1)):
-                if listed:
-                    if i >= len(targets):
-                        break
-                    value = utf16(targets[i])
-                else:
-                    base = bytes.fromhex(dst)
-                    value = utf16((base[:-1] + bytes([(base[-1] + i) % 256])).hex()) if base else ""
-                mapping[code.to_bytes(width, "big")] = value
-    return width, mapping
-
-
-def _decode(raw: bytes, font: tuple[int, dict[bytes, str]] | None) -> str:
-    if font is None or not font[1]:
-        return raw.decode("cp1252", "replace") if font is None or font[0] == 1 else "?" * (len(raw) // 2)
-    width, mapping = font
-    return "".join(mapping.get(raw[i : i + width], "?") for i in range(0, len(raw), width))
-
-
-def _page_lines(page: pikepdf.Page, number: int) -> list[str]:
-    """The page's text in content order, one line per baseline, each prefixed "p.N: "."""
-    lines: list[tuple[float, str]] = []
-    try:
-        for y, text in _text_runs(page.obj, set()):
-            if lines and lines[-1][0] == y:
-                lines[-1] = (y, lines[-1][1] + text)
-            else:
-                lines.append((y, text))
-    except (pikepdf.PdfError, TypeError, ValueError, IndexError, AttributeError):
-        # Malformed operators or operands: the structural comparison has already said that the
-        # page differs, the text is only an aid to reading it.
-        return [f"p.{number}: (text unreadable: malformed content stream)"]
-    return [f"p.{number}: {' '.join(t.split())}" for _, t in lines if t.strip()]
-
-
-def _text_runs(holder: pikepdf.Object, seen: set[tuple[int, int]]) -> Iterator[tuple[float, str]]:
-    """(baseline y, text) for each text-showing operator; form XObjects are followed once."""
-    resources = holder.get("/Resources")
-    fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
-    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-    cmaps: dict[str, tuple[int, dict[bytes, str]] | None] = {}
-    font: tuple[int, dict[bytes, str]] | None = None
-    y = leading = 0.0
-    for instruction in pikepdf.parse_content_stream(holder):
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            continue
-        operands, op = instruction.operands, str(instruction.operator)
-        if op == "BT":
-            y = 0.0
-        elif op == "Tf" and isinstance(fonts, pikepdf.Dictionary):
-            name = str(operands[0])
-            if name not in cmaps:
-                f = fonts.get(name)
-                cmaps[name] = _cmap(f) if isinstance(f, pikepdf.Dictionary) else None
-            font = cmaps[name]
-        elif op == "TL":
-            leading = float(operands[0])
-        elif op in ("Td", "TD"):
-            y += float(operands[1])
-            if op == "TD":
-                leading = -float(operands[1])
-        elif op == "Tm":
-            y = float(operands[5])
-        elif op in ("T*", "'", '"'):
-            y -= leading
-        if op in ("Tj", "'", '"'):
-            yield round(y, 1), _decode(bytes(operands[-1]), font)
-        elif op == "TJ":
-            parts = []
-            for item in operands[0]:
-                if isinstance(item, pikepdf.String):
-                    parts.append(_decode(bytes(item), font))
-                elif float(item) < -200:  # a kerning gap wider than a fifth of an em: a word space
-                    parts.append(" ")
-            yield round(y, 1), "".join(parts)
-        elif op == "Do" and isinstance(xobjects, pikepdf.Dictionary):
-            form = xobjects.get(str(operands[0]))
-            if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != pikepdf.Name.Form:
-                continue
-            if form.objgen not in seen:
-                seen.add(form.objgen)
-                yield from _text_runs(form, seen)

@@ -24,7 +24,7 @@ from atti.acts.diff import ADDED, DELETED, EQUAL
 from atti.acts.model import Act
 from atti.errors import RenderError, VerificationError
 from atti.signing import ActSigner, DevCA, verify_pdf
-from atti.templates import Converter, render_act, render_docx
+from atti.templates import Converter, compare, pagewords, render_act, render_docx
 from atti.templates.compare import FileChange, LayoutChange, MetadataChange, SignatureChange, compare_pdfs
 from atti.templates.pdfa import Attachment, attach_files, pdf_date
 from atti.templates.pdfcheck import check_pdf
@@ -536,6 +536,25 @@ def test_the_title_a_person_reads_is_compared(rendered: bytes) -> None:
     ]
 
 
+def test_text_and_layout_are_read_within_bounds(rendered: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    longer = modified(rendered, lambda doc: doc.pages.append(doc.pages[0]))
+    monkeypatch.setattr(pagewords, "COMPARE_MAX_PAGES", 2)
+    monkeypatch.setattr(compare, "COMPARE_MAX_PAGES", 2)
+    result = compare_pdfs(rendered, longer)
+    assert (result.pages, result.pages_compared, result.text) == ((2, 3), 2, ())
+    assert result.to_text().splitlines()[1:] == ["  pages: 2 in A, 3 in B",
+                                                 "  text and layout compared on the first 2 pages only"]
+    monkeypatch.setattr(pagewords, "WORDS_TIMEOUT", 0)
+    with pytest.raises(VerificationError) as info:
+        compare_pdfs(rendered, longer, labels=("a.pdf", "b.pdf"))
+    assert info.value.msg == "a.pdf: its words could not be read in 0 s"
+    monkeypatch.setattr(pagewords, "WORDS_TIMEOUT", 120)
+    monkeypatch.setattr(pagewords, "WORDS_MAX_BYTES", 1000)
+    with pytest.raises(VerificationError) as info:
+        compare_pdfs(rendered, longer, labels=("a.pdf", "b.pdf"))
+    assert info.value.msg == "a.pdf: its words would be more than 0.001 MB"
+
+
 def test_compare_names_the_unreadable_file(rendered: bytes) -> None:
     with pytest.raises(VerificationError) as info:
         compare_pdfs(rendered, b"not a pdf", labels=("a.pdf", "b.pdf"))
@@ -609,6 +628,8 @@ def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file
 
     result = atti("compare", "--json", a, b)
     assert (result.exit_code, json.loads(result.stdout)["same"]) == (0, True)
+    assert f"Text and layout are read on the first {pagewords.COMPARE_MAX_PAGES} pages." in \
+        " ".join(atti("compare", "--help").stdout.split())
 
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"junk")

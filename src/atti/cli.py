@@ -193,7 +193,10 @@ def _print_json(data: Any) -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="atti")
-@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks for errors.")
+@click.option(
+    "--verbose", "-v", is_flag=True,
+    help="Show tracebacks for errors, and what a command tells only on demand (compare: the PDF's internals).",
+)
 @click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -514,16 +514,17 @@ class _Walker:
         pages = list(enumerate(zip(a.pages, b.pages, strict=False), start=1))
         # Each page is paired with its own before any is walked: otherwise page 1's /Parent leads
         # to the page tree and on to page 2, whose differences would be named from page 1.
-        walked = []
-        for number, (pa, pb) in pages:
-            if pa.obj.objgen not in self._paired and pb.obj.objgen not in self._claimed:
-                self._paired[pa.obj.objgen] = pb.obj.objgen
-                self._claimed.add(pb.obj.objgen)
-                walked.append((number, pa.obj, pb.obj))
-            elif self._paired.get(pa.obj.objgen) != pb.obj.objgen:
+        walked: list[tuple[int, pikepdf.Dictionary, pikepdf.Dictionary]] = []
+        for number, (page_a, page_b) in pages:
+            oa, ob = page_a.obj, page_b.obj
+            if oa.objgen not in self._paired and ob.objgen not in self._claimed:
+                self._paired[oa.objgen] = ob.objgen
+                self._claimed.add(ob.objgen)
+                walked.append((number, oa, ob))
+            elif self._paired.get(oa.objgen) != ob.objgen:
                 self.differ(f"page {number}", "refers to objects shared differently in the two files")
-        for number, pa, pb in reversed(walked):
-            self._dicts(pa, pb, f"page {number}")
+        for number, oa, ob in reversed(walked):
+            self._dicts(oa, ob, f"page {number}")
         # Children are pushed in reverse, so popping walks depth-first in document order.
         while self._pending:
             self._step(*self._pending.pop())

@@ -126,7 +126,7 @@ def _bounded_output(proc: subprocess.Popen[bytes], label: str) -> tuple[bytes, b
             elif fd == proc.stdout.fileno():
                 size += len(chunk)
                 if size > WORDS_MAX_BYTES:
-                    raise VerificationError(f"{label}: its words would be more than {WORDS_MAX_BYTES // MB} MB")
+                    raise VerificationError(f"{label}: its words would be more than {WORDS_MAX_BYTES / MB:g} MB")
                 out.append(chunk)
             else:
                 err = (err + chunk)[-4096:]

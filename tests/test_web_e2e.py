@@ -103,7 +103,7 @@ def test_search_filter_open_download_verify(server: str, browser: object, archiv
 
     page.get_by_role("link", name="Determinazione D.O. n. 129/2026").click()
     expect(page).to_have_url(f"{server}/atti/{PUBLIC}")
-    expect(page.locator("#verifica")).to_have_text("✔ Firma valida")
+    expect(page.locator("#verifica")).to_have_text("✔ Firma valida, certificato di sviluppo NON qualificato")
     # the public sees the versions from publication on (v2; v1 was the signed act before it)
     expect(page.get_by_role("heading", name="Differenze tra la versione 2 e la 3")).to_be_visible()
     expect(page.get_by_role("heading", name="Differenze tra la versione 1 e la 2")).to_have_count(0)

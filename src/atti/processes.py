@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
+import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass
 
 # Run as ``python -I -S -c``: the standard library only, no site, no atti. It ignores the
 # signals a terminal or a service manager sends atti, and exits when atti has gone.
@@ -111,3 +115,77 @@ def kill_group(group: int) -> None:
     """SIGKILL the whole process group ``group``, if anything of it is left."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, signal.SIGKILL)
+
+
+class Overrun(Exception):
+    """A bounded run went past one of its limits: ``limit`` is "time", "output" or "memory"."""
+
+    def __init__(self, limit: str) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    out: bytes
+    err: bytes  # the last 4 KB of what it said on stderr
+
+
+def run_bounded(cmd: list[str], *, timeout: float, max_output: int, max_memory: int | None = None) -> Finished:
+    """Run ``cmd`` (a tool reading a file atti does not trust: pdftotext, pdftoppm) in a process
+    group of its own, guarded by the watchdog, and collect its output within the limits.
+
+    Raises :class:`Overrun` when it runs past ``timeout`` seconds, writes more than
+    ``max_output`` bytes, or (with ``max_memory`` bytes, set with the shell's ``ulimit -v``, which
+    then becomes the tool: no preexec_fn, safe with threads) runs out of that memory; OSError when
+    it cannot be started. Whatever happens, the tool is gone when this returns or raises.
+    """
+    if max_memory is not None:
+        cmd = ["/bin/sh", "-c", f'ulimit -v {max_memory // 1024} && exec "$0" "$@"', *cmd]
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    guard(proc.pid)
+    try:
+        out, err = _collect(proc, time.monotonic() + timeout, max_output)
+    finally:  # refused, timed out or interrupted: the tool goes too
+        if proc.poll() is None:
+            kill_group(proc.pid)
+        proc.wait()
+        release(proc.pid)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    if proc.returncode != 0 and max_memory is not None and (b"Out of memory" in err or b"bad_alloc" in err):
+        raise Overrun("memory")
+    return Finished(proc.returncode, out, err)
+
+
+def _collect(proc: subprocess.Popen[bytes], deadline: float, max_output: int) -> tuple[bytes, bytes]:
+    assert proc.stdout is not None and proc.stderr is not None
+    out: list[bytes] = []
+    size = 0
+    err = b""
+    open_fds = {proc.stdout.fileno(), proc.stderr.fileno()}
+    while open_fds:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Overrun("time")
+        readable, _, _ = select.select(list(open_fds), [], [], remaining)
+        for fd in readable:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                open_fds.discard(fd)
+            elif fd == proc.stdout.fileno():
+                size += len(chunk)
+                if size > max_output:
+                    raise Overrun("output")
+                out.append(chunk)
+            else:
+                err = (err + chunk)[-4096:]
+    try:
+        proc.wait(max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        raise Overrun("time") from None
+    return b"".join(out), err

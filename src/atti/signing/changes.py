@@ -27,7 +27,6 @@ import hashlib
 import io
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -40,13 +39,14 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, read_certification_data
 
-from atti.processes import guard, kill_group, release
+from atti.processes import Overrun, run_bounded
 
 __all__ = ["Permissions", "Visual", "annotations_only", "permissions_in_force", "visual_changes"]
 
 MAX_PAGES = 20  # pages rendered per signature; beyond, the comparison is reported as not made
 RENDER_TIMEOUT = 30.0  # seconds per pdftoppm run
 RENDER_BUDGET = 60.0  # seconds of rendering per signature, all its pages together: a hostile file never hangs
+RENDER_MEMORY = 512 * 1024 * 1024  # what one pdftoppm may take
 RENDER_PIXELS = 600  # the longer side of a rendered page: an A4 page at about 50 dpi, whatever its /MediaBox
 _BLANK = 245  # a grey level at or above which a pixel counts as blank paper
 _DIFFERENT = 40  # a grey level difference that counts as a change, above anti-aliasing noise
@@ -311,34 +311,29 @@ def _render(
     exe = shutil.which("pdftoppm")
     if exe is None:
         raise _Unchecked("pdftoppm not found (install the Debian package poppler-utils)")
+    page = str(index + 1)
     with tempfile.TemporaryDirectory(prefix="atti-changes-") as tmp:
         src = Path(tmp) / "in.pdf"
         src.write_bytes(pdf)
-        page = str(index + 1)
         cmd = [exe, "-q", "-gray", "-scale-to", str(RENDER_PIXELS), "-f", page, "-l", page, "-singlefile", str(src)]
         if hide_annotations:
             cmd.insert(1, "-hide-annotations")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-        guard(proc.pid)
         timeout = min(RENDER_TIMEOUT, deadline - time.monotonic())
         try:
             if timeout <= 0:
-                raise subprocess.TimeoutExpired(cmd, 0)
-            out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(proc.pid)
-            proc.communicate()
-            raise _Unchecked(f"page {page} was not rendered in time ({RENDER_TIMEOUT:g} s a page, "
-                             f"{RENDER_BUDGET:g} s a signature)") from None
-        except BaseException:
-            kill_group(proc.pid)
-            proc.wait()
-            raise
-        finally:
-            release(proc.pid)
-    if proc.returncode != 0:
+                raise Overrun("time")
+            done = run_bounded(cmd, timeout=timeout, max_output=2 * RENDER_PIXELS**2 + 100,
+                               max_memory=RENDER_MEMORY)
+        except Overrun as over:
+            if over.limit == "time":
+                raise _Unchecked(f"page {page} was not rendered in time ({RENDER_TIMEOUT:g} s a page, "
+                                 f"{RENDER_BUDGET:g} s a signature)") from None
+            raise _Unchecked(f"page {page} could not be rendered within bounds ({over.limit})") from None
+        except OSError as exc:
+            raise _Unchecked(f"pdftoppm could not be run: {exc.strerror}") from None
+    if done.returncode != 0:
         return None
-    return _pgm(out)
+    return _pgm(done.out)
 
 
 def _pgm(data: bytes) -> tuple[int, int, bytes] | None:

@@ -12,18 +12,14 @@ killed on any way out (:mod:`atti.processes`).
 from __future__ import annotations
 
 import html
-import os
 import re
-import select
 import shutil
-import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from atti.errors import ConverterMissing, VerificationError
-from atti.processes import guard, kill_group, release
+from atti.processes import Overrun, run_bounded
 
 MB = 1_000_000
 COMPARE_MAX_PAGES = 500
@@ -68,31 +64,17 @@ def page_words(pdf: bytes, label: str) -> list[Page]:
     with tempfile.TemporaryDirectory(prefix="atti-compare-") as tmp:
         path = Path(tmp) / "file.pdf"
         path.write_bytes(pdf)
-        # The shell sets the memory limit and becomes pdftotext: no preexec_fn, safe with threads.
-        cmd = ["/bin/sh", "-c", f'ulimit -v {WORDS_MAX_MEMORY // 1024} && exec "$0" "$@"', exe,
-               "-raw", "-bbox", "-enc", "UTF-8", "-l", str(COMPARE_MAX_PAGES), str(path), "-"]
+        cmd = [exe, "-raw", "-bbox", "-enc", "UTF-8", "-l", str(COMPARE_MAX_PAGES), str(path), "-"]
         try:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-            )
+            done = run_bounded(cmd, timeout=WORDS_TIMEOUT, max_output=WORDS_MAX_BYTES, max_memory=WORDS_MAX_MEMORY)
         except OSError as exc:
             raise VerificationError(f"cannot run pdftotext: {exc.strerror}") from None
-        guard(proc.pid)
-        try:
-            out, err = _bounded_output(proc, label)
-        finally:  # refused, timed out or interrupted: pdftotext goes too
-            if proc.poll() is None:
-                kill_group(proc.pid)
-            proc.wait()
-            release(proc.pid)
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
-    if proc.returncode != 0:
-        if b"Out of memory" in err or b"bad_alloc" in err:
-            raise VerificationError(f"{label}: reading its words would take more than {WORDS_MAX_MEMORY >> 20} MB")
-        why = err.decode("utf-8", "replace").strip().splitlines()
+        except Overrun as over:
+            raise VerificationError(f"{label}: {_overrun(over.limit)}") from None
+    if done.returncode != 0:
+        why = done.err.decode("utf-8", "replace").strip().splitlines()
         raise VerificationError(f"{label}: text unreadable: {why[-1] if why else 'pdftotext failed'}")
+    out = done.out
     return [
         Page(
             (float(p["w"]), float(p["h"])),
@@ -105,33 +87,10 @@ def page_words(pdf: bytes, label: str) -> list[Page]:
     ]
 
 
-def _bounded_output(proc: subprocess.Popen[bytes], label: str) -> tuple[bytes, bytes]:
-    """pdftotext's output and the end of its messages, within WORDS_MAX_BYTES and WORDS_TIMEOUT."""
-    assert proc.stdout is not None and proc.stderr is not None
-    deadline = time.monotonic() + WORDS_TIMEOUT
-    slow = f"{label}: its words could not be read in {WORDS_TIMEOUT:g} s"
-    out: list[bytes] = []
-    size = 0
-    err = b""
-    open_fds = {proc.stdout.fileno(), proc.stderr.fileno()}
-    while open_fds:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise VerificationError(slow)
-        readable, _, _ = select.select(list(open_fds), [], [], remaining)
-        for fd in readable:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                open_fds.discard(fd)
-            elif fd == proc.stdout.fileno():
-                size += len(chunk)
-                if size > WORDS_MAX_BYTES:
-                    raise VerificationError(f"{label}: its words would be more than {WORDS_MAX_BYTES / MB:g} MB")
-                out.append(chunk)
-            else:
-                err = (err + chunk)[-4096:]
-    try:
-        proc.wait(max(deadline - time.monotonic(), 0))
-    except subprocess.TimeoutExpired:
-        raise VerificationError(slow) from None
-    return b"".join(out), err
+def _overrun(limit: str) -> str:
+    """What went past its bound, read at the time (the tests lower the bounds)."""
+    return {
+        "time": f"its words could not be read in {WORDS_TIMEOUT:g} s",
+        "output": f"its words would be more than {WORDS_MAX_BYTES / MB:g} MB",
+        "memory": f"reading its words would take more than {WORDS_MAX_MEMORY >> 20} MB",
+    }[limit]

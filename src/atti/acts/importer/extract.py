@@ -14,12 +14,9 @@ drawing a page of 256 MB of text took pdftotext nine gigabytes and over a minute
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import stat
-import subprocess
 import tempfile
-import time
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
@@ -29,7 +26,7 @@ from lxml import etree
 
 from atti.docxzip import DocxTooLarge, read_member
 from atti.errors import ImportSourceError
-from atti.processes import guard, kill_group, release
+from atti.processes import Overrun, run_bounded
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MB = 1_000_000
@@ -120,65 +117,25 @@ def _pdf_text(data: bytes, name: str) -> str:
     with tempfile.TemporaryDirectory(prefix="atti-import-") as tmp:
         pdf = Path(tmp) / "act.pdf"
         pdf.write_bytes(data)
-        # The shell sets the memory limit and becomes pdftotext: no preexec_fn, safe with threads.
-        cmd = ["/bin/sh", "-c", f'ulimit -v {PDFTOTEXT_MAX_MEMORY // 1024} && exec "$0" "$@"',
-               exe, "-layout", "-enc", "UTF-8", str(pdf), "-"]
         try:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-            )
+            done = run_bounded([exe, "-layout", "-enc", "UTF-8", str(pdf), "-"], timeout=PDFTOTEXT_TIMEOUT,
+                               max_output=PDF_TEXT_MAX_BYTES, max_memory=PDFTOTEXT_MAX_MEMORY)
         except OSError as exc:
             raise ImportSourceError(f"cannot run pdftotext: {exc.strerror}") from None
-        guard(proc.pid)
-        try:
-            out, err = _bounded_output(proc, name)
-        finally:  # refused, timed out or interrupted: pdftotext goes too
-            if proc.poll() is None:
-                kill_group(proc.pid)
-            proc.wait()
-            release(proc.pid)
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
-    if proc.returncode != 0:
-        if b"Out of memory" in err or b"bad_alloc" in err:
-            memory = f"{PDFTOTEXT_MAX_MEMORY >> 20} MB of memory"
-            raise ImportSourceError(f"{name}: reading the PDF's text would take more than {memory}: refused")
+        except Overrun as over:
+            raise ImportSourceError(f"{name}: {_overrun(over.limit)}") from None
+    if done.returncode != 0:
         raise ImportSourceError(f"{name}: not a readable PDF (corrupt or encrypted)")
-    return out.decode("utf-8", errors="replace")
+    return done.out.decode("utf-8", errors="replace")
 
 
-def _bounded_output(proc: subprocess.Popen[bytes], name: str) -> tuple[bytes, bytes]:
-    """pdftotext's output and the end of its messages, within PDF_TEXT_MAX_BYTES and PDFTOTEXT_TIMEOUT."""
-    assert proc.stdout is not None and proc.stderr is not None
-    deadline = time.monotonic() + PDFTOTEXT_TIMEOUT
-    out: list[bytes] = []
-    size = 0
-    err = b""
-    open_fds = {proc.stdout.fileno(), proc.stderr.fileno()}
-    while open_fds:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ImportSourceError(f"{name}: the PDF could not be read in {PDFTOTEXT_TIMEOUT:g} s")
-        readable, _, _ = select.select(list(open_fds), [], [], remaining)
-        for fd in readable:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                open_fds.discard(fd)
-            elif fd == proc.stdout.fileno():
-                size += len(chunk)
-                if size > PDF_TEXT_MAX_BYTES:
-                    limit = PDF_TEXT_MAX_BYTES / MB
-                    raise ImportSourceError(f"{name}: the PDF's text would be more than {limit:g} MB: refused")
-                out.append(chunk)
-            else:
-                err = (err + chunk)[-4096:]
-    remaining = max(deadline - time.monotonic(), 0)
-    try:
-        proc.wait(remaining)
-    except subprocess.TimeoutExpired:
-        raise ImportSourceError(f"{name}: the PDF could not be read in {PDFTOTEXT_TIMEOUT:g} s") from None
-    return b"".join(out), err
+def _overrun(limit: str) -> str:
+    """What went past its bound, read at the time (the tests lower the bounds)."""
+    return {
+        "time": f"the PDF could not be read in {PDFTOTEXT_TIMEOUT:g} s",
+        "output": f"the PDF's text would be more than {PDF_TEXT_MAX_BYTES / MB:g} MB: refused",
+        "memory": f"reading the PDF's text would take more than {PDFTOTEXT_MAX_MEMORY >> 20} MB of memory: refused",
+    }[limit]
 
 
 def _docx_text(data: bytes, name: str) -> str:

@@ -337,10 +337,11 @@ class WebArchive:
             return self.page(request, "errore.html", 400, title="Revisione non registrata",
                              message="Scegli se approvare o respingere la verifica.")
         try:
-            await run_in_threadpool(
-                pipeline.review, self.archive, record.id, approve=esito == "positivo",
-                verifica=str(form.get("verifica", "")) or None, note=str(form.get("nota", "")), actor=user.name,
-            )
+            # self.archive inside the worker thread: each thread has its own connection.
+            await run_in_threadpool(lambda: pipeline.review(
+                self.archive, record.id, approve=esito == "positivo", verifica=str(form.get("verifica", "")) or None,
+                note=str(form.get("nota", "")), actor=user.name,
+            ))
         except AttiError as exc:
             return self.page(request, "errore.html", 400, title="Revisione non registrata", message=exc.msg)
         return RedirectResponse(f"/atti/{record.id}#versioni", status_code=303)

@@ -302,3 +302,86 @@ def test_postgresql_schema_1_gains_actors_with_its_chain_intact(archive: Archive
         pipeline.review(arc, draft, approve=True, verifica="Verifica Legale", actor="pozzoli")
         assert history(arc, draft)[-1][3:] == ("pozzoli", "Verifica Legale", "positivo", None)
         assert failures(arc) == []
+
+
+# -- end to end: reject, change, approve by two reviewers with their own keys, publish -------------
+
+
+@pytest.mark.libreoffice
+def test_review_flow_end_to_end_with_reviewers_own_keys(atti: Atti, tmp_path: Path) -> None:
+    from atti.signing import DevCA
+
+    root = tmp_path / "archive"
+    assert atti("init", "--archive", root).exit_code == 0
+    config = tmp_path / "atti.toml"
+    config.write_text(f'archive = "{root}"\nrequired_verifiche = {{determinazione = ["Verifica Legale", '
+                      '"Verifica Amministrativa"]}\n', encoding="utf-8")
+    env = {"ATTI_CONFIG": str(config)}
+    # Each reviewer's own PKCS#12 (issued here by the archive's CA; any CA the archive trusts will do).
+    ca = DevCA.load(root / "pki")
+    pozzoli, cattaneo = ca.signer_for("Franco Pozzoli", "Verifica Legale"), ca.signer_for("Mattia Cattaneo", "x")
+    act = tmp_path / "act.yaml"
+    act.write_text(TEXT, encoding="utf-8")
+
+    assert atti("draft", "save", act, "--as", "ufficio", env=env).exit_code == 0
+    assert atti("draft", "submit", "bozza-1", "--as", "ufficio", env=env).exit_code == 0
+    rejected = atti("review", "bozza-1", "--reject", "--verifica", "Verifica Legale", "--note", "Manca il CIG",
+                    "--as", "pozzoli", env=env)
+    assert rejected.exit_code == 0, rejected.output
+    act.write_text(TEXT.replace("  Approvazione proroga", "  Approvazione (CIG 123) proroga", 1), encoding="utf-8")
+    assert atti("draft", "save", act, "--draft", "bozza-1", "--as", "ufficio", env=env).exit_code == 0
+    assert atti("draft", "submit", "bozza-1", "--as", "ufficio", env=env).exit_code == 0
+    early = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, "--reviewer-p12", cattaneo, env=env)
+    assert (early.exit_code, early.stderr) == (6, (
+        "Error: bozza-1 cannot be published: the verifica 'Verifica Legale' was not approved since it was last "
+        "submitted (atti review bozza-1 --approve --verifica 'Verifica Legale')\n"))
+    for who, verifica in (("pozzoli", "Verifica Legale"), ("cattaneo", "Verifica Amministrativa")):
+        assert atti("review", "bozza-1", "--approve", "--verifica", verifica, "--as", who, env=env).exit_code == 0
+    keyless = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, env=env)
+    assert keyless.exit_code == 4 and "the verifica 'Verifica Amministrativa' must be signed" in keyless.stderr
+    published = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, "--reviewer-p12", cattaneo,
+                     "--as", "ventrice", "--json", env=env)
+    assert published.exit_code == 0, published.output
+    assert "development" not in published.stderr
+    record = json.loads(published.stdout)
+
+    report = json.loads(atti("verify", record["pdf"], "--json", env=env).stdout)
+    assert report["indication"] == "TOTAL_PASSED"
+    assert [(s["field_name"], s["signer"], s["indication"]) for s in report["signatures"]] == [
+        ("Verifica2", "Franco Pozzoli", "TOTAL_PASSED"), ("Verifica3", "Mattia Cattaneo", "TOTAL_PASSED"),
+        ("Firma", "Fabrizio Ventrice", "TOTAL_PASSED"),
+    ]
+    versions = json.loads(atti("history", record["id"], "--json", env=env).stdout)
+    assert [(v["stato"], v["reason"], v["actor"], v["verifica"], v["esito"]) for v in versions] == [
+        ("bozza", "draft-created", "ufficio", None, None),
+        ("in verifica", "draft-submitted", "ufficio", None, None),
+        ("bozza", "draft-reviewed", "pozzoli", "Verifica Legale", "negativo"),
+        ("bozza", "draft-saved", "ufficio", None, None),
+        ("in verifica", "draft-submitted", "ufficio", None, None),
+        ("in verifica", "draft-reviewed", "pozzoli", "Verifica Legale", "positivo"),
+        ("in verifica", "draft-reviewed", "cattaneo", "Verifica Amministrativa", "positivo"),
+        ("firmato", "signed", "ventrice", None, None),
+        ("pubblicato", "published", "ventrice", None, None),
+    ]
+    assert versions[2]["note"] == "Manca il CIG"
+    checked = atti("archive", "verify", env=env)
+    assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.libreoffice
+def test_development_mode_signs_verifiche_in_reviewers_names_and_says_so(atti: Atti, tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    assert atti("init", "--archive", root).exit_code == 0
+    plain = atti("publish", EXAMPLE, "--archive", root, "--json")
+    assert plain.exit_code == 0, plain.output
+    report = json.loads(atti("verify", json.loads(plain.stdout)["pdf"], "--archive", root, "--json").stdout)
+    assert [s["field_name"] for s in report["signatures"]] == ["Firma"]  # no reviewer's key, no verifica signed
+    second = tmp_path / "second.yaml"
+    second.write_text(TEXT.replace("numero: 129 ", "numero: 130 "), encoding="utf-8")
+    dev = atti("publish", second, "--archive", root, "--json", env={"ATTI_DEVELOPMENT": "true"})
+    assert dev.exit_code == 0, dev.output
+    assert dev.stderr == ("Note: development mode: the development CA signed the verifiche of Roberto Valente, "
+                          "Franco Pozzoli, Mattia Cattaneo in their names, with no key of theirs: not for a real act\n")
+    report = json.loads(atti("verify", json.loads(dev.stdout)["pdf"], "--archive", root, "--json").stdout)
+    assert report["indication"] == "TOTAL_PASSED"
+    assert [s["field_name"] for s in report["signatures"]] == ["Verifica1", "Verifica2", "Verifica3", "Firma"]

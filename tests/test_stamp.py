@@ -29,7 +29,7 @@ def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     root = tmp_path_factory.mktemp("stamp") / "archive"
     init = pipeline.init_archive(root)
     with Archive.open(root) as archive:
-        result = pipeline.publish(archive, EXAMPLE, Settings(archive=root))
+        result = pipeline.publish(archive, EXAMPLE, Settings(archive=root, development=True))
     yield Path(result.pdf).read_bytes(), load_trust_roots([init.root_certificate])
 
 

@@ -226,7 +226,8 @@ def test_changed_version_row_is_detected(annulled: Archive) -> None:
 
 def test_deleted_and_added_version_rows_are_detected(annulled: Archive) -> None:
     raw(annulled, "DELETE FROM versions WHERE act_id = 'DO-2026-129' AND version = 3")
-    raw(annulled, "INSERT INTO versions SELECT act_id, 3, 'rettificato', source_sha256, docx_sha256, pdf_sha256,"
+    raw(annulled, "INSERT INTO versions (act_id, version, state, source_sha256, docx_sha256, pdf_sha256, reason,"
+                  " by_act, created_at) SELECT act_id, 3, 'rettificato', source_sha256, docx_sha256, pdf_sha256,"
                   " reason, by_act, created_at FROM versions WHERE act_id = 'DO-2026-130' AND version = 2")
     assert failures(annulled) == [
         "missing: act DO-2026-129 version 3: row deleted (event 3 recorded it)",
@@ -497,12 +498,17 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     second.write_text(act.read_text(encoding="utf-8").replace("  Approvazione proroga", "  Seconda proroga", 1),
                       encoding="utf-8")
     assert atti("draft", "save", second, "--archive", root).exit_code == 0
+    unsubmitted = atti("publish", "--draft", "bozza-2", "--archive", root)
+    assert (unsubmitted.exit_code, unsubmitted.stderr) == (
+        6, "Error: bozza-2 is a bozza: it was not submitted for verifica since it last changed "
+        "(atti draft submit bozza-2)\n")
+    assert atti("draft", "submit", "bozza-2", "--archive", root).exit_code == 0
     by_id = atti("publish", "--draft", "bozza-2", "--archive", root, "--json")
     assert by_id.exit_code == 0, by_id.output
     other = json.loads(by_id.output)
     assert other["id"] == "DO-2026-2"
     states = [v["stato"] for v in json.loads(atti("history", "DO-2026-2", "--archive", root, "--json").output)]
-    assert states == ["bozza", "firmato", "pubblicato"]
+    assert states == ["bozza", "in verifica", "firmato", "pubblicato"]
     verified = atti("verify", other["pdf"], "--archive", root, "--json")
     assert verified.exit_code == 0 and json.loads(verified.output)["indication"] == "TOTAL_PASSED"
     checked = atti("archive", "verify", "--archive", root)

@@ -187,6 +187,21 @@ def _find(settings: Settings, *, required: bool = False) -> Iterator[Archive | N
             archive.close()
 
 
+_AS_HELP = "Who makes the version, as the archive records it [default: $ATTI_USER, else your login name]."
+
+
+def _actor(settings: Settings) -> str | None:
+    """Who the versions a command writes are recorded as made by: --as, the user setting, else the login name."""
+    if settings.user:
+        return settings.user
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment: recorded as unknown
+        return None
+
+
 def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -347,27 +362,30 @@ def _token_options(f: Any) -> Any:
     "--reviewer-p12", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
     help="PKCS#12 of a reviewer whose certificate names one of the act's verifiche (repeatable).",
 )
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
 @_token_options
 @click.pass_context
 def publish(
     ctx: click.Context, file: Path | None, archive: Path | None, draft_id: str | None, p12: Path | None,
     level: str | None,
-    tsa_url: str | None, as_json: bool, reviewer_p12: tuple[Path, ...], pkcs11_module: Path | None,
-    pkcs11_token: str | None, pkcs11_key: str | None,
+    tsa_url: str | None, as_json: bool, reviewer_p12: tuple[Path, ...], as_user: str | None,
+    pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
 ) -> None:
     """Check, number, render, sign and archive an act.
 
     Each reviewer given with --reviewer-p12 signs their verifica first; then the signer signs
     a visible stamp on the last page that locks the act against any change but signatures.
-    A draft (atti draft save) is published with --draft ID, or by publishing the same file.
+    A draft (atti draft save) is published with --draft ID, or by publishing the same file,
+    once submitted (atti draft submit); the verifiche the required_verifiche setting names must
+    have been approved (atti review) and be signed with their reviewers' keys.
     """
     if file is None and draft_id is None:
         raise click.UsageError("give the act's FILE, or --draft ID")
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
-                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
+                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, user=as_user)
     with _open(settings) as arc:
         result = pipeline.publish(arc, file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12,
-                                  draft_id=draft_id)
+                                  draft_id=draft_id, actor=_actor(settings))
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)
     if as_json:
@@ -470,10 +488,10 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print the versions as a JSON list.")
 @click.pass_context
 def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
-    """List the versions of an archived act: stato, date, reason and the SHA-256 of its files.
+    """List the versions of an archived act: stato, date, reason, who made it and the SHA-256 of its files.
 
     Nothing archived is overwritten: a renewed timestamp, an annulment or a rectification adds a
-    version. Exits 0, or 6 when the act is unknown.
+    version. A review shows its verifica, esito and note. Exits 0, or 6 when the act is unknown.
     """
     with _open(_settings(ctx, archive=archive)) as arc:
         versions = arc.versions(act_id)
@@ -482,7 +500,10 @@ def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool
         return
     for v in versions:
         by = f" by {v.by_act}" if v.by_act else ""
-        click.echo(f"{v.act_id}@{v.version}  {v.created_at}  {v.stato}  ({v.reason}{by})")
+        actor = f"  [{v.actor}]" if v.actor else ""
+        click.echo(f"{v.act_id}@{v.version}  {v.created_at}  {v.stato}  ({v.reason}{by}){actor}")
+        if v.verifica:
+            click.echo(f"    verifica '{v.verifica}': {v.esito}" + (f": {v.note}" if v.note else ""))
         click.echo(f"    source {v.source.sha256}")
         click.echo(f"    docx   {v.docx.sha256 or '(none: not rendered)'}")
         click.echo(f"    pdf    {v.pdf.sha256 or '(none: not rendered)'}")
@@ -800,19 +821,20 @@ def draft() -> None:
     "--draft", "draft_id", metavar="ID", help="Save FILE as a new version of the draft ID [default: a new draft]."
 )
 @click.option("--render", is_flag=True, help="Also render the unnumbered preview (DOCX and PDF/A) into the version.")
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
 @click.pass_context
 def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: str | None, render: bool,
-               as_json: bool) -> None:
+               as_user: str | None, as_json: bool) -> None:
     """Store an act's YAML as a draft in the archive, or as a new version of a draft.
 
     The act must be well formed; the checks made before signing wait for publication. Saving
     a changed text sends a draft in verifica back to bozza; saving the same text again without
     --render changes nothing.
     """
-    settings = _settings(ctx, archive=archive)
+    settings = _settings(ctx, archive=archive, user=as_user)
     with _open(settings) as arc:
-        result = pipeline.save_draft(arc, file, settings, draft_id=draft_id, render=render)
+        result = pipeline.save_draft(arc, file, settings, draft_id=draft_id, render=render, actor=_actor(settings))
     if as_json:
         _print_json(result.to_dict())
         return
@@ -824,16 +846,50 @@ def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: s
 @draft.command("submit")
 @click.argument("draft_id", metavar="ID")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
 @click.pass_context
-def draft_submit(ctx: click.Context, draft_id: str, archive: Path | None, as_json: bool) -> None:
+def draft_submit(ctx: click.Context, draft_id: str, archive: Path | None, as_user: str | None, as_json: bool) -> None:
     """Send the draft ID (a bozza) to verification: its stato becomes in verifica, as a new version."""
-    with _open(_settings(ctx, archive=archive)) as arc:
-        result = pipeline.submit_draft(arc, draft_id)
+    settings = _settings(ctx, archive=archive, user=as_user)
+    with _open(settings) as arc:
+        result = pipeline.submit_draft(arc, draft_id, actor=_actor(settings))
     if as_json:
         _print_json(result.to_dict())
         return
     click.echo(f"Draft {result.record.id} version {len(result.versions)}: {result.record.stato}")
+
+
+@main.command()
+@click.argument("draft_id", metavar="ID")
+@click.option("--approve", "outcome", flag_value="approve", help="The verifica is positive.")
+@click.option("--reject", "outcome", flag_value="reject", help="The verifica is negative: back to bozza.")
+@click.option("--verifica", metavar="TIPO", help="The verifica reviewed, by its tipo [default: the act's only one].")
+@click.option("--note", metavar="TEXT", help="What the reviewer says (required with --reject).")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
+@click.pass_context
+def review(ctx: click.Context, draft_id: str, outcome: str | None, verifica: str | None, note: str | None,
+           archive: Path | None, as_user: str | None, as_json: bool) -> None:
+    """Approve or reject one verifica of the draft ID (in verifica), as its reviewer.
+
+    Recorded as a version with who, when, the verifica, its esito and the note; the esito is
+    written into the draft's text. A rejection sends the draft back to bozza, to be changed and
+    submitted again.
+    """
+    if outcome is None:
+        raise click.UsageError("give --approve or --reject")
+    settings = _settings(ctx, archive=archive, user=as_user)
+    with _open(settings) as arc:
+        result = pipeline.review(arc, draft_id, approve=outcome == "approve", verifica=verifica, note=note,
+                                 actor=_actor(settings))
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    v = result.versions[-1]
+    click.echo(f"Draft {result.record.id} version {v.version}: verifica '{v.verifica}' {v.esito}, "
+               f"{result.record.stato}")
 
 
 @main.group(cls=_Group)

@@ -8,6 +8,7 @@ silently ignored is how a body signs with the wrong key.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -85,12 +86,36 @@ class Settings(BaseModel):
     """Minutes a web session may go unused before it ends (atti serve)."""
     session_hours: int = Field(8, ge=1, le=30 * 24)
     """Hours a web session lasts at most, however much it is used."""
+    user: str | None = None
+    """Who the command line records as making each version it writes (atti draft, review, publish);
+    --as USER overrides it [default: the operating system's login name]. The web records the
+    signed-in user."""
+    required_verifiche: dict[str, list[str]] = {}
+    """The body's required verifiche per tipo of act, e.g. {determinazione = ["Verifica Legale"]}:
+    publish refuses an act of that tipo unless each named verifica (its tipo, any case) is in the
+    act, was approved with atti review after the draft was last submitted, and is signed with its
+    reviewer's own key (--reviewer-p12) or in development mode. As ATTI_REQUIRED_VERIFICHE, the
+    same as JSON."""
+    development: bool = False
+    """Development mode: the archive's development CA signs each verifica given no reviewer's key
+    in its reviewer's name. Only for trying atti: publish says so, and so does each such signature."""
 
     @field_validator("allegati_dirs", "trusted_lists", "trusted_list_signers", mode="before")
     @classmethod
     def _folders_as_a_path_list(cls, value: Any) -> Any:
         # From an environment variable: "/srv/allegati:/srv/bandi", as PATH.
         return [part for part in value.split(os.pathsep) if part] if isinstance(value, str) else value
+
+    @field_validator("required_verifiche", mode="before")
+    @classmethod
+    def _verifiche_as_json(cls, value: Any) -> Any:
+        # From an environment variable: '{"determinazione": ["Verifica Legale"]}'.
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError('write it as JSON, e.g. {"determinazione": ["Verifica Legale"]}') from None
+        return value
 
     @field_validator("level", mode="before")
     @classmethod

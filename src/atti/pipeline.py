@@ -123,11 +123,17 @@ def publish(
     prompt: PassphrasePrompt | None = None,
     reviewer_keys: Sequence[Path] = (),
     draft_id: str | None = None,
+    actor: str | None = None,
 ) -> PublishResult:
-    """Check, number, render, sign and archive one act.
+    """Check, number, render, sign and archive one act (its versions made by ``actor``).
 
     ``reviewer_keys``: PKCS#12 files of the verifiche's reviewers, each certificate naming one
-    verifica's ``nome``; each reviewer signs their verifica before the signer signs the act.
+    verifica's ``nome``; each reviewer signs their verifica before the signer signs the act. In
+    ``settings.development`` the development CA signs the others in their reviewers' names.
+
+    Refused before anything is rendered: a draft still bozza (never submitted, or sent back), and
+    an act whose ``settings.required_verifiche`` are not all in it, approved (``atti review``,
+    since the draft was last submitted) and given their reviewers' keys (or development mode).
 
     ``draft_id``: the draft the act is sealed from (its versions come first in the act's
     history); without ``path`` the act is the draft's current source, its allegati looked up in
@@ -148,9 +154,75 @@ def publish(
             draft_id = archive.find_draft(loaded.text)
         else:
             archive.draft(draft_id)  # refused now if it is not a draft, before rendering
+    required = _check_reviewed(archive, loaded, settings, draft_id)
     reviewers = _open_reviewers(loaded.act, reviewer_keys, prompt)
+    if not settings.development:
+        for i in required:
+            if i not in reviewers:
+                v = loaded.act.verifiche[i]
+                raise SigningError(
+                    f"the verifica '{v.tipo}' must be signed with the key of its reviewer, {v.nome}: give it with "
+                    "--reviewer-p12 (the development CA signs in their name only in development mode)"
+                )
     with open_signer(archive, loaded, settings, prompt) as signer:
-        return _publish_with(archive, loaded, settings, signer, reviewers, draft_id)
+        return _publish_with(archive, loaded, settings, signer, reviewers, draft_id, actor)
+
+
+def required_verifiche(settings: Settings, tipo: str) -> list[str]:
+    """The verifiche ``settings.required_verifiche`` names for acts of ``tipo``; ConfigError for a
+    key that is no tipo of act, named as a misspelt setting is."""
+    from atti.acts.model import TipoAtto
+    from atti.errors import ConfigError
+
+    tipi = [t.value for t in TipoAtto]
+    for key in settings.required_verifiche:
+        if key not in tipi:
+            raise ConfigError(f"setting 'required_verifiche': unknown tipo '{key}' (one of {', '.join(tipi)})")
+    return settings.required_verifiche.get(tipo, [])
+
+
+def _check_reviewed(archive: Archive, loaded: LoadedAct, settings: Settings, draft_id: str | None) -> list[int]:
+    """Refuse a draft never submitted, and an act whose required verifiche were not approved; the
+    indexes of the required verifiche in the act."""
+    from atti.archive.archive import verifica_index
+
+    act = loaded.act
+    if draft_id is not None:
+        record = archive.draft(draft_id)
+        if record.stato == "bozza":
+            raise ArchiveError(
+                f"{draft_id} is a bozza: it was not submitted for verifica since it last changed "
+                f"(atti draft submit {draft_id})"
+            )
+    names = required_verifiche(settings, act.tipo.value)
+    if not names:
+        return []
+    label = draft_id or loaded.source.file
+    indexes = []
+    for name in names:
+        try:
+            indexes.append(verifica_index(act, name, label))
+        except ArchiveError:
+            raise ArchiveError(
+                f"{label} lacks the verifica '{name}', which every {act.tipo.value} needs (required_verifiche)"
+            ) from None
+    if draft_id is None:
+        raise ArchiveError(
+            f"a {act.tipo.value} needs its verifiche approved before it is published: save it as a draft "
+            "(atti draft save), submit it and have it reviewed (atti review)"
+        )
+    source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
+    if loaded.text != source:
+        raise ArchiveError(f"{loaded.source.file} is not the text reviewed in {draft_id}: publish --draft {draft_id}")
+    approved = {v.verifica.casefold() for v in archive.reviews(draft_id) if v.esito == "positivo" and v.verifica}
+    for i in indexes:
+        tipo = act.verifiche[i].tipo
+        if tipo.casefold() not in approved:
+            raise ArchiveError(
+                f"{draft_id} cannot be published: the verifica '{tipo}' was not approved since it was last submitted "
+                f"(atti review {draft_id} --approve --verifica '{tipo}')"
+            )
+    return indexes
 
 
 @dataclass(frozen=True)
@@ -164,7 +236,8 @@ class DraftResult:
 
 
 def save_draft(
-    archive: Archive, path: Path, settings: Settings, *, draft_id: str | None = None, render: bool = False
+    archive: Archive, path: Path, settings: Settings, *, draft_id: str | None = None, render: bool = False,
+    actor: str | None = None,
 ) -> DraftResult:
     """Store an act as a draft (``atti draft save``), or as a new version of the draft ``draft_id``.
 
@@ -189,13 +262,29 @@ def save_draft(
                 allegati_dirs=settings.allegati_dirs,
             )
             docx, pdf = rendered.docx.read_bytes(), rendered.pdf.read_bytes()
-    record, saved = archive.save_draft(loaded.act, loaded.text, draft_id=draft_id, docx=docx, pdf=pdf)
+    record, saved = archive.save_draft(loaded.act, loaded.text, draft_id=draft_id, docx=docx, pdf=pdf, actor=actor)
     return DraftResult(record, archive.versions(record.id), saved)
 
 
-def submit_draft(archive: Archive, draft_id: str) -> DraftResult:
+def submit_draft(archive: Archive, draft_id: str, *, actor: str | None = None) -> DraftResult:
     """Send a bozza to verification (``atti draft submit``): state in verifica, as a new version."""
-    record = archive.submit_draft(draft_id)
+    record = archive.submit_draft(draft_id, actor=actor)
+    return DraftResult(record, archive.versions(record.id), True)
+
+
+def review(
+    archive: Archive, draft_id: str, *, approve: bool, verifica: str | None = None, note: str | None = None,
+    actor: str | None = None,
+) -> DraftResult:
+    """A reviewer's approval or rejection of one verifica of a draft in verifica (``atti review``):
+    a version recording who, the verifica, its esito and the note, with the esito written into
+    the draft's text; a rejection sends the draft back to bozza (see ``Archive.review_draft``)."""
+    if not approve and not (note or "").strip():
+        raise ArchiveError("a rejection needs a note saying what to change (--note TEXT)")
+    record = archive.review_draft(
+        draft_id, esito="positivo" if approve else "negativo", verifica=verifica, note=(note or "").strip() or None,
+        actor=actor,
+    )
     return DraftResult(record, archive.versions(record.id), True)
 
 
@@ -219,7 +308,7 @@ def _open_reviewers(act: Act, keys: Sequence[Path], prompt: PassphrasePrompt | N
 
 def _publish_with(
     archive: Archive, loaded: LoadedAct, settings: Settings, signer: ActSigner, reviewers: dict[int, ActSigner],
-    draft_id: str | None = None,
+    draft_id: str | None = None, actor: str | None = None,
 ) -> PublishResult:
     """Number, render, sign and seal, with the signer open (a token session stays open till here)."""
     from atti.signing.stamp import FINAL_FIELD
@@ -260,8 +349,11 @@ def _publish_with(
                 base_dir=Path(loaded.source.file).parent,
                 allegati_dirs=settings.allegati_dirs,
             )
-            dev = settings.p12 is None and settings.pkcs11_module is None
-            pdf = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), reviewers, dev=dev and not reviewers)
+            pdf, dev_signed = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), reviewers,
+                                              development=settings.development)
+            if dev_signed:
+                notes += (f"development mode: the development CA signed the verifiche of {', '.join(dev_signed)} in "
+                          "their names, with no key of theirs: not for a real act",)
             signed = signer.sign(
                 pdf,
                 field_name=FINAL_FIELD,
@@ -274,38 +366,45 @@ def _publish_with(
             )
             docx = rendered.docx.read_bytes()
         record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, firmatario=signer.signer_name,
-                              draft_id=draft_id)
+                              draft_id=draft_id, actor=actor)
     return PublishResult(record, archive.blobs.location(record.pdf), notes)
 
 
+# What a verifica signed by the development CA says of itself, in its signature's reason.
+DEVELOPMENT_MARK = "[SVILUPPO: firmata dalla CA di sviluppo, non con la chiave del revisore]"
+
+
 def _sign_verifiche(
-    archive: Archive, act: Act, pdf: bytes, reviewers: dict[int, ActSigner], *, dev: bool
-) -> bytes:
-    """Create every signature field, then let each reviewer sign their verifica.
+    archive: Archive, act: Act, pdf: bytes, reviewers: dict[int, ActSigner], *, development: bool
+) -> tuple[bytes, list[str]]:
+    """Create every signature field, then let each reviewer sign their verifica; with the names
+    the development CA signed for.
 
     Fields come first because after the final signature (which locks the document) no field may
-    be added. Reviewers sign with their own keys (``reviewers``); with the development CA and no
-    keys given, each reviewer signs with a development certificate of their own, so the example
-    shows the whole chain of signatures.
+    be added. Reviewers sign with their own keys (``reviewers``). Only in ``development`` mode does
+    the development CA sign, in their names, the verifiche no key was given for, each signature's
+    reason marked :data:`DEVELOPMENT_MARK`, so the example shows the whole chain of signatures.
     """
     from atti.signing import ActSigner, DevCA
     from atti.signing.stamp import FieldPlan, place_stamp, prepare_fields, verification_field
 
-    if dev and act.verifiche:
+    reviewers = dict(reviewers)
+    dev_signed: set[int] = set()
+    if development and act.verifiche:
         ca = DevCA.load(archive.pki_dir)
-        reviewers = {
-            i: ActSigner.from_pkcs12(ca.signer_for(v.nome, v.tipo, organisation=act.ente.nome), None)
-            for i, v in enumerate(act.verifiche)
-        }
+        for i, v in enumerate(act.verifiche):
+            if i not in reviewers:
+                reviewers[i] = ActSigner.from_pkcs12(ca.signer_for(v.nome, v.tipo, organisation=act.ente.nome), None)
+                dev_signed.add(i)
     pdf, final = place_stamp(pdf)
     order = sorted(reviewers)
     pdf = prepare_fields(pdf, [*(FieldPlan(verification_field(i)) for i in order), final])
     for i in order:
         verifica = act.verifiche[i]
+        reason = f"{verifica.tipo}: {verifica.esito}" + (f" {DEVELOPMENT_MARK}" if i in dev_signed else "")
         with reviewers[i] as reviewer:
-            pdf = reviewer.sign(pdf, field_name=verification_field(i), reason=f"{verifica.tipo}: {verifica.esito}",
-                                location=act.ente.nome)
-    return pdf
+            pdf = reviewer.sign(pdf, field_name=verification_field(i), reason=reason, location=act.ente.nome)
+    return pdf, [act.verifiche[i].nome for i in sorted(dev_signed)]
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from atti.acts.characters import UNREADABLE, YAML_LINE_BREAKS, describe, find_in_scalar, refused_in_file
 from atti.acts.checks import check_act
-from atti.acts.model import Act
+from atti.acts.model import Act, Esito
 from atti.acts.source import LoadedAct, Path_, Position, SourceMap, Span, dotted, position_in
 from atti.errors import ActError, Problem
 
@@ -500,3 +500,11 @@ def load_act(path: Path, *, check: bool = True, allegati_dirs: Sequence[Path] = 
         raise ActError([Problem(str(path), pos.line, pos.column,
                                 f"the file is not UTF-8 text (byte 0x{byte:02X} here): save it as UTF-8")]) from None
     return load_act_text(text, str(path), check=check, allegati_dirs=allegati_dirs)
+
+
+def with_esito(loaded: LoadedAct, index: int, esito: str) -> str:
+    """The act's YAML text with the esito of its ``index``-th verifica made ``esito`` (positivo,
+    negativo, sospeso), written plain where the old one was: the rest of the text, comments
+    included, stays byte for byte (a review changes that word and nothing else)."""
+    span = loaded.source.scalars[("verifiche", index, "esito")]
+    return loaded.text[: span.start] + Esito(esito).value + loaded.text[span.end :]

@@ -25,10 +25,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from atti.acts.loader import load_act_text
+from atti.acts.loader import load_act_text, with_esito
 from atti.acts.model import Act, TipoAtto, TipoRelazione
 from atti.acts.references import Reference, act_id_of, reference_to_act_id, registro_slug
-from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
+from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, Made, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters, check_query
 from atti.archive.storage.location import Storage, archive_state_dir, open_storage
 from atti.archive.storage.urls import redacted
@@ -205,12 +205,14 @@ class Archive:
     # -- acts --------------------------------------------------------------------------------
 
     def seal(
-        self, act: Act, *, source: str, docx: bytes, pdf: bytes, firmatario: str, draft_id: str | None = None
+        self, act: Act, *, source: str, docx: bytes, pdf: bytes, firmatario: str, draft_id: str | None = None,
+        actor: str | None = None,
     ) -> ActRecord:
         """Store a signed act: files first (content-addressed), then one catalog transaction.
 
         With ``draft_id`` the draft becomes the act: its versions (bozza, in verifica) come first
-        in the act's history, then firmato and pubblicato.
+        in the act's history, then firmato and pubblicato. ``actor`` made them (and the versions
+        its relazioni give the acts they annul or rectify).
         """
         if act.numero is None:
             raise ArchiveError("an act must have its number before it is sealed into the archive")
@@ -244,11 +246,11 @@ class Archive:
             changes = self.check_relazioni(act)
             references = references_of(act, record.id, self.resolve_citation)
             if draft_id is None:
-                self.catalog.insert_act(record, act.body_text(), references)
+                self.catalog.insert_act(record, act.body_text(), references, actor=actor)
             else:
-                self.catalog.seal_draft(draft_id, record, act.body_text(), references)
+                self.catalog.seal_draft(draft_id, record, act.body_text(), references, actor=actor)
             for target, tipo in changes:
-                self.catalog.set_state(target, STATE_CHANGES[tipo], reason=tipo.value, by_act=record.id)
+                self.catalog.set_state(target, STATE_CHANGES[tipo], reason=tipo.value, by_act=record.id, actor=actor)
         return record
 
     def restore(
@@ -269,7 +271,7 @@ class Archive:
 
     def save_draft(
         self, act: Act, source: str, *, draft_id: str | None = None, docx: bytes | None = None,
-        pdf: bytes | None = None,
+        pdf: bytes | None = None, actor: str | None = None,
     ) -> tuple[ActRecord, bool]:
         """Store ``source`` as a new draft, or as a new version of the draft ``draft_id``.
 
@@ -298,10 +300,10 @@ class Archive:
                 data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.firmatario.nome, stato=state,
                 source=source_ref, docx=docx_ref, pdf=pdf_ref, created_at=created_at, riservato=act.riservato,
             )
-            self.catalog.save_draft(record, act.body_text(), reason=reason)
+            self.catalog.save_draft(record, act.body_text(), reason=reason, made=Made(actor))
         return record, True
 
-    def submit_draft(self, draft_id: str) -> ActRecord:
+    def submit_draft(self, draft_id: str, *, actor: str | None = None) -> ActRecord:
         """Move a bozza to ``in verifica`` (a new version, same files)."""
         with self.catalog.transaction():
             current = self.draft(draft_id)
@@ -310,8 +312,52 @@ class Archive:
             record = replace(current, stato="in verifica")
             source = self.blobs.get(current.source).decode("utf-8")
             body = load_act_text(source, f"{draft_id}.yaml", check=False).act.body_text()
-            self.catalog.save_draft(record, body, reason="draft-submitted")
+            self.catalog.save_draft(record, body, reason="draft-submitted", made=Made(actor))
         return record
+
+    def review_draft(
+        self, draft_id: str, *, esito: str, verifica: str | None = None, note: str | None = None,
+        actor: str | None = None,
+    ) -> ActRecord:
+        """Record a reviewer's esito (positivo or negativo) on one verifica of a draft in verifica.
+
+        ``verifica`` names it by its tipo (any case); it may be left out when the act has one
+        verifica. The new version's source is the draft's with that verifica's esito written in
+        (nothing else of the text changes; the preview of the earlier text is not carried over)
+        and records who reviewed, the verifica, the esito and ``note``. A negativo sends the
+        draft back to bozza: it must be changed and submitted again. Reviews count until the draft
+        is next submitted (see :meth:`reviews`).
+        """
+        if esito not in ("positivo", "negativo"):
+            raise ArchiveError(f"a review's esito is positivo or negativo, not '{esito}'")
+        with self.catalog.transaction():
+            current = self.draft(draft_id)
+            if current.stato != "in verifica":
+                raise ArchiveError(
+                    f"{draft_id} is a {current.stato}, not in verifica: submit it first (atti draft submit {draft_id})"
+                )
+            loaded = load_act_text(self.blobs.get(current.source).decode("utf-8"), f"{draft_id}.yaml", check=False)
+            index = verifica_index(loaded.act, verifica, draft_id)
+            text = with_esito(loaded, index, esito)
+            act = load_act_text(text, f"{draft_id}.yaml", check=False).act
+            record = replace(
+                current, stato="in verifica" if esito == "positivo" else "bozza",
+                source=self.blobs.put(text.encode("utf-8"), "yaml"), docx=BlobRef("", "docx"), pdf=BlobRef("", "pdf"),
+            )
+            made = Made(actor, act.verifiche[index].tipo, esito, note or None)
+            self.catalog.save_draft(record, act.body_text(), reason="draft-reviewed", made=made)
+        return record
+
+    def reviews(self, draft_id: str) -> list[VersionRecord]:
+        """The reviews that count for the draft as it is now: those recorded since it was last
+        submitted (a changed text goes back to bozza and must be submitted, and reviewed, again),
+        the newest of each verifica, in order."""
+        versions = self.catalog.versions(draft_id)
+        submitted = max((v.version for v in versions if v.reason == "draft-submitted"), default=None)
+        if submitted is None:
+            return []
+        newest = {v.verifica: v for v in versions if v.version > submitted and v.reason == "draft-reviewed"}
+        return sorted(newest.values(), key=lambda v: v.version)
 
     def draft(self, draft_id: str) -> ActRecord:
         """The draft with that id; ArchiveError if the act is not (or no longer) a draft."""
@@ -392,7 +438,9 @@ class Archive:
             changes.append((target, rel.tipo))
         return changes
 
-    def add_pdf_version(self, act_id_: str, pdf: bytes, *, event: str = "timestamp-renewed") -> ActRecord:
+    def add_pdf_version(
+        self, act_id_: str, pdf: bytes, *, event: str = "timestamp-renewed", actor: str | None = None
+    ) -> ActRecord:
         """Make ``pdf`` the act's current PDF, e.g. after a new document timestamp (PAdES B-LTA).
 
         The new version must extend the current one (an incremental update), so what was signed
@@ -408,7 +456,7 @@ class Archive:
             if self.catalog.get(act_id_).pdf != current.pdf:
                 raise ArchiveError(f"the PDF of {act_id_} changed meanwhile: run the renewal again")
             payload = {"previous_sha256": current.pdf.sha256, "sha256": ref.sha256}
-            self.catalog.set_pdf(act_id_, ref, event, payload)
+            self.catalog.set_pdf(act_id_, ref, event, payload, actor=actor)
         return self.catalog.get(act_id_)
 
     def get(self, act_id_: str) -> ActRecord:
@@ -495,3 +543,18 @@ def references_of(
         for i, rel in enumerate(act.relazioni)
     ]
     return out
+
+
+def verifica_index(act: Act, tipo: str | None, act_id_: str) -> int:
+    """The index of the act's verifica of that tipo (any case); with no tipo, its only verifica."""
+    tipi = ", ".join(f"'{v.tipo}'" for v in act.verifiche)
+    if not act.verifiche:
+        raise ArchiveError(f"{act_id_} has no verifiche to review")
+    if tipo is None:
+        if len(act.verifiche) == 1:
+            return 0
+        raise ArchiveError(f"{act_id_} has {len(act.verifiche)} verifiche: name the one reviewed ({tipi})")
+    found = [i for i, v in enumerate(act.verifiche) if v.tipo.casefold() == tipo.strip().casefold()]
+    if not found:
+        raise ArchiveError(f"{act_id_} has no verifica '{tipo}' (it has {tipi})")
+    return found[0]

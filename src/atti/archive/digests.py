@@ -17,8 +17,9 @@ GENESIS = "0" * 64
 
 # Columns added to a table after rows were recorded in events: left out of a row's digest while
 # they hold their default, so a row recorded before the column existed still matches its event
-# (and any other value, e.g. an act made riservato behind atti's back, does not).
-LATE_COLUMNS: dict[str, object] = {"riservato": 0}
+# (and any other value, e.g. an act made riservato behind atti's back, does not). Schema 6 gave
+# the versions who made each one and what a review said: NULL in every version written before.
+LATE_COLUMNS: dict[str, object] = {"riservato": 0, "actor": None, "verifica": None, "esito": None, "note": None}
 
 
 def event_hash(prev: str, at: str, kind: str, act_id: str | None, payload: str, row_digest: str | None) -> str:

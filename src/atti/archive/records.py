@@ -92,6 +92,13 @@ class VersionRecord:
     reason: str  # the event that made it: published, timestamp-renewed, annullamento, rettifica
     by_act: str | None  # the act that made it, for an annulment or a rectification
     created_at: str
+    # Schema 6: who made it (a configured or --as user on the command line, the signed-in user on
+    # the web; None for versions written before atti recorded it), and for a review
+    # (reason "draft-reviewed") the verifica reviewed (its tipo), its esito and the reviewer's note.
+    actor: str | None = None
+    verifica: str | None = None
+    esito: str | None = None
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,10 +108,29 @@ class VersionRecord:
             "reason": self.reason,
             "by_act": self.by_act,
             "created_at": self.created_at,
+            "actor": self.actor,
+            "verifica": self.verifica,
+            "esito": self.esito,
+            "note": self.note,
             "source_sha256": self.source.sha256,
             "docx_sha256": self.docx.sha256,
             "pdf_sha256": self.pdf.sha256,
         }
+
+
+@dataclass(frozen=True)
+class Made:
+    """Who made a version (``actor``) and, for a review, the verifica reviewed, its esito and the note."""
+
+    actor: str | None = None
+    verifica: str | None = None
+    esito: str | None = None
+    note: str | None = None
+
+    def payload(self) -> dict[str, str]:
+        """What the version's event records of it (only what is set: events before schema 6 have none)."""
+        return {k: v for k, v in (("actor", self.actor), ("verifica", self.verifica), ("esito", self.esito),
+                                  ("note", self.note)) if v is not None}
 
 
 @dataclass(frozen=True)
@@ -161,7 +187,8 @@ def version_record(row: Any) -> VersionRecord:
         act_id=row["act_id"], version=row["version"], stato=row["state"],
         source=BlobRef(row["source_sha256"], "yaml"), docx=BlobRef(row["docx_sha256"], "docx"),
         pdf=BlobRef(row["pdf_sha256"], "pdf"), reason=row["reason"], by_act=row["by_act"],
-        created_at=row["created_at"],
+        created_at=row["created_at"], actor=row["actor"], verifica=row["verifica"], esito=row["esito"],
+        note=row["note"],
     )
 
 

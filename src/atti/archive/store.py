@@ -9,6 +9,8 @@ The contract of a method is its docstring here (and, in more detail, on ``SqlCat
 order and ``None``s (one test suite runs on both). Schema 4 (what a mirror must hold):
 ``ActRecord.numero`` is None for a draft, and
 ``ActRecord.riservato`` is stored with every act and returned by every method giving records.
+Schema 6 (PostgreSQL's 2): every version written stores who made it (``actor``, ``Made``) and a
+review's verifica, esito and note; ``versions`` returns them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, SearchHit, VersionRecord
+from atti.archive.records import ActRecord, BlobRef, Made, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters
 
 
@@ -49,10 +51,12 @@ class Catalog(Protocol):
     # The numbers missing between each register's lowest and highest archived number in a year,
     # as (register, year, first missing, last missing), in order.
     def register_gaps(self) -> list[tuple[str, int, int, int]]: ...
-    def insert_act(self, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = ()) -> None:
+    def insert_act(
+        self, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = (), *, actor: str | None = None
+    ) -> None:
         """Record a sealed (numbered) act inside ``transaction``: its row, search entry, register
         counter (raised to its number), two versions with its files (``firmato``/reason
-        ``signed``, then ``record.stato``/``published``), its references, and one ``published``
+        ``signed``, then ``record.stato``/``published``, made by ``actor``), its references, and one ``published``
         event (payload ``record.to_dict()``). DuplicateNumber for a number or id taken;
         ArchiveError for a record without a number."""
         ...
@@ -73,16 +77,18 @@ class Catalog(Protocol):
         """Inside ``transaction``: "bozza-N", N one more than the last given (never reused)."""
         ...
 
-    def save_draft(self, record: ActRecord, body: str, *, reason: str) -> int:
+    def save_draft(self, record: ActRecord, body: str, *, reason: str, made: Made | None = None) -> int:
         """Inside ``transaction``: a new draft row (an id no act has) or the draft's row replaced
         by ``record`` (same row, so the same search entry, re-indexed), plus one version with
-        ``record``'s state and files ("" sha256 = no file) and ``reason``, plus one event
-        ``reason`` (payload {"state", "version"}). Returns the version number. ArchiveError if
-        ``record`` has a number or a state outside DRAFT_STATES, or its id is a sealed act."""
+        ``record``'s state and files ("" sha256 = no file), ``reason`` and ``made``, plus one event
+        ``reason`` (payload {"state", "version"} and what ``made`` sets, ``Made.payload``). Returns
+        the version number. ArchiveError if ``record`` has a number or a state outside
+        DRAFT_STATES, or its id is a sealed act."""
         ...
 
     def seal_draft(
-        self, draft_id: str, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = ()
+        self, draft_id: str, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = (), *,
+        actor: str | None = None,
     ) -> None:
         """Inside ``transaction``: the draft's row becomes the sealed act ``record`` (new id and
         number; its versions move to ``record.id`` keeping their numbers), then what
@@ -96,8 +102,10 @@ class Catalog(Protocol):
         """Every draft (number None, state in DRAFT_STATES), oldest created first."""
         ...
 
-    def set_pdf(self, act_id: str, pdf: BlobRef, kind: str, payload: dict[str, Any]) -> None: ...
-    def set_state(self, act_id: str, state: str, *, reason: str, by_act: str) -> int: ...
+    def set_pdf(
+        self, act_id: str, pdf: BlobRef, kind: str, payload: dict[str, Any], *, actor: str | None = None
+    ) -> None: ...
+    def set_state(self, act_id: str, state: str, *, reason: str, by_act: str, actor: str | None = None) -> int: ...
     def versions(self, act_id: str) -> list[VersionRecord]: ...
     def relink_candidates(self, kinds: Sequence[str]) -> list[str]:
         """Ids of sealed acts (number not None), oldest archived first, that have no reference

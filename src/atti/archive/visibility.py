@@ -9,6 +9,8 @@ an act, or names one, asks :class:`Visible`:
   the act's publication or a later one: the bozza, in verifica and firmato versions before it,
   their sources and their preview PDFs, do not exist for that viewer, and diffs compare only the
   versions it sees, so text removed before publication never shows;
+- who made a version (``actor``) and what a review said (its ``note``) are the office's business:
+  shown only to a viewer with the drafts grant;
 - an act id may be named (a version's ``by_act``, a citation's ``target_id``, an act citing
   this one) only when that act is in the archive and visible; otherwise the name is cut to
   None, exactly as for a citation of an act that is not in the archive. For a viewer who sees
@@ -100,9 +102,11 @@ class Visible:
         return self._named[act_id]
 
     def versions(self, act_id: str) -> list[VersionRecord]:
-        """The act's versions the viewer sees, oldest first, each ``by_act`` named or cut."""
+        """The act's versions the viewer sees, oldest first, each ``by_act`` named or cut, and
+        their ``actor`` and ``note`` cut for a viewer without the drafts grant."""
         versions = self.archive.versions(act_id)
-        return [replace(v, by_act=self.name(v.by_act)) for v in versions if self.viewer.sees_version(v, versions)]
+        shown = [replace(v, by_act=self.name(v.by_act)) for v in versions if self.viewer.sees_version(v, versions)]
+        return shown if self.viewer.drafts else [replace(v, actor=None, note=None) for v in shown]
 
     def diffs(self, versions: Sequence[VersionRecord]) -> list[VersionDiff]:
         """What changed between each two consecutive versions of ``versions`` (as :meth:`versions`

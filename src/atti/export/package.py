@@ -119,6 +119,7 @@ def _record_json(a: ArchivedAct, names: dict[BlobRef, str]) -> bytes:
 
     data["versions"] = [
         {"version": v.version, "stato": v.stato, "reason": v.reason, "by_act": v.by_act, "created_at": v.created_at,
+         "actor": v.actor, "verifica": v.verifica, "esito": v.esito, "note": v.note,
          "files": {"source": entry(v.source), "docx": entry(v.docx), "pdf": entry(v.pdf)}}
         for v in a.versions
     ]
@@ -308,6 +309,8 @@ def _history(record: dict[str, Any], id_: str) -> tuple[ActRecord, list[VersionR
             source=ref(v["files"]["source"], "yaml"), docx=ref(v["files"]["docx"], "docx"),
             pdf=ref(v["files"]["pdf"], "pdf"), reason=str(v["reason"]),
             by_act=None if v["by_act"] is None else str(v["by_act"]), created_at=str(v["created_at"]),
+            # Packages made before schema 6 name no actor.
+            **{k: None if v.get(k) is None else str(v[k]) for k in ("actor", "verifica", "esito", "note")},
         )
         for v in record["versions"]
     ]

@@ -28,6 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from atti import pipeline
 from atti.archive import search as fts
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
@@ -246,7 +247,14 @@ class WebArchive:
             "pages": documents.page_count(arc, record),
             "has_pdf": documents.has_pdf(record),
             "exportable": not is_draft(record),
+            # The review form, for a reviewer, on a draft in verifica: its verifiche as (tipo, nome, esito).
+            "reviewable": documents.verifiche(arc, record) if self._reviews(request, record) else [],
+            "shows_actors": visible.viewer.drafts,
         }
+
+    def _reviews(self, request: Request, record: ActRecord) -> bool:
+        user = self.user(request)
+        return user is not None and user.role == "reviewer" and record.stato == "in verifica"
 
     def act_page(self, request: Request) -> Response:
         record = self.visible(request, request.path_params["act_id"])
@@ -308,6 +316,35 @@ class WebArchive:
         if png is None:
             return self.not_found(request)
         return Response(png, media_type="image/png")
+
+    async def review(self, request: Request) -> Response:
+        """A reviewer's esito on one verifica of a draft in verifica (the act page's form)."""
+        form = await request.form()
+        if not csrf_ok(request.session, form.get("csrf")):
+            return self.page(request, "errore.html", 403, title="Richiesta rifiutata",
+                             message="Sessione scaduta o modulo non valido: riprova dalla pagina.")
+        from starlette.concurrency import run_in_threadpool
+
+        record = await run_in_threadpool(self.visible, request, request.path_params["act_id"])
+        if record is None:
+            return self.not_found(request)
+        user = self.user(request)
+        if user is None or not self._reviews(request, record):
+            return self.page(request, "errore.html", 403, title="Richiesta rifiutata",
+                             message="Solo un revisore può approvare o respingere una bozza in verifica.")
+        esito = str(form.get("esito", ""))
+        if esito not in ("positivo", "negativo"):
+            return self.page(request, "errore.html", 400, title="Revisione non registrata",
+                             message="Scegli se approvare o respingere la verifica.")
+        try:
+            # self.archive inside the worker thread: each thread has its own connection.
+            await run_in_threadpool(lambda: pipeline.review(
+                self.archive, record.id, approve=esito == "positivo", verifica=str(form.get("verifica", "")) or None,
+                note=str(form.get("nota", "")), actor=user.name,
+            ))
+        except AttiError as exc:
+            return self.page(request, "errore.html", 400, title="Revisione non registrata", message=exc.msg)
+        return RedirectResponse(f"/atti/{record.id}#versioni", status_code=303)
 
     # -- signing in and out -------------------------------------------------------------------
 
@@ -402,6 +439,7 @@ def create_app(config: WebConfig, *, clock: Clock = time.time) -> Starlette:
         Route("/", web.search_page),
         Route("/atti/{act_id}", web.act_page),
         Route("/atti/{act_id}/anteprima/{page:int}.png", web.preview),
+        Route("/atti/{act_id}/revisione", web.review, methods=["POST"]),
         Route("/atti/{act_id}/{kind}", web.download),
         Route("/accesso", web.login_form, methods=["GET"]),
         Route("/accesso", web.login, methods=["POST"]),

@@ -66,6 +66,15 @@ def act_parts(archive: Archive, record: ActRecord) -> list[tuple[str, str, list[
     return [(name, PART_TITLES.get(name, name.capitalize()), items) for name, items in act.parts()]
 
 
+def verifiche(archive: Archive, record: ActRecord) -> list[tuple[str, str, str]]:
+    """The act's verifiche from its archived source as (tipo, nome, esito); empty when unreadable."""
+    try:
+        act = load_act_text(archive.blobs.get(record.source).decode("utf-8"), f"{record.id}.yaml", check=False).act
+    except (ActError, UnicodeDecodeError, AttiError):
+        return []
+    return [(v.tipo, v.nome, v.esito.value) for v in act.verifiche]
+
+
 @contextmanager
 def pdf_file(archive: Archive, record: ActRecord) -> Iterator[Path]:
     """The act's PDF as a file: where the embedded store keeps it, else a temporary copy (S3)."""

@@ -36,10 +36,11 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from atti.archive import search as fts
-from atti.archive.records import ActRecord, BlobRef, SearchHit, act_record, act_row
+from atti.archive.records import ActRecord, BlobRef, Made, SearchHit, act_record, act_row
 from atti.archive.storage.head import ChainHead, check_head, history_lost, read_head, write_head
 from atti.archive.storage.postgresql_schema import (
     ACT_COLUMNS,
+    MIGRATE_TO_2,
     REFERENCE_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
@@ -159,6 +160,12 @@ class PgCatalog(SqlCatalog):
                     f" ('atti archive verify --archive {name}' shows what is there)"
                 )
             self.read_only = f"the catalog {name} {lost}: it is open to be verified only"
+        if version < SCHEMA_VERSION and self.read_only is None:
+            try:
+                self._migrate()
+            except psycopg.Error as exc:
+                self.db.close()
+                raise _storage_error(exc, f"bring the catalog {name} up to schema {SCHEMA_VERSION}") from None
 
     @property
     def _head_name(self) -> str:
@@ -195,6 +202,15 @@ class PgCatalog(SqlCatalog):
             self.db.execute(SCHEMA.encode())
             self.db.execute("INSERT INTO meta VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
         return True
+
+    def _migrate(self) -> None:
+        """Bring a catalog of schema 1 up to 2 (see ``postgresql_schema.MIGRATE_TO_2``), under the
+        write lock: another server may be doing it meanwhile."""
+        with self.db.transaction():
+            self.db.execute("SELECT pg_advisory_xact_lock(%s, %s)", _WRITE_LOCK)
+            version = self.schema_version()
+            if version is not None and version < 2:
+                self.db.execute(MIGRATE_TO_2.encode())
 
     def close(self) -> None:
         self.db.close()
@@ -415,14 +431,17 @@ class PgCatalog(SqlCatalog):
 
 
     def _insert_version(
-        self, act_id: str, state: str, source: BlobRef, docx: BlobRef, pdf: BlobRef, reason: str, by_act: str | None
+        self, act_id: str, state: str, source: BlobRef, docx: BlobRef, pdf: BlobRef, reason: str, by_act: str | None,
+        made: Made,
     ) -> int:
         row = self.db.execute(  # numbered in the same statement: one round trip per version
             "INSERT INTO versions (act_id, version, state, source_sha256, docx_sha256, pdf_sha256, reason, by_act,"
-            " created_at) SELECT %(act)s, coalesce(max(version), 0) + 1, %(state)s, %(source)s, %(docx)s, %(pdf)s,"
-            " %(reason)s, %(by_act)s, %(at)s FROM versions WHERE act_id = %(act)s RETURNING version",
+            " created_at, actor, verifica, esito, note) SELECT %(act)s, coalesce(max(version), 0) + 1, %(state)s,"
+            " %(source)s, %(docx)s, %(pdf)s, %(reason)s, %(by_act)s, %(at)s, %(actor)s, %(verifica)s, %(esito)s,"
+            " %(note)s FROM versions WHERE act_id = %(act)s RETURNING version",
             {"act": act_id, "state": state, "source": source.sha256, "docx": docx.sha256, "pdf": pdf.sha256,
-             "reason": reason, "by_act": by_act, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+             "reason": reason, "by_act": by_act, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+             "actor": made.actor, "verifica": made.verifica, "esito": made.esito, "note": made.note},
         ).fetchone()
         assert row is not None
         return int(row["version"])

@@ -1,7 +1,9 @@
-"""The PostgreSQL catalog's schema: SQLite's tables (schema 4), with the same column names and
+"""The PostgreSQL catalog's schema: SQLite's tables (schema 6), with the same column names and
 types, plus what PostgreSQL's search and ordering need."""
 
-SCHEMA_VERSION = 1
+# 1: the first PostgreSQL catalogs (SQLite's schema 4 and 5). 2: versions gain ``actor``,
+# ``verifica``, ``esito`` and ``note`` (SQLite's schema 6; see :data:`MIGRATE_TO_2`).
+SCHEMA_VERSION = 2
 
 # The columns the digests cover, in the SQLite tables' order (a reference digest is a list).
 ACT_COLUMNS = (
@@ -10,6 +12,7 @@ ACT_COLUMNS = (
 )
 VERSION_COLUMNS = (
     "act_id", "version", "state", "source_sha256", "docx_sha256", "pdf_sha256", "reason", "by_act", "created_at",
+    "actor", "verifica", "esito", "note",
 )
 REFERENCE_COLUMNS = ("act_id", "part", "idx", "kind", "number", "year", "date", "text", "target_id", "relazione")
 EVENT_COLUMNS = ("seq", "at", "kind", "act_id", "payload", "prev_hash", "hash", "row_digest")
@@ -56,6 +59,7 @@ CREATE TABLE versions (
     act_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL,
     source_sha256 TEXT NOT NULL, docx_sha256 TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
     reason TEXT NOT NULL, by_act TEXT, created_at TEXT NOT NULL,
+    actor TEXT, verifica TEXT, esito TEXT, note TEXT,
     PRIMARY KEY (act_id, version)
 );
 CREATE TABLE act_references (
@@ -65,4 +69,12 @@ CREATE TABLE act_references (
 );
 CREATE INDEX act_references_act ON act_references (act_id);
 CREATE INDEX act_references_target ON act_references (target_id);
+"""
+
+# Schema 1 to 2: NULL in every existing version, which a row's digest leaves out
+# (digests.LATE_COLUMNS): every version still matches the event that recorded it.
+MIGRATE_TO_2 = """
+ALTER TABLE versions ADD COLUMN IF NOT EXISTS actor TEXT, ADD COLUMN IF NOT EXISTS verifica TEXT,
+    ADD COLUMN IF NOT EXISTS esito TEXT, ADD COLUMN IF NOT EXISTS note TEXT;
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
 """

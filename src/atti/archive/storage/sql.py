@@ -20,6 +20,7 @@ from atti.archive.records import (
     DRAFT_STATES,
     ActRecord,
     BlobRef,
+    Made,
     ReferenceRecord,
     SearchHit,
     VersionRecord,
@@ -120,16 +121,19 @@ class SqlCatalog:
 
     # -- acts ----------------------------------------------------------------------------------
 
-    def insert_act(self, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = ()) -> None:
+    def insert_act(
+        self, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = (), *, actor: str | None = None
+    ) -> None:
         """Record a sealed act and what it cites; call inside :meth:`transaction`.
 
         The act gets two versions with the same files: ``firmato`` (reason ``signed``) and then
-        ``record.state`` (reason ``published``), and one ``published`` event records its rows.
-        Refuses an act without a number, a number or id already taken (DuplicateNumber).
+        ``record.state`` (reason ``published``), both made by ``actor``, and one ``published``
+        event records its rows. Refuses an act without a number, a number or id already taken
+        (DuplicateNumber).
         """
         self._check_sealable(record)
         self._insert_new_act(record, body)
-        self._seal_rows(record, references)
+        self._seal_rows(record, references, actor)
         self.append_event("published", record.id, record.to_dict())
 
     def restore_act(
@@ -146,9 +150,9 @@ class SqlCatalog:
         self._count(record)
         self._execute_many(
             "INSERT INTO versions (act_id, version, state, source_sha256, docx_sha256, pdf_sha256, reason, by_act,"
-            " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            " created_at, actor, verifica, esito, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(record.id, v.version, v.stato, v.source.sha256, v.docx.sha256, v.pdf.sha256, v.reason, v.by_act,
-              v.created_at) for v in versions],
+              v.created_at, v.actor, v.verifica, v.esito, v.note) for v in versions],
         )
         self._insert_references(record.id, references)
         self.append_event("imported", record.id, {**record.to_dict(), "versions": len(versions)})
@@ -162,11 +166,13 @@ class SqlCatalog:
                 f"registro {record.registro} already has number {record.numero}/{record.anno} ({taken})"
             )
 
-    def _seal_rows(self, record: ActRecord, references: Sequence[ReferenceRecord]) -> None:
+    def _seal_rows(self, record: ActRecord, references: Sequence[ReferenceRecord], actor: str | None) -> None:
         """The register's counter, the signed and the published versions, the references."""
         self._count(record)
-        self._insert_version(record.id, "firmato", record.source, record.docx, record.pdf, "signed", None)
-        self._insert_version(record.id, record.stato, record.source, record.docx, record.pdf, "published", None)
+        self._insert_version(record.id, "firmato", record.source, record.docx, record.pdf, "signed", None,
+                             Made(actor))
+        self._insert_version(record.id, record.stato, record.source, record.docx, record.pdf, "published", None,
+                             Made(actor))
         self._insert_references(record.id, references)
 
     def get(self, act_id: str) -> ActRecord:
@@ -202,14 +208,15 @@ class SqlCatalog:
 
     # -- drafts --------------------------------------------------------------------------------
 
-    def save_draft(self, record: ActRecord, body: str, *, reason: str) -> int:
+    def save_draft(self, record: ActRecord, body: str, *, reason: str, made: Made | None = None) -> int:
         """Record a version of a draft; call inside :meth:`transaction`. Returns its number.
 
         ``record`` has no number and a state in DRAFT_STATES. An id no act has (one from
         :meth:`new_draft_id`) makes a new draft; the id of a draft makes its row ``record``
         (search sees the new text). The new version holds ``record``'s state and files (a
-        sha256 of "" is "no file": a draft not yet rendered) with ``reason``; an event
-        ``reason`` records the rows. Refuses (ArchiveError) an id that is not a draft.
+        sha256 of "" is "no file": a draft not yet rendered) with ``reason`` and ``made`` (who,
+        and what a review said); an event ``reason`` records the rows. Refuses (ArchiveError) an
+        id that is not a draft.
         """
         if record.numero is not None or record.stato not in DRAFT_STATES:
             raise ArchiveError(f"{record.id}: a draft has no number and is {' or '.join(DRAFT_STATES)}")
@@ -220,12 +227,15 @@ class SqlCatalog:
             if row["number"] is not None or row["state"] not in DRAFT_STATES:
                 raise ArchiveError(f"{record.id} is not a draft: it is {row['state']}")
             self._replace_row(record.id, record, body)
-        version = self._insert_version(record.id, record.stato, record.source, record.docx, record.pdf, reason, None)
-        self.append_event(reason, record.id, {"state": record.stato, "version": version})
+        made = made or Made()
+        version = self._insert_version(record.id, record.stato, record.source, record.docx, record.pdf, reason, None,
+                                       made)
+        self.append_event(reason, record.id, {"state": record.stato, "version": version, **made.payload()})
         return version
 
     def seal_draft(
-        self, draft_id: str, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = ()
+        self, draft_id: str, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = (), *,
+        actor: str | None = None,
     ) -> None:
         """Make the draft ``draft_id`` the sealed act ``record``; call inside :meth:`transaction`.
 
@@ -247,7 +257,7 @@ class SqlCatalog:
             raise DuplicateNumber(f"an act with id {record.id} is already in the archive")
         self._replace_row(draft_id, record, body)
         self._execute("UPDATE versions SET act_id=? WHERE act_id=?", (record.id, draft_id))
-        self._seal_rows(record, references)
+        self._seal_rows(record, references, actor)
         self.append_event("draft-sealed", draft_id, {"act_id": record.id})
         self.append_event("published", record.id, {**record.to_dict(), "draft": draft_id})
 
@@ -261,19 +271,22 @@ class SqlCatalog:
     # -- versions ------------------------------------------------------------------------------
 
     def _insert_version(
-        self, act_id: str, state: str, source: BlobRef, docx: BlobRef, pdf: BlobRef, reason: str, by_act: str | None
+        self, act_id: str, state: str, source: BlobRef, docx: BlobRef, pdf: BlobRef, reason: str, by_act: str | None,
+        made: Made,
     ) -> int:
         row = self._execute("SELECT max(version) AS n FROM versions WHERE act_id=?", (act_id,)).fetchone()
         number = int(row["n"] or 0) + 1
         self._execute(
             "INSERT INTO versions (act_id, version, state, source_sha256, docx_sha256, pdf_sha256, reason, by_act,"
-            " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            " created_at, actor, verifica, esito, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (act_id, number, state, source.sha256, docx.sha256, pdf.sha256, reason, by_act,
-             dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), made.actor, made.verifica, made.esito, made.note),
         )
         return number
 
-    def set_pdf(self, act_id: str, pdf: BlobRef, kind: str, payload: dict[str, Any]) -> None:
+    def set_pdf(
+        self, act_id: str, pdf: BlobRef, kind: str, payload: dict[str, Any], *, actor: str | None = None
+    ) -> None:
         """Point an act at a new version of its PDF and log why; call inside :meth:`transaction`.
 
         Only the reference changes: the previous version stays in the blob store, and the event
@@ -283,10 +296,10 @@ class SqlCatalog:
             raise ActNotFound(f"no act with id {act_id} in the archive")
         record = self.get(act_id)
         # The event's row digest records the new version row too (see row_digest).
-        self._insert_version(act_id, record.stato, record.source, record.docx, pdf, kind, None)
+        self._insert_version(act_id, record.stato, record.source, record.docx, pdf, kind, None, Made(actor))
         self.append_event(kind, act_id, payload)
 
-    def set_state(self, act_id: str, state: str, *, reason: str, by_act: str) -> int:
+    def set_state(self, act_id: str, state: str, *, reason: str, by_act: str, actor: str | None = None) -> int:
         """Give an act a new state (``annullato``...) as a new version; call inside :meth:`transaction`.
 
         The act keeps its number and files: only its row's state changes, the new version names
@@ -295,7 +308,8 @@ class SqlCatalog:
         if self._execute("UPDATE acts SET state=? WHERE id=?", (state, act_id)).rowcount == 0:
             raise ActNotFound(f"no act with id {act_id} in the archive")
         record = self.get(act_id)
-        version = self._insert_version(act_id, state, record.source, record.docx, record.pdf, reason, by_act)
+        version = self._insert_version(act_id, state, record.source, record.docx, record.pdf, reason, by_act,
+                                       Made(actor))
         self.append_event(reason, act_id, {"state": state, "by_act": by_act, "version": version})
         return version
 

@@ -208,9 +208,8 @@ class SqliteCatalog(SqlCatalog):
         self.db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
 
     def _migrate(self) -> None:
-        """Bring a catalog of schema 1 to 4 up to schema 5, in one transaction (another process
-        may race us): see :func:`sqlite_schema.migrate_to_3`, :func:`sqlite_schema.migrate_to_4`
-        and :func:`sqlite_schema.migrate_to_5`."""
+        """Bring a catalog of schema 1 to 5 up to schema 6, in one transaction (another process
+        may race us): see :func:`sqlite_schema.migrate_to_3` to :func:`sqlite_schema.migrate_to_6`."""
         with self.transaction():
             version = sqlite_schema.schema_version(self.db)
             if version >= SCHEMA_VERSION:
@@ -222,6 +221,7 @@ class SqliteCatalog(SqlCatalog):
             self._head_due = True  # an archive made before the head file gets one now
             sqlite_schema.migrate_to_4(self.db)
             sqlite_schema.migrate_to_5(self.db)
+            sqlite_schema.migrate_to_6(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -10,7 +10,8 @@ from atti.archive import search as fts
 # tables (all additive; see ``migrate_to_3``). 4: acts gain ``riservato`` and ``number`` may be NULL
 # (a draft has no number until it is sealed); the acts table is rebuilt, keeping its rowids.
 # 5: one full-text index per visibility class (``search.FTS_TABLES``), filled from the acts.
-SCHEMA_VERSION = 5
+# 6: versions gain ``actor``, ``verifica``, ``esito`` and ``note`` (who made each, what a review said).
+SCHEMA_VERSION = 6
 
 # number: NULL for a draft (bozza, in verifica); UNIQUE lets any number of NULLs through.
 # riservato: 1 for an act the public must not see (web search with ``public_only``).
@@ -50,10 +51,12 @@ CREATE TABLE IF NOT EXISTS registers (
 );
 -- Every state of an act, 1.. in order; rows are only ever added. The act's row holds the newest.
 -- by_act: the act whose publication made this version (an annulment, a rectification).
+-- actor: who made it (NULL before schema 6); verifica, esito, note: what a review said.
 CREATE TABLE IF NOT EXISTS versions (
     act_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL,
     source_sha256 TEXT NOT NULL, docx_sha256 TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
     reason TEXT NOT NULL, by_act TEXT, created_at TEXT NOT NULL,
+    actor TEXT, verifica TEXT, esito TEXT, note TEXT,
     PRIMARY KEY (act_id, version)
 );
 -- What each act cites: the citations found in its text (relazione NULL) and its relazioni (the
@@ -124,8 +127,8 @@ def migrate_to_4(db: sqlite3.Connection) -> None:
 
 
 def migrate_to_5(db: sqlite3.Connection) -> None:
-    """Schema 4 to 5, inside the caller's transaction, and mark the catalog current: the search
-    index of each visibility class but acts_fts (which holds every act) is made and filled."""
+    """Schema 4 to 5, inside the caller's transaction: the search index of each visibility class
+    but acts_fts (which holds every act) is made and filled. Then :func:`migrate_to_6`."""
     for table in fts.FTS_TABLES:
         if table == "acts_fts" or db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (table,)).fetchone():
             continue
@@ -134,4 +137,19 @@ def migrate_to_5(db: sqlite3.Connection) -> None:
             if table in fts.fts_tables_of(bool(row[3]), row[4]):
                 db.execute(f"INSERT INTO {table} (rowid, oggetto_stems, body_stems) VALUES (?,?,?)",
                            (row[0], fts.stem_text(row[1]), fts.stem_text(row[2])))
+
+
+# The columns schema 6 adds to the versions (the same in PostgreSQL's schema 2).
+VERSION_COLUMNS_6 = ("actor", "verifica", "esito", "note")
+
+
+def migrate_to_6(db: sqlite3.Connection) -> None:
+    """Schema 5 to 6, inside the caller's transaction, and mark the catalog current: the versions
+    gain ``actor``, ``verifica``, ``esito`` and ``note``, NULL in every existing row. No event is
+    needed: a row's digest leaves them out while they are NULL (``digests.LATE_COLUMNS``), so every
+    version still matches the event that recorded it."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(versions)")}
+    for column in VERSION_COLUMNS_6:
+        if column not in columns:
+            db.execute(f"ALTER TABLE versions ADD COLUMN {column} TEXT")
     db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))

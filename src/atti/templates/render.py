@@ -25,6 +25,7 @@ import jinja2
 import markupsafe
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.part import Part
 from docx.opc.parts.coreprops import CorePropertiesPart
@@ -35,7 +36,7 @@ from docx.parts.hdrftr import FooterPart, HeaderPart
 from docx.parts.image import ImagePart
 from docx.parts.numbering import NumberingPart
 from docx.parts.styles import StylesPart
-from docx.shared import Mm
+from docx.shared import Mm, Pt, RGBColor
 from docxtpl import DocxTemplate, InlineImage
 
 from atti.acts.model import Act, Esito, TipoAtto
@@ -47,6 +48,8 @@ from atti.templates.convert import Converter
 from atti.templates.numbering import restart_lists
 
 DICITURA_FIRMA = "Firmato digitalmente ai sensi dell'art. 24 del D. Lgs. 82/2005"
+BOZZA = "BOZZA - documento non firmato"
+"""The mark at the top of every page of a rendering that is not signed (a draft, a preview)."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,12 @@ def base_name(act: Act) -> str:
     return f"{act.tipo.value}-{register}-{number}-{act.anno}"
 
 
-def template_context(act: Act) -> dict[str, Any]:
-    """What a template can use; the documentation of the template language's variables."""
+def template_context(act: Act, *, signed: bool = False) -> dict[str, Any]:
+    """What a template can use; the documentation of the template language's variables.
+
+    ``signed``: whether the rendering is the one the firmatario signs. Only that one says it is
+    signed digitally (``dicitura_firma``); a preview says nothing a signature has not made true.
+    """
     return {
         "ente": {"nome": act.ente.nome, "sito": act.ente.sito or ""},
         "tipo": act.tipo.value,
@@ -114,7 +121,7 @@ def template_context(act: Act) -> dict[str, Any]:
             if act.proposta else None
         ),
         "firmatario": {"nome": act.firmatario.nome, "qualifica": act.firmatario.qualifica},
-        "dicitura_firma": DICITURA_FIRMA,
+        "dicitura_firma": DICITURA_FIRMA if signed else "",
         "verifiche": [
             {"tipo": v.tipo, "nome": v.nome, "esito": v.esito.value, "positivo": v.esito is Esito.positivo}
             for v in act.verifiche
@@ -360,8 +367,40 @@ def _save_deterministic(doc: DocxTemplate, prototype: _Prototype) -> bytes:
     return zipped.close()
 
 
-def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path | None = None) -> bytes:
-    """The act as DOCX bytes; the same act and template always give the same bytes."""
+def mark_unsigned(document: DocxDocument) -> None:
+    """Put :data:`BOZZA` at the top of every page: a paragraph of its own in every header in use.
+
+    The header is added here rather than written in the templates, so that a body's own
+    template cannot lose it and a signed rendering cannot keep it. A section that shares its
+    previous section's header shares the mark too; a first page or even pages with headers of
+    their own get it in those.
+    """
+    even_pages = document.settings.odd_and_even_pages_header_footer
+    for index, section in enumerate(document.sections):
+        headers = [section.header]
+        if section.different_first_page_header_footer:
+            headers.append(section.first_page_header)
+        if even_pages:
+            headers.append(section.even_page_header)
+        for header in headers:
+            if index > 0 and header.is_linked_to_previous:
+                continue
+            paragraph = header.add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = paragraph.add_run(BOZZA)
+            run.bold = True
+            run.font.size = Pt(11)
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+
+
+def render_docx(
+    act: Act, template: Path | None = None, *, templates_dir: Path | None = None, signed: bool = False
+) -> bytes:
+    """The act as DOCX bytes; the same act and template always give the same bytes.
+
+    ``signed``: the rendering the firmatario signs (``dicitura_firma`` filled in, no mark);
+    any other carries :data:`BOZZA` on every page and no dicitura (see :func:`mark_unsigned`).
+    """
     path = resolve_template(act, template, templates_dir)
     if not path.is_file():
         raise RenderError(f"template not found: {path}")
@@ -369,11 +408,13 @@ def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path |
     try:
         prototype = _PROTOTYPES.get(path)
         doc = _ActTemplate(path, prototype)
-        context = template_context(act)
+        context = template_context(act, signed=signed)
         # Without a logo the template's "{%p if logo %}" drops the paragraph entirely.
         context["logo"] = InlineImage(doc, str(logo), height=Mm(18)) if logo else ""
         doc.render(context, jinja_env=_JINJA, autoescape=True)
         restart_lists(doc.docx)
+        if not signed:
+            mark_unsigned(doc.docx)
         data = _save_deterministic(doc, prototype)
     except DocxTooLarge as exc:
         raise RenderError(f"template {path}: {exc.msg}") from None
@@ -396,8 +437,12 @@ def render_act(
     source: str | None = None,
     base_dir: Path | None = None,
     allegati_dirs: Sequence[Path] = (),
+    signed: bool = False,
 ) -> RenderedAct:
     """Write ``<base>.docx`` and ``<base>.pdf`` into ``out_dir``; nothing is written on failure.
+
+    ``signed``: the rendering is the one to be signed; else it is marked as unsigned on every
+    page (see :func:`render_docx`).
 
     The PDF is PDF/A-2b, or PDF/A-3b when it carries files: the act's YAML ``source`` and its
     metadata (when ``source`` is given) and the allegati with a file (relative to ``base_dir``, and
@@ -407,7 +452,7 @@ def render_act(
     from atti.templates.allegati import append_pages, appended_pdfs, attachments
     from atti.templates.pdfa import attach_files
 
-    docx = render_docx(act, template, templates_dir=templates_dir)
+    docx = render_docx(act, template, templates_dir=templates_dir, signed=signed)
     stem = base_name(act)
     files = attachments(act, stem, source=source, base_dir=base_dir, allegati_dirs=allegati_dirs)
     appended = appended_pdfs(act, base_dir, allegati_dirs)

@@ -25,18 +25,20 @@ import jinja2
 import markupsafe
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.section import WD_HEADER_FOOTER
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.part import Part
 from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.opc.phys_pkg import PhysPkgWriter
 from docx.opc.pkgwriter import PackageWriter
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.parts.document import DocumentPart
 from docx.parts.hdrftr import FooterPart, HeaderPart
 from docx.parts.image import ImagePart
 from docx.parts.numbering import NumberingPart
 from docx.parts.styles import StylesPart
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from atti.acts.model import Act, Esito, TipoAtto
@@ -367,30 +369,44 @@ def _save_deterministic(doc: DocxTemplate, prototype: _Prototype) -> bytes:
     return zipped.close()
 
 
+_MARK_XML = (
+    f"<w:p {nsdecls('w')}><w:pPr><w:jc w:val=\"center\"/></w:pPr><w:r><w:rPr><w:b/><w:color w:val=\"C00000\"/>"
+    f"<w:sz w:val=\"22\"/></w:rPr><w:t xml:space=\"preserve\">{BOZZA}</w:t></w:r></w:p>"
+)
+
+
 def mark_unsigned(document: DocxDocument) -> None:
     """Put :data:`BOZZA` at the top of every page: a paragraph of its own in every header in use.
 
     The header is added here rather than written in the templates, so that a body's own
     template cannot lose it and a signed rendering cannot keep it. A section that shares its
     previous section's header shares the mark too; a first page or even pages with headers of
-    their own get it in those.
+    their own get it in those. A template's headers are reached through the document's
+    relationships: docxtpl replaces each part it renders, which python-docx's sections still
+    hold in their place.
     """
-    even_pages = document.settings.odd_and_even_pages_header_footer
+    kinds = [WD_HEADER_FOOTER.PRIMARY]
+    if document.settings.odd_and_even_pages_header_footer:
+        kinds.append(WD_HEADER_FOOTER.EVEN_PAGE)
+    rels = document.part.rels
     for index, section in enumerate(document.sections):
-        headers = [section.header]
-        if section.different_first_page_header_footer:
-            headers.append(section.first_page_header)
-        if even_pages:
-            headers.append(section.even_page_header)
-        for header in headers:
-            if index > 0 and header.is_linked_to_previous:
-                continue
-            paragraph = header.add_paragraph()
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = paragraph.add_run(BOZZA)
-            run.bold = True
-            run.font.size = Pt(11)
-            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+        for kind in [*kinds, *([WD_HEADER_FOOTER.FIRST_PAGE] if section.different_first_page_header_footer else [])]:
+            reference = section._sectPr.get_headerReference(kind)
+            if reference is None:
+                if index > 0:
+                    continue  # the previous section's header, marked already
+                header = {
+                    WD_HEADER_FOOTER.PRIMARY: section.header, WD_HEADER_FOOTER.EVEN_PAGE: section.even_page_header,
+                    WD_HEADER_FOOTER.FIRST_PAGE: section.first_page_header,
+                }[kind]
+                header.is_linked_to_previous = False  # a header of its own, with one empty paragraph
+                reference = section._sectPr.get_headerReference(kind)
+                assert reference is not None
+                element = rels[reference.rId].target_part.element
+                for empty in element.findall(qn("w:p")):
+                    element.remove(empty)
+            element = rels[reference.rId].target_part.element
+            element.append(parse_xml(_MARK_XML))
 
 
 def render_docx(

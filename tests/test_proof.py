@@ -170,6 +170,26 @@ def test_a_draft_preview_in_the_archive_is_marked_and_proves(
     assert result.exit_code == 0, result.output
 
 
+def test_a_draft_written_with_its_number_proves_against_its_unnumbered_preview(
+    atti: Atti, libreoffice: str, tmp_path: Path
+) -> None:
+    """`atti draft save --render` renders a draft without the number its YAML may already have."""
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive).exit_code == 0
+    saved = atti("draft", "save", EXAMPLE, "--render", "--archive", archive, "--json")
+    draft_id = json.loads(saved.stdout)["id"]
+    with Archive.open(archive) as arc:
+        assert_unsigned(arc.blobs.get(arc.get(draft_id).pdf))
+    result = atti("proof", draft_id, "--archive", archive)
+    assert (result.exit_code, result.stdout) == (
+        0, f"{draft_id}: says what the act source determinazione-DO-bozza-2026.yaml attached to {draft_id} "
+        "says (39 items)\n"
+    ), result.output
+    assert atti("proof", EXAMPLE, draft_id, "--archive", archive).exit_code == 0
+    # With the number, the preview is found wanting: it has none.
+    assert atti("proof", draft_id, "--archive", archive, "--numero", "129").exit_code == 1
+
+
 def test_proof_names_what_it_cannot_find(atti: Atti, tmp_path: Path) -> None:
     result = atti("proof", "DO-2026-1", "--archive", tmp_path / "none")
     assert (result.exit_code, result.stderr) == (

@@ -486,6 +486,7 @@ def prove(
         return record, archive.version(act_id, number) if number is not None else archive.versions(act_id)[-1]
 
     given = numero
+    draft = False  # an archived draft's preview: rendered without a number (save_draft)
     if _is_file_name(pdf):
         try:
             data = Path(pdf).read_bytes()
@@ -496,7 +497,8 @@ def prove(
         if not version.pdf.sha256:
             raise ArchiveError(f"{pdf} has no PDF: the draft was saved without rendering it")
         data = archive.blobs.get(version.pdf) if archive is not None else b""
-        if numero is None and version.stato not in DRAFT_STATES:
+        draft = version.stato in DRAFT_STATES
+        if numero is None and not draft:
             numero = record.numero
     if act is None:
         attached = act_source(data)
@@ -516,7 +518,9 @@ def prove(
         if archive is None or not version.source.sha256:
             raise ArchiveError(f"{what} has no source")
         the_act = load_act_text(archive.blobs.get(version.source).decode("utf-8"), f"{what}.yaml", check=False).act
-    if the_act.numero is None and numero is not None:
+    if draft and given is None:
+        the_act = the_act.model_copy(update={"numero": None})
+    elif the_act.numero is None and numero is not None:
         the_act = the_act.with_numero(numero)
     elif given is not None and the_act.numero != given:
         raise VerificationError(f"{what} is numbered {the_act.numero}: --numero {given} is for an act without one")

@@ -118,6 +118,31 @@ def clean_environment(tmp_path_factory: pytest.TempPathFactory, pytestconfig: py
     patch.undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def every_published_act_proves() -> Iterator[None]:
+    """Issue 16: `atti proof ID` passes for every act the suite publishes, numbered in advance or
+    at publication. Each publication, through the command line or the library, is followed by
+    the proof that command makes (against the YAML the signed PDF carries, else the archived
+    source), and a proof that fails fails the test that published the act."""
+    from atti import pipeline
+
+    publish_with = pipeline._publish_with
+
+    def proved(archive: Any, loaded: Any, settings: Any, *args: Any, **kwargs: Any) -> Any:
+        result = publish_with(archive, loaded, settings, *args, **kwargs)
+        act_id = result.record.id
+        proof = pipeline.prove(act_id, settings, act=None if settings.embed_source else act_id, archive=archive)
+        from atti.templates.proof import describe
+
+        assert proof.proof.passed, f"atti proof {act_id} fails: {describe(proof.proof)}"
+        return result
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(pipeline, "_publish_with", proved)
+    yield
+    patch.undo()
+
+
 # -- the command line ----------------------------------------------------------------------------
 
 

@@ -42,9 +42,22 @@ def edit(act: Act, **update: object) -> Act:
     return act.model_copy(update=update)
 
 
-def test_docx_lays_out_the_act_in_the_seed_order() -> None:
+def header_texts(data: bytes) -> list[str]:
+    """The text of every header paragraph of every section, first-page and even-page ones too."""
+    document = docx.Document(io.BytesIO(data))
+    return [
+        p.text for section in document.sections
+        for header in (section.header, section.first_page_header, section.even_page_header)
+        if not header.is_linked_to_previous for p in header.paragraphs if p.text.strip()
+    ]
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_docx_lays_out_the_act_in_the_seed_order(signed: bool) -> None:
+    """The signed rendering says it is signed digitally; any other says, atop each page, it is not."""
     act = example()
-    text = paragraphs(render_docx(act))
+    data = render_docx(act, signed=signed)
+    text = paragraphs(data)
     expected = [
         "Unioncamere Lombardia",
         "www.unioncamerelombardia.it",
@@ -63,7 +76,7 @@ def test_docx_lays_out_the_act_in_the_seed_order() -> None:
         "F.to Nicolas Sangalli",
         "Il Direttore Operativo",
         "Fabrizio Ventrice",
-        "Firmato digitalmente ai sensi dell'art. 24 del D. Lgs. 82/2005",
+        *(["Firmato digitalmente ai sensi dell'art. 24 del D. Lgs. 82/2005"] if signed else []),
         "Verifica Area Servizi alle Imprese ed al Territorio",
         "✓Roberto Valente",
         "Verifica Legale",
@@ -72,6 +85,7 @@ def test_docx_lays_out_the_act_in_the_seed_order() -> None:
         "✓Mattia Cattaneo",
     ]
     assert [t for t in text if t.strip()] == expected
+    assert header_texts(data) == ([] if signed else ["BOZZA - documento non firmato"])
 
 
 def test_list_items_are_real_list_paragraphs() -> None:

@@ -603,28 +603,38 @@ def verify(
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("first", metavar="[ACT]")
+@click.argument("second", metavar="PDF", required=False)
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option("--numero", type=int, help="The number the archive gave the act, when its YAML has none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the proof as JSON.")
 @click.pass_context
-def proof(ctx: click.Context, file: Path, pdf: Path, numero: int | None, as_json: bool) -> None:
-    """Prove that PDF says what the act FILE says, part by part and item by item.
+def proof(
+    ctx: click.Context, first: str, second: str | None, archive: Path | None, numero: int | None, as_json: bool
+) -> None:
+    """Prove that PDF says what the act ACT says, part by part and item by item.
+
+    PDF is a file, or an archived act ID (its current PDF) or version ID@N. ACT is a YAML file,
+    or an archived version ID@N (its source); without ACT, the YAML the PDF carries, as its
+    signature covers it: `atti proof DO-2026-129` proves the archived act as it was signed.
 
     Exit 0 when every item of the act is in the PDF, whole and in order, with nothing but the
     template's own words between them; 1 otherwise, with one line per difference.
     """
-    result = pipeline.prove(file, pdf, _settings(ctx), numero=numero)
+    act, pdf = (None, first) if second is None else (first, second)
+    settings = _settings(ctx, archive=archive)
+    with _find(settings) as arc:
+        result = pipeline.prove(pdf, settings, act=act, archive=arc, numero=numero)
     if as_json:
         _print_json(result.to_dict())
-    elif result.passed:
-        click.echo(f"{pdf}: says what {file} says ({len(result.items)} items)")
+    elif result.proof.passed:
+        click.echo(f"{result.pdf}: says what {result.act} says ({len(result.proof.items)} items)")
     else:
         from atti.templates.proof import describe
 
-        for line in describe(result):
-            click.echo(f"{pdf}: {line}")
-    ctx.exit(0 if result.passed else 1)
+        for line in describe(result.proof):
+            click.echo(f"{result.pdf}: {line}")
+    ctx.exit(0 if result.proof.passed else 1)
 
 
 @main.command()

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from atti.acts import LoadedAct, load_act, load_act_text
+from atti.acts import LoadedAct, load_act, load_act_text, numbered_text
 from atti.acts.model import Act
 from atti.archive import ActRecord, Archive
-from atti.archive.records import ReferenceRecord, VersionRecord
+from atti.archive.records import DRAFT_STATES, ReferenceRecord, VersionRecord
 from atti.config import Settings
 from atti.errors import ArchiveError, SigningError, StorageError, VerificationError
 from atti.files import PRIVATE_FILE, write_atomic, write_error
@@ -345,9 +345,11 @@ def _publish_with(
                 template=settings.template,
                 templates_dir=settings.templates,
                 converter=converter,
-                source=loaded.text if settings.embed_source else None,
+                # The act as signed, number included: what `atti proof ID` proves the PDF against.
+                source=numbered_text(loaded, act.numero) if settings.embed_source and act.numero else None,
                 base_dir=Path(loaded.source.file).parent,
                 allegati_dirs=settings.allegati_dirs,
+                signed=True,
             )
             pdf, dev_signed = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), reviewers,
                                               development=settings.development)
@@ -558,23 +560,91 @@ def render_many(
     )
 
 
-def prove(path: Path, pdf: Path, settings: Settings, *, numero: int | None = None) -> TextProof:
-    """Check that a PDF says what the act's YAML says, part by part and item by item.
+@dataclass(frozen=True)
+class ProofResult:
+    """A proof (``atti proof``) and what it compared: where the act and the PDF were read."""
 
-    ``numero`` is the number the archive gave a draft that had none in its YAML.
+    proof: TextProof
+    act: str  # a YAML file, an archived version's source "ID@N", or the source a PDF carries
+    pdf: str  # a file, or an archived act "ID" / version "ID@N"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.proof.to_dict(), "act": self.act, "pdf": self.pdf}
+
+
+def _is_file_name(name: str) -> bool:
+    """Whether ``name`` names a file rather than an archived act: it exists, or looks like a path."""
+    return Path(name).exists() or "/" in name or name.lower().endswith((".yaml", ".yml", ".pdf"))
+
+
+def prove(
+    pdf: str, settings: Settings, *, act: str | None = None, archive: Archive | None = None,
+    numero: int | None = None,
+) -> ProofResult:
+    """Check that a PDF says what its act's YAML says, part by part and item by item.
+
+    ``pdf``: a PDF file, or an archived act ``ID`` (its current PDF) or version ``ID@N``.
+    ``act``: a YAML file, or an archived version ``ID@N`` (its source, a bare ID its newest);
+    without it, the YAML the PDF carries (as its first signature covers it, when signed): the
+    act as it was signed, number included. A YAML without a number is proved with ``numero``,
+    else with the number the archive gave the act; an archived draft's preview has none.
     """
+    from atti.archive.history import parse_version_ref
+    from atti.errors import ActError
+    from atti.signing.verify import act_source
     from atti.templates import render_docx
     from atti.templates.proof import docx_paragraphs, prove_pdf
 
-    act = load_act(path, check=False).act
-    if numero is not None:
-        act = act.with_numero(numero)
-    try:
-        data = pdf.read_bytes()
-    except OSError as exc:
-        raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
-    docx = render_docx(act, settings.template, templates_dir=settings.templates)
-    return prove_pdf(act, data, docx_paragraphs(docx))
+    def archived(name: str) -> tuple[ActRecord, VersionRecord]:
+        if archive is None:
+            raise ArchiveError(f"{name} is not a file, and there is no archive to find it in: give --archive")
+        act_id, number = parse_version_ref(name)
+        record = archive.get(act_id)
+        return record, archive.version(act_id, number) if number is not None else archive.versions(act_id)[-1]
+
+    given = numero
+    draft = False  # an archived draft's preview: rendered without a number (save_draft)
+    if _is_file_name(pdf):
+        try:
+            data = Path(pdf).read_bytes()
+        except OSError as exc:
+            raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
+    else:
+        record, version = archived(pdf)
+        if not version.pdf.sha256:
+            raise ArchiveError(f"{pdf} has no PDF: the draft was saved without rendering it")
+        data = archive.blobs.get(version.pdf) if archive is not None else b""
+        draft = version.stato in DRAFT_STATES
+        if numero is None and not draft:
+            numero = record.numero
+    if act is None:
+        attached = act_source(data)
+        if attached is None:
+            raise VerificationError(f"{pdf} carries no act source (a YAML attachment): give the act's YAML too")
+        name, text = attached
+        what = f"the act source {name} attached to {pdf}"
+        try:
+            the_act = load_act_text(text, what, check=False).act
+        except ActError as exc:
+            raise VerificationError(f"{what} is not a valid act: {exc.msg}") from None
+    elif _is_file_name(act):
+        what, the_act = act, load_act(Path(act), check=False).act
+    else:
+        _, version = archived(act)
+        what = f"{version.act_id}@{version.version}"
+        if archive is None or not version.source.sha256:
+            raise ArchiveError(f"{what} has no source")
+        the_act = load_act_text(archive.blobs.get(version.source).decode("utf-8"), f"{what}.yaml", check=False).act
+    if draft and given is None:
+        the_act = the_act.model_copy(update={"numero": None})
+    elif the_act.numero is None and numero is not None:
+        the_act = the_act.with_numero(numero)
+    elif given is not None and the_act.numero != given:
+        raise VerificationError(f"{what} is numbered {the_act.numero}: --numero {given} is for an act without one")
+    # The signed rendering's words: a PDF that is signed says "Firmato digitalmente", and the
+    # unsigned rendering's mark is left out by the proof itself.
+    docx = render_docx(the_act, settings.template, templates_dir=settings.templates, signed=True)
+    return ProofResult(prove_pdf(the_act, data, docx_paragraphs(docx)), what, pdf)
 
 
 # -- PAdES levels: signing any PDF, document timestamps and their renewal ------------------------

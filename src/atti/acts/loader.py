@@ -508,3 +508,52 @@ def with_esito(loaded: LoadedAct, index: int, esito: str) -> str:
     included, stays byte for byte (a review changes that word and nothing else)."""
     span = loaded.source.scalars[("verifiche", index, "esito")]
     return loaded.text[: span.start] + Esito(esito).value + loaded.text[span.end :]
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def numbered_text(loaded: LoadedAct, numero: int) -> str:
+    """The act's YAML with the ``numero`` the archive gave it at publication, for the signed PDF.
+
+    A PDF carries the YAML of the act it says, number included: without it the YAML describes an
+    act that was never signed, and a proof against it finds "N. 1/2026" where the YAML has none.
+    The line ``numero: N`` goes where an officer would have written it, before the key that
+    follows ``registro`` (else before the first key), so comments and layout stay as written;
+    a YAML written otherwise (flow style) is written again whole. The result is checked to be
+    the same act with that number.
+    """
+    text = loaded.text
+    if loaded.act.numero == numero:
+        return text
+    if loaded.act.numero is not None:
+        raise ActError([loaded.source.problem(("numero",), f"the act is numbered {loaded.act.numero}, not {numero}")])
+    expected = loaded.act.with_numero(numero)
+    top = sorted((pos.line, pos.column, path[0]) for path, pos in loaded.source.keys.items() if len(path) == 1)
+    names = [name for _, _, name in top]
+    after = names.index("registro") + 1 if "registro" in names else len(names)
+    lines = _LINE.findall(text)
+    for line, column, _ in [*top[after:after + 1], *top[:1]]:
+        if line > len(lines):
+            continue
+        ending = next((e for e in ("\r\n", "\n", "\r") if lines[line - 1].endswith(e)), "\n")
+        indent = lines[line - 1][: column - 1]
+        if indent.strip(" "):
+            continue  # the key does not open its line
+        candidate = "".join([*lines[: line - 1], f"{indent}numero: {numero}  # given at publication{ending}",
+                             *lines[line - 1:]])
+        if _same_act(candidate, expected):
+            return candidate
+    data, _ = parse_yaml(text, loaded.source.file)
+    data = {**data, "numero": numero}
+    dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110, default_flow_style=False)
+    if not _same_act(dumped, expected):
+        raise ActError([Problem(loaded.source.file, 1, 1, f"cannot write numero {numero} into the act's YAML")])
+    return dumped
+
+
+def _same_act(text: str, expected: Act) -> bool:
+    try:
+        return load_act_text(text, check=False).act == expected
+    except ActError:
+        return False

@@ -69,6 +69,7 @@ __all__ = [
     "SignatureReport",
     "TimestampInfo",
     "VerificationReport",
+    "act_source",
     "load_trust_roots",
     "signed_act_source",
     "verify_pdf",
@@ -1271,8 +1272,19 @@ def signed_act_source(pdf: bytes) -> tuple[str, str] | None:
     swap the attachment for one naming whoever holds the certificate. None when there is no
     signature, no such attachment, or it is not UTF-8.
     """
-    import pikepdf  # only this helper needs it; verify_pdf stays on pyHanko alone
+    signed = _first_signed_revision(pdf)
+    return _attached_source(signed) if signed is not None else None
 
+
+def act_source(pdf: bytes) -> tuple[str, str] | None:
+    """The act's YAML source attached to ``pdf``: as the first signature covers it when the PDF is
+    signed (see :func:`signed_act_source`), else as the file carries it (an unsigned rendering)."""
+    signed = _first_signed_revision(pdf)
+    return _attached_source(pdf if signed is None else signed)
+
+
+def _first_signed_revision(pdf: bytes) -> bytes | None:
+    """The bytes the first signature covers; None when nothing is signed (or the file is unreadable)."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf))
         ends = []
@@ -1282,10 +1294,16 @@ def signed_act_source(pdf: bytes) -> tuple[str, str] | None:
                 continue
             byte_range = [int(x) for x in sig_obj["/ByteRange"]]
             ends.append(byte_range[2] + byte_range[3])
-        if not ends:
-            return None
-        signed = pdf[: min(ends)]
-        with pikepdf.open(io.BytesIO(signed)) as doc:
+    except Exception:  # a damaged file: verify_pdf reports on the file
+        return None
+    return pdf[: min(ends)] if ends else None
+
+
+def _attached_source(pdf: bytes) -> tuple[str, str] | None:
+    import pikepdf  # only these helpers need it; verify_pdf stays on pyHanko alone
+
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
             names = doc.Root.get("/Names")
             tree = names.get("/EmbeddedFiles") if isinstance(names, pikepdf.Dictionary) else None
             if not isinstance(tree, pikepdf.Dictionary):

@@ -6,6 +6,8 @@ every part of the act in it, in order, each whole and contiguous. Between two it
 marks and the template's own words (headings such as "Premesso che:", the letterhead) may appear,
 so an item added, dropped, altered or moved is reported by name. Text after the last item (the
 signer's name) is not checked: a visible signature stamp may add its own words there.
+The mark of an unsigned rendering (``BOZZA``, a line at the top of every page) is not the act's
+text either: lines that say only that are left out, wherever a page break puts them.
 Layout is not the act's text: LibreOffice breaks lines at spaces but also inside long runs of
 characters (after "/", "!", "-", ...), and poppler turns every break into whitespace. So the
 comparison ignores whitespace altogether and compares the characters, in order.
@@ -24,6 +26,7 @@ from typing import Any
 
 from atti.acts.model import Act
 from atti.errors import ConverterMissing, VerificationError
+from atti.templates.render import BOZZA
 
 # What a list mark may extract as: LibreOffice's "-" bullets, or other templates' marks.
 _LIST_MARKS = " -–—•·▪◦*0123456789.)✓"
@@ -172,7 +175,7 @@ def prove_text(act: Act, text: str, template_text: Sequence[str] | None = None) 
     it only the gaps between the items of one part are checked.
     """
     # Compare without whitespace, but keep where each character was, to quote the original text.
-    spaced = _nfkc(text)
+    spaced = _nfkc(without_mark(text))
     where = [i for i, c in enumerate(spaced) if not c.isspace()]
     haystack = "".join(spaced[i] for i in where)
 
@@ -203,6 +206,15 @@ def prove_text(act: Act, text: str, template_text: Sequence[str] | None = None) 
             at = found + len(needle)
             after_missing = False
     return TextProof(items)
+
+
+_LINE_BREAKS = re.compile(r"([\n\f])")
+
+
+def without_mark(text: str) -> str:
+    """``text`` without the lines that are the unsigned rendering's mark (:data:`BOZZA`) alone."""
+    mark = normalise(BOZZA)
+    return "".join(line for line in _LINE_BREAKS.split(text) if normalise(line) != mark)
 
 
 def prove_pdf(act: Act, pdf: bytes, template_text: Sequence[str] | None = None) -> TextProof:

@@ -25,11 +25,14 @@ import jinja2
 import markupsafe
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.section import WD_HEADER_FOOTER
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.part import Part
 from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.opc.phys_pkg import PhysPkgWriter
 from docx.opc.pkgwriter import PackageWriter
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.parts.document import DocumentPart
 from docx.parts.hdrftr import FooterPart, HeaderPart
 from docx.parts.image import ImagePart
@@ -47,6 +50,8 @@ from atti.templates.convert import Converter
 from atti.templates.numbering import restart_lists
 
 DICITURA_FIRMA = "Firmato digitalmente ai sensi dell'art. 24 del D. Lgs. 82/2005"
+BOZZA = "BOZZA - documento non firmato"
+"""The mark at the top of every page of a rendering that is not signed (a draft, a preview)."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,12 @@ def base_name(act: Act) -> str:
     return f"{act.tipo.value}-{register}-{number}-{act.anno}"
 
 
-def template_context(act: Act) -> dict[str, Any]:
-    """What a template can use; the documentation of the template language's variables."""
+def template_context(act: Act, *, signed: bool = False) -> dict[str, Any]:
+    """What a template can use; the documentation of the template language's variables.
+
+    ``signed``: whether the rendering is the one the firmatario signs. Only that one says it is
+    signed digitally (``dicitura_firma``); a preview says nothing a signature has not made true.
+    """
     return {
         "ente": {"nome": act.ente.nome, "sito": act.ente.sito or ""},
         "tipo": act.tipo.value,
@@ -114,7 +123,7 @@ def template_context(act: Act) -> dict[str, Any]:
             if act.proposta else None
         ),
         "firmatario": {"nome": act.firmatario.nome, "qualifica": act.firmatario.qualifica},
-        "dicitura_firma": DICITURA_FIRMA,
+        "dicitura_firma": DICITURA_FIRMA if signed else "",
         "verifiche": [
             {"tipo": v.tipo, "nome": v.nome, "esito": v.esito.value, "positivo": v.esito is Esito.positivo}
             for v in act.verifiche
@@ -360,8 +369,54 @@ def _save_deterministic(doc: DocxTemplate, prototype: _Prototype) -> bytes:
     return zipped.close()
 
 
-def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path | None = None) -> bytes:
-    """The act as DOCX bytes; the same act and template always give the same bytes."""
+_MARK_XML = (
+    f"<w:p {nsdecls('w')}><w:pPr><w:jc w:val=\"center\"/></w:pPr><w:r><w:rPr><w:b/><w:color w:val=\"C00000\"/>"
+    f"<w:sz w:val=\"22\"/></w:rPr><w:t xml:space=\"preserve\">{BOZZA}</w:t></w:r></w:p>"
+)
+
+
+def mark_unsigned(document: DocxDocument) -> None:
+    """Put :data:`BOZZA` at the top of every page: a paragraph of its own in every header in use.
+
+    The header is added here rather than written in the templates, so that a body's own
+    template cannot lose it and a signed rendering cannot keep it. A section that shares its
+    previous section's header shares the mark too; a first page or even pages with headers of
+    their own get it in those. A template's headers are reached through the document's
+    relationships: docxtpl replaces each part it renders, which python-docx's sections still
+    hold in their place.
+    """
+    kinds = [WD_HEADER_FOOTER.PRIMARY]
+    if document.settings.odd_and_even_pages_header_footer:
+        kinds.append(WD_HEADER_FOOTER.EVEN_PAGE)
+    rels = document.part.rels
+    for index, section in enumerate(document.sections):
+        for kind in [*kinds, *([WD_HEADER_FOOTER.FIRST_PAGE] if section.different_first_page_header_footer else [])]:
+            reference = section._sectPr.get_headerReference(kind)
+            if reference is None:
+                if index > 0:
+                    continue  # the previous section's header, marked already
+                header = {
+                    WD_HEADER_FOOTER.PRIMARY: section.header, WD_HEADER_FOOTER.EVEN_PAGE: section.even_page_header,
+                    WD_HEADER_FOOTER.FIRST_PAGE: section.first_page_header,
+                }[kind]
+                header.is_linked_to_previous = False  # a header of its own, with one empty paragraph
+                reference = section._sectPr.get_headerReference(kind)
+                assert reference is not None
+                element = rels[reference.rId].target_part.element
+                for empty in element.findall(qn("w:p")):
+                    element.remove(empty)
+            element = rels[reference.rId].target_part.element
+            element.append(parse_xml(_MARK_XML))
+
+
+def render_docx(
+    act: Act, template: Path | None = None, *, templates_dir: Path | None = None, signed: bool = False
+) -> bytes:
+    """The act as DOCX bytes; the same act and template always give the same bytes.
+
+    ``signed``: the rendering the firmatario signs (``dicitura_firma`` filled in, no mark);
+    any other carries :data:`BOZZA` on every page and no dicitura (see :func:`mark_unsigned`).
+    """
     path = resolve_template(act, template, templates_dir)
     if not path.is_file():
         raise RenderError(f"template not found: {path}")
@@ -369,11 +424,13 @@ def render_docx(act: Act, template: Path | None = None, *, templates_dir: Path |
     try:
         prototype = _PROTOTYPES.get(path)
         doc = _ActTemplate(path, prototype)
-        context = template_context(act)
+        context = template_context(act, signed=signed)
         # Without a logo the template's "{%p if logo %}" drops the paragraph entirely.
         context["logo"] = InlineImage(doc, str(logo), height=Mm(18)) if logo else ""
         doc.render(context, jinja_env=_JINJA, autoescape=True)
         restart_lists(doc.docx)
+        if not signed:
+            mark_unsigned(doc.docx)
         data = _save_deterministic(doc, prototype)
     except DocxTooLarge as exc:
         raise RenderError(f"template {path}: {exc.msg}") from None
@@ -396,8 +453,12 @@ def render_act(
     source: str | None = None,
     base_dir: Path | None = None,
     allegati_dirs: Sequence[Path] = (),
+    signed: bool = False,
 ) -> RenderedAct:
     """Write ``<base>.docx`` and ``<base>.pdf`` into ``out_dir``; nothing is written on failure.
+
+    ``signed``: the rendering is the one to be signed; else it is marked as unsigned on every
+    page (see :func:`render_docx`).
 
     The PDF is PDF/A-2b, or PDF/A-3b when it carries files: the act's YAML ``source`` and its
     metadata (when ``source`` is given) and the allegati with a file (relative to ``base_dir``, and
@@ -407,7 +468,7 @@ def render_act(
     from atti.templates.allegati import append_pages, appended_pdfs, attachments
     from atti.templates.pdfa import attach_files
 
-    docx = render_docx(act, template, templates_dir=templates_dir)
+    docx = render_docx(act, template, templates_dir=templates_dir, signed=signed)
     stem = base_name(act)
     files = attachments(act, stem, source=source, base_dir=base_dir, allegati_dirs=allegati_dirs)
     appended = appended_pdfs(act, base_dir, allegati_dirs)

@@ -26,6 +26,7 @@ from atti.errors import ArchiveError, ConfigError
 
 from .conftest import EXAMPLE, Atti
 from .pgserver import raw
+from .test_proof import assert_signed, assert_unsigned
 
 TEXT = EXAMPLE.read_text(encoding="utf-8")
 PASSWORD = "una-password-lunga-e-sicura-42"
@@ -323,7 +324,9 @@ def test_review_flow_end_to_end_with_reviewers_own_keys(atti: Atti, tmp_path: Pa
     act = tmp_path / "act.yaml"
     act.write_text(TEXT, encoding="utf-8")
 
-    assert atti("draft", "save", act, "--as", "ufficio", env=env).exit_code == 0
+    assert atti("draft", "save", act, "--render", "--as", "ufficio", env=env).exit_code == 0
+    with Archive.open(root) as arc:  # the rendered preview is an unsigned draft, and looks it
+        assert_unsigned(arc.blobs.get(arc.versions("bozza-1")[0].pdf))
     assert atti("draft", "submit", "bozza-1", "--as", "ufficio", env=env).exit_code == 0
     rejected = atti("review", "bozza-1", "--reject", "--verifica", "Verifica Legale", "--note", "Manca il CIG",
                     "--as", "pozzoli", env=env)
@@ -366,6 +369,11 @@ def test_review_flow_end_to_end_with_reviewers_own_keys(atti: Atti, tmp_path: Pa
     assert versions[2]["note"] == "Manca il CIG"
     checked = atti("archive", "verify", env=env)
     assert checked.exit_code == 0, checked.output
+    # The signed PDF says what its YAML says (the reviewed text, numbered), and is no draft.
+    proved = atti("proof", record["id"], env=env)
+    assert proved.exit_code == 0, proved.output
+    with Archive.open(root) as arc:
+        assert_signed(arc.blobs.get(arc.get(record["id"]).pdf))
 
 
 @pytest.mark.libreoffice

@@ -170,22 +170,107 @@ def test_an_approved_verifica_needs_its_reviewers_key_outside_development_mode(
         pipeline.publish(archive, None, settings, draft_id=draft)
     assert keyless.value.msg == (
         "the verifica 'Verifica Legale' must be signed with the key of its reviewer, Franco Pozzoli: give it with "
-        "--reviewer-p12 (the development CA signs in their name only in development mode)")
+        "--reviewer (the development CA signs in their name only in development mode)")
 
 
 def test_required_verifiche_setting_refuses_an_unknown_tipo_and_reads_json(tmp_path: Path) -> None:
     wrong = Settings(required_verifiche={"determina": ["Verifica Legale"]})
     with pytest.raises(ConfigError) as exc:
-        pipeline.required_verifiche(wrong, "determinazione")
+        pipeline.required_verifiche(wrong, "determinazione", "Unioncamere Lombardia")
     assert exc.value.msg == (
         "setting 'required_verifiche': unknown tipo 'determina' (one of determinazione, delibera, decreto, ordinanza)")
     env = {"ATTI_REQUIRED_VERIFICHE": '{"delibera": ["Verifica Contabile"]}', "ATTI_USER": "ufficio"}
     settings = load_settings(environ=env)
     assert (settings.required_verifiche, settings.user) == ({"delibera": ["Verifica Contabile"]}, "ufficio")
-    assert pipeline.required_verifiche(settings, "delibera") == ["Verifica Contabile"]
-    assert pipeline.required_verifiche(settings, "determinazione") == []
+    assert pipeline.required_verifiche(settings, "delibera", "Comune di Esempio").names == ["Verifica Contabile"]
+    assert pipeline.required_verifiche(settings, "determinazione", "Comune di Esempio").names == []
     with pytest.raises(ConfigError, match="setting 'required_verifiche'"):
         load_settings(environ={"ATTI_REQUIRED_VERIFICHE": "delibera=Verifica"})
+
+
+# -- required verifiche per body -----------------------------------------------------------------
+
+TWO_BODIES = """\
+required_verifiche = {determinazione = ["Verifica Legale"]}
+
+[required_verifiche_by_ente."Unioncamere Lombardia"]
+determinazione = ["Verifica Legale", "Verifica Amministrativa"]
+
+[required_verifiche_by_ente."Comune di Esempio"]
+determinazione = []
+delibera = ["Verifica Contabile"]
+"""
+
+
+def test_required_verifiche_by_ente_gives_each_body_its_own_rule(tmp_path: Path) -> None:
+    config = tmp_path / "atti.toml"
+    config.write_text(TWO_BODIES, encoding="utf-8")
+    settings = load_settings(config_file=config, environ={})
+
+    def names(tipo: str, ente: str) -> tuple[list[str], str, str | None]:
+        required = pipeline.required_verifiche(settings, tipo, ente)
+        return required.names, required.setting, required.ente
+
+    assert names("determinazione", "Unioncamere Lombardia") == (
+        ["Verifica Legale", "Verifica Amministrativa"], "required_verifiche_by_ente", "Unioncamere Lombardia")
+    # The body's name in any case and spacing is the same body.
+    assert names("determinazione", "unioncamere  LOMBARDIA")[0] == ["Verifica Legale", "Verifica Amministrativa"]
+    # An empty list: this body requires none, whatever every body's rule says.
+    assert names("determinazione", "Comune di Esempio") == ([], "required_verifiche_by_ente", "Comune di Esempio")
+    assert names("delibera", "Comune di Esempio") == (["Verifica Contabile"], "required_verifiche_by_ente",
+                                                      "Comune di Esempio")
+    # A tipo the body does not name, and a body with no entry, keep every body's rule.
+    assert names("delibera", "Unioncamere Lombardia") == ([], "required_verifiche", None)
+    assert names("determinazione", "Comune di Altrove") == (["Verifica Legale"], "required_verifiche", None)
+    from_env = load_settings(environ={"ATTI_REQUIRED_VERIFICHE_BY_ENTE": '{"Comune di Esempio": {"decreto": ["X"]}}'})
+    assert pipeline.required_verifiche(from_env, "decreto", "Comune di Esempio").names == ["X"]
+
+
+def test_required_verifiche_by_ente_refuses_an_unknown_tipo_and_a_body_named_twice() -> None:
+    wrong = Settings(required_verifiche_by_ente={"Comune di Esempio": {"delibere": ["Verifica Contabile"]}})
+    with pytest.raises(ConfigError) as exc:
+        pipeline.required_verifiche(wrong, "delibera", "Comune di Altrove")  # checked whichever body publishes
+    assert exc.value.msg == (
+        "setting 'required_verifiche_by_ente.Comune di Esempio': unknown tipo 'delibere' "
+        "(one of determinazione, delibera, decreto, ordinanza)")
+    twice = Settings(required_verifiche_by_ente={"Comune di Esempio": {}, "comune di  esempio": {"delibera": ["X"]}})
+    with pytest.raises(ConfigError) as exc:
+        pipeline.required_verifiche(twice, "delibera", "Comune di Esempio")
+    assert exc.value.msg == (
+        "setting 'required_verifiche_by_ente': 'Comune di Esempio' and 'comune di  esempio' name the same body")
+    with pytest.raises(ConfigError) as shape:
+        load_settings({"required_verifiche_by_ente": {"Comune di Esempio": ["Verifica Contabile"]}}, environ={})
+    assert shape.value.msg.startswith("setting 'required_verifiche_by_ente.Comune di Esempio': ")
+
+
+def test_publish_applies_the_rule_of_the_acts_body(archive: Archive, tmp_path: Path) -> None:
+    """Two bodies in one settings file: each act is held to its own body's verifiche."""
+    config = tmp_path / "atti.toml"
+    config.write_text(TWO_BODIES, encoding="utf-8")
+    settings = load_settings({"archive": str(tmp_path)}, config_file=config, environ={})
+    draft = submitted(archive)  # Unioncamere Lombardia: Verifica Amministrativa too
+    pipeline.review(archive, draft, approve=True, verifica="Verifica Legale", actor="pozzoli")
+    with pytest.raises(ArchiveError) as unapproved:
+        pipeline.publish(archive, None, settings, draft_id=draft)
+    assert unapproved.value.msg == (
+        "bozza-1 cannot be published: the verifica 'Verifica Amministrativa' was not approved since it was last "
+        "submitted (atti review bozza-1 --approve --verifica 'Verifica Amministrativa')")
+    # The same act of another body that requires Verifica Contabile of a determinazione.
+    stricter = load_settings({"archive": str(tmp_path), "required_verifiche_by_ente": {
+        "Unioncamere Lombardia": {"determinazione": ["Verifica Contabile"]}}}, environ={})
+    with pytest.raises(ArchiveError) as lacking:
+        pipeline.publish(archive, None, stricter, draft_id=draft)
+    assert lacking.value.msg == (
+        "bozza-1 lacks the verifica 'Verifica Contabile', which every determinazione of Unioncamere Lombardia "
+        "needs (required_verifiche_by_ente)")
+    # Comune di Esempio requires no verifica of a determinazione: its act needs no reviewed draft,
+    # while the same act of Unioncamere Lombardia does.
+    comune = load_act_text(TEXT.replace("nome: Unioncamere Lombardia", "nome: Comune di Esempio", 1), "comune.yaml")
+    assert comune.act.ente.nome == "Comune di Esempio"
+    assert pipeline._check_reviewed(archive, comune, settings, None) == []
+    with pytest.raises(ArchiveError, match=r"^a determinazione needs its verifiche approved before it is published"):
+        pipeline._check_reviewed(archive, load_act_text(TEXT, "act.yaml"), settings, None)
+    assert archive.catalog.last_number("D.O.", 2026) == 0
 
 
 def test_cli_review_records_the_as_user_and_history_shows_it(atti: Atti, tmp_path: Path) -> None:

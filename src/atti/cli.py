@@ -322,8 +322,10 @@ _TSA_HELP = "RFC 3161 time-stamping service, needed from B-T up [default: $ATTI_
 
 
 def _passphrase_prompt(what: str) -> bytes:
-    token = what.startswith("token ")
+    token = what.startswith(("token ", "reviewer's token "))
     if not sys.stdin.isatty():
+        if what.startswith("reviewer's token "):
+            raise SigningError(f"{what} needs a PIN: add pin-env=VARIABLE to its key or run in a terminal")
         if token:
             raise SigningError(f"{what} needs a PIN: set ATTI_PKCS11_PIN or run in a terminal")
         raise SigningError(f"{what} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal")
@@ -359,8 +361,15 @@ def _token_options(f: Any) -> Any:
 @click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the archived act as JSON.")
 @click.option(
+    "--reviewer", "reviewer_keys", multiple=True, metavar="KEY",
+    help="The key of a reviewer whose certificate names one of the act's verifiche (repeatable): "
+    "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE] (the module defaults to "
+    "pkcs11_module; the PIN from that variable or a prompt) or remote:MODULE:FACTORY (a Python adapter "
+    "returning a remote signing service).",
+)
+@click.option(
     "--reviewer-p12", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="PKCS#12 of a reviewer whose certificate names one of the act's verifiche (repeatable).",
+    help="PKCS#12 of a reviewer, as --reviewer p12:PATH (repeatable).",
 )
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
 @_token_options
@@ -368,23 +377,26 @@ def _token_options(f: Any) -> Any:
 def publish(
     ctx: click.Context, file: Path | None, archive: Path | None, draft_id: str | None, p12: Path | None,
     level: str | None,
-    tsa_url: str | None, as_json: bool, reviewer_p12: tuple[Path, ...], as_user: str | None,
+    tsa_url: str | None, as_json: bool, reviewer_keys: tuple[str, ...], reviewer_p12: tuple[Path, ...],
+    as_user: str | None,
     pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
 ) -> None:
     """Check, number, render, sign and archive an act.
 
-    Each reviewer given with --reviewer-p12 signs their verifica first; then the signer signs
+    Each reviewer given with --reviewer signs their verifica first; then the signer signs
     a visible stamp on the last page that locks the act against any change but signatures.
     A draft (atti draft save) is published with --draft ID, or by publishing the same file,
-    once submitted (atti draft submit); the verifiche the required_verifiche setting names must
-    have been approved (atti review) and be signed with their reviewers' keys.
+    once submitted (atti draft submit); the verifiche the required_verifiche settings name for
+    its body and tipo must have been approved (atti review) and be signed with their reviewers'
+    keys.
     """
     if file is None and draft_id is None:
         raise click.UsageError("give the act's FILE, or --draft ID")
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, user=as_user)
     with _open(settings) as arc:
-        result = pipeline.publish(arc, file, settings, prompt=_passphrase_prompt, reviewer_keys=reviewer_p12,
+        result = pipeline.publish(arc, file, settings, prompt=_passphrase_prompt,
+                                  reviewer_keys=[*reviewer_keys, *(f"p12:{p}" for p in reviewer_p12)],
                                   draft_id=draft_id, actor=_actor(settings))
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)

@@ -91,11 +91,16 @@ class Settings(BaseModel):
     --as USER overrides it [default: the operating system's login name]. The web records the
     signed-in user."""
     required_verifiche: dict[str, list[str]] = {}
-    """The body's required verifiche per tipo of act, e.g. {determinazione = ["Verifica Legale"]}:
-    publish refuses an act of that tipo unless each named verifica (its tipo, any case) is in the
-    act, was approved with atti review after the draft was last submitted, and is signed with its
-    reviewer's own key (--reviewer-p12) or in development mode. As ATTI_REQUIRED_VERIFICHE, the
-    same as JSON."""
+    """The required verifiche per tipo of act, for every body, e.g. {determinazione = ["Verifica
+    Legale"]}: publish refuses an act of that tipo unless each named verifica (its tipo, any case)
+    is in the act, was approved with atti review after the draft was last submitted, and is signed
+    with its reviewer's own key (--reviewer) or in development mode. As ATTI_REQUIRED_VERIFICHE,
+    the same as JSON."""
+    required_verifiche_by_ente: dict[str, dict[str, list[str]]] = {}
+    """The same per body, by the act's ente.nome (any case and spacing), e.g.
+    [required_verifiche_by_ente."Comune di Esempio"] delibera = ["Verifica Contabile"]: a tipo a
+    body names here takes this list instead of required_verifiche's (an empty list requires none);
+    a tipo it does not name keeps required_verifiche's. As ATTI_REQUIRED_VERIFICHE_BY_ENTE, JSON."""
     development: bool = False
     """Development mode: the archive's development CA signs each verifica given no reviewer's key
     in its reviewer's name. Only for trying atti: publish says so, and so does each such signature."""
@@ -106,7 +111,7 @@ class Settings(BaseModel):
         # From an environment variable: "/srv/allegati:/srv/bandi", as PATH.
         return [part for part in value.split(os.pathsep) if part] if isinstance(value, str) else value
 
-    @field_validator("required_verifiche", mode="before")
+    @field_validator("required_verifiche", "required_verifiche_by_ente", mode="before")
     @classmethod
     def _verifiche_as_json(cls, value: Any) -> Any:
         # From an environment variable: '{"determinazione": ["Verifica Legale"]}'.

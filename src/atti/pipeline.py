@@ -121,19 +121,22 @@ def publish(
     settings: Settings,
     *,
     prompt: PassphrasePrompt | None = None,
-    reviewer_keys: Sequence[Path] = (),
+    reviewer_keys: Sequence[str] = (),
     draft_id: str | None = None,
     actor: str | None = None,
 ) -> PublishResult:
     """Check, number, render, sign and archive one act (its versions made by ``actor``).
 
-    ``reviewer_keys``: PKCS#12 files of the verifiche's reviewers, each certificate naming one
-    verifica's ``nome``; each reviewer signs their verifica before the signer signs the act. In
-    ``settings.development`` the development CA signs the others in their reviewers' names.
+    ``reviewer_keys``: the keys of the verifiche's reviewers, as key specs (``p12:PATH``,
+    ``pkcs11:token=...;key=...``, ``remote:MODULE:FACTORY``: :func:`atti.signing.keys.open_key_spec`),
+    each certificate naming one verifica's ``nome``; each reviewer signs their verifica before
+    the signer signs the act. In ``settings.development`` the development CA signs the others in
+    their reviewers' names.
 
     Refused before anything is rendered: a draft still bozza (never submitted, or sent back), and
-    an act whose ``settings.required_verifiche`` are not all in it, approved (``atti review``,
-    since the draft was last submitted) and given their reviewers' keys (or development mode).
+    an act whose required verifiche (:func:`required_verifiche`, for its ente and tipo) are not all
+    in it, approved (``atti review``, since the draft was last submitted) and given their
+    reviewers' keys (or development mode).
 
     ``draft_id``: the draft the act is sealed from (its versions come first in the act's
     history); without ``path`` the act is the draft's current source, its allegati looked up in
@@ -155,30 +158,59 @@ def publish(
         else:
             archive.draft(draft_id)  # refused now if it is not a draft, before rendering
     required = _check_reviewed(archive, loaded, settings, draft_id)
-    reviewers = _open_reviewers(loaded.act, reviewer_keys, prompt)
-    if not settings.development:
-        for i in required:
-            if i not in reviewers:
-                v = loaded.act.verifiche[i]
-                raise SigningError(
-                    f"the verifica '{v.tipo}' must be signed with the key of its reviewer, {v.nome}: give it with "
-                    "--reviewer-p12 (the development CA signs in their name only in development mode)"
-                )
-    with open_signer(archive, loaded, settings, prompt) as signer:
-        return _publish_with(archive, loaded, settings, signer, reviewers, draft_id, actor)
+    reviewers = _open_reviewers(loaded.act, reviewer_keys, settings, prompt)
+    try:
+        if not settings.development:
+            for i in required:
+                if i not in reviewers:
+                    v = loaded.act.verifiche[i]
+                    raise SigningError(
+                        f"the verifica '{v.tipo}' must be signed with the key of its reviewer, {v.nome}: give it "
+                        "with --reviewer (the development CA signs in their name only in development mode)"
+                    )
+        with open_signer(archive, loaded, settings, prompt) as signer:
+            return _publish_with(archive, loaded, settings, signer, reviewers, draft_id, actor)
+    finally:
+        # A reviewer's token stays logged in until its signer is closed: whatever happened.
+        for reviewer in reviewers.values():
+            reviewer.close()
 
 
-def required_verifiche(settings: Settings, tipo: str) -> list[str]:
-    """The verifiche ``settings.required_verifiche`` names for acts of ``tipo``; ConfigError for a
-    key that is no tipo of act, named as a misspelt setting is."""
+@dataclass(frozen=True)
+class RequiredVerifiche:
+    names: list[str]
+    setting: str  # which setting names them, for messages: required_verifiche[_by_ente]
+    ente: str | None  # the body's entry they come from, None for every body's
+
+
+def required_verifiche(settings: Settings, tipo: str, ente: str) -> RequiredVerifiche:
+    """The verifiche required of an act of ``tipo`` by the body ``ente``: its entry in
+    ``settings.required_verifiche_by_ente`` (the body's name in any case and spacing) when that
+    names ``tipo``, else ``settings.required_verifiche``'s. ConfigError for a key that is no tipo
+    of act, named as a misspelt setting is, and for a body named twice."""
     from atti.acts.model import TipoAtto
     from atti.errors import ConfigError
+    from atti.signing.identity import same_person
 
     tipi = [t.value for t in TipoAtto]
-    for key in settings.required_verifiche:
-        if key not in tipi:
-            raise ConfigError(f"setting 'required_verifiche': unknown tipo '{key}' (one of {', '.join(tipi)})")
-    return settings.required_verifiche.get(tipo, [])
+
+    def check(where: str, table: dict[str, list[str]]) -> None:
+        for key in table:
+            if key not in tipi:
+                raise ConfigError(f"setting '{where}': unknown tipo '{key}' (one of {', '.join(tipi)})")
+
+    check("required_verifiche", settings.required_verifiche)
+    bodies = list(settings.required_verifiche_by_ente)
+    for n, body in enumerate(bodies):
+        check(f"required_verifiche_by_ente.{body}", settings.required_verifiche_by_ente[body])
+        twin = next((other for other in bodies[:n] if same_person(other, body)), None)
+        if twin is not None:
+            raise ConfigError(f"setting 'required_verifiche_by_ente': '{twin}' and '{body}' name the same body")
+    for body, table in settings.required_verifiche_by_ente.items():
+        # same_person: the same comparison of names (case, accents, spacing) as for people.
+        if same_person(body, ente) and tipo in table:
+            return RequiredVerifiche(table[tipo], "required_verifiche_by_ente", body)
+    return RequiredVerifiche(settings.required_verifiche.get(tipo, []), "required_verifiche", None)
 
 
 def _check_reviewed(archive: Archive, loaded: LoadedAct, settings: Settings, draft_id: str | None) -> list[int]:
@@ -194,17 +226,18 @@ def _check_reviewed(archive: Archive, loaded: LoadedAct, settings: Settings, dra
                 f"{draft_id} is a bozza: it was not submitted for verifica since it last changed "
                 f"(atti draft submit {draft_id})"
             )
-    names = required_verifiche(settings, act.tipo.value)
-    if not names:
+    required = required_verifiche(settings, act.tipo.value, act.ente.nome)
+    if not required.names:
         return []
     label = draft_id or loaded.source.file
+    whose = f"every {act.tipo.value}" if required.ente is None else f"every {act.tipo.value} of {required.ente}"
     indexes = []
-    for name in names:
+    for name in required.names:
         try:
             indexes.append(verifica_index(act, name, label))
         except ArchiveError:
             raise ArchiveError(
-                f"{label} lacks the verifica '{name}', which every {act.tipo.value} needs (required_verifiche)"
+                f"{label} lacks the verifica '{name}', which {whose} needs ({required.setting})"
             ) from None
     if draft_id is None:
         raise ArchiveError(
@@ -288,21 +321,33 @@ def review(
     return DraftResult(record, archive.versions(record.id), True)
 
 
-def _open_reviewers(act: Act, keys: Sequence[Path], prompt: PassphrasePrompt | None) -> dict[int, ActSigner]:
-    """Each reviewer's signer, by the index of their verifica; refused before anything is done."""
+def _open_reviewers(
+    act: Act, keys: Sequence[str], settings: Settings, prompt: PassphrasePrompt | None
+) -> dict[int, ActSigner]:
+    """Each reviewer's signer, by the index of their verifica; refused before anything is done,
+    closing the keys opened so far (a token's login among them)."""
     from atti.signing.identity import names_person
-    from atti.signing.keys import open_pkcs12
+    from atti.signing.keys import open_key_spec
 
     out: dict[int, ActSigner] = {}
-    for key in keys:
-        signer = open_pkcs12(key, prompt)
-        match = [i for i, v in enumerate(act.verifiche) if names_person(signer.certificate, v.nome)]
-        if not match:
-            names = ", ".join(v.nome for v in act.verifiche) or "none"
-            raise SigningError(f"{key} belongs to {signer.signer_name}, who made none of the act's verifiche ({names})")
-        if match[0] in out:
-            raise SigningError(f"two keys for the verifica of {signer.signer_name}")
-        out[match[0]] = signer
+    try:
+        for key in keys:
+            signer = open_key_spec(key, settings, prompt)
+            match = [i for i, v in enumerate(act.verifiche) if names_person(signer.certificate, v.nome)]
+            if not match or match[0] in out:
+                signer.close()
+            if not match:
+                names = ", ".join(v.nome for v in act.verifiche) or "none"
+                raise SigningError(
+                    f"{signer.source} belongs to {signer.signer_name}, who made none of the act's verifiche ({names})"
+                )
+            if match[0] in out:
+                raise SigningError(f"two keys for the verifica of {signer.signer_name}")
+            out[match[0]] = signer
+    except BaseException:
+        for opened in out.values():
+            opened.close()
+        raise
     return out
 
 

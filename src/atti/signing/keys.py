@@ -3,11 +3,18 @@
 Secrets never travel in the settings: a token's PIN comes from ``$ATTI_PKCS11_PIN``, a PKCS#12's
 passphrase from ``$ATTI_P12_PASSPHRASE``, else from the caller's ``prompt`` (the CLI asks on the
 terminal; the library never does).
+
+A reviewer's key is named by a key spec (:func:`open_key_spec`): ``p12:PATH``,
+``pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE]`` or ``remote:MODULE:FACTORY``.
+A reviewer's PIN is theirs, not the signer's: it comes from the variable the spec names, else the
+prompt, never from ``$ATTI_PKCS11_PIN``.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,3 +69,81 @@ def ensure_holder(signer: ActSigner, person: str, role: str = "firmatario") -> N
     if not names_person(signer.certificate, person):
         signer.close()
         raise SigningError(f"the act's {role} is {person} but the certificate belongs to {signer.signer_name}")
+
+
+KEY_SPEC_FORMS = "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE] or remote:MODULE:FACTORY"
+_PKCS11_FIELDS = ("token", "key", "module", "pin-env")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def open_key_spec(spec: str, settings: Settings, prompt: PassphrasePrompt | None = None) -> ActSigner:
+    """Open the key ``spec`` names (see the module's docstring); SigningError for a spec that is
+    not one of the forms, naming the spec and the forms."""
+    kind, colon, rest = spec.partition(":")
+    if not colon or not rest or kind not in ("p12", "pkcs11", "remote"):
+        raise SigningError(f"key '{spec}': write it as {KEY_SPEC_FORMS}")
+    if kind == "p12":
+        return open_pkcs12(Path(rest), prompt)
+    if kind == "pkcs11":
+        return _open_pkcs11_spec(spec, rest, settings, prompt)
+    return _open_remote_spec(spec, rest)
+
+
+def _open_pkcs11_spec(spec: str, rest: str, settings: Settings, prompt: PassphrasePrompt | None) -> ActSigner:
+    from atti.signing.pkcs11 import open_pkcs11_signer
+
+    fields: dict[str, str] = {}
+    for part in rest.split(";"):
+        name, equals, value = part.partition("=")
+        name = name.strip()
+        if not equals or name not in _PKCS11_FIELDS or not value:
+            raise SigningError(f"key '{spec}': '{part}' is not one of {', '.join(f + '=...' for f in _PKCS11_FIELDS)}")
+        if name in fields:
+            raise SigningError(f"key '{spec}': {name} is given twice")
+        fields[name] = value
+    if "token" not in fields or "key" not in fields:
+        raise SigningError(f"key '{spec}': a PKCS#11 key needs token=LABEL and key=LABEL")
+    module = Path(fields["module"]) if "module" in fields else settings.pkcs11_module
+    if module is None:
+        raise SigningError(f"key '{spec}': name the PKCS#11 library with module=PATH or the pkcs11_module setting")
+    token, key = fields["token"], fields["key"]
+    pin: str | None = None
+    if "pin-env" in fields:
+        variable = fields["pin-env"]
+        if not _VARIABLE.fullmatch(variable):
+            raise SigningError(f"key '{spec}': pin-env names an environment variable, not '{variable}'")
+        if variable.upper().startswith("ATTI_"):
+            # atti refuses an ATTI_* variable that is no setting: the PIN would never be read.
+            raise SigningError(f"key '{spec}': pin-env must name a variable outside ATTI_*, which are settings")
+        pin = os.environ.get(variable)
+        if pin is None:
+            raise SigningError(f"the PIN of token '{token}' is to come from ${variable}, which is not set")
+    try:
+        return open_pkcs11_signer(module, token, key, pin)
+    except PassphraseNeeded:
+        if prompt is None:
+            raise
+        return open_pkcs11_signer(module, token, key, prompt(f"reviewer's token '{token}'").decode())
+
+
+def _open_remote_spec(spec: str, rest: str) -> ActSigner:
+    """``MODULE:FACTORY``: an adapter for one provider, a callable that takes no arguments (it
+    reads its own credentials) and returns a :class:`~atti.signing.remote.RemoteSigningService`."""
+    from atti.signing.remote import open_remote_signer
+
+    module_name, colon, factory_name = rest.partition(":")
+    if not colon or not _DOTTED.fullmatch(module_name) or not _VARIABLE.fullmatch(factory_name):
+        raise SigningError(f"key '{spec}': a remote key is remote:MODULE:FACTORY, e.g. remote:ente.firma:servizio")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise SigningError(f"key '{spec}': cannot import {module_name}: {e}") from None
+    factory = getattr(module, factory_name, None)
+    if not callable(factory):
+        raise SigningError(f"key '{spec}': {module_name} has no callable {factory_name}")
+    try:
+        service = factory()
+    except OSError as e:
+        raise SigningError(f"key '{spec}': the remote signing service could not start: {e}") from None
+    return open_remote_signer(service, source=f"the remote signing service {module_name}:{factory_name}")

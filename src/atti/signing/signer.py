@@ -283,6 +283,11 @@ class ActSigner:
     # -- what the certificate says -----------------------------------------------------------
 
     @property
+    def source(self) -> str:
+        """Where the key is, for messages: a PKCS#12's path, "token 'Firma'", a remote service."""
+        return self._source
+
+    @property
     def signer_name(self) -> str:
         return common_name(self._certificate.subject)
 

@@ -39,6 +39,7 @@ SOFTHSM_MODULES = [Path("/usr/lib/softhsm/libsofthsm2.so"), Path("/usr/lib/x86_6
 
 PIN, SO_PIN = "123456", "87654321"
 AUTH_PIN = "24680"
+REVIEW_PIN = "13579"  # a reviewer's own token: their PIN, not the signer's
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hsm]:
         mp.setenv("SOFTHSM2_CONF", str(conf))
         _init_token("Firma", PIN)
         _init_token("Autenticazione", AUTH_PIN)
+        _init_token("Revisione", REVIEW_PIN)
         library = pkcs11.lib(str(module))
         try:
             with library.get_token(token_label="Firma").open(rw=True, user_pin=PIN) as s:
@@ -175,6 +177,9 @@ def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hsm]:
                 stranger = ec.generate_private_key(ec.SECP256R1()).public_key()
                 _store_certificate(s, ca.certify(stranger, "Anna Verdi", "Funzionario"), "orfana", b"\x03")
                 _ec_pair(s, "senza-cert", b"\x04")
+            with library.get_token(token_label="Revisione").open(rw=True, user_pin=REVIEW_PIN) as s:
+                reviewer = _rsa_pair(s, "pozzoli", b"\x01")
+                _store_certificate(s, ca.certify(reviewer, "Franco Pozzoli", "Verifica Legale"), "pozzoli", b"\x01")
             yield Hsm(module, ca)
         finally:
             # Another module may load SoftHSM2 with another SOFTHSM2_CONF: make it start afresh.
@@ -308,7 +313,7 @@ def test_unknown_token_lists_the_present_ones(hsm: Hsm, tmp_path: Path, pdf_file
     _refused(
         hsm,
         tmp_path,
-        f"no token 'Carta' in {hsm.module}; tokens present: 'Autenticazione', 'Firma'",
+        f"no token 'Carta' in {hsm.module}; tokens present: 'Autenticazione', 'Firma', 'Revisione'",
         token="Carta",
     )
 
@@ -509,3 +514,61 @@ def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path
         4, "Error: token 'Firma' needs a PIN: set ATTI_PKCS11_PIN or run in a terminal\n"
     )
     assert not (tmp_path / "no.pdf").exists()
+
+
+@pytest.mark.libreoffice
+def test_cli_publish_signs_a_verifica_with_the_reviewers_token(atti: Atti, hsm: Hsm, tmp_path: Path) -> None:
+    """A reviewer's key on their own token (issue 16): its PIN from the variable their key names."""
+    import json
+
+    from atti.archive import Archive
+
+    from .conftest import EXAMPLE
+
+    archive = tmp_path / "archive"
+    hsm_root = tmp_path / "carta-root.pem"
+    hsm_root.write_bytes(hsm.ca.root_cert.public_bytes(Encoding.PEM))
+    assert atti("init", "--archive", archive, "--trust", hsm_root).exit_code == 0
+    firmatario = DevCA.load(archive / "pki").signer_for("Fabrizio Ventrice", "Direttore Operativo")
+    pozzoli = f"pkcs11:token=Revisione;key=pozzoli;module={hsm.module};pin-env=PIN_POZZOLI"
+    publish = ["publish", EXAMPLE, "--archive", archive, "--p12", firmatario, "--json"]
+
+    unset = atti(*publish, "--reviewer", pozzoli, env={"PIN_POZZOLI": None})
+    assert (unset.exit_code, unset.stderr) == (
+        4, "Error: the PIN of token 'Revisione' is to come from $PIN_POZZOLI, which is not set\n")
+    wrong = atti(*publish, "--reviewer", pozzoli, env={"PIN_POZZOLI": "000000"})
+    assert (wrong.exit_code, wrong.stderr) == (4, "Error: wrong PIN for token 'Revisione'\n")
+    # No pin-env and no terminal: the reviewer's PIN is asked for, never taken from ATTI_PKCS11_PIN.
+    no_pin = atti(*publish, "--reviewer", f"pkcs11:token=Revisione;key=pozzoli;module={hsm.module}",
+                  env={"ATTI_PKCS11_PIN": REVIEW_PIN})
+    assert (no_pin.exit_code, no_pin.stderr) == (4, (
+        "Error: reviewer's token 'Revisione' needs a PIN: add pin-env=VARIABLE to its key or run in a terminal\n"))
+    # Mario Rossi's token key is no reviewer's: refused, and its token logged out again.
+    stranger = atti(*publish, "--reviewer", f"pkcs11:token=Firma;key=firma;module={hsm.module};pin-env=PIN_ROSSI",
+                    env={"PIN_ROSSI": PIN})
+    assert (stranger.exit_code, stranger.stderr) == (4, (
+        "Error: token 'Firma' belongs to Mario Rossi, who made none of the act's verifiche "
+        "(Roberto Valente, Franco Pozzoli, Mattia Cattaneo)\n"))
+    with _open(hsm) as again:
+        assert again.signer_name == "Mario Rossi"
+    odd = atti(*publish, "--reviewer", "pkcs11:token=Revisione;chiave=pozzoli")
+    assert (odd.exit_code, odd.stderr) == (4, (
+        "Error: key 'pkcs11:token=Revisione;chiave=pozzoli': 'chiave=pozzoli' is not one of "
+        "token=..., key=..., module=..., pin-env=...\n"))
+    bare = atti(*publish, "--reviewer", "pozzoli.p12")
+    assert (bare.exit_code, bare.stderr) == (4, (
+        "Error: key 'pozzoli.p12': write it as p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH]"
+        "[;pin-env=VARIABLE] or remote:MODULE:FACTORY\n"))
+    with Archive.open(archive) as arc:  # every refusal came before a number was taken
+        assert arc.catalog.last_number("D.O.", 2026) == 0
+
+    ok = atti(*publish, "--reviewer", pozzoli, env={"PIN_POZZOLI": REVIEW_PIN})
+    assert ok.exit_code == 0, ok.output
+    report = json.loads(atti("verify", json.loads(ok.stdout)["pdf"], "--archive", archive, "--json").stdout)
+    assert report["indication"] == "TOTAL_PASSED"
+    assert [(s["field_name"], s["signer"], s["indication"]) for s in report["signatures"]] == [
+        ("Verifica2", "Franco Pozzoli", "TOTAL_PASSED"), ("Firma", "Fabrizio Ventrice", "TOTAL_PASSED"),
+    ]
+    # The reviewer's session was closed with the publish: the token opens again in this process.
+    with _open(hsm, token="Revisione", key="pozzoli", pin=REVIEW_PIN) as reviewer:
+        assert reviewer.signer_name == "Franco Pozzoli"

@@ -8,6 +8,7 @@ the OTP. Everything on atti's side (RemoteSigner, ActSigner, the PAdES signature
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,37 @@ def test_empty_chain_and_unsupported_key() -> None:
     with pytest.raises(SigningError) as info:
         RemoteSigner(LocalKeyService(key, [cert]))
     assert str(info.value) == "remote signing supports RSA and EC keys, not Ed25519PublicKey"
+
+
+# -- a reviewer's key named remote:MODULE:FACTORY ------------------------------------------------
+
+
+def reviewer_service() -> LocalKeyService:
+    """What a provider's adapter is to atti: a factory taking no arguments. This one plays the
+    service of the PKCS#12 in $REMOTE_TEST_P12."""
+    return _service_from_p12(Path(os.environ["REMOTE_TEST_P12"]))
+
+
+def test_a_key_spec_names_a_remote_service_by_its_factory(ca: DevCA, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atti.config import Settings
+    from atti.signing.keys import open_key_spec
+
+    monkeypatch.setenv("REMOTE_TEST_P12", str(ca.issue_signer("Franco Pozzoli", "Verifica Legale")))
+    with open_key_spec("remote:tests.test_remote:reviewer_service", Settings()) as signer:
+        assert (signer.signer_name, signer.source) == (
+            "Franco Pozzoli", "the remote signing service tests.test_remote:reviewer_service")
+        signed = signer.sign(make_pdf(), field_name="Verifica1")
+    report = verify_pdf(signed, [ca.root_cert])
+    assert (report.indication, report.signer) == ("TOTAL_PASSED", "Franco Pozzoli")
+
+    def refused(spec: str) -> str:
+        with pytest.raises(SigningError) as info:
+            open_key_spec(spec, Settings())
+        return str(info.value)
+
+    assert refused("remote:tests.nessuno:servizio") == (
+        "key 'remote:tests.nessuno:servizio': cannot import tests.nessuno: No module named 'tests.nessuno'")
+    assert refused("remote:tests.test_remote:nessuno") == (
+        "key 'remote:tests.test_remote:nessuno': tests.test_remote has no callable nessuno")
+    assert refused("remote:tests.test_remote") == (
+        "key 'remote:tests.test_remote': a remote key is remote:MODULE:FACTORY, e.g. remote:ente.firma:servizio")

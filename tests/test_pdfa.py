@@ -457,8 +457,9 @@ def test_an_added_page_is_counted_and_its_text_shown(rendered: bytes) -> None:
     assert (page.kind, page.page_a, page.page_b, result.pages) == ("added", None, 3, (2, 3))
     assert result.to_text().splitlines()[1:] == [
         "  pages: 2 in A, 3 in B",
-        "  page 3 added: Unioncamere Lombardia www.unioncamerelombardia.it DETERMINAZIONE DEL DIRETTORE OPERATIVO N. "
-        "129/2026 Del 19/05/2026 OGGETTO: …",
+        # an unsigned rendering: the draft's mark heads the page
+        "  page 3 added: BOZZA - documento non firmato Unioncamere Lombardia www.unioncamerelombardia.it "
+        "DETERMINAZIONE DEL DIRETTORE OPERATIVO …",
     ]
     # And the other way round: a page of A missing from B.
     assert [(c.kind, c.page_a, c.page_b) for c in compare_pdfs(longer, rendered).text] == [("removed", 3, None)]

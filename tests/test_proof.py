@@ -83,10 +83,14 @@ def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     changed.write_text(UNNUMBERED.replace("alle ore 16.00.", "alle ore 17.00."), encoding="utf-8")
     saved = run_atti("draft", "save", changed, "--render", "--archive", archive, "--json")
     assert saved.exit_code == 0, saved.output
+    # A draft is published once submitted for verifica (a bozza is refused).
+    assert run_atti("draft", "submit", json.loads(saved.stdout)["id"], "--archive", archive).exit_code == 0
     ids["from a draft"] = cli_publish("--draft", json.loads(saved.stdout)["id"])
     same = work / "same.yaml"
     same.write_text(UNNUMBERED.replace("alle ore 16.00.", "alle ore 18.00."), encoding="utf-8")
-    assert run_atti("draft", "save", same, "--archive", archive).exit_code == 0
+    saved = run_atti("draft", "save", same, "--archive", archive, "--json")
+    assert saved.exit_code == 0, saved.output
+    assert run_atti("draft", "submit", json.loads(saved.stdout)["id"], "--archive", archive).exit_code == 0
     ids["as its draft's file"] = cli_publish(same)
     yield archive, ids
 

@@ -233,7 +233,7 @@ def main(ctx: click.Context, verbose: bool, config: Path | None) -> None:
 )
 @click.pass_context
 def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> None:
-    """Create an archive with a development CA (NOT qualified) so acts can be signed at once."""
+    """Create an archive with a development CA (NOT qualified) to try atti at once (publish --development)."""
     settings = _settings(ctx, archive=archive)
     result = pipeline.init_archive(settings.archive, trust=trust, settings=settings)
     verb = "Created" if result.created else "Archive already exists at"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Quick start: install everything, create ./archive and publish the example act into it.
+# Quick start: install everything, create ./archive and publish the example act into it, in
+# development mode: the archive's development CA signs in the firmatario's name (NOT a firma digitale).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,5 +11,5 @@ if .venv/bin/atti show DO-2026-129 >/dev/null 2>&1; then
   echo "The example act is already in the archive ($ATTI_ARCHIVE):"
   .venv/bin/atti show DO-2026-129 | grep -E '^ *(id|firmatario|pdf):'
 else
-  .venv/bin/atti publish "$example"
+  .venv/bin/atti publish --development "$example"
 fi

@@ -98,10 +98,11 @@ def libreoffice(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def clean_environment(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[None]:
-    """Nothing of the developer's environment reaches the tests: no ATTI_* setting, no AWS_*
-    variable (boto3 reads endpoints, profiles and credentials from them), no state directory
-    under the developer's home, no ./atti.toml or ./archive of the directory pytest runs in (the
-    tests run in an empty temporary one).
+    """Nothing of the developer's environment reaches the tests: no ATTI_* setting but
+    ATTI_DEVELOPMENT=1 (the same for everyone), no AWS_* variable (boto3 reads endpoints,
+    profiles and credentials from them), no state directory under the developer's home, no
+    ./atti.toml or ./archive of the directory pytest runs in (the tests run in an empty temporary
+    one).
 
     Session-scoped and autouse, so it runs before every other fixture: the fixtures that set
     such variables on purpose (the S3 ones, the PostgreSQL backend of archive_location_module)
@@ -110,6 +111,9 @@ def clean_environment(tmp_path_factory: pytest.TempPathFactory, pytestconfig: py
     for name in list(os.environ):
         if name.startswith(("ATTI_", "AWS_")):
             patch.delenv(name)
+    # Publishing without a key signs with the development CA only in development mode: the suite
+    # runs in it, and a test of publishing outside it removes the variable (env={"ATTI_DEVELOPMENT": None}).
+    patch.setenv("ATTI_DEVELOPMENT", "1")
     patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
     patch.chdir(tmp_path_factory.mktemp("cwd"))
     if fast(pytestconfig):

@@ -442,7 +442,8 @@ def test_reviewers_sign_their_verifiche_with_their_own_keys(
     # The legal office's reviewer has a key of their own (here from the archive's development CA).
     pozzoli = DevCA.load(archive / "pki").signer_for("Franco Pozzoli", "Verifica Legale")
     stranger = DevCA.load(archive / "pki").signer_for("Mario Rossi", "Funzionario")
-    env = {"ATTI_P12_PASSPHRASE": passphrase.decode()}
+    # Outside development mode: the verifiche given no key stay unsigned.
+    env = {"ATTI_P12_PASSPHRASE": passphrase.decode(), "ATTI_DEVELOPMENT": None}
     refused = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", stranger, env=env)
     assert refused.exit_code == 4
     assert refused.stderr == (

@@ -36,7 +36,7 @@ def archive_root(libreoffice: str, archive_location_module: Path | str) -> Path 
     root = archive_location_module
     pipeline.init_archive(root)
     with Archive.open(root) as archive:
-        pipeline.publish(archive, EXAMPLE, Settings(archive=root))
+        pipeline.publish(archive, EXAMPLE, Settings(archive=root, development=True))
     return root
 
 
@@ -316,7 +316,7 @@ def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
     root = tmp_path / "archive"
     pipeline.init_archive(root)
     archive = Archive.open(root)
-    pipeline.publish(archive, EXAMPLE, Settings(archive=root))
+    pipeline.publish(archive, EXAMPLE, Settings(archive=root, development=True))
     annulment = tmp_path / "annullamento.yaml"
     annulment.write_text(
         EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "numero: 130 ").replace(
@@ -324,7 +324,7 @@ def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    pipeline.publish(archive, annulment, Settings(archive=root))
+    pipeline.publish(archive, annulment, Settings(archive=root, development=True))
     with archive:
         a = read_archived(archive, ACT_ID)
         first = archive.versions(ACT_ID)[0]
@@ -353,7 +353,7 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
     exported, imported elsewhere in the other order, and found there exactly as they were."""
     root = tmp_path / "a"
     pipeline.init_archive(root)
-    settings = Settings(archive=root)
+    settings = Settings(archive=root, development=True)
     a = Archive.open(root)
     draft = tmp_path / "draft.yaml"
     draft.write_text(EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "", 1), encoding="utf-8")

@@ -415,7 +415,9 @@ def test_publish_b_lta_then_renew_the_archive(atti: Atti, tmp_path: Path, live: 
     archive = tmp_path / "archive"
     trust = live.root_pem()
     assert atti("init", "--archive", archive, "--trust", trust).exit_code == 0
-    env = {"ATTI_P12_PASSPHRASE": "pw"}
+    # Outside development mode: the verifiche, given no key, stay unsigned (the live PKI's roots
+    # would not know the development CA's).
+    env = {"ATTI_P12_PASSPHRASE": "pw", "ATTI_DEVELOPMENT": None}
 
     # Fabrizio Ventrice's first certificate names no revocation service: refused before numbering.
     plain = atti("publish", EXAMPLE, "--archive", archive, "--p12", live.pkcs12("ventrice", b"pw"),

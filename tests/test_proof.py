@@ -78,7 +78,7 @@ def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     unnumbered.write_text(UNNUMBERED, encoding="utf-8")
     ids["numbered at publication"] = cli_publish(unnumbered)
     with Archive.open(archive) as arc:
-        ids["by the library"] = pipeline.publish(arc, unnumbered, Settings(archive=archive)).record.id
+        ids["by the library"] = pipeline.publish(arc, unnumbered, Settings(archive=archive, development=True)).record.id
     changed = work / "draft.yaml"
     changed.write_text(UNNUMBERED.replace("alle ore 16.00.", "alle ore 17.00."), encoding="utf-8")
     saved = run_atti("draft", "save", changed, "--render", "--archive", archive, "--json")

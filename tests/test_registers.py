@@ -179,10 +179,16 @@ def test_one_register_one_lock(archive: Archive, monkeypatch: pytest.MonkeyPatch
 def test_publish_says_where_a_register_starts(atti: Atti, libreoffice: str, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     assert atti("init", "--archive", archive).exit_code == 0
-    first = atti("publish", EXAMPLE, "--archive", archive)
+    # With the firmatario's key (here from the archive's CA), outside development mode: its notes
+    # would come with the register's.
+    from atti.signing import DevCA
+
+    key = DevCA.load(archive / "pki").signer_for("Fabrizio Ventrice", "Il Direttore Operativo")
+    env = {"ATTI_DEVELOPMENT": None, "ATTI_P12": str(key)}
+    first = atti("publish", EXAMPLE, "--archive", archive, env=env)
     assert first.exit_code == 0, first.output
     assert first.stderr == "Note: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
-    given = atti("publish", act_file(tmp_path, numero=None), "--archive", archive, "--json")
-    named = atti("publish", act_file(tmp_path, numero=131), "--archive", archive, "--json")
+    given = atti("publish", act_file(tmp_path, numero=None), "--archive", archive, "--json", env=env)
+    named = atti("publish", act_file(tmp_path, numero=131), "--archive", archive, "--json", env=env)
     assert (given.exit_code, given.stderr, named.exit_code, named.stderr) == (0, "", 0, ""), given.output + named.output
     assert [json.loads(r.stdout)["id"] for r in (given, named)] == ["DO-2026-130", "DO-2026-131"]

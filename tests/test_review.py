@@ -402,10 +402,11 @@ def test_review_flow_end_to_end_with_reviewers_own_keys(atti: Atti, tmp_path: Pa
     config = tmp_path / "atti.toml"
     config.write_text(f'archive = "{root}"\nrequired_verifiche = {{determinazione = ["Verifica Legale", '
                       '"Verifica Amministrativa"]}\n', encoding="utf-8")
-    env = {"ATTI_CONFIG": str(config)}
-    # Each reviewer's own PKCS#12 (issued here by the archive's CA; any CA the archive trusts will do).
+    env = {"ATTI_CONFIG": str(config), "ATTI_DEVELOPMENT": None}  # not in development mode
+    # Each one's own PKCS#12 (issued here by the archive's CA; any CA the archive trusts will do).
     ca = DevCA.load(root / "pki")
     pozzoli, cattaneo = ca.signer_for("Franco Pozzoli", "Verifica Legale"), ca.signer_for("Mattia Cattaneo", "x")
+    ventrice = ca.signer_for("Fabrizio Ventrice", "Il Direttore Operativo")
     act = tmp_path / "act.yaml"
     act.write_text(TEXT, encoding="utf-8")
 
@@ -428,7 +429,7 @@ def test_review_flow_end_to_end_with_reviewers_own_keys(atti: Atti, tmp_path: Pa
     keyless = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, env=env)
     assert keyless.exit_code == 4 and "the verifica 'Verifica Amministrativa' must be signed" in keyless.stderr
     published = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, "--reviewer-p12", cattaneo,
-                     "--as", "ventrice", "--json", env=env)
+                     "--p12", ventrice, "--as", "ventrice", "--json", env=env)
     assert published.exit_code == 0, published.output
     assert "development" not in published.stderr
     record = json.loads(published.stdout)
@@ -465,7 +466,11 @@ def test_review_flow_end_to_end_with_reviewers_own_keys(atti: Atti, tmp_path: Pa
 def test_development_mode_signs_verifiche_in_reviewers_names_and_says_so(atti: Atti, tmp_path: Path) -> None:
     root = tmp_path / "archive"
     assert atti("init", "--archive", root).exit_code == 0
-    plain = atti("publish", EXAMPLE, "--archive", root, "--json")
+    from atti.signing import DevCA
+
+    # Outside development mode, with the firmatario's key (here from the archive's CA).
+    ventrice = DevCA.load(root / "pki").signer_for("Fabrizio Ventrice", "Il Direttore Operativo")
+    plain = atti("publish", EXAMPLE, "--archive", root, "--p12", ventrice, "--json", env={"ATTI_DEVELOPMENT": None})
     assert plain.exit_code == 0, plain.output
     report = json.loads(atti("verify", json.loads(plain.stdout)["pdf"], "--archive", root, "--json").stdout)
     assert [s["field_name"] for s in report["signatures"]] == ["Firma"]  # no reviewer's key, no verifica signed
@@ -473,7 +478,9 @@ def test_development_mode_signs_verifiche_in_reviewers_names_and_says_so(atti: A
     second.write_text(TEXT.replace("numero: 129 ", "numero: 130 "), encoding="utf-8")
     dev = atti("publish", second, "--archive", root, "--json", env={"ATTI_DEVELOPMENT": "true"})
     assert dev.exit_code == 0, dev.output
-    assert dev.stderr == ("Note: development mode: the development CA signed the verifiche of Roberto Valente, "
+    assert dev.stderr == ("Note: development mode: the development CA signed the act in the name of its firmatario, "
+                          "Fabrizio Ventrice: NOT a firma digitale, not for a real act\n"
+                          "Note: development mode: the development CA signed the verifiche of Roberto Valente, "
                           "Franco Pozzoli, Mattia Cattaneo in their names, with no key of theirs: not for a real act\n")
     report = json.loads(atti("verify", json.loads(dev.stdout)["pdf"], "--archive", root, "--json").stdout)
     assert report["indication"] == "TOTAL_PASSED"

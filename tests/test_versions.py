@@ -477,7 +477,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
 
     published = atti("publish", act, "--archive", root, "--json")  # the same file: the draft is found
     assert published.exit_code == 0, published.output
-    record = json.loads(published.output)
+    record = json.loads(published.stdout)
     assert (record["id"], record["numero"], record["stato"]) == ("DO-2026-1", 1, "pubblicato")
     history = json.loads(atti("history", "DO-2026-1", "--archive", root, "--json").output)
     assert [(v["stato"], v["reason"]) for v in history] == [
@@ -505,7 +505,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     assert atti("draft", "submit", "bozza-2", "--archive", root).exit_code == 0
     by_id = atti("publish", "--draft", "bozza-2", "--archive", root, "--json")
     assert by_id.exit_code == 0, by_id.output
-    other = json.loads(by_id.output)
+    other = json.loads(by_id.stdout)
     assert other["id"] == "DO-2026-2"
     states = [v["stato"] for v in json.loads(atti("history", "DO-2026-2", "--archive", root, "--json").output)]
     assert states == ["bozza", "in verifica", "firmato", "pubblicato"]

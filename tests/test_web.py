@@ -77,7 +77,7 @@ def build_archive(root: Path | str, work: Path) -> Path | str:
     from atti.web.users import UserStore
 
     pipeline.init_archive(root)
-    settings = Settings(archive=root)
+    settings = Settings(archive=root, development=True)
     sources = work / "sources"
     sources.mkdir()
     for name, text in {**ACTS, **DRAFTS}.items():

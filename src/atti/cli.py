@@ -233,7 +233,7 @@ def main(ctx: click.Context, verbose: bool, config: Path | None) -> None:
 )
 @click.pass_context
 def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> None:
-    """Create an archive with a development CA (NOT qualified) so acts can be signed at once."""
+    """Create an archive with a development CA (NOT qualified) to try atti at once (publish --development)."""
     settings = _settings(ctx, archive=archive)
     result = pipeline.init_archive(settings.archive, trust=trust, settings=settings)
     verb = "Created" if result.created else "Archive already exists at"
@@ -355,7 +355,13 @@ def _token_options(f: Any) -> Any:
 @click.option(
     "--p12", type=click.Path(dir_okay=False, path_type=Path),
     help="PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt); "
-    "without it the archive's development CA signs.",
+    "without it or a token, publishing needs --development.",
+)
+@click.option(
+    "--development", is_flag=True,
+    help="Development mode, to try atti (NOT a firma digitale): the archive's development CA signs in "
+    "the firmatario's name when no key is given, and in the reviewers' names the verifiche given "
+    "no key; publish says so [default: $ATTI_DEVELOPMENT, else off].",
 )
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help=_LEVEL_HELP)
 @click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
@@ -376,7 +382,7 @@ def _token_options(f: Any) -> Any:
 @click.pass_context
 def publish(
     ctx: click.Context, file: Path | None, archive: Path | None, draft_id: str | None, p12: Path | None,
-    level: str | None,
+    development: bool, level: str | None,
     tsa_url: str | None, as_json: bool, reviewer_keys: tuple[str, ...], reviewer_p12: tuple[Path, ...],
     as_user: str | None,
     pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
@@ -388,12 +394,13 @@ def publish(
     A draft (atti draft save) is published with --draft ID, or by publishing the same file,
     once submitted (atti draft submit); the verifiche the required_verifiche settings name for
     its body and tipo must have been approved (atti review) and be signed with their reviewers'
-    keys.
+    keys. Without a key (--p12 or a token) it refuses, unless in development mode (--development).
     """
     if file is None and draft_id is None:
         raise click.UsageError("give the act's FILE, or --draft ID")
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
-                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, user=as_user)
+                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, user=as_user,
+                         development=development or None)  # the flag only turns it on: else the setting decides
     with _open(settings) as arc:
         result = pipeline.publish(arc, file, settings, prompt=_passphrase_prompt,
                                   reviewer_keys=[*reviewer_keys, *(f"p12:{p}" for p in reviewer_p12)],

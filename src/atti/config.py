@@ -42,7 +42,8 @@ class Settings(BaseModel):
     archive: Path = Path("archive")
     """The archive directory, or a postgresql:// URL (atti.archive.storage.location)."""
     p12: Path | None = None
-    """A PKCS#12 file with the signer's key; without it the archive's development CA signs."""
+    """A PKCS#12 file with the signer's key; without it or a token, publishing is refused outside
+    development mode."""
     pkcs11_module: Path | None = None
     """A PKCS#11 library (smart card, HSM, SoftHSM2): sign with the key on its token instead of a file."""
     pkcs11_token: str | None = None
@@ -102,8 +103,10 @@ class Settings(BaseModel):
     body names here takes this list instead of required_verifiche's (an empty list requires none);
     a tipo it does not name keeps required_verifiche's. As ATTI_REQUIRED_VERIFICHE_BY_ENTE, JSON."""
     development: bool = False
-    """Development mode: the archive's development CA signs each verifica given no reviewer's key
-    in its reviewer's name. Only for trying atti: publish says so, and so does each such signature."""
+    """Development mode (atti publish --development): given no key, the archive's development CA
+    signs the act in its firmatario's name, and each verifica given no reviewer's key in its
+    reviewer's name. Only for trying atti, NOT a firma digitale: publish says so, and so does each
+    such signature's reason. Outside it, publishing without a key is refused."""
 
     @field_validator("allegati_dirs", "trusted_lists", "trusted_list_signers", mode="before")
     @classmethod

@@ -96,23 +96,36 @@ def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
 
 def open_signer(
     archive: Archive, loaded: LoadedAct, settings: Settings, prompt: PassphrasePrompt | None
-) -> ActSigner:
-    """The signer for an act: the configured key, else a development certificate for the firmatario.
+) -> tuple[ActSigner, bool]:
+    """The signer for an act, and whether it is the development CA's: the configured key, else,
+    only in ``settings.development``, a development certificate for the firmatario.
 
-    The certificate must name the act's firmatario (:func:`atti.signing.keys.ensure_holder`, the
-    rule verification applies too).
+    Without a key and outside development mode it refuses (:data:`NO_KEY`): a body must never
+    publish an act signed by a development certificate by accident. The certificate must name
+    the act's firmatario (:func:`atti.signing.keys.ensure_holder`, the rule verification applies too).
     """
     from atti.signing import ActSigner, DevCA
     from atti.signing.keys import ensure_holder, open_key
 
     act = loaded.act
     signer = open_key(settings, prompt)
+    development = signer is None
     if signer is None:
+        if not settings.development:
+            raise SigningError(NO_KEY)
         ca = DevCA.load(archive.pki_dir)
         path = ca.signer_for(act.firmatario.nome, act.firmatario.qualifica, organisation=act.ente.nome)
         signer = ActSigner.from_pkcs12(path, None)
     ensure_holder(signer, act.firmatario.nome)
-    return signer
+    return signer, development
+
+
+# Why publishing without a key is refused, and the settings that let it sign.
+NO_KEY = (
+    "no key to sign the act with: set p12 (--p12 FILE), or pkcs11_module, pkcs11_token and pkcs11_key "
+    "(--pkcs11-module, --token, --key-label); or set development = true (--development) to try atti with "
+    "the development CA, NOT a firma digitale"
+)
 
 
 def publish(
@@ -168,8 +181,10 @@ def publish(
                         f"the verifica '{v.tipo}' must be signed with the key of its reviewer, {v.nome}: give it "
                         "with --reviewer (the development CA signs in their name only in development mode)"
                     )
-        with open_signer(archive, loaded, settings, prompt) as signer:
-            return _publish_with(archive, loaded, settings, signer, reviewers, draft_id, actor)
+        signer, development = open_signer(archive, loaded, settings, prompt)
+        with signer:
+            return _publish_with(archive, loaded, settings, signer, reviewers, draft_id, actor,
+                                 development=development)
     finally:
         # A reviewer's token stays logged in until its signer is closed: whatever happened.
         for reviewer in reviewers.values():
@@ -353,9 +368,10 @@ def _open_reviewers(
 
 def _publish_with(
     archive: Archive, loaded: LoadedAct, settings: Settings, signer: ActSigner, reviewers: dict[int, ActSigner],
-    draft_id: str | None = None, actor: str | None = None,
+    draft_id: str | None = None, actor: str | None = None, *, development: bool = False,
 ) -> PublishResult:
-    """Number, render, sign and seal, with the signer open (a token session stays open till here)."""
+    """Number, render, sign and seal, with the signer open (a token session stays open till here);
+    ``development``: the signer is the development CA's, and the act's signature and notes say so."""
     from atti.signing.stamp import FINAL_FIELD
     from atti.templates import Converter, render_act
 
@@ -396,6 +412,11 @@ def _publish_with(
                 allegati_dirs=settings.allegati_dirs,
                 signed=True,
             )
+            reason = f"{act.titolo} N. {act.estremi}"
+            if development:
+                reason += f" {DEVELOPMENT_ACT_MARK}"
+                notes += (f"development mode: the development CA signed the act in the name of its firmatario, "
+                          f"{act.firmatario.nome}: NOT a firma digitale, not for a real act",)
             pdf, dev_signed = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), reviewers,
                                               development=settings.development)
             if dev_signed:
@@ -404,7 +425,7 @@ def _publish_with(
             signed = signer.sign(
                 pdf,
                 field_name=FINAL_FIELD,
-                reason=f"{act.titolo} N. {act.estremi}",
+                reason=reason,
                 location=act.ente.nome,
                 level=settings.level,
                 tsa_url=settings.tsa_url,
@@ -419,6 +440,8 @@ def _publish_with(
 
 # What a verifica signed by the development CA says of itself, in its signature's reason.
 DEVELOPMENT_MARK = "[SVILUPPO: firmata dalla CA di sviluppo, non con la chiave del revisore]"
+# And what the act's own signature says when the development CA signed it for the firmatario.
+DEVELOPMENT_ACT_MARK = "[SVILUPPO: firmato dalla CA di sviluppo, non con la chiave del firmatario]"
 
 
 def _sign_verifiche(

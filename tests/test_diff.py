@@ -83,7 +83,7 @@ def where(path: tuple[Any, ...]) -> tuple[str, int, tuple[str, ...]]:
 
 
 LEAVES = [(path, value) for path, value in leaves(BASE.model_dump()) if value is not None]
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"\d+(?:[-/.,:]\d+)+|\w+")  # the redline's units: a number with its parts is one
 
 
 def test_the_full_act_sets_every_field_of_the_model() -> None:
@@ -183,6 +183,10 @@ def test_allegati_are_compared_with_the_sha256_of_their_files() -> None:
 
 @pytest.mark.parametrize(("a", "b", "expected"), [
     ("di pubblicare la scadenza", "di pubblicare la scadenza", [(EQUAL, "di pubblicare la scadenza")]),
+    # a date, an amount, a number with its year: one unit, struck and rewritten whole, either way round
+    ("del 2026-05-19", "del 2026-06-05", [(EQUAL, "del "), (DELETED, "2026-05-19"), (ADDED, "2026-06-05")]),
+    ("€ 1.500.000,00 nel 2026", "€ 1.600.000,00 nel 2026",
+     [(EQUAL, "€ "), (DELETED, "1.500.000,00"), (ADDED, "1.600.000,00"), (EQUAL, " nel 2026")]),
     ("Fabrizio Cavalieri", "Fabrizio Cavaliere",
      [(EQUAL, "Fabrizio "), (DELETED, "Cavalieri"), (ADDED, "Cavaliere")]),
     # a space alone between two changes joins them into one struck and one added run
@@ -216,7 +220,7 @@ def test_the_web_shows_every_changed_field_as_a_redline() -> None:
     html = web_differences([VersionDiff(version(1), version(2), compare_acts(BASE, after)),
                             VersionDiff(version(2), version(3, "in verifica"), [])])
     assert "<h3>Differenze tra la versione 1 e la 2</h3>" in html
-    assert "<h4><code>data</code></h4> <ul> <li>modificato: 2026-05-<del>19</del><ins>20</ins></li>" in html
+    assert "<h4><code>data</code></h4> <ul> <li>modificato: <del>2026-05-19</del><ins>2026-05-20</ins></li>" in html
     assert ("<h4><code>firmatario.nome</code></h4> <ul> <li>modificato: Fabrizio <del>Ventrice</del>"
             "<ins>Cavaliere &lt;b&gt;</ins></li>") in html  # escaped
     assert "Parole tolte <del>barrate</del>, parole aggiunte <ins>sottolineate</ins>." in html
@@ -231,6 +235,7 @@ def test_the_web_shows_every_changed_field_as_a_redline() -> None:
 # -- the redline report for the legal file ---------------------------------------------------------
 
 
+@pytest.mark.libreoffice  # the redline is a DOCX converted by LibreOffice
 def test_cli_diff_writes_a_redline_pdf_a(atti: Atti, tmp_path: Path) -> None:
     arc, _ = Archive.create(tmp_path / "archive")
     text = EXAMPLE.read_text(encoding="utf-8")

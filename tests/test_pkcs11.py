@@ -517,8 +517,11 @@ def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path
 
 
 @pytest.mark.libreoffice
-def test_cli_publish_signs_a_verifica_with_the_reviewers_token(atti: Atti, hsm: Hsm, tmp_path: Path) -> None:
+def test_cli_publish_signs_a_verifica_with_the_reviewers_token(
+    atti: Atti, hsm: Hsm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A reviewer's key on their own token (issue 16): its PIN from the variable their key names."""
+    monkeypatch.delenv("ATTI_DEVELOPMENT", raising=False)  # not in development mode: own keys only
     import json
 
     from atti.archive import Archive

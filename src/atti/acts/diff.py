@@ -183,7 +183,9 @@ def fields(act: BaseModel | None, model: type[BaseModel] | None = None, prefix: 
 
 # -- words -----------------------------------------------------------------------------------------
 
-_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+# A date, an amount or a number with its parts ("2026-05-19", "19/05/2026", "1.500.000,00",
+# "129/2026") is one unit: changed, it is struck and rewritten whole, as a reviewer reads it.
+_TOKENS = re.compile(r"\s+|\d+(?:[-/.,:]\d+)+|\w+|[^\w\s]")
 
 
 def word_diff(a: str, b: str) -> list[Segment]:

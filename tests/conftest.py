@@ -147,6 +147,24 @@ def every_published_act_proves() -> Iterator[None]:
     patch.undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id with atti's parameters (64 MiB, 3 passes) makes each sign-in slow on purpose; the
+    suite signs in hundreds of times and checks who may do what, not how hard a hash is to break.
+    The same algorithm with the least memory and time it takes: the stored hash is still
+    "$argon2id$...", a wrong password still fails. bench/web.py measures the real cost."""
+    from argon2 import PasswordHasher
+
+    from atti.web import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(users, "_HASHER", cheap)
+    patch.setattr(users, "_DUMMY_HASH", cheap.hash("atti: no such user"))
+    yield
+    patch.undo()
+
+
 # -- the command line ----------------------------------------------------------------------------
 
 

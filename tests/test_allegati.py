@@ -99,6 +99,75 @@ def test_allegati_are_attached_or_appended(converter: Converter, pdfa2: bytes, t
     assert "Allegati:" in text and "Bando Export su Misura - testo aggiornato" in text
 
 
+@pytest.fixture(scope="module")
+def signed_bando(converter: Converter, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A PDF/A-2b without the unsigned mark: a bando as its own office signed it (two pages)."""
+    act = load_act(EXAMPLE).act.model_copy(update={"oggetto": "Bando Export su Misura - testo aggiornato"})
+    return render_act(act, tmp_path_factory.mktemp("bando"), converter=converter, signed=True).pdf.read_bytes()
+
+
+def turned(pdf: bytes, rotate: int) -> bytes:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            page.obj.Rotate = rotate
+        out = io.BytesIO()
+        doc.save(out)
+        return out.getvalue()
+
+
+def mark_boxes(pdf: bytes) -> list[list[tuple[float, float, float, float, float]]]:
+    """Per page, the box of each word BOZZA as a reader shows the page, and the page's width."""
+    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        # pdftotext gives the words where a reader shows them, but the page's unturned width.
+        widths = [float(p.cropbox[3] - p.cropbox[1]) if int(p.obj.get("/Rotate", 0)) % 180
+                  else float(p.cropbox[2] - p.cropbox[0]) for p in doc.pages]
+    out: list[list[tuple[float, float, float, float, float]]] = []
+    for page, width in zip(html.split("<page ")[1:], widths, strict=True):
+        out.append([])
+        for word in page.split("<word ")[1:]:
+            if word.split(">", 1)[1].startswith("BOZZA<"):
+                box = [float(word.split(f'{k}="', 1)[1].split('"', 1)[0]) for k in ("xMin", "yMin", "xMax", "yMax")]
+                out[-1].append((box[0], box[1], box[2], box[3], width))
+    return out
+
+
+def test_pages_appended_to_an_unsigned_rendering_carry_the_mark(
+    converter: Converter, signed_bando: bytes, tmp_path: Path
+) -> None:
+    # Every page of a draft says it is a draft, the allegato's pages too, upright however they
+    # turn; the mark brings its own font, so the act stays PDF/A.
+    (tmp_path / "bando.pdf").write_bytes(signed_bando)
+    (tmp_path / "planimetria.pdf").write_bytes(turned(signed_bando, 90))
+    (tmp_path / "capovolto.pdf").write_bytes(turned(signed_bando, 180))
+    assert "BOZZA" not in subprocess.run(["pdftotext", "-", "-"], input=signed_bando, capture_output=True,
+                                         check=True).stdout.decode()
+    act = with_allegati(
+        Allegato(titolo="Bando", file="bando.pdf", modo=ModoAllegato.accodato),
+        Allegato(titolo="Planimetria", file="planimetria.pdf", modo=ModoAllegato.accodato),
+        Allegato(titolo="Capovolto", file="capovolto.pdf", modo=ModoAllegato.accodato),
+    )
+    draft = render_act(act, tmp_path / "draft", converter=converter, base_dir=tmp_path).pdf.read_bytes()
+    report = check_pdf(draft)
+    assert report.passed, report.to_text()
+    boxes = mark_boxes(draft)
+    own = pages(draft) - 3 * pages(signed_bando)
+    assert own >= 1 and len(boxes) == pages(draft)
+    assert all(len(page) == 1 for page in boxes), boxes
+    act_mark = boxes[0][0]
+    for x0, y0, x1, y1, width in (page[0] for page in boxes[own:]):
+        assert y1 < 60, (x0, y0, x1, y1)  # at the top of the page as shown
+        # and centred, as on the act's own pages (the line is: only its first word is measured)
+        assert abs(x0 - (act_mark[0] + (width - act_mark[4]) / 2)) < 2, (x0, width)
+    # Same size and place as the act's own mark on the upright A4 pages.
+    upright = boxes[own]
+    assert all(abs(upright[0][i] - act_mark[i]) < 2 for i in range(4)), (upright, act_mark)
+    signed = render_act(act, tmp_path / "signed", converter=converter, base_dir=tmp_path, signed=True)
+    assert all(page == [] for page in mark_boxes(signed.pdf.read_bytes()))
+    assert check_pdf(signed.pdf.read_bytes()).passed
+
+
 def test_only_a_plain_pdfa_can_be_appended(converter: Converter, tmp_path: Path) -> None:
     # A PDF with a font it does not embed would make the act's PDF/A claim false.
     plain = pikepdf.new()

@@ -104,11 +104,62 @@ def appended_pdfs(act: Act, base_dir: Path | None, allegati_dirs: Sequence[Path]
 _MUST_PASS = {"syntax", "pdfa", "encryption", "fonts", "javascript"}
 
 
-def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]]) -> bytes:
+def _display_to_user(page: pikepdf.Page) -> tuple[float, float, float, float, tuple[float, ...]]:
+    """The page's visible box as a reader shows it (width, height) and the matrix from those
+    upright coordinates to the page's own: ``/Rotate`` turns the page for display, so its top
+    may be any side of its user space."""
+    x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+    x0, x1 = min(x0, x1), max(x0, x1)
+    y0, y1 = min(y0, y1), max(y0, y1)
+    rotate = int(page.obj.get("/Rotate", 0)) % 360
+    if rotate == 90:
+        return x0, y0, y1 - y0, x1 - x0, (0, 1, -1, 0, x1, y0)
+    if rotate == 180:
+        return x0, y0, x1 - x0, y1 - y0, (-1, 0, 0, -1, x1, y1)
+    if rotate == 270:
+        return x0, y0, y1 - y0, x1 - x0, (0, -1, 1, 0, x0, y1)
+    return x0, y0, x1 - x0, y1 - y0, (1, 0, 0, 1, x0, y0)
+
+
+def _fmt(values: Sequence[float]) -> str:
+    return " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in values)
+
+
+def mark_pages(doc: pikepdf.Pdf, pages: Sequence[pikepdf.Page], mark: bytes) -> None:
+    """Draw ``mark`` (a one-page PDF: the band of :func:`atti.templates.render.mark_docx`) at the
+    top centre of each of ``pages``, as upright as the page is shown, never wider than the page.
+
+    The mark is a form XObject with its own embedded font, drawn as an artifact after the page's
+    own content, which is wrapped in q/Q so that nothing it leaves in the graphics state moves it.
+    """
+    with pikepdf.open(io.BytesIO(mark)) as source:
+        band = source.pages[0]
+        bx0, by0, bx1, by1 = (float(v) for v in band.mediabox)
+        form = band.as_form_xobject()
+        # LibreOffice tags its pages; inside an untagged allegato page the band is an artifact.
+        kept = [
+            instruction for instruction in pikepdf.parse_content_stream(form)
+            if str(instruction.operator) not in {"BDC", "BMC", "EMC", "MP", "DP"}
+        ]
+        form.write(pikepdf.unparse_content_stream(kept))
+        xobject = doc.copy_foreign(form)
+    width, height = bx1 - bx0, by1 - by0
+    for page in pages:
+        _, _, shown_w, shown_h, to_user = _display_to_user(page)
+        scale = min(1.0, shown_w / width)
+        place = (scale, 0, 0, scale, (shown_w - width * scale) / 2, shown_h - height * scale)
+        name = page.add_resource(xobject, pikepdf.Name.XObject, prefix="AttiBozza")
+        page.contents_add(b"q\n", prepend=True)
+        drawing = f"\nQ\n/Artifact BMC q {_fmt(to_user)} cm {_fmt(place)} cm {name} Do Q EMC\n"
+        page.contents_add(doc.make_stream(drawing.encode("ascii")), prepend=False)
+
+
+def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]], *, mark: bytes | None = None) -> bytes:
     """The act followed by the pages of each PDF/A allegato.
 
     Only a PDF/A with every font embedded may be appended: anything else would make the act's
-    PDF/A claim false. Such a file can still travel attached (``modo: allegato``).
+    PDF/A claim false. Such a file can still travel attached (``modo: allegato``). ``mark``: the
+    unsigned rendering's mark, drawn on every appended page (see :func:`mark_pages`).
     """
     if not others:
         return pdf
@@ -130,9 +181,12 @@ def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]]) -> bytes:
     sources: list[pikepdf.Pdf] = []
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
+            first = len(doc.pages)
             for _, data in others:
                 sources.append(pikepdf.open(io.BytesIO(data)))
                 doc.pages.extend(sources[-1].pages)
+            if mark is not None:
+                mark_pages(doc, list(doc.pages)[first:], mark)
             out = io.BytesIO()
             # Streams are copied as stored, never decoded: an allegato's page may hold a stream of
             # one megabyte that decodes to a gigabyte, and qpdf would decode it to compress it again.

@@ -25,7 +25,7 @@ import jinja2
 import markupsafe
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.section import WD_HEADER_FOOTER
+from docx.enum.section import WD_HEADER_FOOTER, WD_ORIENT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.part import Part
 from docx.opc.parts.coreprops import CorePropertiesPart
@@ -409,6 +409,39 @@ def mark_unsigned(document: DocxDocument) -> None:
             element.append(parse_xml(_MARK_XML))
 
 
+def mark_docx(act_docx: bytes) -> bytes:
+    """A band one A4 page wide holding only :data:`BOZZA`, as the act's pages carry it.
+
+    It is the act's own rendering (``act_docx``) emptied, so the mark has the template's fonts
+    and sits as far from the top as the act's headers. LibreOffice turns it into a PDF with its
+    font embedded, which marks the pages appended from allegati (see
+    :func:`atti.templates.allegati.mark_pages`): a mark drawn in a font the file does not embed
+    would break the PDF/A the act claims.
+    """
+    document = Document(io.BytesIO(act_docx))
+    body = document.element.body
+    last = body.find(qn("w:sectPr"))
+    for child in list(body):
+        if child is not last:
+            body.remove(child)
+    if last is None:
+        last = body.makeelement(qn("w:sectPr"), {})
+        body.append(last)
+    for child in list(last):
+        if child.tag in {qn("w:headerReference"), qn("w:footerReference"), qn("w:titlePg")}:
+            last.remove(child)
+    body.insert(0, parse_xml(_MARK_XML))
+    section = document.sections[-1]
+    top = Mm(section.header_distance.mm if section.header_distance is not None else 12.7)
+    section.page_width, section.page_height = Mm(210), Mm(top.mm + 10)
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.top_margin, section.bottom_margin = top, Mm(0)
+    section.header_distance = section.footer_distance = Mm(0)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def render_docx(
     act: Act, template: Path | None = None, *, templates_dir: Path | None = None, signed: bool = False
 ) -> bytes:
@@ -476,10 +509,12 @@ def render_act(
     conv = converter or Converter()
     try:
         pdf = conv.to_pdf(docx)
+        # The pages appended from allegati are marked too when the act is not signed.
+        mark = conv.to_pdf(mark_docx(docx)) if appended and not signed else None
     finally:
         if owned:
             conv.close()
-    pdf = append_pages(pdf, appended)
+    pdf = append_pages(pdf, appended, mark=mark)
     if files:
         pdf = attach_files(pdf, files)
     target = RenderedAct(out_dir / f"{stem}.docx", out_dir / f"{stem}.pdf")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from atti.acts.importer import labels
+
 
 @dataclass(frozen=True)
 class Para:
@@ -34,8 +36,10 @@ _LABEL_START = (
     r"|Dato\s+atto|Preso\s+atto|Accertat[oaie]|Proposta\s+di|Su\s+proposta|F\.\s?to|Firmato\s+digitalmente"
     r"|Verifica|Parere|Allegat[oi]|ALLEGAT[OI]|IL\s|LA\s|L['’]|Il\s+[A-Z]|La\s+[A-Z]|Del\s+\d|Registro|Reg\.)"
 )
-FORMULA = re.compile(r"^\s*(D\s*E\s*T\s*E\s*R\s*M\s*I\s*N\s*A|D\s*E\s*L\s*I\s*B\s*E\s*R\s*A|D\s*E\s*C\s*R\s*E\s*T\s*A"
-                     r"|O\s*R\s*D\s*I\s*N\s*A)\s*[:.]?\s*$", re.IGNORECASE)
+# the other labels of the preambolo (labels.py), when the printed line opens with a capital
+_LABEL_CAPITAL = re.compile(r"(?=[A-Z])(?:" + labels.ANY.pattern.lstrip("^") + r"|Che\s|CHE\s)", re.IGNORECASE)
+_ARTICLE_START = re.compile(r"^(?:Art(?:icolo)?|ART(?:ICOLO)?)\.?\s*\d+\b")
+FORMULA = labels.FORMULA
 _PAGE_NUMBER = re.compile(
     r"^(?:pag(?:\.|ina)?\s*\d+(?:\s*(?:di|/)\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+|\d{1,3})$", re.IGNORECASE
 )
@@ -70,9 +74,40 @@ _SPLIT_SIGNER = re.compile(
     r"|presidente|segretario|rettore|responsabile|commissario)\b)"
 )
 _SPLIT_AFTER = re.compile(
-    r"(?:(?<=\bDETERMINA)|(?<=\bDELIBERA)|(?<=\bDECRETA)|(?<=\bORDINA))(?=\s+(?:[-–•]|\d[.)]|di\s))"
+    r"(?:(?<=\bDETERMINA)|(?<=\bDELIBERA)|(?<=\bDECRETA)|(?<=\bORDINA)|(?<=D E C R E T A)|(?<=D E L I B E R A)"
+    r"|(?<=D E T E R M I N A)|(?<=O R D I N A))(?=\s+(?:[-–•]|\d[.)]|di\s|Art(?:icolo)?\.?\s*\d))"
     r"|(?<=\bche:)\s+(?=[-–•]\s)"
 )
+
+_ANY_LABEL = re.compile(r"(?<=\S)\s+(?=(?:" + labels.ANY.pattern.lstrip("^") + r"|Che\s))", re.IGNORECASE)
+_UPPER_LABEL_WORD = re.compile(r"(?:" + labels.ANY.pattern.lstrip("^") + r")$", re.IGNORECASE)
+# after the operative verb of an act on one line: its articles ("D E C R E T A Articolo 1 ... Art. 2 ...")
+_ARTICLE_SPLIT = re.compile(r"(?<=\S)\s+(?=(?:Articolo|Art\.)\s*\d+\s+[A-Z])")
+
+
+def _split_labels(text: str) -> str:
+    """Break an act that lost its line breaks before each label of its preambolo: after the end of
+    an item ("; Visto ...", ". CONSIDERATO ...", "; Che ..."), or written in capitals after a word
+    that is no label ("... integrativi PREMESSO - che ..."); a column of labels ("VISTA VISTO VISTO
+    la legge ...") stays together."""
+    out, last = [], 0
+    for m in _ANY_LABEL.finditer(text):
+        word = text[m.end():].split(None, 1)[0] if text[m.end():].split() else ""
+        before = text[last:m.start()].rstrip()
+        prev = before.split()[-1] if before.split() else ""
+        after_item = before.endswith((";", ":", "."))
+        capitals = word.isupper() and len(word) > 3 and not _UPPER_LABEL_WORD.match(prev) and not prev.isupper()
+        if word in ("Che", "CHE") and not before.endswith(";"):
+            continue
+        if after_item or capitals:
+            out.append(text[last:m.start()])
+            last = m.end()
+    out.append(text[last:])
+    text = "\n".join(out)
+    if re.search(r"(?i)\bD\s*E\s*C\s*R\s*E\s*T\s*A\b|\bDECRETA\b|\bDELIBERA\b|\bDETERMINA\b", text):
+        text = _ARTICLE_SPLIT.sub("\n", text)
+    return text
+
 
 _ACCENTED = {"e": "è", "a": "à", "i": "ì", "o": "ò", "u": "ù"}
 _TRUNCATED = re.compile(
@@ -127,6 +162,7 @@ def _split_long(lines: list[Para]) -> list[Para]:
         text = _SPLIT_AFTER.sub("\n", text)
         text = _SPLIT_SIGNER.sub("\\1\n\\2", text)
         text = _SPLIT_BEFORE.sub("\n", text)
+        text = _split_labels(text)
         out += [Para(line.no, piece.strip()) for piece in text.split("\n") if piece.strip()]
     return out
 
@@ -183,7 +219,8 @@ def _take_headers(lines: list[Para]) -> tuple[list[Para], list[Para]]:
 
 
 def _starts_new(text: str) -> bool:
-    return bool(LIST_MARK.match(text) or FORMULA.match(text) or re.match(_LABEL_START, text) or _SITE_LINE.match(text))
+    return bool(LIST_MARK.match(text) or FORMULA.match(text) or re.match(_LABEL_START, text) or _SITE_LINE.match(text)
+                or _LABEL_CAPITAL.match(text) or _ARTICLE_START.match(text))
 
 
 def _paragraphs(lines: list[Para]) -> list[Para]:
@@ -256,3 +293,11 @@ def _fix_words(text: str, no: int, fixes: list[str]) -> str:
         return "II"
 
     return _OCR_II.sub(ocr, text)
+
+
+_SPACED = re.compile(r"(?<![\w'’])(?:[A-Za-zÀ-ÿ] ){2,}[A-Za-zÀ-ÿ](?![\w'’])")
+
+
+def squeeze(text: str) -> str:
+    """Letters spaced out for emphasis joined: "V E R B A L E D I D E L I B E R A" -> "VERBALEDIDELIBERA"."""
+    return _SPACED.sub(lambda m: m.group().replace(" ", ""), text)

@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from atti.acts.importer.clean import FORMULA, LIST_MARK, Cleaned, Para
+from atti.acts.importer import labels
+from atti.acts.importer.clean import FORMULA, LIST_MARK, Cleaned, Para, squeeze
+from atti.acts.importer.identity import Identity, read_identity
 from atti.acts.references import _DATE, parse_date
 
 _TIPI = [
@@ -39,14 +41,7 @@ _ENTE = re.compile(
     r"|AZIENDA|Azienda|A\.?S\.?L\.?\b|ASL|ASST|UNIVERSIT[AÀ]|Universit[aà]|UNIONCAMERE|Unioncamere|AGENZIA|Agenzia"
     r"|CONSORZIO|Consorzio|ISTITUTO|Istituto|ENTE|Ente)\b"
 )
-_PREMESSE = re.compile(r"^(?P<label>Premess[oaie](?:\s+che)?|PREMESSO(?:\s+CHE)?)\s*[:,]?\s*(?P<rest>.*)$")
-_VISTI = re.compile(
-    r"^(?P<label>Vist[oaie]|VIST[OAIE]|Richiamat[oaie]|RICHIAMAT[OAIE])\b\s*(?:che\b)?\s*[:,]?\s*(?P<rest>.*)$"
-)
-_CONSIDERATO = re.compile(
-    r"^(?P<label>(?:Considerat|Ritenut|Rilevat|Accertat|Constatat|Atteso)[oaie]?(?:\s+che)?|Dato\s+atto(?:\s+che)?"
-    r"|Preso\s+atto(?:\s+che)?|CONSIDERATO(?:\s+CHE)?|RITENUTO)\b\s*[:,]?\s*(?P<rest>.*)$"
-)
+_PREMESSE, _VISTI, _CONSIDERATO = labels.PREMESSE, labels.VISTI, labels.CONSIDERATO
 _OGGETTO = re.compile(r"^(?P<label>OGGETTO|Oggetto)\s*[:.\-–]?\s*(?P<rest>.*)$")
 _PARERE = re.compile(
     r"^(?P<mark>[✓✔√☑]\s*)?(?P<tipo>(?:Parere|PARERE|Visto|VISTO)\s+(?:di\s+|in\s+ordine\s+alla\s+)?"
@@ -92,8 +87,9 @@ class Draft:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, identity: Identity | None = None) -> None:
         self.d = Draft()
+        self.identity = identity or Identity()
         self.part = "testa"  # the part the next item belongs to
         self.lists: dict[str, list[str]] = {
             k: [] for k in ("poteri", "premesse", "visti", "considerato", "punti", "allegati")
@@ -104,6 +100,23 @@ class _Reader:
         self.pending_line = 0
         self.verifiche: list[dict[str, str]] = []
         self.pareri: list[dict[str, str]] = []
+        self.article = False  # the last punto is an article: unmarked paragraphs go on with it
+        self._take_identity()
+
+    def _take_identity(self) -> None:
+        ident = self.identity
+        if ident.tipo:
+            self.title["tipo"] = ident.tipo
+        if ident.organo:
+            organo = re.sub(r"\s+", " ", ident.organo).strip(" ,.:-–")
+            self.title["organo"] = _ADJ_ORGANO.get(organo.upper(), _title_case(organo) if organo.isupper() else organo)
+        if ident.numero:
+            self._number(ident.numero, main=True)
+        if ident.data:
+            self.d.data["data"] = ident.data
+        if ident.registro_generale and ident.registro_generale[0]:
+            self.d.data["registro_generale"] = {"numero": ident.registro_generale[0],
+                                                "data": ident.registro_generale[1]}
 
     def label(self, p: Para, text: str) -> None:
         if text.strip():
@@ -121,21 +134,38 @@ class _Reader:
 
     # -- one paragraph -----------------------------------------------------------------------
 
-    def read(self, p: Para) -> None:
+    def read(self, p: Para, title: bool = False) -> None:
         text = p.text
-        if FORMULA.match(text):
+        if title and self.part == "testa":
+            self.label(p, text)  # the act's title: tipo, organo, numero, data were read from it
+            return
+        vote = labels.FORMULA_AFTER_VOTE.match(text) if self.part != "punti" else None
+        if FORMULA.match(text) or vote:
             self.label(p, text)
-            self.d.data.setdefault("dispositivo", {})["formula"] = re.sub(r"[\s:.]", "", text).upper()
+            verb = vote["verb"] if vote else text
+            self.d.data.setdefault("dispositivo", {})["formula"] = re.sub(r"[\s:.]", "", verb).upper()
             self.part = "punti"
+            self.article = False
+            return
+        if self.part == "punti" and self._ends_dispositivo(p, text):
+            return
+        if self.part == "punti" and (article := labels.ARTICLE.match(text)):
+            self.label(p, article["label"])
+            self.item("punti", p, article["rest"])
+            self.article = bool(article["rest"])
             return
         for handler in (self._head, self._oggetto, self._parere, self._verifica, self._labels, self._signature):
             if handler(p, text):
                 return
         marked = LIST_MARK.match(text)
-        if not marked and self._continues_item(text):
+        if not marked and self.part == "punti" and self.article and self.lists["punti"]:
+            self.lists["punti"][-1] += " " + text  # the text of an article, over its paragraphs
+        elif not marked and self._continues_item(text):
             # a printed line that starts with a capital ("... individuato / Unioncamere Lombardia ...")
             self.lists[self.part][-1] += " " + text
         elif marked and self.part in self.lists:
+            if self.part == "punti":
+                self.article = False
             self.item(self.part, p, text[marked.end():], marked=True)
         elif marked and self.part in ("autorita",):
             self.part = "poteri"
@@ -202,14 +232,21 @@ class _Reader:
             self.d.data.setdefault("data", parse_date(date["date"]))
 
     def _number(self, raw: str, *, main: bool) -> None:
-        """"129/2026" -> 129; "175/PRO" -> 175 in register PRO; "G00083" -> 83 in register G."""
-        m = re.fullmatch(r"(?P<prefix>[A-Z]{1,4})?0*(?P<n>\d+)(?:/(?P<suffix>[A-Za-z0-9.]+))?", raw)
+        """"129/2026" -> 129; "175/PRO" -> 175 in register PRO; "G00083" -> 83 in register G;
+        "X/7859" and "5/24483" (the legislature first) -> 7859, 24483; "0176 / Pres." -> 176 in Pres."""
+        raw = re.sub(r"\s*/\s*", "/", raw.strip()).rstrip(".")
+        parts = raw.split("/")
+        if (len(parts) > 1 and re.fullmatch(r"[IVXL]+|\d{1,2}", parts[0]) and re.fullmatch(r"\d{3,}", parts[1])
+                and not re.fullmatch(r"(?:19|20)\d\d", parts[1])):
+            parts = parts[1:]
+        m = re.fullmatch(r"(?P<prefix>[A-Z]{1,4})?\s?0*(?P<n>\d+)", parts[0])
         if m is None:
             return
         self.d.data["numero"] = int(m["n"]) or None
-        if raw != m["n"] and not re.fullmatch(r"\d+/\d{4}", raw):
+        if raw != m["n"] and not re.fullmatch(r"\d+/(?:19|20)\d\d", raw):
             self.d.numero_originale = raw
-        register = m["prefix"] or (m["suffix"] if m["suffix"] and not m["suffix"].isdigit() else None)
+        suffix = next((x for x in parts[1:] if x and not x.isdigit()), None)
+        register = m["prefix"] or suffix
         if register:
             self.d.data["registro"] = register
 
@@ -220,7 +257,7 @@ class _Reader:
         date = parse_date(date_m["date"]) if date_m else None
         if re.search(r"(?i)general|\bR\.\s?G\.", text):
             self.d.data["registro_generale"] = {"numero": num["num"], "data": date}
-        else:
+        elif "numero" not in self.d.data:
             self._number(num["num"], main=True)
             if date:
                 self.d.data["data"] = date
@@ -274,13 +311,27 @@ class _Reader:
             self.d.data["oggetto"] = text
             self.part = "oggetto"
             return True
+        if self.part != "punti" and (run := labels.LABEL_RUN.match(text)):
+            # "VISTA VISTO VISTO la legge ...; il decreto ...; ...": one item for each label
+            self.label(p, run["labels"])
+            self.part = "visti" if labels.VISTI.match(run["labels"]) else "considerato"
+            for piece in re.split(r"(?<=;)\s+", run["rest"]):
+                self.item(self.part, p, piece)
+            return True
+        spaced = squeeze(text[:40]) + text[40:]
         for rx, part in ((_PREMESSE, "premesse"), (_VISTI, "visti"), (_CONSIDERATO, "considerato")):
-            m = rx.match(text)
+            m = rx.match(spaced)
             if m and self.part != "punti":
-                self.label(p, text[: m.start("rest")])
+                cut = len(text) - len(m["rest"])
+                self.label(p, text[:cut])
                 self.part = part
                 self.item(part, p, m["rest"])
                 return True
+        m = labels.CHE.match(text)
+        if m and self.part == "premesse":
+            self.label(p, m["label"])
+            self.item("premesse", p, m["rest"])
+            return True
         m = _ALLEGATI_HEAD.match(text)
         if m:
             self.label(p, text[: m.start("rest")])
@@ -299,6 +350,18 @@ class _Reader:
             return True
         if _FIRMA_DIGITALE.match(text):
             self.label(p, text)
+            return True
+        return False
+
+    def _ends_dispositivo(self, p: Para, text: str) -> bool:
+        """What follows the operative part: "Modena, lì", "Roma, 3 marzo 2024", a register stamp."""
+        if labels.PLACE_DATE.match(text) and len(text) < 60:
+            self.label(p, text)
+            self.part = "firma"
+            return True
+        if labels.STAMP.match(text) and self.lists["punti"]:
+            self.unplaced(p)
+            self.part = "coda"
             return True
         return False
 
@@ -412,9 +475,8 @@ class _Reader:
 
 def _tipo_from_formula(data: dict[str, Any]) -> str | None:
     formula = data.get("dispositivo", {}).get("formula", "")
-    return {"DETERMINA": "determinazione", "DELIBERA": "delibera", "DECRETA": "decreto", "ORDINA": "ordinanza"}.get(
-        formula
-    )
+    return {"DETERMINA": "determinazione", "DELIBERA": "delibera", "DECRETA": "decreto", "ORDINA": "ordinanza",
+            "PRENDEATTO": "delibera"}.get(formula)
 
 
 _SMALL = {"di", "del", "della", "dello", "dei", "degli", "delle", "e", "ed", "al", "alla", "per", "in", "a"}
@@ -439,10 +501,15 @@ def initials(organo: str) -> str:
     return "".join(f"{w[0].upper()}." for w in organo.split() if w.lower() not in _SMALL and w[:1].isalpha())
 
 
+def _starts_part(text: str) -> bool:
+    return bool(labels.ANY.match(squeeze(text[:40])) or FORMULA.match(text) or labels.FORMULA_AFTER_VOTE.match(text))
+
+
 def read_act(cleaned: Cleaned) -> Draft:
-    reader = _Reader()
-    for p in cleaned.paras:
-        reader.read(p)
+    identity = read_identity(cleaned.paras, _starts_part)
+    reader = _Reader(identity)
+    for i, p in enumerate(cleaned.paras):
+        reader.read(p, i in identity.labels)
     return reader.finish()
 
 

@@ -37,7 +37,7 @@ _LABEL_START = (
     r"|Verifica|Parere|Allegat[oi]|ALLEGAT[OI]|IL\s|LA\s|L['’]|Il\s+[A-Z]|La\s+[A-Z]|Del\s+\d|Registro|Reg\.)"
 )
 # the other labels of the preambolo (labels.py), when the printed line opens with a capital
-_LABEL_CAPITAL = re.compile(r"(?=[A-Z])(?:" + labels.ANY.pattern.lstrip("^") + r"|Che\s|CHE\s)", re.IGNORECASE)
+_LABEL_CAPITAL = re.compile(r"(?=[A-Z])(?i:" + labels.ANY.pattern.lstrip("^") + r"|Che\s|CHE\s)")
 _ARTICLE_START = re.compile(r"^(?:Art(?:icolo)?|ART(?:ICOLO)?)\.?\s*\d+\b")
 FORMULA = labels.FORMULA
 _PAGE_NUMBER = re.compile(

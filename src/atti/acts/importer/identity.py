@@ -26,7 +26,7 @@ _KINDS: list[tuple[str, str, str | None]] = [
     (r"DETERMINAZION[EI]|DETERMINA(?=\s+(?:DIRIGENZIALE|DEL\b|DELLA\b|N\b|N[.°r]|A\s+CONTRARRE))",
      "determinazione", None),
     (r"\bD\.\s?D\.(?=\s)|\bDD(?=\s+n)", "determinazione", "Dirigente"),
-    (r"DELIBERAZION[EI]|\bDELIBERA(?=\s+(?:DEL\b|DELLA\b|DI\b|N\b|N[.°r]|\d))", "delibera", None),
+    (r"DELIBERAZION[EI]|\bDELIBERA(?=\s+(?:DEL\b|DELLA\b|DI\b|N\b|N[.°r]|\d))|\ADELIBERA(?=\s+[a-z])", "delibera", None),
     (r"\bD\.\s?G\.\s?R\.|\bDGR\b", "delibera", "Giunta Regionale"),
     (r"\bD\.\s?C\.\s?R\.|\bDCR\b", "delibera", "Consiglio Regionale"),
     (r"\bD\.\s?C\.\s?C\.|\bDCC\b", "delibera", "Consiglio Comunale"),
@@ -57,15 +57,15 @@ _MARKER = r"(?i:\bn(?:um|r|ro)?\b\.?|\bnumero\b|\bprogr\.?\s*num\b\.?)\s*[°º]?
 _NUM = r"(?P<num>(?:(?:[IVXL]+|\d{1,2})\s?/\s?(?=\d{3}))?[A-Z]{0,3}\s?\d+(?:\s?/\s?(?:\d+|[A-Za-z]{1,5}\b\.?))*)"
 _NUMBER = re.compile(_MARKER + _NUM)
 _NO_NUMBER = re.compile(_MARKER + r"(?=(?:del|DEL|Del)\b|$)")
-_YEAR_FIRST = re.compile(r"^(?:[A-Z.]+\s+)?(?:N\.\s*)?(?P<y>(?:19|20)\d\d)\s+(?P<n>\d{3,6})(?:/\d{1,4})?$")
+_YEAR_FIRST = re.compile(r"^(?:[A-Z][\w.]*\s+){0,4}(?:N\.\s*)?(?P<y>(?:19|20)\d\d)\s+(?P<n>\d{3,6})(?:/\d{1,4})?$")
 _REG_GEN = re.compile(r"(?i)^[ \t,]*(?:Reg(?:istro)?\.?\s*Gen(?:erale)?\b\.?|R\.\s?G\.)")
 # between the kind and the number: the organo's words ("del Responsabile del servizio FINANZIARIO - TRIBUTI")
 _ORGANO_WORD = (r"(?!(?:N|n|Nr|nr|Num|num|NUM|Progr)\b\.?\s*[°º]?\s*(?:\d|del\b|DEL\b|Del\b|[A-Z]{1,3}\s?\d))"
-                r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’.]*|d(?:el|ella|ello|ell|ei|egli|elle|i)['’]?|ad|acta|e|per|il|la|-|–|:|"
+                r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’.]*|d(?:ella|ello|elle|egli|ell|el|ei|i)\b|dell['’]|ad|acta|e|per|il|la|-|–|:|"
                 r"dirigenziale|regionale|comunale|provinciale|generale|servizio|settore|area|ufficio|struttura)")
 _SUBJECT = re.compile(r"\b(?:OGGETTO|Oggetto)\b\s*[:.\-–]?")
 _OPEN_WORD = re.compile(r"(?:^|[\s(])([a-zà-ù]{2,}|[a-z]+['’])\s*$")  # the word before: in a sentence?
-_SEDUTA = re.compile(r"(?i)\b(?:data\s+(?:della\s+)?seduta|in\s+data|seduta\s+del)\s*:?\s*")
+_SEDUTA = re.compile(r"(?i)(?:\bdata\s+(?:della\s+)?seduta|^\s*in\s+data|\bseduta\s+del)\s*:?\s*")
 _PLACE = re.compile(r"\b[A-ZÀ-Þ][a-zà-ù]+(?:\s[A-ZÀ-Þ][a-zà-ù]+)?,\s*(?:l[iì]['’]?\s*,?\s*|addì\s+)?$")
 _COLUMNS = re.compile(r"^(?P<label>[A-Za-z][\w ]*?)\s*\((?P<cols>[^)]*)\)\s*(?P<vals>.+)$")
 
@@ -269,10 +269,38 @@ def read_identity(paras: list[Para], starts_part: object) -> Identity:
                 ident.numero, ident.labels = c.numero, ident.labels | {i}
             if ident.data is None and c.data:
                 ident.data = c.data
+    if ident.tipo is None:
+        _minutes(paras, head, ident)
     _standalone(paras, head, ident)
     if ident.data is None:
         ident.data = _head_date(paras, head)
     return ident
+
+
+_MEETING = re.compile(
+    r"(?i)\b(?:si\s+[èe]\s+riunit[oa]|riunit[oa]si|si\s+[èe]\s+tenut[oa])\b.{0,80}?\b(?P<organ>(?:la\s+)?giunta"
+    r"(?:\s+(?:regionale|comunale|provinciale|camerale|municipale|esecutiva))?|(?:il\s+)?consiglio(?:\s+(?:regionale|"
+    r"comunale|provinciale|camerale|direttivo|di\s+amministrazione))?|(?:l['’]\s*)?assemblea)\b"
+)
+
+
+def _minutes(paras: list[Para], head: list[int], ident: Identity) -> None:
+    """The minutes of a collegial body's sitting ("... si è riunita la Giunta regionale") with no kind
+    word: a deliberazione of that body, numbered at the top of the page ("Progr.Num. 445/2011")."""
+    for i in head:
+        m = _MEETING.search(paras[i].text)
+        if m:
+            organ = re.sub(r"(?i)^(?:la|il|l['’])\s*", "", m["organ"])
+            ident.tipo, ident.organo = "delibera", organ[:1].upper() + organ[1:]
+            break
+    else:
+        return
+    for i in head:
+        num = _NUMBER.search(paras[i].text[:40])
+        if num:
+            ident.numero = num["num"]
+            ident.labels.add(i)
+            return
 
 
 def _standalone(paras: list[Para], head: list[int], ident: Identity) -> None:

@@ -26,7 +26,8 @@ _KINDS: list[tuple[str, str, str | None]] = [
     (r"DETERMINAZION[EI]|DETERMINA(?=\s+(?:DIRIGENZIALE|DEL\b|DELLA\b|N\b|N[.°r]|A\s+CONTRARRE))",
      "determinazione", None),
     (r"\bD\.\s?D\.(?=\s)|\bDD(?=\s+n)", "determinazione", "Dirigente"),
-    (r"DELIBERAZION[EI]|\bDELIBERA(?=\s+(?:DEL\b|DELLA\b|DI\b|N\b|N[.°r]|\d))|\ADELIBERA(?=\s+[a-z])", "delibera", None),
+    (r"DELIBERAZION[EI]|\bDELIBERA(?=\s+(?:DEL\b|DELLA\b|DI\b|N\b|N[.°r]|\d))|\ADELIBERA(?=\s+[a-z])",
+     "delibera", None),
     (r"\bD\.\s?G\.\s?R\.|\bDGR\b", "delibera", "Giunta Regionale"),
     (r"\bD\.\s?C\.\s?R\.|\bDCR\b", "delibera", "Consiglio Regionale"),
     (r"\bD\.\s?C\.\s?C\.|\bDCC\b", "delibera", "Consiglio Comunale"),
@@ -121,6 +122,7 @@ class _Candidate:
     rg: bool = False
     rg_numero: str | None = None
     rg_data: dt.date | None = None
+    lines: set[int] = field(default_factory=set)
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -173,7 +175,7 @@ def _organo(text: str, implied: str | None) -> str | None:
     return words or None
 
 
-def _parse_after(kind_end: int, text: str, cand: _Candidate) -> None:
+def _parse_after(kind_end: int, text: str, cand: _Candidate) -> int:
     """The organo, number and date that follow the kind word at ``kind_end`` in ``text``."""
     rest = text[kind_end: kind_end + 160]
     rest = _SUBJECT.split(rest)[0]
@@ -219,6 +221,7 @@ def _parse_after(kind_end: int, text: str, cand: _Candidate) -> None:
     cand.organo = _organo(organo_text[:organo_m.end()] if organo_m else "", cand.organo)
     if cand.organo and (not re.search(r"[A-Za-z]{3}", cand.organo) or re.fullmatch(r"(?i)n|nr|num", cand.organo)):
         cand.organo = None
+    return at if (cand.numero or cand.data) else 0
 
 
 def _head(paras: list[Para], starts_part: object) -> list[int]:
@@ -246,18 +249,21 @@ def read_identity(paras: list[Para], starts_part: object) -> Identity:
             bracketed = before.count("(") > before.count(")")
             cand = _Candidate(m.start(), _KINDS[k][1], _KINDS[k][2], bracketed)
             window = text[m.end():]
-            j = head.index(i) + 1
+            j, starts = head.index(i) + 1, []
             while len(window) < 160 and j < len(head):
+                starts.append((len(window) + 1, head[j]))
                 window += "\n" + squeeze(paras[head[j]].text)
                 j += 1
-            _parse_after(0, window, cand)
+            used = _parse_after(0, window, cand)
+            # the next short lines that printed its number or date belong to the title
+            cand.lines = {k for start, k in starts if start < used and len(paras[k].text) < 80}
             cands.append((i, cand))
     titles = [(i, c) for i, c in cands if not c.bracketed]
     if titles:
         ranked = sorted(titles, key=lambda ic: (ic[1].numero is None and ic[1].data is None, ic[1].numero is None))
         best_i, best = ranked[0]
         ident.tipo, ident.organo = best.tipo, best.organo
-        ident.labels.add(best_i)
+        ident.labels |= {best_i} | best.lines
         for i, c in cands:  # the same kind again (a bracket, the next line) completes the title
             if c.tipo != best.tipo:
                 continue
@@ -266,14 +272,16 @@ def read_identity(paras: list[Para], starts_part: object) -> Identity:
             if c.rg and ident.registro_generale is None:
                 ident.registro_generale = (c.rg_numero, c.rg_data)
             if ident.numero is None and c.numero:
-                ident.numero, ident.labels = c.numero, ident.labels | {i}
+                ident.numero, ident.labels = c.numero, ident.labels | {i} | c.lines
             if ident.data is None and c.data:
                 ident.data = c.data
     if ident.tipo is None:
         _minutes(paras, head, ident)
     _standalone(paras, head, ident)
     if ident.data is None:
-        ident.data = _head_date(paras, head)
+        ident.data, line = _head_date(paras, head)
+        if line is not None and len(paras[line].text) < 80:
+            ident.labels.add(line)
     return ident
 
 
@@ -340,20 +348,23 @@ def _standalone(paras: list[Para], head: list[int], ident: Identity) -> None:
             ident.labels.add(i)
 
 
-def _head_date(paras: list[Para], head: list[int]) -> dt.date | None:
-    """The date of a head without a dated title: "Data seduta ...", "IN DATA: ...", the minutes'
-    date in words, a date after a place name ("Trieste, 20 settembre 2013"), a date alone on a line."""
-    texts = [paras[i].text for i in head if not _SUBJECT.match(paras[i].text)]
-    for text in texts:
+def _head_date(paras: list[Para], head: list[int]) -> tuple[dt.date | None, int | None]:
+    """The date of a head without a dated title, and its line: "Data seduta ...", "IN DATA: ...",
+    the minutes' date in words, a date after a place name ("Trieste, 20 settembre 2013"), a date
+    alone on a line."""
+    lines = [i for i in head if not _SUBJECT.match(paras[i].text)]
+    for i in lines:
+        text = paras[i].text
         m = _SEDUTA.search(text)
         if m and (found := _DATE.match(text, m.end())):
-            return _date_of(found)
-    for text in [paras[i].text for i in head]:  # the minutes' words run on after the subject
-        if date := _words_date(text):
-            return date
-    for text in texts:
+            return _date_of(found), i
+    for i in head:  # the minutes' words run on after the subject
+        if date := _words_date(paras[i].text):
+            return date, None
+    for i in lines:
+        text = paras[i].text
         for m in _DATE.finditer(text):
             alone = not text[: m.start()].strip(" ,") and m.end() == len(text.strip())
             if alone or _PLACE.search(text[: m.start()]):
-                return _date_of(m)
-    return None
+                return _date_of(m), i
+    return None, None

@@ -52,11 +52,12 @@ _ESITO = re.compile(r"^(?P<esito>non\s+favorevole|favorevole|contrario|positivo|
                     re.IGNORECASE)
 _VERIFICA = re.compile(r"^Verific[ah]\b.*$")
 _CHECK = re.compile(r"^[✓✔√☑]\s*(?P<name>.+)$|^(?P<name2>.+?)\s*[✓✔√☑]$")
-_PROPOSTA = re.compile(r"^(?P<label>Proposta\s+di|Su\s+proposta\s+d(?:i|el|ella|ello|ell['’]))\s*:?\s*(?P<rest>.*)$")
+_PROPOSTA = re.compile(r"^(?P<label>Proposta\s+di|Su\s+proposta\s+d(?:i|el|ella|ello|ell['’]))\s*:?\s*(?P<rest>.*)$",
+                       re.IGNORECASE)
 _FTO = re.compile(r"^(?P<label>F\.\s?to|f\.\s?to)\s*:?\s*(?P<rest>.*)$")
 _FIRMA_DIGITALE = re.compile(r"^\(?\s*(?:Documento\s+)?[Ff]irmato\s+digitalmente\b.*$")
 _ALLEGATI_HEAD = re.compile(r"^(?P<label>Allegati|ALLEGATI|Elenco\s+allegati)\s*:?\s*(?P<rest>.*)$")
-_ALLEGATO = re.compile(r"^(?:Allegato|ALLEGATO)\s+\S+.*$")
+_ALLEGATO = re.compile(r"^(?:Allegato|ALLEGATO)(?:\s+\S+.*)?$")
 _DATE_LINE = re.compile(rf"^(?:Del|del|DEL|Data|In\s+data|Lì|Addì|Seduta\s+del)\s*:?,?\s*(?P<date>{_DATE})\s*$")
 _REG_LINE = re.compile(r"^(?:Registro|Reg\.|R\.\s?G\.|N\.\s*Reg|Numero\s+registro|Repertorio|Rep\.)", re.IGNORECASE)
 _QUALIFICA = re.compile(
@@ -101,6 +102,10 @@ class _Reader:
         self.verifiche: list[dict[str, str]] = []
         self.pareri: list[dict[str, str]] = []
         self.article = False  # the last punto is an article: unmarked paragraphs go on with it
+        # the part whose last item ends with ":" and so takes the enumeration that follows, and
+        # whether that item was marked (a marked paragraph is then its sibling, not its sub-item)
+        self.open_item: str | None = None
+        self.open_marked = False
         self._take_identity()
 
     def _take_identity(self) -> None:
@@ -128,6 +133,22 @@ class _Reader:
         text = text.strip()
         if text:
             self.lists[part].append(text)
+            self.open_item, self.open_marked = (part, marked) if text.endswith(":") else (None, False)
+        else:
+            self.open_item = None
+
+    def _sub_item(self, text: str, marked: bool) -> bool:
+        """An enumeration inside an item of the preambolo ("Dato atto che ... i Comuni: - ...; - ..."):
+        it goes on with the item that announced it, while its pieces end with ";" or ":"."""
+        if self.open_item != self.part or self.part not in ("premesse", "visti", "considerato", "poteri"):
+            return False
+        if marked and self.open_marked:
+            return False  # a sibling of the marked item, not a piece of it
+        items = self.lists[self.part]
+        items[-1] += " " + text
+        if not text.rstrip().endswith((";", ":")):
+            self.open_item = None
+        return True
 
     def unplaced(self, p: Para) -> None:
         self.d.non_classificato.append(p)
@@ -158,6 +179,8 @@ class _Reader:
             if handler(p, text):
                 return
         marked = LIST_MARK.match(text)
+        if self._sub_item(text, bool(marked)):
+            return
         if not marked and self.part == "punti" and self.article and self.lists["punti"]:
             self.lists["punti"][-1] += " " + text  # the text of an article, over its paragraphs
         elif not marked and self._continues_item(text):

@@ -131,9 +131,26 @@ _NOT_ITA = {"stabilita", "ristabilita", "esplicita", "implicita", "sollecita", "
 _OCR_II = re.compile(r"(?<=[a-zà-ù,] )(Il|I1)(?= [a-zà-ù])")
 
 
+# "IL DIRIGENTE RICHIAMATE: ...", "IL DIRIGENTE FIRMATARIO Visti:": the authority, then the first label
+_AUTHORITY_THEN_LABEL = re.compile(
+    r"^((?:IL|LA|LO|L['’])\s*(?:[A-ZÀ-Þ][A-ZÀ-Þ'’.,]*\s+){1,8}?)(?=(?i:" + labels.ANY.pattern.lstrip("^") + r")(?:\s|:|$))"
+)
+
+
+def _split_authority(lines: list[Para]) -> list[Para]:
+    out = []
+    for line in lines:
+        m = _AUTHORITY_THEN_LABEL.match(line.text)
+        if m and not labels.ANY.match(m.group(1).split()[-1]):
+            out += [Para(line.no, m.group(1).strip()), Para(line.no, line.text[m.end():])]
+        else:
+            out.append(line)
+    return out
+
+
 def clean(text: str) -> Cleaned:
     lines = _lines(text)
-    lines = _split_long(lines)
+    lines = _split_authority(_split_long(lines))
     headers, lines = _take_headers(lines)
     paras = _paragraphs(lines)
     fixes: list[str] = []
@@ -196,7 +213,7 @@ def _take_headers(lines: list[Para]) -> tuple[list[Para], list[Para]]:
     repeated = {
         shape for shape, where in places.items()
         if len(where) >= 2 and len(shape) >= 3 and not LIST_MARK.match(shape) and not FORMULA.match(shape)
-        and not shape.endswith((";", ":")) and not re.match(_LABEL_START, shape)
+        and not shape.endswith((";", ":")) and not re.match(_LABEL_START, shape) and not _LABEL_CAPITAL.match(shape)
         and (all(i in near for i in where) if near is not None
              else "#" in shape or len(shape) >= 20 or len(where) >= 3)
     }

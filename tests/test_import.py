@@ -337,8 +337,8 @@ def test_cli_json_report(atti: Atti, tmp_path: Path) -> None:
         ("rotto.docx", b"PK\x03\x04 not really a zip",
          "not a readable DOCX (corrupt, or a ZIP that is not a document)"),
         ("lettera.txt", b"Gentile signora,\nle scrivo per...\n",
-         "this does not look like an act: no title (DETERMINAZIONE, DELIBERAZIONE, DECRETO, ORDINANZA) and no "
-         "dispositivo (DETERMINA, DELIBERA, DECRETA, ORDINA)"),
+         "this does not look like an act: no title (DETERMINAZIONE, DELIBERAZIONE, DECRETO, ORDINANZA), no subject, "
+         "no preambolo (Premesso, Visto, Considerato ...) and no dispositivo (DETERMINA, DELIBERA, DECRETA, ORDINA)"),
     ],
 )
 def test_cli_bad_input_is_one_error_line(atti: Atti, tmp_path: Path, name: str, content: bytes, message: str) -> None:

@@ -1081,6 +1081,8 @@ def import_(
         report(f"  found:   {', '.join(result.found) or '-'}")
         report("  guessed: " + (", ".join(f"{k} ({why})" for k, why in result.guessed.items()) or "-"))
         report(f"  missing: {', '.join(result.missing) or '-'}")
+        for warning in result.warnings:
+            report(f"  warning: {warning}")
         report("  items:   " + ", ".join(f"{k} {n}" for k, n in result.counts.items() if n))
         for row in result.act.non_classificato:
             report(f"  non classificato, riga {row.riga}: {row.testo}")

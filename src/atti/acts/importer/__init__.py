@@ -7,6 +7,7 @@ and write YAML that the loader reads back to the same act.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ class ImportResult:
     missing: list[str]
     counts: dict[str, int]
     fixes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the text lacks, said in words
 
     @property
     def confidence(self) -> float:
@@ -67,6 +69,7 @@ class ImportResult:
             "counts": self.counts,
             "non_classificato": [{"riga": r.riga, "testo": r.testo} for r in self.act.non_classificato],
             "fixes": self.fixes,
+            "warnings": self.warnings,
         }
 
 
@@ -84,10 +87,11 @@ def _import(source: Source, name: str, *, ente: str | None, file: str) -> Import
     cleaned = clean(source.text)
     draft = read_act(cleaned)
     data = draft.data
-    if data.get("tipo") is None:  # neither a title nor a formula
+    if data.get("tipo") is None and not _looks_like_an_act(draft):
         raise ImportSourceError(
             f"{name}: this does not look like an act: no title (DETERMINAZIONE, DELIBERAZIONE, DECRETO, "
-            "ORDINANZA) and no dispositivo (DETERMINA, DELIBERA, DECRETA, ORDINA)"
+            "ORDINANZA), no subject, no preambolo (Premesso, Visto, Considerato ...) and no dispositivo "
+            "(DETERMINA, DELIBERA, DECRETA, ORDINA)"
         )
     if ente:
         data.setdefault("ente", {})["nome"] = ente
@@ -105,7 +109,31 @@ def _import(source: Source, name: str, *, ente: str | None, file: str) -> Import
         "considerato": len(act.considerato), "punti": len(act.dispositivo.punti), "verifiche": len(act.verifiche),
         "pareri": len(act.pareri), "allegati": len(act.allegati), "non_classificato": len(act.non_classificato),
     }
-    return ImportResult(file, source.kind, act, text, found, dict(draft.guessed), missing, counts, cleaned.fixes)
+    return ImportResult(file, source.kind, act, text, found, dict(draft.guessed), missing, counts, cleaned.fixes,
+                        _warnings(draft, missing))
+
+
+def _looks_like_an_act(draft: Draft) -> bool:
+    """Any feature of an act: a number in a title, a subject, an item of the preambolo, an authority."""
+    data = draft.data
+    return bool(data.get("numero") or data.get("oggetto") or data.get("autorita") or data.get("premesse")
+                or data.get("visti") or data.get("considerato"))
+
+
+def _warnings(draft: Draft, missing: list[str]) -> list[str]:
+    out = []
+    if "dispositivo" in missing:
+        out.append("a fragment: the text ends before the operative part (DETERMINA, DELIBERA, DECRETA, ORDINA ...), "
+                   "the dispositivo is missing")
+    if "tipo" in draft.guessed:
+        out.append("no title and no operative verb: the kind of act is guessed")
+    if "numero" in missing:
+        out.append("the act's own number is not in the text (cited acts' numbers are never taken)")
+    if "data" in missing:
+        out.append("no date anywhere in the text: the day of the import stands in for it")
+    elif "data" in draft.guessed:
+        out.append("the act's date is not printed in its head: the latest date of the text stands in for it")
+    return out
 
 
 def _present(act: Act, key: str) -> bool:
@@ -134,9 +162,11 @@ def _fill(draft: Draft, text: str, name: str) -> list[str]:
     if not data.get("data"):
         guess = date_guess(text)
         if guess is None:
-            raise ImportSourceError(f"{name}: the act has no date anywhere in its text")
-        data["data"] = guess
-        draft.guessed["data"] = "la data più recente del testo"
+            data["data"] = dt.date.today()  # a placeholder: the act is reported without a date
+            missing.append("data")
+        else:
+            data["data"] = guess
+            draft.guessed["data"] = "la data più recente del testo"
     if not data.get("numero"):
         data.pop("numero", None)
         missing.append("numero")

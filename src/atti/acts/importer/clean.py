@@ -133,7 +133,8 @@ _OCR_II = re.compile(r"(?<=[a-zà-ù,] )(Il|I1)(?= [a-zà-ù])")
 
 # "IL DIRIGENTE RICHIAMATE: ...", "IL DIRIGENTE FIRMATARIO Visti:": the authority, then the first label
 _AUTHORITY_THEN_LABEL = re.compile(
-    r"^((?:IL|LA|LO|L['’])\s*(?:[A-ZÀ-Þ][A-ZÀ-Þ'’.,]*\s+){1,8}?)(?=(?i:" + labels.ANY.pattern.lstrip("^") + r")(?:\s|:|$))"
+    r"^((?:IL|LA|LO|L['’])\s*(?:[A-ZÀ-Þ][A-ZÀ-Þ'’.,]*\s+){1,8}?)"
+    r"(?=(?i:" + labels.ANY.pattern.lstrip("^") + r")(?:\s|:|$))"
 )
 
 

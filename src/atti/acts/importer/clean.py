@@ -33,7 +33,7 @@ class Cleaned:
 LIST_MARK = re.compile(r"^(?:[-–—•●▪■◦*]|\d{1,2}[.)](?!\d)|[a-z]\))\s*")
 _LABEL_START = (
     r"(?:OGGETTO|Oggetto|Premess[oaie]|Vist[oaie]|Richiamat[oaie]|Considerat[oaie]|Ritenut[oaie]|Rilevat[oaie]"
-    r"|Dato\s+atto|Preso\s+atto|Accertat[oaie]|Proposta\s+di|Su\s+proposta|F\.\s?to|Firmato\s+digitalmente"
+    r"|Dato\s+atto|Preso\s+atto|Accertat[oaie]|Proposta\s+di|Su\s+proposta|[Ff]\.\s?to|Firmato\s+digitalmente"
     r"|Verifica|Parere|Allegat[oi]|ALLEGAT[OI]|IL\s|LA\s|L['’]|Il\s+[A-Z]|La\s+[A-Z]|Del\s+\d|Registro|Reg\.)"
 )
 # the other labels of the preambolo (labels.py), when the printed line opens with a capital
@@ -264,8 +264,14 @@ def _paragraphs(lines: list[Para]) -> list[Para]:
     return paras
 
 
+# "La Giunta regionale", "Il Dirigente del Settore": an authority's heading, never the start of a sentence
+_HEADING = re.compile(r"^(?:Il|La|Lo|L['’]|IL|LA|LO)\s*[\wÀ-ÿ'’.]+(?:\s+[\wÀ-ÿ'’.]+){0,5}$")
+
+
 def _joins(prev: str, text: str, after_blank: bool) -> bool:
     if _starts_new(text) or FORMULA.match(prev):
+        return False
+    if _HEADING.match(prev) and (labels.ANY.match(text) or labels.FORMULA.match(text)):
         return False
     if re.search(r"[a-zà-ù]-$", prev):
         return True

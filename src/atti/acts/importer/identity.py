@@ -35,12 +35,17 @@ _KINDS: list[tuple[str, str, str | None]] = [
     (r"\bATTO\s+DELL?A?\s+(?=GIUNTA|CONSIGLIO)", "delibera", None),
     (r"\bD\.\s?P\.\s?G\.\s?R\.|\bDPGR\b", "decreto", "Presidente della Giunta Regionale"),
     (r"\bD\.\s?C\.\s?A\.|\bDCA\b", "decreto", "Commissario ad acta"),
+    (r"\bD\.\s?D\.\s?G\.|\bDDG\b", "decreto", "Dirigente Generale"),
+    (r"\bD\.\s?D\.\s?S\.|\bDDS\b", "decreto", "Dirigente del Servizio"),
+    (r"\bD\.\s?A\.(?=\s*n)", "decreto", "Assessore"),
+    (r"\bD\.\s?P\.\s?Reg\.|\bD\.\s?P\.\s?G\.(?=\s)", "decreto", "Presidente della Regione"),
+    (r"\bD\.\s?S\.(?=\s*n)", "decreto", "Sindaco"),
     (r"\bD\.\s?R\.(?=\s)", "decreto", "Rettore"),
     (r"\bD\.\s?M\.(?=\s)", "decreto", "Ministro"),
     (r"DECRET[OI]\b(?!\s*(?:-\s*)?(?:LEGISLATIV|LEGGE|LGS|DEL\s+PRESIDENTE\s+DELLA\s+REPUBBLICA))", "decreto", None),
     (r"\bO\.\s?P\.\s?C\.\s?M\.|\bOPCM\b", "ordinanza", "Presidente del Consiglio dei Ministri"),
     (r"\bOCDPC\b|\bO\.\s?C\.\s?D\.\s?P\.\s?C\.", "ordinanza", "Capo del Dipartimento della Protezione Civile"),
-    (r"ORDINANZ[AE]", "ordinanza", None),
+    (r"ORDINANZ[AE]|\bORD\.(?=\s*N)", "ordinanza", None),
 ]
 _KIND = re.compile("|".join(f"(?P<k{i}>{p})" for i, (p, _, _) in enumerate(_KINDS)), re.IGNORECASE)
 
@@ -55,11 +60,13 @@ _DATE = re.compile(
 )
 _MARKER = r"(?i:\bn(?:um|r|ro)?\b\.?|\bnumero\b|\bprogr\.?\s*num\b\.?)\s*[°º]?\s*"
 # "60", "5/24483", "X/7859", "0176 / Pres", "U00117", "7/C", "33 / 2016", "2009 03652/087"
-_NUM = r"(?P<num>(?:(?:[IVXL]+|\d{1,2})\s?/\s?(?=\d{3}))?[A-Z]{0,3}\s?\d+(?:\s?/\s?(?:\d+|[A-Za-z]{1,5}\b\.?))*)"
+# (a legislature "X/" or "5/", a sitting "5-"), a register's letters, the number, "/year" or "/register"
+_NUM = (r"(?P<num>(?:(?:[IVXL]+|\d{1,2})\s?/\s?(?=(?!(?:19|20)\d\d\b)\d{3})|\d{1,3}-(?=\d{3,}))?"
+        r"[A-Z]{0,3}\s?\d+(?:\s?/\s?(?:\d+|[A-Za-z]{1,5}\b\.?))*)")
 _NUMBER = re.compile(_MARKER + _NUM)
 _NO_NUMBER = re.compile(_MARKER + r"(?=(?:del|DEL|Del)\b|$)")
 _YEAR_FIRST = re.compile(r"^(?:[A-Z][\w.]*\s+){0,4}(?:N\.\s*)?(?P<y>(?:19|20)\d\d)\s+(?P<n>\d{3,6})(?:/\d{1,4})?$")
-_REG_GEN = re.compile(r"(?i)^[ \t,]*(?:Reg(?:istro)?\.?\s*Gen(?:erale)?\b\.?|R\.\s?G\.)")
+_REG_GEN = re.compile(r"(?i)^[ \t,\-–]*(?:Reg(?:istro)?\.?\s*Gen(?:erale)?\b\.?|R\.\s?G\.)")
 # between the kind and the number: the organo's words ("del Responsabile del servizio FINANZIARIO - TRIBUTI")
 _ORGANO_WORD = (r"(?!(?:N|n|Nr|nr|Num|num|NUM|Progr)\b\.?\s*[°º]?\s*(?:\d|del\b|DEL\b|Del\b|[A-Z]{1,3}\s?\d))"
                 r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’.]*|d(?:ella|ello|elle|egli|ell|el|ei|i)\b|dell['’]|ad|acta|e|per|il|la|-|–|:|"
@@ -125,14 +132,20 @@ class _Candidate:
     lines: set[int] = field(default_factory=set)
 
 
+_ISO = re.compile(r"(?<![\d/])(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d/])")
+
+
 def parse_date(text: str) -> dt.date | None:
     m = _DATE.search(text)
-    return _date_of(m) if m else None
+    if m:
+        return _date_of(m)
+    iso = _ISO.search(text)
+    return _date_of(iso) if iso else None
 
 
 def _date_of(m: re.Match[str]) -> dt.date | None:
     day = int(m["d"].replace("O", "0").replace("o", "0"))
-    if m["name"]:
+    if "name" in m.groupdict() and m["name"]:
         name = m["name"].lower().rstrip(".")
         month = next((i for i, full in enumerate(_MONTHS, 1) if full.startswith(name[:3])), 0)
     else:
@@ -194,6 +207,12 @@ def _parse_after(kind_end: int, text: str, cand: _Candidate) -> int:
         at = m.end()
         date_first = m
     num = _NUMBER.match(rest, at + len(rest[at:]) - len(rest[at:].lstrip(" ,\n")))
+    if num and re.search(r"(?i)\b(?:prot(?:ocollo)?|p\.\s?g|pg|proposta|pratica)\.?\s*$", organo_text):
+        # "DECRETO RETTORALE Prot. n. 56789 Rep. n. 1234": a protocol's or a proposal's number is not the act's
+        later = _NUMBER.search(rest, num.end(), num.end() + 60)
+        organo_text = organo_text[: re.search(r"(?i)\S+\s*$", organo_text).start()]  # type: ignore[union-attr]
+        num = later if later and re.search(r"(?i)\b(?:rep(?:ertorio)?|reg(?:istro)?)\.?\s*$",
+                                           rest[num.end(): later.start()]) else None
     if num:
         cand.numero = re.sub(r"\s+", " ", num["num"]).strip(" /.")
         at = num.end()

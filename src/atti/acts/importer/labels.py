@@ -53,3 +53,16 @@ PLACE_DATE = re.compile(
     r"|\d{1,2}\s+[a-z]+\s+\d{4})?\s*\.?$"
 )
 STAMP = re.compile(r"^(?:[A-Z][A-Za-z.]*\s+){0,2}(?:N|n)[.°]?\s*[\d/ ]{1,20}$")
+# the verb in capitals and its first point on one line: "DETERMINA di approvare ...", "DECRETA: 1. ..."
+FORMULA_INLINE = re.compile(
+    r"^\s*(?P<verb>" + "|".join(r"\s?".join(v) for v in ("DETERMINA", "DELIBERA", "DECRETA", "ORDINA", "DISPONE"))
+    + r")\s*[:.]?\s+(?P<rest>(?:di|che|la|il|lo|le|i|gli|l['’]|per|a|ai|al|alla|all['’]|[1-9][.)]|[-–•])\s.*)$",
+    re.DOTALL,
+)
+# what closes an act after its dispositivo: the minutes' formula, the attestations of publication
+CLOSING = re.compile(
+    r"(?i)^(?:letto,?\s+(?:approvato|confermato)|(?:certificat[oi]|attestat[oi]|attestazione|relata|referto)\s+di\s+"
+    r"(?:avvenuta\s+)?pubblicazion|(?:dichiarazione\s+di\s+)?esecutivit[aà]\b|copia\s+conforme|per\s+copia\s+conforme"
+    r"|il\s+presente\s+(?:verbale|atto|provvedimento)\s+(?:viene|è|e['’])\s+(?:pubblicat|affiss)|pubblicazione\s*:?$"
+    r"|la\s+presente\s+(?:deliberazione|determinazione)\s+(?:viene|è)\s+pubblicat)"
+)

@@ -113,7 +113,7 @@ class _Reader:
         if ident.tipo:
             self.title["tipo"] = ident.tipo
         if ident.organo:
-            organo = re.sub(r"\s+", " ", ident.organo).strip(" ,.:-–")
+            organo = re.split(r":\s|(?<=[a-zà-ù]{3})\.\s", re.sub(r"\s+", " ", ident.organo))[0].strip(" ,.:-–")
             self.title["organo"] = _ADJ_ORGANO.get(organo.upper(), _title_case(organo) if organo.isupper() else organo)
         if ident.numero:
             self._number(ident.numero, main=True)
@@ -167,6 +167,17 @@ class _Reader:
             self.d.data.setdefault("dispositivo", {})["formula"] = re.sub(r"[\s:.]", "", verb).upper()
             self.part = "punti"
             self.article = False
+            return
+        inline = labels.FORMULA_INLINE.match(text) if self.part != "testa" or self.title else None
+        if inline:
+            self.label(p, text[: inline.start("rest")])
+            self.d.data.setdefault("dispositivo", {})["formula"] = re.sub(r"\s", "", inline["verb"])
+            self.part, self.article = "punti", False
+            self.read(Para(p.no, inline["rest"]))
+            return
+        if self.part in ("punti", "firma", "coda") and labels.CLOSING.match(text):
+            self.unplaced(p)
+            self.part = "firma"  # the signatures may follow: read them, leave the rest unplaced
             return
         if self.part == "punti" and self._ends_dispositivo(p, text):
             return
@@ -262,6 +273,8 @@ class _Reader:
         if (len(parts) > 1 and re.fullmatch(r"[IVXL]+|\d{1,2}", parts[0]) and re.fullmatch(r"\d{3,}", parts[1])
                 and not re.fullmatch(r"(?:19|20)\d\d", parts[1])):
             parts = parts[1:]
+        if re.fullmatch(r"\d{1,3}-\d{3,}", parts[0]):  # "5-8341": the sitting, then the number
+            parts = [parts[0].split("-")[1], *parts[1:]]
         m = re.fullmatch(r"(?P<prefix>[A-Z]{1,4})?\s?0*(?P<n>\d+)", parts[0])
         if m is None:
             return
@@ -448,7 +461,9 @@ class _Reader:
 
     @staticmethod
     def _is_autorita(text: str) -> bool:
-        return bool(_QUALIFICA.match(text)) and text.isupper() and len(text.split()) <= 8
+        """"IL DIRIGENTE", "Il DIRETTORE GENERALE": the heading of the act's authority, in capitals."""
+        body = re.sub(r"^(?:Il|La|Lo|L['’])\s*", "", text)
+        return bool(_QUALIFICA.match(text)) and body.isupper() and len(text.split()) <= 8
 
     @staticmethod
     def _looks_like_signature(text: str) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from atti.acts.importer import import_file
+from atti.acts.importer import import_bytes, import_file
 from atti.acts.loader import load_act
 from tests.conftest import Atti
 from tests.import_corpus import TARGETS, Case, accuracy, load_corpus, score
@@ -82,3 +82,36 @@ def test_cli_imports_a_fragment_and_warns_what_it_lacks(atti: Atti, tmp_path: Pa
 
 def case_path(name: str) -> Path:
     return next(c.path for c in CASES if c.file == name)
+
+
+# -- forms of real acts beyond the corpus: each one a rule of how Italian acts are written --------
+
+FORMS = [
+    pytest.param("COMUNE DI X\nDETERMINAZIONE DIRIGENZIALE N° 45 DEL 12-03-2024\nOGGETTO: spesa\nIL DIRIGENTE\n"
+                 "Visto il d.lgs. n. 267/2000;\nDETERMINA di approvare la spesa;\nIl Dirigente\nMario Rossi\n",
+                 ("determinazione", "Dirigente", 45, "2024-03-12", 1), id="N°-dashes-verb-inline"),
+    pytest.param("REGIONE PIEMONTE\nD.G.R. 12 marzo 2024, n. 5-8341\nOggetto: prova\nLa Giunta regionale\n"
+                 "visto il decreto;\na voti unanimi espressi nelle forme di legge\ndelibera\n- di approvare;\n",
+                 ("delibera", "Giunta Regionale", 8341, "2024-03-12", 1), id="DGR-date-first-sitting-number-vote"),
+    pytest.param("UNIVERSITÀ DEGLI STUDI DI X\nDECRETO RETTORALE Prot. n. 56789 Rep. n. 1234/2024 del 12/03/2024\n"
+                 "IL RETTORE\nVISTO lo Statuto;\nDECRETA\nArt. 1\nÈ emanato il regolamento.\nArt. 2\n"
+                 "Il presente decreto è pubblicato.\nRoma, 12 marzo 2024\nIL RETTORE\nf.to Anna Bianchi\n",
+                 ("decreto", "Rettore", 1234, "2024-03-12", 2), id="protocol-before-repertorio-articles"),
+    pytest.param("REGIONE SICILIANA\nD.D.G. n. 1234 del 5 aprile 2023\nIL DIRIGENTE GENERALE\nVISTO lo Statuto;\n"
+                 "DECRETA\nArt. 1 - È approvato il bando.\n",
+                 ("decreto", "Dirigente Generale", 1234, "2023-04-05", 1), id="DDG"),
+    pytest.param("COMUNE DI Y\nVERBALE DI DELIBERAZIONE DELLA GIUNTA COMUNALE\nN. 12 del 03.04.2024\n"
+                 "OGGETTO: approvazione\nLA GIUNTA COMUNALE\nPREMESSO CHE il comune ha chiesto il contributo;\n"
+                 "Con voti unanimi favorevoli espressi nelle forme di legge\nD E L I B E R A\n1) di approvare;\n"
+                 "2) di dichiarare immediatamente eseguibile.\nLetto, approvato e sottoscritto\nIL SINDACO\n"
+                 "Mario Rossi\nCERTIFICATO DI PUBBLICAZIONE\nSi certifica che la presente è pubblicata.\n",
+                 ("delibera", "Giunta Comunale", 12, "2024-04-03", 2), id="minutes-number-next-line-closing"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), FORMS)
+def test_forms_of_real_acts(text: str, want: tuple[str, str, int, str, int]) -> None:
+    act = import_bytes(text.encode("utf-8"), "atto.txt").act
+    got = (act.tipo.value, act.organo, act.numero, act.data.isoformat(), len(act.dispositivo.punti))
+    assert got == want
+    assert not any(w in p for p in act.dispositivo.punti for w in ("certifica", "Letto", "Rossi", "Bianchi", "Roma"))

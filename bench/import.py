@@ -35,11 +35,13 @@ from atti.errors import AttiError  # noqa: E402
 from atti.templates.convert import find_soffice  # noqa: E402
 
 
-def evaluate(cases: list[Case]) -> tuple[list[dict[str, bool | None]], list[str]]:
+def evaluate(cases: list[Case], folder: Path | None = None) -> tuple[list[dict[str, bool | None]], list[str]]:
+    """Score each case, from its text or (``folder``) from the PDF made of it there."""
     rows, refused = [], []
     for case in cases:
+        path = case.path if folder is None else folder / (case.path.stem + ".pdf")
         try:
-            rows.append(score(case, import_file(case.path)))
+            rows.append(score(case, import_file(path)))
         except AttiError as exc:
             refused.append(f"{case.file}: {exc.msg}")
             rows.append(dict.fromkeys(FIELDS, False))
@@ -113,6 +115,12 @@ def main() -> None:
             pdfs = make_pdfs(paths, Path(tmp))
             rate = acts_per_second(pdfs, args.n)
             print(f"| PDF ({len(pdfs)} made by LibreOffice, read by pdftotext) | {rate:.1f} |")
+            rows, refused = evaluate(cases, Path(tmp))
+            shares = accuracy(rows)
+            print("\nAccuracy from those PDFs (all acts): " + ", ".join(
+                f"{k} {v:.0%}" for k, v in shares.items() if v is not None))
+            for line in refused:
+                print(f"refused (PDF): {line}")
 
 
 if __name__ == "__main__":

@@ -115,3 +115,15 @@ def test_forms_of_real_acts(text: str, want: tuple[str, str, int, str, int]) -> 
     got = (act.tipo.value, act.organo, act.numero, act.data.isoformat(), len(act.dispositivo.punti))
     assert got == want
     assert not any(w in p for p in act.dispositivo.punti for w in ("certifica", "Letto", "Rossi", "Bianchi", "Roma"))
+
+
+def test_a_title_only_in_the_running_header_and_a_date_only_at_the_signature() -> None:
+    page = ("Determinazione n. 45 del Settore Tecnico\n\nIL RESPONSABILE DEL SETTORE\nVisto il d.lgs. n. 267/2000;\n"
+            "Considerato che occorre provvedere;\n")
+    text = (page + "\f" + "Determinazione n. 45 del Settore Tecnico\n\nDETERMINA\n1. di approvare il progetto;\n"
+            "2. di impegnare la spesa.\nLecco, 12/03/2024\nIL RESPONSABILE DEL SETTORE\nMario Rossi\n")
+    result = import_bytes(text.encode("utf-8"), "det.txt")
+    act = result.act
+    assert (act.tipo.value, act.numero, act.data.isoformat(), len(act.dispositivo.punti)) == (
+        "determinazione", 45, "2024-03-12", 2)
+    assert "data" not in result.guessed

@@ -68,12 +68,13 @@ _NO_NUMBER = re.compile(_MARKER + r"(?=(?:del|DEL|Del)\b|$)")
 _YEAR_FIRST = re.compile(r"^(?:[A-Z][\w.]*\s+){0,4}(?:N\.\s*)?(?P<y>(?:19|20)\d\d)\s+(?P<n>\d{3,6})(?:/\d{1,4})?$")
 _REG_GEN = re.compile(r"(?i)^[ \t,\-–]*(?:Reg(?:istro)?\.?\s*Gen(?:erale)?\b\.?|R\.\s?G\.)")
 # between the kind and the number: the organo's words ("del Responsabile del servizio FINANZIARIO - TRIBUTI")
-_ORGANO_WORD = (r"(?!(?:N|n|Nr|nr|Num|num|NUM|Progr)\b\.?\s*[°º]?\s*(?:\d|del\b|DEL\b|Del\b|[A-Z]{1,3}\s?\d))"
+_ORGANO_WORD = (r"(?:\d{1,2}(?!\s*[°º]?\s*(?i:" + "|".join(_MONTHS) + r"))(?=\s*[-–]?\s*[A-Z]{2})|"
+                r"(?!(?:N|n|Nr|nr|Num|num|NUM|Progr)\b\.?\s*[°º]?\s*(?:\d|del\b|DEL\b|Del\b|[A-Z]{1,3}\s?\d))"
                 r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’.]*|d(?:ella|ello|elle|egli|ell|el|ei|i)\b|dell['’]|ad|acta|e|per|il|la|-|–|:|"
-                r"dirigenziale|regionale|comunale|provinciale|generale|servizio|settore|area|ufficio|struttura)")
+                r"dirigenziale|regionale|comunale|provinciale|generale|servizio|settore|area|ufficio|struttura))")
 _SUBJECT = re.compile(r"\b(?:OGGETTO|Oggetto)\b\s*[:.\-–]?")
 _OPEN_WORD = re.compile(r"(?:^|[\s(])([a-zà-ù]{2,}|[a-z]+['’])\s*$")  # the word before: in a sentence?
-_SEDUTA = re.compile(r"(?i)(?:\bdata\s+(?:della\s+)?seduta|^\s*in\s+data|\bseduta\s+del)\s*:?\s*")
+_SEDUTA = re.compile(r"(?i)(?:\bdata\s+(?:della\s+)?seduta|^\s*in\s+data|\b(?:seduta|adunanza)\s+del)\s*:?\s*")
 _PLACE = re.compile(r"\b[A-ZÀ-Þ][a-zà-ù]+(?:\s[A-ZÀ-Þ][a-zà-ù]+)?,\s*(?:l[iì]['’]?\s*,?\s*|addì\s+)?$")
 _COLUMNS = re.compile(r"^(?P<label>[A-Za-z][\w ]*?)\s*\((?P<cols>[^)]*)\)\s*(?P<vals>.+)$")
 

@@ -394,6 +394,9 @@ class _Reader:
         if labels.PLACE_DATE.match(text) and len(text) < 60:
             self.label(p, text)
             self.part = "firma"
+            date = _DATE_IN.search(text)
+            if date and "data" not in self.d.data:  # the date the act was signed, where its title has none
+                self.d.data["data"] = parse_date(date["date"])
             return True
         if labels.STAMP.match(text) and self.lists["punti"]:
             self.unplaced(p)
@@ -545,6 +548,12 @@ def _starts_part(text: str) -> bool:
 
 def read_act(cleaned: Cleaned) -> Draft:
     identity = read_identity(cleaned.paras, _starts_part)
+    if (identity.tipo is None or identity.numero is None) and cleaned.headers:
+        # the title printed only in the running header of every page ("Determinazione n. 45 del ...")
+        running = read_identity(cleaned.headers, lambda text: False)
+        if running.tipo and (identity.tipo in (None, running.tipo)) and running.numero:
+            identity = Identity(running.tipo, identity.organo or running.organo, running.numero,
+                                identity.data or running.data, identity.registro_generale, identity.labels)
     reader = _Reader(identity)
     for i, p in enumerate(cleaned.paras):
         reader.read(p, i in identity.labels)

@@ -141,9 +141,11 @@ _AUTHORITY_THEN_LABEL = re.compile(
 def _split_authority(lines: list[Para]) -> list[Para]:
     out = []
     for line in lines:
-        m = _AUTHORITY_THEN_LABEL.match(line.text)
-        if m and not labels.ANY.match(m.group(1).split()[-1]):
-            out += [Para(line.no, m.group(1).strip()), Para(line.no, line.text[m.end():])]
+        squeezed = squeeze(line.text)  # "I L S I N D A C O Premesso"
+        m = _AUTHORITY_THEN_LABEL.match(squeezed)
+        cut = line.text.find(squeezed[m.end():]) if m else -1
+        if m and cut > 0 and not labels.ANY.match(m.group(1).split()[-1]):
+            out += [Para(line.no, line.text[:cut].strip()), Para(line.no, line.text[cut:])]
         else:
             out.append(line)
     return out

@@ -58,7 +58,7 @@ _DATE = re.compile(
     r"(?P<y>(?:19|20)\d\d|\d\d)(?![\d/])",
     re.IGNORECASE,
 )
-_MARKER = r"(?i:\bn(?:um|r|ro)?\b\.?|\bnumero\b|\bprogr\.?\s*num\b\.?)\s*[°º]?\s*"
+_MARKER = r"(?i:\bn\.\s?ro\b\.?|\bn(?:um|r|ro)?\b\.?|\bnumero\b|\bprogr\.?\s*num\b\.?)\s*[°º]?\s*"
 # "60", "5/24483", "X/7859", "0176 / Pres", "U00117", "7/C", "33 / 2016", "2009 03652/087"
 # (a legislature "X/" or "5/", a sitting "5-"), a register's letters, the number, "/year" or "/register"
 _NUM = (r"(?P<num>(?:(?:[IVXL]+|\d{1,2})\s?/\s?(?=(?!(?:19|20)\d\d\b)\d{3})|\d{1,3}-(?=\d{3,}))?"

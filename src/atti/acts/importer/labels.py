@@ -35,7 +35,8 @@ LABEL_RUN = re.compile(rf"^(?P<labels>(?:(?:{_ANY_WORDS})\s+){{2,}})(?P<rest>.*)
 ANY = re.compile(rf"^(?:{_PREMESSE_WORDS}|{_VISTI_WORDS}|{_CONSIDERATO_WORDS})\b", re.IGNORECASE)
 # the operative verb: alone, spaced, with a colon, or closing the vote ("a voti unanimi ... DELIBERA")
 _VERBS = ("DETERMINA", "DELIBERA", "DECRETA", "ORDINA", "DISPONE", "PRENDE ATTO", "DICHIARA", "AUTORIZZA",
-          "EMANA", "ADOTTA", "STABILISCE")
+          "EMANA", "ADOTTA", "STABILISCE", "ISTITUISCE", "NOMINA", "APPROVA", "REVOCA", "CONFERISCE", "INCARICA",
+          "ASSEGNA", "CONCEDE", "RILASCIA", "INGIUNGE", "DIFFIDA", "VIETA")
 _SPACED_VERBS = "|".join(r"\s*".join(v.replace(" ", "")) for v in _VERBS)
 FORMULA = re.compile(rf"^\s*(?:{_SPACED_VERBS})\s*[:.]?\s*$", re.IGNORECASE)
 FORMULA_AFTER_VOTE = re.compile(

@@ -242,7 +242,7 @@ class _Reader:
             return True
         if self.part in ("testa", "oggetto") and self._is_autorita(text):
             self.label(p, text)
-            self.d.data["autorita"] = text
+            self.d.data["autorita"] = _despace(text)
             self.part = "autorita"
             return True
         return False
@@ -464,7 +464,8 @@ class _Reader:
 
     @staticmethod
     def _is_autorita(text: str) -> bool:
-        """"IL DIRIGENTE", "Il DIRETTORE GENERALE": the heading of the act's authority, in capitals."""
+        """"IL DIRIGENTE", "Il DIRETTORE GENERALE", "I L S I N D A C O": the heading of the act's authority."""
+        text = _despace(text)
         body = re.sub(r"^(?:Il|La|Lo|L['’])\s*", "", text)
         return bool(_QUALIFICA.match(text)) and body.isupper() and len(text.split()) <= 8
 
@@ -514,10 +515,17 @@ class _Reader:
         return d
 
 
+def _despace(text: str) -> str:
+    """"I L S I N D A C O" -> "IL SINDACO"."""
+    squeezed = squeeze(text)
+    return re.sub(r"^(IL|LA|LO)(?=[A-ZÀ-Þ]{4,}\b)", r"\1 ", squeezed) if squeezed != text else text
+
+
 def _tipo_from_formula(data: dict[str, Any]) -> str | None:
     formula = data.get("dispositivo", {}).get("formula", "")
     return {"DETERMINA": "determinazione", "DELIBERA": "delibera", "DECRETA": "decreto", "ORDINA": "ordinanza",
-            "PRENDEATTO": "delibera"}.get(formula)
+            "PRENDEATTO": "delibera", "ISTITUISCE": "ordinanza", "VIETA": "ordinanza", "INGIUNGE": "ordinanza",
+            "DIFFIDA": "ordinanza", "NOMINA": "decreto"}.get(formula)
 
 
 _SMALL = {"di", "del", "della", "dello", "dei", "degli", "delle", "e", "ed", "al", "alla", "per", "in", "a"}

@@ -155,7 +155,7 @@ def clean(text: str) -> Cleaned:
     lines = _lines(text)
     lines = _split_authority(_split_long(lines))
     headers, lines = _take_headers(lines)
-    paras = _paragraphs(lines)
+    paras = _split_long(_paragraphs(lines))  # a text that flowed over printed lines hides its labels mid-line
     fixes: list[str] = []
     paras = [Para(p.no, _fix_words(p.text, p.no, fixes)) for p in paras]
     return Cleaned(paras, headers, fixes)

@@ -72,6 +72,12 @@ _ORGANO_WORD = (r"(?:\d{1,2}(?!\s*[°º]?\s*(?i:" + "|".join(_MONTHS) + r"))(?=\
                 r"(?!(?:N|n|Nr|nr|Num|num|NUM|Progr)\b\.?\s*[°º]?\s*(?:\d|del\b|DEL\b|Del\b|[A-Z]{1,3}\s?\d))"
                 r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’.]*|d(?:ella|ello|elle|egli|ell|el|ei|i)\b|dell['’]|ad|acta|e|per|il|la|-|–|:|"
                 r"dirigenziale|regionale|comunale|provinciale|generale|servizio|settore|area|ufficio|struttura))")
+# between the number and its date: "del", "in data", "adottata il", a protocol, a place ("Trieste,")
+_BEFORE_DATE = re.compile(
+    r"[\s,;:\-–]*(?:(?i:prot(?:ocollo)?\.?\s*(?:n\.?|n°)?\s*[\w/.-]+)\s*)?(?:(?i:del|dd\.?|in\s+data|data|"
+    r"adottat[ao]\s+(?:il|in\s+data)|seduta\s+del)|[A-ZÀ-Þ][a-zà-ù]+(?:\s[A-ZÀ-Þ][a-zà-ù]+)?,\s*(?:l[iì]['’]?)?)?"
+    r"\s*[:,]?\s*"
+)
 _SUBJECT = re.compile(r"\b(?:OGGETTO|Oggetto)\b\s*[:.\-–]?")
 _OPEN_WORD = re.compile(r"(?:^|[\s(])([a-zà-ù]{2,}|[a-z]+['’])\s*$")  # the word before: in a sentence?
 _SEDUTA = re.compile(r"(?i)(?:\bdata\s+(?:della\s+)?seduta|^\s*in\s+data|\b(?:seduta|adunanza)\s+del)\s*:?\s*")
@@ -224,7 +230,7 @@ def _parse_after(kind_end: int, text: str, cand: _Candidate) -> int:
     if cand.data is None and (num or date_first is None):
         tail = rest[at: at + 60]
         m = _DATE.search(tail)
-        if m and len(re.findall(r"[a-zà-ù]{4,}", tail[: m.start()])) <= 2:
+        if m and _BEFORE_DATE.fullmatch(tail[: m.start()]):
             cand.data = _date_of(m)
             at += m.end()
     rg = _REG_GEN.match(rest[at:])

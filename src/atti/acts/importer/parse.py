@@ -204,6 +204,10 @@ class _Reader:
         elif marked and self.part in ("autorita",):
             self.part = "poteri"
             self.item("poteri", p, text[marked.end():], marked=True)
+        elif self._unfinished(text):
+            # a printed line of a PDF that goes on with the item before it ("... della Giunta Comunale"
+            # then "N. 37 in data 8 aprile 2021;"): its sentence was not over
+            self.lists[self.part][-1] += " " + text
         elif self.part in ("premesse", "visti", "considerato", "allegati", "poteri"):
             self.item(self.part, p, text)
         elif self.part == "punti" and not self._looks_like_signature(text):
@@ -454,6 +458,14 @@ class _Reader:
             return None
         return re.match(rf"^(?P<qualifica>(?:Il|La|Lo|L['’])\s*{re.escape(organo)})\s+(?P<name>[A-ZÀ-Þ].*)$", text,
                         re.IGNORECASE)
+
+    def _unfinished(self, text: str) -> bool:
+        items = self.lists.get(self.part)
+        if not items or self.part not in ("premesse", "visti", "considerato", "punti"):
+            return False
+        last = items[-1].rstrip()
+        return (not last.endswith((";", ".", ":", "!", "?", "»", "”", '"')) and len(last) > 40
+                and not self._looks_like_signature(text) and not _QUALIFICA_NAME.match(text))
 
     def _continues_item(self, text: str) -> bool:
         """Whether ``text`` goes on with the last item of a marked list, whose sentence is not over."""

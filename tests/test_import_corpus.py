@@ -106,6 +106,16 @@ FORMS = [
                  "2) di dichiarare immediatamente eseguibile.\nLetto, approvato e sottoscritto\nIL SINDACO\n"
                  "Mario Rossi\nCERTIFICATO DI PUBBLICAZIONE\nSi certifica che la presente è pubblicata.\n",
                  ("delibera", "Giunta Comunale", 12, "2024-04-03", 2), id="minutes-number-next-line-closing"),
+    pytest.param("AZIENDA ULSS 9\nPROVVEDIMENTO DEL DIRIGENTE RESPONSABILE N. 77 del giorno 4 maggio 2022\n"
+                 "Richiamata la delibera n. 12 del 2021;\nDISPONE\n- di liquidare la fattura.\n",
+                 ("determinazione", "Dirigente Responsabile", 77, "2022-05-04", 1), id="provvedimento-del-giorno"),
+    pytest.param("COMUNE DI Z\nDETERMINAZIONE DEL SETTORE 3 - LAVORI PUBBLICI\n"
+                 "Registro Generale n. 678 del 02/02/2023\nVisto il bilancio;\nDETERMINA\n1. di affidare il servizio.\n",
+                 ("determinazione", "Settore 3 - Lavori Pubblici", 678, "2023-02-02", 1),
+                 id="only-the-general-register"),
+    pytest.param("Regione X Il Presidente Commissario ad acta DECRETO n. 9 del 3.2.2020 OGGETTO: riparto\n"
+                 "VISTO il decreto-legge n. 159/2007;\nDECRETA\n- di ripartire il fondo.\n",
+                 ("decreto", "Presidente Commissario ad acta", 9, "2020-02-03", 1), id="issuer-before-the-kind"),
 ]
 
 

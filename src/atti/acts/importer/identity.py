@@ -26,6 +26,8 @@ _KINDS: list[tuple[str, str, str | None]] = [
     (r"DETERMINAZION[EI]|DETERMINA(?=\s+(?:DIRIGENZIALE|DEL\b|DELLA\b|N\b|N[.°r]|A\s+CONTRARRE))",
      "determinazione", None),
     (r"\bD\.\s?D\.(?=\s)|\bDD(?=\s+n)", "determinazione", "Dirigente"),
+    (r"\b(?:PROVVEDIMENTO|DISPOSIZIONE)(?=\s+(?:DIRIGENZIALE|DEL\s+(?:DIRIGENTE|DIRETTORE|RESPONSABILE)))",
+     "determinazione", None),
     (r"DELIBERAZION[EI]|\bDELIBERA(?=\s+(?:DEL\b|DELLA\b|DI\b|N\b|N[.°r]|\d))|\ADELIBERA(?=\s+[a-z])",
      "delibera", None),
     (r"\bD\.\s?G\.\s?R\.|\bDGR\b", "delibera", "Giunta Regionale"),
@@ -74,10 +76,11 @@ _ORGANO_WORD = (r"(?:\d{1,2}(?!\s*[°º]?\s*(?i:" + "|".join(_MONTHS) + r"))(?=\
                 r"dirigenziale|regionale|comunale|provinciale|generale|servizio|settore|area|ufficio|struttura))")
 # between the number and its date: "del", "in data", "adottata il", a protocol, a place ("Trieste,")
 _BEFORE_DATE = re.compile(
-    r"[\s,;:\-–]*(?:(?i:prot(?:ocollo)?\.?\s*(?:n\.?|n°)?\s*[\w/.-]+)\s*)?(?:(?i:del|dd\.?|in\s+data|data|"
+    r"[\s,;:\-–]*(?:(?i:prot(?:ocollo)?\.?\s*(?:n\.?|n°)?\s*[\w/.-]+)\s*)?(?:(?i:del(?:\s+giorno)?|dd\.?|in\s+data|data|"
     r"adottat[ao]\s+(?:il|in\s+data)|seduta\s+del)|[A-ZÀ-Þ][a-zà-ù]+(?:\s[A-ZÀ-Þ][a-zà-ù]+)?,\s*(?:l[iì]['’]?)?)?"
     r"\s*[:,]?\s*"
 )
+_ISSUER = re.compile(r"\b(?:Il|IL|La|LA)\s+(?P<who>(?:[A-ZÀ-Þ][\wÀ-ÿ'’]*\s+){0,3}[A-ZÀ-Þ][\wÀ-ÿ'’]*(?:\s+ad\s+acta)?)")
 _SUBJECT = re.compile(r"\b(?:OGGETTO|Oggetto)\b\s*[:.\-–]?")
 _OPEN_WORD = re.compile(r"(?:^|[\s(])([a-zà-ù]{2,}|[a-z]+['’])\s*$")  # the word before: in a sentence?
 _SEDUTA = re.compile(r"(?i)(?:\bdata\s+(?:della\s+)?seduta|^\s*in\s+data|\b(?:seduta|adunanza)\s+del)\s*:?\s*")
@@ -137,6 +140,7 @@ class _Candidate:
     rg_numero: str | None = None
     rg_data: dt.date | None = None
     lines: set[int] = field(default_factory=set)
+    issuer: str | None = None  # "Il Presidente Commissario ad acta ... DECRETO n. 68": who issues it
 
 
 _ISO = re.compile(r"(?<![\d/])(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d/])")
@@ -189,6 +193,9 @@ def _organo(text: str, implied: str | None) -> str | None:
     adjectives = {"DIRIGENZIALE": "Dirigente", "DIRETTORIALE": "Direttore", "RETTORALE": "Rettore",
                   "SINDACALE": "Sindaco", "PRESIDENZIALE": "Presidente", "COMMISSARIALE": "Commissario",
                   "MINISTERIALE": "Ministro"}
+    # the register's words that follow the organo on the title's lines are not part of it
+    words = re.sub(r"(?i)[\s,;\-–]*\b(?:reg(?:istro)?\.?(?:\s*gen(?:erale)?\.?|\s+di\s+settore)?|rep(?:ertorio)?\.?"
+                   r"|prot(?:ocollo)?\.?)\s*$", "", words).strip(" :-–,")
     first = words.split()[0].upper() if words else ""
     if first in adjectives:
         return adjectives[first]
@@ -269,11 +276,14 @@ def read_identity(paras: list[Para], starts_part: object) -> Identity:
         text = _SUBJECT.split(text)[0] if not _SUBJECT.match(text) else ""
         for m in _KIND.finditer(text):
             before = text[max(0, m.start() - 30): m.start()]
-            if _OPEN_WORD.search(before):
+            if _OPEN_WORD.search(before) and not before.rstrip().endswith("ad acta"):
                 continue  # "con decreto n. 142", "presa d'atto della deliberazione": a citation
             k = next(i for i, (_, _, _) in enumerate(_KINDS) if m[f"k{i}"])
             bracketed = before.count("(") > before.count(")")
             cand = _Candidate(m.start(), _KINDS[k][1], _KINDS[k][2], bracketed)
+            issuer = list(_ISSUER.finditer(text[max(0, m.start() - 160): m.start()]))
+            if issuer and cand.organo is None:
+                cand.issuer = issuer[-1]["who"]
             window = text[m.end():]
             j, starts = head.index(i) + 1, []
             while len(window) < 160 and j < len(head):
@@ -288,7 +298,7 @@ def read_identity(paras: list[Para], starts_part: object) -> Identity:
     if titles:
         ranked = sorted(titles, key=lambda ic: (ic[1].numero is None and ic[1].data is None, ic[1].numero is None))
         best_i, best = ranked[0]
-        ident.tipo, ident.organo = best.tipo, best.organo
+        ident.tipo, ident.organo = best.tipo, best.organo or best.issuer
         ident.labels |= {best_i} | best.lines
         for i, c in cands:  # the same kind again (a bracket, the next line) completes the title
             if c.tipo != best.tipo:

@@ -122,6 +122,10 @@ class _Reader:
         if ident.registro_generale and ident.registro_generale[0]:
             self.d.data["registro_generale"] = {"numero": ident.registro_generale[0],
                                                 "data": ident.registro_generale[1]}
+            if not ident.numero:  # the general register's number is the act's only one
+                self._number(ident.registro_generale[0], main=True)
+                if ident.registro_generale[1] and "data" not in self.d.data:
+                    self.d.data["data"] = ident.registro_generale[1]
 
     def label(self, p: Para, text: str) -> None:
         if text.strip():

@@ -110,7 +110,8 @@ FORMS = [
                  "Richiamata la delibera n. 12 del 2021;\nDISPONE\n- di liquidare la fattura.\n",
                  ("determinazione", "Dirigente Responsabile", 77, "2022-05-04", 1), id="provvedimento-del-giorno"),
     pytest.param("COMUNE DI Z\nDETERMINAZIONE DEL SETTORE 3 - LAVORI PUBBLICI\n"
-                 "Registro Generale n. 678 del 02/02/2023\nVisto il bilancio;\nDETERMINA\n1. di affidare il servizio.\n",
+                 "Registro Generale n. 678 del 02/02/2023\nVisto il bilancio;\nDETERMINA\n"
+                 "1. di affidare il servizio.\n",
                  ("determinazione", "Settore 3 - Lavori Pubblici", 678, "2023-02-02", 1),
                  id="only-the-general-register"),
     pytest.param("Regione X Il Presidente Commissario ad acta DECRETO n. 9 del 3.2.2020 OGGETTO: riparto\n"

@@ -10,7 +10,6 @@ are derived, the labels' words are still in the output.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from atti.acts.importer import labels
 from atti.acts.importer.clean import FORMULA, LIST_MARK, Cleaned, Para, squeeze
 from atti.acts.importer.identity import Identity, read_identity
+from atti.acts.importer.words import SITO, date_guess, despace, guess_ente, initials, tipo_from_formula, title_case
 from atti.acts.references import _DATE, parse_date
 
 _TIPI = [
@@ -73,7 +73,6 @@ _NAME = re.compile(
     r"^(?:(?:Dott\.?(?:ssa)?|Dr\.?|Prof\.?(?:ssa)?|Ing\.?|Avv\.?|Arch\.?|Geom\.?|Rag\.?|Sig\.?(?:ra)?)\s+)*"
     r"[A-ZÀ-Þ][a-zà-ÿ'’]+(?:\s+(?:[A-ZÀ-Þ][a-zà-ÿ'’]+|[A-ZÀ-Þ]{2,}|de|di|del|della|De|Di|Da|La|Lo)){1,4}$"
 )
-_SITO = re.compile(r"\b(?:www\.)[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
 
 
 @dataclass
@@ -114,7 +113,7 @@ class _Reader:
             self.title["tipo"] = ident.tipo
         if ident.organo:
             organo = re.split(r":\s|(?<=[a-zà-ù]{3})\.\s", re.sub(r"\s+", " ", ident.organo))[0].strip(" ,.:-–")
-            self.title["organo"] = _ADJ_ORGANO.get(organo.upper(), _title_case(organo) if organo.isupper() else organo)
+            self.title["organo"] = _ADJ_ORGANO.get(organo.upper(), title_case(organo) if organo.isupper() else organo)
         if ident.numero:
             self._number(ident.numero, main=True)
         if ident.data:
@@ -241,7 +240,7 @@ class _Reader:
             self.label(p, text)
             self._register_line(text)
             return True
-        if self.part == "testa" and _SITO.fullmatch(text.strip(" ./")):
+        if self.part == "testa" and SITO.fullmatch(text.strip(" ./")):
             self.label(p, text)  # the letterhead's web site: guess_ente reads it as ente.sito
             return True
         if _ENTE.match(text) and "ente" not in self.d.data and self.part == "testa":
@@ -250,7 +249,7 @@ class _Reader:
             return True
         if self.part in ("testa", "oggetto") and self._is_autorita(text):
             self.label(p, text)
-            self.d.data["autorita"] = _despace(text)
+            self.d.data["autorita"] = despace(text)
             self.part = "autorita"
             return True
         return False
@@ -266,7 +265,7 @@ class _Reader:
         if organo_text.upper() in _ADJ_ORGANO:
             self.title["organo"] = _ADJ_ORGANO[organo_text.upper()]
         elif organo_text:
-            self.title["organo"] = _title_case(organo_text)
+            self.title["organo"] = title_case(organo_text)
         if num:
             self._number(num["num"], main=True)
         date = _DATE_IN.search(rest[num.end():] if num else rest)
@@ -481,7 +480,7 @@ class _Reader:
     @staticmethod
     def _is_autorita(text: str) -> bool:
         """"IL DIRIGENTE", "Il DIRETTORE GENERALE", "I L S I N D A C O": the heading of the act's authority."""
-        text = _despace(text)
+        text = despace(text)
         body = re.sub(r"^(?:Il|La|Lo|L['’])\s*", "", text)
         return bool(_QUALIFICA.match(text)) and body.isupper() and len(text.split()) <= 8
 
@@ -498,15 +497,15 @@ class _Reader:
         d, data = self.d, self.d.data
         if self.pending_qualifica is not None:
             d.non_classificato.append(Para(self.pending_line, self.pending_qualifica))
-        data["tipo"] = self.title.get("tipo") or _tipo_from_formula(data)
+        data["tipo"] = self.title.get("tipo") or tipo_from_formula(data)
         if "organo" in self.title:
             data["organo"] = self.title["organo"]
         elif data.get("autorita"):
-            data["organo"] = _title_case(re.sub(r"^(?:IL|LA|LO|L['’])\s*", "", data["autorita"]))
+            data["organo"] = title_case(re.sub(r"^(?:IL|LA|LO|L['’])\s*", "", data["autorita"]))
             d.guessed["organo"] = "dall'intestazione dell'autorità"
         elif "firmatario" in data or self.pending_qualifica:
             qualifica = data["firmatario"]["qualifica"] if "firmatario" in data else self.pending_qualifica
-            data["organo"] = _title_case(re.sub(r"^(?:Il|La|Lo|L['’]|IL|LA|LO)\s*", "", str(qualifica)))
+            data["organo"] = title_case(re.sub(r"^(?:Il|La|Lo|L['’]|IL|LA|LO)\s*", "", str(qualifica)))
             d.guessed["organo"] = "dalla qualifica del firmatario"
         for part, items in self.lists.items():
             if part == "punti":
@@ -531,41 +530,6 @@ class _Reader:
         return d
 
 
-def _despace(text: str) -> str:
-    """"I L S I N D A C O" -> "IL SINDACO"."""
-    squeezed = squeeze(text)
-    return re.sub(r"^(IL|LA|LO)(?=[A-ZÀ-Þ]{4,}\b)", r"\1 ", squeezed) if squeezed != text else text
-
-
-def _tipo_from_formula(data: dict[str, Any]) -> str | None:
-    formula = data.get("dispositivo", {}).get("formula", "")
-    return {"DETERMINA": "determinazione", "DELIBERA": "delibera", "DECRETA": "decreto", "ORDINA": "ordinanza",
-            "PRENDEATTO": "delibera", "ISTITUISCE": "ordinanza", "VIETA": "ordinanza", "INGIUNGE": "ordinanza",
-            "DIFFIDA": "ordinanza", "NOMINA": "decreto"}.get(formula)
-
-
-_SMALL = {"di", "del", "della", "dello", "dei", "degli", "delle", "e", "ed", "al", "alla", "per", "in", "a"}
-
-
-def _title_case(text: str) -> str:
-    words = text.strip().split()
-    out = []
-    for i, w in enumerate(words):
-        low = w.lower()
-        if i and low in _SMALL:
-            out.append(low)
-        elif re.fullmatch(r"(?:[A-Z]\.)+", w):
-            out.append(w)
-        else:
-            out.append(low[:1].upper() + low[1:])
-    return " ".join(out)
-
-
-def initials(organo: str) -> str:
-    """The register guessed from the organo: "Direttore Operativo" -> "D.O."."""
-    return "".join(f"{w[0].upper()}." for w in organo.split() if w.lower() not in _SMALL and w[:1].isalpha())
-
-
 def _starts_part(text: str) -> bool:
     return bool(labels.ANY.match(squeeze(text[:40])) or FORMULA.match(text) or labels.FORMULA_AFTER_VOTE.match(text))
 
@@ -584,29 +548,4 @@ def read_act(cleaned: Cleaned) -> Draft:
     return reader.finish()
 
 
-def guess_ente(draft: Draft, text: str) -> None:
-    """The body's name when no letterhead names it: the words of the text that spell its web site."""
-    data = draft.data
-    sito = _SITO.search(text)
-    if sito:
-        data.setdefault("ente", {})["sito"] = sito.group().rstrip(".")
-    if "nome" in data.get("ente", {}):
-        return
-    if sito:
-        core = sito.group().lower().removeprefix("www.").split(".")[0].replace("-", "")
-        words = re.findall(r"[A-ZÀ-Þ][\wÀ-ÿ]*", text)
-        for size in range(1, 6):
-            for i in range(len(words) - size + 1):
-                if "".join(words[i : i + size]).lower() == core:
-                    # the words must stand next to each other in the text, not be picked apart
-                    phrase = " ".join(words[i : i + size])
-                    if phrase in text:
-                        data["ente"]["nome"] = phrase
-                        draft.guessed["ente"] = f"dal sito {sito.group()}"
-                        return
-
-
-def date_guess(text: str) -> dt.date | None:
-    """The latest date in the text: an act is dated on the day of its last step."""
-    dates = [d for m in _DATE_IN.finditer(text) if (d := parse_date(m["date"])) is not None]
-    return max(dates) if dates else None
+__all__ = ["Draft", "date_guess", "guess_ente", "initials", "read_act"]

@@ -15,6 +15,7 @@ class Draft(Protocol):  # parse.Draft, as far as guess_ente reads and writes it
     data: dict[str, Any]
     guessed: dict[str, str]
 
+
 _DATE_IN = re.compile(rf"(?P<date>{_DATE})")
 SITO = re.compile(r"\b(?:www\.)[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
 

@@ -120,6 +120,16 @@ FORMS = [
 ]
 
 
+def test_a_sector_number_beside_the_general_register() -> None:
+    text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
+            "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"
+            "1) di pagare.\n")
+    act = import_bytes(text.encode("utf-8"), "det.txt").act
+    assert (act.numero, act.data.isoformat()) == (123, "2024-03-12")
+    assert act.registro_generale is not None
+    assert (act.registro_generale.numero, str(act.registro_generale.data)) == ("456", "2024-03-13")
+
+
 @pytest.mark.parametrize(("text", "want"), FORMS)
 def test_forms_of_real_acts(text: str, want: tuple[str, str, int, str, int]) -> None:
     act = import_bytes(text.encode("utf-8"), "atto.txt").act

@@ -360,13 +360,13 @@ def _standalone(paras: list[Para], head: list[int], ident: Identity) -> None:
                 ident.numero = values[names.index("nr")]
                 ident.labels.add(i)
             continue
-        reg = re.match(r"(?i)^(?:Registro|Reg\.|R\.\s?G\.)\b.*?" + _MARKER + r"(?P<num>\d+)?(?P<rest>.*)$", text)
+        reg = re.match(r"(?i)^(?:Registro\b|Reg\.|R\.\s?G\.)\s*.*?" + _MARKER + r"(?P<num>\d+)?(?P<rest>.*)$", text)
         if reg and len(text) < 120:
             date = parse_date(reg["rest"])
-            if re.search(r"(?i)general|\bR\.\s?G\.", text):
+            if re.search(r"(?i)general|\bR\.\s?G\.|\bgen\b", text):
                 if ident.registro_generale is None:
                     ident.registro_generale = (reg["num"], date)
-            elif reg["num"]:
+            elif reg["num"] and ident.numero in (None, reg["num"]):  # "Registro di settore n. 56 del ..."
                 ident.numero, ident.data = reg["num"], date or ident.data
             ident.labels.add(i)
             continue

@@ -132,7 +132,10 @@ def test_a_sector_number_beside_the_general_register() -> None:
 
 @pytest.mark.parametrize(("text", "want"), FORMS)
 def test_forms_of_real_acts(text: str, want: tuple[str, str, int, str, int]) -> None:
-    act = import_bytes(text.encode("utf-8"), "atto.txt").act
+    result = import_bytes(text.encode("utf-8"), "atto.txt")
+    act = result.act
+    expected, got = words(text), output_words(yaml.safe_load(result.yaml))
+    assert expected - got == Counter() and (got - expected) - PLACEHOLDER == Counter()
     got = (act.tipo.value, act.organo, act.numero, act.data.isoformat(), len(act.dispositivo.punti))
     assert got == want
     assert not any(w in p for p in act.dispositivo.punti for w in ("certifica", "Letto", "Rossi", "Bianchi", "Roma"))

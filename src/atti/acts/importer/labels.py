@@ -37,8 +37,15 @@ ANY = re.compile(rf"^(?:{_PREMESSE_WORDS}|{_VISTI_WORDS}|{_CONSIDERATO_WORDS})\b
 _VERBS = ("DETERMINA", "DELIBERA", "DECRETA", "ORDINA", "DISPONE", "PRENDE ATTO", "DICHIARA", "AUTORIZZA",
           "EMANA", "ADOTTA", "STABILISCE", "ISTITUISCE", "NOMINA", "APPROVA", "REVOCA", "CONFERISCE", "INCARICA",
           "ASSEGNA", "CONCEDE", "RILASCIA", "INGIUNGE", "DIFFIDA", "VIETA")
-_SPACED_VERBS = "|".join(r"\s*".join(v.replace(" ", "")) for v in _VERBS)
-FORMULA = re.compile(rf"^\s*(?:{_SPACED_VERBS})\s*[:.]?\s*$", re.IGNORECASE)
+
+
+def _spaced(verbs: tuple[str, ...]) -> str:
+    return "|".join(r"\s*".join(v.replace(" ", "")) for v in verbs)
+
+
+# the five verbs of the acts atti writes in any case; the others only in capitals, since "Nomina" or
+# "Approva" alone may end a subject's printed line
+FORMULA = re.compile(rf"^\s*(?:(?i:{_spaced(_VERBS[:5])})|{_spaced(_VERBS[5:])})\s*[:.]?\s*$")
 FORMULA_AFTER_VOTE = re.compile(
     r"^(?:(?:con|a|ad)\s+(?:voti|votazione|unanimit)|all['’]\s*unanimit|unanimemente|con\s+\d+\s+voti|la\s+giunta"
     r"|il\s+consiglio)[^;]{0,300}?[\s,](?P<verb>" + "|".join(r"\s?".join(v.replace(" ", "")) for v in _VERBS[:5])

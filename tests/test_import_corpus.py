@@ -120,6 +120,17 @@ FORMS = [
 ]
 
 
+def test_items_without_semicolons_stay_apart_and_a_broken_line_joins_its_item() -> None:
+    text = ("COMUNE DI X\nDETERMINAZIONE N. 4 DEL 01/02/2024\nIL DIRIGENTE\nVisti:\n"
+            "- il decreto legislativo 18 agosto 2000 n. 267 sull'ordinamento degli enti locali\n"
+            "- lo statuto comunale approvato con deliberazione della Giunta Comunale\n\nN. 37 del 2019;\n"
+            "DETERMINA\n- di approvare il progetto esecutivo dei lavori di manutenzione\n"
+            "- di impegnare la spesa sul capitolo del bilancio corrente\n")
+    act = import_bytes(text.encode("utf-8"), "det.txt").act
+    assert len(act.visti) == 2 and act.visti[1].endswith("Giunta Comunale N. 37 del 2019;")
+    assert len(act.dispositivo.punti) == 2
+
+
 def test_a_sector_number_beside_the_general_register() -> None:
     text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
             "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"

@@ -207,7 +207,7 @@ class _Reader:
         elif marked and self.part in ("autorita",):
             self.part = "poteri"
             self.item("poteri", p, text[marked.end():], marked=True)
-        elif self._unfinished(text):
+        elif not marked and self._unfinished(text):
             # a printed line of a PDF that goes on with the item before it ("... della Giunta Comunale"
             # then "N. 37 in data 8 aprile 2021;"): its sentence was not over
             self.lists[self.part][-1] += " " + text

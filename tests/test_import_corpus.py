@@ -131,6 +131,13 @@ def test_items_without_semicolons_stay_apart_and_a_broken_line_joins_its_item() 
     assert len(act.dispositivo.punti) == 2
 
 
+def test_the_letterhead_and_the_title_on_one_line() -> None:
+    text = ("COMUNE DI LECCO                     DETERMINAZIONE N. 5 DEL 1/2/2024\nOGGETTO: prova\nIL DIRIGENTE\n"
+            "Visto il D.Lgs. 18 agosto 2000, n. 267;\nDETERMINA\n1. di approvare.\nIL DIRIGENTE\nMario Rossi\n")
+    result = import_bytes(text.encode("utf-8"), "det.txt")
+    assert (result.act.ente.nome, result.act.numero, result.missing) == ("COMUNE DI LECCO", 5, [])
+
+
 def test_a_sector_number_beside_the_general_register() -> None:
     text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
             "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"

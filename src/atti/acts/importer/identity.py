@@ -146,6 +146,12 @@ class _Candidate:
 _ISO = re.compile(r"(?<![\d/])(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d/])")
 
 
+def kind_start(text: str) -> int | None:
+    """Where the first kind word of ``text`` starts ("COMUNE DI COMO DELIBERAZIONE ..." -> 15)."""
+    m = _KIND.search(text)
+    return m.start() if m else None
+
+
 def parse_date(text: str) -> dt.date | None:
     m = _DATE.search(text)
     if m:

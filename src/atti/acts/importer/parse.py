@@ -16,7 +16,7 @@ from typing import Any
 
 from atti.acts.importer import labels
 from atti.acts.importer.clean import FORMULA, LIST_MARK, Cleaned, Para, squeeze
-from atti.acts.importer.identity import Identity, read_identity
+from atti.acts.importer.identity import Identity, kind_start, read_identity
 from atti.acts.importer.words import SITO, date_guess, despace, guess_ente, initials, tipo_from_formula, title_case
 from atti.acts.references import _DATE, parse_date
 
@@ -162,6 +162,9 @@ class _Reader:
         text = p.text
         if title and self.part == "testa":
             self.label(p, text)  # the act's title: tipo, organo, numero, data were read from it
+            start = kind_start(text)
+            if _ENTE.match(text) and "ente" not in self.d.data and start:
+                self.d.data["ente"] = {"nome": text[:start].strip(" :-–,")}  # "COMUNE DI X   DETERMINAZIONE ..."
             return
         vote = labels.FORMULA_AFTER_VOTE.match(text) if self.part != "punti" else None
         if FORMULA.match(text) or vote:

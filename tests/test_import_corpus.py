@@ -138,6 +138,17 @@ def test_the_letterhead_and_the_title_on_one_line() -> None:
     assert (result.act.ente.nome, result.act.numero, result.missing) == ("COMUNE DI LECCO", 5, [])
 
 
+@pytest.mark.parametrize(("printed", "numero", "registro"), [
+    ("N. 45-2024", 45, None), ("n. SG/45", 45, "SG"), ("n. 2024/123", 123, None), ("n. XI/1234", 1234, None),
+    ("n. 45/2024", 45, None), ("N° G00083", 83, "G"), ("n. 0176 / Pres.", 176, "Pres"),
+])
+def test_numbers_in_every_form(printed: str, numero: int, registro: str | None) -> None:
+    text = f"ENTE X\nDECRETO {printed} del 01/02/2024\nOGGETTO: x\nVisto il d.lgs. 267/2000;\nDECRETA\n1. di fare.\n"
+    act = import_bytes(text.encode("utf-8"), "x.txt").act
+    assert act.numero == numero
+    assert registro is None or act.registro == registro
+
+
 def test_a_sector_number_beside_the_general_register() -> None:
     text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
             "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"

@@ -63,8 +63,9 @@ _DATE = re.compile(
 _MARKER = r"(?i:\bn\.\s?ro\b\.?|\bn(?:um|r|ro)?\b\.?|\bnumero\b|\bprogr\.?\s*num\b\.?)\s*[°º]?\s*"
 # "60", "5/24483", "X/7859", "0176 / Pres", "U00117", "7/C", "33 / 2016", "2009 03652/087"
 # (a legislature "X/" or "5/", a sitting "5-"), a register's letters, the number, "/year" or "/register"
-_NUM = (r"(?P<num>(?:(?:[IVXL]+|\d{1,2})\s?/\s?(?=(?!(?:19|20)\d\d\b)\d{3})|\d{1,3}-(?=\d{3,}))?"
-        r"[A-Z]{0,3}\s?\d+(?:\s?/\s?(?:\d+|[A-Za-z]{1,5}\b\.?))*)")
+_NUM = (r"(?P<num>(?:(?:[IVXL]+|\d{1,2})\s?/\s?(?=(?!(?:19|20)\d\d\b)\d{3})|\d{1,3}-(?=(?!(?:19|20)\d\d\b)\d{3,})"
+        r"|(?:19|20)\d\d\s?/\s?(?=\d)|[A-Z]{1,5}\s?/\s?(?=\d))?"
+        r"[A-Z]{0,3}\s?\d+(?:\s?/\s?(?:\d+|[A-Za-z]{1,5}\b\.?)|-(?:19|20)\d\d\b)*)")
 _NUMBER = re.compile(_MARKER + _NUM)
 _NO_NUMBER = re.compile(_MARKER + r"(?=(?:del|DEL|Del)\b|$)")
 _YEAR_FIRST = re.compile(r"^(?:[A-Z][\w.]*\s+){0,4}(?:N\.\s*)?(?P<y>(?:19|20)\d\d)\s+(?P<n>\d{3,6})(?:/\d{1,4})?$")

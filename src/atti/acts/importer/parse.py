@@ -279,10 +279,15 @@ class _Reader:
         """"129/2026" -> 129; "175/PRO" -> 175 in register PRO; "G00083" -> 83 in register G;
         "X/7859" and "5/24483" (the legislature first) -> 7859, 24483; "0176 / Pres." -> 176 in Pres."""
         raw = re.sub(r"\s*/\s*", "/", raw.strip()).rstrip(".")
-        parts = raw.split("/")
+        parts = re.sub(r"-(?=(?:19|20)\d\d$)", "/", raw).split("/")  # "45-2024": the year after a dash
+        if len(parts) > 1 and re.fullmatch(r"(?:19|20)\d\d", parts[0]) and parts[1].isdigit():
+            parts = parts[1:]  # "2024/123": the year first
         if (len(parts) > 1 and re.fullmatch(r"[IVXL]+|\d{1,2}", parts[0]) and re.fullmatch(r"\d{3,}", parts[1])
                 and not re.fullmatch(r"(?:19|20)\d\d", parts[1])):
             parts = parts[1:]
+        register = parts[0] if len(parts) > 1 and re.fullmatch(r"[A-Z]{1,5}", parts[0]) else None
+        if register:
+            parts = parts[1:]  # "SG/45": the register first
         if re.fullmatch(r"\d{1,3}-\d{3,}", parts[0]):  # "5-8341": the sitting, then the number
             parts = [parts[0].split("-")[1], *parts[1:]]
         m = re.fullmatch(r"(?P<prefix>[A-Z]{1,4})?\s?0*(?P<n>\d+)", parts[0])
@@ -292,7 +297,7 @@ class _Reader:
         if raw != m["n"] and not re.fullmatch(r"\d+/(?:19|20)\d\d", raw):
             self.d.numero_originale = raw
         suffix = next((x for x in parts[1:] if x and not x.isdigit()), None)
-        register = m["prefix"] or suffix
+        register = register or m["prefix"] or suffix
         if register:
             self.d.data["registro"] = register
 

@@ -149,6 +149,14 @@ def test_numbers_in_every_form(printed: str, numero: int, registro: str | None) 
     assert registro is None or act.registro == registro
 
 
+def test_a_number_printed_only_after_the_signatures() -> None:
+    text = ("COMUNE DI X\nIL DIRIGENTE\nVisto il TUEL;\nDETERMINA\n1. di approvare.\nIL DIRIGENTE\nMario Rossi\n\n"
+            "Determinazione n. 45 del 12/03/2024\n")
+    result = import_bytes(text.encode("utf-8"), "det.txt")
+    assert (result.act.numero, str(result.act.data), result.act.non_classificato) == (45, "2024-03-12", [])
+    assert "data" not in result.guessed
+
+
 def test_a_sector_number_beside_the_general_register() -> None:
     text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
             "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"

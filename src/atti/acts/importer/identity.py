@@ -200,6 +200,8 @@ def _organo(text: str, implied: str | None) -> str | None:
     adjectives = {"DIRIGENZIALE": "Dirigente", "DIRETTORIALE": "Direttore", "RETTORALE": "Rettore",
                   "SINDACALE": "Sindaco", "PRESIDENZIALE": "Presidente", "COMMISSARIALE": "Commissario",
                   "MINISTERIALE": "Ministro"}
+    # the minutes' words that follow the organo ("Adunanza ordinaria ...") are not part of it
+    words = re.split(r"(?i)\s+(?:adunanza|seduta|sessione|copia|originale|verbale|estratto)\b", words)[0]
     # the register's words that follow the organo on the title's lines are not part of it
     words = re.sub(r"(?i)[\s,;\-–]*\b(?:reg(?:istro)?\.?(?:\s*gen(?:erale)?\.?|\s+di\s+settore)?|rep(?:ertorio)?\.?"
                    r"|prot(?:ocollo)?\.?)\s*$", "", words).strip(" :-–,")

@@ -553,7 +553,19 @@ def read_act(cleaned: Cleaned) -> Draft:
     reader = _Reader(identity)
     for i, p in enumerate(cleaned.paras):
         reader.read(p, i in identity.labels)
-    return reader.finish()
+    draft = reader.finish()
+    if not draft.data.get("numero") and draft.non_classificato:
+        # the number printed only after the signatures or in a stamp ("Determinazione n. 45 del ...")
+        tail = read_identity(draft.non_classificato, lambda text: False)
+        if tail.numero and tail.tipo == draft.data.get("tipo"):
+            reader.d.data.pop("numero", None)
+            reader._number(tail.numero, main=True)
+            if tail.data and "data" not in draft.data:
+                draft.data["data"] = tail.data
+            for i in sorted(tail.labels, reverse=True):
+                draft.etichette.append(draft.non_classificato.pop(i))
+            draft.etichette.sort(key=lambda p: p.no)
+    return draft
 
 
 __all__ = ["Draft", "date_guess", "guess_ente", "initials", "read_act"]

@@ -157,6 +157,22 @@ def test_a_number_printed_only_after_the_signatures() -> None:
     assert "data" not in result.guessed
 
 
+# a Giunta's minutes as such software prints them, whole: made up in the form of real ones
+FULL_MINUTES = (Path(__file__).parent / "data" / "import" / "forms" / "giunta_verbale_completo.txt").read_text(
+    encoding="utf-8")
+
+
+def test_the_minutes_of_a_giunta_from_the_head_to_the_certificate_of_publication() -> None:
+    result = import_bytes(FULL_MINUTES.encode("utf-8"), "verbale.txt")
+    act = result.act
+    assert (act.tipo.value, act.organo, act.numero, str(act.data)) == ("delibera", "Giunta Comunale", 45, "2024-03-12")
+    assert (len(act.premesse), len(act.visti), len(act.dispositivo.punti)) == (1, 2, 2)
+    assert [(p.tipo, p.esito) for p in act.pareri] == [("Parere di regolarità tecnica", "favorevole")]
+    unplaced = [r.testo for r in act.non_classificato]
+    assert "CERTIFICATO DI PUBBLICAZIONE" in unplaced and "Letto, confermato e sottoscritto." in unplaced
+    assert result.missing == [] and result.warnings == []
+
+
 def test_a_sector_number_beside_the_general_register() -> None:
     text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
             "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"

@@ -74,3 +74,7 @@ CLOSING = re.compile(
     r"|il\s+presente\s+(?:verbale|atto|provvedimento)\s+(?:viene|è|e['’])\s+(?:pubblicat|affiss)|pubblicazione\s*:?$"
     r"|la\s+presente\s+(?:deliberazione|determinazione)\s+(?:viene|è)\s+pubblicat)"
 )
+# the record of the vote before the verb: "Con voti unanimi favorevoli espressi nelle forme di legge"
+VOTE = re.compile(
+    r"(?i)^(?:(?:con|a|ad)\s+(?:voti|votazione|unanimit)|all['’]\s*unanimit|unanimemente|a\s+maggioranza)"
+)

@@ -181,6 +181,9 @@ class _Reader:
             self.part, self.article = "punti", False
             self.read(Para(p.no, inline["rest"]))
             return
+        if self.part not in ("testa", "punti") and labels.VOTE.match(text) and len(text) < 300:
+            self.label(p, text)  # the vote that the operative verb follows: kept verbatim, no item
+            return
         if self.part in ("punti", "firma", "coda") and labels.CLOSING.match(text):
             self.unplaced(p)
             self.part = "firma"  # the signatures may follow: read them, leave the rest unplaced

@@ -171,6 +171,8 @@ def test_the_minutes_of_a_giunta_from_the_head_to_the_certificate_of_publication
     unplaced = [r.testo for r in act.non_classificato]
     assert "CERTIFICATO DI PUBBLICAZIONE" in unplaced and "Letto, confermato e sottoscritto." in unplaced
     assert result.missing == [] and result.warnings == []
+    expected, got = words(FULL_MINUTES), output_words(yaml.safe_load(result.yaml))
+    assert expected - got == Counter() and got - expected == Counter()
 
 
 def test_a_sector_number_beside_the_general_register() -> None:

@@ -168,6 +168,7 @@ def test_the_minutes_of_a_giunta_from_the_head_to_the_certificate_of_publication
     assert (act.tipo.value, act.organo, act.numero, str(act.data)) == ("delibera", "Giunta Comunale", 45, "2024-03-12")
     assert (len(act.premesse), len(act.visti), len(act.dispositivo.punti)) == (1, 2, 2)
     assert [(p.tipo, p.esito) for p in act.pareri] == [("Parere di regolarità tecnica", "favorevole")]
+    assert (act.firmatario.nome, act.firmatario.qualifica) == ("Mario Rossi", "IL SINDACO")  # two columns
     unplaced = [r.testo for r in act.non_classificato]
     assert "CERTIFICATO DI PUBBLICAZIONE" in unplaced and "Letto, confermato e sottoscritto." in unplaced
     assert result.missing == [] and result.warnings == []

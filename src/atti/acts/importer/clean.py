@@ -161,10 +161,44 @@ def clean(text: str) -> Cleaned:
     return Cleaned(paras, headers, fixes)
 
 
+_COLUMN_GAP = re.compile(r"\S(?P<gap>[ \t]{5,})\S")
+_SIGNER = re.compile(r"^(?:IL|LA|LO|L['’]|Il|La|Lo)\s*[A-ZÀ-Þ]")
+
+
+def _columns(raw: str) -> tuple[str, str] | None:
+    """A printed line of two columns: its left and right text."""
+    gaps = list(_COLUMN_GAP.finditer(raw.strip()))
+    if len(gaps) != 1:
+        return None
+    text = raw.strip()
+    return text[: gaps[0].start("gap")], text[gaps[0].end("gap"):]
+
+
+def _signatures_side_by_side(rows: list[str]) -> list[tuple[int, str]]:
+    """"IL SINDACO      IL SEGRETARIO" over "Mario Rossi      Luigi Verdi": each signer with their name,
+    the left column first, so that a qualifica is never read with the other column's name. Each row
+    keeps the number of the printed line it comes from."""
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(rows):
+        top = _columns(rows[i])
+        j = i + 1
+        while j < len(rows) and not rows[j].strip():
+            j += 1
+        bottom = _columns(rows[j]) if top and j < len(rows) else None
+        if top and bottom and _SIGNER.match(top[0]) and _SIGNER.match(top[1]) and not _SIGNER.match(bottom[0]):
+            out += [(i + 1, top[0]), (j + 1, bottom[0]), (i + 1, top[1]), (j + 1, bottom[1])]
+            i = j + 1
+        else:
+            out.append((i + 1, rows[i]))
+            i += 1
+    return out
+
+
 def _lines(text: str) -> list[Para]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "").replace("\u00a0", " ")
     out = []
-    for no, raw in enumerate(text.split("\n"), 1):
+    for no, raw in _signatures_side_by_side(text.split("\n")):
         for i, piece in enumerate(raw.split("\f")):
             if i:
                 out.append(Para(no, _PAGE_BREAK))  # the header check needs to know where pages end

@@ -140,12 +140,13 @@ def test_the_letterhead_and_the_title_on_one_line() -> None:
 
 @pytest.mark.parametrize(("printed", "numero", "registro"), [
     ("N. 45-2024", 45, None), ("n. SG/45", 45, "SG"), ("n. 2024/123", 123, None), ("n. XI/1234", 1234, None),
-    ("n. 45/2024", 45, None), ("N° G00083", 83, "G"), ("n. 0176 / Pres.", 176, "Pres"),
+    ("n. 45/2024", 45, None), ("N° G00083", 83, "G"), ("n. 0176 / Pres.", 176, "Pres"), ("123/2024", 123, None),
+    ("45", 45, None),
 ])
-def test_numbers_in_every_form(printed: str, numero: int, registro: str | None) -> None:
+def test_numbers_in_every_form(printed: str, numero: int | None, registro: str | None) -> None:
     text = f"ENTE X\nDECRETO {printed} del 01/02/2024\nOGGETTO: x\nVisto il d.lgs. 267/2000;\nDECRETA\n1. di fare.\n"
     act = import_bytes(text.encode("utf-8"), "x.txt").act
-    assert act.numero == numero
+    assert act.numero == numero  # a bare number right after the kind, with its year or its date
     assert registro is None or act.registro == registro
 
 

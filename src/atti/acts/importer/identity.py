@@ -67,6 +67,9 @@ _NUM = (r"(?P<num>(?:(?:[IVXL]+|\d{1,2})\s?/\s?(?=(?!(?:19|20)\d\d\b)\d{3})|\d{1
         r"|(?:19|20)\d\d\s?/\s?(?=\d)|[A-Z]{1,5}\s?/\s?(?=\d))?"
         r"[A-Z]{0,3}\s?\d+(?:\s?/\s?(?:\d+|[A-Za-z]{1,5}\b\.?)|-(?:19|20)\d\d\b)*)")
 _NUMBER = re.compile(_MARKER + _NUM)
+_BARE_NUMBER = re.compile(
+    r"\s*(?P<num>[A-Z]{0,3}\d+(?:/(?:19|20)\d\d|/\d\d)?)(?:(?=\s*(?:[,\-–]\s*)?(?:del|DEL|Del)\b)|(?<=/\d{4})\b|(?<=/\d\d)\b)"
+)
 _NO_NUMBER = re.compile(_MARKER + r"(?=(?:del|DEL|Del)\b|$)")
 _YEAR_FIRST = re.compile(r"^(?:[A-Z][\w.]*\s+){0,4}(?:N\.\s*)?(?P<y>(?:19|20)\d\d)\s+(?P<n>\d{3,6})(?:/\d{1,4})?$")
 _REG_GEN = re.compile(r"(?i)^[ \t,\-–]*(?:Reg(?:istro)?\.?\s*Gen(?:erale)?\b\.?|R\.\s?G\.)")
@@ -230,6 +233,9 @@ def _parse_after(kind_end: int, text: str, cand: _Candidate) -> int:
         at = m.end()
         date_first = m
     num = _NUMBER.match(rest, at + len(rest[at:]) - len(rest[at:].lstrip(" ,\n")))
+    if num is None and not organo_text.strip():
+        # "D.R. 123/2024", "DGR 45 del 3 marzo 2024": the number right after the kind, without a marker
+        num = _BARE_NUMBER.match(rest, at)
     if num and re.search(r"(?i)\b(?:prot(?:ocollo)?|p\.\s?g|pg|proposta|pratica)\.?\s*$", organo_text):
         # "DECRETO RETTORALE Prot. n. 56789 Rep. n. 1234": a protocol's or a proposal's number is not the act's
         later = _NUMBER.search(rest, num.end(), num.end() + 60)

@@ -177,6 +177,12 @@ def test_the_minutes_of_a_giunta_from_the_head_to_the_certificate_of_publication
     assert expected - got == Counter() and got - expected == Counter()
 
 
+def test_a_transcripts_page_number_before_the_pages_first_words() -> None:
+    result = import_file(case_path("regione_fvg_decreto_176_2013.txt"))
+    assert len(result.act.visti) == 3 and result.act.visti[0].startswith("la legge 29 dicembre 1993")
+    assert [r.testo for r in result.act.importazione.intestazioni_pagina] == ["2"]
+
+
 def test_a_sector_number_beside_the_general_register() -> None:
     text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
             "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"

@@ -44,6 +44,10 @@ _PAGE_NUMBER = re.compile(
     r"^(?:pag(?:\.|ina)?\s*\d+(?:\s*(?:di|/)\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+|\d{1,3})$", re.IGNORECASE
 )
 _PAGE_BREAK = "\f"
+_PAGE_BEFORE_HEAD = re.compile(
+    r"^(?P<page>\d{1,3})\s+(?=(?i:" + labels.ANY.pattern.lstrip("^") + r"|oggetto\b|determina|delibera|decret|ordinanz)"
+    r"|(?:IL|LA|LO)\s+[A-Z]{3}|(?:COMUNE|CITT[AÀ]|REGIONE|PROVINCIA|UNIVERSIT|AZIENDA|MINISTERO|CAMERA)\b)"
+)
 _SITE_LINE = re.compile(r"^(?:https?://)?www\.[\w.\-/]+$")
 _INLINE_PAGE = re.compile(r"\s*\b(?:Pag(?:\.|ina)\s*\d+\s*(?:di|/)\s*\d+)\b\s*", re.IGNORECASE)
 # Function words after which an Italian sentence cannot end: the next line continues it.
@@ -268,6 +272,10 @@ def _take_headers(lines: list[Para]) -> tuple[list[Para], list[Para]]:
         for m in list(_INLINE_PAGE.finditer(text)):
             headers.append(Para(line.no, m.group().strip()))
         text = _INLINE_PAGE.sub(" ", text).strip() if _INLINE_PAGE.search(text) else text
+        page = _PAGE_BEFORE_HEAD.match(text)
+        if page:  # "2 Vista la legge ...": a transcript's page number before the page's first words
+            headers.append(Para(line.no, page["page"]))
+            text = text[page.end():]
         kept.append(Para(line.no, text))
     return headers, kept
 

@@ -180,7 +180,8 @@ def test_the_minutes_of_a_giunta_from_the_head_to_the_certificate_of_publication
 def test_a_transcripts_page_number_before_the_pages_first_words() -> None:
     result = import_file(case_path("regione_fvg_decreto_176_2013.txt"))
     assert len(result.act.visti) == 3 and result.act.visti[0].startswith("la legge 29 dicembre 1993")
-    assert [r.testo for r in result.act.importazione.intestazioni_pagina] == ["2"]
+    assert [r.testo for r in result.act.importazione.intestazioni_pagina] == ["1", "2"]
+    assert result.act.numero == 176
 
 
 def test_a_sector_number_beside_the_general_register() -> None:

@@ -184,6 +184,14 @@ def test_a_transcripts_page_number_before_the_pages_first_words() -> None:
     assert result.act.numero == 176
 
 
+def test_a_number_line_before_the_title_and_a_date_line_after_the_dispositivo() -> None:
+    text = ("COMUNE DI X\nAtto n. 45 del 12-mar-2024\nDETERMINAZIONE DEL SINDACO\nVisto il TUEL;\nDETERMINA\n"
+            "1. di approvare.\nLì 12/03/2024\nIL SINDACO\nMario Rossi\n")
+    act = import_bytes(text.encode("utf-8"), "x.txt").act
+    assert (act.numero, str(act.data), act.dispositivo.punti, act.non_classificato) == (
+        45, "2024-03-12", ["di approvare."], [])
+
+
 def test_a_sector_number_beside_the_general_register() -> None:
     text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
             "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"

@@ -56,7 +56,7 @@ _MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio
 _MONTH = r"(?:" + "|".join(_MONTHS) + r"|gen|feb|mar|apr|mag|giu|lug|ago|set|sett|ott|nov|dic)\.?"
 # "29/12/2017", "16.06.2015", "10 / 03 / 2005", "17 giugno 2002", "1° luglio 2024", "O8 LUG. 2014" (OCR)
 _DATE = re.compile(
-    rf"(?<![\d/])(?P<d>[0-3O]?\d)(?:\s?[°º])?(?:\s*(?P<sep>[/.\-])\s*(?P<m>[01]?\d)\s*(?P=sep)\s*|\s+(?P<name>{_MONTH})\s+)"
+    rf"(?<![\d/])(?P<d>[0-3O]?\d)(?:\s?[°º])?(?:\s*(?P<sep>[/.\-])\s*(?P<m>[01]?\d)\s*(?P=sep)\s*|[\s\-]+(?P<name>{_MONTH})[\s\-]+)"
     r"(?P<y>(?:19|20)\d\d|\d\d)(?![\d/])",
     re.IGNORECASE,
 )
@@ -387,7 +387,7 @@ def _standalone(paras: list[Para], head: list[int], ident: Identity) -> None:
             continue
         if ident.numero is not None:
             continue
-        num = re.fullmatch(_MARKER + _NUM + r"(?:\s*(?:del|DEL|Del)\s*(?P<date>.+))?", text)
+        num = re.fullmatch(r"(?:Atto\s+)?" + _MARKER + _NUM + r"(?:\s*(?:del|DEL|Del)\s*(?P<date>.+))?", text)
         year_first = _YEAR_FIRST.match(text)
         if num:
             ident.numero = num["num"]

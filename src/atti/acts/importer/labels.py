@@ -57,8 +57,8 @@ ARTICLE = re.compile(r"^(?P<label>(?:Art(?:icolo)?|ART(?:ICOLO)?)\.?\s*\d+(?:\s*
                      re.DOTALL)
 # what ends the dispositivo: "Modena, lì", "Roma, 12 marzo 2024", a register stamp "MECC. N. 2009 03652/087"
 PLACE_DATE = re.compile(
-    r"^[A-ZÀ-Þ][\wÀ-ÿ'’ ]{1,40},\s*(?:l[iì]['’]?|addì|il)?\s*[,.]?\s*(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
-    r"|\d{1,2}\s+[a-z]+\s+\d{4})?\s*\.?$"
+    r"^(?:[A-ZÀ-Þ][\wÀ-ÿ'’ ]{1,40},\s*(?:l[iì]['’]?|addì|il)?|(?:L[iì]['’]?|Addì|Data)\s*[:,]?(?=\s*\d))"
+    r"\s*[,.]?\s*(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}\s+[a-z]+\s+\d{4})?\s*\.?$"
 )
 STAMP = re.compile(r"^(?:[A-Z][A-Za-z.]*\s+){0,2}(?:N|n)[.°]?\s*[\d/ ]{1,20}$")
 # the verb in capitals and its first point on one line: "DETERMINA di approvare ...", "DECRETA: 1. ..."

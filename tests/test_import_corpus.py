@@ -192,6 +192,17 @@ def test_a_number_line_before_the_title_and_a_date_line_after_the_dispositivo() 
         45, "2024-03-12", ["di approvare."], [])
 
 
+def test_a_long_subject_naming_a_determina_a_contrarre_stays_whole() -> None:
+    subject = ("OGGETTO: AFFIDAMENTO DEL SERVIZIO DI MANUTENZIONE ORDINARIA E STRAORDINARIA DEGLI IMPIANTI DI PUBBLICA\n"
+               "ILLUMINAZIONE DEL TERRITORIO COMUNALE PER IL TRIENNIO 2024-2026 MEDIANTE PROCEDURA NEGOZIATA - DETERMINA\n"
+               "A CONTRARRE AI SENSI DELL'ART. 50 DEL D.LGS. 36/2023 E IMPEGNO DI SPESA SUL BILANCIO DI PREVISIONE 2024\n")
+    text = (f"COMUNE DI X\nDETERMINAZIONE N. 5 DEL 01/02/2024\n{subject}IL RESPONSABILE\nVisto il TUEL;\n"
+            "DETERMINA\n1. di affidare.\n")
+    act = import_bytes(text.encode("utf-8"), "x.txt").act
+    assert act.oggetto.endswith("BILANCIO DI PREVISIONE 2024") and act.non_classificato == []
+    assert act.dispositivo.punti == ["di affidare."]
+
+
 def test_a_sector_number_beside_the_general_register() -> None:
     text = ("COMUNE DI PIPPO\n\nDETERMINAZIONE DEL RESPONSABILE DEL SERVIZIO\n\nN. 123 DEL 12/03/2024\n\n"
             "REG. GEN. N. 456 DEL 13/03/2024\n\nOGGETTO: x\n\nIL RESPONSABILE DEL SERVIZIO\nVisto il TUEL;\nDETERMINA\n"

@@ -159,7 +159,8 @@ def clean(text: str) -> Cleaned:
     lines = _lines(text)
     lines = _split_authority(_split_long(lines))
     headers, lines = _take_headers(lines)
-    paras = _split_long(_paragraphs(lines))  # a text that flowed over printed lines hides its labels mid-line
+    # a text that flowed over printed lines hides its labels mid-line
+    paras = _split_long(_paragraphs(lines), subjects=False)
     fixes: list[str] = []
     paras = [Para(p.no, _fix_words(p.text, p.no, fixes)) for p in paras]
     return Cleaned(paras, headers, fixes)
@@ -210,10 +211,12 @@ def _lines(text: str) -> list[Para]:
     return out
 
 
-def _split_long(lines: list[Para]) -> list[Para]:
+def _split_long(lines: list[Para], *, subjects: bool = True) -> list[Para]:
+    """Split each line of 300 characters or more at its labels; ``subjects=False`` leaves a subject
+    ("OGGETTO: ... DETERMINA A CONTRARRE ...") whole, as a paragraph that flowed over printed lines is."""
     out: list[Para] = []
     for line in lines:
-        if len(line.text) < 300:
+        if len(line.text) < 300 or (not subjects and re.match(r"(?i)oggetto\b", line.text)):
             out.append(line)
             continue
         text = _INLINE_PAGE.sub(lambda m: "\n" + m.group().strip() + "\n", line.text)

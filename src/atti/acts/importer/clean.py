@@ -96,9 +96,10 @@ def _split_labels(text: str) -> str:
     la legge ...") stays together."""
     out, last = [], 0
     for m in _ANY_LABEL.finditer(text):
-        word = text[m.end():].split(None, 1)[0] if text[m.end():].split() else ""
-        before = text[last:m.start()].rstrip()
-        prev = before.split()[-1] if before.split() else ""
+        next_word = re.compile(r"\S+").match(text, m.end())
+        word = next_word.group() if next_word else ""
+        before = text[max(last, m.start() - 80):m.start()].rstrip()  # no more than the words just before
+        prev = before.rsplit(None, 1)[-1] if before.strip() else ""
         after_item = before.endswith((";", ":", "."))
         capitals = word.isupper() and len(word) > 3 and not _UPPER_LABEL_WORD.match(prev) and not prev.isupper()
         if word in ("Che", "CHE") and not before.endswith(";"):

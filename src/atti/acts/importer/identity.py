@@ -272,10 +272,19 @@ def _parse_after(kind_end: int, text: str, cand: _Candidate) -> int:
     return at if (cand.numero or cand.data) else 0
 
 
+# the identity is printed at the top: each paragraph is read for it only so far, which also keeps a
+# text of megabytes on one line from costing more than its first lines
+_HEAD_CHARS = 2000
+
+
+def _t(p: Para) -> str:
+    return p.text[:_HEAD_CHARS]
+
+
 def _head(paras: list[Para], starts_part: object) -> list[int]:
     head = []
     for i, p in enumerate(paras[:80]):
-        if callable(starts_part) and starts_part(p.text):
+        if callable(starts_part) and starts_part(_t(p)):
             break
         head.append(i)
     return head
@@ -287,7 +296,7 @@ def read_identity(paras: list[Para], starts_part: object) -> Identity:
     head = _head(paras, starts_part)
     cands: list[tuple[int, _Candidate]] = []
     for i in head:
-        text = squeeze(paras[i].text)
+        text = squeeze(_t(paras[i]))
         text = _SUBJECT.split(text)[0] if not _SUBJECT.match(text) else ""
         for m in _KIND.finditer(text):
             before = text[max(0, m.start() - 30): m.start()]
@@ -303,7 +312,7 @@ def read_identity(paras: list[Para], starts_part: object) -> Identity:
             j, starts = head.index(i) + 1, []
             while len(window) < 160 and j < len(head):
                 starts.append((len(window) + 1, head[j]))
-                window += "\n" + squeeze(paras[head[j]].text)
+                window += "\n" + squeeze(_t(paras[head[j]]))
                 j += 1
             used = _parse_after(0, window, cand)
             # the next short lines that printed its number or date belong to the title
@@ -347,7 +356,7 @@ def _minutes(paras: list[Para], head: list[int], ident: Identity) -> None:
     """The minutes of a collegial body's sitting ("... si è riunita la Giunta regionale") with no kind
     word: a deliberazione of that body, numbered at the top of the page ("Progr.Num. 445/2011")."""
     for i in head:
-        m = _MEETING.search(paras[i].text)
+        m = _MEETING.search(_t(paras[i]))
         if m:
             organ = re.sub(r"(?i)^(?:la|il|l['’])\s*", "", m["organ"])
             ident.tipo, ident.organo = "delibera", organ[:1].upper() + organ[1:]
@@ -366,7 +375,7 @@ def _standalone(paras: list[Para], head: list[int], ident: Identity) -> None:
     """Number lines apart from the title: "N. 8", "2009 03652/087", "Registro generale n. 1234 del ...",
     "Repertorio (Tipo / Nr. / Anno) DG / 74 / 2024", "Data seduta 09/04/2024"."""
     for i in head:
-        text = paras[i].text.strip()
+        text = _t(paras[i]).strip()
         cols = _COLUMNS.match(text)
         if cols and re.match(r"(?i)repertorio|registro|numero", cols["label"]):
             names = [c.strip().lower().rstrip(".") for c in cols["cols"].split("/")]
@@ -405,17 +414,17 @@ def _head_date(paras: list[Para], head: list[int]) -> tuple[dt.date | None, int 
     alone on a line."""
     lines = [i for i in head if not _SUBJECT.match(paras[i].text)]
     for i in lines:
-        text = paras[i].text
+        text = _t(paras[i])
         m = _SEDUTA.search(text)
         if m and (found := _DATE.match(text, m.end())):
             return _date_of(found), i
     for i in head:  # the minutes' words run on after the subject
-        if date := _words_date(paras[i].text):
+        if date := _words_date(_t(paras[i])):
             return date, None
     for i in lines:
-        text = paras[i].text
+        text = _t(paras[i])
         for m in _DATE.finditer(text):
             alone = not text[: m.start()].strip(" ,") and m.end() == len(text.strip())
-            if alone or _PLACE.search(text[: m.start()]):
+            if alone or _PLACE.search(text[max(0, m.start() - 60): m.start()]):
                 return _date_of(m), i
     return None, None

@@ -79,10 +79,10 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
     _el(refs, "TLCOrganization", eId="ente", href=f"/akn/ontology/organizations/it/{_slug(record.ente)}",
         showAs=record.ente)
     _el(refs, "TLCOrganization", eId="atti", href="/akn/ontology/organizations/atti", showAs=f"atti {__version__}")
-    _el(refs, "TLCPerson", eId="firmatario", href=f"/akn/ontology/persons/it/{_slug(act.firmatario.nome)}",
-        showAs=act.firmatario.nome)
-    _el(refs, "TLCRole", eId="qualifica", href=f"/akn/ontology/roles/it/{_slug(act.firmatario.qualifica)}",
-        showAs=act.firmatario.qualifica)
+    _el(refs, "TLCPerson", eId="firmatario", href=f"/akn/ontology/persons/it/{_slug(act.firmatari[0].nome)}",
+        showAs=act.firmatari[0].nome)
+    _el(refs, "TLCRole", eId="qualifica", href=f"/akn/ontology/roles/it/{_slug(act.firmatari[0].qualifica)}",
+        showAs=act.firmatari[0].qualifica)
     for i, verifica in enumerate(act.verifiche, start=1):
         _el(refs, "TLCPerson", eId=f"verifica_{i}", href=f"/akn/ontology/persons/it/{_slug(verifica.nome)}",
             showAs=verifica.nome)
@@ -113,7 +113,7 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
     _p(_el(preamble, "formula", name="enactingFormula", eId="formula"), act.formula)
 
     body = _el(doc, "body")
-    for i, punto in enumerate(act.dispositivo.punti, start=1):
+    for i, punto in enumerate(act.dispositivo.testi(), start=1):
         paragraph = _el(body, "paragraph", eId=f"para_{i}")
         _el(paragraph, "num", f"{i}.")
         _p(_el(paragraph, "content"), punto)
@@ -125,8 +125,8 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
         for i, allegato in enumerate(act.allegati, start=1):
             _p(_el(allegati, "item", eId=f"allegati__item_{i}"), allegato.titolo)
     signature = _el(_el(conclusions, "p"), "signature")
-    _el(signature, "role", act.firmatario.qualifica, refersTo="#qualifica").tail = " "
-    _el(signature, "person", act.firmatario.nome, refersTo="#firmatario", as_="#qualifica")
+    _el(signature, "role", act.firmatari[0].qualifica, refersTo="#qualifica").tail = " "
+    _el(signature, "person", act.firmatari[0].nome, refersTo="#firmatario", as_="#qualifica")
     for i, verifica in enumerate(act.verifiche, start=1):
         line = _el(conclusions, "p")
         line.text = f"{verifica.tipo}: "

@@ -414,7 +414,7 @@ class ActSigner:
             bytes_reserved=self._bytes_reserved,
             chain=self.chain,
             signer_name=self.signer_name,
-            appearance_text_params={"ts": stamp_time(), **stamp} if stamp is not None else None,
+            appearance_text_params={"ora": stamp_time(), **stamp} if stamp is not None else None,
         )
         try:
             return asyncio.run(run)

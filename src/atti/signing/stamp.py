@@ -53,8 +53,9 @@ ROME = ZoneInfo("Europe/Rome")
 """The time the stamp shows is Italian time, whatever the machine's zone."""
 # fontTools reports, on every stamp, the font tables it leaves out of the subset.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
-# pyHanko fills %(signer)s and %(ts)s; the rest comes from appearance_text_params.
-STAMP_TEXT = "Firmato digitalmente da %(signer)s\n%(qualifica)s\nil %(ts)s\n" + DICITURA
+# pyHanko fills %(signer)s; the rest comes from appearance_text_params: %(ora)s is the signing time in
+# Italian time (pyHanko's own %(ts)s is in UTC).
+STAMP_TEXT = "Firmato digitalmente da %(signer)s\n%(qualifica)s\nil %(ora)s\n" + DICITURA
 
 
 @dataclass(frozen=True)

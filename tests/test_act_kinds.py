@@ -92,9 +92,10 @@ def test_a_decree_by_articles_numbers_them_and_their_commi() -> None:
     ]
     assert act.dispositivo.testi()[:2] == ["Oggetto", "Il presente regolamento disciplina l'uso delle aule "
                                                        "studio dell'Università."]
-    both = _with("decreto-DR-310-2026.yaml", "  articoli:\n", "  punti: [uno]\n  articoli:\n")
-    with pytest.raises(ActError, match="not both"):
-        load_act_text(both, "d.yaml")
+    text = (DATA / "decreto-DR-310-2026.yaml").read_text(encoding="utf-8")
+    empty = text[:text.index("dispositivo:")] + "dispositivo:\n  articoli: []\n" + text[text.index("\nfirmatario:"):]
+    with pytest.raises(ActError, match="empty dispositivo"):
+        load_act_text(empty, "d.yaml")
 
 
 def test_the_visto_contabile_prints_each_commitment_in_euro() -> None:

@@ -433,8 +433,10 @@ def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
             problems.append(
                 smap.problem(loc, f"{where}: not a valid date: '{value}' (write it as YYYY-MM-DD)")
             )
-        elif kind == "too_short" and where == "dispositivo.punti":
-            problems.append(smap.problem(loc, "empty dispositivo: write at least one punto"))
+        elif kind == "dispositivo_vuoto" or (kind == "too_short" and where == "dispositivo.punti"):
+            # Neither punti nor articoli (a decree's): placed on the punti, where the act has them.
+            at = loc if kind == "too_short" else (*loc, "punti")
+            problems.append(smap.problem(at, "empty dispositivo: write at least one punto"))
         elif kind == "too_short":
             problems.append(smap.problem(loc, f"{where}: must not be empty"))
         elif kind == "enum":

@@ -135,27 +135,22 @@ class Articolo(_Strict):
 
 
 class Dispositivo(_Strict):
-    """The operative part: ``punti`` (a list of decisions) or ``articoli`` (a decree, a regulation)."""
+    """The operative part: ``punti`` (a list of decisions) and/or ``articoli`` (a decree, a regulation
+    by articles, printed after the punti)."""
 
     formula: Text | None = None
-    punti: list[Text] = Field(default=[], min_length=1)
-    articoli: list[Articolo] = Field(default=[], min_length=1)
+    punti: list[Text] = []
+    articoli: list[Articolo] = []
 
     @model_validator(mode="after")
-    def _one_form(self) -> Dispositivo:
+    def _not_empty(self) -> Dispositivo:
         if not self.punti and not self.articoli:
-            raise PydanticCustomError("dispositivo_vuoto", "write at least one punto "
-                                      "(punti:) or one articolo (articoli:)")
-        if self.punti and self.articoli:
-            raise PydanticCustomError("dispositivo_doppio", "write the dispositivo as punti or as articoli, "
-                                      "not both")
+            raise PydanticCustomError("dispositivo_vuoto", "empty dispositivo: write at least one punto")
         return self
 
     def testi(self) -> list[str]:
-        """Its text in reading order: the punti, or each article's title and commi."""
-        if self.punti:
-            return list(self.punti)
-        return [t for a in self.articoli for t in ([a.titolo] if a.titolo else []) + list(a.commi)]
+        """Its text in reading order: the punti, then each article's title and commi."""
+        return [*self.punti, *(t for a in self.articoli for t in ([a.titolo] if a.titolo else []) + list(a.commi))]
 
 
 class Proposta(_Strict):

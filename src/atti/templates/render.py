@@ -473,7 +473,7 @@ _MARK_XML = (
 
 
 def mark_unsigned(document: DocxDocument) -> None:
-    """Put :data:`BOZZA` at the top of every page: a paragraph of its own in every header in use.
+    """Put :data:`BOZZA` at the top of every page: a paragraph of its own opening every header in use.
 
     The header is added here rather than written in the templates, so that a body's own
     template cannot lose it and a signed rendering cannot keep it. A section that shares its
@@ -503,7 +503,8 @@ def mark_unsigned(document: DocxDocument) -> None:
                 for empty in element.findall(qn("w:p")):
                     element.remove(empty)
             element = rels[reference.rId].target_part.element
-            element.append(parse_xml(_MARK_XML))
+            # First, above what the header says (the act's identification on later pages).
+            element.insert(0, parse_xml(_MARK_XML))
 
 
 def mark_docx(act_docx: bytes) -> bytes:

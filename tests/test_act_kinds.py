@@ -78,6 +78,38 @@ def test_a_vote_is_unanimous_or_counted() -> None:
     assert context["seduta"]["riunito"] == "riunito"
 
 
+def _problems(text: str) -> list[str]:
+    with pytest.raises(ActError) as caught:
+        load_act_text(text, "d.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_the_minutes_of_a_seduta_follow_its_rules() -> None:
+    name = "delibera-CC-12-2026.yaml"
+    too_many = _with(name, "  favorevoli: 6\n", "  favorevoli: 9\n")
+    assert any(":60:" in p and "votazione: 11 votes, but 8 presenti" in p for p in _problems(too_many)), \
+        _problems(too_many)
+    rejected = _with(name, "  favorevoli: 6\n  contrari: 1\n", "  favorevoli: 1\n  contrari: 6\n")
+    assert any("1 favorevoli and 6 contrari: the proposal is not approved" in p for p in _problems(rejected))
+    absent = _with(name, "    - {nome: Franco Russo, ruolo: Presidente del Consiglio}\n", "")
+    assert any("seduta.presidente.nome: Franco Russo presides" in p for p in _problems(absent))
+    one_signer = _with(name, "  - nome: Anna Galli\n    qualifica: Il Segretario comunale\n", "")
+    assert any("list Anna Galli (Segretario comunale) under firmatario" in p for p in _problems(one_signer))
+    testa = "    - {nome: Elisa Testa, ruolo: Consigliere}\n"
+    both = _with(name, testa, testa.replace("Elisa Testa", "Marco Greco"))
+    assert any("seduta.assenti[0].nome: Marco Greco is also among the presenti" in p for p in _problems(both))
+    text = (DATA / "ordinanza-OS-18-2026.yaml").read_text(encoding="utf-8") + "votazione: {unanimita: true}\n"
+    assert any("votazione: a vote is taken in a seduta" in p for p in _problems(text))
+
+
+def test_the_visto_contabile_comes_after_the_act_and_makes_it_esecutiva() -> None:
+    name = "determinazione-AT-212-2026.yaml"
+    early = _with(name, "  data: 2026-05-20\n", "  data: 2026-05-18\n")
+    assert any("visto_contabile.data: 2026-05-18 is before the act's data" in p for p in _problems(early))
+    before = _with(name, "  esecutiva_dal: 2026-05-20\n", "  esecutiva_dal: 2026-05-19\n")
+    assert any("visto_contabile.esecutiva_dal: 2026-05-19 is before the visto" in p for p in _problems(before))
+
+
 def test_an_unquoted_time_is_read_as_yaml_1_1_sexagesimal_and_given_back() -> None:
     text = _with("delibera-GC-45-2026.yaml", 'ora: "18:30"', "ora: 18:30")
     act = load_act_text(text, "d.yaml").act

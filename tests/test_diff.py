@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 import subprocess
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any

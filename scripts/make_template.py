@@ -278,7 +278,7 @@ def build(tipo: str) -> DocxDocument:
     mark.font.size = Pt(9)
     p.add_run("{{ v.nome }}").font.size = Pt(9)
     para("{%p endfor %}")
-    # Room for the signature stamps (two to a row), only in the rendering that is signed.
+    # Room for the signature stamps (one below the other), only in the rendering that is signed.
     para("{%p for s in spazi_firma %}")
     p = para("{{ s }}", keep=True)
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY

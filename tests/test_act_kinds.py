@@ -22,6 +22,7 @@ from atti.acts.model import Act, euro
 from atti.archive import Archive
 from atti.config import Settings
 from atti.errors import ActError
+from atti.export.akn import akn_xml
 from atti.signing.stamp import STAMP_HEIGHT
 from atti.templates.render import running_header, template_context
 
@@ -150,6 +151,7 @@ class Published:
     act: Act
     pdf: bytes
     report: object
+    akn: bytes
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +165,8 @@ def published(libreoffice: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             result = pipeline.publish(archive, DATA / name, Settings(archive=root, development=True))
             path = Path(result.pdf)
             report = pipeline.verify(path, archive=archive)
-            out[name] = Published(load_act(DATA / name).act, path.read_bytes(), report)
+            act = load_act(DATA / name).act
+            out[name] = Published(act, path.read_bytes(), report, akn_xml(act, result.record))
     yield out
 
 
@@ -190,6 +193,18 @@ def test_each_kind_publishes_and_every_firmatario_signs(published: dict[str, Pub
         path.unlink()
     out = pdfsig.stdout.decode()
     assert out.count("Signature is Valid.") == out.count("Signature #") >= KINDS[name]
+
+
+def test_akoma_ntoso_names_every_firmatario_in_signing_order(published: dict[str, Published]) -> None:
+    from lxml import etree
+
+    ns = "{http://docs.oasis-open.org/legaldocml/ns/akn/3.0}"
+    for done in published.values():
+        root = etree.fromstring(done.akn)
+        signatures = [(s.findtext(f"{ns}role"), s.findtext(f"{ns}person")) for s in root.iter(f"{ns}signature")]
+        assert signatures == [(f.qualifica, f.nome) for f in done.act.firmatari]
+        ids = [e.get("eId") for e in root.iter() if e.get("eId")]
+        assert len(ids) == len(set(ids))
 
 
 @dataclass(frozen=True)

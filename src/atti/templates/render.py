@@ -147,12 +147,17 @@ def template_context(act: Act, *, signed: bool = False) -> dict[str, Any]:
 
     ``signed``: whether the rendering is the one the firmatari sign. Only that one says it is
     signed digitally (``dicitura_firma``) and leaves room for the signature stamps
-    (``spazi_firma``, one empty paragraph per row of stamps); a preview says nothing a signature
-    has not made true.
+    (``spazi_firma``, one empty paragraph per firmatario); a preview says nothing a signature
+    has not made true. ``firmatari`` is the act's signature block: a firmatario who gives the
+    visto contabile signs under the visto instead.
     """
-    firmatari = [{"nome": f.nome, "qualifica": f.qualifica} for f in act.firmatari]
     seduta = act.seduta
     visto = act.visto_contabile
+    # Who gives the visto contabile signs under it, not in the act's signature block.
+    firmatari = [
+        {"nome": f.nome, "qualifica": f.qualifica} for i, f in enumerate(act.firmatari)
+        if i == 0 or visto is None or " ".join(f.nome.split()) != " ".join(visto.nome.split())
+    ]
     return {
         "ente": {"nome": act.ente.nome, "sito": act.ente.sito or ""},
         "tipo": act.tipo.value,
@@ -188,7 +193,7 @@ def template_context(act: Act, *, signed: bool = False) -> dict[str, Any]:
         "firmatario": firmatari[0],
         "firmatari": firmatari,
         "dicitura_firma": DICITURA_FIRMA if signed else "",
-        "spazi_firma": [""] * (-(-len(firmatari) // 2)) if signed else [],
+        "spazi_firma": [""] * len(act.firmatari) if signed else [],
         "verifiche": [
             {"tipo": v.tipo, "nome": v.nome, "esito": v.esito.value, "positivo": v.esito is Esito.positivo}
             for v in act.verifiche

@@ -284,3 +284,31 @@ def test_no_page_before_the_signatures_is_left_near_empty(published: dict[str, P
     page = next(lines for _h, lines, _b in pages if any(line.text == first for line in lines))
     at = next(i for i, line in enumerate(page) if line.text == first)
     assert at >= 5
+
+
+def test_each_firmatario_signs_with_their_own_key_outside_development_mode(
+    libreoffice: str, tmp_path: Path
+) -> None:
+    """The configured key is one firmatario's, --reviewer gives the other's; without it publishing
+    is refused before anything is numbered or rendered, naming who lacks a key."""
+    from atti.errors import SigningError
+    from atti.signing import DevCA
+
+    root = tmp_path / "archive"
+    pipeline.init_archive(root)
+    ca = DevCA.load(root / "pki")
+    sindaco = ca.signer_for("Mario Bianchi", "Il Sindaco", organisation="Comune di Valle Serena")
+    segretaria = ca.signer_for("Anna Galli", "Il Segretario comunale", organisation="Comune di Valle Serena")
+    act = DATA / "delibera-GC-45-2026.yaml"
+    with Archive.open(root) as archive:
+        with pytest.raises(SigningError, match="the firmatario Mario Bianchi must sign with their own key"):
+            pipeline.publish(archive, act, Settings(archive=root, p12=segretaria))
+        assert archive.next_number("G.C.", 2026) == 1  # nothing taken
+        result = pipeline.publish(archive, act, Settings(archive=root, p12=segretaria),
+                                  reviewer_keys=[f"p12:{sindaco}"])
+        report = pipeline.verify(Path(result.pdf), archive=archive)
+    assert report.indication == "TOTAL_PASSED"
+    assert [(s.field_name, s.signer) for s in report.signatures] == [
+        ("Firma1", "Mario Bianchi"), ("Firma", "Anna Galli"),
+    ]
+    assert result.record.firmatario == "Mario Bianchi, Anna Galli"

@@ -312,3 +312,29 @@ def test_each_firmatario_signs_with_their_own_key_outside_development_mode(
         ("Firma1", "Mario Bianchi"), ("Firma", "Anna Galli"),
     ]
     assert result.record.firmatario == "Mario Bianchi, Anna Galli"
+
+
+def test_the_proof_leaves_out_page_numbers_and_the_running_header_even_broken_over_two_lines() -> None:
+    from atti.templates.proof import prove_text
+
+    act = load_act(DATA / "decreto-DR-310-2026.yaml").act
+    header = running_header(act)
+    first, _, second = header.partition(" N. ")
+    comma = act.dispositivo.articoli[1].commi[1]
+    half = len(comma) // 2
+    broken = f"{comma[:half]}\nPagina 1 di 2\f{first}\nN. {second}\n{comma[half:]}"
+    paragraphs = [
+        "Università degli Studi di Valle Serena", "www.univalleserena.example.it",
+        f"{act.titolo} N. {act.estremi}", "Del 02/04/2026", f"OGGETTO: {act.oggetto}", "IL RETTORE", "Visto:",
+        *act.visti, "Considerato che:", *act.considerato, "DECRETA",
+    ]
+    for article in template_context(act)["articoli"]:
+        paragraphs.append(f"Art. {article['numero']} - {article['titolo']}")
+        paragraphs += [f"{c['numero']}. {c['testo']}" if article["numerati"] else c["testo"] for c in article["commi"]]
+    paragraphs += [act.firmatari[0].qualifica, act.firmatari[0].nome, "Pagina 2 di 2"]
+    text = "\n".join(paragraphs)
+    assert prove_text(act, text, paragraphs).passed
+    assert prove_text(act, text.replace(comma, broken), paragraphs).passed
+    # Another line there is an alteration.
+    forged = text.replace(comma, f"{comma[:half]}\nPagina 1 di 2 bis\n{comma[half:]}")
+    assert not prove_text(act, forged, paragraphs).passed

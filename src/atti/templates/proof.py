@@ -242,12 +242,34 @@ _LINE_BREAKS = re.compile(r"([\n\f])")
 
 def without_mark(text: str, *, running: Sequence[str] = ()) -> str:
     """``text`` without the lines that are the unsigned rendering's mark (:data:`BOZZA`) alone, nor
-    those that are the pages' running header (``running``) or their number ("Pagina 2 di 5")."""
-    skipped = {normalise(BOZZA), *(normalise(r) for r in running)}
-    return "".join(
-        line for line in _LINE_BREAKS.split(text)
-        if normalise(line) not in skipped and not PAGE_NUMBER.fullmatch(line.strip())
-    )
+    those that are the pages' running header (``running``, whole on one line or broken over
+    consecutive lines) or their number ("Pagina 2 di 5")."""
+    mark = normalise(BOZZA)
+    headers = [normalise(r) for r in running if normalise(r)]
+    pieces = _LINE_BREAKS.split(text)  # lines, each followed by its break
+    lines = pieces[0::2]
+    drop: set[int] = set()
+    for i, line in enumerate(lines):
+        flat = normalise(line)
+        if flat == mark or PAGE_NUMBER.fullmatch(line.strip()):
+            drop.add(i)
+            continue
+        for header in headers:
+            joined, j = flat, i
+            while joined and header.startswith(joined) and joined != header and j + 1 < len(lines):
+                j += 1
+                joined += normalise(lines[j])
+            if joined == header:
+                drop.update(range(i, j + 1))
+    out = []
+    for i, line in enumerate(lines):
+        if i not in drop:
+            out.append(line)
+            if 2 * i + 1 < len(pieces):
+                out.append(pieces[2 * i + 1])
+        elif 2 * i + 1 < len(pieces) and pieces[2 * i + 1] == "\f":
+            out.append("\f")  # keep the page break
+    return "".join(out)
 
 
 def prove_pdf(act: Act, pdf: bytes, template_text: Sequence[str] | None = None) -> TextProof:

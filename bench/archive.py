@@ -150,7 +150,7 @@ def bench_ingest(tmp: Path, count: int, where: Path | str, pdf: bytes) -> float:
     act = load_act(EXAMPLE).act
     arc, _ = Archive.create(where)
     ca = DevCA.create(arc.pki_dir)
-    signer = ActSigner.from_pkcs12(ca.signer_for(act.firmatario.nome, act.firmatario.qualifica), None)
+    signer = ActSigner.from_pkcs12(ca.signer_for(act.firmatari[0].nome, act.firmatari[0].qualifica), None)
     docx, source = b"PK docx stand-in", EXAMPLE.read_text(encoding="utf-8")
     start = time.perf_counter()
     with arc:
@@ -174,7 +174,7 @@ def _publisher(location: str, state: str, pdf_path: str, count: int, ready: Any,
     numbers = []
     with Archive.open(location) as arc:
         ca = DevCA.load(arc.pki_dir)
-        signer = ActSigner.from_pkcs12(ca.signer_for(act.firmatario.nome, act.firmatario.qualifica), None)
+        signer = ActSigner.from_pkcs12(ca.signer_for(act.firmatari[0].nome, act.firmatari[0].qualifica), None)
         source = EXAMPLE.read_text(encoding="utf-8")
         ready.release()
         start.wait()

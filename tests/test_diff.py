@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,13 @@ from atti.templates.pdfcheck import check_pdf
 
 from .conftest import EXAMPLE, Atti
 
-FULL = EXAMPLE.read_text(encoding="utf-8") + """
+FULL = EXAMPLE.read_text(encoding="utf-8").replace("""dispositivo:                    # the operative part
+  formula: DETERMINA
+""", """dispositivo:
+  formula: DETERMINA
+  articoli:
+    - {titolo: Oggetto, commi: [Il presente atto proroga i termini del bando.]}
+""") + """
 autorita: Il Direttore Operativo di Unioncamere
 considerato:
   - che la proroga non pregiudica la parità di trattamento dei partecipanti;
@@ -47,7 +54,34 @@ relazioni:
     nota: nuova scadenza della seconda finestra
 registro_generale: {numero: RG 512, data: 2026-05-20}
 pareri:
-  - {tipo: Parere di regolarità tecnica, esito: favorevole, nome: Roberto Valente}
+  - {tipo: Parere di regolarità tecnica, esito: favorevole, nome: Roberto Valente, qualifica: Il Responsabile,
+     data: 2026-05-18, motivazione: conforme alle norme}
+avverte:
+  - che i trasgressori sono puniti con la sanzione prevista;
+ricorso: Contro il presente atto è ammesso ricorso al TAR entro 60 giorni.
+seduta:
+  data: 2026-05-19
+  ora: "18:30"
+  luogo: nella sala riunioni
+  convocazione: convocata nei modi di legge
+  presenti: [{nome: Mario Bianchi, ruolo: Presidente}, {nome: Laura Ferri, ruolo: Consigliera}]
+  assenti: [{nome: Paolo Conti, ruolo: Consigliere}]
+  presidente: {nome: Mario Bianchi, ruolo: Presidente}
+  segretario: {nome: Anna Galli, ruolo: Segretaria}
+votazione: {unanimita: false, favorevoli: 2, contrari: 0, astenuti: 0, modalita: in forma palese}
+immediata_eseguibilita:
+  votazione: {unanimita: false, favorevoli: 2, contrari: 0, astenuti: 0, modalita: per alzata di mano}
+  motivazione: stante l'urgenza
+visto_contabile:
+  nome: Chiara Longo
+  qualifica: Il Responsabile del Servizio Finanziario
+  data: 2026-05-20
+  esito: favorevole
+  impegni:
+    - {capitolo: 2080/3, esercizio: 2026, importo: 24400.00, numero: 2026/418, beneficiario: Ludica Arredi,
+       cig: B1A2C3D4E5, cup: F61B26000010004}
+  esecutiva_dal: 2026-05-20
+  note: spesa finanziata con fondi propri
 non_classificato:
   - {riga: 40, testo: Documento firmato digitalmente}
 importazione:
@@ -115,6 +149,11 @@ def changed(value: Any, data: st.DataObject) -> tuple[Any, str | None, str | Non
         return new, str(value), str(new)
     if isinstance(value, dt.date):
         return value + dt.timedelta(days=data.draw(st.integers(1, 400))), None, None
+    if isinstance(value, dt.time):
+        return value.replace(hour=(value.hour + data.draw(st.integers(1, 5))) % 24), None, None
+    if isinstance(value, Decimal):
+        new_amount = value + data.draw(st.integers(1, 900))
+        return new_amount, None, None
     assert isinstance(value, str)
     words = list(WORD.finditer(value))
     m = data.draw(st.sampled_from(words))

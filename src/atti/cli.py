@@ -368,7 +368,8 @@ def _token_options(f: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the archived act as JSON.")
 @click.option(
     "--reviewer", "reviewer_keys", multiple=True, metavar="KEY",
-    help="The key of a reviewer whose certificate names one of the act's verifiche (repeatable): "
+    help="The key of a reviewer whose certificate names one of the act's verifiche, or of a further "
+    "firmatario of an act several people sign (repeatable): "
     "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE] (the module defaults to "
     "pkcs11_module; the PIN from that variable or a prompt) or remote:MODULE:FACTORY (a Python adapter "
     "returning a remote signing service).",

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from atti.archive.integrity import IntegrityReport
     from atti.signing import ActSigner, VerificationReport
     from atti.signing.keys import PassphrasePrompt
+    from atti.signing.stamp import FieldPlan
     from atti.templates import RenderedAct
     from atti.templates.batch import BatchResult, Progress
     from atti.templates.proof import TextProof
@@ -94,30 +95,61 @@ def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
         )
 
 
-def open_signer(
-    archive: Archive, loaded: LoadedAct, settings: Settings, prompt: PassphrasePrompt | None
-) -> tuple[ActSigner, bool]:
-    """The signer for an act, and whether it is the development CA's: the configured key, else,
-    only in ``settings.development``, a development certificate for the firmatario.
+def open_signers(
+    archive: Archive, loaded: LoadedAct, settings: Settings, prompt: PassphrasePrompt | None,
+    cosigners: dict[int, ActSigner] | None = None,
+) -> tuple[dict[int, ActSigner], list[int]]:
+    """A signer for each of the act's firmatari, by their index, and the indexes the development
+    CA signs for: the configured key is one firmatario's; ``cosigners`` (from ``--reviewer``
+    keys) the others'. Only in ``settings.development`` does the development CA sign for a
+    firmatario without a key. Closes what it opened when it refuses.
 
-    Without a key and outside development mode it refuses (:data:`NO_KEY`): a body must never
-    publish an act signed by a development certificate by accident. The certificate must name
-    the act's firmatario (:func:`atti.signing.keys.ensure_holder`, the rule verification applies too).
+    Without keys and outside development mode it refuses (:data:`NO_KEY`): a body must never
+    publish an act signed by a development certificate by accident. Each certificate must name
+    its firmatario (:func:`atti.signing.keys.ensure_holder`, the rule verification applies too).
     """
     from atti.signing import ActSigner, DevCA
+    from atti.signing.identity import names_person
     from atti.signing.keys import ensure_holder, open_key
 
     act = loaded.act
-    signer = open_key(settings, prompt)
-    development = signer is None
-    if signer is None:
-        if not settings.development:
-            raise SigningError(NO_KEY)
-        ca = DevCA.load(archive.pki_dir)
-        path = ca.signer_for(act.firmatario.nome, act.firmatario.qualifica, organisation=act.ente.nome)
-        signer = ActSigner.from_pkcs12(path, None)
-    ensure_holder(signer, act.firmatario.nome)
-    return signer, development
+    firmatari = act.firmatari
+    signers: dict[int, ActSigner] = dict(cosigners or {})
+    dev: list[int] = []
+    try:
+        signer = open_key(settings, prompt)
+        if signer is not None:
+            if len(firmatari) == 1:
+                ensure_holder(signer, firmatari[0].nome)
+                signers[0] = signer
+            else:
+                match = [i for i, f in enumerate(firmatari)
+                         if i not in signers and names_person(signer.certificate, f.nome)]
+                if not match:
+                    signer.close()
+                    names = ", ".join(f.nome for f in firmatari)
+                    raise SigningError(f"the act's firmatari are {names} but the certificate belongs to "
+                                       f"{signer.signer_name}")
+                signers[match[0]] = signer
+        missing = [i for i in range(len(firmatari)) if i not in signers]
+        if missing and not settings.development:
+            if not signers:
+                raise SigningError(NO_KEY)
+            raise SigningError(
+                f"the firmatario {firmatari[missing[0]].nome} must sign with their own key: give it with --reviewer "
+                "(the development CA signs in their name only in development mode)"
+            )
+        if missing:
+            ca = DevCA.load(archive.pki_dir)
+            for i in missing:
+                f = firmatari[i]
+                signers[i] = ActSigner.from_pkcs12(ca.signer_for(f.nome, f.qualifica, organisation=act.ente.nome), None)
+                dev.append(i)
+    except BaseException:
+        for opened in signers.values():
+            opened.close()
+        raise
+    return signers, dev
 
 
 # Why publishing without a key is refused, and the settings that let it sign.
@@ -171,7 +203,8 @@ def publish(
         else:
             archive.draft(draft_id)  # refused now if it is not a draft, before rendering
     required = _check_reviewed(archive, loaded, settings, draft_id)
-    reviewers = _open_reviewers(loaded.act, reviewer_keys, settings, prompt)
+    reviewers, cosigners = _open_reviewers(loaded.act, reviewer_keys, settings, prompt)
+    signers: dict[int, ActSigner] = {}
     try:
         if not settings.development:
             for i in required:
@@ -181,14 +214,14 @@ def publish(
                         f"the verifica '{v.tipo}' must be signed with the key of its reviewer, {v.nome}: give it "
                         "with --reviewer (the development CA signs in their name only in development mode)"
                     )
-        signer, development = open_signer(archive, loaded, settings, prompt)
-        with signer:
-            return _publish_with(archive, loaded, settings, signer, reviewers, draft_id, actor,
-                                 development=development)
+        signers, development = open_signers(archive, loaded, settings, prompt, cosigners)
+        cosigners = {}
+        return _publish_with(archive, loaded, settings, signers, reviewers, draft_id, actor,
+                             development=development)
     finally:
-        # A reviewer's token stays logged in until its signer is closed: whatever happened.
-        for reviewer in reviewers.values():
-            reviewer.close()
+        # A reviewer's or signer's token stays logged in until its signer is closed: whatever happened.
+        for opened in [*reviewers.values(), *cosigners.values(), *signers.values()]:
+            opened.close()
 
 
 @dataclass(frozen=True)
@@ -338,17 +371,27 @@ def review(
 
 def _open_reviewers(
     act: Act, keys: Sequence[str], settings: Settings, prompt: PassphrasePrompt | None
-) -> dict[int, ActSigner]:
-    """Each reviewer's signer, by the index of their verifica; refused before anything is done,
-    closing the keys opened so far (a token's login among them)."""
+) -> tuple[dict[int, ActSigner], dict[int, ActSigner]]:
+    """Each reviewer's signer, by the index of their verifica, and each further firmatario's (an
+    act several people sign), by their index among the firmatari; refused before anything is
+    done, closing the keys opened so far (a token's login among them)."""
     from atti.signing.identity import names_person
     from atti.signing.keys import open_key_spec
 
     out: dict[int, ActSigner] = {}
+    cosigners: dict[int, ActSigner] = {}
+    firmatari = act.firmatari if len(act.firmatari) > 1 else []
     try:
         for key in keys:
             signer = open_key_spec(key, settings, prompt)
             match = [i for i, v in enumerate(act.verifiche) if names_person(signer.certificate, v.nome)]
+            signs = [i for i, f in enumerate(firmatari) if names_person(signer.certificate, f.nome)]
+            if not match and signs:
+                if signs[0] in cosigners:
+                    signer.close()
+                    raise SigningError(f"two keys for the signature of {signer.signer_name}")
+                cosigners[signs[0]] = signer
+                continue
             if not match or match[0] in out:
                 signer.close()
             if not match:
@@ -360,25 +403,28 @@ def _open_reviewers(
                 raise SigningError(f"two keys for the verifica of {signer.signer_name}")
             out[match[0]] = signer
     except BaseException:
-        for opened in out.values():
+        for opened in [*out.values(), *cosigners.values()]:
             opened.close()
         raise
-    return out
+    return out, cosigners
 
 
 def _publish_with(
-    archive: Archive, loaded: LoadedAct, settings: Settings, signer: ActSigner, reviewers: dict[int, ActSigner],
-    draft_id: str | None = None, actor: str | None = None, *, development: bool = False,
+    archive: Archive, loaded: LoadedAct, settings: Settings, signers: dict[int, ActSigner],
+    reviewers: dict[int, ActSigner], draft_id: str | None = None, actor: str | None = None, *,
+    development: Sequence[int] = (),
 ) -> PublishResult:
-    """Number, render, sign and seal, with the signer open (a token session stays open till here);
-    ``development``: the signer is the development CA's, and the act's signature and notes say so."""
-    from atti.signing.stamp import FINAL_FIELD
+    """Number, render, sign and seal, with the signers open (a token session stays open till here):
+    ``signers`` by the index of their firmatario; ``development``: the firmatari the development CA
+    signs for, which their signatures and the notes say."""
+    from atti.signing.stamp import place_stamps, signer_fields
     from atti.templates import Converter, render_act
 
     trust_roots = archive_trust_roots(archive)
     # A missing TSA, or a certificate that names no revocation service, is refused before
     # a number is taken and LibreOffice runs.
-    signer.plan(settings.level, settings.tsa_url, trust_roots)
+    for signer in signers.values():
+        signer.plan(settings.level, settings.tsa_url, trust_roots)
     act = loaded.act
     with archive.register_lock(act.registro, act.anno):
         # All refused here, before LibreOffice runs and anything is stored: a second spelling of
@@ -412,28 +458,37 @@ def _publish_with(
                 allegati_dirs=settings.allegati_dirs,
                 signed=True,
             )
-            reason = f"{act.titolo} N. {act.estremi}"
+            firmatari = act.firmatari
             if development:
-                reason += f" {DEVELOPMENT_ACT_MARK}"
+                names = ", ".join(firmatari[i].nome for i in development)
                 notes += (f"development mode: the development CA signed the act in the name of its firmatario, "
-                          f"{act.firmatario.nome}: NOT a firma digitale, not for a real act",)
-            pdf, dev_signed = _sign_verifiche(archive, act, rendered.pdf.read_bytes(), reviewers,
+                          f"{names}: NOT a firma digitale, not for a real act",)
+            # Every field first (after the last, locking signature none may be added): the
+            # verifiche's, then one visible stamp per firmatario, in signing order.
+            pdf, stamps = place_stamps(rendered.pdf.read_bytes(), signer_fields(len(firmatari)))
+            pdf, dev_signed = _sign_verifiche(archive, act, pdf, reviewers, stamps,
                                               development=settings.development)
             if dev_signed:
                 notes += (f"development mode: the development CA signed the verifiche of {', '.join(dev_signed)} in "
                           "their names, with no key of theirs: not for a real act",)
-            signed = signer.sign(
-                pdf,
-                field_name=FINAL_FIELD,
-                reason=reason,
-                location=act.ente.nome,
-                level=settings.level,
-                tsa_url=settings.tsa_url,
-                trust_roots=trust_roots,
-                stamp={"qualifica": act.firmatario.qualifica},
-            )
+            for i, (firmatario, plan) in enumerate(zip(firmatari, stamps, strict=True)):
+                reason = f"{act.titolo} N. {act.estremi}"
+                if i in development:
+                    reason += f" {DEVELOPMENT_ACT_MARK}"
+                pdf = signers[i].sign(
+                    pdf,
+                    field_name=plan.name,
+                    reason=reason,
+                    location=act.ente.nome,
+                    level=settings.level,
+                    tsa_url=settings.tsa_url,
+                    trust_roots=trust_roots,
+                    stamp={"qualifica": firmatario.qualifica},
+                )
+            signed = pdf
             docx = rendered.docx.read_bytes()
-        record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed, firmatario=signer.signer_name,
+        record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed,
+                              firmatario=", ".join(signers[i].signer_name for i in range(len(firmatari))),
                               draft_id=draft_id, actor=actor)
     return PublishResult(record, archive.blobs.location(record.pdf), notes)
 
@@ -445,7 +500,8 @@ DEVELOPMENT_ACT_MARK = "[SVILUPPO: firmato dalla CA di sviluppo, non con la chia
 
 
 def _sign_verifiche(
-    archive: Archive, act: Act, pdf: bytes, reviewers: dict[int, ActSigner], *, development: bool
+    archive: Archive, act: Act, pdf: bytes, reviewers: dict[int, ActSigner], stamps: Sequence[FieldPlan], *,
+    development: bool,
 ) -> tuple[bytes, list[str]]:
     """Create every signature field, then let each reviewer sign their verifica; with the names
     the development CA signed for.
@@ -456,7 +512,7 @@ def _sign_verifiche(
     reason marked :data:`DEVELOPMENT_MARK`, so the example shows the whole chain of signatures.
     """
     from atti.signing import ActSigner, DevCA
-    from atti.signing.stamp import FieldPlan, place_stamp, prepare_fields, verification_field
+    from atti.signing.stamp import FieldPlan, prepare_fields, verification_field
 
     reviewers = dict(reviewers)
     dev_signed: set[int] = set()
@@ -466,9 +522,8 @@ def _sign_verifiche(
             if i not in reviewers:
                 reviewers[i] = ActSigner.from_pkcs12(ca.signer_for(v.nome, v.tipo, organisation=act.ente.nome), None)
                 dev_signed.add(i)
-    pdf, final = place_stamp(pdf)
     order = sorted(reviewers)
-    pdf = prepare_fields(pdf, [*(FieldPlan(verification_field(i)) for i in order), final])
+    pdf = prepare_fields(pdf, [*(FieldPlan(verification_field(i)) for i in order), *stamps])
     for i in order:
         verifica = act.verifiche[i]
         reason = f"{verifica.tipo}: {verifica.esito}" + (f" {DEVELOPMENT_MARK}" if i in dev_signed else "")
@@ -578,15 +633,16 @@ def verify(
         tsa_roots += trusted_list.tsa_certificates
         sources.append(trusted_list.describe())
 
-    expected = source = None
+    expected: list[str] = []
+    source = None
     notes = []
     if act is not None:
-        expected, source = load_act(act, check=False).act.firmatario.nome, f"the act {act}"
+        expected, source = [f.nome for f in load_act(act, check=False).act.firmatari], f"the act {act}"
     elif (attached := signed_act_source(data)) is not None:
         name, text = attached
         try:
-            # Not checked as for publishing: only the firmatario is needed, and a draft may lack a number.
-            expected = load_act_text(text, f"{pdf}:{name}", check=False).act.firmatario.nome
+            # Not checked as for publishing: only the firmatari are needed, and a draft may lack a number.
+            expected = [f.nome for f in load_act_text(text, f"{pdf}:{name}", check=False).act.firmatari]
             source = f"the act source {name} attached to the PDF"
         except ActError as exc:
             notes.append(f"the act source {name} attached to the PDF is not a valid act ({exc.msg}): "
@@ -594,9 +650,11 @@ def verify(
     else:
         notes.append("no act given and no act source attached to the PDF: the firmatario was not checked")
 
-    report = verify_pdf(data, roots, expected_signer=expected, tsa_roots=tsa_roots, trusted_lists=lists)
+    report = verify_pdf(data, roots, expected_signers=expected, tsa_roots=tsa_roots, trusted_lists=lists)
     firmatario = dataclasses.replace(report.firmatario, source=source) if report.firmatario else None
-    return dataclasses.replace(report, firmatario=firmatario, trust=tuple(sources), notes=tuple(notes))
+    firmatari = tuple(dataclasses.replace(f, source=source) for f in report.firmatari)
+    return dataclasses.replace(report, firmatario=firmatario, firmatari=firmatari, trust=tuple(sources),
+                               notes=tuple(notes))
 
 
 def render_many(

@@ -18,6 +18,7 @@ from typing import Any
 
 from atti.acts.allegati import check_allegato
 from atti.acts.characters import MAX_MARKS, describe, find_in_scalar, refused, stacked_marks
+from atti.acts.collegio import collegial_problems
 from atti.acts.model import Act, AttoCitato, Esito, ModoAllegato
 from atti.acts.references import act_id_of, registro_slug
 from atti.acts.source import LoadedAct, Path_, dotted, position_in
@@ -70,6 +71,7 @@ def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[
         problem = _relazione_problem(act, relazione.atto)
         if problem is not None:
             problems.append(smap.problem(("relazioni", i, "atto"), f"relazioni[{i}].atto: {problem}"))
+    problems += collegial_problems(loaded)  # the seduta, the votes, the visto contabile (issue 19)
     return sorted(problems, key=lambda p: (p.line, p.column))
 
 

@@ -38,7 +38,9 @@ EQUAL, DELETED, ADDED = "equal", "deleted", "added"
 # How an item of each list is called in a report; 1-based like the act's own numbering.
 ITEM_NAMES = {
     "poteri": "potere", "premesse": "premessa", "visti": "visto", "considerato": "considerato",
-    "dispositivo.punti": "punto", "verifiche": "verifica", "allegati": "allegato",
+    "dispositivo.punti": "punto", "dispositivo.articoli": "articolo", "verifiche": "verifica", "allegati": "allegato",
+    "avverte": "avvertenza", "seduta.presenti": "presente", "seduta.assenti": "assente",
+    "visto_contabile.impegni": "impegno",
     "relazioni": "relazione", "pareri": "parere", "non_classificato": "riga",
     "importazione.etichette": "riga", "importazione.intestazioni_pagina": "riga",
 }
@@ -128,6 +130,19 @@ def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
+def _one_or_many(annotation: Any) -> type[BaseModel] | None:
+    """The model of a field written as one mapping or a list of them (``X | list[X]``), else None."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) not in (types.UnionType, typing.Union):
+        return None
+    found = [_model_in(a) for a in typing.get_args(annotation) if a is not type(None)]
+    models = {model for model, _many in found}
+    if len(found) == 2 and len(models) == 1 and {many for _m, many in found} == {True, False}:
+        return models.pop()
+    return None
+
+
 def shown(value: Any) -> str:
     """A value as the act format writes it: dates ISO, choices by their word, yes/no as true/false."""
     if isinstance(value, bool):
@@ -136,6 +151,8 @@ def shown(value: Any) -> str:
         return str(value.value)
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
     if isinstance(value, BaseModel):
         return SEPARATOR.join(f"{k}: {v}" for k, v in _mapping(value).items())
     return str(value)
@@ -170,6 +187,15 @@ def fields(act: BaseModel | None, model: type[BaseModel] | None = None, prefix: 
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
         value = getattr(act, name) if act is not None else None
+        one = _one_or_many(info.annotation)
+        if one is not None:
+            # One mapping or a list of them (firmatario): each key a part, one item per entry, so
+            # that an act signed by one and an act signed by two walk the same parts.
+            entries = value if isinstance(value, list) else ([] if value is None else [value])
+            for key in one.model_fields:
+                items = [shown(getattr(e, key)) for e in entries if getattr(e, key) is not None]
+                yield Part(f"{path}.{key}", items, isinstance(value, list))
+            continue
         inner, many = _model_in(info.annotation)
         if inner is not None and not many:
             yield from fields(value, inner, f"{path}.")

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from atti.acts.characters import UNREADABLE, YAML_LINE_BREAKS, describe, find_in_scalar, refused_in_file
 from atti.acts.checks import check_act
-from atti.acts.model import Act, Esito
+from atti.acts.model import UNION_TAGS, Act, Esito
 from atti.acts.source import LoadedAct, Path_, Position, SourceMap, Span, dotted, position_in
 from atti.errors import ActError, Problem
 
@@ -413,7 +413,10 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
+        # A union's tag (firmatario: one mapping or a list) is not a place in the YAML.
         loc: Path_ = tuple(err["loc"])
+        if len(loc) > 1 and loc[0] == "firmatario" and loc[1] in UNION_TAGS:
+            loc = loc[:1] + loc[2:]
         where = dotted(loc)
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -430,8 +433,10 @@ def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
             problems.append(
                 smap.problem(loc, f"{where}: not a valid date: '{value}' (write it as YYYY-MM-DD)")
             )
-        elif kind == "too_short" and where == "dispositivo.punti":
-            problems.append(smap.problem(loc, "empty dispositivo: write at least one punto"))
+        elif kind == "dispositivo_vuoto" or (kind == "too_short" and where == "dispositivo.punti"):
+            # Neither punti nor articoli (a decree's): placed on the punti, where the act has them.
+            at = loc if kind == "too_short" else (*loc, "punti")
+            problems.append(smap.problem(at, "empty dispositivo: write at least one punto"))
         elif kind == "too_short":
             problems.append(smap.problem(loc, f"{where}: must not be empty"))
         elif kind == "enum":

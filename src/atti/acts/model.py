@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from atti.acts.references import FoundReference, act_id_of, extract_references
@@ -117,9 +127,30 @@ class Ente(_Strict):
     sito: Text | None = None
 
 
+class Articolo(_Strict):
+    """An article of a decree or a regulation: "Art. 1 - Oggetto", then its commi."""
+
+    titolo: Text | None = None
+    commi: list[Text] = Field(min_length=1)
+
+
 class Dispositivo(_Strict):
+    """The operative part: ``punti`` (a list of decisions) and/or ``articoli`` (a decree, a regulation
+    by articles, printed after the punti)."""
+
     formula: Text | None = None
-    punti: list[Text] = Field(min_length=1)
+    punti: list[Text] = []
+    articoli: list[Articolo] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Dispositivo:
+        if not self.punti and not self.articoli:
+            raise PydanticCustomError("dispositivo_vuoto", "empty dispositivo: write at least one punto")
+        return self
+
+    def testi(self) -> list[str]:
+        """Its text in reading order: the punti, then each article's title and commi."""
+        return [*self.punti, *(t for a in self.articoli for t in ([a.titolo] if a.titolo else []) + list(a.commi))]
 
 
 class Proposta(_Strict):
@@ -130,6 +161,136 @@ class Proposta(_Strict):
 class Firmatario(_Strict):
     nome: Text
     qualifica: Text
+
+
+def _firmatario_form(value: object) -> str:
+    return "elenco" if isinstance(value, list) else "uno"
+
+
+Firmatari = Annotated[
+    Annotated[Firmatario, Tag("uno")] | Annotated[list[Firmatario], Field(min_length=1), Tag("elenco")],
+    Discriminator(_firmatario_form),
+]
+"""``firmatario``: one signer (a mapping), or several in the order they sign (a list)."""
+UNION_TAGS = ("uno", "elenco")
+"""The tags of :data:`Firmatari`, which pydantic puts in an error's location; not YAML keys."""
+
+
+def _time_of_day(value: object) -> object:
+    """YAML 1.1 reads ``ora: 18:30`` as the sexagesimal number 1110: read it back as 18:30."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return dt.time(value // 60, value % 60)
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}[.:]\d{2}", value.strip()):
+        hours, minutes = re.split(r"[.:]", value.strip())
+        if int(hours) < 24 and int(minutes) < 60:
+            return dt.time(int(hours), int(minutes))
+    return value
+
+
+Ora = Annotated[dt.time, BeforeValidator(_time_of_day)]
+Conteggio = Annotated[int, _whole_number(0, 100_000, "favorevoli: 5", "a count of votes or members", optional=True)]
+
+
+def _euro(value: object) -> object:
+    """An amount in euro as YAML gives it (1234.5, "1.234,50", "1234.50") read exactly, in cents."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return value
+    text = str(value).strip().removeprefix("€").strip()
+    if isinstance(value, str) and "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise PydanticCustomError("importo", "'{shown}' is not an amount in euro: write it as 1234.50",
+                                  {"shown": str(value)}) from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise PydanticCustomError("importo", "'{shown}' is not an amount in euro: a positive amount with at "
+                                  "most two decimals, e.g. 1234.50", {"shown": str(value)})
+    return amount
+
+
+Importo = Annotated[Decimal, BeforeValidator(_euro)]
+
+
+def euro(amount: Decimal) -> str:
+    """An amount as Italian acts print it: "€ 12.345,60"."""
+    whole, _, cents = f"{amount:.2f}".partition(".")
+    return f"€ {int(whole):,}".replace(",", ".") + f",{cents}"
+
+
+class Componente(_Strict):
+    """A member of a collegial body at a seduta, with the role they sit in (Sindaco, Assessore)."""
+
+    nome: Text
+    ruolo: Text
+
+
+class Votazione(_Strict):
+    """How the body voted: ``unanimita: true``, or the favorevoli with the contrari and astenuti."""
+
+    unanimita: bool = False
+    favorevoli: Conteggio | None = None
+    contrari: Conteggio = 0
+    astenuti: Conteggio = 0
+    modalita: Text | None = None  # "in forma palese, per alzata di mano"
+
+    @model_validator(mode="after")
+    def _counted(self) -> Votazione:
+        if self.unanimita and (self.contrari or self.astenuti):
+            raise PydanticCustomError("votazione", "a unanimous vote has no contrari and no astenuti")
+        if not self.unanimita and self.favorevoli is None:
+            raise PydanticCustomError("votazione", "write the votes: unanimita: true, or favorevoli: N "
+                                      "(with contrari: N and astenuti: N)")
+        return self
+
+
+class Seduta(_Strict):
+    """The session of a collegial body in which a deliberazione was taken."""
+
+    data: dt.date | None = None  # when not given, the act's data
+    ora: Ora | None = None
+    luogo: Text | None = None
+    convocazione: Text | None = None  # "in sessione ordinaria, seduta pubblica di prima convocazione"
+    presenti: list[Componente] = Field(min_length=1)
+    assenti: list[Componente] = []
+    presidente: Componente
+    segretario: Componente  # the segretario verbalizzante
+
+
+class ImmediataEseguibilita(_Strict):
+    """The separate vote that makes a deliberazione immediately enforceable (art. 134 c. 4 TUEL)."""
+
+    votazione: Votazione
+    motivazione: Text | None = None  # "stante l'urgenza di ..."
+
+
+class Impegno(_Strict):
+    """A commitment of spending the visto contabile attests (art. 183 TUEL)."""
+
+    capitolo: Text
+    esercizio: Anno
+    importo: Importo
+    numero: Text | None = None  # the commitment's number in the accounts, "2026/412"
+    beneficiario: Text | None = None
+    cig: Text | None = None
+    cup: Text | None = None
+
+
+class VistoContabile(_Strict):
+    """The visto di regolarità contabile attestante la copertura finanziaria (artt. 151 c. 4, 183 c. 7
+    TUEL), which makes a determinazione with spending esecutiva."""
+
+    nome: Text
+    qualifica: Text
+    data: dt.date
+    esito: Text = "favorevole"
+    impegni: list[Impegno] = []
+    esecutiva_dal: dt.date | None = None  # when not given, the visto's data
+    note: Text | None = None
+
+    @property
+    def esecutiva(self) -> dt.date:
+        return self.esecutiva_dal or self.data
 
 
 class Verifica(_Strict):
@@ -166,11 +327,18 @@ class RegistroGenerale(_Strict):
 
 
 class Parere(_Strict):
-    """An opinion given on an imported act: "Parere di regolarità tecnica: favorevole"."""
+    """An opinion on a proposal (art. 49 TUEL): "Parere di regolarità tecnica: favorevole".
+
+    ``tipo`` is what it is on ("regolarità tecnica", "regolarità contabile"); imported acts may
+    have only some of the keys.
+    """
 
     tipo: Text
     esito: Text | None = None
     nome: Text | None = None
+    qualifica: Text | None = None
+    data: dt.date | None = None
+    motivazione: Text | None = None
 
 
 class Importazione(_Strict):
@@ -253,16 +421,26 @@ class Act(_Strict):
     visti: list[Text]
     considerato: list[Text] = []
     dispositivo: Dispositivo
+    # An ordinanza's warnings ("AVVERTE che") and the remedies against the act.
+    avverte: list[Text] = []
+    ricorso: Text | None = None
     proposta: Proposta | None = None
-    firmatario: Firmatario
+    firmatario: Firmatari
     verifiche: list[Verifica] = []
+    # A collegial act (a deliberazione): its seduta, the vote and the separate vote on immediata
+    # eseguibilità; the pareri on its proposta (art. 49 TUEL).
+    seduta: Seduta | None = None
+    votazione: Votazione | None = None
+    immediata_eseguibilita: ImmediataEseguibilita | None = None
+    # The visto di regolarità contabile of a determinazione with spending.
+    visto_contabile: VistoContabile | None = None
     allegati: list[Allegato] = []
     relazioni: list[Relazione] = []
     # A reserved act is archived like any other but never shown to the public (web search).
     riservato: bool = False
     # Only acts imported from existing documents (atti import) have these.
     registro_generale: RegistroGenerale | None = None
-    pareri: list[Parere] = []
+    pareri: list[Parere] = []  # written by officers too: printed as the act's pareri
     non_classificato: list[Riga] = []
     importazione: Importazione | None = None
 
@@ -278,7 +456,17 @@ class Act(_Strict):
     @property
     def intestazione_autorita(self) -> str:
         """The heading before the poteri, "IL DIRETTORE OPERATIVO" in the seed act."""
-        return (self.autorita or self.firmatario.qualifica).upper()
+        return (self.autorita or self.firmatari[0].qualifica).upper()
+
+    @property
+    def firmatari(self) -> list[Firmatario]:
+        """Who signs, in the order they sign; the last signature locks the document."""
+        return list(self.firmatario) if isinstance(self.firmatario, list) else [self.firmatario]
+
+    @property
+    def nomi_firmatari(self) -> str:
+        """The signers' names, "Mario Rossi, Anna Bianchi", as the archive records who signed."""
+        return ", ".join(f.nome for f in self.firmatari)
 
     @property
     def anno(self) -> int:
@@ -300,7 +488,9 @@ class Act(_Strict):
             ("premesse", list(self.premesse)),
             ("visti", list(self.visti)),
             ("considerato", list(self.considerato)),
-            ("dispositivo", list(self.dispositivo.punti)),
+            ("dispositivo", self.dispositivo.testi()),
+            ("avverte", list(self.avverte)),
+            ("ricorso", [self.ricorso] if self.ricorso else []),
             ("allegati", [a.titolo for a in self.allegati]),
         ]
         return [(name, items) for name, items in out if items]
@@ -333,3 +523,8 @@ def _preposizione(organo: str) -> str:
     if first.endswith("a") or first.endswith("à") or first in {"giunta", "commissione"}:
         return "DELLA "
     return "DEL "
+
+
+def articolo(organo: str) -> str:
+    """The definite article before the organo: "la " Giunta, "il " Consiglio, "l'" Assemblea."""
+    return {"DELLA ": "la ", "DELLO ": "lo ", "DELL'": "l'"}.get(_preposizione(organo), "il ")

@@ -297,7 +297,7 @@ class Archive:
                 reason = "draft-rendered" if pdf is not None else "draft-saved"
             record = ActRecord(
                 id=id_, registro=act.registro, anno=act.anno, numero=None, tipo=act.tipo.value, organo=act.organo,
-                data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.firmatario.nome, stato=state,
+                data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.nomi_firmatari, stato=state,
                 source=source_ref, docx=docx_ref, pdf=pdf_ref, created_at=created_at, riservato=act.riservato,
             )
             self.catalog.save_draft(record, act.body_text(), reason=reason, made=Made(actor))

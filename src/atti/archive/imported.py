@@ -96,7 +96,7 @@ def register_imported(archive: Archive, result: ImportResult, original_pdf: byte
         pdf_ref = archive.blobs.put(original_pdf, "pdf")
         record = ActRecord(
             id=id_, registro=act.registro, anno=act.anno, numero=act.numero, tipo=act.tipo.value, organo=act.organo,
-            data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.firmatario.nome,
+            data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.nomi_firmatari,
             stato=IMPORTED_STATE, source=source_ref, docx=docx_ref, pdf=pdf_ref,
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), riservato=act.riservato,
         )

@@ -100,7 +100,7 @@ def agid_metadata(act: Act, record: ActRecord, pdf: bytes, versions: Sequence[Ve
     amministrazione = _ruolo(soggetti, "AmministrazioneCheEffettuaLaRegistrazione",
                              "Amministrazione Che Effettua La Registrazione")
     _add(_add(_add(amministrazione, "PAI"), "IPAAmm"), "Denominazione", record.ente)
-    _person(_ruolo(soggetti, "Autore", "Autore"), act.firmatario.nome)
+    _person(_ruolo(soggetti, "Autore", "Autore"), act.firmatari[0].nome)
     if act.proposta is not None:
         struttura = _ruolo(soggetti, "Operatore", "Operatore")
         pai = _add(struttura, "PAI")

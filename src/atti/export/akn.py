@@ -79,10 +79,12 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
     _el(refs, "TLCOrganization", eId="ente", href=f"/akn/ontology/organizations/it/{_slug(record.ente)}",
         showAs=record.ente)
     _el(refs, "TLCOrganization", eId="atti", href="/akn/ontology/organizations/atti", showAs=f"atti {__version__}")
-    _el(refs, "TLCPerson", eId="firmatario", href=f"/akn/ontology/persons/it/{_slug(act.firmatario.nome)}",
-        showAs=act.firmatario.nome)
-    _el(refs, "TLCRole", eId="qualifica", href=f"/akn/ontology/roles/it/{_slug(act.firmatario.qualifica)}",
-        showAs=act.firmatario.qualifica)
+    # The firmatari in signing order: the first as "#firmatario", the others "#firmatario_2" ...
+    ids = [("firmatario", "qualifica")]
+    ids += [(f"firmatario_{i}", f"qualifica_{i}") for i in range(2, len(act.firmatari) + 1)]
+    for (person, role), f in zip(ids, act.firmatari, strict=True):
+        _el(refs, "TLCPerson", eId=person, href=f"/akn/ontology/persons/it/{_slug(f.nome)}", showAs=f.nome)
+        _el(refs, "TLCRole", eId=role, href=f"/akn/ontology/roles/it/{_slug(f.qualifica)}", showAs=f.qualifica)
     for i, verifica in enumerate(act.verifiche, start=1):
         _el(refs, "TLCPerson", eId=f"verifica_{i}", href=f"/akn/ontology/persons/it/{_slug(verifica.nome)}",
             showAs=verifica.nome)
@@ -113,7 +115,7 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
     _p(_el(preamble, "formula", name="enactingFormula", eId="formula"), act.formula)
 
     body = _el(doc, "body")
-    for i, punto in enumerate(act.dispositivo.punti, start=1):
+    for i, punto in enumerate(act.dispositivo.testi(), start=1):
         paragraph = _el(body, "paragraph", eId=f"para_{i}")
         _el(paragraph, "num", f"{i}.")
         _p(_el(paragraph, "content"), punto)
@@ -124,9 +126,10 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
         _el(allegati, "listIntroduction", "Allegati:")
         for i, allegato in enumerate(act.allegati, start=1):
             _p(_el(allegati, "item", eId=f"allegati__item_{i}"), allegato.titolo)
-    signature = _el(_el(conclusions, "p"), "signature")
-    _el(signature, "role", act.firmatario.qualifica, refersTo="#qualifica").tail = " "
-    _el(signature, "person", act.firmatario.nome, refersTo="#firmatario", as_="#qualifica")
+    for (person, role), f in zip(ids, act.firmatari, strict=True):
+        signature = _el(_el(conclusions, "p"), "signature")
+        _el(signature, "role", f.qualifica, refersTo=f"#{role}").tail = " "
+        _el(signature, "person", f.nome, refersTo=f"#{person}", as_=f"#{role}")
     for i, verifica in enumerate(act.verifiche, start=1):
         line = _el(conclusions, "p")
         line.text = f"{verifica.tipo}: "

@@ -60,15 +60,15 @@ footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 <tr><th>Data e ora della verifica</th><td>{{ when(r.validation_time) }}</td></tr>
 </table>
 
-{% if r.firmatario %}
-<h2>Firmatario dell'atto</h2>
+{% for f in (r.firmatari or ([r.firmatario] if r.firmatario else [])) %}
+<h2>Firmatario dell'atto{% if r.firmatari | length > 1 %} {{ loop.index }} di {{ r.firmatari | length }}{% endif %}</h2>
 <table>
-<tr><th>Firmatario atteso</th><td>{{ r.firmatario.expected }}</td></tr>
-{% if r.firmatario.source %}<tr><th>Indicato da</th><td>{{ r.firmatario.source }}</td></tr>{% endif %}
-<tr><th>Corrisponde al certificato</th><td>{{ "sì" if r.firmatario.matches else "NO" }}</td></tr>
-<tr><th>Dettaglio</th><td>{{ firmatario(r.firmatario.to_dict()) }}</td></tr>
+<tr><th>Firmatario atteso</th><td>{{ f.expected }}</td></tr>
+{% if f.source %}<tr><th>Indicato da</th><td>{{ f.source }}</td></tr>{% endif %}
+<tr><th>Corrisponde al certificato</th><td>{{ "sì" if f.matches else "NO" }}</td></tr>
+<tr><th>Dettaglio</th><td>{{ firmatario(f.to_dict()) }}</td></tr>
 </table>
-{% endif %}
+{% endfor %}
 
 {% for s in r.signatures %}
 <h2>Firma {{ loop.index }} di {{ r.signatures | length }}: campo «{{ s.field_name }}»</h2>

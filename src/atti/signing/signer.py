@@ -43,7 +43,7 @@ from atti.errors import PassphraseNeeded, SigningError
 from atti.files import write_atomic, write_error
 from atti.signing import levels
 from atti.signing.identity import common_name
-from atti.signing.stamp import stamp_style
+from atti.signing.stamp import document_font, stamp_style, stamp_time
 
 __all__ = ["ActSigner"]
 
@@ -404,7 +404,8 @@ class ActSigner:
                 field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock else None,
                 doc_mdp_update_value=fields.MDPPerm.FILL_FORMS if lock else None,
             ),
-            stamp_style=stamp_style() if stamp is not None else None,
+            # In the document's own font; the time in Italian time, said as such.
+            stamp_style=stamp_style(document_font(pdf)) if stamp is not None else None,
         )
         run = levels.run_signing(
             plan,
@@ -413,7 +414,7 @@ class ActSigner:
             bytes_reserved=self._bytes_reserved,
             chain=self.chain,
             signer_name=self.signer_name,
-            appearance_text_params=dict(stamp) if stamp is not None else None,
+            appearance_text_params={"ora": stamp_time(), **stamp} if stamp is not None else None,
         )
         try:
             return asyncio.run(run)

@@ -250,7 +250,8 @@ class VerificationReport:
     timestamps: list[DocumentTimestampReport] = dataclasses.field(default_factory=list)
     sub_indication: str | None = None
     message: str = ""
-    firmatario: FirmatarioCheck | None = None
+    firmatario: FirmatarioCheck | None = None  # the first firmatario not named, else the first
+    firmatari: tuple[FirmatarioCheck, ...] = ()  # one per firmatario, in signing order
     validation_time: dt.datetime | None = None
     sha256: str = ""
     trust: tuple[str, ...] = ()  # where the trust roots came from, for the reader of the report
@@ -297,8 +298,7 @@ class VerificationReport:
                 lines.append(f"    {t.message}")
             covered = f"covers the {t.covers}; " if t.covers else ""
             lines.append(f"    {covered}{_intact_text(t.intact)}; changes after it: {t.modification or 'none'}")
-        if self.firmatario is not None:
-            f = self.firmatario
+        for f in self.firmatari or ((self.firmatario,) if self.firmatario is not None else ()):
             source = f" (from {f.source})" if f.source else ""
             lines.append(f"  firmatario{source}: {'matches' if f.matches else 'DOES NOT MATCH'}: {f.message}")
         lines += [f"  trust: {source}" for source in self.trust]
@@ -314,6 +314,7 @@ class VerificationReport:
             "signatures": [s.to_dict() for s in self.signatures],
             "timestamps": [t.to_dict() for t in self.timestamps],
             "firmatario": self.firmatario.to_dict() if self.firmatario else None,
+            "firmatari": [f.to_dict() for f in self.firmatari],
             "validation_time": _iso(self.validation_time),
             "sha256": self.sha256,
             "trust": list(self.trust),
@@ -376,6 +377,7 @@ def verify_pdf(
     expected_signer: str | None = None,
     tsa_roots: Sequence[x509.Certificate] = (),
     trusted_lists: Sequence[TrustedList] = (),
+    expected_signers: Sequence[str] = (),
 ) -> VerificationReport:
     """Verify every signature and document timestamp of ``pdf`` against ``trust_roots``, offline.
 
@@ -383,7 +385,9 @@ def verify_pdf(
     revocation status cannot be determined, "hard-fail" rejects them when the certificate names
     a CRL or OCSP source, "require" always demands revocation data. ``moment`` is the validation
     time (default: now), timezone-aware. ``expected_signer`` is the act's firmatario: when no
-    signer certificate names them, the document is at best INDETERMINATE. ``tsa_roots`` are
+    signer certificate names them, the document is at best INDETERMINATE; ``expected_signers``
+    are the firmatari of an act several people sign, each of whom a signer certificate must
+    name (a check each in the report's ``firmatari``). ``tsa_roots`` are
     trusted for timestamps only (a trusted list's TSA services), besides ``trust_roots``.
     ``trusted_lists`` decide whether each signature is qualified (:mod:`atti.signing.qualified`).
 
@@ -393,6 +397,7 @@ def verify_pdf(
     if _in_event_loop():
         # Otherwise every signature would fail inside pyHanko and be misreported as broken.
         raise RuntimeError("verify_pdf() cannot run inside an event loop; use asyncio.to_thread()")
+    expected = [expected_signer] if expected_signer is not None else list(expected_signers)
     notes: list[str] = []
     try:
         reader, found, stamps, lenient = _read(pdf)
@@ -405,9 +410,8 @@ def verify_pdf(
         if not scanned:
             raise VerificationError(f"not a readable PDF: {_one_line(e)}") from e
         notes.append(f"the PDF's object structure cannot be read ({_one_line(e)}): signatures found in its bytes")
-        found_names = [(r.signer, names_person(cert, expected_signer)) for r, cert in scanned
-                       if cert is not None and r.signer is not None and expected_signer is not None]
-        return _report(pdf, [r for r, _ in scanned], scanned_stamps, when, expected_signer, found_names, notes)
+        signers = [(r.signer, cert) for r, cert in scanned if cert is not None and r.signer is not None]
+        return _report(pdf, [r for r, _ in scanned], scanned_stamps, when, expected, signers, notes)
     if lenient:
         notes.append(f"the PDF was read leniently: {lenient}")
     if not found:
@@ -431,7 +435,7 @@ def verify_pdf(
     layout = _Layout.of(reader, [rev for rev, _ in ts_reports], dss)
 
     reports: list[SignatureReport] = []
-    names: list[tuple[str, bool]] = []
+    names: list[tuple[str, x509.Certificate]] = []
     for _field_name, item in found:
         if isinstance(item, SignatureReport):
             reports.append(item)
@@ -447,9 +451,9 @@ def verify_pdf(
             continue
         report, cert = _verify_one(reader, item, contexts, sig_format, proofs)
         reports.append(report)
-        if cert is not None and report.signer is not None and expected_signer is not None:
-            names.append((report.signer, names_person(cert, expected_signer)))
-    return _report(pdf, reports, [r for _rev, r in ts_reports], when, expected_signer, names, notes)
+        if cert is not None and report.signer is not None:
+            names.append((report.signer, cert))
+    return _report(pdf, reports, [r for _rev, r in ts_reports], when, expected, names, notes)
 
 
 def _report(
@@ -457,32 +461,36 @@ def _report(
     reports: list[SignatureReport],
     timestamps: list[DocumentTimestampReport],
     when: dt.datetime | None,
-    expected_signer: str | None,
-    names: list[tuple[str, bool]],
+    expected: list[str],
+    signers: list[tuple[str, x509.Certificate]],
     notes: list[str],
 ) -> VerificationReport:
-    """The document's verdict: the worst of its items, and the firmatario check."""
+    """The document's verdict: the worst of its items, and the check of each firmatario."""
     items: list[SignatureReport | DocumentTimestampReport] = [*reports, *timestamps]
     decisive = max(items, key=lambda r: _SEVERITY[r.indication])
     indication, sub, message = decisive.indication, decisive.sub_indication, decisive.message
-    firmatario = None
-    if expected_signer is not None:
-        firmatario = FirmatarioCheck(
-            expected=" ".join(expected_signer.split()),
-            matches=any(ok for _name, ok in names),
-            signers=tuple(dict.fromkeys(name for name, _ok in names)),
+    names = tuple(dict.fromkeys(name for name, _cert in signers))
+    checks = tuple(
+        FirmatarioCheck(
+            expected=" ".join(person.split()),
+            matches=any(names_person(cert, person) for _name, cert in signers),
+            signers=names,
         )
-        if not firmatario.matches and indication == PASSED:
-            # ETSI's word for "valid, but not under the constraints the verifier set".
-            indication, sub = INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name
-            message = firmatario.message
+        for person in expected
+    )
+    failed = [c for c in checks if not c.matches]
+    if failed and indication == PASSED:
+        # ETSI's word for "valid, but not under the constraints the verifier set".
+        indication, sub = INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name
+        message = failed[0].message
     return VerificationReport(
         indication=indication,
         signatures=reports,
         timestamps=timestamps,
         sub_indication=sub,
         message=message,
-        firmatario=firmatario,
+        firmatario=next(iter(failed or checks), None),
+        firmatari=checks,
         validation_time=when,
         sha256=hashlib.sha256(pdf).hexdigest(),
         notes=tuple(notes),

@@ -37,7 +37,11 @@ def act_metadata(act: Act, source: str | None) -> dict[str, Any]:
         "anno": act.anno,
         "data": act.data.isoformat(),
         "oggetto": act.oggetto,
-        "firmatario": {"nome": act.firmatario.nome, "qualifica": act.firmatario.qualifica},
+        # One signer as a mapping, as ever; several as a list in the order they sign.
+        "firmatario": (
+            [{"nome": f.nome, "qualifica": f.qualifica} for f in act.firmatari] if isinstance(act.firmatario, list)
+            else {"nome": act.firmatario.nome, "qualifica": act.firmatario.qualifica}
+        ),
         "allegati": [
             {"titolo": a.titolo, "file": Path(a.file).name if a.file else None, "modo": a.modo.value}
             for a in act.allegati

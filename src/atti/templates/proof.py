@@ -26,7 +26,7 @@ from typing import Any
 
 from atti.acts.model import Act
 from atti.errors import ConverterMissing, VerificationError
-from atti.templates.render import BOZZA
+from atti.templates.render import BOZZA, PAGE_NUMBER, running_header, template_context
 
 # What a list mark may extract as: LibreOffice's "-" bullets, or other templates' marks.
 _LIST_MARKS = " -–—•·▪◦*0123456789.)✓"
@@ -125,14 +125,43 @@ class TextProof:
 
 
 def expected_parts(act: Act) -> list[tuple[str, list[str]]]:
-    """What the PDF must say: the heading, the act's parts, and who signs."""
+    """What the PDF must say, in the order the packaged templates print it: the heading, the act's
+    parts, the seduta and the votes of a collegial act, the pareri, who signs, the visto contabile."""
+    ctx = template_context(act)
     title = f"{act.titolo} N. {act.estremi}" if act.estremi else act.titolo
-    return [
+    parts = dict(act.parts())
+    seduta = ctx["seduta"]
+    people = [] if seduta is None else [
+        *(seduta["presenti"] + seduta["assenti"]), seduta["presidente"], seduta["segretario"],
+    ]
+    vote, now = ctx["votazione"], ctx["immediata_eseguibilita"]
+    visto = ctx["visto_contabile"]
+    out = [
         ("intestazione", [title]),
-        *act.parts(),
-        ("firmatario", [act.firmatario.qualifica, act.firmatario.nome]),
+        ("oggetto", parts.get("oggetto", [])),
+        ("seduta", [] if seduta is None else [
+            *_filled(seduta["data"], seduta["ora"], seduta["luogo"], seduta["convocazione"]),
+            *(t for c in people for t in (c["nome"], c["ruolo"])),
+        ]),
+        *((name, parts.get(name, [])) for name in ("poteri", "premesse", "visti", "considerato")),
+        ("pareri", [t for p in ctx["pareri"] for t in _filled(
+            p["tipo"], p["esito"], p["qualifica"], p["nome"], p["data"], p["motivazione"])]),
+        ("votazione", [] if vote is None else _filled(vote["testo"], vote["modalita"])),
+        *((name, parts.get(name, [])) for name in ("dispositivo", "avverte", "ricorso")),
+        ("immediata_eseguibilita", [] if now is None else _filled(
+            now["votazione"]["testo"], now["votazione"]["modalita"], now["motivazione"])),
+        ("allegati", parts.get("allegati", [])),
+        ("firmatario", [t for f in ctx["firmatari"] for t in (f["qualifica"], f["nome"])]),
+        ("visto_contabile", [] if visto is None else _filled(
+            visto["esito"], *visto["impegni"], visto["totale"], visto["note"], visto["esecutiva_dal"],
+            visto["data"], visto["qualifica"], visto["nome"])),
         ("verifiche", [text for v in act.verifiche for text in (v.tipo, v.nome)]),
     ]
+    return [(name, items) for name, items in out if items or name in ("firmatario", "verifiche")]
+
+
+def _filled(*texts: str) -> list[str]:
+    return [t for t in texts if t]
 
 
 def template_words(act: Act, paragraphs: Sequence[str]) -> list[str]:
@@ -175,7 +204,7 @@ def prove_text(act: Act, text: str, template_text: Sequence[str] | None = None) 
     it only the gaps between the items of one part are checked.
     """
     # Compare without whitespace, but keep where each character was, to quote the original text.
-    spaced = _nfkc(without_mark(text))
+    spaced = _nfkc(without_mark(text, running=[running_header(act)]))
     where = [i for i, c in enumerate(spaced) if not c.isspace()]
     haystack = "".join(spaced[i] for i in where)
 
@@ -211,10 +240,36 @@ def prove_text(act: Act, text: str, template_text: Sequence[str] | None = None) 
 _LINE_BREAKS = re.compile(r"([\n\f])")
 
 
-def without_mark(text: str) -> str:
-    """``text`` without the lines that are the unsigned rendering's mark (:data:`BOZZA`) alone."""
+def without_mark(text: str, *, running: Sequence[str] = ()) -> str:
+    """``text`` without the lines that are the unsigned rendering's mark (:data:`BOZZA`) alone, nor
+    those that are the pages' running header (``running``, whole on one line or broken over
+    consecutive lines) or their number ("Pagina 2 di 5")."""
     mark = normalise(BOZZA)
-    return "".join(line for line in _LINE_BREAKS.split(text) if normalise(line) != mark)
+    headers = [normalise(r) for r in running if normalise(r)]
+    pieces = _LINE_BREAKS.split(text)  # lines, each followed by its break
+    lines = pieces[0::2]
+    drop: set[int] = set()
+    for i, line in enumerate(lines):
+        flat = normalise(line)
+        if flat == mark or PAGE_NUMBER.fullmatch(line.strip()):
+            drop.add(i)
+            continue
+        for header in headers:
+            joined, j = flat, i
+            while joined and header.startswith(joined) and joined != header and j + 1 < len(lines):
+                j += 1
+                joined += normalise(lines[j])
+            if joined == header:
+                drop.update(range(i, j + 1))
+    out = []
+    for i, line in enumerate(lines):
+        if i not in drop:
+            out.append(line)
+            if 2 * i + 1 < len(pieces):
+                out.append(pieces[2 * i + 1])
+        elif 2 * i + 1 < len(pieces) and pieces[2 * i + 1] == "\f":
+            out.append("\f")  # keep the page break
+    return "".join(out)
 
 
 def prove_pdf(act: Act, pdf: bytes, template_text: Sequence[str] | None = None) -> TextProof:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import io
 import re
 import struct
@@ -17,6 +18,7 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple, cast
@@ -41,7 +43,7 @@ from docx.parts.styles import StylesPart
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
-from atti.acts.model import Act, Esito, TipoAtto
+from atti.acts.model import Act, Esito, TipoAtto, Votazione, articolo, euro
 from atti.acts.references import registro_slug
 from atti.docxzip import DocxTooLarge, check_docx
 from atti.errors import RenderError
@@ -94,12 +96,68 @@ def base_name(act: Act) -> str:
     return f"{act.tipo.value}-{register}-{number}-{act.anno}"
 
 
+def _date(day: dt.date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def running_header(act: Act) -> str:
+    """The act's identification at the top of every page after the first, "DETERMINAZIONE DEL
+    DIRETTORE OPERATIVO N. 129/2026 del 19/05/2026"; :mod:`.proof` leaves it out of the text."""
+    title = f"{act.titolo} N. {act.estremi}" if act.estremi else act.titolo
+    return f"{title} del {_date(act.data)}"
+
+
+PAGE_NUMBER = re.compile(r"Pagina\s*\d+\s*di\s*\d+")
+"""The footer of every page, "Pagina 2 di 5", which :mod:`.proof` leaves out of the text."""
+
+
+def vote_text(votazione: Votazione) -> str:
+    """The vote as the act prints it: "voti unanimi favorevoli" or "voti favorevoli n. 7, contrari
+    n. 2, astenuti n. 1"."""
+    if votazione.unanimita:
+        return "voti unanimi favorevoli"
+    return (f"voti favorevoli n. {votazione.favorevoli}, contrari n. {votazione.contrari}, "
+            f"astenuti n. {votazione.astenuti}")
+
+
+def _vote(votazione: Votazione | None) -> dict[str, Any] | None:
+    if votazione is None:
+        return None
+    return {
+        "testo": vote_text(votazione), "unanimita": votazione.unanimita, "favorevoli": votazione.favorevoli,
+        "contrari": votazione.contrari, "astenuti": votazione.astenuti, "modalita": votazione.modalita or "",
+    }
+
+
+def impegno_text(i: int, act: Act) -> str:
+    """One commitment of the visto contabile, as one line of text."""
+    assert act.visto_contabile is not None
+    imp = act.visto_contabile.impegni[i]
+    text = f"esercizio {imp.esercizio}, capitolo {imp.capitolo}"
+    text += f", impegno n. {imp.numero}" if imp.numero else ""
+    text += f", importo {euro(imp.importo)}"
+    text += f", a favore di {imp.beneficiario}" if imp.beneficiario else ""
+    text += f", CIG {imp.cig}" if imp.cig else ""
+    text += f", CUP {imp.cup}" if imp.cup else ""
+    return text
+
+
 def template_context(act: Act, *, signed: bool = False) -> dict[str, Any]:
     """What a template can use; the documentation of the template language's variables.
 
-    ``signed``: whether the rendering is the one the firmatario signs. Only that one says it is
-    signed digitally (``dicitura_firma``); a preview says nothing a signature has not made true.
+    ``signed``: whether the rendering is the one the firmatari sign. Only that one says it is
+    signed digitally (``dicitura_firma``) and leaves room for the signature stamps
+    (``spazi_firma``, one empty paragraph per firmatario); a preview says nothing a signature
+    has not made true. ``firmatari`` is the act's signature block: a firmatario who gives the
+    visto contabile signs under the visto instead.
     """
+    seduta = act.seduta
+    visto = act.visto_contabile
+    # Who gives the visto contabile signs under it, not in the act's signature block.
+    firmatari = [
+        {"nome": f.nome, "qualifica": f.qualifica} for i, f in enumerate(act.firmatari)
+        if i == 0 or visto is None or " ".join(f.nome.split()) != " ".join(visto.nome.split())
+    ]
     return {
         "ente": {"nome": act.ente.nome, "sito": act.ente.sito or ""},
         "tipo": act.tipo.value,
@@ -108,7 +166,8 @@ def template_context(act: Act, *, signed: bool = False) -> dict[str, Any]:
         "registro": act.registro,
         "numero": act.numero,
         "estremi": act.estremi,
-        "data": f"{act.data.day:02d}/{act.data.month:02d}/{act.data.year:04d}",
+        "data": _date(act.data),
+        "intestazione_pagina": running_header(act),
         "oggetto": act.oggetto,
         "autorita": act.intestazione_autorita,
         "poteri": list(act.poteri),
@@ -117,17 +176,60 @@ def template_context(act: Act, *, signed: bool = False) -> dict[str, Any]:
         "considerato": list(act.considerato),
         "formula": act.formula,
         "punti": list(act.dispositivo.punti),
+        "articoli": [
+            {
+                "numero": n, "titolo": a.titolo or "", "numerati": len(a.commi) > 1,
+                "commi": [{"numero": c, "testo": t} for c, t in enumerate(a.commi, start=1)],
+            }
+            for n, a in enumerate(act.dispositivo.articoli, start=1)
+        ],
+        "avverte": list(act.avverte),
+        "ricorso": act.ricorso or "",
         "allegati": [a.titolo for a in act.allegati],
         "proposta": (
             {"struttura": act.proposta.struttura, "firmatario": act.proposta.firmatario or ""}
             if act.proposta else None
         ),
-        "firmatario": {"nome": act.firmatario.nome, "qualifica": act.firmatario.qualifica},
+        "firmatario": firmatari[0],
+        "firmatari": firmatari,
         "dicitura_firma": DICITURA_FIRMA if signed else "",
+        "spazi_firma": [""] * len(act.firmatari) if signed else [],
         "verifiche": [
             {"tipo": v.tipo, "nome": v.nome, "esito": v.esito.value, "positivo": v.esito is Esito.positivo}
             for v in act.verifiche
         ],
+        "seduta": None if seduta is None else {
+            "data": _date(seduta.data or act.data),
+            "ora": f"{seduta.ora:%H:%M}" if seduta.ora else "",
+            "luogo": seduta.luogo or "",
+            "convocazione": seduta.convocazione or "",
+            "organo": articolo(act.organo) + act.organo,
+            "riunito": "riunito" if articolo(act.organo) in ("il ", "lo ") else "riunita",
+            "presenti": [{"nome": c.nome, "ruolo": c.ruolo} for c in seduta.presenti],
+            "assenti": [{"nome": c.nome, "ruolo": c.ruolo} for c in seduta.assenti],
+            "numero_presenti": len(seduta.presenti),
+            "numero_assenti": len(seduta.assenti),
+            "presidente": {"nome": seduta.presidente.nome, "ruolo": seduta.presidente.ruolo},
+            "segretario": {"nome": seduta.segretario.nome, "ruolo": seduta.segretario.ruolo},
+        },
+        "votazione": _vote(act.votazione),
+        "immediata_eseguibilita": None if act.immediata_eseguibilita is None else {
+            "votazione": _vote(act.immediata_eseguibilita.votazione),
+            "motivazione": act.immediata_eseguibilita.motivazione or "",
+        },
+        "pareri": [
+            {
+                "tipo": p.tipo, "esito": p.esito or "", "nome": p.nome or "", "qualifica": p.qualifica or "",
+                "data": _date(p.data) if p.data else "", "motivazione": p.motivazione or "",
+            }
+            for p in act.pareri
+        ],
+        "visto_contabile": None if visto is None else {
+            "nome": visto.nome, "qualifica": visto.qualifica, "data": _date(visto.data), "esito": visto.esito,
+            "impegni": [impegno_text(i, act) for i in range(len(visto.impegni))],
+            "totale": euro(sum((i.importo for i in visto.impegni), Decimal(0))) if len(visto.impegni) > 1 else "",
+            "esecutiva_dal": _date(visto.esecutiva), "note": visto.note or "",
+        },
     }
 
 
@@ -376,7 +478,7 @@ _MARK_XML = (
 
 
 def mark_unsigned(document: DocxDocument) -> None:
-    """Put :data:`BOZZA` at the top of every page: a paragraph of its own in every header in use.
+    """Put :data:`BOZZA` at the top of every page: a paragraph of its own opening every header in use.
 
     The header is added here rather than written in the templates, so that a body's own
     template cannot lose it and a signed rendering cannot keep it. A section that shares its
@@ -406,7 +508,8 @@ def mark_unsigned(document: DocxDocument) -> None:
                 for empty in element.findall(qn("w:p")):
                     element.remove(empty)
             element = rels[reference.rId].target_part.element
-            element.append(parse_xml(_MARK_XML))
+            # First, above what the header says (the act's identification on later pages).
+            element.insert(0, parse_xml(_MARK_XML))
 
 
 def mark_docx(act_docx: bytes) -> bytes:

@@ -1,0 +1,71 @@
+"""Checks of the collegial acts' and the visto contabile's own rules, before an act may be signed.
+
+A deliberazione is the minutes of a seduta: who presides is among the presenti, nobody is both
+present and absent, the votes are no more than the presenti and approve the proposal, and the
+minutes are signed by the presidente and the segretario verbalizzante (artt. 97 and 134 TUEL).
+A vote or a separate vote on immediata eseguibilità belongs to a seduta. A visto contabile
+comes after the act it is on, and the act is esecutiva from the visto on, not before (art. 183,
+comma 7, TUEL).
+"""
+
+from __future__ import annotations
+
+from atti.acts.model import Votazione
+from atti.acts.source import LoadedAct, Path_, dotted
+from atti.errors import Problem
+
+
+def _person(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def collegial_problems(loaded: LoadedAct) -> list[Problem]:
+    """Every problem of the act's seduta, votes and visto contabile, placed on its YAML line."""
+    act, smap = loaded.act, loaded.source
+    out: list[Problem] = []
+
+    def problem(path: Path_, message: str) -> None:
+        out.append(smap.problem(path, f"{dotted(path)}: {message}"))
+
+    seduta = act.seduta
+    votes: list[tuple[Path_, Votazione]] = []
+    if act.votazione is not None:
+        votes.append((("votazione",), act.votazione))
+    if act.immediata_eseguibilita is not None:
+        votes.append((("immediata_eseguibilita", "votazione"), act.immediata_eseguibilita.votazione))
+    if seduta is None:
+        for path, _vote in votes:
+            problem(path[:1], "a vote is taken in a seduta: write the seduta too (who was present, who presided)")
+    else:
+        presenti = {_person(c.nome) for c in seduta.presenti}
+        for i, member in enumerate(seduta.assenti):
+            if _person(member.nome) in presenti:
+                problem(("seduta", "assenti", i, "nome"), f"{member.nome} is also among the presenti")
+        if _person(seduta.presidente.nome) not in presenti:
+            problem(("seduta", "presidente", "nome"),
+                    f"{seduta.presidente.nome} presides: write them among the presenti")
+        for path, vote in votes:
+            if vote.unanimita:
+                continue
+            favorevoli = vote.favorevoli or 0
+            total = favorevoli + vote.contrari + vote.astenuti
+            if total > len(seduta.presenti):
+                problem(path, f"{total} votes, but {len(seduta.presenti)} presenti")
+            if favorevoli <= vote.contrari:
+                problem(path, f"{favorevoli} favorevoli and {vote.contrari} contrari: the proposal is not approved")
+        signers = {_person(f.nome) for f in act.firmatari}
+        missing = [who for who in (seduta.presidente, seduta.segretario) if _person(who.nome) not in signers]
+        if missing:
+            names = " and ".join(f"{who.nome} ({who.ruolo})" for who in missing)
+            problem(("firmatario",), f"the minutes of a seduta are signed by who presided and the segretario "
+                                     f"verbalizzante: list {names} under firmatario")
+    visto = act.visto_contabile
+    if visto is not None:
+        if visto.data < act.data:
+            problem(("visto_contabile", "data"), f"{visto.data.isoformat()} is before the act's data "
+                                                 f"({act.data.isoformat()}): the visto comes after the act")
+        elif visto.esecutiva < visto.data:
+            problem(("visto_contabile", "esecutiva_dal"), f"{visto.esecutiva.isoformat()} is before the visto "
+                                                          f"({visto.data.isoformat()}): the act is esecutiva from "
+                                                          "the visto on (art. 183, comma 7, TUEL)")
+    return out

@@ -205,7 +205,7 @@ def test_cli_renders_a_folder_with_a_summary_and_exit_status(atti: Atti, tmp_pat
 
     assert result.exit_code == 1, result.output
     assert result.stdout == f"Rendered 2 of 3 acts into {out}, 1 failed\n"
-    assert f"Error: {acts / 'b.yaml'}:11:7: data: not a valid date" in result.stderr
+    assert f"Errore: {acts / 'b.yaml'}:11:7: data: not a valid date" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "determinazione-DO-129-2026.docx", "determinazione-DO-129-2026.pdf",
         "determinazione-DO-130-2026.docx", "determinazione-DO-130-2026.pdf",
@@ -234,12 +234,12 @@ def test_cli_exits_3_when_acts_cannot_be_rendered(atti: Atti, tmp_path: Path) ->
     result = atti("render", EXAMPLE, EXAMPLE.parent, "-o", out, "--template", broken)
     assert result.exit_code == 3, result.output
     assert result.stdout == f"Rendered 0 of 1 acts into {out}, 1 failed\n"
-    assert f"Error: {EXAMPLE}: template {broken} is not a usable DOCX file" in result.stderr
+    assert f"Errore: {EXAMPLE}: template {broken} is not a usable DOCX file" in result.stderr
     assert not out.exists()
     empty = tmp_path / "empty"
     empty.mkdir()
     nothing = atti("render", empty, EXAMPLE, "-o", out)
-    assert (nothing.exit_code, nothing.stderr) == (2, f"Error: no acts to render: {empty} holds no *.yaml files\n")
+    assert (nothing.exit_code, nothing.stderr) == (2, f"Errore: no acts to render: {empty} holds no *.yaml files\n")
 
 
 @pytest.mark.libreoffice

@@ -29,7 +29,7 @@ from .conftest import EXAMPLE, Atti
 from .pgserver import raw
 
 NO_SOFFICE = {"ATTI_SOFFICE": "/nonexistent/atti-test-no-soffice"}
-NOT_RENDERED = "Error: LibreOffice not found"  # what an act that passed the archive's checks meets
+NOT_RENDERED = "Errore: LibreOffice not found"  # what an act that passed the archive's checks meets
 
 
 @pytest.fixture()
@@ -67,7 +67,7 @@ def test_an_explicit_numero_must_be_the_next_one(atti: Atti, archive: Archive, t
     for numero in (999999, 131, 128):  # a number out of range is check's refusal (test_act_input)
         result = atti("publish", act_file(tmp_path, numero=numero), "--archive", archive.location, env=NO_SOFFICE)
         assert (result.exit_code, result.stderr) == (
-            6, f"Error: numero {numero} is not the next number of registro D.O. for 2026: the next is 130; "
+            6, f"Errore: numero {numero} is not the next number of registro D.O. for 2026: the next is 130; "
             "leave numero out to have it given\n"
         ), numero
     assert stored_pdfs(archive) == pdfs and archive.next_number("D.O.", 2026) == 130
@@ -128,7 +128,7 @@ def test_a_second_spelling_of_a_register_is_refused_before_rendering(
         result = atti("publish", act_file(tmp_path, numero=numero, registro="DO", anno=anno),
                       "--archive", archive.location, env=NO_SOFFICE)
         assert (result.exit_code, result.stderr) == (
-            6, f"Error: registro 'DO' and the archived registro 'D.O.' are the same register for the archive "
+            6, f"Errore: registro 'DO' and the archived registro 'D.O.' are the same register for the archive "
             f"(id DO-{anno}-…): write it as 'D.O.'\n"
         ), (numero, anno)
     assert stored_pdfs(archive) == pdfs

@@ -583,7 +583,7 @@ def test_cli_trusted_list_act_and_html(
     not_a_list = tmp_path / "lista.xml"
     not_a_list.write_text("<html/>")
     bad = atti("verify", pdf, "--archive", no_archive, "--tsl", not_a_list)
-    assert bad.exit_code == 5 and bad.stderr.startswith("Error: not an ETSI TS 119 612 trusted list")
+    assert bad.exit_code == 5 and bad.stderr.startswith("Errore: not an ETSI TS 119 612 trusted list")
     assert "Traceback" not in bad.output
 
 

@@ -280,7 +280,7 @@ def test_cli_history(atti: Atti, annulled: Archive) -> None:
     assert [v["stato"] for v in data] == ["firmato", "pubblicato", "annullato"]
     assert data[2]["pdf_sha256"] == annulled.get("DO-2026-129").pdf.sha256
     missing = atti("history", "DO-2026-999", "--archive", root)
-    assert (missing.exit_code, missing.output) == (6, "Error: no act with id DO-2026-999 in the archive\n")
+    assert (missing.exit_code, missing.output) == (6, "Errore: no act with id DO-2026-999 in the archive\n")
 
 
 def test_cli_diff(atti: Atti, annulled: Archive) -> None:
@@ -303,7 +303,7 @@ def test_cli_diff(atti: Atti, annulled: Archive) -> None:
     data = json.loads(state.output)
     assert (data["stato_changed"], data["parts"], data["b"]["stato"]) == (True, [], "annullato")
     unknown = atti("diff", "DO-2026-129@1", "DO-2026-129@7", "--archive", root)
-    assert (unknown.exit_code, unknown.output) == (6, "Error: DO-2026-129 has no version 7 (it has 3)\n")
+    assert (unknown.exit_code, unknown.output) == (6, "Errore: DO-2026-129 has no version 7 (it has 3)\n")
     bad = atti("diff", "DO-2026-129@x", "DO-2026-129", "--archive", root)
     assert bad.exit_code == 6 and "is not a version such as DO-2026-129@2" in bad.output
 
@@ -500,7 +500,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     assert atti("draft", "save", second, "--archive", root).exit_code == 0
     unsubmitted = atti("publish", "--draft", "bozza-2", "--archive", root)
     assert (unsubmitted.exit_code, unsubmitted.stderr) == (
-        6, "Error: bozza-2 is a bozza: it was not submitted for verifica since it last changed "
+        6, "Errore: bozza-2 is a bozza: it was not submitted for verifica since it last changed "
         "(atti draft submit bozza-2)\n")
     assert atti("draft", "submit", "bozza-2", "--archive", root).exit_code == 0
     by_id = atti("publish", "--draft", "bozza-2", "--archive", root, "--json")
@@ -515,11 +515,11 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     assert checked.exit_code == 0, checked.output
 
     neither = atti("publish", "--archive", root)
-    assert neither.exit_code == 2 and "Error: give the act's FILE, or --draft ID" in neither.output
+    assert neither.exit_code == 2 and "Errore: give the act's FILE, or --draft ID" in neither.output
     again = atti("draft", "submit", "DO-2026-1", "--archive", root)
-    assert (again.exit_code, again.output) == (6, "Error: DO-2026-1 is not a draft: it is pubblicato\n")
+    assert (again.exit_code, again.output) == (6, "Errore: DO-2026-1 is not a draft: it is pubblicato\n")
     gone = atti("publish", "--draft", "bozza-1", "--archive", root)
-    assert (gone.exit_code, gone.output) == (6, "Error: no act with id bozza-1 in the archive\n")
+    assert (gone.exit_code, gone.output) == (6, "Errore: no act with id bozza-1 in the archive\n")
 
 
 # -- references linked again ----------------------------------------------------------------------
@@ -601,7 +601,7 @@ def test_cli_draft_save_twice_and_bad_ids(atti: Atti, archive: Archive, tmp_path
     again = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1")
     assert (again.exit_code, again.output.split(":")[0]) == (0, "Draft bozza-1 unchanged (version 1)")
     unknown = atti("draft", "save", act, "--archive", root, "--draft", "bozza-9")
-    assert (unknown.exit_code, unknown.output) == (6, "Error: no act with id bozza-9 in the archive\n")
+    assert (unknown.exit_code, unknown.output) == (6, "Errore: no act with id bozza-9 in the archive\n")
     broken = tmp_path / "broken.yaml"
     broken.write_text("tipo: determinazione\n", encoding="utf-8")
     bad = atti("draft", "save", broken, "--archive", root)

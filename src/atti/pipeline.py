@@ -80,7 +80,7 @@ def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
     """Check an act and render it to DOCX and PDF/A in ``out_dir`` (unsigned)."""
     from atti.templates import Converter, render_act
 
-    loaded = load_act(path, allegati_dirs=settings.allegati_dirs)
+    loaded = load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
     with Converter(timeout=settings.convert_timeout) as converter:  # its LibreOffice profile goes with it
         return render_act(
             loaded.act,
@@ -163,9 +163,10 @@ def publish(
     if path is None:
         assert draft_id is not None
         source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
-        loaded = load_act_text(source, f"{draft_id}.yaml", allegati_dirs=settings.allegati_dirs)
+        loaded = load_act_text(source, f"{draft_id}.yaml", allegati_dirs=settings.allegati_dirs,
+                               max_days_ahead=settings.max_days_ahead)
     else:
-        loaded = load_act(path, allegati_dirs=settings.allegati_dirs)
+        loaded = load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
         if draft_id is None:
             draft_id = archive.find_draft(loaded.text)
         else:
@@ -314,6 +315,37 @@ def save_draft(
     return DraftResult(record, archive.versions(record.id), saved)
 
 
+@dataclass(frozen=True)
+class DraftSummary:
+    """One draft as ``atti draft list`` shows it: what it is and its last change."""
+
+    id: str
+    tipo: str
+    oggetto: str
+    stato: str
+    changed_at: str  # when its newest version was made (UTC, ISO 8601)
+    actor: str | None  # who made it, when recorded
+    versions: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "tipo": self.tipo, "oggetto": self.oggetto, "stato": self.stato,
+                "changed_at": self.changed_at, "actor": self.actor, "versions": self.versions}
+
+
+def list_drafts(archive: Archive) -> list[DraftSummary]:
+    """The drafts in the archive, oldest first, each with its newest version's time and author."""
+    out = []
+    for record in archive.drafts():
+        versions = archive.versions(record.id)
+        last = versions[-1] if versions else None
+        out.append(DraftSummary(
+            record.id, record.tipo, record.oggetto, record.stato,
+            last.created_at if last is not None else record.created_at, last.actor if last is not None else None,
+            len(versions),
+        ))
+    return out
+
+
 def submit_draft(archive: Archive, draft_id: str, *, actor: str | None = None) -> DraftResult:
     """Send a bozza to verification (``atti draft submit``): state in verifica, as a new version."""
     record = archive.submit_draft(draft_id, actor=actor)
@@ -394,6 +426,8 @@ def _publish_with(
             numero = act.numero
             before = "number 1 is" if numero == 2 else f"numbers 1-{numero - 1} are"
             notes = (f"{numero}/{act.anno} starts registro {act.registro} in this archive: {before} not in it",)
+        assert act.numero is not None  # given above when the act had none
+        archive.ensure_in_order(act.registro, act.anno, act.numero, act.data)  # dated between its neighbours
         archive.check_relazioni(act)  # an annulment of a missing act is refused before rendering
         # Removed on any exit, an interruption included (the CLI turns SIGTERM into an exception).
         with (

@@ -34,6 +34,7 @@ from atti.archive.storage.location import Storage, archive_state_dir, open_stora
 from atti.archive.storage.urls import redacted
 from atti.archive.store import BlobStore, Catalog
 from atti.errors import ActNotFound, ArchiveError, AttiError, DuplicateNumber, StorageError
+from atti.i18n import _
 
 if TYPE_CHECKING:
     from atti.config import Settings
@@ -202,6 +203,25 @@ class Archive:
                 "leave numero out to have it given"
             )
 
+    def ensure_in_order(self, register: str, year: int, number: int, data: dt.date) -> None:
+        """Refuse a number dated before the register's previous number, or after its next one.
+
+        A register is kept in order of time: n. 2 dated 01/03 cannot follow n. 1 dated 15/04.
+        """
+        before, after = self.catalog.neighbours(register, year, number)
+        if before is not None and data < before[1]:
+            raise ArchiveError(_(
+                "n. {numero}/{anno} of registro {registro} would be dated {data}, before n. {prima} of {data_prima}: "
+                "a register's acts follow each other in time; check the data"
+            ).format(numero=number, anno=year, registro=register, data=f"{data:%d/%m/%Y}", prima=before[0],
+                     data_prima=f"{before[1]:%d/%m/%Y}"))
+        if after is not None and data > after[1]:
+            raise ArchiveError(_(
+                "n. {numero}/{anno} of registro {registro} would be dated {data}, after n. {dopo} of {data_dopo}: "
+                "a register's acts follow each other in time; check the data"
+            ).format(numero=number, anno=year, registro=register, data=f"{data:%d/%m/%Y}", dopo=after[0],
+                     data_dopo=f"{after[1]:%d/%m/%Y}"))
+
     # -- acts --------------------------------------------------------------------------------
 
     def seal(
@@ -308,7 +328,7 @@ class Archive:
         with self.catalog.transaction():
             current = self.draft(draft_id)
             if current.stato != "bozza":
-                raise ArchiveError(f"{draft_id} is already {current.stato}")
+                raise ArchiveError(_("{id} is already {stato}").format(id=draft_id, stato=current.stato))
             record = replace(current, stato="in verifica")
             source = self.blobs.get(current.source).decode("utf-8")
             body = load_act_text(source, f"{draft_id}.yaml", check=False).act.body_text()
@@ -363,7 +383,7 @@ class Archive:
         """The draft with that id; ArchiveError if the act is not (or no longer) a draft."""
         record = self.catalog.get(draft_id)
         if record.numero is not None or record.stato not in DRAFT_STATES:
-            raise ArchiveError(f"{draft_id} is not a draft: it is {record.stato}")
+            raise ArchiveError(_("{id} is not a draft: it is {stato}").format(id=draft_id, stato=record.stato))
         return record
 
     def drafts(self) -> list[ActRecord]:

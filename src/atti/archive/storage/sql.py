@@ -100,6 +100,19 @@ class SqlCatalog:
         rows = self._fetch_all("SELECT DISTINCT register FROM registers ORDER BY register")
         return [str(r["register"]) for r in rows]
 
+    def neighbours(
+        self, register: str, year: int, number: int
+    ) -> tuple[tuple[int, dt.date] | None, tuple[int, dt.date] | None]:
+        """The number and date of the act just before ``number`` in the register's year, and just after."""
+        found: list[tuple[int, dt.date] | None] = []
+        for compare, order in (("<", "DESC"), (">", "ASC")):
+            row = self._fetch_one(
+                f"SELECT number, data FROM acts WHERE register=? AND year=? AND number {compare} ?"
+                f" ORDER BY number {order} LIMIT 1", (register, year, number),
+            )
+            found.append((int(row["number"]), dt.date.fromisoformat(str(row["data"]))) if row else None)
+        return found[0], found[1]
+
     def register_gaps(self) -> list[tuple[str, int, int, int]]:
         """Where numbers are missing inside a register's year: imported acts keep their own numbers."""
         rows = self._fetch_all(

@@ -128,7 +128,9 @@ def test_only_a_regular_file_is_read(atti: Atti, tmp_path: Path) -> None:
     for path in ("/dev/zero", fifo):
         result = atti("check", path)
         assert result.exit_code == 1
-        assert result.output.splitlines() == [f"{path}:1:1: impossibile leggere: non è un file regolare (una FIFO, un dispositivo...)"]
+        assert result.output.splitlines() == [
+            f"{path}:1:1: impossibile leggere: non è un file regolare (una FIFO, un dispositivo...)"
+        ]
     assert atti("check", tmp_path).output.splitlines() == [f"{tmp_path}:1:1: impossibile leggere: è una cartella"]
 
 
@@ -179,7 +181,8 @@ def test_a_merge_key_is_refused_at_its_place(atti: Atti, tmp_path: Path, example
     path.write_text(text, encoding="utf-8")
     result = atti("check", path)
     assert result.exit_code == 1
-    assert f"{path}:{line_of(text, '<<: *b')}:3: le chiavi di unione ('<<') non si usano negli atti: scrivi le chiavi per esteso" in (
+    assert f"{path}:{line_of(text, '<<: *b')}:3: le chiavi di unione ('<<') non si usano negli atti: " \
+           "scrivi le chiavi per esteso" in (
         result.output
     )
 
@@ -427,7 +430,9 @@ def test_a_character_that_cannot_reach_the_pdf_unchanged_is_placed(example_text:
     line = line_of(text, "XII/2647")
     column = text.splitlines()[line - 1].index("\\") + 1
     (only,) = problems(text)
-    assert only.startswith(f"act.yaml:{line}:{column}: premesse[1]: il carattere {name} non può stare in un atto: {why}"), only
+    assert only.startswith(
+        f"act.yaml:{line}:{column}: premesse[1]: il carattere {name} non può stare in un atto: {why}"
+    ), only
 
 
 def test_more_than_four_accents_on_one_letter(example_text: str) -> None:
@@ -435,7 +440,8 @@ def test_more_than_four_accents_on_one_letter(example_text: str) -> None:
     line = line_of(text, "XII/2647")
     column = text.splitlines()[line - 1].index("\\") + 1
     assert problems(text) == [
-        f"act.yaml:{line}:{column}: premesse[1]: 5 accenti (segni combinanti) su una lettera, 'a': al massimo 4 si possono "
+        f"act.yaml:{line}:{column}: premesse[1]: 5 accenti (segni combinanti) su una lettera, 'a': al massimo 4 "
+        "si possono "
         "provare presenti nel PDF firmato come scritti"
     ]
 

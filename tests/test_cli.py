@@ -54,7 +54,7 @@ def test_every_command_has_help(atti: Atti, command: str) -> None:
 
 def test_check_valid_act(atti: Atti) -> None:
     result = atti("check", EXAMPLE)
-    assert (result.exit_code, result.output) == (0, f"{EXAMPLE}: ok\n")
+    assert (result.exit_code, result.output) == (0, f"{EXAMPLE}: valido\n")
 
 
 def test_check_invalid_acts_print_one_line_per_problem(atti: Atti, tmp_path: Path) -> None:
@@ -64,11 +64,11 @@ def test_check_invalid_acts_print_one_line_per_problem(atti: Atti, tmp_path: Pat
     result = atti("check", EXAMPLE, bad, tmp_path / "none.yaml")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{EXAMPLE}: ok",
-        f"{bad}:4:1: missing required key 'organo'",
-        f"{bad}:8:1: unknown key 'organo_' (did you mean 'organo'?)",
-        f"{bad}:11:7: data: not a valid date: '2026-05-32' (write it as YYYY-MM-DD)",
-        f"{tmp_path / 'none.yaml'}:1:1: no such file",
+        f"{EXAMPLE}: valido",
+        f"{bad}:4:1: manca la chiave obbligatoria 'organo'",
+        f"{bad}:8:1: chiave sconosciuta 'organo_' (forse 'organo'?)",
+        f"{bad}:11:7: data: data non valida: '2026-05-32' (scrivila nella forma AAAA-MM-GG, es. 2026-05-19)",
+        f"{tmp_path / 'none.yaml'}:1:1: il file non esiste",
     ]
 
 
@@ -88,7 +88,7 @@ def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(atti: Att
     result = atti("publish", bad, "--archive", archive)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{bad}:")
-    assert "'sospeso'; every verification must be positive before signing" in result.stderr
+    assert "'sospeso'; ogni verifica deve essere positiva prima della firma" in result.stderr
     assert not list((archive / "blobs").rglob("*.pdf"))
 
 

@@ -257,10 +257,10 @@ def test_verify_with_trust_roots_needs_no_archive(atti: Atti, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("raised", "code", "message"),
     [
-        (KeyboardInterrupt(), 130, "Errore: interrupted\n"),
-        (click.Abort(), 130, "Errore: interrupted\n"),
+        (KeyboardInterrupt(), 130, "Errore: interrotto\n"),
+        (click.Abort(), 130, "Errore: interrotto\n"),
         (ZeroDivisionError("division by zero"), 70,
-         "Errore: internal error (ZeroDivisionError: division by zero); rerun with --verbose\n"),
+         "Errore: errore interno (ZeroDivisionError: division by zero); riesegui con --verbose\n"),
     ],
 )
 def test_interrupts_and_bugs(

@@ -97,7 +97,9 @@ def test_new_never_overwrites_and_refuses_an_unknown_tipo(atti: Atti, tmp_path: 
     path = tmp_path / "atto.yaml"
     path.write_text("mine", encoding="utf-8")
     result = atti("new", "delibera", path)
-    assert (result.exit_code, result.stderr) == (2, f"Errore: {path} esiste già: atti new non sovrascrive mai un file\n")
+    assert (result.exit_code, result.stderr) == (
+        2, f"Errore: {path} esiste già: atti new non sovrascrive mai un file\n"
+    )
     assert path.read_text(encoding="utf-8") == "mine"
     result = atti("new", "verbale", tmp_path / "x.yaml")
     assert (result.exit_code, result.stderr) == (
@@ -200,7 +202,7 @@ def test_a_date_far_ahead_is_refused_by_check_and_publish(atti: Atti, archive: A
     with freeze_time("2026-05-19"):
         result = atti("check", path)
         assert (result.exit_code, result.stdout) == (
-            1, f"{path}:10:7: data: 19/05/2062 è più di 7 giorni dopo oggi (19/05/2026): controlla l'anno "
+            1, f"{path}:11:7: data: 19/05/2062 è più di 7 giorni dopo oggi (19/05/2026): controlla l'anno "
             "(l'impostazione max_days_ahead ammette fino a 7)\n"
         )
         result = atti("publish", path, "--archive", archive.location, env=NO_SOFFICE)
@@ -210,5 +212,5 @@ def test_a_date_far_ahead_is_refused_by_check_and_publish(atti: Atti, archive: A
         assert atti("check", act_file(tmp_path, "2026-05-27")).exit_code == 1
         assert atti("check", act_file(tmp_path, "2026-05-27"), env={"ATTI_MAX_DAYS_AHEAD": "30"}).exit_code == 0
         result = atti("check", path, env={"ATTI_LANG": "en"})
-        assert result.stdout == (f"{path}:10:7: data: 19/05/2062 is more than 7 days after today (19/05/2026): "
+        assert result.stdout == (f"{path}:11:7: data: 19/05/2062 is more than 7 days after today (19/05/2026): "
                                  "check the year (the setting max_days_ahead allows up to 7)\n")

@@ -280,7 +280,7 @@ def test_cli_review_records_the_as_user_and_history_shows_it(atti: Atti, tmp_pat
     assert atti("draft", "submit", "bozza-1", "--archive", root, "--as", "capoufficio").exit_code == 0
     out = atti("review", "bozza-1", "--reject", "--verifica", "Verifica Legale", "--note", "Manca il CIG",
                "--archive", root, "--as", "pozzoli")
-    assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 3: verifica 'Verifica Legale' negativo, bozza\n")
+    assert (out.exit_code, out.output) == (0, "Bozza bozza-1 versione 3: verifica 'Verifica Legale' negativo, bozza\n")
     neither = atti("review", "bozza-1", "--archive", root)
     assert neither.exit_code == 2 and "give --approve or --reject" in neither.output
     lines = atti("history", "bozza-1", "--archive", root).output.splitlines()

@@ -359,7 +359,7 @@ def test_draft_life_cycle_is_a_history_of_versions(archive: Archive) -> None:
     assert save(archive, edited, "bozza-1") == rendered  # the same text again: no new version
     submitted = archive.submit_draft("bozza-1")
     assert submitted.stato == "in verifica"
-    with pytest.raises(ArchiveError, match=r"^bozza-1 is already in verifica$"):
+    with pytest.raises(ArchiveError, match=r"^bozza-1 è già in verifica$"):
         archive.submit_draft("bozza-1")
     sealed = seal_draft(archive, "bozza-1")
     assert (sealed.id, sealed.numero, sealed.stato) == ("DO-2026-129", 129, "pubblicato")
@@ -424,9 +424,9 @@ def test_a_sealed_draft_cannot_be_saved_submitted_or_sealed_again(archive: Archi
     seal_draft(archive, "bozza-1")
     with pytest.raises(ActNotFound, match="no act with id bozza-1"):
         save(archive, draft_text(), "bozza-1")
-    with pytest.raises(ArchiveError, match=r"^DO-2026-129 is not a draft: it is pubblicato$"):
+    with pytest.raises(ArchiveError, match=r"^DO-2026-129 non è una bozza: è pubblicato$"):
         archive.submit_draft("DO-2026-129")
-    with pytest.raises(ArchiveError, match=r"^DO-2026-129 is not a draft: it is pubblicato$"):
+    with pytest.raises(ArchiveError, match=r"^DO-2026-129 non è una bozza: è pubblicato$"):
         save(archive, draft_text(), "DO-2026-129")
     save(archive, draft_text())
     assert archive.drafts()[0].id == "bozza-2"  # ids are never given twice
@@ -463,13 +463,13 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     act = tmp_path / "act.yaml"
     act.write_text(draft_text(), encoding="utf-8")
     out = atti("draft", "save", act, "--archive", root)
-    assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 1: bozza, determinazione D.O.: "
+    assert (out.exit_code, out.output) == (0, "Bozza bozza-1 versione 1: bozza, determinazione D.O.: "
                                               + load_act_text(TEXT, "x").act.oggetto + "\n")
     out = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1", "--render", "--json")
     assert out.exit_code == 0, out.output
     assert (json.loads(out.output)["version"], json.loads(out.output)["numero"]) == (2, None)
     out = atti("draft", "submit", "bozza-1", "--archive", root)
-    assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 3: in verifica\n")
+    assert (out.exit_code, out.output) == (0, "Bozza bozza-1 versione 3: in verifica\n")
     hidden = atti("search", "proroga", "--archive", root, "--public", "--json")
     assert (hidden.exit_code, json.loads(hidden.output)) == (0, [])
     found = atti("search", "proroga", "--archive", root, "--stato", "in verifica", "--json")
@@ -517,7 +517,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     neither = atti("publish", "--archive", root)
     assert neither.exit_code == 2 and "Errore: give the act's FILE, or --draft ID" in neither.output
     again = atti("draft", "submit", "DO-2026-1", "--archive", root)
-    assert (again.exit_code, again.output) == (6, "Errore: DO-2026-1 is not a draft: it is pubblicato\n")
+    assert (again.exit_code, again.output) == (6, "Errore: DO-2026-1 non è una bozza: è pubblicato\n")
     gone = atti("publish", "--draft", "bozza-1", "--archive", root)
     assert (gone.exit_code, gone.output) == (6, "Errore: no act with id bozza-1 in the archive\n")
 
@@ -599,7 +599,7 @@ def test_cli_draft_save_twice_and_bad_ids(atti: Atti, archive: Archive, tmp_path
     root = archive.location
     assert atti("draft", "save", act, "--archive", root).exit_code == 0
     again = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1")
-    assert (again.exit_code, again.output.split(":")[0]) == (0, "Draft bozza-1 unchanged (version 1)")
+    assert (again.exit_code, again.output.split(":")[0]) == (0, "Bozza bozza-1 invariata (versione 1)")
     unknown = atti("draft", "save", act, "--archive", root, "--draft", "bozza-9")
     assert (unknown.exit_code, unknown.output) == (6, "Errore: no act with id bozza-9 in the archive\n")
     broken = tmp_path / "broken.yaml"

@@ -973,8 +973,8 @@ def review(ctx: click.Context, draft_id: str, outcome: str | None, verifica: str
         _print_json(result.to_dict())
         return
     v = result.versions[-1]
-    click.echo(f"Draft {result.record.id} version {v.version}: verifica '{v.verifica}' {v.esito}, "
-               f"{result.record.stato}")
+    draft = _("Draft {id} version {version}").format(id=result.record.id, version=v.version)
+    click.echo(f"{draft}: verifica '{v.verifica}' {v.esito}, {result.record.stato}")
 
 
 @main.group(cls=_Group)

@@ -21,6 +21,7 @@ import pytest
 
 from atti import pipeline
 from atti.acts import load_act
+from atti.acts.loader import with_registro
 from atti.archive import Archive
 from atti.archive.integrity import verify_archive
 from atti.errors import ArchiveError, DuplicateNumber
@@ -119,33 +120,51 @@ def test_imported_acts_keep_their_numbers_and_verify_shows_the_gaps(atti: Atti, 
 # -- one spelling per register ------------------------------------------------------------------
 
 
-def test_a_second_spelling_of_a_register_is_refused_before_rendering(
+def test_another_spelling_of_a_register_is_published_as_the_archives(
     atti: Atti, archive: Archive, tmp_path: Path
 ) -> None:
+    """"DO" and "d.o." are the archive's "D.O.": numbered, dated and locked as it, and the act is
+    published spelt as the archive spells it (its YAML rewritten at the registro, nothing else)."""
     seal(archive, 129)
     pdfs = stored_pdfs(archive)
-    for numero, anno in ((None, 2026), (129, 2026), (130, 2026), (1, 2025)):
-        result = atti("publish", act_file(tmp_path, numero=numero, registro="DO", anno=anno),
-                      "--archive", archive.location, env=NO_SOFFICE)
-        assert (result.exit_code, result.stderr) == (
-            6, f"Errore: registro 'DO' and the archived registro 'D.O.' are the same register for the archive "
-            f"(id DO-{anno}-…): write it as 'D.O.'\n"
-        ), (numero, anno)
+    for registro in ("DO", "d.o.", "D-O"):
+        taken = atti("publish", act_file(tmp_path, numero=129, registro=registro), "--archive", archive.location,
+                     env=NO_SOFFICE)
+        assert (taken.exit_code, taken.stderr) == (6, "Errore: registro D.O. already has number 129/2026 "
+                                                      "(DO-2026-129)\n"), registro
+        for numero, anno in ((None, 2026), (130, 2026), (1, 2025)):  # on to rendering, as D.O.
+            result = atti("publish", act_file(tmp_path, numero=numero, registro=registro, anno=anno),
+                          "--archive", archive.location, env=NO_SOFFICE)
+            assert result.exit_code == 3 and result.stderr.startswith(NOT_RENDERED), (registro, numero, result.output)
     assert stored_pdfs(archive) == pdfs
     assert [r.id for r in archive.catalog.all()] == ["DO-2026-129"]
+    assert [archive.register_name(r) for r in ("DO", "d.o.", "D.O.", "S.G.")] == ["D.O.", "D.O.", "D.O.", "S.G."]
+
+
+def test_the_act_is_rewritten_at_its_registro_only(tmp_path: Path) -> None:
+    path = act_file(tmp_path, numero=None, registro="d.o.")
+    loaded = load_act(path)
+    renamed = with_registro(loaded, "D.O.")
+    assert renamed.act == loaded.act.model_copy(update={"registro": "D.O."})
+    assert renamed.text == loaded.text.replace("registro: d.o. ", "registro: D.O. ", 1)
+    assert with_registro(loaded, "d.o.") is loaded
 
 
 def test_the_archive_refuses_a_second_spelling_before_storing_anything(archive: Archive) -> None:
     seal(archive, 129)
     pdfs = stored_pdfs(archive)
-    with pytest.raises(ArchiveError, match=r"^registro 'D O' and the archived registro 'D.O.' are the same register"):
+    with pytest.raises(ArchiveError, match=r"^il registro 'D O' e il registro archiviato 'D.O.' sono lo stesso"):
         seal(archive, 130, registro="D O")
-    with pytest.raises(ArchiveError, match=r"^registro 'D O' and the archived registro 'D.O.' are the same register"):
+    with pytest.raises(ArchiveError, match=r"^il registro 'D O' e il registro archiviato 'D.O.' sono lo stesso"):
         archive.ensure_register("D O", 2026)
     assert stored_pdfs(archive) == pdfs
     assert archive.next_number("D.O.", 2026) == 130
     archive.ensure_register("D.O.", 2031)  # the archived spelling, any year
     archive.ensure_register("S.G.", 2026)  # another register
+    with pytest.raises(ArchiveError) as caught:
+        archive.ensure_register("d.o.", 2026)  # case aside, the same letters
+    assert caught.value.msg == ("il registro 'd.o.' e il registro archiviato 'D.O.' sono lo stesso registro per "
+                                "l'archivio (id DO-2026-…): scrivilo come 'D.O.'")
 
 
 def test_an_id_taken_under_another_spelling_is_refused_before_rendering(archive: Archive) -> None:
@@ -167,12 +186,12 @@ def test_one_register_one_lock(archive: Archive, monkeypatch: pytest.MonkeyPatch
         return lock(register, year)
 
     monkeypatch.setattr(archive.catalog, "register_lock", spy)
-    for spelling in ("D.O.", "D O", "DO"):
+    for spelling in ("D.O.", "D O", "DO", "d.o."):
         with archive.register_lock(spelling, 2026):
             pass
     with archive.register_lock("S.G.", 2026):
         pass
-    assert held[0] == held[1] == held[2] != held[3]
+    assert held[0] == held[1] == held[2] == held[3] != held[4]
 
 
 @pytest.mark.libreoffice

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atti.acts import LoadedAct, load_act, load_act_text, numbered_text
+from atti.acts.loader import with_registro
 from atti.acts.model import Act
 from atti.archive import ActRecord, Archive
 from atti.archive.records import DRAFT_STATES, ReferenceRecord, VersionRecord
 from atti.config import Settings
 from atti.errors import ArchiveError, SigningError, StorageError, VerificationError
 from atti.files import PRIVATE_FILE, write_atomic, write_error
+from atti.i18n import _
 
 if TYPE_CHECKING:
     # pyHanko and docxtpl take most of a second to import: commands that do not sign or render
@@ -412,20 +414,27 @@ def _publish_with(
     # a number is taken and LibreOffice runs.
     signer.plan(settings.level, settings.tsa_url, trust_roots)
     act = loaded.act
+    notes: tuple[str, ...] = ()
     with archive.register_lock(act.registro, act.anno):
-        # All refused here, before LibreOffice runs and anything is stored: a second spelling of
-        # an archived register, a number taken or out of turn.
+        # One register, one spelling: "DO" or "d.o." is the archive's "D.O.", in the act as signed too.
+        name = archive.register_name(act.registro)
+        if name != act.registro:
+            notes += (_("registro {written} is the archive's {name}: the act is published as {name}").format(
+                written=act.registro, name=name),)
+            loaded = with_registro(loaded, name)
+            act = loaded.act
+        # All refused here, before LibreOffice runs and anything is stored: a spelling of an
+        # archived register the archive cannot tell apart, a number taken or out of turn.
         archive.ensure_register(act.registro, act.anno)
         numero = archive.next_number(act.registro, act.anno)
         if act.numero is None:
             act = act.with_numero(numero)
         else:
             archive.ensure_next_number(act.registro, act.anno, act.numero)
-        notes: tuple[str, ...] = ()
         if numero == 1 and act.numero is not None and act.numero > 1:  # the office's register began before atti
             numero = act.numero
             before = "number 1 is" if numero == 2 else f"numbers 1-{numero - 1} are"
-            notes = (f"{numero}/{act.anno} starts registro {act.registro} in this archive: {before} not in it",)
+            notes += (f"{numero}/{act.anno} starts registro {act.registro} in this archive: {before} not in it",)
         assert act.numero is not None  # given above when the act had none
         archive.ensure_in_order(act.registro, act.anno, act.numero, act.data)  # dated between its neighbours
         archive.check_relazioni(act)  # an annulment of a missing act is refused before rendering
@@ -732,7 +741,7 @@ def prove(
     elif _is_file_name(act):
         what, the_act = act, load_act(Path(act), check=False).act
     else:
-        _, version = archived(act)
+        _id, version = archived(act)
         what = f"{version.act_id}@{version.version}"
         if archive is None or not version.source.sha256:
             raise ArchiveError(f"{what} has no source")

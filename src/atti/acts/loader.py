@@ -636,6 +636,24 @@ def with_esito(loaded: LoadedAct, index: int, esito: str) -> str:
     return loaded.text[: span.start] + Esito(esito).value + loaded.text[span.end :]
 
 
+_PLAIN_REGISTRO = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]*")
+
+
+def with_registro(loaded: LoadedAct, registro: str) -> LoadedAct:
+    """The act with its registro spelt ``registro`` (the archive's spelling of the same register),
+    written where the old one was: the rest of the text, comments included, stays byte for byte."""
+    if loaded.act.registro == registro:
+        return loaded
+    span = loaded.source.scalars[("registro",)]
+    written = registro if _PLAIN_REGISTRO.fullmatch(registro) else '"' + registro.replace('"', '\\"') + '"'
+    text = loaded.text[: span.start] + written + loaded.text[span.end :]
+    renamed = load_act_text(text, loaded.source.file, check=False)
+    if renamed.act != loaded.act.model_copy(update={"registro": registro}):
+        raise ActError([loaded.source.problem(("registro",), _("cannot write registro {registro} into the act's "
+                                                               "YAML").format(registro=registro))])
+    return renamed
+
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from atti.acts.loader import load_act_text, with_esito
 from atti.acts.model import Act, TipoAtto, TipoRelazione
-from atti.acts.references import Reference, act_id_of, reference_to_act_id, registro_slug
+from atti.acts.references import Reference, act_id_of, reference_to_act_id, registro_key, registro_slug
 from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, Made, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters, check_query
 from atti.archive.storage.location import Storage, archive_state_dir, open_storage
@@ -147,7 +147,7 @@ class Archive:
         # The catalog holds it: a lock file for SQLite, an advisory lock for PostgreSQL (all servers).
         # Locked by the register's part of the act ids: spellings that make the same ids are one
         # register ("D O" waits for "D.O."), and ensure_register refuses the second one.
-        with self.catalog.register_lock(registro_slug(register), year):
+        with self.catalog.register_lock(registro_key(register), year):
             yield
 
     def next_number(self, register: str, year: int) -> int:
@@ -163,13 +163,20 @@ class Archive:
         names = self.catalog.registers()
         if register in names:
             return
-        slug = registro_slug(register)
         for name in names:
-            if registro_slug(name) == slug:
-                raise ArchiveError(
-                    f"registro '{register}' and the archived registro '{name}' are the same register for the "
-                    f"archive (id {slug}-{year}-…): write it as '{name}'"
-                )
+            if registro_key(name) == registro_key(register):
+                raise ArchiveError(_(
+                    "registro '{registro}' and the archived registro '{name}' are the same register for the "
+                    "archive (id {id}-{anno}-…): write it as '{name}'"
+                ).format(registro=register, name=name, id=registro_slug(name), anno=year))
+
+    def register_name(self, register: str) -> str:
+        """The archive's spelling of the register ``register`` names ("D.O." for "DO" or "d.o."), or
+        ``register`` itself when the archive holds it so, or holds no spelling of it yet."""
+        names = self.catalog.registers()
+        if register in names:
+            return register
+        return next((name for name in names if registro_key(name) == registro_key(register)), register)
 
     def ensure_number_free(self, register: str, year: int, number: int) -> None:
         """Refuse a number the register holds, or an id another spelling of it holds."""

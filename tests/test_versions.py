@@ -515,7 +515,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     assert checked.exit_code == 0, checked.output
 
     neither = atti("publish", "--archive", root)
-    assert neither.exit_code == 2 and "Errore: give the act's FILE, or --draft ID" in neither.output
+    assert neither.exit_code == 2 and "Error: give the act's FILE, or --draft ID" in neither.output
     again = atti("draft", "submit", "DO-2026-1", "--archive", root)
     assert (again.exit_code, again.output) == (6, "Errore: DO-2026-1 non è una bozza: è pubblicato\n")
     gone = atti("publish", "--draft", "bozza-1", "--archive", root)

@@ -250,7 +250,7 @@ def test_search_and_show(atti: Atti, published: tuple[Path, dict[str, object]]) 
     shown = atti("show", "DO-2026-129", "--archive", archive, "--json")
     assert json.loads(shown.stdout)["sha256"] == record["sha256"]
     missing = atti("show", "DO-2026-999", "--archive", archive)
-    assert (missing.exit_code, missing.stderr) == (6, "Errore: no act with id DO-2026-999 in the archive\n")
+    assert (missing.exit_code, missing.stderr) == (6, "Errore: nessun atto con id DO-2026-999 nell'archivio\n")
 
 
 @pytest.mark.libreoffice

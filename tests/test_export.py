@@ -303,7 +303,7 @@ def test_cli_export_and_import(atti: Atti, archive_root: Path, tmp_path: Path) -
 
 def test_cli_errors(atti: Atti, archive_root: Path, tmp_path: Path) -> None:
     result = atti("export", "DO-2026-999", "--archive", archive_root, "-o", tmp_path)
-    assert (result.exit_code, result.output) == (6, "Errore: no act with id DO-2026-999 in the archive\n")
+    assert (result.exit_code, result.output) == (6, "Errore: nessun atto con id DO-2026-999 nell'archivio\n")
     result = atti("import-package", tmp_path, "--archive", archive_root)
     assert result.exit_code == 6
     assert result.output.startswith(f"Errore: {tmp_path} is not a valid package: ")

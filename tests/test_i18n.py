@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -80,6 +81,24 @@ def test_the_checker_finds_what_is_missing_untranslated_or_unmarkable(tmp_path: 
         "not translated: 'vuoto'",
         "not in the catalog: 'assente'",
     ], where
+
+
+def test_no_function_that_translates_assigns_the_name_of_the_translator() -> None:
+    """``_, x = pair`` in a function that calls ``_("...")`` makes ``_`` local to it: the call then
+    fails (UnboundLocalError), or translates with a tuple's item."""
+    clashes = []
+    for path in sorted((ROOT / "src" / "atti").rglob("*.py")):
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            nodes = list(ast.walk(function))
+            calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in nodes)
+            inner = {id(n) for c in nodes if isinstance(c, ast.comprehension) for n in ast.walk(c.target)}
+            stores = any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) and id(n) not in inner
+                         for n in nodes)
+            if calls and stores:
+                clashes.append(f"{path.relative_to(ROOT)}: {function.name}")
+    assert clashes == []
 
 
 def test_a_po_file_is_read_with_its_escapes_and_continued_lines(tmp_path: Path) -> None:

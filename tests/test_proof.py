@@ -302,7 +302,7 @@ def test_numbered_text_writes_the_number_where_an_officer_would() -> None:
     )
     numbered = load_act_text(TEXT, check=False)
     assert numbered_text(numbered, 129) == TEXT
-    with pytest.raises(ActError, match="the act is numbered 129, not 130"):
+    with pytest.raises(ActError, match="l'atto ha il numero 129, non 130"):
         numbered_text(numbered, 130)
 
 

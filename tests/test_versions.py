@@ -210,7 +210,7 @@ def test_diff_reports_added_and_removed_items(archive: Archive) -> None:
 def test_unknown_version_is_refused(annulled: Archive) -> None:
     with pytest.raises(ActNotFound, match=r"^DO-2026-129 has no version 4 \(it has 3\)$"):
         diff_versions(annulled, "DO-2026-129@1", "DO-2026-129@4")
-    with pytest.raises(ActNotFound, match="no act with id DO-2026-999"):
+    with pytest.raises(ActNotFound, match="nessun atto con id DO-2026-999"):
         diff_versions(annulled, "DO-2026-999@1", "DO-2026-129@1")
 
 
@@ -280,7 +280,7 @@ def test_cli_history(atti: Atti, annulled: Archive) -> None:
     assert [v["stato"] for v in data] == ["firmato", "pubblicato", "annullato"]
     assert data[2]["pdf_sha256"] == annulled.get("DO-2026-129").pdf.sha256
     missing = atti("history", "DO-2026-999", "--archive", root)
-    assert (missing.exit_code, missing.output) == (6, "Errore: no act with id DO-2026-999 in the archive\n")
+    assert (missing.exit_code, missing.output) == (6, "Errore: nessun atto con id DO-2026-999 nell'archivio\n")
 
 
 def test_cli_diff(atti: Atti, annulled: Archive) -> None:
@@ -380,7 +380,7 @@ def test_draft_life_cycle_is_a_history_of_versions(archive: Archive) -> None:
     # the draft's text was sealed as it was: only the numero the archive gave it differs
     [numero] = diff_versions(archive, "DO-2026-129@2", "DO-2026-129@6").parts
     assert (numero.part, [(c.kind, c.a, c.b) for c in numero.changes]) == ("numero", [("added", None, "129")])
-    with pytest.raises(ActNotFound, match="no act with id bozza-1"):
+    with pytest.raises(ActNotFound, match="nessun atto con id bozza-1"):
         archive.get("bozza-1")
     assert archive.next_number("D.O.", 2026) == 130
     assert archive.drafts() == []
@@ -422,7 +422,7 @@ def test_drafts_are_searchable_but_never_public(archive: Archive) -> None:
 def test_a_sealed_draft_cannot_be_saved_submitted_or_sealed_again(archive: Archive) -> None:
     save(archive, draft_text())
     seal_draft(archive, "bozza-1")
-    with pytest.raises(ActNotFound, match="no act with id bozza-1"):
+    with pytest.raises(ActNotFound, match="nessun atto con id bozza-1"):
         save(archive, draft_text(), "bozza-1")
     with pytest.raises(ArchiveError, match=r"^DO-2026-129 non è una bozza: è pubblicato$"):
         archive.submit_draft("DO-2026-129")
@@ -519,7 +519,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     again = atti("draft", "submit", "DO-2026-1", "--archive", root)
     assert (again.exit_code, again.output) == (6, "Errore: DO-2026-1 non è una bozza: è pubblicato\n")
     gone = atti("publish", "--draft", "bozza-1", "--archive", root)
-    assert (gone.exit_code, gone.output) == (6, "Errore: no act with id bozza-1 in the archive\n")
+    assert (gone.exit_code, gone.output) == (6, "Errore: nessun atto con id bozza-1 nell'archivio\n")
 
 
 # -- references linked again ----------------------------------------------------------------------
@@ -601,7 +601,7 @@ def test_cli_draft_save_twice_and_bad_ids(atti: Atti, archive: Archive, tmp_path
     again = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1")
     assert (again.exit_code, again.output.split(":")[0]) == (0, "Bozza bozza-1 invariata (versione 1)")
     unknown = atti("draft", "save", act, "--archive", root, "--draft", "bozza-9")
-    assert (unknown.exit_code, unknown.output) == (6, "Errore: no act with id bozza-9 in the archive\n")
+    assert (unknown.exit_code, unknown.output) == (6, "Errore: nessun atto con id bozza-9 nell'archivio\n")
     broken = tmp_path / "broken.yaml"
     broken.write_text("tipo: determinazione\n", encoding="utf-8")
     bad = atti("draft", "save", broken, "--archive", root)

@@ -176,7 +176,7 @@ def _character_problems(loaded: LoadedAct) -> list[Problem]:
             pos = position_in(text, at) if at is not None else smap.value_at(path)
             problems.append(Problem(smap.file, pos.line, pos.column, message))
     spans = sorted((span.start, span.end, path) for path, span in smap.scalars.items())
-    starts = [start for start, _, _ in spans]
+    starts = [start for start, _end, _path in spans]
     found = 0
     for at, char, why in refused(text):
         if at in placed or (at == 0 and char == "\ufeff"):  # a byte order mark may open the file

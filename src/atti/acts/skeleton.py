@@ -54,7 +54,8 @@ def skeleton(tipo: str, *, today: dt.date | None = None) -> str:
         "ente:",
         f"  nome:                 # {_note('Ente', 'nome')}",
         f"tipo: {kind.value}",
-        "organo:                 # " + _("The office holding the power, e.g. {example}.").format(example=_ORGANI[kind]),
+        "organo:                 # " + _("The office holding the power, e.g. {example}.").format(
+            example=_ORGANI.get(kind, "Sindaco")),
         f"registro:               # {_note('Act', 'registro')}",
         "# numero: " + _("given at publication"),
         f"data: {day.isoformat()}       # {_note('Act', 'data')}",

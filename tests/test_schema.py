@@ -42,7 +42,7 @@ def errors(validator: jsonschema.Draft202012Validator, data: Any) -> list[str]:
     return sorted(f"{'/'.join(map(str, e.absolute_path))}: {e.validator}" for e in validator.iter_errors(data))
 
 
-def test_the_command_prints_the_schema(atti: Atti) -> None:
+def test_the_command_prints_the_schema(atti: Atti, tmp_path: Path) -> None:
     result = atti("schema")
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
@@ -50,6 +50,10 @@ def test_the_command_prints_the_schema(atti: Atti) -> None:
     assert schema["properties"]["oggetto"]["description"] == "L'oggetto dell'atto, in una frase."
     english = json.loads(atti("--lang", "en", "schema").stdout)
     assert english["properties"]["oggetto"]["description"] == "The subject of the act, one sentence."
+    config = tmp_path / "atti.toml"
+    config.write_text('lang = "en"\n', encoding="utf-8")
+    configured = json.loads(atti("--config", config, "schema").stdout)
+    assert configured["properties"]["oggetto"]["description"] == "The subject of the act, one sentence."
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)

@@ -254,7 +254,8 @@ def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> N
 @main.command()
 @click.argument("tipo")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-def new(tipo: str, file: Path | None) -> None:
+@click.pass_context
+def new(ctx: click.Context, tipo: str, file: Path | None) -> None:
     """Write a commented skeleton of an act of TIPO (determinazione, delibera, decreto, ordinanza).
 
     Into FILE [default: TIPO.yaml here], which must not exist: atti new never overwrites. Every
@@ -262,12 +263,14 @@ def new(tipo: str, file: Path | None) -> None:
     """
     from atti.acts.skeleton import default_file, write_skeleton
 
+    _settings(ctx)  # the lang setting: the skeleton's comments are in the language of messages
     written = write_skeleton(tipo, file or default_file(tipo))
     click.echo(_("Wrote {path}: fill in the empty values, then run atti check {path}").format(path=written))
 
 
 @main.command()
-def schema() -> None:
+@click.pass_context
+def schema(ctx: click.Context) -> None:
     """Print the JSON Schema (draft 2020-12) of an act file, for editors' YAML completion.
 
     Every key with its description, in the language of messages; unknown keys are refused. Save
@@ -276,6 +279,7 @@ def schema() -> None:
     """
     from atti.acts.schema import act_schema
 
+    _settings(ctx)  # the lang setting: the descriptions are in the language of messages
     _print_json(act_schema())
 
 

@@ -211,3 +211,19 @@ def test_publish_says_where_a_register_starts(atti: Atti, libreoffice: str, tmp_
     named = atti("publish", act_file(tmp_path, numero=131), "--archive", archive, "--json", env=env)
     assert (given.exit_code, given.stderr, named.exit_code, named.stderr) == (0, "", 0, ""), given.output + named.output
     assert [json.loads(r.stdout)["id"] for r in (given, named)] == ["DO-2026-130", "DO-2026-131"]
+
+
+@pytest.mark.libreoffice
+def test_an_act_spelt_otherwise_is_published_and_proved_as_the_archives(
+    atti: Atti, libreoffice: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive).exit_code == 0
+    assert atti("publish", EXAMPLE, "--archive", archive).exit_code == 0
+    result = atti("publish", act_file(tmp_path, numero=None, registro="d.o."), "--archive", archive, "--json")
+    assert result.exit_code == 0, result.output
+    assert "Note: il registro d.o. è il D.O. dell'archivio: l'atto è pubblicato come D.O.\n" in result.stderr
+    record = json.loads(result.stdout)
+    assert (record["id"], record["registro"]) == ("DO-2026-130", "D.O.")
+    shown = atti("proof", "DO-2026-130", "--archive", archive)  # the YAML the PDF carries says D.O.
+    assert shown.exit_code == 0, shown.output

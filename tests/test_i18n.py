@@ -238,3 +238,17 @@ def test_an_esito_close_to_an_allowed_one_is_suggested(example_text: str) -> Non
         "act.yaml:107:12: verifiche[0].esito: 'positva' non è uno dei valori ammessi: 'positivo', 'negativo' o "
         "'sospeso' (forse 'positivo'?)"
     ]
+
+
+def test_a_key_of_a_part_written_out_of_it_says_where_it_belongs(example_text: str) -> None:
+    text = _with(example_text, "  qualifica: Il Direttore Operativo", "qualifica: Il Direttore Operativo")
+    assert _problems(text) == [
+        f"act.yaml:{line_of(text, 'nome: Fabrizio')}:3: manca la chiave obbligatoria 'qualifica' in 'firmatario'",
+        f"act.yaml:{line_of(text, 'qualifica:')}:1: chiave sconosciuta 'qualifica' qui: è una chiave di 'firmatario': "
+        "rientrala sotto la sua parte",
+    ]
+    text = example_text + "nome: Mattia Cattaneo\n"
+    assert _problems(text) == [
+        f"act.yaml:{text.count(chr(10))}:1: chiave sconosciuta 'nome' qui: è una chiave di 'ente', 'firmatario', "
+        "'verifiche' o 'pareri': rientrala sotto la sua parte"
+    ]

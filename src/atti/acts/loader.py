@@ -484,9 +484,16 @@ def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
         kind = err["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1])
-            hint = close_match(key, _fields_of(Act, loc[:-1]))
-            message = (_("unknown key '{key}' (did you mean '{hint}'?)") if hint
-                       else _("unknown key '{key}'")).format(key=key, hint=hint)
+            siblings = _fields_of(Act, loc[:-1])
+            hint = close_match(key, siblings)
+            owners = [name for name in siblings if key in _fields_of(Act, (*loc[:-1], name))]
+            if hint:
+                message = _("unknown key '{key}' (did you mean '{hint}'?)").format(key=key, hint=hint)
+            elif owners:  # a key of a part written at the wrong indentation: "nome:" under nothing
+                message = _("unknown key '{key}' here: it is a key of {owners}: indent it under its part").format(
+                    key=key, owners=_listed([f"'{o}'" for o in owners]))
+            else:
+                message = _("unknown key '{key}'").format(key=key)
             problems.append(smap.problem(loc, message, at_key=True))
             continue
         if kind == "missing":
@@ -524,8 +531,7 @@ def _message_of(err: Any, loc: Path_) -> str:
         hint = close_match(str(value), names) if isinstance(value, str) else None
         message = (_("'{value}' is not one of the allowed values: {allowed} (did you mean '{hint}'?)") if hint
                    else _("'{value}' is not one of the allowed values: {allowed}"))
-        listed = _(" or ").join([", ".join(allowed[:-1]), allowed[-1]]) if len(allowed) > 1 else "".join(allowed)
-        return message.format(value=value, allowed=listed, hint=hint)
+        return message.format(value=value, allowed=_listed(allowed), hint=hint)
     if kind == "string_type":
         if value is None:
             return (_("no value: write it after '{key}:'").format(key=key) if key
@@ -552,6 +558,11 @@ def _message_of(err: Any, loc: Path_) -> str:
     if kind not in _PYDANTIC_ERRORS:  # the model's own (PydanticCustomError), worded and translated there
         return str(err["msg"])
     return _("not a valid value ({reason})").format(reason=err["msg"])
+
+
+def _listed(items: list[str]) -> str:
+    """"'a', 'b' or 'c'", in the language of messages."""
+    return _(" or ").join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
 def _date_message(value: object) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import string
 import sys
 from pathlib import Path
 
@@ -27,8 +28,12 @@ HEADER = '''# Italian messages of atti: the catalog of every message people read
 # Kept in step with the source by scripts/messages.py --write; each msgstr written by hand.
 msgid ""
 msgstr ""
+"Project-Id-Version: atti\\n"
+"MIME-Version: 1.0\\n"
 "Content-Type: text/plain; charset=UTF-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
 "Language: it\\n"
+
 '''
 
 
@@ -82,7 +87,17 @@ def problems(messages: dict[str, list[str]], wrong: list[str], translations: dic
             lines.append(f"{places[0]}: not in the catalog: {msgid!r}")
         elif not translations[msgid].strip() or translations[msgid] == msgid:
             lines.append(f"{places[0]}: not translated: {msgid!r}")
+        elif fields(translations[msgid]) != fields(msgid):
+            lines.append(f"{places[0]}: the translation's {{fields}} differ from the message's: {msgid!r}")
     return lines
+
+
+def fields(text: str) -> set[str] | None:
+    """The ``{names}`` a message is formatted with (None when it is no valid format string)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

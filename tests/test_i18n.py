@@ -66,12 +66,13 @@ def test_the_checker_finds_what_is_missing_untranslated_or_unmarkable(tmp_path: 
         "b = _('identico')\n"
         "c = _('vuoto')\n"
         "d = _('assente')\n"
-        "e = _(f'{a} formattato')\n",
+        "e = _(f'{a} formattato')\n"
+        "f = _('{n} campi')\n",
         encoding="utf-8",
     )
     po = tmp_path / "atti.po"
     po.write_text('msgid "tradotto"\nmsgstr "translated"\n\nmsgid "identico"\nmsgstr "identico"\n\n'
-                  'msgid "vuoto"\nmsgstr ""\n', encoding="utf-8")
+                  'msgid "vuoto"\nmsgstr ""\n\nmsgid "{n} campi"\nmsgstr "{m} fields"\n', encoding="utf-8")
     marked, wrong = messages.marked(tmp_path)
     found = messages.problems(marked, wrong, i18n.read_po(po))
     where = f"{tmp_path.relative_to(ROOT) if tmp_path.is_relative_to(ROOT) else tmp_path}"
@@ -80,6 +81,7 @@ def test_the_checker_finds_what_is_missing_untranslated_or_unmarkable(tmp_path: 
         "not translated: 'identico'",
         "not translated: 'vuoto'",
         "not in the catalog: 'assente'",
+        "the translation's {fields} differ from the message's: '{n} campi'",
     ], where
 
 

@@ -20,6 +20,7 @@ import pytest
 from atti import i18n
 from atti.acts.loader import parse_yaml
 from atti.acts.schema import DESCRIPTIONS, act_schema
+from atti.acts.skeleton import skeleton
 
 from .conftest import ROOT, Atti
 
@@ -115,3 +116,19 @@ def test_every_key_is_described_and_no_other_key_is_allowed() -> None:
         for key, prop in obj["properties"].items():
             assert prop.get("description"), key
     assert schema["properties"]["tipo"]["description"].startswith("Il tipo di atto")
+
+
+@pytest.mark.parametrize("tipo", ["determinazione", "deliberazione", "decreto", "ordinanza"])
+def test_a_skeleton_is_valid_once_filled_in_and_not_before(validator: jsonschema.Draft202012Validator,
+                                                           tipo: str) -> None:
+    data = data_of(skeleton(tipo))
+    assert "ente/nome: type" in errors(validator, data)
+
+    def filled(value: Any) -> Any:
+        if value is None:
+            return "Testo"
+        if isinstance(value, dict):
+            return {k: filled(v) for k, v in value.items()}
+        return [filled(v) for v in value] if isinstance(value, list) else value
+
+    assert errors(validator, filled(data)) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -39,7 +40,10 @@ messages = _load_script(ROOT / "scripts" / "messages.py")
 
 
 @pytest.fixture(autouse=True)
-def default_language() -> None:
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language and leaves the next module in it."""
+    i18n.set_language(None)
+    yield
     i18n.set_language(None)
 
 
@@ -122,6 +126,14 @@ def test_italian_by_default_english_on_request(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("ATTI_LANG", "fr")
     i18n.set_language(None)
     assert i18n.language() == "it"  # a language atti does not speak: the default
+
+
+def test_a_command_leaves_the_language_of_the_process_as_it_was(atti: Atti, tmp_path: Path) -> None:
+    assert atti("--lang", "en", "new", "delibera", tmp_path / "d.yaml").stdout.startswith("Wrote ")
+    assert i18n.language() == "it"
+    i18n.set_language("en")
+    assert atti("--lang", "it", "new", "delibera", tmp_path / "e.yaml").stdout.startswith("Scritto ")
+    assert i18n.language() == "en"
 
 
 def test_the_language_of_the_command_line(atti: Atti, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ import click
 from atti import __version__
 from atti.config import LEVELS, Settings, load_settings
 from atti.errors import ActError, AttiError, SigningError, VerificationError
-from atti.i18n import LANGUAGES, _, set_language
+from atti.i18n import LANGUAGES, _, kept_language, set_language
 
 if TYPE_CHECKING:
     from atti import pipeline
@@ -126,8 +126,8 @@ class _Group(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        if ctx.parent is None:  # the root group: once per command line
-            with _sigterm_raises():
+        if ctx.parent is None:  # the root group: once per command line, in the language it chooses
+            with _sigterm_raises(), kept_language():
                 return self._invoke(ctx)
         return self._invoke(ctx)
 

@@ -18,6 +18,8 @@ import ast
 import gettext
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 LANGUAGES = ("it", "en")
@@ -77,6 +79,18 @@ def _catalog(language: str) -> gettext.NullTranslations:
             found = _PoTranslations(read_po(po)) if po.is_file() else gettext.NullTranslations()
             _catalogs[language] = found
         return found
+
+
+@contextmanager
+def kept_language() -> Iterator[None]:
+    """Whatever :func:`set_language` is called with inside, the language is the one before afterwards
+    (a command run in-process, as the tests run them, leaves the process's language alone)."""
+    global _chosen
+    before = _chosen
+    try:
+        yield
+    finally:
+        _chosen = before
 
 
 def set_language(language: str | None) -> None:

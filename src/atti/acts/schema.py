@@ -19,10 +19,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from atti.acts.model import _ACT_ID, TIPO_SINONIMI, Act, TipoAtto
-from atti.i18n import N_, translate
+from atti.i18n import N_, _, translate
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_ID = "https://atti.example.it/schema/atto.schema.json"
+SCHEMA_ID = "urn:atti:schema:atto"  # a name, not a place: the schema is what atti schema prints
 
 # What each key is, by model and key: shown by the editor while the officer writes.
 DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -161,7 +161,8 @@ def act_schema() -> dict[str, Any]:
     by_id = {"type": "string", "pattern": f"^{_ACT_ID.pattern}$"}
     defs["AttoCitato"] = {"description": citato.get("description", ""), "anyOf": [by_id, citato]}
     act = defs.pop("Act")
-    return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID, "title": "atti: atto amministrativo", **act, "$defs": defs}
+    title = _("atti: an administrative act")
+    return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID, "title": title, **act, "$defs": defs}
 
 
 def _dates(prop: dict[str, Any]) -> None:

@@ -215,3 +215,9 @@ def test_a_date_far_ahead_is_refused_by_check_and_publish(atti: Atti, archive: A
     # No frozen clock for the archive (an S3 server refuses a request signed at another time).
     result = atti("publish", path, "--archive", archive.location, env=NO_SOFFICE)
     assert result.exit_code == 1 and "19/05/2062 è più di 7 giorni dopo oggi" in result.stderr
+
+
+def test_new_into_a_folder_that_is_not_there_is_a_plain_error(atti: Atti, tmp_path: Path) -> None:
+    result = atti("new", "delibera", tmp_path / "manca" / "atto.yaml")
+    path = tmp_path / "manca" / "atto.yaml"
+    assert result.exit_code == 2 and result.stderr.startswith(f"Errore: cannot write {path}"), result.stderr

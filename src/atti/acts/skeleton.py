@@ -99,7 +99,7 @@ def write_skeleton(tipo: str, path: Path, *, today: dt.date | None = None) -> Pa
     except FileExistsError:
         raise AttiError(_("{path} exists already: atti new never overwrites a file").format(path=path)) from None
     except OSError as exc:
-        raise write_error(exc, str(path)) from None
+        raise write_error(exc, str(path), AttiError) from None
     with os.fdopen(fd, "wb") as out:
         out.write(text)
     return path

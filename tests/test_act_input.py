@@ -53,8 +53,8 @@ def test_an_alias_bomb_is_refused_at_the_alias_that_crosses_the_limit(example_te
     assert 10 + 91 + 820 + 7381 + 66430 + 5 < MAX_VALUES < 10 + 91 + 820 + 7381 + 66430 + 6 + 1 + 66430
     (only,) = problems(text)
     assert only == (
-        f"act.yaml:{line_of(text, 'f: &f')}:{column_of(text, '*e')}: the alias '*e' stands for 66430 values, "
-        f"which makes the act more than {MAX_VALUES} keys, values and list items long"
+        f"act.yaml:{line_of(text, 'f: &f')}:{column_of(text, '*e')}: l'alias '*e' vale 66430 valori, "
+        f"e così l'atto supera {MAX_VALUES} chiavi, valori e voci di elenco"
     )
 
 
@@ -75,7 +75,7 @@ def test_an_alias_bomb_is_refused_in_bounded_memory(tmp_path: Path, example_text
     )
     assert result.returncode == 1, result.stderr[-500:]
     assert result.stdout.startswith(f"{bomb}:6:"), result.stdout
-    assert "the alias '*e' stands for 66430 values" in result.stdout
+    assert "l'alias '*e' vale 66430 valori" in result.stdout
 
 
 def test_aliases_within_the_limit_still_work(example_text: str) -> None:
@@ -94,7 +94,7 @@ def test_deep_nesting_is_refused_where_it_crosses_the_limit(example_text: str, s
         column = None
     text = example_text + extra
     (only,) = problems(text)
-    assert f"more than {MAX_DEPTH} levels deep" in only
+    assert f"più di {MAX_DEPTH} livelli" in only
     if column is not None:
         assert only.startswith(f"act.yaml:{line_of(text, 'extra:')}:{column}:")
 
@@ -104,7 +104,7 @@ def test_an_alias_cannot_nest_deeper_than_the_limit(example_text: str) -> None:
     text = deep + "b: [[[[*a]]]]\n" + example_text
     (only,) = problems(text)
     assert only.startswith(f"act.yaml:2:{len('b: [[[[') + 1}:")
-    assert f"more than {MAX_DEPTH} levels deep" in only
+    assert f"più di {MAX_DEPTH} livelli" in only
 
 
 def test_a_file_too_large_is_refused_where_it_crosses_the_limit(tmp_path: Path, example_text: str) -> None:
@@ -112,7 +112,7 @@ def test_a_file_too_large_is_refused_where_it_crosses_the_limit(tmp_path: Path, 
     text = example_text + filler * (MAX_BYTES // len(filler) + 1)
     limit_line = example_text.count("\n") + (MAX_BYTES - len(example_text.encode())) // len(filler) + 1
     column = (MAX_BYTES - len(example_text.encode())) % len(filler) + 1
-    message = f"the file is larger than {MAX_BYTES // 2**20} MB: no act is that long"
+    message = f"il file è più grande di {MAX_BYTES // 2**20} MB: nessun atto è così lungo"
     assert problems(text) == [f"act.yaml:{limit_line}:{column}: {message}"]
     path = tmp_path / "big.yaml"
     path.write_text(text, encoding="utf-8")
@@ -128,8 +128,10 @@ def test_only_a_regular_file_is_read(atti: Atti, tmp_path: Path) -> None:
     for path in ("/dev/zero", fifo):
         result = atti("check", path)
         assert result.exit_code == 1
-        assert result.output.splitlines() == [f"{path}:1:1: cannot read: not a regular file (a FIFO, a device...)"]
-    assert atti("check", tmp_path).output.splitlines() == [f"{tmp_path}:1:1: cannot read: a directory"]
+        assert result.output.splitlines() == [
+            f"{path}:1:1: impossibile leggere: non è un file regolare (una FIFO, un dispositivo...)"
+        ]
+    assert atti("check", tmp_path).output.splitlines() == [f"{tmp_path}:1:1: impossibile leggere: è una cartella"]
 
 
 # -- odd files: one clear line each, never "internal error" ----------------------------------------
@@ -147,8 +149,8 @@ def test_a_raw_control_character_is_placed(atti: Atti, tmp_path: Path, example_t
     assert result.exit_code == 1, result.output
     line = line_of(text, "organo:")
     assert result.output.splitlines() == [
-        f"{path}:{line}:{len('organo: Dire') + 1}: character U+{ord(char):04X} ({name}) cannot be in an act: "
-        "an invisible control character"
+        f"{path}:{line}:{len('organo: Dire') + 1}: il carattere U+{ord(char):04X} ({name}) "
+        "non può stare in un atto: un carattere di controllo invisibile"
     ]
 
 
@@ -158,8 +160,8 @@ def test_a_raw_line_separator_is_refused_where_an_editor_shows_it(example_text: 
     text = example_text.replace("organo: Direttore Operativo", f"organo: Direttore{char}Operativo")
     text = text.replace("data: 2026-05-19", "data: 2026-02-30")  # later lines keep their numbers
     (only,) = problems(text)
-    assert only.startswith(f"act.yaml:{line_of(text, 'organo:')}:{len('organo: Direttore') + 1}: character U+")
-    assert "a line break inside the text" in only
+    assert only.startswith(f"act.yaml:{line_of(text, 'organo:')}:{len('organo: Direttore') + 1}: il carattere U+")
+    assert "un a capo dentro il testo" in only
 
 
 def test_nesting_3000_deep_through_the_command_line(atti: Atti, tmp_path: Path, example_text: str) -> None:
@@ -167,7 +169,7 @@ def test_nesting_3000_deep_through_the_command_line(atti: Atti, tmp_path: Path, 
     path.write_text(example_text + "extra: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
     result = atti("check", path)
     assert result.exit_code == 1 and "internal error" not in result.output
-    assert f"more than {MAX_DEPTH} levels deep" in result.output
+    assert f"più di {MAX_DEPTH} livelli" in result.output
 
 
 def test_a_merge_key_is_refused_at_its_place(atti: Atti, tmp_path: Path, example_text: str) -> None:
@@ -179,7 +181,8 @@ def test_a_merge_key_is_refused_at_its_place(atti: Atti, tmp_path: Path, example
     path.write_text(text, encoding="utf-8")
     result = atti("check", path)
     assert result.exit_code == 1
-    assert f"{path}:{line_of(text, '<<: *b')}:3: merge keys ('<<') are not supported in acts: write the keys out" in (
+    assert f"{path}:{line_of(text, '<<: *b')}:3: le chiavi di unione ('<<') non si usano negli atti: " \
+           "scrivi le chiavi per esteso" in (
         result.output
     )
 
@@ -203,20 +206,20 @@ def test_a_plain_merge_or_value_sign_as_text_is_text(example_text: str) -> None:
 def test_tags_are_refused(example_text: str, tagged: str, shown: str) -> None:
     text = example_text.replace("organo: Direttore Operativo", f"organo: {tagged}")
     assert problems(text) == [
-        f"act.yaml:{line_of(text, 'organo:')}:9: organo: tags such as '{shown}' are not used in acts: "
-        "write the value as plain text (in quotes if needed)"
+        f"act.yaml:{line_of(text, 'organo:')}:9: organo: i tag come '{shown}' non si usano negli atti: "
+        "scrivi il valore come testo semplice (tra virgolette se serve)"
     ]
 
 
 def test_a_second_document_is_refused_where_it_starts(example_text: str) -> None:
     text = example_text + "---\n" + example_text
     assert problems(text) == [
-        f"act.yaml:{example_text.count(chr(10)) + 1}:1: a second document starts here ('---'): "
-        "an act file holds one act"
+        f"act.yaml:{example_text.count(chr(10)) + 1}:1: qui inizia un secondo documento ('---'): "
+        "un file contiene un solo atto"
     ]
 
 
-EMPTY = "act.yaml:1:1: the file is empty: an act is a YAML mapping of keys such as 'oggetto:'"
+EMPTY = "act.yaml:1:1: il file è vuoto: un atto è un elenco YAML di chiavi come 'oggetto:'"
 
 
 @pytest.mark.parametrize(
@@ -225,8 +228,8 @@ EMPTY = "act.yaml:1:1: the file is empty: an act is a YAML mapping of keys such 
         ("", EMPTY),
         ("# only a comment\n\n", EMPTY),
         ("---\n", EMPTY),
-        ("- a\n- b\n", "act.yaml:1:1: an act is a YAML mapping of keys such as 'oggetto:', not a list"),
-        ("\n  hello\n", "act.yaml:2:3: an act is a YAML mapping of keys such as 'oggetto:', not a single value"),
+        ("- a\n- b\n", "act.yaml:1:1: un atto è un elenco YAML di chiavi come 'oggetto:', non una lista"),
+        ("\n  hello\n", "act.yaml:2:3: un atto è un elenco YAML di chiavi come 'oggetto:', non un valore solo"),
     ],
 )
 def test_not_an_act(text: str, message: str) -> None:
@@ -246,13 +249,13 @@ def test_files_that_are_not_utf8_say_where(tmp_path: Path) -> None:
     with pytest.raises(ActError) as info:
         load_act(latin1)
     assert [str(p) for p in info.value.problems] == [
-        f"{latin1}:2:13: the file is not UTF-8 text (byte 0xE0 here): save it as UTF-8"
+        f"{latin1}:2:13: il file non è testo UTF-8 (qui c'è il byte 0xE0): salvalo come UTF-8"
     ]
     utf16 = tmp_path / "utf16.yaml"
     utf16.write_bytes("ente:\n  nome: Città\n".encode("utf-16"))
     with pytest.raises(ActError) as info:
         load_act(utf16)
-    assert [str(p) for p in info.value.problems] == [f"{utf16}:1:1: the file is UTF-16 text: save it as UTF-8"]
+    assert [str(p) for p in info.value.problems] == [f"{utf16}:1:1: il file è testo UTF-16: salvalo come UTF-8"]
 
 
 # -- numbers -------------------------------------------------------------------------------------
@@ -264,24 +267,27 @@ def test_yaml_1_1_numbers_in_disguise_are_not_numbers(example_text: str) -> None
     for written in ("0127", "1_29", "2:09", "0x81"):
         text = example_text.replace("numero: 129 ", f"numero: {written} ")
         (only,) = problems(text)
-        assert only.startswith(f"act.yaml:{line_of(text, 'numero:')}:9: numero: '{written}' ")
+        assert only.startswith(f"act.yaml:{line_of(text, 'numero:')}:9: numero: deve essere un numero intero ")
+        assert only.endswith(f", non '{written}'")
 
 
 @pytest.mark.parametrize(
     ("written", "message"),
     [
-        ("true", "numero: true is not a number: write the number with digits, e.g. numero: 129"),
-        ("129.0", "numero: 129.0 is a decimal number: write a whole number, e.g. numero: 129"),
-        ("'129'", "numero: '129' is written as text, in quotes: write the number without them, numero: 129"),
-        ("9223372036854775808", "numero: 9223372036854775808 is out of range: a register's numbers run from 1 "
-         "to 999999"),
-        ("1000000", "numero: 1000000 is out of range: a register's numbers run from 1 to 999999"),
-        ("0", "numero: 0 is out of range: a register's numbers run from 1 to 999999"),
-        ("0127", "numero: '0127' is not a number as an act writes it: write the digits 0-9 only, without "
-         "leading zeros, e.g. numero: 129"),
-        ("'12a'", "numero: '12a' is not a number as an act writes it: write the digits 0-9 only, without "
-         "leading zeros, e.g. numero: 129"),
-        ("[129]", "numero: a list is not a number: write the number with digits, e.g. numero: 129"),
+        ("true", "numero: true non è un numero: scrivi il numero in cifre, es. numero: 129"),
+        ("129.0", "numero: 129.0 è un numero decimale: scrivi un numero intero, es. numero: 129"),
+        ("'129'", "numero: '129' è scritto come testo, tra virgolette: scrivi il numero senza, numero: 129"),
+        ("9223372036854775808", "numero: 9223372036854775808 è fuori intervallo: i numeri di un registro vanno da 1 "
+         "a 999999"),
+        ("1000000", "numero: 1000000 è fuori intervallo: i numeri di un registro vanno da 1 a 999999"),
+        ("0", "numero: 0 è fuori intervallo: i numeri di un registro vanno da 1 a 999999"),
+        ("0127", "numero: deve essere un numero intero scritto con le cifre 0-9, senza zeri iniziali "
+         "(es. numero: 129), non '0127'"),
+        ("'12a'", "numero: deve essere un numero intero scritto con le cifre 0-9, senza zeri iniziali "
+         "(es. numero: 129), non '12a'"),
+        ("[129]", "numero: un elenco non è un numero: scrivi il numero in cifre, es. numero: 129"),
+        ("12/2026", "numero: '12/2026' è un numero con l'anno: scrivi solo il numero, numero: 12 (l'anno è quello "
+         "della data)"),
     ],
 )
 def test_numero_is_a_whole_number_in_range(example_text: str, written: str, message: str) -> None:
@@ -297,12 +303,12 @@ def test_numero_within_range_and_a_draft_without_one(example_text: str) -> None:
 @pytest.mark.parametrize(
     ("atto", "message"),
     [
-        ("{registro: D.O., numero: true, anno: 2025}", "relazioni[0].atto.numero: true is not a number"),
-        ("{registro: D.O., numero: 60, anno: 2025.0}", "relazioni[0].atto.anno: 2025.0 is a decimal number"),
-        ("{registro: D.O., numero: 60, anno: '2025'}", "relazioni[0].atto.anno: '2025' is written as text"),
-        ("{registro: D.O., numero: 60, anno: 1799}", "relazioni[0].atto.anno: 1799 is out of range: "
-         "write the year of the act, from 1800 to 2999"),
-        ("DO-2025-99999999999999999999", "relazioni[0].atto.numero: 99999999999999999999 is out of range"),
+        ("{registro: D.O., numero: true, anno: 2025}", "relazioni[0].atto.numero: true non è un numero"),
+        ("{registro: D.O., numero: 60, anno: 2025.0}", "relazioni[0].atto.anno: 2025.0 è un numero decimale"),
+        ("{registro: D.O., numero: 60, anno: '2025'}", "relazioni[0].atto.anno: '2025' è scritto come testo"),
+        ("{registro: D.O., numero: 60, anno: 1799}", "relazioni[0].atto.anno: 1799 è fuori intervallo: "
+         "scrivi l'anno dell'atto, da 1800 a 2999"),
+        ("DO-2025-99999999999999999999", "relazioni[0].atto.numero: 99999999999999999999 è fuori intervallo"),
     ],
 )
 def test_the_numbers_of_a_cited_act(example_text: str, atto: str, message: str) -> None:
@@ -317,14 +323,14 @@ def test_the_numbers_of_a_cited_act(example_text: str, atto: str, message: str) 
 @pytest.mark.parametrize(
     ("registro", "message"),
     [
-        ("D O", "registro: 'D O' is written with a space: write it as in the body's register, e.g. D.O. "
-         "(its archive id keeps only the letters and digits: DO)"),
-        ("'...'", "registro: '...' has no letter or digit: the archive id is made of them (D.O. gives DO-2026-129)"),
-        ("Ù.O.", "registro: 'Ù.O.' has the character 'Ù': a registro is written with the letters A-Z, the digits "
-         "0-9 and the marks . / - only"),
-        ("D_O", "registro: 'D_O' has the character '_': a registro is written with the letters A-Z, the digits "
-         "0-9 and the marks . / - only"),
-        ("ABCDEFGHIJKLMNOPQRSTU", "registro: 'ABCDEFGHIJKLMNOPQRSTU' is longer than 20 characters"),
+        ("D O", "registro: 'D O' è scritto con uno spazio: scrivilo come nel registro dell'ente, es. D.O. "
+         "(il suo id d'archivio tiene solo lettere e cifre: DO)"),
+        ("'...'", "registro: '...' non ha lettere né cifre: l'id d'archivio è fatto di quelle (D.O. dà DO-2026-129)"),
+        ("Ù.O.", "registro: 'Ù.O.' contiene il carattere 'Ù': un registro si scrive solo con le lettere A-Z, le cifre "
+         "0-9 e i segni . / -"),
+        ("D_O", "registro: 'D_O' contiene il carattere '_': un registro si scrive solo con le lettere A-Z, le cifre "
+         "0-9 e i segni . / -"),
+        ("ABCDEFGHIJKLMNOPQRSTU", "registro: 'ABCDEFGHIJKLMNOPQRSTU' è più lungo di 20 caratteri"),
     ],
 )
 def test_registro_is_refused_when_its_archive_id_would_not_say_it(example_text: str, registro: str,
@@ -343,7 +349,7 @@ def test_registro_written_as_registers_are(example_text: str, registro: str) -> 
 def test_a_cited_registro_follows_the_same_rule(example_text: str) -> None:
     text = example_text + "relazioni:\n  - tipo: proroga\n    atto: {registro: D O, numero: 60, anno: 2026}\n"
     (only,) = problems(text)
-    assert "relazioni[0].atto.registro: 'D O' is written with a space" in only
+    assert "relazioni[0].atto.registro: 'D O' è scritto con uno spazio" in only
 
 
 def test_check_and_archive_derive_the_act_id_with_one_function() -> None:
@@ -369,9 +375,9 @@ def premessa(example_text: str, written: str) -> str:
 def test_a_raw_character_in_a_comment_is_placed_too(example_text: str) -> None:
     text = example_text.replace("# the operative part", "# the operative \u202epart")
     assert problems(text) == [
-        f"act.yaml:{line_of(text, 'the operative')}:{column_of(text, chr(0x202E))}: character U+202E "
-        "(RIGHT-TO-LEFT OVERRIDE) cannot be in an act: it changes the direction of the text on screen, "
-        "so the act would read differently from what it says"
+        f"act.yaml:{line_of(text, 'the operative')}:{column_of(text, chr(0x202E))}: il carattere U+202E "
+        "(RIGHT-TO-LEFT OVERRIDE) non può stare in un atto: cambia la direzione del testo sullo schermo, "
+        "così l'atto si leggerebbe diversamente da ciò che dice"
     ]
 
 
@@ -379,43 +385,43 @@ def test_a_raw_character_in_a_value_names_its_key(example_text: str) -> None:
     rlo = "\u202e"
     text = example_text.replace("  - la DGR n. XII/2647 del 1° luglio 2024;", f"  - la DGR n. {rlo}XII/2647;")
     assert problems(text) == [
-        f"act.yaml:{line_of(text, 'XII/2647;')}:{column_of(text, rlo)}: visti[1]: character U+202E "
-        "(RIGHT-TO-LEFT OVERRIDE) cannot be in an act: it changes the direction of the text on screen, "
-        "so the act would read differently from what it says"
+        f"act.yaml:{line_of(text, 'XII/2647;')}:{column_of(text, rlo)}: visti[1]: il carattere U+202E "
+        "(RIGHT-TO-LEFT OVERRIDE) non può stare in un atto: cambia la direzione del testo sullo schermo, "
+        "così l'atto si leggerebbe diversamente da ciò che dice"
     ]
 
 
 @pytest.mark.parametrize(
     ("escape", "name", "why"),
     [
-        ("\\f", "U+000C (FORM FEED)", "a page break in the signed PDF"),
-        ("\\v", "U+000B (LINE TABULATION)", "a line break in the signed PDF: it would split the item"),
-        ("\\N", "U+0085 (NEXT LINE)", "a line break inside the text"),
-        ("\\L", "U+2028 (LINE SEPARATOR)", "a line break inside the text"),
-        ("\\P", "U+2029 (PARAGRAPH SEPARATOR)", "a line break inside the text"),
-        ("\\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)", "it changes the direction of the text on screen"),
-        ("\\u2067", "U+2067 (RIGHT-TO-LEFT ISOLATE)", "it changes the direction of the text on screen"),
-        ("\\u200f", "U+200F (RIGHT-TO-LEFT MARK)", "it changes the direction of the text on screen"),
-        ("\\u200e", "U+200E (LEFT-TO-RIGHT MARK)", "it changes the direction of the text on screen"),
-        ("\\u200b", "U+200B (ZERO WIDTH SPACE)", "an invisible formatting character"),
-        ("\\u00ad", "U+00AD (SOFT HYPHEN)", "an invisible formatting character"),
-        ("\\u2060", "U+2060 (WORD JOINER)", "an invisible formatting character"),
-        ("\\ufeff", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)", "an invisible formatting character"),
-        ("\\x07", "U+0007 (BELL)", "an invisible control character"),
-        ("\\e", "U+001B (ESCAPE)", "an invisible control character"),
-        ("\\r", "U+000D (CARRIAGE RETURN)", "an invisible control character"),
-        ("\\ue000", "U+E000", "a private-use character"),
-        ("\\U000e0001", "U+E0001 (LANGUAGE TAG)", "an invisible formatting character"),
-        ("\\u0378", "U+0378", "not a character"),
-        ("\\uffff", "U+FFFF", "not a character"),
-        ("\\ufffd", "U+FFFD (REPLACEMENT CHARACTER)", "the text was damaged when it was converted"),
-        ("\\ud800", "U+D800", "half of a character"),
-        ("\\u05d0", "U+05D0 (HEBREW LETTER ALEF)", "it is not among the characters an act is written in"),
-        ("\\u0627", "U+0627 (ARABIC LETTER ALEF)", "it is not among the characters an act is written in"),
-        ("\\u0915", "U+0915 (DEVANAGARI LETTER KA)", "it is not among the characters an act is written in"),
-        ("\\U0001F600", "U+1F600 (GRINNING FACE)", "it is not among the characters an act is written in"),
-        ("\\u4e2d", "U+4E2D (CJK UNIFIED IDEOGRAPH-4E2D)", "it is not among the characters an act is written in"),
-        ("\\ufe0f", "U+FE0F (VARIATION SELECTOR-16)", "it is not among the characters an act is written in"),
+        ("\\f", "U+000C (FORM FEED)", "un salto pagina nel PDF firmato"),
+        ("\\v", "U+000B (LINE TABULATION)", "un a capo nel PDF firmato: dividerebbe la voce"),
+        ("\\N", "U+0085 (NEXT LINE)", "un a capo dentro il testo"),
+        ("\\L", "U+2028 (LINE SEPARATOR)", "un a capo dentro il testo"),
+        ("\\P", "U+2029 (PARAGRAPH SEPARATOR)", "un a capo dentro il testo"),
+        ("\\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)", "cambia la direzione del testo sullo schermo"),
+        ("\\u2067", "U+2067 (RIGHT-TO-LEFT ISOLATE)", "cambia la direzione del testo sullo schermo"),
+        ("\\u200f", "U+200F (RIGHT-TO-LEFT MARK)", "cambia la direzione del testo sullo schermo"),
+        ("\\u200e", "U+200E (LEFT-TO-RIGHT MARK)", "cambia la direzione del testo sullo schermo"),
+        ("\\u200b", "U+200B (ZERO WIDTH SPACE)", "un carattere di formattazione invisibile"),
+        ("\\u00ad", "U+00AD (SOFT HYPHEN)", "un carattere di formattazione invisibile"),
+        ("\\u2060", "U+2060 (WORD JOINER)", "un carattere di formattazione invisibile"),
+        ("\\ufeff", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)", "un carattere di formattazione invisibile"),
+        ("\\x07", "U+0007 (BELL)", "un carattere di controllo invisibile"),
+        ("\\e", "U+001B (ESCAPE)", "un carattere di controllo invisibile"),
+        ("\\r", "U+000D (CARRIAGE RETURN)", "un carattere di controllo invisibile"),
+        ("\\ue000", "U+E000", "un carattere per uso privato"),
+        ("\\U000e0001", "U+E0001 (LANGUAGE TAG)", "un carattere di formattazione invisibile"),
+        ("\\u0378", "U+0378", "non è un carattere"),
+        ("\\uffff", "U+FFFF", "non è un carattere"),
+        ("\\ufffd", "U+FFFD (REPLACEMENT CHARACTER)", "il testo è stato danneggiato in una conversione"),
+        ("\\ud800", "U+D800", "metà di un carattere"),
+        ("\\u05d0", "U+05D0 (HEBREW LETTER ALEF)", "non è tra i caratteri con cui si scrive un atto"),
+        ("\\u0627", "U+0627 (ARABIC LETTER ALEF)", "non è tra i caratteri con cui si scrive un atto"),
+        ("\\u0915", "U+0915 (DEVANAGARI LETTER KA)", "non è tra i caratteri con cui si scrive un atto"),
+        ("\\U0001F600", "U+1F600 (GRINNING FACE)", "non è tra i caratteri con cui si scrive un atto"),
+        ("\\u4e2d", "U+4E2D (CJK UNIFIED IDEOGRAPH-4E2D)", "non è tra i caratteri con cui si scrive un atto"),
+        ("\\ufe0f", "U+FE0F (VARIATION SELECTOR-16)", "non è tra i caratteri con cui si scrive un atto"),
     ],
 )
 def test_a_character_that_cannot_reach_the_pdf_unchanged_is_placed(example_text: str, escape: str, name: str,
@@ -424,7 +430,9 @@ def test_a_character_that_cannot_reach_the_pdf_unchanged_is_placed(example_text:
     line = line_of(text, "XII/2647")
     column = text.splitlines()[line - 1].index("\\") + 1
     (only,) = problems(text)
-    assert only.startswith(f"act.yaml:{line}:{column}: premesse[1]: character {name} cannot be in an act: {why}"), only
+    assert only.startswith(
+        f"act.yaml:{line}:{column}: premesse[1]: il carattere {name} non può stare in un atto: {why}"
+    ), only
 
 
 def test_more_than_four_accents_on_one_letter(example_text: str) -> None:
@@ -432,8 +440,9 @@ def test_more_than_four_accents_on_one_letter(example_text: str) -> None:
     line = line_of(text, "XII/2647")
     column = text.splitlines()[line - 1].index("\\") + 1
     assert problems(text) == [
-        f"act.yaml:{line}:{column}: premesse[1]: 5 accents (combining marks) on one letter, 'a': at most 4 can be "
-        "proved to stand in the signed PDF as written"
+        f"act.yaml:{line}:{column}: premesse[1]: 5 accenti (segni combinanti) su una lettera, 'a': al massimo 4 "
+        "si possono "
+        "provare presenti nel PDF firmato come scritti"
     ]
 
 
@@ -448,7 +457,7 @@ def test_every_part_of_the_text_is_checked(example_text: str) -> None:
 def test_a_raw_character_that_yaml_turns_into_a_newline_is_still_found(example_text: str) -> None:
     text = premessa(example_text, "|\n    prima riga\x85    seconda riga")  # to YAML, two lines
     (only,) = problems(text)
-    assert only.startswith(f"act.yaml:{line_of(text, 'prima riga')}:15: premesse[1]: character U+0085 (NEXT LINE)")
+    assert only.startswith(f"act.yaml:{line_of(text, 'prima riga')}:15: premesse[1]: il carattere U+0085 (NEXT LINE)")
 
 
 @pytest.mark.parametrize(
@@ -477,11 +486,11 @@ def test_a_problem_is_one_printable_line_whatever_the_act_quotes(atti: Atti, tmp
     text = example_text.replace("registro: D.O. ", 'registro: "D\\vO \\e[31m\\u202e" ')
     path.write_text(text, encoding="utf-8")
     assert atti("check", path).output.splitlines()[0] == (
-        f"{path}:{line_of(text, 'registro:')}:11: registro: 'D\\x0bO \\x1b[31m\\u202e' is written with a space: "
-        "write it as in the body's register, e.g. D.O. (its archive id keeps only the letters and digits: DO31m)"
+        f"{path}:{line_of(text, 'registro:')}:11: registro: 'D\\x0bO \\x1b[31m\\u202e' è scritto con uno spazio: "
+        "scrivilo come nel registro dell'ente, es. D.O. (il suo id d'archivio tiene solo lettere e cifre: DO31m)"
     )
     text = example_text.replace("\nvisti:", '\n"vis\\nti": []\nvisti:')
     path.write_text(text, encoding="utf-8")
     assert atti("check", path).output.splitlines() == [
-        f"{path}:{line_of(text, 'vis')}:1: unknown key 'vis\\nti' (did you mean 'visti'?)"
+        f"{path}:{line_of(text, 'vis')}:1: chiave sconosciuta 'vis\\nti' (forse 'visti'?)"
     ]

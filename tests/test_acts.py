@@ -43,34 +43,34 @@ def test_unknown_key_is_placed_at_the_key_with_a_suggestion(example_text: str) -
     text = example_text.replace("\npremesse:", "\npremese:")
     assert problems(text) == [
         # the misspelt key also leaves the real one missing: reported where the act begins
-        f"act.yaml:{line_of(text, 'ente:')}:1: missing required key 'premesse'",
-        f"act.yaml:{line_of(text, 'premese:')}:1: unknown key 'premese' (did you mean 'premesse'?)",
+        f"act.yaml:{line_of(text, 'ente:')}:1: manca la chiave obbligatoria 'premesse'",
+        f"act.yaml:{line_of(text, 'premese:')}:1: chiave sconosciuta 'premese' (forse 'premesse'?)",
     ]
 
 
 def test_unknown_nested_key(example_text: str) -> None:
     text = example_text.replace("  qualifica: Il Direttore Operativo", "  qualifca: Il Direttore Operativo")
     line = line_of(text, "qualifca:")
-    assert f"act.yaml:{line}:3: unknown key 'qualifca' (did you mean 'qualifica'?)" in problems(text)
+    assert f"act.yaml:{line}:3: chiave sconosciuta 'qualifca' (forse 'qualifica'?)" in problems(text)
 
 
 def test_missing_field_names_the_key_and_its_parent(example_text: str) -> None:
     text = example_text.replace("  nome: Fabrizio Ventrice\n", "")
     line = line_of(text, "qualifica: Il Direttore Operativo")
-    assert problems(text) == [f"act.yaml:{line}:3: missing required key 'nome' in 'firmatario'"]
+    assert problems(text) == [f"act.yaml:{line}:3: manca la chiave obbligatoria 'nome' in 'firmatario'"]
 
 
 def test_bad_date_is_placed_at_the_value(example_text: str) -> None:
     text = example_text.replace("data: 2026-05-19", "data: 2026-02-30")
     line = line_of(text, "data: 2026-02-30")
     assert problems(text) == [
-        f"act.yaml:{line}:7: data: not a valid date: '2026-02-30' (write it as YYYY-MM-DD)"
+        f"act.yaml:{line}:7: data: data non valida: '2026-02-30' (scrivila nella forma AAAA-MM-GG, es. 2026-05-19)"
     ]
 
 
 def test_date_in_italian_form_is_refused(example_text: str) -> None:
     text = example_text.replace("data: 2026-05-19", "data: 19/05/2026")
-    assert problems(text)[0].endswith("not a valid date: '19/05/2026' (write it as YYYY-MM-DD)")
+    assert problems(text)[0].endswith("data: '19/05/2026' non è scritta nella forma AAAA-MM-GG: scrivi 2026-05-19")
 
 
 def test_empty_dispositivo(example_text: str) -> None:
@@ -78,7 +78,7 @@ def test_empty_dispositivo(example_text: str) -> None:
     end = example_text.index("\nproposta:")
     text = example_text[:start] + "  punti: []\n" + example_text[end:]
     line = line_of(text, "punti: []")
-    assert problems(text) == [f"act.yaml:{line}:10: empty dispositivo: write at least one punto"]
+    assert problems(text) == [f"act.yaml:{line}:10: dispositivo vuoto: scrivi almeno un punto"]
 
 
 def test_verification_not_positive(example_text: str) -> None:
@@ -89,8 +89,8 @@ def test_verification_not_positive(example_text: str) -> None:
         i for i, ln in enumerate(text.splitlines(), 1) if "esito: negativo" in ln
     )
     assert problems(text) == [
-        f"act.yaml:{line}:12: verifiche[1].esito: 'Verifica Legale' by Franco Pozzoli is 'negativo'; "
-        "every verification must be positive before signing"
+        f"act.yaml:{line}:12: verifiche[1].esito: 'Verifica Legale' di Franco Pozzoli è 'negativo'; "
+        "ogni verifica deve essere positiva prima della firma"
     ]
 
 
@@ -99,16 +99,17 @@ def test_unknown_esito(example_text: str) -> None:
         "    esito: positivo\n  - tipo: Verifica Legale", "    esito: ok\n  - tipo: Verifica Legale"
     )
     assert problems(text) == [
-        f"act.yaml:{line_of(text, 'esito: ok')}:12: verifiche[0].esito: 'ok' is not one of "
-        "'positivo', 'negativo' or 'sospeso'"
+        f"act.yaml:{line_of(text, 'esito: ok')}:12: verifiche[0].esito: 'ok' non è uno dei valori ammessi: "
+        "'positivo', 'negativo' o 'sospeso'"
     ]
 
 
 def test_yaml_syntax_error_has_its_position(example_text: str) -> None:
     text = example_text.replace("  sito: www", "\tsito: www", 1)  # a tab cannot indent YAML
     (only,) = problems(text)
-    assert only.startswith(f"act.yaml:{line_of(text, 'sito: www')}:1: YAML syntax error")
-    assert "'\\t'" in only
+    assert only.startswith(f"act.yaml:{line_of(text, 'sito: www')}:1: errore di sintassi YAML: questa riga è "
+                           "rientrata con una tabulazione: "
+                           "YAML rientra solo con spazi (sostituisci la tabulazione con spazi)")
 
 
 ODD_YAML = (
@@ -133,7 +134,7 @@ def test_libyaml_and_pure_loaders_give_the_same_data_and_positions(example_text:
 
 def test_duplicate_key(example_text: str) -> None:
     text = example_text.replace("registro: D.O.", "registro: D.O.\nregistro: D.G.")
-    assert problems(text) == [f"act.yaml:{line_of(text, 'registro: D.G.')}:1: duplicate key 'registro'"]
+    assert problems(text) == [f"act.yaml:{line_of(text, 'registro: D.G.')}:1: chiave ripetuta 'registro'"]
 
 
 def test_every_problem_is_reported_in_file_order(example_text: str) -> None:
@@ -143,11 +144,11 @@ def test_every_problem_is_reported_in_file_order(example_text: str) -> None:
 
 
 def test_missing_file_and_non_utf8(tmp_path: Path) -> None:
-    with pytest.raises(ActError, match="no such file"):
+    with pytest.raises(ActError, match="il file non esiste"):
         load_act(tmp_path / "none.yaml")
     bad = tmp_path / "latin1.yaml"
     bad.write_bytes("oggetto: citt\xe0\n".encode("latin-1"))
-    with pytest.raises(ActError, match=r"latin1.yaml:1:14: the file is not UTF-8 text"):
+    with pytest.raises(ActError, match=r"latin1.yaml:1:14: il file non è testo UTF-8"):
         load_act(bad)
 
 
@@ -172,7 +173,7 @@ def test_missing_attachment_file(example_text: str, tmp_path: Path) -> None:
     path.write_text(example_text + "allegati:\n  - titolo: Bando\n    file: bando.pdf\n")
     with pytest.raises(ActError) as info:
         load_act(path)
-    assert str(info.value.problems[0]).endswith("allegati[0].file: no such file 'bando.pdf'")
+    assert str(info.value.problems[0]).endswith("allegati[0].file: il file 'bando.pdf' non esiste")
     (tmp_path / "bando.pdf").write_bytes(b"%PDF-1.7\n")
     assert load_act(path).act.allegati[0].titolo == "Bando"
 
@@ -185,8 +186,8 @@ def test_only_a_pdf_can_be_appended(example_text: str, tmp_path: Path) -> None:
     with pytest.raises(ActError) as info:
         load_act(path)
     assert [str(p) for p in info.value.problems] == [
-        f"{path}:{line_of(text, 'modo: accodato')}:11: allegati[0].modo: only a PDF file can be 'accodato' "
-        "(its pages appended to the act)"
+        f"{path}:{line_of(text, 'modo: accodato')}:11: allegati[0].modo: solo un file PDF può essere 'accodato' "
+        "(le sue pagine aggiunte in coda all'atto)"
     ]
     path.write_text(text.replace("modo: accodato", "modo: allegato"))
     assert load_act(path).act.allegati[0].modo == "allegato"

@@ -215,18 +215,18 @@ def act_with_file(act_dir: Path, file: str) -> tuple[Path, int]:
     return path, text.count("\n")
 
 
-OUTSIDE = "allegati are read from the act's folder, or from a folder named in the setting allegati_dirs"
+OUTSIDE = "gli allegati si leggono dalla cartella dell'atto, o da una cartella indicata nell'impostazione allegati_dirs"
 
 
 @pytest.mark.parametrize(
     ("file", "why"),
     [
-        ("{altrove}/segreto.txt", "is an absolute path outside the act's folder"),
-        ("/etc/passwd", "is an absolute path outside the act's folder"),
-        ("../altrove/segreto.txt", "goes up out of the act's folder"),
-        ("sub/../../altrove/segreto.txt", "goes up out of the act's folder"),
-        ("collegamento.txt", "leads out of the act's folder through a symbolic link"),
-        ("cartella/segreto.txt", "leads out of the act's folder through a symbolic link"),
+        ("{altrove}/segreto.txt", "è un percorso assoluto fuori dalla cartella dell'atto"),
+        ("/etc/passwd", "è un percorso assoluto fuori dalla cartella dell'atto"),
+        ("../altrove/segreto.txt", "risale fuori dalla cartella dell'atto"),
+        ("sub/../../altrove/segreto.txt", "risale fuori dalla cartella dell'atto"),
+        ("collegamento.txt", "porta fuori dalla cartella dell'atto attraverso un collegamento simbolico"),
+        ("cartella/segreto.txt", "porta fuori dalla cartella dell'atto attraverso un collegamento simbolico"),
     ],
 )
 def test_check_refuses_an_allegato_outside_the_acts_folder(atti: Atti, act_dir: Path, file: str, why: str) -> None:
@@ -248,7 +248,7 @@ def test_an_allegato_inside_the_acts_folder_may_go_through_links_and_subfolders(
                  str(act_dir / "graduatoria.csv")):
         path, _ = act_with_file(act_dir, file)
         result = atti("check", path)
-        assert (result.exit_code, result.stdout) == (0, f"{path}: ok\n"), file
+        assert (result.exit_code, result.stdout) == (0, f"{path}: valido\n"), file
 
 
 def test_a_fifo_or_a_folder_is_no_allegato(atti: Atti, act_dir: Path) -> None:
@@ -258,7 +258,7 @@ def test_a_fifo_or_a_folder_is_no_allegato(atti: Atti, act_dir: Path) -> None:
         path, line = act_with_file(act_dir, file)
         result = atti("check", path)
         assert result.exit_code == 1, file
-        assert result.stdout == f"{path}:{line}:11: allegati[0].file: '{file}' is not a regular file\n", file
+        assert result.stdout == f"{path}:{line}:11: allegati[0].file: '{file}' non è un file regolare\n", file
 
 
 def test_the_setting_allegati_dirs_names_other_folders(atti: Atti, act_dir: Path) -> None:
@@ -267,18 +267,18 @@ def test_the_setting_allegati_dirs_names_other_folders(atti: Atti, act_dir: Path
         path, line = act_with_file(act_dir, file)
         assert atti("check", path).exit_code == 1
         result = atti("check", path, env={"ATTI_ALLEGATI_DIRS": f"/nonexistent{os.pathsep}{altrove}"})
-        assert (result.exit_code, result.stdout) == (0, f"{path}: ok\n"), result.output
+        assert (result.exit_code, result.stdout) == (0, f"{path}: valido\n"), result.output
         # In atti.toml a relative folder is relative to the file.
         config = act_dir.parent / "conf" / "atti.toml"
         config.parent.mkdir(exist_ok=True)
         config.write_text('allegati_dirs = ["../altrove"]\n')
         result = atti("--config", config, "check", path)
-        assert (result.exit_code, result.stdout) == (0, f"{path}: ok\n"), result.output
+        assert (result.exit_code, result.stdout) == (0, f"{path}: valido\n"), result.output
     # Another folder does not open the rest of the machine.
     path, line = act_with_file(act_dir, "/etc/passwd")
     result = atti("check", path, env={"ATTI_ALLEGATI_DIRS": str(altrove)})
-    assert result.stdout == f"{path}:{line}:11: allegati[0].file: '/etc/passwd' is an absolute path outside the " \
-                            f"act's folder; {OUTSIDE}\n"
+    assert result.stdout == f"{path}:{line}:11: allegati[0].file: '/etc/passwd' è un percorso assoluto fuori " \
+                            f"dalla cartella dell'atto; {OUTSIDE}\n"
 
 
 class _NoConversion(Converter):
@@ -292,9 +292,9 @@ def test_rendering_refuses_what_check_refuses(act_dir: Path, modo: ModoAllegato)
     (act_dir / "segreto.pdf").symlink_to(act_dir.parent / "altrove" / "segreto.txt")
     out = act_dir / "out"
     for file, why in [
-        (str(act_dir.parent / "altrove" / "segreto.txt"), "is an absolute path outside the act's folder"),
-        ("../altrove/segreto.txt", "goes up out of the act's folder"),
-        ("segreto.pdf", "leads out of the act's folder through a symbolic link"),
+        (str(act_dir.parent / "altrove" / "segreto.txt"), "è un percorso assoluto fuori dalla cartella dell'atto"),
+        ("../altrove/segreto.txt", "risale fuori dalla cartella dell'atto"),
+        ("segreto.pdf", "porta fuori dalla cartella dell'atto attraverso un collegamento simbolico"),
     ]:
         act = with_allegati(Allegato(titolo="Bando", file=file, modo=modo))
         with pytest.raises(RenderError) as info:
@@ -319,7 +319,7 @@ def test_a_link_made_after_the_check_is_not_followed(act_dir: Path) -> None:
     (act_dir / "documenti").rmdir()
     (act_dir / "documenti").symlink_to(act_dir.parent / "altrove")
     (act_dir.parent / "altrove" / "bando.txt").write_text("password\n")
-    with pytest.raises(AllegatoRefused, match="leads out of the act's folder through a symbolic link"):
+    with pytest.raises(AllegatoRefused, match="porta fuori dalla cartella dell'atto attraverso un collegamento"):
         read_allegato(located)
 
 
@@ -327,7 +327,7 @@ def test_an_allegato_larger_than_the_limit_is_refused(act_dir: Path, monkeypatch
     (act_dir / "grande.bin").write_bytes(b"x" * 1001)
     monkeypatch.setattr(allegati_module, "ALLEGATO_MAX_BYTES", 1000)
     act = with_allegati(Allegato(titolo="Grande", file="grande.bin"))
-    with pytest.raises(RenderError, match=r"^allegato 'Grande': 'grande.bin' is larger than 0.001 MB$"):
+    with pytest.raises(RenderError, match=r"^allegato 'Grande': 'grande.bin' è più grande di 0.001 MB$"):
         attachments(act, "x", source=None, base_dir=act_dir)
 
 
@@ -343,8 +343,8 @@ def test_a_draft_published_without_its_file_takes_its_allegati_from_the_current_
     monkeypatch.chdir(act_dir)
     result = atti("publish", "--draft", draft_id, "--archive", archive)
     assert result.exit_code == 1
-    assert result.stderr == f"{draft_id}.yaml:{line}:11: allegati[0].file: '../altrove/segreto.txt' goes up out of " \
-                            f"the act's folder; {OUTSIDE}\n"
+    assert result.stderr == f"{draft_id}.yaml:{line}:11: allegati[0].file: '../altrove/segreto.txt' risale fuori " \
+                            f"dalla cartella dell'atto; {OUTSIDE}\n"
 
 
 # -- what an appended PDF may cost ----------------------------------------------------------------
@@ -399,6 +399,6 @@ def test_a_file_name_with_a_nul_is_refused_not_a_crash(atti: Atti, act_dir: Path
     path.write_text(text, encoding="utf-8")
     result = atti("check", path)
     assert (result.exit_code, result.stdout) == (  # once, where the NUL is written
-        1, f"{path}:{text.count(chr(10))}:17: allegati[0].file: character U+0000 (NULL) cannot be in an act: "
-        "an invisible control character\n"
+        1, f"{path}:{text.count(chr(10))}:17: allegati[0].file: il carattere U+0000 (NULL) non può stare "
+        "in un atto: un carattere di controllo invisibile\n"
     )

@@ -57,8 +57,8 @@ def one_error(result: Any) -> str:
     """The one line a failed command printed (no traceback, nothing else)."""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: "), lines
-    return str(lines[0][len("Error: "):])
+    assert lines[0].startswith("Errore: "), lines
+    return str(lines[0][len("Errore: "):])
 
 
 def page_of(path: Path, name: str) -> tuple[int, int]:

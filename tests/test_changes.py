@@ -207,7 +207,9 @@ def test_atti_sign_locks_unless_told_not_to(atti: Atti, ca: DevCA, tmp_path: Pat
     # A later signature in a field of its own would break the lock: refused before signing.
     refused = atti("sign", locked, "-o", second, "--p12", p12, "--field", "Annullamento", env=env)
     assert refused.exit_code == 4
-    assert refused.stderr.strip().startswith("Error: the PDF is locked by a signature and has no empty signature field")
+    assert refused.stderr.strip().startswith(
+        "Errore: the PDF is locked by a signature and has no empty signature field"
+    )
     assert not second.exists()
 
     opened = tmp_path / "open.pdf"

@@ -54,7 +54,7 @@ def test_every_command_has_help(atti: Atti, command: str) -> None:
 
 def test_check_valid_act(atti: Atti) -> None:
     result = atti("check", EXAMPLE)
-    assert (result.exit_code, result.output) == (0, f"{EXAMPLE}: ok\n")
+    assert (result.exit_code, result.output) == (0, f"{EXAMPLE}: valido\n")
 
 
 def test_check_invalid_acts_print_one_line_per_problem(atti: Atti, tmp_path: Path) -> None:
@@ -64,11 +64,11 @@ def test_check_invalid_acts_print_one_line_per_problem(atti: Atti, tmp_path: Pat
     result = atti("check", EXAMPLE, bad, tmp_path / "none.yaml")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{EXAMPLE}: ok",
-        f"{bad}:4:1: missing required key 'organo'",
-        f"{bad}:8:1: unknown key 'organo_' (did you mean 'organo'?)",
-        f"{bad}:11:7: data: not a valid date: '2026-05-32' (write it as YYYY-MM-DD)",
-        f"{tmp_path / 'none.yaml'}:1:1: no such file",
+        f"{EXAMPLE}: valido",
+        f"{bad}:4:1: manca la chiave obbligatoria 'organo'",
+        f"{bad}:8:1: chiave sconosciuta 'organo_' (forse 'organo'?)",
+        f"{bad}:11:7: data: data non valida: '2026-05-32' (scrivila nella forma AAAA-MM-GG, es. 2026-05-19)",
+        f"{tmp_path / 'none.yaml'}:1:1: il file non esiste",
     ]
 
 
@@ -77,7 +77,7 @@ def test_commands_without_an_archive_say_how_to_make_one(atti: Atti, tmp_path: P
     for args in (["search", "x"], ["show", "DO-2026-1"], ["publish", str(EXAMPLE)]):
         result = atti(*args, "--archive", missing)
         assert result.exit_code == 6, args
-        assert result.stderr == f"Error: no archive at {missing}: create one with 'atti init --archive {missing}'\n"
+        assert result.stderr == f"Errore: no archive at {missing}: create one with 'atti init --archive {missing}'\n"
 
 
 def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(atti: Atti, tmp_path: Path) -> None:
@@ -88,13 +88,13 @@ def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(atti: Att
     result = atti("publish", bad, "--archive", archive)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{bad}:")
-    assert "'sospeso'; every verification must be positive before signing" in result.stderr
+    assert "'sospeso'; ogni verifica deve essere positiva prima della firma" in result.stderr
     assert not list((archive / "blobs").rglob("*.pdf"))
 
 
 def test_config_errors_exit_2(atti: Atti, tmp_path: Path) -> None:
     result = atti("search", "x", env={"ATTI_ARCHVIE": "x"})
-    assert (result.exit_code, result.stderr) == (2, "Error: unknown setting in environment: ATTI_ARCHVIE\n")
+    assert (result.exit_code, result.stderr) == (2, "Errore: unknown setting in environment: ATTI_ARCHVIE\n")
 
 
 def test_init_is_idempotent(atti: Atti, tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_init_refuses_a_trust_root_that_is_not_a_certificate(atti: Atti, tmp_pat
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate")
     result = atti("init", "--archive", tmp_path / "a", "--trust", junk)
-    assert result.exit_code != 0 and result.stderr.startswith("Error: ") and "junk.pem" in result.stderr
+    assert result.exit_code != 0 and result.stderr.startswith("Errore: ") and "junk.pem" in result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +215,7 @@ def test_verify_failures(atti: Atti, published: tuple[Path, dict[str, object]], 
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"hello")
     result = atti("verify", junk, "--archive", archive)
-    assert result.exit_code == 5 and result.stderr.startswith("Error: ")
+    assert result.exit_code == 5 and result.stderr.startswith("Errore: ")
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -226,7 +226,7 @@ def test_publish_refuses_a_duplicate_and_numbers_a_draft(
     archive, _ = published
     again = atti("publish", EXAMPLE, "--archive", archive)
     assert again.exit_code == 6
-    assert again.stderr == "Error: registro D.O. already has number 129/2026 (DO-2026-129)\n"
+    assert again.stderr == "Errore: registro D.O. already has number 129/2026 (DO-2026-129)\n"
     draft = tmp_path / "draft.yaml"
     draft.write_text(EXAMPLE.read_text().replace("numero: 129 ", "# no number yet "))
     result = atti("publish", draft, "--archive", archive, "--json")
@@ -250,7 +250,7 @@ def test_search_and_show(atti: Atti, published: tuple[Path, dict[str, object]]) 
     shown = atti("show", "DO-2026-129", "--archive", archive, "--json")
     assert json.loads(shown.stdout)["sha256"] == record["sha256"]
     missing = atti("show", "DO-2026-999", "--archive", archive)
-    assert (missing.exit_code, missing.stderr) == (6, "Error: no act with id DO-2026-999 in the archive\n")
+    assert (missing.exit_code, missing.stderr) == (6, "Errore: nessun atto con id DO-2026-999 nell'archivio\n")
 
 
 @pytest.mark.libreoffice
@@ -274,7 +274,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_render_error(
     blocked.write_text("")
     result = atti("render", EXAMPLE, "-o", blocked / "out")
     assert (result.exit_code, result.stderr) == (
-        3, f"Error: cannot write the output folder {blocked / 'out'}: part of the path is a file, not a folder\n"
+        3, f"Errore: cannot write the output folder {blocked / 'out'}: part of the path is a file, not a folder\n"
     )
 
     def read_only(src: object, dst: object) -> None:
@@ -284,7 +284,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_render_error(
     monkeypatch.setattr("atti.files.os.replace", read_only)
     result = atti("render", EXAMPLE, "-o", out)
     assert (result.exit_code, result.stderr) == (
-        3, f"Error: cannot write the output folder {out}: the file system is read-only\n"
+        3, f"Errore: cannot write the output folder {out}: the file system is read-only\n"
     )
     assert list(out.iterdir()) == []
 
@@ -293,7 +293,7 @@ def test_render_without_libreoffice_is_one_clear_error(atti: Atti, tmp_path: Pat
     out = tmp_path / "out"
     result = atti("render", EXAMPLE, "-o", out, env={"ATTI_SOFFICE": str(tmp_path / "no-soffice")})
     assert result.exit_code == 3
-    assert result.stderr.startswith("Error: LibreOffice not found")
+    assert result.stderr.startswith("Errore: LibreOffice not found")
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -304,7 +304,7 @@ def test_publish_with_a_foreign_pkcs12(atti: Atti, tmp_path: Path, foreign_p12: 
     assert atti("init", "--archive", archive, "--trust", root).exit_code == 0
     wrong = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, env={"ATTI_P12_PASSPHRASE": "wrong"})
     assert wrong.exit_code == 4
-    assert wrong.stderr == f"Error: wrong passphrase for {p12}\n"
+    assert wrong.stderr == f"Errore: wrong passphrase for {p12}\n"
     ok = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--json",
               env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
     assert ok.exit_code == 0, ok.output
@@ -344,7 +344,7 @@ def test_publish_refuses_a_certificate_of_someone_else(
                   env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
     assert result.exit_code == 4
     assert result.stderr == (
-        "Error: the act's firmatario is Mario Rossi but the certificate belongs to Fabrizio Ventrice\n"
+        "Errore: the act's firmatario is Mario Rossi but the certificate belongs to Fabrizio Ventrice\n"
     )
     assert not list((archive / "blobs").rglob("*.pdf"))
 
@@ -365,7 +365,7 @@ def test_publish_asks_for_the_passphrase_in_a_terminal(
     # Without a terminal there is nobody to ask: say how to give it instead.
     piped = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12)
     assert (piped.exit_code, piped.stderr) == (
-        4, f"Error: {p12} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal\n"
+        4, f"Errore: {p12} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal\n"
     )
     # In a real terminal (a pty) atti prompts, without echo, on stderr.
     atti_bin = Path(sys.executable).parent / "atti"
@@ -410,7 +410,7 @@ def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"%PDF-1.7 nothing")
     bad = atti("proof", EXAMPLE, junk)
-    assert bad.exit_code == 5 and bad.stderr.startswith("Error: not a readable PDF: ")
+    assert bad.exit_code == 5 and bad.stderr.startswith("Errore: not a readable PDF: ")
 
 
 def test_templates_are_copied_for_a_body_and_then_used(atti: Atti, tmp_path: Path) -> None:
@@ -426,7 +426,7 @@ def test_templates_are_copied_for_a_body_and_then_used(atti: Atti, tmp_path: Pat
     blocked.write_text("")
     failed = atti("templates", blocked / "sub")
     assert (failed.exit_code, failed.stderr) == (
-        3, f"Error: cannot write the templates folder {blocked / 'sub'}: part of the path is a file, not a folder\n"
+        3, f"Errore: cannot write the templates folder {blocked / 'sub'}: part of the path is a file, not a folder\n"
     )
 
 
@@ -447,7 +447,7 @@ def test_reviewers_sign_their_verifiche_with_their_own_keys(
     refused = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", stranger, env=env)
     assert refused.exit_code == 4
     assert refused.stderr == (
-        f"Error: {stranger} belongs to Mario Rossi, who made none of the act's verifiche "
+        f"Errore: {stranger} belongs to Mario Rossi, who made none of the act's verifiche "
         "(Roberto Valente, Franco Pozzoli, Mattia Cattaneo)\n"
     )
     ok = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", pozzoli, "--json", env=env)

@@ -167,8 +167,8 @@ def test_batch_renders_a_folder_and_reports_the_invalid_act(tmp_path: Path) -> N
     result = render_batch([acts], out, workers=2, progress=lambda o, done, total: seen.append((o, done, total)))
 
     assert [r.source.name for r in result.rendered] == ["act-201.yaml", "act-202.yaml", "act-203.yaml"]
-    assert result.failed == [Failed(acts / "broken.yaml", f"{acts / 'broken.yaml'}:4:1: missing required key "
-                                    "'organo' (and 1 more)", invalid=True)]
+    assert result.failed == [Failed(acts / "broken.yaml", f"{acts / 'broken.yaml'}:4:1: manca la chiave "
+                                    "obbligatoria 'organo' (e altri 1)", invalid=True)]
     assert result.exit_code == 1
     assert [(done, total) for _, done, total in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -205,7 +205,7 @@ def test_cli_renders_a_folder_with_a_summary_and_exit_status(atti: Atti, tmp_pat
 
     assert result.exit_code == 1, result.output
     assert result.stdout == f"Rendered 2 of 3 acts into {out}, 1 failed\n"
-    assert f"Error: {acts / 'b.yaml'}:11:7: data: not a valid date" in result.stderr
+    assert f"Errore: {acts / 'b.yaml'}:11:7: data: data non valida" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "determinazione-DO-129-2026.docx", "determinazione-DO-129-2026.pdf",
         "determinazione-DO-130-2026.docx", "determinazione-DO-130-2026.pdf",
@@ -234,12 +234,12 @@ def test_cli_exits_3_when_acts_cannot_be_rendered(atti: Atti, tmp_path: Path) ->
     result = atti("render", EXAMPLE, EXAMPLE.parent, "-o", out, "--template", broken)
     assert result.exit_code == 3, result.output
     assert result.stdout == f"Rendered 0 of 1 acts into {out}, 1 failed\n"
-    assert f"Error: {EXAMPLE}: template {broken} is not a usable DOCX file" in result.stderr
+    assert f"Errore: {EXAMPLE}: template {broken} is not a usable DOCX file" in result.stderr
     assert not out.exists()
     empty = tmp_path / "empty"
     empty.mkdir()
     nothing = atti("render", empty, EXAMPLE, "-o", out)
-    assert (nothing.exit_code, nothing.stderr) == (2, f"Error: no acts to render: {empty} holds no *.yaml files\n")
+    assert (nothing.exit_code, nothing.stderr) == (2, f"Errore: no acts to render: {empty} holds no *.yaml files\n")
 
 
 @pytest.mark.libreoffice
@@ -256,7 +256,7 @@ def test_batch_renders_each_output_name_once(tmp_path: Path) -> None:
     assert result.failed[1].message == (
         f"{copy}: same output files as {EXAMPLE} (determinazione-DO-129-2026.docx, .pdf); not rendered"
     )
-    assert result.failed[2].message == f"{tmp_path / 'none.yaml'}:1:1: no such file"
+    assert result.failed[2].message == f"{tmp_path / 'none.yaml'}:1:1: il file non esiste"
 
 
 def test_missing_libreoffice_or_uno_names_the_debian_package(

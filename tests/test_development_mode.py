@@ -61,7 +61,7 @@ def test_publish_without_a_key_outside_development_mode_is_refused(atti: Atti, t
     assert atti("init", "--archive", root).exit_code == 0
     for env in (OUTSIDE, {"ATTI_DEVELOPMENT": "false"}):
         refused = atti("publish", EXAMPLE, "--archive", root, env=env)
-        assert (refused.exit_code, refused.stdout, refused.stderr) == (4, "", f"Error: {REFUSAL}\n")
+        assert (refused.exit_code, refused.stdout, refused.stderr) == (4, "", f"Errore: {REFUSAL}\n")
     untouched(atti, root)
 
 

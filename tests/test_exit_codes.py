@@ -172,7 +172,7 @@ def test_renewal_exits_1_when_an_act_failed(atti: Atti, tmp_path: Path, monkeypa
     assert atti("init", "--archive", archive).exit_code == 0
     monkeypatch.setattr(pipeline, "renew_timestamps", renew)
     result = atti("timestamp", "--renew", "--archive", archive, "--tsa", "http://127.0.0.1:9/tsa")
-    assert (result.exit_code, result.stderr) == (1, "Error: DO-2026-1: the PDF is damaged\n")
+    assert (result.exit_code, result.stderr) == (1, "Errore: DO-2026-1: the PDF is damaged\n")
     assert result.stdout == "renewed DO-2026-2 (TSA certificate expires 2026-06-01)\nRenewed 1 of 2 acts, 1 failed\n"
 
 
@@ -220,7 +220,7 @@ def test_a_malformed_database_url_says_what_it_lacks(atti: Atti, location: str, 
     for command in (("search", "x"), ("init",), ("verify", README)):
         result = atti(*command, "--archive", location)
         assert result.exit_code == 2, (command, result.output)
-        assert result.stderr.startswith("Error: the archive's database URL "), result.stderr
+        assert result.stderr.startswith("Errore: the archive's database URL "), result.stderr
         assert missing in result.stderr and result.stderr.count("\n") == 1, result.stderr
         assert "postgresql://USER@HOST[:PORT]/DATABASE" in result.stderr
     assert not Path("postgresql:").exists() and not Path("postgres:").exists()  # no folder made by mistake
@@ -246,7 +246,7 @@ def test_verify_with_trust_roots_needs_no_archive(atti: Atti, tmp_path: Path) ->
         assert report["indication"] == "TOTAL_PASSED" and report["trust"] == [f"certificates in {root}"]
     without = atti("verify", pdf, "--archive", nowhere)
     assert (without.exit_code, without.stderr) == (
-        6, f"Error: no archive at {nowhere}: create one with 'atti init --archive {nowhere}'\n"
+        6, f"Errore: no archive at {nowhere}: create one with 'atti init --archive {nowhere}'\n"
     )
     assert not nowhere.exists()
 
@@ -257,10 +257,10 @@ def test_verify_with_trust_roots_needs_no_archive(atti: Atti, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("raised", "code", "message"),
     [
-        (KeyboardInterrupt(), 130, "Error: interrupted\n"),
-        (click.Abort(), 130, "Error: interrupted\n"),
+        (KeyboardInterrupt(), 130, "Errore: interrotto\n"),
+        (click.Abort(), 130, "Errore: interrotto\n"),
         (ZeroDivisionError("division by zero"), 70,
-         "Error: internal error (ZeroDivisionError: division by zero); rerun with --verbose\n"),
+         "Errore: errore interno (ZeroDivisionError: division by zero); riesegui con --verbose\n"),
     ],
 )
 def test_interrupts_and_bugs(

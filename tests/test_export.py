@@ -292,21 +292,21 @@ def test_cli_export_and_import(atti: Atti, archive_root: Path, tmp_path: Path) -
 
     result = atti("import-package", bag, "--archive", other)
     assert result.exit_code == 6
-    assert result.output.startswith("Error: registro D.O. already has number 129/2026")
+    assert result.output.startswith("Errore: registro D.O. already has number 129/2026")
 
     (bag / "data" / "akn.xml").write_bytes(b"<changed/>")
     result = atti("import-package", bag, "--archive", other)
     assert result.exit_code == 6
-    assert result.output.startswith(f"Error: {bag} is not a valid package: ")
+    assert result.output.startswith(f"Errore: {bag} is not a valid package: ")
     assert result.output.count("\n") == 1
 
 
 def test_cli_errors(atti: Atti, archive_root: Path, tmp_path: Path) -> None:
     result = atti("export", "DO-2026-999", "--archive", archive_root, "-o", tmp_path)
-    assert (result.exit_code, result.output) == (6, "Error: no act with id DO-2026-999 in the archive\n")
+    assert (result.exit_code, result.output) == (6, "Errore: nessun atto con id DO-2026-999 nell'archivio\n")
     result = atti("import-package", tmp_path, "--archive", archive_root)
     assert result.exit_code == 6
-    assert result.output.startswith(f"Error: {tmp_path} is not a valid package: ")
+    assert result.output.startswith(f"Errore: {tmp_path} is not a valid package: ")
     result = atti("export", ACT_ID, "--archive", tmp_path / "none", "-o", tmp_path)
     assert result.exit_code == 6 and "no archive at" in result.output
 
@@ -403,4 +403,4 @@ def test_a_draft_is_not_exported(atti: Atti, tmp_path: Path) -> None:
     with Archive.open(root) as a:
         pipeline.save_draft(a, draft, Settings(archive=root))
     result = atti("export", "bozza-1", "--archive", root, "-o", tmp_path / "out")
-    assert (result.exit_code, result.output) == (6, "Error: bozza-1 is a draft: only a sealed act can be exported\n")
+    assert (result.exit_code, result.output) == (6, "Errore: bozza-1 is a draft: only a sealed act can be exported\n")

@@ -346,16 +346,16 @@ def test_cli_bad_input_is_one_error_line(atti: Atti, tmp_path: Path, name: str, 
     path.write_bytes(content)
     out = tmp_path / "out.yaml"
     result = atti("import", path, "-o", out)
-    assert (result.exit_code, result.stderr) == (2, f"Error: {path}: {message}\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {path}: {message}\n")
     assert not out.exists()
 
 
 def test_cli_missing_file_and_folder_without_archive(atti: Atti, tmp_path: Path) -> None:
     result = atti("import", tmp_path / "nope.txt")
-    assert (result.exit_code, result.stderr) == (2, f"Error: {tmp_path / 'nope.txt'}: no such file\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {tmp_path / 'nope.txt'}: no such file\n")
     result = atti("import", tmp_path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: {tmp_path} is a folder: give --archive to import its acts into an archive\n"
+        2, f"Errore: {tmp_path} is a folder: give --archive to import its acts into an archive\n"
     )
 
 
@@ -374,11 +374,11 @@ def test_cli_folder_errors(atti: Atti, tmp_path: Path) -> None:
     empty.mkdir()
     (empty / "note.md").write_text("x")
     result = atti("import", empty, "--archive", tmp_path / "none")
-    assert (result.exit_code, result.stderr) == (2, f"Error: {empty}: no PDF, DOCX or text file to import\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {empty}: no PDF, DOCX or text file to import\n")
     (empty / "a.txt").write_text("x")
     result = atti("import", empty, "--archive", tmp_path / "none")
     assert result.exit_code == 6
-    assert result.stderr.startswith(f"Error: no archive at {tmp_path / 'none'}")
+    assert result.stderr.startswith(f"Errore: no archive at {tmp_path / 'none'}")
 
 
 # -- what a document may cost ------------------------------------------------------------------
@@ -406,7 +406,7 @@ def test_a_zip_bomb_docx_is_refused_before_it_expands(atti: Atti, tmp_path: Path
     with peak_memory() as peak:
         result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: {path}: the DOCX would expand to more than 100 MB (word/document.xml): refused\n"
+        2, f"Errore: {path}: the DOCX would expand to more than 100 MB (word/document.xml): refused\n"
     )
     assert peak[0] < 20_000_000
 
@@ -417,7 +417,7 @@ def test_a_docx_that_understates_its_size_is_read_no_further_than_it_says(atti: 
     with peak_memory() as peak:
         result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: {path}: not a readable DOCX (corrupt, or a ZIP that is not a document)\n"
+        2, f"Errore: {path}: not a readable DOCX (corrupt, or a ZIP that is not a document)\n"
     )
     assert peak[0] < 20_000_000
 
@@ -428,7 +428,7 @@ def test_a_docx_compressed_like_a_bomb_is_refused(atti: Atti, tmp_path: Path) ->
     path.write_bytes(bombs.docx_with_document(bombs.raw_deflate(3), 3 * bombs.CHUNK))
     result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: {path}: the DOCX's word/document.xml is compressed more than 200 to 1 (a zip bomb?): refused\n"
+        2, f"Errore: {path}: the DOCX's word/document.xml is compressed more than 200 to 1 (a zip bomb?): refused\n"
     )
 
 
@@ -441,7 +441,7 @@ def test_the_text_of_a_pdf_is_bounded(atti: Atti, tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(extract, "PDF_TEXT_MAX_BYTES", 10)
     result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: {path}: the PDF's text would be more than 1e-05 MB: refused\n"
+        2, f"Errore: {path}: the PDF's text would be more than 1e-05 MB: refused\n"
     )
 
 
@@ -454,7 +454,7 @@ def test_a_pdf_that_would_take_gigabytes_to_read_is_refused(atti: Atti, tmp_path
     assert path.stat().st_size < 2_000_000
     result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: {path}: reading the PDF's text would take more than 512 MB of memory: refused\n"
+        2, f"Errore: {path}: reading the PDF's text would take more than 512 MB of memory: refused\n"
     )
 
 
@@ -476,7 +476,7 @@ def test_pdftotext_is_stopped_at_its_time_limit(
     path = tmp_path / "lento.pdf"
     path.write_bytes(bombs.text_pdf(zlib.compress(b"BT ET")))
     result = atti("import", path)
-    assert (result.exit_code, result.stderr) == (2, f"Error: {path}: the PDF could not be read in 0.5 s\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {path}: the PDF could not be read in 0.5 s\n")
     assert not process_alive(int(pid_file.read_text()))
 
 
@@ -484,7 +484,7 @@ def test_a_named_pipe_is_refused_instead_of_waited_on(atti: Atti, tmp_path: Path
     pipe = tmp_path / "tubo.txt"
     os.mkfifo(pipe)
     result = atti("import", pipe)
-    assert (result.exit_code, result.stderr) == (2, f"Error: {pipe}: not a regular file\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {pipe}: not a regular file\n")
 
 
 def test_a_file_over_the_size_limit_is_refused(atti: Atti, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -494,4 +494,4 @@ def test_a_file_over_the_size_limit_is_refused(atti: Atti, tmp_path: Path, monke
     path = tmp_path / "grande.txt"
     path.write_bytes(b"x" * 1001)
     result = atti("import", path)
-    assert (result.exit_code, result.stderr) == (2, f"Error: {path}: the file is larger than 0.001 MB: refused\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {path}: the file is larger than 0.001 MB: refused\n")

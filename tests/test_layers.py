@@ -10,6 +10,7 @@
     config  files  docxzip    settings; atomic writes and OS errors; a DOCX's zip within bounds;
     processes                 the processes atti starts die with it
     errors                    the one exception tree
+    i18n                      the messages' language (gettext): under everything that words a message
 
 Every import counts, wherever it is written (at the top, inside a function, under TYPE_CHECKING):
 a late import hides a dependency from the reader, it does not remove it.
@@ -27,6 +28,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 # Each unit of atti and the layer it sits on: a unit may import its own layer's modules only
 # within itself, and any unit of a lower layer.
 LAYERS: dict[str, int] = {
+    "i18n": -1,
     "errors": 0,
     "config": 1,
     "files": 1,

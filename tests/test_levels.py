@@ -368,7 +368,7 @@ def test_cli_sign_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None:
     ]
     for options, message in cases:
         result = atti("sign", src, "-o", out, *options, env={"ATTI_ARCHIVE": str(tmp_path / "none")})
-        assert (result.exit_code, result.stderr) == (4, f"Error: {message}\n")
+        assert (result.exit_code, result.stderr) == (4, f"Errore: {message}\n")
         assert not out.exists()
     result = atti("sign", src, "-o", out, "--p12", giulia, "--level", "B-Z")
     assert result.exit_code == 2 and "'B-Z' is not one of" in result.stderr
@@ -395,10 +395,10 @@ def test_cli_timestamp_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None
     unsigned.write_bytes(original := make_pdf())
     dead = f"http://127.0.0.1:{closed_port()}/tsa"
     for args, code, message in [
-        ((unsigned,), 4, "Error: a document timestamp needs a TSA: give --tsa URL or set tsa_url\n"),
-        ((unsigned, "--tsa", live.tsa_url), 4, "Error: the PDF has no signature to keep valid: sign it first\n"),
-        ((tmp_path / "assente.pdf", "--tsa", live.tsa_url), 4, f"Error: cannot read {tmp_path / 'assente.pdf'}: "),
-        (("--renew", "--tsa", dead, "--archive", tmp_path / "none"), 6, "Error: no archive at "),
+        ((unsigned,), 4, "Errore: a document timestamp needs a TSA: give --tsa URL or set tsa_url\n"),
+        ((unsigned, "--tsa", live.tsa_url), 4, "Errore: the PDF has no signature to keep valid: sign it first\n"),
+        ((tmp_path / "assente.pdf", "--tsa", live.tsa_url), 4, f"Errore: cannot read {tmp_path / 'assente.pdf'}: "),
+        (("--renew", "--tsa", dead, "--archive", tmp_path / "none"), 6, "Errore: no archive at "),
     ]:
         result = atti("timestamp", *args)
         assert result.exit_code == code
@@ -424,7 +424,7 @@ def test_publish_b_lta_then_renew_the_archive(atti: Atti, tmp_path: Path, live: 
                  "--level", "B-LT", "--tsa", live.tsa_url, env=env)
     assert plain.exit_code == 4
     assert plain.stderr == (
-        "Error: the certificate of Fabrizio Ventrice names no OCSP responder and no CRL, so a B-LT signature"
+        "Errore: the certificate of Fabrizio Ventrice names no OCSP responder and no CRL, so a B-LT signature"
         " cannot carry its revocation data\n"
     )
     assert not list((archive / "blobs").rglob("*.pdf"))
@@ -462,4 +462,4 @@ def test_publish_b_lta_then_renew_the_archive(atti: Atti, tmp_path: Path, live: 
     # An unreachable TSA stops the run at once, with one line.
     dead = f"http://127.0.0.1:{closed_port()}/tsa"
     stopped = atti("timestamp", "--renew", "--archive", archive, "--tsa", dead, "--before", "40000")
-    assert (stopped.exit_code, stopped.stderr) == (4, f"Error: TSA {dead} did not answer: connection refused\n")
+    assert (stopped.exit_code, stopped.stderr) == (4, f"Errore: TSA {dead} did not answer: connection refused\n")

@@ -108,7 +108,7 @@ def test_cli_migrate(atti: Atti, source: Path, pg_url: str) -> None:
     ]
     result = atti("archive", "migrate", "--from", source, "--to", pg_url)
     assert result.exit_code == 6
-    assert result.stderr == f"Error: the target archive {pg_url} is not empty: migrate only into a new one\n"
+    assert result.stderr == f"Errore: the target archive {pg_url} is not empty: migrate only into a new one\n"
     result = atti("archive", "verify", "--archive", pg_url)
     assert result.exit_code == 0 and result.output.startswith("Archive OK: 3 acts, 5 events, 10 files")
 

@@ -592,10 +592,10 @@ def test_cli_pdfcheck_unreadable(atti: Atti, tmp_path: Path) -> None:
     text = tmp_path / "atto.yaml"
     text.write_text("tipo: determinazione\n")
     result = atti("pdfcheck", text)
-    assert (result.exit_code, result.stdout, result.stderr) == (5, "", "Error: not a PDF: no %PDF- header\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (5, "", "Errore: not a PDF: no %PDF- header\n")
     missing = tmp_path / "missing.pdf"
     result = atti("pdfcheck", missing)
-    assert (result.exit_code, result.stderr) == (5, f"Error: cannot read {missing}: No such file or directory\n")
+    assert (result.exit_code, result.stderr) == (5, f"Errore: cannot read {missing}: No such file or directory\n")
 
 
 def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file: Path, tmp_path: Path) -> None:
@@ -635,4 +635,4 @@ def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"junk")
     result = atti("compare", a, junk)
-    assert (result.exit_code, result.stderr) == (5, f"Error: {junk}: not a PDF: no %PDF- header\n")
+    assert (result.exit_code, result.stderr) == (5, f"Errore: {junk}: not a PDF: no %PDF- header\n")

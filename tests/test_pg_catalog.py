@@ -124,7 +124,7 @@ def test_cli_init_and_search_on_a_url(atti: Atti, pg_url: str) -> None:
     assert (result.exit_code, result.output) == (0, "No acts found.\n")
     result = atti("search", "--archive", pg_url + "x", "proroga")
     assert result.exit_code == 6  # StorageError
-    assert result.stderr.startswith(f"Error: cannot open the catalog {pg_url}x: connection failed: ")
+    assert result.stderr.startswith(f"Errore: cannot open the catalog {pg_url}x: connection failed: ")
     assert result.stderr.rstrip().endswith(f'database "{pg_url.rsplit("/", 1)[1]}x" does not exist')
     assert result.stderr.count("\n") == 1
 

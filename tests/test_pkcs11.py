@@ -508,10 +508,10 @@ def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path
     again = atti("sign", pdf_file, "-o", tmp_path / "di-nuovo.pdf", *token, env=env(PIN))
     assert again.exit_code == 0, again.output
     wrong = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, env=env("000000"))
-    assert (wrong.exit_code, wrong.stderr) == (4, "Error: wrong PIN for token 'Firma'\n")
+    assert (wrong.exit_code, wrong.stderr) == (4, "Errore: wrong PIN for token 'Firma'\n")
     none = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, env=env(None))
     assert (none.exit_code, none.stderr) == (
-        4, "Error: token 'Firma' needs a PIN: set ATTI_PKCS11_PIN or run in a terminal\n"
+        4, "Errore: token 'Firma' needs a PIN: set ATTI_PKCS11_PIN or run in a terminal\n"
     )
     assert not (tmp_path / "no.pdf").exists()
 
@@ -538,29 +538,29 @@ def test_cli_publish_signs_a_verifica_with_the_reviewers_token(
 
     unset = atti(*publish, "--reviewer", pozzoli, env={"PIN_POZZOLI": None})
     assert (unset.exit_code, unset.stderr) == (
-        4, "Error: the PIN of token 'Revisione' is to come from $PIN_POZZOLI, which is not set\n")
+        4, "Errore: the PIN of token 'Revisione' is to come from $PIN_POZZOLI, which is not set\n")
     wrong = atti(*publish, "--reviewer", pozzoli, env={"PIN_POZZOLI": "000000"})
-    assert (wrong.exit_code, wrong.stderr) == (4, "Error: wrong PIN for token 'Revisione'\n")
+    assert (wrong.exit_code, wrong.stderr) == (4, "Errore: wrong PIN for token 'Revisione'\n")
     # No pin-env and no terminal: the reviewer's PIN is asked for, never taken from ATTI_PKCS11_PIN.
     no_pin = atti(*publish, "--reviewer", f"pkcs11:token=Revisione;key=pozzoli;module={hsm.module}",
                   env={"ATTI_PKCS11_PIN": REVIEW_PIN})
     assert (no_pin.exit_code, no_pin.stderr) == (4, (
-        "Error: reviewer's token 'Revisione' needs a PIN: add pin-env=VARIABLE to its key or run in a terminal\n"))
+        "Errore: reviewer's token 'Revisione' needs a PIN: add pin-env=VARIABLE to its key or run in a terminal\n"))
     # Mario Rossi's token key is no reviewer's: refused, and its token logged out again.
     stranger = atti(*publish, "--reviewer", f"pkcs11:token=Firma;key=firma;module={hsm.module};pin-env=PIN_ROSSI",
                     env={"PIN_ROSSI": PIN})
     assert (stranger.exit_code, stranger.stderr) == (4, (
-        "Error: token 'Firma' belongs to Mario Rossi, who made none of the act's verifiche "
+        "Errore: token 'Firma' belongs to Mario Rossi, who made none of the act's verifiche "
         "(Roberto Valente, Franco Pozzoli, Mattia Cattaneo)\n"))
     with _open(hsm) as again:
         assert again.signer_name == "Mario Rossi"
     odd = atti(*publish, "--reviewer", "pkcs11:token=Revisione;chiave=pozzoli")
     assert (odd.exit_code, odd.stderr) == (4, (
-        "Error: key 'pkcs11:token=Revisione;chiave=pozzoli': 'chiave=pozzoli' is not one of "
+        "Errore: key 'pkcs11:token=Revisione;chiave=pozzoli': 'chiave=pozzoli' is not one of "
         "token=..., key=..., module=..., pin-env=...\n"))
     bare = atti(*publish, "--reviewer", "pozzoli.p12")
     assert (bare.exit_code, bare.stderr) == (4, (
-        "Error: key 'pozzoli.p12': write it as p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH]"
+        "Errore: key 'pozzoli.p12': write it as p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH]"
         "[;pin-env=VARIABLE] or remote:MODULE:FACTORY\n"))
     with Archive.open(archive) as arc:  # every refusal came before a number was taken
         assert arc.catalog.last_number("D.O.", 2026) == 0

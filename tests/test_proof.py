@@ -197,13 +197,13 @@ def test_a_draft_written_with_its_number_proves_against_its_unnumbered_preview(
 def test_proof_names_what_it_cannot_find(atti: Atti, tmp_path: Path) -> None:
     result = atti("proof", "DO-2026-1", "--archive", tmp_path / "none")
     assert (result.exit_code, result.stderr) == (
-        6, "Error: DO-2026-1 is not a file, and there is no archive to find it in: give --archive\n"
+        6, "Errore: DO-2026-1 is not a file, and there is no archive to find it in: give --archive\n"
     )
     bare = tmp_path / "bare.pdf"
     bare.write_bytes(b"%PDF-1.7 nothing")
     result = atti("proof", bare)
     assert (result.exit_code, result.stderr) == (
-        5, f"Error: {bare} carries no act source (a YAML attachment): give the act's YAML too\n"
+        5, f"Errore: {bare} carries no act source (a YAML attachment): give the act's YAML too\n"
     )
 
 
@@ -302,7 +302,7 @@ def test_numbered_text_writes_the_number_where_an_officer_would() -> None:
     )
     numbered = load_act_text(TEXT, check=False)
     assert numbered_text(numbered, 129) == TEXT
-    with pytest.raises(ActError, match="the act is numbered 129, not 130"):
+    with pytest.raises(ActError, match="l'atto ha il numero 129, non 130"):
         numbered_text(numbered, 130)
 
 

@@ -60,4 +60,4 @@ def test_atti_search_says_it_in_one_line(atti: Atti, tmp_path: Path) -> None:
     pipeline.init_archive(tmp_path / "archive")
     result = atti("search", "--archive", tmp_path / "archive", LONG)
     assert (result.exit_code, result.stdout, result.stderr) == (
-        2, "", f"Error: the query has {len(LONG)} characters: {BOUNDS}\n")
+        2, "", f"Errore: the query has {len(LONG)} characters: {BOUNDS}\n")

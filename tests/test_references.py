@@ -305,16 +305,17 @@ def test_relazioni_default_empty() -> None:
 def test_unknown_tipo_lists_the_allowed_ones(example_text: str) -> None:
     text = with_relazioni(example_text).replace("tipo: proroga", "tipo: sospensione")
     assert problems(text) == [
-        f"act.yaml:{line_of(text, 'tipo: sospensione')}:11: relazioni[0].tipo: 'sospensione' is not one of "
-        "'proroga', 'modifica', 'rettifica', 'integrazione' or 'annullamento'"
+        f"act.yaml:{line_of(text, 'tipo: sospensione')}:11: relazioni[0].tipo: 'sospensione' non è uno dei "
+        "valori ammessi: "
+        "'proroga', 'modifica', 'rettifica', 'integrazione' o 'annullamento'"
     ]
 
 
 def test_bad_atto_id_is_placed_at_the_value(example_text: str) -> None:
     text = with_relazioni(example_text).replace("atto: DO-2026-60", "atto: Determinazione 60")
     assert problems(text) == [
-        f"act.yaml:{line_of(text, 'atto: Determinazione 60')}:11: relazioni[0].atto: 'Determinazione 60' is "
-        "not an archive id such as DO-2026-60; or write the act as {registro: D.O., numero: 60, anno: 2026}"
+        f"act.yaml:{line_of(text, 'atto: Determinazione 60')}:11: relazioni[0].atto: 'Determinazione 60' "
+        "non è un id d'archivio come DO-2026-60; oppure scrivi l'atto come {registro: D.O., numero: 60, anno: 2026}"
     ]
 
 
@@ -323,15 +324,15 @@ def test_misspelt_key_of_atto_has_a_suggestion(example_text: str) -> None:
     line = line_of(text, "numer: 84")
     column = text.splitlines()[line - 1].index("numer:") + 1
     assert problems(text) == [
-        f"act.yaml:{line}:11: missing required key 'numero' in 'relazioni[1].atto'",
-        f"act.yaml:{line}:{column}: unknown key 'numer' (did you mean 'numero'?)",
+        f"act.yaml:{line}:11: manca la chiave obbligatoria 'numero' in 'relazioni[1].atto'",
+        f"act.yaml:{line}:{column}: chiave sconosciuta 'numer' (forse 'numero'?)",
     ]
 
 
 def test_missing_atto(example_text: str) -> None:
     text = with_relazioni(example_text).replace("    atto: DO-2026-60\n", "")
     assert problems(text) == [
-        f"act.yaml:{line_of(text, 'tipo: proroga')}:5: missing required key 'atto' in 'relazioni[0]'"
+        f"act.yaml:{line_of(text, 'tipo: proroga')}:5: manca la chiave obbligatoria 'atto' in 'relazioni[0]'"
     ]
 
 
@@ -339,14 +340,14 @@ def test_relazione_must_point_to_an_earlier_act(example_text: str) -> None:
     # the example is D.O. 129/2026: 129 itself, a later number or a later year cannot be its target
     text = with_relazioni(example_text).replace("DO-2026-60", "DO-2026-129").replace("anno: 2026}", "anno: 2027}")
     assert problems(text) == [
-        f"act.yaml:{line_of(text, 'DO-2026-129')}:11: relazioni[0].atto: DO-2026-129 is this act itself: "
-        "a relazione bears on an earlier act",
-        f"act.yaml:{line_of(text, 'anno: 2027')}:11: relazioni[1].atto: DO-2027-84 is of 2027, after this act "
-        "(2026): a relazione bears on an earlier act",
+        f"act.yaml:{line_of(text, 'DO-2026-129')}:11: relazioni[0].atto: DO-2026-129 è questo stesso atto: "
+        "una relazione riguarda un atto precedente",
+        f"act.yaml:{line_of(text, 'anno: 2027')}:11: relazioni[1].atto: DO-2027-84 è del 2027, dopo questo atto "
+        "(2026): una relazione riguarda un atto precedente",
     ]
     later = with_relazioni(example_text).replace("DO-2026-60", "DO-2026-130")
     assert problems(later)[0].endswith(
-        "DO-2026-130 is a later act of the same register: a relazione bears on an earlier act"
+        "DO-2026-130 è un atto successivo dello stesso registro: una relazione riguarda un atto precedente"
     )
     # another register's act 130 of the same year is fine
     load_act_text(with_relazioni(example_text).replace("DO-2026-60", "SG-2026-130"), "act.yaml")

@@ -21,6 +21,7 @@ import pytest
 
 from atti import pipeline
 from atti.acts import load_act
+from atti.acts.loader import with_registro
 from atti.archive import Archive
 from atti.archive.integrity import verify_archive
 from atti.errors import ArchiveError, DuplicateNumber
@@ -29,7 +30,7 @@ from .conftest import EXAMPLE, Atti
 from .pgserver import raw
 
 NO_SOFFICE = {"ATTI_SOFFICE": "/nonexistent/atti-test-no-soffice"}
-NOT_RENDERED = "Error: LibreOffice not found"  # what an act that passed the archive's checks meets
+NOT_RENDERED = "Errore: LibreOffice not found"  # what an act that passed the archive's checks meets
 
 
 @pytest.fixture()
@@ -67,7 +68,7 @@ def test_an_explicit_numero_must_be_the_next_one(atti: Atti, archive: Archive, t
     for numero in (999999, 131, 128):  # a number out of range is check's refusal (test_act_input)
         result = atti("publish", act_file(tmp_path, numero=numero), "--archive", archive.location, env=NO_SOFFICE)
         assert (result.exit_code, result.stderr) == (
-            6, f"Error: numero {numero} is not the next number of registro D.O. for 2026: the next is 130; "
+            6, f"Errore: numero {numero} is not the next number of registro D.O. for 2026: the next is 130; "
             "leave numero out to have it given\n"
         ), numero
     assert stored_pdfs(archive) == pdfs and archive.next_number("D.O.", 2026) == 130
@@ -78,7 +79,7 @@ def test_an_explicit_numero_must_be_the_next_one(atti: Atti, archive: Archive, t
 
 def test_the_first_act_of_a_register_in_a_year_may_start_it(atti: Atti, archive: Archive, tmp_path: Path) -> None:
     seal(archive, 129)
-    for numero, anno in ((60, 2027), (1, 2025)):
+    for numero, anno in ((60, 2024), (1, 2025)):  # years other than 2026, none in the future (max_days_ahead)
         result = atti("publish", act_file(tmp_path, numero=numero, anno=anno), "--archive", archive.location,
                       env=NO_SOFFICE)
         assert result.exit_code == 3 and result.stderr.startswith(NOT_RENDERED), (numero, result.output)
@@ -119,33 +120,51 @@ def test_imported_acts_keep_their_numbers_and_verify_shows_the_gaps(atti: Atti, 
 # -- one spelling per register ------------------------------------------------------------------
 
 
-def test_a_second_spelling_of_a_register_is_refused_before_rendering(
+def test_another_spelling_of_a_register_is_published_as_the_archives(
     atti: Atti, archive: Archive, tmp_path: Path
 ) -> None:
+    """"DO" and "d.o." are the archive's "D.O.": numbered, dated and locked as it, and the act is
+    published spelt as the archive spells it (its YAML rewritten at the registro, nothing else)."""
     seal(archive, 129)
     pdfs = stored_pdfs(archive)
-    for numero, anno in ((None, 2026), (129, 2026), (130, 2026), (1, 2027)):
-        result = atti("publish", act_file(tmp_path, numero=numero, registro="DO", anno=anno),
-                      "--archive", archive.location, env=NO_SOFFICE)
-        assert (result.exit_code, result.stderr) == (
-            6, f"Error: registro 'DO' and the archived registro 'D.O.' are the same register for the archive "
-            f"(id DO-{anno}-…): write it as 'D.O.'\n"
-        ), (numero, anno)
+    for registro in ("DO", "d.o.", "D-O"):
+        taken = atti("publish", act_file(tmp_path, numero=129, registro=registro), "--archive", archive.location,
+                     env=NO_SOFFICE)
+        assert (taken.exit_code, taken.stderr) == (6, "Errore: registro D.O. already has number 129/2026 "
+                                                      "(DO-2026-129)\n"), registro
+        for numero, anno in ((None, 2026), (130, 2026), (1, 2025)):  # on to rendering, as D.O.
+            result = atti("publish", act_file(tmp_path, numero=numero, registro=registro, anno=anno),
+                          "--archive", archive.location, env=NO_SOFFICE)
+            assert result.exit_code == 3 and result.stderr.startswith(NOT_RENDERED), (registro, numero, result.output)
     assert stored_pdfs(archive) == pdfs
     assert [r.id for r in archive.catalog.all()] == ["DO-2026-129"]
+    assert [archive.register_name(r) for r in ("DO", "d.o.", "D.O.", "S.G.")] == ["D.O.", "D.O.", "D.O.", "S.G."]
+
+
+def test_the_act_is_rewritten_at_its_registro_only(tmp_path: Path) -> None:
+    path = act_file(tmp_path, numero=None, registro="d.o.")
+    loaded = load_act(path)
+    renamed = with_registro(loaded, "D.O.")
+    assert renamed.act == loaded.act.model_copy(update={"registro": "D.O."})
+    assert renamed.text == loaded.text.replace("registro: d.o. ", "registro: D.O. ", 1)
+    assert with_registro(loaded, "d.o.") is loaded
 
 
 def test_the_archive_refuses_a_second_spelling_before_storing_anything(archive: Archive) -> None:
     seal(archive, 129)
     pdfs = stored_pdfs(archive)
-    with pytest.raises(ArchiveError, match=r"^registro 'D O' and the archived registro 'D.O.' are the same register"):
+    with pytest.raises(ArchiveError, match=r"^il registro 'D O' e il registro archiviato 'D.O.' sono lo stesso"):
         seal(archive, 130, registro="D O")
-    with pytest.raises(ArchiveError, match=r"^registro 'D O' and the archived registro 'D.O.' are the same register"):
+    with pytest.raises(ArchiveError, match=r"^il registro 'D O' e il registro archiviato 'D.O.' sono lo stesso"):
         archive.ensure_register("D O", 2026)
     assert stored_pdfs(archive) == pdfs
     assert archive.next_number("D.O.", 2026) == 130
     archive.ensure_register("D.O.", 2031)  # the archived spelling, any year
     archive.ensure_register("S.G.", 2026)  # another register
+    with pytest.raises(ArchiveError) as caught:
+        archive.ensure_register("d.o.", 2026)  # case aside, the same letters
+    assert caught.value.msg == ("il registro 'd.o.' e il registro archiviato 'D.O.' sono lo stesso registro per "
+                                "l'archivio (id DO-2026-…): scrivilo come 'D.O.'")
 
 
 def test_an_id_taken_under_another_spelling_is_refused_before_rendering(archive: Archive) -> None:
@@ -167,12 +186,12 @@ def test_one_register_one_lock(archive: Archive, monkeypatch: pytest.MonkeyPatch
         return lock(register, year)
 
     monkeypatch.setattr(archive.catalog, "register_lock", spy)
-    for spelling in ("D.O.", "D O", "DO"):
+    for spelling in ("D.O.", "D O", "DO", "d.o."):
         with archive.register_lock(spelling, 2026):
             pass
     with archive.register_lock("S.G.", 2026):
         pass
-    assert held[0] == held[1] == held[2] != held[3]
+    assert held[0] == held[1] == held[2] == held[3] != held[4]
 
 
 @pytest.mark.libreoffice
@@ -192,3 +211,19 @@ def test_publish_says_where_a_register_starts(atti: Atti, libreoffice: str, tmp_
     named = atti("publish", act_file(tmp_path, numero=131), "--archive", archive, "--json", env=env)
     assert (given.exit_code, given.stderr, named.exit_code, named.stderr) == (0, "", 0, ""), given.output + named.output
     assert [json.loads(r.stdout)["id"] for r in (given, named)] == ["DO-2026-130", "DO-2026-131"]
+
+
+@pytest.mark.libreoffice
+def test_an_act_spelt_otherwise_is_published_and_proved_as_the_archives(
+    atti: Atti, libreoffice: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive).exit_code == 0
+    assert atti("publish", EXAMPLE, "--archive", archive).exit_code == 0
+    result = atti("publish", act_file(tmp_path, numero=None, registro="d.o."), "--archive", archive, "--json")
+    assert result.exit_code == 0, result.output
+    assert "Note: il registro d.o. è il D.O. dell'archivio: l'atto è pubblicato come D.O.\n" in result.stderr
+    record = json.loads(result.stdout)
+    assert (record["id"], record["registro"]) == ("DO-2026-130", "D.O.")
+    shown = atti("proof", "DO-2026-130", "--archive", archive)  # the YAML the PDF carries says D.O.
+    assert shown.exit_code == 0, shown.output

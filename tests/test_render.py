@@ -178,7 +178,7 @@ def test_a_body_template_that_is_a_zip_bomb_is_refused_before_it_expands(atti: A
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert (result.exit_code, result.stderr) == (3, f"Error: template {modelli / 'determinazione.docx'}: the DOCX "
+    assert (result.exit_code, result.stderr) == (3, f"Errore: template {modelli / 'determinazione.docx'}: the DOCX "
                                                     "would expand to more than 100 MB (word/document.xml): refused\n")
     assert peak < 50_000_000
     assert not (tmp_path / "out").exists()
@@ -228,8 +228,8 @@ def test_a_hanging_converter_is_killed_and_leaves_no_output(tmp_path: Path) -> N
 
 
 def test_a_failing_converter_reports_its_last_words(tmp_path: Path) -> None:
-    soffice = _fake_soffice(tmp_path, "echo 'Error: source file could not be loaded' >&2; exit 1")
-    with pytest.raises(RenderError, match="could not convert the act to PDF: Error: source file could not"):
+    soffice = _fake_soffice(tmp_path, "echo 'Errore: source file could not be loaded' >&2; exit 1")
+    with pytest.raises(RenderError, match="could not convert the act to PDF: Errore: source file could not"):
         render_act(example(), tmp_path / "out", converter=Converter(soffice=soffice))
     assert not (tmp_path / "out").exists()
 

@@ -280,7 +280,7 @@ def test_cli_review_records_the_as_user_and_history_shows_it(atti: Atti, tmp_pat
     assert atti("draft", "submit", "bozza-1", "--archive", root, "--as", "capoufficio").exit_code == 0
     out = atti("review", "bozza-1", "--reject", "--verifica", "Verifica Legale", "--note", "Manca il CIG",
                "--archive", root, "--as", "pozzoli")
-    assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 3: verifica 'Verifica Legale' negativo, bozza\n")
+    assert (out.exit_code, out.output) == (0, "Bozza bozza-1 versione 3: verifica 'Verifica Legale' negativo, bozza\n")
     neither = atti("review", "bozza-1", "--archive", root)
     assert neither.exit_code == 2 and "give --approve or --reject" in neither.output
     lines = atti("history", "bozza-1", "--archive", root).output.splitlines()
@@ -422,7 +422,7 @@ def test_review_flow_end_to_end_with_reviewers_own_keys(atti: Atti, tmp_path: Pa
     assert atti("draft", "submit", "bozza-1", "--as", "ufficio", env=env).exit_code == 0
     early = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, "--reviewer-p12", cattaneo, env=env)
     assert (early.exit_code, early.stderr) == (6, (
-        "Error: bozza-1 cannot be published: the verifica 'Verifica Legale' was not approved since it was last "
+        "Errore: bozza-1 cannot be published: the verifica 'Verifica Legale' was not approved since it was last "
         "submitted (atti review bozza-1 --approve --verifica 'Verifica Legale')\n"))
     for who, verifica in (("pozzoli", "Verifica Legale"), ("cattaneo", "Verifica Amministrativa")):
         assert atti("review", "bozza-1", "--approve", "--verifica", verifica, "--as", who, env=env).exit_code == 0

@@ -446,9 +446,9 @@ def test_cli_json_keys_and_filters(atti: Atti, example: Archive) -> None:
 def test_cli_bad_date_is_one_error_exit_2(atti: Atti, example: Archive) -> None:
     bad = atti("search", "proroga", "--archive", example.location, "--dal", "2026-02-30")
     assert (bad.exit_code, bad.stdout) == (2, "")
-    assert bad.stderr == "Error: --dal: '2026-02-30' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)\n"
+    assert bad.stderr == "Errore: --dal: '2026-02-30' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)\n"
     backwards = atti("search", "--archive", example.location, "--dal", "2026-06-01", "--al", "2026-01-01")
-    assert (backwards.exit_code, backwards.stderr) == (2, "Error: --dal 2026-06-01 is after --al 2026-01-01\n")
+    assert (backwards.exit_code, backwards.stderr) == (2, "Errore: --dal 2026-06-01 is after --al 2026-01-01\n")
 
 
 def test_cli_public_and_offset(atti: Atti, example: Archive, act: Act) -> None:

@@ -1,7 +1,7 @@
 """What atti leaves behind when it is stopped: nothing running, no temporary folder, no half output.
 
 atti runs here as a real process, on real LibreOffice, and is stopped while LibreOffice works:
-SIGTERM (a service manager, ``kill``) and SIGINT (Ctrl-C) end it with "Error: interrupted" and
+SIGTERM (a service manager, ``kill``) and SIGINT (Ctrl-C) end it with "Errore: interrotto" and
 143 or 130, after its ``finally`` blocks have stopped LibreOffice and removed their folders; a
 SIGKILL runs no ``finally``, and the watchdog of atti.processes stops LibreOffice instead.
 Nothing here is timed: each wait is for an event (soffice.bin appears, atti exits), bounded only
@@ -119,7 +119,7 @@ def test_a_stopped_batch_render_stops_libreoffice_and_removes_its_folders(
     started = freeze_libreoffice(atti)
     atti.send_signal(signum)
     _, err = atti.communicate(timeout=120)
-    assert (atti.returncode, err.decode().splitlines()[-1]) == (status, "Error: interrupted")
+    assert (atti.returncode, err.decode().splitlines()[-1]) == (status, "Errore: interrotto")
     assert_nothing_left(started, tmp, out)
 
 
@@ -129,7 +129,7 @@ def test_a_stopped_render_of_one_act_stops_its_soffice(libreoffice: str, tmp_pat
     started = freeze_libreoffice(atti)
     atti.terminate()
     _, err = atti.communicate(timeout=120)
-    assert (atti.returncode, err.decode()) == (143, "Error: interrupted\n")
+    assert (atti.returncode, err.decode()) == (143, "Errore: interrotto\n")
     assert_nothing_left(started, tmp, out)
     assert not out.exists() or list(out.iterdir()) == []
 
@@ -141,7 +141,7 @@ def test_a_stopped_publish_removes_its_folder(libreoffice: str, atti: Atti, tmp_
     started = freeze_libreoffice(process)
     process.terminate()
     _, err = process.communicate(timeout=120)
-    assert (process.returncode, err.decode()) == (143, "Error: interrupted\n")
+    assert (process.returncode, err.decode()) == (143, "Errore: interrotto\n")
     assert_nothing_left(started, tmp)
 
 

@@ -578,12 +578,12 @@ def test_cli_trusted_list_act_and_html(
     assert "INDETERMINATE" in page and "Fabrizio Ventrice" in page and "Mario Rossi" in page
 
     missing = atti("verify", pdf, "--archive", no_archive, "--tsl", tsl, "--act", tmp_path / "assente.yaml")
-    assert missing.exit_code == 1 and missing.stderr.endswith("assente.yaml:1:1: no such file\n")
+    assert missing.exit_code == 1 and missing.stderr.endswith("assente.yaml:1:1: il file non esiste\n")
 
     not_a_list = tmp_path / "lista.xml"
     not_a_list.write_text("<html/>")
     bad = atti("verify", pdf, "--archive", no_archive, "--tsl", not_a_list)
-    assert bad.exit_code == 5 and bad.stderr.startswith("Error: not an ETSI TS 119 612 trusted list")
+    assert bad.exit_code == 5 and bad.stderr.startswith("Errore: not an ETSI TS 119 612 trusted list")
     assert "Traceback" not in bad.output
 
 

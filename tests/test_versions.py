@@ -210,7 +210,7 @@ def test_diff_reports_added_and_removed_items(archive: Archive) -> None:
 def test_unknown_version_is_refused(annulled: Archive) -> None:
     with pytest.raises(ActNotFound, match=r"^DO-2026-129 has no version 4 \(it has 3\)$"):
         diff_versions(annulled, "DO-2026-129@1", "DO-2026-129@4")
-    with pytest.raises(ActNotFound, match="no act with id DO-2026-999"):
+    with pytest.raises(ActNotFound, match="nessun atto con id DO-2026-999"):
         diff_versions(annulled, "DO-2026-999@1", "DO-2026-129@1")
 
 
@@ -280,7 +280,7 @@ def test_cli_history(atti: Atti, annulled: Archive) -> None:
     assert [v["stato"] for v in data] == ["firmato", "pubblicato", "annullato"]
     assert data[2]["pdf_sha256"] == annulled.get("DO-2026-129").pdf.sha256
     missing = atti("history", "DO-2026-999", "--archive", root)
-    assert (missing.exit_code, missing.output) == (6, "Error: no act with id DO-2026-999 in the archive\n")
+    assert (missing.exit_code, missing.output) == (6, "Errore: nessun atto con id DO-2026-999 nell'archivio\n")
 
 
 def test_cli_diff(atti: Atti, annulled: Archive) -> None:
@@ -303,7 +303,7 @@ def test_cli_diff(atti: Atti, annulled: Archive) -> None:
     data = json.loads(state.output)
     assert (data["stato_changed"], data["parts"], data["b"]["stato"]) == (True, [], "annullato")
     unknown = atti("diff", "DO-2026-129@1", "DO-2026-129@7", "--archive", root)
-    assert (unknown.exit_code, unknown.output) == (6, "Error: DO-2026-129 has no version 7 (it has 3)\n")
+    assert (unknown.exit_code, unknown.output) == (6, "Errore: DO-2026-129 has no version 7 (it has 3)\n")
     bad = atti("diff", "DO-2026-129@x", "DO-2026-129", "--archive", root)
     assert bad.exit_code == 6 and "is not a version such as DO-2026-129@2" in bad.output
 
@@ -359,7 +359,7 @@ def test_draft_life_cycle_is_a_history_of_versions(archive: Archive) -> None:
     assert save(archive, edited, "bozza-1") == rendered  # the same text again: no new version
     submitted = archive.submit_draft("bozza-1")
     assert submitted.stato == "in verifica"
-    with pytest.raises(ArchiveError, match=r"^bozza-1 is already in verifica$"):
+    with pytest.raises(ArchiveError, match=r"^bozza-1 è già in verifica$"):
         archive.submit_draft("bozza-1")
     sealed = seal_draft(archive, "bozza-1")
     assert (sealed.id, sealed.numero, sealed.stato) == ("DO-2026-129", 129, "pubblicato")
@@ -380,7 +380,7 @@ def test_draft_life_cycle_is_a_history_of_versions(archive: Archive) -> None:
     # the draft's text was sealed as it was: only the numero the archive gave it differs
     [numero] = diff_versions(archive, "DO-2026-129@2", "DO-2026-129@6").parts
     assert (numero.part, [(c.kind, c.a, c.b) for c in numero.changes]) == ("numero", [("added", None, "129")])
-    with pytest.raises(ActNotFound, match="no act with id bozza-1"):
+    with pytest.raises(ActNotFound, match="nessun atto con id bozza-1"):
         archive.get("bozza-1")
     assert archive.next_number("D.O.", 2026) == 130
     assert archive.drafts() == []
@@ -422,11 +422,11 @@ def test_drafts_are_searchable_but_never_public(archive: Archive) -> None:
 def test_a_sealed_draft_cannot_be_saved_submitted_or_sealed_again(archive: Archive) -> None:
     save(archive, draft_text())
     seal_draft(archive, "bozza-1")
-    with pytest.raises(ActNotFound, match="no act with id bozza-1"):
+    with pytest.raises(ActNotFound, match="nessun atto con id bozza-1"):
         save(archive, draft_text(), "bozza-1")
-    with pytest.raises(ArchiveError, match=r"^DO-2026-129 is not a draft: it is pubblicato$"):
+    with pytest.raises(ArchiveError, match=r"^DO-2026-129 non è una bozza: è pubblicato$"):
         archive.submit_draft("DO-2026-129")
-    with pytest.raises(ArchiveError, match=r"^DO-2026-129 is not a draft: it is pubblicato$"):
+    with pytest.raises(ArchiveError, match=r"^DO-2026-129 non è una bozza: è pubblicato$"):
         save(archive, draft_text(), "DO-2026-129")
     save(archive, draft_text())
     assert archive.drafts()[0].id == "bozza-2"  # ids are never given twice
@@ -463,13 +463,13 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     act = tmp_path / "act.yaml"
     act.write_text(draft_text(), encoding="utf-8")
     out = atti("draft", "save", act, "--archive", root)
-    assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 1: bozza, determinazione D.O.: "
+    assert (out.exit_code, out.output) == (0, "Bozza bozza-1 versione 1: bozza, determinazione D.O.: "
                                               + load_act_text(TEXT, "x").act.oggetto + "\n")
     out = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1", "--render", "--json")
     assert out.exit_code == 0, out.output
     assert (json.loads(out.output)["version"], json.loads(out.output)["numero"]) == (2, None)
     out = atti("draft", "submit", "bozza-1", "--archive", root)
-    assert (out.exit_code, out.output) == (0, "Draft bozza-1 version 3: in verifica\n")
+    assert (out.exit_code, out.output) == (0, "Bozza bozza-1 versione 3: in verifica\n")
     hidden = atti("search", "proroga", "--archive", root, "--public", "--json")
     assert (hidden.exit_code, json.loads(hidden.output)) == (0, [])
     found = atti("search", "proroga", "--archive", root, "--stato", "in verifica", "--json")
@@ -500,7 +500,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     assert atti("draft", "save", second, "--archive", root).exit_code == 0
     unsubmitted = atti("publish", "--draft", "bozza-2", "--archive", root)
     assert (unsubmitted.exit_code, unsubmitted.stderr) == (
-        6, "Error: bozza-2 is a bozza: it was not submitted for verifica since it last changed "
+        6, "Errore: bozza-2 is a bozza: it was not submitted for verifica since it last changed "
         "(atti draft submit bozza-2)\n")
     assert atti("draft", "submit", "bozza-2", "--archive", root).exit_code == 0
     by_id = atti("publish", "--draft", "bozza-2", "--archive", root, "--json")
@@ -517,9 +517,9 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     neither = atti("publish", "--archive", root)
     assert neither.exit_code == 2 and "Error: give the act's FILE, or --draft ID" in neither.output
     again = atti("draft", "submit", "DO-2026-1", "--archive", root)
-    assert (again.exit_code, again.output) == (6, "Error: DO-2026-1 is not a draft: it is pubblicato\n")
+    assert (again.exit_code, again.output) == (6, "Errore: DO-2026-1 non è una bozza: è pubblicato\n")
     gone = atti("publish", "--draft", "bozza-1", "--archive", root)
-    assert (gone.exit_code, gone.output) == (6, "Error: no act with id bozza-1 in the archive\n")
+    assert (gone.exit_code, gone.output) == (6, "Errore: nessun atto con id bozza-1 nell'archivio\n")
 
 
 # -- references linked again ----------------------------------------------------------------------
@@ -599,9 +599,9 @@ def test_cli_draft_save_twice_and_bad_ids(atti: Atti, archive: Archive, tmp_path
     root = archive.location
     assert atti("draft", "save", act, "--archive", root).exit_code == 0
     again = atti("draft", "save", act, "--archive", root, "--draft", "bozza-1")
-    assert (again.exit_code, again.output.split(":")[0]) == (0, "Draft bozza-1 unchanged (version 1)")
+    assert (again.exit_code, again.output.split(":")[0]) == (0, "Bozza bozza-1 invariata (versione 1)")
     unknown = atti("draft", "save", act, "--archive", root, "--draft", "bozza-9")
-    assert (unknown.exit_code, unknown.output) == (6, "Error: no act with id bozza-9 in the archive\n")
+    assert (unknown.exit_code, unknown.output) == (6, "Errore: nessun atto con id bozza-9 nell'archivio\n")
     broken = tmp_path / "broken.yaml"
     broken.write_text("tipo: determinazione\n", encoding="utf-8")
     bad = atti("draft", "save", broken, "--archive", root)

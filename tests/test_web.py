@@ -481,17 +481,17 @@ def test_user_add_command(
     assert (result.exit_code, result.output) == (0, "Updated user nuovo (officer)\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "corta")
     result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
-    assert (result.exit_code, result.output) == (2, "Error: the password must have at least 12 characters\n")
+    assert (result.exit_code, result.output) == (2, "Errore: the password must have at least 12 characters\n")
     monkeypatch.delenv("ATTI_USER_PASSWORD")
     result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
     assert (result.exit_code, result.output) == (
-        2, "Error: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
+        2, "Errore: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "abbastanza-lunga")
     result = atti("user", "add", "x y", "--role", "admin", "--archive", archive)
-    assert result.exit_code == 2 and result.output.startswith("Error: 'x y' is not a user name")
+    assert result.exit_code == 2 and result.output.startswith("Errore: 'x y' is not a user name")
     missing = tmp_path / "nowhere"
     result = atti("user", "add", "altro", "--role", "admin", "--archive", missing)
-    assert result.exit_code == 6 and result.output.startswith("Error: no archive at")
+    assert result.exit_code == 6 and result.output.startswith("Errore: no archive at")
     from atti.web.users import UserStore
 
     assert UserStore(state).authenticate("nuovo", "un-altra-parola") is not None
@@ -499,7 +499,7 @@ def test_user_add_command(
 
 def test_serve_refuses_a_missing_archive(atti: Atti, tmp_path: Path) -> None:
     result = atti("serve", "--archive", tmp_path / "none")
-    assert result.exit_code == 6 and result.output.startswith("Error: no archive at")
+    assert result.exit_code == 6 and result.output.startswith("Errore: no archive at")
 
 
 def test_act_page_says_the_verification_in_italian(client: TestClient) -> None:

@@ -398,18 +398,18 @@ def test_user_commands(atti: Atti, archive: Path | str, state: Path, app: Any) -
     assert UserStore(state).authenticate("archivista", OTHER) is not None
     result = atti("user", "passwd", "archivista", "--archive", archive, input="corta\n")
     assert (result.exit_code, result.output) == (
-        2, f"Error: the password must have at least {MIN_PASSWORD} characters\n")
+        2, f"Errore: the password must have at least {MIN_PASSWORD} characters\n")
     result = atti("user", "passwd", "archivista", "--archive", archive, input="")
     assert (result.exit_code, result.output) == (
-        2, "Error: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
+        2, "Errore: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
     result = atti("user", "passwd", "nessuno", "--archive", archive, input=OTHER + "\n")
-    assert (result.exit_code, result.output) == (2, f"Error: no user 'nessuno' in {state / 'web' / 'users.json'}\n")
+    assert (result.exit_code, result.output) == (2, f"Errore: no user 'nessuno' in {state / 'web' / 'users.json'}\n")
     result = atti("user", "add", "nuovo", "--role", "officer", "--archive", archive, input=OTHER + "\n")
     assert (result.exit_code, result.output) == (0, "Added user nuovo (officer)\n")
     result = atti("user", "remove", "archivista", "--archive", archive)
     assert (result.exit_code, result.output) == (0, "Removed user archivista; ended 1 session\n")
     result = atti("user", "remove", "archivista", "--archive", archive)
-    assert (result.exit_code, result.output) == (2, f"Error: no user 'archivista' in {state / 'web' / 'users.json'}\n")
+    assert (result.exit_code, result.output) == (2, f"Errore: no user 'archivista' in {state / 'web' / 'users.json'}\n")
     result = atti("user", "list", "--archive", archive)
     assert (result.exit_code, result.output) == (0, "nuovo\tofficer\t0 sessions\nrevisore\treviewer\t0 sessions\n")
 
@@ -437,4 +437,4 @@ def test_cookie_on_a_public_address_is_secure(archive: Path | str, state: Path) 
 def test_serve_refuses_contradictory_cookie_flags(atti: Atti, archive: Path | str) -> None:
     result = atti("serve", "--archive", archive, "--secure-cookies", "--insecure-cookies")
     assert (result.exit_code, result.output) == (
-        2, "Error: --secure-cookies and --insecure-cookies contradict each other: give one\n")
+        2, "Errore: --secure-cookies and --insecure-cookies contradict each other: give one\n")

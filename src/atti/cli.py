@@ -24,6 +24,7 @@ import click
 from atti import __version__
 from atti.config import LEVELS, Settings, load_settings
 from atti.errors import ActError, AttiError, SigningError, VerificationError
+from atti.i18n import LANGUAGES, _, kept_language, set_language
 
 if TYPE_CHECKING:
     from atti import pipeline
@@ -77,7 +78,7 @@ def _given_once(command: click.Command, ctx: click.Context, args: list[str]) -> 
         return
     parser = command.make_parser(ctx)
     try:
-        _, _, order = parser.parse_args(args=list(args))
+        _values, _rest, order = parser.parse_args(args=list(args))
     except click.UsageError:
         return  # click's own parse says what is wrong, with its own message
     seen: dict[str, int] = {}
@@ -125,8 +126,8 @@ class _Group(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        if ctx.parent is None:  # the root group: once per command line
-            with _sigterm_raises():
+        if ctx.parent is None:  # the root group: once per command line, in the language it chooses
+            with _sigterm_raises(), kept_language():
                 return self._invoke(ctx)
         return self._invoke(ctx)
 
@@ -140,10 +141,10 @@ class _Group(click.Group):
         except AttiError as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
-            click.echo(f"Error: {exc.msg}", err=True)
+            click.echo(_("Error: {message}").format(message=exc.msg), err=True)
             ctx.exit(exc.exit_code)
         except (KeyboardInterrupt, click.Abort) as exc:  # Ctrl-C (a prompt's is Abort), or SIGTERM (Terminated)
-            click.echo("Error: interrupted", err=True)
+            click.echo(_("Error: interrupted"), err=True)
             ctx.exit(143 if isinstance(exc, Terminated) else 130)  # 128 + the signal, as shells report it
         except BrokenPipeError:
             # Standard output was closed early (atti search | head -1): not a bug. Click ends the
@@ -154,13 +155,17 @@ class _Group(click.Group):
         except Exception as exc:  # a bug: say so briefly, never dump a traceback on an officer
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
-            click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); rerun with --verbose", err=True)
+            click.echo(_("Error: internal error ({error}); rerun with --verbose").format(
+                error=f"{type(exc).__name__}: {exc}"), err=True)
             ctx.exit(70)
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     obj = ctx.find_root().obj
-    return load_settings(overrides, config_file=obj.get("config"))
+    settings = load_settings(overrides, config_file=obj.get("config"))
+    if obj.get("lang") is None:  # --lang wins over the setting (from a file or $ATTI_LANG)
+        set_language(settings.lang)
+    return settings
 
 
 @contextmanager
@@ -217,10 +222,14 @@ def _print_json(data: Any) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Configuration file [default: $ATTI_CONFIG, else ./atti.toml if present].",
 )
+@click.option(
+    "--lang", type=click.Choice(LANGUAGES), help="Language of messages: it or en [default: $ATTI_LANG, else it]."
+)
 @click.pass_context
-def main(ctx: click.Context, verbose: bool, config: Path | None) -> None:
+def main(ctx: click.Context, verbose: bool, config: Path | None, lang: str | None) -> None:
     """atti: administrative acts from YAML to a signed PDF/A in a tamper-evident archive."""
-    ctx.obj = {"verbose": verbose, "config": config}
+    set_language(lang)  # None: $ATTI_LANG, then the lang setting once the settings are read
+    ctx.obj = {"verbose": verbose, "config": config, "lang": lang}
 
 
 @main.command()
@@ -243,6 +252,38 @@ def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> N
 
 
 @main.command()
+@click.argument("tipo")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def new(ctx: click.Context, tipo: str, file: Path | None) -> None:
+    """Write a commented skeleton of an act of TIPO (determinazione, delibera, decreto, ordinanza).
+
+    Into FILE [default: TIPO.yaml here], which must not exist: atti new never overwrites. Every
+    key the act needs is there with what it is; fill in the empty values, then run atti check.
+    """
+    from atti.acts.skeleton import default_file, write_skeleton
+
+    _settings(ctx)  # the lang setting: the skeleton's comments are in the language of messages
+    written = write_skeleton(tipo, file or default_file(tipo))
+    click.echo(_("Wrote {path}: fill in the empty values, then run atti check {path}").format(path=written))
+
+
+@main.command()
+@click.pass_context
+def schema(ctx: click.Context) -> None:
+    """Print the JSON Schema (draft 2020-12) of an act file, for editors' YAML completion.
+
+    Every key with its description, in the language of messages; unknown keys are refused. Save
+    it (atti schema > atti.schema.json) and name it in the act's first line:
+    # yaml-language-server: $schema=atti.schema.json
+    """
+    from atti.acts.schema import act_schema
+
+    _settings(ctx)  # the lang setting: the descriptions are in the language of messages
+    _print_json(act_schema())
+
+
+@main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_context
 def check(ctx: click.Context, files: tuple[Path, ...]) -> None:
@@ -252,17 +293,17 @@ def check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """
     from atti.acts import load_act
 
-    allegati_dirs = _settings(ctx).allegati_dirs  # where allegati may come from besides each act's folder
+    settings = _settings(ctx)  # allegati_dirs: where allegati may come from besides each act's folder
     failed = False
     for path in files:
         try:
-            load_act(path, allegati_dirs=allegati_dirs)
+            load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
         except ActError as exc:
             failed = True
             for problem in exc.problems:
                 click.echo(str(problem))
         else:
-            click.echo(f"{path}: ok")
+            click.echo(_("{path}: ok").format(path=path))
     if failed:
         sys.exit(1)
 
@@ -306,7 +347,7 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path, template:
 
         result = pipeline.render_many(files, out_dir, settings, progress=advance)
     for failure in result.failed:
-        click.echo(f"Error: {failure.message}", err=True)
+        click.echo(_("Error: {message}").format(message=failure.message), err=True)
     total = len(result.rendered) + len(result.failed)
     failed = f", {len(result.failed)} failed" if result.failed else ""
     click.echo(f"Rendered {len(result.rendered)} of {total} acts into {out_dir}{failed}")
@@ -824,7 +865,7 @@ def timestamp(
             for note in renewal.notes:
                 click.echo(f"Note: {renewal.act_id}: {note}", err=True)
         else:
-            click.echo(f"Error: {renewal.act_id}: {renewal.error}", err=True)
+            click.echo(_("Error: {message}").format(message=f"{renewal.act_id}: {renewal.error}"), err=True)
 
     with _open(settings) as arc:
         done = pipeline.renew_timestamps(arc, settings, before_days=before_days, progress=report)
@@ -869,8 +910,26 @@ def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: s
         _print_json(result.to_dict())
         return
     r = result.record
-    what = f"version {len(result.versions)}" if result.saved else f"unchanged (version {len(result.versions)})"
-    click.echo(f"Draft {r.id} {what}: {r.stato}, {r.tipo} {r.registro}: {r.oggetto}")
+    what = _("Draft {id} version {version}") if result.saved else _("Draft {id} unchanged (version {version})")
+    click.echo(what.format(id=r.id, version=len(result.versions)) + f": {r.stato}, {r.tipo} {r.registro}: {r.oggetto}")
+
+
+@draft.command("list")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the drafts as a JSON list.")
+@click.pass_context
+def draft_list(ctx: click.Context, archive: Path | None, as_json: bool) -> None:
+    """List the drafts in the archive, oldest first: id, tipo, stato, last change, who made it, oggetto."""
+    with _open(_settings(ctx, archive=archive)) as arc:
+        drafts = pipeline.list_drafts(arc)
+    if as_json:
+        _print_json([d.to_dict() for d in drafts])
+        return
+    if not drafts:
+        click.echo(_("No drafts."))
+    for d in drafts:
+        actor = d.actor or "-"
+        click.echo(f"{d.id}  {d.tipo}  {d.stato}  {d.changed_at}  {actor}  {d.oggetto}")
 
 
 @draft.command("submit")
@@ -887,7 +946,8 @@ def draft_submit(ctx: click.Context, draft_id: str, archive: Path | None, as_use
     if as_json:
         _print_json(result.to_dict())
         return
-    click.echo(f"Draft {result.record.id} version {len(result.versions)}: {result.record.stato}")
+    draft = _("Draft {id} version {version}").format(id=result.record.id, version=len(result.versions))
+    click.echo(f"{draft}: {result.record.stato}")
 
 
 @main.command()
@@ -918,8 +978,8 @@ def review(ctx: click.Context, draft_id: str, outcome: str | None, verifica: str
         _print_json(result.to_dict())
         return
     v = result.versions[-1]
-    click.echo(f"Draft {result.record.id} version {v.version}: verifica '{v.verifica}' {v.esito}, "
-               f"{result.record.stato}")
+    draft = _("Draft {id} version {version}").format(id=result.record.id, version=v.version)
+    click.echo(f"{draft}: verifica '{v.verifica}' {v.esito}, {result.record.stato}")
 
 
 @main.group(cls=_Group)

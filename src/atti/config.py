@@ -102,6 +102,12 @@ class Settings(BaseModel):
     [required_verifiche_by_ente."Comune di Esempio"] delibera = ["Verifica Contabile"]: a tipo a
     body names here takes this list instead of required_verifiche's (an empty list requires none);
     a tipo it does not name keeps required_verifiche's. As ATTI_REQUIRED_VERIFICHE_BY_ENTE, JSON."""
+    lang: Literal["it", "en"] = "it"
+    """The language of the messages people read: it (Italian, the default) or en (English); the
+    command line's --lang overrides it (atti.i18n)."""
+    max_days_ahead: int = Field(7, ge=0, le=3660)
+    """How many days after today an act's data may be when it is checked and published: a date
+    further ahead is a slip (2062 for 2026), refused by atti check and atti publish."""
     development: bool = False
     """Development mode (atti publish --development): given no key, the archive's development CA
     signs the act in its firmatario's name, and each verifica given no reviewer's key in its

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atti.i18n import _
+
 
 class AttiError(Exception):
     """Base of every error atti reports to a user: ``msg`` is one line, without a traceback."""
@@ -76,9 +78,9 @@ class ActError(AttiError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.line, p.column))
-        first = str(self.problems[0]) if self.problems else "invalid act"
+        first = str(self.problems[0]) if self.problems else _("invalid act")
         more = len(self.problems) - 1
-        super().__init__(first + (f" (and {more} more)" if more > 0 else ""))
+        super().__init__(first + (_(" (and {more} more)").format(more=more) if more > 0 else ""))
 
 
 class ConfigError(AttiError):

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atti.acts import LoadedAct, load_act, load_act_text, numbered_text
+from atti.acts.loader import with_registro
 from atti.acts.model import Act
 from atti.archive import ActRecord, Archive
 from atti.archive.records import DRAFT_STATES, ReferenceRecord, VersionRecord
 from atti.config import Settings
 from atti.errors import ArchiveError, SigningError, StorageError, VerificationError
 from atti.files import PRIVATE_FILE, write_atomic, write_error
+from atti.i18n import _
 
 if TYPE_CHECKING:
     # pyHanko and docxtpl take most of a second to import: commands that do not sign or render
@@ -81,7 +83,7 @@ def render(path: Path, out_dir: Path, settings: Settings) -> RenderedAct:
     """Check an act and render it to DOCX and PDF/A in ``out_dir`` (unsigned)."""
     from atti.templates import Converter, render_act
 
-    loaded = load_act(path, allegati_dirs=settings.allegati_dirs)
+    loaded = load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
     with Converter(timeout=settings.convert_timeout) as converter:  # its LibreOffice profile goes with it
         return render_act(
             loaded.act,
@@ -195,9 +197,10 @@ def publish(
     if path is None:
         assert draft_id is not None
         source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
-        loaded = load_act_text(source, f"{draft_id}.yaml", allegati_dirs=settings.allegati_dirs)
+        loaded = load_act_text(source, f"{draft_id}.yaml", allegati_dirs=settings.allegati_dirs,
+                               max_days_ahead=settings.max_days_ahead)
     else:
-        loaded = load_act(path, allegati_dirs=settings.allegati_dirs)
+        loaded = load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
         if draft_id is None:
             draft_id = archive.find_draft(loaded.text)
         else:
@@ -347,6 +350,37 @@ def save_draft(
     return DraftResult(record, archive.versions(record.id), saved)
 
 
+@dataclass(frozen=True)
+class DraftSummary:
+    """One draft as ``atti draft list`` shows it: what it is and its last change."""
+
+    id: str
+    tipo: str
+    oggetto: str
+    stato: str
+    changed_at: str  # when its newest version was made (UTC, ISO 8601)
+    actor: str | None  # who made it, when recorded
+    versions: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "tipo": self.tipo, "oggetto": self.oggetto, "stato": self.stato,
+                "changed_at": self.changed_at, "actor": self.actor, "versions": self.versions}
+
+
+def list_drafts(archive: Archive) -> list[DraftSummary]:
+    """The drafts in the archive, oldest first, each with its newest version's time and author."""
+    out = []
+    for record in archive.drafts():
+        versions = archive.versions(record.id)
+        last = versions[-1] if versions else None
+        out.append(DraftSummary(
+            record.id, record.tipo, record.oggetto, record.stato,
+            last.created_at if last is not None else record.created_at, last.actor if last is not None else None,
+            len(versions),
+        ))
+    return out
+
+
 def submit_draft(archive: Archive, draft_id: str, *, actor: str | None = None) -> DraftResult:
     """Send a bozza to verification (``atti draft submit``): state in verifica, as a new version."""
     record = archive.submit_draft(draft_id, actor=actor)
@@ -426,20 +460,29 @@ def _publish_with(
     for signer in signers.values():
         signer.plan(settings.level, settings.tsa_url, trust_roots)
     act = loaded.act
+    notes: tuple[str, ...] = ()
     with archive.register_lock(act.registro, act.anno):
-        # All refused here, before LibreOffice runs and anything is stored: a second spelling of
-        # an archived register, a number taken or out of turn.
+        # One register, one spelling: "DO" or "d.o." is the archive's "D.O.", in the act as signed too.
+        name = archive.register_name(act.registro)
+        if name != act.registro:
+            notes += (_("registro {written} is the archive's {name}: the act is published as {name}").format(
+                written=act.registro, name=name),)
+            loaded = with_registro(loaded, name)
+            act = loaded.act
+        # All refused here, before LibreOffice runs and anything is stored: a spelling of an
+        # archived register the archive cannot tell apart, a number taken or out of turn.
         archive.ensure_register(act.registro, act.anno)
         numero = archive.next_number(act.registro, act.anno)
         if act.numero is None:
             act = act.with_numero(numero)
         else:
             archive.ensure_next_number(act.registro, act.anno, act.numero)
-        notes: tuple[str, ...] = ()
         if numero == 1 and act.numero is not None and act.numero > 1:  # the office's register began before atti
             numero = act.numero
             before = "number 1 is" if numero == 2 else f"numbers 1-{numero - 1} are"
-            notes = (f"{numero}/{act.anno} starts registro {act.registro} in this archive: {before} not in it",)
+            notes += (f"{numero}/{act.anno} starts registro {act.registro} in this archive: {before} not in it",)
+        assert act.numero is not None  # given above when the act had none
+        archive.ensure_in_order(act.registro, act.anno, act.numero, act.data)  # dated between its neighbours
         archive.check_relazioni(act)  # an annulment of a missing act is refused before rendering
         # Removed on any exit, an interruption included (the CLI turns SIGTERM into an exception).
         with (
@@ -756,7 +799,7 @@ def prove(
     elif _is_file_name(act):
         what, the_act = act, load_act(Path(act), check=False).act
     else:
-        _, version = archived(act)
+        _id, version = archived(act)
         what = f"{version.act_id}@{version.version}"
         if archive is None or not version.source.sha256:
             raise ArchiveError(f"{what} has no source")

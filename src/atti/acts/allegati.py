@@ -18,11 +18,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from atti.i18n import N_, _, translate
+
 MB = 1_000_000
 ALLEGATO_MAX_BYTES = 200 * MB
 """The largest allegato atti reads (into memory, then into the act's PDF)."""
 
-_HINT = "allegati are read from the act's folder, or from a folder named in the setting allegati_dirs"
+_HINT = N_("allegati are read from the act's folder, or from a folder named in the setting allegati_dirs")
+
+
+def _not_regular(file: str) -> str:
+    return _("'{file}' is not a regular file").format(file=file)
+
+
+def _too_large(file: str) -> str:
+    return _("'{file}' is larger than {mb} MB").format(file=file, mb=f"{ALLEGATO_MAX_BYTES / MB:g}")
 
 
 class AllegatoRefused(Exception):
@@ -51,7 +61,7 @@ def locate_allegato(file: str, act_dir: Path, allegati_dirs: Sequence[Path] = ()
     """Where the allegato ``file`` of an act in ``act_dir`` is; AllegatoRefused if outside the
     act's folder and ``allegati_dirs``. Whether the file exists is not checked here."""
     if "\0" in file:  # no file system takes it; os.path would raise ValueError
-        raise AllegatoRefused(f"{file!r} is not a file name")
+        raise AllegatoRefused(_("{file} is not a file name").format(file=repr(file)))
     act_root = os.path.realpath(act_dir)
     roots = [act_root, *(os.path.realpath(d) for d in allegati_dirs)]
     real = os.path.realpath(os.path.join(act_root, file))
@@ -62,12 +72,12 @@ def locate_allegato(file: str, act_dir: Path, allegati_dirs: Sequence[Path] = ()
     written = os.path.normpath(os.path.join(os.path.abspath(act_dir), file))
     lexical_roots = [os.path.abspath(act_dir), *(os.path.abspath(d) for d in allegati_dirs)]
     if os.path.isabs(file):
-        why = "is an absolute path outside the act's folder"
+        why = _("'{file}' is an absolute path outside the act's folder; {hint}")
     elif not any(_inside(written, root) for root in lexical_roots):
-        why = "goes up out of the act's folder"
+        why = _("'{file}' goes up out of the act's folder; {hint}")
     else:
-        why = "leads out of the act's folder through a symbolic link"
-    raise AllegatoRefused(f"'{file}' {why}; {_HINT}")
+        why = _("'{file}' leads out of the act's folder through a symbolic link; {hint}")
+    raise AllegatoRefused(why.format(file=file, hint=translate(_HINT)))
 
 
 def check_allegato(file: str, act_dir: Path, allegati_dirs: Sequence[Path] = ()) -> str | None:
@@ -79,13 +89,13 @@ def check_allegato(file: str, act_dir: Path, allegati_dirs: Sequence[Path] = ())
     try:
         info = located.path.stat()
     except FileNotFoundError:
-        return f"no such file '{file}'"
+        return _("no such file '{file}'").format(file=file)
     except OSError as exc:
-        return f"cannot read '{file}': {exc.strerror}"
+        return _("cannot read '{file}': {reason}").format(file=file, reason=exc.strerror)
     if not stat.S_ISREG(info.st_mode) or file.endswith(("/", os.sep)):
-        return f"'{file}' is not a regular file"
+        return _not_regular(file)
     if info.st_size > ALLEGATO_MAX_BYTES:
-        return f"'{file}' is larger than {ALLEGATO_MAX_BYTES / MB:g} MB"
+        return _too_large(file)
     return None
 
 
@@ -101,7 +111,7 @@ def read_allegato(located: LocatedAllegato) -> bytes:
     file = located.file
     parts = located.path.relative_to(located.root).parts
     if not parts or file.endswith(("/", os.sep)):
-        raise AllegatoRefused(f"'{file}' is not a regular file")
+        raise AllegatoRefused(_not_regular(file))
     fd = os.open(located.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for i, part in enumerate(parts):
@@ -113,17 +123,16 @@ def read_allegato(located: LocatedAllegato) -> bytes:
                 if exc.errno == errno.ELOOP or (exc.errno == errno.ENOTDIR and os.path.islink(
                     os.path.join(located.root, *parts[: i + 1])
                 )):
-                    raise AllegatoRefused(
-                        f"'{file}' leads out of the act's folder through a symbolic link; {_HINT}"
-                    ) from None
+                    raise AllegatoRefused(_("'{file}' leads out of the act's folder through a symbolic link; {hint}")
+                                          .format(file=file, hint=translate(_HINT))) from None
                 raise
             os.close(fd)
             fd = opened
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise AllegatoRefused(f"'{file}' is not a regular file")
+            raise AllegatoRefused(_not_regular(file))
         if info.st_size > ALLEGATO_MAX_BYTES:
-            raise AllegatoRefused(f"'{file}' is larger than {ALLEGATO_MAX_BYTES / MB:g} MB")
+            raise AllegatoRefused(_too_large(file))
         chunks: list[bytes] = []
         size = 0
         # Up to one byte past the limit: a file growing while it is read is refused all the same.
@@ -131,7 +140,7 @@ def read_allegato(located: LocatedAllegato) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
             if size > ALLEGATO_MAX_BYTES:
-                raise AllegatoRefused(f"'{file}' is larger than {ALLEGATO_MAX_BYTES / MB:g} MB")
+                raise AllegatoRefused(_too_large(file))
         return b"".join(chunks)
     finally:
         os.close(fd)

@@ -29,6 +29,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from atti.i18n import N_, _, translate
+
 # The names of the C0 and C1 controls (Unicode's NameAliases.txt), which unicodedata.name lacks.
 _C0 = (
     "NULL", "START OF HEADING", "START OF TEXT", "END OF TEXT", "END OF TRANSMISSION", "ENQUIRY",
@@ -60,7 +62,7 @@ YAML_LINE_BREAKS = frozenset("\x85\u2028\u2029")
 _UNUSUAL = re.compile("[^\t\n\x20-\x7e]")
 
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_CONTROL = "an invisible control character"
+_CONTROL = N_("an invisible control character")
 
 # The characters the act's text is written in (first and last code point, both included): the
 # Latin, Greek and Cyrillic scripts with punctuation and common symbols, where the fonts atti's
@@ -111,6 +113,11 @@ def stacked_marks(text: str) -> Iterator[tuple[int, int]]:
         yield match.start(), match.end() - match.start()
 
 
+def refused_message(char: str, why: str) -> str:
+    """"character U+202E (RIGHT-TO-LEFT OVERRIDE) cannot be in an act: <why>", in the current language."""
+    return _("character {char} cannot be in an act: {why}").format(char=describe(char), why=translate(why))
+
+
 def describe(char: str) -> str:
     """``U+202E (RIGHT-TO-LEFT OVERRIDE)``, as a message names a character."""
     code = ord(char)
@@ -124,31 +131,31 @@ def refused_in_file(char: str) -> str | None:
     if char in "\t\n\r":
         return None
     if char in YAML_LINE_BREAKS:
-        return (
+        return N_(
             "a line break inside the text: it would split the item in the signed PDF "
             "(write separate items, or a plain new line in a '|' block)"
         )
     if char == "\f":
-        return "a page break in the signed PDF"
+        return N_("a page break in the signed PDF")
     if char == "\v":
-        return "a line break in the signed PDF: it would split the item"
+        return N_("a line break in the signed PDF: it would split the item")
     category = unicodedata.category(char)
     if category == "Cc":
         return _CONTROL
     if char in _BIDI_CONTROLS:
-        return "it changes the direction of the text on screen, so the act would read differently from what it says"
+        return N_("it changes the direction of the text on screen, so the act would read differently from what it says")
     if category == "Cf":
-        return "an invisible formatting character: the text looks the same without it, but is not the same text"
+        return N_("an invisible formatting character: the text looks the same without it, but is not the same text")
     if category == "Cs":
-        return "half of a character (a lone surrogate): the text was damaged"
+        return N_("half of a character (a lone surrogate): the text was damaged")
     if category == "Co":
-        return "a private-use character: what it looks like depends on the font"
+        return N_("a private-use character: what it looks like depends on the font")
     if category in ("Zl", "Zp"):
-        return "a line break inside the text: it would split the item in the signed PDF"
+        return N_("a line break inside the text: it would split the item in the signed PDF")
     if category == "Cn":
-        return "not a character (unassigned in Unicode, or a non-character)"
+        return N_("not a character (unassigned in Unicode, or a non-character)")
     if char == "\ufffd":
-        return "the text was damaged when it was converted (U+FFFD stands for a lost character): type the original"
+        return N_("the text was damaged when it was converted (U+FFFD stands for a lost character): type the original")
     return None
 
 
@@ -161,9 +168,9 @@ def refused_in_text(char: str) -> str | None:
     if refused is not None or char in "\t\n":
         return refused
     code = ord(char)
-    if any(first <= code <= last for first, last, _ in TEXT_RANGES):
+    if any(first <= code <= last for first, last, _name in TEXT_RANGES):
         return None
-    return (
+    return N_(
         "it is not among the characters an act is written in (Latin, Greek and Cyrillic letters, digits, "
         "punctuation and common symbols: see docs/act-format.md), so the signed PDF could not be proved "
         "to say the same"

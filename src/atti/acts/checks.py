@@ -12,32 +12,43 @@ draft, ``atti show``, the web archive read acts with ``check=False``).
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from atti.acts.allegati import check_allegato
-from atti.acts.characters import MAX_MARKS, describe, find_in_scalar, refused, stacked_marks
+from atti.acts.characters import MAX_MARKS, find_in_scalar, refused, refused_message, stacked_marks
 from atti.acts.collegio import collegial_problems
 from atti.acts.model import Act, AttoCitato, Esito, ModoAllegato
 from atti.acts.references import act_id_of, registro_slug
 from atti.acts.source import LoadedAct, Path_, dotted, position_in
 from atti.errors import Problem
+from atti.i18n import _
 
 # How a registro is written: as the body's register writes it, with the marks registers use.
 REGISTRO_MARKS = "./-"
 REGISTRO_MAX = 20
+MAX_DAYS_AHEAD = 7
+"""The days after today an act's data may be, unless the setting max_days_ahead says otherwise."""
 _MAX_FILE_CHARACTERS = 20
 
 
-def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[Problem]:
+def check_act(
+    loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = (), max_days_ahead: int = MAX_DAYS_AHEAD,
+    today: dt.date | None = None,
+) -> list[Problem]:
     """Every problem that stops the act from being signed, in file order (empty when it may).
 
     An allegato's file must be inside the act's folder or one of ``allegati_dirs``
-    (:mod:`atti.acts.allegati`).
+    (:mod:`atti.acts.allegati`); the act's data no more than ``max_days_ahead`` days after
+    ``today`` (the setting of that name).
     """
     act, smap = loaded.act, loaded.source
     problems = _character_problems(loaded)
+    ahead = future_date_problem(act.data, max_days_ahead, today)
+    if ahead is not None:
+        problems.append(smap.problem(("data",), f"data: {ahead}"))
     registri: list[tuple[Path_, str]] = [(("registro",), act.registro)]
     registri += [(("relazioni", i, "atto", "registro"), r.atto.registro) for i, r in enumerate(act.relazioni)]
     for path, registro in registri:
@@ -49,8 +60,9 @@ def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[
             problems.append(
                 smap.problem(
                     ("verifiche", i, "esito"),
-                    f"verifiche[{i}].esito: '{verifica.tipo}' by {verifica.nome} is "
-                    f"'{verifica.esito.value}'; every verification must be positive before signing",
+                    f"verifiche[{i}].esito: " + _("'{tipo}' by {nome} is '{esito}'; every verification must be "
+                                                  "positive before signing").format(
+                        tipo=verifica.tipo, nome=verifica.nome, esito=verifica.esito.value),
                 )
             )
     base = Path(smap.file).parent
@@ -64,7 +76,7 @@ def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[
             problems.append(
                 smap.problem(
                     ("allegati", i, "modo"),
-                    f"allegati[{i}].modo: only a PDF file can be 'accodato' (its pages appended to the act)",
+                    f"allegati[{i}].modo: " + _("only a PDF file can be 'accodato' (its pages appended to the act)"),
                 )
             )
     for i, relazione in enumerate(act.relazioni):
@@ -75,15 +87,27 @@ def check_act(loaded: LoadedAct, *, allegati_dirs: Sequence[Path] = ()) -> list[
     return sorted(problems, key=lambda p: (p.line, p.column))
 
 
+def future_date_problem(data: dt.date, max_days_ahead: int, today: dt.date | None = None) -> str | None:
+    """Why ``data`` is too far ahead for an act's date (2062 written for 2026), or None."""
+    today = today or dt.date.today()
+    if (data - today).days <= max_days_ahead:
+        return None
+    return _("{data} is more than {days} days after today ({today}): check the year "
+             "(the setting max_days_ahead allows up to {days})").format(
+        data=data.strftime("%d/%m/%Y"), days=max_days_ahead, today=today.strftime("%d/%m/%Y"))
+
+
 def _relazione_problem(act: Act, atto: AttoCitato) -> str | None:
     """Why ``atto`` cannot be the target of a relazione of ``act``: only an earlier act can be
     extended, changed, corrected or annulled, and acts of one register are numbered in order."""
     if atto.anno > act.anno:
-        return f"{atto.id} is of {atto.anno}, after this act ({act.anno}): a relazione bears on an earlier act"
+        return _("{id} is of {anno}, after this act ({this}): a relazione bears on an earlier act").format(
+            id=atto.id, anno=atto.anno, this=act.anno)
     same_register = act_id_of(atto.registro, atto.anno, 1) == act_id_of(act.registro, act.anno, 1)
     if same_register and act.numero is not None and atto.numero >= act.numero:
-        what = "this act itself" if atto.numero == act.numero else "a later act of the same register"
-        return f"{atto.id} is {what}: a relazione bears on an earlier act"
+        if atto.numero == act.numero:
+            return _("{id} is this act itself: a relazione bears on an earlier act").format(id=atto.id)
+        return _("{id} is a later act of the same register: a relazione bears on an earlier act").format(id=atto.id)
     return None
 
 
@@ -96,16 +120,18 @@ def registro_problem(registro: str) -> str | None:
     """
     slug = registro_slug(registro)
     if any(c.isspace() for c in registro):
-        return (f"'{registro}' is written with a space: write it as in the body's register, e.g. D.O. "
-                f"(its archive id keeps only the letters and digits: {slug or 'none'})")
+        return _("'{registro}' is written with a space: write it as in the body's register, e.g. D.O. "
+                 "(its archive id keeps only the letters and digits: {slug})").format(
+            registro=registro, slug=slug or _("none"))
     odd = next((c for c in registro if not (c.isascii() and c.isalnum()) and c not in REGISTRO_MARKS), None)
     if odd is not None:
-        return (f"'{registro}' has the character '{odd}': a registro is written with the letters A-Z, the digits "
-                f"0-9 and the marks {' '.join(REGISTRO_MARKS)} only")
+        return _("'{registro}' has the character '{odd}': a registro is written with the letters A-Z, the digits "
+                 "0-9 and the marks {marks} only").format(registro=registro, odd=odd, marks=" ".join(REGISTRO_MARKS))
     if not slug:
-        return f"'{registro}' has no letter or digit: the archive id is made of them (D.O. gives DO-2026-129)"
+        return _("'{registro}' has no letter or digit: the archive id is made of them (D.O. gives DO-2026-129)")\
+            .format(registro=registro)
     if len(registro) > REGISTRO_MAX:
-        return f"'{registro}' is longer than {REGISTRO_MAX} characters"
+        return _("'{registro}' is longer than {max} characters").format(registro=registro, max=REGISTRO_MAX)
     return None
 
 
@@ -130,7 +156,7 @@ def _character_problems(loaded: LoadedAct) -> list[Problem]:
     placed: set[int] = set()
     for path, value in _strings(loaded.act.model_dump()):
         seen: set[str] = set()
-        for _, char, why in refused(value, in_text=True):
+        for _at, char, why in refused(value, in_text=True):
             if char in seen:
                 continue
             seen.add(char)
@@ -144,14 +170,15 @@ def _character_problems(loaded: LoadedAct) -> list[Problem]:
             problems.append(Problem(smap.file, pos.line, pos.column, _message(path, char, why)))
         for start, count in stacked_marks(value):
             where = f"{dotted(path)}: " if path else ""
-            message = (f"{where}{count} accents (combining marks) on one letter, '{value[start - 1:start]}': "
-                       f"at most {MAX_MARKS} can be proved to stand in the signed PDF as written")
+            message = where + _("{count} accents (combining marks) on one letter, '{letter}': at most {max} can be "
+                                "proved to stand in the signed PDF as written").format(
+                count=count, letter=value[start - 1:start], max=MAX_MARKS)
             span = smap.scalars.get(path)
             at = find_in_scalar(text, span.start, span.end, span.style, value[start]) if span is not None else None
             pos = position_in(text, at) if at is not None else smap.value_at(path)
             problems.append(Problem(smap.file, pos.line, pos.column, message))
     spans = sorted((span.start, span.end, path) for path, span in smap.scalars.items())
-    starts = [start for start, _, _ in spans]
+    starts = [start for start, _end, _path in spans]
     found = 0
     for at, char, why in refused(text):
         if at in placed or (at == 0 and char == "\ufeff"):  # a byte order mark may open the file
@@ -168,4 +195,4 @@ def _character_problems(loaded: LoadedAct) -> list[Problem]:
 
 def _message(path: Path_, char: str, why: str) -> str:
     where = f"{dotted(path)}: " if path else ""
-    return f"{where}character {describe(char)} cannot be in an act: {why}"
+    return where + refused_message(char, why)

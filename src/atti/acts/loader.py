@@ -18,23 +18,31 @@ the model to accept or refuse as written. The limits are in docs/act-format.md.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core.core_schema import ErrorType
 
-from atti.acts.characters import UNREADABLE, YAML_LINE_BREAKS, describe, find_in_scalar, refused_in_file
-from atti.acts.checks import check_act
+from atti.acts.characters import (
+    UNREADABLE,
+    YAML_LINE_BREAKS,
+    find_in_scalar,
+    refused_in_file,
+    refused_message,
+)
+from atti.acts.checks import MAX_DAYS_AHEAD, check_act
 from atti.acts.model import UNION_TAGS, Act, Esito
+from atti.acts.references import parse_date
 from atti.acts.source import LoadedAct, Path_, Position, SourceMap, Span, dotted, position_in
 from atti.errors import ActError, Problem
+from atti.i18n import N_, _, translate
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_VALUES", "LoadedAct", "SourceMap", "load_act", "load_act_text", "parse_yaml"]
 
@@ -55,7 +63,7 @@ _MAX_DIGITS = 4000
 _MAX_CHARACTER_PROBLEMS = 20
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[" + "".join(sorted(YAML_LINE_BREAKS)) + "]")
-_EMPTY = "the file is empty: an act is a YAML mapping of keys such as 'oggetto:'"
+_EMPTY = N_("the file is empty: an act is a YAML mapping of keys such as 'oggetto:'")
 
 
 class _Loader(yaml.SafeLoader):
@@ -153,7 +161,7 @@ class _Composer:
             second = loader.peek_event()
             assert isinstance(second, yaml.Event)
             self.problems.append(
-                self.problem(_start(second), "a second document starts here ('---'): an act file holds one act")
+                self.problem(_start(second), _("a second document starts here ('---'): an act file holds one act"))
             )
         return data, first
 
@@ -169,8 +177,8 @@ class _Composer:
                 path = self.child_path()
                 self.count_values(1, event)
                 if len(stack) >= MAX_DEPTH:
-                    raise _Stop(self.problem(_start(event), f"nested more than {MAX_DEPTH} levels deep: "
-                                             "an act has a handful of levels"))
+                    raise _Stop(self.problem(_start(event), _("nested more than {depth} levels deep: "
+                                             "an act has a handful of levels").format(depth=MAX_DEPTH)))
                 self.refuse_tag(event, path)
                 if path is not None:
                     self.smap.values[path] = _pos(_start(event))
@@ -191,7 +199,7 @@ class _Composer:
                 value, height = self.alias(event, self.child_path())
                 mark = _start(event)
             else:  # the parser gives nothing else inside a document
-                raise _Stop(self.problem(_start(event), f"unexpected {type(event).__name__}"))
+                raise _Stop(self.problem(_start(event), _("unexpected {event}").format(event=type(event).__name__)))
             if not stack:
                 return value, first or event
             self.attach(stack[-1], value, height, mark)
@@ -221,11 +229,12 @@ class _Composer:
             return
         top.wants_key, top.key = False, None
         if value is _MERGE:
-            self.problems.append(self.problem(mark, "merge keys ('<<') are not supported in acts: write the keys out"))
+            merge = _("merge keys ('<<') are not supported in acts: write the keys out")
+            self.problems.append(self.problem(mark, merge))
         elif not isinstance(value, str | int) or isinstance(value, bool):
-            self.problems.append(self.problem(mark, "a key must be plain text"))
+            self.problems.append(self.problem(mark, _("a key must be plain text")))
         elif str(value) in top.value:
-            self.problems.append(self.problem(mark, f"duplicate key '{value}'"))
+            self.problems.append(self.problem(mark, _("duplicate key '{key}'").format(key=value)))
         else:
             top.key = str(value)
             if top.path is not None:
@@ -236,10 +245,11 @@ class _Composer:
         if self.count <= MAX_VALUES:
             return
         if isinstance(event, yaml.AliasEvent):
-            message = (f"the alias '*{event.anchor}' stands for {values} values, which makes the act more than "
-                       f"{MAX_VALUES} keys, values and list items long")
+            message = _("the alias '*{name}' stands for {values} values, which makes the act more than "
+                        "{limit} keys, values and list items long").format(name=event.anchor, values=values,
+                                                                         limit=MAX_VALUES)
         else:
-            message = f"more than {MAX_VALUES} keys, values and list items: no act is that long"
+            message = _("more than {limit} keys, values and list items: no act is that long").format(limit=MAX_VALUES)
         raise _Stop(self.problem(_start(event), message))
 
     def refuse_tag(self, event: yaml.ScalarEvent | yaml.CollectionStartEvent, path: Path_ | None) -> None:
@@ -248,7 +258,8 @@ class _Composer:
         shown = "!!" + event.tag.removeprefix(_YAML) if event.tag.startswith(_YAML) else event.tag
         self.problems.append(self.problem(
             _start(event),
-            f"tags such as '{shown}' are not used in acts: write the value as plain text (in quotes if needed)",
+            _("tags such as '{tag}' are not used in acts: write the value as plain text (in quotes if needed)")
+            .format(tag=shown),
             path,
         ))
 
@@ -282,7 +293,7 @@ class _Composer:
         at = find_in_scalar(self.text, span.start, span.end, span.style, char)
         pos = position_in(self.text, at) if at is not None else _pos(mark)
         where = f"{dotted(path)}: " if path else ""
-        message = f"{where}character {describe(char)} cannot be in an act: {refused_in_file(char)}"
+        message = where + refused_message(char, refused_in_file(char) or "")
         self.problems.append(Problem(self.smap.file, pos.line, pos.column, message))
 
     def alias(self, event: yaml.AliasEvent, path: Path_ | None) -> tuple[Any, int]:
@@ -290,13 +301,15 @@ class _Composer:
         found = self.anchors.get(name)
         if found is None:
             inside = any(c.anchor == name for c in self.stack)
-            why = f"is inside the value it names ('&{name}')" if inside else f"names no anchor ('&{name}') before it"
-            self.problems.append(self.problem(_start(event), f"the alias '*{name}' {why}", path))
+            why = (_("the alias '*{name}' is inside the value it names ('&{name}')") if inside
+                   else _("the alias '*{name}' names no anchor ('&{name}') before it"))
+            self.problems.append(self.problem(_start(event), why.format(name=name), path))
             return None, 0
         value, values, height = found
         if len(self.stack) + height > MAX_DEPTH:
-            raise _Stop(self.problem(_start(event), f"the alias '*{name}' makes the act nested more than "
-                                     f"{MAX_DEPTH} levels deep: an act has a handful of levels"))
+            raise _Stop(self.problem(_start(event), _("the alias '*{name}' makes the act nested more than "
+                                     "{depth} levels deep: an act has a handful of levels").format(
+                                         name=name, depth=MAX_DEPTH)))
         self.count_values(values, event)
         if path is not None:
             self.smap.values[path] = _pos(_start(event))
@@ -315,7 +328,8 @@ def _size_problem(text: str, file: str) -> Problem | None:
 
 def _too_big(text: str, index: int, file: str) -> Problem:
     pos = position_in(text, index)
-    return Problem(file, pos.line, pos.column, f"the file is larger than {MAX_BYTES // 2**20} MB: no act is that long")
+    message = _("the file is larger than {mb} MB: no act is that long").format(mb=MAX_BYTES // 2**20)
+    return Problem(file, pos.line, pos.column, message)
 
 
 def _character_problems(text: str, file: str, pattern: re.Pattern[str]) -> list[Problem]:
@@ -326,7 +340,7 @@ def _character_problems(text: str, file: str, pattern: re.Pattern[str]) -> list[
         char = match.group()
         pos = position_in(text, match.start())
         found.append(Problem(file, pos.line, pos.column,
-                             f"character {describe(char)} cannot be in an act: {refused_in_file(char)}"))
+                             refused_message(char, refused_in_file(char) or "")))
         if len(found) == _MAX_CHARACTER_PROBLEMS:
             break
     return found
@@ -367,10 +381,11 @@ def _parse_with(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(s for s in (exc.context, exc.problem) if s)
-        raise _SyntaxError([*composer.problems, Problem(file, line, col, f"YAML syntax error: {what}")]) from None
+        message = syntax_message(exc.context, exc.problem, text[offset:], mark)
+        raise _SyntaxError([*composer.problems, Problem(file, line, col, message)]) from None
     except yaml.YAMLError as exc:
-        raise _SyntaxError([*composer.problems, Problem(file, 1, 1, f"YAML error: {exc}")]) from None
+        message = _("YAML error: {error}").format(error=exc)
+        raise _SyntaxError([*composer.problems, Problem(file, 1, 1, message)]) from None
     finally:
         loader.dispose()
     if composer.problems:
@@ -378,11 +393,11 @@ def _parse_with(
     if isinstance(data, dict):
         return data, smap
     if first is None or (data is None and isinstance(first, yaml.ScalarEvent) and first.value == ""):
-        raise ActError([Problem(file, 1, 1, _EMPTY)])
-    what = "a list" if isinstance(data, list) else "a single value"
+        raise ActError([Problem(file, 1, 1, translate(_EMPTY))])
+    what = (_("an act is a YAML mapping of keys such as 'oggetto:', not a list") if isinstance(data, list)
+            else _("an act is a YAML mapping of keys such as 'oggetto:', not a single value"))
     where = _pos(_start(first))
-    raise ActError([Problem(file, where.line, where.column,
-                            f"an act is a YAML mapping of keys such as 'oggetto:', not {what}")])
+    raise ActError([Problem(file, where.line, where.column, what)])
 
 
 def _fields_of(model: type[BaseModel], path: Path_) -> list[str]:
@@ -410,6 +425,63 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def close_match(word: str, candidates: Sequence[str]) -> str | None:
+    """The one candidate ``word`` is a slip of, or None: "premese" -> "premesse", "Oggetto" -> "oggetto".
+
+    Close means a few letters apart (typed, left out, doubled or swapped: the optimal string
+    alignment distance, case aside), at most one in a word of up to 4 letters, two up to 8, three
+    beyond; "presenti" is four from "premesse", another word. Two candidates equally close: none.
+    """
+    limit = 1 if len(word) <= 4 else 2 if len(word) <= 8 else 3
+    scored = sorted((_distance(word.lower(), c.lower()), c) for c in candidates if c != word)
+    if not scored or scored[0][0] > limit or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment: insertions, deletions, substitutions and swaps of two neighbours."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def syntax_message(context: str | None, problem: str | None, text: str, mark: Any) -> str:
+    """The parser's complaint as an officer can act on it: what is wrong, and the usual slip behind it."""
+    problem = problem or ""
+    line = text.splitlines()[mark.line] if mark is not None and mark.line < len(text.splitlines()) else ""
+    before = line[: mark.column] if mark is not None else ""
+    if "mapping values are not allowed" in problem:
+        if ": " in before or before.rstrip().endswith(":") or before.lstrip().startswith("- "):
+            return _("YAML syntax error: the text contains ': ', which YAML reads as a new key: write the "
+                     "text in quotes (oggetto: \"Proroga: termini\") or on the next line after >-")
+        return _("YAML syntax error: this key is indented more than the one above it: align it with the "
+                 "keys it belongs with (spaces, not tabs)")
+    if "'\\t'" in problem or "\t" in problem:
+        return _("YAML syntax error: a tab indents this line: YAML indents with spaces only (replace the tab "
+                 "with spaces)")
+    if "expected <block end>" in problem or "expected <block mapping start>" in problem:
+        return _("YAML syntax error: wrong indentation: this line is not aligned with the keys or the "
+                 "items ('- ') it belongs with (use the same number of spaces)")
+    if "could not find expected ':'" in problem:
+        return _("YAML syntax error: a key without ':', or a text going on to a new line: write 'key: "
+                 "value', and a long text on several lines after >-, each line indented")
+    if "end of stream" in problem and context and "quoted scalar" in context:
+        return _("YAML syntax error: a text opened with quotes is never closed: close the quotes")
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        return _("YAML syntax error: a list in brackets [ ] or a mapping in braces { } is not closed, or its "
+                 "text has a comma: close it, or write the text in quotes")
+    what = " ".join(part for part in (context, problem) if part)
+    return _("YAML syntax error: {error}").format(error=what)
+
+
 def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
@@ -421,40 +493,107 @@ def _problems_from(exc: ValidationError, smap: SourceMap) -> list[Problem]:
         kind = err["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1])
-            hint = difflib.get_close_matches(key, _fields_of(Act, loc[:-1]), n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            problems.append(smap.problem(loc, f"unknown key '{key}'{suggestion}", at_key=True))
-        elif kind == "missing":
+            siblings = _fields_of(Act, loc[:-1])
+            hint = close_match(key, siblings)
+            owners = [name for name in siblings if key in _fields_of(Act, (*loc[:-1], name))]
+            if hint:
+                message = _("unknown key '{key}' (did you mean '{hint}'?)").format(key=key, hint=hint)
+            elif owners:  # a key of a part written at the wrong indentation: "nome:" under nothing
+                message = _("unknown key '{key}' here: it is a key of {owners}: indent it under its part").format(
+                    key=key, owners=_listed([f"'{o}'" for o in owners]))
+            else:
+                message = _("unknown key '{key}'").format(key=key)
+            problems.append(smap.problem(loc, message, at_key=True))
+            continue
+        if kind == "missing":
             parent = dotted(loc[:-1])
-            inside = f" in '{parent}'" if parent else ""
-            problems.append(smap.problem(loc[:-1], f"missing required key '{loc[-1]}'{inside}"))
-        elif kind.startswith("date"):
-            value = err.get("input")
-            problems.append(
-                smap.problem(loc, f"{where}: not a valid date: '{value}' (write it as YYYY-MM-DD)")
-            )
-        elif kind == "dispositivo_vuoto" or (kind == "too_short" and where == "dispositivo.punti"):
+            message = (_("missing required key '{key}' in '{parent}'") if parent
+                       else _("missing required key '{key}'")).format(key=loc[-1], parent=parent)
+            problems.append(smap.problem(loc[:-1], message))
+            continue
+        if kind == "dispositivo_vuoto" or (kind == "too_short" and where == "dispositivo.punti"):
             # Neither punti nor articoli (a decree's): placed on the punti, where the act has them.
             at = loc if kind == "too_short" else (*loc, "punti")
-            problems.append(smap.problem(at, "empty dispositivo: write at least one punto"))
-        elif kind == "too_short":
-            problems.append(smap.problem(loc, f"{where}: must not be empty"))
-        elif kind == "enum":
-            expected = err.get("ctx", {}).get("expected", "")
-            problems.append(
-                smap.problem(loc, f"{where}: '{err.get('input')}' is not one of {expected}")
-            )
-        else:
-            problems.append(smap.problem(loc, f"{where}: {err['msg']}" if where else err["msg"]))
+            problems.append(smap.problem(at, _("empty dispositivo: write at least one punto")))
+            continue
+        message = _message_of(err, loc)
+        problems.append(smap.problem(loc, f"{where}: {message}" if where else message))
     return problems
 
 
+_PYDANTIC_ERRORS = frozenset(get_args(ErrorType))
+_WORDS_FOR_YES_NO = frozenset({"true", "false", "yes", "no", "on", "off"})
+
+
+def _message_of(err: Any, loc: Path_) -> str:
+    """What is wrong with the value at ``loc``, in plain words (pydantic's say "Input should be ...")."""
+    kind: str = err["type"]
+    value = err.get("input")
+    key = str(loc[-1]) if loc and isinstance(loc[-1], str) else None
+    if kind.startswith("date"):
+        return _date_message(value)
+    if kind == "too_short":
+        return _("must not be empty")
+    if kind == "string_too_short":
+        return _("the text is empty: write it, or leave the key out")
+    if kind == "enum":
+        allowed = [str(v) for v in err.get("ctx", {}).get("expected", "").replace(" or ", ", ").split(", ") if v]
+        names = [v.strip("'") for v in allowed]
+        hint = close_match(str(value), names) if isinstance(value, str) else None
+        message = (_("'{value}' is not one of the allowed values: {allowed} (did you mean '{hint}'?)") if hint
+                   else _("'{value}' is not one of the allowed values: {allowed}"))
+        return message.format(value=value, allowed=_listed(allowed), hint=hint)
+    if kind == "string_type":
+        if value is None:
+            return (_("no value: write it after '{key}:'").format(key=key) if key
+                    else _("no value: write the text after the dash, or remove the item"))
+        if isinstance(value, list):
+            return _("a text is expected here, not a list: remove the dashes ('- '); a long text may go on "
+                     "several lines after >-")
+        if isinstance(value, dict):
+            return _("a text is expected here, not keys: if the text contains ': ', write it in quotes")
+        if isinstance(value, bool):
+            return _("a text is expected here: YAML reads {words} as yes or no: write the text in quotes").format(
+                words=", ".join(sorted(_WORDS_FOR_YES_NO)))
+        return _("a text is expected here, not the number {value}: write it in quotes, '{value}'").format(value=value)
+    if kind == "list_type":
+        if value is None:
+            return _("no list: write its items on the lines below, each starting with '- ' (or [] for none)")
+        return _("a list is expected here: write each item on its own line starting with '- '")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if value is None:
+            return _("no value: write its keys on the lines below, indented")
+        return _("keys are expected here, each on its own line below, indented (e.g. nome: ...)")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("write true or false, not '{value}'").format(value=value)
+    if kind not in _PYDANTIC_ERRORS:  # the model's own (PydanticCustomError), worded and translated there
+        return str(err["msg"])
+    return _("not a valid value ({reason})").format(reason=err["msg"])
+
+
+def _listed(items: list[str]) -> str:
+    """"'a', 'b' or 'c'", in the language of messages."""
+    return _(" or ").join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def _date_message(value: object) -> str:
+    """A date written otherwise than YYYY-MM-DD, with the same date written so when it is one."""
+    if isinstance(value, str):
+        other = parse_date(value)
+        if other is not None:
+            return _("'{value}' is written otherwise than YYYY-MM-DD: write {iso}").format(
+                value=value, iso=other.isoformat())
+    return _("not a valid date: '{value}' (write it as YYYY-MM-DD, e.g. 2026-05-19)").format(value=value)
+
+
 def load_act_text(
-    text: str, file: str = "<act>", *, check: bool = True, allegati_dirs: Sequence[Path] = ()
+    text: str, file: str = "<act>", *, check: bool = True, allegati_dirs: Sequence[Path] = (),
+    max_days_ahead: int = MAX_DAYS_AHEAD,
 ) -> LoadedAct:
     """Validate YAML text as an act; raise ActError listing every problem with its position.
 
-    ``allegati_dirs``: folders besides the act's own that its allegati may come from (the checks).
+    ``allegati_dirs``: folders besides the act's own that its allegati may come from (the checks);
+    ``max_days_ahead``: how far after today the act's data may be (the checks).
     """
     data, smap = parse_yaml(text, file)
     try:
@@ -463,13 +602,15 @@ def load_act_text(
         raise ActError(_problems_from(exc, smap)) from None
     loaded = LoadedAct(act=act, source=smap, text=text)
     if check:
-        problems = check_act(loaded, allegati_dirs=allegati_dirs)
+        problems = check_act(loaded, allegati_dirs=allegati_dirs, max_days_ahead=max_days_ahead)
         if problems:
             raise ActError(problems)
     return loaded
 
 
-def load_act(path: Path, *, check: bool = True, allegati_dirs: Sequence[Path] = ()) -> LoadedAct:
+def load_act(
+    path: Path, *, check: bool = True, allegati_dirs: Sequence[Path] = (), max_days_ahead: int = MAX_DAYS_AHEAD
+) -> LoadedAct:
     """Read and validate an act file (see :func:`load_act_text`); never more than MAX_BYTES of it.
 
     Only a regular file is read: a FIFO would block until something writes to it, a device such
@@ -478,24 +619,25 @@ def load_act(path: Path, *, check: bool = True, allegati_dirs: Sequence[Path] = 
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise ActError([Problem(str(path), 1, 1, "no such file")]) from None
+        raise ActError([Problem(str(path), 1, 1, _("no such file"))]) from None
     except OSError as exc:
-        raise ActError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+        raise ActError([Problem(str(path), 1, 1, _("cannot read: {reason}").format(reason=exc.strerror))]) from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, a device...)"
-        raise ActError([Problem(str(path), 1, 1, f"cannot read: {what}")])
+        what = (_("cannot read: a directory") if stat.S_ISDIR(mode)
+                else _("cannot read: not a regular file (a FIFO, a device...)"))
+        raise ActError([Problem(str(path), 1, 1, what)])
     with os.fdopen(fd, "rb") as stream:
         try:
             raw = stream.read(MAX_BYTES + 1)
         except OSError as exc:
-            raise ActError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+            raise ActError([Problem(str(path), 1, 1, _("cannot read: {reason}").format(reason=exc.strerror))]) from None
     if len(raw) > MAX_BYTES:
         prefix = raw[:MAX_BYTES].decode("utf-8", "replace").rstrip("\ufffd")
         raise ActError([_too_big(prefix, len(prefix), str(path))])
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ActError([Problem(str(path), 1, 1, "the file is UTF-16 text: save it as UTF-8")])
+        raise ActError([Problem(str(path), 1, 1, _("the file is UTF-16 text: save it as UTF-8"))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -503,8 +645,9 @@ def load_act(path: Path, *, check: bool = True, allegati_dirs: Sequence[Path] = 
         pos = position_in(before, len(before))
         byte = raw[exc.start]
         raise ActError([Problem(str(path), pos.line, pos.column,
-                                f"the file is not UTF-8 text (byte 0x{byte:02X} here): save it as UTF-8")]) from None
-    return load_act_text(text, str(path), check=check, allegati_dirs=allegati_dirs)
+                                _("the file is not UTF-8 text (byte 0x{byte} here): save it as UTF-8").format(
+                                    byte=f"{byte:02X}"))]) from None
+    return load_act_text(text, str(path), check=check, allegati_dirs=allegati_dirs, max_days_ahead=max_days_ahead)
 
 
 def with_esito(loaded: LoadedAct, index: int, esito: str) -> str:
@@ -513,6 +656,24 @@ def with_esito(loaded: LoadedAct, index: int, esito: str) -> str:
     included, stays byte for byte (a review changes that word and nothing else)."""
     span = loaded.source.scalars[("verifiche", index, "esito")]
     return loaded.text[: span.start] + Esito(esito).value + loaded.text[span.end :]
+
+
+_PLAIN_REGISTRO = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]*")
+
+
+def with_registro(loaded: LoadedAct, registro: str) -> LoadedAct:
+    """The act with its registro spelt ``registro`` (the archive's spelling of the same register),
+    written where the old one was: the rest of the text, comments included, stays byte for byte."""
+    if loaded.act.registro == registro:
+        return loaded
+    span = loaded.source.scalars[("registro",)]
+    written = registro if _PLAIN_REGISTRO.fullmatch(registro) else '"' + registro.replace('"', '\\"') + '"'
+    text = loaded.text[: span.start] + written + loaded.text[span.end :]
+    renamed = load_act_text(text, loaded.source.file, check=False)
+    if renamed.act != loaded.act.model_copy(update={"registro": registro}):
+        raise ActError([loaded.source.problem(("registro",), _("cannot write registro {registro} into the act's "
+                                                               "YAML").format(registro=registro))])
+    return renamed
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -532,13 +693,14 @@ def numbered_text(loaded: LoadedAct, numero: int) -> str:
     if loaded.act.numero == numero:
         return text
     if loaded.act.numero is not None:
-        raise ActError([loaded.source.problem(("numero",), f"the act is numbered {loaded.act.numero}, not {numero}")])
+        message = _("the act is numbered {numbered}, not {numero}").format(numbered=loaded.act.numero, numero=numero)
+        raise ActError([loaded.source.problem(("numero",), message)])
     expected = loaded.act.with_numero(numero)
     top = sorted((pos.line, pos.column, path[0]) for path, pos in loaded.source.keys.items() if len(path) == 1)
-    names = [name for _, _, name in top]
+    names = [name for _line, _column, name in top]
     after = names.index("registro") + 1 if "registro" in names else len(names)
     lines = _LINE.findall(text)
-    for line, column, _ in [*top[after:after + 1], *top[:1]]:
+    for line, column, _name in [*top[after:after + 1], *top[:1]]:
         if line > len(lines):
             continue
         ending = next((e for e in ("\r\n", "\n", "\r") if lines[line - 1].endswith(e)), "\n")
@@ -549,11 +711,12 @@ def numbered_text(loaded: LoadedAct, numero: int) -> str:
                              *lines[line - 1:]])
         if _same_act(candidate, expected):
             return candidate
-    data, _ = parse_yaml(text, loaded.source.file)
+    data, _smap = parse_yaml(text, loaded.source.file)
     data = {**data, "numero": numero}
     dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110, default_flow_style=False)
     if not _same_act(dumped, expected):
-        raise ActError([Problem(loaded.source.file, 1, 1, f"cannot write numero {numero} into the act's YAML")])
+        message = _("cannot write numero {numero} into the act's YAML").format(numero=numero)
+        raise ActError([Problem(loaded.source.file, 1, 1, message)])
     return dumped
 
 

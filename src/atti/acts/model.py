@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from atti.acts.references import FoundReference, act_id_of, extract_references
+from atti.i18n import N_, _, translate
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -42,29 +43,35 @@ def _whole_number(low: int, high: int, example: str, span: str, *, optional: boo
             return value
         if isinstance(value, bool):
             shown = "true" if value else "false"
-            raise PydanticCustomError("whole_number", "{shown} is not a number: write the number with digits, "
-                                      "e.g. {example}", {"shown": shown, "example": example})
+            raise PydanticCustomError("whole_number", _("{shown} is not a number: write the number with digits, "
+                                        "e.g. {example}"), {"shown": shown, "example": example})
         if isinstance(value, float):
-            raise PydanticCustomError("whole_number", "{shown} is a decimal number: write a whole number, "
-                                      "e.g. {example}", {"shown": repr(value), "example": example})
+            raise PydanticCustomError("whole_number", _("{shown} is a decimal number: write a whole number, "
+                                        "e.g. {example}"), {"shown": repr(value), "example": example})
         if isinstance(value, str):
+            with_year = re.fullmatch(r"\s*([1-9][0-9]*)\s*/\s*[0-9]{4}\s*", value)
+            if with_year is not None:
+                raise PydanticCustomError("whole_number", _("'{shown}' is a number with its year: write the number "
+                                          "alone, {key}: {number} (the year is the one of data)"),
+                                          {"shown": value, "key": example.partition(":")[0],
+                                           "number": with_year[1]})
             if not re.fullmatch(r"[1-9][0-9]*", value):
-                raise PydanticCustomError("whole_number", "'{shown}' is not a number as an act writes it: write the "
-                                          "digits 0-9 only, without leading zeros, e.g. {example}",
+                raise PydanticCustomError("whole_number", _("must be a whole number written with the digits 0-9, "
+                                          "without leading zeros (e.g. {example}), not '{shown}'"),
                                           {"shown": _shown(value), "example": example})
             if len(value) > len(str(high)) or not low <= int(value) <= high:
-                raise PydanticCustomError("whole_number", "{shown} is out of range: {span}",
-                                          {"shown": _shown(value), "span": span})
+                raise PydanticCustomError("whole_number", _("{shown} is out of range: {span}"),
+                                          {"shown": _shown(value), "span": translate(span)})
             key = example.partition(":")[0]
-            raise PydanticCustomError("whole_number", "'{shown}' is written as text, in quotes: write the number "
-                                      "without them, {key}: {shown}", {"shown": value, "key": key})
+            raise PydanticCustomError("whole_number", _("'{shown}' is written as text, in quotes: write the number "
+                                      "without them, {key}: {shown}"), {"shown": value, "key": key})
         if not isinstance(value, int):
-            what = {list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value), "this")
-            raise PydanticCustomError("whole_number", "{what} is not a number: write the number with digits, "
-                                      "e.g. {example}", {"what": what, "example": example})
+            what = {list: N_("a list"), dict: N_("a mapping"), type(None): N_("nothing")}.get(type(value), N_("this"))
+            raise PydanticCustomError("whole_number", _("{what} is not a number: write the number with digits, "
+                                      "e.g. {example}"), {"what": translate(what), "example": example})
         if not low <= value <= high:
-            raise PydanticCustomError("whole_number", "{shown} is out of range: {span}",
-                                      {"shown": _shown(str(value)), "span": span})
+            raise PydanticCustomError("whole_number", _("{shown} is out of range: {span}"),
+                                      {"shown": _shown(str(value)), "span": translate(span)})
         return value
 
     return BeforeValidator(number)
@@ -74,10 +81,10 @@ def _shown(digits: str) -> str:
     return digits if len(digits) <= 30 else f"{digits[:20]}…"
 
 
-_NUMERO_RANGE = "a register's numbers run from 1 to 999999"
+_NUMERO_RANGE = N_("a register's numbers run from 1 to 999999")
 Numero = Annotated[int, _whole_number(1, 999_999, "numero: 129", _NUMERO_RANGE)]
 """The number of an act in its register."""
-Anno = Annotated[int, _whole_number(1800, 2999, "anno: 2026", "write the year of the act, from 1800 to 2999")]
+Anno = Annotated[int, _whole_number(1800, 2999, "anno: 2026", N_("write the year of the act, from 1800 to 2999"))]
 """A register year."""
 
 
@@ -114,6 +121,33 @@ _FORMULE = {
     TipoAtto.decreto: "DECRETA",
     TipoAtto.ordinanza: "ORDINA",
 }
+
+
+# How officers also write a tipo: read as the tipo itself when the act is loaded (any case and
+# spacing), so that "tipo: deliberazione" is a delibera and "Determina" a determinazione.
+TIPO_SINONIMI: dict[str, TipoAtto] = {
+    "deliberazione": TipoAtto.delibera,
+    "delib.": TipoAtto.delibera,
+    "determina": TipoAtto.determinazione,
+    "det.": TipoAtto.determinazione,
+    "determinazione dirigenziale": TipoAtto.determinazione,
+    "determina dirigenziale": TipoAtto.determinazione,
+    "decr.": TipoAtto.decreto,
+    "ord.": TipoAtto.ordinanza,
+}
+
+
+def tipo_atto(value: object) -> object:
+    """A tipo as written (``Deliberazione``) -> its TipoAtto's value (``delibera``); else as given."""
+    if not isinstance(value, str):
+        return value
+    key = " ".join(value.split()).lower()
+    found = TIPO_SINONIMI.get(key)
+    return found.value if found is not None else key
+
+
+Tipo = Annotated[TipoAtto, BeforeValidator(tipo_atto)]
+"""The tipo of an act, its synonyms read as itself."""
 
 
 class Esito(StrEnum):
@@ -315,7 +349,7 @@ class Allegato(_Strict):
 class Riga(_Strict):
     """A line of an imported act's original text kept where the act format has no place for it."""
 
-    riga: Annotated[int, _whole_number(1, 9_999_999, "riga: 12", "lines are counted from 1 to 9999999")]
+    riga: Annotated[int, _whole_number(1, 9_999_999, "riga: 12", N_("lines are counted from 1 to 9999999"))]
     testo: Text
 
 
@@ -390,7 +424,7 @@ class AttoCitato(_Strict):
             # a custom error, not ValueError, so that the message reads without "Value error, "
             raise PydanticCustomError(
                 "atto_id",
-                "'{value}' is not an archive id such as DO-2026-60; or write the act as {shape}",
+                _("'{value}' is not an archive id such as DO-2026-60; or write the act as {shape}"),
                 {"value": value, "shape": "{registro: D.O., numero: 60, anno: 2026}"},
             )
         return {"registro": m["registro"], "numero": int(m["numero"]), "anno": int(m["anno"])}
@@ -409,7 +443,7 @@ class Relazione(_Strict):
 
 class Act(_Strict):
     ente: Ente
-    tipo: TipoAtto
+    tipo: Tipo
     organo: Text
     registro: Text
     numero: Annotated[int | None, _whole_number(1, 999_999, "numero: 129", _NUMERO_RANGE, optional=True)] = None

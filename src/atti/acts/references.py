@@ -244,6 +244,13 @@ def registro_slug(registro: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "", registro)
 
 
+def registro_key(registro: str) -> str:
+    """What makes two spellings one register: its letters and digits, case aside ("D.O.", "DO",
+    "d.o." -> "DO"). The archive numbers, locks and dates one register under one key, and keeps
+    the spelling it first archived (atti.archive.Archive.register_name)."""
+    return registro_slug(registro).upper()
+
+
 def act_id_of(register: str, year: int, number: int) -> str:
     """The archive id of an act: "D.O.", 2026, 60 -> "DO-2026-60".
 

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING
 
 from atti.acts.loader import load_act_text, with_esito
 from atti.acts.model import Act, TipoAtto, TipoRelazione
-from atti.acts.references import Reference, act_id_of, reference_to_act_id, registro_slug
+from atti.acts.references import Reference, act_id_of, reference_to_act_id, registro_key, registro_slug
 from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, Made, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters, check_query
 from atti.archive.storage.location import Storage, archive_state_dir, open_storage
 from atti.archive.storage.urls import redacted
 from atti.archive.store import BlobStore, Catalog
 from atti.errors import ActNotFound, ArchiveError, AttiError, DuplicateNumber, StorageError
+from atti.i18n import _
 
 if TYPE_CHECKING:
     from atti.config import Settings
@@ -146,7 +147,7 @@ class Archive:
         # The catalog holds it: a lock file for SQLite, an advisory lock for PostgreSQL (all servers).
         # Locked by the register's part of the act ids: spellings that make the same ids are one
         # register ("D O" waits for "D.O."), and ensure_register refuses the second one.
-        with self.catalog.register_lock(registro_slug(register), year):
+        with self.catalog.register_lock(registro_key(register), year):
             yield
 
     def next_number(self, register: str, year: int) -> int:
@@ -162,13 +163,20 @@ class Archive:
         names = self.catalog.registers()
         if register in names:
             return
-        slug = registro_slug(register)
         for name in names:
-            if registro_slug(name) == slug:
-                raise ArchiveError(
-                    f"registro '{register}' and the archived registro '{name}' are the same register for the "
-                    f"archive (id {slug}-{year}-…): write it as '{name}'"
-                )
+            if registro_key(name) == registro_key(register):
+                raise ArchiveError(_(
+                    "registro '{registro}' and the archived registro '{name}' are the same register for the "
+                    "archive (id {id}-{anno}-…): write it as '{name}'"
+                ).format(registro=register, name=name, id=registro_slug(name), anno=year))
+
+    def register_name(self, register: str) -> str:
+        """The archive's spelling of the register ``register`` names ("D.O." for "DO" or "d.o."), or
+        ``register`` itself when the archive holds it so, or holds no spelling of it yet."""
+        names = self.catalog.registers()
+        if register in names:
+            return register
+        return next((name for name in names if registro_key(name) == registro_key(register)), register)
 
     def ensure_number_free(self, register: str, year: int, number: int) -> None:
         """Refuse a number the register holds, or an id another spelling of it holds."""
@@ -201,6 +209,25 @@ class Archive:
                 f"numero {number} is not the next number of registro {register} for {year}: the next is {last + 1}; "
                 "leave numero out to have it given"
             )
+
+    def ensure_in_order(self, register: str, year: int, number: int, data: dt.date) -> None:
+        """Refuse a number dated before the register's previous number, or after its next one.
+
+        A register is kept in order of time: n. 2 dated 01/03 cannot follow n. 1 dated 15/04.
+        """
+        before, after = self.catalog.neighbours(register, year, number)
+        if before is not None and data < before[1]:
+            raise ArchiveError(_(
+                "n. {numero}/{anno} of registro {registro} would be dated {data}, before n. {prima} of {data_prima}: "
+                "a register's acts follow each other in time; check the data"
+            ).format(numero=number, anno=year, registro=register, data=f"{data:%d/%m/%Y}", prima=before[0],
+                     data_prima=f"{before[1]:%d/%m/%Y}"))
+        if after is not None and data > after[1]:
+            raise ArchiveError(_(
+                "n. {numero}/{anno} of registro {registro} would be dated {data}, after n. {dopo} of {data_dopo}: "
+                "a register's acts follow each other in time; check the data"
+            ).format(numero=number, anno=year, registro=register, data=f"{data:%d/%m/%Y}", dopo=after[0],
+                     data_dopo=f"{after[1]:%d/%m/%Y}"))
 
     # -- acts --------------------------------------------------------------------------------
 
@@ -308,7 +335,7 @@ class Archive:
         with self.catalog.transaction():
             current = self.draft(draft_id)
             if current.stato != "bozza":
-                raise ArchiveError(f"{draft_id} is already {current.stato}")
+                raise ArchiveError(_("{id} is already {stato}").format(id=draft_id, stato=current.stato))
             record = replace(current, stato="in verifica")
             source = self.blobs.get(current.source).decode("utf-8")
             body = load_act_text(source, f"{draft_id}.yaml", check=False).act.body_text()
@@ -363,7 +390,7 @@ class Archive:
         """The draft with that id; ArchiveError if the act is not (or no longer) a draft."""
         record = self.catalog.get(draft_id)
         if record.numero is not None or record.stato not in DRAFT_STATES:
-            raise ArchiveError(f"{draft_id} is not a draft: it is {record.stato}")
+            raise ArchiveError(_("{id} is not a draft: it is {stato}").format(id=draft_id, stato=record.stato))
         return record
 
     def drafts(self) -> list[ActRecord]:

@@ -15,6 +15,7 @@ review's verifica, esito and note; ``versions`` returns them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -48,6 +49,12 @@ class Catalog(Protocol):
     def number_taken(self, register: str, year: int, number: int) -> str | None: ...
     # Every register name that has numbered an act, in any year.
     def registers(self) -> list[str]: ...
+    def neighbours(
+        self, register: str, year: int, number: int
+    ) -> tuple[tuple[int, dt.date] | None, tuple[int, dt.date] | None]:
+        """The number and date of the act just before ``number`` in the register's year, and just after."""
+        ...
+
     # The numbers missing between each register's lowest and highest archived number in a year,
     # as (register, year, first missing, last missing), in order.
     def register_gaps(self) -> list[tuple[str, int, int, int]]: ...

@@ -30,6 +30,7 @@ from atti.archive.records import (
 )
 from atti.archive.storage.head import ChainHead
 from atti.errors import ActNotFound, ArchiveError, DuplicateNumber
+from atti.i18n import _
 
 
 class SqlCatalog:
@@ -99,6 +100,19 @@ class SqlCatalog:
     def registers(self) -> list[str]:
         rows = self._fetch_all("SELECT DISTINCT register FROM registers ORDER BY register")
         return [str(r["register"]) for r in rows]
+
+    def neighbours(
+        self, register: str, year: int, number: int
+    ) -> tuple[tuple[int, dt.date] | None, tuple[int, dt.date] | None]:
+        """The number and date of the act just before ``number`` in the register's year, and just after."""
+        found: list[tuple[int, dt.date] | None] = []
+        for compare, order in (("<", "DESC"), (">", "ASC")):
+            row = self._fetch_one(
+                f"SELECT number, data FROM acts WHERE register=? AND year=? AND number {compare} ?"
+                f" ORDER BY number {order} LIMIT 1", (register, year, number),
+            )
+            found.append((int(row["number"]), dt.date.fromisoformat(str(row["data"]))) if row else None)
+        return found[0], found[1]
 
     def register_gaps(self) -> list[tuple[str, int, int, int]]:
         """Where numbers are missing inside a register's year: imported acts keep their own numbers."""
@@ -178,7 +192,7 @@ class SqlCatalog:
     def get(self, act_id: str) -> ActRecord:
         row = self._fetch_one("SELECT * FROM acts WHERE id=?", (act_id,))
         if row is None:
-            raise ActNotFound(f"no act with id {act_id} in the archive")
+            raise ActNotFound(_("no act with id {id} in the archive").format(id=act_id))
         return act_record(row)
 
     def all(self) -> list[ActRecord]:
@@ -293,7 +307,7 @@ class SqlCatalog:
         (hash-chained like every other) names it.
         """
         if self._execute("UPDATE acts SET pdf_sha256=? WHERE id=?", (pdf.sha256, act_id)).rowcount == 0:
-            raise ActNotFound(f"no act with id {act_id} in the archive")
+            raise ActNotFound(_("no act with id {id} in the archive").format(id=act_id))
         record = self.get(act_id)
         # The event's row digest records the new version row too (see row_digest).
         self._insert_version(act_id, record.stato, record.source, record.docx, pdf, kind, None, Made(actor))
@@ -306,7 +320,7 @@ class SqlCatalog:
         ``by_act``, the act that changed it, and the event records both rows.
         """
         if self._execute("UPDATE acts SET state=? WHERE id=?", (state, act_id)).rowcount == 0:
-            raise ActNotFound(f"no act with id {act_id} in the archive")
+            raise ActNotFound(_("no act with id {id} in the archive").format(id=act_id))
         record = self.get(act_id)
         version = self._insert_version(act_id, state, record.source, record.docx, record.pdf, reason, by_act,
                                        Made(actor))
@@ -460,7 +474,7 @@ class SqlCatalog:
                     ("changed", f"act {act_id}", f"{', '.join(changed)} changed after event {seq} recorded the row")
                 )
             problems += _verify_versions(act_id, seq, expected, *rows_of(act_id))
-        for act_id, (seq, _) in sorted(recorded.items()):
+        for act_id, (seq, _expected) in sorted(recorded.items()):
             if act_id not in seen:
                 problems.append(("missing", f"act {act_id}", f"row deleted (event {seq} recorded it)"))
         # Versions of an act that no event ever recorded (a deleted act's are covered by "missing").

@@ -39,6 +39,9 @@ class Viewer:
 
     reserved: bool = False
     drafts: bool = False
+    # The full text of an act that marks personal data ([[...]], atti.acts.personal): its source,
+    # its signed original, its package. Without it the viewer is given the publication copy only.
+    personal: bool = False
 
     @property
     def sees_all(self) -> bool:
@@ -58,7 +61,7 @@ class Viewer:
 
 
 PUBLIC = Viewer()
-OWNER = Viewer(reserved=True, drafts=True)  # who holds the archive's files: atti export, atti show
+OWNER = Viewer(reserved=True, drafts=True, personal=True)  # who holds the archive's files: atti export, atti show
 
 
 def is_reserved(record: ActRecord) -> bool:

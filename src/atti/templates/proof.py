@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from atti.acts.model import Act
+from atti.acts.personal import plain_act
 from atti.errors import ConverterMissing, VerificationError
 from atti.templates.render import BOZZA
 
@@ -125,7 +126,8 @@ class TextProof:
 
 
 def expected_parts(act: Act) -> list[tuple[str, list[str]]]:
-    """What the PDF must say: the heading, the act's parts, and who signs."""
+    """What the PDF must say: the heading, the act's parts, and who signs (personal data unmarked)."""
+    act = plain_act(act)
     title = f"{act.titolo} N. {act.estremi}" if act.estremi else act.titolo
     return [
         ("intestazione", [title]),

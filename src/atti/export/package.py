@@ -42,6 +42,7 @@ import bagit
 from atti import __version__
 from atti.acts import load_act_text
 from atti.acts.model import Act
+from atti.acts.personal import publication_act
 from atti.archive.archive import Archive, act_id
 from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, VersionRecord
 from atti.archive.visibility import OWNER, Viewer, Visible
@@ -284,7 +285,8 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
     for kind in _DOCUMENTS:
         archive.blobs.put(documents[kind], _EXT[kind])
     with archive.register_lock(act.registro, act.anno):
-        archive.restore(restored, act.body_text(), versions, references)
+        # The search sees no personal data the act marks (atti.acts.personal).
+        archive.restore(restored, publication_act(act).body_text(), versions, references)
     return restored
 
 

@@ -242,3 +242,115 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     # The register is the event chain's: the archive verifies, attestato and copy included.
     checked = atti("archive", "verify", "--archive", root)
     assert checked.exit_code == 0, checked.output
+
+
+# -- the register, on both backends ----------------------------------------------------------------
+
+
+def stand_in_pdf(title: str) -> bytes:
+    import io
+
+    import pikepdf
+
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    doc.docinfo["/Title"] = title
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def sealed(arc: Archive, numero: int, *, tipo: str = "determinazione", riservato: bool = False) -> str:
+    text = EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", f"numero: {numero} ")
+    text = text.replace("tipo: determinazione ", f"tipo: {tipo} ") + ("\nriservato: true\n" if riservato else "")
+    act = load_act_text(text, "act.yaml", check=False).act
+    return arc.seal(act, source=text, docx=b"docx", pdf=stand_in_pdf(f"act {numero}"), firmatario="F. V.").id
+
+
+def test_the_register_runs_without_gaps_in_each_year_and_keeps_every_entry(
+    archive_location: Path | str, atti: Atti,
+) -> None:
+    from atti import pipeline
+
+    pipeline.init_archive(archive_location)
+    with Archive.open(archive_location) as arc:
+        first, second, third = sealed(arc, 1), sealed(arc, 2), sealed(arc, 3)
+        reserved = sealed(arc, 4, riservato=True)
+        # (Dates given, not the clock moved: S3 refuses requests signed at another time.)
+        a = albo_register.publish(arc, first, dal=dt.date(2026, 12, 20))
+        b = albo_register.publish(arc, second, giorni=20, dal=dt.date(2026, 12, 20))
+        assert [(p.numero, p.anno) for p in (a, b)] == [(1, 2026), (2, 2026)]
+        assert b.al == dt.date(2027, 1, 8)  # 20 consecutive days, across the new year
+        c = albo_register.publish(arc, third, dal=dt.date(2027, 1, 1))
+        assert (c.numero, c.anno, c.dal) == (1, 2027, dt.date(2027, 1, 1))  # the new year's register
+        assert albo_register.annul(arc, 2026, 1, "errore materiale").stato() == albo_register.ANNULLATA
+        again = albo_register.publish(arc, first, dal=dt.date(2027, 1, 2))
+        assert (again.numero, again.anno) == (2, 2027)
+        entries = [(p.anno, p.numero, p.act_id, p.motivo) for p in albo_register.publications(arc)]
+        assert entries == [(2026, 1, first, "errore materiale"), (2026, 2, second, None), (2027, 1, third, None),
+                           (2027, 2, first, None)]
+        assert arc.catalog.verify_events() == [] and arc.catalog.verify_rows() == []
+    location = str(archive_location)
+    for args, message in [
+        (("pubblica", reserved), f"Error: {reserved} is riservato: a reserved act is never published on the albo\n"),
+        (("annulla", "9/2026", "--motivo", "x"), "Error: no publication 9/2026 in the registro delle pubblicazioni\n"),
+        (("annulla", "uno", "--motivo", "x"),
+         "Error: 'uno' is not a publication of the albo: write its number and year, e.g. 15/2026\n"),
+        (("annulla", "1/2026", "--motivo", "x"),
+         "Error: publication 1/2026 is already annullata (errore materiale)\n"),
+    ]:
+        refused = atti("albo", *args, "--archive", location)
+        assert (refused.exit_code != 0, refused.stdout, refused.stderr) == (True, "", message)
+    assert atti("albo", "pubblica", first, "--giorni", "0", "--archive", location).exit_code == 2
+
+
+def test_days_are_counted_in_europe_rome() -> None:
+    # 23:30 UTC on 31 December is already 1 January in Rome: a publication starts in the new year.
+    with freeze_time("2026-12-31 23:30:00"):
+        assert albo_register.today() == dt.date(2027, 1, 1)
+    with freeze_time("2026-06-30 21:59:00"):  # 23:59 in Rome, summer time
+        assert albo_register.today() == dt.date(2026, 6, 30)
+    assert albo_register.rome_date("2026-06-30T22:00:00+00:00") == dt.date(2026, 7, 1)
+
+
+def test_a_changed_register_entry_breaks_the_chain(tmp_path: Path) -> None:
+    from atti import pipeline
+
+    pipeline.init_archive(tmp_path)
+    with Archive.open(tmp_path) as arc:
+        pub = albo_register.publish(arc, sealed(arc, 1), giorni=15)
+        assert arc.catalog.verify_events() == []
+        # Someone lengthens the period in the database itself: the event's hash no longer holds.
+        arc.catalog.db.execute(  # type: ignore[attr-defined]
+            "UPDATE events SET payload = replace(payload, ?, ?) WHERE kind = 'albo-published'",
+            (pub.al.isoformat(), (pub.al + dt.timedelta(days=30)).isoformat()),
+        )
+        assert arc.catalog.verify_events() and "content changed" in arc.catalog.verify_events()[0]
+
+
+def test_automatic_publication_by_body_and_tipo() -> None:
+    from atti import pipeline
+    from atti.config import Settings
+
+    every = Settings(albo_automatico=["delibera"])
+    assert pipeline.albo_automatico(every, "Comune di Esempio") == ["delibera"]
+    by_body = Settings(albo_automatico=["delibera"], albo_automatico_by_ente={"Comune  di ESEMPIO": ["ordinanza"]})
+    assert pipeline.albo_automatico(by_body, "comune di esempio") == ["ordinanza"]
+    assert pipeline.albo_automatico(by_body, "Comune di Altrove") == ["delibera"]
+
+
+@pytest.mark.libreoffice
+def test_publish_puts_the_tipi_the_settings_name_on_the_albo(atti: Atti, tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    assert atti("init", "--archive", root).exit_code == 0
+    env = {"ATTI_ALBO_AUTOMATICO": "delibera, ordinanza"}
+    determinazione = atti("publish", EXAMPLE, "--archive", root, "--development", "--json", env=env)
+    assert determinazione.exit_code == 0 and "albo" not in determinazione.stderr
+    source = tmp_path / "delibera.yaml"
+    source.write_text(delibera_text(130, personal=False), encoding="utf-8")
+    delibera = atti("publish", source, "--archive", root, "--development", "--json", env=env)
+    assert delibera.exit_code == 0, delibera.output
+    assert "Note: published on the albo as 1/" in delibera.stderr
+    listed = json.loads(atti("albo", "elenco", "--archive", root, "--json").stdout)
+    assert [p["act_id"] for p in listed] == [json.loads(delibera.stdout)["id"]]
+    assert [p["giorni"] for p in listed] == [15]

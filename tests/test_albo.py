@@ -130,8 +130,12 @@ def test_esecutivita_of_each_kind_of_act() -> None:
     spesa = SimpleNamespace(verifiche=[SimpleNamespace(tipo="Visto di regolarità contabile")], pareri=[])
     e = esecutivita(NoAlbo(), signed, spesa)  # type: ignore[arg-type]
     assert (e.dal, e.norma) == (dt.date(2026, 5, 19), "art. 151 c. 4 e art. 183 c. 7 TUEL")
-    dated = SimpleNamespace(verifiche=[], pareri=[], visto_contabile=SimpleNamespace(data=dt.date(2026, 5, 22)))
+    # Issue 19's visto_contabile: its data, or the esecutiva_dal it states.
+    visto = SimpleNamespace(data=dt.date(2026, 5, 22), esecutiva_dal=None)
+    dated = SimpleNamespace(verifiche=[], pareri=[], visto_contabile=visto)
     assert esecutivita(NoAlbo(), signed, dated).dal == dt.date(2026, 5, 22)  # type: ignore[arg-type]
+    visto.esecutiva_dal = dt.date(2026, 5, 25)
+    assert esecutivita(NoAlbo(), signed, dated).dal == dt.date(2026, 5, 25)  # type: ignore[arg-type]
     # A delibera: not before its publication; then from the 11th day of it (art. 134 c. 3 TUEL).
     delibera = record("delibera")
     waiting = esecutivita(NoAlbo(), delibera, act)  # type: ignore[arg-type]
@@ -139,8 +143,11 @@ def test_esecutivita_of_each_kind_of_act() -> None:
     published = esecutivita(NoAlbo(dt.date(2026, 5, 20)), delibera, act)  # type: ignore[arg-type]
     assert (published.dal, published.norma) == (dt.date(2026, 5, 30), "art. 134 c. 3 TUEL")
     # Declared immediately executable (art. 134 c. 4): at once, from the seduta that adopted it.
-    immediate = SimpleNamespace(immediata_eseguibilita=True, seduta=SimpleNamespace(data=dt.date(2026, 5, 15)),
+    # Issue 19's shape: the separate vote that declared it, and the seduta that adopted it.
+    vote = SimpleNamespace(votazione=SimpleNamespace(unanimita=True), motivazione="urgenza")
+    immediate = SimpleNamespace(immediata_eseguibilita=vote, seduta=SimpleNamespace(data=dt.date(2026, 5, 15)),
                                 verifiche=[], pareri=[])
+    assert not declared(SimpleNamespace(immediata_eseguibilita=None, verifiche=[])).immediatamente_eseguibile
     assert declared(immediate).immediatamente_eseguibile
     now = esecutivita(NoAlbo(dt.date(2026, 5, 20)), delibera, immediate)  # type: ignore[arg-type]
     assert (now.dal, now.norma) == (dt.date(2026, 5, 15), "art. 134 c. 4 TUEL")

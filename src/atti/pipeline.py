@@ -482,7 +482,13 @@ def _publication_copy(
     pdf = prepare_fields(pdf, [final])
     return signer.sign(pdf, field_name=FINAL_FIELD, reason=f"{reason} - copia per la pubblicazione (omissis)",
                        location=act.ente.nome, level=settings.level, tsa_url=settings.tsa_url,
-                       trust_roots=trust_roots, stamp={"qualifica": act.firmatario.qualifica})
+                       trust_roots=trust_roots, stamp={"qualifica": _final_qualifica(act)})
+
+
+def _final_qualifica(act: Act) -> str:
+    """The qualifica of who signs last (issue 19 lets ``firmatario`` be a list: its ``firmatari``)."""
+    firmatari = getattr(act, "firmatari", None)
+    return str(firmatari[-1].qualifica) if firmatari else act.firmatario.qualifica
 
 
 # What a verifica signed by the development CA says of itself, in its signature's reason.

@@ -7,10 +7,11 @@
   regolarità contabile attestante la copertura finanziaria; one without, from its signature.
 - A decreto or an ordinanza: from its signature.
 
-The act format of collegial delibere (issue 19: seduta, vote, immediata eseguibilità, pareri,
-visto contabile with its date) is read through :func:`declared`, which looks for those fields
-when present and otherwise falls back on what every act has: a verifica or parere whose tipo
-names the regolarità contabile means spending, signed in the same PDF, so at the signature.
+The act format of collegial delibere (issue 19: ``seduta.data``, ``immediata_eseguibilita`` (the
+separate vote, None when not declared), ``visto_contabile.data`` and ``.esecutiva_dal``) is read
+through :func:`declared`, which looks for those fields when present and otherwise falls back on
+what every act has: a verifica or parere whose tipo names the regolarità contabile means
+spending, signed in the same PDF, so executive at the signature.
 """
 
 from __future__ import annotations
@@ -59,13 +60,14 @@ def _field(obj: Any, *names: str) -> Any:
 
 def declared(act: Any) -> Declared:
     """Read from an act (:class:`atti.acts.model.Act`, with issue 19's fields when present)."""
-    immediate = _field(act, "immediata_eseguibilita", "immediatamente_eseguibile", "immediata_esecutivita")
-    if immediate is not None and not isinstance(immediate, bool):
-        immediate = bool(_field(immediate, "dichiarata", "votata", "si") or True)
+    # Issue 19: ``immediata_eseguibilita`` is the separate vote that declared it (None: not declared).
+    immediate = _field(act, "immediata_eseguibilita")
+    immediate = immediate if isinstance(immediate, bool) else immediate is not None
     seduta = _field(act, "seduta")
     adopted = _field(seduta, "data") if seduta is not None else None
+    # Issue 19: ``visto_contabile.esecutiva_dal``, else the visto's ``data``.
     visto = _field(act, "visto_contabile")
-    visto_date = _field(visto, "data", "data_esecutivita") if visto is not None else None
+    visto_date = _field(visto, "esecutiva_dal", "data") if visto is not None else None
     tipi = [str(getattr(v, "tipo", "")) for v in [*(getattr(act, "verifiche", []) or []),
                                                   *(getattr(act, "pareri", []) or [])]]
     spesa = visto is not None or any("contabil" in t.lower() for t in tipi)

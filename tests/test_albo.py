@@ -250,6 +250,19 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     checked = atti("archive", "verify", "--archive", root)
     assert checked.exit_code == 0, checked.output
 
+    # On the web: the act shows its period, its esecutività and its attestato, which anyone may download.
+    from starlette.testclient import TestClient
+
+    from atti.web import WebConfig, create_app
+
+    with TestClient(create_app(WebConfig(archive=root))) as client:
+        page = client.get(f"/atti/{act_id}").text
+        assert f'href="/albo/{start.year}/1/attestato.pdf"' in page and "annullata" in page
+        assert f"dal {start:%d/%m/%Y} al {end:%d/%m/%Y}" in page
+        assert canaries_in(page) == [] and OMISSIS in page
+        assert client.get(f"/albo/{start.year}/1/attestato.pdf").content == attestato.read_bytes()
+        assert client.get(f"/atti/{act_id}/pdf").content == copy.read_bytes()
+
 
 # -- the register, on both backends ----------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from atti.archive import Archive
 from atti.archive import albo as albo_register
 from atti.archive.esecutivita import declared, esecutivita
 from atti.archive.records import ActRecord, BlobRef
+from atti.templates.pdfcheck import check_pdf
 from atti.templates.proof import pdf_text
 
 from .conftest import EXAMPLE, Atti
@@ -191,6 +192,8 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     copy_text = pdf_text(copy.read_bytes())
     assert canaries_in(copy_text) == [] and OMISSIS in copy_text
     assert canaries_in(copy.read_bytes()) == []  # nor in its attachments or metadata
+    report = check_pdf(copy.read_bytes())
+    assert report.passed and report.pdfa == "PDF/A-2B" and report.attachments == ()  # not the act's YAML
 
     # Not yet published: a delibera is not executive yet.
     shown = json.loads(atti("show", act_id, "--archive", root, "--json").stdout)
@@ -210,6 +213,9 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     shown = json.loads(atti("show", act_id, "--archive", root, "--json").stdout)
     assert shown["esecutivita"]["dal"] == (start + dt.timedelta(days=10)).isoformat()  # the 11th day
     assert shown["esecutivita"]["norma"] == "art. 134 c. 3 TUEL"
+    text = atti("show", act_id, "--archive", root).stdout
+    assert f"esecutivita: from {start + dt.timedelta(days=10):%d/%m/%Y}: dall'11° giorno" in text
+    assert f"albo: 1/{start.year} from {start:%d/%m/%Y} to {end:%d/%m/%Y}" in text
 
     env = {"ATTI_ALBO_RESPONSABILE": "Giulia Albertini"}
     with freeze_time(dt.datetime.combine(end, dt.time(12, 0)), tick=True):
@@ -227,6 +233,8 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
         attestato = Path(attested["pdf"])
         report = verified(atti, root, attestato)
         assert report["signer"] == "Giulia Albertini"
+        checked_pdf = check_pdf(attestato.read_bytes())
+        assert checked_pdf.passed and checked_pdf.pdfa == "PDF/A-2B"
         words = pdf_text(attestato.read_bytes())
         assert "ATTESTATO DI PUBBLICAZIONE" in words and f"dal {start:%d/%m/%Y} al {end:%d/%m/%Y}" in words
         assert canaries_in(words) == []

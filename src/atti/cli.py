@@ -483,8 +483,14 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
         _print_json(result.to_dict())
         return
     for key, value in result.to_dict().items():
+        if key == "esecutivita":
+            e = result.esecutivita
+            value = "unknown" if e is None else (f"from {e.dal:%d/%m/%Y}" if e.dal else "not yet") + f": {e.motivo}"
         if not isinstance(value, list):
             click.echo(f"{key:>10}: {value}")
+    for p in result.albo:
+        click.echo(f"{'albo':>10}: {p.numero}/{p.anno} from {p.dal:%d/%m/%Y} to {p.al:%d/%m/%Y}, {p.stato()}"
+                   + (f" ({p.motivo})" if p.motivo else "") + (", attestato" if p.attestato else ""))
 
     def where(r: Any) -> str:
         return f"{r.part} {r.index + 1}"

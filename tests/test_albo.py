@@ -382,3 +382,28 @@ def test_publish_puts_the_tipi_the_settings_name_on_the_albo(atti: Atti, tmp_pat
     listed = json.loads(atti("albo", "elenco", "--archive", root, "--json").stdout)
     assert [p["act_id"] for p in listed] == [json.loads(delibera.stdout)["id"]]
     assert [p["giorni"] for p in listed] == [15]
+
+
+@pytest.mark.libreoffice
+def test_a_missing_publication_copy_is_made_afterwards(atti: Atti, tmp_path: Path) -> None:
+    from atti import pipeline
+
+    root = tmp_path / "archive"
+    pipeline.init_archive(root)
+    text = delibera_text()
+    with Archive.open(root) as arc:  # sealed, but its copy never made (say the disk filled up then)
+        act = load_act_text(text, "delibera.yaml", check=False).act
+        act_id = arc.seal(act, source=text, docx=b"docx", pdf=stand_in_pdf("original"), firmatario="F. V.").id
+        plain_id = sealed(arc, 13)
+    refused = atti("albo", "pubblica", act_id, "--archive", root)
+    assert refused.stderr == (f"Error: {act_id} marks personal data but has no publication copy: make it first "
+                              f"(atti albo copia {act_id})\n")
+    made = atti("albo", "copia", act_id, "--archive", root, "--development")
+    assert made.exit_code == 0, made.output
+    copy = Path(made.stdout.rpartition(": ")[2].strip())
+    report = verified(atti, root, copy)
+    assert report["signer"] == "Fabrizio Ventrice"
+    assert canaries_in(pdf_text(copy.read_bytes())) == [] and OMISSIS in pdf_text(copy.read_bytes())
+    assert atti("albo", "pubblica", act_id, "--archive", root).exit_code == 0
+    none = atti("albo", "copia", plain_id, "--archive", root, "--development")
+    assert none.stderr == f"Error: {plain_id} marks no personal data: the public is given the act itself\n"

@@ -880,6 +880,31 @@ def albo_pubblica(ctx: click.Context, act_id: str, giorni: int | None, archive: 
                f"{pub.al:%d/%m/%Y} ({pub.giorni} days): {pub.url}")
 
 
+@albo.command("copia")
+@click.argument("act_id", metavar="ID")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--p12", type=click.Path(dir_okay=False, path_type=Path),
+    help="PKCS#12 file of the act's firmatario; without it or a token, --development.",
+)
+@click.option("--development", is_flag=True, help="Development mode: the development CA signs (NOT a firma digitale).")
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
+@_token_options
+@click.pass_context
+def albo_copia(
+    ctx: click.Context, act_id: str, archive: Path | None, p12: Path | None, development: bool, as_user: str | None,
+    pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
+) -> None:
+    """Make the signed publication copy of the archived act ID, every personal datum it marks
+    [omissis]: atti publish makes it; this is for an act whose copy could not be made then."""
+    settings = _settings(ctx, archive=archive, p12=p12, pkcs11_module=pkcs11_module, pkcs11_token=pkcs11_token,
+                         pkcs11_key=pkcs11_key, user=as_user, development=development or None)
+    with _open(settings) as arc:
+        where = pipeline.make_publication_copy(arc, act_id, settings, prompt=_passphrase_prompt,
+                                               actor=_actor(settings))
+    click.echo(f"Publication copy of {act_id}: {where}")
+
+
 @albo.command("annulla")
 @click.argument("albo_id", metavar="NUMERO/ANNO")
 @click.option("--motivo", required=True, help="Why the publication is annulled (kept with it).")

@@ -973,6 +973,39 @@ def albo_publish(
     return albo.publish(archive, act_id, giorni=giorni or settings.albo_giorni, actor=actor)
 
 
+def make_publication_copy(
+    archive: Archive, act_id: str, settings: Settings, *, prompt: PassphrasePrompt | None = None,
+    actor: str | None = None,
+) -> str:
+    """Render, sign and link the publication copy of an archived act that marks personal data
+    (when publishing could not: ``atti albo copia``); the firmatario's key signs it, or in
+    development mode the development CA. Returns where the copy is stored."""
+    from atti.acts.personal import has_personal_data
+    from atti.archive import albo
+    from atti.templates import Converter
+
+    archive.ensure_writable()
+    record = archive.get(act_id)
+    if record.numero is None:
+        raise ArchiveError(f"{act_id} is a draft: a publication copy is made of a published act")
+    loaded = load_act_text(archive.blobs.get(record.source).decode("utf-8"), f"{act_id}.yaml", check=False)
+    act = loaded.act if loaded.act.numero is not None else loaded.act.with_numero(record.numero)
+    if not has_personal_data(act):
+        raise ArchiveError(f"{act_id} marks no personal data: the public is given the act itself")
+    trust_roots = archive_trust_roots(archive)
+    signer, development = open_signer(archive, loaded, settings, prompt)
+    with signer:
+        signer.plan(settings.level, settings.tsa_url, trust_roots)
+        reason = f"{act.titolo} N. {act.estremi}" + (f" {DEVELOPMENT_ACT_MARK}" if development else "")
+        with (
+            tempfile.TemporaryDirectory(prefix="atti-copy-") as tmp,
+            Converter(settings.convert_timeout) as converter,
+        ):
+            copy = _publication_copy(act, Path(tmp), settings, signer, converter, reason, trust_roots)
+    assert copy is not None
+    return archive.blobs.location(albo.add_publication_copy(archive, act_id, copy, actor=actor))
+
+
 def albo_annul(archive: Archive, albo_id: str, motivo: str, *, actor: str | None = None) -> Publication:
     """Annul the publication ``albo_id`` ("15/2026" or "2026-15") with its reason; never deleted."""
     from atti.archive import albo

@@ -165,8 +165,8 @@ def publish(
         if record.riservato:
             raise ArchiveError(f"{act_id} is riservato: a reserved act is never published on the albo")
         if has_personal_data(source_act(archive, record)) and publication_pdf(archive, record) is None:
-            raise ArchiveError(f"{act_id} marks personal data but has no publication copy: publish it again "
-                               "with atti publish, or make its copy first")
+            raise ArchiveError(f"{act_id} marks personal data but has no publication copy: make it first "
+                               f"(atti albo copia {act_id})")
         existing = current(archive, act_id)
         if existing is not None:
             raise ArchiveError(f"{act_id} is already on the albo as {existing.numero}/{existing.anno}: annul that "

@@ -13,6 +13,7 @@ the full text.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import zipfile
@@ -27,6 +28,7 @@ from starlette.testclient import TestClient
 from atti import pipeline
 from atti.acts import load_act_text
 from atti.archive import Archive, albo
+from atti.archive.records import BlobRef
 from atti.errors import ArchiveError
 from atti.web import WebConfig, create_app
 from atti.web.users import UserStore
@@ -133,7 +135,9 @@ def public_paths(ids: dict[str, str], anno: int) -> list[str]:
     return paths
 
 
-def test_no_personal_data_nor_reserved_act_in_any_public_output(world: tuple[Path | str, dict[str, str], int]) -> None:
+def test_no_personal_data_nor_reserved_act_in_any_public_output(
+    world: tuple[Path | str, dict[str, str], int], tmp_path: Path,
+) -> None:
     location, ids, anno = world
     with TestClient(create_app(WebConfig(archive=location))) as client:
         served = 0
@@ -153,10 +157,26 @@ def test_no_personal_data_nor_reserved_act_in_any_public_output(world: tuple[Pat
         assert title_of(client.get(f"/atti/{ids['copia']}/pdf").content) == "copia per la pubblicazione [omissis]"
         page = client.get(f"/atti/{ids['copia']}").text
         assert "[omissis]" in page and "Copia per la pubblicazione" in page
-        # Without a copy, the public gets no PDF rather than the original; no package of either.
-        assert client.get(f"/atti/{ids['senza-copia']}/pdf").status_code == 404
-        for act in ("copia", "senza-copia"):
-            assert client.get(f"/atti/{ids[act]}/pacchetto.zip").status_code == 404
+        # Without a copy, the public gets no PDF nor package rather than the original's.
+        for kind in ("pdf", "pacchetto.zip", "metadati.xml"):
+            assert client.get(f"/atti/{ids['senza-copia']}/{kind}").status_code == 404
+        # With one, the package is the publication copy's: its source [omissis], its PDF, no DOCX.
+        bag = client.get(f"/atti/{ids['copia']}/pacchetto.zip")
+        assert bag.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(bag.content)) as zf:
+            data = {n.partition("/data/")[2]: zf.read(n) for n in zf.namelist() if "/data/" in n}
+        act_id = ids["copia"]
+        assert title_of(data[f"{act_id}.pdf"]) == "copia per la pubblicazione [omissis]"
+        assert b"[omissis]" in data[f"{act_id}.yaml"] and data[f"{act_id}.docx"] == b""
+        assert not [n for n in data if n.startswith("versions/")]
+        # It is a valid package: it imports elsewhere as the publication copy.
+        with zipfile.ZipFile(io.BytesIO(bag.content)) as zf:
+            zf.extractall(tmp_path / "bag")
+        pipeline.init_archive(tmp_path / "other")
+        with Archive.open(tmp_path / "other") as other:
+            imported = pipeline.import_package(other, tmp_path / "bag" / act_id)
+            assert imported.pdf == BlobRef(hashlib.sha256(data[f"{act_id}.pdf"]).hexdigest(), "pdf")
+            assert not leaked(other.blobs.get(imported.source), CANARIES)
         # An act without personal data is served whole.
         assert title_of(client.get(f"/atti/{ids['pulito']}/pdf").content) == "originale pulito"
         assert client.get(f"/atti/{ids['pulito']}/pacchetto.zip").status_code == 200

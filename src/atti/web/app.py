@@ -264,8 +264,9 @@ class WebArchive:
             ),
             "pages": documents.page_count(arc, record),
             "has_pdf": documents.has_pdf(record),
-            # An act whose full text the viewer may not have has no package: its files are the original's.
-            "exportable": not is_draft(record) and full,
+            # For a viewer without the personal grant, an act marking personal data is exported as its
+            # publication copy (atti.export.package), once it has one.
+            "exportable": not is_draft(record) and documents.has_pdf(record),
             "publications": [p for p in albo.of_act(arc, record.id)],
             "esecutivita": self.esecutivita_of(record),
             "publication_copy": not full,
@@ -319,9 +320,9 @@ class WebArchive:
         arc, viewer = self.archive, self.viewer(request)
         if kind == "pdf" and not documents.has_pdf(record):
             return self.not_found(request)
-        if kind in ("pacchetto.zip", "metadati.xml") and (is_draft(record) or not self.full_text(request, record)):
+        if kind in ("pacchetto.zip", "metadati.xml") and (is_draft(record) or not documents.has_pdf(record)):
             # A draft is not exported: it has no number nor signature yet; nor is an act that marks
-            # personal data, to a viewer without the grant: its package holds the original's files.
+            # personal data and has no publication copy yet, to a viewer without the grant.
             return self.not_found(request)
         if kind == "pdf":
             data, media, name = arc.blobs.get(record.pdf), "application/pdf", f"{record.id}.pdf"

@@ -200,7 +200,7 @@ def package_key(archive: Archive, record: ActRecord, viewer: Viewer) -> str:
         "record": record.to_dict(),
         "versions": [v.to_dict() for v in visible.versions(record.id)],
         "cites": [r.to_dict() for r in visible.cites(record.id)],
-        "viewer": [viewer.reserved, viewer.drafts],
+        "viewer": [viewer.reserved, viewer.drafts, viewer.personal],
         "format": PACKAGE_FORMAT,
         "atti": __version__,
     }

@@ -246,7 +246,10 @@ def test_the_rss_feed_has_every_field_albopop_and_rss_2_require(
     assert channel.findtext("language") == "it"
     meta = channel.find("{http://www.w3.org/1999/xhtml}meta")
     assert meta is not None and (meta.get("name"), meta.get("content")) == ("robots", "noindex")
+    licence = channel.findtext("{http://cyber.law.harvard.edu/rss/creativeCommonsRssModule.html}license")
+    assert licence == "https://creativecommons.org/licenses/by/4.0/"
     categories = {c.get("domain"): c.text for c in channel.findall("category")}
+    assert categories[SPEC + "channel-category-country"] == "Italia"
     assert categories[SPEC + "channel-category-type"] == "Comune"
     assert categories[SPEC + "channel-category-name"] == ente
     items = channel.findall("item")

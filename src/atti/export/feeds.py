@@ -88,7 +88,10 @@ def albopop_rss(channel: Channel, items: list[AlboItem]) -> bytes:
         ("docs", channel.albo_url),
     ):
         ET.SubElement(ch, tag).text = text
+    # Recommended: the licence of the contents; open data by default, CC BY 4.0 (art. 52 CAD, AgID).
+    ET.SubElement(ch, f"{{{CC}}}license").text = "https://creativecommons.org/licenses/by/4.0/"
     ET.SubElement(ch, f"{{{XHTML}}}meta", name="robots", content="noindex")
+    _category(ch, "channel-category-country", "Italia")
     _category(ch, "channel-category-type", channel.tipo_ente)
     _category(ch, "channel-category-name", channel.ente)
     ordered = sorted(items, key=lambda i: (i.publication.dal, i.publication.anno, i.publication.numero), reverse=True)

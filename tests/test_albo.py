@@ -407,3 +407,31 @@ def test_a_missing_publication_copy_is_made_afterwards(atti: Atti, tmp_path: Pat
     assert atti("albo", "pubblica", act_id, "--archive", root).exit_code == 0
     none = atti("albo", "copia", plain_id, "--archive", root, "--development")
     assert none.stderr == f"Error: {plain_id} marks no personal data: the public is given the act itself\n"
+
+
+def test_the_register_moves_with_the_archive_to_postgresql(tmp_path: Path, pg_url: str) -> None:
+    from atti import pipeline
+    from atti.archive.integrity import verify_archive
+    from atti.archive.migrate import migrate
+
+    root = tmp_path / "archive"
+    pipeline.init_archive(root)
+    text = delibera_text()
+    with Archive.open(root) as arc:
+        personal = arc.seal(load_act_text(text, "d.yaml", check=False).act, source=text, docx=b"docx",
+                            pdf=stand_in_pdf("original"), firmatario="F. V.").id
+        albo_register.add_publication_copy(arc, personal, stand_in_pdf("copia [omissis]"))
+        other = sealed(arc, 13)
+        ended = albo_register.publish(arc, personal, dal=albo_register.today() - dt.timedelta(days=40))
+        albo_register.attest(arc, ended.anno, ended.numero, stand_in_pdf("attestato"))
+        albo_register.publish(arc, other)
+        albo_register.annul(arc, ended.anno, ended.numero + 1, "errore")
+        before = albo_register.publications(arc)
+    migrate(root, pg_url)
+    with Archive.open(pg_url) as arc:
+        assert albo_register.publications(arc) == before
+        copy = albo_register.publication_copy(arc, personal)
+        assert copy is not None and arc.blobs.exists(copy)
+        attestato = albo_register.publication(arc, ended.anno, ended.numero).attestato
+        assert attestato is not None and arc.blobs.exists(attestato)
+        assert verify_archive(arc).ok

@@ -435,3 +435,19 @@ def test_the_register_moves_with_the_archive_to_postgresql(tmp_path: Path, pg_ur
         attestato = albo_register.publication(arc, ended.anno, ended.numero).attestato
         assert attestato is not None and arc.blobs.exists(attestato)
         assert verify_archive(arc).ok
+
+
+def test_attesta_needs_the_responsible_officer(tmp_path: Path, atti: Atti) -> None:
+    from atti import pipeline
+
+    pipeline.init_archive(tmp_path)
+    with Archive.open(tmp_path) as arc:
+        nothing = atti("albo", "attesta", "--archive", tmp_path, "--development")
+        assert (nothing.exit_code, nothing.stdout) == (0, "No publication is waiting for its attestato.\n")
+        soon = albo_register.publish(arc, sealed(arc, 1), dal=albo_register.today() + dt.timedelta(days=3))
+        assert soon.stato() == albo_register.PROGRAMMATA
+        albo_register.publish(arc, sealed(arc, 2), dal=albo_register.today() - dt.timedelta(days=20))
+        assert [p.numero for p in albo_register.due_attestati(arc)] == [2]
+    refused = atti("albo", "attesta", "--archive", tmp_path, "--development")
+    assert refused.stderr == "Error: set albo_responsabile: the officer who signs the attestati di pubblicazione\n"
+    assert refused.exit_code != 0

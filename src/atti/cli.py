@@ -289,20 +289,25 @@ def schema(ctx: click.Context) -> None:
 def check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Check acts; print FILE:LINE:COLUMN: message for each problem.
 
-    Exits 0 when every act is valid and 1 otherwise.
+    Likely personal data left unmarked (fiscal codes, IBANs, e-mail addresses, dates of birth) is
+    reported as a warning: mark a person's data [[...]] so the publication copy leaves it out.
+    Exits 0 when every act is valid (warnings or not) and 1 otherwise.
     """
     from atti.acts import load_act
+    from atti.acts.personal import personal_data_warnings
 
     settings = _settings(ctx)  # allegati_dirs: where allegati may come from besides each act's folder
     failed = False
     for path in files:
         try:
-            load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
+            loaded = load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
         except ActError as exc:
             failed = True
             for problem in exc.problems:
                 click.echo(str(problem))
         else:
+            for warning in personal_data_warnings(loaded):
+                click.echo(str(warning))
             click.echo(_("{path}: ok").format(path=path))
     if failed:
         sys.exit(1)
@@ -520,8 +525,14 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
         _print_json(result.to_dict())
         return
     for key, value in result.to_dict().items():
+        if key == "esecutivita":
+            e = result.esecutivita
+            value = "unknown" if e is None else (f"from {e.dal:%d/%m/%Y}" if e.dal else "not yet") + f": {e.motivo}"
         if not isinstance(value, list):
             click.echo(f"{key:>10}: {value}")
+    for p in result.albo:
+        click.echo(f"{'albo':>10}: {p.numero}/{p.anno} from {p.dal:%d/%m/%Y} to {p.al:%d/%m/%Y}, {p.stato()}"
+                   + (f" ({p.motivo})" if p.motivo else "") + (", attestato" if p.attestato else ""))
 
     def where(r: Any) -> str:
         return f"{r.part} {r.index + 1}"
@@ -874,6 +885,136 @@ def timestamp(
     click.echo(f"Renewed {len(done.renewed)} of {done.checked} acts{failed}{untimestamped}")
     if done.failed:
         sys.exit(1)  # some acts failed, each listed; the others are renewed
+
+
+@main.group(cls=_Group)
+def albo() -> None:
+    """The Albo pretorio online: publish acts, annul a publication, make the attestati.
+
+    Each publication takes the next number of the registro delle pubblicazioni (its own register,
+    without gaps in each year) and runs for albo_giorni consecutive days (15 for comuni, art. 124
+    TUEL). Nothing is ever deleted: an annulled publication keeps its number, with its reason.
+    """
+
+
+def _print_publication(p: Any) -> None:
+    click.echo(f"{p.numero}/{p.anno}  {p.act_id}  dal {p.dal:%d/%m/%Y} al {p.al:%d/%m/%Y}  {p.stato()}"
+               + (f" ({p.motivo})" if p.motivo else "") + ("  attestato" if p.attestato else ""))
+
+
+@albo.command("pubblica")
+@click.argument("act_id", metavar="ID")
+@click.option("--giorni", type=click.IntRange(1, 366), help="Days of publication [default: albo_giorni, 15].")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the publication as JSON.")
+@click.pass_context
+def albo_pubblica(ctx: click.Context, act_id: str, giorni: int | None, archive: Path | None, as_user: str | None,
+                  as_json: bool) -> None:
+    """Publish the archived act ID on the albo from today (Europe/Rome) for --giorni days."""
+    settings = _settings(ctx, archive=archive, user=as_user)
+    with _open(settings) as arc:
+        pub = pipeline.albo_publish(arc, act_id, settings, giorni=giorni, actor=_actor(settings))
+    if as_json:
+        _print_json(pub.to_dict())
+        return
+    click.echo(f"Published {act_id} on the albo as {pub.numero}/{pub.anno}, from {pub.dal:%d/%m/%Y} to "
+               f"{pub.al:%d/%m/%Y} ({pub.giorni} days): {pub.url}")
+
+
+@albo.command("copia")
+@click.argument("act_id", metavar="ID")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--p12", type=click.Path(dir_okay=False, path_type=Path),
+    help="PKCS#12 file of the act's firmatario; without it or a token, --development.",
+)
+@click.option("--development", is_flag=True, help="Development mode: the development CA signs (NOT a firma digitale).")
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
+@_token_options
+@click.pass_context
+def albo_copia(
+    ctx: click.Context, act_id: str, archive: Path | None, p12: Path | None, development: bool, as_user: str | None,
+    pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
+) -> None:
+    """Make the signed publication copy of the archived act ID, every personal datum it marks
+    [omissis]: atti publish makes it; this is for an act whose copy could not be made then."""
+    settings = _settings(ctx, archive=archive, p12=p12, pkcs11_module=pkcs11_module, pkcs11_token=pkcs11_token,
+                         pkcs11_key=pkcs11_key, user=as_user, development=development or None)
+    with _open(settings) as arc:
+        where = pipeline.make_publication_copy(arc, act_id, settings, prompt=_passphrase_prompt,
+                                               actor=_actor(settings))
+    click.echo(f"Publication copy of {act_id}: {where}")
+
+
+@albo.command("annulla")
+@click.argument("albo_id", metavar="NUMERO/ANNO")
+@click.option("--motivo", required=True, help="Why the publication is annulled (kept with it).")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the publication as JSON.")
+@click.pass_context
+def albo_annulla(ctx: click.Context, albo_id: str, motivo: str, archive: Path | None, as_user: str | None,
+                 as_json: bool) -> None:
+    """Annul the publication NUMERO/ANNO (e.g. 15/2026) with its reason; it keeps its number."""
+    settings = _settings(ctx, archive=archive, user=as_user)
+    with _open(settings) as arc:
+        pub = pipeline.albo_annul(arc, albo_id, motivo, actor=_actor(settings))
+    if as_json:
+        _print_json(pub.to_dict())
+        return
+    click.echo(f"Annulled publication {pub.numero}/{pub.anno} of {pub.act_id}: {pub.motivo}")
+
+
+@albo.command("elenco")
+@click.option("--tutte", "all_", is_flag=True, help="The whole register, not only what is in publication today.")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the publications as a JSON list.")
+@click.pass_context
+def albo_elenco(ctx: click.Context, all_: bool, archive: Path | None, as_json: bool) -> None:
+    """List the acts in publication on the albo today, newest first (--tutte: the whole register)."""
+    with _open(_settings(ctx, archive=archive)) as arc:
+        pubs = pipeline.albo_list(arc, all_=all_)
+    if as_json:
+        _print_json([p.to_dict() for p in pubs])
+        return
+    if not pubs:
+        click.echo("No publications.")
+    for p in pubs:
+        _print_publication(p)
+
+
+@albo.command("attesta")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.option(
+    "--p12", type=click.Path(dir_okay=False, path_type=Path),
+    help="PKCS#12 file of the responsible officer (albo_responsabile); without it or a token, --development.",
+)
+@click.option("--development", is_flag=True, help="Development mode: the development CA signs (NOT a firma digitale).")
+@click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the attestati made as a JSON list.")
+@_token_options
+@click.pass_context
+def albo_attesta(
+    ctx: click.Context, archive: Path | None, p12: Path | None, development: bool, as_user: str | None,
+    as_json: bool, pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
+) -> None:
+    """Make the attestato di pubblicazione of every publication whose period has ended.
+
+    Each is a PDF/A signed by the responsible officer (albo_responsabile) and linked to its
+    publication. Run it daily (e.g. from cron): publications already attested are left alone.
+    """
+    settings = _settings(ctx, archive=archive, p12=p12, pkcs11_module=pkcs11_module, pkcs11_token=pkcs11_token,
+                         pkcs11_key=pkcs11_key, user=as_user, development=development or None)
+    with _open(settings) as arc:
+        done = pipeline.albo_attest(arc, settings, prompt=_passphrase_prompt, actor=_actor(settings))
+    if as_json:
+        _print_json([{**a.publication.to_dict(), "pdf": a.pdf} for a in done])
+        return
+    if not done:
+        click.echo("No publication is waiting for its attestato.")
+    for a in done:
+        click.echo(f"Attestato of {a.publication.numero}/{a.publication.anno} ({a.publication.act_id}): {a.pdf}")
 
 
 @main.group(cls=_Group)

@@ -114,13 +114,38 @@ class Settings(BaseModel):
     reviewer's name. Only for trying atti, NOT a firma digitale: publish says so, and so does each
     such signature's reason. Outside it, publishing without a key is refused."""
 
+    albo_giorni: int = Field(15, ge=1, le=366)
+    """Days an act stays on the Albo pretorio online (atti albo pubblica, and the automatic
+    publication); 15 consecutive days for comuni (art. 124 TUEL). --giorni overrides it."""
+    albo_automatico: list[str] = []
+    """The tipi of act published on the albo as soon as they are published, for every body, e.g.
+    ["delibera", "determinazione"]; as ATTI_ALBO_AUTOMATICO, separated by ','."""
+    albo_automatico_by_ente: dict[str, list[str]] = {}
+    """The same per body, by the act's ente.nome (any case and spacing): a body named here takes
+    this list instead of albo_automatico's. As ATTI_ALBO_AUTOMATICO_BY_ENTE, JSON."""
+    albo_responsabile: str | None = None
+    """The officer responsible for the albo, who signs the attestati di pubblicazione (atti albo
+    attesta): the signing key's certificate must name them (in development mode the development
+    CA signs in their name)."""
+    albo_qualifica: str = "Responsabile della pubblicazione"
+    """The responsible officer's qualifica, as the attestato names it."""
+    albo_tipo_ente: str = "Comune"
+    """The kind of body for the AlboPOP feed (its channel's type category and title)."""
+    albo_webmaster: str | None = None
+    """Who looks after the albo's RSS feed, "albo@comune.example.it (Ufficio albo)" (AlboPOP webMaster)."""
+
+    @field_validator("albo_automatico", mode="before")
+    @classmethod
+    def _tipi_as_a_list(cls, value: Any) -> Any:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
     @field_validator("allegati_dirs", "trusted_lists", "trusted_list_signers", mode="before")
     @classmethod
     def _folders_as_a_path_list(cls, value: Any) -> Any:
         # From an environment variable: "/srv/allegati:/srv/bandi", as PATH.
         return [part for part in value.split(os.pathsep) if part] if isinstance(value, str) else value
 
-    @field_validator("required_verifiche", "required_verifiche_by_ente", mode="before")
+    @field_validator("required_verifiche", "required_verifiche_by_ente", "albo_automatico_by_ente", mode="before")
     @classmethod
     def _verifiche_as_json(cls, value: Any) -> Any:
         # From an environment variable: '{"determinazione": ["Verifica Legale"]}'.

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     # (check, search, show) should not pay for them, so the functions below import them late.
     from cryptography import x509
 
+    from atti.archive.albo import Publication
+    from atti.archive.esecutivita import Esecutivita
     from atti.archive.history import VersionDiff
     from atti.archive.integrity import IntegrityReport
     from atti.signing import ActSigner, VerificationReport
@@ -530,10 +532,62 @@ def _publish_with(
                 )
             signed = pdf
             docx = rendered.docx.read_bytes()
+            # The publication copy is signed by the firmatario who signs last (who locks the original).
+            copy = _publication_copy(act, Path(tmp), settings, signers[len(firmatari) - 1], converter, reason,
+                                     trust_roots)
         record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed,
                               firmatario=", ".join(signers[i].signer_name for i in range(len(firmatari))),
                               draft_id=draft_id, actor=actor)
+    if copy is not None:
+        from atti.archive import albo
+
+        albo.add_publication_copy(archive, record.id, copy, actor=actor)
+        notes += ("the act marks personal data: its publication copy, each marked span [omissis], is signed and "
+                  "is the only PDF of it the public is given",)
+    if record.tipo in albo_automatico(settings, record.ente):
+        from atti.archive import albo
+
+        pub = albo.publish(archive, record.id, giorni=settings.albo_giorni, actor=actor)
+        notes += (f"published on the albo as {pub.numero}/{pub.anno}, from {pub.dal:%d/%m/%Y} to {pub.al:%d/%m/%Y}",)
     return PublishResult(record, archive.blobs.location(record.pdf), notes)
+
+
+def albo_automatico(settings: Settings, ente: str) -> list[str]:
+    """The tipi the body's acts go on the albo with as soon as they are published."""
+    wanted = " ".join(ente.split()).casefold()
+    for name, tipi in settings.albo_automatico_by_ente.items():
+        if " ".join(name.split()).casefold() == wanted:
+            return tipi
+    return settings.albo_automatico
+
+
+def _publication_copy(
+    act: Act, tmp: Path, settings: Settings, signer: ActSigner, converter: Any, reason: str,
+    trust_roots: Sequence[x509.Certificate],
+) -> bytes | None:
+    """The signed publication copy of an act that marks personal data (else None): rendered from
+    the act with every marked span [omissis], without the act's YAML (it holds the data) nor its
+    allegati's files (a file cannot be cut: publish a redacted allegato as its own document)."""
+    from atti.acts.personal import has_personal_data, publication_act
+    from atti.signing.stamp import FINAL_FIELD, place_stamp, prepare_fields
+    from atti.templates import render_act
+
+    if not has_personal_data(act):
+        return None
+    public = publication_act(act)
+    public = public.model_copy(update={"allegati": [a.model_copy(update={"file": None}) for a in public.allegati]})
+    rendered = render_act(public, tmp / "copia", template=settings.template, templates_dir=settings.templates,
+                          converter=converter, source=None, signed=True)
+    pdf, final = place_stamp(rendered.pdf.read_bytes())
+    pdf = prepare_fields(pdf, [final])
+    return signer.sign(pdf, field_name=FINAL_FIELD, reason=f"{reason} - copia per la pubblicazione (omissis)",
+                       location=act.ente.nome, level=settings.level, tsa_url=settings.tsa_url,
+                       trust_roots=trust_roots, stamp={"qualifica": _final_qualifica(act)})
+
+
+def _final_qualifica(act: Act) -> str:
+    """The qualifica of who signs last (``firmatario`` may be a list: its ``firmatari``)."""
+    return act.firmatari[-1].qualifica
 
 
 # What a verifica signed by the development CA says of itself, in its signature's reason.
@@ -584,11 +638,15 @@ class ShowResult:
     versions: list[VersionRecord]
     cites: list[ReferenceRecord]  # its citations and its relazioni, ``present`` when the target is archived
     cited_by: list[ReferenceRecord]  # other acts' citations and relazioni that point to it
+    esecutivita: Esecutivita | None = None  # None when its source cannot be read
+    albo: tuple[Publication, ...] = ()  # its publications on the albo, oldest first
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.record.to_dict(),
             "pdf": str(self.pdf),
+            "esecutivita": self.esecutivita.to_dict() if self.esecutivita else None,
+            "albo": [p.to_dict() for p in self.albo],
             "versions": len(self.versions),
             "cites": [r.to_dict() for r in self.cites if r.relazione is None],
             "relazioni": [r.to_dict() for r in self.cites if r.relazione is not None],
@@ -599,10 +657,16 @@ class ShowResult:
 
 def show(archive: Archive, act_id: str) -> ShowResult:
     """An archived act with its versions and its links both ways (``atti show``)."""
+    from atti.archive import albo
+
     record = archive.get(act_id)
+    try:
+        when = esecutivita(archive, act_id) if record.numero is not None else None
+    except ArchiveError:
+        when = None
     return ShowResult(
         record, archive.blobs.location(record.pdf), archive.versions(act_id), archive.cites(act_id),
-        archive.cited_by(act_id),
+        archive.cited_by(act_id), when, tuple(albo.of_act(archive, act_id)),
     )
 
 
@@ -997,3 +1061,150 @@ def import_package(archive: Archive, bag: Path) -> ActRecord:
     from atti.export.package import import_package as import_bag
 
     return import_bag(archive, bag)
+
+
+# -- the Albo pretorio online ---------------------------------------------------------------------
+
+
+def albo_publish(
+    archive: Archive, act_id: str, settings: Settings, *, giorni: int | None = None, actor: str | None = None
+) -> Publication:
+    """Put an archived act on the albo for ``giorni`` days (``settings.albo_giorni``) from today."""
+    from atti.archive import albo
+
+    return albo.publish(archive, act_id, giorni=giorni or settings.albo_giorni, actor=actor)
+
+
+def make_publication_copy(
+    archive: Archive, act_id: str, settings: Settings, *, prompt: PassphrasePrompt | None = None,
+    actor: str | None = None,
+) -> str:
+    """Render, sign and link the publication copy of an archived act that marks personal data
+    (when publishing could not: ``atti albo copia``); the firmatario's key signs it, or in
+    development mode the development CA. Returns where the copy is stored."""
+    from atti.acts.personal import has_personal_data
+    from atti.archive import albo
+    from atti.templates import Converter
+
+    archive.ensure_writable()
+    record = archive.get(act_id)
+    if record.numero is None:
+        raise ArchiveError(f"{act_id} is a draft: a publication copy is made of a published act")
+    loaded = load_act_text(archive.blobs.get(record.source).decode("utf-8"), f"{act_id}.yaml", check=False)
+    act = loaded.act if loaded.act.numero is not None else loaded.act.with_numero(record.numero)
+    if not has_personal_data(act):
+        raise ArchiveError(f"{act_id} marks no personal data: the public is given the act itself")
+    trust_roots = archive_trust_roots(archive)
+    signers, dev = open_signers(archive, loaded, settings, prompt)
+    last = len(act.firmatari) - 1  # who signs last signs the copy, as in publish
+    signer, development = signers[last], last in dev
+    try:
+        signer.plan(settings.level, settings.tsa_url, trust_roots)
+        reason = f"{act.titolo} N. {act.estremi}" + (f" {DEVELOPMENT_ACT_MARK}" if development else "")
+        with (
+            tempfile.TemporaryDirectory(prefix="atti-copy-") as tmp,
+            Converter(settings.convert_timeout) as converter,
+        ):
+            copy = _publication_copy(act, Path(tmp), settings, signer, converter, reason, trust_roots)
+    finally:
+        for opened in signers.values():
+            opened.close()
+    assert copy is not None
+    return archive.blobs.location(albo.add_publication_copy(archive, act_id, copy, actor=actor))
+
+
+def albo_annul(archive: Archive, albo_id: str, motivo: str, *, actor: str | None = None) -> Publication:
+    """Annul the publication ``albo_id`` ("15/2026" or "2026-15") with its reason; never deleted."""
+    from atti.archive import albo
+
+    anno, numero = parse_albo_id(albo_id)
+    return albo.annul(archive, anno, numero, motivo, actor=actor)
+
+
+def parse_albo_id(albo_id: str) -> tuple[int, int]:
+    """(anno, numero) of "15/2026" (as the register writes it) or "2026-15" (as its URL does)."""
+    import re
+
+    text = albo_id.strip()
+    if m := re.fullmatch(r"(\d{1,6})/(\d{4})", text):
+        return int(m[2]), int(m[1])
+    if m := re.fullmatch(r"(\d{4})-(\d{1,6})", text):
+        return int(m[1]), int(m[2])
+    raise ArchiveError(f"'{albo_id}' is not a publication of the albo: write its number and year, e.g. 15/2026")
+
+
+@dataclass(frozen=True)
+class Attested:
+    publication: Publication
+    pdf: str  # where the signed attestato is stored
+
+
+def albo_attest(
+    archive: Archive, settings: Settings, *, prompt: PassphrasePrompt | None = None, actor: str | None = None
+) -> list[Attested]:
+    """Make, sign and link the attestato di pubblicazione of every publication whose period has
+    ended (run daily, e.g. from cron); the responsible officer (``settings.albo_responsabile``)
+    signs with the configured key, or in development mode with the development CA."""
+    from atti.archive import albo
+    from atti.signing import ActSigner, DevCA
+    from atti.signing.keys import ensure_holder, open_key
+    from atti.signing.stamp import FINAL_FIELD, place_stamp, prepare_fields
+    from atti.templates import Converter
+    from atti.templates.attestato import Attestato, render_attestato
+
+    archive.ensure_writable()
+    due = albo.due_attestati(archive)
+    if not due:
+        return []
+    name = settings.albo_responsabile
+    if not name:
+        raise SigningError("set albo_responsabile: the officer who signs the attestati di pubblicazione")
+    signer = open_key(settings, prompt)
+    if signer is None:
+        if not settings.development:
+            raise SigningError(NO_KEY)
+        ente = archive.get(due[0].act_id).ente
+        signer = ActSigner.from_pkcs12(DevCA.load(archive.pki_dir).signer_for(name, settings.albo_qualifica,
+                                                                               organisation=ente), None)
+    ensure_holder(signer, name)
+    trust_roots = archive_trust_roots(archive)
+    done: list[Attested] = []
+    with signer, Converter(settings.convert_timeout) as converter:
+        signer.plan(settings.level, settings.tsa_url, trust_roots)
+        for pub in due:
+            record = archive.get(pub.act_id)
+            number = f"n. {record.numero}/{record.anno}"
+            data = Attestato(
+                ente=record.ente, estremi=f"{record.tipo.capitalize()} {record.registro} {number}",
+                oggetto=record.oggetto, numero_albo=pub.numero, anno_albo=pub.anno, dal=pub.dal, al=pub.al,
+                giorni=pub.giorni, responsabile=name, qualifica=settings.albo_qualifica, url=pub.url,
+            )
+            pdf, final = place_stamp(render_attestato(data, converter))
+            pdf = prepare_fields(pdf, [final])
+            signed = signer.sign(pdf, field_name=FINAL_FIELD, reason=f"Attestato di pubblicazione n. {pub.numero}/"
+                                 f"{pub.anno}", location=record.ente, level=settings.level,
+                                 tsa_url=settings.tsa_url, trust_roots=trust_roots,
+                                 stamp={"qualifica": settings.albo_qualifica})
+            attested = albo.attest(archive, pub.anno, pub.numero, signed, actor=actor)
+            assert attested.attestato is not None
+            done.append(Attested(attested, archive.blobs.location(attested.attestato)))
+    return done
+
+
+def albo_list(archive: Archive, *, all_: bool = False) -> list[Publication]:
+    """The publications on the albo today (with ``all_``, the whole register, newest first)."""
+    from atti.archive import albo
+
+    pubs = albo.publications(archive)
+    if not all_:
+        pubs = [p for p in pubs if p.stato() == albo.IN_PUBBLICAZIONE]
+    return sorted(pubs, key=lambda p: (p.anno, p.numero), reverse=True)
+
+
+def esecutivita(archive: Archive, act_id: str) -> Esecutivita:
+    """When the archived act is (or will be) executive, and by which rule."""
+    from atti.archive import albo
+    from atti.archive.esecutivita import esecutivita as compute
+
+    record = archive.get(act_id)
+    return compute(archive, record, albo.source_act(archive, record))

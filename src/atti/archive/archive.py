@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from atti.acts.loader import load_act_text, with_esito
 from atti.acts.model import Act, TipoAtto, TipoRelazione
+from atti.acts.personal import publication_act
 from atti.acts.references import Reference, act_id_of, reference_to_act_id, registro_key, registro_slug
 from atti.archive.records import DRAFT_STATES, ActRecord, BlobRef, Made, ReferenceRecord, SearchHit, VersionRecord
 from atti.archive.search import Filters, check_query
@@ -240,6 +241,10 @@ class Archive:
         With ``draft_id`` the draft becomes the act: its versions (bozza, in verifica) come first
         in the act's history, then firmato and pubblicato. ``actor`` made them (and the versions
         its relazioni give the acts they annul or rectify).
+
+        The record's oggetto and the search entry are the publication copy's: personal data the
+        act marks ([[...]], atti.acts.personal) is [omissis] in every copy but the source and the
+        signed original.
         """
         if act.numero is None:
             raise ArchiveError("an act must have its number before it is sealed into the archive")
@@ -259,7 +264,7 @@ class Archive:
             organo=act.organo,
             data=act.data,
             ente=act.ente.nome,
-            oggetto=act.oggetto,
+            oggetto=publication_act(act).oggetto,
             firmatario=firmatario,
             stato="pubblicato",
             source=source_ref,
@@ -271,11 +276,12 @@ class Archive:
         with self.catalog.transaction():
             # Checked again under the write lock: another publisher may have annulled a target meanwhile.
             changes = self.check_relazioni(act)
-            references = references_of(act, record.id, self.resolve_citation)
+            references = references_of(publication_act(act), record.id, self.resolve_citation)
+            body = publication_act(act).body_text()
             if draft_id is None:
-                self.catalog.insert_act(record, act.body_text(), references, actor=actor)
+                self.catalog.insert_act(record, body, references, actor=actor)
             else:
-                self.catalog.seal_draft(draft_id, record, act.body_text(), references, actor=actor)
+                self.catalog.seal_draft(draft_id, record, body, references, actor=actor)
             for target, tipo in changes:
                 self.catalog.set_state(target, STATE_CHANGES[tipo], reason=tipo.value, by_act=record.id, actor=actor)
         return record
@@ -433,7 +439,7 @@ class Archive:
                     act = load_act_text(self.blobs.get(record.source).decode("utf-8"), f"{id_}.yaml", check=False).act
                 except (AttiError, UnicodeDecodeError):
                     continue  # an unreadable source is archive verify's finding; it cites nothing we can read
-                found = references_of(act, id_, self.resolve_citation)
+                found = references_of(publication_act(act), id_, self.resolve_citation)
                 if found != [replace(r, present=False) for r in self.catalog.cites(id_)]:
                     self.catalog.replace_references(id_, found)
                     changed += 1

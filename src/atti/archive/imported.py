@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from atti.acts.importer import ImportResult, import_bytes, read_document
+from atti.acts.personal import publication_act
 from atti.archive.archive import Archive, act_id, references_of
 from atti.archive.records import ActRecord
 from atti.errors import ArchiveError, AttiError, ImportSourceError
@@ -96,10 +97,11 @@ def register_imported(archive: Archive, result: ImportResult, original_pdf: byte
         pdf_ref = archive.blobs.put(original_pdf, "pdf")
         record = ActRecord(
             id=id_, registro=act.registro, anno=act.anno, numero=act.numero, tipo=act.tipo.value, organo=act.organo,
-            data=act.data, ente=act.ente.nome, oggetto=act.oggetto, firmatario=act.nomi_firmatari,
+            data=act.data, ente=act.ente.nome, oggetto=publication_act(act).oggetto, firmatario=act.nomi_firmatari,
             stato=IMPORTED_STATE, source=source_ref, docx=docx_ref, pdf=pdf_ref,
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), riservato=act.riservato,
         )
         with archive.catalog.transaction():
-            archive.catalog.insert_act(record, act.body_text(), references_of(act, id_, archive.resolve_citation))
+            public = publication_act(act)  # the search sees no personal data the act marks (atti.acts.personal)
+            archive.catalog.insert_act(record, public.body_text(), references_of(public, id_, archive.resolve_citation))
     return record

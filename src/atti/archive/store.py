@@ -159,6 +159,15 @@ class Catalog(Protocol):
         with how many of those acts have it, most first and ties in ascending value order. Every
         name is a key, with [] when nothing matches; the counts of one name add up to ``count``."""
         ...
+    def append_event(self, kind: str, act_id: str | None, payload: dict[str, Any]) -> None:
+        """Inside ``transaction``: one event of the hash chain (records the act's rows' digest)."""
+        ...
+
+    def events_of(self, kinds: Sequence[str]) -> list[tuple[int, str, str, str | None, dict[str, Any]]]:
+        """The events of those kinds, oldest first, as (seq, at, kind, act_id, payload): what the
+        albo's register (atti.archive.albo) is made of. A payload that is not a JSON object is {}."""
+        ...
+
     def verify_events(self) -> list[str]: ...
 
     def verify_head(self) -> list[tuple[str, str, str]]:

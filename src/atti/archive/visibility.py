@@ -1,7 +1,8 @@
 """What a viewer may see of the archive: the one visibility rule every copy of the data obeys.
 
-A :class:`Viewer` holds two grants: ``reserved`` (acts marked riservato) and ``drafts`` (acts
-not yet published, and the versions an act had before its publication). Everything that shows
+A :class:`Viewer` holds three grants: ``reserved`` (acts marked riservato), ``drafts`` (acts
+not yet published, and the versions an act had before its publication) and ``personal`` (the
+full text of an act that marks personal data). Everything that shows
 an act, or names one, asks :class:`Visible`:
 
 - an act is visible when the viewer has the grant for each thing it is (reserved, a draft);
@@ -9,6 +10,10 @@ an act, or names one, asks :class:`Visible`:
   the act's publication or a later one: the bozza, in verifica and firmato versions before it,
   their sources and their preview PDFs, do not exist for that viewer, and diffs compare only the
   versions it sees, so text removed before publication never shows;
+- an act whose text marks personal data ([[...]], atti.acts.personal) is given to a viewer without
+  the ``personal`` grant as its publication copy only (every marked span [omissis]): its text, its
+  PDF (atti.archive.albo.publication_pdf), its package (atti.export.package); the record's oggetto
+  and the search index hold the copy's text for everyone;
 - who made a version (``actor``) and what a review said (its ``note``) are the office's business:
   shown only to a viewer with the drafts grant;
 - an act id may be named (a version's ``by_act``, a citation's ``target_id``, an act citing
@@ -39,6 +44,9 @@ class Viewer:
 
     reserved: bool = False
     drafts: bool = False
+    # The full text of an act that marks personal data ([[...]], atti.acts.personal): its source,
+    # its signed original, its package. Without it the viewer is given the publication copy only.
+    personal: bool = False
 
     @property
     def sees_all(self) -> bool:
@@ -58,7 +66,7 @@ class Viewer:
 
 
 PUBLIC = Viewer()
-OWNER = Viewer(reserved=True, drafts=True)  # who holds the archive's files: atti export, atti show
+OWNER = Viewer(reserved=True, drafts=True, personal=True)  # who holds the archive's files: atti export, atti show
 
 
 def is_reserved(record: ActRecord) -> bool:

@@ -33,7 +33,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ import bagit
 from atti import __version__
 from atti.acts import load_act_text
 from atti.acts.model import Act
+from atti.acts.personal import MARK, publication_act, redact
+from atti.archive.albo import publication_copy
 from atti.archive.archive import Archive, act_id
 from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, VersionRecord
 from atti.archive.visibility import OWNER, Viewer, Visible
@@ -90,6 +92,8 @@ def read_archived(archive: Archive, act_id_: str, viewer: Viewer = OWNER) -> Arc
         act = act.with_numero(record.numero)
     visible = Visible(archive, viewer)
     versions = tuple(visible.versions(record.id))
+    if not viewer.personal and MARK.search(source):
+        return _publication_package(archive, record, source, versions, tuple(visible.cites(record.id)))
     current = {record.source, record.docx, record.pdf}
     earlier = dict.fromkeys(
         ref for v in versions for ref in (v.source, v.docx, v.pdf) if ref.sha256 and ref not in current
@@ -98,6 +102,32 @@ def read_archived(archive: Archive, act_id_: str, viewer: Viewer = OWNER) -> Arc
         record, act, source, archive.blobs.get(record.pdf), archive.blobs.get(record.docx), versions,
         tuple(visible.cites(record.id)), tuple((ref, archive.blobs.get(ref)) for ref in earlier),
     )
+
+
+def _publication_package(
+    archive: Archive, record: ActRecord, source: str, versions: tuple[VersionRecord, ...],
+    references: tuple[ReferenceRecord, ...],
+) -> ArchivedAct:
+    """The act as a viewer without the personal grant may have it, when its text marks personal
+    data (atti.acts.personal): its source with every marked span [omissis], its publication copy
+    as the PDF of every version, no DOCX (the original's would say every word)."""
+    copy = publication_copy(archive, record.id)
+    if copy is None:
+        raise ArchiveError(f"{record.id} marks personal data and has no publication copy yet (atti albo copia)")
+    public_source = redact(source)
+    try:
+        act = load_act_text(public_source, f"{record.id}.yaml", check=False).act
+    except ActError as exc:
+        raise ArchiveError(f"the publication copy of {record.id}'s source is not a valid act: {exc.msg}") from None
+    if act.numero is None and record.numero is not None:
+        act = act.with_numero(record.numero)
+    source_ref = BlobRef(hashlib.sha256(public_source.encode("utf-8")).hexdigest(), "yaml")
+    docx_ref = BlobRef(hashlib.sha256(b"").hexdigest(), "docx")
+    public = replace(record, source=source_ref, docx=docx_ref, pdf=copy)
+    shown = tuple(replace(v, source=source_ref if v.source.sha256 else v.source,
+                          docx=docx_ref if v.docx.sha256 else v.docx, pdf=copy if v.pdf.sha256 else v.pdf)
+                  for v in versions)
+    return ArchivedAct(public, act, public_source, archive.blobs.get(copy), b"", shown, references, ())
 
 
 def _names(a: ArchivedAct) -> dict[BlobRef, str]:
@@ -284,7 +314,8 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
     for kind in _DOCUMENTS:
         archive.blobs.put(documents[kind], _EXT[kind])
     with archive.register_lock(act.registro, act.anno):
-        archive.restore(restored, act.body_text(), versions, references)
+        # The search sees no personal data the act marks (atti.acts.personal).
+        archive.restore(restored, publication_act(act).body_text(), versions, references)
     return restored
 
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from atti.acts.model import Act
+from atti.acts.personal import plain_act
 from atti.errors import ConverterMissing, VerificationError
 from atti.templates.render import BOZZA, PAGE_NUMBER, running_header, template_context
 
@@ -126,7 +127,9 @@ class TextProof:
 
 def expected_parts(act: Act) -> list[tuple[str, list[str]]]:
     """What the PDF must say, in the order the packaged templates print it: the heading, the act's
-    parts, the seduta and the votes of a collegial act, the pareri, who signs, the visto contabile."""
+    parts, the seduta and the votes of a collegial act, the pareri, who signs, the visto contabile
+    (personal data unmarked)."""
+    act = plain_act(act)
     ctx = template_context(act)
     title = f"{act.titolo} N. {act.estremi}" if act.estremi else act.titolo
     parts = dict(act.parts())

@@ -44,6 +44,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from atti.acts.model import Act, Esito, TipoAtto, Votazione, articolo, euro
+from atti.acts.personal import plain_act
 from atti.acts.references import registro_slug
 from atti.docxzip import DocxTooLarge, check_docx
 from atti.errors import RenderError
@@ -552,7 +553,10 @@ def render_docx(
 
     ``signed``: the rendering the firmatario signs (``dicitura_firma`` filled in, no mark);
     any other carries :data:`BOZZA` on every page and no dicitura (see :func:`mark_unsigned`).
+    Personal data marked [[...]] is rendered without its marks (a publication copy is rendered
+    from :func:`atti.acts.personal.publication_act`, which has none left).
     """
+    act = plain_act(act)
     path = resolve_template(act, template, templates_dir)
     if not path.is_file():
         raise RenderError(f"template not found: {path}")
@@ -604,6 +608,7 @@ def render_act(
     from atti.templates.allegati import append_pages, appended_pdfs, attachments
     from atti.templates.pdfa import attach_files
 
+    act = plain_act(act)
     docx = render_docx(act, template, templates_dir=templates_dir, signed=signed)
     stem = base_name(act)
     files = attachments(act, stem, source=source, base_dir=base_dir, allegati_dirs=allegati_dirs)

@@ -26,11 +26,13 @@ from atti.web.users import User
 
 # The rule itself (what a viewer sees of each act, version and reference) is
 # atti.archive.visibility's, the same for every copy of the data; the web only says who is who.
+# Every signed-in role is the body's staff and reads the full text of an act that marks personal
+# data (personal); the public is given its publication copy, personal data [omissis].
 MATRIX = {
-    "officer": Viewer(reserved=False, drafts=True),
-    "reviewer": Viewer(reserved=True, drafts=True),
-    "archivist": Viewer(reserved=True, drafts=False),
-    "admin": Viewer(reserved=True, drafts=True),
+    "officer": Viewer(reserved=False, drafts=True, personal=True),
+    "reviewer": Viewer(reserved=True, drafts=True, personal=True),
+    "archivist": Viewer(reserved=True, drafts=False, personal=True),
+    "admin": Viewer(reserved=True, drafts=True, personal=True),
 }
 
 

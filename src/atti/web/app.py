@@ -13,7 +13,7 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -29,13 +29,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from atti import pipeline
+from atti.archive import albo
 from atti.archive import search as fts
 from atti.archive.archive import Archive
-from atti.archive.records import ActRecord
+from atti.archive.esecutivita import Esecutivita, esecutivita
+from atti.archive.records import ActRecord, BlobRef
 from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, stem
 from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
-from atti.errors import AttiError, SearchError
+from atti.errors import ActNotFound, ArchiveError, AttiError, SearchError
+from atti.export import feeds
 from atti.signing import esiti
 from atti.web import access, documents
 from atti.web.headers import SecurityHeaders
@@ -139,8 +142,22 @@ class WebArchive:
         return access.viewer_of(self.user(request))
 
     def visible(self, request: Request, act_id: str) -> ActRecord | None:
-        """The act when this viewer may see it; None both when hidden and when absent."""
-        return Visible(self.archive, self.viewer(request)).get(act_id)
+        """The act when this viewer may see it; None both when hidden and when absent.
+
+        For a viewer without the personal grant the record's PDF is the publication copy (an act
+        marking personal data without one has none: nothing rather than the full text)."""
+        viewer = self.viewer(request)
+        record = Visible(self.archive, viewer).get(act_id)
+        if record is None or viewer.personal or is_draft(record):
+            return record
+        return replace(record, pdf=albo.publication_pdf(self.archive, record) or BlobRef("", "pdf"))
+
+    def full_text(self, request: Request, record: ActRecord) -> bool:
+        """Whether this viewer is given the act's full text: the personal grant, or an act that
+        marks no personal data (its public PDF is its own)."""
+        if self.viewer(request).personal or is_draft(record):
+            return True
+        return record.pdf == self.archive.get(record.id).pdf
 
     # -- responses ------------------------------------------------------------------------------
 
@@ -232,9 +249,10 @@ class WebArchive:
         settings = self.config.settings
         visible = Visible(arc, self.viewer(request))
         versions = visible.versions(record.id)
+        full = self.full_text(request, record)
         return {
             "record": record,
-            "parts": documents.act_parts(arc, record),
+            "parts": documents.act_parts(arc, record, personal=full),
             "versions": versions,
             "diffs": visible.diffs(versions),
             "cites": visible.cites(record.id),
@@ -246,7 +264,12 @@ class WebArchive:
             ),
             "pages": documents.page_count(arc, record),
             "has_pdf": documents.has_pdf(record),
-            "exportable": not is_draft(record),
+            # For a viewer without the personal grant, an act marking personal data is exported as its
+            # publication copy (atti.export.package), once it has one.
+            "exportable": not is_draft(record) and documents.has_pdf(record),
+            "publications": [p for p in albo.of_act(arc, record.id)],
+            "esecutivita": self.esecutivita_of(record),
+            "publication_copy": not full,
             # The review form, for a reviewer, on a draft in verifica: its verifiche as (tipo, nome, esito).
             "reviewable": documents.verifiche(arc, record) if self._reviews(request, record) else [],
             "shows_actors": visible.viewer.drafts,
@@ -279,6 +302,9 @@ class WebArchive:
             "cited_by": [r.to_dict() for r in d["cited_by"]],
             "verification": d["verification"],
             "pages": d["pages"],
+            "esecutivita": d["esecutivita"].to_dict() if d["esecutivita"] else None,
+            "albo": [{**p.to_dict(), "attestato": f"{p.url}/attestato.pdf" if p.attestato else None}
+                     for p in d["publications"]],
             "downloads": {
                 "pdf": f"/atti/{record.id}/pdf" if d["has_pdf"] else None,
                 "package": f"/atti/{record.id}/pacchetto.zip" if d["exportable"] else None,
@@ -294,8 +320,10 @@ class WebArchive:
         arc, viewer = self.archive, self.viewer(request)
         if kind == "pdf" and not documents.has_pdf(record):
             return self.not_found(request)
-        if kind in ("pacchetto.zip", "metadati.xml") and is_draft(record):
-            return self.not_found(request)  # a draft is not exported: it has no number nor signature yet
+        if kind in ("pacchetto.zip", "metadati.xml") and (is_draft(record) or not documents.has_pdf(record)):
+            # A draft is not exported: it has no number nor signature yet; nor is an act that marks
+            # personal data and has no publication copy yet, to a viewer without the grant.
+            return self.not_found(request)
         if kind == "pdf":
             data, media, name = arc.blobs.get(record.pdf), "application/pdf", f"{record.id}.pdf"
         elif kind == "pacchetto.zip":
@@ -345,6 +373,129 @@ class WebArchive:
         except AttiError as exc:
             return self.page(request, "errore.html", 400, title="Revisione non registrata", message=exc.msg)
         return RedirectResponse(f"/atti/{record.id}#versioni", status_code=303)
+
+    # -- the Albo pretorio online ----------------------------------------------------------------
+
+    def esecutivita_of(self, record: ActRecord) -> Esecutivita | None:
+        if record.numero is None:
+            return None
+        try:
+            return esecutivita(self.archive, record, albo.source_act(self.archive, record))
+        except ArchiveError:
+            return None
+
+    def albo_entries(self, request: Request) -> list[tuple[albo.Publication, ActRecord]]:
+        """Every publication of the register whose act this viewer may see, newest first."""
+        visible = Visible(self.archive, self.viewer(request))
+        out = []
+        for p in reversed(albo.publications(self.archive)):
+            record = visible.get(p.act_id)
+            if record is not None:
+                out.append((p, record))
+        return out
+
+    def albo_page(self, request: Request) -> Response:
+        p = request.query_params
+        args = {"q": p.get("q", "").strip()[:200], "tipo": p.get("tipo", "").strip()[:40],
+                "elenco": "registro" if p.get("elenco") == "registro" else ""}
+        entries = self.albo_entries(request)
+        tipi = sorted({r.tipo for _, r in entries})
+        if not args["elenco"]:
+            entries = [(pub, r) for pub, r in entries if pub.stato() == albo.IN_PUBBLICAZIONE]
+        if args["tipo"]:
+            entries = [(pub, r) for pub, r in entries if r.tipo == args["tipo"]]
+        if args["q"]:
+            words = args["q"].casefold().split()
+            entries = [(pub, r) for pub, r in entries
+                       if all(w in f"{r.oggetto} {r.id} {r.numero}/{r.anno} {pub.numero}/{pub.anno}".casefold()
+                              for w in words)]
+        rows = [(pub, r, self.esecutivita_of(r)) for pub, r in entries]
+        return self.page(request, "albo.html", rows=rows, args=args, tipi=tipi, oggi=albo.today())
+
+    def publication_of(self, request: Request) -> tuple[albo.Publication, ActRecord] | None:
+        try:
+            pub = albo.publication(self.archive, int(request.path_params["anno"]), int(request.path_params["numero"]))
+        except ActNotFound:
+            return None
+        record = self.visible(request, pub.act_id)
+        return None if record is None else (pub, record)
+
+    def publication_page(self, request: Request) -> Response:
+        found = self.publication_of(request)
+        if found is None:
+            return self.not_found(request)
+        pub, record = found
+        return self.page(request, "pubblicazione.html", pub=pub, record=record, oggi=albo.today(),
+                         esecutivita=self.esecutivita_of(record), has_pdf=documents.has_pdf(record))
+
+    def attestato(self, request: Request) -> Response:
+        found = self.publication_of(request)
+        if found is None or found[0].attestato is None:
+            return self.not_found(request)
+        pub = found[0]
+        assert pub.attestato is not None
+        name = f"attestato-{pub.anno}-{pub.numero}.pdf"
+        return Response(self.archive.blobs.get(pub.attestato), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def feed_items(self, request: Request) -> tuple[feeds.Channel, list[feeds.AlboItem]]:
+        base = str(request.base_url).rstrip("/")
+        entries = [(p, r) for p, r in self.albo_entries(request) if p.stato() == albo.IN_PUBBLICAZIONE]
+        settings = self.config.settings or Settings()
+        ente = entries[0][1].ente if entries else self._ente()
+        channel = feeds.Channel(ente=ente, tipo_ente=settings.albo_tipo_ente, feed_url=f"{base}{request.url.path}",
+                                albo_url=f"{base}/albo", webmaster=settings.albo_webmaster)
+        items = []
+        for p, r in entries:
+            e = self.esecutivita_of(r)
+            items.append(feeds.AlboItem(r, p, f"{base}{p.url}", f"{base}/atti/{r.id}/pdf" if documents.has_pdf(r)
+                                        else None, 0, e.dal if e else None))
+        return channel, items
+
+    def _ente(self) -> str:
+        found = self.archive.search("", limit=1, filters=Filters(public_only=True))
+        return found[0].record.ente if found else "Albo pretorio"
+
+    def albo_rss(self, request: Request) -> Response:
+        channel, items = self.feed_items(request)
+        return Response(feeds.albopop_rss(channel, items), media_type="application/rss+xml; charset=utf-8")
+
+    def albo_json(self, request: Request) -> Response:
+        channel, items = self.feed_items(request)
+        return Response(feeds.json_feed(channel, items), media_type="application/feed+json")
+
+    def api_albo(self, request: Request) -> Response:
+        out = []
+        for p, r in self.albo_entries(request):
+            e = self.esecutivita_of(r)
+            out.append({**p.to_dict(), "attestato": f"{p.url}/attestato.pdf" if p.attestato else None,
+                        "atto": {**_public_record(r), "url": f"/atti/{r.id}"},
+                        "esecutivita": e.to_dict() if e else None})
+        return JSONResponse({"pubblicazioni": out})
+
+    # -- Amministrazione Trasparente -------------------------------------------------------------
+
+    def provvedimenti(self, request: Request) -> Response:
+        """The list of provvedimenti (art. 23 D.Lgs. 33/2013) of a semester, as HTML or CSV;
+        without a semester, the semesters there are."""
+        visible = Visible(self.archive, self.viewer(request))
+        acts = [r for r in visible.records(self.archive.catalog.all()) if r.numero is not None and not is_draft(r)]
+        semestri = sorted({(r.data.year, 1 if r.data.month <= 6 else 2) for r in acts}, reverse=True)
+        which = request.path_params.get("semestre")
+        if which is None:
+            return self.page(request, "trasparenza.html", semestri=semestri, rows=None, semestre=None)
+        m = re.fullmatch(r"(\d{4})-([12])\.(csv|html)", which)
+        if m is None:
+            return self.not_found(request)
+        anno, numero, fmt = int(m[1]), int(m[2]), m[3]
+        start, end = feeds.semester(anno, numero)
+        base = str(request.base_url).rstrip("/")
+        rows = feeds.provvedimenti_rows([r for r in acts if start <= r.data <= end], base)
+        if fmt == "csv":
+            name = f"provvedimenti-{anno}-{numero}.csv"
+            return Response(feeds.provvedimenti_csv(rows), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return self.page(request, "trasparenza.html", semestri=semestri, rows=rows, semestre=(anno, numero))
 
     # -- signing in and out -------------------------------------------------------------------
 
@@ -444,6 +595,14 @@ def create_app(config: WebConfig, *, clock: Clock = time.time) -> Starlette:
         Route("/accesso", web.login_form, methods=["GET"]),
         Route("/accesso", web.login, methods=["POST"]),
         Route("/uscita", web.logout, methods=["POST"]),
+        Route("/albo", web.albo_page),
+        Route("/albo/feed.rss", web.albo_rss),
+        Route("/albo/feed.json", web.albo_json),
+        Route("/albo/{anno:int}/{numero:int}", web.publication_page),
+        Route("/albo/{anno:int}/{numero:int}/attestato.pdf", web.attestato),
+        Route("/trasparenza/provvedimenti", web.provvedimenti),
+        Route("/trasparenza/provvedimenti/{semestre}", web.provvedimenti),
+        Route("/api/albo", web.api_albo),
         Route("/api/search", web.api_search),
         Route("/api/atti/{act_id}", web.api_act),
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),

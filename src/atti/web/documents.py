@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from atti.acts import load_act_text
+from atti.acts.personal import plain_act, publication_act
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
 from atti.archive.visibility import Viewer, Visible
@@ -56,13 +57,17 @@ def _cache(path: Path, data: bytes) -> None:
         write_atomic(path, data, mode=PRIVATE_FILE)  # a reserved act's preview is as private as its PDF
 
 
-def act_parts(archive: Archive, record: ActRecord) -> list[tuple[str, str, list[str]]]:
-    """(part, title, items) from the archived YAML source; empty when it cannot be read as an act."""
+def act_parts(archive: Archive, record: ActRecord, *, personal: bool = False) -> list[tuple[str, str, list[str]]]:
+    """(part, title, items) from the archived YAML source; empty when it cannot be read as an act.
+
+    ``personal``: the full text (personal data unmarked, atti.acts.personal); else the publication
+    copy's, every marked span [omissis]."""
     try:
         text = archive.blobs.get(record.source).decode("utf-8")
         act = load_act_text(text, f"{record.id}.yaml", check=False).act
     except (ActError, UnicodeDecodeError, AttiError):
         return []
+    act = plain_act(act) if personal else publication_act(act)
     return [(name, PART_TITLES.get(name, name.capitalize()), items) for name, items in act.parts()]
 
 
@@ -195,7 +200,7 @@ def package_key(archive: Archive, record: ActRecord, viewer: Viewer) -> str:
         "record": record.to_dict(),
         "versions": [v.to_dict() for v in visible.versions(record.id)],
         "cites": [r.to_dict() for r in visible.cites(record.id)],
-        "viewer": [viewer.reserved, viewer.drafts],
+        "viewer": [viewer.reserved, viewer.drafts, viewer.personal],
         "format": PACKAGE_FORMAT,
         "atti": __version__,
     }

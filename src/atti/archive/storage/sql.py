@@ -420,6 +420,16 @@ class SqlCatalog:
             (seq, at, kind, act_id, text, prev, event_hash(prev, at, kind, act_id, text, digest), digest),
         )
 
+    def events_of(self, kinds: Sequence[str]) -> list[tuple[int, str, str, str | None, dict[str, Any]]]:
+        """The events of ``kinds``, oldest first: (seq, at, kind, act_id, payload as a dict)."""
+        kind_in, params = self._in(kinds)
+        out = []
+        for r in self._fetch_all(f"SELECT seq, at, kind, act_id, payload FROM events WHERE kind {kind_in} ORDER BY seq",
+                                 params):
+            data = loads(r["payload"])
+            out.append((int(r["seq"]), str(r["at"]), str(r["kind"]), r["act_id"], data))
+        return out
+
     def _newest_event(self) -> ChainHead | None:
         row = self._fetch_one("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
         return ChainHead(int(row["seq"]), str(row["hash"])) if row else None

@@ -84,6 +84,18 @@ class RemoteSigner(signers.Signer):
         self.chain: list[x509.Certificate] = cas
         self._public = public
 
+    def begin_batch(self, signatures: int) -> None:
+        """Tell a service that can authorise several signatures at once (one OTP) how many follow."""
+        begin = getattr(self.service, "begin_batch", None)
+        if callable(begin):
+            begin(signatures)
+
+    @property
+    def authorisations(self) -> int | None:
+        """How many authorisations (OTPs) the service has asked for, when it counts them."""
+        count = getattr(self.service, "authorisations", None)
+        return count if isinstance(count, int) else None
+
     def _placeholder_size(self) -> int:
         if isinstance(self._public, rsa.RSAPublicKey):
             return self._public.key_size // 8

@@ -272,6 +272,19 @@ class ActSigner:
     def close(self) -> None:
         """Release the key; nothing to do for a key in memory, a token session for PKCS#11."""
 
+    def begin_batch(self, signatures: int) -> None:
+        """``signatures`` signatures follow: a remote key may authorise them all with one OTP
+        (:meth:`atti.signing.csc.CSCService.begin_batch`); other keys need nothing."""
+        begin = getattr(self._signer, "begin_batch", None)
+        if callable(begin):
+            begin(signatures)
+
+    @property
+    def authorisations(self) -> int | None:
+        """The OTPs a remote key has asked for so far; None for a key that asks for none."""
+        count = getattr(self._signer, "authorisations", None)
+        return count if isinstance(count, int) else None
+
     def __enter__(self) -> Self:
         return self
 

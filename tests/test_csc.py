@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from atti.archive import Archive
 from atti.config import CSCProvider, Settings, load_settings
 from atti.errors import ConfigError, ServiceError, SigningError
 from atti.signing import verify_pdf
@@ -460,8 +461,6 @@ def test_publish_remote_b_lta_records_the_qualified_status(
     assert signature["key"] == "credential ventrice-qc of the CSC service prova"
     assert signature["qc"] == {"compliance": True, "qscd": True, "types": ["esign"], "policies": []}
     assert signature["qualification"]["level"] == "avanzata"  # no trusted list given confirms it
-    from atti.archive import Archive
-
     with Archive.open(archive) as arc:
         events = arc.catalog._fetch_all("SELECT kind, act_id, payload FROM events")  # type: ignore[attr-defined]
         recorded = [json.loads(e["payload"]) for e in events if e["kind"] == "signature"]
@@ -471,3 +470,60 @@ def test_publish_remote_b_lta_records_the_qualified_status(
         if p.is_file():
             assert CANARY_OTP.encode() not in p.read_bytes() and CLIENT_SECRET.encode() not in p.read_bytes(), p
     assert certificate_claims(fresh.credentials["ventrice-qc"].chain[0]).qualified
+
+
+# -- atti publish DIR --remote: many acts, one OTP, each act whole or not at all ------------------------
+
+
+def batch_folder(tmp_path: Path, firmatari: list[str]) -> Path:
+    folder = tmp_path / "atti"
+    folder.mkdir()
+    text = EXAMPLE.read_text(encoding="utf-8").replace("numero: 129 ", "# numbered when published ")
+    for i, name in enumerate(firmatari, 1):
+        act = text.replace("  nome: Fabrizio Ventrice\n", f"  nome: {name}\n")
+        (folder / f"{i}-determinazione.yaml").write_text(act, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.libreoffice
+def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTestServer, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive, "--trust", live.root_pem()).exit_code == 0
+    config = tmp_path / "atti.toml"
+    config.write_text(f'[csc.prova]\nbase_url = "{fresh.url}"\nclient_id = "atti-test-client"\n')
+    folder = batch_folder(tmp_path, ["Fabrizio Ventrice", "Giulia Neri", "Fabrizio Ventrice"])
+    env = {"ATTI_DEVELOPMENT": None, **environ(fresh, "ventrice")}
+    result = atti("--config", config, "publish", folder, "--archive", archive, "--remote", "prova:ventrice",
+                  env=env)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == (
+        f"Published DO-2026-1 ({folder}/1-determinazione.yaml): D.O. n. 1/2026, signed by Fabrizio Ventrice\n"
+        f"Not published {folder}/2-determinazione.yaml: the act's firmatario is Giulia Neri but the certificate"
+        " belongs to Fabrizio Ventrice\n"
+        f"Published DO-2026-2 ({folder}/3-determinazione.yaml): D.O. n. 2/2026, signed by Fabrizio Ventrice\n"
+        "Published 2 of 3 acts, 1 OTP authorisation(s)\n"
+    )
+    # One OTP for the batch: authorised for three, the second signature on an extended transaction.
+    assert fresh.calls["credentials/authorize"] == 1
+    assert fresh.calls["signatures/signHash"] == 2
+    for n in (1, 2):
+        shown = json.loads(atti("show", f"DO-2026-{n}", "--archive", archive, "--json").stdout)
+        report = verify_pdf(Path(shown["pdf"]).read_bytes(), [live.root])
+        assert (report.indication, report.signer) == ("TOTAL_PASSED", "Fabrizio Ventrice")
+    pdfsig_valid(Path(shown["pdf"]).read_bytes(), tmp_path)
+    assert atti("archive", "verify", "--archive", archive).exit_code == 0
+
+    # A wrong OTP stops the batch before anything is stored: each act says why.
+    before = sorted(p.name for p in (archive / "blobs").rglob("*") if p.is_file())
+    wrong = atti("--config", config, "publish", folder, "--archive", archive, "--remote", "prova:ventrice",
+                 "--json", env={**env, "ATTI_CSC_OTP": "000000"})
+    assert wrong.exit_code == 1, wrong.output
+    batch = json.loads(wrong.stdout)
+    refusal = (f"the CSC service prova ({fresh.url}) refused the OTP (invalid_otp: The OTP is invalid): nothing"
+               " was signed; try again with a new OTP")
+    assert (batch["published"], batch["failed"], batch["stopped"]) == (0, 3, refusal)
+    assert [a["error"] for a in batch["acts"]] == [
+        refusal, f"not attempted: {refusal}", f"not attempted: {refusal}"]
+    assert sorted(p.name for p in (archive / "blobs").rglob("*") if p.is_file()) == before
+    with Archive.open(archive) as arc:
+        assert arc.catalog.last_number("D.O.", 2026) == 2

@@ -51,6 +51,8 @@ class Catalog(Protocol):
     # The numbers missing between each register's lowest and highest archived number in a year,
     # as (register, year, first missing, last missing), in order.
     def register_gaps(self) -> list[tuple[str, int, int, int]]: ...
+    # Append an event to the hash-chained log, inside ``transaction`` (e.g. an act's "signature").
+    def append_event(self, kind: str, act_id: str | None, payload: dict[str, Any]) -> None: ...
     def insert_act(
         self, record: ActRecord, body: str, references: Sequence[ReferenceRecord] = (), *, actor: str | None = None
     ) -> None:

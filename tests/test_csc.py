@@ -527,3 +527,37 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
     assert sorted(p.name for p in (archive / "blobs").rglob("*") if p.is_file()) == before
     with Archive.open(archive) as arc:
         assert arc.catalog.last_number("D.O.", 2026) == 2
+
+
+# -- several hashes in one signHash call ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("credential", ["ventrice", "ventrice-scal2"])
+def test_sign_many_sends_every_hash_in_one_call(live: LivePKI, fresh: CSCTestServer, credential: str) -> None:
+    signer = open_csc_signer(settings_for(fresh, "v2"), f"prova:{credential}", environ=environ(fresh, credential))
+    pdfs = signer.sign_many([make_pdf(f"Determinazione n. {i}/2026") for i in range(5)], level="B-LTA",
+                            tsa_url=live.tsa_url)
+    assert len(pdfs) == 5 and len(set(pdfs)) == 5
+    for pdf in pdfs:
+        assert verify_pdf(pdf, [live.root], revocation_mode="hard-fail").indication == "TOTAL_PASSED"
+    assert (fresh.calls["credentials/authorize"], fresh.calls["signatures/signHash"]) == (1, 1)
+
+
+def test_sign_many_beyond_multisign_and_all_or_nothing(fresh: CSCTestServer) -> None:
+    otps = iter([fresh.new_otp("ventrice-two") for _ in range(2)])
+    signer = open_csc_signer(settings_for(fresh), "prova:ventrice-two", lambda _: next(otps).encode(),
+                             environ=environ(fresh, None))
+    pdfs = signer.sign_many([make_pdf() for _ in range(3)])
+    assert all(verify_pdf(p, [signer.chain[-1]]).indication == "TOTAL_PASSED" for p in pdfs)
+    assert (fresh.calls["credentials/authorize"], fresh.calls["signatures/signHash"]) == (2, 2)
+    # A wrong OTP: every signature fails, none is returned, and nothing waits for ever.
+    wrong = open_csc_signer(settings_for(fresh), "prova:ventrice-two", environ=environ(fresh, None,
+                            ATTI_CSC_OTP="000000"))
+    with pytest.raises(CSCAuthorisationError):
+        wrong.sign_many([make_pdf(), make_pdf()])
+    # A PDF that cannot be signed is refused before any request.
+    before = fresh.calls["credentials/authorize"]
+    with pytest.raises(SigningError) as info:
+        signer.sign_many([make_pdf(), b"not a pdf"])
+    assert str(info.value).startswith("not a PDF")
+    assert fresh.calls["credentials/authorize"] == before

@@ -493,6 +493,27 @@ class CSCService:
         return signature
 
 
+    def sign_digests(self, digests: list[bytes], digest_algorithm: str) -> list[bytes]:
+        """Several digests in one ``signatures/signHash`` call, authorised with one OTP (the
+        hashes bound to the SAD): per ``multisign`` digests, an authorisation and a call."""
+        if digest_algorithm not in HASH_OIDS:
+            raise SigningError(f"remote signing over CSC supports SHA-2 digests, not {digest_algorithm}")
+        sign_algo = self._sign_algo(digest_algorithm)
+        client, cid, step = self.client, self.credential.id, self.credential.multisign
+        self._sad, self._remaining = None, 0  # an authorisation of its own
+        out: list[bytes] = []
+        for start in range(0, len(digests), step):
+            hashes = [base64.b64encode(d).decode("ascii") for d in digests[start:start + step]]
+            sad = client.authorize(
+                cid, len(hashes), hashes=hashes, digest_algorithm=digest_algorithm, otp=self._otp(),
+                pin=self._pin_value(), description=f"atti: {len(hashes)} firme",
+            )
+            self.authorisations += 1
+            out += client.sign_hashes(cid, sad, hashes, digest_algorithm, sign_algo)
+        self.signatures += len(out)
+        return out
+
+
 def _check_credential(client: CSCClient, credential: Credential) -> None:
     cert = credential.certificates[0]
     whose = f"the certificate of {common_name(cert.subject)} (credential {credential.id} of {client.who})"

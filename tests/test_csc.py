@@ -103,9 +103,11 @@ def server(live: LivePKI) -> Iterator[CSCTestServer]:
         return ServerCredential(cid, _key(live, label.removesuffix("-lt")), [live.cert(label), live.root], **more)
 
     qc_key, qc_cert = qualified_certificate(live, "Fabrizio Ventrice")
+    valente_key, valente_cert = qualified_certificate(live, "Roberto Valente")  # a reviewer of the example act
     yield from running(CSCTestServer([
         credential("ventrice", "ventrice-lt"),
         ServerCredential("ventrice-qc", qc_key, [qc_cert, live.root]),
+        ServerCredential("valente", valente_key, [valente_cert, live.root]),
         credential("ventrice-scal2", "ventrice-lt", scal=2),
         credential("ventrice-pin", "ventrice-lt", pin="4321"),
         credential("ventrice-two", "ventrice-lt", multisign=2),
@@ -173,7 +175,7 @@ def test_the_only_credential_is_found_by_credentials_list(fresh: CSCTestServer) 
     with pytest.raises(SigningError) as info:
         open_csc_signer(settings_for(fresh), "prova", environ=environ(fresh, None))
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}) holds 8 credentials (ventrice, ventrice-qc, ventrice-scal2,"
+        f"the CSC service prova ({fresh.url}) holds 9 credentials (ventrice, ventrice-qc, valente, ventrice-scal2,"
         " ventrice-pin, ventrice-two, giulia, revocata, scaduto): name one, --remote prova:ID or credential_id"
         " in [csc.prova]"
     )
@@ -447,15 +449,22 @@ def test_publish_remote_b_lta_records_the_qualified_status(
     archive = tmp_path / "archive"
     assert atti("init", "--archive", archive, "--trust", live.root_pem()).exit_code == 0
     config = tmp_path / "atti.toml"
-    config.write_text(f'[csc.prova]\nbase_url = "{fresh.url}"\nclient_id = "atti-test-client"\n')
-    env = {"ATTI_DEVELOPMENT": None, "ATTI_CSC_CLIENT_SECRET": CLIENT_SECRET, "ATTI_CSC_OTP": CANARY_OTP}
+    # The reviewer's service: their own table, so that their OTP comes from their own variable.
+    config.write_text(f'[csc.prova]\nbase_url = "{fresh.url}"\nclient_id = "atti-test-client"\n'
+                      f'[csc.prova-valente]\nbase_url = "{fresh.url}"\nclient_id = "atti-test-client"\n'
+                      'credential_id = "valente"\notp_env = "OTP_VALENTE"\n')
+    env = {"ATTI_DEVELOPMENT": None, "ATTI_CSC_CLIENT_SECRET": CLIENT_SECRET, "ATTI_CSC_OTP": CANARY_OTP,
+           "OTP_VALENTE": fresh.new_otp("valente")}
     fresh.credentials["ventrice-qc"].otps.add(CANARY_OTP)
     result = atti("--config", config, "publish", EXAMPLE, "--archive", archive, "--remote", "prova:ventrice-qc",
-                  "--level", "B-LTA", "--tsa", live.tsa_url, "--json", env=env)
+                  "--reviewer", "csc:prova-valente", "--level", "B-LTA", "--tsa", live.tsa_url, "--json", env=env)
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     signed = Path(record["pdf"]).read_bytes()
-    assert verify_pdf(signed, [live.root], revocation_mode="hard-fail").indication == "TOTAL_PASSED"
+    report = verify_pdf(signed, [live.root], revocation_mode="hard-fail")
+    assert report.indication == "TOTAL_PASSED"
+    assert [s.signer for s in report.signatures] == ["Roberto Valente", "Fabrizio Ventrice"]
+    assert fresh.calls["credentials/authorize"] == 2  # the reviewer's OTP, then the signer's
     pdfsig_valid(signed, tmp_path)
     signature = record["signature"]
     assert signature["key"] == "credential ventrice-qc of the CSC service prova"
@@ -561,3 +570,30 @@ def test_sign_many_beyond_multisign_and_all_or_nothing(fresh: CSCTestServer) -> 
         signer.sign_many([make_pdf(), b"not a pdf"])
     assert str(info.value).startswith("not a PDF")
     assert fresh.calls["credentials/authorize"] == before
+
+
+def test_publish_refuses_a_remote_certificate_before_numbering(
+    atti: Atti, fresh: CSCTestServer, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    assert atti("init", "--archive", archive).exit_code == 0
+    config = tmp_path / "atti.toml"
+    config.write_text(f'[csc.prova]\nbase_url = "{fresh.url}"\nclient_id = "atti-test-client"\n')
+    env = {"ATTI_DEVELOPMENT": None, **environ(fresh, None)}
+    for credential, message in [
+        ("giulia", "the act's firmatario is Fabrizio Ventrice but the certificate belongs to Giulia Neri"),
+        ("revocata", f"the certificate of Paola Revocata (credential revocata of the CSC service prova ({fresh.url}))"
+                     " is revoked: it cannot sign"),
+        ("scaduto", f"the certificate of Marco Scaduto (credential scaduto of the CSC service prova ({fresh.url}))"
+                    " is expired: it cannot sign"),
+    ]:
+        result = atti("--config", config, "publish", EXAMPLE, "--archive", archive, "--remote", f"prova:{credential}",
+                      env=env)
+        assert (result.exit_code, result.stderr) == (4, f"Error: {message}\n")
+    down = atti("publish", EXAMPLE, "--archive", archive, "--remote", "giu", env={
+        **env, "ATTI_CSC": json.dumps({"giu": {"base_url": f"http://127.0.0.1:{closed_port()}", "client_id": "x"}})})
+    assert down.exit_code == 4 and "cannot be reached" in down.stderr and down.stderr.count("\n") == 1
+    assert fresh.calls["credentials/authorize"] == 0  # no OTP spent
+    with Archive.open(archive) as arc:
+        assert arc.catalog.last_number("D.O.", 2026) == 0
+    assert not list((archive / "blobs").rglob("*.pdf"))

@@ -13,7 +13,8 @@ It plays a qualified trust service provider's remote signing service, per the CS
   (invalid SAD, SAD expired, hash not authorised, certificate expired, too many signatures).
 
 Errors are the specification's JSON bodies, ``{"error": ..., "error_description": ...}``.
-``delay`` makes every answer wait (a slow service); ``calls`` counts the requests per method.
+``delay`` makes every answer wait (a slow service); ``echo`` makes a refused OTP appear in the
+error description; ``calls`` counts the requests per method; clearing ``tokens`` expires them.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class CSCTestServer:
         self.credentials = {c.id: c for c in credentials}
         self.sad_lifetime = 3600.0
         self.delay = 0.0
+        self.echo = False  # error descriptions repeat the OTP sent
         self.calls: Counter[str] = Counter()
         self.tokens: set[str] = set()
         self._sads: dict[str, _Sad] = {}
@@ -301,6 +303,8 @@ class CSCTestServer:
             raise (CSCError("invalid_pin", "The PIN is invalid") if version == "v1"
                    else CSCError("invalid_authentication_data", "The authentication data is invalid"))
         if not isinstance(otp, str) or otp not in c.otps:
+            if self.echo:  # a careless service that repeats what it was sent
+                raise CSCError("invalid_otp", f"The OTP {otp} is invalid")
             raise (CSCError("invalid_otp", "The OTP is invalid") if version == "v1"
                    else CSCError("invalid_authentication_data", "The authentication data is invalid"))
         c.otps.discard(otp)  # one time

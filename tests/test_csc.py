@@ -121,9 +121,9 @@ def server(live: LivePKI) -> Iterator[CSCTestServer]:
 def fresh(server: CSCTestServer) -> Iterator[CSCTestServer]:
     """The server as the module made it, its counters at zero, and left so."""
     server.calls.clear()
-    server.sad_lifetime, server.delay = 3600.0, 0.0
+    server.sad_lifetime, server.delay, server.echo = 3600.0, 0.0, False
     yield server
-    server.sad_lifetime, server.delay = 3600.0, 0.0
+    server.sad_lifetime, server.delay, server.echo = 3600.0, 0.0, False
 
 
 def settings_for(server: CSCTestServer, version: str = "v1", **more: Any) -> Settings:
@@ -597,3 +597,49 @@ def test_publish_refuses_a_remote_certificate_before_numbering(
     with Archive.open(archive) as arc:
         assert arc.catalog.last_number("D.O.", 2026) == 0
     assert not list((archive / "blobs").rglob("*.pdf"))
+
+
+def test_a_secret_the_service_repeats_is_not(fresh: CSCTestServer) -> None:
+    fresh.echo = True
+    with pytest.raises(CSCAuthorisationError) as info:
+        open_csc_signer(settings_for(fresh), "prova:ventrice", environ=environ(fresh, None, ATTI_CSC_OTP="554433")
+                        ).sign(make_pdf())
+    assert "554433" not in str(info.value)
+    assert "(invalid_otp: The OTP *** is invalid)" in str(info.value)
+
+
+def test_an_access_token_that_expires_during_a_batch_is_renewed_once(fresh: CSCTestServer) -> None:
+    signer = open_csc_signer(settings_for(fresh), "prova:ventrice", environ=environ(fresh, "ventrice"))
+    signer.begin_batch(2)
+    signer.sign(make_pdf())
+    fresh.tokens.clear()  # the token expired
+    assert verify_pdf(signer.sign(make_pdf()), [signer.chain[-1]]).indication == "TOTAL_PASSED"
+    assert fresh.calls["oauth2/token"] == 2
+    # A token the provider gave is not renewed: its refusal is the error.
+    given = Settings(csc={"prova": CSCProvider(base_url=fresh.url)})
+    env = {"ATTI_CSC_TOKEN": "tok-expired", "ATTI_CSC_OTP": fresh.new_otp("ventrice")}
+    with pytest.raises(CSCAuthorisationError) as info:
+        open_csc_signer(given, "prova:ventrice", environ=env)
+    assert "refused atti's access (invalid_token: The access token is not valid)" in str(info.value)
+
+
+def test_a_local_key_on_the_command_line_wins_over_a_configured_remote_key(
+    atti: Atti, fresh: CSCTestServer, foreign_p12: tuple[Path, bytes, Path], tmp_path: Path
+) -> None:
+    p12, passphrase, _root = foreign_p12
+    config = tmp_path / "atti.toml"
+    config.write_text(f'remote = "prova:ventrice"\n[csc.prova]\nbase_url = "{fresh.url}"\n'
+                      'client_id = "atti-test-client"\n')
+    src, out = tmp_path / "in.pdf", tmp_path / "out.pdf"
+    src.write_bytes(make_pdf())
+    result = atti("--config", config, "sign", src, "-o", out, "--p12", p12,
+                  env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
+    assert result.exit_code == 0, result.output
+    assert sum(fresh.calls.values()) == 0
+    # Without an OTP and without a terminal: one line, nothing written.
+    result = atti("--config", config, "sign", src, "-o", out, env={"ATTI_CSC_CLIENT_SECRET": CLIENT_SECRET})
+    assert result.exit_code == 4
+    assert result.stderr == (
+        "Error: OTP for credential ventrice of the CSC service prova (or set $ATTI_CSC_OTP) is needed: run in a"
+        " terminal\n"
+    )

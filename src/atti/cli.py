@@ -342,6 +342,14 @@ def _passphrase_prompt(what: str) -> bytes:
     return str(click.prompt(label, hide_input=True, err=True)).encode()
 
 
+def _local_key_first(settings: Settings, remote: str | None, p12: Path | None, pkcs11_module: Path | None) -> Settings:
+    """A key given on the command line (--p12, --pkcs11-module) wins over a remote key of the
+    settings, as the command line wins over every setting; --remote wins over both."""
+    if remote is None and (p12 is not None or pkcs11_module is not None) and settings.remote is not None:
+        return settings.model_copy(update={"remote": None})
+    return settings
+
+
 def _token_options(f: Any) -> Any:
     """--pkcs11-module, --token, --key-label: sign with a key on a smart card or HSM; --remote: over the CSC API."""
     f = click.option(
@@ -420,6 +428,7 @@ def publish(
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, user=as_user, remote=remote,
                          development=development or None)  # the flag only turns it on: else the setting decides
+    settings = _local_key_first(settings, remote, p12, pkcs11_module)
     if file is not None and file.is_dir():
         if draft_id is not None or reviewer_keys or reviewer_p12:
             raise click.UsageError("a folder of acts is published without --draft and --reviewer")
@@ -817,6 +826,7 @@ def sign(
     """
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, remote=remote)
+    settings = _local_key_first(settings, remote, p12, pkcs11_module)
     with _find(settings) as arc:
         result = pipeline.sign_pdf(
             file, out, settings, archive=arc, field_name=field_name, prompt=_passphrase_prompt, lock=not no_lock

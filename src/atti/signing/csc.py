@@ -123,7 +123,11 @@ class CSCClient:
     prompt: Prompt | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     _token: str | None = field(default=None, repr=False)
+    _token_from_grant: bool = field(default=False, repr=False)
     _info: dict[str, Any] | None = field(default=None, repr=False)
+    # Every secret sent (secret, token, OTP, PIN): blanked out of whatever the service says back.
+    _sent: set[str] = field(default_factory=set, repr=False)
+    _last_refusal: str = field(default="", repr=False)
     requests: int = 0  # calls made, for the benchmark and the tests
 
     @property
@@ -176,13 +180,18 @@ class CSCClient:
 
     def _refusal(self, method: str, status: int, raw: bytes) -> SigningError:
         """One line for an error answer (HTTP status and the specification's JSON error body)."""
+        error = self._classify(method, status, raw)
+        self._last_refusal = error.msg
+        return error
+
+    def _classify(self, method: str, status: int, raw: bytes) -> SigningError:
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
             body = {}
         body = body if isinstance(body, dict) else {}
-        error = _one_line(body.get("error") or "", 60)
-        description = _one_line(body.get("error_description") or "")
+        error = self._redacted(_one_line(body.get("error") or "", 60))
+        description = self._redacted(_one_line(body.get("error_description") or ""))
         said = ": ".join(p for p in (error, description) if p) or f"HTTP {status}"
         lowered = f"{error} {description}".lower()
         if status == 401 or error in ("invalid_token", "expired_token", "invalid_client", "unauthorized_client"):
@@ -208,11 +217,33 @@ class CSCClient:
             return ServiceError(f"{self.who} is unavailable ({method}: HTTP {status}, {said})")
         return SigningError(f"{self.who} refused {method} (HTTP {status}, {said})")
 
+    def _redacted(self, text: str) -> str:
+        for secret in self._sent:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def sent(self, secret: str | None) -> str | None:
+        """Note ``secret`` as sent to the service (so that no message repeats it); return it."""
+        if secret:
+            self._sent.add(secret)
+        return secret
+
     def call(self, method: str, body: dict[str, Any], *, authorised: bool = True) -> dict[str, Any]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if authorised:
-            headers["Authorization"] = f"Bearer {self.access_token()}"
-        return self._request(self.endpoint(method), method, json.dumps(body).encode(), headers)
+        data = json.dumps(body).encode()
+        if not authorised:
+            return self._request(self.endpoint(method), method, data, headers)
+        headers["Authorization"] = f"Bearer {self.access_token()}"
+        try:
+            return self._request(self.endpoint(method), method, data, headers)
+        except CSCAuthorisationError:
+            if not self._token_from_grant or "refused atti's access" not in self._last_refusal:
+                raise
+        # A token of the client credentials grant that expired during a long batch: one new one.
+        self._token = None
+        headers["Authorization"] = f"Bearer {self.access_token()}"
+        return self._request(self.endpoint(method), method, data, headers)
 
     # -- service authorisation (OAuth2) ---------------------------------------------------------
 
@@ -223,7 +254,10 @@ class CSCClient:
             return value
         if self.prompt is None:
             return None
-        return self.prompt(f"{what} (or set ${variable})").decode()
+        try:
+            return self.prompt(f"{what} (or set ${variable})").decode()
+        except SigningError as e:  # no terminal to ask in: the authorisation cannot happen at all
+            raise CSCAuthorisationError(e.msg) from None
 
     def info(self) -> dict[str, Any]:
         """The service's ``info`` (no authorisation needed), asked for once."""
@@ -237,14 +271,14 @@ class CSCClient:
         provider = self.provider
         given = self.environ.get(provider.token_env)
         if given:
-            self._token = given
+            self._token = self.sent(given)
             return given
         if provider.client_id is None:
             raise CSCAuthorisationError(
                 f"{self.who}: no access token: set client_id in [csc.{self.name}] (its secret in"
                 f" ${provider.client_secret_env}) or give the provider's token in ${provider.token_env}"
             )
-        secret = self.secret(provider.client_secret_env, f"client secret of the CSC service {self.name}")
+        secret = self.sent(self.secret(provider.client_secret_env, f"client secret of the CSC service {self.name}"))
         if not secret:
             raise CSCAuthorisationError(
                 f"{self.who}: the client secret of {provider.client_id} is to come from"
@@ -261,7 +295,7 @@ class CSCClient:
         token = answer.get("access_token")
         if not isinstance(token, str) or not token:
             raise ServiceError(f"{self.who} gave no access_token")
-        self._token = token
+        self._token, self._token_from_grant = self.sent(token), True
         return token
 
     def _token_url(self) -> str:
@@ -435,7 +469,7 @@ class CSCService:
         value = self.client.environ.get(variable)
         if value and not self._otp_from_environment_used:
             self._otp_from_environment_used = True  # one time: a second authorisation needs a new OTP
-            return value
+            return self.client.sent(value)
         if self.client.prompt is None:
             used = " was used already" if value else " is not set"
             raise CSCAuthorisationError(
@@ -443,8 +477,12 @@ class CSCService:
             )
         if self.credential.otp_online:
             self.client.send_otp(self.credential.id)
-        return self.client.prompt(f"OTP for credential {self.credential.id} of the CSC service {self.client.name}"
-                                  f" (or set ${variable})").decode().strip()
+        try:
+            otp = self.client.prompt(f"OTP for credential {self.credential.id} of the CSC service {self.client.name}"
+                                     f" (or set ${variable})").decode().strip()
+        except SigningError as e:  # no terminal to ask in
+            raise CSCAuthorisationError(e.msg) from None
+        return self.client.sent(otp)
 
     def _pin_value(self) -> str | None:
         if not self.credential.pin:
@@ -457,7 +495,7 @@ class CSCService:
                     f"{self.client.who}: credential {self.credential.id} needs a PIN:"
                     f" set ${self.client.provider.pin_env} or run in a terminal"
                 )
-            self._pin = pin
+            self._pin = self.client.sent(pin)
         return self._pin
 
     def sign_digest(self, digest: bytes, digest_algorithm: str) -> bytes:

@@ -154,7 +154,7 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
-@pytest.mark.parametrize("level", ["B-B", "B-LTA"])
+@pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT", "B-LTA"])
 def test_a_remote_signature_verifies(
     live: LivePKI, fresh: CSCTestServer, version: str, level: str, tmp_path: Path
 ) -> None:
@@ -162,8 +162,8 @@ def test_a_remote_signature_verifies(
     assert signer.signer_name == "Fabrizio Ventrice"
     assert signer.source == "credential ventrice of the CSC service prova"
     signed = signer.sign(make_pdf(), level=level, tsa_url=live.tsa_url)
-    # B-B carries no revocation data: verified offline, it cannot be hard-fail.
-    report = verify_pdf(signed, [live.root], revocation_mode="hard-fail" if level == "B-LTA" else "soft-fail")
+    # B-B and B-T carry no revocation data: verified offline, they cannot be hard-fail.
+    report = verify_pdf(signed, [live.root], revocation_mode="hard-fail" if "L" in level else "soft-fail")
     assert (report.indication, report.signer) == ("TOTAL_PASSED", "Fabrizio Ventrice")
     pdfsig_valid(signed, tmp_path)
     assert fresh.calls["oauth2/token"] == 1

@@ -388,6 +388,12 @@ def test_provider_settings(tmp_path: Path) -> None:
         "setting 'csc.x.otp_env': Value error, 'ATTI_OTP': name a variable outside ATTI_* (those are settings)")
     env = load_settings(environ={"ATTI_CSC": '{"x": {"base_url": "https://x.it", "api_version": "v2"}}'})
     assert env.csc["x"].api_version == "v2"
+    for url in ("http://firma.example.it", "ftp://x.it", "https://"):
+        with pytest.raises(ConfigError) as info:
+            load_settings(environ={"ATTI_CSC": json.dumps({"x": {"base_url": url}})})
+        assert info.value.msg == (
+            "setting 'csc.x.base_url': Value error, must be an https:// URL (http:// only on 127.0.0.1, for a test"
+            " service)")
 
 
 # -- the command line: atti sign --remote, secrets never written -----------------------------------

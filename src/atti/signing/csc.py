@@ -393,6 +393,11 @@ class CSCClient:
         return self._sad(self.call("credentials/extendTransaction", body), "credentials/extendTransaction")
 
     def _sad(self, answer: dict[str, Any], method: str) -> str:
+        if "handle" in answer and "SAD" not in answer:
+            raise SigningError(
+                f"{self.who} answered {method} with an authorisation still under way (to be polled with"
+                " credentials/authorizeCheck), which atti does not support: ask the provider for OTP authorisation"
+            )
         sad = answer.get("SAD")
         if not isinstance(sad, str) or not sad:
             raise ServiceError(f"{self.who} answered {method} without a SAD")

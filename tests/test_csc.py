@@ -219,12 +219,15 @@ def test_a_pin_and_an_otp_as_each_version_sends_them(fresh: CSCTestServer) -> No
 
 @pytest.mark.parametrize("credential", ["ventrice", "ventrice-scal2"])
 @pytest.mark.parametrize("version", ["v1", "v2"])
-def test_a_batch_takes_one_otp(live: LivePKI, fresh: CSCTestServer, credential: str, version: str) -> None:
+def test_a_batch_takes_one_otp(
+    live: LivePKI, fresh: CSCTestServer, credential: str, version: str, tmp_path: Path
+) -> None:
     signer = open_csc_signer(settings_for(fresh, version), f"prova:{credential}", environ=environ(fresh, credential))
     signer.begin_batch(4)
     pdfs = [signer.sign(make_pdf(f"Determinazione n. {i}/2026")) for i in range(4)]
     for pdf in pdfs:
         assert verify_pdf(pdf, [live.root]).indication == "TOTAL_PASSED"
+    pdfsig_valid(pdfs[-1], tmp_path)
     # One OTP, then a new SAD per further signHash call (SCAL 2: bound to that call's hash).
     assert fresh.calls["credentials/authorize"] == 1
     assert fresh.calls["credentials/extendTransaction"] == 3
@@ -547,14 +550,18 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
 # -- several hashes in one signHash call ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("credential", ["ventrice", "ventrice-scal2"])
-def test_sign_many_sends_every_hash_in_one_call(live: LivePKI, fresh: CSCTestServer, credential: str) -> None:
+@pytest.mark.parametrize(("credential", "level"), [("ventrice", "B-LTA"), ("ventrice-scal2", "B-B")])
+def test_sign_many_sends_every_hash_in_one_call(
+    live: LivePKI, fresh: CSCTestServer, credential: str, level: str, tmp_path: Path
+) -> None:
     signer = open_csc_signer(settings_for(fresh, "v2"), f"prova:{credential}", environ=environ(fresh, credential))
-    pdfs = signer.sign_many([make_pdf(f"Determinazione n. {i}/2026") for i in range(5)], level="B-LTA",
+    pdfs = signer.sign_many([make_pdf(f"Determinazione n. {i}/2026") for i in range(5)], level=level,
                             tsa_url=live.tsa_url)
     assert len(pdfs) == 5 and len(set(pdfs)) == 5
+    mode = "hard-fail" if level == "B-LTA" else "soft-fail"
     for pdf in pdfs:
-        assert verify_pdf(pdf, [live.root], revocation_mode="hard-fail").indication == "TOTAL_PASSED"
+        assert verify_pdf(pdf, [live.root], revocation_mode=mode).indication == "TOTAL_PASSED"
+    pdfsig_valid(pdfs[-1], tmp_path)
     assert (fresh.calls["credentials/authorize"], fresh.calls["signatures/signHash"]) == (1, 1)
 
 

@@ -512,7 +512,7 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
     folder = batch_folder(tmp_path, ["Fabrizio Ventrice", "Giulia Neri", "Fabrizio Ventrice"])
     env = {"ATTI_DEVELOPMENT": None, **environ(fresh, "ventrice")}
     result = atti("--config", config, "publish", folder, "--archive", archive, "--remote", "prova:ventrice",
-                  env=env)
+                  "--level", "B-LTA", "--tsa", live.tsa_url, env=env)
     assert result.exit_code == 1, result.output
     assert result.stdout == (
         f"Published DO-2026-1 ({folder}/1-determinazione.yaml): D.O. n. 1/2026, signed by Fabrizio Ventrice\n"
@@ -526,7 +526,7 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
     assert fresh.calls["signatures/signHash"] == 2
     for n in (1, 2):
         shown = json.loads(atti("show", f"DO-2026-{n}", "--archive", archive, "--json").stdout)
-        report = verify_pdf(Path(shown["pdf"]).read_bytes(), [live.root])
+        report = verify_pdf(Path(shown["pdf"]).read_bytes(), [live.root], revocation_mode="hard-fail")
         assert (report.indication, report.signer) == ("TOTAL_PASSED", "Fabrizio Ventrice")
     pdfsig_valid(Path(shown["pdf"]).read_bytes(), tmp_path)
     assert atti("archive", "verify", "--archive", archive).exit_code == 0

@@ -70,6 +70,7 @@ class ServerCredential:
     scal: int = 1
     pin: str | None = None
     otps: set[str] = field(default_factory=set)  # each accepted once
+    online: bool = False  # the service sends the OTP (credentials/sendOTP), as by SMS
 
     @property
     def algos(self) -> list[str]:
@@ -100,6 +101,7 @@ class CSCTestServer:
         self.echo = False  # error descriptions repeat the OTP sent
         self.calls: Counter[str] = Counter()
         self.tokens: set[str] = set()
+        self.sent_otps: list[str] = []  # credentials whose OTP was "sent by SMS"
         self._sads: dict[str, _Sad] = {}
         self._otp_counter = 100000
         self._lock = threading.Lock()
@@ -258,10 +260,12 @@ class CSCTestServer:
         if version == "v1":
             answer["authMode"] = "explicit"
             answer["PIN"] = {"presence": "true" if c.pin else "false"}
-            answer["OTP"] = {"presence": "true", "type": "offline", "ID": "MB-OTP", "provider": "test",
+            answer["OTP"] = {"presence": "true", "type": "online" if c.online else "offline", "ID": "MB-OTP",
+                             "provider": "test",
                              "format": "N", "label": "OTP", "description": "Il codice OTP"}
         else:
-            objects = [{"type": "Password", "id": "OTP", "format": "N", "label": "OTP"}]
+            objects = [{"type": "Password", "id": "OTP", "format": "N", "label": "OTP",
+                        "generator": "online" if c.online else "totp"}]
             if c.pin:
                 objects.insert(0, {"type": "Password", "id": "PIN", "format": "N", "label": "PIN"})
             answer["auth"] = {"mode": "explicit", "expression": " AND ".join(o["id"] for o in objects),
@@ -335,7 +339,8 @@ class CSCTestServer:
         return self._new_sad(c.id, found.remaining, bound)
 
     def _credentials_sendOTP(self, version: str, body: dict[str, Any]) -> None:
-        self._credential(body)
+        c = self._credential(body)
+        self.sent_otps.append(c.id)
         return None
 
     def _signatures_signHash(self, version: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -111,6 +111,7 @@ def server(live: LivePKI) -> Iterator[CSCTestServer]:
         credential("ventrice-scal2", "ventrice-lt", scal=2),
         credential("ventrice-pin", "ventrice-lt", pin="4321"),
         credential("ventrice-two", "ventrice-lt", multisign=2),
+        credential("ventrice-sms", "ventrice-lt", online=True),
         credential("giulia", "giulia"),
         credential("revocata", "revocata", status="revoked"),
         credential("scaduto", "scaduto", status="expired"),
@@ -175,9 +176,9 @@ def test_the_only_credential_is_found_by_credentials_list(fresh: CSCTestServer) 
     with pytest.raises(SigningError) as info:
         open_csc_signer(settings_for(fresh), "prova", environ=environ(fresh, None))
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}) holds 9 credentials (ventrice, ventrice-qc, valente, ventrice-scal2,"
-        " ventrice-pin, ventrice-two, giulia, revocata, scaduto): name one, --remote prova:ID or credential_id"
-        " in [csc.prova]"
+        f"the CSC service prova ({fresh.url}) holds 10 credentials (ventrice, ventrice-qc, valente, ventrice-scal2,"
+        " ventrice-pin, ventrice-two, ventrice-sms, giulia, revocata, scaduto): name one, --remote prova:ID or"
+        " credential_id in [csc.prova]"
     )
     # credential_id in the settings names it.
     signer = open_csc_signer(settings_for(fresh, credential_id="giulia"), "prova", environ=environ(fresh, None))
@@ -656,3 +657,17 @@ def test_a_local_key_on_the_command_line_wins_over_a_configured_remote_key(
         "Error: OTP for credential ventrice of the CSC service prova (or set $ATTI_CSC_OTP) is needed: run in a"
         " terminal\n"
     )
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_an_otp_the_service_sends_is_asked_for_after_sending_it(fresh: CSCTestServer, version: str) -> None:
+    order: list[str] = []
+
+    def prompt(what: str) -> bytes:
+        order.append(f"asked after {len(fresh.sent_otps)} sent")
+        return fresh.new_otp("ventrice-sms").encode()
+
+    fresh.sent_otps.clear()
+    signer = open_csc_signer(settings_for(fresh, version), "prova:ventrice-sms", prompt, environ=environ(fresh, None))
+    assert verify_pdf(signer.sign(make_pdf()), [signer.chain[-1]]).indication == "TOTAL_PASSED"
+    assert (fresh.sent_otps, order) == (["ventrice-sms"], ["asked after 1 sent"])

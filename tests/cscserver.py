@@ -71,12 +71,13 @@ class ServerCredential:
     pin: str | None = None
     otps: set[str] = field(default_factory=set)  # each accepted once
     online: bool = False  # the service sends the OTP (credentials/sendOTP), as by SMS
+    bare: bool = False  # key/algo names only the key's algorithm: the hash goes apart (hashAlgo)
 
     @property
     def algos(self) -> list[str]:
         if isinstance(self.key, rsa.RSAPrivateKey):
-            return ["1.2.840.113549.1.1.11", "1.2.840.113549.1.1.1"]
-        return ["1.2.840.10045.4.3.2", "1.2.840.10045.2.1"]
+            return ["1.2.840.113549.1.1.1"] if self.bare else ["1.2.840.113549.1.1.11", "1.2.840.113549.1.1.1"]
+        return ["1.2.840.10045.2.1"] if self.bare else ["1.2.840.10045.4.3.2", "1.2.840.10045.2.1"]
 
 
 @dataclass

@@ -112,6 +112,7 @@ def server(live: LivePKI) -> Iterator[CSCTestServer]:
         credential("ventrice-pin", "ventrice-lt", pin="4321"),
         credential("ventrice-two", "ventrice-lt", multisign=2),
         credential("ventrice-sms", "ventrice-lt", online=True),
+        credential("ventrice-bare", "ventrice-lt", bare=True),
         credential("giulia", "giulia"),
         credential("revocata", "revocata", status="revoked"),
         credential("scaduto", "scaduto", status="expired"),
@@ -176,9 +177,9 @@ def test_the_only_credential_is_found_by_credentials_list(fresh: CSCTestServer) 
     with pytest.raises(SigningError) as info:
         open_csc_signer(settings_for(fresh), "prova", environ=environ(fresh, None))
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}) holds 10 credentials (ventrice, ventrice-qc, valente, ventrice-scal2,"
-        " ventrice-pin, ventrice-two, ventrice-sms, giulia, revocata, scaduto): name one, --remote prova:ID or"
-        " credential_id in [csc.prova]"
+        f"the CSC service prova ({fresh.url}) holds 11 credentials (ventrice, ventrice-qc, valente, ventrice-scal2,"
+        " ventrice-pin, ventrice-two, ventrice-sms, ventrice-bare, giulia, revocata, scaduto): name one, --remote"
+        " prova:ID or credential_id in [csc.prova]"
     )
     # credential_id in the settings names it.
     signer = open_csc_signer(settings_for(fresh, credential_id="giulia"), "prova", environ=environ(fresh, None))
@@ -671,3 +672,11 @@ def test_an_otp_the_service_sends_is_asked_for_after_sending_it(fresh: CSCTestSe
     signer = open_csc_signer(settings_for(fresh, version), "prova:ventrice-sms", prompt, environ=environ(fresh, None))
     assert verify_pdf(signer.sign(make_pdf()), [signer.chain[-1]]).indication == "TOTAL_PASSED"
     assert (fresh.sent_otps, order) == (["ventrice-sms"], ["asked after 1 sent"])
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_a_key_algorithm_without_its_hash(fresh: CSCTestServer, version: str) -> None:
+    """key/algo may name only the key's algorithm (ecPublicKey, rsaEncryption): the hash goes apart."""
+    env = environ(fresh, "ventrice-bare")
+    signer = open_csc_signer(settings_for(fresh, version), "prova:ventrice-bare", environ=env)
+    assert verify_pdf(signer.sign(make_pdf()), [signer.chain[-1]]).indication == "TOTAL_PASSED"

@@ -411,7 +411,7 @@ class CSCClient:
     ) -> list[bytes]:
         body: dict[str, Any] = {"credentialID": credential_id, "SAD": sad, "signAlgo": sign_algo}
         body |= self._hashes(hashes, digest_algorithm)
-        if self.provider.api_version == "v1" and sign_algo == RSA:
+        if self.provider.api_version == "v1" and sign_algo in (RSA, EC_PUBLIC_KEY):  # no hash in the OID
             body["hashAlgo"] = HASH_OIDS[digest_algorithm]
         answer = self.call("signatures/signHash", body)
         signatures = answer.get("signatures")

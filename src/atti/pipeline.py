@@ -323,11 +323,21 @@ def publish_many(
     signer = open_key(settings, prompt)
     if signer is None and not settings.development:
         raise SigningError(NO_KEY)
+    from atti.signing.csc import CSCAuthorisationError
+
     items: list[BatchItem] = []
     stopped: str | None = None
     try:
         if signer is not None:
             signer.begin_batch(len(files))
+            try:
+                signer.authorise_ahead()  # the OTP now, not after the first act is rendered
+            except (ServiceError, CSCAuthorisationError) as exc:
+                items = [BatchItem(str(p), error=f"not attempted: {exc.msg}") for p in files]
+                for item in items:
+                    if progress is not None:
+                        progress(item)
+                return PublishBatch(items, signer.authorisations, exc.msg)
         for n, path in enumerate(files):
             try:
                 loaded = load_act(path, allegati_dirs=settings.allegati_dirs)
@@ -354,8 +364,6 @@ def publish_many(
                 item = BatchItem(str(path), result)
             except AttiError as exc:
                 item = BatchItem(str(path), error=exc.msg)
-                from atti.signing.csc import CSCAuthorisationError
-
                 if isinstance(exc, ServiceError | CSCAuthorisationError):
                     stopped = exc.msg
                     items.append(item)

@@ -450,6 +450,24 @@ class CSCService:
         """The next authorisation is to cover ``signatures`` signatures (at most ``multisign``)."""
         self._planned = max(1, signatures)
 
+    def authorise_ahead(self) -> None:
+        """Authorise the announced signatures now, before any document is ready: the OTP is asked
+        for at the start of a batch and a refusal comes before any act is rendered. Only for a
+        SCAL 1 credential: SCAL 2 binds the SAD to a hash, known only when the first act is."""
+        if self.credential.scal != 1 or self._sad is not None:
+            return
+        count = min(self._planned, self.credential.multisign)
+        try:
+            self._sad = self.client.authorize(
+                self.credential.id, count, hashes=None, digest_algorithm="sha256", otp=self._otp(),
+                pin=self._pin_value(), description=f"atti: {count} firma/e",
+            )
+        except SigningError:
+            self._sad, self._remaining = None, 0
+            raise
+        self.authorisations += 1
+        self._remaining, self._used = count, False
+
     def _sign_algo(self, digest_algorithm: str) -> str:
         public = self.credential.certificates[0].public_key()
         from cryptography.hazmat.primitives.asymmetric import rsa

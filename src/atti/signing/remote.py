@@ -91,6 +91,12 @@ class RemoteSigner(signers.Signer):
         if callable(begin):
             begin(signatures)
 
+    def authorise_ahead(self) -> None:
+        """Let a service that can authorise the announced signatures now (one OTP) do so."""
+        ahead = getattr(self.service, "authorise_ahead", None)
+        if callable(ahead):
+            ahead()
+
     @property
     def authorisations(self) -> int | None:
         """How many authorisations (OTPs) the service has asked for, when it counts them."""

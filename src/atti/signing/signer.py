@@ -279,6 +279,13 @@ class ActSigner:
         if callable(begin):
             begin(signatures)
 
+    def authorise_ahead(self) -> None:
+        """A remote key authorises the signatures :meth:`begin_batch` announced now, asking for
+        its OTP before any document is prepared (where the service allows it); others do nothing."""
+        ahead = getattr(self._signer, "authorise_ahead", None)
+        if callable(ahead):
+            ahead()
+
     @property
     def authorisations(self) -> int | None:
         """The OTPs a remote key has asked for so far; None for a key that asks for none."""

@@ -483,6 +483,11 @@ def test_publish_remote_b_lta_records_the_qualified_status(
     assert signature["key"] == "credential ventrice-qc of the CSC service prova"
     assert signature["qc"] == {"compliance": True, "qscd": True, "types": ["esign"], "policies": []}
     assert signature["qualification"]["level"] == "avanzata"  # no trusted list given confirms it
+    [verifica] = signature["verifiche"]
+    assert (verifica["verifica"], verifica["signer"], verifica["key"]) == (
+        "Verifica Area Servizi alle Imprese ed al Territorio", "Roberto Valente",
+        "credential valente of the CSC service prova-valente")
+    assert verifica["qc"]["compliance"] is True
     with Archive.open(archive) as arc:
         events = arc.catalog._fetch_all("SELECT kind, act_id, payload FROM events")  # type: ignore[attr-defined]
         recorded = [json.loads(e["payload"]) for e in events if e["kind"] == "signature"]

@@ -573,6 +573,9 @@ def _publish_with(
     # The certificate's qualified status, recorded with the signature: read (trusted lists too) first.
     signature = signature_record(signer, settings)
     act = loaded.act
+    if reviewers:  # and each reviewer's, with the verifica they sign
+        signature["verifiche"] = [{"verifica": act.verifiche[i].tipo, **signature_record(reviewers[i], settings)}
+                                  for i in sorted(reviewers)]
     with archive.register_lock(act.registro, act.anno):
         # All refused here, before LibreOffice runs and anything is stored: a second spelling of
         # an archived register, a number taken or out of turn.

@@ -687,3 +687,34 @@ def test_a_key_algorithm_without_its_hash(fresh: CSCTestServer, version: str) ->
     env = environ(fresh, "ventrice-bare")
     signer = open_csc_signer(settings_for(fresh, version), "prova:ventrice-bare", environ=env)
     assert verify_pdf(signer.sign(make_pdf()), [signer.chain[-1]]).indication == "TOTAL_PASSED"
+
+
+def test_a_batch_stops_at_an_expired_sad_and_reports_every_act(
+    fresh: CSCTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's bookkeeping without LibreOffice: each act's publication is only its signature."""
+    from atti import pipeline
+
+    def signed_only(archive: Any, loaded: Any, settings: Any, signer: Any, *args: Any, **kwargs: Any) -> Any:
+        signer.sign(make_pdf())
+        return pipeline.PublishResult(record=None, pdf="")  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "_publish_with", signed_only)
+    for name, value in environ(fresh, "ventrice").items():
+        monkeypatch.setenv(name, value)
+    fresh.sad_lifetime = 0
+    folder = batch_folder(tmp_path, ["Fabrizio Ventrice"] * 3)
+    archive, _ = Archive.create(tmp_path / "archive")
+    reported: list[pipeline.BatchItem] = []
+    settings = settings_for(fresh).model_copy(update={"remote": "prova:ventrice"})
+    with archive:
+        batch = pipeline.publish_many(archive, [folder], settings, progress=reported.append)
+    expired = (f"the signing authorisation (SAD) of the CSC service prova ({fresh.url}) expired before the"
+               " signature (invalid_request: SAD expired): nothing was signed; authorise again with a new OTP")
+    assert batch.stopped == expired
+    assert [(Path(i.file).name, i.error) for i in reported] == [
+        ("1-determinazione.yaml", expired),
+        ("2-determinazione.yaml", f"not attempted: {expired}"),
+        ("3-determinazione.yaml", f"not attempted: {expired}"),
+    ]
+    assert batch.items == reported and batch.authorisations == 1

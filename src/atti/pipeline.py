@@ -366,10 +366,11 @@ def publish_many(
                 item = BatchItem(str(path), error=exc.msg)
                 if isinstance(exc, ServiceError | CSCAuthorisationError):
                     stopped = exc.msg
-                    items.append(item)
-                    if progress is not None:
-                        progress(item)
-                    items += [BatchItem(str(p), error=f"not attempted: {exc.msg}") for p in files[n + 1:]]
+                    rest = [BatchItem(str(p), error=f"not attempted: {exc.msg}") for p in files[n + 1:]]
+                    for done in (item, *rest):
+                        items.append(done)
+                        if progress is not None:
+                            progress(done)
                     break
             items.append(item)
             if signer is not None and item.result is None:

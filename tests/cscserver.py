@@ -72,6 +72,7 @@ class ServerCredential:
     otps: set[str] = field(default_factory=set)  # each accepted once
     online: bool = False  # the service sends the OTP (credentials/sendOTP), as by SMS
     bare: bool = False  # key/algo names only the key's algorithm: the hash goes apart (hashAlgo)
+    approval: int | None = None  # 2.0: no OTP; authorize answers 202, approved after this many checks
 
     @property
     def algos(self) -> list[str]:
@@ -104,12 +105,14 @@ class CSCTestServer:
         self.tokens: set[str] = set()
         self.sent_otps: list[str] = []  # credentials whose OTP was "sent by SMS"
         self._sads: dict[str, _Sad] = {}
+        self._pending: dict[str, list[Any]] = {}  # handle -> [checks left, credential, count, hashes]
         self._otp_counter = 100000
         self._lock = threading.Lock()
         routes = [Route("/oauth2/token", self._token, methods=["POST"])]
         for version in ("v1", "v2"):
             for method in ("info", "credentials/list", "credentials/info", "credentials/authorize",
-                           "credentials/extendTransaction", "credentials/sendOTP", "signatures/signHash"):
+                           "credentials/extendTransaction", "credentials/sendOTP", "signatures/signHash",
+                           "credentials/authorizeCheck"):
                 routes.append(Route(f"/csc/{version}/{method}", self._endpoint(version, method), methods=["POST"]))
         self.app = Starlette(routes=routes)
         self._server: uvicorn.Server | None = None
@@ -203,7 +206,9 @@ class CSCTestServer:
                     answer = getattr(self, "_" + method.replace("/", "_"))(version, body)
             except CSCError as e:
                 return JSONResponse({"error": e.error, "error_description": e.description}, status_code=e.status)
-            return JSONResponse(answer) if answer is not None else Response(status_code=204)
+            if answer is None:
+                return Response(status_code=204)
+            return JSONResponse(answer, status_code=answer.pop("__status__", 200))
 
         return endpoint
 
@@ -267,6 +272,8 @@ class CSCTestServer:
         else:
             objects = [{"type": "Password", "id": "OTP", "format": "N", "label": "OTP",
                         "generator": "online" if c.online else "totp"}]
+            if c.approval is not None:  # approved on the holder's phone: nothing to type
+                objects = []
             if c.pin:
                 objects.insert(0, {"type": "Password", "id": "PIN", "format": "N", "label": "PIN"})
             answer["auth"] = {"mode": "explicit", "expression": " AND ".join(o["id"] for o in objects),
@@ -304,6 +311,10 @@ class CSCTestServer:
         else:
             data = {o.get("id"): o.get("value") for o in body.get("authData", []) if isinstance(o, dict)}
             otp, pin = data.get("OTP"), data.get("PIN")
+        if c.approval is not None and version == "v2":
+            handle = "h-" + secrets.token_urlsafe(8)
+            self._pending[handle] = [c.approval, c.id, n, bound]
+            return {"__status__": 202, "handle": handle}
         if c.pin is not None and pin != c.pin:
             raise (CSCError("invalid_pin", "The PIN is invalid") if version == "v1"
                    else CSCError("invalid_authentication_data", "The authentication data is invalid"))
@@ -338,6 +349,16 @@ class CSCTestServer:
         bound = self._hashes(version, body, required=c.scal == 2)
         del self._sads[sad]  # the old SAD is replaced
         return self._new_sad(c.id, found.remaining, bound)
+
+    def _credentials_authorizeCheck(self, version: str, body: dict[str, Any]) -> dict[str, Any]:
+        pending = self._pending.get(body.get("handle"))  # type: ignore[arg-type]
+        if pending is None:
+            raise CSCError("invalid_request", "Invalid parameter handle")
+        pending[0] -= 1
+        if pending[0] > 0:
+            return {"__status__": 202, "handle": body["handle"]}
+        del self._pending[body["handle"]]
+        return self._new_sad(pending[1], pending[2], pending[3])
 
     def _credentials_sendOTP(self, version: str, body: dict[str, Any]) -> None:
         c = self._credential(body)

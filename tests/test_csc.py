@@ -113,6 +113,7 @@ def server(live: LivePKI) -> Iterator[CSCTestServer]:
         credential("ventrice-two", "ventrice-lt", multisign=2),
         credential("ventrice-sms", "ventrice-lt", online=True),
         credential("ventrice-bare", "ventrice-lt", bare=True),
+        credential("ventrice-app", "ventrice-lt", approval=2),
         credential("giulia", "giulia"),
         credential("revocata", "revocata", status="revoked"),
         credential("scaduto", "scaduto", status="expired"),
@@ -177,9 +178,9 @@ def test_the_only_credential_is_found_by_credentials_list(fresh: CSCTestServer) 
     with pytest.raises(SigningError) as info:
         open_csc_signer(settings_for(fresh), "prova", environ=environ(fresh, None))
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}) holds 11 credentials (ventrice, ventrice-qc, valente, ventrice-scal2,"
-        " ventrice-pin, ventrice-two, ventrice-sms, ventrice-bare, giulia, revocata, scaduto): name one, --remote"
-        " prova:ID or credential_id in [csc.prova]"
+        f"the CSC service prova ({fresh.url}) holds 12 credentials (ventrice, ventrice-qc, valente, ventrice-scal2,"
+        " ventrice-pin, ventrice-two, ventrice-sms, ventrice-bare, ventrice-app, giulia, revocata, scaduto): name"
+        " one, --remote prova:ID or credential_id in [csc.prova]"
     )
     # credential_id in the settings names it.
     signer = open_csc_signer(settings_for(fresh, credential_id="giulia"), "prova", environ=environ(fresh, None))
@@ -718,3 +719,23 @@ def test_a_batch_stops_at_an_expired_sad_and_reports_every_act(
         ("3-determinazione.yaml", f"not attempted: {expired}"),
     ]
     assert batch.items == reported and batch.authorisations == 1
+
+
+def test_an_authorisation_approved_on_the_holders_phone(fresh: CSCTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CSC 2.0: authorize answers 202 with a handle; authorizeCheck gives the SAD once approved."""
+    from atti.signing import csc
+
+    monkeypatch.setattr(csc, "POLL_SECONDS", 0.01)
+    signer = open_csc_signer(settings_for(fresh, "v2"), "prova:ventrice-app", environ=environ(fresh, None))
+    assert verify_pdf(signer.sign(make_pdf()), [signer.chain[-1]]).indication == "TOTAL_PASSED"
+    assert fresh.calls["credentials/authorizeCheck"] == 2
+    fresh.credentials["ventrice-app"].approval = 10**6  # never approved: a time limit, not a hang
+    try:
+        never = open_csc_signer(settings_for(fresh, "v2", approval_timeout=0.05), "prova:ventrice-app",
+                                environ=environ(fresh, None))
+        with pytest.raises(CSCAuthorisationError) as info:
+            never.sign(make_pdf())
+    finally:
+        fresh.credentials["ventrice-app"].approval = 2
+    assert str(info.value) == (
+        f"the CSC service prova ({fresh.url}): the authorisation was not approved within 0.05 s: nothing was signed")

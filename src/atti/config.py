@@ -66,6 +66,9 @@ class CSCProvider(BaseModel):
     """The OAuth2 token endpoint [default: the "oauth2" URI the service's info gives, + oauth2/token]."""
     timeout: float = Field(30.0, gt=0, le=600)
     """Seconds each request to the service may take."""
+    approval_timeout: float = Field(120.0, gt=0, le=3600)
+    """Seconds to wait for the holder to approve an authorisation on their device, when the
+    service answers it "under way" (CSC 2.0: 202, then credentials/authorizeCheck)."""
     client_secret_env: str = CSC_SECRET_VARIABLES["client_secret_env"]
     """The environment variable holding the OAuth2 client secret."""
     token_env: str = CSC_SECRET_VARIABLES["token_env"]

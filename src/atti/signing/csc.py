@@ -35,6 +35,7 @@ import http.client
 import json
 import os
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -71,6 +72,7 @@ RSA_WITH = {"sha256": "1.2.840.113549.1.1.11", "sha384": "1.2.840.113549.1.1.12"
 ECDSA_WITH = {"sha256": "1.2.840.10045.4.3.2", "sha384": "1.2.840.10045.4.3.3", "sha512": "1.2.840.10045.4.3.4"}
 EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 _MAX_ANSWER = 4 * 1024 * 1024  # bytes of one answer: a certificate chain, a batch of signatures
+POLL_SECONDS = 2.0  # between two credentials/authorizeCheck while the holder approves on their device
 
 
 class CSCAuthorisationError(SigningError):
@@ -394,14 +396,30 @@ class CSCClient:
 
     def _sad(self, answer: dict[str, Any], method: str) -> str:
         if "handle" in answer and "SAD" not in answer:
-            raise SigningError(
-                f"{self.who} answered {method} with an authorisation still under way (to be polled with"
-                " credentials/authorizeCheck), which atti does not support: ask the provider for OTP authorisation"
-            )
+            answer = self._approved(answer, method)
         sad = answer.get("SAD")
         if not isinstance(sad, str) or not sad:
             raise ServiceError(f"{self.who} answered {method} without a SAD")
         return sad
+
+    def _approved(self, answer: dict[str, Any], method: str) -> dict[str, Any]:
+        """An authorisation under way (CSC 2.0: HTTP 202 and a handle), while the holder approves
+        it on their device: ``credentials/authorizeCheck`` every :data:`POLL_SECONDS` until it
+        gives the SAD, for at most the provider's ``approval_timeout``."""
+        deadline = time.monotonic() + self.provider.approval_timeout
+        while "SAD" not in answer:
+            handle = answer.get("handle")
+            if not isinstance(handle, str) or not handle:
+                raise ServiceError(f"{self.who} answered {method} without a SAD")
+            if time.monotonic() + POLL_SECONDS > deadline:
+                raise CSCAuthorisationError(
+                    f"{self.who}: the authorisation was not approved within {self.provider.approval_timeout:g} s:"
+                    " nothing was signed"
+                )
+            time.sleep(POLL_SECONDS)
+            method = "credentials/authorizeCheck"
+            answer = self.call(method, {"handle": handle})
+        return answer
 
     def send_otp(self, credential_id: str) -> None:
         self.call("credentials/sendOTP", {"credentialID": credential_id})

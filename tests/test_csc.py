@@ -478,7 +478,7 @@ def test_publish_remote_b_lta_records_the_qualified_status(
     report = verify_pdf(signed, [live.root], revocation_mode="hard-fail")
     assert report.indication == "TOTAL_PASSED"
     assert [s.signer for s in report.signatures] == ["Roberto Valente", "Fabrizio Ventrice"]
-    assert fresh.calls["credentials/authorize"] == 2  # the reviewer's OTP, then the signer's
+    assert fresh.calls["credentials/authorize"] == 2  # the signer's OTP (before rendering), the reviewer's
     pdfsig_valid(signed, tmp_path)
     signature = record["signature"]
     assert signature["key"] == "credential ventrice-qc of the CSC service prova"

@@ -329,6 +329,8 @@ def publish_many(
     stopped: str | None = None
     try:
         if signer is not None:
+            # What every act would be refused for alike (a missing TSA), before the OTP is spent.
+            signer.plan(settings.level, settings.tsa_url, archive_trust_roots(archive))
             signer.begin_batch(len(files))
             try:
                 signer.authorise_ahead()  # the OTP now, not after the first act is rendered
@@ -577,6 +579,9 @@ def _publish_with(
     if reviewers:  # and each reviewer's, with the verifica they sign
         signature["verifiche"] = [{"verifica": act.verifiche[i].tipo, **signature_record(reviewers[i], settings)}
                                   for i in sorted(reviewers)]
+    # A remote key that can be authorised before the document exists asks for its OTP now: a
+    # refused one costs no number and no rendering (a no-op for other keys, or when authorised).
+    signer.authorise_ahead()
     with archive.register_lock(act.registro, act.anno):
         # All refused here, before LibreOffice runs and anything is stored: a second spelling of
         # an archived register, a number taken or out of turn.

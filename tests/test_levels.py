@@ -364,7 +364,7 @@ def test_cli_sign_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None:
             ("--p12", live.pkcs12("revocata"), "--level", "B-LTA", "--tsa", live.tsa_url),
             REVOKED,
         ),
-        ((), "no key to sign with: give --p12 FILE or a PKCS#11 token (--pkcs11-module)"),
+        ((), "no key to sign with: give --p12 FILE, a PKCS#11 token (--pkcs11-module) or --remote"),
     ]
     for options, message in cases:
         result = atti("sign", src, "-o", out, *options, env={"ATTI_ARCHIVE": str(tmp_path / "none")})

@@ -561,7 +561,7 @@ def test_cli_publish_signs_a_verifica_with_the_reviewers_token(
     bare = atti(*publish, "--reviewer", "pozzoli.p12")
     assert (bare.exit_code, bare.stderr) == (4, (
         "Errore: key 'pozzoli.p12': write it as p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH]"
-        "[;pin-env=VARIABLE] or remote:MODULE:FACTORY\n"))
+        "[;pin-env=VARIABLE], csc:PROVIDER[:CREDENTIAL] or remote:MODULE:FACTORY\n"))
     with Archive.open(archive) as arc:  # every refusal came before a number was taken
         assert arc.catalog.last_number("D.O.", 2026) == 0
 

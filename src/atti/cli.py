@@ -367,7 +367,15 @@ _LEVEL_HELP = (
 _TSA_HELP = "RFC 3161 time-stamping service, needed from B-T up [default: $ATTI_TSA_URL]."
 
 
+_CSC_SECRETS = ("OTP for ", "PIN for ", "client secret of ", "reviewer's OTP for ", "reviewer's PIN for ",
+                "reviewer's client secret of ")
+
+
 def _passphrase_prompt(what: str) -> bytes:
+    if what.startswith(_CSC_SECRETS):  # a CSC service's: the text names the variable that can hold it
+        if not sys.stdin.isatty():
+            raise SigningError(f"{what[0].upper()}{what[1:]} is needed: run in a terminal")
+        return str(click.prompt(what[0].upper() + what[1:], hide_input=True, err=True)).encode()
     token = what.startswith(("token ", "reviewer's token "))
     if not sys.stdin.isatty():
         if what.startswith("reviewer's token "):
@@ -380,8 +388,21 @@ def _passphrase_prompt(what: str) -> bytes:
     return str(click.prompt(label, hide_input=True, err=True)).encode()
 
 
+def _local_key_first(settings: Settings, remote: str | None, p12: Path | None, pkcs11_module: Path | None) -> Settings:
+    """A key given on the command line (--p12, --pkcs11-module) wins over a remote key of the
+    settings, as the command line wins over every setting; --remote wins over both."""
+    if remote is None and (p12 is not None or pkcs11_module is not None) and settings.remote is not None:
+        return settings.model_copy(update={"remote": None})
+    return settings
+
+
 def _token_options(f: Any) -> Any:
-    """--pkcs11-module, --token, --key-label: sign with a key on a smart card or HSM."""
+    """--pkcs11-module, --token, --key-label: sign with a key on a smart card or HSM; --remote: over the CSC API."""
+    f = click.option(
+        "--remote", metavar="PROVIDER[:CREDENTIAL]",
+        help="Sign with a remote key over the CSC API: a credential of the [csc.PROVIDER] settings (OTP from "
+        "$ATTI_CSC_OTP or a prompt; see docs/signing.md) [default: $ATTI_REMOTE].",
+    )(f)
     f = click.option("--key-label", "pkcs11_key", metavar="LABEL", help="Label of the signing key on the token.")(f)
     f = click.option("--token", "pkcs11_token", metavar="LABEL", help="Label of the PKCS#11 token.")(f)
     return click.option(
@@ -417,7 +438,8 @@ def _token_options(f: Any) -> Any:
     help="The key of a reviewer whose certificate names one of the act's verifiche, or of a further "
     "firmatario of an act several people sign (repeatable): "
     "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE] (the module defaults to "
-    "pkcs11_module; the PIN from that variable or a prompt) or remote:MODULE:FACTORY (a Python adapter "
+    "pkcs11_module; the PIN from that variable or a prompt), csc:PROVIDER[:CREDENTIAL] (a remote key over the "
+    "CSC API; the OTP from the provider's otp_env or a prompt) or remote:MODULE:FACTORY (a Python adapter "
     "returning a remote signing service).",
 )
 @click.option(
@@ -432,22 +454,33 @@ def publish(
     development: bool, level: str | None,
     tsa_url: str | None, as_json: bool, reviewer_keys: tuple[str, ...], reviewer_p12: tuple[Path, ...],
     as_user: str | None,
-    pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
+    pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None, remote: str | None,
 ) -> None:
-    """Check, number, render, sign and archive an act.
+    """Check, number, render, sign and archive an act; or every act (*.yaml) of a folder.
 
     Each reviewer given with --reviewer signs their verifica first; then the signer signs
     a visible stamp on the last page that locks the act against any change but signatures.
     A draft (atti draft save) is published with --draft ID, or by publishing the same file,
     once submitted (atti draft submit); the verifiche the required_verifiche settings name for
     its body and tipo must have been approved (atti review) and be signed with their reviewers'
-    keys. Without a key (--p12 or a token) it refuses, unless in development mode (--development).
+    keys. Without a key (--p12, a token or --remote) it refuses, unless in development mode (--development).
+
+    FILE a folder: each of its acts is published in turn with the key opened once; a remote key
+    (--remote) is authorised once, one OTP for the whole batch as far as its credential allows.
+    Each act is published whole or not at all; a line per act says which and why. Exits 0 when
+    every act was published, 1 when some were not (a failing service or OTP stops the batch).
     """
     if file is None and draft_id is None:
         raise click.UsageError("give the act's FILE, or --draft ID")
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
-                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, user=as_user,
+                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, user=as_user, remote=remote,
                          development=development or None)  # the flag only turns it on: else the setting decides
+    settings = _local_key_first(settings, remote, p12, pkcs11_module)
+    if file is not None and file.is_dir():
+        if draft_id is not None or reviewer_keys or reviewer_p12:
+            raise click.UsageError("a folder of acts is published without --draft and --reviewer")
+        _publish_folder(settings, file, as_json)
+        return
     with _open(settings) as arc:
         result = pipeline.publish(arc, file, settings, prompt=_passphrase_prompt,
                                   reviewer_keys=[*reviewer_keys, *(f"p12:{p}" for p in reviewer_p12)],
@@ -460,6 +493,28 @@ def publish(
     r = result.record
     click.echo(f"Published {r.id}: {r.tipo} {r.registro} n. {r.numero}/{r.anno}, signed by {r.firmatario}")
     click.echo(f"Signed PDF: {result.pdf}")
+
+
+def _publish_folder(settings: Settings, folder: Path, as_json: bool) -> None:
+    def report(item: pipeline.BatchItem) -> None:
+        if as_json:
+            return
+        if item.result is not None:
+            r = item.result.record
+            click.echo(f"Published {r.id} ({item.file}): {r.registro} n. {r.numero}/{r.anno}, signed by {r.firmatario}")
+        else:
+            click.echo(f"Not published {item.file}: {item.error}")
+
+    with _open(settings) as arc:
+        batch = pipeline.publish_many(arc, [folder], settings, prompt=_passphrase_prompt, actor=_actor(settings),
+                                      progress=report)
+    if as_json:
+        _print_json(batch.to_dict())
+    else:
+        otps = "" if batch.authorisations is None else f", {batch.authorisations} OTP authorisation(s)"
+        click.echo(f"Published {len(batch.published)} of {len(batch.items)} acts{otps}")
+    if batch.failed:
+        sys.exit(1)
 
 
 @main.command()
@@ -812,9 +867,9 @@ def compare(ctx: click.Context, a: Path, b: Path, as_json: bool, verbose: bool) 
 def sign(
     ctx: click.Context, file: Path, out: Path, p12: Path | None, level: str | None, tsa_url: str | None,
     field_name: str, no_lock: bool, archive: Path | None, pkcs11_module: Path | None, pkcs11_token: str | None,
-    pkcs11_key: str | None,
+    pkcs11_key: str | None, remote: str | None,
 ) -> None:
-    """Sign a PDF with a PKCS#12 key or a PKCS#11 token as PAdES B-B, B-T, B-LT or B-LTA.
+    """Sign a PDF with a PKCS#12 key, a PKCS#11 token or a remote key (CSC) as PAdES B-B, B-T, B-LT or B-LTA.
 
     The signature locks the PDF as publish does, unless --no-lock: afterwards only further
     signatures in fields that already exist and form filling are allowed.
@@ -823,7 +878,8 @@ def sign(
     Exits 0 when signed, 4 when the key, the certificate, the PDF or a service is unusable.
     """
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
-                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key)
+                         pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, remote=remote)
+    settings = _local_key_first(settings, remote, p12, pkcs11_module)
     with _find(settings) as arc:
         result = pipeline.sign_pdf(
             file, out, settings, archive=arc, field_name=field_name, prompt=_passphrase_prompt, lock=not no_lock

@@ -25,6 +25,14 @@ _NOT_SETTINGS = {"ATTI_CONFIG", "ATTI_P12_PASSPHRASE", "ATTI_PKCS11_PIN", "ATTI_
 _NOT_SETTINGS |= {"ATTI_STATE_DIR"}
 # The web archive's: a new user's password (atti user add) and Secure session cookies (atti serve).
 _NOT_SETTINGS |= {"ATTI_USER_PASSWORD", "ATTI_SECURE_COOKIES"}
+# A CSC remote signing service's secrets (atti.signing.csc), unless a provider names its own variables.
+CSC_SECRET_VARIABLES = {
+    "client_secret_env": "ATTI_CSC_CLIENT_SECRET",
+    "token_env": "ATTI_CSC_TOKEN",
+    "otp_env": "ATTI_CSC_OTP",
+    "pin_env": "ATTI_CSC_PIN",
+}
+_NOT_SETTINGS |= set(CSC_SECRET_VARIABLES.values())
 
 # PAdES baseline levels (ETSI EN 319 142-1). Declared here rather than in atti.signing so that
 # the command line can offer them without importing pyHanko.
@@ -34,6 +42,66 @@ LEVELS: tuple[Level, ...] = get_args(Level)
 
 _PATHS = {"archive", "p12", "pkcs11_module", "template", "templates"}
 _PATH_LISTS = {"allegati_dirs", "trusted_lists", "trusted_list_signers"}
+
+
+class CSCProvider(BaseModel):
+    """A remote signing service reached over the Cloud Signature Consortium API (a ``[csc.NAME]``
+    table): where it is and who atti is to it. Secrets are never here: they come from the
+    environment variables named below (or a prompt), read when needed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str
+    """The service's base URL, the part before /csc/v1/... (or /csc/v2/...), e.g. "https://firma.example.it"."""
+    api_version: Literal["v1", "v2"] = "v1"
+    """CSC API 1.0.4 ("v1") or 2.0 ("v2")."""
+    client_id: str | None = None
+    """OAuth2 client id (client credentials grant); its secret comes from client_secret_env or a prompt.
+    Without it, the access token comes from token_env (a token the provider gave)."""
+    credential_id: str | None = None
+    """The signing credential (key and certificate); without it, the one credentials/list returns."""
+    scopes: list[str] = ["service"]
+    """OAuth2 scopes asked for with the client credentials grant."""
+    token_url: str | None = None
+    """The OAuth2 token endpoint [default: the "oauth2" URI the service's info gives, + oauth2/token]."""
+    timeout: float = Field(30.0, gt=0, le=600)
+    """Seconds each request to the service may take."""
+    approval_timeout: float = Field(120.0, gt=0, le=3600)
+    """Seconds to wait for the holder to approve an authorisation on their device, when the
+    service answers it "under way" (CSC 2.0: 202, then credentials/authorizeCheck)."""
+    client_secret_env: str = CSC_SECRET_VARIABLES["client_secret_env"]
+    """The environment variable holding the OAuth2 client secret."""
+    token_env: str = CSC_SECRET_VARIABLES["token_env"]
+    """The environment variable holding an access token given by the provider (instead of client_id)."""
+    otp_env: str = CSC_SECRET_VARIABLES["otp_env"]
+    """The environment variable holding the OTP (used once); without it, the OTP is prompted for."""
+    pin_env: str = CSC_SECRET_VARIABLES["pin_env"]
+    """The environment variable holding the credential's PIN, for credentials that ask for one."""
+
+    @field_validator("base_url", "token_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        # Secrets and OTPs travel to it: plain http only to a service on this machine (a test one).
+        if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
+            return value.rstrip("/")
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("must be an https:// URL (http:// only on 127.0.0.1, for a test service)")
+        return value.rstrip("/")
+
+    @field_validator("client_secret_env", "token_env", "otp_env", "pin_env")
+    @classmethod
+    def _variable(cls, value: str) -> str:
+        if not value or not (value[0].isalpha() or value[0] == "_") or not value.replace("_", "a").isalnum():
+            raise ValueError(f"'{value}' is not an environment variable's name")
+        if value.upper().startswith("ATTI_") and value not in _NOT_SETTINGS:
+            # atti refuses an ATTI_* variable that is no setting: the secret would never be read.
+            raise ValueError(f"'{value}': name a variable outside ATTI_* (those are settings)")
+        return value
 
 
 class Settings(BaseModel):
@@ -108,6 +176,12 @@ class Settings(BaseModel):
     max_days_ahead: int = Field(7, ge=0, le=3660)
     """How many days after today an act's data may be when it is checked and published: a date
     further ahead is a slip (2062 for 2026), refused by atti check and atti publish."""
+    csc: dict[str, CSCProvider] = {}
+    """Remote signing services reached over the CSC API, by name: [csc.aruba] base_url = "...",
+    client_id, credential_id, scopes, ... (see docs/signing.md). As ATTI_CSC, the same as JSON."""
+    remote: str | None = None
+    """Sign with the remote key PROVIDER[:CREDENTIAL] of a [csc.PROVIDER] table (atti sign/publish
+    --remote); it comes before a PKCS#11 token and a PKCS#12."""
     development: bool = False
     """Development mode (atti publish --development): given no key, the archive's development CA
     signs the act in its firmatario's name, and each verifica given no reviewer's key in its
@@ -145,7 +219,8 @@ class Settings(BaseModel):
         # From an environment variable: "/srv/allegati:/srv/bandi", as PATH.
         return [part for part in value.split(os.pathsep) if part] if isinstance(value, str) else value
 
-    @field_validator("required_verifiche", "required_verifiche_by_ente", "albo_automatico_by_ente", mode="before")
+    @field_validator("required_verifiche", "required_verifiche_by_ente", "albo_automatico_by_ente", "csc",
+                     mode="before")
     @classmethod
     def _verifiche_as_json(cls, value: Any) -> Any:
         # From an environment variable: '{"determinazione": ["Verifica Legale"]}'.
@@ -153,7 +228,8 @@ class Settings(BaseModel):
             try:
                 return json.loads(value)
             except ValueError:
-                raise ValueError('write it as JSON, e.g. {"determinazione": ["Verifica Legale"]}') from None
+                raise ValueError('write it as JSON, e.g. {"determinazione": ["Verifica Legale"]} or'
+                                 ' {"aruba": {"base_url": "https://..."}}') from None
         return value
 
     @field_validator("level", mode="before")

@@ -53,9 +53,58 @@ class PublishResult:
     record: ActRecord
     pdf: str  # where the signed PDF is stored: a file's path, or an s3:// URL
     notes: tuple[str, ...] = ()  # what the user should know, e.g. that the act starts its register
+    # The act's signature as the archive records it (signature_record): key, certificate, qualified status.
+    signature: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.record.to_dict(), "pdf": self.pdf}
+        out = {**self.record.to_dict(), "pdf": self.pdf}
+        if self.signature is not None:
+            out["signature"] = self.signature
+        return out
+
+
+def signature_record(signer: ActSigner, settings: Settings) -> dict[str, Any]:
+    """What the archive records of an act's signature: the key (a file, a token, a CSC service's
+    credential), the certificate (subject, issuer, serial, SHA-256), what it claims of itself
+    (QC statements and policies, ETSI EN 319 412-5) and whether the signature is qualified
+    (:func:`atti.signing.qualified.qualify`, with the trusted lists of the settings, if any)."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import hashes
+
+    from atti.signing.qualified import certificate_claims, qualify
+    from atti.signing.trust import read_trusted_list
+
+    cert = signer.certificate
+    claims = certificate_claims(cert)
+    signers_ = [] if not settings.trusted_list_signers else _load_roots(settings.trusted_list_signers)
+    files = [f for p in settings.trusted_lists for f in (sorted(Path(p).glob("*.xml")) if Path(p).is_dir() else [p])]
+    lists = [read_trusted_list(f, signers=signers_) for f in files]
+    qualification = qualify(cert, dt.datetime.now(dt.UTC), lists, chain=signer.chain[1:])
+    return {
+        "signer": signer.signer_name,
+        "key": signer.source,
+        "certificate": {
+            "subject": cert.subject.rfc4514_string(),
+            "issuer": cert.issuer.rfc4514_string(),
+            "serial": format(cert.serial_number, "X"),
+            "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+            "not_after": cert.not_valid_after_utc.date().isoformat(),
+        },
+        "qc": {
+            "compliance": claims.compliance,
+            "qscd": claims.qscd,
+            "types": sorted(claims.types),
+            "policies": sorted(claims.policies),
+        },
+        "qualification": {"level": qualification.level, "reason": qualification.reason},
+    }
+
+
+def _load_roots(paths: Sequence[Path]) -> list[x509.Certificate]:
+    from atti.signing import load_trust_roots
+
+    return load_trust_roots(list(paths))
 
 
 def init_archive(location: Path | str, *, trust: Sequence[Path] = (), settings: Settings | None = None) -> InitResult:
@@ -227,6 +276,159 @@ def publish(
         # A reviewer's or signer's token stays logged in until its signer is closed: whatever happened.
         for opened in [*reviewers.values(), *cosigners.values(), *signers.values()]:
             opened.close()
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One act of a batch publication: published (``result``) or not, and why (``error``)."""
+
+    file: str
+    result: PublishResult | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.result is not None:
+            return {"file": self.file, "published": True, **self.result.to_dict()}
+        return {"file": self.file, "published": False, "error": self.error}
+
+
+@dataclass(frozen=True)
+class PublishBatch:
+    """What ``atti publish DIR`` did, act by act; ``authorisations``: the OTPs a remote key asked for."""
+
+    items: list[BatchItem]
+    authorisations: int | None = None
+    stopped: str | None = None  # why the acts after a failure were not attempted
+
+    @property
+    def published(self) -> list[BatchItem]:
+        return [i for i in self.items if i.result is not None]
+
+    @property
+    def failed(self) -> list[BatchItem]:
+        return [i for i in self.items if i.result is None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "published": len(self.published),
+            "failed": len(self.failed),
+            "authorisations": self.authorisations,
+            "stopped": self.stopped,
+            "acts": [i.to_dict() for i in self.items],
+        }
+
+
+def act_files(inputs: Sequence[Path]) -> list[Path]:
+    """The act files among ``inputs``: files as given, folders as their ``*.yaml``/``*.yml`` in name order."""
+    files: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            files.append(path)
+    return files
+
+
+def publish_many(
+    archive: Archive,
+    inputs: Sequence[Path],
+    settings: Settings,
+    *,
+    prompt: PassphrasePrompt | None = None,
+    actor: str | None = None,
+    progress: Callable[[BatchItem], None] | None = None,
+) -> PublishBatch:
+    """Publish many acts with one key opened once ("firma massiva"): a remote key over the CSC API
+    is authorised once, with one OTP, for as many signatures as there are acts (up to what its
+    credential allows, ``multisign``; then it asks for another OTP).
+
+    Each act is all-or-nothing, as :func:`publish` makes it: checked, numbered, rendered, signed,
+    sealed, or nothing of it stored (and no number taken). An act that fails is reported and the
+    next one goes on; a failure of the service or of the authorisation (OTP refused, SAD expired)
+    stops the batch, since every later act would fail alike: those acts are reported as not
+    attempted. Each act's certificate check is its own: an act whose firmatario the
+    certificate does not name fails alone. Verifiche are not signed by reviewers in a batch:
+    an act whose verifiche must be signed (required_verifiche) fails and is published singly.
+    """
+    from atti.errors import AttiError, ServiceError
+    from atti.signing.identity import names_person
+    from atti.signing.keys import open_key
+
+    files = act_files(inputs)
+    if not files:
+        raise ArchiveError(f"no act to publish in {', '.join(str(p) for p in inputs)} (its *.yaml files)")
+    archive.ensure_writable()
+    signer = open_key(settings, prompt)
+    if signer is None and not settings.development:
+        raise SigningError(NO_KEY)
+    from atti.signing.csc import CSCAuthorisationError
+
+    items: list[BatchItem] = []
+    stopped: str | None = None
+    try:
+        if signer is not None:
+            # What every act would be refused for alike (a missing TSA), before the OTP is spent.
+            signer.plan(settings.level, settings.tsa_url, archive_trust_roots(archive))
+            signer.begin_batch(len(files))
+            try:
+                signer.authorise_ahead()  # the OTP now, not after the first act is rendered
+            except (ServiceError, CSCAuthorisationError) as exc:
+                items = [BatchItem(str(p), error=f"not attempted: {exc.msg}") for p in files]
+                for item in items:
+                    if progress is not None:
+                        progress(item)
+                return PublishBatch(items, signer.authorisations, exc.msg)
+        for n, path in enumerate(files):
+            try:
+                loaded = load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
+                draft_id = archive.find_draft(loaded.text)
+                required = _check_reviewed(archive, loaded, settings, draft_id)
+                if required and not settings.development:
+                    v = loaded.act.verifiche[required[0]]
+                    raise SigningError(
+                        f"the verifica '{v.tipo}' must be signed with the key of its reviewer, {v.nome}: publish"
+                        " this act on its own, with --reviewer"
+                    )
+                if signer is None:
+                    own, development = open_signers(archive, loaded, settings, prompt)
+                    try:
+                        result = _publish_with(archive, loaded, settings, own, {}, draft_id, actor,
+                                               development=development)
+                    finally:
+                        for opened in own.values():
+                            opened.close()
+                else:
+                    if len(loaded.act.firmatari) != 1:
+                        raise SigningError(
+                            f"the act has {len(loaded.act.firmatari)} firmatari: publish it on its own, with "
+                            "--reviewer for the other firmatari's keys"
+                        )
+                    person = loaded.act.firmatari[0].nome
+                    if not names_person(signer.certificate, person):
+                        raise SigningError(
+                            f"the act's firmatario is {person} but the certificate belongs to {signer.signer_name}"
+                        )
+                    result = _publish_with(archive, loaded, settings, {0: signer}, {}, draft_id, actor)
+                item = BatchItem(str(path), result)
+            except AttiError as exc:
+                item = BatchItem(str(path), error=exc.msg)
+                if isinstance(exc, ServiceError | CSCAuthorisationError):
+                    stopped = exc.msg
+                    rest = [BatchItem(str(p), error=f"not attempted: {exc.msg}") for p in files[n + 1:]]
+                    for done in (item, *rest):
+                        items.append(done)
+                        if progress is not None:
+                            progress(done)
+                    break
+            items.append(item)
+            if signer is not None and item.result is None:
+                signer.begin_batch(len(files) - n - 1)  # the act took no signature of the authorisation
+            if progress is not None:
+                progress(item)
+        return PublishBatch(items, signer.authorisations if signer is not None else None, stopped)
+    finally:
+        if signer is not None:
+            signer.close()
 
 
 @dataclass(frozen=True)
@@ -463,6 +665,19 @@ def _publish_with(
         signer.plan(settings.level, settings.tsa_url, trust_roots)
     act = loaded.act
     notes: tuple[str, ...] = ()
+    # The certificate's qualified status, recorded with the signature: read (trusted lists too) first.
+    # The record is the last firmatario's (who locks the act), with every firmatario's when several.
+    last = len(act.firmatari) - 1
+    signature = signature_record(signers[last], settings)
+    if len(signers) > 1:
+        signature["firmatari"] = [signature_record(signers[i], settings) for i in sorted(signers)]
+    if reviewers:  # and each reviewer's, with the verifica they sign
+        signature["verifiche"] = [{"verifica": act.verifiche[i].tipo, **signature_record(reviewers[i], settings)}
+                                  for i in sorted(reviewers)]
+    # A remote key that can be authorised before the document exists asks for its OTP now: a
+    # refused one costs no number and no rendering (a no-op for other keys, or when authorised).
+    for signer in signers.values():
+        signer.authorise_ahead()
     with archive.register_lock(act.registro, act.anno):
         # One register, one spelling: "DO" or "d.o." is the archive's "D.O.", in the act as signed too.
         name = archive.register_name(act.registro)
@@ -537,7 +752,7 @@ def _publish_with(
                                      trust_roots)
         record = archive.seal(act, source=loaded.text, docx=docx, pdf=signed,
                               firmatario=", ".join(signers[i].signer_name for i in range(len(firmatari))),
-                              draft_id=draft_id, actor=actor)
+                              draft_id=draft_id, actor=actor, signature=signature)
     if copy is not None:
         from atti.archive import albo
 
@@ -549,7 +764,7 @@ def _publish_with(
 
         pub = albo.publish(archive, record.id, giorni=settings.albo_giorni, actor=actor)
         notes += (f"published on the albo as {pub.numero}/{pub.anno}, from {pub.dal:%d/%m/%Y} to {pub.al:%d/%m/%Y}",)
-    return PublishResult(record, archive.blobs.location(record.pdf), notes)
+    return PublishResult(record, archive.blobs.location(record.pdf), notes, signature)
 
 
 def albo_automatico(settings: Settings, ente: str) -> list[str]:
@@ -926,7 +1141,7 @@ def sign_pdf(
 
     signer = open_key(settings, prompt)
     if signer is None:
-        raise SigningError("no key to sign with: give --p12 FILE or a PKCS#11 token (--pkcs11-module)")
+        raise SigningError("no key to sign with: give --p12 FILE, a PKCS#11 token (--pkcs11-module) or --remote")
     with signer:
         signer.sign_file(
             src,

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from atti.acts.loader import load_act_text, with_esito
 from atti.acts.model import Act, TipoAtto, TipoRelazione
@@ -234,13 +234,15 @@ class Archive:
 
     def seal(
         self, act: Act, *, source: str, docx: bytes, pdf: bytes, firmatario: str, draft_id: str | None = None,
-        actor: str | None = None,
+        actor: str | None = None, signature: Mapping[str, Any] | None = None,
     ) -> ActRecord:
         """Store a signed act: files first (content-addressed), then one catalog transaction.
 
         With ``draft_id`` the draft becomes the act: its versions (bozza, in verifica) come first
         in the act's history, then firmato and pubblicato. ``actor`` made them (and the versions
-        its relazioni give the acts they annul or rectify).
+        its relazioni give the acts they annul or rectify). ``signature``: what is known of the
+        act's signature (the key, the certificate, its qualified status), recorded in the same
+        transaction as a ``signature`` event of the act.
 
         The record's oggetto and the search entry are the publication copy's: personal data the
         act marks ([[...]], atti.acts.personal) is [omissis] in every copy but the source and the
@@ -284,6 +286,8 @@ class Archive:
                 self.catalog.seal_draft(draft_id, record, body, references, actor=actor)
             for target, tipo in changes:
                 self.catalog.set_state(target, STATE_CHANGES[tipo], reason=tipo.value, by_act=record.id, actor=actor)
+            if signature is not None:
+                self.catalog.append_event("signature", record.id, dict(signature))
         return record
 
     def restore(

@@ -2,8 +2,9 @@
 
 * :class:`ActSigner` signs PDFs at every PAdES baseline level (B-B, B-T, B-LT, B-LTA) with a key
   loaded once: a PKCS#12 file, a PKCS#11 token (:mod:`.pkcs11`) or a remote service
-  (:mod:`.remote`); :mod:`.keys` opens the key the settings name, :mod:`.identity` decides whose
-  certificate names whom;
+  (:mod:`.remote`), a provider's remote key over the CSC API first of all (:mod:`.csc`, many
+  signatures per OTP); :mod:`.keys` opens the key the settings name, :mod:`.identity` decides
+  whose certificate names whom;
 * :func:`verify_pdf` checks every signature of a PDF against given trust roots, without network,
   and returns a :class:`VerificationReport` in ETSI EN 319 102-1 terms;
 * :class:`DevCA` is a development PKI (clearly NOT qualified) so that everything works

@@ -5,7 +5,8 @@ passphrase from ``$ATTI_P12_PASSPHRASE``, else from the caller's ``prompt`` (the
 terminal; the library never does).
 
 A reviewer's key is named by a key spec (:func:`open_key_spec`): ``p12:PATH``,
-``pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE]`` or ``remote:MODULE:FACTORY``.
+``pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE]``, ``csc:PROVIDER[:CREDENTIAL]`` (a
+credential of a CSC service of the settings, :mod:`.csc`) or ``remote:MODULE:FACTORY``.
 A reviewer's PIN is theirs, not the signer's: it comes from the variable the spec names, else the
 prompt, never from ``$ATTI_PKCS11_PIN``.
 """
@@ -28,7 +29,12 @@ PassphrasePrompt = Callable[[str], bytes]
 
 
 def open_key(settings: Settings, prompt: PassphrasePrompt | None = None) -> ActSigner | None:
-    """The key configured to sign with: a PKCS#11 token, else a PKCS#12 file, else None."""
+    """The key configured to sign with: a remote key over the CSC API (``remote``), else a PKCS#11
+    token, else a PKCS#12 file, else None."""
+    if settings.remote is not None:
+        from atti.signing.csc import open_csc_signer
+
+        return open_csc_signer(settings, settings.remote, prompt)
     if settings.pkcs11_module is not None:
         from atti.signing.pkcs11 import open_pkcs11_signer
 
@@ -71,7 +77,10 @@ def ensure_holder(signer: ActSigner, person: str, role: str = "firmatario") -> N
         raise SigningError(f"the act's {role} is {person} but the certificate belongs to {signer.signer_name}")
 
 
-KEY_SPEC_FORMS = "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE] or remote:MODULE:FACTORY"
+KEY_SPEC_FORMS = (
+    "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE], csc:PROVIDER[:CREDENTIAL]"
+    " or remote:MODULE:FACTORY"
+)
 _PKCS11_FIELDS = ("token", "key", "module", "pin-env")
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -81,13 +90,27 @@ def open_key_spec(spec: str, settings: Settings, prompt: PassphrasePrompt | None
     """Open the key ``spec`` names (see the module's docstring); SigningError for a spec that is
     not one of the forms, naming the spec and the forms."""
     kind, colon, rest = spec.partition(":")
-    if not colon or not rest or kind not in ("p12", "pkcs11", "remote"):
+    if not colon or not rest or kind not in ("p12", "pkcs11", "csc", "remote"):
         raise SigningError(f"key '{spec}': write it as {KEY_SPEC_FORMS}")
     if kind == "p12":
         return open_pkcs12(Path(rest), prompt)
+    if kind == "csc":
+        from atti.signing.csc import open_csc_signer
+
+        # The OTP and PIN are the reviewer's: never the signer's $ATTI_CSC_OTP / $ATTI_CSC_PIN, only
+        # the variables the provider's table names (otp_env, pin_env), else the prompt.
+        own = {k: v for k, v in os.environ.items() if k not in ("ATTI_CSC_OTP", "ATTI_CSC_PIN")}
+        return open_csc_signer(settings, rest, _reviewer_prompt(prompt), environ=own)
     if kind == "pkcs11":
         return _open_pkcs11_spec(spec, rest, settings, prompt)
     return _open_remote_spec(spec, rest)
+
+
+def _reviewer_prompt(prompt: PassphrasePrompt | None) -> PassphrasePrompt | None:
+    """A reviewer's secrets are theirs: the prompt says whose they are asked for."""
+    if prompt is None:
+        return None
+    return lambda what: prompt(f"reviewer's {what}")
 
 
 def _open_pkcs11_spec(spec: str, rest: str, settings: Settings, prompt: PassphrasePrompt | None) -> ActSigner:

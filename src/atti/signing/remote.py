@@ -83,6 +83,25 @@ class RemoteSigner(signers.Signer):
         self.certificate = certificate
         self.chain: list[x509.Certificate] = cas
         self._public = public
+        self._gathering: _Gathering | None = None
+
+    def begin_batch(self, signatures: int) -> None:
+        """Tell a service that can authorise several signatures at once (one OTP) how many follow."""
+        begin = getattr(self.service, "begin_batch", None)
+        if callable(begin):
+            begin(signatures)
+
+    def authorise_ahead(self) -> None:
+        """Let a service that can authorise the announced signatures now (one OTP) do so."""
+        ahead = getattr(self.service, "authorise_ahead", None)
+        if callable(ahead):
+            ahead()
+
+    @property
+    def authorisations(self) -> int | None:
+        """How many authorisations (OTPs) the service has asked for, when it counts them."""
+        count = getattr(self.service, "authorisations", None)
+        return count if isinstance(count, int) else None
 
     def _placeholder_size(self) -> int:
         if isinstance(self._public, rsa.RSAPublicKey):
@@ -92,14 +111,16 @@ class RemoteSigner(signers.Signer):
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         """Hash ``data`` (the DER signed attributes) here and have the service sign the digest."""
-        algorithm = get_pyca_cryptography_hash(digest_algorithm)
-        h = hashes.Hash(algorithm)
-        h.update(data)
-        digest = h.finalize()
+        digest = _digest(data, digest_algorithm)
         try:
             signature = self.service.sign_digest(digest, digest_algorithm)
         except OSError as e:
             raise SigningError(f"remote signing service: {_one_line(e)}") from None
+        self._check(signature, digest, digest_algorithm)
+        return signature
+
+    def _check(self, signature: bytes, digest: bytes, digest_algorithm: str) -> None:
+        algorithm = get_pyca_cryptography_hash(digest_algorithm)
         try:
             if isinstance(self._public, rsa.RSAPublicKey):
                 self._public.verify(signature, digest, PKCS1v15(), Prehashed(algorithm))
@@ -109,14 +130,64 @@ class RemoteSigner(signers.Signer):
             raise SigningError(
                 "the remote signing service returned a signature that does not match its certificate"
             ) from None
-        return signature
+
+    def gather(self, count: int | None) -> None:
+        """The next ``count`` signatures (made concurrently, :meth:`ActSigner.sign_many`) go to
+        the service in one request, when it can sign several digests at once (``sign_digests``);
+        None: back to one request per signature."""
+        self._gathering = _Gathering(count) if count and callable(getattr(self.service, "sign_digests", None)) else None
+
+    def _sign_gathered(self, digests: list[bytes], digest_algorithm: str) -> list[bytes]:
+        try:
+            signatures: list[bytes] = self.service.sign_digests(digests, digest_algorithm)  # type: ignore[attr-defined]
+        except OSError as e:
+            raise SigningError(f"remote signing service: {_one_line(e)}") from None
+        if len(signatures) != len(digests):
+            raise SigningError("the remote signing service returned fewer signatures than digests")
+        for signature, digest in zip(signatures, digests, strict=True):
+            self._check(signature, digest, digest_algorithm)
+        return signatures
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
             # pyHanko's size estimate: never ask the service, each call may cost the holder an OTP.
             return bytes(self._placeholder_size())
+        gathering = self._gathering
+        if gathering is not None:
+            return await gathering.add(self, _digest(data, digest_algorithm), digest_algorithm)
         # The call blocks on the network, maybe on a person typing an OTP: off the event loop.
         return await asyncio.to_thread(self.sign_raw, data, digest_algorithm)
+
+
+def _digest(data: bytes, digest_algorithm: str) -> bytes:
+    h = hashes.Hash(get_pyca_cryptography_hash(digest_algorithm))
+    h.update(data)
+    return h.finalize()
+
+
+class _Gathering:
+    """Digests collected from concurrent signatures until ``count`` are waiting, then signed in
+    one request; every waiting signature gets its own result, or the request's error."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.waiting: list[tuple[bytes, asyncio.Future[bytes]]] = []
+
+    async def add(self, signer: RemoteSigner, digest: bytes, digest_algorithm: str) -> bytes:
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self.waiting.append((digest, future))
+        if len(self.waiting) == self.count:
+            batch, self.waiting = self.waiting, []
+            try:
+                signatures = await asyncio.to_thread(signer._sign_gathered, [d for d, _ in batch], digest_algorithm)
+            except BaseException as e:
+                for _, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_exception(e)
+            else:
+                for (_, waiting), signature in zip(batch, signatures, strict=True):
+                    waiting.set_result(signature)
+        return await future
 
 
 def open_remote_signer(service: RemoteSigningService, *, source: str = "the remote signing service") -> ActSigner:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -272,6 +272,26 @@ class ActSigner:
     def close(self) -> None:
         """Release the key; nothing to do for a key in memory, a token session for PKCS#11."""
 
+    def begin_batch(self, signatures: int) -> None:
+        """``signatures`` signatures follow: a remote key may authorise them all with one OTP
+        (:meth:`atti.signing.csc.CSCService.begin_batch`); other keys need nothing."""
+        begin = getattr(self._signer, "begin_batch", None)
+        if callable(begin):
+            begin(signatures)
+
+    def authorise_ahead(self) -> None:
+        """A remote key authorises the signatures :meth:`begin_batch` announced now, asking for
+        its OTP before any document is prepared (where the service allows it); others do nothing."""
+        ahead = getattr(self._signer, "authorise_ahead", None)
+        if callable(ahead):
+            ahead()
+
+    @property
+    def authorisations(self) -> int | None:
+        """The OTPs a remote key has asked for so far; None for a key that asks for none."""
+        count = getattr(self._signer, "authorisations", None)
+        return count if isinstance(count, int) else None
+
     def __enter__(self) -> Self:
         return self
 
@@ -361,6 +381,64 @@ class ActSigner:
     ) -> bytes:
         """Return ``pdf`` with a PAdES signature at ``level`` in the field ``field_name``.
 
+        See :meth:`_signing` for the options.
+        """
+        run = self._signing(pdf, field_name=field_name, reason=reason, location=location, name=name, level=level,
+                            tsa_url=tsa_url, trust_roots=trust_roots, stamp=stamp, lock=lock)
+        try:
+            return asyncio.run(run)
+        except (PyHankoSigningError, PdfError, ValueError, KeyError, TypeError) as e:
+            # Malformed documents often surface only while the update is being written.
+            raise SigningError(f"cannot sign the PDF: {_one_line(e)}") from e
+
+    def sign_many(self, pdfs: Sequence[bytes], **options: Any) -> list[bytes]:
+        """Sign every PDF of ``pdfs`` with :meth:`sign`'s ``options``, all or none.
+
+        The signatures are made together, in one event loop: a remote key that can sign several
+        digests in one request (:meth:`atti.signing.csc.CSCService.sign_digests`) gets them all
+        at once, one authorisation (one OTP) and one ``signatures/signHash`` call for the lot
+        (per ``multisign`` signatures). Any failure fails the whole call: nothing is returned.
+        """
+        runs: list[Coroutine[Any, Any, bytes]] = []
+        try:
+            for pdf in pdfs:
+                runs.append(self._signing(pdf, **options))  # every check before any signature
+        except BaseException:
+            for run in runs:
+                run.close()
+            raise
+        gather = getattr(self._signer, "gather", None)
+
+        async def together() -> list[bytes]:
+            if callable(gather):
+                gather(len(runs))
+            try:
+                return list(await asyncio.gather(*runs))
+            finally:
+                if callable(gather):
+                    gather(None)
+
+        try:
+            return asyncio.run(together())
+        except (PyHankoSigningError, PdfError, ValueError, KeyError, TypeError) as e:
+            raise SigningError(f"cannot sign the PDFs: {_one_line(e)}") from e
+
+    def _signing(
+        self,
+        pdf: bytes,
+        *,
+        field_name: str = "Firma",
+        reason: str | None = None,
+        location: str | None = None,
+        name: str | None = None,
+        level: str = "B-B",
+        tsa_url: str | None = None,
+        trust_roots: Sequence[x509.Certificate] = (),
+        stamp: Mapping[str, str] | None = None,
+        lock: bool = False,
+    ) -> Coroutine[Any, Any, bytes]:
+        """The checks of a signature of ``pdf``, made now, and the coroutine that then signs it.
+
         With ``lock`` the new field locks the document as ``atti publish``'s final signature
         does (FieldMDP of every field, DocMDP /P 2): after it only form filling and further
         signatures in fields that exist are allowed. A field that exists cannot get a lock.
@@ -407,7 +485,7 @@ class ActSigner:
             # In the document's own font; the time in Italian time, said as such.
             stamp_style=stamp_style(document_font(pdf)) if stamp is not None else None,
         )
-        run = levels.run_signing(
+        return levels.run_signing(
             plan,
             pdf_signer,
             writer,
@@ -416,11 +494,6 @@ class ActSigner:
             signer_name=self.signer_name,
             appearance_text_params={"ora": stamp_time(), **stamp} if stamp is not None else None,
         )
-        try:
-            return asyncio.run(run)
-        except (PyHankoSigningError, PdfError, ValueError, KeyError, TypeError) as e:
-            # Malformed documents often surface only while the update is being written.
-            raise SigningError(f"cannot sign the PDF: {_one_line(e)}") from e
 
     def sign_file(self, src: Path, dst: Path, **options: Any) -> None:
         """Sign ``src`` into ``dst`` (which may be ``src``), with :meth:`sign`'s options;

@@ -1005,8 +1005,9 @@ def export(ctx: click.Context, act_id: str, archive: Path | None, out_dir: Path)
     an Akoma Ntoso rendering and the archive's record, with SHA-256 manifests. Exits 0 when
     written, 6 when the act is unknown or the package cannot be written.
     """
-    with _open(_settings(ctx, archive=archive)) as arc:
-        bag = pipeline.export_act(arc, act_id, out_dir)
+    settings = _settings(ctx, archive=archive)
+    with _open(settings) as arc:
+        bag = pipeline.export_act(arc, act_id, out_dir, settings)
     click.echo(f"Exported {act_id} to {bag}")
 
 

@@ -884,11 +884,12 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
 # -- export and import: BagIt packages with AgID and Akoma Ntoso metadata -------------------------
 
 
-def export_act(archive: Archive, act_id: str, out_dir: Path) -> Path:
-    """Write the archived act as a BagIt bag ``out_dir/<act id>`` (see :mod:`atti.export.package`)."""
+def export_act(archive: Archive, act_id: str, out_dir: Path, settings: Settings | None = None) -> Path:
+    """Write the archived act as a BagIt bag ``out_dir/<act id>`` (see :mod:`atti.export.package`),
+    with the AgID metadata when ``settings`` give the body."""
     from atti.export.package import export_package
 
-    return export_package(archive, act_id, out_dir)
+    return export_package(archive, act_id, out_dir, settings=settings)
 
 
 def import_package(archive: Archive, bag: Path) -> ActRecord:

@@ -299,9 +299,13 @@ class WebArchive:
         if kind == "pdf":
             data, media, name = arc.blobs.get(record.pdf), "application/pdf", f"{record.id}.pdf"
         elif kind == "pacchetto.zip":
-            data, media, name = documents.package_zip(arc, record, viewer), "application/zip", f"{record.id}.zip"
+            data, media, name = (documents.package_zip(arc, record, viewer, self.config.settings), "application/zip",
+                                 f"{record.id}.zip")
         elif kind == "metadati.xml":
-            data, media = documents.metadata_xml(arc, record, viewer), "application/xml"
+            metadata = documents.metadata_xml(arc, record, viewer, self.config.settings)
+            if metadata is None:
+                return self.not_found(request)  # the body's settings (IPA code, AOO, PEC) are not given
+            data, media = metadata, "application/xml"
             name = f"{record.id}-metadati.xml"
         else:
             return self.not_found(request)

@@ -75,7 +75,6 @@ def build_archive(root: Path | str, work: Path) -> Path | str:
     """The fixture archive at ``root`` (a directory or a database), through the real pipeline;
     users of every role with PASSWORD. ``work``: a folder for the acts' sources."""
     from atti import pipeline
-    from atti.config import load_settings
     from atti.web.users import UserStore
 
     pipeline.init_archive(root)

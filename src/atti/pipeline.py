@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from atti.archive.history import VersionDiff
     from atti.archive.integrity import IntegrityReport
+    from atti.export.transfer import Receipt, Selection, TransferResult
     from atti.signing import ActSigner, VerificationReport
     from atti.signing.keys import PassphrasePrompt
     from atti.templates import RenderedAct
@@ -486,10 +487,13 @@ class ShowResult:
     versions: list[VersionRecord]
     cites: list[ReferenceRecord]  # its citations and its relazioni, ``present`` when the target is archived
     cited_by: list[ReferenceRecord]  # other acts' citations and relazioni that point to it
+    # When a conservatore's receipt of a pacchetto di versamento was recorded, and its details.
+    transfers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.record.to_dict(),
+            "versamenti": self.transfers,
             "pdf": str(self.pdf),
             "versions": len(self.versions),
             "cites": [r.to_dict() for r in self.cites if r.relazione is None],
@@ -504,8 +508,17 @@ def show(archive: Archive, act_id: str) -> ShowResult:
     record = archive.get(act_id)
     return ShowResult(
         record, archive.blobs.location(record.pdf), archive.versions(act_id), archive.cites(act_id),
-        archive.cited_by(act_id),
+        archive.cited_by(act_id), transfers(archive, act_id),
     )
+
+
+RECEIPT_EVENT = "versamento"  # the event of a receipt of conservation (atti.export.transfer records it)
+
+
+def transfers(archive: Archive, act_id: str) -> list[dict[str, Any]]:
+    """The receipts of conservation recorded for the act, oldest first: when, which package, who."""
+    return [{"recorded_at": at, "package": p.get("package"), "conservatore": p.get("conservatore"),
+             "receipt_sha256": p.get("receipt_digest")} for at, p in archive.events_of(act_id, RECEIPT_EVENT)]
 
 
 def diff(archive: Archive, a: str, b: str, *, pdf: Path | None = None, settings: Settings | None = None) -> VersionDiff:
@@ -890,6 +903,21 @@ def export_act(archive: Archive, act_id: str, out_dir: Path, settings: Settings 
     from atti.export.package import export_package
 
     return export_package(archive, act_id, out_dir, settings=settings)
+
+
+def export_transfer(archive: Archive, selection: Selection, out_dir: Path, settings: Settings) -> TransferResult:
+    """Write one pacchetto di versamento of the sealed acts of ``selection`` (a register and
+    year, dates, ids) in ``out_dir``: see :mod:`atti.export.transfer`."""
+    from atti.export.transfer import export_transfer as write
+
+    return write(archive, selection, out_dir, settings)
+
+
+def record_receipt(archive: Archive, package: Path, receipt: Path) -> Receipt:
+    """Record the conservatore's receipt of ``package`` against its acts (``atti receipt``)."""
+    from atti.export.transfer import record_receipt as record
+
+    return record(archive, package, receipt)
 
 
 def import_package(archive: Archive, bag: Path) -> ActRecord:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from atti.acts.loader import load_act_text, with_esito
 from atti.acts.model import Act, TipoAtto, TipoRelazione
@@ -464,6 +464,16 @@ class Archive:
 
     def versions(self, act_id_: str) -> list[VersionRecord]:
         return self.catalog.versions(act_id_)
+
+    def record_event(self, kind: str, act_ids: Sequence[str], payload: dict[str, Any]) -> None:
+        """Record a fact about acts that changes none of them (a receipt of conservation) in the
+        event chain: one event per act, in one transaction."""
+        with self.catalog.transaction():
+            self.catalog.record_event(kind, act_ids, payload)
+
+    def events_of(self, act_id_: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """(time, payload) of the act's events of ``kind``, oldest first."""
+        return self.catalog.events_of(act_id_, kind)
 
     def version(self, act_id_: str, number: int) -> VersionRecord:
         versions = self.catalog.versions(act_id_)

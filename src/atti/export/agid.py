@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -163,6 +163,21 @@ def facts_from_report(report: VerificationReport) -> Facts:
     if any(t.indication == "TOTAL_PASSED" for t in report.timestamps):
         timestamped = True
     return Facts(signed=signed, sealed=sealed, timestamped=timestamped)
+
+
+def verify_facts(
+    pdf: bytes, roots: Sequence[Any], *, tsa_roots: Sequence[Any] = (), trusted_lists: Sequence[Any] = ()
+) -> Facts:
+    """Verify ``pdf`` as ``atti verify`` does (trusting ``roots``, the trusted lists deciding
+    what is qualified) and give its facts; a PDF with no signature has none of them."""
+    from atti.errors import VerificationError
+    from atti.signing import verify_pdf
+
+    try:
+        report = verify_pdf(pdf, roots, tsa_roots=tsa_roots, trusted_lists=trusted_lists)
+    except VerificationError:  # no signature in the PDF (or none that can be read): nothing to count
+        return Facts(signed=False, sealed=False, timestamped=False)
+    return facts_from_report(report)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, VersionRec
 from atti.archive.visibility import OWNER, Viewer, Visible
 from atti.config import Settings
 from atti.errors import ActError, ArchiveError
-from atti.export.agid import Body, Facts, agid_metadata, facts_from_report
+from atti.export.agid import Body, Facts, agid_metadata
 from atti.export.akn import akn_xml
 from atti.files import write_error
 
@@ -138,7 +138,8 @@ def verification_facts(archive: Archive, pdf: bytes, settings: Settings | None =
     """What ``atti verify`` finds of ``pdf``, as Allegato 5's Verifica: trusting the archive's
     roots (its development CA, its trust/ folder) and the trusted lists of ``settings``, which
     alone can make a signature qualified."""
-    from atti.signing import load_trust_roots, verify_pdf
+    from atti.export.agid import verify_facts
+    from atti.signing import load_trust_roots
     from atti.signing.trust import read_trusted_list
 
     roots = load_trust_roots([p for p in (archive.pki_dir / "root.pem", archive.trust_dir) if p.exists()])
@@ -153,7 +154,7 @@ def verification_facts(archive: Archive, pdf: bytes, settings: Settings | None =
                 lists.append(trusted_list)
                 roots += trusted_list.ca_certificates
                 tsa_roots += trusted_list.tsa_certificates
-    return facts_from_report(verify_pdf(pdf, roots, tsa_roots=tsa_roots, trusted_lists=lists))
+    return verify_facts(pdf, roots, tsa_roots=tsa_roots, trusted_lists=lists)
 
 
 def _signers(archive: Archive, a: ArchivedAct) -> dict[str, str]:

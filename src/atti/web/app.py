@@ -250,6 +250,9 @@ class WebArchive:
             # The review form, for a reviewer, on a draft in verifica: its verifiche as (tipo, nome, esito).
             "reviewable": documents.verifiche(arc, record) if self._reviews(request, record) else [],
             "shows_actors": visible.viewer.drafts,
+            # When a conservatore's receipt of a pacchetto di versamento with this act was recorded.
+            "transfers": [{"recorded_at": t["recorded_at"], "conservatore": t["conservatore"]}
+                          for t in pipeline.transfers(arc, record.id)],
         }
 
     def _reviews(self, request: Request, record: ActRecord) -> bool:
@@ -278,6 +281,7 @@ class WebArchive:
             "cites": [{**r.to_dict(), "target_id": r.target_id if r.present else None} for r in d["cites"]],
             "cited_by": [r.to_dict() for r in d["cited_by"]],
             "verification": d["verification"],
+            "versamenti": d["transfers"],
             "pages": d["pages"],
             "downloads": {
                 "pdf": f"/atti/{record.id}/pdf" if d["has_pdf"] else None,

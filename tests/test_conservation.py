@@ -28,7 +28,7 @@ from atti.errors import ArchiveError, ConfigError
 from atti.export.agid import schema, verify_facts
 from atti.export.akn import AKN_NS
 from atti.export.package import export_package
-from atti.export.transfer import INDEX, REPORT, SIGNATURE, TIMESTAMP, Selection, export_transfer, import_transfer
+from atti.export.transfer import INDEX, REPORT, SIGNATURE, TIMESTAMP, Selection, export_transfer
 from atti.signing import ActSigner, verify_pdf
 from atti.signing.trust import read_trusted_list
 
@@ -213,14 +213,18 @@ def test_every_metadata_and_akn_file_is_valid_and_follows_the_archive(package: P
     assert "urn:nir:stato:legge:1990-08-07;241" in hrefs
 
 
-def test_the_package_imports_elsewhere_as_it_was(package: Path, register: Path, live: LivePKI, tmp_path: Path) -> None:
+def test_the_package_imports_elsewhere_as_it_was(
+    atti: Atti, package: Path, register: Path, live: LivePKI, tmp_path: Path
+) -> None:
     other = tmp_path / "b"
     pipeline.init_archive(other)
     ids = ("DO-2026-1", "DO-2026-2", "DO-2026-3", "DO-2026-4")
     with Archive.open(register) as a:
         before = {i: _history(a, i) for i in ids}
+    result = atti("import-package", package, "--archive", other)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"Imported {i}: determinazione D.O. n. {i[8:]}/2026" for i in ids]
     with Archive.open(other) as b:
-        assert [r.id for r in import_transfer(b, package)] == list(ids)
         assert {i: _history(b, i) for i in ids} == before
         assert verify_archive(b).ok
         again = {i: export_package(b, i, tmp_path / "again", settings=_settings(other, live)) for i in ids}
@@ -234,6 +238,8 @@ def test_a_receipt_is_recorded_against_the_package_and_its_acts(
 ) -> None:
     wrong = tmp_path / "wrong.xml"
     wrong.write_text("<RapportoVersamento><Pacchetto>PdV-XX-1999</Pacchetto></RapportoVersamento>", encoding="utf-8")
+    with Archive.open(register) as archive:
+        assert pipeline.show(archive, "DO-2026-2").transfers == []
     result = atti("receipt", package, wrong, "--archive", register)
     assert result.exit_code == 6 and result.output.count("\n") == 1
     assert "names neither the package PdV-DO-2026" in result.output
@@ -244,6 +250,15 @@ def test_a_receipt_is_recorded_against_the_package_and_its_acts(
     assert result.exit_code == 0, result.output
     assert result.output == ("Recorded the receipt of PdV-DO-2026 for 4 acts "
                              "(DO-2026-1, DO-2026-2, DO-2026-3, DO-2026-4)\n")
+    from starlette.testclient import TestClient
+
+    from atti.web import WebConfig, create_app
+
+    with TestClient(create_app(WebConfig(archive=register))) as client:
+        assert "Non ancora versato in conservazione" not in client.get("/atti/DO-2026-2").text
+        page = client.get("/atti/DO-2026-2").text
+        assert f"Versato in conservazione a {HOLDER}: ricevuta registrata il " in page
+        assert client.get("/api/atti/DO-2026-2").json()["versamenti"][0]["conservatore"] == HOLDER
     with Archive.open(register) as archive:
         (transfer,) = pipeline.show(archive, "DO-2026-2").transfers
         assert transfer["package"] == "PdV-DO-2026" and transfer["conservatore"] == HOLDER

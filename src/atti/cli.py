@@ -1157,14 +1157,16 @@ def import_(
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.pass_context
 def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
-    """Import an act exported with 'atti export' into the archive, under its own number.
+    """Import an act exported with 'atti export' into the archive, under its own number; or
+    every act of a pacchetto di versamento, each under its own number.
 
     The bag is validated first (every file against its SHA-256). Exits 0 when imported, 6 when
     the bag is damaged or changed, or the registro already holds that number.
     """
     with _open(_settings(ctx, archive=archive)) as arc:
-        record = pipeline.import_package(arc, bag)
-    click.echo(f"Imported {record.id}: {record.tipo} {record.registro} n. {record.numero}/{record.anno}")
+        records = pipeline.import_packages(arc, bag)
+    for record in records:
+        click.echo(f"Imported {record.id}: {record.tipo} {record.registro} n. {record.numero}/{record.anno}")
 
 
 @main.command()

@@ -920,6 +920,16 @@ def record_receipt(archive: Archive, package: Path, receipt: Path) -> Receipt:
     return record(archive, package, receipt)
 
 
+def import_packages(archive: Archive, bag: Path) -> list[ActRecord]:
+    """The acts of a bag: one act's package (:func:`import_package`), or every act of a
+    pacchetto di versamento (its rapporto.json and SInCRO index say which it is)."""
+    from atti.export.transfer import INDEX, REPORT, import_transfer
+
+    if (bag / "data" / REPORT).is_file() and (bag / "data" / INDEX).is_file():
+        return import_transfer(archive, bag)
+    return [import_package(archive, bag)]
+
+
 def import_package(archive: Archive, bag: Path) -> ActRecord:
     """Validate a bag made by :func:`export_act` and store its act, under its own number, in the archive."""
     from atti.export.package import import_package as import_bag

@@ -305,6 +305,9 @@ def test_the_verification_facts_follow_the_signature(
     assert facts(qualified.sign(make_pdf()), []) == (True, False, False)
     stamped = qualified.sign(make_pdf(), level="B-T", tsa_url=live.tsa_url)
     assert facts(stamped, []) == (True, False, True)
+    # A qualified certificate for seals (QCP-l-qscd: a legal person's) seals, it does not sign.
+    seal = _signer(foreign_pki, tmp_path, "Ente di prova", COMPLIANCE, SSCD, policies=("0.4.0.194112.1.3",))
+    assert facts(ActSigner.from_pkcs12(seal, None).sign(make_pdf()), []) == (False, True, False)
 
 
 def test_without_a_key_the_index_is_not_signed(register: Path, live: LivePKI, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from atti.config import Settings
 from atti.errors import ArchiveError, ConfigError
 from atti.export.agid import schema, verify_facts
 from atti.export.akn import AKN_NS
-from atti.export.package import export_package
+from atti.export.package import export_package, verification_facts
 from atti.export.transfer import INDEX, REPORT, SIGNATURE, TIMESTAMP, Selection, export_transfer
 from atti.signing import ActSigner, verify_pdf
 from atti.signing.trust import read_trusted_list
@@ -288,7 +288,8 @@ def test_the_verification_facts_follow_the_signature(
     from atti.signing import DevCA
 
     root = _root(foreign_pki)[0]
-    tl = read_trusted_list(write_tl(tmp_path / "granted.xml", root, [(GRANTED, SINCE_2020)]))
+    tl_file = write_tl(tmp_path / "granted.xml", root, [(GRANTED, SINCE_2020)])
+    tl = read_trusted_list(tl_file)
 
     def facts(pdf: bytes, trusted: list[object]) -> tuple[bool, bool, bool]:
         roots = [root, live.root, *trusted]
@@ -305,6 +306,11 @@ def test_the_verification_facts_follow_the_signature(
     assert facts(qualified.sign(make_pdf()), []) == (True, False, False)
     stamped = qualified.sign(make_pdf(), level="B-T", tsa_url=live.tsa_url)
     assert facts(stamped, []) == (True, False, True)
+    # An export finds the same through the archive and the trusted lists of its settings.
+    with Archive.create(tmp_path / "archive")[0] as archive:
+        pdf = qualified.sign(make_pdf())
+        assert verification_facts(archive, pdf, Settings(trusted_lists=[tl_file])).signed
+        assert not verification_facts(archive, pdf, Settings()).signed  # no list: not known to be qualified
     # A qualified certificate for seals (QCP-l-qscd: a legal person's) seals, it does not sign.
     seal = _signer(foreign_pki, tmp_path, "Ente di prova", COMPLIANCE, SSCD, policies=("0.4.0.194112.1.3",))
     assert facts(ActSigner.from_pkcs12(seal, None).sign(make_pdf()), []) == (False, True, False)

@@ -33,10 +33,12 @@ di versamento: see :mod:`atti.export.transfer`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,21 +142,41 @@ def verification_facts(archive: Archive, pdf: bytes, settings: Settings | None =
     alone can make a signature qualified."""
     from atti.export.agid import verify_facts
     from atti.signing import load_trust_roots
-    from atti.signing.trust import read_trusted_list
 
     roots = load_trust_roots([p for p in (archive.pki_dir / "root.pem", archive.trust_dir) if p.exists()])
-    lists = []
-    tsa_roots = []
-    if settings is not None:
-        signers = load_trust_roots(settings.trusted_list_signers) if settings.trusted_list_signers else []
-        for path in settings.trusted_lists:
-            files = sorted(Path(path).glob("*.xml")) if Path(path).is_dir() else [Path(path)]
-            for file in files:
-                trusted_list = read_trusted_list(file, signers=signers)
-                lists.append(trusted_list)
-                roots += trusted_list.ca_certificates
-                tsa_roots += trusted_list.tsa_certificates
+    lists: tuple[Any, ...] = ()
+    tsa_roots: tuple[Any, ...] = ()
+    if settings is not None and settings.trusted_lists:
+        files = [f for path in settings.trusted_lists
+                 for f in (sorted(Path(path).glob("*.xml")) if Path(path).is_dir() else [Path(path)])]
+        lists, cas, tsa_roots = _trusted_lists(_stamped(files), _stamped(settings.trusted_list_signers))
+        roots += cas
     return verify_facts(pdf, roots, tsa_roots=tsa_roots, trusted_lists=lists)
+
+
+def _stamped(paths: Sequence[Path]) -> tuple[tuple[str, int], ...]:
+    """Paths with their modification times: a list replaced on disk is read again."""
+    out = []
+    for path in paths:
+        try:
+            out.append((str(path), Path(path).stat().st_mtime_ns))
+        except OSError:
+            out.append((str(path), 0))  # read_trusted_list says what is wrong with it
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4)
+def _trusted_lists(
+    files: tuple[tuple[str, int], ...], signer_files: tuple[tuple[str, int], ...]
+) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    """(lists, their CA certificates, their TSA certificates), read once for every act of an export."""
+    from atti.signing import load_trust_roots
+    from atti.signing.trust import read_trusted_list
+
+    signers = load_trust_roots([Path(p) for p, _ in signer_files]) if signer_files else []
+    lists = tuple(read_trusted_list(Path(p), signers=signers) for p, _ in files)
+    return (lists, tuple(c for t in lists for c in t.ca_certificates),
+            tuple(c for t in lists for c in t.tsa_certificates))
 
 
 def _signers(archive: Archive, a: ArchivedAct) -> dict[str, str]:

@@ -9,6 +9,7 @@ The schemas are in tests/data/schemas (their sources in its README); the AgID on
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -324,3 +325,40 @@ def test_without_a_key_the_index_is_not_signed(register: Path, live: LivePKI, tm
     with Archive.open(register) as archive, pytest.raises(ArchiveError, match="no act with id DO-2026-99"):
         export_transfer(archive, Selection(ids=("DO-2026-99",)), tmp_path, _settings(register, live))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_acts_are_chosen_by_register_and_year_dates_or_ids(register: Path) -> None:
+    from atti.export.transfer import select
+
+    def ids(selection: Selection) -> list[str]:
+        with Archive.open(register) as archive:
+            return [r.id for r in select(archive, selection)]
+
+    day = dt.date(2026, 5, 19)
+    assert ids(Selection(dal=day, al=day)) == ["DO-2026-1", "DO-2026-2", "DO-2026-3", "DO-2026-4"]
+    assert ids(Selection(ids=("DO-2026-3", "DO-2026-1"))) == ["DO-2026-3", "DO-2026-1"]  # as given
+    with pytest.raises(ArchiveError, match=r"no sealed act matches dal 2026-05-20 al \.\.\.$"):
+        ids(Selection(dal=day + dt.timedelta(days=1)))
+    assert Selection(registro="D.O.", anno=2026).name() == "PdV-DO-2026"
+    assert Selection(dal=day, al=day).name() == "PdV-2026-05-19-2026-05-19"
+    assert Selection(ids=("DO-2026-3", "DO-2026-1")).name() == "PdV-DO-2026-3-e-altri-1"
+
+
+def test_the_command_line_writes_a_pacchetto_di_versamento(
+    atti: Atti, register: Path, live: LivePKI, tmp_path: Path
+) -> None:
+    env = {
+        "ATTI_IPA_CODE": "ucl_test", "ATTI_AOO_CODE": "AOO_UCL", "ATTI_PEC": "unioncamere@pec.example.it",
+        "ATTI_TITOLARIO": json.dumps(BODY["titolario"]), "ATTI_CLASSIFICAZIONE": '{"determinazione": "1.6"}',
+        "ATTI_MASSIMARIO": json.dumps(BODY["massimario"]), "ATTI_HOLDER": HOLDER, "ATTI_TSA_URL": live.tsa_url,
+    }
+    result = atti("export", "DO-2026-3", "DO-2026-4", "--development", "--json", "--archive", register,
+                  "-o", tmp_path, env=env)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["acts"] == ["DO-2026-3", "DO-2026-4"]
+    package = Path(out["path"])
+    assert package == tmp_path / "PdV-DO-2026-3-e-altri-1" and bagit.Bag(str(package)).validate()
+    assert out["index_sha256"] == hashlib.sha256((package / "data" / INDEX).read_bytes()).hexdigest()
+    result = atti("export", "DO-2026-3", "--registro", "D.O.", "--archive", register, "-o", tmp_path, env=env)
+    assert result.exit_code == 2 and "not both" in result.output

@@ -114,6 +114,7 @@ def test_the_package_is_a_bagit_1_0_bag_of_the_register_year(package: Path) -> N
         ("DO-2026-1", "annullato"), ("DO-2026-2", "rettificato"), ("DO-2026-3", "pubblicato"),
         ("DO-2026-4", "pubblicato")]
     assert report["conservatore"] == HOLDER and report["produttore"] == "Unioncamere Lombardia"
+    assert report["indice"]["sviluppo"] is True
     for act in report["atti"]:  # the report names every file of the act with its hash
         for name, sha in act["file"].items():
             assert hashlib.sha256((data / act["id"] / name).read_bytes()).hexdigest() == sha
@@ -357,6 +358,7 @@ def test_the_command_line_writes_a_pacchetto_di_versamento(
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["acts"] == ["DO-2026-3", "DO-2026-4"]
+    assert out["development"] is True  # no key configured: the development CA signed, and says so
     package = Path(out["path"])
     assert package == tmp_path / "PdV-DO-2026-3-e-altri-1" and bagit.Bag(str(package)).validate()
     assert out["index_sha256"] == hashlib.sha256((package / "data" / INDEX).read_bytes()).hexdigest()

@@ -1056,7 +1056,8 @@ def export(
         _print_json(result.to_dict())
         return
     click.echo(f"Exported {len(result.acts)} acts ({', '.join(result.acts)}) to {result.path}")
-    click.echo(f"Index signed by {result.signer}, timestamped; {result.files} files")
+    note = " with the development CA, NOT a firma digitale" if result.development else ""
+    click.echo(f"Index signed by {result.signer}{note}, timestamped; {result.files} files")
 
 
 @main.command("receipt")

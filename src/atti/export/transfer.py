@@ -103,10 +103,12 @@ class TransferResult:
     index_sha256: str
     signer: str
     timestamp: str | None
+    development: bool = False  # the index was signed with the development CA: NOT a firma digitale
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "acts": list(self.acts), "files": self.files,
-                "index_sha256": self.index_sha256, "signer": self.signer, "timestamp": self.timestamp}
+                "index_sha256": self.index_sha256, "signer": self.signer, "timestamp": self.timestamp,
+                "development": self.development}
 
 
 def select(archive: Archive, selection: Selection, viewer: Viewer = OWNER) -> list[ActRecord]:
@@ -211,22 +213,22 @@ def sincro_index(
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def _index_signer(archive: Archive, settings: Settings, producer: str) -> Any:
-    """The body's key as configured for publish; in development mode, a development certificate
-    issued to the body (NOT qualified); otherwise SigningError."""
+def _index_signer(archive: Archive, settings: Settings, producer: str) -> tuple[Any, bool]:
+    """The body's key as configured for publish, and False; in development mode without one, a
+    development certificate issued to the body (NOT qualified), and True; otherwise SigningError."""
     from atti.signing import ActSigner, DevCA
     from atti.signing.keys import open_key
 
     signer = open_key(settings)
     if signer is not None:
-        return signer
+        return signer, False
     if not settings.development:
         raise SigningError(
             "no key to sign the index of the package with: set p12 or pkcs11_module (as for atti publish), "
             "or development = true to try it with the development CA, NOT a firma digitale"
         )
     path = DevCA.load(archive.pki_dir).issue_signer(producer, "Ente produttore")
-    return ActSigner.from_pkcs12(path, None)
+    return ActSigner.from_pkcs12(path, None), True
 
 
 def export_transfer(
@@ -260,7 +262,7 @@ def export_transfer(
         files = package_files(read_archived(archive, record.id, viewer), archive, settings)
         acts.append((record, files))
     producer = settings.producer or records[0].ente
-    signer = _index_signer(archive, settings, producer)
+    signer, development = _index_signer(archive, settings, producer)
     try:
         certificate = signer.certificate
         who = f"{certificate.subject.rfc4514_string()} (serial {certificate.serial_number:x}, issued by " \
@@ -282,7 +284,7 @@ def export_transfer(
         "produttore": producer,
         "conservatore": settings.holder,
         "indice": {"file": INDEX, "sha256": hashlib.sha256(index).hexdigest(), "firma": SIGNATURE,
-                   "firmatario": signer_name, "marca_temporale": TIMESTAMP},
+                   "firmatario": signer_name, "sviluppo": development, "marca_temporale": TIMESTAMP},
         "atti": [
             {"id": record.id, "registro": record.registro, "anno": record.anno, "numero": record.numero,
              "tipo": record.tipo, "data": record.data.isoformat(), "stato": record.stato,
@@ -305,7 +307,7 @@ def export_transfer(
     }
     write_bag(target, data, bag_info)
     return TransferResult(target, tuple(r.id for r, _ in acts), len(data), hashlib.sha256(index).hexdigest(),
-                          signer_name, when.isoformat(timespec="seconds"))
+                          signer_name, when.isoformat(timespec="seconds"), development)
 
 
 def import_transfer(archive: Archive, package: Path) -> list[ActRecord]:

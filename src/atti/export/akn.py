@@ -148,7 +148,9 @@ def akn_xml(
     frbr = _frbr(ident, "FRBRExpression", f"{expression}/!main", expression, date, "#ente")
     _el(frbr, "FRBRlanguage", language="ita")
     _frbr(ident, "FRBRManifestation", f"{expression}/!main.xml", f"{expression}.akn", date, "#atti")
-    changes = [v for v in versions if v.reason in _EVENTS and v.by_act]
+    # A change whose act is not known here (not in the archive, hidden from the viewer) is left
+    # out rather than pointed at a made-up URI.
+    changes = [v for v in versions if v.reason in _EVENTS and v.by_act in targets]
     lifecycle = _el(meta, "lifecycle", source="#atti")
     _el(lifecycle, "eventRef", eId="evt_adozione", date=date, source="#original", type="generation")
     for i, v in enumerate(changes, start=1):
@@ -173,8 +175,7 @@ def akn_xml(
     _el(refs, "original", eId="original", href=expression, showAs=f"{act.tipo.titolo.capitalize()} n. "
         f"{record.numero}/{record.anno}")
     for i, v in enumerate(changes, start=1):
-        by = targets.get(str(v.by_act), f"/akn/it/act/atto/{_slug(record.ente)}/{_slug(str(v.by_act))}")
-        _el(refs, "passiveRef", eId=f"passive_{i}", href=by, showAs=str(v.by_act))
+        _el(refs, "passiveRef", eId=f"passive_{i}", href=targets[str(v.by_act)], showAs=str(v.by_act))
     cited: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
     for n, r in enumerate((r for r in references if r.relazione is None), start=1):
         href = targets.get(r.target_id) if r.target_id else urn_nir(r)

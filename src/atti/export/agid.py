@@ -3,8 +3,8 @@
 The element names, their order and their values are those of the "Linee guida sulla formazione,
 gestione e conservazione dei documenti informatici" (AgID, 2021), Allegato 5 "I metadati", for a
 documento amministrativo informatico (DAI); the schema atti ships,
-``schemas/DocumentoAmministrativoInformatico.xsd``, is written from its tables, and every file
-this module writes is valid against it (tests/test_export.py checks).
+``schemas/DocumentoAmministrativoInformatico.xsd``, follows them (its header says from what, and
+how far), and every file this module writes is valid against it (tests/test_export.py checks).
 
 Every value is a fact of the act, of the archive or of the body, never a constant that happens
 to fit:

@@ -6,6 +6,7 @@ test reads that archive, and the ones that import use archives of their own.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import replace
@@ -21,14 +22,25 @@ from atti.archive import Archive
 from atti.archive.integrity import verify_archive
 from atti.config import Settings
 from atti.errors import ArchiveError, DuplicateNumber
-from atti.export.agid import agid_metadata, split_name
+from atti.export.agid import Facts, agid_metadata, schema, split_name, version_fingerprint
 from atti.export.akn import AKN_NS, akn_xml
-from atti.export.package import export_package, import_package, read_archived
+from atti.export.package import body_of, export_package, import_package, package_files, read_archived
 
 from .conftest import EXAMPLE, Atti
 
 ACT_ID = "DO-2026-129"
 A = f"{{{AKN_NS}}}"
+# The body's settings the AgID metadata need (made up for the tests: no real IPA code).
+BODY = {
+    "ipa_code": "ucl_test", "aoo_code": "AOO_UCL", "aoo_name": "Unioncamere Lombardia - AOO",
+    "pec": ["unioncamere@pec.example.it"], "titolario": {"1.6": "Contratti e convenzioni", "3.1": "Personale"},
+    "titolario_name": "Titolario di prova 2026", "classificazione": {"determinazione": "1.6"},
+    "massimario": {"1": 10, "1.6": 20},
+}
+
+
+def body_settings(root: Path | str, **more: object) -> Settings:
+    return Settings.model_validate({"archive": root, "development": True, **BODY, **more})
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +56,9 @@ def archive_root(libreoffice: str, archive_location_module: Path | str) -> Path 
 def metadata(archive_root: Path) -> etree._Element:
     with Archive.open(archive_root) as archive:
         a = read_archived(archive, ACT_ID)
-        return etree.fromstring(agid_metadata(a.act, a.record, a.pdf))
+        xml = etree.fromstring(package_files(a, archive, body_settings(archive_root))["metadata.xml"])
+    schema().assertValid(xml)  # every metadata file a test reads is valid against the shipped XSD
+    return xml
 
 
 @pytest.fixture(scope="module")
@@ -66,19 +80,56 @@ def test_metadata_has_the_allegato_5_elements_in_order(metadata: etree._Element)
     assert metadata.tag == "DocumentoAmministrativoInformatico"
     assert [child.tag for child in metadata] == [
         "IdDoc", "ModalitaDiFormazione", "TipologiaDocumentale", "DatiDiRegistrazione", "Soggetti",
-        "ChiaveDescrittiva", "Allegati", "Riservato", "IdentificativoDelFormato", "Verifica",
-        "NomeDelDocumento", "VersioneDelDocumento", "TracciatureModificheDocumento",
+        "ChiaveDescrittiva", "Allegati", "Classificazione", "Riservato", "IdentificativoDelFormato", "Verifica",
+        "Agg", "NomeDelDocumento", "VersioneDelDocumento", "TempoDiConservazione",
     ]
-    # Unknown data is left out, never invented: no classification, no IPA code.
-    assert metadata.find("Classificazione") is None
-    assert metadata.find(".//CodiceIPA") is None
+    assert metadata.findtext("ModalitaDiFormazione", "").startswith("creazione tramite utilizzo di strumenti software")
+    pai = metadata.find("Soggetti/Ruolo/AmministrazioneCheEffettuaLaRegistrazione/PAI")
+    assert pai is not None
+    assert (pai.findtext("IPAAmm/CodiceIPA"), pai.findtext("IPAAOO/CodiceIPA")) == ("ucl_test", "AOO_UCL")
+    assert pai.findtext("IPAAOO/Denominazione") == "Unioncamere Lombardia - AOO"
+    assert [e.text for e in pai.iterfind("IndirizziDigitaliDiRiferimento")] == ["unioncamere@pec.example.it"]
+    assert [metadata.findtext(f"Classificazione/{t}") for t in (
+        "IndiceDiClassificazione", "Descrizione", "PianoDiClassificazione")] == [
+        "1.6", "Contratti e convenzioni", "Titolario di prova 2026"]
+    assert (metadata.findtext("Agg/TipoAgg/TipoAggregazione"), metadata.findtext("Agg/TipoAgg/IdAggregazione")) == (
+        "Serie Documentale", "D.O. 2026")  # no fascicolo: the register of the year is the serie
+    assert metadata.findtext("TempoDiConservazione") == "20"  # the massimario's longest matching index
+
+
+def test_a_broken_metadata_file_is_refused_by_the_schema(metadata: etree._Element) -> None:
+    broken = etree.fromstring(etree.tostring(metadata))
+    broken.find("IdDoc/ImprontaCrittograficaDelDocumento/Impronta").text = "e3b0c442 not base64!"  # type: ignore[union-attr]
+    assert not schema().validate(broken)
+    broken = etree.fromstring(etree.tostring(metadata))
+    broken.find("ModalitaDiFormazione").text = "a) creazione"  # type: ignore[union-attr]
+    assert not schema().validate(broken)
+    broken = etree.fromstring(etree.tostring(metadata))
+    pai = broken.find("Soggetti/Ruolo/AmministrazioneCheEffettuaLaRegistrazione/PAI")
+    pai.remove(pai.find("IPAAOO"))  # type: ignore[union-attr,arg-type]
+    assert not schema().validate(broken)
+
+
+def test_metadata_needs_the_body_settings(archive_root: Path) -> None:
+    from atti.errors import ConfigError
+
+    with Archive.open(archive_root) as archive:
+        a = read_archived(archive, ACT_ID)
+        assert "metadata.xml" not in package_files(a, archive, Settings(archive=archive_root))
+        with pytest.raises(ConfigError, match=r"need the body's aoo_code, pec: set aoo_code \(ATTI_AOO_CODE\)"):
+            package_files(a, archive, Settings(archive=archive_root, ipa_code="x"))
+        with pytest.raises(ConfigError, match=r"classificazione 9\.9 is not in the body's titolario"):
+            package_files(a, archive, body_settings(archive_root, classificazione={"determinazione": "9.9"}))
+        with pytest.raises(ConfigError, match=r"massimario di scarto keeps no class 3\.1"):
+            package_files(a, archive, body_settings(archive_root, classificazione={"determinazione": "3.1"}))
 
 
 def test_metadata_fingerprint_is_the_archived_pdf(archive_root: Path, metadata: etree._Element) -> None:
     with Archive.open(archive_root) as archive:
         record = archive.get(ACT_ID)
         pdf = archive.blobs.get(record.pdf)
-    assert metadata.findtext("IdDoc/ImprontaCrittograficaDelDocumento/Impronta") == hashlib.sha256(pdf).hexdigest()
+    assert metadata.findtext("IdDoc/ImprontaCrittograficaDelDocumento/Impronta") == base64.b64encode(
+        hashlib.sha256(pdf).digest()).decode()
     assert metadata.findtext("IdDoc/ImprontaCrittograficaDelDocumento/Algoritmo") == "SHA-256"
     assert metadata.findtext("IdDoc/Identificativo") == ACT_ID
 
@@ -99,38 +150,55 @@ def test_metadata_registration_and_description(metadata: etree._Element) -> None
     assert metadata.findtext("IdentificativoDelFormato/Formato") == "PDF/A-3b"
     verifica = {child.tag: child.text for child in metadata.find("Verifica")}  # type: ignore[union-attr]
     assert verifica == {
-        "FirmatoDigitalmente": "true",
+        "FirmatoDigitalmente": "false",  # the development CA's signature is not a firma digitale
         "SigillatoElettronicamente": "false",
         "MarcaturaTemporale": "false",  # published at B-B: no timestamp
         "ConformitaCopieImmagineSuSupportoInformatico": "false",
     }
-    assert len(metadata.find("TracciatureModificheDocumento")) == 0  # type: ignore[arg-type]
+    assert metadata.find("TracciatureModificheDocumento") is None  # never changed
 
 
 def test_metadata_soggetti_and_ruoli(metadata: etree._Element) -> None:
     roles = []
     for ruolo in metadata.findall("Soggetti/Ruolo"):
         (role,) = list(ruolo)
-        who = role.findtext("PF/Nome", "") + " " + role.findtext("PF/Cognome", "") if role.find("PF") is not None \
-            else " / ".join(d.text or "" for d in role.iter("Denominazione"))
+        if role.find("PF") is not None:
+            who = role.findtext("PF/Nome", "") + " " + role.findtext("PF/Cognome", "")
+        elif role.find("SW") is not None:
+            who = role.findtext("SW/DenominazioneSistema", "").split()[0]
+        else:
+            who = " / ".join(d.text or "" for d in role.iter("Denominazione"))
         roles.append((role.tag, role.findtext("TipoRuolo"), who.strip()))
     assert roles == [
         ("AmministrazioneCheEffettuaLaRegistrazione", "Amministrazione Che Effettua La Registrazione",
-         "Unioncamere Lombardia"),
+         "Unioncamere Lombardia / Unioncamere Lombardia - AOO"),
         ("Autore", "Autore", "Fabrizio Ventrice"),
-        ("Operatore", "Operatore", "Unioncamere Lombardia / Area Servizi alle Imprese ed al Territorio"),
         ("Operatore", "Operatore", "Nicolas Sangalli"),
         ("Operatore", "Operatore", "Roberto Valente"),
         ("Operatore", "Operatore", "Franco Pozzoli"),
         ("Operatore", "Operatore", "Mattia Cattaneo"),
+        ("Produttore", "Produttore", "atti"),
     ]
+
+
+def _metadata(a: object, archive_root: Path, **changes: object) -> etree._Element:
+    from atti.export.package import ArchivedAct
+
+    assert isinstance(a, ArchivedAct)
+    body = body_of(body_settings(archive_root))
+    assert body is not None
+    record = replace(a.record, **changes)  # type: ignore[arg-type]
+    xml = etree.fromstring(agid_metadata(a.act, record, a.pdf, a.versions, body=body,
+                                         facts=Facts(signed=False, sealed=False, timestamped=False)))
+    schema().assertValid(xml)
+    return xml
 
 
 def test_metadata_riservato_follows_the_record(archive_root: Path) -> None:
     with Archive.open(archive_root) as archive:
         a = read_archived(archive, ACT_ID)
-    reserved = etree.fromstring(agid_metadata(a.act, replace(a.record, riservato=True), a.pdf))
-    assert reserved.findtext("Riservato") == "true"
+    assert _metadata(a, archive_root, riservato=True).findtext("Riservato") == "true"
+    assert _metadata(a, archive_root).findtext("Riservato") == "false"
 
 
 def test_split_name() -> None:
@@ -142,7 +210,8 @@ def test_split_name() -> None:
 def test_metadata_is_deterministic(archive_root: Path) -> None:
     with Archive.open(archive_root) as archive:
         a = read_archived(archive, ACT_ID)
-        assert agid_metadata(a.act, a.record, a.pdf) == agid_metadata(a.act, a.record, a.pdf)
+        settings = body_settings(archive_root)
+        assert package_files(a, archive, settings) == package_files(a, archive, settings)
         assert akn_xml(a.act, a.record) == akn_xml(a.act, a.record)
 
 
@@ -200,12 +269,15 @@ def _data(bag: Path) -> dict[str, bytes]:
 
 def test_export_writes_a_valid_bag(archive_root: Path, tmp_path: Path) -> None:
     with Archive.open(archive_root) as archive:
-        bag_dir = export_package(archive, ACT_ID, tmp_path)
+        bag_dir = export_package(archive, ACT_ID, tmp_path, settings=body_settings(archive_root))
         record = archive.get(ACT_ID)
         pdf = archive.blobs.get(record.pdf)
     assert bag_dir == tmp_path / ACT_ID
     bag = bagit.Bag(str(bag_dir))
     assert bag.validate()
+    assert (bag_dir / "bagit.txt").read_bytes() == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    assert bag.version_info == (1, 0)
+    schema().assertValid(etree.fromstring(_data(bag_dir)["metadata.xml"]))
     assert set(_data(bag_dir)) == {f"{ACT_ID}.pdf", f"{ACT_ID}.yaml", f"{ACT_ID}.docx", "metadata.xml", "akn.xml",
                                    "record.json"}
     assert _data(bag_dir)[f"{ACT_ID}.pdf"] == pdf
@@ -225,11 +297,11 @@ def test_export_writes_a_valid_bag(archive_root: Path, tmp_path: Path) -> None:
 
 def test_round_trip_loses_nothing(archive_root: Path, tmp_path: Path) -> None:
     with Archive.open(archive_root) as a:
-        first = export_package(a, ACT_ID, tmp_path / "from-a")
+        first = export_package(a, ACT_ID, tmp_path / "from-a", settings=body_settings(archive_root))
     with Archive.open(_new_archive(tmp_path / "b")) as b:
         record = import_package(b, first)
         assert (record.id, record.numero, record.registro, record.anno) == (ACT_ID, 129, "D.O.", 2026)
-        second = export_package(b, ACT_ID, tmp_path / "from-b")
+        second = export_package(b, ACT_ID, tmp_path / "from-b", settings=body_settings(tmp_path / "b"))
         assert b.next_number("D.O.", 2026) == 130  # the register goes on after the imported number
         with pytest.raises(DuplicateNumber, match="already has number 129/2026"):
             import_package(b, first)
@@ -327,14 +399,18 @@ def test_an_annulment_is_traced_in_the_metadata(tmp_path: Path) -> None:
     pipeline.publish(archive, annulment, Settings(archive=root, development=True))
     with archive:
         a = read_archived(archive, ACT_ID)
-        first = archive.versions(ACT_ID)[0]
-        xml = etree.fromstring(agid_metadata(a.act, a.record, a.pdf, a.versions))
+        before = archive.versions(ACT_ID)[-2]
+        xml = etree.fromstring(package_files(a, archive, body_settings(root))["metadata.xml"])
+    schema().assertValid(xml)
     assert xml.findtext("VersioneDelDocumento") == "3"
-    modifica = xml.find("TracciatureModificheDocumento/Modifica")
-    assert modifica is not None
-    assert modifica.findtext("TipoModifica") == "annullamento"
-    assert modifica.findtext("AttoDellaModifica") == "DO-2026-130"
-    assert modifica.findtext("IdDocVersionePrecedente/Impronta") == first.pdf.sha256
+    (modifica,) = xml.findall("TracciatureModificheDocumento")
+    assert modifica.findtext("TipoModifica") == "Annullamento"
+    assert (modifica.findtext("SoggettoAutoreDellaModifica/Nome"),
+            modifica.findtext("SoggettoAutoreDellaModifica/Cognome")) == ("Fabrizio", "Ventrice")
+    assert modifica.findtext("IdDocVersionePrecedente/Identificativo") == f"{ACT_ID}@{before.version}"
+    previous = modifica.findtext("IdDocVersionePrecedente/ImprontaCrittograficaDelDocumento/Impronta")
+    assert previous == base64.b64encode(bytes.fromhex(version_fingerprint(before))).decode()
+    assert previous != xml.findtext("IdDoc/ImprontaCrittograficaDelDocumento/Impronta")
 
 
 def _history(archive: Archive, act_id_: str) -> tuple[object, ...]:
@@ -373,7 +449,7 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
         before = {i: _history(a, i) for i in ("DO-2026-1", "DO-2026-2")}
         assert [v["stato"] for v in before["DO-2026-1"][1]] == [  # type: ignore[index]
             "bozza", "in verifica", "firmato", "pubblicato", "annullato"]
-        bags = {i: export_package(a, i, tmp_path / "out") for i in before}
+        bags = {i: export_package(a, i, tmp_path / "out", settings=body_settings(root)) for i in before}
     assert "versions/" in " ".join(_data(bags["DO-2026-1"]))  # the draft's preview travels too
 
     b_root = _new_archive(tmp_path / "b")
@@ -387,7 +463,7 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
         assert verify_archive(b).ok
         for v in b.versions("DO-2026-1"):  # every version's files came along
             assert all(b.blobs.exists(ref) for ref in (v.source, v.docx, v.pdf) if ref.sha256)
-        again = {i: export_package(b, i, tmp_path / "again") for i in before}
+        again = {i: export_package(b, i, tmp_path / "again", settings=body_settings(b_root)) for i in before}
         signed = b.path_of(b.get("DO-2026-1").pdf)
     for i in before:
         assert _data(bags[i]) == _data(again[i])  # byte for byte, every file

@@ -32,6 +32,7 @@ from atti.acts import load_act_text
 from atti.archive import Archive
 from atti.archive.search import Filters
 from atti.archive.visibility import PUBLIC, Viewer
+from atti.config import Settings, load_settings
 from atti.web import WebConfig, create_app
 
 from .conftest import EXAMPLE
@@ -236,11 +237,19 @@ def test_the_canary_archive_has_everything_to_hide(canary: tuple[Path | str, Wor
     }
 
 
+def body() -> Settings:
+    """The environment's settings (a database archive's bucket) with the body's, so that every
+    package and metadata file the web serves carries the AgID metadata too."""
+    from .test_export import BODY
+
+    return load_settings({**BODY, "classificazione": {"determinazione": "1.6"}})
+
+
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_marker_of_what_a_role_may_not_see_appears_anywhere(canary: tuple[Path | str, World], role: str) -> None:
     location, world = canary
     forbidden = world.forbidden(role)
-    with TestClient(create_app(WebConfig(archive=location))) as client:
+    with TestClient(create_app(WebConfig(archive=location, settings=body()))) as client:
         signed_in(client, role)
         seen = 0
         for act_id in [*world.acts, *MISSING.values()]:
@@ -252,6 +261,8 @@ def test_no_marker_of_what_a_role_may_not_see_appears_anywhere(canary: tuple[Pat
                 for what, data in everything(answer, act_id):
                     assert not leaks(data, forbidden), f"{role} {path} {what}: {leaks(data, forbidden)}"
         assert seen > 0
+        metadata = [a for a in world.acts if not world.acts[a].draft and world.acts[a].seen_by(role)]
+        assert all(client.get(f"/atti/{a}/metadati.xml").status_code == 200 for a in metadata)  # checked above
         for query in ["", "approvare", "valutare", "determinazione", *world.words()]:
             for path in ("/api/search", "/"):
                 answer = client.get(path, params={"q": query})
@@ -260,6 +271,41 @@ def test_no_marker_of_what_a_role_may_not_see_appears_anywhere(canary: tuple[Pat
                     assert not leaks(data, forbidden), f"{role} {path}?q={query} {what}: {leaks(data, forbidden)}"
             if query in forbidden:
                 assert client.get("/api/search", params={"q": query}).json()["total"] == 0
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from .livepki import LivePKI
+
+    pki = LivePKI(tmp_path_factory.mktemp("live-pki"))
+    yield pki.tsa_url
+    pki.stop()
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if ROLES[r] != (True, True)])  # not those who see all
+def test_a_pacchetto_di_versamento_carries_nothing_a_role_may_not_see(
+    canary: tuple[Path | str, World], role: str, tsa: str, tmp_path: Path
+) -> None:
+    """A pacchetto di versamento made for a viewer (the whole register's year) holds the acts it
+    sees and nothing of the others: not in the index, the report, the metadata or any file."""
+    from atti.export.transfer import Selection, export_transfer
+
+    location, world = canary
+    forbidden = world.forbidden(role)
+    settings = body().model_copy(update={"holder": "Conservatore", "tsa_url": tsa, "development": True})
+    with Archive.open(location, settings=settings) as arc:
+        result = export_transfer(arc, Selection(registro="D.O.", anno=2026), tmp_path, settings,
+                                 viewer=Viewer(*ROLES[role]))
+    expected = sorted((a for a, i in world.acts.items() if not i.draft and i.seen_by(role)),
+                      key=lambda a: int(a.rsplit("-", 1)[1]))
+    assert list(result.acts) == expected
+    files = [p for p in result.path.rglob("*") if p.is_file()]
+    assert any(p.name == "metadata.xml" for p in files)
+    for file in files:
+        data = file.read_bytes()
+        if file.name.endswith((".p7s", ".tsr")):
+            continue  # DER signatures: of the index, checked in its place
+        assert not leaks(data, forbidden), f"{role} {file.relative_to(result.path)}: {leaks(data, forbidden)}"
 
 
 @pytest.mark.parametrize("role", list(ROLES))

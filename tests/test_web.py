@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from atti.acts.model import TipoAtto
+from atti.config import Settings, load_settings
 from atti.web import WebConfig, create_app
 from atti.web.app import highlight
 
@@ -73,7 +75,6 @@ def build_archive(root: Path | str, work: Path) -> Path | str:
     """The fixture archive at ``root`` (a directory or a database), through the real pipeline;
     users of every role with PASSWORD. ``work``: a folder for the acts' sources."""
     from atti import pipeline
-    from atti.config import Settings
     from atti.web.users import UserStore
 
     pipeline.init_archive(root)
@@ -122,7 +123,12 @@ def state(archive: Path | str) -> Path:
 
 @pytest.fixture()
 def client(archive: Path | str) -> Iterator[TestClient]:
-    with TestClient(create_app(WebConfig(archive=archive))) as c:
+    from .test_export import BODY
+
+    # The body's settings (IPA code, AOO, PEC, titolario...) make the AgID metadata.
+    # Merged with the environment's, as atti serve does (a database archive's bucket is there).
+    settings = load_settings({**BODY, "classificazione": {t.value: "1.6" for t in TipoAtto}})
+    with TestClient(create_app(WebConfig(archive=archive, settings=settings))) as c:
         yield c
 
 
@@ -466,6 +472,12 @@ def test_downloads(client: TestClient, state: Path) -> None:
     assert hashlib.sha256(bag.read(f"{PUBLIC}/data/{PUBLIC}.pdf")).hexdigest() == sha
     xml = client.get(f"/atti/{PUBLIC}/metadati.xml")
     assert xml.content.startswith(b"<?xml") and b"DocumentoAmministrativoInformatico" in xml.content
+    from lxml import etree
+
+    from atti.export.agid import schema
+
+    schema().assertValid(etree.fromstring(xml.content))
+    assert bag.read(f"{PUBLIC}/data/metadata.xml") == xml.content  # the same file either way
 
 
 # -- the CLI ---------------------------------------------------------------------------------------

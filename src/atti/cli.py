@@ -8,6 +8,7 @@ and says so, with a traceback only under ``--verbose``. Ctrl-C and SIGTERM end a
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 import signal
@@ -571,8 +572,8 @@ def search(
 @click.pass_context
 def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
     """Show an archived act (e.g. atti show DO-2026-129): its record, stato and versions count,
-    what it cites (each cited id marked present or absent in the archive), what cites it, and its
-    relazioni both ways.
+    what it cites (each cited id marked present or absent in the archive), what cites it, its
+    relazioni both ways, and whether and when it was sent to conservation (atti receipt).
     """
     with _open(_settings(ctx, archive=archive)) as arc:
         result = pipeline.show(arc, act_id)
@@ -602,6 +603,8 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
         ("Cited by", [f"{r.act_id}  {where(r)}: {r.testo}" for r in result.cited_by if r.relazione is None]),
         ("Relazioni", [f"{r.relazione} of {target(r)}" for r in result.cites if r.relazione is not None]),
         ("Relazioni by", [f"{r.relazione} by {r.act_id}" for r in result.cited_by if r.relazione is not None]),
+        ("Versato in conservazione", [f"{t['recorded_at']}: {t['package']} to {t['conservatore']}"
+                                      for t in result.transfers]),
     ]
     for title, lines in sections:
         click.echo(f"{title}: {len(lines) or 'none'}")
@@ -1249,23 +1252,85 @@ def archive_migrate(
 
 
 @main.command()
-@click.argument("act_id")
+@click.argument("act_ids", nargs=-1, metavar="[ACT_ID]...")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option(
-    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-    help="Directory to write the package into (as DIR/ACT_ID).",
+    "-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the package into (as DIR/ACT_ID, or DIR/PdV-... for a pacchetto di versamento).",
 )
+@click.option("--registro", help="A pacchetto di versamento of the acts of this register (with --anno, of one year).")
+@click.option("--anno", type=click.IntRange(1800, 2999), help="A pacchetto di versamento of the acts of this year.")
+@click.option("--dal", type=click.DateTime(["%Y-%m-%d"]), help="A pacchetto di versamento of the acts dated from "
+              "this day (YYYY-MM-DD).")
+@click.option("--al", type=click.DateTime(["%Y-%m-%d"]), help="... up to this day (YYYY-MM-DD).")
+@click.option("--versamento", is_flag=True, help="Send the ACT_IDs as one pacchetto di versamento.")
+@click.option("--tsa", "tsa_url", metavar="URL", help="RFC 3161 time-stamping service for the index of a pacchetto "
+              "di versamento [default: $ATTI_TSA_URL].")
+@click.option("--p12", type=click.Path(dir_okay=False, path_type=Path),
+              help="PKCS#12 file of the body's key, to sign the index of a pacchetto di versamento [default: p12].")
+@click.option("--development", is_flag=True, default=None,
+              help="Without a key, sign the index with the development CA (NOT a firma digitale).")
+@click.option("--json", "as_json", is_flag=True, help="Print what went into a pacchetto di versamento as JSON.")
 @click.pass_context
-def export(ctx: click.Context, act_id: str, archive: Path | None, out_dir: Path) -> None:
-    """Export an archived act as a BagIt package for a conservation system.
+def export(
+    ctx: click.Context, act_ids: tuple[str, ...], archive: Path | None, out_dir: Path | None, registro: str | None,
+    anno: int | None, dal: dt.datetime | None, al: dt.datetime | None, versamento: bool, tsa_url: str | None,
+    p12: Path | None, development: bool | None, as_json: bool,
+) -> None:
+    """Export archived acts for a conservation system: one act as a BagIt package, or many acts
+    as one pacchetto di versamento.
 
-    The bag holds the signed PDF, the YAML source, the DOCX, the AgID metadata (Allegato 5),
-    an Akoma Ntoso rendering and the archive's record, with SHA-256 manifests. Exits 0 when
-    written, 6 when the act is unknown or the package cannot be written.
+    With one ACT_ID: the bag holds the signed PDF, the YAML source, the DOCX, the AgID metadata
+    (Allegato 5, when the body's settings ipa_code, aoo_code and pec are given), an Akoma Ntoso
+    rendering and the archive's record, with SHA-256 manifests.
+
+    With --registro/--anno, --dal/--al, several ACT_IDs or --versamento: one pacchetto di
+    versamento of those sealed acts, with a UNI SInCRO index listing every file, signed with
+    the body's key (as publish signs) and timestamped (tsa_url); holder names the conservatore.
+    Exits 0 when written, 2 when a setting is missing, 4 when the index cannot be signed, 6 when
+    an act is unknown or the package cannot be written.
+    """
+    if out_dir is None:
+        raise click.UsageError("Missing option '-o' / '--output'.")
+    selecting = registro is not None or anno is not None or dal is not None or al is not None
+    if not selecting and not act_ids:
+        raise click.UsageError("give an ACT_ID, or --registro/--anno/--dal/--al for a pacchetto di versamento")
+    if selecting and act_ids:
+        raise click.UsageError("give either ACT_IDs or --registro/--anno/--dal/--al, not both")
+    if not selecting and len(act_ids) == 1 and not versamento:
+        settings = _settings(ctx, archive=archive)
+        with _open(settings) as arc:
+            bag = pipeline.export_act(arc, act_ids[0], out_dir, settings)
+        click.echo(f"Exported {act_ids[0]} to {bag}")
+        return
+    from atti.export.transfer import Selection
+
+    selection = Selection(registro=registro, anno=anno, dal=dal.date() if dal else None,
+                          al=al.date() if al else None, ids=tuple(act_ids))
+    settings = _settings(ctx, archive=archive, tsa_url=tsa_url, p12=p12, development=development)
+    with _open(settings) as arc:
+        result = pipeline.export_transfer(arc, selection, out_dir, settings)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    click.echo(f"Exported {len(result.acts)} acts ({', '.join(result.acts)}) to {result.path}")
+    note = " with the development CA, NOT a firma digitale" if result.development else ""
+    click.echo(f"Index signed by {result.signer}{note}, timestamped; {result.files} files")
+
+
+@main.command("receipt")
+@click.argument("package", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("receipt", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
+@click.pass_context
+def export_receipt(ctx: click.Context, package: Path, receipt: Path, archive: Path | None) -> None:
+    """Record the conservatore's receipt (rapporto di versamento) of a pacchetto di versamento
+    against the package and each of its acts: atti show and the act's web page then say when
+    it was transferred. Exits 0 when recorded, 6 when the package or receipt cannot be read.
     """
     with _open(_settings(ctx, archive=archive)) as arc:
-        bag = pipeline.export_act(arc, act_id, out_dir)
-    click.echo(f"Exported {act_id} to {bag}")
+        recorded = pipeline.record_receipt(arc, package, receipt)
+    click.echo(f"Recorded the receipt of {recorded.package} for {len(recorded.acts)} acts ({', '.join(recorded.acts)})")
 
 
 @main.command("import")
@@ -1353,14 +1418,16 @@ def import_(
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.pass_context
 def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
-    """Import an act exported with 'atti export' into the archive, under its own number.
+    """Import an act exported with 'atti export' into the archive, under its own number; or
+    every act of a pacchetto di versamento, each under its own number.
 
     The bag is validated first (every file against its SHA-256). Exits 0 when imported, 6 when
     the bag is damaged or changed, or the registro already holds that number.
     """
     with _open(_settings(ctx, archive=archive)) as arc:
-        record = pipeline.import_package(arc, bag)
-    click.echo(f"Imported {record.id}: {record.tipo} {record.registro} n. {record.numero}/{record.anno}")
+        records = pipeline.import_packages(arc, bag)
+    for record in records:
+        click.echo(f"Imported {record.id}: {record.tipo} {record.registro} n. {record.numero}/{record.anno}")
 
 
 @main.command()

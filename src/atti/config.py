@@ -213,11 +213,53 @@ class Settings(BaseModel):
     def _tipi_as_a_list(cls, value: Any) -> Any:
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
+    # -- the body, for the AgID metadata (Allegato 5) and the packages sent to conservation --
+    ipa_code: str | None = None
+    """The body's code in the IndicePA (codice IPA, e.g. "c_h501"): the metadata's IPAAmm.
+    Export refuses to write AgID metadata without it, rather than leave the field empty."""
+    aoo_code: str | None = None
+    """The code in the IndicePA of the body's area organizzativa omogenea that registers its acts (IPAAOO)."""
+    aoo_name: str | None = None
+    """The AOO's name as the IndicePA gives it [default: the act's ente.nome]."""
+    pec: list[str] = []
+    """The body's digital addresses (PEC, IndirizziDigitaliDiRiferimento); at least one for export
+    (an ATTI_PEC value separates them with ',')."""
+    titolario: dict[str, str] = {}
+    """The body's classification scheme: index -> description, e.g. {"1.6" = "Contratti"}; an
+    act's classificazione.indice must be one of them."""
+    titolario_name: str | None = None
+    """The titolario's name and version, e.g. "Titolario 2024" (PianoDiClassificazione)."""
+    classificazione: dict[str, str] = {}
+    """The titolario index of the acts of a tipo that name none, e.g. {determinazione = "1.6"}."""
+    massimario: dict[str, int] = {}
+    """The body's massimario di scarto: years each class is kept, by titolario index; the longest
+    prefix applies ("1" covers "1.6"); 9999 keeps for ever. An act whose class has none is refused."""
+    producer: str | None = None
+    """Who forms the acts and sends them to conservation (soggetto produttore) [default: the ente]."""
+    holder: str | None = None
+    """The conservatore that holds the packages sent (Holder of the SInCRO index)."""
+
     @field_validator("allegati_dirs", "trusted_lists", "trusted_list_signers", mode="before")
     @classmethod
     def _folders_as_a_path_list(cls, value: Any) -> Any:
         # From an environment variable: "/srv/allegati:/srv/bandi", as PATH.
         return [part for part in value.split(os.pathsep) if part] if isinstance(value, str) else value
+
+    @field_validator("pec", mode="before")
+    @classmethod
+    def _addresses_by_comma(cls, value: Any) -> Any:
+        # From an environment variable: "protocollo@pec.ente.it,segreteria@pec.ente.it".
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("titolario", "classificazione", "massimario", mode="before")
+    @classmethod
+    def _tables_as_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError('write it as JSON, e.g. {"1.6": "Contratti"}') from None
+        return value
 
     @field_validator("required_verifiche", "required_verifiche_by_ente", "albo_automatico_by_ente", "csc",
                      mode="before")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from atti.archive.esecutivita import Esecutivita
     from atti.archive.history import VersionDiff
     from atti.archive.integrity import IntegrityReport
+    from atti.export.transfer import Receipt, Selection, TransferResult
     from atti.signing import ActSigner, VerificationReport
     from atti.signing.keys import PassphrasePrompt
     from atti.signing.stamp import FieldPlan
@@ -855,10 +856,13 @@ class ShowResult:
     cited_by: list[ReferenceRecord]  # other acts' citations and relazioni that point to it
     esecutivita: Esecutivita | None = None  # None when its source cannot be read
     albo: tuple[Publication, ...] = ()  # its publications on the albo, oldest first
+    # When a conservatore's receipt of a pacchetto di versamento was recorded, and its details.
+    transfers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.record.to_dict(),
+            "versamenti": self.transfers,
             "pdf": str(self.pdf),
             "esecutivita": self.esecutivita.to_dict() if self.esecutivita else None,
             "albo": [p.to_dict() for p in self.albo],
@@ -881,8 +885,17 @@ def show(archive: Archive, act_id: str) -> ShowResult:
         when = None
     return ShowResult(
         record, archive.blobs.location(record.pdf), archive.versions(act_id), archive.cites(act_id),
-        archive.cited_by(act_id), when, tuple(albo.of_act(archive, act_id)),
+        archive.cited_by(act_id), when, tuple(albo.of_act(archive, act_id)), transfers=transfers(archive, act_id),
     )
+
+
+RECEIPT_EVENT = "versamento"  # the event of a receipt of conservation (atti.export.transfer records it)
+
+
+def transfers(archive: Archive, act_id: str) -> list[dict[str, Any]]:
+    """The receipts of conservation recorded for the act, oldest first: when, which package, who."""
+    return [{"recorded_at": at, "package": p.get("package"), "conservatore": p.get("conservatore"),
+             "receipt_sha256": p.get("receipt_digest")} for at, p in archive.act_events(act_id, RECEIPT_EVENT)]
 
 
 def diff(archive: Archive, a: str, b: str, *, pdf: Path | None = None, settings: Settings | None = None) -> VersionDiff:
@@ -1264,11 +1277,37 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
 # -- export and import: BagIt packages with AgID and Akoma Ntoso metadata -------------------------
 
 
-def export_act(archive: Archive, act_id: str, out_dir: Path) -> Path:
-    """Write the archived act as a BagIt bag ``out_dir/<act id>`` (see :mod:`atti.export.package`)."""
+def export_act(archive: Archive, act_id: str, out_dir: Path, settings: Settings | None = None) -> Path:
+    """Write the archived act as a BagIt bag ``out_dir/<act id>`` (see :mod:`atti.export.package`),
+    with the AgID metadata when ``settings`` give the body."""
     from atti.export.package import export_package
 
-    return export_package(archive, act_id, out_dir)
+    return export_package(archive, act_id, out_dir, settings=settings)
+
+
+def export_transfer(archive: Archive, selection: Selection, out_dir: Path, settings: Settings) -> TransferResult:
+    """Write one pacchetto di versamento of the sealed acts of ``selection`` (a register and
+    year, dates, ids) in ``out_dir``: see :mod:`atti.export.transfer`."""
+    from atti.export.transfer import export_transfer as write
+
+    return write(archive, selection, out_dir, settings)
+
+
+def record_receipt(archive: Archive, package: Path, receipt: Path) -> Receipt:
+    """Record the conservatore's receipt of ``package`` against its acts (``atti receipt``)."""
+    from atti.export.transfer import record_receipt as record
+
+    return record(archive, package, receipt)
+
+
+def import_packages(archive: Archive, bag: Path) -> list[ActRecord]:
+    """The acts of a bag: one act's package (:func:`import_package`), or every act of a
+    pacchetto di versamento (its rapporto.json and SInCRO index say which it is)."""
+    from atti.export.transfer import INDEX, REPORT, import_transfer
+
+    if (bag / "data" / REPORT).is_file() and (bag / "data" / INDEX).is_file():
+        return import_transfer(archive, bag)
+    return [import_package(archive, bag)]
 
 
 def import_package(archive: Archive, bag: Path) -> ActRecord:

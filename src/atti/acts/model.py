@@ -441,6 +441,15 @@ class Relazione(_Strict):
     nota: Text | None = None
 
 
+class Classificazione(_Strict):
+    """Where the act is filed: the index of the body's titolario and, within it, the fascicolo
+    (or the serie) the act belongs to (AgID Linee guida, Allegato 5: Classificazione, Agg)."""
+
+    indice: Text
+    fascicolo: Text | None = None
+    serie: Text | None = None
+
+
 class Act(_Strict):
     ente: Ente
     tipo: Tipo
@@ -470,6 +479,7 @@ class Act(_Strict):
     visto_contabile: VistoContabile | None = None
     allegati: list[Allegato] = []
     relazioni: list[Relazione] = []
+    classificazione: Classificazione | None = None
     # A reserved act is archived like any other but never shown to the public (web search).
     riservato: bool = False
     # Only acts imported from existing documents (atti import) have these.

@@ -502,6 +502,16 @@ class Archive:
     def versions(self, act_id_: str) -> list[VersionRecord]:
         return self.catalog.versions(act_id_)
 
+    def record_event(self, kind: str, act_ids: Sequence[str], payload: dict[str, Any]) -> None:
+        """Record a fact about acts that changes none of them (a receipt of conservation) in the
+        event chain: one event per act, in one transaction."""
+        with self.catalog.transaction():
+            self.catalog.record_event(kind, act_ids, payload)
+
+    def act_events(self, act_id_: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """(time, payload) of the act's events of ``kind``, oldest first."""
+        return self.catalog.act_events(act_id_, kind)
+
     def version(self, act_id_: str, number: int) -> VersionRecord:
         versions = self.catalog.versions(act_id_)
         # By number, not position: an act imported from a package made for a viewer without the

@@ -9,18 +9,28 @@ punto of the dispositivo, and ``conclusions`` with the signature and the verific
 An AKN ``act`` carries its articulated text in ``body`` (``mainBody`` belongs to the document
 types without articles, such as ``doc``), so the punti go there.
 
-Only the act and its record are read, never the clock: the same act gives the same bytes.
+The links travel too: a citation the archive resolved (premesse, visti, considerato) is a
+``<ref href>`` to the cited act's FRBR work URI when it is an act of the archive, to its URN:NIR
+when it is a national law the citation dates; the act's lifecycle (adoption, then each
+rettifica, integrazione or annullamento made by a later act) is a ``<lifecycle>`` whose events
+name the acts that caused them; the relazioni of an act that changes others are its
+``<activeModifications>``, and the changes it underwent its ``<passiveModifications>``. An
+annulled act says so in its preface (``docStatus``).
+
+Only the act, its record, its versions and references are read, never the clock: the same act
+gives the same bytes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from lxml import etree
 
 from atti import __version__
 from atti.acts.model import Act
-from atti.archive.records import ActRecord
+from atti.archive.records import ActRecord, ReferenceRecord, VersionRecord
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 _A = f"{{{AKN_NS}}}"
@@ -44,8 +54,40 @@ def _p(parent: etree._Element, text: str) -> etree._Element:
 
 def work_uri(act: Act, record: ActRecord) -> str:
     """The FRBR work URI, per the AKN naming convention: /akn/it/act/<subtype>/<actor>/<date>/<number>."""
+    return record_work_uri(record, act.tipo.value)
+
+
+def record_work_uri(record: ActRecord, tipo: str | None = None) -> str:
+    """The FRBR work URI of an archived act from its record alone (its tipo, ente, data, number)."""
     number = f"{_slug(record.registro)}-{record.numero}"
-    return f"/akn/it/act/{act.tipo.value}/{_slug(record.ente)}/{record.data.isoformat()}/{number}"
+    return f"/akn/it/act/{tipo or record.tipo}/{_slug(record.ente)}/{record.data.isoformat()}/{number}"
+
+
+# URN:NIR authorities and kinds of the national acts a citation may name (NIR naming, AgID/CNIPA).
+_NIR = {
+    "legge": "stato:legge",
+    "legge costituzionale": "stato:legge.costituzionale",
+    "decreto legislativo": "stato:decreto.legislativo",
+    "decreto-legge": "stato:decreto.legge",
+    "dpr": "presidente.repubblica:decreto",
+    "dpcm": "presidente.consiglio.ministri:decreto",
+}
+
+
+def urn_nir(reference: ReferenceRecord) -> str | None:
+    """The URN:NIR of a cited national act ("urn:nir:stato:legge:1990-08-07;241"), when the
+    citation gives its kind, number and at least its year; None for anything else."""
+    kind = _NIR.get(reference.tipo)
+    if kind is None or not reference.numero or not reference.numero.isdigit():
+        return None
+    when = reference.data.isoformat() if reference.data else (str(reference.anno) if reference.anno else None)
+    return f"urn:nir:{kind}:{when};{reference.numero}" if when else None
+
+
+# How an act's relazione or its version's reason is told in AKN: the modification and the event.
+_MODS = {"annullamento": "repeal", "rettifica": "substitution", "modifica": "substitution",
+         "integrazione": "insertion"}
+_EVENTS = {"annullamento": "repeal", "rettifica": "amendment", "integrazione": "amendment", "modifica": "amendment"}
 
 
 def _frbr(parent: etree._Element, level: str, this: str, uri: str, date: str, author: str) -> etree._Element:
@@ -57,8 +99,39 @@ def _frbr(parent: etree._Element, level: str, this: str, uri: str, date: str, au
     return frbr
 
 
-def akn_xml(act: Act, record: ActRecord) -> bytes:
-    """The Akoma Ntoso rendering of the archived act ``record`` whose source is ``act``."""
+def _with_refs(parent: etree._Element, text: str, refs: Sequence[tuple[str, str, str]]) -> etree._Element:
+    """A ``<p>`` of ``text`` whose cited words (each (words, href, eId)) are ``<ref>`` elements."""
+    p = _el(parent, "p")
+    rest, last = text, None
+    for words, href, eid in refs:
+        at = rest.find(words)
+        if at < 0:
+            continue
+        before, rest = rest[:at], rest[at + len(words):]
+        if last is None:
+            p.text = (p.text or "") + before
+        else:
+            last.tail = (last.tail or "") + before
+        last = _el(p, "ref", words, eId=eid, href=href)
+    if last is None:
+        p.text = (p.text or "") + rest
+    else:
+        last.tail = (last.tail or "") + rest
+    return p
+
+
+def akn_xml(
+    act: Act,
+    record: ActRecord,
+    versions: Sequence[VersionRecord] = (),
+    references: Sequence[ReferenceRecord] = (),
+    targets: Mapping[str, str] | None = None,
+) -> bytes:
+    """The Akoma Ntoso rendering of the archived act ``record`` whose source is ``act``;
+    ``versions`` (oldest first) give its lifecycle, ``references`` its citations and relazioni,
+    ``targets`` the FRBR work URI of each archived act they name (act id -> URI): a reference to
+    an act not in ``targets`` (not in the archive, or hidden from the viewer) links nowhere."""
+    targets = targets or {}
     date = record.data.isoformat()
     work = work_uri(act, record)
     expression = f"{work}/ita@"
@@ -75,7 +148,39 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
     frbr = _frbr(ident, "FRBRExpression", f"{expression}/!main", expression, date, "#ente")
     _el(frbr, "FRBRlanguage", language="ita")
     _frbr(ident, "FRBRManifestation", f"{expression}/!main.xml", f"{expression}.akn", date, "#atti")
+    # A change whose act is not known here (not in the archive, hidden from the viewer) is left
+    # out rather than pointed at a made-up URI.
+    changes = [v for v in versions if v.reason in _EVENTS and v.by_act in targets]
+    lifecycle = _el(meta, "lifecycle", source="#atti")
+    _el(lifecycle, "eventRef", eId="evt_adozione", date=date, source="#original", type="generation")
+    for i, v in enumerate(changes, start=1):
+        _el(lifecycle, "eventRef", eId=f"evt_{i}", date=v.created_at[:10], source=f"#passive_{i}",
+            type=_EVENTS[v.reason])
+    relazioni = [r for r in references if r.relazione in _MODS and r.target_id in targets]
+    if relazioni or changes:
+        analysis = _el(meta, "analysis", source="#atti")
+        if relazioni:
+            active = _el(analysis, "activeModifications")
+            for i, r in enumerate(relazioni, start=1):
+                mod = _el(active, "textualMod", eId=f"amod_{i}", type=_MODS[str(r.relazione)])
+                _el(mod, "source", href="#original")
+                _el(mod, "destination", href=targets[str(r.target_id)])
+        if changes:
+            passive = _el(analysis, "passiveModifications")
+            for i, v in enumerate(changes, start=1):
+                mod = _el(passive, "textualMod", eId=f"pmod_{i}", type=_MODS[v.reason])
+                _el(mod, "source", href=f"#passive_{i}")
+                _el(mod, "destination", href=work)
     refs = _el(meta, "references", source="#atti")
+    _el(refs, "original", eId="original", href=expression, showAs=f"{act.tipo.titolo.capitalize()} n. "
+        f"{record.numero}/{record.anno}")
+    for i, v in enumerate(changes, start=1):
+        _el(refs, "passiveRef", eId=f"passive_{i}", href=targets[str(v.by_act)], showAs=str(v.by_act))
+    cited: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
+    for n, r in enumerate((r for r in references if r.relazione is None), start=1):
+        href = targets.get(r.target_id) if r.target_id else urn_nir(r)
+        if href:
+            cited.setdefault((r.part, r.index), []).append((r.testo, href, f"ref_{n}"))
     _el(refs, "TLCOrganization", eId="ente", href=f"/akn/ontology/organizations/it/{_slug(record.ente)}",
         showAs=record.ente)
     _el(refs, "TLCOrganization", eId="atti", href="/akn/ontology/organizations/atti", showAs=f"atti {__version__}")
@@ -96,6 +201,8 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
     _el(heading, "docNumber", f"{record.numero}/{record.anno}").tail = " del "
     _el(heading, "docDate", record.data.strftime("%d/%m/%Y"), date=date)
     _el(_el(preface, "p"), "docTitle", act.oggetto)
+    if record.stato in ("annullato", "rettificato"):
+        _el(_el(preface, "p"), "docStatus", record.stato)
 
     preamble = _el(doc, "preamble")
     if act.poteri:
@@ -111,7 +218,7 @@ def akn_xml(act: Act, record: ActRecord) -> bytes:
         container = _el(preamble, block, eId=name)
         _p(_el(container, "intro"), intro)
         for i, item in enumerate(items, start=1):
-            _p(_el(container, child, eId=f"{name}__{short}_{i}"), item)
+            _with_refs(_el(container, child, eId=f"{name}__{short}_{i}"), item, cited.get((name, i - 1), []))
     _p(_el(preamble, "formula", name="enactingFormula", eId="formula"), act.formula)
 
     body = _el(doc, "body")

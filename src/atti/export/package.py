@@ -8,7 +8,8 @@
         DO-2026-129.pdf    the signed PDF, as archived
         DO-2026-129.yaml   the act's YAML source
         DO-2026-129.docx   the DOCX it was rendered from
-        metadata.xml       AgID Linee guida, Allegato 5 (see atti.export.agid)
+        metadata.xml       AgID Linee guida, Allegato 5 (see atti.export.agid), when the body's
+                           settings (ipa_code, aoo_code, pec) are given
         akn.xml            Akoma Ntoso 3.0 (see atti.export.akn)
         record.json        the archive's record: registro, numero, firmatario, stato, the files' SHA-256,
                            every version (stato, reason, by whom, when, its files) and every reference
@@ -24,15 +25,20 @@ from: exporting an act, importing it elsewhere and exporting it again gives the 
 byte for byte. record.json names things as the act format does (registro, numero, firmatario,
 stato...). Format 2 packages, which named them in English, import as format 3; format 1 packages
 (one version, no references) are still imported, as sealed acts.
+
+The bag declares BagIt 1.0 (RFC 8493). Many acts go to a conservatore together as one pacchetto
+di versamento: see :mod:`atti.export.transfer`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,8 +53,9 @@ from atti.archive.albo import publication_copy
 from atti.archive.archive import Archive, act_id
 from atti.archive.records import ActRecord, BlobRef, ReferenceRecord, VersionRecord
 from atti.archive.visibility import OWNER, Viewer, Visible
+from atti.config import Settings
 from atti.errors import ActError, ArchiveError
-from atti.export.agid import agid_metadata
+from atti.export.agid import Body, Facts, agid_metadata
 from atti.export.akn import akn_xml
 from atti.files import write_error
 
@@ -159,31 +166,117 @@ def _record_json(a: ArchivedAct, names: dict[BlobRef, str]) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def package_files(a: ArchivedAct) -> dict[str, bytes]:
-    """The files of the bag's data/ directory, by name (``versions/...`` in a subfolder)."""
+def verification_facts(archive: Archive, pdf: bytes, settings: Settings | None = None) -> Facts:
+    """What ``atti verify`` finds of ``pdf``, as Allegato 5's Verifica: trusting the archive's
+    roots (its development CA, its trust/ folder) and the trusted lists of ``settings``, which
+    alone can make a signature qualified."""
+    from atti.export.agid import verify_facts
+    from atti.signing import load_trust_roots
+
+    roots = load_trust_roots([p for p in (archive.pki_dir / "root.pem", archive.trust_dir) if p.exists()])
+    lists: tuple[Any, ...] = ()
+    tsa_roots: tuple[Any, ...] = ()
+    if settings is not None and settings.trusted_lists:
+        files = [f for path in settings.trusted_lists
+                 for f in (sorted(Path(path).glob("*.xml")) if Path(path).is_dir() else [Path(path)])]
+        lists, cas, tsa_roots = _trusted_lists(_stamped(files), _stamped(settings.trusted_list_signers))
+        roots += cas
+    return verify_facts(pdf, roots, tsa_roots=tsa_roots, trusted_lists=lists)
+
+
+def _stamped(paths: Sequence[Path]) -> tuple[tuple[str, int], ...]:
+    """Paths with their modification times: a list replaced on disk is read again."""
+    out = []
+    for path in paths:
+        try:
+            out.append((str(path), Path(path).stat().st_mtime_ns))
+        except OSError:
+            out.append((str(path), 0))  # read_trusted_list says what is wrong with it
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4)
+def _trusted_lists(
+    files: tuple[tuple[str, int], ...], signer_files: tuple[tuple[str, int], ...]
+) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    """(lists, their CA certificates, their TSA certificates), read once for every act of an export."""
+    from atti.signing import load_trust_roots
+    from atti.signing.trust import read_trusted_list
+
+    signers = load_trust_roots([Path(p) for p, _ in signer_files]) if signer_files else []
+    lists = tuple(read_trusted_list(Path(p), signers=signers) for p, _ in files)
+    return (lists, tuple(c for t in lists for c in t.ca_certificates),
+            tuple(c for t in lists for c in t.tsa_certificates))
+
+
+def _signers(archive: Archive, a: ArchivedAct) -> dict[str, str]:
+    """The firmatario of each act that changed ``a`` and that ``a``'s versions name."""
+    out = {}
+    for v in a.versions:
+        if v.by_act and v.by_act not in out:
+            try:
+                out[v.by_act] = archive.get(v.by_act).firmatario
+            except ArchiveError:
+                continue  # an act not in this archive: its change is not traced
+    return out
+
+
+def _targets(archive: Archive | None, a: ArchivedAct) -> dict[str, str]:
+    """The AKN work URI of each act of the archive that ``a``'s visible references and versions name."""
+    from atti.export.akn import record_work_uri
+
+    out: dict[str, str] = {}
+    if archive is None:
+        return out
+    ids = {r.target_id for r in a.references if r.target_id} | {v.by_act for v in a.versions if v.by_act}
+    for id_ in sorted(i for i in ids if i is not None):
+        try:
+            out[id_] = record_work_uri(archive.get(id_))
+        except ArchiveError:
+            continue  # cited, but not in this archive
+    return out
+
+
+def body_of(settings: Settings | None) -> Body | None:
+    """The body the metadata describe, or None when its settings are not given at all."""
+    if settings is None or not (settings.ipa_code or settings.aoo_code or settings.pec):
+        return None
+    return Body.from_settings(settings)
+
+
+def package_files(
+    a: ArchivedAct, archive: Archive | None = None, settings: Settings | None = None
+) -> dict[str, bytes]:
+    """The files of the bag's data/ directory, by name (``versions/...`` in a subfolder);
+    metadata.xml only when ``settings`` give the body (see :func:`body_of`)."""
     names = _names(a)
-    return {
+    files = {
         names[a.record.pdf]: a.pdf,
         names[a.record.source]: a.source.encode("utf-8"),
         names[a.record.docx]: a.docx,
         **{names[ref]: content for ref, content in a.files},
-        "metadata.xml": agid_metadata(a.act, a.record, a.pdf, a.versions),
-        "akn.xml": akn_xml(a.act, a.record),
-        "record.json": _record_json(a, names),
     }
+    body = body_of(settings)
+    if body is not None and archive is not None:
+        facts = verification_facts(archive, a.pdf, settings)
+        files["metadata.xml"] = agid_metadata(a.act, a.record, a.pdf, a.versions, body=body, facts=facts,
+                                              signers=_signers(archive, a))
+    files["akn.xml"] = akn_xml(a.act, a.record, a.versions, a.references, _targets(archive, a))
+    files["record.json"] = _record_json(a, names)
+    return files
 
 
-def export_package(archive: Archive, act_id_: str, dest_dir: Path, viewer: Viewer = OWNER) -> Path:
+def export_package(
+    archive: Archive, act_id_: str, dest_dir: Path, viewer: Viewer = OWNER, settings: Settings | None = None
+) -> Path:
     """Write the act ``act_id_`` as the bag ``dest_dir/<act id>`` and return its path; as
-    ``viewer`` sees it (the web's downloads), by default whole (the archive's owner).
+    ``viewer`` sees it (the web's downloads), by default whole (the archive's owner); with the
+    AgID metadata when ``settings`` give the body.
 
     The bag is made in a temporary folder beside it and renamed into place, so the path holds
     either nothing or a whole, valid bag.
     """
     a = read_archived(archive, act_id_, viewer)
-    target = dest_dir / a.record.id
-    if target.exists():
-        raise ArchiveError(f"{target} already exists: remove it or export elsewhere")
     bag_info = {
         "Source-Organization": a.record.ente,
         "External-Identifier": a.record.id,
@@ -192,18 +285,34 @@ def export_package(archive: Archive, act_id_: str, dest_dir: Path, viewer: Viewe
         "Bagging-Date": a.record.created_at[:10],
         "Bag-Software-Agent": f"atti {__version__}",
     }
+    target = dest_dir / a.record.id
+    if target.exists():
+        raise ArchiveError(f"{target} already exists: remove it or export elsewhere")
+    return write_bag(target, package_files(a, archive, settings), bag_info)
+
+
+BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+
+
+def write_bag(target: Path, files: dict[str, bytes], bag_info: dict[str, str]) -> Path:
+    """Write ``files`` (names under data/, ``a/b`` in subfolders) as the BagIt 1.0 bag ``target``:
+    made in a temporary folder beside it and renamed into place at the end, so that ``target``
+    holds either nothing or a whole, valid bag."""
+    if target.exists():
+        raise ArchiveError(f"{target} already exists: remove it or export elsewhere")
     try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{a.record.id}-", dir=dest_dir))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     except OSError as exc:
-        raise write_error(exc, f"the package folder {dest_dir}") from None
+        raise write_error(exc, f"the package folder {target.parent}") from None
     try:
         # mkdtemp makes it 0700, and bagit gives data/ the mode of the bag: a bag is meant to be handed over.
         tmp.chmod(0o755)
-        for name, data in package_files(a).items():
-            (tmp / name).parent.mkdir(exist_ok=True)
+        for name, data in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(data)
         bagit.make_bag(str(tmp), bag_info, checksums=["sha256"])
+        _declare_bagit_1_0(tmp)
         tmp.rename(target)
     except OSError as exc:
         raise write_error(exc, f"the package {target}") from None
@@ -213,6 +322,17 @@ def export_package(archive: Archive, act_id_: str, dest_dir: Path, viewer: Viewe
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _declare_bagit_1_0(bag: Path) -> None:
+    """bagit-python writes "BagIt-Version: 0.97"; the bag is RFC 8493's 1.0 (the same layout, with
+    UTF-8 tag files and no fetch.txt), so bagit.txt says so and the tag manifest follows it."""
+    (bag / "bagit.txt").write_bytes(BAGIT_TXT)
+    digest = hashlib.sha256(BAGIT_TXT).hexdigest()
+    manifest = bag / "tagmanifest-sha256.txt"
+    lines = [f"{digest} bagit.txt" if line.split(maxsplit=1)[1:] == ["bagit.txt"] else line
+             for line in manifest.read_text(encoding="utf-8").splitlines()]
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
@@ -494,6 +495,25 @@ class ActSigner:
             signer_name=self.signer_name,
             appearance_text_params={"ora": stamp_time(), **stamp} if stamp is not None else None,
         )
+
+    def sign_detached(self, data: bytes) -> bytes:
+        """A CAdES detached signature (CMS SignedData, DER, ETSI EN 319 122-1 B-B) of ``data``:
+        for a file that is not a PDF, such as the index of a pacchetto di versamento."""
+        try:
+            signing = self._signer.async_sign_general_data(data, levels.DIGEST, detached=True, use_cades=True)
+            signed = asyncio.run(signing)
+        except (PyHankoSigningError, ValueError, KeyError, TypeError) as e:
+            raise SigningError(f"cannot sign: {_one_line(e)}") from e
+        return bytes(signed.dump())
+
+    def timestamp_token(self, data: bytes, tsa_url: str) -> bytes:
+        """An RFC 3161 TimeStampToken (CMS, DER) of ``data``'s SHA-256, from the TSA at ``tsa_url``."""
+        digest = hashlib.sha256(data).digest()
+        try:
+            token = asyncio.run(self.timestamper_for(tsa_url).async_timestamp(digest, levels.DIGEST))
+        except Exception as e:  # a TSA that is down, refuses or answers garbage
+            raise SigningError(f"the time-stamping service {tsa_url} gave no timestamp: {_one_line(e)}") from e
+        return bytes(token.dump())
 
     def sign_file(self, src: Path, dst: Path, **options: Any) -> None:
         """Sign ``src`` into ``dst`` (which may be ``src``), with :meth:`sign`'s options;

@@ -273,6 +273,9 @@ class WebArchive:
             # The review form, for a reviewer, on a draft in verifica: its verifiche as (tipo, nome, esito).
             "reviewable": documents.verifiche(arc, record) if self._reviews(request, record) else [],
             "shows_actors": visible.viewer.drafts,
+            # When a conservatore's receipt of a pacchetto di versamento with this act was recorded.
+            "transfers": [{"recorded_at": t["recorded_at"], "conservatore": t["conservatore"]}
+                          for t in pipeline.transfers(arc, record.id)],
         }
 
     def _reviews(self, request: Request, record: ActRecord) -> bool:
@@ -301,6 +304,7 @@ class WebArchive:
             "cites": [{**r.to_dict(), "target_id": r.target_id if r.present else None} for r in d["cites"]],
             "cited_by": [r.to_dict() for r in d["cited_by"]],
             "verification": d["verification"],
+            "versamenti": d["transfers"],
             "pages": d["pages"],
             "esecutivita": d["esecutivita"].to_dict() if d["esecutivita"] else None,
             "albo": [{**p.to_dict(), "attestato": f"{p.url}/attestato.pdf" if p.attestato else None}
@@ -327,9 +331,13 @@ class WebArchive:
         if kind == "pdf":
             data, media, name = arc.blobs.get(record.pdf), "application/pdf", f"{record.id}.pdf"
         elif kind == "pacchetto.zip":
-            data, media, name = documents.package_zip(arc, record, viewer), "application/zip", f"{record.id}.zip"
+            data, media, name = (documents.package_zip(arc, record, viewer, self.config.settings), "application/zip",
+                                 f"{record.id}.zip")
         elif kind == "metadati.xml":
-            data, media = documents.metadata_xml(arc, record, viewer), "application/xml"
+            metadata = documents.metadata_xml(arc, record, viewer, self.config.settings)
+            if metadata is None:
+                return self.not_found(request)  # the body's settings (IPA code, AOO, PEC) are not given
+            data, media = metadata, "application/xml"
             name = f"{record.id}-metadati.xml"
         else:
             return self.not_found(request)

@@ -31,6 +31,7 @@ from atti.acts.personal import plain_act, publication_act
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
 from atti.archive.visibility import Viewer, Visible
+from atti.config import Settings
 from atti.errors import ActError, AttiError
 from atti.files import PRIVATE_FILE, write_atomic
 
@@ -178,16 +179,16 @@ def preview(archive: Archive, record: ActRecord, page: int) -> bytes | None:
     return data
 
 
-def metadata_xml(archive: Archive, record: ActRecord, viewer: Viewer) -> bytes:
-    """The AgID metadata of the act as ``viewer`` sees it (its versions, the acts it may name)."""
-    from atti.export.agid import agid_metadata
-    from atti.export.package import read_archived
+def metadata_xml(archive: Archive, record: ActRecord, viewer: Viewer, settings: Settings | None = None) -> bytes | None:
+    """The AgID metadata of the act as ``viewer`` sees it (its versions, the acts it may name);
+    None when the settings do not give the body (its IPA code, AOO, digital addresses)."""
+    from atti.export.package import package_files, read_archived
 
     a = read_archived(archive, record.id, viewer)
-    return agid_metadata(a.act, a.record, a.pdf, a.versions)
+    return package_files(a, archive, settings).get("metadata.xml")
 
 
-def package_key(archive: Archive, record: ActRecord, viewer: Viewer) -> str:
+def package_key(archive: Archive, record: ActRecord, viewer: Viewer, settings: Settings | None = None) -> str:
     """What a package's bytes depend on, hashed: the act's row (its files by hash, its stato),
     the versions and references the viewer sees, the viewer's grants and this atti's version
     (bag-info and the metadata name it). The documents are named by their hashes, so the same
@@ -203,22 +204,27 @@ def package_key(archive: Archive, record: ActRecord, viewer: Viewer) -> str:
         "viewer": [viewer.reserved, viewer.drafts, viewer.personal],
         "format": PACKAGE_FORMAT,
         "atti": __version__,
+        "body": settings.model_dump(mode="json", include=_BODY) if settings is not None else None,
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def package_zip(archive: Archive, record: ActRecord, viewer: Viewer) -> bytes:
+_BODY = {"ipa_code", "aoo_code", "aoo_name", "pec", "titolario", "titolario_name", "classificazione", "massimario",
+         "trusted_lists"}
+
+
+def package_zip(archive: Archive, record: ActRecord, viewer: Viewer, settings: Settings | None = None) -> bytes:
     """The act's BagIt package (what ``atti export`` writes, as ``viewer`` sees the act) as a zip
     whose top folder is the bag; made once per :func:`package_key` and kept in the cache."""
     from atti.export.package import export_package
 
-    path = archive.state_dir / CACHE_DIR / "pacchetti" / f"{package_key(archive, record, viewer)}.zip"
+    path = archive.state_dir / CACHE_DIR / "pacchetti" / f"{package_key(archive, record, viewer, settings)}.zip"
     try:
         return path.read_bytes()
     except OSError:
         pass
     with tempfile.TemporaryDirectory(prefix="atti-bag-") as tmp:
-        bag = export_package(archive, record.id, Path(tmp), viewer)
+        bag = export_package(archive, record.id, Path(tmp), viewer, settings)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for file in sorted(p for p in bag.rglob("*") if p.is_file()):

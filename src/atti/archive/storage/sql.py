@@ -430,6 +430,18 @@ class SqlCatalog:
             out.append((int(r["seq"]), str(r["at"]), str(r["kind"]), r["act_id"], data))
         return out
 
+    def record_event(self, kind: str, act_ids: Sequence[str], payload: dict[str, Any]) -> None:
+        """One event of ``kind`` per act of ``act_ids`` with ``payload``; call inside :meth:`transaction`."""
+        for act_id in act_ids:
+            self.get(act_id)  # ActNotFound for an act not in the archive: the transaction records nothing
+            self.append_event(kind, act_id, payload)
+
+    def act_events(self, act_id: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """(time, payload) of the act's events of ``kind``, oldest first."""
+        return [(str(r["at"]), loads(r["payload"])) for r in self._fetch_all(
+            "SELECT at, payload FROM events WHERE act_id=? AND kind=? ORDER BY seq", (act_id, kind)
+        )]
+
     def _newest_event(self) -> ChainHead | None:
         row = self._fetch_one("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
         return ChainHead(int(row["seq"]), str(row["hash"])) if row else None

@@ -141,3 +141,55 @@ def _is_colour(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- what the tests measure in atti's style sheet ----------------------------------------------------
+
+CSS = Path(__file__).resolve().parent.parent / "src" / "atti" / "web" / "static" / "style.css"
+
+# The selectors whose background a control can sit on (the focus ring is drawn there).
+CONTROL_BACKGROUNDS = {
+    "body": "the page",
+    "header.site": "the header (the site's name, sign-in and sign-out)",
+    "footer.site": "the footer (the link to the API)",
+    ".skip": "the skip link's own box, over the header",
+    ".error": "an error message (its link to the field)",
+}
+# The selectors whose background holds no control, and why.
+OTHER_BACKGROUNDS = {
+    "button": "a control's own fill: the ring is drawn outside it (outline-offset), on what is around it",
+    "mark": "a highlighted word of a snippet: text",
+    "del": "a word struck in a redline: text",
+    "ins": "a word added in a redline: text",
+    ".badge.ok": "a badge: text",
+    ".badge.ko": "a badge: text",
+    ".badge.warn": "a badge: text",
+    ".badge.reserved": "a badge: text",
+}
+# Where fields (input, select, textarea) sit: their border must be told from it (SC 1.4.11).
+FIELD_BACKGROUNDS = ("body",)
+
+
+def focus_ring_contrasts(sheet: StyleSheet) -> dict[str, float]:
+    """The focus ring against each background a control sits on."""
+    ring = sheet.colour(":focus-visible", "outline")
+    backgrounds = {**sheet.colours_of("background"), **sheet.colours_of("background-color")}
+    return {where: contrast(ring, backgrounds[where]) for where in CONTROL_BACKGROUNDS}
+
+
+def badge_contrasts(sheet: StyleSheet) -> dict[str, float]:
+    """Each badge's text against its background."""
+    out = {}
+    for selector, background in sheet.colours_of("background").items():
+        if selector.startswith(".badge."):
+            out[selector] = contrast(sheet.colour(selector, "color"), background)
+    return out
+
+
+def field_border_contrasts(sheet: StyleSheet) -> dict[str, float]:
+    """The fields' border against the background they sit on."""
+    [border] = [sheet.resolve(r.declarations["border"]) for r in sheet.rules
+                if "input" in r.selectors and "border" in r.declarations]
+    colour = parse_colour(border.split()[-1])
+    backgrounds = sheet.colours_of("background")
+    return {where: contrast(colour, backgrounds[where]) for where in FIELD_BACKGROUNDS}

@@ -34,7 +34,7 @@ from .test_web_e2e import archive, browser, server  # noqa: F401  (the fixtures,
 pytestmark = pytest.mark.browser
 
 HEIGHTS = {1280: 900, 390: 844}
-REPORT = Path("/tmp/atti-a11y")  # the axe results of each page state, for a person to read
+REPORT = Path("/tmp/atti-a11y")  # each page state's axe results, HTML and screenshot, for a person to look at
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,8 @@ def describe(violations: list[dict[str, Any]]) -> str:
 ENGLISH = frozenset((
     "the", "is", "are", "was", "were", "and", "of", "not", "with", "which", "this", "that", "signature", "signer",
     "certificate", "reviewer", "archivist", "officer", "admin", "draft", "published", "signed", "valid", "invalid",
-    "created", "saved", "submitted", "reviewed",
+    "created", "saved", "submitted", "reviewed", "to", "what", "be", "has", "have", "for", "from", "by", "on", "at",
+    "or", "an", "its", "needs", "change", "rejection",
 ))
 ITALIAN_TEXT = """() => {
   const out = [];
@@ -140,6 +141,7 @@ def test_axe_finds_no_wcag_violation(open_state: Any, state: PageState, width: i
     REPORT.mkdir(exist_ok=True)
     (REPORT / f"{state.name}-{width}.json").write_text(json.dumps(violations, indent=1), encoding="utf-8")
     (REPORT / f"{state.name}-{width}.html").write_text(page.content(), encoding="utf-8")
+    page.screenshot(path=str(REPORT / f"{state.name}-{width}.png"), full_page=True)
     assert not violations, f"{state.name} at {width} px:\n{describe(violations)}"
     words = set(re.findall(r"[a-z]+", page.evaluate(ITALIAN_TEXT).lower()))
     assert not words & ENGLISH, f"{state.name}: English words on the Italian page, unmarked: {words & ENGLISH}"

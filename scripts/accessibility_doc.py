@@ -91,6 +91,11 @@ def checks() -> str:
         " arrows scroll a table wider than the screen and choose in a list, typing reaches every text"
         " field, Enter follows the first link of the content (SC 2.1.1).",
         "",
+        "At each width `test_buttons_work_with_the_keyboard_alone` searches, opens the filters, filters,"
+        " signs in with a wrong password and then the right one, refuses a review without a note and"
+        " signs out with Tab, typing, Enter and Space alone: every button there is, and the focus on"
+        " each error and its field.",
+        "",
         "The axe test also fails on an English word left unmarked in a page's Italian text (outside"
         " `lang=\"en\"` and `<code>`), and checks `<html lang=\"it\">` (SC 3.1.1, 3.1.2).",
     ]

@@ -316,3 +316,71 @@ def operate(page: Any, controls: list[dict[str, Any]], where: str) -> None:
             url = page.url.split("#")[0]
             path = url[url.index("/", len("http://")) :]
             assert path == href.split("#")[0], f"{where}: Enter on {href} went to {url}"
+
+
+def tab_to(page: Any, selector: str, limit: int = 200) -> None:
+    """Press Tab until the control ``selector`` names has the focus, as a person who cannot use a mouse."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reaches {selector}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_buttons_work_with_the_keyboard_alone(server: str, browser: Any, ids: Ids, width: int) -> None:  # noqa: F811
+    """Search, filter, sign in (wrong, then right), refuse a review without a note, sign out: every
+    button there is, with Tab, typing, Enter and Space alone. Nothing is recorded."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": width, "height": HEIGHTS[width]}, locale="it-IT")
+    page = context.new_page()
+    page.goto(server + "/")
+    tab_to(page, "#q")
+    page.keyboard.type("proroga")
+    tab_to(page, "form.search button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=2, name="2 atti")).to_be_visible()
+    tab_to(page, "summary")
+    page.keyboard.press("Enter")
+    tab_to(page, "#anno")
+    page.keyboard.type("2026")
+    tab_to(page, ".filters button")
+    with page.expect_navigation():
+        page.keyboard.press("Space")
+    assert page.url.endswith("/?q=proroga&anno=2026")
+
+    tab_to(page, "nav a[href^='/accesso']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "nome"  # the form takes the focus
+    page.keyboard.type("revisore")
+    tab_to(page, "#password")
+    page.keyboard.type("sbagliata-123")
+    tab_to(page, ".login button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "errore-accesso"
+    tab_to(page, "#password")
+    assert page.evaluate("document.activeElement.getAttribute('aria-invalid')") == "true"
+    page.keyboard.type(PASSWORD)
+    tab_to(page, ".login button")
+    with page.expect_navigation():
+        page.keyboard.press("Space")
+    expect(page.get_by_text("revisore (revisore)")).to_be_visible()
+
+    page.goto(f"{server}/atti/{ids.draft}")
+    tab_to(page, "button[value=negativo]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "errore-revisione"
+    tab_to(page, "#nota")
+    assert page.evaluate("document.activeElement.getAttribute('aria-describedby')") == "errore-revisione"
+
+    page.goto(server + "/")
+    tab_to(page, "header button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Accedi")).to_be_visible()
+    context.close()

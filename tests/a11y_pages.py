@@ -54,13 +54,15 @@ class PageState:
 def _wrong_password(page: Any, ids: Ids) -> None:
     page.get_by_label("Nome utente").fill("ospite")  # no such user: no account's limit counts it
     page.get_by_label("Password").fill("sbagliata-123")
-    page.get_by_role("button", name="Accedi").click()
-    page.wait_for_load_state()
+    with page.expect_navigation() as answer:
+        page.get_by_role("button", name="Accedi").click()
+    assert answer.value.status == 401
 
 
 def _reject_without_note(page: Any, ids: Ids) -> None:
-    page.get_by_role("button", name="Respingi").click()
-    page.wait_for_load_state()
+    with page.expect_navigation() as answer:
+        page.get_by_role("button", name="Respingi").click()
+    assert answer.value.status == 400  # refused: nothing is recorded
 
 
 def _open_filters(page: Any, ids: Ids) -> None:

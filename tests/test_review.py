@@ -343,6 +343,23 @@ def test_web_reviewer_rejects_with_a_note_and_the_page_shows_who(web: TestClient
     assert 'action="/atti/bozza-1/revisione"' not in page  # a bozza is not reviewed
 
 
+def test_web_rejection_without_a_note_is_refused_on_the_form_itself(web: TestClient, archive: Archive) -> None:
+    """The act page again, 400, the error announced, in the title and tied to the note's field
+    (WCAG 2.1 SC 3.3.1); the chosen verifica stays chosen, and nothing is recorded."""
+    _sign_in(web, "revisore")
+    token = _csrf(web, "/atti/bozza-1")
+    refused = web.post("/atti/bozza-1/revisione", data={"verifica": "Verifica Legale", "esito": "negativo",
+                                                         "nota": "  ", "csrf": token})
+    assert refused.status_code == 400
+    page = refused.text
+    assert "<title>Errore: per respingere serve una nota" in page
+    assert re.search(r'<div class="error" id="errore-revisione" role="alert" tabindex="-1" autofocus>', page)
+    assert re.search(r'<textarea name="nota" id="nota"[^>]* aria-invalid="true" aria-describedby="errore-revisione"',
+                     page)
+    assert '<option value="Verifica Legale" selected>' in page
+    assert len(archive.versions("bozza-1")) == 2
+
+
 def test_web_only_a_reviewer_may_review(web: TestClient, archive: Archive) -> None:
     _sign_in(web, "ufficio")
     page = web.get("/atti/bozza-1").text

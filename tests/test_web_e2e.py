@@ -159,10 +159,10 @@ def test_sign_in_see_reserved_sign_out_lose_it(server: str, browser: object) -> 
     page.get_by_label("Nome utente").fill("archivista")
     page.get_by_label("Password").fill("sbagliata-123")
     page.get_by_role("button", name="Accedi").click()
-    expect(page.get_by_role("alert")).to_have_text("Nome utente o password errati.")
+    expect(page.get_by_role("alert")).to_have_text("Errore: Nome utente o password errati.")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Accedi").click()
-    expect(page.get_by_text("archivista (archivist)")).to_be_visible()
+    expect(page.get_by_text("archivista (archivista)")).to_be_visible()
     cookie = next(c for c in context.cookies() if c["name"] == "atti_sessione")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
 

@@ -40,7 +40,7 @@ from atti.config import Settings
 from atti.errors import ActNotFound, ArchiveError, AttiError, SearchError
 from atti.export import feeds
 from atti.signing import esiti
-from atti.web import access, documents
+from atti.web import access, documents, parole
 from atti.web.headers import SecurityHeaders
 from atti.web.session import Clock, SessionMiddleware, csrf_ok, csrf_token, session_store
 from atti.web.signin import SignIn
@@ -58,6 +58,15 @@ FACETS = (  # the facet (its GET parameter too), its title
     ("stato", "Stato"),
 )
 _SEARCH_PARAMS = ("q", "registro", "anno", "dal", "al", "tipo", "firmatario", "stato")
+
+
+class FieldError(SearchError):
+    """A search parameter the page cannot read, said in Italian, with the field that holds it: the
+    page marks that field invalid and ties the message to it."""
+
+    def __init__(self, msg: str, field: str) -> None:
+        super().__init__(msg)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,7 @@ class WebArchive:
         self.templates.filters["estremi"] = estremi
         # The verification report speaks English; the act page says it in Italian.
         self.templates.globals["esiti"] = esiti
+        self.templates.globals["parole"] = parole
 
     @property
     def archive(self) -> Archive:
@@ -185,18 +195,18 @@ class WebArchive:
         args = {k: p.get(k, "").strip() for k in _SEARCH_PARAMS}
         if (size := fts.query_size(args["q"])) is not None:  # the library's bound, said in Italian
             unit = {"characters": "caratteri", "words": "parole"}[size[1]]
-            raise SearchError(f"La ricerca è troppo lunga ({size[0]} {unit}): usa al massimo {fts.MAX_QUERY_CHARS}"
-                              f" caratteri e {fts.MAX_QUERY_WORDS} parole.")
+            raise FieldError(f"La ricerca è troppo lunga ({size[0]} {unit}): usa al massimo {fts.MAX_QUERY_CHARS}"
+                             f" caratteri e {fts.MAX_QUERY_WORDS} parole.", "q")
         if args["anno"] and not re.fullmatch(r"\d{4}", args["anno"]):
-            raise SearchError(f"Anno non valido: «{args['anno']}» (scrivilo con quattro cifre, es. 2026).")
+            raise FieldError(f"Anno non valido: «{args['anno']}» (scrivilo con quattro cifre, es. 2026).", "anno")
         year = int(args["anno"]) if args["anno"] else None
         for key, label in (("dal", "Dal"), ("al", "Al")):
             try:
                 parse_date(args[key], key)
             except SearchError:
-                raise SearchError(f"{label}: «{args[key]}» non è una data (AAAA-MM-GG o GG/MM/AAAA).") from None
+                raise FieldError(f"{label}: «{args[key]}» non è una data (AAAA-MM-GG o GG/MM/AAAA).", key) from None
         if (d1 := parse_date(args["dal"], "dal")) and (d2 := parse_date(args["al"], "al")) and d1 > d2:
-            raise SearchError("La data «dal» è successiva alla data «al».")
+            raise FieldError("La data «dal» è successiva alla data «al».", "dal")
         try:
             page = max(1, min(MAX_PAGE, int(p.get("pagina", "1") or 1)))
         except ValueError:
@@ -217,7 +227,8 @@ class WebArchive:
         except SearchError as exc:
             args = {k: request.query_params.get(k, "") for k in _SEARCH_PARAMS}
             return self.page(request, "ricerca.html", 400, error=exc.msg, args=args, hits=[], total=0, page=1,
-                             page_size=PAGE_SIZE, pages=1, facets={}, facet_defs=FACETS, link=lambda **kw: "")
+                             page_size=PAGE_SIZE, pages=1, facets={}, facet_defs=FACETS, link=lambda **kw: "",
+                             error_field=exc.field if isinstance(exc, FieldError) else None)
         args = found["args"]
 
         def link(**changes: Any) -> str:
@@ -226,7 +237,7 @@ class WebArchive:
 
         hits = [(h, highlight(h.snippet, args["q"])) for h in found["hits"]]
         return self.page(request, "ricerca.html", **{**found, "hits": hits}, facet_defs=FACETS, link=link,
-                         error=None)
+                         error=None, error_field=None)
 
     def api_search(self, request: Request) -> Response:
         try:
@@ -286,9 +297,13 @@ class WebArchive:
         record = self.visible(request, request.path_params["act_id"])
         if record is None:
             return self.not_found(request)
+        return self.act_response(request, record)
+
+    def act_response(self, request: Request, record: ActRecord, status: int = 200, **review: Any) -> Response:
+        """The act page; ``review``: a refused review's error, the field it is about and what was sent."""
         data = self.act_data(request, record)
-        return self.page(request, "atto.html", **data, max_previews=documents.MAX_PREVIEW_PAGES,
-                         reserved=is_reserved(record), draft=is_draft(record))
+        return self.page(request, "atto.html", status, **data, max_previews=documents.MAX_PREVIEW_PAGES,
+                         reserved=is_reserved(record), draft=is_draft(record), **review)
 
     def api_act(self, request: Request) -> Response:
         record = self.visible(request, request.path_params["act_id"])
@@ -368,18 +383,27 @@ class WebArchive:
         if user is None or not self._reviews(request, record):
             return self.page(request, "errore.html", 403, title="Richiesta rifiutata",
                              message="Solo un revisore può approvare o respingere una bozza in verifica.")
-        esito = str(form.get("esito", ""))
+        esito, note, verifica = str(form.get("esito", "")), str(form.get("nota", "")), str(form.get("verifica", ""))
+
+        def refused(error: str, field: str | None = None, detail: str | None = None) -> Response:
+            # The act page again, with the form as it was sent and the error tied to its field.
+            return self.act_response(request, record, 400, review_error=error, review_field=field,
+                                     review_detail=detail, review_note=note, review_verifica=verifica)
+
         if esito not in ("positivo", "negativo"):
-            return self.page(request, "errore.html", 400, title="Revisione non registrata",
-                             message="Scegli se approvare o respingere la verifica.")
+            return await run_in_threadpool(refused, "scegli se approvare o respingere la verifica.")
+        if esito == "negativo" and not note.strip():
+            # pipeline.review refuses it too; said here in Italian, about the field to fill.
+            return await run_in_threadpool(
+                refused, "per respingere serve una nota che dica cosa cambiare.", "nota")
         try:
             # self.archive inside the worker thread: each thread has its own connection.
             await run_in_threadpool(lambda: pipeline.review(
-                self.archive, record.id, approve=esito == "positivo", verifica=str(form.get("verifica", "")) or None,
-                note=str(form.get("nota", "")), actor=user.name,
+                self.archive, record.id, approve=esito == "positivo", verifica=verifica or None,
+                note=note, actor=user.name,
             ))
-        except AttiError as exc:
-            return self.page(request, "errore.html", 400, title="Revisione non registrata", message=exc.msg)
+        except AttiError as exc:  # the library's words are English: shown marked so
+            return await run_in_threadpool(refused, "la revisione non è stata registrata.", None, exc.msg)
         return RedirectResponse(f"/atti/{record.id}#versioni", status_code=303)
 
     # -- the Albo pretorio online ----------------------------------------------------------------
@@ -527,7 +551,9 @@ class WebArchive:
                 "refused": (429, f"Troppi tentativi di accesso: riprova tra {outcome.retry_after} secondi."),
                 "busy": (503, "Troppi accessi in corso: riprova tra qualche secondo."),
             }.get(outcome.result, (401, "Nome utente o password errati."))
-            answer = self.page(request, "accesso.html", status, error=error, name=name, next=target)
+            # Only a wrong name or password is about the fields; the others are about when to retry.
+            answer = self.page(request, "accesso.html", status, error=error, name=name, next=target,
+                               invalid_fields=status == 401)
             if outcome.retry_after:
                 answer.headers["Retry-After"] = str(outcome.retry_after)
             return answer

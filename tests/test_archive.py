@@ -94,7 +94,10 @@ def test_italian_stemming() -> None:
     assert stem("proroga") == stem("prorogare") == stem("prorogati")
     assert stem("determinazioni") == stem("determinazione")
     assert stem("città") == stem("citta")
-    assert fts_query('proroga "AND" -x') == '"prorog" AND "and" AND "x"'
+    # Light stems: the forms of one word, never a word derived from it ("opere" is not "operativo").
+    assert stem("opere") == stem("opera") != stem("operativo")
+    assert stem("proroghe") == stem("proroga") and stem("pubbliche") == stem("pubblica")
+    assert fts_query('proroga "AND" -x') == '((("proroga" OR "_prorog")) AND (("and" OR "_and"))) NOT ("x" OR "_x")'
     assert fts_query("  ...  ") is None
 
 

@@ -29,10 +29,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from atti import pipeline
+from atti.archive import query as parsed
 from atti.archive import search as fts
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord
-from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, stem
+from atti.archive.search import HIGHLIGHT, Filters, parse_date
 from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
 from atti.errors import AttiError, SearchError
@@ -73,15 +74,15 @@ class WebConfig:
 def highlight(snippet: str, query: str) -> Markup:
     """A snippet from the catalog, escaped, with the words it marked [like this] in <mark>.
 
-    Only a bracketed word whose stem the query searched for is highlighted, so brackets in the
+    Only a bracketed word the query searched for (atti.archive.query.marker) is highlighted, so brackets in the
     act's own text stay text; everything else is escaped.
     """
-    wanted = set(query_stems(query))
+    marked = parsed.marker(parsed.lenient(query))
     pattern = re.compile(re.escape(HIGHLIGHT[0]) + r"(\w+)" + re.escape(HIGHLIGHT[1]))
     out: list[str] = []
     pos = 0
     for m in pattern.finditer(snippet):
-        if stem(m.group(1)) not in wanted:
+        if not marked(m.group(1)):
             continue
         out += [str(escape(snippet[pos:m.start()])), f"<mark>{escape(m.group(1))}</mark>"]
         pos = m.end()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from atti.acts.references import extract_references, parse_date, registro_slug
 from atti.archive.terms import FIELDS, LAW_NAMES, STOPWORDS, citation_key, fold, stem, words
@@ -61,7 +62,7 @@ class Citation:
 Item = Term | Phrase | Citation
 
 
-@dataclass
+@dataclass(eq=False)
 class Query:
     """The parsed query: every group of ``must`` (a group matches when any of its items does)
     and none of ``must_not``."""
@@ -205,7 +206,15 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
 
 
 def parse(query: str) -> Query:
-    """The query as a :class:`Query`; SearchError for a malformed one (see the module docstring)."""
+    """The query as a :class:`Query`; SearchError for a malformed one (see the module docstring).
+
+    The same Query for the same text (it is read for the search, its count, its facets and every
+    snippet): callers must not change it."""
+    return _parse(query)
+
+
+@lru_cache(maxsize=512)
+def _parse(query: str) -> Query:
     if query.count('"') % 2:
         raise SearchError(
             'the query has a quote (") that is not closed: close the phrase, "opere pubbliche", or leave the quotes out'
@@ -304,6 +313,7 @@ def _only_stopwords(group: list[Item]) -> bool:
     return all(isinstance(i, Term) and not i.prefix and i.field is None and i.word in STOPWORDS for i in group)
 
 
+@lru_cache(maxsize=512)
 def lenient(query: str) -> Query:
     """The query as far as it can be read (for highlighting): a malformed one reads as its words."""
     try:
@@ -314,30 +324,42 @@ def lenient(query: str) -> Query:
 
 # -- what matches, as index tokens -------------------------------------------------------------
 
-# Each item as alternatives of token sequences (a sequence is a phrase), prefix marked by "*".
+# Where a word may match, each zone its own tokens (atti.archive.terms): the oggetto as written
+# ("o_"), its stems ("os_"), the body's stems ("_"), the people and bodies ("p_"). A feature is
+# a query on fewer zones: no column filter is ever needed, every match is an index lookup.
+ALL_ZONES = frozenset({"o", "os", "b", "p"})
+_MARK = {"o": "o_", "os": "os_", "b": "_", "p": "p_"}
 
 
-def _alternatives(item: Item) -> list[tuple[tuple[str, ...], bool]]:
-    """The token phrases (and whether the last token is a prefix) any of which matches ``item``."""
-    if isinstance(item, Citation):
-        return []  # compiled apart: own tokens are required together
-    if isinstance(item, Term):
-        w = item.word
-        if item.field in FIELDS:
-            return [((f"{item.field}_{w}",), item.prefix)]
-        if item.prefix:
-            s = stem(w)
-            base = s if w.startswith(s) else w
-            return [((w,), True), (("_" + base,), True)]
-        return [((w,), False), (("_" + stem(w),), False)]
+def _alternatives(item: Term | Phrase, zones: frozenset[str]) -> list[tuple[tuple[str, ...], bool]]:
+    """The token phrases (and whether the last token is a prefix) any of which matches ``item``
+    in ``zones``."""
+    found = item.words if isinstance(item, Phrase) else (item.word,)
+    prefix = isinstance(item, Term) and item.prefix
     if item.field in FIELDS:
-        return [(tuple(f"{item.field}_{w}" for w in item.words), False)]
-    return [(item.words, False), (tuple("_" + stem(w) for w in item.words), False)]
+        return [(tuple(f"{item.field}_{w}" for w in found), prefix)] if "p" in zones else []
+    if item.field == "oggetto":
+        zones = zones & {"o", "os"}
+    out: list[tuple[tuple[str, ...], bool]] = []
+    for zone in ("o", "os", "b", "p"):
+        if zone not in zones:
+            continue
+        if zone in ("os", "b"):
+            if prefix:
+                s = stem(found[-1])
+                base = [*found[:-1], s if found[-1].startswith(s) else found[-1]]
+                tokens = tuple(_MARK[zone] + (stem(w) if i < len(found) - 1 else w) for i, w in enumerate(base))
+            else:
+                tokens = tuple(_MARK[zone] + stem(w) for w in found)
+        else:
+            tokens = tuple(_MARK[zone] + w for w in found)
+        out.append((tokens, prefix))
+    return out
 
 
-def exact_alternatives(item: Item) -> list[tuple[tuple[str, ...], bool]]:
-    """Only the alternatives of ``item`` as written (no stems)."""
-    return [a for a in _alternatives(item) if not a[0][0].startswith("_")]
+def _citation_tokens(item: Citation) -> tuple[list[tuple[str, ...]], list[str]]:
+    """(own token sets, each required whole; citing tokens) of a citation."""
+    return ([item.own] if item.own else []), list(item.cites)
 
 
 # -- SQLite FTS5 ---------------------------------------------------------------------------------
@@ -347,104 +369,104 @@ def _fts_phrase(tokens: tuple[str, ...], prefix: bool) -> str:
     return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
 
 
-def _fts_item(item: Item, *, exact: bool = False) -> str:
+def _fts_item(item: Item, zones: frozenset[str]) -> str | None:
     if isinstance(item, Citation):
-        own = " AND ".join(f'"{t}"' for t in item.own)
-        alternatives = ([f"({own})"] if own else []) + [f'"{t}"' for t in item.cites]
-        alternatives += [_fts_item(a)[1:-1] for a in item.also]
-        return "(" + " OR ".join(alternatives) + ")"
-    found = exact_alternatives(item) if exact else _alternatives(item)
-    if not found:
-        return '"\u0000"'  # matches nothing
-    text = " OR ".join(_fts_phrase(t, p) for t, p in found)
-    if getattr(item, "field", None) == "oggetto":
-        return "({oggetto} : (" + text + "))"
-    return "(" + text + ")"
+        own, cites = _citation_tokens(item)
+        alternatives = ["(" + " AND ".join(f'"{t}"' for t in o) + ")" for o in own] + [f'"{t}"' for t in cites]
+        alternatives += [x for a in item.also if (x := _fts_item(a, zones)) is not None]
+    else:
+        alternatives = [_fts_phrase(t, p) for t, p in _alternatives(item, zones)]
+    return "(" + " OR ".join(alternatives) + ")" if alternatives else None
 
 
-def fts(q: Query, *, exact: bool = False) -> str:
-    """The FTS5 expression of ``q`` (which must not be empty)."""
-    groups = ["(" + " OR ".join(_fts_item(i, exact=exact) for i in g) + ")" for g in q.must]
+def fts(q: Query, zones: frozenset[str] = ALL_ZONES) -> str:
+    """The FTS5 expression of ``q`` (which must not be empty), its words matched in ``zones``."""
+    groups = []
+    for g in q.must:
+        found = [x for i in g if (x := _fts_item(i, zones)) is not None]
+        groups.append("(" + " OR ".join(found) + ")" if found else '"\u0000"')  # a token no act has
     out = "(" + " AND ".join(groups) + ")"
     for item in q.must_not:
-        out += " NOT " + _fts_item(item)
+        if (x := _fts_item(item, ALL_ZONES)) is not None:
+            out += " NOT " + x
     return out
 
 
+def _words_only(q: Query) -> Query:
+    return Query([g for g in q.must if not any(isinstance(i, Citation) for i in g)], q.must_not)
+
+
+# The features that rank a match, by weight: its own number (32), citing it (16), every word in
+# its people (8), in its oggetto as written (4), in its oggetto or stemmed (2), in its oggetto
+# and people together (1). A match's score is the sum of those it has.
+_WORD_FEATURES = ((8, frozenset({"p"})), (4, frozenset({"o"})), (2, frozenset({"o", "os"})),
+                  (1, frozenset({"o", "os", "p"})))
+HEAD_ZONES = frozenset({"o", "os", "p"})
+
+
 def fts_features(q: Query) -> list[tuple[int, str]]:
-    """(weight, FTS5 expression) of what ranks a match higher (see :func:`features`)."""
+    """(weight, FTS5 expression) of each feature of ``q`` (see _WORD_FEATURES)."""
     out: list[tuple[int, str]] = []
-    own = [c for c in q.citations() if c.own]
+    own = [o for c in q.citations() for o in _citation_tokens(c)[0]]
     if own:
-        out.append((32, " OR ".join("(" + " AND ".join(f'"{t}"' for t in c.own) + ")" for c in own)))
+        out.append((32, " OR ".join("(" + " AND ".join(f'"{t}"' for t in o) + ")" for o in own)))
     cites = [t for c in q.citations() for t in c.cites]
     if cites:
         out.append((16, " OR ".join(f'"{t}"' for t in cites)))
-    words_only = Query([g for g in q.must if not any(isinstance(i, Citation) for i in g)])
+    words_only = _words_only(q)
     if words_only.must:
-        body = fts(words_only)
-        out.append((8, "{persone} : " + body))
-        out.append((4, "{oggetto} : " + fts(words_only, exact=True)))
-        out.append((2, "{oggetto} : " + body))
-        out.append((1, "{oggetto persone} : " + body))
+        out += [(w, fts(words_only, zones)) for w, zones in _WORD_FEATURES]
     return out
 
 
 def fts_head(q: Query) -> str:
-    """``q`` matched in the oggetto, the people, the own number and the citations only."""
-    return "{oggetto persone estremi citazioni} : " + fts(q)
+    """``q`` matched without the body: in the oggetto, the people, the number, the citations."""
+    return fts(q, HEAD_ZONES)
 
 
 # -- PostgreSQL tsquery ------------------------------------------------------------------------
 
 
-def _ts_token(token: str, prefix: bool, weights: str) -> str:
-    mark = ":" + ("*" if prefix else "") + weights if prefix or weights else ""
-    return f"'{token}'{mark}"
-
-
-def _ts_phrase(tokens: tuple[str, ...], prefix: bool, weights: str) -> str:
-    parts = [_ts_token(t, prefix and i == len(tokens) - 1, weights) for i, t in enumerate(tokens)]
+def _ts_phrase(tokens: tuple[str, ...], prefix: bool) -> str:
+    parts = [f"'{t}'" + (":*" if prefix and i == len(tokens) - 1 else "") for i, t in enumerate(tokens)]
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
 
 
-def _ts_item(item: Item, *, exact: bool = False, weights: str = "") -> str:
+def _ts_item(item: Item, zones: frozenset[str]) -> str | None:
     if isinstance(item, Citation):
-        own = " & ".join(f"'{t}'" for t in item.own)
-        alternatives = ([f"({own})"] if own else []) + [f"'{t}'" for t in item.cites]
-        alternatives += [_ts_item(a, weights=weights)[1:-1] for a in item.also]
-        return "(" + " | ".join(alternatives) + ")"
-    found = exact_alternatives(item) if exact else _alternatives(item)
-    if not found:
-        return "'\u0001'"
-    w = "B" if getattr(item, "field", None) == "oggetto" else weights
-    return "(" + " | ".join(_ts_phrase(t, p, w) for t, p in found) + ")"
+        own, cites = _citation_tokens(item)
+        alternatives = ["(" + " & ".join(f"'{t}'" for t in o) + ")" for o in own] + [f"'{t}'" for t in cites]
+        alternatives += [x for a in item.also if (x := _ts_item(a, zones)) is not None]
+    else:
+        alternatives = [_ts_phrase(t, p) for t, p in _alternatives(item, zones)]
+    return "(" + " | ".join(alternatives) + ")" if alternatives else None
 
 
-def tsquery(q: Query, *, exact: bool = False, weights: str = "") -> str:
-    """The tsquery (input syntax) of ``q``; ``weights`` restricts its words to those classes."""
-    groups = ["(" + " | ".join(_ts_item(i, exact=exact, weights=weights) for i in g) + ")" for g in q.must]
+def tsquery(q: Query, zones: frozenset[str] = ALL_ZONES) -> str:
+    """The tsquery (input syntax) of ``q``, its words matched in ``zones`` (as :func:`fts`)."""
+    groups = []
+    for g in q.must:
+        found = [x for i in g if (x := _ts_item(i, zones)) is not None]
+        groups.append("(" + " | ".join(found) + ")" if found else "'\u0001'")
     out = "(" + " & ".join(groups) + ")"
     for item in q.must_not:
-        out += " & !" + _ts_item(item)
+        if (x := _ts_item(item, ALL_ZONES)) is not None:
+            out += " & !" + x
     return out
 
 
 def ts_features(q: Query) -> list[tuple[int, str]]:
-    """(weight, tsquery) of what ranks a match higher, on the head tsvector (as fts_features)."""
+    """(weight, tsquery) of each feature of ``q``, as :func:`fts_features`."""
     out: list[tuple[int, str]] = []
-    own = [c for c in q.citations() if c.own]
+    own = [o for c in q.citations() for o in _citation_tokens(c)[0]]
     if own:
-        out.append((32, " | ".join("(" + " & ".join(f"'{t}'" for t in c.own) + ")" for c in own)))
+        out.append((32, " | ".join("(" + " & ".join(f"'{t}'" for t in o) + ")" for o in own)))
     cites = [t for c in q.citations() for t in c.cites]
     if cites:
         out.append((16, " | ".join(f"'{t}'" for t in cites)))
-    words_only = Query([g for g in q.must if not any(isinstance(i, Citation) for i in g)])
+    words_only = _words_only(q)
     if words_only.must:
-        out.append((8, tsquery(words_only, weights="A")))
-        out.append((4, tsquery(words_only, exact=True, weights="B")))
-        out.append((2, tsquery(words_only, weights="B")))
-        out.append((1, tsquery(words_only, weights="AB")))
+        out += [(w, tsquery(words_only, zones)) for w, zones in _WORD_FEATURES]
     return out
 
 
@@ -473,12 +495,49 @@ def matcher(q: Query) -> tuple[set[str], set[str], tuple[str, ...]]:
     return exact, stems, tuple(prefixes)
 
 
+_ACCENTED = {"a": "[aàáâ]", "e": "[eèéê]", "i": "[iìíî]", "o": "[oòóô]", "u": "[uùúû]"}
+
+
+@lru_cache(maxsize=512)
+def _candidates(q: Query) -> re.Pattern[str] | None:
+    """A regular expression finding every word of a text that :func:`marker` may mark (and some
+    more): the words starting with a stem, an exact word or a prefix of ``q``, accents or not."""
+    exact, stems, prefixes = matcher(q)
+    starts = sorted({*stems, *prefixes, *(w for w in exact if not w.startswith(stem(w)))}, key=len, reverse=True)
+    if not starts:
+        return None
+    alternatives = ("".join(_ACCENTED.get(c, re.escape(c)) for c in w) for w in starts if w)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")[^\W_]*", re.IGNORECASE)
+
+
+def found_in(q: Query, text: str) -> list[re.Match[str]]:
+    """The words of ``text`` that ``q`` searched for, in order."""
+    pattern = _candidates(q)
+    if pattern is None:
+        return []
+    marked = marker(q)
+    return [m for m in pattern.finditer(text) if marked(m.group())]
+
+
+def found_any(q: Query, text: str) -> bool:
+    """Whether ``text`` has a word ``q`` searched for."""
+    pattern = _candidates(q)
+    if pattern is None:
+        return False
+    marked = marker(q)
+    return any(marked(m.group()) for m in pattern.finditer(text))
+
+
 def marker(q: Query) -> Callable[[str], bool]:
     """Whether a word of an act is one ``q`` searched for (and is marked in a snippet)."""
     exact, stems, prefixes = matcher(q)
+    known: dict[str, bool] = {}
 
     def marked(word: str) -> bool:
-        f = fold(word)
-        return f in exact or stem(word) in stems or (bool(prefixes) and f.startswith(prefixes))
+        found = known.get(word)
+        if found is None:
+            f = fold(word)
+            found = known[word] = f in exact or stem(word) in stems or (bool(prefixes) and f.startswith(prefixes))
+        return found
 
     return marked

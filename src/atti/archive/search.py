@@ -234,8 +234,7 @@ def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = (""
     """
     q = parsed.lenient(query)
     flat = " ".join(text.split())
-    marked = parsed.marker(q)
-    hits = [m for m in _WORD.finditer(flat) if marked(m.group())] if not q.empty else []
+    hits = parsed.found_in(q, flat) if not q.empty else []
     if not hits:
         return flat[:width] + ("…" if len(flat) > width else "")
     # The window starting a little before the hit that sees the most distinct query words.
@@ -273,6 +272,5 @@ def hit_snippet(oggetto: str, body: str, query: str) -> str:
     """A search hit's snippet: from the body, where the words are seen in context (the oggetto is
     shown anyway), or from the oggetto when only it has them."""
     q = parsed.lenient(query)
-    marked = parsed.marker(q)
-    in_body = any(marked(w) for w in words(body))
+    in_body = parsed.found_any(q, body)
     return snippet(body if in_body else oggetto, query, mark=HIGHLIGHT)

@@ -4,11 +4,14 @@ number and the acts and laws it cites, as tokens the same on SQLite and PostgreS
 Both backends index these tokens (SQLite in an FTS5 table, PostgreSQL in a tsvector), never
 their own analysis of the text: a query therefore matches the same acts on both.
 
-Tokens live in separate namespaces, so that no column filter is needed to tell them apart:
+Tokens live in separate namespaces, so that no column filter is needed to tell them apart (a
+query on the oggetto alone is a query on its tokens, as fast as any other):
 
-* ``proroga``: a word as written (lowercase, accents folded), in the oggetto and the people;
-* ``_prorog``: a light stem, in the oggetto and the body (see :func:`stem`);
-* ``firmatario_ventrice``: a word of a person or body in its role (``FIELDS``);
+* ``o_proroga``, ``os_prorog``: a word of the oggetto as written (lowercase, accents folded), and
+  its light stem (see :func:`stem`);
+* ``_prorog``: the light stem of a word of the body;
+* ``p_ventrice``, ``firmatario_ventrice``: a word of a person or body, and the same in its role
+  (``FIELDS``);
 * ``n60``, ``n60a2026``, ``rdon60a2026``, ``rdon60``, ``d20260318``: the act's own number, its
   number in its register, its date;
 * ``c60a2026``, ``c60``, ``c267a2000``: what the act cites (a law's abbreviation, "TUEL", cites
@@ -50,8 +53,11 @@ FIELDS = ("firmatario", "proposta", "verificatore", "ente", "organo")
 PEOPLE_LINE = re.compile(r"^(?P<role>Proposta|Verifica)\b[^:\n]{0,80}:\s*(?P<who>[^\n]+)$", re.MULTILINE)
 
 
+@lru_cache(maxsize=262144)
 def fold(word: str) -> str:
     """Lowercase, without accents: lost accents are common in imported text ("citta'")."""
+    if word.isascii():
+        return word.lower()
     return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
 
 
@@ -212,9 +218,9 @@ def document(
     persone: list[str] = []
     for role, who in people_of(signer, ente, organo, body):
         found = [fold(w) for w in words(who)]
-        persone += found + [f"{role}_{w}" for w in found]
+        persone += [f"p_{w}" for w in found] + [f"{role}_{w}" for w in found]
     return Document(
-        oggetto=" ".join(exact + ["_" + stem(w) for w in exact]),
+        oggetto=" ".join(["o_" + w for w in exact] + ["os_" + stem(w) for w in exact]),
         body=" ".join("_" + stem(w) for w in words(body)),
         persone=" ".join(persone),
         estremi=" ".join(own_tokens(register, year, number, data)),

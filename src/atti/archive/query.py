@@ -99,9 +99,9 @@ _OWN_PATTERNS = [
         r"(?:\s*,?\s*(?i:del|dell'|in data)\s*(?P<date>" + _DATE + r"))?(?![\w/])"
     ),
     # "60/2026"
-    re.compile(r"(?<![\w/.])(?P<num>\d{1,6})\s*/\s*(?P<year>\d{4})(?![\w/])"),
+    re.compile(r"(?<![\w/.-])(?P<num>\d{1,6})\s*/\s*(?P<year>\d{4})(?![\w/])"),
 ]
-_BARE_NUMBER = re.compile(r"(?<![\w/.,])(?P<num>\d{1,6})(?![\w/.,]|\.\d)")
+_BARE_NUMBER = re.compile(r"(?<![\w/.,-])(?P<num>\d{1,6})(?![\w/.,]|\.\d)")
 _LAW_KIND_WORDS = re.compile(r"(?i)^(?:d\.?\s?lgs|l\.|legge|dpr|d\.p\.r|d\.l\.|decreto|reg|direttiva)")
 # The words of a query, its operators and its quotes.
 
@@ -118,8 +118,9 @@ def _own_citation(m: re.Match[str]) -> Citation | None:
     if year is not None and not 1800 <= year <= 2999:
         return None
     reg = groups.get("reg")
-    if reg is not None and reg.rstrip(".").lower() in {"n", "nr", "art", "c", "co", "l", "d"}:
-        return None  # "art. 15", "L. 241/1990" are not registers
+    if reg is not None and (reg.rstrip(".").lower() in {"n", "nr", "art", "c", "co", "l", "d"}
+                            or reg in {"OR", "AND", "NOT"}):
+        return None  # "art. 15", "L. 241/1990", "bando OR 60/2026" name no register
     own: list[str] = []
     slug = registro_slug(reg).lower() if reg else None
     if slug and year:
@@ -166,13 +167,6 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
                 own.append(f"d{ref.date.isoformat().replace('-', '')}")
         numbers = [n for n in re.findall(r"\d+", ref.number or "") if not (len(n) == 4 and n == str(ref.year))]
         take(ref.start, ref.end, _citation(own, cites, ref.text, numbers or re.findall(r"\d+", ref.number or "")))
-    for pattern in _OWN_PATTERNS:
-        for m in pattern.finditer(text):
-            if not free(m.start(), m.end()):
-                continue
-            c = _own_citation(m)
-            if c is not None:
-                take(m.start(), m.end(), c)
     # A law by its name: "TUEL", "codice dei contratti" (matched on the folded words)
     folded_words = [(w.start(), w.end(), fold(w.group())) for w in re.finditer(r"[^\W_]+", text)]
     joined = " ".join(w for _, _, w in folded_words)
@@ -192,6 +186,13 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
                 named = tuple(name.split())
                 also: tuple[Term | Phrase, ...] = (Phrase(named),) if len(named) > 1 else (Term(named[0]),)
                 take(start, end, Citation((), (f"c{LAW_NAMES[name]}",), text[start:end], named, also))
+    for pattern in _OWN_PATTERNS:
+        for m in pattern.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            c = _own_citation(m)
+            if c is not None:
+                take(m.start(), m.end(), c)
     # A bare number, "129": the act with that number (any year), the acts citing a number 129,
     # and the number in the text. A year (1900-2100) is only a word.
     for m in _BARE_NUMBER.finditer(text):
@@ -271,7 +272,7 @@ def _parse(query: str) -> Query:
         if raw == "NOT":
             negate = True
             continue
-        if raw.startswith("-") and len(raw) > 1 and not raw[1:2].isdigit():
+        if raw.startswith("-") and len(raw) > 1:
             negate, raw = True, raw[1:]
         elif raw == "-":
             raise SearchError("the query has a '-' with nothing after it: write -word to leave out the acts with it")
@@ -327,6 +328,7 @@ def lenient(query: str) -> Query:
 # Where a word may match, each zone its own tokens (atti.archive.terms): the oggetto as written
 # ("o_"), its stems ("os_"), the body's stems ("_"), the people and bodies ("p_"). A feature is
 # a query on fewer zones: no column filter is ever needed, every match is an index lookup.
+NOTHING = "z_"  # a token no act has (atti.archive.terms makes none in that namespace)
 ALL_ZONES = frozenset({"o", "os", "b", "p"})
 _MARK = {"o": "o_", "os": "os_", "b": "_", "p": "p_"}
 
@@ -384,7 +386,7 @@ def fts(q: Query, zones: frozenset[str] = ALL_ZONES) -> str:
     groups = []
     for g in q.must:
         found = [x for i in g if (x := _fts_item(i, zones)) is not None]
-        groups.append("(" + " OR ".join(found) + ")" if found else '"\u0000"')  # a token no act has
+        groups.append("(" + " OR ".join(found) + ")" if found else f'"{NOTHING}"')
     out = "(" + " AND ".join(groups) + ")"
     for item in q.must_not:
         if (x := _fts_item(item, ALL_ZONES)) is not None:
@@ -447,7 +449,7 @@ def tsquery(q: Query, zones: frozenset[str] = ALL_ZONES) -> str:
     groups = []
     for g in q.must:
         found = [x for i in g if (x := _ts_item(i, zones)) is not None]
-        groups.append("(" + " | ".join(found) + ")" if found else "'\u0001'")
+        groups.append("(" + " | ".join(found) + ")" if found else f"'{NOTHING}'")
     out = "(" + " & ".join(groups) + ")"
     for item in q.must_not:
         if (x := _ts_item(item, ALL_ZONES)) is not None:
@@ -468,6 +470,59 @@ def ts_features(q: Query) -> list[tuple[int, str]]:
     if words_only.must:
         out += [(w, tsquery(words_only, zones)) for w, zones in _WORD_FEATURES]
     return out
+
+
+# -- misspelt words ----------------------------------------------------------------------------
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """The edit distance of ``a`` and ``b`` (a transposition is one edit), or limit + 1 past it."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous, current = list(range(len(b) + 1)), [0] * (len(b) + 1)
+    before: list[int] = []
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[len(b)]
+
+
+def corrected(q: Query, vocabulary: Callable[[str, str], list[str]]) -> Query | None:
+    """``q`` with each word (of 4 letters or more) that no oggetto or person of the index has
+    widened to those it has at one edit (two from 8 letters): "Ventrcie" also searches "ventrice".
+    ``vocabulary(low, high)`` gives the index's tokens from ``low`` to ``high`` (excluded); the
+    words are looked for among those with the same first two letters. None when nothing changes.
+
+    Asked only when ``q`` finds no act: a query that finds something is taken as typed."""
+    changed = False
+    groups: list[list[Item]] = []
+    for group in q.must:
+        out = list(group)
+        for item in group:
+            if not isinstance(item, Term) or item.prefix or len(item.word) < 4 or not item.word.isalpha():
+                continue
+            marks = ["p_"] if item.field in FIELDS else ["o_"] if item.field == "oggetto" else ["o_", "p_"]
+            limit = 2 if len(item.word) >= 8 else 1
+            found: set[str] = set()
+            for mark in marks:
+                start = mark + item.word[:2]
+                tokens = vocabulary(start, start[:-1] + chr(ord(start[-1]) + 1))
+                if mark + item.word in tokens:
+                    found = set()
+                    break
+                found |= {t[len(mark):] for t in tokens if _distance(t[len(mark):], item.word, limit) <= limit}
+            for word in sorted(found):
+                out.append(Term(word, field=item.field))
+                changed = True
+        groups.append(out)
+    return Query(groups, q.must_not) if changed else None
 
 
 # -- highlighting ------------------------------------------------------------------------------

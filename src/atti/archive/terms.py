@@ -45,8 +45,9 @@ _STOPWORDS = (
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
 
-# The roles of the people and bodies of an act, as a query names them ("firmatario:Ventrice").
-FIELDS = ("firmatario", "proposta", "verificatore", "ente", "organo")
+# The roles of the people and bodies of an act, as a query names them ("firmatario:Ventrice"),
+# and its tipo ("tipo:ordinanza"; a plain "ordinanza" finds the ordinanze too).
+FIELDS = ("firmatario", "proposta", "verificatore", "ente", "organo", "tipo")
 
 # How the act's people other than the signer travel in its searchable text (Act.body_text): one
 # line each, "Proposta: <struttura>, <firmatario>" and "Verifica <tipo>: <nome>".
@@ -200,10 +201,10 @@ class Document:
         return (self.oggetto, self.body, self.persone, self.estremi, self.citazioni)
 
 
-def people_of(signer: str, ente: str, organo: str, body: str) -> list[tuple[str, str]]:
+def people_of(signer: str, ente: str, organo: str, body: str, tipo: str = "") -> list[tuple[str, str]]:
     """(role, text) of the act's people and bodies: its signer, ente and organo, and the
-    proposta and verificatori lines of its text (see PEOPLE_LINE)."""
-    out = [("firmatario", signer), ("ente", ente), ("organo", organo)]
+    proposta and verificatori lines of its text (see PEOPLE_LINE); and its tipo."""
+    out = [("firmatario", signer), ("ente", ente), ("organo", organo), ("tipo", tipo)]
     for m in PEOPLE_LINE.finditer(body):
         out.append(("proposta" if m["role"] == "Proposta" else "verificatore", m["who"]))
     return out
@@ -211,12 +212,12 @@ def people_of(signer: str, ente: str, organo: str, body: str) -> list[tuple[str,
 
 def document(
     *, oggetto: str, body: str, signer: str, ente: str, organo: str, register: str, year: int,
-    number: int | None, data: str,
+    number: int | None, data: str, tipo: str = "",
 ) -> Document:
     """The index document of an act, from what its catalog row holds."""
     exact = [fold(w) for w in words(oggetto)]
     persone: list[str] = []
-    for role, who in people_of(signer, ente, organo, body):
+    for role, who in people_of(signer, ente, organo, body, tipo):
         found = [fold(w) for w in words(who)]
         persone += [f"p_{w}" for w in found] + [f"{role}_{w}" for w in found]
     return Document(
@@ -233,8 +234,14 @@ def document_of_row(row: Any) -> Document:
     return document(
         oggetto=str(row["oggetto"]), body=str(row["body"]), signer=str(row["signer"]), ente=str(row["ente"]),
         organo=str(row["organo"]), register=str(row["register"]), year=int(row["year"]),
-        number=None if row["number"] is None else int(row["number"]), data=str(row["data"]),
+        number=None if row["number"] is None else int(row["number"]), data=str(row["data"]), tipo=str(row["tipo"]),
     )
+
+
+def vocabulary_tokens(doc: Document) -> list[str]:
+    """The tokens of ``doc`` a misspelt query word may be corrected to: the oggetto's words as
+    written and the people's (atti.archive.query.corrected)."""
+    return sorted({t for t in (*doc.oggetto.split(), *doc.persone.split()) if t.startswith(("o_", "p_"))})
 
 
 # PostgreSQL: one tsvector, each column a weight (A the people and the own number, B the

@@ -51,7 +51,7 @@ from atti.archive.storage.postgresql_schema import (
 )
 from atti.archive.storage.sql import SqlCatalog
 from atti.archive.storage.urls import redacted
-from atti.archive.terms import document_of_row, tsvector_literal
+from atti.archive.terms import document_of_row, tsvector_literal, vocabulary_tokens
 from atti.errors import DuplicateNumber, StorageError
 
 # Advisory lock keys (two int4): the first names atti's use, the second the register.
@@ -217,6 +217,8 @@ class PgCatalog(SqlCatalog):
                 "UPDATE acts SET terms = %(terms)s::tsvector, head = %(head)s::tsvector WHERE seq = %(seq)s",
                 [{"seq": r["seq"], **_vectors(r)} for r in rows],
             )
+        for r in rows:
+            self._add_vocabulary(r)
         self.db.execute(MIGRATE_TO_3_AFTER.encode())
 
     def close(self) -> None:
@@ -402,6 +404,11 @@ class PgCatalog(SqlCatalog):
             ),
             values | _vectors(values),
         )
+        self._add_vocabulary(values)
+
+    def _add_vocabulary(self, row: Any) -> None:
+        self.db.execute("INSERT INTO search_terms (term) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+                        (vocabulary_tokens(document_of_row(row)),))
 
     def _update_row(self, act_id: str, values: dict[str, Any]) -> None:
         """Replace an act's row (a draft's) and its search entry, keeping its place (seq)."""
@@ -413,6 +420,7 @@ class PgCatalog(SqlCatalog):
             ),
             values | _vectors(values) | {"old_id": act_id},
         )
+        self._add_vocabulary(values)
 
     def insert_references(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -473,9 +481,34 @@ class PgCatalog(SqlCatalog):
         except psycopg.Error as exc:
             raise _storage_error(exc, "read the catalog") from None
 
+    def _query(self, query: str, f: fts.Filters) -> parsed.Query:
+        """The parsed query; when it finds no act the viewer may see, with its misspelt words
+        widened to those of the index (atti.archive.query.corrected), as SQLite does."""
+        q = parsed.parse(query)
+        if q.empty:
+            return q
+        seen, seen_params = filter_sql(
+            fts.Filters(public_only=f.public_only, hide_reserved=f.hide_reserved, hide_unpublished=f.hide_unpublished),
+            "a",
+        )
+        found = self._one(
+            "SELECT 1 AS found FROM acts a WHERE a.terms @@ %(q)s::tsquery" + "".join(f" AND {w}" for w in seen)
+            + " LIMIT 1",
+            seen_params | {"q": parsed.tsquery(q)},
+        )
+        if found is not None:
+            return q
+
+        def vocabulary(low: str, high: str) -> list[str]:
+            rows = self._all("SELECT term FROM search_terms WHERE term >= %(low)s AND term < %(high)s",
+                             {"low": low, "high": high})
+            return [str(r["term"]) for r in rows]
+
+        return parsed.corrected(q, vocabulary) or q
+
     def _ranked(self, query: str, f: fts.Filters, limit: int, offset: int) -> list[SearchHit]:
         where, params = filter_sql(f, "a")
-        q = parsed.parse(query)
+        q = self._query(query, f)
         params |= {"limit": limit, "offset": offset}
         if q.empty:
             rows = self._all(
@@ -535,7 +568,7 @@ class PgCatalog(SqlCatalog):
     def _selection(self, query: str, filters: fts.Filters | None) -> tuple[list[str], dict[str, Any]]:
         """WHERE clauses on ``acts a`` of what :meth:`search` finds, and their parameters."""
         where, params = filter_sql(filters or fts.Filters(), "a")
-        q = parsed.parse(query)
+        q = self._query(query, filters or fts.Filters())
         if not q.empty:
             where.append("a.terms @@ %(q)s::tsquery")
             params["q"] = parsed.tsquery(q)

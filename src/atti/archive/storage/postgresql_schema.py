@@ -48,6 +48,9 @@ CREATE TABLE acts (
 );
 CREATE INDEX acts_terms ON acts USING gin (terms);
 CREATE INDEX acts_head ON acts USING gin (head);
+-- The words of the oggetti and of the people (terms.vocabulary_tokens), that a misspelt query
+-- word is corrected to (SQLite reads them from its index, with fts5vocab).
+CREATE TABLE search_terms (term TEXT COLLATE "C" PRIMARY KEY);
 CREATE INDEX acts_by_number ON acts (number, year);
 CREATE INDEX acts_by_data ON acts (data, number);
 CREATE INDEX acts_by_year ON acts (year, data, number);
@@ -84,6 +87,7 @@ UPDATE meta SET value = '2' WHERE key = 'schema_version';
 # Schema 2 to 3, around the new vectors that PgCatalog fills from each row: the old ones go.
 MIGRATE_TO_3_BEFORE = """
 ALTER TABLE acts ADD COLUMN IF NOT EXISTS terms TSVECTOR, ADD COLUMN IF NOT EXISTS head TSVECTOR;
+CREATE TABLE IF NOT EXISTS search_terms (term TEXT COLLATE "C" PRIMARY KEY);
 """
 MIGRATE_TO_3_AFTER = """
 ALTER TABLE acts ALTER COLUMN terms SET NOT NULL, ALTER COLUMN head SET NOT NULL;

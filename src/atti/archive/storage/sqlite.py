@@ -483,9 +483,24 @@ class SqliteCatalog(SqlCatalog):
         )
         return f"bozza-{number}"
 
+    def _query(self, query: str, t: str) -> parsed.Query:
+        """The parsed query; when it finds no act in the index ``t``, with its misspelt words
+        widened to those of the index (atti.archive.query.corrected)."""
+        q = parsed.parse(query)
+        if q.empty or self.db.execute(f"SELECT 1 FROM {t} WHERE {t} MATCH ? LIMIT 1", (parsed.fts(q),)).fetchone():
+            return q
+
+        def vocabulary(low: str, high: str) -> list[str]:
+            rows = self.db.execute(f"SELECT term FROM {t}_vocab WHERE term >= ? AND term < ?", (low, high))
+            return [r[0] for r in rows]
+
+        return parsed.corrected(q, vocabulary) or q
+
     def _search(self, query: str, f: fts.Filters, limit: int, offset: int) -> list[SearchHit]:
         where, params = f.sql("a")
-        q = parsed.parse(query)
+        # The index of the viewer's class: every statistic and feature counts only acts it may see.
+        t = fts.fts_table(f)
+        q = self._query(query, t)
         if q.empty:
             # Newest first from the acts_by_data index (or another index, for narrow filters); the
             # inner query sorts rowids only, so no act's body is read but the ``limit`` shown.
@@ -497,8 +512,6 @@ class SqliteCatalog(SqlCatalog):
             )
             rows = self.db.execute(sql, (*params, limit, offset)).fetchall()
             return [SearchHit(act_record(r), fts.snippet(r["body"], ""), 0.0) for r in rows]
-        # The index of the viewer's class: every statistic and feature counts only acts it may see.
-        t = fts.fts_table(f)
         match = parsed.fts(q)
         # A match's score is the sum of the weights of its features (its own number, citing it,
         # the words in its people, in its oggetto as written, stemmed: atti.archive.query), each a
@@ -585,10 +598,10 @@ class SqliteCatalog(SqlCatalog):
         source = self._tally_source
         if f.cites or f.cited_by:  # a few acts, found by id through act_references
             source = "acts a"
-        q = parsed.parse(query)
+        t = fts.fts_table(f)
+        q = self._query(query, t)
         match = None if q.empty else parsed.fts(q)
         if match is not None:
-            t = fts.fts_table(f)
             found = self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (match,)).fetchone()[0]
             if not found:
                 return []

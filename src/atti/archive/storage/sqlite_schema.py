@@ -35,6 +35,7 @@ _FTS = """
 CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5(
     oggetto, body, persone, estremi, citazioni, content='', tokenize="unicode61 tokenchars '_'"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS {name}_vocab USING fts5vocab({name}, 'row');
 """
 INSERT_FTS = "INSERT INTO {table} (rowid, oggetto, body, persone, estremi, citazioni) VALUES (?,?,?,?,?,?)"
 DELETE_FTS = (
@@ -164,7 +165,9 @@ def migrate_to_7(db: sqlite3.Connection) -> None:
     if "persone" not in columns:
         for table in fts.FTS_TABLES:
             db.execute(f"DROP TABLE IF EXISTS {table}")
-            db.execute(_FTS.format(name=table))
+            for statement in _FTS.format(name=table).split(";"):  # not executescript: it would COMMIT
+                if statement.strip():
+                    db.execute(statement)
         for row in db.execute("SELECT rowid, * FROM acts").fetchall():
             doc = document_of_row(row)
             for table in fts.fts_tables_of(bool(row["riservato"]), row["state"]):

@@ -496,19 +496,22 @@ class PgCatalog(SqlCatalog):
             + " LIMIT 1",
             seen_params | {"q": parsed.tsquery(q)},
         )
-        if found is not None:
-            return q
+        return q if found is not None else self._widened(q, f) or q
+
+    def _widened(self, q: parsed.Query, f: fts.Filters) -> parsed.Query | None:
+        """``q``, which finds no act, with its misspelt words widened to those of the index
+        (atti.archive.query.corrected); None when no word has a correction."""
 
         def vocabulary(low: str, high: str) -> list[str]:
             rows = self._all("SELECT term FROM search_terms WHERE term >= %(low)s AND term < %(high)s",
                              {"low": low, "high": high})
             return [str(r["term"]) for r in rows]
 
-        return parsed.corrected(q, vocabulary) or q
+        return parsed.corrected(q, vocabulary)
 
     def _ranked(self, query: str, f: fts.Filters, limit: int, offset: int) -> list[SearchHit]:
         where, params = filter_sql(f, "a")
-        q = self._query(query, f)
+        q = parsed.parse(query)
         params |= {"limit": limit, "offset": offset}
         if q.empty:
             rows = self._all(
@@ -531,6 +534,14 @@ class PgCatalog(SqlCatalog):
             + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
             params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
         )
+        if (count is None or count["n"] == 0) and (widened := self._widened(q, f)) is not None:
+            q = widened
+            params["q"] = parsed.tsquery(q)
+            count = self._one(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.terms @@ %(q)s::tsquery"
+                + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
+                params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
+            )
         if count is None or count["n"] == 0:
             return []
         # The features of atti.archive.query, each a match on the act's head vector (in its row).

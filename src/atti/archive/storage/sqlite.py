@@ -483,24 +483,33 @@ class SqliteCatalog(SqlCatalog):
         )
         return f"bozza-{number}"
 
-    def _query(self, query: str, t: str) -> parsed.Query:
-        """The parsed query; when it finds no act in the index ``t``, with its misspelt words
-        widened to those of the index (atti.archive.query.corrected)."""
-        q = parsed.parse(query)
-        if q.empty or self.db.execute(f"SELECT 1 FROM {t} WHERE {t} MATCH ? LIMIT 1", (parsed.fts(q),)).fetchone():
-            return q
+    def _corrected(self, q: parsed.Query, t: str) -> parsed.Query | None:
+        """``q``, which finds no act in the index ``t``, with its misspelt words widened to those
+        of the index (atti.archive.query.corrected); None when no word has a correction."""
 
         def vocabulary(low: str, high: str) -> list[str]:
             rows = self.db.execute(f"SELECT term FROM {t}_vocab WHERE term >= ? AND term < ?", (low, high))
             return [r[0] for r in rows]
 
-        return parsed.corrected(q, vocabulary) or q
+        return parsed.corrected(q, vocabulary)
+
+    def _counted(self, query: str, t: str) -> tuple[parsed.Query, int]:
+        """The parsed query and how many acts of the index ``t`` it matches; a query that matches
+        none is corrected first (:meth:`_corrected`)."""
+        q = parsed.parse(query)
+        if q.empty:
+            return q, 0
+        count = int(self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (parsed.fts(q),)).fetchone()[0])
+        if count == 0 and (widened := self._corrected(q, t)) is not None:
+            q = widened
+            count = int(self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (parsed.fts(q),)).fetchone()[0])
+        return q, count
 
     def _search(self, query: str, f: fts.Filters, limit: int, offset: int) -> list[SearchHit]:
         where, params = f.sql("a")
         # The index of the viewer's class: every statistic and feature counts only acts it may see.
         t = fts.fts_table(f)
-        q = self._query(query, t)
+        q, count = self._counted(query, t)
         if q.empty:
             # Newest first from the acts_by_data index (or another index, for narrow filters); the
             # inner query sorts rowids only, so no act's body is read but the ``limit`` shown.
@@ -535,7 +544,8 @@ class SqliteCatalog(SqlCatalog):
         # then only the matches with the words in their oggetto, people, number or citations are
         # ranked (they would rank first anyway), followed by the other matches, most recently
         # archived first.
-        count = self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (match,)).fetchone()[0]
+        if count == 0:
+            return []
         if count <= fts.RANK_ALL_UP_TO:
             rows = ranked(match, limit, offset)
         else:
@@ -599,10 +609,9 @@ class SqliteCatalog(SqlCatalog):
         if f.cites or f.cited_by:  # a few acts, found by id through act_references
             source = "acts a"
         t = fts.fts_table(f)
-        q = self._query(query, t)
+        q, found = self._counted(query, t)
         match = None if q.empty else parsed.fts(q)
         if match is not None:
-            found = self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (match,)).fetchone()[0]
             if not found:
                 return []
             if found <= fts.TALLY_ROWS_UP_TO:  # read the rows of the matches, not the whole index

@@ -389,7 +389,9 @@ def test_search_page_ranks_highlights_and_links(client: TestClient) -> None:
 
 def test_search_by_number(client: TestClient) -> None:
     api = client.get("/api/search", params={"q": "129/2026"}).json()
-    assert [r["id"] for r in api["results"]] == [PUBLIC]
+    # The act itself first, then the public act citing it (the rectification), never the reserved one.
+    assert [r["id"] for r in api["results"]] == [PUBLIC, RECTIFYING]
+    assert api["total"] == 2
 
 
 def test_filters_and_facet_links_are_shareable_urls(client: TestClient) -> None:

@@ -170,3 +170,41 @@ def test_new_query_forms_never_count_a_hidden_act(archive_location: Path | str) 
             facets = arc.facets(query, public)
             assert "2027" not in dict(facets["anno"]) and "Ottavia Segreta" not in dict(facets["firmatario"]), query
             assert "DP-2027-1" in [h.record.id for h in arc.search(query, limit=100)], query
+
+
+# -- an archive of the schema before: its search index is made anew ------------------------------
+
+_OLD_FTS = "CREATE VIRTUAL TABLE {t} USING fts5(oggetto_stems, body_stems, content='', tokenize='unicode61')"
+
+
+def test_an_older_archive_is_indexed_anew_when_opened(archive_location: Path | str) -> None:
+    """SQLite schema 6 and PostgreSQL schema 2 kept stems of the italian configuration: opening
+    the archive makes the index anew from the acts, which lose nothing (archive verify is clean)."""
+    from atti.archive.integrity import verify_archive
+
+    from .pgserver import raw
+
+    acts = [a for a in _acts() if a["ente"] == "Unioncamere Lombardia"][:20]
+    arc, _ = Archive.create(archive_location)
+    with arc:
+        _fill(arc, acts)
+        before = arc.catalog.counts()
+        if isinstance(archive_location, Path):
+            db = arc.catalog.db  # type: ignore[attr-defined]
+            for t in ("acts_fts", "acts_fts_public", "acts_fts_drafts", "acts_fts_reserved"):
+                db.execute(f"DROP TABLE {t}")
+                db.execute(_OLD_FTS.format(t=t))
+            db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+        else:
+            raw(arc, "DROP INDEX acts_terms; DROP INDEX acts_head; DROP TABLE search_terms;"
+                     " ALTER TABLE acts DROP COLUMN terms, DROP COLUMN head,"
+                     " ADD COLUMN search TSVECTOR, ADD COLUMN search_oggetto TSVECTOR;"
+                     " CREATE INDEX acts_search ON acts USING gin (search);"
+                     " UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with Archive.open(archive_location) as arc:
+        assert arc.catalog.counts() == before
+        assert verify_archive(arc).ok
+        assert arc.search("DO-2026-60")[0].record.id == "DO-2026-60"
+        assert arc.search("firmatario:Ventrice") and arc.search("Ventrcie")
+        signed = {h.record.id for h in arc.search("firmatario:Ventrice")}
+        assert signed == {a["id"] for a in acts if a["firmatario"] == "Fabrizio Ventrice"}

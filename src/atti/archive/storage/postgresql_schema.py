@@ -24,10 +24,6 @@ EVENT_COLUMNS = ("seq", "at", "kind", "act_id", "payload", "prev_hash", "hash", 
 # seq: the order acts were archived in (SQLite's rowid); terms: the act's tokens (atti.archive.terms,
 # weighted as terms.PG_WEIGHTS); head: the same without the body, small enough to stay in the row.
 SCHEMA = """
-CREATE TEXT SEARCH DICTIONARY atti_italian_stem (TEMPLATE = snowball, LANGUAGE = italian);
-CREATE TEXT SEARCH CONFIGURATION atti_italian (COPY = italian);
-ALTER TEXT SEARCH CONFIGURATION atti_italian ALTER MAPPING
-    FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH atti_italian_stem;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE registers (
     register TEXT COLLATE "C" NOT NULL, year INTEGER NOT NULL, last_number INTEGER NOT NULL,

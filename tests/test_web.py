@@ -394,6 +394,14 @@ def test_search_by_number(client: TestClient) -> None:
     assert api["total"] == 2
 
 
+def test_a_malformed_query_is_one_italian_line(client: TestClient) -> None:
+    api = client.get("/api/search", params={"q": '"opere pubbliche'})
+    assert api.status_code == 400 and api.json() == {"error": api.json()["error"]}
+    assert api.json()["error"].startswith("La ricerca ha delle virgolette") and "\n" not in api.json()["error"]
+    page = client.get("/", params={"q": "proroga OR"})
+    assert page.status_code == 400 and "La ricerca finisce con OR" in page.text
+
+
 def test_filters_and_facet_links_are_shareable_urls(client: TestClient) -> None:
     page = client.get("/", params={"q": "proroga", "stato": "rettificato"})
     assert page.status_code == 200

@@ -32,6 +32,15 @@ _ACT_KINDS = {"determinazione", "delibera", "decreto", "ordinanza", None}
 _FIELD_NAMES = {**{f: f for f in FIELDS}, "verificatori": "verificatore", "firma": "firmatario", "oggetto": "oggetto"}
 
 
+class MalformedQuery(SearchError):
+    """A query that cannot be read: ``msg`` says so in English (the command line), ``italian`` in
+    Italian (the web pages)."""
+
+    def __init__(self, msg: str, italian: str) -> None:
+        super().__init__(msg)
+        self.italian = italian
+
+
 @dataclass(frozen=True)
 class Term:
     """A word (folded), a prefix of words, restricted to a field or not."""
@@ -217,8 +226,10 @@ def parse(query: str) -> Query:
 @lru_cache(maxsize=512)
 def _parse(query: str) -> Query:
     if query.count('"') % 2:
-        raise SearchError(
-            'the query has a quote (") that is not closed: close the phrase, "opere pubbliche", or leave the quotes out'
+        raise MalformedQuery(
+            'the query has a quote (") that is not closed: close the phrase, "opere pubbliche", or leave the quotes'
+            " out",
+            'La ricerca ha delle virgolette (") non chiuse: chiudi la frase, "opere pubbliche", o togli le virgolette.',
         )
     # The query as a sequence of phrases, citations and words, in the order typed.
     tokens: list[tuple[str, object]] = []
@@ -226,7 +237,8 @@ def _parse(query: str) -> Query:
         if n % 2:
             found = [fold(w) for w in words(segment)]
             if not found:
-                raise SearchError('the query has an empty phrase (""): write words between the quotes')
+                raise MalformedQuery('the query has an empty phrase (""): write words between the quotes',
+                                     'La ricerca ha una frase vuota (""): scrivi le parole tra le virgolette.')
             tokens.append(("phrase", tuple(found)))
             continue
         citations, rest = _cut_citations(segment)
@@ -242,7 +254,8 @@ def _parse(query: str) -> Query:
         nonlocal pending_or
         if negative:
             if pending_or:
-                raise SearchError("the query has OR before an excluded word: write 'a OR b', and '-c' apart")
+                raise MalformedQuery("the query has OR before an excluded word: write 'a OR b', and '-c' apart",
+                                     "La ricerca ha OR prima di una parola esclusa: scrivi 'a OR b' e '-c' a parte.")
             excluded.extend(items)
         elif pending_or:
             groups[-1].extend(items)
@@ -264,7 +277,8 @@ def _parse(query: str) -> Query:
         raw = str(value)
         if raw in {"OR", "|"}:
             if pending_or or not groups or negate:
-                raise SearchError("the query has OR with nothing before it: write 'proroga OR rinvio'")
+                raise MalformedQuery("the query has OR with nothing before it: write 'proroga OR rinvio'",
+                                     "La ricerca ha OR senza nulla prima: scrivi 'proroga OR rinvio'.")
             pending_or = True
             continue
         if raw in {"AND", "&"}:
@@ -275,7 +289,9 @@ def _parse(query: str) -> Query:
         if raw.startswith("-") and len(raw) > 1:
             negate, raw = True, raw[1:]
         elif raw == "-":
-            raise SearchError("the query has a '-' with nothing after it: write -word to leave out the acts with it")
+            raise MalformedQuery("the query has a '-' with nothing after it: write -word to leave out the acts with it",
+                                 "La ricerca ha un '-' senza nulla dopo: scrivi -parola per escludere gli atti che"
+                                 " la contengono.")
         name, colon, rest = raw.partition(":")
         if colon and fold(name) in _FIELD_NAMES:
             pending_field = _FIELD_NAMES[fold(name)]
@@ -285,7 +301,9 @@ def _parse(query: str) -> Query:
         prefix = raw.endswith("*")
         found = [fold(w) for w in words(raw)]
         if prefix and (not found or len(found[-1]) < 3):
-            raise SearchError(f"the query has the prefix {raw!r}: a prefix needs at least 3 letters, e.g. contribut*")
+            raise MalformedQuery(
+                f"the query has the prefix {raw!r}: a prefix needs at least 3 letters, e.g. contribut*",
+                f"La ricerca ha il prefisso «{raw}»: un prefisso vuole almeno 3 lettere, es. contribut*.")
         if found:
             if len(found) > 1 and not prefix and "'" not in raw and "’" not in raw:
                 add([Phrase(tuple(found), pending_field)], negate)  # "art.107", "e-mail": the words together
@@ -299,14 +317,17 @@ def _parse(query: str) -> Query:
                         add([item], False)
         negate, pending_field = False, None
     if pending_or:
-        raise SearchError("the query ends with OR: write 'proroga OR rinvio'")
+        raise MalformedQuery("the query ends with OR: write 'proroga OR rinvio'",
+                             "La ricerca finisce con OR: scrivi 'proroga OR rinvio'.")
     if negate or pending_field:
-        raise SearchError("the query ends with NOT or a field: write what to leave out, or search, after it")
+        raise MalformedQuery("the query ends with NOT or a field: write what to leave out, or search, after it",
+                             "La ricerca finisce con NOT o con un campo: scrivi dopo cosa escludere o cercare.")
     # Stopwords neither narrow nor rank: dropped, unless the query has nothing else.
     content = [g for g in groups if not _only_stopwords(g)]
     q = Query(must=content or groups, must_not=excluded)
     if not q.must and q.must_not:
-        raise SearchError("the query only excludes words: write what to search for as well, 'bando -revoca'")
+        raise MalformedQuery("the query only excludes words: write what to search for as well, 'bando -revoca'",
+                             "La ricerca esclude soltanto: scrivi anche cosa cercare, 'bando -revoca'.")
     return q
 
 

@@ -200,7 +200,8 @@ class WebArchive:
             found = self.run_search(request)
         except SearchError as exc:
             args = {k: request.query_params.get(k, "") for k in _SEARCH_PARAMS}
-            return self.page(request, "ricerca.html", 400, error=exc.msg, args=args, hits=[], total=0, page=1,
+            error = getattr(exc, "italian", exc.msg)  # a malformed query says it in Italian
+            return self.page(request, "ricerca.html", 400, error=error, args=args, hits=[], total=0, page=1,
                              page_size=PAGE_SIZE, pages=1, facets={}, facet_defs=FACETS, link=lambda **kw: "")
         args = found["args"]
 
@@ -216,7 +217,7 @@ class WebArchive:
         try:
             found = self.run_search(request)
         except SearchError as exc:
-            return JSONResponse({"error": exc.msg}, status_code=400)
+            return JSONResponse({"error": getattr(exc, "italian", exc.msg)}, status_code=400)
         q = found["args"]["q"]
         return JSONResponse({
             "query": found["args"], "page": found["page"], "pages": found["pages"], "total": found["total"],

@@ -104,6 +104,9 @@ def test_numbers_as_written_find_the_act_first_then_who_cites_it(judged: Archive
         found = [h.record.id for h in judged.search(query)]
         assert found[0] == "DO-2026-60", query
         assert {"DO-2026-129", "DO-2026-169", "DO-2026-209"} <= set(found[1:4]), query
+    # A date alone: the acts of that day, then the acts writing it
+    found = [h.record.id for h in judged.search("18/03/2026")]
+    assert found[0] == "DO-2026-60" and "DO-2026-129" in found[1:]
     # The wrong date or register: not the act itself
     assert "DO-2026-60" not in [h.record.id for h in judged.search("n. 60 del 19/03/2026")]
     assert "DO-2026-60" not in [h.record.id for h in judged.search("S.G. 60/2026")]

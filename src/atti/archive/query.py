@@ -202,6 +202,12 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
             c = _own_citation(m)
             if c is not None:
                 take(m.start(), m.end(), c)
+    # A date, "18/03/2026": the acts of that day, then the acts that write it.
+    for m in re.finditer(r"(?<![\w/.-])\d{1,2}[/.]\d{1,2}[/.]\d{4}(?![\w/])", text):
+        day = parse_date(m.group())
+        if day is not None and free(m.start(), m.end()):
+            written = Phrase(tuple(words(m.group())))
+            take(m.start(), m.end(), Citation((f"d{day.isoformat().replace('-', '')}",), (), m.group(), (), (written,)))
     # A bare number, "129": the act with that number (any year), the acts citing a number 129,
     # and the number in the text. A year (1900-2100) is only a word.
     for m in _BARE_NUMBER.finditer(text):

@@ -453,6 +453,18 @@ def fts_head(q: Query) -> str:
     return fts(q, HEAD_ZONES)
 
 
+def broad_tiers(q: Query) -> list[tuple[int, str]]:
+    """(weight, FTS5 expression) of the tiers of a broad query: the matches with each feature,
+    the heaviest first, then every match (weight 0); an act is in the first tier it matches."""
+    main = fts(q)
+    return [(w, f"({main}) AND ({expr})") for w, expr in fts_features(q)] + [(0, main)]
+
+
+def ts_broad_tiers(q: Query) -> list[tuple[int, str]]:
+    """(weight, tsquery on the head vector, or None for every match) as :func:`broad_tiers`."""
+    return [*ts_features(q), (0, "")]
+
+
 # -- PostgreSQL tsquery ------------------------------------------------------------------------
 
 

@@ -41,9 +41,10 @@ TALLY_INDEX = (
 TALLY_ROWS_UP_TO = 5_000
 
 
-# Up to this many matches a text search ranks all of them (see atti.archive.query's features); a
-# broader one ranks the matches with the words in the oggetto, the people, the number or the
-# citations, then the rest most recently archived first. The same rule on both backends.
+# Up to this many matches a text search ranks all of them by the sum of their features (see
+# atti.archive.query), newest first on ties; a broader one ranks them by their best feature, each
+# tier most recently archived first (query.broad_tiers), reading no more acts than the page
+# needs. The same rule on both backends.
 RANK_ALL_UP_TO = 2_000
 
 # The states of an act the public may see: published, and later annulled or rectified (still

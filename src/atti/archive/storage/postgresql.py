@@ -561,17 +561,24 @@ class PgCatalog(SqlCatalog):
         if count["n"] <= fts.RANK_ALL_UP_TO:
             rows = ranked("a.terms @@ %(q)s::tsquery", "%(limit)s", "%(offset)s")
         else:
-            # As SQLite: the matches with the words in their head ranked, then the rest most
-            # recently archived first; the page is cut from the first offset+limit of that order.
+            # As SQLite (atti.archive.query.broad_tiers): the matches with each feature, the
+            # heaviest first, then the rest, each tier most recently archived first, read along
+            # the seq index only as far as the page's end.
             params["wanted"] = wanted = offset + limit
-            rows = ranked("a.head @@ %(q)s::tsquery AND a.terms @@ %(q)s::tsquery", "%(wanted)s", "0")
-            if len(rows) < wanted:
-                more = self._all(
-                    f"SELECT {_ACT}, 0 AS score FROM acts a WHERE a.terms @@ %(q)s::tsquery{conditions}"
-                    " AND NOT a.head @@ %(q)s::tsquery ORDER BY a.seq DESC LIMIT %(wanted)s",
+            rows = []
+            shown: set[str] = set()
+            for weight, head in parsed.ts_broad_tiers(q):
+                params["head"], params["enough"] = head, wanted + len(shown)
+                tier = self._all(
+                    f"SELECT {_ACT}, {weight} AS score FROM acts a WHERE a.terms @@ %(q)s::tsquery"
+                    + (" AND a.head @@ %(head)s::tsquery" if head else "")
+                    + f"{conditions} ORDER BY a.seq DESC LIMIT %(enough)s",
                     params,
                 )
-                rows += more[: wanted - len(rows)]
+                rows += [r for r in tier if r["id"] not in shown][: wanted - len(rows)]
+                shown.update(r["id"] for r in tier)
+                if len(rows) >= wanted:
+                    break
             rows = rows[offset:]
         return [SearchHit(act_record(r), fts.hit_snippet(r["oggetto"], r["body"], query), float(r["score"]))
                 for r in rows]

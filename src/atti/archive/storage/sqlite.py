@@ -549,17 +549,23 @@ class SqliteCatalog(SqlCatalog):
         if count <= fts.RANK_ALL_UP_TO:
             rows = ranked(match, limit, offset)
         else:
-            # The page is cut from the first offset+limit of that order: both parts are read that far.
+            # Past RANK_ALL_UP_TO matches (a word of every act's ente, a common word) the matches
+            # are ranked by their best feature, then the rest, each tier most recently archived
+            # first: FTS5 reads each tier's rowids newest first and stops at the page's end, so
+            # no more acts are read than the page needs (fts.broad_tiers, the same on PostgreSQL).
             wanted = offset + limit
-            rows = ranked(parsed.fts_head(q), wanted, 0)
-            if len(rows) < wanted:
-                seen = {r["id"] for r in rows}
-                newest = (
-                    f"SELECT a.*, 0 AS score FROM {t} CROSS JOIN acts a ON a.rowid = {t}.rowid"
-                    f" WHERE {t} MATCH ?{conditions} ORDER BY {t}.rowid DESC LIMIT ?"
-                )
-                more = self.db.execute(newest, (match, *params, wanted)).fetchall()
-                rows += [r for r in more if r["id"] not in seen][: wanted - len(rows)]
+            rows = []
+            seen: set[str] = set()
+            for weight, expr in parsed.broad_tiers(q):
+                tier = self.db.execute(
+                    f"SELECT a.*, {weight} AS score FROM {t} CROSS JOIN acts a ON a.rowid = {t}.rowid"
+                    f" WHERE {t} MATCH ?{conditions} ORDER BY {t}.rowid DESC LIMIT ?",
+                    (expr, *params, wanted + len(seen)),
+                ).fetchall()
+                rows += [r for r in tier if r["id"] not in seen][: wanted - len(rows)]
+                seen.update(r["id"] for r in tier)
+                if len(rows) >= wanted:
+                    break
             rows = rows[offset:]
         return [SearchHit(act_record(r), fts.hit_snippet(r["oggetto"], r["body"], query), float(r["score"]))
                 for r in rows]

@@ -3,7 +3,7 @@
     python bench/search_quality.py [--backend sqlite|postgresql|both] [--misses]
 
 The set is tests/data/search (written by scripts/search_corpus.py): 330 acts in the styles of the
-real acts of tests/data/import, and 72 queries of eight kinds (names, numbers, laws, subjects,
+real acts of tests/data/import, and 77 queries of eight kinds (names, numbers, laws, subjects,
 phrases, operators, stems, typos), each with the acts an archivist wants for it, judged from
 what the acts are about, never from what the engine returns.
 

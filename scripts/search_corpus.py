@@ -383,6 +383,7 @@ def queries(acts: list[Act]) -> list[dict[str, Any]]:
         ("names", "Consorzio Adda Martesana", where(lambda a: a.ente == CONSORZIO), None),
         ("names", "ente:Consorzio", where(lambda a: a.ente == CONSORZIO), None),
         ("names", "Auricchio", person("Auricchio"), None),
+        ("names", "Mario Rossi", person("Mario Rossi"), None),
         # numbers: the act itself first, then the acts citing it
         ("numbers", "n. 60 del 18/03/2026", [do60, *citing60], do60),
         ("numbers", "D.O. 60/2026", [do60, *citing60], do60),
@@ -407,6 +408,7 @@ def queries(acts: list[Act]) -> list[dict[str, Any]]:
         ("laws", "GDPR", cites("679/2016"), None),
         ("laws", "D.Lgs. 165/2001", cites("165/2001"), None),
         ("laws", "D.Lgs. 33/2013", cites("33/2013"), None),
+        ("laws", "legge 241", cites("241/1990"), None),
         # subjects
         ("subjects", "opere pubbliche", topic("opere_pubbliche"), None),
         ("subjects", "aree verdi", topic("aree_verdi"), None),
@@ -424,6 +426,7 @@ def queries(acts: list[Act]) -> list[dict[str, Any]]:
         ("subjects", "export proroga", where(lambda a: a.topic == "bando_export_seguito" and "proroga" in a.oggetto),
          None),
         ("subjects", "PIAO", topic("piao"), None),
+        ("subjects", "manutenzione verde pubblico", topic("aree_verdi"), None),
         # phrases
         ("phrases", '"opere pubbliche"', topic("opere_pubbliche"), None),
         ("phrases", '"aree verdi"', topic("aree_verdi"), None),
@@ -437,6 +440,7 @@ def queries(acts: list[Act]) -> list[dict[str, Any]]:
                                             and "neve" not in a.oggetto), None),
         ("operators", "graduator* digitalizzazione", topic("graduatoria_digitale"), None),
         ("operators", "oggetto:voucher", where(lambda a: "voucher" in a.oggetto), None),
+        ("operators", "tipo:ordinanza", where(lambda a: a.tipo == "ordinanza"), None),
         ("operators", "espurgo OR paratoie", where(lambda a: "espurgo" in a.oggetto or "paratoie" in a.oggetto), None),
         ("operators", "commissione valutazione -2022", where(lambda a: a.topic == "commissione" and a.anno != 2022),
          None),
@@ -450,6 +454,7 @@ def queries(acts: list[Act]) -> list[dict[str, Any]]:
         # typos: one letter wrong, missing or swapped
         ("typos", "Ventrcie", person("Ventrice"), None),
         ("typos", "Sangali", person("Sangalli"), None),
+        ("typos", "Ventice", person("Ventrice"), None),
         ("typos", "patrocino legale", topic("patrocinio"), None),
         ("typos", "trasproto scolastico", topic("trasporto_scolastico"), None),
         ("typos", "rendicnoto", topic("rendiconto"), None),

@@ -111,7 +111,10 @@ _OWN_PATTERNS = [
     re.compile(r"(?<![\w/.-])(?P<num>\d{1,6})\s*/\s*(?P<year>\d{4})(?![\w/])"),
 ]
 _BARE_NUMBER = re.compile(r"(?<![\w/.,-])(?P<num>\d{1,6})(?![\w/.,]|\.\d)")
-_LAW_KIND_WORDS = re.compile(r"(?i)^(?:d\.?\s?lgs|l\.|legge|dpr|d\.p\.r|d\.l\.|decreto|reg|direttiva)")
+_LAW_NUMBER = re.compile(
+    r"(?<![\w.])(?i:legge|l\.|d\.\s?lgs\.?|dlgs|decreto\s+legislativo|d\.\s?p\.\s?r\.|dpr)\s*(?:(?i:n\.?|nr\.?|n°)\s*)?"
+    r"(?P<num>\d{1,5})(?![\w/.]|\.\d)"
+)
 # The words of a query, its operators and its quotes.
 
 
@@ -202,6 +205,10 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
             c = _own_citation(m)
             if c is not None:
                 take(m.start(), m.end(), c)
+    # A law by its number alone, "legge 241", "D.Lgs. 267": the acts citing a law of that number.
+    for m in _LAW_NUMBER.finditer(text):
+        if free(m.start(), m.end()):
+            take(m.start(), m.end(), Citation((), (f"c{int(m['num'])}",), m.group(), (m["num"],)))
     # A date, "18/03/2026": the acts of that day, then the acts that write it.
     for m in re.finditer(r"(?<![\w/.-])\d{1,2}[/.]\d{1,2}[/.]\d{4}(?![\w/])", text):
         day = parse_date(m.group())

@@ -211,3 +211,18 @@ def test_an_older_archive_is_indexed_anew_when_opened(archive_location: Path | s
         assert arc.search("firmatario:Ventrice") and arc.search("Ventrcie")
         signed = {h.record.id for h in arc.search("firmatario:Ventrice")}
         assert signed == {a["id"] for a in acts if a["firmatario"] == "Fabrizio Ventrice"}
+
+
+def test_the_tipo_typed_with_a_number_ranks_that_act_first(archive_location: Path | str) -> None:
+    comune = [a for a in _acts() if a["ente"] == "Comune di Valdora"]
+    delibera = next(a for a in comune if a["tipo"] == "delibera")
+    determinazione = next(a for a in comune if a["tipo"] == "determinazione")
+    twins = [dict(delibera, id="DG-2025-12", registro="DG", anno=2025, numero=12, data="2025-02-01"),
+             dict(determinazione, id="DET-2025-12", registro="DET", anno=2025, numero=12, data="2025-03-01")]
+    arc, _ = Archive.create(archive_location)
+    with arc:
+        _fill(arc, twins)
+        assert [h.record.id for h in arc.search("12/2025")] == ["DET-2025-12", "DG-2025-12"]  # newest first
+        assert arc.search("delibera 12/2025")[0].record.id == "DG-2025-12"
+        assert arc.search("Delibera di Giunta n. 12/2025")[0].record.id == "DG-2025-12"
+        assert arc.search("determinazione n. 12 del 01/03/2025")[0].record.id == "DET-2025-12"

@@ -66,6 +66,7 @@ class Citation:
     text: str
     numbers: tuple[str, ...] = ()  # the words highlighted in a snippet
     also: tuple[Term | Phrase, ...] = ()  # words that match as well: "TUEL", a bare "129"
+    typed: tuple[str, ...] = ()  # the own number of that tipo ("delibera 12/2025"), which ranks higher
 
 
 Item = Term | Phrase | Citation
@@ -178,7 +179,10 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
             if ref.date is not None:
                 own.append(f"d{ref.date.isoformat().replace('-', '')}")
         numbers = [n for n in re.findall(r"\d+", ref.number or "") if not (len(n) == 4 and n == str(ref.year))]
-        take(ref.start, ref.end, _citation(own, cites, ref.text, numbers or re.findall(r"\d+", ref.number or "")))
+        c = _citation(own, cites, ref.text, numbers or re.findall(r"\d+", ref.number or ""))
+        if own and ref.kind is not None and ref.year is not None:
+            c = Citation(c.own, c.cites, c.text, c.numbers, c.also, (f"t{ref.kind}n{ref.serial}a{ref.year}",))
+        take(ref.start, ref.end, c)
     # A law by its name: "TUEL", "codice dei contratti" (matched on the folded words)
     folded_words = [(w.start(), w.end(), fold(w.group())) for w in re.finditer(r"[^\W_]+", text)]
     joined = " ".join(w for _, _, w in folded_words)
@@ -202,9 +206,9 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
         for m in pattern.finditer(text):
             if not free(m.start(), m.end()):
                 continue
-            c = _own_citation(m)
-            if c is not None:
-                take(m.start(), m.end(), c)
+            found = _own_citation(m)
+            if found is not None:
+                take(m.start(), m.end(), found)
     # A law by its number alone, "legge 241", "D.Lgs. 267": the acts citing a law of that number.
     for m in _LAW_NUMBER.finditer(text):
         if free(m.start(), m.end()):
@@ -432,7 +436,8 @@ def _words_only(q: Query) -> Query:
     return Query([g for g in q.must if not any(isinstance(i, Citation) for i in g)], q.must_not)
 
 
-# The features that rank a match, by weight: its own number (32), citing it (16), every word in
+# The features that rank a match, by weight: its own number of the tipo typed (64), its own
+# number (32), citing it (16), every word in
 # its people (8), in its oggetto as written (4), in its oggetto or stemmed (2), in its oggetto
 # and people together (1). A match's score is the sum of those it has.
 _WORD_FEATURES = ((8, frozenset({"p"})), (4, frozenset({"o"})), (2, frozenset({"o", "os"})),
@@ -443,6 +448,9 @@ HEAD_ZONES = frozenset({"o", "os", "p"})
 def fts_features(q: Query) -> list[tuple[int, str]]:
     """(weight, FTS5 expression) of each feature of ``q`` (see _WORD_FEATURES)."""
     out: list[tuple[int, str]] = []
+    typed = [t for c in q.citations() for t in c.typed]
+    if typed:
+        out.append((64, " OR ".join(f'"{t}"' for t in typed)))
     own = [o for c in q.citations() for o in _citation_tokens(c)[0]]
     if own:
         out.append((32, " OR ".join("(" + " AND ".join(f'"{t}"' for t in o) + ")" for o in own)))
@@ -506,6 +514,9 @@ def tsquery(q: Query, zones: frozenset[str] = ALL_ZONES) -> str:
 def ts_features(q: Query) -> list[tuple[int, str]]:
     """(weight, tsquery) of each feature of ``q``, as :func:`fts_features`."""
     out: list[tuple[int, str]] = []
+    typed = [t for c in q.citations() for t in c.typed]
+    if typed:
+        out.append((64, " | ".join(f"'{t}'" for t in typed)))
     own = [o for c in q.citations() for o in _citation_tokens(c)[0]]
     if own:
         out.append((32, " | ".join("(" + " & ".join(f"'{t}'" for t in o) + ")" for o in own)))

@@ -12,8 +12,8 @@ query on the oggetto alone is a query on its tokens, as fast as any other):
 * ``_prorog``: the light stem of a word of the body;
 * ``p_ventrice``, ``firmatario_ventrice``: a word of a person or body, and the same in its role
   (``FIELDS``);
-* ``n60``, ``n60a2026``, ``rdon60a2026``, ``rdon60``, ``d20260318``: the act's own number, its
-  number in its register, its date;
+* ``n60``, ``n60a2026``, ``rdon60a2026``, ``rdon60``, ``tdeterminazionen60a2026``,
+  ``d20260318``: the act's own number, in its register, of its tipo, its date;
 * ``c60a2026``, ``c60``, ``c267a2000``: what the act cites (a law's abbreviation, "TUEL", cites
   the law it stands for).
 
@@ -172,12 +172,15 @@ def citation_tokens(text: str) -> list[str]:
     return out
 
 
-def own_tokens(register: str, year: int, number: int | None, data: str) -> list[str]:
-    """The ``n...``/``r...``/``d...`` tokens of an act's own number and date."""
+def own_tokens(register: str, year: int, number: int | None, data: str, tipo: str = "") -> list[str]:
+    """The ``n...``/``r...``/``t...``/``d...`` tokens of an act's own number (in its register, of
+    its tipo: "tdeliberan12a2025") and date."""
     out = [f"d{data.replace('-', '')}"]
     if number is not None:
         slug = registro_slug(register).lower() or "r"
         out += [f"n{number}", f"n{number}a{year}", f"r{slug}n{number}a{year}", f"r{slug}n{number}"]
+        if tipo:
+            out.append(f"t{''.join(words(fold(tipo)))}n{number}a{year}")
     return out
 
 
@@ -224,7 +227,7 @@ def document(
         oggetto=" ".join(["o_" + w for w in exact] + ["os_" + stem(w) for w in exact]),
         body=" ".join("_" + stem(w) for w in words(body)),
         persone=" ".join(persone),
-        estremi=" ".join(own_tokens(register, year, number, data)),
+        estremi=" ".join(own_tokens(register, year, number, data, tipo)),
         citazioni=" ".join(citation_tokens(f"{oggetto}\n{body}")),
     )
 

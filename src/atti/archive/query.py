@@ -206,9 +206,9 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
         for m in pattern.finditer(text):
             if not free(m.start(), m.end()):
                 continue
-            found = _own_citation(m)
-            if found is not None:
-                take(m.start(), m.end(), found)
+            citation = _own_citation(m)
+            if citation is not None:
+                take(m.start(), m.end(), citation)
     # A law by its number alone, "legge 241", "D.Lgs. 267": the acts citing a law of that number.
     for m in _LAW_NUMBER.finditer(text):
         if free(m.start(), m.end()):

@@ -475,6 +475,13 @@ def broad_tiers(q: Query) -> list[tuple[int, str]]:
     return [(w, f"({main}) AND ({expr})") for w, expr in fts_features(q)] + [(0, main)]
 
 
+def features_imply_match(q: Query) -> bool:
+    """Whether an act with any feature of ``q`` matches ``q`` (so a tier needs no other check): so
+    when ``q`` excludes nothing and is made of words only, or of one citation only."""
+    citations = [g for g in q.must if any(isinstance(i, Citation) for i in g)]
+    return not q.must_not and (not citations or (len(q.must) == 1 and all(isinstance(i, Citation) for i in q.must[0])))
+
+
 def ts_broad_tiers(q: Query) -> list[tuple[int, str]]:
     """(weight, tsquery on the head vector, or None for every match) as :func:`broad_tiers`."""
     return [*ts_features(q), (0, "")]

@@ -567,12 +567,18 @@ class PgCatalog(SqlCatalog):
             params["wanted"] = wanted = offset + limit
             rows = []
             shown: set[str] = set()
+            # A tier's acts are found on the head vector (in the row, GIN-indexed); where its
+            # features imply the whole query, no act's (TOASTed) terms vector is read at all.
+            implied = parsed.features_imply_match(q)
             for weight, head in parsed.ts_broad_tiers(q):
                 params["head"], params["enough"] = head, wanted + len(shown)
+                match = ("a.head @@ %(head)s::tsquery" + ("" if implied else " AND a.terms @@ %(q)s::tsquery")
+                         if head else "a.terms @@ %(q)s::tsquery")
+                # A feature's tier is found through the head's GIN index (seq + 0: not by walking
+                # every act newest first, hoping to meet one); the last tier, every match, is dense.
                 tier = self._all(
-                    f"SELECT {_ACT}, {weight} AS score FROM acts a WHERE a.terms @@ %(q)s::tsquery"
-                    + (" AND a.head @@ %(head)s::tsquery" if head else "")
-                    + f"{conditions} ORDER BY a.seq DESC LIMIT %(enough)s",
+                    f"SELECT {_ACT}, {weight} AS score FROM acts a WHERE {match}{conditions}"
+                    f" ORDER BY a.seq{' + 0' if head else ''} DESC LIMIT %(enough)s",
                     params,
                 )
                 rows += [r for r in tier if r["id"] not in shown][: wanted - len(rows)]

@@ -58,6 +58,8 @@ from atti.errors import DuplicateNumber, StorageError
 _WRITE_LOCK = (0x61747469, 0)  # "atti"
 _REGISTER_LOCKS = 0x61747472  # "attr"
 
+# How many of the newest acts a broad query's tier is first looked for among (see _ranked).
+_WALK = 3000
 # The columns a search reads of an act: the digested ones, not the (large) search vectors.
 _ACT = ", ".join(f"a.{c}" for c in ACT_COLUMNS)
 
@@ -574,13 +576,20 @@ class PgCatalog(SqlCatalog):
                 params["head"], params["enough"] = head, wanted + len(shown)
                 match = ("a.head @@ %(head)s::tsquery" + ("" if implied else " AND a.terms @@ %(q)s::tsquery")
                          if head else "a.terms @@ %(q)s::tsquery")
-                # A feature's tier is found through the head's GIN index (seq + 0: not by walking
-                # every act newest first, hoping to meet one); the last tier, every match, is dense.
+                # A dense tier (a word of every act's ente, a name on half the acts) is met among
+                # the newest acts: first look among the newest _WALK only; a sparse one is found
+                # through the head's GIN index (seq + 0: not by walking every act hoping to meet one).
                 tier = self._all(
-                    f"SELECT {_ACT}, {weight} AS score FROM acts a WHERE {match}{conditions}"
-                    f" ORDER BY a.seq{' + 0' if head else ''} DESC LIMIT %(enough)s",
+                    f"SELECT {_ACT}, {weight} AS score FROM (SELECT * FROM acts ORDER BY seq DESC LIMIT {_WALK}) a"
+                    f" WHERE {match}{conditions} ORDER BY a.seq DESC LIMIT %(enough)s",
                     params,
                 )
+                if len(tier) < params["enough"]:
+                    tier = self._all(
+                        f"SELECT {_ACT}, {weight} AS score FROM acts a WHERE {match}{conditions}"
+                        f" ORDER BY a.seq{' + 0' if head else ''} DESC LIMIT %(enough)s",
+                        params,
+                    )
                 rows += [r for r in tier if r["id"] not in shown][: wanted - len(rows)]
                 shown.update(r["id"] for r in tier)
                 if len(rows) >= wanted:

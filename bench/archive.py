@@ -1,14 +1,16 @@
 """Benchmark: archive ingest, search latency and ``atti archive verify`` throughput, in one table.
 
     python bench/archive.py [--acts 100000] [--ingest 200] [--queries 300] [--verify-mb 512]
-                            [--backend sqlite|postgresql] [--pg-url URL] [--publishers 8]
+                            [--backend sqlite|postgresql|both] [--pg-url URL] [--publishers 8]
+                            [--only search]
 
 * ingest: acts/s through the path ``pipeline.publish`` takes once an act is rendered: register
   lock, next number, a real PAdES B-B signature (the example act rendered once by LibreOffice,
   signed afresh for each act with one ActSigner whose key is loaded once), then ``Archive.seal``.
 * search: median and p95 of ``Archive.search`` over ``--acts`` generated acts, limit 20 (see
-  ``query`` for the mix: words, numbers "N/YYYY", filters), and the mean share of the acts a
-  word query matches. The acts are written in Italian words drawn with Zipf frequencies from
+  ``query`` for the mix: words, numbers in every written form, names, fields, phrases, OR,
+  exclusions, prefixes, law citations, filters), and the mean share of the acts a word query
+  matches. The acts are written in Italian words drawn with Zipf frequencies from
   about 3,000 (see ``vocabulary``), 100-1,000 words each, inserted through the catalog API in
   one transaction; they share one set of files.
 * verify: ``verify_archive`` on an archive holding ``--verify-mb`` of files (sizes 20 KB-4 MB),
@@ -21,6 +23,8 @@
 ``--backend postgresql`` runs the same measures on the PostgreSQL catalog (documents as files in
 its state directory): each archive is a fresh database on ``--pg-url``'s server (a user allowed
 to create databases), or, without it, on a throwaway cluster started like the tests' one.
+``--backend both`` runs them on SQLite, then on PostgreSQL, and prints one table with a column
+each. ``--only search`` measures the search (generate and query) and nothing else.
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ TIPI = ("determinazione", "determinazione", "determinazione", "delibera", "decre
 ORGANI = ("Direttore Operativo", "Segretario Generale", "Giunta", "Consiglio")
 SIGNERS = ("Fabrizio Ventrice", "Maria Rossi", "Giovanni Bianchi", "Laura Colombo")
 STATES = ("pubblicato",) * 9 + ("annullato",)
+LAWS = ("D.Lgs. 267/2000", "D.Lgs. 36/2023", "L. 241/1990", "D.Lgs. 82/2005", "D.Lgs. 33/2013", "TUEL",
+        "Regolamento (UE) 2016/679", "D.P.R. 445/2000")
 QUERY_WORDS = [(w, wt) for w, wt in zip(WORDS, WEIGHTS, strict=True) if len(w) >= 4]
 
 
@@ -232,6 +238,12 @@ def generate(arc: Archive, count: int, rng: random.Random) -> float:
             oggetto = " ".join(rng.choices(WORDS, cum_weights=CUM_WEIGHTS, k=rng.randint(6, 20))).capitalize()
             body = ". ".join(" ".join(rng.choices(WORDS, cum_weights=CUM_WEIGHTS, k=rng.randint(8, 25)))
                              for _ in range(rng.randint(10, 40)))
+            # What real acts cite: an earlier act of the register, and a law or two.
+            cited_year = rng.randint(2016, year)
+            body += (f". Vista la Determinazione {register} n. {rng.randint(1, 3000)} del"
+                     f" {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{cited_year}; visto il "
+                     + ", ".join(rng.sample(LAWS, 2)) + f".\nProposta: Settore {rng.choice(WORDS).capitalize()},"
+                     f" {rng.choice(SIGNERS)}\nVerifica contabile: {rng.choice(SIGNERS)}")
             record = ActRecord(
                 id=act_id(register, year, number), registro=register, anno=year, numero=number,
                 tipo=rng.choice(TIPI), organo=rng.choice(ORGANI),
@@ -244,16 +256,29 @@ def generate(arc: Archive, count: int, rng: random.Random) -> float:
 
 
 def query(rng: random.Random, i: int) -> tuple[str, Filters | None]:
-    """One search as an archivist makes them: mostly words, one in ten a number "N/YYYY", one
-    in five words with a filter (a year, a date range, a register), one in twenty filters alone."""
+    """One search as an archivist makes them: mostly words, one in ten a number as people write
+    it ("N/YYYY", "n. N del DD/MM/YYYY", "D.O. N/YYYY", atti's id), one in ten a name, a field, a
+    law, a phrase, OR, an exclusion or a prefix, one in five words with a filter (a year, a date
+    range, a register), one in twenty filters alone."""
     words, weights = zip(*QUERY_WORDS, strict=True)
-    text = " ".join(dict.fromkeys(rng.choices(words, weights, k=rng.randint(1, 3))))
+    picked = list(dict.fromkeys(rng.choices(words, weights, k=rng.randint(1, 3))))
+    text = " ".join(picked)
+    number, year = rng.randint(1, 3000), rng.randint(2016, 2026)
     if i % 10 == 0:
-        return f"{rng.randint(1, 3000)}/{rng.randint(2016, 2026)}", None
+        return rng.choice((
+            f"{number}/{year}", f"n. {number} del {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{year}",
+            f"D.O. {number}/{year}", f"DG-{year}-{number}", f"determinazione {number}/{year}",
+        )), None
     if i % 20 == 1:
         return "", Filters(registro=rng.choice(("D.O.", "D.G.", "D.C.")), anno=rng.randint(2016, 2026))
+    if i % 10 == 3:
+        other = rng.choices(words, weights)[0]
+        return rng.choice((
+            rng.choice(SIGNERS).split()[-1], f"firmatario:{rng.choice(SIGNERS).split()[-1]}",
+            f"proposta:{rng.choice(SIGNERS).split()[-1]} {picked[0]}", rng.choice(LAWS), "codice dei contratti",
+            f'"{picked[0]} {other}"', f"{picked[0]} OR {other}", f"{picked[0]} -{other}", f"{picked[0][:4]}*",
+        )), None
     if i % 5 == 2:
-        year = rng.randint(2016, 2026)
         return text, rng.choice((
             Filters(anno=year),
             Filters(dal=dt.date(year, 3, 1), al=dt.date(year, 5, 31)),
@@ -272,7 +297,7 @@ def bench_search(arc: Archive, queries: int, rng: random.Random) -> tuple[float,
         arc.search(text, filters=filters, limit=20)
         times.append(time.perf_counter() - start)
         match = fts_query(text)
-        if filters is None and match and i % 10:
+        if filters is None and match and i % 10 not in (0, 3):
             fractions.append(arc.catalog.count(text) / total)
     med, p95 = median_p95(times)
     return med, p95, statistics.mean(fractions) if fractions else 0.0
@@ -301,30 +326,51 @@ def main() -> int:
     parser.add_argument("--ingest", type=int, default=200, help="acts signed and sealed")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--verify-mb", type=int, default=512)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--pg-url", help="a PostgreSQL server to create the databases on [default: a throwaway one]")
     parser.add_argument("--publishers", type=int, default=8, help="concurrent publishing processes")
+    parser.add_argument("--only", choices=("all", "search"), default="all", help="measure only the search")
     args = parser.parse_args()
-    rng = random.Random(129)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    if len(backends) == 1:
+        columns = [run_backend(args, backends[0])]
+    else:  # side by side, each in its own process: the same acts and queries, half the wait
+        import concurrent.futures
+        import multiprocessing
+
+        spawn = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(len(backends), mp_context=spawn) as pool:
+            columns = list(pool.map(run_backend, [args] * len(backends), backends))
+
+    width = max(len(r[0]) for rows in columns for r in rows)
+    cell = max(20, *(len(r[1]) for rows in columns for r in rows))
+    print(f"{'measure':<{width}}  " + "  ".join(f"{b:<{cell}}" for b in backends)
+          + f"  ({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
+    print(f"{'-' * width}  " + "  ".join("-" * cell for _ in backends))
+    for i, (what, _) in enumerate(columns[0]):
+        print(f"{what:<{width}}  " + "  ".join(f"{rows[i][1]:<{cell}}" for rows in columns))
+    return 0
+
+
+def run_backend(args: argparse.Namespace, backend: str) -> list[tuple[str, str]]:
+    """Every measure on one backend, as (what, result) rows."""
+    rng = random.Random(129)  # the same acts and queries on each backend
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="atti-bench-") as name:
         tmp = Path(name)
-        where = Locations(args.backend, tmp, args.pg_url)
+        where = Locations(backend, tmp, args.pg_url)
         try:
             _measure(args, tmp, where, rng, rows)
         finally:
             where.close()
-
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  result  ({args.backend}; {os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
-    print(f"{'-' * width}  {'-' * 20}")
-    for what, value in rows:
-        print(f"{what:<{width}}  {value}")
-    return 0
+    return rows
 
 
 def _measure(args: argparse.Namespace, tmp: Path, where: Locations, rng: random.Random,
              rows: list[tuple[str, str]]) -> None:
+    if args.only == "search":
+        _measure_search(args, where, rng, rows, verify=False)
+        return
     pdf = rendered_example(tmp)
     rate = bench_ingest(tmp, args.ingest, where.new("ingest"), pdf)
     rows.append((f"ingest, signed B-B ({args.ingest} acts)", f"{rate:.1f} acts/s"))
@@ -333,17 +379,7 @@ def _measure(args: argparse.Namespace, tmp: Path, where: Locations, rng: random.
     rows.append((f"ingest, {args.publishers} concurrent publishers, one register",
                  f"{rate:.1f} acts/s, {'gapless' if gapless else 'GAPS OR REPEATS'}"))
 
-    arc, _ = Archive.create(where.new("search"))
-    with arc:
-        rate = generate(arc, args.acts, rng)
-        rows.append((f"generate {args.acts} acts (catalog API, one transaction)", f"{rate:.0f} acts/s"))
-        med, p95, fraction = bench_search(arc, args.queries, rng)
-        rows.append((f"search, {args.queries} queries: median / p95", f"{med * 1e3:.2f} / {p95 * 1e3:.2f} ms"))
-        rows.append(("search, acts a word query matches (mean)", f"{fraction:.1%}"))
-        start = time.perf_counter()
-        report = verify_archive(arc)
-        assert report.ok, report.findings[:5]
-        rows.append((f"archive verify, {args.acts} acts (rows + chain)", f"{time.perf_counter() - start:.1f} s"))
+    _measure_search(args, where, rng, rows, verify=True)
 
     files, _ = Archive.create(where.new("files"))
     with files:
@@ -355,6 +391,22 @@ def _measure(args: argparse.Namespace, tmp: Path, where: Locations, rng: random.
     rows.append((f"archive verify, {len(paths)} files, {megabytes:.0f} MB", f"{megabytes / ours:.0f} MB/s"))
     rows.append(("sha256sum, same files", f"{megabytes / theirs:.0f} MB/s"))
     rows.append(("verify / sha256sum", f"{theirs / ours:.2f}"))
+
+
+def _measure_search(args: argparse.Namespace, where: Locations, rng: random.Random, rows: list[tuple[str, str]],
+                    *, verify: bool) -> None:
+    arc, _ = Archive.create(where.new("search"))
+    with arc:
+        rate = generate(arc, args.acts, rng)
+        rows.append((f"generate {args.acts} acts (catalog API, one transaction)", f"{rate:.0f} acts/s"))
+        med, p95, fraction = bench_search(arc, args.queries, rng)
+        rows.append((f"search, {args.queries} queries: median / p95", f"{med * 1e3:.2f} / {p95 * 1e3:.2f} ms"))
+        rows.append(("search, acts a word query matches (mean)", f"{fraction:.1%}"))
+        if verify:
+            start = time.perf_counter()
+            report = verify_archive(arc)
+            assert report.ok, report.findings[:5]
+            rows.append((f"archive verify, {args.acts} acts (rows + chain)", f"{time.perf_counter() - start:.1f} s"))
 
 
 def _timed(run: Callable[[], object]) -> float:

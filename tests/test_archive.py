@@ -14,7 +14,7 @@ from atti.acts import Act, load_act
 from atti.archive import Archive, act_id
 from atti.archive.search import Filters, fts_query, snippet, stem
 from atti.archive.storage.files import FileBlobStore
-from atti.errors import ActError, ArchiveNotFound, DuplicateNumber, StorageError
+from atti.errors import ActError, ArchiveNotFound, DuplicateNumber, SearchError, StorageError
 
 from .conftest import EXAMPLE, Atti
 
@@ -94,7 +94,13 @@ def test_italian_stemming() -> None:
     assert stem("proroga") == stem("prorogare") == stem("prorogati")
     assert stem("determinazioni") == stem("determinazione")
     assert stem("città") == stem("citta")
-    assert fts_query('proroga "AND" -x') == '"prorog" AND "and" AND "x"'
+    # Light stems: the forms of one word, never a word derived from it ("opere" is not "operativo").
+    assert stem("opere") == stem("opera") != stem("operativo")
+    assert stem("proroghe") == stem("proroga") and stem("pubbliche") == stem("pubblica")
+    assert fts_query('proroga "AND" -x') == (
+        '((("o_proroga" OR "os_prorog" OR "_prorog" OR "p_proroga")) AND (("o_and" OR "os_and" OR "_and" OR "p_and")))'
+        ' NOT ("o_x" OR "os_x" OR "_x" OR "p_x")'
+    )
     assert fts_query("  ...  ") is None
 
 
@@ -113,7 +119,8 @@ def test_search_stems_ranks_and_filters(archive: Archive, act: Act) -> None:
     assert [h.record.id for h in archive.search("n. 5/2025")] == ["DO-2025-5"]
     assert archive.search("graduatoria", filters=Filters(registro="D.G.")) == []
     assert archive.search("ornitorinco") == []
-    assert archive.search("\"unbalanced (") == []
+    with pytest.raises(SearchError, match="not closed"):
+        archive.search("\"unbalanced (")
 
 
 def test_snippet_is_cut_from_the_original_text() -> None:

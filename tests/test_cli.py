@@ -243,7 +243,8 @@ def test_search_and_show(atti: Atti, published: tuple[Path, dict[str, object]]) 
     result = atti("search", "prorogare termini", "--archive", archive, "--json")
     assert result.exit_code == 0
     hits = json.loads(result.stdout)
-    assert hits[0]["id"] == "DO-2026-129"
+    # An earlier test may have published the same text as 130: equal scores, the newest first.
+    assert [h["id"] for h in hits] in (["DO-2026-129"], ["DO-2026-130", "DO-2026-129"])
     assert {"id", "registro", "anno", "numero", "oggetto"} <= set(hits[0])
     assert json.loads(atti("search", "ornitorinco", "--archive", archive, "--json").stdout) == []
     assert atti("search", "ornitorinco", "--archive", archive).output == "No acts found.\n"

@@ -391,7 +391,7 @@ def test_schema_3_archive_is_migrated_with_its_chain_intact(archive: Archive, ac
     with Archive.open(archive.location) as arc:
         assert check(arc).findings == []
         db = arc.catalog.db  # type: ignore[attr-defined]
-        assert db.execute("SELECT value FROM meta").fetchone()[0] == "6" == str(SCHEMA_VERSION)
+        assert db.execute("SELECT value FROM meta").fetchone()[0] == "7" == str(SCHEMA_VERSION)
         assert [tuple(r) for r in db.execute("SELECT * FROM events ORDER BY seq")] == events  # none added or changed
         number = {r["name"]: r["notnull"] for r in db.execute("PRAGMA table_info(acts)")}
         assert number["number"] == 0 and "riservato" in number

@@ -383,7 +383,7 @@ def test_schema_5_archive_gains_actors_with_its_chain_intact(archive: Archive) -
             db.execute(f"ALTER TABLE versions DROP COLUMN {column}")
         db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     with Archive.open(archive.location) as arc:
-        assert arc.catalog.db.execute("SELECT value FROM meta").fetchone()[0] == "6"  # type: ignore[attr-defined]
+        assert arc.catalog.db.execute("SELECT value FROM meta").fetchone()[0] == "7"  # type: ignore[attr-defined]
         assert [v.actor for v in arc.versions(draft)] == [None, None]
         assert failures(arc) == []
         pipeline.review(arc, draft, approve=True, verifica="Verifica Legale", actor="pozzoli")
@@ -400,7 +400,7 @@ def test_postgresql_schema_1_gains_actors_with_its_chain_intact(archive: Archive
     location = archive.location
     archive.close()
     with Archive.open(location) as arc:
-        assert arc.catalog.schema_version() == 2  # type: ignore[attr-defined]
+        assert arc.catalog.schema_version() == 3  # type: ignore[attr-defined]
         assert [v.actor for v in arc.versions(draft)] == [None, None]
         pipeline.review(arc, draft, approve=True, verifica="Verifica Legale", actor="pozzoli")
         assert history(arc, draft)[-1][3:] == ("pozzoli", "Verifica Legale", "positivo", None)

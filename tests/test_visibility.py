@@ -398,10 +398,10 @@ def test_hidden_acts_leave_every_visible_score_unchanged(archive: Archive, archi
     fourth = scores()
     assert fourth[PUBLIC] == first[PUBLIC] and fourth[officer] == third[officer]
     assert fourth[archivist] == second[archivist]
-    # The check can fail: bm25 (SQLite) ranks with its index's statistics, which every act added
-    # to the index of those who see everything has moved. ts_rank (PostgreSQL) reads one act only.
-    moved = fourth[everyone]["grano"]["DO-2026-1"] != first[everyone]["grano"]["DO-2026-1"]
-    assert moved == isinstance(archive_location, Path)
+    # A score is the sum of the features of the act itself (atti.archive.query), on both backends:
+    # no act, visible or not, moves another's. (The checks above can fail all the same: an act
+    # leaking into a view would add its id to that view's scores.)
+    assert fourth[everyone]["grano"]["DO-2026-1"] == first[everyone]["grano"]["DO-2026-1"]
 
 
 def test_a_package_is_built_once_per_viewer_class(

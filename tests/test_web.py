@@ -395,7 +395,17 @@ def test_search_page_ranks_highlights_and_links(client: TestClient) -> None:
 
 def test_search_by_number(client: TestClient) -> None:
     api = client.get("/api/search", params={"q": "129/2026"}).json()
-    assert [r["id"] for r in api["results"]] == [PUBLIC]
+    # The act itself first, then the public act citing it (the rectification), never the reserved one.
+    assert [r["id"] for r in api["results"]] == [PUBLIC, RECTIFYING]
+    assert api["total"] == 2
+
+
+def test_a_malformed_query_is_one_italian_line(client: TestClient) -> None:
+    api = client.get("/api/search", params={"q": '"opere pubbliche'})
+    assert api.status_code == 400 and api.json() == {"error": api.json()["error"]}
+    assert api.json()["error"].startswith("La ricerca ha delle virgolette") and "\n" not in api.json()["error"]
+    page = client.get("/", params={"q": "proroga OR"})
+    assert page.status_code == 400 and "La ricerca finisce con OR" in page.text
 
 
 def test_filters_and_facet_links_are_shareable_urls(client: TestClient) -> None:

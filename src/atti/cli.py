@@ -542,10 +542,17 @@ def search(
     stato: str | None, cites: str | None, cited_by: str | None, limit: int, offset: int, public_only: bool,
     as_json: bool,
 ) -> None:
-    """Search archived acts: Italian full text over oggetto and body, or a number like 129/2026.
+    """Search archived acts: words, people, numbers and laws as archivists write them.
 
-    Results are best match first, with the matched words [in brackets] in the snippet. Without
-    QUERY, the acts the filters select are listed newest first.
+    Every word is required and finds its forms ("proroga" finds "prorogato"); "opere pubbliche"
+    in quotes is a phrase; a OR b; -word leaves out; contribut* is a prefix; firmatario:, proposta:,
+    verificatore:, ente:, organo:, tipo:, oggetto: search one field. An act's number in any written
+    form (60/2026, "n. 60 del 18/03/2026", "D.O. 60/2026", DO-2026-60) finds the act, then the acts
+    citing it; a law (267/2000, "D.Lgs. 36/2023", TUEL, "codice dei contratti") the acts citing it.
+
+    Results are best match first (the act's number, citing it, the words in its people, in its
+    oggetto), then newest, with the matched words [in brackets] in the snippet. Without QUERY, the
+    acts the filters select are listed newest first.
     """
     from atti.archive.search import Filters  # parsed here so that a bad date is a usage error (exit 2)
 

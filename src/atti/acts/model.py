@@ -553,8 +553,15 @@ class Act(_Strict):
         ]
 
     def body_text(self) -> str:
-        """All the act's words after the oggetto, for full-text search."""
-        return "\n".join(item for name, items in self.parts() if name != "oggetto" for item in items)
+        """All the act's words after the oggetto, for full-text search, then who proposed and
+        who verified it, one line each ("Proposta: <struttura>, <firmatario>", "Verifica <tipo>:
+        <nome>"), which the search index reads as the act's people (atti.archive.terms)."""
+        lines = [item for name, items in self.parts() if name != "oggetto" for item in items]
+        if self.proposta is not None:
+            who = ", ".join(p for p in (self.proposta.struttura, self.proposta.firmatario) if p)
+            lines.append(f"Proposta: {who}")
+        lines += [f"Verifica {v.tipo}: {v.nome}" for v in self.verifiche]
+        return "\n".join(lines)
 
 
 def _preposizione(organo: str) -> str:

@@ -422,7 +422,9 @@ class Archive:
         if ref.date is None:
             return None
         when = Filters(tipo=ref.kind, dal=ref.date, al=ref.date)
-        found = self.catalog.search(f"{ref.serial}/{ref.year}", filters=when, limit=2)
+        # The search finds the act with that number first, then the acts citing it: only the former count.
+        found = [h for h in self.catalog.search(f"{ref.serial}/{ref.year}", filters=when, limit=10)
+                 if (h.record.numero, h.record.anno) == (ref.serial, ref.year)]
         return found[0].record.id if len(found) == 1 else None
 
     def relink_references(self) -> int:

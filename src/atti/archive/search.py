@@ -1,35 +1,22 @@
-"""Italian full-text search helpers: stemming, query building for SQLite FTS5, filters, snippets.
+"""Italian full-text search helpers: filters, the visibility of the indexes, snippets.
 
-FTS5 has no Italian stemmer, so the catalog indexes Snowball stems ("proroga" and "prorogare"
-both become "prorog") in their own columns and the query is stemmed the same way. Snippets are
-cut from the original text, so the archivist reads the act's words, not stems.
+The index holds atti's own tokens (atti.archive.terms: words, light stems, people, numbers,
+citations) and a query is read by atti.archive.query, so SQLite and PostgreSQL match the same
+acts. Snippets are cut from the original text, so the archivist reads the act's words, not stems.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
-import snowballstemmer
-
+from atti.archive import query as parsed
+from atti.archive.terms import STOPWORDS, WORD, fold, stem, stem_text, words
 from atti.errors import SearchError
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STEMMER = snowballstemmer.stemmer("italian")
-ESTREMI = re.compile(r"^\s*(?:n\.?\s*)?(\d{1,6})\s*/\s*(\d{4})\s*$", re.IGNORECASE)
-
-# Articles, prepositions and conjunctions: in nearly every act, so they neither narrow nor rank a
-# search, and their huge posting lists are what makes a query slow. Dropped from queries that
-# have other words ("proroga dei termini" searches "proroga" and "termini").
-_STOPWORDS = (
-    "il lo la i gli le l un uno una d di del dello della dei degli delle dell a al allo alla ai agli"
-    " alle all da dal dallo dalla dai dagli dalle dall in nel nello nella nei negli nelle nell con su sul"
-    " sullo sulla sui sugli sulle sull per tra fra e ed o od che non si come anche ma"
-)
-STOPWORDS = frozenset(_STOPWORDS.split())
+__all__ = ["STOPWORDS", "fold", "stem", "stem_text", "words"]
+_WORD = WORD
 
 # The indexes "N/YYYY" lookups and the filters use. The listings without words are ordered
 # newest first (data, number), so the common filters (none, a date range, a year, a register's
@@ -54,9 +41,11 @@ TALLY_INDEX = (
 TALLY_ROWS_UP_TO = 5_000
 
 
-# Up to this many matches a text search is ranked by bm25 over all of them (about 20 ms); a
-# broader one ranks the matches with the words in the oggetto, then the rest newest first.
-RANK_ALL_UP_TO = 20_000
+# Up to this many matches a text search ranks all of them by the sum of their features (see
+# atti.archive.query), newest first on ties; a broader one ranks them by their best feature, each
+# tier most recently archived first (query.broad_tiers), reading no more acts than the page
+# needs. The same rule on both backends.
+RANK_ALL_UP_TO = 2_000
 
 # The states of an act the public may see: published, and later annulled or rectified (still
 # published, with the act that changed it), or imported (signed and published before atti).
@@ -196,32 +185,12 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
     raise SearchError(f"{option}: {text!r} is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)")
 
 
-def _fold(word: str) -> str:
-    # Lost accents are common in imported text ("citta'"): index without them.
-    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    return _fold(_STEMMER.stemWord(word.lower()))
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
-def stem_text(text: str) -> str:
-    return " ".join(stem(w) for w in words(text))
-
-
 def query_stems(query: str) -> list[str]:
-    """The stems a query searches for, in order, without repeats and without stopwords.
-
-    A query made only of stopwords keeps them: the user asked for those words.
-    """
-    found = words(query)
-    content = [w for w in found if w.lower() not in STOPWORDS] or found
-    return list(dict.fromkeys(stem(w) for w in content))
+    """The stems of the words a query searches for, in order, without repeats (stopwords are
+    dropped unless the query has nothing else; a malformed query reads as its words)."""
+    exact, stems, _ = parsed.matcher(parsed.lenient(query))
+    found = [stem(w) for w in words(query) if stem(w) in stems or fold(w) in exact]
+    return list(dict.fromkeys(found))
 
 
 # The longest query searched: a person's query is a few words; a 6,000-word one cost the catalog
@@ -251,14 +220,10 @@ def check_query(query: str) -> None:
 
 
 def fts_query(query: str) -> str | None:
-    """An FTS5 MATCH expression for the user's words (AND of stems), or None if it has none.
-
-    Every stem is quoted, so the user's punctuation can never become FTS5 syntax.
-    """
-    stems = query_stems(query)
-    if not stems:
-        return None
-    return " AND ".join(f'"{s}"' for s in stems)
+    """The FTS5 MATCH expression of the query (atti.archive.query), or None if it has no words;
+    SearchError for a malformed query."""
+    q = parsed.parse(query)
+    return None if q.empty else parsed.fts(q)
 
 
 def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = ("", "")) -> str:
@@ -268,9 +233,9 @@ def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = (""
     way the index was), and every matched word is wrapped in ``mark`` (e.g. ``("[", "]")``).
     Without a match, the text's beginning.
     """
-    wanted = set(query_stems(query))
+    q = parsed.lenient(query)
     flat = " ".join(text.split())
-    hits = [m for m in _WORD.finditer(flat) if stem(m.group()) in wanted] if wanted else []
+    hits = parsed.found_in(q, flat) if not q.empty else []
     if not hits:
         return flat[:width] + ("…" if len(flat) > width else "")
     # The window starting a little before the hit that sees the most distinct query words.
@@ -281,7 +246,7 @@ def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = (""
         for m in hits[i:]:
             if m.end() > start + width:
                 break
-            seen.add(stem(m.group()))
+            seen.add(stem(m.group()))  # distinct words, as far as the stems tell
         if len(seen) > best_count:
             best, best_count = i, len(seen)
     start = max(0, hits[best].start() - width // 3)
@@ -307,6 +272,6 @@ HIGHLIGHT = ("[", "]")
 def hit_snippet(oggetto: str, body: str, query: str) -> str:
     """A search hit's snippet: from the body, where the words are seen in context (the oggetto is
     shown anyway), or from the oggetto when only it has them."""
-    wanted = set(query_stems(query))
-    in_body = any(stem(w) in wanted for w in words(body))
+    q = parsed.lenient(query)
+    in_body = parsed.found_any(q, body)
     return snippet(body if in_body else oggetto, query, mark=HIGHLIGHT)

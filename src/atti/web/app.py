@@ -30,11 +30,12 @@ from starlette.types import ASGIApp
 
 from atti import pipeline
 from atti.archive import albo
+from atti.archive import query as parsed
 from atti.archive import search as fts
 from atti.archive.archive import Archive
 from atti.archive.esecutivita import Esecutivita, esecutivita
 from atti.archive.records import ActRecord, BlobRef
-from atti.archive.search import HIGHLIGHT, Filters, parse_date, query_stems, stem
+from atti.archive.search import HIGHLIGHT, Filters, parse_date
 from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
 from atti.errors import ActNotFound, ArchiveError, AttiError, SearchError
@@ -85,15 +86,15 @@ class WebConfig:
 def highlight(snippet: str, query: str) -> Markup:
     """A snippet from the catalog, escaped, with the words it marked [like this] in <mark>.
 
-    Only a bracketed word whose stem the query searched for is highlighted, so brackets in the
+    Only a bracketed word the query searched for (atti.archive.query.marker) is highlighted, so brackets in the
     act's own text stay text; everything else is escaped.
     """
-    wanted = set(query_stems(query))
+    marked = parsed.marker(parsed.lenient(query))
     pattern = re.compile(re.escape(HIGHLIGHT[0]) + r"(\w+)" + re.escape(HIGHLIGHT[1]))
     out: list[str] = []
     pos = 0
     for m in pattern.finditer(snippet):
-        if stem(m.group(1)) not in wanted:
+        if not marked(m.group(1)):
             continue
         out += [str(escape(snippet[pos:m.start()])), f"<mark>{escape(m.group(1))}</mark>"]
         pos = m.end()
@@ -226,9 +227,10 @@ class WebArchive:
             found = self.run_search(request)
         except SearchError as exc:
             args = {k: request.query_params.get(k, "") for k in _SEARCH_PARAMS}
-            return self.page(request, "ricerca.html", 400, error=exc.msg, args=args, hits=[], total=0, page=1,
+            error = getattr(exc, "italian", exc.msg)  # a malformed query says it in Italian
+            return self.page(request, "ricerca.html", 400, error=error, args=args, hits=[], total=0, page=1,
                              page_size=PAGE_SIZE, pages=1, facets={}, facet_defs=FACETS, link=lambda **kw: "",
-                             error_field=exc.field if isinstance(exc, FieldError) else None)
+                             error_field=exc.field if isinstance(exc, FieldError) else "q")
         args = found["args"]
 
         def link(**changes: Any) -> str:
@@ -243,7 +245,7 @@ class WebArchive:
         try:
             found = self.run_search(request)
         except SearchError as exc:
-            return JSONResponse({"error": exc.msg}, status_code=400)
+            return JSONResponse({"error": getattr(exc, "italian", exc.msg)}, status_code=400)
         q = found["args"]["q"]
         return JSONResponse({
             "query": found["args"], "page": found["page"], "pages": found["pages"], "total": found["total"],

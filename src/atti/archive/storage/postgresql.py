@@ -13,13 +13,13 @@ shared with SQLite: digests are computed on the same column names and values (da
 timestamps as ISO text, integers as integers), so an archive migrated from one backend to the
 other verifies identically, event hashes included.
 
-Search uses PostgreSQL's ``italian`` text search configuration (the same Snowball stemmer as the
-SQLite index): a weighted tsvector (oggetto A, body D) with a GIN index, ranked by ``ts_rank``
-with the oggetto weighing 4 times the body, snippets by ``ts_headline``. ``ts_rank`` (normalisation
-1) reads only the act's own tsvector, no statistics of the other acts, so acts a viewer may not
-see never move that viewer's scores (SQLite needs an index per visibility class for that). The configuration is a
-copy, ``atti_italian``, whose stemmer keeps the stopwords in the index: atti drops its own
-stopwords from a query (as for SQLite), and a query made only of stopwords searches them.
+Search indexes atti's own tokens (atti.archive.terms), the same as the SQLite index, in a tsvector
+built by atti (``terms``, weighted: the people and the act's number A, the oggetto B, the
+citations C, the body D) and in a small one without the body (``head``), each with a GIN index.
+A query (atti.archive.query) becomes a tsquery on those tokens, so both backends match the same
+acts, and ranks them by the same features, each a match on ``head``, which reads only the act's
+own row: acts a viewer may not see never move that viewer's results (SQLite needs an index per
+visibility class for that). Snippets are cut in Python, as for SQLite.
 """
 
 from __future__ import annotations
@@ -35,12 +35,15 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from atti.archive import query as parsed
 from atti.archive import search as fts
 from atti.archive.records import ActRecord, BlobRef, Made, SearchHit, act_record, act_row
 from atti.archive.storage.head import ChainHead, check_head, history_lost, read_head, write_head
 from atti.archive.storage.postgresql_schema import (
     ACT_COLUMNS,
     MIGRATE_TO_2,
+    MIGRATE_TO_3_AFTER,
+    MIGRATE_TO_3_BEFORE,
     REFERENCE_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
@@ -48,26 +51,17 @@ from atti.archive.storage.postgresql_schema import (
 )
 from atti.archive.storage.sql import SqlCatalog
 from atti.archive.storage.urls import redacted
+from atti.archive.terms import document_of_row, tsvector_literal, vocabulary_tokens
 from atti.errors import DuplicateNumber, StorageError
 
 # Advisory lock keys (two int4): the first names atti's use, the second the register.
 _WRITE_LOCK = (0x61747469, 0)  # "atti"
 _REGISTER_LOCKS = 0x61747472  # "attr"
 
-# The tsvectors of an act, from its oggetto and body (parameters: oggetto, body).
-_SEARCH = (
-    "setweight(to_tsvector('atti_italian', %(oggetto)s), 'A') || setweight(to_tsvector('atti_italian', %(body)s), 'D')"
-)
-_SEARCH_OGGETTO = "to_tsvector('atti_italian', %(oggetto)s)"
-# ts_rank's weights are {D, C, B, A}: the oggetto (A) weighs 4 times the body (D), as in SQLite;
-# normalisation 1 divides by 1 + log(length), so a long body does not win by its length alone.
-_RANK = "ts_rank('{0.25, 0.2, 0.4, 1.0}', a.search, plainto_tsquery('atti_italian', %(words)s), 1)"
-# Written out where it is used (not joined from a subquery) so that the planner folds it into a
-# constant and the GIN indexes serve the match.
-_TSQUERY = "plainto_tsquery('atti_italian', %(words)s)"
-# The oggetto alone, weighted as in _RANK: a small tsvector, kept in the row (not TOASTed).
-_RANK_OGGETTO = "ts_rank('{0.25, 0.2, 0.4, 1.0}', a.search_oggetto, plainto_tsquery('atti_italian', %(words)s), 1)"
-_HEADLINE = "StartSel=[, StopSel=], MinWords=15, MaxWords=30, ShortWord=2, MaxFragments=1"
+# How many of the newest acts a broad query's tier is first looked for among (see _ranked).
+_WALK = 3000
+# The columns a search reads of an act: the digested ones, not the (large) search vectors.
+_ACT = ", ".join(f"a.{c}" for c in ACT_COLUMNS)
 
 
 def _storage_error(exc: psycopg.Error, doing: str) -> StorageError:
@@ -204,13 +198,30 @@ class PgCatalog(SqlCatalog):
         return True
 
     def _migrate(self) -> None:
-        """Bring a catalog of schema 1 up to 2 (see ``postgresql_schema.MIGRATE_TO_2``), under the
-        write lock: another server may be doing it meanwhile."""
+        """Bring a catalog of schema 1 or 2 up to 3 (see ``postgresql_schema.MIGRATE_TO_2``,
+        :meth:`_migrate_to_3`), under the write lock: another server may be doing it meanwhile."""
         with self.db.transaction():
             self.db.execute("SELECT pg_advisory_xact_lock(%s, %s)", _WRITE_LOCK)
             version = self.schema_version()
             if version is not None and version < 2:
                 self.db.execute(MIGRATE_TO_2.encode())
+            if version is not None and version < 3:
+                self._migrate_to_3()
+
+    def _migrate_to_3(self) -> None:
+        """Schema 2 to 3: every act's search vectors made anew from its row with atti's tokens,
+        the vectors of the italian configuration dropped. The acts' columns that the digests
+        cover are untouched."""
+        self.db.execute(MIGRATE_TO_3_BEFORE.encode())
+        rows = self.db.execute(f"SELECT seq, {', '.join(ACT_COLUMNS)} FROM acts").fetchall()
+        with self.db.cursor() as cur:
+            cur.executemany(
+                "UPDATE acts SET terms = %(terms)s::tsvector, head = %(head)s::tsvector WHERE seq = %(seq)s",
+                [{"seq": r["seq"], **_vectors(r)} for r in rows],
+            )
+        for r in rows:
+            self._add_vocabulary(r)
+        self.db.execute(MIGRATE_TO_3_AFTER.encode())
 
     def close(self) -> None:
         self.db.close()
@@ -388,24 +399,30 @@ class PgCatalog(SqlCatalog):
         columns = list(values)
         self.db.execute(
             sql.SQL(
-                f"INSERT INTO acts ({{}}, search, search_oggetto) VALUES ({{}}, {_SEARCH}, {_SEARCH_OGGETTO})"
+                "INSERT INTO acts ({}, terms, head) VALUES ({}, %(terms)s::tsvector, %(head)s::tsvector)"
             ).format(
                 sql.SQL(", ").join(map(sql.Identifier, columns)),
                 sql.SQL(", ").join(sql.Placeholder(c) for c in columns),
             ),
-            values,
+            values | _vectors(values),
         )
+        self._add_vocabulary(values)
+
+    def _add_vocabulary(self, row: Any) -> None:
+        self.db.execute("INSERT INTO search_terms (term) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+                        (vocabulary_tokens(document_of_row(row)),))
 
     def _update_row(self, act_id: str, values: dict[str, Any]) -> None:
         """Replace an act's row (a draft's) and its search entry, keeping its place (seq)."""
         columns = list(values)
         self.db.execute(
-            sql.SQL(f"UPDATE acts SET {{}}, search = {_SEARCH}, search_oggetto = {_SEARCH_OGGETTO}"
+            sql.SQL("UPDATE acts SET {}, terms = %(terms)s::tsvector, head = %(head)s::tsvector"
                     " WHERE id = %(old_id)s").format(
                 sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in columns),
             ),
-            values | {"old_id": act_id},
+            values | _vectors(values) | {"old_id": act_id},
         )
+        self._add_vocabulary(values)
 
     def insert_references(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -466,21 +483,47 @@ class PgCatalog(SqlCatalog):
         except psycopg.Error as exc:
             raise _storage_error(exc, "read the catalog") from None
 
+    def _query(self, query: str, f: fts.Filters) -> parsed.Query:
+        """The parsed query; when it finds no act the viewer may see, with its misspelt words
+        widened to those of the index (atti.archive.query.corrected), as SQLite does."""
+        q = parsed.parse(query)
+        if q.empty:
+            return q
+        seen, seen_params = filter_sql(
+            fts.Filters(public_only=f.public_only, hide_reserved=f.hide_reserved, hide_unpublished=f.hide_unpublished),
+            "a",
+        )
+        found = self._one(
+            "SELECT 1 AS found FROM acts a WHERE a.terms @@ %(q)s::tsquery" + "".join(f" AND {w}" for w in seen)
+            + " LIMIT 1",
+            seen_params | {"q": parsed.tsquery(q)},
+        )
+        return q if found is not None else self._widened(q, f) or q
+
+    def _widened(self, q: parsed.Query, f: fts.Filters) -> parsed.Query | None:
+        """``q``, which finds no act, with its misspelt words widened to those of the index
+        (atti.archive.query.corrected); None when no word has a correction."""
+
+        def vocabulary(low: str, high: str) -> list[str]:
+            rows = self._all("SELECT term FROM search_terms WHERE term >= %(low)s AND term < %(high)s",
+                             {"low": low, "high": high})
+            return [str(r["term"]) for r in rows]
+
+        return parsed.corrected(q, vocabulary)
+
     def _ranked(self, query: str, f: fts.Filters, limit: int, offset: int) -> list[SearchHit]:
-        selection = self._selection(query, f)
-        if selection is None:
-            return []
-        where, params, words = selection
+        where, params = filter_sql(f, "a")
+        q = parsed.parse(query)
         params |= {"limit": limit, "offset": offset}
-        if words is None:
+        if q.empty:
             rows = self._all(
-                "SELECT a.* FROM acts a" + (f" WHERE {' AND '.join(where)}" if where else "")
+                f"SELECT {_ACT} FROM acts a" + (f" WHERE {' AND '.join(where)}" if where else "")
                 + " ORDER BY a.data DESC, a.number DESC NULLS LAST, a.seq DESC LIMIT %(limit)s OFFSET %(offset)s",
                 params,
             )
             return [SearchHit(act_record(r), fts.snippet(r["body"], ""), 0.0) for r in rows]
-        # The words' own match is the selection's last clause: the broad case swaps it.
-        conditions = "".join(f" AND {w}" for w in where[:-1])
+        params["q"] = parsed.tsquery(q)
+        conditions = "".join(f" AND {w}" for w in where)
         # Counted only as far as the threshold: all that matters is which side of it the query is.
         # Counted among what the viewer may see only, as SQLite counts in the viewer's own index:
         # acts the viewer cannot see never decide how its results are ranked.
@@ -489,67 +532,84 @@ class PgCatalog(SqlCatalog):
             "a",
         )
         count = self._one(
-            f"SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.search @@ {_TSQUERY}"
+            "SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.terms @@ %(q)s::tsquery"
             + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
             params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
         )
+        if (count is None or count["n"] == 0) and (widened := self._widened(q, f)) is not None:
+            q = widened
+            params["q"] = parsed.tsquery(q)
+            count = self._one(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.terms @@ %(q)s::tsquery"
+                + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
+                params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
+            )
         if count is None or count["n"] == 0:
             return []
+        # The features of atti.archive.query, each a match on the act's head vector (in its row).
+        features = parsed.ts_features(q)
+        score = " + ".join(f"(a.head @@ %(f{i})s::tsquery)::int * {w}" for i, (w, _) in enumerate(features)) or "0"
+        params |= {f"f{i}": expr for i, (_, expr) in enumerate(features)}
+        order = "ORDER BY score DESC, a.data DESC, a.number DESC NULLS LAST, a.seq DESC"
+
+        def ranked(match: str, count: str, skip: str) -> list[dict[str, Any]]:
+            return self._all(
+                f"SELECT {_ACT}, s.score FROM (SELECT a.seq, {score} AS score, a.data, a.number FROM acts a"
+                f" WHERE {match}{conditions} {order} LIMIT {count} OFFSET {skip}) s JOIN acts a ON a.seq = s.seq"
+                " ORDER BY s.score DESC, a.data DESC, a.number DESC NULLS LAST, a.seq DESC",
+                params,
+            )
+
         if count["n"] <= fts.RANK_ALL_UP_TO:
-            rows = self._all(
-                f"SELECT a.*, {_RANK} AS score FROM acts a WHERE a.search @@ {_TSQUERY}{conditions}"
-                " ORDER BY score DESC, a.seq LIMIT %(limit)s OFFSET %(offset)s",
-                params,
-            )
+            rows = ranked("a.terms @@ %(q)s::tsquery", "%(limit)s", "%(offset)s")
         else:
-            # Ranking every match of a very broad query reads every matching tsvector: rank those
-            # with the words in the oggetto, by the oggetto (FTS5's rank with a column filter counts
-            # that column only), then the rest most recently archived first, as SQLite does.
-            # The page is cut from the first offset+limit of that order.
+            # As SQLite (atti.archive.query.broad_tiers): the matches with each feature, the
+            # heaviest first, then the rest, each tier most recently archived first, read along
+            # the seq index only as far as the page's end.
             params["wanted"] = wanted = offset + limit
-            rows = self._all(
-                f"SELECT a.*, {_RANK_OGGETTO} AS score FROM acts a WHERE a.search_oggetto @@ {_TSQUERY}{conditions}"
-                " ORDER BY score DESC, a.seq LIMIT %(wanted)s",
-                params,
-            )
-            if len(rows) < wanted:
-                more = self._all(
-                    f"SELECT a.*, 0.0::real AS score FROM acts a WHERE a.search @@ {_TSQUERY}{conditions}"
-                    f" AND NOT a.search_oggetto @@ {_TSQUERY} ORDER BY a.seq DESC LIMIT %(wanted)s",
+            rows = []
+            shown: set[str] = set()
+            # A tier's acts are found on the head vector (in the row, GIN-indexed); where its
+            # features imply the whole query, no act's (TOASTed) terms vector is read at all.
+            implied = parsed.features_imply_match(q)
+            for weight, head in parsed.ts_broad_tiers(q):
+                params["head"], params["enough"] = head, wanted + len(shown)
+                match = ("a.head @@ %(head)s::tsquery" + ("" if implied else " AND a.terms @@ %(q)s::tsquery")
+                         if head else "a.terms @@ %(q)s::tsquery")
+                # A dense tier (a word of every act's ente, a name on half the acts) is met among
+                # the newest acts: first look among the newest _WALK only; a sparse one is found
+                # through the head's GIN index (seq + 0: not by walking every act hoping to meet one).
+                tier = self._all(
+                    f"SELECT {_ACT}, {weight} AS score FROM (SELECT * FROM acts ORDER BY seq DESC LIMIT {_WALK}) a"
+                    f" WHERE {match}{conditions} ORDER BY a.seq DESC LIMIT %(enough)s",
                     params,
                 )
-                rows += more[: wanted - len(rows)]
+                if len(tier) < params["enough"]:
+                    tier = self._all(
+                        f"SELECT {_ACT}, {weight} AS score FROM acts a WHERE {match}{conditions}"
+                        f" ORDER BY a.seq{' + 0' if head else ''} DESC LIMIT %(enough)s",
+                        params,
+                    )
+                rows += [r for r in tier if r["id"] not in shown][: wanted - len(rows)]
+                shown.update(r["id"] for r in tier)
+                if len(rows) >= wanted:
+                    break
             rows = rows[offset:]
-        snippets = self._headlines([r["id"] for r in rows], words)
-        return [SearchHit(act_record(r), snippets.get(r["id"], ""), float(r["score"])) for r in rows]
+        return [SearchHit(act_record(r), fts.hit_snippet(r["oggetto"], r["body"], query), float(r["score"]))
+                for r in rows]
 
-    def _selection(
-        self, query: str, filters: fts.Filters | None
-    ) -> tuple[list[str], dict[str, Any], str | None] | None:
-        """WHERE clauses on ``acts a``, their parameters and the words searched (None for a listing
-        or a number); None when the query finds nothing."""
+    def _selection(self, query: str, filters: fts.Filters | None) -> tuple[list[str], dict[str, Any]]:
+        """WHERE clauses on ``acts a`` of what :meth:`search` finds, and their parameters."""
         where, params = filter_sql(filters or fts.Filters(), "a")
-        estremi = fts.ESTREMI.match(query)
-        if estremi:  # "129/2026" means the act with that number, not the words 129 and 2026
-            where += ["a.number = %(number)s", "a.year = %(number_year)s"]
-            params |= {"number": int(estremi.group(1)), "number_year": int(estremi.group(2))}
-            return where, params, None
-        if not fts.query_stems(query):
-            return None if fts.words(query) else (where, params, None)
-        # The query's own words, not its stems: plainto_tsquery stems them the way the index did
-        # (the same Snowball stemmer), with the same stopwords dropped first.
-        found = fts.words(query)
-        words = " ".join([w for w in found if w.lower() not in fts.STOPWORDS] or found)
-        where.append(f"a.search @@ {_TSQUERY}")
-        params["words"] = words
-        return where, params, words
+        q = self._query(query, filters or fts.Filters())
+        if not q.empty:
+            where.append("a.terms @@ %(q)s::tsquery")
+            params["q"] = parsed.tsquery(q)
+        return where, params
 
     def count(self, query: str = "", filters: fts.Filters | None = None) -> int:
         """How many acts :meth:`search` finds for ``query`` and ``filters`` over all its pages."""
-        selection = self._selection(query, filters)
-        if selection is None:
-            return 0
-        where, params, _ = selection
+        where, params = self._selection(query, filters)
         with self._index_scans():
             row = self._one("SELECT count(*) AS n FROM acts a" + (f" WHERE {' AND '.join(where)}" if where else ""),
                             params)
@@ -557,35 +617,27 @@ class PgCatalog(SqlCatalog):
 
     def facets(self, query: str = "", filters: fts.Filters | None = None) -> dict[str, list[tuple[str, int]]]:
         """For each of ``search.FACETS``: its values among the acts :meth:`search` finds, with how
-        many acts have each, most first (ties by value, as SQLite orders them)."""
+        many acts have each, most first (ties by value, as SQLite orders them); one grouped pass."""
         out: dict[str, list[tuple[str, int]]] = {name: [] for name in fts.FACETS}
-        selection = self._selection(query, filters)
-        if selection is None:
-            return out
-        where, params, _ = selection
+        where, params = self._selection(query, filters)
         condition = f" WHERE {' AND '.join(where)}" if where else ""
+        grouped = ", ".join(f"a.{column}" for column in fts.FACETS.values())
+        with self._index_scans():
+            rows = self._all(f"SELECT {grouped}, count(*) AS n FROM acts a{condition} GROUP BY {grouped}", params)
         for name, column in fts.FACETS.items():
-            with self._index_scans():
-                rows = self._all(
-                    f"SELECT a.{column} AS value, count(*) AS n FROM acts a{condition} GROUP BY a.{column}", params
-                )
+            counted: dict[Any, int] = {}
+            for r in rows:
+                counted[r[column]] = counted.get(r[column], 0) + int(r["n"])
             # Sorted here: integers as numbers, text by code point, whatever the database's collation.
-            ordered = sorted(((r["value"], int(r["n"])) for r in rows), key=lambda vn: (-vn[1], vn[0]))
+            ordered = sorted(counted.items(), key=lambda vn: (-vn[1], vn[0]))
             out[name] = [(str(value), n) for value, n in ordered]
         return out
 
-    def _headlines(self, ids: list[str], words: str) -> dict[str, str]:
-        """ts_headline snippets, from the body where it has the words, else from the oggetto."""
-        if not ids:
-            return {}
-        rows = self._all(
-            f"SELECT a.id, CASE WHEN ts_filter(a.search, '{{d}}') @@ {_TSQUERY}"
-            f" THEN ts_headline('atti_italian', a.body, {_TSQUERY}, %(options)s)"
-            f" ELSE ts_headline('atti_italian', a.oggetto, {_TSQUERY}, %(options)s) END AS snippet FROM acts a"
-            " WHERE a.id = ANY(%(ids)s)",
-            {"ids": ids, "words": words, "options": _HEADLINE},
-        )
-        return {r["id"]: " ".join(r["snippet"].split()) for r in rows}
+
+def _vectors(row: Any) -> dict[str, str]:
+    """The ``terms`` and ``head`` tsvectors (input syntax) of an acts row, by column name."""
+    doc = document_of_row(row)
+    return {"terms": tsvector_literal(doc), "head": tsvector_literal(doc, head=True)}
 
 
 def filter_sql(f: fts.Filters, table: str) -> tuple[list[str], dict[str, Any]]:

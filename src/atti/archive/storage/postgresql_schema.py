@@ -2,8 +2,10 @@
 types, plus what PostgreSQL's search and ordering need."""
 
 # 1: the first PostgreSQL catalogs (SQLite's schema 4 and 5). 2: versions gain ``actor``,
-# ``verifica``, ``esito`` and ``note`` (SQLite's schema 6; see :data:`MIGRATE_TO_2`).
-SCHEMA_VERSION = 2
+# ``verifica``, ``esito`` and ``note`` (SQLite's schema 6; see :data:`MIGRATE_TO_2`). 3: the search
+# vectors hold atti's own tokens (atti.archive.terms), as SQLite's schema 7 (see
+# PgCatalog._migrate_to_3): ``terms`` (everything) and ``head`` (all but the body).
+SCHEMA_VERSION = 3
 
 # The columns the digests cover, in the SQLite tables' order (a reference digest is a list).
 ACT_COLUMNS = (
@@ -19,13 +21,9 @@ EVENT_COLUMNS = ("seq", "at", "kind", "act_id", "payload", "prev_hash", "hash", 
 
 # The tables of SQLite's schema 4 (number NULL for a draft, riservato 0/1), with the same column
 # names and types; text that is sorted or compared collates as "C" (by code point, as SQLite).
-# seq: the order acts were archived in (SQLite's rowid); search: oggetto weighted A, body D;
-# search_oggetto: the oggetto alone, for broad queries (see search).
+# seq: the order acts were archived in (SQLite's rowid); terms: the act's tokens (atti.archive.terms,
+# weighted as terms.PG_WEIGHTS); head: the same without the body, small enough to stay in the row.
 SCHEMA = """
-CREATE TEXT SEARCH DICTIONARY atti_italian_stem (TEMPLATE = snowball, LANGUAGE = italian);
-CREATE TEXT SEARCH CONFIGURATION atti_italian (COPY = italian);
-ALTER TEXT SEARCH CONFIGURATION atti_italian ALTER MAPPING
-    FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH atti_italian_stem;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE registers (
     register TEXT COLLATE "C" NOT NULL, year INTEGER NOT NULL, last_number INTEGER NOT NULL,
@@ -40,12 +38,15 @@ CREATE TABLE acts (
     source_sha256 TEXT NOT NULL, docx_sha256 TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
     created_at TEXT NOT NULL, riservato INTEGER NOT NULL DEFAULT 0,
     seq BIGSERIAL NOT NULL UNIQUE,
-    search TSVECTOR NOT NULL,
-    search_oggetto TSVECTOR NOT NULL,
+    terms TSVECTOR NOT NULL,
+    head TSVECTOR NOT NULL,
     UNIQUE (register, year, number)
 );
-CREATE INDEX acts_search ON acts USING gin (search);
-CREATE INDEX acts_search_oggetto ON acts USING gin (search_oggetto);
+CREATE INDEX acts_terms ON acts USING gin (terms);
+CREATE INDEX acts_head ON acts USING gin (head);
+-- The words of the oggetti and of the people (terms.vocabulary_tokens), that a misspelt query
+-- word is corrected to (SQLite reads them from its index, with fts5vocab).
+CREATE TABLE search_terms (term TEXT COLLATE "C" PRIMARY KEY);
 CREATE INDEX acts_by_number ON acts (number, year);
 CREATE INDEX acts_by_data ON acts (data, number);
 CREATE INDEX acts_by_year ON acts (year, data, number);
@@ -77,4 +78,19 @@ MIGRATE_TO_2 = """
 ALTER TABLE versions ADD COLUMN IF NOT EXISTS actor TEXT, ADD COLUMN IF NOT EXISTS verifica TEXT,
     ADD COLUMN IF NOT EXISTS esito TEXT, ADD COLUMN IF NOT EXISTS note TEXT;
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
+"""
+
+# Schema 2 to 3, around the new vectors that PgCatalog fills from each row: the old ones go.
+MIGRATE_TO_3_BEFORE = """
+ALTER TABLE acts ADD COLUMN IF NOT EXISTS terms TSVECTOR, ADD COLUMN IF NOT EXISTS head TSVECTOR;
+CREATE TABLE IF NOT EXISTS search_terms (term TEXT COLLATE "C" PRIMARY KEY);
+"""
+MIGRATE_TO_3_AFTER = """
+ALTER TABLE acts ALTER COLUMN terms SET NOT NULL, ALTER COLUMN head SET NOT NULL;
+DROP INDEX IF EXISTS acts_search;
+DROP INDEX IF EXISTS acts_search_oggetto;
+ALTER TABLE acts DROP COLUMN IF EXISTS search, DROP COLUMN IF EXISTS search_oggetto;
+CREATE INDEX IF NOT EXISTS acts_terms ON acts USING gin (terms);
+CREATE INDEX IF NOT EXISTS acts_head ON acts USING gin (head);
+UPDATE meta SET value = '3' WHERE key = 'schema_version';
 """

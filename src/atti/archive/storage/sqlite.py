@@ -25,13 +25,15 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from atti.archive import query as parsed
 from atti.archive import search as fts
 from atti.archive.digests import event_hash
 from atti.archive.records import ActRecord, SearchHit, act_record, act_row
 from atti.archive.storage import sqlite_schema
 from atti.archive.storage.head import check_head, head_path, history_lost, read_head, write_head
 from atti.archive.storage.sql import SqlCatalog
-from atti.archive.storage.sqlite_schema import INSERT_ACT, SCHEMA_VERSION
+from atti.archive.storage.sqlite_schema import DELETE_FTS, INSERT_ACT, INSERT_FTS, SCHEMA_VERSION
+from atti.archive.terms import document_of_row
 from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
 from atti.files import PRIVATE_FILE
 
@@ -208,8 +210,8 @@ class SqliteCatalog(SqlCatalog):
         self.db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
 
     def _migrate(self) -> None:
-        """Bring a catalog of schema 1 to 5 up to schema 6, in one transaction (another process
-        may race us): see :func:`sqlite_schema.migrate_to_3` to :func:`sqlite_schema.migrate_to_6`."""
+        """Bring a catalog of schema 1 to 6 up to schema 7, in one transaction (another process
+        may race us): see :func:`sqlite_schema.migrate_to_3` to :func:`sqlite_schema.migrate_to_7`."""
         with self.transaction():
             version = sqlite_schema.schema_version(self.db)
             if version >= SCHEMA_VERSION:
@@ -222,6 +224,7 @@ class SqliteCatalog(SqlCatalog):
             sqlite_schema.migrate_to_4(self.db)
             sqlite_schema.migrate_to_5(self.db)
             sqlite_schema.migrate_to_6(self.db)
+            sqlite_schema.migrate_to_7(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -429,45 +432,44 @@ class SqliteCatalog(SqlCatalog):
     # -- the act's row and its search entry ----------------------------------------------------
 
     def _insert_row(self, record: ActRecord, body: str) -> None:
-        cur = self.db.execute(INSERT_ACT, tuple(act_row(record, body).values()))
-        self._index(cur.lastrowid, record.riservato, record.stato, record.oggetto, body)
+        row = act_row(record, body)
+        cur = self.db.execute(INSERT_ACT, tuple(row.values()))
+        self._index(cur.lastrowid, row)
 
     def _insert_new_act(self, record: ActRecord, body: str) -> None:
+        row = act_row(record, body)
         try:
-            cur = self.db.execute(INSERT_ACT, tuple(act_row(record, body).values()))
+            cur = self.db.execute(INSERT_ACT, tuple(row.values()))
         except sqlite3.IntegrityError:
             raise DuplicateNumber(f"an act with id {record.id} is already in the archive") from None
-        self._index(cur.lastrowid, record.riservato, record.stato, record.oggetto, body)
+        self._index(cur.lastrowid, row)
 
     def _replace_row(self, act_id: str, record: ActRecord, body: str) -> None:
-        row = self.db.execute(
-            "SELECT rowid, oggetto, body, riservato, state FROM acts WHERE id=?", (act_id,)
-        ).fetchone()
-        self._unindex(row["rowid"], bool(row["riservato"]), row["state"], row["oggetto"], row["body"])
+        row = self.db.execute("SELECT rowid, * FROM acts WHERE id=?", (act_id,)).fetchone()
+        self._unindex(row["rowid"], row)
         values = act_row(record, body)
         self.db.execute(
             f"UPDATE acts SET {', '.join(f'{c}=?' for c in values)} WHERE id=?", (*values.values(), act_id)
         )
-        self._index(row["rowid"], record.riservato, record.stato, record.oggetto, body)
+        self._index(row["rowid"], values)
 
-    def _index(self, rowid: int | None, riservato: bool, state: str, oggetto: str, body: str) -> None:
-        """Index the act in the search index of every visibility class that sees it
-        (search.FTS_TABLES), in the caller's transaction: the indexes never disagree with the acts."""
-        stems = (rowid, fts.stem_text(oggetto), fts.stem_text(body))
-        for table in fts.fts_tables_of(riservato, state):
-            self.db.execute(f"INSERT INTO {table} (rowid, oggetto_stems, body_stems) VALUES (?,?,?)", stems)
+    def _index(self, rowid: int | None, row: Any) -> None:
+        """Index the act (its acts row, by column name) in the search index of every visibility
+        class that sees it (search.FTS_TABLES), in the caller's transaction: the indexes never
+        disagree with the acts."""
+        columns = document_of_row(row).columns()
+        for table in fts.fts_tables_of(bool(row["riservato"]), row["state"]):
+            self.db.execute(INSERT_FTS.format(table=table), (rowid, *columns))
 
     def index_row(self, rowid: int | None, row: dict[str, Any]) -> None:
         """Index an acts row copied as it is (atti archive migrate)."""
-        self._index(rowid, bool(row["riservato"]), row["state"], row["oggetto"], row["body"])
+        self._index(rowid, row)
 
-    def _unindex(self, rowid: int, riservato: bool, state: str, oggetto: str, body: str) -> None:
+    def _unindex(self, rowid: int, row: Any) -> None:
         # A contentless FTS5 table forgets a row only when told the exact text it indexed.
-        stems = (rowid, fts.stem_text(oggetto), fts.stem_text(body))
-        for table in fts.fts_tables_of(riservato, state):
-            self.db.execute(
-                f"INSERT INTO {table} ({table}, rowid, oggetto_stems, body_stems) VALUES ('delete', ?, ?, ?)", stems
-            )
+        columns = document_of_row(row).columns()
+        for table in fts.fts_tables_of(bool(row["riservato"]), row["state"]):
+            self.db.execute(DELETE_FTS.format(table=table), (rowid, *columns))
 
     # -- drafts ------------------------------------------------------------------------------
 
@@ -481,16 +483,34 @@ class SqliteCatalog(SqlCatalog):
         )
         return f"bozza-{number}"
 
+    def _corrected(self, q: parsed.Query, t: str) -> parsed.Query | None:
+        """``q``, which finds no act in the index ``t``, with its misspelt words widened to those
+        of the index (atti.archive.query.corrected); None when no word has a correction."""
+
+        def vocabulary(low: str, high: str) -> list[str]:
+            rows = self.db.execute(f"SELECT term FROM {t}_vocab WHERE term >= ? AND term < ?", (low, high))
+            return [r[0] for r in rows]
+
+        return parsed.corrected(q, vocabulary)
+
+    def _counted(self, query: str, t: str) -> tuple[parsed.Query, int]:
+        """The parsed query and how many acts of the index ``t`` it matches; a query that matches
+        none is corrected first (:meth:`_corrected`)."""
+        q = parsed.parse(query)
+        if q.empty:
+            return q, 0
+        count = int(self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (parsed.fts(q),)).fetchone()[0])
+        if count == 0 and (widened := self._corrected(q, t)) is not None:
+            q = widened
+            count = int(self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (parsed.fts(q),)).fetchone()[0])
+        return q, count
+
     def _search(self, query: str, f: fts.Filters, limit: int, offset: int) -> list[SearchHit]:
         where, params = f.sql("a")
-        estremi = fts.ESTREMI.match(query)
-        match = None if estremi else fts.fts_query(query)
-        if match is None:
-            if estremi:  # "129/2026" means the act with that number, not the words 129 and 2026
-                where += ["a.number = ?", "a.year = ?"]
-                params += [int(estremi.group(1)), int(estremi.group(2))]
-            elif fts.words(query):
-                return []
+        # The index of the viewer's class: every statistic and feature counts only acts it may see.
+        t = fts.fts_table(f)
+        q, count = self._counted(query, t)
+        if q.empty:
             # Newest first from the acts_by_data index (or another index, for narrow filters); the
             # inner query sorts rowids only, so no act's body is read but the ``limit`` shown.
             newest = "ORDER BY a.data DESC, a.number DESC"
@@ -501,41 +521,54 @@ class SqliteCatalog(SqlCatalog):
             )
             rows = self.db.execute(sql, (*params, limit, offset)).fetchall()
             return [SearchHit(act_record(r), fts.snippet(r["body"], ""), 0.0) for r in rows]
-        # ORDER BY rank (with the oggetto weighing 4 times the body) lets FTS5 sort the matches
-        # itself, from its index alone; CROSS JOIN keeps acts_fts the outer loop, so only the rows
-        # read until ``limit`` of them pass the filters are fetched from acts, never all matches.
-        # The index of the viewer's class: bm25's statistics count only the acts it may see.
-        t = fts.fts_table(f)
-        ranked = (
-            f"SELECT a.*, {t}.rank AS score FROM {t} CROSS JOIN acts a ON a.rowid = {t}.rowid"
-            f" WHERE {t} MATCH ? AND {t}.rank MATCH 'bm25(4.0, 1.0)'"
-            + "".join(f" AND {w}" for w in where)
-            + f" ORDER BY {t}.rank LIMIT ? OFFSET ?"
-        )
-        # But FTS5 scores every match before it returns the first (about 1 µs each): a query as
-        # broad as "lombardia" would take 100 ms at 100,000 acts. Counting is 40 times cheaper, so
-        # past RANK_ALL_UP_TO matches only the acts with the words in their oggetto are ranked
-        # (they would rank high anyway), followed by the other matches, most recently archived first.
-        count = self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (match,)).fetchone()[0]
+        match = parsed.fts(q)
+        # A match's score is the sum of the weights of its features (its own number, citing it,
+        # the words in its people, in its oggetto as written, stemmed: atti.archive.query), each a
+        # set of rowids the index finds once; equal scores newest first. The inner query sorts
+        # rowids and a few columns, so only the acts on the page are read whole.
+        features = parsed.fts_features(q)
+        score = " + ".join(f"(a.rowid IN (SELECT rowid FROM {t} WHERE {t} MATCH ?)) * {w}" for w, _ in features) or "0"
+        feature_params = [expr for _, expr in features]
+        conditions = "".join(f" AND {w}" for w in where)
+        order = "ORDER BY score DESC, a.data DESC, a.number DESC, a.rowid DESC"
+
+        def ranked(expr: str, count: int, skip: int) -> list[Any]:
+            sql = (
+                f"SELECT a.*, s.score FROM (SELECT a.rowid AS id, {score} AS score, a.data, a.number FROM {t}"
+                f" CROSS JOIN acts a ON a.rowid = {t}.rowid WHERE {t} MATCH ?{conditions} {order} LIMIT ? OFFSET ?) s"
+                f" JOIN acts a ON a.rowid = s.id ORDER BY s.score DESC, a.data DESC, a.number DESC, a.rowid DESC"
+            )
+            return self.db.execute(sql, (*feature_params, expr, *params, count, skip)).fetchall()
+
+        # Counting is cheap; reading every match to rank it is not, past RANK_ALL_UP_TO of them:
+        # then only the matches with the words in their oggetto, people, number or citations are
+        # ranked (they would rank first anyway), followed by the other matches, most recently
+        # archived first.
+        if count == 0:
+            return []
         if count <= fts.RANK_ALL_UP_TO:
-            rows = self.db.execute(ranked, (match, *params, limit, offset)).fetchall()
+            rows = ranked(match, limit, offset)
         else:
-            # The page is cut from the first offset+limit of that order: both parts are read that far.
+            # Past RANK_ALL_UP_TO matches (a word of every act's ente, a common word) the matches
+            # are ranked by their best feature, then the rest, each tier most recently archived
+            # first: FTS5 reads each tier's rowids newest first and stops at the page's end, so
+            # no more acts are read than the page needs (fts.broad_tiers, the same on PostgreSQL).
             wanted = offset + limit
-            rows = self.db.execute(ranked, (f"{{oggetto_stems}} : ({match})", *params, wanted, 0)).fetchall()
-            if len(rows) < wanted:
-                seen = {r["id"] for r in rows}
-                newest = (
-                    f"SELECT a.*, 0.0 AS score FROM {t} CROSS JOIN acts a ON a.rowid = {t}.rowid"
-                    f" WHERE {t} MATCH ?" + "".join(f" AND {w}" for w in where)
-                    + f" ORDER BY {t}.rowid DESC LIMIT ?"
-                )
-                more = self.db.execute(newest, (match, *params, wanted)).fetchall()
-                rows += [r for r in more if r["id"] not in seen][: wanted - len(rows)]
+            rows = []
+            seen: set[str] = set()
+            for weight, expr in parsed.broad_tiers(q):
+                tier = self.db.execute(
+                    f"SELECT a.*, {weight} AS score FROM {t} CROSS JOIN acts a ON a.rowid = {t}.rowid"
+                    f" WHERE {t} MATCH ?{conditions} ORDER BY {t}.rowid DESC LIMIT ?",
+                    (expr, *params, wanted + len(seen)),
+                ).fetchall()
+                rows += [r for r in tier if r["id"] not in seen][: wanted - len(rows)]
+                seen.update(r["id"] for r in tier)
+                if len(rows) >= wanted:
+                    break
             rows = rows[offset:]
-        return [
-            SearchHit(act_record(r), fts.hit_snippet(r["oggetto"], r["body"], query), -float(r["score"])) for r in rows
-        ]
+        return [SearchHit(act_record(r), fts.hit_snippet(r["oggetto"], r["body"], query), float(r["score"]))
+                for r in rows]
 
     def count(self, query: str = "", filters: fts.Filters | None = None) -> int:
         """How many acts :meth:`search` finds for ``query`` and ``filters`` over all its pages."""
@@ -581,15 +614,10 @@ class SqliteCatalog(SqlCatalog):
         source = self._tally_source
         if f.cites or f.cited_by:  # a few acts, found by id through act_references
             source = "acts a"
-        estremi = fts.ESTREMI.match(query)
-        match = None if estremi else fts.fts_query(query)
-        if estremi:  # one act or a few: acts_by_number finds them
-            source = "acts a"
-            where += ["a.number = ?", "a.year = ?"]
-            params += [int(estremi.group(1)), int(estremi.group(2))]
-        elif match is not None:
-            t = fts.fts_table(f)
-            found = self.db.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH ?", (match,)).fetchone()[0]
+        t = fts.fts_table(f)
+        q, found = self._counted(query, t)
+        match = None if q.empty else parsed.fts(q)
+        if match is not None:
             if not found:
                 return []
             if found <= fts.TALLY_ROWS_UP_TO:  # read the rows of the matches, not the whole index
@@ -598,8 +626,6 @@ class SqliteCatalog(SqlCatalog):
             else:
                 where.append(f"a.rowid IN (SELECT rowid FROM {t} WHERE {t} MATCH ?)")
             params.append(match)
-        elif fts.words(query):
-            return []
         grouped = ", ".join(f"a.{column}" for column in fts.FACETS.values())
         sql = (
             f"SELECT {grouped}, count(*) FROM {source}"

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sqlite3
 
 from atti.archive import search as fts
+from atti.archive.terms import document_of_row
 
 # 1: the first archives. 2: events carry ``row_digest``. 3: ``versions`` and ``act_references``
 # tables (all additive; see ``migrate_to_3``). 4: acts gain ``riservato`` and ``number`` may be NULL
 # (a draft has no number until it is sealed); the acts table is rebuilt, keeping its rowids.
 # 5: one full-text index per visibility class (``search.FTS_TABLES``), filled from the acts.
 # 6: versions gain ``actor``, ``verifica``, ``esito`` and ``note`` (who made each, what a review said).
-SCHEMA_VERSION = 6
+# 7: the search indexes hold atti's own tokens (atti.archive.terms): words and light stems, the
+# people and bodies of the act, its own number, what it cites; rebuilt from the acts.
+SCHEMA_VERSION = 7
 
 # number: NULL for a draft (bozza, in verifica); UNIQUE lets any number of NULLs through.
 # riservato: 1 for an act the public must not see (web search with ``public_only``).
@@ -26,12 +29,18 @@ CREATE TABLE IF NOT EXISTS {name} (
     UNIQUE (register, year, number)
 );
 """
-# The search index of a visibility class (search.FTS_TABLES): contentless, keyed by the acts' rowids.
+# The search index of a visibility class (search.FTS_TABLES): contentless, keyed by the acts' rowids,
+# its columns atti.archive.terms.COLUMNS, each a string of atti's tokens ("_" marks a stem).
 _FTS = """
 CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5(
-    oggetto_stems, body_stems, content='', tokenize='unicode61'
+    oggetto, body, persone, estremi, citazioni, content='', tokenize="unicode61 tokenchars '_'"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS {name}_vocab USING fts5vocab({name}, 'row');
 """
+INSERT_FTS = "INSERT INTO {table} (rowid, oggetto, body, persone, estremi, citazioni) VALUES (?,?,?,?,?,?)"
+DELETE_FTS = (
+    "INSERT INTO {table} ({table}, rowid, oggetto, body, persone, estremi, citazioni) VALUES ('delete',?,?,?,?,?,?)"
+)
 ACTS_COLUMNS = (
     "id, register, year, number, tipo, organo, data, ente, oggetto, body, signer, state, source_sha256,"
     " docx_sha256, pdf_sha256, created_at"
@@ -127,16 +136,8 @@ def migrate_to_4(db: sqlite3.Connection) -> None:
 
 
 def migrate_to_5(db: sqlite3.Connection) -> None:
-    """Schema 4 to 5, inside the caller's transaction: the search index of each visibility class
-    but acts_fts (which holds every act) is made and filled. Then :func:`migrate_to_6`."""
-    for table in fts.FTS_TABLES:
-        if table == "acts_fts" or db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (table,)).fetchone():
-            continue
-        db.execute(_FTS.format(name=table))
-        for row in db.execute("SELECT rowid, oggetto, body, riservato, state FROM acts").fetchall():
-            if table in fts.fts_tables_of(bool(row[3]), row[4]):
-                db.execute(f"INSERT INTO {table} (rowid, oggetto_stems, body_stems) VALUES (?,?,?)",
-                           (row[0], fts.stem_text(row[1]), fts.stem_text(row[2])))
+    """Schema 4 to 5: one search index per visibility class. Nothing to do here any more: schema
+    7 makes every search index anew (:func:`migrate_to_7`). Then :func:`migrate_to_6`."""
 
 
 # The columns schema 6 adds to the versions (the same in PostgreSQL's schema 2).
@@ -152,4 +153,23 @@ def migrate_to_6(db: sqlite3.Connection) -> None:
     for column in VERSION_COLUMNS_6:
         if column not in columns:
             db.execute(f"ALTER TABLE versions ADD COLUMN {column} TEXT")
+    db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+
+
+def migrate_to_7(db: sqlite3.Connection) -> None:
+    """Schema 6 to 7, inside the caller's transaction: every search index is made anew with
+    atti's tokens (atti.archive.terms) and filled from the acts, the people of each act read from
+    its row (signer, ente, organo, and the proposta and verifiche lines of its text). The acts,
+    their versions and the event log are untouched: the index is no part of any digest."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(acts_fts)")}
+    if "persone" not in columns:
+        for table in fts.FTS_TABLES:
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in _FTS.format(name=table).split(";"):  # not executescript: it would COMMIT
+                if statement.strip():
+                    db.execute(statement)
+        for row in db.execute("SELECT rowid, * FROM acts").fetchall():
+            doc = document_of_row(row)
+            for table in fts.fts_tables_of(bool(row["riservato"]), row["state"]):
+                db.execute(INSERT_FTS.format(table=table), (row["rowid"], *doc.columns()))
     db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))

@@ -1,0 +1,152 @@
+"""Search relevance: recall@10 and MRR per kind of query and backend, on the judged set.
+
+    python bench/search_quality.py [--backend sqlite|postgresql|both] [--misses]
+
+The set is tests/data/search (written by scripts/search_corpus.py): 330 acts in the styles of the
+real acts of tests/data/import, and 77 queries of eight kinds (names, numbers, laws, subjects,
+phrases, operators, stems, typos), each with the acts an archivist wants for it, judged from
+what the acts are about, never from what the engine returns.
+
+* recall@10: the share of a query's relevant acts among its first 10 results, out of at most 10
+  (a name with 12 acts is fully recalled by 10 of them on the first page);
+* MRR: the mean of 1/rank of the first relevant act (of the act typed, for a number: the act
+  itself must come first; 0 when none is in the first 10).
+
+``--misses`` also lists each query below 1 on either measure, with what came first instead.
+PostgreSQL runs on a throwaway cluster started like the tests' one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from atti.archive import Archive
+from atti.archive.records import ActRecord
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.pgserver, for a throwaway cluster
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "search"
+TOP = 10
+KINDS = ("names", "numbers", "laws", "subjects", "phrases", "operators", "stems", "typos")
+
+
+def judged() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The acts and the judged queries of the set."""
+    acts = json.loads((DATA / "acts.json").read_text(encoding="utf-8"))
+    queries = json.loads((DATA / "queries.json").read_text(encoding="utf-8"))
+    return acts, queries
+
+
+def fill(arc: Archive, acts: list[dict[str, Any]]) -> None:
+    """Archive the set's acts through the catalog API, in one transaction (they share files)."""
+    source, docx, pdf = (arc.blobs.put(f"relevance set {ext}".encode(), ext) for ext in ("yaml", "docx", "pdf"))
+    with arc.catalog.transaction():
+        for a in acts:
+            record = ActRecord(
+                id=a["id"], registro=a["registro"], anno=a["anno"], numero=a["numero"], tipo=a["tipo"],
+                organo=a["organo"], data=dt.date.fromisoformat(a["data"]), ente=a["ente"], oggetto=a["oggetto"],
+                firmatario=a["firmatario"], stato="pubblicato", source=source, docx=docx, pdf=pdf,
+                created_at="2026-11-01T00:00:00+00:00",
+            )
+            arc.catalog.insert_act(record, a["body"])
+
+
+@dataclass
+class Measure:
+    query: str
+    kind: str
+    recall: float
+    reciprocal_rank: float
+    found: list[str]
+
+
+def measure(arc: Archive, queries: list[dict[str, Any]]) -> list[Measure]:
+    out = []
+    for q in queries:
+        found = [h.record.id for h in arc.search(q["query"], limit=TOP)]
+        relevant = set(q["relevant"])
+        recall = len(relevant & set(found)) / min(TOP, len(relevant))
+        wanted = {q["first"]} if "first" in q else relevant
+        rank = next((i + 1 for i, id_ in enumerate(found) if id_ in wanted), None)
+        out.append(Measure(q["query"], q["kind"], recall, 1 / rank if rank else 0.0, found))
+    return out
+
+
+def summary(measures: list[Measure]) -> dict[str, tuple[float, float, int]]:
+    """Per kind (and "all"): mean recall@10, MRR and how many queries."""
+    out: dict[str, tuple[float, float, int]] = {}
+    for kind in (*KINDS, "all"):
+        chosen = [m for m in measures if kind in ("all", m.kind)]
+        if chosen:
+            out[kind] = (sum(m.recall for m in chosen) / len(chosen),
+                         sum(m.reciprocal_rank for m in chosen) / len(chosen), len(chosen))
+    return out
+
+
+def evaluate(location: Path | str) -> list[Measure]:
+    """Archive the set at ``location`` (a new archive) and measure every query on it."""
+    acts, queries = judged()
+    arc, _ = Archive.create(location)
+    with arc:
+        fill(arc, acts)
+        return measure(arc, queries)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--misses", action="store_true", help="list the queries below 1")
+    args = parser.parse_args()
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    results: dict[str, dict[str, tuple[float, float, int]]] = {}
+    misses: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="atti-quality-") as name:
+        for backend in backends:
+            measures = evaluate(Path(name) / "archive") if backend == "sqlite" else _on_postgresql(Path(name))
+            results[backend] = summary(measures)
+            misses += [f"{backend:<10} {m.kind:<9} {m.query!r}: recall {m.recall:.2f}, RR {m.reciprocal_rank:.2f},"
+                       f" first {m.found[:3]}" for m in measures if m.recall < 1 or m.reciprocal_rank < 1]
+    acts, queries = judged()
+    print(f"search relevance: {len(acts)} acts, {len(queries)} judged queries, first {TOP} results")
+    header = f"{'kind':<10} {'queries':>7}  " + "  ".join(f"{b + ' recall@10':>20} {b + ' MRR':>16}" for b in backends)
+    print(header)
+    print("-" * len(header))
+    for kind in (*KINDS, "all"):
+        cells = []
+        for b in backends:
+            recall, mrr, _ = results[b].get(kind, (0.0, 0.0, 0))
+            cells.append(f"{recall:>20.3f} {mrr:>16.3f}")
+        count = results[backends[0]].get(kind, (0, 0, 0))[2]
+        print(f"{kind:<10} {count:>7}  " + "  ".join(cells))
+    if args.misses:
+        print("\n".join(["", *misses]) if misses else "\nno misses")
+    return 0
+
+
+def _on_postgresql(tmp: Path) -> list[Measure]:
+    import os
+    import shutil
+    import subprocess
+
+    from tests.pgserver import start_server
+
+    server, stop = start_server()
+    os.environ["ATTI_STATE_DIR"] = str(tmp / "pg-state")
+    try:
+        server.execute("CREATE DATABASE atti_quality")
+        return evaluate(server.url("atti_quality"))
+    finally:
+        subprocess.run(stop, check=False, capture_output=True)
+        shutil.rmtree(server.directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -92,12 +92,12 @@ def test_check_warns_of_likely_personal_data_left_unmarked(text: str, what: str,
     checked = atti("check", act)
     assert checked.exit_code == 0, checked.output  # a warning, not a problem
     assert f"looks like {what}" in checked.stdout
-    assert checked.stdout.endswith(f"{act}: ok\n")
+    assert checked.stdout.endswith(f"{act}: valido\n")
     marked = tmp_path / "marked.yaml"
     # Quoted: a YAML value that starts with "[" is a list.
     marked.write_text(act.read_text(encoding="utf-8").replace(f"  - {text};", f"  - \"[[{text}]];\""),
                       encoding="utf-8")
-    assert atti("check", marked).stdout == f"{marked}: ok\n"
+    assert atti("check", marked).stdout == f"{marked}: valido\n"
 
 
 # -- esecutività ---------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     assert (pub["numero"], pub["anno"], pub["dal"], pub["al"]) == (1, start.year, start.isoformat(), end.isoformat())
     assert pub["url"] == f"/albo/{start.year}/1"
     again = atti("albo", "pubblica", act_id, "--archive", root)
-    assert again.exit_code != 0 and again.stderr.startswith("Error: ") and "already on the albo" in again.stderr
+    assert again.exit_code != 0 and again.stderr.startswith("Errore: ") and "already on the albo" in again.stderr
 
     shown = json.loads(atti("show", act_id, "--archive", root, "--json").stdout)
     assert shown["esecutivita"]["dal"] == (start + dt.timedelta(days=10)).isoformat()  # the 11th day
@@ -320,12 +320,12 @@ def test_the_register_runs_without_gaps_in_each_year_and_keeps_every_entry(
         assert arc.catalog.verify_events() == [] and arc.catalog.verify_rows() == []
     location = str(archive_location)
     for args, message in [
-        (("pubblica", reserved), f"Error: {reserved} is riservato: a reserved act is never published on the albo\n"),
-        (("annulla", "9/2026", "--motivo", "x"), "Error: no publication 9/2026 in the registro delle pubblicazioni\n"),
+        (("pubblica", reserved), f"Errore: {reserved} is riservato: a reserved act is never published on the albo\n"),
+        (("annulla", "9/2026", "--motivo", "x"), "Errore: no publication 9/2026 in the registro delle pubblicazioni\n"),
         (("annulla", "uno", "--motivo", "x"),
-         "Error: 'uno' is not a publication of the albo: write its number and year, e.g. 15/2026\n"),
+         "Errore: 'uno' is not a publication of the albo: write its number and year, e.g. 15/2026\n"),
         (("annulla", "1/2026", "--motivo", "x"),
-         "Error: publication 1/2026 is already annullata (errore materiale)\n"),
+         "Errore: publication 1/2026 is already annullata (errore materiale)\n"),
     ]:
         refused = atti("albo", *args, "--archive", location)
         assert (refused.exit_code != 0, refused.stdout, refused.stderr) == (True, "", message)
@@ -396,7 +396,7 @@ def test_a_missing_publication_copy_is_made_afterwards(atti: Atti, tmp_path: Pat
         act_id = arc.seal(act, source=text, docx=b"docx", pdf=stand_in_pdf("original"), firmatario="F. V.").id
         plain_id = sealed(arc, 13)
     refused = atti("albo", "pubblica", act_id, "--archive", root)
-    assert refused.stderr == (f"Error: {act_id} marks personal data but has no publication copy: make it first "
+    assert refused.stderr == (f"Errore: {act_id} marks personal data but has no publication copy: make it first "
                               f"(atti albo copia {act_id})\n")
     made = atti("albo", "copia", act_id, "--archive", root, "--development")
     assert made.exit_code == 0, made.output
@@ -406,7 +406,7 @@ def test_a_missing_publication_copy_is_made_afterwards(atti: Atti, tmp_path: Pat
     assert canaries_in(pdf_text(copy.read_bytes())) == [] and OMISSIS in pdf_text(copy.read_bytes())
     assert atti("albo", "pubblica", act_id, "--archive", root).exit_code == 0
     none = atti("albo", "copia", plain_id, "--archive", root, "--development")
-    assert none.stderr == f"Error: {plain_id} marks no personal data: the public is given the act itself\n"
+    assert none.stderr == f"Errore: {plain_id} marks no personal data: the public is given the act itself\n"
 
 
 def test_the_register_moves_with_the_archive_to_postgresql(tmp_path: Path, pg_url: str) -> None:
@@ -449,5 +449,5 @@ def test_attesta_needs_the_responsible_officer(tmp_path: Path, atti: Atti) -> No
         albo_register.publish(arc, sealed(arc, 2), dal=albo_register.today() - dt.timedelta(days=20))
         assert [p.numero for p in albo_register.due_attestati(arc)] == [2]
     refused = atti("albo", "attesta", "--archive", tmp_path, "--development")
-    assert refused.stderr == "Error: set albo_responsabile: the officer who signs the attestati di pubblicazione\n"
+    assert refused.stderr == "Errore: set albo_responsabile: the officer who signs the attestati di pubblicazione\n"
     assert refused.exit_code != 0

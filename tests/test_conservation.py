@@ -274,10 +274,10 @@ def test_the_command_line_refuses_what_it_cannot_describe(atti: Atti, register: 
     env = {"ATTI_IPA_CODE": "ucl_test", "ATTI_AOO_CODE": "AOO_UCL", "ATTI_PEC": "unioncamere@pec.example.it"}
     result = atti("export", "--registro", "D.O.", "--anno", "2026", "--archive", register, "-o", tmp_path, env=env)
     assert (result.exit_code, result.output) == (
-        2, "Error: a pacchetto di versamento needs the conservatore that receives it: set holder (ATTI_HOLDER)\n")
+        2, "Errore: a pacchetto di versamento needs the conservatore that receives it: set holder (ATTI_HOLDER)\n")
     result = atti("export", "--registro", "D.O.", "--anno", "2025", "--archive", register, "-o", tmp_path,
                   env={**env, "ATTI_HOLDER": HOLDER, "ATTI_TSA_URL": "http://127.0.0.1:9/tsa"})
-    assert (result.exit_code, result.output) == (6, "Error: no sealed act matches registro D.O.; anno 2025\n")
+    assert (result.exit_code, result.output) == (6, "Errore: no sealed act matches registro D.O.; anno 2025\n")
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 

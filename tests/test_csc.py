@@ -431,7 +431,7 @@ def test_atti_sign_remote_keeps_its_secrets(atti: Atti, live: LivePKI, fresh: CS
                  env=env)
     assert again.exit_code == 4
     assert again.stderr == (
-        f"Error: the CSC service prova ({fresh.url}) refused the OTP (invalid_otp: The OTP is invalid): nothing was"
+        f"Errore: the CSC service prova ({fresh.url}) refused the OTP (invalid_otp: The OTP is invalid): nothing was"
         " signed; try again with a new OTP\n"
     )
     assert not (tmp_path / "again.pdf").exists()
@@ -612,7 +612,7 @@ def test_publish_refuses_a_remote_certificate_before_numbering(
     ]:
         result = atti("--config", config, "publish", EXAMPLE, "--archive", archive, "--remote", f"prova:{credential}",
                       env=env)
-        assert (result.exit_code, result.stderr) == (4, f"Error: {message}\n")
+        assert (result.exit_code, result.stderr) == (4, f"Errore: {message}\n")
     down = atti("publish", EXAMPLE, "--archive", archive, "--remote", "giu", env={
         **env, "ATTI_CSC": json.dumps({"giu": {"base_url": f"http://127.0.0.1:{closed_port()}", "client_id": "x"}})})
     assert down.exit_code == 4 and "cannot be reached" in down.stderr and down.stderr.count("\n") == 1
@@ -663,7 +663,7 @@ def test_a_local_key_on_the_command_line_wins_over_a_configured_remote_key(
     result = atti("--config", config, "sign", src, "-o", out, env={"ATTI_CSC_CLIENT_SECRET": CLIENT_SECRET})
     assert result.exit_code == 4
     assert result.stderr == (
-        "Error: OTP for credential ventrice of the CSC service prova (or set $ATTI_CSC_OTP) is needed: run in a"
+        "Errore: OTP for credential ventrice of the CSC service prova (or set $ATTI_CSC_OTP) is needed: run in a"
         " terminal\n"
     )
 
@@ -696,8 +696,8 @@ def test_a_batch_stops_at_an_expired_sad_and_reports_every_act(
     """The batch's bookkeeping without LibreOffice: each act's publication is only its signature."""
     from atti import pipeline
 
-    def signed_only(archive: Any, loaded: Any, settings: Any, signer: Any, *args: Any, **kwargs: Any) -> Any:
-        signer.sign(make_pdf())
+    def signed_only(archive: Any, loaded: Any, settings: Any, signers: Any, *args: Any, **kwargs: Any) -> Any:
+        signers[0].sign(make_pdf())  # the one firmatario's signer
         return pipeline.PublishResult(record=None, pdf="")  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "_publish_with", signed_only)

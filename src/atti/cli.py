@@ -1001,12 +1001,14 @@ def albo_pubblica(ctx: click.Context, act_id: str, giorni: int | None, archive: 
 @click.pass_context
 def albo_copia(
     ctx: click.Context, act_id: str, archive: Path | None, p12: Path | None, development: bool, as_user: str | None,
-    pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
+    pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None, remote: str | None,
 ) -> None:
     """Make the signed publication copy of the archived act ID, every personal datum it marks
     [omissis]: atti publish makes it; this is for an act whose copy could not be made then."""
     settings = _settings(ctx, archive=archive, p12=p12, pkcs11_module=pkcs11_module, pkcs11_token=pkcs11_token,
-                         pkcs11_key=pkcs11_key, user=as_user, development=development or None)
+                         pkcs11_key=pkcs11_key, user=as_user, development=development or None,
+                         remote=remote)
+    settings = _local_key_first(settings, remote, p12, pkcs11_module)
     with _open(settings) as arc:
         where = pipeline.make_publication_copy(arc, act_id, settings, prompt=_passphrase_prompt,
                                                actor=_actor(settings))
@@ -1063,7 +1065,7 @@ def albo_elenco(ctx: click.Context, all_: bool, archive: Path | None, as_json: b
 @click.pass_context
 def albo_attesta(
     ctx: click.Context, archive: Path | None, p12: Path | None, development: bool, as_user: str | None,
-    as_json: bool, pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None,
+    as_json: bool, pkcs11_module: Path | None, pkcs11_token: str | None, pkcs11_key: str | None, remote: str | None,
 ) -> None:
     """Make the attestato di pubblicazione of every publication whose period has ended.
 
@@ -1071,7 +1073,9 @@ def albo_attesta(
     publication. Run it daily (e.g. from cron): publications already attested are left alone.
     """
     settings = _settings(ctx, archive=archive, p12=p12, pkcs11_module=pkcs11_module, pkcs11_token=pkcs11_token,
-                         pkcs11_key=pkcs11_key, user=as_user, development=development or None)
+                         pkcs11_key=pkcs11_key, user=as_user, development=development or None,
+                         remote=remote)
+    settings = _local_key_first(settings, remote, p12, pkcs11_module)
     with _open(settings) as arc:
         done = pipeline.albo_attest(arc, settings, prompt=_passphrase_prompt, actor=_actor(settings))
     if as_json:

@@ -64,7 +64,7 @@ def test_firmatario_is_one_mapping_or_a_list_in_signing_order() -> None:
     with pytest.raises(ActError) as caught:
         load_act_text(text, "d.yaml")
     assert str(caught.value).startswith("d.yaml:")
-    assert "missing required key 'qualifica' in 'firmatario[1]'" in str(caught.value)
+    assert "manca la chiave obbligatoria 'qualifica' in 'firmatario[1]'" in str(caught.value)
     assert "elenco" not in str(caught.value)
 
 
@@ -127,7 +127,7 @@ def test_a_decree_by_articles_numbers_them_and_their_commi() -> None:
                                                        "studio dell'Università."]
     text = (DATA / "decreto-DR-310-2026.yaml").read_text(encoding="utf-8")
     empty = text[:text.index("dispositivo:")] + "dispositivo:\n  articoli: []\n" + text[text.index("\nfirmatario:"):]
-    with pytest.raises(ActError, match="empty dispositivo"):
+    with pytest.raises(ActError, match="dispositivo vuoto: scrivi almeno un punto"):
         load_act_text(empty, "d.yaml")
 
 

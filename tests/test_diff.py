@@ -82,6 +82,7 @@ visto_contabile:
        cig: B1A2C3D4E5, cup: F61B26000010004}
   esecutiva_dal: 2026-05-20
   note: spesa finanziata con fondi propri
+classificazione: {indice: "1.6", fascicolo: 2026/1.6/12, serie: Determinazioni}
 non_classificato:
   - {riga: 40, testo: Documento firmato digitalmente}
 importazione:

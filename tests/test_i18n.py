@@ -258,11 +258,11 @@ def test_a_key_of_a_part_written_out_of_it_says_where_it_belongs(example_text: s
     text = _with(example_text, "  qualifica: Il Direttore Operativo", "qualifica: Il Direttore Operativo")
     assert _problems(text) == [
         f"act.yaml:{line_of(text, 'nome: Fabrizio')}:3: manca la chiave obbligatoria 'qualifica' in 'firmatario'",
-        f"act.yaml:{line_of(text, 'qualifica:')}:1: chiave sconosciuta 'qualifica' qui: è una chiave di 'firmatario': "
-        "rientrala sotto la sua parte",
+        f"act.yaml:{line_of(text, 'qualifica:')}:1: chiave sconosciuta 'qualifica' qui: è una chiave di 'firmatario', "
+        "'visto_contabile' o 'pareri': rientrala sotto la sua parte",
     ]
     text = example_text + "nome: Mattia Cattaneo\n"
     assert _problems(text) == [
         f"act.yaml:{text.count(chr(10))}:1: chiave sconosciuta 'nome' qui: è una chiave di 'ente', 'firmatario', "
-        "'verifiche' o 'pareri': rientrala sotto la sua parte"
+        "'verifiche', 'visto_contabile' o 'pareri': rientrala sotto la sua parte"
     ]

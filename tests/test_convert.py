@@ -231,10 +231,14 @@ def test_cli_exits_3_when_acts_cannot_be_rendered(atti: Atti, tmp_path: Path) ->
     broken = tmp_path / "broken.docx"
     broken.write_text("not a docx")
     out = tmp_path / "out"
-    result = atti("render", EXAMPLE, EXAMPLE.parent, "-o", out, "--template", broken)
+    folder = tmp_path / "acts"
+    folder.mkdir()
+    act = folder / EXAMPLE.name
+    act.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    result = atti("render", act, folder, "-o", out, "--template", broken)  # the same act twice: rendered once
     assert result.exit_code == 3, result.output
     assert result.stdout == f"Rendered 0 of 1 acts into {out}, 1 failed\n"
-    assert f"Errore: {EXAMPLE}: template {broken} is not a usable DOCX file" in result.stderr
+    assert f"Errore: {act}: template {broken} is not a usable DOCX file" in result.stderr
     assert not out.exists()
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -246,7 +250,8 @@ def test_cli_exits_3_when_acts_cannot_be_rendered(atti: Atti, tmp_path: Path) ->
 def test_batch_renders_each_output_name_once(tmp_path: Path) -> None:
     copy = tmp_path / "copy.yaml"
     copy.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-    assert find_acts([EXAMPLE, EXAMPLE.parent]) == [EXAMPLE]
+    found = find_acts([EXAMPLE, EXAMPLE.parent])  # each act once, the one named first where it was named
+    assert found[0] == EXAMPLE and sorted(found) == sorted(EXAMPLE.parent.glob("*.yaml"))
     broken = tmp_path / "broken.docx"
     broken.write_text("not a docx")  # so that nothing reaches LibreOffice
     result = render_batch([EXAMPLE, copy, tmp_path / "none.yaml"], tmp_path / "out", template=broken)

@@ -19,6 +19,7 @@ from atti.acts.importer import import_file
 from atti.acts.loader import load_act
 from atti.archive.archive import Archive
 from atti.archive.integrity import verify_archive
+from atti.signing.stamp import stamp_time
 from atti.templates.convert import Converter
 from tests.conftest import EXAMPLE, SEED, Atti, run_atti
 from tests.test_import import DATA, EXPECTED, _assert_parts, _squash
@@ -63,10 +64,9 @@ def test_the_signed_pdf_reads_back_to_the_reference_act(
     # only the signature stamp laid out under the act has no part of its own; it shows the time
     # the signer's signature claims (not the archive's created_at, which may be a second later)
     report = json.loads(atti("verify", record["pdf"], "--trust", published[0] / "pki" / "root.pem", "--json").stdout)
-    signed_at = dt.datetime.fromisoformat(report["signatures"][-1]["signing_time"]).astimezone(dt.UTC)
-    assert [r.testo for r in result.act.non_classificato] == [
-        f"Il Direttore Operativo il {signed_at:%d/%m/%Y %H:%M:%S} UTC"
-    ]
+    signed_at = dt.datetime.fromisoformat(report["signatures"][-1]["signing_time"])
+    assert [r.testo for r in result.act.non_classificato] == [f"Il Direttore Operativo il {stamp_time(signed_at)}"]
+    assert stamp_time(signed_at).endswith(" (ora italiana)")  # Europe/Rome, as the stamp says
 
 
 def _pdf_of(text_file: Path) -> bytes:

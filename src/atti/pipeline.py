@@ -300,6 +300,9 @@ class PublishBatch:
     items: list[BatchItem]
     authorisations: int | None = None
     stopped: str | None = None  # why the acts after a failure were not attempted
+    # Whether what stopped it was the service refusing the authorisation (OTP, PIN, SAD) rather
+    # than the service failing: the web asks for the OTP again.
+    refused: bool = False
 
     @property
     def published(self) -> list[BatchItem]:
@@ -338,6 +341,7 @@ def publish_many(
     prompt: PassphrasePrompt | None = None,
     actor: str | None = None,
     progress: Callable[[BatchItem], None] | None = None,
+    drafts: Sequence[str] = (),
 ) -> PublishBatch:
     """Publish many acts with one key opened once ("firma massiva"): a remote key over the CSC API
     is authorised once, with one OTP, for as many signatures as there are acts (up to what its
@@ -350,15 +354,20 @@ def publish_many(
     attempted. Each act's certificate check is its own: an act whose firmatario the
     certificate does not name fails alone. Verifiche are not signed by reviewers in a batch:
     an act whose verifiche must be signed (required_verifiche) fails and is published singly.
+
+    ``drafts``: draft ids published from their current source (as ``atti publish --draft ID``),
+    after the files of ``inputs``; each reported by its id (the web's batch of ready drafts).
     """
     from atti.errors import AttiError, ServiceError
     from atti.signing.identity import names_person
     from atti.signing.keys import open_key
 
-    files = act_files(inputs)
+    files: list[Path | str] = [*act_files(inputs), *drafts]
     if not files:
         raise ArchiveError(f"no act to publish in {', '.join(str(p) for p in inputs)} (its *.yaml files)")
     archive.ensure_writable()
+    for name in drafts:
+        archive.draft(name)  # an unknown draft is refused before the OTP is spent
     signer = open_key(settings, prompt)
     if signer is None and not settings.development:
         raise SigningError(NO_KEY)
@@ -366,6 +375,7 @@ def publish_many(
 
     items: list[BatchItem] = []
     stopped: str | None = None
+    refused = False
     try:
         if signer is not None:
             # What every act would be refused for alike (a missing TSA), before the OTP is spent.
@@ -378,11 +388,11 @@ def publish_many(
                 for item in items:
                     if progress is not None:
                         progress(item)
-                return PublishBatch(items, signer.authorisations, exc.msg)
+                return PublishBatch(items, signer.authorisations, exc.msg,
+                                    isinstance(exc, CSCAuthorisationError))
         for n, path in enumerate(files):
             try:
-                loaded = load_act(path, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
-                draft_id = archive.find_draft(loaded.text)
+                loaded, draft_id = _batch_act(archive, path, settings)
                 required = _check_reviewed(archive, loaded, settings, draft_id)
                 if required and not settings.development:
                     v = loaded.act.verifiche[required[0]]
@@ -415,6 +425,7 @@ def publish_many(
                 item = BatchItem(str(path), error=exc.msg)
                 if isinstance(exc, ServiceError | CSCAuthorisationError):
                     stopped = exc.msg
+                    refused = isinstance(exc, CSCAuthorisationError)
                     rest = [BatchItem(str(p), error=f"not attempted: {exc.msg}") for p in files[n + 1:]]
                     for done in (item, *rest):
                         items.append(done)
@@ -426,10 +437,40 @@ def publish_many(
                 signer.begin_batch(len(files) - n - 1)  # the act took no signature of the authorisation
             if progress is not None:
                 progress(item)
-        return PublishBatch(items, signer.authorisations if signer is not None else None, stopped)
+        return PublishBatch(items, signer.authorisations if signer is not None else None, stopped, refused)
     finally:
         if signer is not None:
             signer.close()
+
+
+def _batch_act(archive: Archive, item: Path | str, settings: Settings) -> tuple[LoadedAct, str | None]:
+    """A batch's act: a file (and the open draft with its source, if any), or a draft by its id."""
+    if isinstance(item, str):
+        source = archive.blobs.get(archive.draft(item).source).decode("utf-8")
+        return load_act_text(source, f"{item}.yaml", allegati_dirs=settings.allegati_dirs,
+                             max_days_ahead=settings.max_days_ahead), item
+    loaded = load_act(item, allegati_dirs=settings.allegati_dirs, max_days_ahead=settings.max_days_ahead)
+    return loaded, archive.find_draft(loaded.text)
+
+
+def ready_drafts(archive: Archive, settings: Settings) -> list[ActRecord]:
+    """The drafts a batch (:func:`publish_many`) can publish: submitted, their required verifiche
+    approved, none of which must be signed by its reviewer (unless in development mode)."""
+    from atti.errors import AttiError
+
+    ready = []
+    for record in archive.drafts():
+        if record.stato == "bozza":
+            continue
+        try:
+            loaded, _id = _batch_act(archive, record.id, settings)
+            required = _check_reviewed(archive, loaded, settings, record.id)
+        except AttiError:
+            continue
+        if required and not settings.development:
+            continue
+        ready.append(record)
+    return ready
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from atti.archive.records import ActRecord, BlobRef
 from atti.archive.search import HIGHLIGHT, Filters, parse_date
 from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
-from atti.errors import ActNotFound, ArchiveError, AttiError, SearchError
+from atti.errors import ActNotFound, ArchiveError, AttiError, SearchError, SigningError
 from atti.export import feeds
 from atti.signing import esiti
 from atti.web import access, documents, parole
@@ -408,6 +408,79 @@ class WebArchive:
             return await run_in_threadpool(refused, "la revisione non è stata registrata.", None, exc.msg)
         return RedirectResponse(f"/atti/{record.id}#versioni", status_code=303)
 
+    # -- batch publication with one remote authorisation ("firma massiva") --------------------
+
+    def _officer(self, request: Request) -> Response | None:
+        """None for a signed-in officer; else the sign-in page (nobody signed in) or a 403."""
+        user = self.user(request)
+        if user is None:
+            return RedirectResponse("/accesso?" + urlencode({"next": "/firma"}), status_code=303)
+        if user.role != "officer":
+            return self.page(request, "errore.html", 403, title="Richiesta rifiutata",
+                             message="Solo un funzionario può pubblicare le bozze con la firma remota.")
+        return None
+
+    def _signing_page(self, request: Request, status: int = 200, **context: Any) -> Response:
+        settings = self.config.settings or Settings()
+        ready = pipeline.ready_drafts(self.archive, settings) if settings.remote is not None else []
+        context.setdefault("selected", [])
+        return self.page(request, "firma.html", status, remote=settings.remote, drafts=ready, **context)
+
+    def signing_form(self, request: Request) -> Response:
+        """The officer's drafts ready to publish, to sign in one batch with one OTP."""
+        return self._officer(request) or self._signing_page(request)
+
+    async def sign_batch(self, request: Request) -> Response:
+        """Publish the chosen drafts with the configured remote key, one authorisation for all.
+
+        The OTP and the PIN live only in this request: handed to the signing service through the
+        prompt, never stored in the session, the archive or a log, and never shown back."""
+        from starlette.concurrency import run_in_threadpool
+
+        form = await request.form()
+        if not csrf_ok(request.session, form.get("csrf")):
+            return self.page(request, "errore.html", 403, title="Richiesta rifiutata",
+                             message="Sessione scaduta o modulo non valido: riprova dalla pagina.")
+        refused = self._officer(request)
+        if refused is not None:
+            return refused
+        user = self.user(request)
+        assert user is not None
+        settings = self.config.settings or Settings()
+        if settings.remote is None:
+            return await run_in_threadpool(self._signing_page, request, 400)
+        chosen = [str(v) for v in form.getlist("bozze")]
+        otp, pin = str(form.get("otp", "")).strip(), str(form.get("pin", ""))
+
+        def again(error: str, field: str) -> Response:
+            return self._signing_page(request, 400, error=error, error_field=field, selected=chosen)
+
+        ready = {r.id for r in await run_in_threadpool(lambda: pipeline.ready_drafts(self.archive, settings))}
+        if not chosen or not set(chosen) <= ready:
+            return await run_in_threadpool(again, "scegli almeno una delle bozze pronte da pubblicare.", "bozze")
+        if not otp:
+            return await run_in_threadpool(again, "scrivi l'OTP che il servizio di firma ti ha dato.", "otp")
+
+        def prompt(question: str) -> bytes:
+            # Only the OTP and the PIN come from the form; the service's client secret, from the
+            # server's environment (atti.signing.csc), else the authorisation cannot happen.
+            if question.startswith("OTP"):
+                return otp.encode()
+            if question.startswith("PIN") and pin:
+                return pin.encode()
+            raise SigningError("PIN" if question.startswith("PIN") else "secret")
+
+        try:
+            batch = await run_in_threadpool(lambda: pipeline.publish_many(
+                self.archive, [], settings, prompt=prompt, actor=user.name, drafts=chosen))
+        except AttiError as exc:
+            return await run_in_threadpool(again, _signing_error(exc), "otp" if _about_otp(exc) else "")
+        if batch.stopped is not None and not batch.published:
+            error = (OTP_REFUSED if batch.refused else
+                     "il servizio di firma remota non risponde: nessun atto è stato firmato. Riprova più tardi.")
+            return await run_in_threadpool(again, error, "otp" if batch.refused else "")
+        return self.page(request, "firma.html", remote=settings.remote, batch=batch, drafts=[], selected=[])
+
     # -- the Albo pretorio online ----------------------------------------------------------------
 
     def esecutivita_of(self, record: ActRecord) -> Esecutivita | None:
@@ -575,6 +648,28 @@ class WebArchive:
         return RedirectResponse("/", status_code=303)
 
 
+OTP_REFUSED = ("il servizio di firma ha rifiutato l'OTP (o il PIN): nessun atto è stato firmato. Riprova con un"
+               " nuovo OTP.")
+
+
+def _about_otp(exc: AttiError) -> bool:
+    from atti.signing.csc import CSCAuthorisationError
+
+    return isinstance(exc, CSCAuthorisationError) and "secret" not in exc.msg and "token" not in exc.msg
+
+
+def _signing_error(exc: AttiError) -> str:
+    """One Italian sentence for what stopped a batch before any act was attempted."""
+    from atti.errors import ServiceError
+
+    if _about_otp(exc):
+        return OTP_REFUSED
+    if isinstance(exc, ServiceError):
+        return "il servizio di firma remota non risponde: nessun atto è stato firmato. Riprova più tardi."
+    return ("la firma remota non è configurata correttamente (chiave, credenziale o segreto del servizio):"
+            " nessun atto è stato firmato. Avvisa l'amministratore.")
+
+
 def _public_record(record: ActRecord) -> dict[str, Any]:
     data = record.to_dict()
     data.pop("created_at", None)
@@ -631,6 +726,8 @@ def create_app(config: WebConfig, *, clock: Clock = time.time) -> Starlette:
         Route("/accesso", web.login_form, methods=["GET"]),
         Route("/accesso", web.login, methods=["POST"]),
         Route("/uscita", web.logout, methods=["POST"]),
+        Route("/firma", web.signing_form, methods=["GET"]),
+        Route("/firma", web.sign_batch, methods=["POST"]),
         Route("/albo", web.albo_page),
         Route("/albo/feed.rss", web.albo_rss),
         Route("/albo/feed.json", web.albo_json),

@@ -90,6 +90,8 @@ PAGE_STATES: list[PageState] = [
               role="archivist"),
     PageState("funzionario-bozza", "bozza in verifica, per chi la redige", lambda i: f"/atti/{i.draft}",
               role="officer"),
+    PageState("funzionario-firma", "firma e pubblicazione delle bozze, senza firma remota configurata: come"
+              " configurarla", lambda i: "/firma", role="officer"),
     PageState("revisore-bozza", "bozza in verifica con il modulo di revisione", lambda i: f"/atti/{i.draft}",
               role="reviewer"),
     PageState("revisore-errore", "modulo di revisione: respinta senza nota", lambda i: f"/atti/{i.draft}",

@@ -160,3 +160,21 @@ def test_without_a_remote_key_the_page_says_how_to_configure_it(tmp_path: Path) 
         page = client.get("/firma")
         assert page.status_code == 200 and "La firma remota non è configurata" in page.text
         assert 'name="otp"' not in page.text and page.text.count("<h1") == 1
+
+
+def test_a_service_that_is_down_is_one_italian_sentence(
+    site: tuple[TestClient, Path, list[str], Settings],
+) -> None:
+    from .test_csc import closed_port
+
+    _client, root, ids, settings = site
+    down = settings.model_copy(update={"csc": {"prova": CSCProvider(
+        base_url=f"http://127.0.0.1:{closed_port()}", client_id="atti-test-client")}})
+    with TestClient(create_app(WebConfig(archive=root, settings=down))) as client:
+        sign_in(client, "funzionaria")
+        answer = client.post("/firma", data={"csrf": csrf_of(client, "/firma"), "bozze": ids, "otp": "otp-1"})
+    assert answer.status_code == 400
+    assert "il servizio di firma remota non risponde: nessun atto è stato firmato" in answer.text
+    assert answer.text.count('role="alert"') == 1 and "otp-1" not in answer.text
+    with Archive.open(root) as arc:
+        assert not [r for r in arc.catalog.all() if r.numero is not None]

@@ -19,76 +19,23 @@ PostgreSQL runs on a throwaway cluster started like the tests' one.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from atti.archive import Archive
-from atti.archive.records import ActRecord
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.pgserver, for a throwaway cluster
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "search"
-TOP = 10
-KINDS = ("names", "numbers", "laws", "subjects", "phrases", "operators", "stems", "typos")
+from tests.search_set import KINDS, TOP, Measure, fill, measure, summary
+from tests.search_set import acts as set_acts
+from tests.search_set import queries as set_queries
 
 
 def judged() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The acts and the judged queries of the set."""
-    acts = json.loads((DATA / "acts.json").read_text(encoding="utf-8"))
-    queries = json.loads((DATA / "queries.json").read_text(encoding="utf-8"))
-    return acts, queries
-
-
-def fill(arc: Archive, acts: list[dict[str, Any]]) -> None:
-    """Archive the set's acts through the catalog API, in one transaction (they share files)."""
-    source, docx, pdf = (arc.blobs.put(f"relevance set {ext}".encode(), ext) for ext in ("yaml", "docx", "pdf"))
-    with arc.catalog.transaction():
-        for a in acts:
-            record = ActRecord(
-                id=a["id"], registro=a["registro"], anno=a["anno"], numero=a["numero"], tipo=a["tipo"],
-                organo=a["organo"], data=dt.date.fromisoformat(a["data"]), ente=a["ente"], oggetto=a["oggetto"],
-                firmatario=a["firmatario"], stato="pubblicato", source=source, docx=docx, pdf=pdf,
-                created_at="2026-11-01T00:00:00+00:00",
-            )
-            arc.catalog.insert_act(record, a["body"])
-
-
-@dataclass
-class Measure:
-    query: str
-    kind: str
-    recall: float
-    reciprocal_rank: float
-    found: list[str]
-
-
-def measure(arc: Archive, queries: list[dict[str, Any]]) -> list[Measure]:
-    out = []
-    for q in queries:
-        found = [h.record.id for h in arc.search(q["query"], limit=TOP)]
-        relevant = set(q["relevant"])
-        recall = len(relevant & set(found)) / min(TOP, len(relevant))
-        wanted = {q["first"]} if "first" in q else relevant
-        rank = next((i + 1 for i, id_ in enumerate(found) if id_ in wanted), None)
-        out.append(Measure(q["query"], q["kind"], recall, 1 / rank if rank else 0.0, found))
-    return out
-
-
-def summary(measures: list[Measure]) -> dict[str, tuple[float, float, int]]:
-    """Per kind (and "all"): mean recall@10, MRR and how many queries."""
-    out: dict[str, tuple[float, float, int]] = {}
-    for kind in (*KINDS, "all"):
-        chosen = [m for m in measures if kind in ("all", m.kind)]
-        if chosen:
-            out[kind] = (sum(m.recall for m in chosen) / len(chosen),
-                         sum(m.reciprocal_rank for m in chosen) / len(chosen), len(chosen))
-    return out
+    return set_acts(), set_queries()
 
 
 def evaluate(location: Path | str) -> list[Measure]:

@@ -8,58 +8,33 @@ bench/search_quality.py prints the same measures per kind of query and backend.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from atti.archive import Archive
 from atti.archive.query import parse
-from atti.archive.records import ActRecord
 from atti.archive.search import Filters
 from atti.errors import SearchError
 
-DATA = Path(__file__).parent / "data" / "search"
-TOP = 10
-KINDS = ("names", "numbers", "laws", "subjects", "phrases", "operators", "stems", "typos")
+from . import search_set
+from .search_set import KINDS, fill, measure, summary
+
 # The issue's targets, per kind of query and backend.
 MIN_RECALL, MIN_MRR = 0.95, 0.9
-
-
-def _acts() -> list[dict[str, Any]]:
-    return list(json.loads((DATA / "acts.json").read_text(encoding="utf-8")))
-
-
-def _queries() -> list[dict[str, Any]]:
-    return list(json.loads((DATA / "queries.json").read_text(encoding="utf-8")))
-
-
-def _fill(arc: Archive, acts: list[dict[str, Any]], reserved: frozenset[str] = frozenset()) -> None:
-    source, docx, pdf = (arc.blobs.put(f"relevance set {ext}".encode(), ext) for ext in ("yaml", "docx", "pdf"))
-    with arc.catalog.transaction():
-        for a in acts:
-            record = ActRecord(
-                id=a["id"], registro=a["registro"], anno=a["anno"], numero=a["numero"], tipo=a["tipo"],
-                organo=a["organo"], data=dt.date.fromisoformat(a["data"]), ente=a["ente"], oggetto=a["oggetto"],
-                firmatario=a["firmatario"], stato="pubblicato", source=source, docx=docx, pdf=pdf,
-                created_at="2026-11-01T00:00:00+00:00", riservato=a["id"] in reserved,
-            )
-            arc.catalog.insert_act(record, a["body"])
 
 
 @pytest.fixture(scope="module")
 def judged(archive_location_module: Path | str) -> Iterator[Archive]:
     arc, _ = Archive.create(archive_location_module)
     with arc:
-        _fill(arc, _acts())
+        fill(arc, search_set.acts())
         yield arc
 
 
 def test_the_set_is_big_enough_and_judged() -> None:
-    acts, queries = _acts(), _queries()
+    acts, queries = search_set.acts(), search_set.queries()
     assert len(acts) >= 300 and len(queries) >= 60
     ids = {a["id"] for a in acts}
     assert {q["kind"] for q in queries} == set(KINDS)
@@ -68,20 +43,12 @@ def test_the_set_is_big_enough_and_judged() -> None:
 
 
 def test_relevance_per_kind_stays_above_the_targets(judged: Archive) -> None:
-    per_kind: dict[str, list[tuple[float, float]]] = {k: [] for k in KINDS}
-    misses = []
-    for q in _queries():
-        found = [h.record.id for h in judged.search(q["query"], limit=TOP)]
-        relevant = set(q["relevant"])
-        recall = len(relevant & set(found)) / min(TOP, len(relevant))
-        wanted = {q["first"]} if "first" in q else relevant
-        rank = next((i + 1 for i, id_ in enumerate(found) if id_ in wanted), None)
-        per_kind[q["kind"]].append((recall, 1 / rank if rank else 0.0))
-        if recall < 1 or rank != 1:
-            misses.append(f"{q['query']!r}: recall {recall:.2f}, rank {rank}, found {found[:3]}")
-    for kind, measures in per_kind.items():
-        recall = sum(r for r, _ in measures) / len(measures)
-        mrr = sum(m for _, m in measures) / len(measures)
+    measures = measure(judged, search_set.queries())
+    misses = [f"{m.query!r}: recall {m.recall:.2f}, reciprocal rank {m.reciprocal_rank:.2f}, found {m.found[:3]}"
+              for m in measures if m.recall < 1 or m.reciprocal_rank < 1]
+    per_kind = summary(measures)
+    assert set(per_kind) == {*KINDS, "all"}  # every kind of query is in the set
+    for kind, (recall, mrr, _) in per_kind.items():
         assert recall >= MIN_RECALL and mrr >= MIN_MRR, (kind, recall, mrr, misses)
 
 
@@ -159,12 +126,12 @@ def test_query_language_reads_what_was_typed() -> None:
 def test_new_query_forms_never_count_a_hidden_act(archive_location: Path | str) -> None:
     """The canary of test_visibility for the new forms: a reserved act with a person, a number,
     a law and a phrase of its own is in no public result, count or facet."""
-    acts = [a for a in _acts() if a["ente"] == "Consorzio di Bonifica Adda Martesana"]
+    acts = [a for a in search_set.acts() if a["ente"] == "Consorzio di Bonifica Adda Martesana"]
     secret = dict(acts[0], id="DP-2027-1", anno=2027, numero=1, data="2027-01-10", firmatario="Ottavia Segreta",
                   oggetto="Ricognizione riservata dei canali irrigui ai sensi del TUEL")
     arc, _ = Archive.create(archive_location)
     with arc:
-        _fill(arc, [*acts, secret], reserved=frozenset({"DP-2027-1"}))
+        fill(arc, [*acts, secret], reserved=frozenset({"DP-2027-1"}))
         public = Filters(public_only=True)
         for query in ("Segreta", "firmatario:Segreta", "Segreta OR irrigui", "DP-2027-1", "1/2027", "TUEL",
                       '"ricognizione riservata"', "Segreat", "ricog*"):
@@ -187,10 +154,10 @@ def test_an_older_archive_is_indexed_anew_when_opened(archive_location: Path | s
 
     from .pgserver import raw
 
-    acts = [a for a in _acts() if a["ente"] == "Unioncamere Lombardia"][:20]
+    acts = [a for a in search_set.acts() if a["ente"] == "Unioncamere Lombardia"][:20]
     arc, _ = Archive.create(archive_location)
     with arc:
-        _fill(arc, acts)
+        fill(arc, acts)
         before = arc.catalog.counts()
         if isinstance(archive_location, Path):
             db = arc.catalog.db  # type: ignore[attr-defined]
@@ -214,14 +181,14 @@ def test_an_older_archive_is_indexed_anew_when_opened(archive_location: Path | s
 
 
 def test_the_tipo_typed_with_a_number_ranks_that_act_first(archive_location: Path | str) -> None:
-    comune = [a for a in _acts() if a["ente"] == "Comune di Valdora"]
+    comune = [a for a in search_set.acts() if a["ente"] == "Comune di Valdora"]
     delibera = next(a for a in comune if a["tipo"] == "delibera")
     determinazione = next(a for a in comune if a["tipo"] == "determinazione")
     twins = [dict(delibera, id="DG-2025-12", registro="DG", anno=2025, numero=12, data="2025-02-01"),
              dict(determinazione, id="DET-2025-12", registro="DET", anno=2025, numero=12, data="2025-03-01")]
     arc, _ = Archive.create(archive_location)
     with arc:
-        _fill(arc, twins)
+        fill(arc, twins)
         assert [h.record.id for h in arc.search("12/2025")] == ["DET-2025-12", "DG-2025-12"]  # newest first
         assert arc.search("delibera 12/2025")[0].record.id == "DG-2025-12"
         assert arc.search("Delibera di Giunta n. 12/2025")[0].record.id == "DG-2025-12"

@@ -10,12 +10,19 @@ compares them with ``src/atti/locale/it/LC_MESSAGES/atti.po``:
 
 A message is untranslated while its msgstr is empty or the English itself; tests/test_i18n.py
 fails then, as it does for a message marked with something other than a plain string.
+
+A message nobody marked is never in the catalog, so the check also walks the places where a
+message reaches people -- what atti raises (every AttiError subclass, click's usage errors, the
+act model's PydanticCustomError), a Problem or a Finding, what the command line echoes -- and names
+each sentence there that is not marked (:func:`unmarked`). A sentence is a string holding a
+lower-case word; codes such as TOTAL_PASSED, paths and numbers are not sentences.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import re
 import string
 import sys
 from pathlib import Path
@@ -79,6 +86,84 @@ def write_catalog(messages: dict[str, list[str]], translations: dict[str, str], 
     path.write_text("".join(out).rstrip("\n") + "\n", encoding="utf-8")
 
 
+# Where a message reaches people: a call's name -> the positions and keywords of its message.
+# Exceptions are the AttiError family (found in the source) and these; each takes its message first.
+CLICK_ERRORS = {"UsageError", "BadParameter", "ClickException", "FileError", "Abort"}
+SINKS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    "PydanticCustomError": ((1,), ("message_template",)),
+    "Problem": ((3,), ("message",)),
+    "Finding": ((2,), ("detail",)),
+    "problem": ((1,), ("message",)),  # SourceMap.problem(path, message)
+    "echo": ((0,), ("message",)),  # click.echo
+    "secho": ((0,), ("message",)),
+    "fail": ((0,), ("message",)),  # click.Context.fail
+}
+_PROSE = re.compile(r"\b[a-z]{3,}\b")
+NOT_PROSE = "# i18n: not a message"  # on the line of a string that is data, not a sentence (rare)
+
+
+def _user_errors(trees: dict[Path, ast.Module]) -> set[str]:
+    """The names of AttiError and every class that derives from it, as the source declares them."""
+    bases: dict[str, set[str]] = {}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                names = {b.id if isinstance(b, ast.Name) else b.attr for b in node.bases
+                         if isinstance(b, ast.Name | ast.Attribute)}
+                bases.setdefault(node.name, set()).update(names)
+    found = {"AttiError"}
+    while True:
+        more = {name for name, parents in bases.items() if parents & found} - found
+        if not more:
+            return found
+        found |= more
+
+
+def _prose(node: ast.AST) -> str | None:
+    """The unmarked sentence in an expression that makes a message, or None when it has none."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) and _PROSE.search(node.value) else None
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        return text if _PROSE.search(text) else None
+    if isinstance(node, ast.BinOp):
+        return _prose(node.left) or _prose(node.right)
+    if isinstance(node, ast.IfExp):
+        return _prose(node.body) or _prose(node.orelse)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join"):
+        return _prose(node.func.value)  # "...".format(...) unmarked; _("...").format(...) is a Call: fine
+    return None
+
+
+def unmarked(root: Path = SRC) -> list[str]:
+    """One line per sentence that reaches people without being marked for translation."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in sorted(root.rglob("*.py"))}
+    errors = _user_errors(trees) | CLICK_ERRORS
+    lines: list[str] = []
+    for path, tree in trees.items():
+        source = path.read_text(encoding="utf-8").splitlines()
+        where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else (
+                node.func.attr if isinstance(node.func, ast.Attribute) else "")
+            if name in errors:
+                positions, keywords = (0,), ("msg", "message")
+            elif name in SINKS:
+                positions, keywords = SINKS[name]
+            else:
+                continue
+            args = [node.args[i] for i in positions if i < len(node.args)]
+            args += [k.value for k in node.keywords if k.arg in keywords]
+            for arg in args:
+                text = _prose(arg)
+                lines_of = source[arg.lineno - 1:(arg.end_lineno or arg.lineno)]
+                if text is not None and not any(NOT_PROSE in line for line in lines_of):
+                    lines.append(f"{where}:{arg.lineno}: not marked for translation: {text[:60]!r}")
+    return lines
+
+
 def problems(messages: dict[str, list[str]], wrong: list[str], translations: dict[str, str]) -> list[str]:
     """One line per message missing from the catalog or left untranslated, and per bad marker."""
     lines = [f"{where}: the message marked here is not one plain string" for where in wrong]
@@ -109,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         write_catalog(messages, translations)
         translations = read_catalog()
-    found = problems(messages, wrong, translations)
+    found = problems(messages, wrong, translations) + unmarked()
     for line in found:
         print(line)
     return 1 if found else 0

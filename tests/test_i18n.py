@@ -89,6 +89,39 @@ def test_the_checker_finds_what_is_missing_untranslated_or_unmarkable(tmp_path: 
     ], where
 
 
+def test_every_sentence_that_reaches_people_is_marked() -> None:
+    """What atti raises, reports as a Problem or Finding, or echoes is marked, so it is in the catalog."""
+    assert messages.unmarked() == []
+
+
+def test_the_walk_finds_unmarked_sentences_where_they_reach_people(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(
+        "import click\n"
+        "from atti.i18n import _\n"
+        "class AttiError(Exception): pass\n"
+        "class StoreError(AttiError): pass\n"
+        "class Quiet(Exception): pass\n"
+        "def f(x):\n"
+        "    raise StoreError('disk is full')\n"
+        "    raise StoreError(f'cannot write {x}')\n"
+        "    raise StoreError('cannot read ' + x)\n"
+        "    raise StoreError('no {x} here'.format(x=x))\n"
+        "    raise StoreError(_('disk is full'))\n"
+        "    raise StoreError(_('cannot write {x}').format(x=x))\n"
+        "    raise StoreError(str(x))\n"
+        "    raise StoreError('TOTAL_PASSED')\n"
+        "    raise Quiet('internal only')\n"
+        "    click.echo(f'{x}: valid')\n"
+        "    click.echo(f'{x}\\t{x}')\n"
+        "    raise click.UsageError('give a FILE')\n"
+        "    click.echo('text/plain')  # i18n: not a message\n",
+        encoding="utf-8",
+    )
+    found = [line.split(": not marked for translation: ")[1] for line in messages.unmarked(tmp_path)]
+    assert sorted(found) == sorted(["'disk is full'", "'cannot write '", "'cannot read '", "'no {x} here'",
+                                    "': valid'", "'give a FILE'"])
+
+
 def test_no_function_that_translates_assigns_the_name_of_the_translator() -> None:
     """``_, x = pair`` in a function that calls ``_("...")`` makes ``_`` local to it: the call then
     fails (UnboundLocalError), or translates with a tuple's item."""

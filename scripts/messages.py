@@ -92,7 +92,7 @@ CLICK_ERRORS = {"UsageError", "BadParameter", "ClickException", "FileError", "Ab
 SINKS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "PydanticCustomError": ((1,), ("message_template",)),
     "Problem": ((3,), ("message",)),
-    "Finding": ((2,), ("detail",)),
+    "Finding": ((2,), ("message",)),
     "problem": ((1,), ("message",)),  # SourceMap.problem(path, message)
     "echo": ((0,), ("message",)),  # click.echo
     "secho": ((0,), ("message",)),

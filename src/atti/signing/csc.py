@@ -47,6 +47,7 @@ from cryptography import x509
 
 from atti.config import CSCProvider, Settings
 from atti.errors import ServiceError, SigningError
+from atti.i18n import _
 from atti.signing.identity import common_name
 from atti.signing.signer import ActSigner
 
@@ -87,9 +88,12 @@ def _one_line(text: object, limit: int = 200) -> str:
 
 def parse_remote_spec(spec: str) -> tuple[str, str | None]:
     """``PROVIDER[:CREDENTIAL]`` -> (provider, credential or None)."""
-    provider, _, credential = spec.partition(":")
+    provider, _sep, credential = spec.partition(":")
     if not provider.strip():
-        raise SigningError(f"remote key '{spec}': write it as PROVIDER[:CREDENTIAL], PROVIDER a [csc.PROVIDER] table")
+        raise SigningError(
+            _("remote key '{spec}': write it as PROVIDER[:CREDENTIAL], PROVIDER a [csc.PROVIDER] table")
+            .format(spec=spec)
+        )
     return provider.strip(), credential.strip() or None
 
 
@@ -129,12 +133,12 @@ class CSCClient:
     _info: dict[str, Any] | None = field(default=None, repr=False)
     # Every secret sent (secret, token, OTP, PIN): blanked out of whatever the service says back.
     _sent: set[str] = field(default_factory=set, repr=False)
-    _last_refusal: str = field(default="", repr=False)
+    _access_refused: bool = field(default=False, repr=False)  # the last refusal was of atti's access
     requests: int = 0  # calls made, for the benchmark and the tests
 
     @property
     def who(self) -> str:
-        return f"the CSC service {self.name} ({self.provider.base_url})"
+        return _("the CSC service {name} ({url})").format(name=self.name, url=self.provider.base_url)
 
     def endpoint(self, method: str) -> str:
         return f"{self.provider.base_url}/csc/{self.provider.api_version}/{method}"
@@ -169,22 +173,27 @@ class CSCClient:
         try:
             answer = json.loads(raw)
         except ValueError:
-            raise ServiceError(f"{self.who} answered {method} with something that is not JSON") from None
+            raise ServiceError(
+                _("{who} answered {method} with something that is not JSON").format(who=self.who, method=method)
+            ) from None
         if not isinstance(answer, dict):
-            raise ServiceError(f"{self.who} answered {method} with JSON that is not an object")
+            raise ServiceError(
+                _("{who} answered {method} with JSON that is not an object").format(who=self.who, method=method)
+            )
         return answer
 
     def _unreachable(self, reason: object) -> ServiceError:
         if isinstance(reason, TimeoutError | socket.timeout):
-            return ServiceError(f"{self.who} did not answer within {self.provider.timeout:g} s")
+            return ServiceError(
+                _("{who} did not answer within {seconds} s").format(who=self.who, seconds=f"{self.provider.timeout:g}")
+            )
         text = reason.strerror if isinstance(reason, OSError) and reason.strerror else reason
-        return ServiceError(f"{self.who} cannot be reached: {_one_line(text)}")
+        return ServiceError(_("{who} cannot be reached: {reason}").format(who=self.who, reason=_one_line(text)))
 
     def _refusal(self, method: str, status: int, raw: bytes) -> SigningError:
         """One line for an error answer (HTTP status and the specification's JSON error body)."""
-        error = self._classify(method, status, raw)
-        self._last_refusal = error.msg
-        return error
+        self._access_refused = False
+        return self._classify(method, status, raw)
 
     def _classify(self, method: str, status: int, raw: bytes) -> SigningError:
         try:
@@ -196,28 +205,42 @@ class CSCClient:
         description = self._redacted(_one_line(body.get("error_description") or ""))
         said = ": ".join(p for p in (error, description) if p) or f"HTTP {status}"
         lowered = f"{error} {description}".lower()
+        who = self.who
         if status == 401 or error in ("invalid_token", "expired_token", "invalid_client", "unauthorized_client"):
+            self._access_refused = True
             return CSCAuthorisationError(
-                f"{self.who} refused atti's access ({said}): check client_id and the client secret, or the token"
+                _("{who} refused atti's access ({said}): check client_id and the client secret, or the token")
+                .format(who=who, said=said)
             )
         if error in ("invalid_otp",) or (method.startswith("credentials/") and "otp" in lowered):
-            return CSCAuthorisationError(f"{self.who} refused the OTP ({said}): nothing was signed; try again"
-                                         " with a new OTP")
+            return CSCAuthorisationError(
+                _("{who} refused the OTP ({said}): nothing was signed; try again with a new OTP")
+                .format(who=who, said=said)
+            )
         if error in ("invalid_pin", "invalid_authentication_data") or "pin" in lowered.split():
-            return CSCAuthorisationError(f"{self.who} refused the OTP or PIN ({said}): nothing was signed; try"
-                                         " again with a new OTP")
+            return CSCAuthorisationError(
+                _("{who} refused the OTP or PIN ({said}): nothing was signed; try again with a new OTP")
+                .format(who=who, said=said)
+            )
         if "sad" in lowered and "expired" in lowered:
             return CSCAuthorisationError(
-                f"the signing authorisation (SAD) of {self.who} expired before the signature ({said}): nothing"
-                " was signed; authorise again with a new OTP"
+                _("the signing authorisation (SAD) of {who} expired before the signature ({said}): nothing"
+                  " was signed; authorise again with a new OTP").format(who=who, said=said)
             )
         if "sad" in lowered or "not authorized" in lowered:
-            return CSCAuthorisationError(f"{self.who} refused the signing authorisation ({said}): nothing was signed")
+            return CSCAuthorisationError(
+                _("{who} refused the signing authorisation ({said}): nothing was signed").format(who=who, said=said)
+            )
         if "certificate" in lowered and ("expired" in lowered or "revoked" in lowered or "suspended" in lowered):
-            return SigningError(f"{self.who} cannot sign with this credential ({said})")
+            return SigningError(_("{who} cannot sign with this credential ({said})").format(who=who, said=said))
         if status == 429 or status >= 500 or error in ("server_error", "temporarily_unavailable"):
-            return ServiceError(f"{self.who} is unavailable ({method}: HTTP {status}, {said})")
-        return SigningError(f"{self.who} refused {method} (HTTP {status}, {said})")
+            return ServiceError(
+                _("{who} is unavailable ({method}: HTTP {status}, {said})")
+                .format(who=who, method=method, status=status, said=said)
+            )
+        return SigningError(
+            _("{who} refused {method} (HTTP {status}, {said})").format(who=who, method=method, status=status, said=said)
+        )
 
     def _redacted(self, text: str) -> str:
         for secret in self._sent:
@@ -240,7 +263,7 @@ class CSCClient:
         try:
             return self._request(self.endpoint(method), method, data, headers)
         except CSCAuthorisationError:
-            if not self._token_from_grant or "refused atti's access" not in self._last_refusal:
+            if not self._token_from_grant or not self._access_refused:
                 raise
         # A token of the client credentials grant that expired during a long batch: one new one.
         self._token = None
@@ -257,7 +280,7 @@ class CSCClient:
         if self.prompt is None:
             return None
         try:
-            return self.prompt(f"{what} (or set ${variable})").decode()
+            return self.prompt(_("{what} (or set ${variable})").format(what=what, variable=variable)).decode()
         except SigningError as e:  # no terminal to ask in: the authorisation cannot happen at all
             raise CSCAuthorisationError(e.msg) from None
 
@@ -277,14 +300,19 @@ class CSCClient:
             return given
         if provider.client_id is None:
             raise CSCAuthorisationError(
-                f"{self.who}: no access token: set client_id in [csc.{self.name}] (its secret in"
-                f" ${provider.client_secret_env}) or give the provider's token in ${provider.token_env}"
+                _("{who}: no access token: set client_id in [csc.{name}] (its secret in ${secret_env})"
+                  " or give the provider's token in ${token_env}").format(
+                    who=self.who, name=self.name, secret_env=provider.client_secret_env, token_env=provider.token_env
+                )
             )
-        secret = self.sent(self.secret(provider.client_secret_env, f"client secret of the CSC service {self.name}"))
+        secret = self.sent(self.secret(
+            provider.client_secret_env, _("client secret of the CSC service {name}").format(name=self.name)
+        ))
         if not secret:
             raise CSCAuthorisationError(
-                f"{self.who}: the client secret of {provider.client_id} is to come from"
-                f" ${provider.client_secret_env}, which is not set"
+                _("{who}: the client secret of {client_id} is to come from ${variable}, which is not set").format(
+                    who=self.who, client_id=provider.client_id, variable=provider.client_secret_env
+                )
             )
         url = provider.token_url or self._token_url()
         form = {"grant_type": "client_credentials", "client_id": provider.client_id, "client_secret": secret}
@@ -296,7 +324,7 @@ class CSCClient:
         )
         token = answer.get("access_token")
         if not isinstance(token, str) or not token:
-            raise ServiceError(f"{self.who} gave no access_token")
+            raise ServiceError(_("{who} gave no access_token").format(who=self.who))
         self._token, self._token_from_grant = self.sent(token), True
         return token
 
@@ -304,7 +332,10 @@ class CSCClient:
         info = self.info()
         base = info.get("oauth2") or info.get("oauth2Issuer")
         if not isinstance(base, str) or not base.startswith(("https://", "http://")):
-            raise SigningError(f"{self.who} names no OAuth2 server in its info: set token_url in [csc.{self.name}]")
+            raise SigningError(
+                _("{who} names no OAuth2 server in its info: set token_url in [csc.{name}]")
+                .format(who=self.who, name=self.name)
+            )
         return f"{base.rstrip('/')}/oauth2/token"
 
     # -- credentials ----------------------------------------------------------------------------
@@ -313,7 +344,9 @@ class CSCClient:
         answer = self.call("credentials/list", {})
         ids = answer.get("credentialIDs")
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise ServiceError(f"{self.who} answered credentials/list without a list of credentialIDs")
+            raise ServiceError(
+                _("{who} answered credentials/list without a list of credentialIDs").format(who=self.who)
+            )
         return ids
 
     def credential(self, credential_id: str) -> Credential:
@@ -328,14 +361,23 @@ class CSCClient:
         try:
             certificates = [x509.load_der_x509_certificate(base64.b64decode(c)) for c in cert.get("certificates", [])]
         except (ValueError, TypeError, binascii.Error):
-            raise ServiceError(f"{self.who} gave credential {credential_id} an unreadable certificate") from None
+            raise ServiceError(
+                _("{who} gave credential {credential} an unreadable certificate")
+                .format(who=self.who, credential=credential_id)
+            ) from None
         if not certificates:
-            raise ServiceError(f"{self.who} gave no certificate for credential {credential_id}")
+            raise ServiceError(
+                _("{who} gave no certificate for credential {credential}")
+                .format(who=self.who, credential=credential_id)
+            )
         try:
             multisign = int(answer.get("multisign", 1))
             scal = int(answer.get("SCAL", 1))
         except (TypeError, ValueError):
-            raise ServiceError(f"{self.who}: credential {credential_id} has a bad multisign or SCAL") from None
+            raise ServiceError(
+                _("{who}: credential {credential} has a bad multisign or SCAL")
+                .format(who=self.who, credential=credential_id)
+            ) from None
         if self.provider.api_version == "v1":
             mode = str(answer.get("authMode", "explicit"))
             otp_info, pin_info = _object(answer, "OTP"), _object(answer, "PIN")
@@ -399,7 +441,7 @@ class CSCClient:
             answer = self._approved(answer, method)
         sad = answer.get("SAD")
         if not isinstance(sad, str) or not sad:
-            raise ServiceError(f"{self.who} answered {method} without a SAD")
+            raise ServiceError(_("{who} answered {method} without a SAD").format(who=self.who, method=method))
         return sad
 
     def _approved(self, answer: dict[str, Any], method: str) -> dict[str, Any]:
@@ -410,11 +452,11 @@ class CSCClient:
         while "SAD" not in answer:
             handle = answer.get("handle")
             if not isinstance(handle, str) or not handle:
-                raise ServiceError(f"{self.who} answered {method} without a SAD")
+                raise ServiceError(_("{who} answered {method} without a SAD").format(who=self.who, method=method))
             if time.monotonic() + POLL_SECONDS > deadline:
                 raise CSCAuthorisationError(
-                    f"{self.who}: the authorisation was not approved within {self.provider.approval_timeout:g} s:"
-                    " nothing was signed"
+                    _("{who}: the authorisation was not approved within {seconds} s: nothing was signed")
+                    .format(who=self.who, seconds=f"{self.provider.approval_timeout:g}")
                 )
             time.sleep(POLL_SECONDS)
             method = "credentials/authorizeCheck"
@@ -434,11 +476,13 @@ class CSCClient:
         answer = self.call("signatures/signHash", body)
         signatures = answer.get("signatures")
         if not isinstance(signatures, list) or len(signatures) != len(hashes):
-            raise ServiceError(f"{self.who} answered signatures/signHash without one signature per hash")
+            raise ServiceError(
+                _("{who} answered signatures/signHash without one signature per hash").format(who=self.who)
+            )
         try:
             return [base64.b64decode(s, validate=True) for s in signatures]
         except (ValueError, TypeError, binascii.Error):
-            raise ServiceError(f"{self.who} returned a signature that is not Base64") from None
+            raise ServiceError(_("{who} returned a signature that is not Base64").format(who=self.who)) from None
 
 
 class CSCService:
@@ -499,8 +543,9 @@ class CSCService:
             if not offered or oid in offered:
                 return oid
         raise SigningError(
-            f"{self.client.who}: credential {self.credential.id} offers none of the algorithms atti signs with"
-            f" ({', '.join(sorted(offered))})"
+            _("{who}: credential {credential} offers none of the algorithms atti signs with ({offered})").format(
+                who=self.client.who, credential=self.credential.id, offered=", ".join(sorted(offered))
+            )
         )
 
     def _otp(self) -> str | None:
@@ -512,15 +557,20 @@ class CSCService:
             self._otp_from_environment_used = True  # one time: a second authorisation needs a new OTP
             return self.client.sent(value)
         if self.client.prompt is None:
-            used = " was used already" if value else " is not set"
+            if value:
+                message = _("{who}: credential {credential} needs an OTP, and ${variable} was used already")
+            else:
+                message = _("{who}: credential {credential} needs an OTP, and ${variable} is not set")
             raise CSCAuthorisationError(
-                f"{self.client.who}: credential {self.credential.id} needs an OTP, and ${variable}{used}"
+                message.format(who=self.client.who, credential=self.credential.id, variable=variable)
             )
         if self.credential.otp_online:
             self.client.send_otp(self.credential.id)
         try:
-            otp = self.client.prompt(f"OTP for credential {self.credential.id} of the CSC service {self.client.name}"
-                                     f" (or set ${variable})").decode().strip()
+            asked = _("OTP for credential {credential} of the CSC service {name} (or set ${variable})").format(
+                credential=self.credential.id, name=self.client.name, variable=variable
+            )
+            otp = self.client.prompt(asked).decode().strip()
         except SigningError as e:  # no terminal to ask in
             raise CSCAuthorisationError(e.msg) from None
         return self.client.sent(otp)
@@ -529,19 +579,26 @@ class CSCService:
         if not self.credential.pin:
             return None
         if self._pin is None:
-            pin = self.client.secret(self.client.provider.pin_env,
-                                     f"PIN for credential {self.credential.id} of the CSC service {self.client.name}")
+            pin = self.client.secret(
+                self.client.provider.pin_env,
+                _("PIN for credential {credential} of the CSC service {name}").format(
+                    credential=self.credential.id, name=self.client.name
+                ),
+            )
             if not pin:
                 raise CSCAuthorisationError(
-                    f"{self.client.who}: credential {self.credential.id} needs a PIN:"
-                    f" set ${self.client.provider.pin_env} or run in a terminal"
+                    _("{who}: credential {credential} needs a PIN: set ${variable} or run in a terminal").format(
+                        who=self.client.who, credential=self.credential.id, variable=self.client.provider.pin_env
+                    )
                 )
             self._pin = self.client.sent(pin)
         return self._pin
 
     def sign_digest(self, digest: bytes, digest_algorithm: str) -> bytes:
         if digest_algorithm not in HASH_OIDS:
-            raise SigningError(f"remote signing over CSC supports SHA-2 digests, not {digest_algorithm}")
+            raise SigningError(
+                _("remote signing over CSC supports SHA-2 digests, not {algorithm}").format(algorithm=digest_algorithm)
+            )
         digest_b64 = base64.b64encode(digest).decode("ascii")
         sign_algo = self._sign_algo(digest_algorithm)
         client, cid = self.client, self.credential.id
@@ -576,7 +633,9 @@ class CSCService:
         """Several digests in one ``signatures/signHash`` call, authorised with one OTP (the
         hashes bound to the SAD): per ``multisign`` digests, an authorisation and a call."""
         if digest_algorithm not in HASH_OIDS:
-            raise SigningError(f"remote signing over CSC supports SHA-2 digests, not {digest_algorithm}")
+            raise SigningError(
+                _("remote signing over CSC supports SHA-2 digests, not {algorithm}").format(algorithm=digest_algorithm)
+            )
         sign_algo = self._sign_algo(digest_algorithm)
         client, cid, step = self.client, self.credential.id, self.credential.multisign
         self._sad, self._remaining = None, 0  # an authorisation of its own
@@ -595,15 +654,25 @@ class CSCService:
 
 def _check_credential(client: CSCClient, credential: Credential) -> None:
     cert = credential.certificates[0]
-    whose = f"the certificate of {common_name(cert.subject)} (credential {credential.id} of {client.who})"
     if credential.cert_status and credential.cert_status != "valid":
-        raise SigningError(f"{whose} is {credential.cert_status}: it cannot sign")
+        raise SigningError(
+            _("the certificate of {holder} (credential {credential} of {who}) is {status}: it cannot sign").format(
+                holder=common_name(cert.subject), credential=credential.id, who=client.who,
+                status=credential.cert_status,
+            )
+        )
     if credential.key_status != "enabled":
-        raise SigningError(f"the key of credential {credential.id} of {client.who} is {credential.key_status}")
+        raise SigningError(
+            _("the key of credential {credential} of {who} is {status}").format(
+                credential=credential.id, who=client.who, status=credential.key_status
+            )
+        )
     if credential.auth_mode == "oauth2code":
         raise SigningError(
-            f"credential {credential.id} of {client.who} is authorised through a browser (oauth2code),"
-            " which atti does not support: ask the provider for explicit authorisation with an OTP"
+            _("credential {credential} of {who} is authorised through a browser (oauth2code), which atti does not"
+              " support: ask the provider for explicit authorisation with an OTP").format(
+                credential=credential.id, who=client.who
+            )
         )
 
 
@@ -621,23 +690,26 @@ def open_csc_signer(
     name, credential_id = parse_remote_spec(spec)
     provider = settings.csc.get(name)
     if provider is None:
-        known = ", ".join(sorted(settings.csc)) or "none"
+        known = ", ".join(sorted(settings.csc)) or _("none")
         raise SigningError(
-            f"no CSC service '{name}' in the settings (configured: {known}): add a [csc.{name}] table with"
-            " base_url and client_id or a token (docs/signing.md)"
+            _("no CSC service '{name}' in the settings (configured: {known}): add a [csc.{name}] table with"
+              " base_url and client_id or a token (docs/signing.md)").format(name=name, known=known)
         )
     client = CSCClient(name, provider, prompt, os.environ if environ is None else environ)
     credential_id = credential_id or provider.credential_id
     if credential_id is None:
         ids = client.credential_ids()
         if len(ids) != 1:
-            listed = ", ".join(ids) or "none"
+            listed = ", ".join(ids) or _("none")
             raise SigningError(
-                f"{client.who} holds {len(ids)} credentials ({listed}): name one, --remote {name}:ID or"
-                f" credential_id in [csc.{name}]"
+                _("{who} holds {count} credentials ({listed}): name one, --remote {name}:ID or"
+                  " credential_id in [csc.{name}]").format(who=client.who, count=len(ids), listed=listed, name=name)
             )
         credential_id = ids[0]
     credential = client.credential(credential_id)
     _check_credential(client, credential)
     service = CSCService(client, credential)
-    return open_remote_signer(service, source=f"credential {credential_id} of the CSC service {name}")
+    return open_remote_signer(
+        service,
+        source=_("credential {credential} of the CSC service {name}").format(credential=credential_id, name=name),
+    )

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from atti.config import Settings
 from atti.errors import PassphraseNeeded, SigningError
+from atti.i18n import _
 from atti.signing.identity import names_person
 from atti.signing.signer import ActSigner
 
@@ -40,7 +41,7 @@ def open_key(settings: Settings, prompt: PassphrasePrompt | None = None) -> ActS
 
         module, token, key = settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_key
         if not token or not key:
-            raise SigningError("a PKCS#11 key needs the token's label and the key's label (--token, --key-label)")
+            raise SigningError(_("a PKCS#11 key needs the token's label and the key's label (--token, --key-label)"))
         try:
             return open_pkcs11_signer(module, token, key, os.environ.get("ATTI_PKCS11_PIN"))
         except PassphraseNeeded:
@@ -74,12 +75,15 @@ def ensure_holder(signer: ActSigner, person: str, role: str = "firmatario") -> N
     than the person it names is not that person's act. Closes the key when refusing it."""
     if not names_person(signer.certificate, person):
         signer.close()
-        raise SigningError(f"the act's {role} is {person} but the certificate belongs to {signer.signer_name}")
+        raise SigningError(
+            _("the act's {role} is {person} but the certificate belongs to {holder}")
+            .format(role=role, person=person, holder=signer.signer_name)
+        )
 
 
 KEY_SPEC_FORMS = (
-    "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE], csc:PROVIDER[:CREDENTIAL]"
-    " or remote:MODULE:FACTORY"
+    "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE], csc:PROVIDER[:CREDENTIAL],"
+    " remote:MODULE:FACTORY"
 )
 _PKCS11_FIELDS = ("token", "key", "module", "pin-env")
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -91,7 +95,7 @@ def open_key_spec(spec: str, settings: Settings, prompt: PassphrasePrompt | None
     not one of the forms, naming the spec and the forms."""
     kind, colon, rest = spec.partition(":")
     if not colon or not rest or kind not in ("p12", "pkcs11", "csc", "remote"):
-        raise SigningError(f"key '{spec}': write it as {KEY_SPEC_FORMS}")
+        raise SigningError(_("key '{spec}': write it as one of {forms}").format(spec=spec, forms=KEY_SPEC_FORMS))
     if kind == "p12":
         return open_pkcs12(Path(rest), prompt)
     if kind == "csc":
@@ -110,7 +114,7 @@ def _reviewer_prompt(prompt: PassphrasePrompt | None) -> PassphrasePrompt | None
     """A reviewer's secrets are theirs: the prompt says whose they are asked for."""
     if prompt is None:
         return None
-    return lambda what: prompt(f"reviewer's {what}")
+    return lambda what: prompt(_("reviewer's {what}").format(what=what))
 
 
 def _open_pkcs11_spec(spec: str, rest: str, settings: Settings, prompt: PassphrasePrompt | None) -> ActSigner:
@@ -121,33 +125,49 @@ def _open_pkcs11_spec(spec: str, rest: str, settings: Settings, prompt: Passphra
         name, equals, value = part.partition("=")
         name = name.strip()
         if not equals or name not in _PKCS11_FIELDS or not value:
-            raise SigningError(f"key '{spec}': '{part}' is not one of {', '.join(f + '=...' for f in _PKCS11_FIELDS)}")
+            raise SigningError(
+                _("key '{spec}': '{part}' is not one of {fields}")
+                .format(spec=spec, part=part, fields=", ".join(f + "=..." for f in _PKCS11_FIELDS))
+            )
         if name in fields:
-            raise SigningError(f"key '{spec}': {name} is given twice")
+            raise SigningError(_("key '{spec}': {name} is given twice").format(spec=spec, name=name))
         fields[name] = value
     if "token" not in fields or "key" not in fields:
-        raise SigningError(f"key '{spec}': a PKCS#11 key needs token=LABEL and key=LABEL")
+        raise SigningError(_("key '{spec}': a PKCS#11 key needs token=LABEL and key=LABEL").format(spec=spec))
     module = Path(fields["module"]) if "module" in fields else settings.pkcs11_module
     if module is None:
-        raise SigningError(f"key '{spec}': name the PKCS#11 library with module=PATH or the pkcs11_module setting")
+        raise SigningError(
+            _("key '{spec}': name the PKCS#11 library with module=PATH or the pkcs11_module setting").format(spec=spec)
+        )
     token, key = fields["token"], fields["key"]
     pin: str | None = None
     if "pin-env" in fields:
         variable = fields["pin-env"]
         if not _VARIABLE.fullmatch(variable):
-            raise SigningError(f"key '{spec}': pin-env names an environment variable, not '{variable}'")
+            raise SigningError(
+                _("key '{spec}': pin-env names an environment variable, not '{variable}'").format(
+                    spec=spec, variable=variable
+                )
+            )
         if variable.upper().startswith("ATTI_"):
             # atti refuses an ATTI_* variable that is no setting: the PIN would never be read.
-            raise SigningError(f"key '{spec}': pin-env must name a variable outside ATTI_*, which are settings")
+            raise SigningError(
+                _("key '{spec}': pin-env must name a variable outside ATTI_*, which are settings").format(spec=spec)
+            )
         pin = os.environ.get(variable)
         if pin is None:
-            raise SigningError(f"the PIN of token '{token}' is to come from ${variable}, which is not set")
+            raise SigningError(
+                _("the PIN of token '{token}' is to come from ${variable}, which is not set").format(
+                    token=token, variable=variable
+                )
+            )
     try:
         return open_pkcs11_signer(module, token, key, pin)
     except PassphraseNeeded:
         if prompt is None:
             raise
-        return open_pkcs11_signer(module, token, key, prompt(f"reviewer's token '{token}'").decode())
+        asked = _("reviewer's token '{token}'").format(token=token)
+        return open_pkcs11_signer(module, token, key, prompt(asked).decode())
 
 
 def _open_remote_spec(spec: str, rest: str) -> ActSigner:
@@ -157,16 +177,27 @@ def _open_remote_spec(spec: str, rest: str) -> ActSigner:
 
     module_name, colon, factory_name = rest.partition(":")
     if not colon or not _DOTTED.fullmatch(module_name) or not _VARIABLE.fullmatch(factory_name):
-        raise SigningError(f"key '{spec}': a remote key is remote:MODULE:FACTORY, e.g. remote:ente.firma:servizio")
+        raise SigningError(
+            _("key '{spec}': a remote key is remote:MODULE:FACTORY, e.g. remote:ente.firma:servizio").format(spec=spec)
+        )
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        raise SigningError(f"key '{spec}': cannot import {module_name}: {e}") from None
+        raise SigningError(
+            _("key '{spec}': cannot import {module}: {reason}").format(spec=spec, module=module_name, reason=e)
+        ) from None
     factory = getattr(module, factory_name, None)
     if not callable(factory):
-        raise SigningError(f"key '{spec}': {module_name} has no callable {factory_name}")
+        raise SigningError(
+            _("key '{spec}': {module} has no callable {factory}")
+            .format(spec=spec, module=module_name, factory=factory_name)
+        )
     try:
         service = factory()
     except OSError as e:
-        raise SigningError(f"key '{spec}': the remote signing service could not start: {e}") from None
-    return open_remote_signer(service, source=f"the remote signing service {module_name}:{factory_name}")
+        raise SigningError(
+            _("key '{spec}': the remote signing service could not start: {reason}").format(spec=spec, reason=e)
+        ) from None
+    return open_remote_signer(
+        service, source=_("the remote signing service {name}").format(name=f"{module_name}:{factory_name}")
+    )

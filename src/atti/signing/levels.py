@@ -60,6 +60,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
 from atti.config import LEVELS, Level
 from atti.errors import ServiceError, SigningError
+from atti.i18n import _
 
 __all__ = [
     "LEVELS",
@@ -92,7 +93,9 @@ def parse_level(value: str) -> Level:
     for level in LEVELS:
         if text == level:
             return level
-    raise SigningError(f"unknown signature level {value!r}: choose one of {', '.join(LEVELS)}")
+    raise SigningError(
+        _("unknown signature level {level}: choose one of {levels}").format(level=repr(value), levels=", ".join(LEVELS))
+    )
 
 
 def needs_timestamp(level: Level) -> bool:
@@ -181,7 +184,7 @@ class Timestamper(HTTPTimeStamper):
 def make_timestamper(url: str, *, timeout: float = NETWORK_TIMEOUT) -> HTTPTimeStamper:
     """An RFC 3161 client; keep it for many signatures, it caches the TSA's certificates."""
     if not url.startswith(("http://", "https://")):
-        raise SigningError(f"the TSA URL must start with http:// or https://: {url!r}")
+        raise SigningError(_("the TSA URL must start with http:// or https://: {url}").format(url=repr(url)))
     return Timestamper(url, timeout=timeout)
 
 
@@ -247,14 +250,14 @@ def _network_failure(e: BaseException, timeout: float) -> str:
     """ "did not answer: ..." or "answered HTTP 404 ...": what went wrong talking to a service."""
     cause = _root_cause(e)
     if isinstance(cause, aiohttp.ClientResponseError):
-        return f"answered HTTP {cause.status} {cause.message}".rstrip()
+        return _("answered HTTP {status} {message}").format(status=cause.status, message=cause.message or "").rstrip()
     if isinstance(cause, asyncio.TimeoutError | TimeoutError):
-        return f"did not answer within {timeout:g} s"
+        return _("did not answer within {seconds} s").format(seconds=f"{timeout:g}")
     if isinstance(cause, ConnectionRefusedError):
-        return "did not answer: connection refused"
+        return _("did not answer: connection refused")
     if isinstance(cause, aiohttp.ClientError | OSError):
-        return f"did not answer: {_one_line(cause)}"
-    return f"gave an unusable answer: {_one_line(cause)}"
+        return _("did not answer: {reason}").format(reason=_one_line(cause))
+    return _("gave an unusable answer: {reason}").format(reason=_one_line(cause))
 
 
 def _crl_urls(cert: asn1_x509.Certificate) -> list[str]:
@@ -291,15 +294,15 @@ class LevelPlan:
         """``chain``: the signer's certificate first, then its CAs; ``trust_roots`` are further
         roots (e.g. the TSA's), on top of the self-signed certificates of ``chain``."""
         if needs_timestamp(level) and (timestamper is None or not tsa_url):
-            raise SigningError(f"a {level} signature needs a TSA: give --tsa URL or set tsa_url")
+            raise SigningError(_("a {level} signature needs a TSA: give --tsa URL or set tsa_url").format(level=level))
         plan = cls(level, tsa_url, timestamper if needs_timestamp(level) else None, timeout=timeout)
         if not needs_revocation(level):
             return plan
         signer_cert = translate_pyca_cryptography_cert_to_asn1(chain[0])
         if not signer_cert.ocsp_urls and not _crl_urls(signer_cert):
             raise SigningError(
-                f"the certificate of {_cn(signer_cert)} names no OCSP responder and no CRL,"
-                f" so a {level} signature cannot carry its revocation data"
+                _("the certificate of {name} names no OCSP responder and no CRL,"
+                  " so a {level} signature cannot carry its revocation data").format(name=_cn(signer_cert), level=level)
             )
         # The fetchers are ours rather than the context's, so that they can be asked first
         # (fetch_revocation) and report which service failed; their cache then serves pyHanko.
@@ -338,16 +341,22 @@ class LevelPlan:
                 return
             except OCSPFetchError as e:
                 urls = " ".join(cert.ocsp_urls)
-                failures.append(f"OCSP responder {urls} {_network_failure(e, self.timeout)}")
+                failures.append(
+                    _("OCSP responder {urls} {failure}").format(urls=urls, failure=_network_failure(e, self.timeout))
+                )
         if _crl_urls(cert):
+            urls = " ".join(_crl_urls(cert))
             try:
                 if await self._fetchers.crl_fetcher.fetch(cert):
                     return
-                failures.append(f"CRL {' '.join(_crl_urls(cert))} gave no CRL")
+                failures.append(_("CRL {urls} gave no CRL").format(urls=urls))
             except CRLFetchError as e:
-                failures.append(f"CRL {' '.join(_crl_urls(cert))} {_network_failure(e, self.timeout)}")
+                failures.append(_("CRL {urls} {failure}").format(urls=urls, failure=_network_failure(e, self.timeout)))
         if failures:
-            raise ServiceError(f"no revocation data for the certificate of {_cn(cert)}: {'; '.join(failures)}")
+            raise ServiceError(
+                _("no revocation data for the certificate of {name}: {failures}")
+                .format(name=_cn(cert), failures="; ".join(failures))
+            )
 
     async def extra_reserve(self) -> int:
         """Hex digits the signature timestamp adds to the CMS blob (with a margin, rounded up)."""
@@ -368,7 +377,9 @@ class LevelPlan:
             cur = cur.__cause__ or cur.__context__
         for err in chain:
             if isinstance(err, TimestampRequestError):
-                return ServiceError(f"TSA {self.tsa_url} {_tsa_failure(err, self.timeout)}")
+                return ServiceError(
+                    _("TSA {url} {failure}").format(url=self.tsa_url, failure=_tsa_failure(err, self.timeout))
+                )
         # pyHanko wraps a failure of the signer's certificate; the TSA's comes unwrapped.
         signer_failed = any(
             isinstance(err, PyHankoSigningError) and "signer's certificate" in str(err) for err in chain
@@ -382,29 +393,36 @@ class LevelPlan:
 def _tsa_failure(e: TimestampRequestError, timeout: float) -> str:
     if e.__cause__ is not None:
         return _network_failure(e, timeout)
-    return f"refused the request: {_one_line(e)}"
+    return _("refused the request: {reason}").format(reason=_one_line(e))
 
 
 def _explain_path_error(e: PathValidationError | PathBuildingError, signer_name: str | None) -> SigningError:
     """``signer_name`` is None when the failing certificate is not (or not known to be) the signer's."""
     if isinstance(e, PathBuildingError):
-        whose = f"the certificate of {signer_name}" if signer_name else "a certificate (of the TSA?)"
+        whose = (_("the certificate of {name}").format(name=signer_name) if signer_name
+                 else _("a certificate (of the TSA?)"))
         return SigningError(
-            f"{whose} does not chain to a trusted root ({_one_line(e)});"
-            " put the root certificate of its CA in the archive's trust folder"
+            _("{whose} does not chain to a trusted root ({reason});"
+              " put the root certificate of its CA in the archive's trust folder")
+            .format(whose=whose, reason=_one_line(e))
         )
     leaf = e.original_path.leaf
-    name = signer_name or (_cn(leaf) if isinstance(leaf, asn1_x509.Certificate) else "the signer")
+    name = signer_name or (_cn(leaf) if isinstance(leaf, asn1_x509.Certificate) else _("the signer"))
     ee = e.is_ee_cert and not e.is_side_validation
-    whose = f"the certificate of {name}" if ee else f"a certificate in the chain of {name}"
+    whose = (_("the certificate of {name}") if ee else _("a certificate in the chain of {name}")).format(name=name)
     if isinstance(e, RevokedError):
-        reason = str(e.reason.native).replace("_", " ") if e.reason is not None else "unspecified"
-        return SigningError(f"{whose} was revoked on {e.revocation_dt:%Y-%m-%d %H:%M} UTC (reason: {reason})")
+        reason = str(e.reason.native).replace("_", " ") if e.reason is not None else _("unspecified")
+        return SigningError(
+            _("{whose} was revoked on {when} UTC (reason: {reason})")
+            .format(whose=whose, when=f"{e.revocation_dt:%Y-%m-%d %H:%M}", reason=reason)
+        )
     if isinstance(e, ExpiredError):
-        return SigningError(f"{whose} expired on {e.expired_dt:%Y-%m-%d}")
+        return SigningError(_("{whose} expired on {date}").format(whose=whose, date=f"{e.expired_dt:%Y-%m-%d}"))
     if isinstance(e, InsufficientRevinfoError):
-        return SigningError(f"no usable revocation data for {whose}: {_one_line(e)}")
-    return SigningError(f"{whose} does not validate: {_one_line(e)}")
+        return SigningError(
+            _("no usable revocation data for {whose}: {reason}").format(whose=whose, reason=_one_line(e))
+        )
+    return SigningError(_("{whose} does not validate: {reason}").format(whose=whose, reason=_one_line(e)))
 
 
 async def run_signing(
@@ -480,7 +498,7 @@ def last_timestamp(pdf: bytes) -> TimestampInfo | None:
                 cert, when = _tst_info(signed_data)
                 found.append(TimestampInfo("signature", _cn(cert), when, cert.not_valid_after))
     except Exception as e:  # a damaged file can fail anywhere in the parser
-        raise SigningError(f"not a readable signed PDF: {_one_line(e)}") from e
+        raise SigningError(_("not a readable signed PDF: {reason}").format(reason=_one_line(e))) from e
     return max(found, key=lambda t: t.time) if found else None
 
 
@@ -513,15 +531,15 @@ async def _add_document_timestamp(
     try:
         reader = PdfFileReader(io.BytesIO(pdf))
         if reader.security_handler is not None:
-            raise SigningError("the PDF is encrypted: atti timestamps only unencrypted PDFs")
+            raise SigningError(_("the PDF is encrypted: atti timestamps only unencrypted PDFs"))
         signatures = list(reader.embedded_signatures)
         roots = {c.sha256: c for c in _embedded_roots(reader)}
     except SigningError:
         raise
     except Exception as e:  # the parser meets arbitrary bytes
-        raise SigningError(f"not a PDF: {_one_line(e)}") from e
+        raise SigningError(_("not a PDF: {reason}").format(reason=_one_line(e))) from e
     if not signatures:
-        raise SigningError("the PDF has no signature to keep valid: sign it first")
+        raise SigningError(_("the PDF has no signature to keep valid: sign it first"))
     for cert in trust_roots:
         asn1 = translate_pyca_cryptography_cert_to_asn1(cert)
         roots[asn1.sha256] = asn1
@@ -540,7 +558,7 @@ async def _add_document_timestamp(
     except Exception as e:
         explained = plan.explain(e, "")
         if explained is None:
-            raise SigningError(f"cannot timestamp the PDF: {_one_line(e)}") from e
+            raise SigningError(_("cannot timestamp the PDF: {reason}").format(reason=_one_line(e))) from e
         raise explained from e
 
 
@@ -572,8 +590,8 @@ async def _refresh_and_timestamp(
                 err = _explain_path_error(e, _cn(info.signer_cert))
                 if sig is last_document_ts:
                     raise SigningError(
-                        f"the last document timestamp can no longer be validated, so a new one would not"
-                        f" extend it: {err.msg}"
+                        _("the last document timestamp can no longer be validated, so a new one would not"
+                          " extend it: {reason}").format(reason=err.msg)
                     ) from e
                 if not isinstance(e, ExpiredError):
                     notes.append(err.msg)

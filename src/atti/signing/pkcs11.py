@@ -28,6 +28,7 @@ from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 from pyhanko.sign.pkcs11 import PKCS11Signer
 
 from atti.errors import PassphraseNeeded, SigningError
+from atti.i18n import N_, _, translate
 from atti.signing.identity import common_name
 from atti.signing.signer import ActSigner
 
@@ -47,21 +48,21 @@ _WRONG_PIN = (pkcs11.PinIncorrect, pkcs11.PinInvalid, pkcs11.PinLenRange)
 
 # python-pkcs11 exceptions mostly carry no text: say what the return code means.
 _EXPLAINED: dict[type[pkcs11.PKCS11Error], str] = {
-    pkcs11.DeviceRemoved: "the token was removed",
-    pkcs11.TokenNotPresent: "the token was removed",
-    pkcs11.SessionClosed: "the session with the token was closed",
-    pkcs11.SessionHandleInvalid: "the session with the token was closed",
-    pkcs11.UserNotLoggedIn: "the token is no longer logged in",
-    pkcs11.FunctionCancelled: "the operation was cancelled on the token",
-    pkcs11.DeviceMemory: "the token is out of memory",
-    pkcs11.DeviceError: "the token reported a device error",
+    pkcs11.DeviceRemoved: N_("the token was removed"),
+    pkcs11.TokenNotPresent: N_("the token was removed"),
+    pkcs11.SessionClosed: N_("the session with the token was closed"),
+    pkcs11.SessionHandleInvalid: N_("the session with the token was closed"),
+    pkcs11.UserNotLoggedIn: N_("the token is no longer logged in"),
+    pkcs11.FunctionCancelled: N_("the operation was cancelled on the token"),
+    pkcs11.DeviceMemory: N_("the token is out of memory"),
+    pkcs11.DeviceError: N_("the token reported a device error"),
 }
 
 
 def _describe(e: pkcs11.PKCS11Error) -> str:
     for kind, text in _EXPLAINED.items():
         if isinstance(e, kind):
-            return text
+            return translate(text)
     detail = " ".join(str(e).split())
     return f"{type(e).__name__}: {detail}" if detail else type(e).__name__
 
@@ -96,21 +97,25 @@ def _load_module(module: Path) -> Pkcs11Library:
     # directory: an absolute path makes it load the file the user named.
     path = os.path.abspath(module)
     if not os.path.exists(path):
-        raise SigningError(f"no such PKCS#11 module: {module}")
+        raise SigningError(_("no such PKCS#11 module: {module}").format(module=module))
     if not os.path.isfile(path):
-        raise SigningError(f"not a PKCS#11 module: {module} is not a file")
+        raise SigningError(_("not a PKCS#11 module: {module} is not a file").format(module=module))
     try:
         return pkcs11.lib(path)
     except pkcs11.PKCS11Error as e:
         text = " ".join(str(e).split())
         if not text.startswith(("OS exception while loading", "Unknown exception while loading")):
             # It loaded, but C_Initialize failed: e.g. SoftHSM2 without its configuration file.
-            raise SigningError(f"the PKCS#11 module {module} failed to start: {_describe(e)}") from None
+            raise SigningError(
+                _("the PKCS#11 module {module} failed to start: {reason}").format(module=module, reason=_describe(e))
+            ) from None
         # "OS exception while loading P: P: undefined symbol: C_GetFunctionList" -> the dlerror() part
         reason = text.split(f"{path}: ", 1)[-1]
         if reason.startswith("/") and ": " in reason:
             reason = reason.split(": ", 1)[1]  # dlerror() repeats the (resolved) path
-        raise SigningError(f"not a PKCS#11 module: {module} ({reason})") from None
+        raise SigningError(
+            _("not a PKCS#11 module: {module} ({reason})").format(module=module, reason=reason)
+        ) from None
 
 
 def _find_token(library: Pkcs11Library, module: Path, token_label: str) -> pkcs11.Token:
@@ -118,12 +123,20 @@ def _find_token(library: Pkcs11Library, module: Path, token_label: str) -> pkcs1
     if len(tokens) == 1:
         return tokens[0]
     if tokens:
-        raise SigningError(f"several tokens are labelled {token_label!r} in {module}: leave only one connected")
+        raise SigningError(
+            _("several tokens are labelled {token} in {module}: leave only one connected")
+            .format(token=repr(token_label), module=module)
+        )
     # An empty label is a slot with a blank (uninitialised) token: nothing a user could name.
     present = sorted({t.label for t in library.get_tokens() if t.label})
     if not present:
-        raise SigningError(f"no token {token_label!r} in {module}: no token is present")
-    raise SigningError(f"no token {token_label!r} in {module}; tokens present: {_quoted(present)}")
+        raise SigningError(
+            _("no token {token} in {module}: no token is present").format(token=repr(token_label), module=module)
+        )
+    raise SigningError(
+        _("no token {token} in {module}; tokens present: {present}")
+        .format(token=repr(token_label), module=module, present=_quoted(present))
+    )
 
 
 def _wrong_pin(token: pkcs11.Token, token_label: str) -> str:
@@ -132,14 +145,14 @@ def _wrong_pin(token: pkcs11.Token, token_label: str) -> str:
     except pkcs11.PKCS11Error:
         flags = TokenFlag(0)
     if flags & TokenFlag.USER_PIN_LOCKED:
-        return f"wrong PIN for token {token_label!r}; the PIN is now locked"
+        return _("wrong PIN for token {token}; the PIN is now locked").format(token=repr(token_label))
     if flags & TokenFlag.USER_PIN_FINAL_TRY:
-        return f"wrong PIN for token {token_label!r}; one more wrong PIN will lock it"
-    return f"wrong PIN for token {token_label!r}"
+        return _("wrong PIN for token {token}; one more wrong PIN will lock it").format(token=repr(token_label))
+    return _("wrong PIN for token {token}").format(token=repr(token_label))
 
 
 def _locked(token_label: str) -> str:
-    return f"the PIN of token {token_label!r} is locked: unlock it with the PUK"
+    return _("the PIN of token {token} is locked: unlock it with the PUK").format(token=repr(token_label))
 
 
 def _open_session(token: pkcs11.Token, token_label: str, pin: str | None) -> pkcs11.Session:
@@ -152,7 +165,7 @@ def _open_session(token: pkcs11.Token, token_label: str, pin: str | None) -> pkc
         if flags & TokenFlag.PROTECTED_AUTHENTICATION_PATH:
             user_pin = pkcs11.PROTECTED_AUTH  # a reader with its own PIN pad asks for it
         elif flags & TokenFlag.LOGIN_REQUIRED:
-            raise PassphraseNeeded(f"token {token_label!r} needs a PIN, and none was given")
+            raise PassphraseNeeded(_("token {token} needs a PIN, and none was given").format(token=repr(token_label)))
     try:
         return token.open(user_pin=user_pin)
     except _WRONG_PIN:
@@ -160,13 +173,18 @@ def _open_session(token: pkcs11.Token, token_label: str, pin: str | None) -> pkc
     except pkcs11.PinLocked:
         raise SigningError(_locked(token_label)) from None
     except pkcs11.PinExpired:
-        raise SigningError(f"the PIN of token {token_label!r} has expired: change it first") from None
+        raise SigningError(
+            _("the PIN of token {token} has expired: change it first").format(token=repr(token_label))
+        ) from None
     except pkcs11.UserAlreadyLoggedIn:
         raise SigningError(
-            f"token {token_label!r} is already open in this process: close its other signer first"
+            _("token {token} is already open in this process: close its other signer first")
+            .format(token=repr(token_label))
         ) from None
     except pkcs11.PKCS11Error as e:
-        raise SigningError(f"cannot open token {token_label!r}: {_describe(e)}") from None
+        raise SigningError(
+            _("cannot open token {token}: {reason}").format(token=repr(token_label), reason=_describe(e))
+        ) from None
 
 
 # -- key and certificates ------------------------------------------------------------------------
@@ -176,12 +194,22 @@ def _find_key(session: pkcs11.Session, token_label: str, key_label: str) -> Any:
     keys = _objects(session, {Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.LABEL: key_label})
     if not keys:
         present = _labels(session, ObjectClass.PRIVATE_KEY)
-        where = f"keys present: {_quoted(present)}" if present else "it holds no private key"
-        raise SigningError(f"no private key {key_label!r} on token {token_label!r}; {where}")
+        where = _("keys present: {present}").format(present=_quoted(present)) if present else _(
+            "it holds no private key")
+        raise SigningError(
+            _("no private key {key} on token {token}; {where}")
+            .format(key=repr(key_label), token=repr(token_label), where=where)
+        )
     if len(keys) > 1:
-        raise SigningError(f"several private keys are labelled {key_label!r} on token {token_label!r}")
+        raise SigningError(
+            _("several private keys are labelled {key} on token {token}")
+            .format(key=repr(key_label), token=repr(token_label))
+        )
     if not _attr(keys[0], Attribute.SIGN):
-        raise SigningError(f"the key {key_label!r} on token {token_label!r} is not allowed to sign")
+        raise SigningError(
+            _("the key {key} on token {token} is not allowed to sign")
+            .format(key=repr(key_label), token=repr(token_label))
+        )
     return keys[0]
 
 
@@ -190,25 +218,34 @@ def _find_certificate(
 ) -> x509.Certificate:
     certificates = {Attribute.CLASS: ObjectClass.CERTIFICATE}
     if cert_label is not None:
-        what = f"certificate {cert_label!r}"
+        what = _("certificate {label}").format(label=repr(cert_label))
         found = _objects(session, {**certificates, Attribute.LABEL: cert_label})
     else:
         # PKCS#11 convention: a certificate shares its key's ID; many tools also share the label.
-        what = f"certificate for the key {key_label!r}"
+        what = _("certificate for the key {key}").format(key=repr(key_label))
         key_id = _attr(key, Attribute.ID)
         found = _objects(session, {**certificates, Attribute.ID: key_id}) if key_id else []
         if not found:
             found = _objects(session, {**certificates, Attribute.LABEL: key_label})
     if not found:
         present = _labels(session, ObjectClass.CERTIFICATE)
-        where = f"certificates present: {_quoted(present)}" if present else "it holds no certificate"
-        raise SigningError(f"no {what} on token {token_label!r}; {where}")
+        where = _("certificates present: {present}").format(present=_quoted(present)) if present else _(
+            "it holds no certificate")
+        raise SigningError(
+            _("no {what} on token {token}; {where}").format(what=what, token=repr(token_label), where=where)
+        )
     if len(found) > 1:
-        raise SigningError(f"several objects match the {what} on token {token_label!r}: name one by label")
+        raise SigningError(
+            _("several objects match the {what} on token {token}: name one by label")
+            .format(what=what, token=repr(token_label))
+        )
     try:
         return x509.load_der_x509_certificate(found[0][Attribute.VALUE])
     except (ValueError, pkcs11.PKCS11Error):
-        raise SigningError(f"the {what} on token {token_label!r} is not a readable X.509 certificate") from None
+        raise SigningError(
+            _("the {what} on token {token} is not a readable X.509 certificate")
+            .format(what=what, token=repr(token_label))
+        ) from None
 
 
 def _token_certificates(session: pkcs11.Session) -> list[x509.Certificate]:
@@ -282,7 +319,10 @@ def _use_raw_mechanism(token: pkcs11.Token, token_label: str, key: Any) -> bool:
         return False
     if raw in available:
         return True
-    raise SigningError(f"token {token_label!r} supports neither {hashed.name} nor {raw.name} for its key")
+    raise SigningError(
+        _("token {token} supports neither {hashed} nor {raw} for its key")
+        .format(token=repr(token_label), hashed=hashed.name, raw=raw.name)
+    )
 
 
 # -- the signer ----------------------------------------------------------------------------------
@@ -314,12 +354,14 @@ class Pkcs11ActSigner(ActSigner):
     # whatever options that has (sign_file and the rest go through here too).
     def sign(self, pdf: bytes, *args: Any, **kwargs: Any) -> bytes:
         if self._session is None:
-            raise SigningError(f"the signer of token {self._token_label!r} is closed")
+            raise SigningError(_("the signer of token {token} is closed").format(token=repr(self._token_label)))
         try:
             return super().sign(pdf, *args, **kwargs)
         except pkcs11.PKCS11Error as e:
             # A token can disappear or refuse between signatures: unplugged, logged out, full.
-            raise SigningError(f"token {self._token_label!r} could not sign: {_describe(e)}") from None
+            raise SigningError(
+                _("token {token} could not sign: {reason}").format(token=repr(self._token_label), reason=_describe(e))
+            ) from None
 
 
 def open_pkcs11_signer(
@@ -344,14 +386,15 @@ def open_pkcs11_signer(
         token = _find_token(library, module, token_label)
         session = _open_session(token, token_label, pin)
     except pkcs11.PKCS11Error as e:
-        raise SigningError(f"PKCS#11 module {module}: {_describe(e)}") from None
+        raise SigningError(_("PKCS#11 module {module}: {reason}").format(module=module, reason=_describe(e))) from None
     try:
         key = _find_key(session, token_label, key_label)
         certificate = _find_certificate(session, token_label, key, key_label, cert_label)
         if _belongs(session, key, certificate) is False:
             raise SigningError(
-                f"the certificate of {common_name(certificate.subject)} on token {token_label!r}"
-                f" does not belong to the key {key_label!r}"
+                _("the certificate of {name} on token {token} does not belong to the key {key}").format(
+                    name=common_name(certificate.subject), token=repr(token_label), key=repr(key_label)
+                )
             )
         cas = _issuer_path(certificate, [*_token_certificates(session), *chain])
         sign_kwargs: dict[str, Any] = {}
@@ -369,7 +412,8 @@ def open_pkcs11_signer(
             base_sign_kwargs=sign_kwargs,
         )
         signer.signing_cert  # noqa: B018  # looks the key handle up now, not at the first signature
-        act = Pkcs11ActSigner.from_signer(signer, certificate, cas, source=f"token {token_label!r}")
+        source = _("token {token}").format(token=repr(token_label))
+        act = Pkcs11ActSigner.from_signer(signer, certificate, cas, source=source)
         assert isinstance(act, Pkcs11ActSigner)  # from_signer builds an instance of its class
         act._session, act._token_label = session, token_label
         return act
@@ -377,5 +421,7 @@ def open_pkcs11_signer(
         with contextlib.suppress(pkcs11.PKCS11Error):
             session.close()  # logs out: a refused signer must not leave the token unlocked
         if isinstance(e, pkcs11.PKCS11Error):
-            raise SigningError(f"token {token_label!r}: {_describe(e)}") from None
+            raise SigningError(
+                _("token {token}: {reason}").format(token=repr(token_label), reason=_describe(e))
+            ) from None
         raise

@@ -33,6 +33,7 @@ from cryptography.x509.oid import NameOID
 
 from atti.errors import SigningError
 from atti.files import private_dir
+from atti.i18n import _
 
 __all__ = ["DevCA", "slugify"]
 
@@ -67,9 +68,12 @@ def _now() -> dt.datetime:
 def _check_name(what: str, value: str) -> str:
     value = " ".join(value.split())
     if not value:
-        raise SigningError(f"{what} must not be empty")
+        raise SigningError(_("{what} must not be empty").format(what=what))
     if len(value) > MAX_NAME:
-        raise SigningError(f"{what} is too long for a certificate ({len(value)} > {MAX_NAME} characters)")
+        raise SigningError(
+            _("{what} is too long for a certificate ({length} > {limit} characters)")
+            .format(what=what, length=len(value), limit=MAX_NAME)
+        )
     return value
 
 
@@ -134,7 +138,10 @@ class DevCA:
         ente = _check_name("ente", ente)
         cert_path, key_path = directory / ROOT_CERT_FILE, directory / ROOT_KEY_FILE
         if cert_path.exists() or key_path.exists():
-            raise SigningError(f"a development CA already exists in {directory}: refusing to overwrite it")
+            raise SigningError(
+                _("a development CA already exists in {directory}: refusing to overwrite it")
+                .format(directory=directory)
+            )
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
         name = x509.Name(
@@ -194,10 +201,14 @@ class DevCA:
                 raise
         except FileExistsError:
             raise SigningError(
-                f"a development CA already exists in {directory}: refusing to overwrite it"
+                _("a development CA already exists in {directory}: refusing to overwrite it")
+                .format(directory=directory)
             ) from None
         except OSError as e:
-            raise SigningError(f"cannot write the development CA to {directory}: {e.strerror}") from None
+            raise SigningError(
+                _("cannot write the development CA to {directory}: {reason}")
+                .format(directory=directory, reason=e.strerror)
+            ) from None
         return cls(directory, cert, key)
 
     @classmethod
@@ -208,19 +219,24 @@ class DevCA:
             cert_data, key_data = cert_path.read_bytes(), key_path.read_bytes()
         except FileNotFoundError as e:
             missing = Path(str(e.filename)).name
-            raise SigningError(f"no development CA in {directory} (missing {missing})") from None
+            raise SigningError(
+                _("no development CA in {directory} (missing {missing})").format(directory=directory, missing=missing)
+            ) from None
         except OSError as e:
-            raise SigningError(f"cannot read the development CA in {directory}: {e.strerror}") from None
+            raise SigningError(
+                _("cannot read the development CA in {directory}: {reason}")
+                .format(directory=directory, reason=e.strerror)
+            ) from None
         try:
             cert = x509.load_pem_x509_certificate(cert_data)
         except ValueError:
-            raise SigningError(f"not a PEM certificate: {cert_path}") from None
+            raise SigningError(_("not a PEM certificate: {path}").format(path=cert_path)) from None
         try:
             key = serialization.load_pem_private_key(key_data, password=None)
         except (ValueError, TypeError):
-            raise SigningError(f"not an unencrypted PEM private key: {key_path}") from None
+            raise SigningError(_("not an unencrypted PEM private key: {path}").format(path=key_path)) from None
         if not isinstance(key, rsa.RSAPrivateKey) or key.public_key() != cert.public_key():
-            raise SigningError(f"{key_path} is not the key of {cert_path}")
+            raise SigningError(_("{key} is not the key of {cert}").format(key=key_path, cert=cert_path))
         return cls(directory, cert, key)
 
     # -- signers ----------------------------------------------------------------------------
@@ -228,7 +244,7 @@ class DevCA:
     def signer_path(self, nome: str) -> Path:
         slug = slugify(nome)
         if not slug:
-            raise SigningError(f"cannot make a file name from the signer name {nome!r}")
+            raise SigningError(_("cannot make a file name from the signer name {name}").format(name=repr(nome)))
         return self.directory / SIGNERS_DIR / f"{slug}.p12"
 
     def issue_signer(self, nome: str, qualifica: str, *, organisation: str | None = None) -> Path:
@@ -237,9 +253,9 @@ class DevCA:
         ``organisation`` defaults to the CA's ente. The file name is the slug of ``nome``, so two
         people with the same name share a file: acceptable for a development PKI.
         """
-        nome = _check_name("signer name", nome)
+        nome = _check_name(_("signer name"), nome)
         qualifica = _fit_name("qualifica", qualifica)
-        organisation = _fit_name("organisation", organisation if organisation is not None else self.ente)
+        organisation = _fit_name(_("organisation"), organisation if organisation is not None else self.ente)
         path = self.signer_path(nome)
         subject = self._signer_subject(nome, qualifica, organisation)
         if self._reusable(path, subject):
@@ -254,7 +270,7 @@ class DevCA:
             private_dir(path.parent)
             _replace_private(path, p12)
         except OSError as e:
-            raise SigningError(f"cannot write {path}: {e.strerror}") from None
+            raise SigningError(_("cannot write {path}: {reason}").format(path=path, reason=e.strerror)) from None
         return path
 
     # An alias that reads better at call sites that only want "the file for this person".
@@ -265,9 +281,9 @@ class DevCA:
     ) -> x509.Certificate:
         """A signer certificate for a key made elsewhere, e.g. on a PKCS#11 token that never lets
         its private key out; same subject and extensions as :meth:`issue_signer`."""
-        nome = _check_name("signer name", nome)
+        nome = _check_name(_("signer name"), nome)
         qualifica = _fit_name("qualifica", qualifica)
-        organisation = _fit_name("organisation", organisation if organisation is not None else self.ente)
+        organisation = _fit_name(_("organisation"), organisation if organisation is not None else self.ente)
         return self._signer_certificate(self._signer_subject(nome, qualifica, organisation), public_key)
 
     def _signer_certificate(self, subject: x509.Name, public_key: CertificatePublicKeyTypes) -> x509.Certificate:

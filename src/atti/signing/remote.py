@@ -26,6 +26,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from atti.errors import SigningError
+from atti.i18n import _
 from atti.signing.signer import ActSigner
 
 __all__ = ["RemoteSigner", "RemoteSigningService", "open_remote_signer"]
@@ -67,15 +68,17 @@ class RemoteSigner(signers.Signer):
         try:
             chain = list(service.certificate_chain())
         except OSError as e:
-            raise SigningError(f"remote signing service: {_one_line(e)}") from None
+            raise SigningError(_("remote signing service: {reason}").format(reason=_one_line(e))) from None
         if not chain:
-            raise SigningError("the remote signing service returned no certificate")
+            raise SigningError(_("the remote signing service returned no certificate"))
         certificate, *cas = chain
         public = certificate.public_key()
         # The protocol passes a digest: RSA PKCS#1 v1.5 and ECDSA sign digests, while EdDSA signs
         # the whole message and PSS would need its parameters agreed with the service.
         if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-            raise SigningError(f"remote signing supports RSA and EC keys, not {type(public).__name__}")
+            raise SigningError(
+                _("remote signing supports RSA and EC keys, not {kind}").format(kind=type(public).__name__)
+            )
         registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]  # untyped __init__
         registry.register_multiple([translate_pyca_cryptography_cert_to_asn1(c) for c in cas])
         super().__init__(signing_cert=translate_pyca_cryptography_cert_to_asn1(certificate), cert_registry=registry)
@@ -115,7 +118,7 @@ class RemoteSigner(signers.Signer):
         try:
             signature = self.service.sign_digest(digest, digest_algorithm)
         except OSError as e:
-            raise SigningError(f"remote signing service: {_one_line(e)}") from None
+            raise SigningError(_("remote signing service: {reason}").format(reason=_one_line(e))) from None
         self._check(signature, digest, digest_algorithm)
         return signature
 
@@ -128,7 +131,7 @@ class RemoteSigner(signers.Signer):
                 self._public.verify(signature, digest, ec.ECDSA(Prehashed(algorithm)))
         except (InvalidSignature, ValueError):
             raise SigningError(
-                "the remote signing service returned a signature that does not match its certificate"
+                _("the remote signing service returned a signature that does not match its certificate")
             ) from None
 
     def gather(self, count: int | None) -> None:
@@ -141,9 +144,9 @@ class RemoteSigner(signers.Signer):
         try:
             signatures: list[bytes] = self.service.sign_digests(digests, digest_algorithm)  # type: ignore[attr-defined]
         except OSError as e:
-            raise SigningError(f"remote signing service: {_one_line(e)}") from None
+            raise SigningError(_("remote signing service: {reason}").format(reason=_one_line(e))) from None
         if len(signatures) != len(digests):
-            raise SigningError("the remote signing service returned fewer signatures than digests")
+            raise SigningError(_("the remote signing service returned fewer signatures than digests"))
         for signature, digest in zip(signatures, digests, strict=True):
             self._check(signature, digest, digest_algorithm)
         return signatures
@@ -190,7 +193,10 @@ class _Gathering:
         return await future
 
 
-def open_remote_signer(service: RemoteSigningService, *, source: str = "the remote signing service") -> ActSigner:
-    """An :class:`ActSigner` over ``service``; the certificate checks run before any signature."""
+def open_remote_signer(service: RemoteSigningService, *, source: str | None = None) -> ActSigner:
+    """An :class:`ActSigner` over ``service`` (``source``, what is named in messages: by default
+    the remote signing service); the certificate checks run before any signature."""
     signer = RemoteSigner(service)
-    return ActSigner.from_signer(signer, signer.certificate, signer.chain, source=source)
+    return ActSigner.from_signer(
+        signer, signer.certificate, signer.chain, source=source or _("the remote signing service")
+    )

@@ -42,6 +42,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from atti.errors import PassphraseNeeded, SigningError
 from atti.files import write_atomic, write_error
+from atti.i18n import _
 from atti.signing import levels
 from atti.signing.identity import common_name
 from atti.signing.stamp import document_font, stamp_style, stamp_time
@@ -123,9 +124,9 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise SigningError(f"no such file: {path}") from None
+        raise SigningError(_("no such file: {path}").format(path=path)) from None
     except OSError as e:
-        raise SigningError(f"cannot read {path}: {e.strerror}") from None
+        raise SigningError(_("cannot read {path}: {reason}").format(path=path, reason=e.strerror)) from None
 
 
 def _keep_producer_in_step(writer: IncrementalPdfFileWriter) -> None:
@@ -165,7 +166,8 @@ class _PdfSigner(signers.PdfSigner):
         if algo in ("ed25519", "ed448") or md_algorithm.startswith("sha3_") or md_algorithm == "shake256":
             if _claims_pdfa(pdf_out):
                 raise SigningError(
-                    f"a {algo} signature with {md_algorithm} needs PDF 2.0, which a PDF/A-3 file may not declare"
+                    _("a {algorithm} signature with {digest} needs PDF 2.0, which a PDF/A-3 file may not declare")
+                    .format(algorithm=algo, digest=md_algorithm)
                 )
             super().register_extensions(pdf_out, md_algorithm=md_algorithm)
             return
@@ -200,10 +202,10 @@ class ActSigner:
         private_key: Any,
         chain: Sequence[x509.Certificate] = (),
         *,
-        source: str = "key",
+        source: str | None = None,
     ) -> None:
         """Prefer :meth:`from_pkcs12`; ``chain`` holds the CA certificates, issuer first."""
-        self._init_common(certificate, chain, source)
+        self._init_common(certificate, chain, source or _("the key"))
         self._signer: signers.Signer = _LoadedKeySigner(
             pyca_key=private_key,
             signing_cert=translate_pyca_cryptography_cert_to_asn1(certificate),
@@ -247,7 +249,7 @@ class ActSigner:
         path = Path(path)
         data = _read(path)
         if not _looks_like_pkcs12(data):
-            raise SigningError(f"not a PKCS#12 file: {path}")
+            raise SigningError(_("not a PKCS#12 file: {path}").format(path=path))
         # Tools disagree on whether "no passphrase" means an absent or an empty password.
         attempts = [passphrase] if passphrase else [None, b""]
         for attempt in attempts:
@@ -258,16 +260,16 @@ class ActSigner:
                 continue
         else:
             if passphrase:
-                raise SigningError(f"wrong passphrase for {path}")
-            raise PassphraseNeeded(f"{path} is protected by a passphrase, and none was given")
+                raise SigningError(_("wrong passphrase for {path}").format(path=path))
+            raise PassphraseNeeded(_("{path} is protected by a passphrase, and none was given").format(path=path))
         if key is None:
-            raise SigningError(f"{path} holds no private key")
+            raise SigningError(_("{path} holds no private key").format(path=path))
         if cert is None:
-            raise SigningError(f"{path} holds no certificate for its key")
+            raise SigningError(_("{path} holds no certificate for its key").format(path=path))
         if not isinstance(key, SUPPORTED_KEYS):
-            raise SigningError(f"{path}: unsupported key type {type(key).__name__}")
+            raise SigningError(_("{path}: unsupported key type {kind}").format(path=path, kind=type(key).__name__))
         if key.public_key() != cert.public_key():
-            raise SigningError(f"{path}: the private key does not belong to the certificate")
+            raise SigningError(_("{path}: the private key does not belong to the certificate").format(path=path))
         return cls(cert, key, others, source=str(path))
 
     def close(self) -> None:
@@ -322,12 +324,18 @@ class ActSigner:
         return [self._certificate, *self._cas]
 
     def _check_certificate(self) -> None:
-        cert, who = self._certificate, f"the certificate of {self.signer_name} in {self._source}"
+        cert = self._certificate
+        who = _("the certificate of {name} in {source}").format(name=self.signer_name, source=self._source)
         now = dt.datetime.now(dt.UTC)
         if now < cert.not_valid_before_utc:
-            raise SigningError(f"{who} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC")
+            raise SigningError(
+                _("{who} is not valid before {when} UTC")
+                .format(who=who, when=f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M}")
+            )
         if now > cert.not_valid_after_utc:
-            raise SigningError(f"{who} expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+            raise SigningError(
+                _("{who} expired on {date}").format(who=who, date=f"{cert.not_valid_after_utc:%Y-%m-%d}")
+            )
         try:
             usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
         except x509.ExtensionNotFound:
@@ -335,7 +343,7 @@ class ActSigner:
         # Acts need a signature the signer cannot later repudiate (CAD art. 21, eIDAS art. 25):
         # an authentication-only certificate (CNS, TLS client) must not be used.
         if usage is None or not usage.content_commitment:
-            raise SigningError(f"{who} lacks the non-repudiation (contentCommitment) key usage")
+            raise SigningError(_("{who} lacks the non-repudiation (contentCommitment) key usage").format(who=who))
 
     def _reserve_for(self, public_key: Any) -> int:
         certs = sum(len(c.public_bytes(Encoding.DER)) for c in self.chain)
@@ -390,7 +398,7 @@ class ActSigner:
             return asyncio.run(run)
         except (PyHankoSigningError, PdfError, ValueError, KeyError, TypeError) as e:
             # Malformed documents often surface only while the update is being written.
-            raise SigningError(f"cannot sign the PDF: {_one_line(e)}") from e
+            raise SigningError(_("cannot sign the PDF: {reason}").format(reason=_one_line(e))) from e
 
     def sign_many(self, pdfs: Sequence[bytes], **options: Any) -> list[bytes]:
         """Sign every PDF of ``pdfs`` with :meth:`sign`'s ``options``, all or none.
@@ -422,7 +430,7 @@ class ActSigner:
         try:
             return asyncio.run(together())
         except (PyHankoSigningError, PdfError, ValueError, KeyError, TypeError) as e:
-            raise SigningError(f"cannot sign the PDFs: {_one_line(e)}") from e
+            raise SigningError(_("cannot sign the PDFs: {reason}").format(reason=_one_line(e))) from e
 
     def _signing(
         self,
@@ -454,15 +462,17 @@ class ActSigner:
         plan = self.plan(level, tsa_url, trust_roots)
         # A period separates the parts of a qualified field name (ISO 32000-1 12.7.3.2).
         if not field_name or "." in field_name:
-            raise SigningError(f"invalid signature field name {field_name!r}: empty or with a '.'")
+            raise SigningError(
+                _("invalid signature field name {name}: empty or with a '.'").format(name=repr(field_name))
+            )
         # Re-checked here because a long-running process can outlive the certificate.
         self._check_certificate()
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         except Exception as e:  # the parser meets arbitrary bytes: any failure means "not a PDF"
-            raise SigningError(f"not a PDF: {_one_line(e)}") from e
+            raise SigningError(_("not a PDF: {reason}").format(reason=_one_line(e))) from e
         if writer.security_handler is not None:
-            raise SigningError("the PDF is encrypted: atti signs only unencrypted PDFs (as PDF/A requires)")
+            raise SigningError(_("the PDF is encrypted: atti signs only unencrypted PDFs (as PDF/A requires)"))
         self._check_field(writer, field_name, lock=lock)
         _keep_producer_in_step(writer)
 
@@ -503,7 +513,7 @@ class ActSigner:
             signing = self._signer.async_sign_general_data(data, levels.DIGEST, detached=True, use_cades=True)
             signed = asyncio.run(signing)
         except (PyHankoSigningError, ValueError, KeyError, TypeError) as e:
-            raise SigningError(f"cannot sign: {_one_line(e)}") from e
+            raise SigningError(_("cannot sign: {reason}").format(reason=_one_line(e))) from e
         return bytes(signed.dump())
 
     def timestamp_token(self, data: bytes, tsa_url: str) -> bytes:
@@ -512,7 +522,10 @@ class ActSigner:
         try:
             token = asyncio.run(self.timestamper_for(tsa_url).async_timestamp(digest, levels.DIGEST))
         except Exception as e:  # a TSA that is down, refuses or answers garbage
-            raise SigningError(f"the time-stamping service {tsa_url} gave no timestamp: {_one_line(e)}") from e
+            raise SigningError(
+                _("the time-stamping service {url} gave no timestamp: {reason}")
+                .format(url=tsa_url, reason=_one_line(e))
+            ) from e
         return bytes(token.dump())
 
     def sign_file(self, src: Path, dst: Path, **options: Any) -> None:
@@ -530,29 +543,31 @@ class ActSigner:
             existing = list(fields.enumerate_sig_fields(writer.prev, with_name=field_name))
             certification = read_certification_data(writer.prev)
         except FormFillingError:
-            raise SigningError(f"the PDF has a field {field_name!r} that is not a signature field") from None
+            raise SigningError(
+                _("the PDF has a field {name} that is not a signature field").format(name=repr(field_name))
+            ) from None
         except Exception as e:  # the form tree of a damaged file can fail in many ways
-            raise SigningError(f"not a PDF: {_one_line(e)}") from e
+            raise SigningError(_("not a PDF: {reason}").format(reason=_one_line(e))) from e
         if any(bool(value) for _name, value, _ref in existing):
-            raise SigningError(f"the PDF already has a signature in the field {field_name!r}")
+            raise SigningError(_("the PDF already has a signature in the field {name}").format(name=repr(field_name)))
         if lock and existing and not any("/Lock" in ref.get_object() for _name, _value, ref in existing):
             raise SigningError(
-                f"the PDF already has an empty field {field_name!r} without a lock: sign it without locking,"
-                " or in a new field"
+                _("the PDF already has an empty field {name} without a lock: sign it without locking,"
+                  " or in a new field").format(name=repr(field_name))
             )
         if certification is not None:
             if certification.permission == fields.MDPPerm.NO_CHANGES:
-                raise SigningError("the PDF is certified with a policy that forbids any further change")
+                raise SigningError(_("the PDF is certified with a policy that forbids any further change"))
             # A certification signature forbids adding fields afterwards: only pre-made empty
             # fields may be signed, otherwise every earlier signature would become invalid.
             if not existing:
                 raise SigningError(
-                    f"the PDF is certified and has no empty signature field {field_name!r};"
-                    " new fields would invalidate the certification"
+                    _("the PDF is certified and has no empty signature field {name};"
+                      " new fields would invalidate the certification").format(name=repr(field_name))
                 )
         if not existing and _locked_by_a_signature(writer.prev):
             # A locking signature (atti publish, atti sign) allows signatures in existing fields only.
             raise SigningError(
-                f"the PDF is locked by a signature and has no empty signature field {field_name!r};"
-                " a new field would invalidate that signature"
+                _("the PDF is locked by a signature and has no empty signature field {name};"
+                  " a new field would invalidate that signature").format(name=repr(field_name))
             )

@@ -37,6 +37,7 @@ from pyhanko.sign import fields
 from pyhanko.stamp import TextStampStyle
 
 from atti.errors import SigningError
+from atti.i18n import _
 
 DICITURA = "Firmato digitalmente ai sensi dell'art. 24 del D. Lgs. 82/2005"
 FINAL_FIELD = "Firma"
@@ -72,7 +73,7 @@ def stamp_font() -> Path:
     for font in _FONTS:
         if font.is_file():
             return font
-    raise SigningError("no font for the signature stamp: install the Debian package fonts-dejavu-core")
+    raise SigningError(_("no font for the signature stamp: install the Debian package fonts-dejavu-core"))
 
 
 def stamp_time(when: dt.datetime | None = None) -> str:
@@ -179,13 +180,13 @@ def _text_extent(pdf: bytes, page: int, height: float) -> tuple[float | None, fl
     its text's left and right edges (the margins), from poppler."""
     exe = shutil.which("pdftotext")
     if exe is None:
-        raise SigningError("pdftotext not found: install the Debian package poppler-utils")
+        raise SigningError(_("pdftotext not found: install the Debian package poppler-utils"))
     proc = subprocess.run(
         [exe, "-bbox", "-f", str(page + 1), "-l", str(page + 1), "-", "-"],
         input=pdf, capture_output=True, check=False,
     )
     if proc.returncode != 0:
-        raise SigningError("cannot read the PDF's last page to place the signature stamp")
+        raise SigningError(_("cannot read the PDF's last page to place the signature stamp"))
     words = [
         tuple(float(v) for v in m)
         for m in re.findall(rb'xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)"', proc.stdout)
@@ -217,7 +218,7 @@ def place_stamps(pdf: bytes, names: Sequence[str]) -> tuple[bytes, list[FieldPla
     try:
         doc = pikepdf.open(io.BytesIO(pdf))
     except pikepdf.PdfError as exc:
-        raise SigningError(f"not a PDF: {exc}") from None
+        raise SigningError(_("not a PDF: {reason}").format(reason=exc)) from None
     needed = len(names) * (STAMP_HEIGHT + _GAP)
     with doc:
         last = len(doc.pages) - 1
@@ -263,7 +264,9 @@ def prepare_fields(pdf: bytes, plans: Sequence[FieldPlan]) -> bytes:
         out = io.BytesIO()
         writer.write(out)  # type: ignore[no-untyped-call]
     except Exception as exc:  # pyHanko's parser meets arbitrary input; any failure: not usable
-        raise SigningError(f"cannot add signature fields: {' '.join(str(exc).split())}") from None
+        raise SigningError(
+            _("cannot add signature fields: {reason}").format(reason=" ".join(str(exc).split()))
+        ) from None
     return out.getvalue()
 
 

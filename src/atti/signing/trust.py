@@ -37,6 +37,7 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from atti.errors import VerificationError
+from atti.i18n import _
 
 __all__ = [
     "Criteria", "QualificationElement", "ServicePhase", "TrustedList", "TrustedService", "load_trusted_list",
@@ -147,28 +148,38 @@ class TrustedList:
     def describe(self, now: dt.datetime | None = None) -> str:
         """One line for a verification report: which list, how much of it is trusted, and why."""
         now = now or dt.datetime.now(dt.UTC)
-        name = f"trusted list {self.territory or '?'}"
+        name = _("trusted list {territory}").format(territory=self.territory or "?")
         if self.sequence_number is not None:
-            name += f" no. {self.sequence_number}"
+            name += _(" no. {number}").format(number=self.sequence_number)
         if self.issued is not None:
-            name += f" of {self.issued:%Y-%m-%d}"
-        parts = [f"{name} ({self.path.name}): {len(self.ca_certificates)} granted CA/QC certificate(s)"]
+            name += _(" of {date}").format(date=f"{self.issued:%Y-%m-%d}")
+        parts = [
+            _("{name} ({file}): {count} granted CA/QC certificate(s)")
+            .format(name=name, file=self.path.name, count=len(self.ca_certificates))
+        ]
         if self.tsa_certificates:
-            parts[0] += f", {len(self.tsa_certificates)} granted TSA/QTST for timestamps"
-        parts.append(
-            {
-                "verified": f"its XML signature verifies against the given certificate of {self.signed_by}",
-                "intact": (
-                    f"its XML signature verifies with the certificate it carries ({self.signed_by}),"
-                    " which was not checked against a known one: the list is intact, its origin unproven"
-                ),
-                "unsigned": "the list is NOT signed: its origin is unproven",
-            }[self.signature]
-        )
+            parts[0] += _(", {count} granted TSA/QTST for timestamps").format(count=len(self.tsa_certificates))
+        if self.signature == "verified":
+            parts.append(
+                _("its XML signature verifies against the given certificate of {signer}").format(signer=self.signed_by)
+            )
+        elif self.signature == "intact":
+            parts.append(
+                _("its XML signature verifies with the certificate it carries ({signer}),"
+                  " which was not checked against a known one: the list is intact, its origin unproven")
+                .format(signer=self.signed_by)
+            )
+        else:
+            parts.append(_("the list is NOT signed: its origin is unproven"))
         if self.next_update is not None and self.next_update < now:
-            parts.append(f"its next update was due on {self.next_update:%Y-%m-%d}: it may be out of date")
+            parts.append(
+                _("its next update was due on {date}: it may be out of date")
+                .format(date=f"{self.next_update:%Y-%m-%d}")
+            )
         if self.unreadable_certificates:
-            parts.append(f"{self.unreadable_certificates} certificate(s) in it could not be read")
+            parts.append(
+                _("{count} certificate(s) in it could not be read").format(count=self.unreadable_certificates)
+            )
         return "; ".join(parts)
 
 
@@ -192,16 +203,19 @@ def read_trusted_list(path: Path, *, signers: Sequence[x509.Certificate] = ()) -
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise VerificationError(f"cannot read {path}: {e.strerror}") from None
+        raise VerificationError(_("cannot read {path}: {reason}").format(path=path, reason=e.strerror)) from None
     # No entities, no DTD, no network: the file may come from anywhere.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
-        raise VerificationError(f"not an ETSI TS 119 612 trusted list: {path}: {_one_line(e)}") from None
+        raise VerificationError(
+            _("not an ETSI TS 119 612 trusted list: {path}: {reason}").format(path=path, reason=_one_line(e))
+        ) from None
     if root.tag != f"{{{TSL_NS}}}TrustServiceStatusList":
         raise VerificationError(
-            f"not an ETSI TS 119 612 trusted list: {path} (its root element is {etree.QName(root).localname})"
+            _("not an ETSI TS 119 612 trusted list: {path} (its root element is {element})")
+            .format(path=path, element=etree.QName(root).localname)
         )
 
     issued = _when(root.findtext("tsl:SchemeInformation/tsl:ListIssueDateTime", namespaces=_NS))
@@ -209,7 +223,9 @@ def read_trusted_list(path: Path, *, signers: Sequence[x509.Certificate] = ()) -
     signed, signature, signed_by = _check_signature(path, root, signers, issued)
     info = signed.find("tsl:SchemeInformation", _NS)
     if info is None:
-        raise VerificationError(f"not an ETSI TS 119 612 trusted list: {path} (no SchemeInformation)")
+        raise VerificationError(
+            _("not an ETSI TS 119 612 trusted list: {path} (no SchemeInformation)").format(path=path)
+        )
     services, unreadable = _services(signed)
     result = TrustedList(
         path=path,
@@ -226,10 +242,10 @@ def read_trusted_list(path: Path, *, signers: Sequence[x509.Certificate] = ()) -
     if not result.ca_certificates:
         if signed.find("tsl:TrustServiceProviderList", _NS) is None:
             raise VerificationError(
-                f"{path} lists no trust service providers (a list of trusted lists?): give the national"
-                " trusted list itself, which atti does not download"
+                _("{path} lists no trust service providers (a list of trusted lists?): give the national"
+                  " trusted list itself, which atti does not download").format(path=path)
             )
-        raise VerificationError(f"{path} lists no granted CA/QC service for signatures")
+        raise VerificationError(_("{path} lists no granted CA/QC service for signatures").format(path=path))
     return result
 
 
@@ -244,7 +260,9 @@ def _check_signature(
     sig = root.find("ds:Signature", _NS)
     if sig is None:
         if signers:
-            raise VerificationError(f"the trusted list {path} is not signed, and a signer was required")
+            raise VerificationError(
+                _("the trusted list {path} is not signed, and a signer was required").format(path=path)
+            )
         return root, "unsigned", None
     from signxml.exceptions import InvalidInput, InvalidSignature
     from signxml.verifier import SignatureConfiguration, XMLVerifier
@@ -256,7 +274,9 @@ def _check_signature(
     else:
         candidates, how = _carried_certificates(sig), "intact"
         if not candidates:
-            raise VerificationError(f"the XML signature of {path} carries no certificate to check it with")
+            raise VerificationError(
+                _("the XML signature of {path} carries no certificate to check it with").format(path=path)
+            )
     problems = []
     for cert in candidates:
         try:
@@ -269,13 +289,16 @@ def _check_signature(
             if getattr(element, "tag", None) == f"{{{TSL_NS}}}TrustServiceStatusList":
                 signature: Signature = "verified" if how == "verified" else "intact"
                 return element, signature, _subject(cert)
-        problems.append("the signature does not cover the whole list")
+        problems.append(_("the signature does not cover the whole list"))
     if signers:
         raise VerificationError(
-            f"the XML signature of the trusted list {path} does not verify with the given certificate(s):"
-            f" {problems[-1]}"
+            _("the XML signature of the trusted list {path} does not verify with the given certificate(s): {reason}")
+            .format(path=path, reason=problems[-1])
         )
-    raise VerificationError(f"the XML signature of the trusted list {path} does not verify: {problems[-1]}")
+    raise VerificationError(
+        _("the XML signature of the trusted list {path} does not verify: {reason}")
+        .format(path=path, reason=problems[-1])
+    )
 
 
 def _carried_certificates(sig: Any) -> list[x509.Certificate]:

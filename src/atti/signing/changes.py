@@ -39,6 +39,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, read_certification_data
 
+from atti.i18n import _
 from atti.processes import Overrun, run_bounded
 
 __all__ = ["Permissions", "Visual", "annotations_only", "permissions_in_force", "visual_changes"]
@@ -71,7 +72,7 @@ class Permissions:
         return level != ModificationLevel.OTHER and level <= self.allowed
 
     def describe(self) -> str:
-        return f"permissions: {self.source}"
+        return _("permissions: {source}").format(source=self.source)
 
 
 def permissions_in_force(reader: PdfFileReader, sig: EmbeddedPdfSignature) -> Permissions:
@@ -82,15 +83,17 @@ def permissions_in_force(reader: PdfFileReader, sig: EmbeddedPdfSignature) -> Pe
     except Exception:  # a damaged /Perms: the signature's own permissions still count
         cert = None
     if cert is not None:
-        found.append((cert.permission, f"certification signature, DocMDP /P {cert.permission.value}"))
+        found.append(
+            (cert.permission, _("certification signature, DocMDP /P {value}").format(value=cert.permission.value))
+        )
     try:
         own = sig.docmdp_level
     except Exception:  # a malformed /Reference or /Lock is no permission
         own = None
     if own is not None:
-        found.append((own, f"the field's lock or the signature's DocMDP, /P {own.value}"))
+        found.append((own, _("the field's lock or the signature's DocMDP, /P {value}").format(value=own.value)))
     if not found:
-        return Permissions(None, "none (no certification, no lock): signatures, form filling and annotations")
+        return Permissions(None, _("none (no certification, no lock): signatures, form filling and annotations"))
     level, source = min(found, key=lambda f: int(f[0].value))
     return Permissions(level, source)
 
@@ -110,14 +113,16 @@ class Visual:
 
     def describe(self) -> str:
         if not self.checked:
-            return f"what the pages show could not be compared with the signed revision: {self.why_unchecked}"
+            return _("what the pages show could not be compared with the signed revision: {why}").format(
+                why=self.why_unchecked)
         parts = []
         if self.replaced:
-            parts.append("the value of field(s) " + ", ".join(self.replaced) + " shown at signing was replaced")
+            parts.append(_("the value of field(s) {fields} shown at signing was replaced").format(
+                fields=", ".join(self.replaced)))
         if self.pages:
             pages = ", ".join(map(str, self.pages))
-            parts.append(f"page(s) {pages} now show something other than what was signed")
-        return "; ".join(parts) if parts else "the pages show what was signed"
+            parts.append(_("page(s) {pages} now show something other than what was signed").format(pages=pages))
+        return "; ".join(parts) if parts else _("the pages show what was signed")
 
 
 class _Unchecked(Exception):
@@ -131,7 +136,8 @@ def visual_changes(pdf: bytes, signed_end: int, permissions: Permissions) -> Vis
     except _Unchecked as e:
         return Visual(checked=False, why_unchecked=str(e))
     except Exception as e:  # a damaged revision: say it was not compared, never call it equal
-        return Visual(checked=False, why_unchecked=f"the file could not be read ({type(e).__name__})")
+        return Visual(checked=False, why_unchecked=_("the file could not be read ({error})").format(
+            error=type(e).__name__))
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,8 @@ def _compare(pdf: bytes, signed_end: int, permissions: Permissions) -> Visual:
                 boxes.append(annot.rect)
         allowed[i] = boxes
     if len(touched) > MAX_PAGES:
-        raise _Unchecked(f"{len(touched)} pages changed, more than the {MAX_PAGES} compared")
+        raise _Unchecked(_("{count} pages changed, more than the {limit} compared").format(
+            count=len(touched), limit=MAX_PAGES))
     deadline = time.monotonic() + RENDER_BUDGET
     differing = [i + 1 for i in touched if _page_differs(signed, pdf, i, allowed[i], deadline)]
     return Visual(checked=True, pages=tuple(sorted({*differing, *extra})), replaced=tuple(dict.fromkeys(replaced)))
@@ -239,7 +246,7 @@ def _annot(annot: pikepdf.Dictionary) -> _Annot:
         names = []
         ft = None
         v = None
-        for _ in range(32):  # a field's kids inherit /FT and /V from their parents
+        for _depth in range(32):  # a field's kids inherit /FT and /V from their parents
             if ft is None and "/FT" in field:
                 ft = str(field["/FT"])
             if v is None and "/V" in field:
@@ -251,7 +258,7 @@ def _annot(annot: pikepdf.Dictionary) -> _Annot:
                 break
             field = parent
         kind = "signature" if ft == "/Sig" else "field"
-        name = ".".join(reversed(names)) or "(unnamed)"
+        name = ".".join(reversed(names)) or _("(unnamed)")
         if v is not None and kind == "field":
             text = str(v) if not isinstance(v, pikepdf.Dictionary | pikepdf.Array) else _digest(v)
             value = text if text not in ("", "/Off") else None
@@ -272,7 +279,7 @@ def _page_differs(
     now = _render(pdf, index, deadline)
     paper = _render(signed, index, deadline, hide_annotations=True) if allowed else then
     if then is None or now is None or paper is None:
-        raise _Unchecked(f"page {index + 1} could not be rendered")
+        raise _Unchecked(_("page {page} could not be rendered").format(page=index + 1))
     (w0, h0, px0), (w1, h1, px1), (w2, h2, px2) = then, now, paper
     if (w0, h0) != (w1, h1) or (w0, h0) != (w2, h2):
         return True
@@ -310,7 +317,7 @@ def _render(
     """Page ``index`` as a grey-level image (width, height, pixels), or None when poppler fails."""
     exe = shutil.which("pdftoppm")
     if exe is None:
-        raise _Unchecked("pdftoppm not found (install the Debian package poppler-utils)")
+        raise _Unchecked(_("pdftoppm not found (install the Debian package poppler-utils)"))
     page = str(index + 1)
     with tempfile.TemporaryDirectory(prefix="atti-changes-") as tmp:
         src = Path(tmp) / "in.pdf"
@@ -326,11 +333,13 @@ def _render(
                                max_memory=RENDER_MEMORY)
         except Overrun as over:
             if over.limit == "time":
-                raise _Unchecked(f"page {page} was not rendered in time ({RENDER_TIMEOUT:g} s a page, "
-                                 f"{RENDER_BUDGET:g} s a signature)") from None
-            raise _Unchecked(f"page {page} could not be rendered within bounds ({over.limit})") from None
+                raise _Unchecked(_("page {page} was not rendered in time ({per_page} s a page, {budget} s a signature)")
+                                 .format(page=page, per_page=f"{RENDER_TIMEOUT:g}", budget=f"{RENDER_BUDGET:g}")
+                                 ) from None
+            raise _Unchecked(_("page {page} could not be rendered within bounds ({limit})").format(
+                page=page, limit=over.limit)) from None
         except OSError as exc:
-            raise _Unchecked(f"pdftoppm could not be run: {exc.strerror}") from None
+            raise _Unchecked(_("pdftoppm could not be run: {reason}").format(reason=exc.strerror)) from None
     if done.returncode != 0:
         return None
     return _pgm(done.out)

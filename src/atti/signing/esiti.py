@@ -1,16 +1,19 @@
 """A verification report in Italian, for the people who read it: the web's act page and the HTML report.
 
-The report itself (:mod:`atti.signing.verify`) speaks English, as the CLI and its JSON do; here
-its fixed sentences become Italian ones. A sentence this module does not know (a new message,
-or the free text of a parser error) is given back untranslated as the second element of the
-pair, so that a page can show it marked ``lang="en"`` after a generic Italian word, never as if
-it were Italian.
+The report itself (:mod:`atti.signing.verify`) speaks the language atti speaks when it is made
+(:mod:`atti.i18n`): Italian by default, English with ``--lang en``, and a report cached before
+its messages were translated is English. An Italian sentence of the catalog is kept as it is;
+here the fixed English sentences become Italian ones. A sentence this module does not know (a
+new message, or the free text of a parser error) is given back untranslated as the second
+element of the pair, so that a page can show it marked ``lang="en"`` after a generic Italian
+word, never as if it were Italian.
 
 Everything here reads the dict form (``to_dict()``), which is what the web caches.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -103,7 +106,30 @@ def motivo(message: str | None) -> tuple[str, str | None]:
             return (f"{italiano}: {tradotto}", None) if tradotto is not None else (italiano, rest)
     if (check := _firmatario_text(text)) is not None:
         return check, None
+    if _italian(text):
+        return text, None
     return NON_TRADOTTO, text
+
+
+@functools.cache
+def _italian_sentences() -> tuple[re.Pattern[str], ...]:
+    """The Italian catalog's sentences as patterns, each ``{field}`` standing for any text; those
+    with too few words of their own to tell Italian from English (``{path}: {reason}``) left out."""
+    from atti.i18n import DOMAIN, LOCALE_DIR, read_po
+
+    catalog = LOCALE_DIR / "it" / "LC_MESSAGES" / f"{DOMAIN}.po"
+    patterns = []
+    for italian in (read_po(catalog) if catalog.is_file() else {}).values():
+        parts = re.split(r"\{\w*\}", italian.strip(" ;,"))
+        if len(re.findall(r"[^\W\d_]{3,}", "".join(parts))) >= 2:
+            patterns.append(re.compile(".+?".join(map(re.escape, parts)), re.DOTALL))
+    return tuple(patterns)
+
+
+def _italian(text: str) -> bool:
+    """Whether ``text`` starts with a sentence of the Italian catalog: a report made while atti
+    spoke Italian, whose messages need no translation here."""
+    return any(p.match(text) for p in _italian_sentences())
 
 
 def _modifica(text: str) -> str | None:
@@ -151,6 +177,8 @@ def nota(note: str) -> tuple[str, str | None]:
     )
     if m is not None:
         return f"la fonte dell'atto {m.group(1)} allegata al PDF non è un atto valido: {unchecked}", m.group(2)
+    if _italian(note):
+        return note, None
     return NON_TRADOTTO, note
 
 

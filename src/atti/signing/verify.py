@@ -57,6 +57,7 @@ from pyhanko.sign.validation.status import (
 from pyhanko_certvalidator import ValidationContext
 
 from atti.errors import VerificationError
+from atti.i18n import N_, _, translate
 from atti.signing import byterange
 from atti.signing.changes import Permissions, Visual, annotations_only, permissions_in_force, visual_changes
 from atti.signing.identity import DN_NAMES, common_name, names_person
@@ -94,10 +95,16 @@ CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
 
 # What pyHanko's diff analysis found after a signature, in words a reviewer can act on.
 _CHANGES = {
-    ModificationLevel.LTA_UPDATES: "validation data or document timestamps were added",
-    ModificationLevel.FORM_FILLING: "further signatures or form field values were added",
-    ModificationLevel.ANNOTATIONS: "annotations were added or changed",
-    ModificationLevel.OTHER: "the content or structure of the document was changed",
+    ModificationLevel.LTA_UPDATES: N_("validation data or document timestamps were added"),
+    ModificationLevel.FORM_FILLING: N_("further signatures or form field values were added"),
+    ModificationLevel.ANNOTATIONS: N_("annotations were added or changed"),
+    ModificationLevel.OTHER: N_("the content or structure of the document was changed"),
+}
+# What a signature covers, as the text report says it (the JSON keeps the English of _COVERS).
+_COVERS_TEXT = {
+    "entire file": N_("covers the entire file"),
+    "entire revision": N_("covers the entire revision"),
+    "partial": N_("covers part of the file"),
 }
 _COVERS = {
     "ENTIRE_FILE": "entire file",
@@ -111,10 +118,14 @@ def _covers(coverage: str | None) -> str | None:
     return None if coverage is None else _COVERS.get(coverage, "partial")
 
 
+def _covers_text(covers: str) -> str:
+    return translate(_COVERS_TEXT[covers]) if covers in _COVERS_TEXT else _("covers the {what}").format(what=covers)
+
+
 def _intact_text(intact: bool | None) -> str:
     if intact is None:
-        return "signed bytes: could not be checked"
-    return "signed bytes: intact" if intact else "signed bytes: ALTERED"
+        return _("signed bytes: could not be checked")
+    return _("signed bytes: intact") if intact else _("signed bytes: ALTERED")
 
 
 def _iso(when: dt.datetime | None) -> str | None:
@@ -122,7 +133,7 @@ def _iso(when: dt.datetime | None) -> str | None:
 
 
 def _text_time(when: dt.datetime | None) -> str:
-    return f"{when.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC" if when else "not given"
+    return f"{when.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC" if when else _("not given")
 
 
 @dataclass(frozen=True)
@@ -221,11 +232,14 @@ class FirmatarioCheck:
     @property
     def message(self) -> str:
         if self.matches:
-            return f"the signer certificate names the act's firmatario, {self.expected}"
-        names = ", ".join(self.signers) or "nobody"
-        verb = "names" if len(self.signers) <= 1 else "name"
-        what = "certificate" if len(self.signers) <= 1 else "certificates"
-        return f"the signer {what} {verb} {names}, the act's firmatario is {self.expected}"
+            return _("the signer certificate names the act's firmatario, {name}").format(name=self.expected)
+        if not self.signers:
+            return _("no signer certificate names anybody, the act's firmatario is {name}").format(name=self.expected)
+        if len(self.signers) == 1:
+            message = _("the signer certificate names {names}, the act's firmatario is {name}")
+        else:
+            message = _("the signer certificates name {names}, the act's firmatario is {name}")
+        return message.format(names=", ".join(self.signers), name=self.expected)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -265,44 +279,54 @@ class VerificationReport:
     def to_text(self, label: str) -> str:
         """A verdict line ``INDICATION  label``, then what a reviewer needs, item by item."""
         lines = [f"{self.indication}  {label}"]
+        none = _("none")
         if self.indication != PASSED:
             sub = f" ({self.sub_indication})" if self.sub_indication else ""
-            lines.append(f"  why: {self.message}{sub}")
+            lines.append("  " + _("why: {message}").format(message=self.message) + sub)
         for s in self.signatures:
             sub = f"/{s.sub_indication}" if s.sub_indication else ""
-            signed_by = f", signed by {s.signer} (issuer {s.issuer})" if s.signer is not None else ""
+            signed_by = (
+                _(", signed by {signer} (issuer {issuer})").format(signer=s.signer, issuer=s.issuer)
+                if s.signer is not None else ""
+            )
             lines.append(f"  {s.field_name}: {s.indication}{sub}{signed_by}")
             if s.indication != PASSED:
                 lines.append(f"    {s.message}")
-            read = [f"format: {s.format}"] if s.format else []
-            read += [f"covers the {s.covers}"] if s.covers else []
+            read = [_("format: {format}").format(format=s.format)] if s.format else []
+            read += [_covers_text(s.covers)] if s.covers else []
             read += [_intact_text(s.intact)]
             lines.append(f"    {'; '.join(read)}")
             if s.signer is None:
                 continue  # nothing else could be read: claim nothing
-            lines.append(f"    changes after signing: {s.modification or 'none'}")
-            lines.append(f"    signing time (claimed): {_text_time(s.signing_time)}")
-            proven = _text_time(s.best_signature_time) if s.best_signature_time else "none (no valid timestamp)"
-            lines.append(f"    best signature time: {proven}")
+            lines.append("    " + _("changes after signing: {changes}").format(changes=s.modification or none))
+            lines.append("    " + _("signing time (claimed): {time}").format(time=_text_time(s.signing_time)))
+            proven = (_text_time(s.best_signature_time) if s.best_signature_time
+                      else _("none (no valid timestamp)"))
+            lines.append("    " + _("best signature time: {time}").format(time=proven))
             if s.timestamp:
                 st = s.timestamp
                 tsub = f"/{st.sub_indication}" if st.sub_indication else ""
-                lines.append(f"    signature timestamp: {st.indication}{tsub}, {st.tsa}, {_text_time(st.time)}")
+                lines.append("    " + _("signature timestamp: {verdict}, {tsa}, {time}").format(
+                    verdict=f"{st.indication}{tsub}", tsa=st.tsa, time=_text_time(st.time)))
             if s.qualification:
-                lines.append(f"    qualification: {s.qualification.level}: {s.qualification.reason}")
+                lines.append("    " + _("qualification: {level}: {reason}").format(
+                    level=s.qualification.level, reason=s.qualification.reason))
         for t in self.timestamps:
             sub = f"/{t.sub_indication}" if t.sub_indication else ""
             by = f", TSA {t.tsa}, {_text_time(t.time)}" if t.tsa is not None else ""
-            lines.append(f"  document timestamp {t.field_name}: {t.indication}{sub}{by}")
+            lines.append("  " + _("document timestamp {field}: {verdict}").format(
+                field=t.field_name, verdict=f"{t.indication}{sub}{by}"))
             if t.indication != PASSED:
                 lines.append(f"    {t.message}")
-            covered = f"covers the {t.covers}; " if t.covers else ""
-            lines.append(f"    {covered}{_intact_text(t.intact)}; changes after it: {t.modification or 'none'}")
+            covered = f"{_covers_text(t.covers)}; " if t.covers else ""
+            lines.append(f"    {covered}{_intact_text(t.intact)}; "
+                         + _("changes after it: {changes}").format(changes=t.modification or none))
         for f in self.firmatari or ((self.firmatario,) if self.firmatario is not None else ()):
-            source = f" (from {f.source})" if f.source else ""
-            lines.append(f"  firmatario{source}: {'matches' if f.matches else 'DOES NOT MATCH'}: {f.message}")
-        lines += [f"  trust: {source}" for source in self.trust]
-        lines += [f"  note: {n}" for n in self.notes]
+            source = _(" (from {source})").format(source=f.source) if f.source else ""
+            verdict = _("matches") if f.matches else _("DOES NOT MATCH")
+            lines.append(f"  firmatario{source}: {verdict}: {f.message}")
+        lines += ["  " + _("trust: {source}").format(source=source) for source in self.trust]
+        lines += ["  " + _("note: {note}").format(note=n) for n in self.notes]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -350,16 +374,18 @@ def load_trust_roots(paths: Iterable[Path]) -> list[x509.Certificate]:
         elif path.exists():
             candidates, explicit = [path], True
         else:
-            raise VerificationError(f"no such file or directory: {path}")
+            raise VerificationError(_("no such file or directory: {path}").format(path=path))
         for file in candidates:
             try:
                 certs = _parse_certs(file.read_bytes())
             except OSError as e:
-                raise VerificationError(f"cannot read {file}: {e.strerror}") from None
+                raise VerificationError(
+                    _("cannot read {path}: {reason}").format(path=file, reason=e.strerror)
+                ) from None
             except ValueError:
-                raise VerificationError(f"not a PEM or DER certificate: {file}") from None
+                raise VerificationError(_("not a PEM or DER certificate: {path}").format(path=file)) from None
             if not certs and explicit:
-                raise VerificationError(f"no certificate in {file}")
+                raise VerificationError(_("no certificate in {path}").format(path=file))
             for cert in certs:
                 roots.setdefault(cert.fingerprint(hashes.SHA256()), cert)
     return list(roots.values())
@@ -408,15 +434,19 @@ def verify_pdf(
         contexts = _Contexts(trust_roots, tsa_roots, revocation_mode, when, None, trusted_lists)
         scanned, scanned_stamps = _scanned(pdf, _one_line(e), contexts)
         if not scanned:
-            raise VerificationError(f"not a readable PDF: {_one_line(e)}") from e
-        notes.append(f"the PDF's object structure cannot be read ({_one_line(e)}): signatures found in its bytes")
+            raise VerificationError(_("not a readable PDF: {reason}").format(reason=_one_line(e))) from e
+        notes.append(
+            _("the PDF's object structure cannot be read ({reason}): signatures found in its bytes")
+            .format(reason=_one_line(e))
+        )
         signers = [(r.signer, cert) for r, cert in scanned if cert is not None and r.signer is not None]
         return _report(pdf, [r for r, _ in scanned], scanned_stamps, when, expected, signers, notes)
     if lenient:
-        notes.append(f"the PDF was read leniently: {lenient}")
+        notes.append(_("the PDF was read leniently: {why}").format(why=lenient))
     if not found:
-        extra = " (only document timestamps)" if stamps else ""
-        raise VerificationError(f"no signature in the PDF{extra}")
+        if stamps:
+            raise VerificationError(_("no signature in the PDF (only document timestamps)"))
+        raise VerificationError(_("no signature in the PDF"))
 
     when = moment or dt.datetime.now(dt.UTC)
     dss = _read_dss(reader)
@@ -551,19 +581,19 @@ def _read(pdf: bytes) -> tuple[PdfFileReader, _Found, _Found, str | None]:
     try:
         reader = PdfFileReader(io.BytesIO(pdf))
         if reader.security_handler is not None:
-            raise VerificationError("the PDF is encrypted: atti verifies only unencrypted PDFs")
+            raise VerificationError(_("the PDF is encrypted: atti verifies only unencrypted PDFs"))
         if reader.xrefs.hybrid_xrefs_present:
-            why = "it has hybrid cross-references (/XRefStm)"
+            why = _("it has hybrid cross-references (/XRefStm)")
         else:
             found, stamps = _collect(pdf, reader)
             return reader, found, stamps, None
     except VerificationError:
         raise
     except Exception as e:  # the strict parser gave up: try the lenient one before judging the file
-        why = f"the strict parser failed ({_one_line(e)})"
+        why = _("the strict parser failed ({reason})").format(reason=_one_line(e))
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     if reader.security_handler is not None:
-        raise VerificationError("the PDF is encrypted: atti verifies only unencrypted PDFs")
+        raise VerificationError(_("the PDF is encrypted: atti verifies only unencrypted PDFs"))
     found, stamps = _collect(pdf, reader)
     return reader, found, stamps, why
 
@@ -598,7 +628,8 @@ def _collect(pdf: bytes, reader: PdfFileReader) -> tuple[_Found, _Found]:
         try:
             if subfilter not in allowed:
                 item = _unprocessable_item(
-                    name, is_timestamp, FAILED, f"unsupported /SubFilter {subfilter}", _integrity(pdf, sig_obj)
+                    name, is_timestamp, FAILED, _("unsupported /SubFilter {subfilter}").format(subfilter=subfilter),
+                    _integrity(pdf, sig_obj),
                 )
             else:
                 kind = _DocumentTimestamp if is_timestamp else EmbeddedPdfSignature
@@ -627,20 +658,24 @@ def _integrity(pdf: bytes, sig_obj: Any) -> byterange.Integrity:
 def _damaged(pdf: bytes, name: str, is_timestamp: bool, sig_obj: Any, e: Exception) -> _Item:
     """The report of a signature pyHanko could not take up: what failed, nothing claimed."""
     integrity = _integrity(pdf, sig_obj)
-    what = "document timestamp" if is_timestamp else "signature"
     if integrity.reason is not None and integrity.reason.startswith("the CMS cannot be read"):
         # The file itself is not conformant: EN 319 102-1 5.2.2 format checking fails.
-        message = f"the {what}'s CMS cannot be read: {_one_line(e)}"
+        message = (_("the document timestamp's CMS cannot be read: {reason}") if is_timestamp
+                   else _("the signature's CMS cannot be read: {reason}")).format(reason=_one_line(e))
         return _unprocessable_item(name, is_timestamp, FAILED, message, integrity)
     text = _one_line(e)
     if "signer certificate not included" in text or "signer_cert" in text.lower():
+        missing = (_("the signer's certificate is not in the document timestamp's CMS") if is_timestamp
+                   else _("the signer's certificate is not in the signature's CMS"))
         return _unprocessable_item(
-            name, is_timestamp, INDETERMINATE, f"the signer's certificate is not in the {what}'s CMS", integrity,
+            name, is_timestamp, INDETERMINATE, missing, integrity,
             sub=AdESIndeterminate.NO_SIGNING_CERTIFICATE_FOUND.name,
         )
     if "signer_infos should contain exactly one entry" in text:
-        text = "its CMS has more than one SignerInfo; a PDF signature has exactly one signer (ISO 32000-2 12.8.3.3)"
-    return _unprocessable_item(name, is_timestamp, INDETERMINATE, f"the {what} cannot be processed: {text}", integrity)
+        text = _("its CMS has more than one SignerInfo; a PDF signature has exactly one signer (ISO 32000-2 12.8.3.3)")
+    unprocessed = (_("the document timestamp cannot be processed: {reason}") if is_timestamp
+                   else _("the signature cannot be processed: {reason}")).format(reason=text)
+    return _unprocessable_item(name, is_timestamp, INDETERMINATE, unprocessed, integrity)
 
 
 def _scanned(
@@ -655,7 +690,7 @@ def _scanned(
     timestamps: list[DocumentTimestampReport] = []
     for i, raw in enumerate(byterange.scan(pdf), start=1):
         integrity = byterange.check_integrity(pdf, raw.byte_range, raw.contents, raw.subfilter)
-        label = f"signature {i} (by byte range)"
+        label = _("signature {number} (by byte range)").format(number=i)
         a, b, c, d = raw.byte_range if len(raw.byte_range) == 4 else (0, 0, 0, -1)
         covers_all = c + d in (len(pdf), len(pdf.rstrip(b"\r\n")))  # trailing end-of-line allowed
         if not raw.is_timestamp and integrity.intact and covers_all:
@@ -663,7 +698,8 @@ def _scanned(
             if found is not None:
                 signatures.append(found)
                 continue
-        message = f"the PDF's object structure cannot be read ({why}); the signature was found in its bytes"
+        message = _("the PDF's object structure cannot be read ({why}); the signature was found in its bytes").format(
+            why=why)
         item = _unprocessable_item(label, raw.is_timestamp, INDETERMINATE, message, integrity)
         if isinstance(item, DocumentTimestampReport):
             timestamps.append(item)
@@ -691,21 +727,23 @@ def _whole_file_cms(
     except Exception:  # a CMS pyHanko cannot take up: reported as found in the bytes
         return None
     if not status.valid:
-        indication, sub, message = FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, "the signature value does not verify"
+        indication, sub, message = FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, _("the signature value does not verify")
     elif status.trust_problem_indic is not None:
         indic = status.trust_problem_indic
         indication = FAILED if indic.status == AdESStatus.FAILED else INDETERMINATE
-        sub, message = indic.standard_name, _TRUST_MESSAGES.get(indic, "the certificate is not trusted")
+        sub, message = indic.standard_name, _trust_message(indic, N_("the certificate is not trusted"))
     elif status.revoked:
-        indication, sub, message = FAILED, AdESFailure.REVOKED.name, "the signer's certificate is revoked"
+        indication, sub, message = FAILED, AdESFailure.REVOKED.name, _("the signer's certificate is revoked")
     elif not status.trusted:
-        indication, sub, message = INDETERMINATE, None, "the certificate is not trusted"
+        indication, sub, message = INDETERMINATE, None, _("the certificate is not trusted")
     else:
-        indication, sub, message = PASSED, None, "the signature is valid"
-    message += f"; the PDF's object structure cannot be read ({why}), but the signature covers the entire file"
+        indication, sub, message = PASSED, None, _("the signature is valid")
+    message += _(
+        "; the PDF's object structure cannot be read ({why}), but the signature covers the entire file"
+    ).format(why=why)
     timestamp = _timestamp_info(status.timestamp_validity)
     if timestamp is not None and timestamp.indication != PASSED and indication == PASSED:
-        indication, sub, message = INDETERMINATE, timestamp.sub_indication, "the signature timestamp does not verify"
+        indication, sub, message = INDETERMINATE, timestamp.sub_indication, _("the signature timestamp does not verify")
     proven = timestamp.time if timestamp is not None and timestamp.indication == PASSED else None
     claimed = status.signer_reported_dt
     report = SignatureReport(
@@ -743,7 +781,7 @@ def _unprocessable_item(
     ``intact`` is the byte-range check's, never a guess; nothing else is claimed."""
     if integrity.intact is False:
         indication, sub = FAILED, AdESFailure.HASH_FAILURE.name
-        message += "; and the signed bytes were altered"
+        message += _("; and the signed bytes were altered")
     if is_timestamp:
         return _unprocessable_timestamp(field_name, message, indication, integrity.intact, sub)
     return _unprocessable(field_name, message, indication, integrity.intact, sub)
@@ -819,11 +857,11 @@ def _verify_one(
         integrity = _integrity(_file_bytes(reader), sig.sig_object)
         mismatch = _algorithm_mismatch(sig)
         if integrity.intact is False:
-            why, failed_as, verdict = "the signed bytes were altered", AdESFailure.HASH_FAILURE.name, FAILED
+            why, failed_as, verdict = _("the signed bytes were altered"), AdESFailure.HASH_FAILURE.name, FAILED
         elif mismatch is not None:
             why, failed_as, verdict = mismatch, AdESFailure.SIG_CRYPTO_FAILURE.name, FAILED
         else:
-            why = f"the signature cannot be validated: {_one_line(e)}"
+            why = _("the signature cannot be validated: {reason}").format(reason=_one_line(e))
             failed_as, verdict = AdESFailure.FORMAT_FAILURE.name, INDETERMINATE
         report = _unprocessable(str(sig.field_name), why, verdict, integrity.intact, failed_as)
         return dataclasses.replace(report, format=sig_format), None
@@ -878,7 +916,8 @@ def _algorithm_mismatch(sig: EmbeddedPdfSignature) -> str | None:
     needs = _KEY_OF_ALGORITHM.get(algorithm)
     if needs is None or needs == key or (needs == "rsa" and key == "rsassa_pss"):
         return None
-    return f"the signature value cannot be checked: the CMS says {algorithm}, but the signer's key is {key}"
+    return _("the signature value cannot be checked: the CMS says {algorithm}, but the signer's key is {key}").format(
+        algorithm=algorithm, key=key)
 
 
 def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts: _Contexts) -> DocumentTimestampReport:
@@ -887,7 +926,8 @@ def _verify_timestamp(reader: PdfFileReader, ts: EmbeddedPdfSignature, contexts:
         status = validate_pdf_timestamp(ts, contexts.timestamp())
     except Exception as e:  # as for signatures: the CMS blob is attacker-controlled
         integrity = _integrity(_file_bytes(reader), ts.sig_object)
-        report = _unprocessable_item(str(ts.field_name), True, INDETERMINATE, _one_line(e), integrity)
+        why = _("the document timestamp cannot be processed: {reason}").format(reason=_one_line(e))
+        report = _unprocessable_item(str(ts.field_name), True, INDETERMINATE, why, integrity)
         assert isinstance(report, DocumentTimestampReport)
         return report
     changes = _modification(reader, ts, status)
@@ -929,21 +969,26 @@ def _encapsulated(pdf: bytes, sig: EmbeddedPdfSignature, sig_format: str) -> Sig
         valid = byterange.encapsulated_signature_valid(sig.signed_data, sig.signer_info, sig.signer_cert)
     except Exception as e:  # a malformed CMS blob
         return dataclasses.replace(
-            _unprocessable(str(sig.field_name), _one_line(e), INDETERMINATE, integrity.intact), format=sig_format
+            _unprocessable(
+                str(sig.field_name), _("the signature cannot be processed: {reason}").format(reason=_one_line(e)),
+                INDETERMINATE, integrity.intact,
+            ),
+            format=sig_format,
         )
     indication: Indication
     if integrity.intact is not True:
-        indication, sub, message = FAILED, AdESFailure.HASH_FAILURE.name, "the signed bytes were altered"
+        indication, sub, message = FAILED, AdESFailure.HASH_FAILURE.name, _("the signed bytes were altered")
     elif not valid:
-        indication, sub, message = FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, "the signature value does not verify"
+        indication, sub, message = FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, _("the signature value does not verify")
     elif subfilter == "/adbe.pkcs7.sha1":
         # DSS's default policy (after ETSI TS 119 312) expired SHA-1 for signatures long ago;
         # without proof of existence from before then the result is indeterminate.
         indication, sub = INDETERMINATE, AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE.name
-        message = "adbe.pkcs7.sha1: the document digest is SHA-1, no longer acceptable (ETSI TS 119 312)"
+        message = _("adbe.pkcs7.sha1: the document digest is SHA-1, no longer acceptable (ETSI TS 119 312)")
     else:
         indication, sub = FAILED, AdESFailure.FORMAT_FAILURE.name
-        message = f"{subfilter.lstrip('/')}: a detached signature must not encapsulate content (ISO 32000-2 12.8.3.3)"
+        message = _("{subfilter}: a detached signature must not encapsulate content (ISO 32000-2 12.8.3.3)").format(
+            subfilter=subfilter.lstrip("/"))
     return SignatureReport(
         field_name=str(sig.field_name),
         indication=indication,
@@ -996,12 +1041,13 @@ def _modification(
     if level == ModificationLevel.OTHER and annotations_only(pdf, end):
         level = ModificationLevel.ANNOTATIONS  # pyHanko's default policy has no rule for them
     if level is None:
-        text = "the file was extended after signing and the change was not analysed"
+        text = _("the file was extended after signing and the change was not analysed")
     else:
-        text = _CHANGES.get(level, level.name)
+        text = translate(_CHANGES[level]) if level in _CHANGES else level.name
     pages = _page_counts(reader, sig.signed_revision)
     if pages is not None and pages[0] != pages[1]:
-        text += f"; the signed document had {pages[0]} page(s), the file now has {pages[1]}"
+        text += _("; the signed document had {then} page(s), the file now has {now}").format(
+            then=pages[0], now=pages[1])
     permissions = permissions_in_force(reader, sig)
     visual = None
     if level is None or level > ModificationLevel.LTA_UPDATES:
@@ -1010,8 +1056,9 @@ def _modification(
         if visual.changed or not visual.checked:
             text += f"; {visual.describe()}"
     if level is not None:
-        verdict = "allowed" if permissions.allows(level) else "NOT allowed"
-        text += f" (modification level {level.name}, {verdict}; {permissions.describe()})"
+        verdict = _("allowed") if permissions.allows(level) else _("NOT allowed")
+        text += _(" (modification level {level}, {verdict}; {permissions})").format(
+            level=level.name, verdict=verdict, permissions=permissions.describe())
     return _Changes(text, level, permissions, visual)
 
 
@@ -1027,39 +1074,39 @@ def _page_counts(reader: PdfFileReader, revision: int) -> tuple[int, int] | None
 def _classify(status: PdfSignatureStatus, changes: _Changes) -> tuple[Indication, str | None, str]:
     """Map pyHanko's status to (indication, sub-indication, message), first problem wins."""
     if not status.intact:
-        return FAILED, AdESFailure.HASH_FAILURE.name, "the signed bytes were altered"
+        return FAILED, AdESFailure.HASH_FAILURE.name, _("the signed bytes were altered")
     if not status.valid:
-        return FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, "the signature value does not verify"
+        return FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, _("the signature value does not verify")
     if status.coverage not in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION):
-        return FAILED, AdESFailure.FORMAT_FAILURE.name, "the signature does not cover its whole revision"
+        return FAILED, AdESFailure.FORMAT_FAILURE.name, _("the signature does not cover its whole revision")
 
     level = status.modification_level
     if _forbidden(status, changes):
-        message = f"the PDF was changed after signing (not allowed): {changes.text}"
+        message = _("the PDF was changed after signing (not allowed): {changes}").format(changes=changes.text)
         return FAILED, AdESFailure.FORMAT_FAILURE.name, message
 
     indic = status.trust_problem_indic
     if indic is not None:
         indication = FAILED if indic.status == AdESStatus.FAILED else INDETERMINATE
-        return indication, indic.standard_name, _TRUST_MESSAGES.get(indic, "the certificate is not trusted")
+        return indication, indic.standard_name, _trust_message(indic, N_("the certificate is not trusted"))
     if status.revoked:
-        return FAILED, AdESFailure.REVOKED.name, "the signer's certificate is revoked"
+        return FAILED, AdESFailure.REVOKED.name, _("the signer's certificate is revoked")
     if not status.trusted:
-        return INDETERMINATE, None, "the certificate is not trusted"
+        return INDETERMINATE, None, _("the certificate is not trusted")
     ts = status.timestamp_validity
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
         ts_indic = ts.trust_problem_indic
         sub = ts_indic.standard_name if ts_indic is not None else None
-        return INDETERMINATE, sub, "the signature timestamp does not verify"
+        return INDETERMINATE, sub, _("the signature timestamp does not verify")
     if not status.seed_value_ok:
-        return INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name, "seed value constraints unmet"
+        return INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name, _("seed value constraints unmet")
 
-    seen = _unseen(changes, "signing")
+    seen = _unseen(changes, timestamp=False)
     if seen is not None:
         return INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name, seen
     if level is None and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return INDETERMINATE, None, "the PDF was extended after signing and the change was not analysed"
-    return PASSED, None, "the signature is valid"
+        return INDETERMINATE, None, _("the PDF was extended after signing and the change was not analysed")
+    return PASSED, None, _("the signature is valid")
 
 
 def _forbidden(status: PdfSignatureStatus | DocumentTimestampStatus, changes: _Changes) -> bool:
@@ -1071,57 +1118,65 @@ def _forbidden(status: PdfSignatureStatus | DocumentTimestampStatus, changes: _C
     return not changes.permissions.allows(level)
 
 
-def _unseen(changes: _Changes, after: str) -> str | None:
+def _unseen(changes: _Changes, *, timestamp: bool) -> str | None:
     """Why a reader may not see what was signed (a shadow attack, or no comparison), or None."""
     visual = changes.visual
     if visual is None or (visual.checked and not visual.changed):
         return None
-    return f"what the PDF shows was changed after {after}: {visual.describe()}"
+    if timestamp:
+        return _("what the PDF shows was changed after the timestamp: {changes}").format(changes=visual.describe())
+    return _("what the PDF shows was changed after signing: {changes}").format(changes=visual.describe())
 
 
 def _classify_timestamp(status: DocumentTimestampStatus, changes: _Changes) -> tuple[Indication, str | None, str]:
     """As :func:`_classify`, for a document timestamp."""
     if not status.intact:
-        return FAILED, AdESFailure.HASH_FAILURE.name, "the timestamped bytes were altered"
+        return FAILED, AdESFailure.HASH_FAILURE.name, _("the timestamped bytes were altered")
     if not status.valid:
-        return FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, "the timestamp's signature does not verify"
+        return FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name, _("the timestamp's signature does not verify")
     if status.coverage not in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION):
-        return FAILED, AdESFailure.FORMAT_FAILURE.name, "the timestamp does not cover its whole revision"
+        return FAILED, AdESFailure.FORMAT_FAILURE.name, _("the timestamp does not cover its whole revision")
     level = status.modification_level
     if _forbidden(status, changes):
-        return FAILED, AdESFailure.FORMAT_FAILURE.name, f"the PDF was changed after the timestamp: {changes.text}"
+        return FAILED, AdESFailure.FORMAT_FAILURE.name, _("the PDF was changed after the timestamp: {changes}").format(
+            changes=changes.text)
     indic = status.trust_problem_indic
     if indic is not None:
         indication = FAILED if indic.status == AdESStatus.FAILED else INDETERMINATE
-        return indication, indic.standard_name, _TRUST_MESSAGES.get(indic, "the TSA certificate is not trusted")
+        return indication, indic.standard_name, _trust_message(indic, N_("the TSA certificate is not trusted"))
     if not status.trusted:
-        return INDETERMINATE, None, "the TSA certificate is not trusted"
-    seen = _unseen(changes, "the timestamp")
+        return INDETERMINATE, None, _("the TSA certificate is not trusted")
+    seen = _unseen(changes, timestamp=True)
     if seen is not None:
         return INDETERMINATE, AdESIndeterminate.SIG_CONSTRAINTS_FAILURE.name, seen
     if level is None and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return INDETERMINATE, None, "the PDF was extended after the timestamp and the change was not analysed"
-    return PASSED, None, "the document timestamp is valid"
+        return INDETERMINATE, None, _("the PDF was extended after the timestamp and the change was not analysed")
+    return PASSED, None, _("the document timestamp is valid")
 
 
 _TRUST_MESSAGES = {
-    AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND: "no chain to a trusted root",
-    AdESIndeterminate.OUT_OF_BOUNDS_NO_POE: "the certificate was not valid at validation time",
-    AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED: "the certificate was not valid at validation time",
-    AdESIndeterminate.EXPIRED: "the certificate has expired",
-    AdESIndeterminate.NOT_YET_VALID: "the certificate is not yet valid",
-    AdESFailure.NOT_YET_VALID: "the certificate is not yet valid",
-    AdESFailure.REVOKED: "the signer's certificate is revoked",
-    AdESIndeterminate.REVOKED_NO_POE: "the signer's certificate is revoked",
-    AdESIndeterminate.REVOKED_CA_NO_POE: "a CA certificate of the chain is revoked",
-    AdESIndeterminate.TRY_LATER: "no revocation information is available",
-    AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE: "the certificate is not fit for signing (key usage)",
-    AdESIndeterminate.SIG_CONSTRAINTS_FAILURE: "the certificate is not fit for signing (key usage)",
-    AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE: "the algorithms used are no longer acceptable",
-    AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE: (
+    AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND: N_("no chain to a trusted root"),
+    AdESIndeterminate.OUT_OF_BOUNDS_NO_POE: N_("the certificate was not valid at validation time"),
+    AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED: N_("the certificate was not valid at validation time"),
+    AdESIndeterminate.EXPIRED: N_("the certificate has expired"),
+    AdESIndeterminate.NOT_YET_VALID: N_("the certificate is not yet valid"),
+    AdESFailure.NOT_YET_VALID: N_("the certificate is not yet valid"),
+    AdESFailure.REVOKED: N_("the signer's certificate is revoked"),
+    AdESIndeterminate.REVOKED_NO_POE: N_("the signer's certificate is revoked"),
+    AdESIndeterminate.REVOKED_CA_NO_POE: N_("a CA certificate of the chain is revoked"),
+    AdESIndeterminate.TRY_LATER: N_("no revocation information is available"),
+    AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE: N_("the certificate is not fit for signing (key usage)"),
+    AdESIndeterminate.SIG_CONSTRAINTS_FAILURE: N_("the certificate is not fit for signing (key usage)"),
+    AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE: N_("the algorithms used are no longer acceptable"),
+    AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE: N_(
         "the certificate chain does not validate (revocation data missing, or not valid at that time)"
     ),
 }
+
+
+def _trust_message(indic: Any, otherwise: str) -> str:
+    """What a trust problem means, in the current language (``otherwise`` marked with N_)."""
+    return translate(_TRUST_MESSAGES.get(indic, otherwise))
 
 
 def _timestamp_info(ts: TimestampSignatureStatus | None) -> TimestampInfo | None:
@@ -1132,21 +1187,21 @@ def _timestamp_info(ts: TimestampSignatureStatus | None) -> TimestampInfo | None
     indic = ts.trust_problem_indic
     if not ts.intact:
         indication, sub = FAILED, AdESFailure.HASH_FAILURE.name
-        message = "the timestamp does not match the signature"
+        message = _("the timestamp does not match the signature")
     elif not ts.valid:
         indication, sub = FAILED, AdESFailure.SIG_CRYPTO_FAILURE.name
-        message = "the timestamp's signature does not verify"
+        message = _("the timestamp's signature does not verify")
     elif indic is not None:
         indication = FAILED if indic.status == AdESStatus.FAILED else INDETERMINATE
-        sub, message = indic.standard_name, _TRUST_MESSAGES.get(indic, "the TSA certificate is not trusted")
+        sub, message = indic.standard_name, _trust_message(indic, N_("the TSA certificate is not trusted"))
     elif not ts.trusted:
-        indication, message = INDETERMINATE, "the TSA certificate is not trusted"
+        indication, message = INDETERMINATE, _("the TSA certificate is not trusted")
     else:
-        indication, message = PASSED, "the signature timestamp is valid"
+        indication, message = PASSED, _("the signature timestamp is valid")
     try:
         tsa = common_name(_to_pyca(ts.signing_cert).subject)
     except Exception:  # the TSA's certificate did not parse in cryptography: say so, not crash
-        tsa = "unknown"
+        tsa = _("unknown")
     return TimestampInfo(tsa=tsa, time=ts.timestamp, indication=indication, sub_indication=sub, message=message)
 
 

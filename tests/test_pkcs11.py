@@ -266,7 +266,7 @@ def test_token_failing_between_signatures(hsm: Hsm) -> None:
         session.close()
         with pytest.raises(SigningError) as info:
             signer.sign(make_pdf())
-    assert str(info.value) == "token 'Firma' could not sign: the session with the token was closed"
+    assert str(info.value) == "il token 'Firma' non è riuscito a firmare: la sessione con il token è stata chiusa"
 
 
 def test_certificate_by_label(hsm: Hsm) -> None:
@@ -280,7 +280,7 @@ def test_close_logs_out_and_stops_signing(hsm: Hsm) -> None:
     assert signer.closed
     with pytest.raises(SigningError) as info:
         signer.sign(make_pdf())
-    assert str(info.value) == "the signer of token 'Firma' is closed"
+    assert str(info.value) == "la firma con il token 'Firma' è chiusa"
     signer.close()  # twice is harmless
     # Logged out: the token can be opened again, with the PIN checked again.
     with _open(hsm) as again:
@@ -291,7 +291,8 @@ def test_second_signer_on_an_open_token_is_refused(hsm: Hsm) -> None:
     with _open(hsm):
         with pytest.raises(SigningError) as info:
             _open(hsm)
-        assert str(info.value) == "token 'Firma' is already open in this process: close its other signer first"
+        assert str(info.value) == ("il token 'Firma' è già aperto in questo processo: prima chiudi l'altra firma che "
+                                   "lo usa")
     with _open(hsm) as signer:  # the refused one left nothing behind
         assert signer.signer_name == "Mario Rossi"
 
@@ -300,20 +301,20 @@ def test_second_signer_on_an_open_token_is_refused(hsm: Hsm) -> None:
 
 
 def test_wrong_pin(hsm: Hsm, tmp_path: Path, pdf_file: Path) -> None:
-    _refused(hsm, tmp_path, "wrong PIN for token 'Firma'", pin="000000")
+    _refused(hsm, tmp_path, "PIN errato per il token 'Firma'", pin="000000")
 
 
 def test_no_pin_asks_for_one(hsm: Hsm) -> None:
     with pytest.raises(PassphraseNeeded) as info:
         _open(hsm, pin=None)
-    assert str(info.value) == "token 'Firma' needs a PIN, and none was given"
+    assert str(info.value) == "il token 'Firma' richiede un PIN, e non ne è stato indicato nessuno"
 
 
 def test_unknown_token_lists_the_present_ones(hsm: Hsm, tmp_path: Path, pdf_file: Path) -> None:
     _refused(
         hsm,
         tmp_path,
-        f"no token 'Carta' in {hsm.module}; tokens present: 'Autenticazione', 'Firma', 'Revisione'",
+        f"nessun token 'Carta' in {hsm.module}; token presenti: 'Autenticazione', 'Firma', 'Revisione'",
         token="Carta",
     )
 
@@ -322,7 +323,7 @@ def test_missing_module(tmp_path: Path) -> None:
     missing = tmp_path / "libnone.so"
     with pytest.raises(SigningError) as info:
         open_pkcs11_signer(missing, "Firma", "firma", PIN)
-    assert str(info.value) == f"no such PKCS#11 module: {missing}"
+    assert str(info.value) == f"il modulo PKCS#11 {missing} non esiste"
 
 
 def test_not_a_module(tmp_path: Path) -> None:
@@ -330,10 +331,10 @@ def test_not_a_module(tmp_path: Path) -> None:
     text.write_bytes(b"not a shared library\n" * 100)
     with pytest.raises(SigningError) as info:
         open_pkcs11_signer(text, "Firma", "firma", PIN)
-    assert str(info.value) == f"not a PKCS#11 module: {text} (invalid ELF header)"
+    assert str(info.value) == f"non è un modulo PKCS#11: {text} (invalid ELF header)"
     with pytest.raises(SigningError) as info:
         open_pkcs11_signer(tmp_path, "Firma", "firma", PIN)
-    assert str(info.value) == f"not a PKCS#11 module: {tmp_path} is not a file"
+    assert str(info.value) == f"non è un modulo PKCS#11: {tmp_path} non è un file"
 
 
 def test_library_that_is_not_pkcs11(tmp_path: Path) -> None:
@@ -342,7 +343,7 @@ def test_library_that_is_not_pkcs11(tmp_path: Path) -> None:
         pytest.skip("no libz.so.1 to stand in for a library that is not a PKCS#11 module")
     with pytest.raises(SigningError) as info:
         open_pkcs11_signer(libc, "Firma", "firma", PIN)
-    assert str(info.value) == f"not a PKCS#11 module: {libc} (undefined symbol: C_GetFunctionList)"
+    assert str(info.value) == f"non è un modulo PKCS#11: {libc} (undefined symbol: C_GetFunctionList)"
 
 
 def test_module_that_fails_to_start(tmp_path: Path) -> None:
@@ -362,11 +363,12 @@ def test_module_that_fails_to_start(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", code, str(module)], env=env, capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == f"the PKCS#11 module {module} failed to start: GeneralError"
+    assert result.stdout.strip() == f"il modulo PKCS#11 {module} non è riuscito ad avviarsi: GeneralError"
 
 
 def test_missing_key_label(hsm: Hsm, tmp_path: Path, pdf_file: Path) -> None:
-    message = "no private key 'altra' on token 'Firma'; keys present: 'firma', 'firma-ec', 'firma-qualificata'"
+    message = ("nessuna chiave privata 'altra' sul token 'Firma'; chiavi presenti: 'firma', 'firma-ec', "
+               "'firma-qualificata'")
     _refused(hsm, tmp_path, message, key="altra")
 
 
@@ -374,8 +376,8 @@ def test_key_without_certificate(hsm: Hsm, tmp_path: Path, pdf_file: Path) -> No
     _refused(
         hsm,
         tmp_path,
-        "no certificate for the key 'senza-cert' on token 'Autenticazione';"
-        " certificates present: 'cns', 'orfana', 'scaduta'",
+        ("nessun certificato della chiave 'senza-cert' sul token 'Autenticazione'; certificati presenti: 'cns', "
+         "'orfana', 'scaduta'"),
         token="Autenticazione",
         key="senza-cert",
         pin=AUTH_PIN,
@@ -386,16 +388,16 @@ def test_missing_certificate_label(hsm: Hsm, tmp_path: Path, pdf_file: Path) -> 
     _refused(
         hsm,
         tmp_path,
-        "no certificate 'firma-2026' on token 'Firma';"
-        " certificates present: 'CA', 'firma', 'firma-ec', 'firma-qualificata'",
+        ("nessun certificato 'firma-2026' sul token 'Firma'; certificati presenti: 'CA', 'firma', 'firma-ec', "
+         "'firma-qualificata'"),
         cert_label="firma-2026",
     )
 
 
 def test_certificate_without_non_repudiation(hsm: Hsm, tmp_path: Path, pdf_file: Path) -> None:
     message = (
-        "the certificate of Luca Neri in token 'Autenticazione' lacks the non-repudiation"
-        " (contentCommitment) key usage"
+        "il certificato di Luca Neri (il token 'Autenticazione') non ha l'uso della chiave non ripudio "
+         "(contentCommitment)"
     )
     _refused(hsm, tmp_path, message, token="Autenticazione", key="cns", pin=AUTH_PIN)
     # The refused open logged out: trying again gives the same answer, not "already open".
@@ -409,7 +411,7 @@ def test_expired_certificate(hsm: Hsm, tmp_path: Path, pdf_file: Path) -> None:
     _refused(
         hsm,
         tmp_path,
-        f"the certificate of Luca Neri in token 'Autenticazione' expired on {expired_on}",
+        f"il certificato di Luca Neri (il token 'Autenticazione') è scaduto il {expired_on}",
         token="Autenticazione",
         key="scaduta",
         pin=AUTH_PIN,
@@ -420,7 +422,7 @@ def test_certificate_of_another_key(hsm: Hsm, tmp_path: Path, pdf_file: Path) ->
     _refused(
         hsm,
         tmp_path,
-        "the certificate of Anna Verdi on token 'Autenticazione' does not belong to the key 'orfana'",
+        "il certificato di Anna Verdi sul token 'Autenticazione' non appartiene alla chiave 'orfana'",
         token="Autenticazione",
         key="orfana",
         pin=AUTH_PIN,
@@ -459,21 +461,21 @@ def test_locked_pin_is_reported_before_trying() -> None:
     token: Any = _FakeToken(TokenFlag.LOGIN_REQUIRED | TokenFlag.USER_PIN_LOCKED, AssertionError("no login attempt"))
     with pytest.raises(SigningError) as info:
         token_signing._open_session(token, "Firma", PIN)
-    assert str(info.value) == "the PIN of token 'Firma' is locked: unlock it with the PUK"
+    assert str(info.value) == "il PIN del token 'Firma' è bloccato: sbloccalo con il PUK"
 
 
 def test_pin_locked_by_the_token() -> None:
     token: Any = _FakeToken(TokenFlag.LOGIN_REQUIRED, pkcs11.PinLocked())
     with pytest.raises(SigningError) as info:
         token_signing._open_session(token, "Firma", PIN)
-    assert str(info.value) == "the PIN of token 'Firma' is locked: unlock it with the PUK"
+    assert str(info.value) == "il PIN del token 'Firma' è bloccato: sbloccalo con il PUK"
 
 
 def test_wrong_pin_on_the_last_try() -> None:
     token: Any = _FakeToken(TokenFlag.LOGIN_REQUIRED | TokenFlag.USER_PIN_FINAL_TRY, pkcs11.PinIncorrect())
     with pytest.raises(SigningError) as info:
         token_signing._open_session(token, "Firma", "000000")
-    assert str(info.value) == "wrong PIN for token 'Firma'; one more wrong PIN will lock it"
+    assert str(info.value) == "PIN errato per il token 'Firma'; un altro PIN errato lo bloccherà"
 
 
 def test_mechanism_choice() -> None:
@@ -487,7 +489,7 @@ def test_mechanism_choice() -> None:
     assert raw(Mechanism.RSA_PKCS) is True
     with pytest.raises(SigningError) as info:
         raw(Mechanism.RSA_PKCS_PSS)
-    assert str(info.value) == "token 'Carta' supports neither SHA256_RSA_PKCS nor RSA_PKCS for its key"
+    assert str(info.value) == "il token 'Carta' non supporta né SHA256_RSA_PKCS né RSA_PKCS per la sua chiave"
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -508,7 +510,7 @@ def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path
     again = atti("sign", pdf_file, "-o", tmp_path / "di-nuovo.pdf", *token, env=env(PIN))
     assert again.exit_code == 0, again.output
     wrong = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, env=env("000000"))
-    assert (wrong.exit_code, wrong.stderr) == (4, "Errore: wrong PIN for token 'Firma'\n")
+    assert (wrong.exit_code, wrong.stderr) == (4, "Errore: PIN errato per il token 'Firma'\n")
     none = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, env=env(None))
     assert (none.exit_code, none.stderr) == (
         4, "Errore: token 'Firma' needs a PIN: set ATTI_PKCS11_PIN or run in a terminal\n"
@@ -538,9 +540,9 @@ def test_cli_publish_signs_a_verifica_with_the_reviewers_token(
 
     unset = atti(*publish, "--reviewer", pozzoli, env={"PIN_POZZOLI": None})
     assert (unset.exit_code, unset.stderr) == (
-        4, "Errore: the PIN of token 'Revisione' is to come from $PIN_POZZOLI, which is not set\n")
+        4, "Errore: il PIN del token 'Revisione' deve venire da $PIN_POZZOLI, che non è impostata\n")
     wrong = atti(*publish, "--reviewer", pozzoli, env={"PIN_POZZOLI": "000000"})
-    assert (wrong.exit_code, wrong.stderr) == (4, "Errore: wrong PIN for token 'Revisione'\n")
+    assert (wrong.exit_code, wrong.stderr) == (4, "Errore: PIN errato per il token 'Revisione'\n")
     # No pin-env and no terminal: the reviewer's PIN is asked for, never taken from ATTI_PKCS11_PIN.
     no_pin = atti(*publish, "--reviewer", f"pkcs11:token=Revisione;key=pozzoli;module={hsm.module}",
                   env={"ATTI_PKCS11_PIN": REVIEW_PIN})
@@ -550,18 +552,18 @@ def test_cli_publish_signs_a_verifica_with_the_reviewers_token(
     stranger = atti(*publish, "--reviewer", f"pkcs11:token=Firma;key=firma;module={hsm.module};pin-env=PIN_ROSSI",
                     env={"PIN_ROSSI": PIN})
     assert (stranger.exit_code, stranger.stderr) == (4, (
-        "Errore: token 'Firma' belongs to Mario Rossi, who made none of the act's verifiche "
+        "Errore: il token 'Firma' belongs to Mario Rossi, who made none of the act's verifiche "
         "(Roberto Valente, Franco Pozzoli, Mattia Cattaneo)\n"))
     with _open(hsm) as again:
         assert again.signer_name == "Mario Rossi"
     odd = atti(*publish, "--reviewer", "pkcs11:token=Revisione;chiave=pozzoli")
     assert (odd.exit_code, odd.stderr) == (4, (
-        "Errore: key 'pkcs11:token=Revisione;chiave=pozzoli': 'chiave=pozzoli' is not one of "
-        "token=..., key=..., module=..., pin-env=...\n"))
+        "Errore: chiave 'pkcs11:token=Revisione;chiave=pozzoli': 'chiave=pozzoli' non è tra token=..., key=..., "
+        "module=..., pin-env=...\n"))
     bare = atti(*publish, "--reviewer", "pozzoli.p12")
     assert (bare.exit_code, bare.stderr) == (4, (
-        "Errore: key 'pozzoli.p12': write it as p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH]"
-        "[;pin-env=VARIABLE], csc:PROVIDER[:CREDENTIAL] or remote:MODULE:FACTORY\n"))
+        "Errore: chiave 'pozzoli.p12': scrivila in una di queste forme: p12:PATH, pkcs11:token=LABEL;key=LABEL"
+        "[;module=PATH][;pin-env=VARIABLE], csc:PROVIDER[:CREDENTIAL], remote:MODULE:FACTORY\n"))
     with Archive.open(archive) as arc:  # every refusal came before a number was taken
         assert arc.catalog.last_number("D.O.", 2026) == 0
 

@@ -280,7 +280,8 @@ class CSCClient:
         if self.prompt is None:
             return None
         try:
-            return self.prompt(_("{what} (or set ${variable})").format(what=what, variable=variable)).decode()
+            # The prompt's text is read by the command line (atti.cli) to tell what is asked for: not translated here.
+            return self.prompt(f"{what} (or set ${variable})").decode()
         except SigningError as e:  # no terminal to ask in: the authorisation cannot happen at all
             raise CSCAuthorisationError(e.msg) from None
 
@@ -305,9 +306,7 @@ class CSCClient:
                     who=self.who, name=self.name, secret_env=provider.client_secret_env, token_env=provider.token_env
                 )
             )
-        secret = self.sent(self.secret(
-            provider.client_secret_env, _("client secret of the CSC service {name}").format(name=self.name)
-        ))
+        secret = self.sent(self.secret(provider.client_secret_env, f"client secret of the CSC service {self.name}"))
         if not secret:
             raise CSCAuthorisationError(
                 _("{who}: the client secret of {client_id} is to come from ${variable}, which is not set").format(
@@ -567,9 +566,8 @@ class CSCService:
         if self.credential.otp_online:
             self.client.send_otp(self.credential.id)
         try:
-            asked = _("OTP for credential {credential} of the CSC service {name} (or set ${variable})").format(
-                credential=self.credential.id, name=self.client.name, variable=variable
-            )
+            asked = (f"OTP for credential {self.credential.id} of the CSC service {self.client.name}"
+                     f" (or set ${variable})")
             otp = self.client.prompt(asked).decode().strip()
         except SigningError as e:  # no terminal to ask in
             raise CSCAuthorisationError(e.msg) from None
@@ -581,9 +579,7 @@ class CSCService:
         if self._pin is None:
             pin = self.client.secret(
                 self.client.provider.pin_env,
-                _("PIN for credential {credential} of the CSC service {name}").format(
-                    credential=self.credential.id, name=self.client.name
-                ),
+                f"PIN for credential {self.credential.id} of the CSC service {self.client.name}",
             )
             if not pin:
                 raise CSCAuthorisationError(

@@ -114,7 +114,8 @@ def _reviewer_prompt(prompt: PassphrasePrompt | None) -> PassphrasePrompt | None
     """A reviewer's secrets are theirs: the prompt says whose they are asked for."""
     if prompt is None:
         return None
-    return lambda what: prompt(_("reviewer's {what}").format(what=what))
+    # The prompt's text is read by the command line (atti.cli) to tell what is asked for: not translated here.
+    return lambda what: prompt(f"reviewer's {what}")
 
 
 def _open_pkcs11_spec(spec: str, rest: str, settings: Settings, prompt: PassphrasePrompt | None) -> ActSigner:
@@ -166,8 +167,7 @@ def _open_pkcs11_spec(spec: str, rest: str, settings: Settings, prompt: Passphra
     except PassphraseNeeded:
         if prompt is None:
             raise
-        asked = _("reviewer's token '{token}'").format(token=token)
-        return open_pkcs11_signer(module, token, key, prompt(asked).decode())
+        return open_pkcs11_signer(module, token, key, prompt(f"reviewer's token '{token}'").decode())
 
 
 def _open_remote_spec(spec: str, rest: str) -> ActSigner:

@@ -163,7 +163,7 @@ def test_a_remote_signature_verifies(
 ) -> None:
     signer = open_csc_signer(settings_for(fresh, version), "prova:ventrice", environ=environ(fresh, "ventrice"))
     assert signer.signer_name == "Fabrizio Ventrice"
-    assert signer.source == "credential ventrice of the CSC service prova"
+    assert signer.source == "la credenziale ventrice del servizio CSC prova"
     signed = signer.sign(make_pdf(), level=level, tsa_url=live.tsa_url)
     # B-B and B-T carry no revocation data: verified offline, they cannot be hard-fail.
     report = verify_pdf(signed, [live.root], revocation_mode="hard-fail" if "L" in level else "soft-fail")
@@ -178,9 +178,9 @@ def test_the_only_credential_is_found_by_credentials_list(fresh: CSCTestServer) 
     with pytest.raises(SigningError) as info:
         open_csc_signer(settings_for(fresh), "prova", environ=environ(fresh, None))
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}) holds 12 credentials (ventrice, ventrice-qc, valente, ventrice-scal2,"
-        " ventrice-pin, ventrice-two, ventrice-sms, ventrice-bare, ventrice-app, giulia, revocata, scaduto): name"
-        " one, --remote prova:ID or credential_id in [csc.prova]"
+        f"il servizio CSC prova ({fresh.url}) ha 12 credenziali (ventrice, ventrice-qc, valente, ventrice-scal2, "
+         f"ventrice-pin, ventrice-two, ventrice-sms, ventrice-bare, ventrice-app, giulia, revocata, scaduto): "
+         f"indicane una, con --remote prova:ID oppure credential_id in [csc.prova]"
     )
     # credential_id in the settings names it.
     signer = open_csc_signer(settings_for(fresh, credential_id="giulia"), "prova", environ=environ(fresh, None))
@@ -196,8 +196,8 @@ def test_a_token_given_by_the_provider(fresh: CSCTestServer) -> None:
     with pytest.raises(CSCAuthorisationError) as info:
         open_csc_signer(settings, "prova:ventrice", environ={})
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}): no access token: set client_id in [csc.prova] (its secret in"
-        " $ATTI_CSC_CLIENT_SECRET) or give the provider's token in $ATTI_CSC_TOKEN"
+        f"il servizio CSC prova ({fresh.url}): manca il token di accesso: imposta client_id in [csc.prova] (il suo "
+         f"secret in $ATTI_CSC_CLIENT_SECRET) oppure indica il token del prestatore in $ATTI_CSC_TOKEN"
     )
 
 
@@ -212,8 +212,8 @@ def test_a_pin_and_an_otp_as_each_version_sends_them(fresh: CSCTestServer) -> No
         said = "invalid_pin: The PIN is invalid" if version == "v1" else (
             "invalid_authentication_data: The authentication data is invalid")
         assert str(info.value) == (
-            f"the CSC service prova ({fresh.url}) refused the OTP or PIN ({said}): nothing was signed; try again"
-            " with a new OTP"
+            f"il servizio CSC prova ({fresh.url}) ha rifiutato l'OTP o il PIN ({said}): non è stato firmato nulla; "
+             f"riprova con un nuovo OTP"
         )
 
 
@@ -249,7 +249,8 @@ def test_a_batch_beyond_multisign_asks_for_another_otp(fresh: CSCTestServer) -> 
     with pytest.raises(CSCAuthorisationError) as info:  # the variable's OTP was spent: no prompt here
         signer.sign(make_pdf())
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}): credential ventrice-two needs an OTP, and $ATTI_CSC_OTP was used already"
+        f"il servizio CSC prova ({fresh.url}): la credenziale ventrice-two richiede un OTP, e $ATTI_CSC_OTP è già "
+         f"stata usata"
     )
     asked: list[str] = []
 
@@ -284,9 +285,10 @@ def test_a_wrong_otp(fresh: CSCTestServer, version: str, tmp_path: Path) -> None
     error = refused(lambda: open_csc_signer(settings_for(fresh, version), "prova:ventrice", environ=env), tmp_path)
     said = "invalid_otp: The OTP is invalid" if version == "v1" else (
         "invalid_authentication_data: The authentication data is invalid")
-    what = "the OTP" if version == "v1" else "the OTP or PIN"
+    what = "l'OTP" if version == "v1" else "l'OTP o il PIN"
     assert str(error) == (
-        f"the CSC service prova ({fresh.url}) refused {what} ({said}): nothing was signed; try again with a new OTP"
+        f"il servizio CSC prova ({fresh.url}) ha rifiutato {what} ({said}): non è stato firmato nulla;"
+        " riprova con un nuovo OTP"
     )
     assert isinstance(error, CSCAuthorisationError)
     assert fresh.calls["signatures/signHash"] == 0
@@ -296,7 +298,7 @@ def test_an_otp_is_one_time(fresh: CSCTestServer, tmp_path: Path) -> None:
     env = environ(fresh, "ventrice")
     open_csc_signer(settings_for(fresh), "prova:ventrice", environ=env).sign(make_pdf())
     error = refused(lambda: open_csc_signer(settings_for(fresh), "prova:ventrice", environ=env), tmp_path)
-    assert "refused the OTP (invalid_otp: The OTP is invalid)" in str(error)
+    assert "ha rifiutato l'OTP (invalid_otp: The OTP is invalid)" in str(error)
 
 
 def test_an_expired_sad(fresh: CSCTestServer, tmp_path: Path) -> None:
@@ -304,8 +306,8 @@ def test_an_expired_sad(fresh: CSCTestServer, tmp_path: Path) -> None:
     env = environ(fresh, "ventrice")
     error = refused(lambda: open_csc_signer(settings_for(fresh), "prova:ventrice", environ=env), tmp_path)
     assert str(error) == (
-        f"the signing authorisation (SAD) of the CSC service prova ({fresh.url}) expired before the signature"
-        " (invalid_request: SAD expired): nothing was signed; authorise again with a new OTP"
+        f"l'autorizzazione alla firma (SAD) di il servizio CSC prova ({fresh.url}) è scaduta prima della firma "
+         f"(invalid_request: SAD expired): non è stato firmato nulla; autorizza di nuovo con un nuovo OTP"
     )
 
 
@@ -317,8 +319,8 @@ def test_a_revoked_or_expired_certificate_is_refused_before_any_signature(
     error = refused(lambda: open_csc_signer(settings_for(fresh), f"prova:{credential}", environ=env), tmp_path)
     name = "Paola Revocata" if credential == "revocata" else "Marco Scaduto"
     assert str(error) == (
-        f"the certificate of {name} (credential {credential} of the CSC service prova ({fresh.url})) is {status}:"
-        " it cannot sign"
+        f"il certificato di {name} (credenziale {credential} di il servizio CSC prova ({fresh.url})) è {status}: non "
+         f"può firmare"
     )
     assert fresh.calls["credentials/authorize"] == 0
 
@@ -329,7 +331,7 @@ def test_a_revoked_certificate_the_service_calls_valid_is_refused_at_b_lta(live:
         signer = open_csc_signer(settings_for(fresh), "prova:revocata", environ=environ(fresh, "revocata"))
         with pytest.raises(SigningError) as info:
             signer.sign(make_pdf(), level="B-LTA", tsa_url=live.tsa_url)
-        assert "Paola Revocata" in str(info.value) and "revoked" in str(info.value)
+        assert "Paola Revocata" in str(info.value) and "revocato" in str(info.value)
         assert fresh.calls["credentials/authorize"] == 0  # refused before the OTP was spent
     finally:
         fresh.credentials["revocata"].status = "revoked"
@@ -340,22 +342,22 @@ def test_a_service_that_is_down(tmp_path: Path) -> None:
     settings = Settings(csc={"giu": CSCProvider(base_url=url, client_id="x")})
     with pytest.raises(ServiceError) as info:
         open_csc_signer(settings, "giu:ventrice", environ={"ATTI_CSC_CLIENT_SECRET": "s"})
-    assert str(info.value) == f"the CSC service giu ({url}) cannot be reached: Connection refused"
+    assert str(info.value) == f"il servizio CSC giu ({url}) non è raggiungibile: Connection refused"
 
 
 def test_a_slow_service_meets_its_time_limit(fresh: CSCTestServer, tmp_path: Path) -> None:
     fresh.delay = 3.0
     with pytest.raises(ServiceError) as info:
         open_csc_signer(settings_for(fresh, timeout=0.2), "prova:ventrice", environ=environ(fresh, None))
-    assert str(info.value) == f"the CSC service prova ({fresh.url}) did not answer within 0.2 s"
+    assert str(info.value) == f"il servizio CSC prova ({fresh.url}) non ha risposto entro 0.2 s"
 
 
 def test_a_wrong_client_secret(fresh: CSCTestServer) -> None:
     with pytest.raises(CSCAuthorisationError) as info:
         open_csc_signer(settings_for(fresh), "prova:ventrice", environ={"ATTI_CSC_CLIENT_SECRET": "no"})
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}) refused atti's access (invalid_client: Client authentication failed):"
-        " check client_id and the client secret, or the token"
+        f"il servizio CSC prova ({fresh.url}) ha rifiutato l'accesso di atti (invalid_client: Client authentication "
+         f"failed): controlla client_id e il client secret, oppure il token"
     )
 
 
@@ -363,14 +365,14 @@ def test_an_unknown_provider_or_credential(fresh: CSCTestServer) -> None:
     with pytest.raises(SigningError) as info:
         open_csc_signer(settings_for(fresh), "aruba:x", environ={})
     assert str(info.value) == (
-        "no CSC service 'aruba' in the settings (configured: prova): add a [csc.aruba] table with base_url and"
-        " client_id or a token (docs/signing.md)"
+        "nessun servizio CSC 'aruba' nelle impostazioni (configurati: prova): aggiungi una tabella [csc.aruba] con "
+         "base_url e client_id oppure un token (docs/signing.md)"
     )
     with pytest.raises(SigningError) as info:
         open_csc_signer(settings_for(fresh), "prova:nessuna", environ=environ(fresh, None))
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}) refused credentials/info (HTTP 400, invalid_request: Invalid"
-        " parameter credentialID)"
+        f"il servizio CSC prova ({fresh.url}) ha rifiutato credentials/info (HTTP 400, invalid_request: Invalid "
+         f"parameter credentialID)"
     )
 
 
@@ -431,8 +433,8 @@ def test_atti_sign_remote_keeps_its_secrets(atti: Atti, live: LivePKI, fresh: CS
                  env=env)
     assert again.exit_code == 4
     assert again.stderr == (
-        f"Errore: the CSC service prova ({fresh.url}) refused the OTP (invalid_otp: The OTP is invalid): nothing was"
-        " signed; try again with a new OTP\n"
+        f"Errore: il servizio CSC prova ({fresh.url}) ha rifiutato l'OTP (invalid_otp: The OTP is invalid): non è "
+         f"stato firmato nulla; riprova con un nuovo OTP\n"
     )
     assert not (tmp_path / "again.pdf").exists()
     assert CANARY_OTP not in again.output
@@ -481,13 +483,13 @@ def test_publish_remote_b_lta_records_the_qualified_status(
     assert fresh.calls["credentials/authorize"] == 2  # the signer's OTP (before rendering), the reviewer's
     pdfsig_valid(signed, tmp_path)
     signature = record["signature"]
-    assert signature["key"] == "credential ventrice-qc of the CSC service prova"
+    assert signature["key"] == "la credenziale ventrice-qc del servizio CSC prova"
     assert signature["qc"] == {"compliance": True, "qscd": True, "types": ["esign"], "policies": []}
     assert signature["qualification"]["level"] == "avanzata"  # no trusted list given confirms it
     [verifica] = signature["verifiche"]
     assert (verifica["verifica"], verifica["signer"], verifica["key"]) == (
         "Verifica Area Servizi alle Imprese ed al Territorio", "Roberto Valente",
-        "credential valente of the CSC service prova-valente")
+        "la credenziale valente del servizio CSC prova-valente")
     assert verifica["qc"]["compliance"] is True
     with Archive.open(archive) as arc:
         events = arc.catalog._fetch_all("SELECT kind, act_id, payload FROM events")  # type: ignore[attr-defined]
@@ -548,8 +550,8 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
                  "--json", env={**env, "ATTI_CSC_OTP": "000000"})
     assert wrong.exit_code == 1, wrong.output
     batch = json.loads(wrong.stdout)
-    refusal = (f"the CSC service prova ({fresh.url}) refused the OTP (invalid_otp: The OTP is invalid): nothing"
-               " was signed; try again with a new OTP")
+    refusal = (f"il servizio CSC prova ({fresh.url}) ha rifiutato l'OTP (invalid_otp: The OTP is invalid): non è "
+                f"stato firmato nulla; riprova con un nuovo OTP")
     assert (batch["published"], batch["failed"], batch["stopped"]) == (0, 3, refusal)
     assert [a["error"] for a in batch["acts"]] == [f"not attempted: {refusal}"] * 3
     assert sorted(p.name for p in (archive / "blobs").rglob("*") if p.is_file()) == before
@@ -591,7 +593,7 @@ def test_sign_many_beyond_multisign_and_all_or_nothing(fresh: CSCTestServer) -> 
     before = fresh.calls["credentials/authorize"]
     with pytest.raises(SigningError) as info:
         signer.sign_many([make_pdf(), b"not a pdf"])
-    assert str(info.value).startswith("not a PDF")
+    assert str(info.value).startswith("non è un PDF")
     assert fresh.calls["credentials/authorize"] == before
 
 
@@ -604,18 +606,18 @@ def test_publish_refuses_a_remote_certificate_before_numbering(
     config.write_text(f'[csc.prova]\nbase_url = "{fresh.url}"\nclient_id = "atti-test-client"\n')
     env = {"ATTI_DEVELOPMENT": None, **environ(fresh, None)}
     for credential, message in [
-        ("giulia", "the act's firmatario is Fabrizio Ventrice but the certificate belongs to Giulia Neri"),
-        ("revocata", f"the certificate of Paola Revocata (credential revocata of the CSC service prova ({fresh.url}))"
-                     " is revoked: it cannot sign"),
-        ("scaduto", f"the certificate of Marco Scaduto (credential scaduto of the CSC service prova ({fresh.url}))"
-                    " is expired: it cannot sign"),
+        ("giulia", "firmatario dell'atto: Fabrizio Ventrice, ma il certificato appartiene a Giulia Neri"),
+        ("revocata", (f"il certificato di Paola Revocata (credenziale revocata di il servizio CSC prova "
+                      f"({fresh.url})) è revoked: non può firmare")),
+        ("scaduto", (f"il certificato di Marco Scaduto (credenziale scaduto di il servizio CSC prova ({fresh.url})) è "
+                     f"expired: non può firmare")),
     ]:
         result = atti("--config", config, "publish", EXAMPLE, "--archive", archive, "--remote", f"prova:{credential}",
                       env=env)
         assert (result.exit_code, result.stderr) == (4, f"Errore: {message}\n")
     down = atti("publish", EXAMPLE, "--archive", archive, "--remote", "giu", env={
         **env, "ATTI_CSC": json.dumps({"giu": {"base_url": f"http://127.0.0.1:{closed_port()}", "client_id": "x"}})})
-    assert down.exit_code == 4 and "cannot be reached" in down.stderr and down.stderr.count("\n") == 1
+    assert down.exit_code == 4 and "non è raggiungibile" in down.stderr and down.stderr.count("\n") == 1
     assert fresh.calls["credentials/authorize"] == 0  # no OTP spent
     with Archive.open(archive) as arc:
         assert arc.catalog.last_number("D.O.", 2026) == 0
@@ -643,7 +645,7 @@ def test_an_access_token_that_expires_during_a_batch_is_renewed_once(fresh: CSCT
     env = {"ATTI_CSC_TOKEN": "tok-expired", "ATTI_CSC_OTP": fresh.new_otp("ventrice")}
     with pytest.raises(CSCAuthorisationError) as info:
         open_csc_signer(given, "prova:ventrice", environ=env)
-    assert "refused atti's access (invalid_token: The access token is not valid)" in str(info.value)
+    assert "ha rifiutato l'accesso di atti (invalid_token: The access token is not valid)" in str(info.value)
 
 
 def test_a_local_key_on_the_command_line_wins_over_a_configured_remote_key(
@@ -710,8 +712,8 @@ def test_a_batch_stops_at_an_expired_sad_and_reports_every_act(
     settings = settings_for(fresh).model_copy(update={"remote": "prova:ventrice"})
     with archive:
         batch = pipeline.publish_many(archive, [folder], settings, progress=reported.append)
-    expired = (f"the signing authorisation (SAD) of the CSC service prova ({fresh.url}) expired before the"
-               " signature (invalid_request: SAD expired): nothing was signed; authorise again with a new OTP")
+    expired = (f"l'autorizzazione alla firma (SAD) di il servizio CSC prova ({fresh.url}) è scaduta prima della "
+                f"firma (invalid_request: SAD expired): non è stato firmato nulla; autorizza di nuovo con un nuovo OTP")
     assert batch.stopped == expired
     assert [(Path(i.file).name, i.error) for i in reported] == [
         ("1-determinazione.yaml", expired),
@@ -738,4 +740,5 @@ def test_an_authorisation_approved_on_the_holders_phone(fresh: CSCTestServer, mo
     finally:
         fresh.credentials["ventrice-app"].approval = 2
     assert str(info.value) == (
-        f"the CSC service prova ({fresh.url}): the authorisation was not approved within 0.05 s: nothing was signed")
+        f"il servizio CSC prova ({fresh.url}): l'autorizzazione non è stata approvata entro 0.05 s: non è stato "
+         f"firmato nulla")

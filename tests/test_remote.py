@@ -113,7 +113,8 @@ def test_signature_by_another_key_is_refused(service: LocalKeyService, tmp_path:
     src.write_bytes(make_pdf())
     with pytest.raises(SigningError) as info:
         open_remote_signer(impostor).sign_file(src, tmp_path / "signed.pdf")
-    assert str(info.value) == "the remote signing service returned a signature that does not match its certificate"
+    assert str(info.value) == ("il servizio di firma remota ha restituito una firma che non corrisponde al suo "
+                               "certificato")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.pdf"]
 
 
@@ -121,7 +122,7 @@ def test_unreachable_service(service: LocalKeyService) -> None:
     signer = open_remote_signer(UnreachableService(service.key, service.chain))
     with pytest.raises(SigningError) as info:
         signer.sign(make_pdf())
-    assert str(info.value) == "remote signing service: connection refused by firma.example"
+    assert str(info.value) == "servizio di firma remota: connection refused by firma.example"
 
 
 def test_certificate_checks_run_before_any_signature(tmp_path: Path) -> None:
@@ -129,8 +130,8 @@ def test_certificate_checks_run_before_any_signature(tmp_path: Path) -> None:
     with pytest.raises(SigningError) as info:
         open_remote_signer(service, source="the remote service of Example TSP")
     assert str(info.value) == (
-        "the certificate of Luca Neri in the remote service of Example TSP lacks the non-repudiation"
-        " (contentCommitment) key usage"
+        "il certificato di Luca Neri (the remote service of Example TSP) non ha l'uso della chiave non ripudio "
+         "(contentCommitment)"
     )
     assert service.calls == []
 
@@ -138,7 +139,7 @@ def test_certificate_checks_run_before_any_signature(tmp_path: Path) -> None:
 def test_empty_chain_and_unsupported_key() -> None:
     with pytest.raises(SigningError) as info:
         RemoteSigner(LocalKeyService(None, []))
-    assert str(info.value) == "the remote signing service returned no certificate"
+    assert str(info.value) == "il servizio di firma remota non ha restituito alcun certificato"
 
     key = ed25519.Ed25519PrivateKey.generate()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ed")])
@@ -155,7 +156,7 @@ def test_empty_chain_and_unsupported_key() -> None:
     )
     with pytest.raises(SigningError) as info:
         RemoteSigner(LocalKeyService(key, [cert]))
-    assert str(info.value) == "remote signing supports RSA and EC keys, not Ed25519PublicKey"
+    assert str(info.value) == "la firma remota supporta chiavi RSA ed EC, non Ed25519PublicKey"
 
 
 # -- a reviewer's key named remote:MODULE:FACTORY ------------------------------------------------
@@ -174,7 +175,7 @@ def test_a_key_spec_names_a_remote_service_by_its_factory(ca: DevCA, monkeypatch
     monkeypatch.setenv("REMOTE_TEST_P12", str(ca.issue_signer("Franco Pozzoli", "Verifica Legale")))
     with open_key_spec("remote:tests.test_remote:reviewer_service", Settings()) as signer:
         assert (signer.signer_name, signer.source) == (
-            "Franco Pozzoli", "the remote signing service tests.test_remote:reviewer_service")
+            "Franco Pozzoli", "il servizio di firma remota tests.test_remote:reviewer_service")
         signed = signer.sign(make_pdf(), field_name="Verifica1")
     report = verify_pdf(signed, [ca.root_cert])
     assert (report.indication, report.signer) == ("TOTAL_PASSED", "Franco Pozzoli")
@@ -185,8 +186,9 @@ def test_a_key_spec_names_a_remote_service_by_its_factory(ca: DevCA, monkeypatch
         return str(info.value)
 
     assert refused("remote:tests.nessuno:servizio") == (
-        "key 'remote:tests.nessuno:servizio': cannot import tests.nessuno: No module named 'tests.nessuno'")
+        "chiave 'remote:tests.nessuno:servizio': impossibile importare tests.nessuno: No module named 'tests.nessuno'")
     assert refused("remote:tests.test_remote:nessuno") == (
-        "key 'remote:tests.test_remote:nessuno': tests.test_remote has no callable nessuno")
+        "chiave 'remote:tests.test_remote:nessuno': tests.test_remote non ha alcun callable nessuno")
     assert refused("remote:tests.test_remote") == (
-        "key 'remote:tests.test_remote': a remote key is remote:MODULE:FACTORY, e.g. remote:ente.firma:servizio")
+        "chiave 'remote:tests.test_remote': una chiave remota si scrive remote:MODULE:FACTORY, ad esempio "
+         "remote:ente.firma:servizio")

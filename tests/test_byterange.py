@@ -93,9 +93,9 @@ def test_a_damaged_signature_claims_nothing_it_could_not_read() -> None:
     text = report.to_text("damaged-cms.pdf")
     assert text.splitlines()[2:] == [
         "  Firma1: TOTAL_FAILED/FORMAT_FAILURE",
-        "    the signature's CMS cannot be read: Error parsing asn1crypto.cms.ContentInfo - class should have "
+        "    il CMS della firma non è leggibile: Error parsing asn1crypto.cms.ContentInfo - class should have "
         "been universal, but private was found",
-        "    signed bytes: could not be checked",
+        "    byte firmati: non è stato possibile controllarli",
     ]
     (sig,) = json.loads(json.dumps(report.to_dict()))["signatures"]
     assert {k: sig[k] for k in ("signer", "signer_subject", "issuer", "format", "covers", "intact")} == dict.fromkeys(
@@ -118,7 +118,7 @@ def test_an_unreadable_object_structure_is_indeterminate_never_altered() -> None
         True,
         None,
     )
-    assert sig.message.startswith("the PDF's object structure cannot be read (")
+    assert sig.message.startswith("la struttura degli oggetti del PDF non è leggibile (")
 
 
 def test_an_unreadable_structure_under_a_signature_of_the_whole_file_is_validated_from_its_cms() -> None:
@@ -129,7 +129,7 @@ def test_an_unreadable_structure_under_a_signature_of_the_whole_file_is_validate
     assert (sig.indication, sig.intact, sig.signer, sig.format, sig.covers) == (
         "TOTAL_PASSED", True, "Mario Rossi (structure)", "PAdES-BASELINE-B", "entire file"
     )
-    assert report.notes[0].startswith("the PDF's object structure cannot be read (")
+    assert report.notes[0].startswith("la struttura degli oggetti del PDF non è leggibile (")
     untrusted = verify_pdf((FOREIGN / "structure" / "wrong-offsets-signature.pdf").read_bytes(), [], moment=MOMENT)
     assert (untrusted.indication, untrusted.sub_indication) == ("INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND")
 
@@ -138,4 +138,4 @@ def test_an_unreadable_structure_under_a_signature_of_the_whole_file_is_validate
 def test_hybrid_files_are_read_leniently_and_say_so() -> None:
     report = _verify("structure", "hybrid.pdf")
     assert report.indication == "TOTAL_PASSED"
-    assert report.notes == ("the PDF was read leniently: it has hybrid cross-references (/XRefStm)",)
+    assert report.notes == ("il PDF è stato letto in modo tollerante: ha riferimenti incrociati ibridi (/XRefStm)",)

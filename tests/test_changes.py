@@ -45,10 +45,10 @@ def verify(group: Path, name: str):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("name", "level", "source"),
     [
-        ("approval.pdf", None, "none (no certification, no lock)"),
-        ("form-filled-certified-p1.pdf", fields.MDPPerm.NO_CHANGES, "certification signature, DocMDP /P 1"),
-        ("form-filled-certified-p2.pdf", fields.MDPPerm.FILL_FORMS, "certification signature, DocMDP /P 2"),
-        ("annotation-certified-p3.pdf", fields.MDPPerm.ANNOTATE, "certification signature, DocMDP /P 3"),
+        ("approval.pdf", None, "nessuno (nessuna certificazione, nessun blocco)"),
+        ("form-filled-certified-p1.pdf", fields.MDPPerm.NO_CHANGES, "firma di certificazione, DocMDP /P 1"),
+        ("form-filled-certified-p2.pdf", fields.MDPPerm.FILL_FORMS, "firma di certificazione, DocMDP /P 2"),
+        ("annotation-certified-p3.pdf", fields.MDPPerm.ANNOTATE, "firma di certificazione, DocMDP /P 3"),
     ],
 )
 def test_permissions_in_force(name: str, level: fields.MDPPerm | None, source: str) -> None:
@@ -130,7 +130,7 @@ def test_an_unmade_comparison_is_never_passed(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(changes_module.shutil, "which", lambda _name: None)
     report = verify(CHANGES, "form-filled-certified-p2.pdf")
     assert (report.indication, report.sub_indication) == ("INDETERMINATE", "SIG_CONSTRAINTS_FAILURE")
-    assert "could not be compared with the signed revision: pdftoppm not found" in report.message
+    assert "confrontare ciò che mostrano le pagine con la revisione firmata: pdftoppm non trovato" in report.message
     # Validation data and timestamps show nothing: no rendering, no doubt.
     assert verify(CHANGES, "dss-after-certified-p1.pdf").indication == "TOTAL_PASSED"
     assert verify(CHANGES, "timestamp-after-certified-p1.pdf").indication == "TOTAL_PASSED"
@@ -140,7 +140,7 @@ def test_pages_beyond_the_bound_are_reported_not_compared(monkeypatch: pytest.Mo
     monkeypatch.setattr(changes_module, "MAX_PAGES", 0)
     report = verify(CHANGES, "annotation-approval.pdf")
     assert report.indication == "INDETERMINATE"
-    assert "1 pages changed, more than the 0 compared" in report.message
+    assert "1 pagine cambiate, più delle 0 confrontate" in report.message
 
 
 def test_a_signature_whose_pages_take_too_long_to_render_is_reported_not_compared(
@@ -151,28 +151,29 @@ def test_a_signature_whose_pages_take_too_long_to_render_is_reported_not_compare
     monkeypatch.setattr(changes_module, "RENDER_BUDGET", 0.0)
     report = verify(CHANGES, "annotation-approval.pdf")
     assert (report.indication, report.sub_indication) == ("INDETERMINATE", "SIG_CONSTRAINTS_FAILURE")
-    assert "page 1 was not rendered in time (30 s a page, 0 s a signature)" in report.message
+    assert "la pagina 1 non è stata disegnata in tempo (30 s a pagina, 0 s a firma)" in report.message
 
 
 def test_shadow_attacks_say_which_pages_changed() -> None:
     report = verify(SHADOW, "hide.pdf")
     assert (report.indication, report.sub_indication) == ("INDETERMINATE", "SIG_CONSTRAINTS_FAILURE")
     assert report.message == (
-        "what the PDF shows was changed after signing: page(s) 1 now show something other than what was signed"
+        "ciò che il PDF mostra è cambiato dopo la firma: le pagine 1 ora mostrano altro rispetto a ciò che è stato "
+         "firmato"
     )
     replaced = verify(SHADOW, "replace-certified-p2.pdf").signatures[0]
     assert replaced.modification_level == "FORM_FILLING"
-    assert "the value of field(s) Importo shown at signing was replaced" in replaced.message
+    assert "il valore dei campi Importo mostrato alla firma è stato sostituito" in replaced.message
 
 
 def test_annotation_levels_follow_the_permissions() -> None:
     assert verify(CHANGES, "annotation-approval.pdf").signatures[0].modification == (
-        "annotations were added or changed (modification level ANNOTATIONS, allowed; permissions: none"
-        " (no certification, no lock): signatures, form filling and annotations)"
+        "sono state aggiunte o cambiate annotazioni (livello di modifica ANNOTATIONS, ammessa; permessi: nessuno"
+        " (nessuna certificazione, nessun blocco): firme, compilazione di moduli e annotazioni)"
     )
     refused = verify(CHANGES, "annotation-certified-p2.pdf")
     assert (refused.indication, refused.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE")
-    assert "modification level ANNOTATIONS, NOT allowed; permissions: certification signature, DocMDP /P 2" in (
+    assert "livello di modifica ANNOTATIONS, NON ammessa; permessi: firma di certificazione, DocMDP /P 2" in (
         refused.message
     )
 
@@ -208,7 +209,7 @@ def test_atti_sign_locks_unless_told_not_to(atti: Atti, ca: DevCA, tmp_path: Pat
     refused = atti("sign", locked, "-o", second, "--p12", p12, "--field", "Annullamento", env=env)
     assert refused.exit_code == 4
     assert refused.stderr.strip().startswith(
-        "Errore: the PDF is locked by a signature and has no empty signature field"
+        "Errore: il PDF è bloccato da una firma e non ha un campo firma vuoto"
     )
     assert not second.exists()
 
@@ -225,7 +226,7 @@ def test_a_field_without_a_lock_is_not_locked_silently(ca: DevCA) -> None:
     from atti.signing.stamp import FieldPlan, prepare_fields
 
     with_field = prepare_fields(make_pdf(), [FieldPlan("Firma")])
-    with pytest.raises(SigningError, match="empty field 'Firma' without a lock"):
+    with pytest.raises(SigningError, match="campo vuoto 'Firma' senza blocco"):
         signer.sign(with_field, lock=True)
     assert verify_pdf(signer.sign(with_field), [ca.root_cert]).indication == "TOTAL_PASSED"
 

@@ -305,7 +305,7 @@ def test_publish_with_a_foreign_pkcs12(atti: Atti, tmp_path: Path, foreign_p12: 
     assert atti("init", "--archive", archive, "--trust", root).exit_code == 0
     wrong = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, env={"ATTI_P12_PASSPHRASE": "wrong"})
     assert wrong.exit_code == 4
-    assert wrong.stderr == f"Errore: wrong passphrase for {p12}\n"
+    assert wrong.stderr == f"Errore: passphrase errata per {p12}\n"
     ok = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--json",
               env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
     assert ok.exit_code == 0, ok.output
@@ -345,7 +345,7 @@ def test_publish_refuses_a_certificate_of_someone_else(
                   env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
     assert result.exit_code == 4
     assert result.stderr == (
-        "Errore: the act's firmatario is Mario Rossi but the certificate belongs to Fabrizio Ventrice\n"
+        "Errore: firmatario dell'atto: Mario Rossi, ma il certificato appartiene a Fabrizio Ventrice\n"
     )
     assert not list((archive / "blobs").rglob("*.pdf"))
 

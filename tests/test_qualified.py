@@ -227,7 +227,7 @@ def test_qualified_cert_on_qscd_under_a_granted_service_is_qualificata(
     assert "«Certomancer CA/QC» di Certomancer QTSP di prova (lista di fiducia IT)" in reason
     report = verify_pdf(pdf, [_root(foreign_pki)[0]], trusted_lists=[read_trusted_list(granted_tl)])
     assert badge(report.to_dict()) == ("Firma valida, qualificata", "ok")
-    assert "qualification: qualificata: firma elettronica qualificata" in report.to_text("x.pdf")
+    assert "qualificazione: qualificata: firma elettronica qualificata" in report.to_text("x.pdf")
     assert report.to_dict()["signatures"][0]["qualification"]["level"] == "qualificata"
     html = render_html(report, file="x.pdf")
     assert "<th>Qualifica della firma</th><td>\n<strong>qualificata</strong>: firma elettronica qualificata" in html

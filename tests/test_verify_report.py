@@ -183,7 +183,7 @@ def test_tampered_bytes_are_a_hash_failure(ca: DevCA, signed_pdf: bytes) -> None
     report = verify_pdf(tampered, [ca.root_cert])
     assert (report.indication, report.sub_indication) == ("TOTAL_FAILED", "HASH_FAILURE")
     assert report.signatures[0].sub_indication == "HASH_FAILURE"
-    assert report.message == "the signed bytes were altered"
+    assert report.message == "i byte firmati sono stati alterati"
 
 
 def test_a_page_added_after_signing_is_named(ca: DevCA, signed_pdf: bytes) -> None:
@@ -200,10 +200,10 @@ def test_a_page_added_after_signing_is_named(ca: DevCA, signed_pdf: bytes) -> No
     assert sig.coverage == "ENTIRE_REVISION" and sig.covers == "entire revision"
     assert sig.modification_level == "OTHER"
     assert sig.modification is not None
-    assert "1 page(s), the file now has 2" in sig.modification
-    assert "modification level OTHER" in sig.modification
+    assert "aveva 1 pagine, il file ora ne ha 2" in sig.modification
+    assert "livello di modifica OTHER" in sig.modification
     assert sig.modification in report.message
-    assert "changes after signing: the content or structure" in report.to_text("x.pdf")
+    assert "modifiche dopo la firma: sono stati cambiati il contenuto o la struttura" in report.to_text("x.pdf")
 
 
 def test_an_unknown_root_is_no_certificate_chain_found(signed_pdf: bytes, mini: MiniPKI) -> None:
@@ -218,7 +218,7 @@ def test_a_valid_b_b_signature(ca: DevCA, signed_pdf: bytes) -> None:
     report = verify_pdf(signed_pdf, [ca.root_cert])
     sig = report.signatures[0]
     assert (report.indication, report.sub_indication, report.message) == (
-        "TOTAL_PASSED", None, "the signature is valid"
+        "TOTAL_PASSED", None, "la firma è valida"
     )
     assert sig.format == "PAdES-BASELINE-B"
     assert sig.signing_time is not None  # claimed by the signer ...
@@ -251,7 +251,7 @@ def test_levels_t_lt_lta_and_document_timestamps(mini: MiniPKI) -> None:
     sig = report.signatures[0]
     assert sig.format == "PAdES-BASELINE-LTA"
     assert sig.modification_level == "LTA_UPDATES"
-    assert sig.modification is not None and "allowed" in sig.modification
+    assert sig.modification is not None and "ammessa" in sig.modification
     (ts,) = report.timestamps
     assert (ts.indication, ts.tsa, ts.covers, ts.modification) == ("TOTAL_PASSED", "TSA di prova", "entire file", None)
     assert ts.time is not None and ts.time >= sig.timestamp.time  # type: ignore[union-attr]
@@ -289,7 +289,7 @@ def test_a_wrong_firmatario_is_flagged(ca: DevCA, signed_pdf: bytes) -> None:
     report = verify_pdf(signed_pdf, [ca.root_cert], expected_signer="Fabrizio Ventrice")
     assert report.firmatario is not None and not report.firmatario.matches
     assert (report.indication, report.sub_indication) == ("INDETERMINATE", "SIG_CONSTRAINTS_FAILURE")
-    assert report.message == "the signer certificate names Mario Rossi, the act's firmatario is Fabrizio Ventrice"
+    assert report.message == "il certificato di firma indica Mario Rossi, il firmatario dell'atto è Fabrizio Ventrice"
     assert report.signatures[0].indication == "TOTAL_PASSED"  # the signature itself is fine
     assert report.to_dict()["firmatario"]["matches"] is False
 
@@ -325,7 +325,7 @@ def test_json_keys(ca: DevCA, signed_pdf: bytes) -> None:
             "covers", "modified_after", "modification_level", "modification", "format"} <= set(sig)
     assert data["firmatario"] == {
         "expected": "Mario Rossi", "matches": True, "signers": ["Mario Rossi"], "source": None,
-        "message": "the signer certificate names the act's firmatario, Mario Rossi",
+        "message": "il certificato di firma indica il firmatario dell'atto, Mario Rossi",
     }
 
 
@@ -425,7 +425,7 @@ def test_only_granted_ca_qc_services_are_trusted(
     assert roots == [ca.root_cert]
     listed = read_trusted_list(path)
     assert (listed.territory, listed.sequence_number, listed.operator) == ("IT", 42, "Agenzia di prova")
-    assert listed.signature == "unsigned" and "NOT signed" in listed.describe()
+    assert listed.signature == "unsigned" and "NON è firmato" in listed.describe()
 
     pdf = make_pdf()
     for issuer, expected in [(ca, "TOTAL_PASSED"), (others[0], "INDETERMINATE"), (others[1], "INDETERMINATE")]:
@@ -447,10 +447,13 @@ def test_tsa_services_of_a_trusted_list(tmp_path: Path, ca: DevCA, mini: MiniPKI
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "not an ETSI TS 119 612 trusted list"),
-        (b"not xml at all", "not an ETSI TS 119 612 trusted list"),
-        (b"<html><body/></html>", "its root element is html"),
-        (b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', "not an ETSI TS 119 612"),
+        (b"", "non è un elenco di fiducia ETSI TS 119 612"),
+        (b"not xml at all", "non è un elenco di fiducia ETSI TS 119 612"),
+        (b"<html><body/></html>", "il suo elemento radice è html"),
+        (
+            b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+            "non è un elenco di fiducia ETSI TS 119 612",
+        ),
     ],
 )
 def test_a_file_that_is_not_a_trusted_list(tmp_path: Path, content: bytes, message: str) -> None:
@@ -464,13 +467,13 @@ def test_a_file_that_is_not_a_trusted_list(tmp_path: Path, content: bytes, messa
 def test_a_list_of_lists_or_a_list_without_granted_ca(tmp_path: Path, ca: DevCA) -> None:
     lotl = tmp_path / "EU-LOTL.xml"
     lotl.write_bytes(make_tsl([], with_providers=False))
-    with pytest.raises(VerificationError, match="does not download"):
+    with pytest.raises(VerificationError, match="che atti non scarica"):
         load_trusted_list(lotl)
     withdrawn = tmp_path / "IT.xml"
     withdrawn.write_bytes(make_tsl([(CA_QC, WITHDRAWN, ca.root_cert)]))
-    with pytest.raises(VerificationError, match="no granted CA/QC service"):
+    with pytest.raises(VerificationError, match="non elenca alcun servizio CA/QC in stato granted"):
         load_trusted_list(withdrawn)
-    with pytest.raises(VerificationError, match="cannot read"):
+    with pytest.raises(VerificationError, match="impossibile leggere"):
         load_trusted_list(tmp_path / "assente.xml")
 
 
@@ -484,27 +487,27 @@ def test_the_xml_signature_of_a_trusted_list(
 
     verified = read_trusted_list(path, signers=[cert])
     assert verified.signature == "verified" and verified.ca_certificates == [ca.root_cert]
-    assert "verifies against the given certificate of Operatore della lista di prova" in verified.describe()
+    assert "verificata con il certificato indicato di Operatore della lista di prova" in verified.describe()
     # Without the operator's certificate only the file's integrity is proven, and the line says so.
     intact = read_trusted_list(path)
-    assert intact.signature == "intact" and "origin unproven" in intact.describe()
+    assert intact.signature == "intact" and "provenienza non è provata" in intact.describe()
 
     stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     stranger = _cert(_name("Altro"), stranger_key.public_key(), _name("Altro"), stranger_key)
-    with pytest.raises(VerificationError, match="does not verify with the given certificate"):
+    with pytest.raises(VerificationError, match="non è verificata con i certificati indicati"):
         read_trusted_list(path, signers=[stranger])
 
     # A withdrawn service turned into a granted one after signing breaks the signature.
     forged = tmp_path / "forged.xml"
     forged.write_bytes(signed.replace(b"Svcstatus/withdrawn", b"Svcstatus/granted"))
-    with pytest.raises(VerificationError, match="does not verify"):
+    with pytest.raises(VerificationError, match="non è verificata"):
         read_trusted_list(forged)
-    with pytest.raises(VerificationError, match="does not verify"):
+    with pytest.raises(VerificationError, match="non è verificata"):
         read_trusted_list(forged, signers=[cert])
 
     unsigned = tmp_path / "unsigned.xml"
     unsigned.write_bytes(tsl_bytes)
-    with pytest.raises(VerificationError, match="is not signed, and a signer was required"):
+    with pytest.raises(VerificationError, match="non è firmato, ed era richiesto un firmatario"):
         read_trusted_list(unsigned, signers=[cert])
 
 
@@ -555,7 +558,7 @@ def test_cli_trusted_list_act_and_html(
     assert ok.exit_code == 0, ok.output
     data = json.loads(ok.stdout)
     assert data["indication"] == "TOTAL_PASSED"
-    assert any("trusted list IT no. 42" in t and "NOT signed" in t for t in data["trust"])
+    assert any("elenco di fiducia IT n. 42" in t and "NON è firmato" in t for t in data["trust"])
     assert data["firmatario"] is None
     assert any("firmatario was not checked" in n for n in data["notes"])
 
@@ -573,7 +576,7 @@ def test_cli_trusted_list_act_and_html(
     wrong = atti("verify", pdf, "--archive", no_archive, "--tsl", tsl, "--act", act, "--html", html)
     assert wrong.exit_code == 1
     assert wrong.stdout.startswith(f"INDETERMINATE  {pdf}\n")
-    assert "the signer certificate names Mario Rossi, the act's firmatario is Fabrizio Ventrice" in wrong.stdout
+    assert "il certificato di firma indica Mario Rossi, il firmatario dell'atto è Fabrizio Ventrice" in wrong.stdout
     page = html.read_text(encoding="utf-8")
     assert "INDETERMINATE" in page and "Fabrizio Ventrice" in page and "Mario Rossi" in page
 
@@ -583,7 +586,7 @@ def test_cli_trusted_list_act_and_html(
     not_a_list = tmp_path / "lista.xml"
     not_a_list.write_text("<html/>")
     bad = atti("verify", pdf, "--archive", no_archive, "--tsl", not_a_list)
-    assert bad.exit_code == 5 and bad.stderr.startswith("Errore: not an ETSI TS 119 612 trusted list")
+    assert bad.exit_code == 5 and bad.stderr.startswith("Errore: non è un elenco di fiducia ETSI TS 119 612")
     assert "Traceback" not in bad.output
 
 

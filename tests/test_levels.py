@@ -46,7 +46,7 @@ from .livepki import CONFIG, LivePKI
 from .test_signing import make_pdf
 
 LEVELS = ["B-B", "B-T", "B-LT", "B-LTA"]
-REVOKED = "the certificate of Paola Revocata was revoked on 2024-06-01 00:00 UTC (reason: key compromise)"
+REVOKED = "il certificato di Paola Revocata è stato revocato il 2024-06-01 00:00 UTC (motivo: key compromise)"
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_b_lt_alone_has_no_proof_of_existence_for_pyhanko(live: LivePKI, giulia:
 
 def test_level_names(giulia: ActSigner) -> None:
     assert [parse_level(v) for v in ("b-b", " B-T", "PAdES-B-LT", "pades-baseline-b-lta")] == LEVELS
-    with pytest.raises(SigningError, match=r"^unknown signature level 'B-X': choose one of B-B, B-T, B-LT, B-LTA$"):
+    with pytest.raises(SigningError, match=r"^livello di firma 'B-X' sconosciuto: scegli tra B-B, B-T, B-LT, B-LTA$"):
         giulia.sign(make_pdf(), level="B-X")
     settings = load_settings(environ={"ATTI_LEVEL": "b-lta", "ATTI_TSA_URL": "https://tsa.example.it"})
     assert (settings.level, settings.tsa_url) == ("B-LTA", "https://tsa.example.it")
@@ -173,8 +173,8 @@ def test_level_names(giulia: ActSigner) -> None:
 def test_a_timestamped_level_needs_a_tsa(giulia: ActSigner, level: str) -> None:
     with pytest.raises(SigningError) as e:
         giulia.sign(make_pdf(), level=level)
-    assert e.value.msg == f"a {level} signature needs a TSA: give --tsa URL or set tsa_url"
-    with pytest.raises(SigningError, match="must start with http"):
+    assert e.value.msg == f"una firma {level} richiede una TSA: indica --tsa URL o imposta tsa_url"
+    with pytest.raises(SigningError, match="deve iniziare con http"):
         giulia.sign(make_pdf(), level=level, tsa_url="tsa.example.it")
 
 
@@ -184,8 +184,8 @@ def test_long_term_levels_need_a_certificate_that_names_revocation_services(live
     with pytest.raises(SigningError) as e:
         signer.sign(make_pdf(), level="B-LT", tsa_url=live.tsa_url)
     assert e.value.msg == (
-        "the certificate of Anna Verdi names no OCSP responder and no CRL, so a B-LT signature cannot carry"
-        " its revocation data"
+        "il certificato di Anna Verdi non indica né un responder OCSP né una CRL, quindi una firma B-LT non può "
+         "portarne i dati di revoca"
     )
     # B-T needs no revocation data.
     signed = signer.sign(make_pdf(), level="B-T", tsa_url=live.tsa_url)
@@ -207,7 +207,7 @@ def test_an_expired_signer_is_refused(live: LivePKI) -> None:
     path = live.pkcs12("scaduto")
     with pytest.raises(SigningError) as e:
         ActSigner.from_pkcs12(path)
-    assert e.value.msg == f"the certificate of Marco Scaduto in {path} expired on 2021-01-01"
+    assert e.value.msg == f"il certificato di Marco Scaduto ({path}) è scaduto il 2021-01-01"
 
 
 def test_a_pdf_signed_before_the_revocation_verifies_as_revoked(live: LivePKI) -> None:
@@ -229,7 +229,7 @@ def test_a_pdf_signed_before_the_revocation_verifies_as_revoked(live: LivePKI) -
     # predates the revocation; that is verify.py's policy to decide.)
     assert sig.indication != "TOTAL_PASSED"
     assert sig.sub_indication is not None and "REVOKED" in sig.sub_indication
-    assert "revoked" in sig.message
+    assert "revocato" in sig.message
 
 
 # -- services that fail ------------------------------------------------------------------------
@@ -241,14 +241,14 @@ def test_an_unreachable_tsa_is_one_clean_error(live: LivePKI, level: str) -> Non
     signer = ActSigner.from_pkcs12(live.pkcs12("giulia"))
     with pytest.raises(ServiceError) as e:
         signer.sign(make_pdf(), level=level, tsa_url=url)
-    assert e.value.msg == f"TSA {url} did not answer: connection refused"
+    assert e.value.msg == f"la TSA {url} non ha risposto: connessione rifiutata"
 
 
 def test_a_tsa_answering_an_http_error(live: LivePKI, giulia: ActSigner) -> None:
     url = f"{live.url}/atti-test/tsa/nessuna"
     with pytest.raises(ServiceError) as e:
         giulia.sign(make_pdf(), level="B-T", tsa_url=url)
-    assert e.value.msg == f"TSA {url} answered HTTP 404 NOT FOUND"
+    assert e.value.msg == f"la TSA {url} ha risposto HTTP 404 NOT FOUND"
 
 
 def test_unreachable_revocation_services_are_named(live: LivePKI) -> None:
@@ -261,9 +261,9 @@ def test_unreachable_revocation_services_are_named(live: LivePKI) -> None:
     with pytest.raises(ServiceError) as e:
         signer.sign(make_pdf(), level="B-LT", tsa_url=live.tsa_url)
     assert e.value.msg == (
-        f"no revocation data for the certificate of Giulia Neri: OCSP responder {dead}/atti-test/ocsp/root"
-        f" did not answer: connection refused; CRL {dead}/atti-test/crls/root/latest.crl did not answer:"
-        " connection refused"
+        f"nessun dato di revoca per il certificato di Giulia Neri: il responder OCSP {dead}/atti-test/ocsp/root non"
+        f" ha risposto: connessione rifiutata; la CRL {dead}/atti-test/crls/root/latest.crl non ha risposto:"
+        " connessione rifiutata"
     )
 
 
@@ -290,9 +290,9 @@ def test_a_document_timestamp_makes_b_t_long_term_and_renews(live: LivePKI, giul
 
 
 def test_a_document_timestamp_needs_a_signed_pdf(live: LivePKI) -> None:
-    with pytest.raises(SigningError, match=r"^the PDF has no signature to keep valid: sign it first$"):
+    with pytest.raises(SigningError, match=r"^il PDF non ha alcuna firma da mantenere valida: prima firmalo$"):
         add_document_timestamp(make_pdf(), tsa_url=live.tsa_url)
-    with pytest.raises(SigningError, match=r"^not a PDF: "):
+    with pytest.raises(SigningError, match=r"^non è un PDF: "):
         add_document_timestamp(b"%PDF-1.7 nothing", tsa_url=live.tsa_url)
 
 
@@ -358,8 +358,8 @@ def test_cli_sign_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None:
     giulia = live.pkcs12("giulia")
     dead = f"http://127.0.0.1:{closed_port()}/tsa"
     cases = [
-        (("--p12", giulia, "--level", "B-T"), "a B-T signature needs a TSA: give --tsa URL or set tsa_url"),
-        (("--p12", giulia, "--level", "B-T", "--tsa", dead), f"TSA {dead} did not answer: connection refused"),
+        (("--p12", giulia, "--level", "B-T"), "una firma B-T richiede una TSA: indica --tsa URL o imposta tsa_url"),
+        (("--p12", giulia, "--level", "B-T", "--tsa", dead), f"la TSA {dead} non ha risposto: connessione rifiutata"),
         (
             ("--p12", live.pkcs12("revocata"), "--level", "B-LTA", "--tsa", live.tsa_url),
             REVOKED,
@@ -396,7 +396,8 @@ def test_cli_timestamp_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None
     dead = f"http://127.0.0.1:{closed_port()}/tsa"
     for args, code, message in [
         ((unsigned,), 4, "Errore: a document timestamp needs a TSA: give --tsa URL or set tsa_url\n"),
-        ((unsigned, "--tsa", live.tsa_url), 4, "Errore: the PDF has no signature to keep valid: sign it first\n"),
+        ((unsigned, "--tsa", live.tsa_url), 4, ("Errore: il PDF non ha alcuna firma da mantenere valida: prima "
+                                                "firmalo\n")),
         ((tmp_path / "assente.pdf", "--tsa", live.tsa_url), 4, f"Errore: cannot read {tmp_path / 'assente.pdf'}: "),
         (("--renew", "--tsa", dead, "--archive", tmp_path / "none"), 6, "Errore: no archive at "),
     ]:
@@ -424,8 +425,8 @@ def test_publish_b_lta_then_renew_the_archive(atti: Atti, tmp_path: Path, live: 
                  "--level", "B-LT", "--tsa", live.tsa_url, env=env)
     assert plain.exit_code == 4
     assert plain.stderr == (
-        "Errore: the certificate of Fabrizio Ventrice names no OCSP responder and no CRL, so a B-LT signature"
-        " cannot carry its revocation data\n"
+        "Errore: il certificato di Fabrizio Ventrice non indica né un responder OCSP né una CRL, quindi una firma "
+         "B-LT non può portarne i dati di revoca\n"
     )
     assert not list((archive / "blobs").rglob("*.pdf"))
 
@@ -462,4 +463,4 @@ def test_publish_b_lta_then_renew_the_archive(atti: Atti, tmp_path: Path, live: 
     # An unreachable TSA stops the run at once, with one line.
     dead = f"http://127.0.0.1:{closed_port()}/tsa"
     stopped = atti("timestamp", "--renew", "--archive", archive, "--tsa", dead, "--before", "40000")
-    assert (stopped.exit_code, stopped.stderr) == (4, f"Errore: TSA {dead} did not answer: connection refused\n")
+    assert (stopped.exit_code, stopped.stderr) == (4, f"Errore: la TSA {dead} non ha risposto: connessione rifiutata\n")

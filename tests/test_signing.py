@@ -161,13 +161,13 @@ def test_dev_ca_create_writes_root_and_private_key(tmp_path: Path) -> None:
 def test_dev_ca_refuses_to_overwrite(tmp_path: Path) -> None:
     DevCA.create(tmp_path)
     before = (tmp_path / "root.pem").read_bytes()
-    with pytest.raises(SigningError, match="already exists"):
+    with pytest.raises(SigningError, match="esiste già"):
         DevCA.create(tmp_path)
     assert (tmp_path / "root.pem").read_bytes() == before
 
 
 def test_dev_ca_load_missing(tmp_path: Path) -> None:
-    with pytest.raises(SigningError, match="no development CA"):
+    with pytest.raises(SigningError, match="nessuna CA di sviluppo"):
         DevCA.load(tmp_path)
 
 
@@ -226,7 +226,7 @@ def test_a_long_ente_or_qualifica_is_cut_to_fit_a_development_certificate(ca: De
     assert title == qualifica[:63].rstrip() + "…"
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Fabrizio Ventrice"
     assert ca.issue_signer("Fabrizio Ventrice", qualifica, organisation=ente) == path  # reused as it is
-    with pytest.raises(SigningError, match="signer name is too long"):
+    with pytest.raises(SigningError, match="nome del firmatario: troppo lungo"):
         ca.issue_signer("Maria " * 12, "Sindaco")
 
 
@@ -269,7 +269,7 @@ def test_sign_file_writes_atomically(ca: DevCA, act_signer: ActSigner, tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["atto.firmato.pdf", "atto.pdf"]
     assert verify_pdf(dst.read_bytes(), [ca.root_cert]).indication == "TOTAL_PASSED"
 
-    with pytest.raises(SigningError, match="no such file"):
+    with pytest.raises(SigningError, match="non esiste"):
         act_signer.sign_file(tmp_path / "assente.pdf", dst)
 
 
@@ -284,7 +284,7 @@ def test_second_signature_keeps_the_first_valid(ca: DevCA, act_signer: ActSigner
     assert first.modified_after and first.coverage == "ENTIRE_REVISION"
     assert not second.modified_after
 
-    with pytest.raises(SigningError, match="already has a signature in the field 'Firma'"):
+    with pytest.raises(SigningError, match="ha già una firma nel campo 'Firma'"):
         act_signer.sign(signed_pdf)
 
 
@@ -370,7 +370,7 @@ def test_annotation_added_after_signing_is_reported(
     sig = only(report)
     assert sig.modified_after
     assert sig.modification_level == "ANNOTATIONS"
-    assert sig.modification is not None and sig.modification.startswith("annotations were added or changed")
+    assert sig.modification is not None and sig.modification.startswith("sono state aggiunte o cambiate annotazioni")
 
 
 def test_certified_pdf_refuses_a_new_field(ca: DevCA, act_signer: ActSigner, tmp_path: Path) -> None:
@@ -384,7 +384,7 @@ def test_certified_pdf_refuses_a_new_field(ca: DevCA, act_signer: ActSigner, tmp
     )
     certified = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(make_pdf())), meta, certifier).getvalue()
     assert verify_pdf(certified, [ca.root_cert]).indication == "TOTAL_PASSED"
-    with pytest.raises(SigningError, match="certified"):
+    with pytest.raises(SigningError, match="certificato"):
         act_signer.sign(certified)
 
 
@@ -421,8 +421,8 @@ def test_wrong_passphrase(tmp_path: Path) -> None:
     path = foreign_p12(tmp_path / "firma.p12", passphrase=b"segreta")
     with pytest.raises(SigningError) as e:
         ActSigner.from_pkcs12(path, b"sbagliata")
-    assert e.value.msg == f"wrong passphrase for {path}"
-    with pytest.raises(SigningError, match="none was given"):
+    assert e.value.msg == f"passphrase errata per {path}"
+    with pytest.raises(SigningError, match="non ne è stata indicata nessuna"):
         ActSigner.from_pkcs12(path, None)
     signer = ActSigner.from_pkcs12(path, b"segreta")
     assert signer.signer_name == "Luca Neri"
@@ -437,57 +437,57 @@ def test_wrong_passphrase(tmp_path: Path) -> None:
 def test_not_a_pkcs12(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "firma.p12"
     path.write_bytes(content)
-    with pytest.raises(SigningError, match=r"^not a PKCS#12 file: "):
+    with pytest.raises(SigningError, match=r"^non è un file PKCS#12: "):
         ActSigner.from_pkcs12(path, None)
 
 
 def test_missing_pkcs12(tmp_path: Path) -> None:
-    with pytest.raises(SigningError, match=r"^no such file: "):
+    with pytest.raises(SigningError, match=r"^il file .* non esiste$"):
         ActSigner.from_pkcs12(tmp_path / "assente.p12", None)
 
 
 def test_expired_certificate_refused_at_load(ca: DevCA) -> None:
     with freeze_time("2021-03-01"):
         path = ca.issue_signer("Carlo Viola", "Dirigente")
-    with pytest.raises(SigningError, match="expired on 2023-"):
+    with pytest.raises(SigningError, match="è scaduto il 2023-"):
         ActSigner.from_pkcs12(path, None)
 
 
 def test_not_yet_valid_certificate_refused_at_load(tmp_path: Path) -> None:
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
     path = foreign_p12(tmp_path / "futuro.p12", not_before=soon, not_after=soon + dt.timedelta(days=30))
-    with pytest.raises(SigningError, match="not valid before"):
+    with pytest.raises(SigningError, match="non è valido prima del"):
         ActSigner.from_pkcs12(path, None)
 
 
 def test_certificate_without_non_repudiation_refused(tmp_path: Path) -> None:
     path = foreign_p12(tmp_path / "cns.p12", non_repudiation=False)
-    with pytest.raises(SigningError, match="non-repudiation"):
+    with pytest.raises(SigningError, match="non ripudio"):
         ActSigner.from_pkcs12(path, None)
 
 
 @pytest.mark.parametrize("data", [b"", b"hello", b"%PDF-1.7\n1 0 obj\n<<", make_pdf()[:200]], ids=repr)
 def test_sign_not_a_pdf(act_signer: ActSigner, data: bytes) -> None:
-    with pytest.raises(SigningError, match=r"^not a PDF: ") as e:
+    with pytest.raises(SigningError, match=r"^non è un PDF: ") as e:
         act_signer.sign(data)
     assert "\n" not in e.value.msg
 
 
 @pytest.mark.parametrize("field_name", ["", "Firma.1"])
 def test_sign_refuses_a_bad_field_name(act_signer: ActSigner, field_name: str) -> None:
-    with pytest.raises(SigningError, match="invalid signature field name"):
+    with pytest.raises(SigningError, match=r"nome del campo firma .* non valido"):
         act_signer.sign(make_pdf(), field_name=field_name)
 
 
 @pytest.mark.parametrize("data", [b"", b"hello", make_pdf()[:200]], ids=repr)
 def test_verify_corrupt_pdf(ca: DevCA, data: bytes) -> None:
-    with pytest.raises(VerificationError, match=r"^not a readable PDF: ") as e:
+    with pytest.raises(VerificationError, match=r"^non è un PDF leggibile: ") as e:
         verify_pdf(data, [ca.root_cert])
     assert "\n" not in e.value.msg
 
 
 def test_verify_unsigned_pdf(ca: DevCA) -> None:
-    with pytest.raises(VerificationError, match=r"^no signature in the PDF$"):
+    with pytest.raises(VerificationError, match=r"^il PDF non contiene firme$"):
         verify_pdf(make_pdf(), [ca.root_cert])
 
 
@@ -522,9 +522,9 @@ def test_load_trust_roots(ca: DevCA, tmp_path: Path) -> None:
     broken.write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     with pytest.raises(VerificationError, match=r"rotto\.crt"):
         load_trust_roots([tmp_path])
-    with pytest.raises(VerificationError, match="no such file or directory"):
+    with pytest.raises(VerificationError, match="non esiste"):
         load_trust_roots([tmp_path / "assente.pem"])
-    with pytest.raises(VerificationError, match="no certificate in"):
+    with pytest.raises(VerificationError, match="nessun certificato in"):
         load_trust_roots([ca.directory / "root.key.pem"])
 
 

@@ -203,7 +203,7 @@ def test_a_page_added_after_signing_is_named(ca: DevCA, signed_pdf: bytes) -> No
     assert "aveva 1 pagine, il file ora ne ha 2" in sig.modification
     assert "livello di modifica OTHER" in sig.modification
     assert sig.modification in report.message
-    assert "modifiche dopo la firma: sono stati cambiati il contenuto o la struttura" in report.to_text("x.pdf")
+    assert "cambiamenti dopo la firma: sono stati cambiati il contenuto o la struttura" in report.to_text("x.pdf")
 
 
 def test_an_unknown_root_is_no_certificate_chain_found(signed_pdf: bytes, mini: MiniPKI) -> None:

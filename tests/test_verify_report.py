@@ -32,8 +32,9 @@ from signxml import methods
 from signxml.signer import XMLSigner
 from signxml.xades import XAdESSigner
 
+from atti import i18n
 from atti.errors import VerificationError
-from atti.signing import ActSigner, DevCA
+from atti.signing import ActSigner, DevCA, esiti
 from atti.signing.html_report import render_html
 from atti.signing.trust import CA_QC, GRANTED, TSA_QTST, load_trusted_list, read_trusted_list
 from atti.signing.verify import verify_pdf
@@ -327,6 +328,38 @@ def test_json_keys(ca: DevCA, signed_pdf: bytes) -> None:
         "expected": "Mario Rossi", "matches": True, "signers": ["Mario Rossi"], "source": None,
         "message": "il certificato di firma indica il firmatario dell'atto, Mario Rossi",
     }
+
+
+def test_the_text_report_is_italian_and_english_on_request(ca: DevCA, signed_pdf: bytes) -> None:
+    """The labels and reasons of ``atti verify`` follow the language; ETSI codes stay as they are."""
+    italian = verify_pdf(signed_pdf, [ca.root_cert], expected_signer="Fabrizio Ventrice").to_text("x.pdf")
+    assert italian.splitlines()[:2] == [
+        "INDETERMINATE  x.pdf",
+        "  motivo: il certificato di firma indica Mario Rossi, il firmatario dell'atto è Fabrizio Ventrice"
+        " (SIG_CONSTRAINTS_FAILURE)",
+    ]
+    assert "    formato: PAdES-BASELINE-B; copre l'intero file; byte firmati: integri" in italian
+    assert "  firmatario: NON CORRISPONDE: " in italian
+    with i18n.kept_language():
+        i18n.set_language("en")
+        english = verify_pdf(signed_pdf, [ca.root_cert], expected_signer="Fabrizio Ventrice").to_text("x.pdf")
+    assert "  why: the signer certificate names Mario Rossi, the act's firmatario is Fabrizio Ventrice" in english
+    assert "    format: PAdES-BASELINE-B; covers the entire file; signed bytes: intact" in english
+
+
+def test_the_html_report_keeps_an_italian_report_and_translates_an_english_one(ca: DevCA, signed_pdf: bytes) -> None:
+    """esiti translated the English sentences of the report; a report made in Italian is kept as it is, not
+    shown as untranslated English, and one made in English (or cached before) is still translated."""
+    italian = verify_pdf(signed_pdf, [ca.root_cert], expected_signer="Fabrizio Ventrice")
+    assert esiti.motivo(italian.message) == (italian.message, None)
+    with i18n.kept_language():
+        i18n.set_language("en")
+        english = verify_pdf(signed_pdf, [ca.root_cert], expected_signer="Fabrizio Ventrice")
+    assert esiti.motivo(english.message) == (italian.message, None)
+    for report in (italian, english):
+        page = render_html(report, file="x.pdf")
+        assert esiti.NON_TRADOTTO not in page and 'lang="en"' not in page
+    assert esiti.motivo("something no catalog holds") == (esiti.NON_TRADOTTO, "something no catalog holds")
 
 
 def test_html_report_is_self_contained_and_escaped(ca: DevCA) -> None:

@@ -40,6 +40,11 @@ def test_the_set_is_big_enough_and_judged() -> None:
     assert {q["kind"] for q in queries} == set(KINDS)
     for q in queries:
         assert q["relevant"] and set(q["relevant"]) <= ids, q["query"]
+    # the 40 real acts of tests/data/import/real are in, and at least 25 queries are judged on them
+    real = {a["id"] for a in acts if a.get("source")}
+    texts = {p.name for p in (Path(__file__).parent / "data" / "import" / "real").glob("*.txt")}
+    assert {Path(a["source"]).name for a in acts if a.get("source")} == texts and len(real) == len(texts)
+    assert len([q for q in queries if set(q["relevant"]) & real]) >= 25
 
 
 def test_relevance_per_kind_stays_above_the_targets(judged: Archive) -> None:

@@ -141,6 +141,8 @@ def test_the_real_acts_citation_styles_are_read() -> None:
     assert [c.own for c in parse("Decreto n. 176/Pres. del 20/09/2013").citations()] == [("n176",), ("d20130920",)]
     assert parse("ordinanza n. 17").citations()[0].typed == ("tordinanzan17",)  # no year: the tipo still ranks
     assert own("decreto 14 agosto 2020") == ("d20200814",)  # a decree known by its date
+    assert own("D.D. 1 marzo 2005, n. 100") == ("rddn100a2005", "d20050301")  # a bulletin's title
+    assert [c.own for c in parse("DPCM 14 gennaio 2011").citations()] == [("d20110114",)]  # 14 is the day
     assert "c285a1992" in citation_tokens("il D.lgs 30 aprile 1992, n. 285 recante il nuovo C.d.S.")
     assert citation_tokens("Codice della strada") == ["c285a1992"]
     # its own number in its text (a page header, its allegato's title) is no citation of itself
@@ -150,6 +152,7 @@ def test_the_real_acts_citation_styles_are_read() -> None:
     assert doc.citazioni.split() == ["c12a2009", "c12"]
     assert doc.body.split()[0] == "_decret"  # the tipo is a word of the act: "decreti" finds it
     assert "tdecreton60" in doc.estremi.split()
+    assert doc.persone.split()[0] == "p_dr"  # the register is a word: "Ocdpc n. 274" finds OCDPC-2015-274
 
 
 def test_new_query_forms_never_count_a_hidden_act(archive_location: Path | str) -> None:

@@ -95,18 +95,28 @@ class Query:
 # -- parsing -----------------------------------------------------------------------------------
 
 _DATE = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{1,2}\s+[A-Za-z]+\s+\d{4}"
+# a number followed by a month is a day: "DPCM 14 gennaio 2011" names no DPCM n. 14
+_NOT_A_DAY = (r"(?!\s*°?\s*(?i:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre"
+              r"|dicembre)\b)")
 _OWN_PATTERNS = [
     # atti's id: DO-2026-60
     re.compile(r"(?<![\w/.-])(?P<reg>[A-Za-z][A-Za-z0-9]{0,9})-(?P<year>\d{4})-(?P<num>\d{1,6})(?![\w/-])"),
+    # a register, the date, then the number, as bulletins title acts: "D.D. 1 marzo 2005, n. 100",
+    # "O.P.C.M. 18/10/2007, n. 3621"
+    re.compile(
+        r"(?<![\w.])(?P<reg>(?:[A-Z]{1,4}\.){1,4}|[A-Z]{2,6})\s+(?P<date>" + _DATE + r")\s*,?\s*"
+        r"(?:n\.?|nr\.?|n°|numero)\s*(?:[A-Z](?=0))?(?P<num>\d{1,6})(?![\w/])"
+    ),
     # a register and a number: "D.O. 60/2026", "DO n. 60/2026", "D.O. n. 60 del 18/03/2026"
     re.compile(
         r"(?<![\w.])(?P<reg>(?:[A-Z]{1,4}\.){1,4}|[A-Z]{2,6})\s*(?:(?:n\.?|nr\.?|n°|numero)\s*)?"
-        r"(?:[A-Z](?=0))?(?P<num>\d{1,6})(?:\s*/\s*(?P<year>\d{4}))?"
+        r"(?:[A-Z](?=0))?(?P<num>\d{1,6})" + _NOT_A_DAY + r"(?:\s*/\s*(?P<year>\d{4}))?"
         r"(?:\s*,?\s*(?:del|dell'|in data)\s*(?P<date>" + _DATE + r"))?(?![\w/])"
     ),
     # "n. 60 del 18/03/2026", "n. 60/2026", "numero 60"
     re.compile(
-        r"(?<![\w.])(?i:n\.?|nr\.?|n°|numero)\s*(?:[A-Z](?=0))?(?P<num>\d{1,6})(?:\s*/\s*(?P<year>\d{4}))?"
+        r"(?<![\w.])(?i:n\.?|nr\.?|n°|numero)\s*(?:[A-Z](?=0))?(?P<num>\d{1,6})" + _NOT_A_DAY
+        + r"(?:\s*/\s*(?P<year>\d{4}))?"
         r"(?:\s*,?\s*(?i:del|dell'|in data)\s*(?P<date>" + _DATE + r"))?(?![\w/])"
     ),
     # "60/2026"

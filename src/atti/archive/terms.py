@@ -242,7 +242,9 @@ def document(
     exact = [fold(w) for w in words(oggetto)]
     # the tipo is a word of the act (its title says it): "ordinanze" finds the ordinanze by its stem
     kind = [stem(w) for w in words(tipo)]
-    persone: list[str] = []
+    # the register is a word people type with the number: "Ocdpc n. 274", "DCA 68/2015"
+    slug = registro_slug(register).lower()
+    persone: list[str] = [f"p_{slug}"] if slug else []
     for role, who in people_of(signer, ente, organo, body, tipo):
         found = [fold(w) for w in words(who)]
         persone += [f"p_{w}" for w in found] + [f"{role}_{w}" for w in found]

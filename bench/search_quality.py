@@ -3,8 +3,8 @@
     python bench/search_quality.py [--backend sqlite|postgresql|both] [--misses]
 
 The set is tests/data/search (written by scripts/search_corpus.py): the 40 real acts of
-tests/data/import/real read by atti's importer and 330 variations in their styles, and 126
-queries of eight kinds (names, numbers, laws, subjects, phrases, operators, stems, typos), 60 of
+tests/data/import/real read by atti's importer and 330 variations in their styles, and 133
+queries of eight kinds (names, numbers, laws, subjects, phrases, operators, stems, typos), 66 of
 them with real acts among the acts they want, each with the acts an archivist wants for it,
 judged from what the acts are about, never from what the engine returns.
 

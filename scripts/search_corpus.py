@@ -740,6 +740,8 @@ def real_queries(acts: list[Act]) -> list[tuple[str, str, list[str], str | None]
         ("names", "Finozzi", one(veneto_2284), None),  # "L'assessore Marino Finozzi riferisce"
         ("names", "Tronca", one("roma_capitale_commissario_21_2016.txt"), None),  # the Commissario Straordinario
         ("names", "Bonciolini", one("provincia_prato_det_tributi_2013.txt"), None),  # "Direttore dell Area"
+        ("names", "verificatore:Roversi", one(assemblea_er), None),  # "Parere di regolarità contabile: ROVERSI ELENA"
+        ("names", "proposta:Solinas", one(sassari), None),  # the Responsabile del Servizio Provveditorato
         # numbers as people write them: the act itself (no text of the set cites these)
         ("numbers", "DGR 2284/2013", one(veneto_2284), by_file[veneto_2284]),
         ("numbers", "n. 351 del 06/10/2016", one(sassari), by_file[sassari]),
@@ -767,6 +769,11 @@ def real_queries(acts: list[Act]) -> list[tuple[str, str, list[str], str | None]
          by_file["comune_san_vincenzo_ordinanza_17.txt"]),
         ("numbers", "decreto 14 agosto 2020", one("ministero_mit_decreto_2020.txt"),
          by_file["ministero_mit_decreto_2020.txt"]),
+        # the titles of the bulletins and of the Protezione Civile's site, copied as they are
+        ("numbers", "D.D. 1 marzo 2005, n. 100", one("regione_piemonte_dd_100_2005.txt"),
+         by_file["regione_piemonte_dd_100_2005.txt"]),
+        ("numbers", "Ocdpc n. 274 del 30 luglio 2015", protezione_civile[:1], protezione_civile[0]),
+        ("numbers", "O.P.C.M. 18/10/2007, n. 3621", protezione_civile[1:], protezione_civile[1]),
         # laws in the real citation styles: "D. Lgs. n° 50/2016", "Decreto Legislativo n. 502 del
         # 30.12.1992", "L. n. 580/93", "legge 24 febbraio 1992, n. 225", the code by its name
         ("laws", "D.Lgs. 50/2016", cites("50/2016"), None),
@@ -774,12 +781,16 @@ def real_queries(acts: list[Act]) -> list[tuple[str, str, list[str], str | None]
         ("laws", "legge 580/1993", cites("580/1993"), None),
         ("laws", "D.Lgs. 502/1992", cites("502/1992"), None),
         ("laws", "codice della strada", cites("285/1992"), None),  # "Codice della strada", "il nuovo C.d.S."
+        # a decree known by its date: the PIT convention of Taibon Agordino cites it in its oggetto
+        ("laws", "DPCM 14 gennaio 2011", one("comune_taibon_agordino_cc_23_2011.txt"), None),
         # subjects in the archivist's words
         ("subjects", "protezione civile eventi meteorologici", protezione_civile, None),
         ("subjects", "unioni montane", one(veneto_2284), None),
         ("subjects", "gara tesoreria", one("comune_occhieppo_inferiore_det_274_2021.txt"), None),
         # the concorsi say they will name the commissione "con successivo atto": not a nomina
         ("subjects", "nomina commissione", [a.id for a in acts if a.topic == "commissione"], None),
+        # the contributi to the sports associations; Torino's contributi go to a "beneficiario" the text does not name
+        ("subjects", "contributo associazioni", [a.id for a in acts if a.topic == "contributi_sport"], None),
         ("subjects", "scavi stradali", one("roma_capitale_commissario_21_2016.txt"), None),
         ("subjects", "West Nile zanzare", one("comune_casalgrande_ordinanza_33_2016.txt"), None),
         ("subjects", "trasporti eccezionali", one("regione_lombardia_dgr_7859_2018.txt"), None),

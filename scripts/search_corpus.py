@@ -579,8 +579,11 @@ def real(c: Corpus) -> None:
         act = result.act
         numero = expected["numero"] or read.get("numero")
         registro = read["registro"] if numero else NUMBERLESS
-        # the date the text prints (corpus.yaml); where it prints none, the importer's guess
-        # (reported as guessed; always in the act's year), which no query types
+        # the date the text prints (corpus.yaml); where it prints none (7 texts), the importer's
+        # guess, reported as guessed: the latest date the text names, in the act's year (its number's
+        # year, its events) for all but the decreto rettorale n. 60 of Modena, whose year no line
+        # prints (2010-12-30 is the date of the law it cites, the earliest it can bear). No query
+        # types these dates.
         when = dt.date.fromisoformat(str(expected["data"])) if expected["data"] else act.data
         oggetto = " ".join((read.get("oggetto") or act.oggetto).split())
         assert oggetto != MISSING, name

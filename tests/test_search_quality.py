@@ -143,7 +143,7 @@ def test_the_real_acts_citation_styles_are_read() -> None:
     assert own("decreto 14 agosto 2020") == ("d20200814",)  # a decree known by its date
     assert own("D.D. 1 marzo 2005, n. 100") == ("rddn100a2005", "d20050301")  # a bulletin's title
     assert [c.own for c in parse("DPCM 14 gennaio 2011").citations()] == [("d20110114",)]  # 14 is the day
-    assert "c285a1992" in citation_tokens("il D.lgs 30 aprile 1992, n. 285 recante il nuovo C.d.S.")
+    assert citation_tokens("il D.lgs 30 aprile 1992, n. 285 recante il nuovo C.d.S.") == ["c285a1992", "c285"]
     assert citation_tokens("Codice della strada") == ["c285a1992"]
     # its own number in its text (a page header, its allegato's title) is no citation of itself
     doc = document(oggetto="Regolamento", body="ALLEGATO AL DECRETO RETTORALE N. 60; visto il decreto n. 12/2009",

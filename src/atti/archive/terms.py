@@ -128,8 +128,7 @@ LAW_NAMES: dict[str, str] = {
     "legge severino": "190a2012",
     "tusp": "175a2016",
     "codice dei beni culturali": "42a2004",
-    "codice della strada": "285a1992",
-    "c d s": "285a1992",  # "il nuovo C.d.S."
+    "codice della strada": "285a1992",  # not "C.d.S.", which also names the Consiglio di Stato
 }
 _LAW_NAME = re.compile(r"\b(" + "|".join(sorted((re.escape(n) for n in LAW_NAMES), key=len, reverse=True)) + r")\b")
 

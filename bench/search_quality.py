@@ -2,10 +2,11 @@
 
     python bench/search_quality.py [--backend sqlite|postgresql|both] [--misses]
 
-The set is tests/data/search (written by scripts/search_corpus.py): 330 acts in the styles of the
-real acts of tests/data/import, and 77 queries of eight kinds (names, numbers, laws, subjects,
-phrases, operators, stems, typos), each with the acts an archivist wants for it, judged from
-what the acts are about, never from what the engine returns.
+The set is tests/data/search (written by scripts/search_corpus.py): the 40 real acts of
+tests/data/import/real read by atti's importer and 330 variations in their styles, and 133
+queries of eight kinds (names, numbers, laws, subjects, phrases, operators, stems, typos), 66 of
+them with real acts among the acts they want, each with the acts an archivist wants for it,
+judged from what the acts are about, never from what the engine returns.
 
 * recall@10: the share of a query's relevant acts among its first 10 results, out of at most 10
   (a name with 12 acts is fully recalled by 10 of them on the first page);

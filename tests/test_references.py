@@ -74,6 +74,8 @@ CASES = [
      "decreto legislativo", "33", 2013, D(2013, 3, 14), None, "D.Lgs 14 marzo 2013 n. 33"),
     ("il Dlgs 50/2016", "decreto legislativo", "50/2016", 2016, None, None, "Dlgs 50/2016"),
     ("la legge 7 agosto 1990, n. 241", "legge", "241", 1990, D(1990, 8, 7), None, "legge 7 agosto 1990, n. 241"),
+    ("il decreto legislativo del 30 dicembre 1992, n. 502", "decreto legislativo", "502", 1992, D(1992, 12, 30), None,
+     "decreto legislativo del 30 dicembre 1992, n. 502"),
     ("la L. 241/1990", "legge", "241/1990", 1990, None, None, "L. 241/1990"),
     ("la L. n. 190/2012", "legge", "190/2012", 2012, None, None, "L. n. 190/2012"),
     ("la legge n. 69 del 18 giugno 2009", "legge", "69", 2009, D(2009, 6, 18), None, "legge n. 69 del 18 giugno 2009"),

@@ -40,6 +40,11 @@ def test_the_set_is_big_enough_and_judged() -> None:
     assert {q["kind"] for q in queries} == set(KINDS)
     for q in queries:
         assert q["relevant"] and set(q["relevant"]) <= ids, q["query"]
+    # the 40 real acts of tests/data/import/real are in, and at least 25 queries are judged on them
+    real = {a["id"] for a in acts if a.get("source")}
+    texts = {p.name for p in (Path(__file__).parent / "data" / "import" / "real").glob("*.txt")}
+    assert {Path(a["source"]).name for a in acts if a.get("source")} == texts and len(real) == len(texts)
+    assert len([q for q in queries if set(q["relevant"]) & real]) >= 25
 
 
 def test_relevance_per_kind_stays_above_the_targets(judged: Archive) -> None:
@@ -121,6 +126,33 @@ def test_query_language_reads_what_was_typed() -> None:
     assert [type(i).__name__ for i in q.must_not] == ["Term"]
     assert parse("la proroga dei termini").must == parse("proroga termini").must  # stopwords
     assert not parse("   ").must
+
+
+def test_the_real_acts_citation_styles_are_read() -> None:
+    """The numbers and laws as the real acts of tests/data/import/real write them."""
+    from atti.archive.terms import citation_tokens, document
+
+    def own(query: str) -> tuple[str, ...]:
+        return parse(query).citations()[0].own
+
+    assert own("DCA n. U00117 del 18/03/2019") == ("rdcan117a2019", "d20190318")  # Regione Lazio's prefix
+    assert own("D.G.R. n. X/7859 del 12/02/2018") == ("n7859a2018", "d20180212")  # a legislature first
+    # FVG's register after the number: the number, and the date apart
+    assert [c.own for c in parse("Decreto n. 176/Pres. del 20/09/2013").citations()] == [("n176",), ("d20130920",)]
+    assert parse("ordinanza n. 17").citations()[0].typed == ("tordinanzan17",)  # no year: the tipo still ranks
+    assert own("decreto 14 agosto 2020") == ("d20200814",)  # a decree known by its date
+    assert own("D.D. 1 marzo 2005, n. 100") == ("rddn100a2005", "d20050301")  # a bulletin's title
+    assert [c.own for c in parse("DPCM 14 gennaio 2011").citations()] == [("d20110114",)]  # 14 is the day
+    assert citation_tokens("il D.lgs 30 aprile 1992, n. 285 recante il nuovo C.d.S.") == ["c285a1992", "c285"]
+    assert citation_tokens("Codice della strada") == ["c285a1992"]
+    # its own number in its text (a page header, its allegato's title) is no citation of itself
+    doc = document(oggetto="Regolamento", body="ALLEGATO AL DECRETO RETTORALE N. 60; visto il decreto n. 12/2009",
+                   signer="R", ente="E", organo="Rettore", register="D.R.", year=2010, number=60, data="2010-12-30",
+                   tipo="decreto")
+    assert doc.citazioni.split() == ["c12a2009", "c12"]
+    assert doc.body.split()[0] == "_decret"  # the tipo is a word of the act: "decreti" finds it
+    assert "tdecreton60" in doc.estremi.split()
+    assert doc.persone.split()[0] == "p_dr"  # the register is a word: "Ocdpc n. 274" finds OCDPC-2015-274
 
 
 def test_new_query_forms_never_count_a_hidden_act(archive_location: Path | str) -> None:

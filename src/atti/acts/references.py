@@ -93,8 +93,9 @@ _QUALIFIERS = (
 _CONNECTOR = r"\s*,?\s*(?:del|dell['’]|in\s+data|datat[ao]|adottat[ao]\s+(?:in\s+data|il))\s*"
 
 _TAILS = [
-    # "legge 7 agosto 1990, n. 241", "D.P.R. 28 dicembre 2000, n. 445": the law style, date first
-    re.compile(rf"{_QUALIFIERS}\s+(?P<date>{_DATE})\s*,?\s*{_MARKER}(?P<number>{_NUMBER})"),
+    # "legge 7 agosto 1990, n. 241", "D.P.R. 28 dicembre 2000, n. 445": the law style, date first;
+    # "decreto legislativo del 30 dicembre 1992, n. 502" too
+    re.compile(rf"{_QUALIFIERS}\s+(?:del\s+|dell['’]\s*)?(?P<date>{_DATE})\s*,?\s*{_MARKER}(?P<number>{_NUMBER})"),
     # "Determinazione D.O. n. 60 del 18/03/2026", "DGR n. XII/1536", "legge n. 241/1990"
     re.compile(rf"{_QUALIFIERS}\s*,?\s*{_MARKER}(?P<number>{_NUMBER})(?:{_CONNECTOR}(?P<date>{_DATE}))?"),
     # "D.Lgs. 82/2005", "DGR XII/1536 del 18 dicembre 2023", "Regolamento (UE) 2016/679"

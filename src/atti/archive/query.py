@@ -7,8 +7,9 @@ the index tokens (atti.archive.terms) for SQLite FTS5 and for PostgreSQL.
 * ``firmatario:Ventrice`` (``proposta:``, ``verificatore:``, ``ente:``, ``organo:``): a word of
   that person or body; ``oggetto:proroga``: in the oggetto;
 * an act's number as people write it: ``60/2026``, ``n. 60 del 18/03/2026``, ``D.O. 60/2026``,
-  ``determinazione n. 60/2026``, atti's id ``DO-2026-60``, a bare ``129``: that act, then the
-  acts that cite it;
+  ``determinazione n. 60/2026``, atti's id ``DO-2026-60``, a bare ``129``, the registers' own
+  spellings (``DCA n. U00117``, ``D.G.R. n. X/7859``), ``ordinanza n. 17`` (that tipo first, of
+  any year), a date ``decreto 14 agosto 2020``: that act, then the acts that cite it;
 * a law: ``267/2000``, ``D.Lgs. 36/2023``, ``L. 241/1990``, or its name (``TUEL``, ``codice dei
   contratti``, ``CAD``, ``GDPR``): the acts citing it, by number or by name.
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from atti.acts.references import extract_references, parse_date, registro_slug
-from atti.archive.terms import FIELDS, LAW_NAMES, STOPWORDS, citation_key, fold, stem, words
+from atti.archive.terms import FIELDS, LAW_NAMES, STOPWORDS, citation_key, fold, serial_of, stem, words
 from atti.errors import SearchError
 
 # Which kinds of citation may be an act of the archive (its own number), the others are laws.
@@ -94,18 +95,28 @@ class Query:
 # -- parsing -----------------------------------------------------------------------------------
 
 _DATE = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{1,2}\s+[A-Za-z]+\s+\d{4}"
+# a number followed by a month is a day: "DPCM 14 gennaio 2011" names no DPCM n. 14
+_NOT_A_DAY = (r"(?!\s*°?\s*(?i:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre"
+              r"|dicembre)\b)")
 _OWN_PATTERNS = [
     # atti's id: DO-2026-60
     re.compile(r"(?<![\w/.-])(?P<reg>[A-Za-z][A-Za-z0-9]{0,9})-(?P<year>\d{4})-(?P<num>\d{1,6})(?![\w/-])"),
+    # a register, the date, then the number, as bulletins title acts: "D.D. 1 marzo 2005, n. 100",
+    # "O.P.C.M. 18/10/2007, n. 3621"
+    re.compile(
+        r"(?<![\w.])(?P<reg>(?:[A-Z]{1,4}\.){1,4}|[A-Z]{2,6})\s+(?P<date>" + _DATE + r")\s*,?\s*"
+        r"(?:n\.?|nr\.?|n°|numero)\s*(?:[A-Z](?=0))?(?P<num>\d{1,6})(?![\w/])"
+    ),
     # a register and a number: "D.O. 60/2026", "DO n. 60/2026", "D.O. n. 60 del 18/03/2026"
     re.compile(
         r"(?<![\w.])(?P<reg>(?:[A-Z]{1,4}\.){1,4}|[A-Z]{2,6})\s*(?:(?:n\.?|nr\.?|n°|numero)\s*)?"
-        r"(?P<num>\d{1,6})(?:\s*/\s*(?P<year>\d{4}))?(?:\s*,?\s*(?:del|dell'|in data)\s*(?P<date>" + _DATE + "))?"
-        r"(?![\w/])"
+        r"(?:[A-Z](?=0))?(?P<num>\d{1,6})" + _NOT_A_DAY + r"(?:\s*/\s*(?P<year>\d{4}))?"
+        r"(?:\s*,?\s*(?:del|dell'|in data)\s*(?P<date>" + _DATE + r"))?(?![\w/])"
     ),
     # "n. 60 del 18/03/2026", "n. 60/2026", "numero 60"
     re.compile(
-        r"(?<![\w.])(?i:n\.?|nr\.?|n°|numero)\s*(?P<num>\d{1,6})(?:\s*/\s*(?P<year>\d{4}))?"
+        r"(?<![\w.])(?i:n\.?|nr\.?|n°|numero)\s*(?:[A-Z](?=0))?(?P<num>\d{1,6})" + _NOT_A_DAY
+        + r"(?:\s*/\s*(?P<year>\d{4}))?"
         r"(?:\s*,?\s*(?i:del|dell'|in data)\s*(?P<date>" + _DATE + r"))?(?![\w/])"
     ),
     # "60/2026"
@@ -172,16 +183,18 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
             continue
         cites = [f"c{key}"]
         own: list[str] = []
-        if ref.kind in _ACT_KINDS and ref.serial is not None:
+        serial = serial_of(ref)  # "DGR n. X/7859", "DCA n. U00117", "Decreto n. 0176/Pres.": the digits
+        if ref.kind in _ACT_KINDS and serial is not None:
             slug = registro_slug(ref.register).lower() if ref.register else None
-            own = [f"r{slug}n{ref.serial}a{ref.year}" if slug and ref.year else
-                   f"n{ref.serial}a{ref.year}" if ref.year else f"n{ref.serial}"]
+            own = [f"r{slug}n{serial}a{ref.year}" if slug and ref.year else
+                   f"n{serial}a{ref.year}" if ref.year else f"n{serial}"]
             if ref.date is not None:
                 own.append(f"d{ref.date.isoformat().replace('-', '')}")
         numbers = [n for n in re.findall(r"\d+", ref.number or "") if not (len(n) == 4 and n == str(ref.year))]
         c = _citation(own, cites, ref.text, numbers or re.findall(r"\d+", ref.number or ""))
-        if own and ref.kind is not None and ref.year is not None:
-            c = Citation(c.own, c.cites, c.text, c.numbers, c.also, (f"t{ref.kind}n{ref.serial}a{ref.year}",))
+        if own and ref.kind is not None:  # "ordinanza n. 17" ranks the ordinanza 17 first, of any year
+            typed = f"t{ref.kind}n{serial}a{ref.year}" if ref.year is not None else f"t{ref.kind}n{serial}"
+            c = Citation(c.own, c.cites, c.text, c.numbers, c.also, (typed,))
         take(ref.start, ref.end, c)
     # A law by its name: "TUEL", "codice dei contratti" (matched on the folded words)
     folded_words = [(w.start(), w.end(), fold(w.group())) for w in re.finditer(r"[^\W_]+", text)]
@@ -213,8 +226,8 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
     for m in _LAW_NUMBER.finditer(text):
         if free(m.start(), m.end()):
             take(m.start(), m.end(), Citation((), (f"c{int(m['num'])}",), m.group(), (m["num"],)))
-    # A date, "18/03/2026": the acts of that day, then the acts that write it.
-    for m in re.finditer(r"(?<![\w/.-])\d{1,2}[/.]\d{1,2}[/.]\d{4}(?![\w/])", text):
+    # A date, "18/03/2026", "14 agosto 2020": the acts of that day, then the acts that write it.
+    for m in re.finditer(r"(?<![\w/.-])(?:\d{1,2}[/.]\d{1,2}[/.]\d{4}|\d{1,2}°?\s+[A-Za-z]+\s+\d{4})(?![\w/])", text):
         day = parse_date(m.group())
         if day is not None and free(m.start(), m.end()):
             written = Phrase(tuple(words(m.group())))

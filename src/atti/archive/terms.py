@@ -9,13 +9,15 @@ query on the oggetto alone is a query on its tokens, as fast as any other):
 
 * ``o_proroga``, ``os_prorog``: a word of the oggetto as written (lowercase, accents folded), and
   its light stem (see :func:`stem`);
-* ``_prorog``: the light stem of a word of the body;
+* ``_prorog``: the light stem of a word of the body, and of the act's tipo (``_ordinanz``: its
+  title says it, so "ordinanze" finds the ordinanze);
 * ``p_ventrice``, ``firmatario_ventrice``: a word of a person or body, and the same in its role
   (``FIELDS``);
 * ``n60``, ``n60a2026``, ``rdon60a2026``, ``rdon60``, ``tdeterminazionen60a2026``,
-  ``d20260318``: the act's own number, in its register, of its tipo, its date;
+  ``tdeterminazionen60``, ``d20260318``: the act's own number, in its register, of its tipo, its
+  date;
 * ``c60a2026``, ``c60``, ``c267a2000``: what the act cites (a law's abbreviation, "TUEL", cites
-  the law it stands for).
+  the law it stands for), never its own number, which its text may print (a page's header).
 
 The stemmer is deliberately light: it brings together the forms of one word (gender, number,
 "-are" verbs and their participles: proroga, proroghe, prorogare, prorogato) and nothing else,
@@ -126,6 +128,7 @@ LAW_NAMES: dict[str, str] = {
     "legge severino": "190a2012",
     "tusp": "175a2016",
     "codice dei beni culturali": "42a2004",
+    "codice della strada": "285a1992",  # not "C.d.S.", which also names the Consiglio di Stato
 }
 _LAW_NAME = re.compile(r"\b(" + "|".join(sorted((re.escape(n) for n in LAW_NAMES), key=len, reverse=True)) + r")\b")
 
@@ -140,16 +143,29 @@ def flat(text: str) -> str:
     return " ".join(fold(w) for w in words(text))
 
 
+# A number as the registers of some bodies print it: "U00117" and "G13543" (Regione Lazio), "0176/Pres."
+# (Friuli Venezia Giulia), "175/PRO", "X/7859" (a legislature first): the act's serial is its digits.
+_PRINTED_SERIAL = re.compile(r"(?:[IVXLC]+/)?[A-Za-z]{0,2}\s?0*(?P<serial>\d{1,6})(?:\s*/\s*[A-Za-z][A-Za-z.]*)?")
+
+
+def serial_of(ref: Reference) -> int | None:
+    """The number of the act ``ref`` cites within its register and year: :attr:`Reference.serial`,
+    or the digits of a number printed with a letter prefix, a legislature or a register after it
+    (``_PRINTED_SERIAL``); None for a number that is no serial ("2006/123/CE", "5/24483")."""
+    if ref.serial is not None or ref.number is None:
+        return ref.serial
+    m = _PRINTED_SERIAL.fullmatch(ref.number.rstrip("."))
+    return int(m["serial"]) if m and int(m["serial"]) else None
+
+
 def citation_key(ref: Reference) -> str | None:
     """The key of what a citation names, number and year: "60a2026", "267a2000", "1536a2023"
     (DGR n. XII/1536 del 18 dicembre 2023), "679a2016" (Regolamento UE 2016/679); the number
     alone when the year is unknown ("60"); None for a citation by date only."""
     if ref.number is None:
         return None
-    serial = ref.serial
+    serial = serial_of(ref)  # "XII/1536": the number after the legislature; "U00117": 117
     parts = ref.number.split("/")
-    if serial is None and ref.legislature is not None and len(parts) >= 2 and parts[1].isdigit():
-        serial = int(parts[1])  # "XII/1536": the number after the legislature
     if (serial is None and len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit()
             and ref.year == int(parts[0])):
         serial = int(parts[1])  # EU style, year first: "2016/679"
@@ -159,12 +175,15 @@ def citation_key(ref: Reference) -> str | None:
     return f"{serial}a{ref.year}" if ref.year else str(serial)
 
 
-def citation_tokens(text: str) -> list[str]:
-    """The ``c...`` tokens of everything ``text`` cites, and of the laws it names."""
+def citation_tokens(text: str, own: tuple[int, int] | None = None) -> list[str]:
+    """The ``c...`` tokens of everything ``text`` cites, and of the laws it names; ``own`` (number,
+    year) is the act's own number, which its text names without citing it (a page's header, the
+    title of its allegato: "ALLEGATO AL DECRETO RETTORALE N. 60")."""
     out: list[str] = []
+    itself = {str(own[0]), f"{own[0]}a{own[1]}"} if own else set()
     for ref in extract_references(text):
         key = citation_key(ref)
-        if key is not None:
+        if key is not None and key not in itself:
             out.append(f"c{key}")
             if "a" in key and key.split("a")[0].isdigit():
                 out.append(f"c{key.split('a')[0]}")
@@ -180,7 +199,8 @@ def own_tokens(register: str, year: int, number: int | None, data: str, tipo: st
         slug = registro_slug(register).lower() or "r"
         out += [f"n{number}", f"n{number}a{year}", f"r{slug}n{number}a{year}", f"r{slug}n{number}"]
         if tipo:
-            out.append(f"t{''.join(words(fold(tipo)))}n{number}a{year}")
+            kind = "".join(words(fold(tipo)))
+            out += [f"t{kind}n{number}a{year}", f"t{kind}n{number}"]  # "ordinanza n. 17" names no year
     return out
 
 
@@ -219,16 +239,20 @@ def document(
 ) -> Document:
     """The index document of an act, from what its catalog row holds."""
     exact = [fold(w) for w in words(oggetto)]
-    persone: list[str] = []
+    # the tipo is a word of the act (its title says it): "ordinanze" finds the ordinanze by its stem
+    kind = [stem(w) for w in words(tipo)]
+    # the register is a word people type with the number: "Ocdpc n. 274", "DCA 68/2015"
+    slug = registro_slug(register).lower()
+    persone: list[str] = [f"p_{slug}"] if slug else []
     for role, who in people_of(signer, ente, organo, body, tipo):
         found = [fold(w) for w in words(who)]
         persone += [f"p_{w}" for w in found] + [f"{role}_{w}" for w in found]
     return Document(
         oggetto=" ".join(["o_" + w for w in exact] + ["os_" + stem(w) for w in exact]),
-        body=" ".join("_" + stem(w) for w in words(body)),
+        body=" ".join("_" + w for w in [*kind, *(stem(w) for w in words(body))]),
         persone=" ".join(persone),
         estremi=" ".join(own_tokens(register, year, number, data, tipo)),
-        citazioni=" ".join(citation_tokens(f"{oggetto}\n{body}")),
+        citazioni=" ".join(citation_tokens(f"{oggetto}\n{body}", None if number is None else (number, year))),
     )
 
 

@@ -322,8 +322,9 @@ def test_the_help_is_italian_by_default_and_english_on_request(atti: Atti) -> No
     assert italian[2] == "  atti: atti amministrativi dal YAML a un PDF/A firmato, in un archivio a prova"
     assert "  archive         Cura dell'archivio stesso." in italian
     assert "  user            Gestisce gli utenti dell'archivio web." in italian
-    for how, env in ((["--lang", "en"], None), ([], {"ATTI_LANG": "en"})):
-        english = atti(*how, "--help", env=env).stdout.splitlines()
+    for how, env in ((["--lang", "en", "--help"], None), (["-h", "--lang", "en"], None),
+                     (["--help"], {"ATTI_LANG": "en"})):
+        english = atti(*how, env=env).stdout.splitlines()
         assert english[2] == "  atti: administrative acts from YAML to a signed PDF/A in a tamper-evident", how
         assert "  archive         Look after the archive itself." in english
         assert "  user            Manage the users of the web archive." in english

@@ -115,6 +115,17 @@ def _values_given(option: click.Option, args: list[str]) -> list[str]:
     return found
 
 
+def _language_first(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """Speak --lang from the start: --help, which prints as soon as it is parsed, wherever it is
+    among the options (atti -h --lang en), speaks it too."""
+    try:
+        values, _rest, _order = command.make_parser(ctx).parse_args(args=list(args))
+    except click.UsageError:
+        return  # click's own parse says what is wrong
+    if values.get("lang") in LANGUAGES:
+        set_language(values["lang"])
+
+
 def help_text(help: str | None) -> str | None:
     """The English a command's or an option's help is shown from, its catalog msgid: the text as click
     cleans it (a docstring's indentation gone), up to the ``\\f`` where click cuts a docstring."""
@@ -158,11 +169,13 @@ class _Group(_Helped, click.Group):
     command_class = _Command
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            _language_first(self, ctx, args)
         _given_once(self, ctx, args)
         return super().parse_args(ctx, args)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        # --lang is set as soon as it is parsed, for --help; the process's language is as before after
+        # --lang is spoken from the start, for --help; the process's language is as before afterwards
         with kept_language():
             return super().main(*args, **kwargs)
 
@@ -252,13 +265,6 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--lang takes effect as soon as it is parsed: --help, which prints and exits then, speaks it."""
-    if value is not None:
-        set_language(value)
-    return value
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="atti")
 @click.option(
@@ -271,8 +277,7 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
     help=N_("Configuration file [default: $ATTI_CONFIG, else ./atti.toml if present]."),
 )
 @click.option(
-    "--lang", type=click.Choice(LANGUAGES), is_eager=True, callback=_choose_language,
-    help=N_("Language of messages: it or en [default: $ATTI_LANG, else it]."),
+    "--lang", type=click.Choice(LANGUAGES), help=N_("Language of messages: it or en [default: $ATTI_LANG, else it].")
 )
 @click.pass_context
 def main(ctx: click.Context, verbose: bool, config: Path | None, lang: str | None) -> None:

@@ -25,10 +25,13 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+
+from atti.i18n import kept_language, set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 REGENERATE = ".venv/bin/python scripts/cli_docs.py --write"
@@ -63,7 +66,17 @@ class Entry:
 
     def summary(self, limit: int) -> str:
         """The first sentence of the help (or the command's short_help), cut to limit characters."""
-        return self.command.get_short_help_str(limit=limit)
+        with english():
+            return self.command.get_short_help_str(limit=limit)
+
+
+@contextmanager
+def english() -> Iterator[None]:
+    """The docs are in English: the help as the source writes it, not as the command line shows it
+    by default (in Italian, or in $ATTI_LANG)."""
+    with kept_language():
+        set_language("en")
+        yield
 
 
 def programs(root: Path = ROOT) -> list[tuple[str, click.Command]]:
@@ -101,7 +114,8 @@ def entries(command: click.Command, name: str, parent: click.Context | None = No
 
 
 def all_entries() -> list[Entry]:
-    return [entry for name, command in programs() for entry in entries(command, name)]
+    with english():
+        return [entry for name, command in programs() for entry in entries(command, name)]
 
 
 def summary(items: Sequence[Entry]) -> str:

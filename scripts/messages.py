@@ -1,7 +1,8 @@
 """Keep the Italian catalog in step with the messages the source marks for translation.
 
 Every message people read is written in English in the source as ``_("...")`` (or ``N_("...")``
-where it is defined and translated elsewhere, atti.i18n). This script finds them all with ast and
+where it is defined and translated elsewhere, atti.i18n; the command line's help texts are marked
+so, and each click command's docstring, its --help, is a message too). This script finds them all with ast and
 compares them with ``src/atti/locale/it/LC_MESSAGES/atti.po``:
 
     .venv/bin/python scripts/messages.py            # check: exit 1 listing what is missing or untranslated
@@ -54,6 +55,12 @@ def marked(root: Path = SRC) -> tuple[dict[str, list[str]], list[str]]:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and _is_command(node):
+                where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{node.lineno}"
+                doc = ast.get_docstring(node)  # cleaned as click cleans it, cut where click cuts it
+                if doc and doc.partition("\f")[0]:
+                    found.setdefault(doc.partition("\f")[0], []).append(where)
+                continue
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MARKERS):
                 continue
             where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{node.lineno}"
@@ -65,6 +72,14 @@ def marked(root: Path = SRC) -> tuple[dict[str, list[str]], list[str]]:
     return found, wrong
 
 
+def _is_command(function: ast.FunctionDef) -> bool:
+    """A click command or group (``@main.command()``, ``@click.group(...)``): its docstring is its help,
+    which the command line shows translated (atti.cli.help_text), so it is a message of the catalog."""
+    return any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute | ast.Name)
+               and (d.func.attr if isinstance(d.func, ast.Attribute) else d.func.id) in ("command", "group")
+               for d in function.decorator_list)
+
+
 def read_catalog(path: Path = CATALOG) -> dict[str, str]:
     sys.path.insert(0, str(ROOT / "src"))
     from atti.i18n import read_po
@@ -74,6 +89,7 @@ def read_catalog(path: Path = CATALOG) -> dict[str, str]:
 
 def _quoted(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    escaped = escaped.replace("\b", "\\b")  # click's no-rewrap marker in a docstring
     return f'"{escaped}"'
 
 
@@ -180,7 +196,9 @@ def problems(messages: dict[str, list[str]], wrong: list[str], translations: dic
 def fields(text: str) -> set[str] | None:
     """The ``{names}`` a message is formatted with (None when it is no valid format string)."""
     try:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        # A name that is no Python name is text in braces, not a field: a redline's {+added words+}.
+        return {name for _, name, _, _ in string.Formatter().parse(text)
+                if name is not None and re.match(r"\w*(?:[.\[]|$)", name)}
     except ValueError:
         return None
 

@@ -415,7 +415,8 @@ def test_the_reference_is_each_commands_help() -> None:
     by_name = dict(programs)
     for entry in items:
         name, *args = entry.path.split()
-        result = runner.invoke(by_name[name], [*args, "--help"], prog_name=name, terminal_width=cli_docs.WIDTH)
+        result = runner.invoke(by_name[name], [*args, "--help"], prog_name=name, terminal_width=cli_docs.WIDTH,
+                               env={"ATTI_LANG": "en"})  # the docs are in English
         assert result.exit_code == 0, entry.path
         assert result.stdout == entry.help + "\n", entry.path
         assert entry.help.rstrip() in reference

@@ -6,6 +6,8 @@
 - The catalog is read from its .po as installed (no compiled .mo to forget), whichever way the
   language is chosen: --lang, ATTI_LANG, the lang setting.
 - The usual slips of an officer writing YAML get a hint in plain Italian, at their place.
+- The command line's help (each command's, each option's) is Italian by default, English with
+  --lang en or ATTI_LANG=en, and every help text is in the catalog translated.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import click
 import pytest
 
 from atti import i18n
 from atti.acts import load_act_text
 from atti.acts.loader import close_match
+from atti.cli import help_text, main
 from atti.errors import ActError
 
 from .conftest import ROOT, Atti
@@ -299,3 +303,77 @@ def test_a_key_of_a_part_written_out_of_it_says_where_it_belongs(example_text: s
         f"act.yaml:{text.count(chr(10))}:1: chiave sconosciuta 'nome' qui: è una chiave di 'ente', 'firmatario', "
         "'verifiche', 'visto_contabile' o 'pareri': rientrala sotto la sua parte"
     ]
+
+
+# -- the command line's help -------------------------------------------------------------------------
+
+
+def _tree(command: click.Command, path: str = "atti") -> Iterator[tuple[str, click.Command]]:
+    """Every command of the command line with its path, groups' sub-commands included."""
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in sorted(command.commands.items()):
+            yield from _tree(sub, f"{path} {name}")
+
+
+def test_the_help_is_italian_by_default_and_english_on_request(atti: Atti) -> None:
+    """(In-process, click wraps the help at 80 columns.)"""
+    italian = atti("--help").stdout.splitlines()
+    assert italian[2] == "  atti: atti amministrativi dal YAML a un PDF/A firmato, in un archivio a prova"
+    assert "  archive         Cura dell'archivio stesso." in italian
+    assert "  user            Gestisce gli utenti dell'archivio web." in italian
+    for how, env in ((["--lang", "en", "--help"], None), (["-h", "--lang", "en"], None),
+                     (["--help"], {"ATTI_LANG": "en"})):
+        english = atti(*how, env=env).stdout.splitlines()
+        assert english[2] == "  atti: administrative acts from YAML to a signed PDF/A in a tamper-evident", how
+        assert "  archive         Look after the archive itself." in english
+        assert "  user            Manage the users of the web archive." in english
+    assert "Lingua dei messaggi: it o en" in atti("--lang", "it", "--help", env={"ATTI_LANG": "en"}).stdout
+    assert i18n.language() == "it"  # --lang, set as soon as it is read, is the process's no longer after
+
+
+def test_a_commands_help_and_its_options_are_italian_by_default_and_english_on_request(atti: Atti) -> None:
+    italian = atti("search", "--help").stdout.splitlines()
+    assert italian[2] == "  Cerca negli atti archiviati: parole, persone, numeri e leggi come li scrivono"
+    assert "  --anno INTEGER          Solo gli atti di quest'anno." in italian
+    assert "  --json                  Stampa i risultati come elenco JSON." in italian
+    english = atti("--lang", "en", "search", "--help").stdout.splitlines()
+    assert english[2] == "  Search archived acts: words, people, numbers and laws as archivists write"
+    assert "  --anno INTEGER          Only acts of this year." in english
+    assert "  --json                  Print the results as a JSON list." in english
+    assert "  --anno INTEGER          Only acts of this year." in atti(
+        "search", "--help", env={"ATTI_LANG": "en"}).stdout.splitlines()
+
+
+def test_every_command_and_option_has_its_help_in_the_catalog_translated() -> None:
+    """A new command or option without help, or with help not marked (N_ for an option, the
+    docstring for a command) and translated, fails here: each is a msgid with Italian of its own."""
+    catalog = i18n.read_po(messages.CATALOG)
+    missing = []
+    for path, command in _tree(main):
+        texts = [(path, help_text(command.help))]
+        texts += [(f"{path} {max(p.opts, key=len)}", p.help) for p in command.params
+                  if isinstance(p, click.Option) and p.name != "version"]  # --version is click's own
+        for where, text in texts:
+            if not text or not catalog.get(text) or catalog[text] == text:
+                missing.append(f"{where}: {text!r}")
+    assert missing == []
+    assert len(list(_tree(main))) > 40
+
+
+def test_every_commands_help_is_shown_in_the_language_asked() -> None:
+    """Each command renders its help and its options' help translated (its class is atti's), and
+    as written with --lang en."""
+    def flat(text: str) -> str:
+        return "".join(text.split())  # the help is wrapped at spaces, and at hyphens
+
+    for path, command in _tree(main):
+        texts = [t for t in [help_text(command.help), *(p.help for p in command.params
+                 if isinstance(p, click.Option) and p.name != "version")] if t]
+        for language in ("it", "en"):
+            i18n.set_language(language)
+            with click.Context(command, info_name=path) as ctx:
+                shown = flat(command.get_help(ctx))
+            for text in texts:
+                wanted = i18n.translate(text) if language == "it" else text
+                assert flat(wanted) in shown, (path, language, text[:60])

@@ -360,7 +360,7 @@ def test_cli_missing_file_and_folder_without_archive(atti: Atti, tmp_path: Path)
 
 
 def test_cli_help_and_ente_option(atti: Atti, tmp_path: Path) -> None:
-    helped = atti("import", "--help")
+    helped = atti("--lang", "en", "import", "--help")
     assert helped.exit_code == 0 and "Read an existing act (text, PDF with a text layer, DOCX)" in helped.output
     out = tmp_path / "a.yaml"
     result = atti("import", SEED, "-o", out, "--ente", "Unione delle Camere di Commercio Lombarde")

@@ -567,7 +567,7 @@ def test_compare_names_the_unreadable_file(rendered: bytes) -> None:
 
 @pytest.mark.parametrize("command", ["pdfcheck", "compare"])
 def test_commands_have_help(atti: Atti, command: str) -> None:
-    result = atti(command, "--help")
+    result = atti("--lang", "en", command, "--help")
     assert result.exit_code == 0
     assert f"Usage: main {command}" in result.output or f"Usage: atti {command}" in result.output
     assert "Exits 0" in result.output
@@ -630,7 +630,7 @@ def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file
     result = atti("compare", "--json", a, b)
     assert (result.exit_code, json.loads(result.stdout)["same"]) == (0, True)
     assert f"Text and layout are read on the first {pagewords.COMPARE_MAX_PAGES} pages." in \
-        " ".join(atti("compare", "--help").stdout.split())
+        " ".join(atti("--lang", "en", "compare", "--help").stdout.split())
 
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"junk")

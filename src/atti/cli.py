@@ -8,8 +8,10 @@ and says so, with a traceback only under ``--verbose``. Ctrl-C and SIGTERM end a
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import importlib
+import inspect
 import json
 import signal
 import sys
@@ -18,14 +20,14 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import click
 
 from atti import __version__
 from atti.config import LEVELS, Settings, load_settings
 from atti.errors import ActError, AttiError, SigningError, VerificationError
-from atti.i18n import LANGUAGES, _, kept_language, set_language
+from atti.i18n import LANGUAGES, N_, _, kept_language, set_language, translate
 
 if TYPE_CHECKING:
     from atti import pipeline
@@ -44,7 +46,7 @@ else:
 
     pipeline = _LazyModule("atti.pipeline")
 
-_ARCHIVE_HELP = "Archive directory, or a postgresql:// URL [default: $ATTI_ARCHIVE, else ./archive]."
+_ARCHIVE_HELP = N_("Archive directory, or a postgresql:// URL [default: $ATTI_ARCHIVE, else ./archive].")
 
 
 class Terminated(KeyboardInterrupt):
@@ -113,18 +115,69 @@ def _values_given(option: click.Option, args: list[str]) -> list[str]:
     return found
 
 
-class _Command(click.Command):
+def _language_first(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """Speak --lang from the start: --help, which prints as soon as it is parsed, wherever it is
+    among the options (atti -h --lang en), speaks it too."""
+    try:
+        values, _rest, _order = command.make_parser(ctx).parse_args(args=list(args))
+    except click.UsageError:
+        return  # click's own parse says what is wrong
+    if values.get("lang") in LANGUAGES:
+        set_language(values["lang"])
+
+
+def help_text(help: str | None) -> str | None:
+    """The English a command's or an option's help is shown from, its catalog msgid: the text as click
+    cleans it (a docstring's indentation gone), up to the ``\\f`` where click cuts a docstring."""
+    return inspect.cleandoc(help).partition("\f")[0] if help else help
+
+
+class _Helped(click.Command):
+    """A command whose help is shown in the language of messages: help texts and docstrings are
+    written in English at import (marked with N_, docstrings found by scripts/messages.py), before
+    the command line chooses the language, and translated each time --help or a group's list of
+    commands shows them."""
+
+    def _in_language(self) -> Self:
+        shown = copy.copy(self)  # a copy per rendering: the command itself stays as written
+        shown.help = _translated(self.help)
+        shown.short_help = _translated(self.short_help)
+        shown.params = [copy.copy(p) for p in self.params]
+        for param in shown.params:
+            param.help = _translated(param.help)
+        return shown
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return super(_Helped, self._in_language()).get_short_help_str(limit)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super(_Helped, self._in_language()).format_help(ctx, formatter)
+
+
+def _translated(help: str | None) -> str | None:
+    text = help_text(help)
+    return translate(text) if text else text
+
+
+class _Command(_Helped):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         _given_once(self, ctx, args)
         return super().parse_args(ctx, args)
 
 
-class _Group(click.Group):
+class _Group(_Helped, click.Group):
     command_class = _Command
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            _language_first(self, ctx, args)
         _given_once(self, ctx, args)
         return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # --lang is spoken from the start, for --help; the process's language is as before afterwards
+        with kept_language():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         if ctx.parent is None:  # the root group: once per command line, in the language it chooses
@@ -193,7 +246,7 @@ def _find(settings: Settings, *, required: bool = False) -> Iterator[Archive | N
             archive.close()
 
 
-_AS_HELP = "Who makes the version, as the archive records it [default: $ATTI_USER, else your login name]."
+_AS_HELP = N_("Who makes the version, as the archive records it [default: $ATTI_USER, else your login name].")
 
 
 def _actor(settings: Settings) -> str | None:
@@ -216,15 +269,15 @@ def _print_json(data: Any) -> None:
 @click.version_option(__version__, prog_name="atti")
 @click.option(
     "--verbose", "-v", is_flag=True,
-    help="Show tracebacks for errors, and what a command tells only on demand (compare: the PDF's internals).",
+    help=N_("Show tracebacks for errors, and what a command tells only on demand (compare: the PDF's internals)."),
 )
 @click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file [default: $ATTI_CONFIG, else ./atti.toml if present].",
+    help=N_("Configuration file [default: $ATTI_CONFIG, else ./atti.toml if present]."),
 )
 @click.option(
-    "--lang", type=click.Choice(LANGUAGES), help="Language of messages: it or en [default: $ATTI_LANG, else it]."
+    "--lang", type=click.Choice(LANGUAGES), help=N_("Language of messages: it or en [default: $ATTI_LANG, else it].")
 )
 @click.pass_context
 def main(ctx: click.Context, verbose: bool, config: Path | None, lang: str | None) -> None:
@@ -239,7 +292,7 @@ def main(ctx: click.Context, verbose: bool, config: Path | None, lang: str | Non
     "--trust",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A CA certificate (PEM or DER) to trust when verifying; repeatable.",
+    help=N_("A CA certificate (PEM or DER) to trust when verifying; repeatable."),
 )
 @click.pass_context
 def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> None:
@@ -318,9 +371,9 @@ def check(ctx: click.Context, files: tuple[Path, ...]) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the DOCX and PDF.",
+    help=N_("Directory for the DOCX and PDF."),
 )
-@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="DOCX template to use.")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help=N_("DOCX template to use."))
 @click.pass_context
 def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path, template: Path | None) -> None:
     """Render acts to DOCX and PDF/A (unsigned).
@@ -362,10 +415,10 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path, template:
 
 
 _LEVEL_HELP = (
-    "PAdES level: B-B, B-T (+ signature timestamp), B-LT (+ revocation data), B-LTA (+ document "
-    "timestamp) [default: $ATTI_LEVEL, else B-B]."
+    N_("PAdES level: B-B, B-T (+ signature timestamp), B-LT (+ revocation data), B-LTA (+ document "
+    "timestamp) [default: $ATTI_LEVEL, else B-B].")
 )
-_TSA_HELP = "RFC 3161 time-stamping service, needed from B-T up [default: $ATTI_TSA_URL]."
+_TSA_HELP = N_("RFC 3161 time-stamping service, needed from B-T up [default: $ATTI_TSA_URL].")
 
 
 _CSC_SECRETS = ("OTP for ", "PIN for ", "client secret of ", "reviewer's OTP for ", "reviewer's PIN for ",
@@ -401,14 +454,14 @@ def _token_options(f: Any) -> Any:
     """--pkcs11-module, --token, --key-label: sign with a key on a smart card or HSM; --remote: over the CSC API."""
     f = click.option(
         "--remote", metavar="PROVIDER[:CREDENTIAL]",
-        help="Sign with a remote key over the CSC API: a credential of the [csc.PROVIDER] settings (OTP from "
-        "$ATTI_CSC_OTP or a prompt; see docs/signing.md) [default: $ATTI_REMOTE].",
+        help=N_("Sign with a remote key over the CSC API: a credential of the [csc.PROVIDER] settings (OTP from "
+        "$ATTI_CSC_OTP or a prompt; see docs/signing.md) [default: $ATTI_REMOTE]."),
     )(f)
-    f = click.option("--key-label", "pkcs11_key", metavar="LABEL", help="Label of the signing key on the token.")(f)
-    f = click.option("--token", "pkcs11_token", metavar="LABEL", help="Label of the PKCS#11 token.")(f)
+    f = click.option("--key-label", "pkcs11_key", metavar="LABEL", help=N_("Label of the signing key on the token."))(f)
+    f = click.option("--token", "pkcs11_token", metavar="LABEL", help=N_("Label of the PKCS#11 token."))(f)
     return click.option(
         "--pkcs11-module", type=click.Path(dir_okay=False, path_type=Path),
-        help="PKCS#11 library of a smart card or HSM (PIN from $ATTI_PKCS11_PIN or a prompt).",
+        help=N_("PKCS#11 library of a smart card or HSM (PIN from $ATTI_PKCS11_PIN or a prompt)."),
     )(f)
 
 
@@ -417,35 +470,35 @@ def _token_options(f: Any) -> Any:
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option(
     "--draft", "draft_id", metavar="ID",
-    help="Seal the archived draft ID (e.g. bozza-3): its current source, or FILE when given. Without it, "
-    "a draft whose source is exactly FILE is the one sealed.",
+    help=N_("Seal the archived draft ID (e.g. bozza-3): its current source, or FILE when given. Without it, "
+    "a draft whose source is exactly FILE is the one sealed."),
 )
 @click.option(
     "--p12", type=click.Path(dir_okay=False, path_type=Path),
-    help="PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt); "
-    "without it or a token, publishing needs --development.",
+    help=N_("PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt); "
+    "without it or a token, publishing needs --development."),
 )
 @click.option(
     "--development", is_flag=True,
-    help="Development mode, to try atti (NOT a firma digitale): the archive's development CA signs in "
+    help=N_("Development mode, to try atti (NOT a firma digitale): the archive's development CA signs in "
     "the firmatario's name when no key is given, and in the reviewers' names the verifiche given "
-    "no key; publish says so [default: $ATTI_DEVELOPMENT, else off].",
+    "no key; publish says so [default: $ATTI_DEVELOPMENT, else off]."),
 )
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help=_LEVEL_HELP)
 @click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the archived act as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the archived act as JSON."))
 @click.option(
     "--reviewer", "reviewer_keys", multiple=True, metavar="KEY",
-    help="The key of a reviewer whose certificate names one of the act's verifiche, or of a further "
+    help=N_("The key of a reviewer whose certificate names one of the act's verifiche, or of a further "
     "firmatario of an act several people sign (repeatable): "
     "p12:PATH, pkcs11:token=LABEL;key=LABEL[;module=PATH][;pin-env=VARIABLE] (the module defaults to "
     "pkcs11_module; the PIN from that variable or a prompt), csc:PROVIDER[:CREDENTIAL] (a remote key over the "
     "CSC API; the OTP from the provider's otp_env or a prompt) or remote:MODULE:FACTORY (a Python adapter "
-    "returning a remote signing service).",
+    "returning a remote signing service)."),
 )
 @click.option(
     "--reviewer-p12", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="PKCS#12 of a reviewer, as --reviewer p12:PATH (repeatable).",
+    help=N_("PKCS#12 of a reviewer, as --reviewer p12:PATH (repeatable)."),
 )
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
 @_token_options
@@ -521,20 +574,24 @@ def _publish_folder(settings: Settings, folder: Path, as_json: bool) -> None:
 @main.command()
 @click.argument("query", required=False, default="")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--registro", help="Only acts of this registro (e.g. D.O.).")
-@click.option("--anno", type=int, help="Only acts of this year.")
-@click.option("--dal", metavar="DATE", help="Only acts dated DATE or later (YYYY-MM-DD, DD/MM/YYYY).")
-@click.option("--al", metavar="DATE", help="Only acts dated DATE or earlier (YYYY-MM-DD, DD/MM/YYYY).")
-@click.option("--tipo", help="Only acts of this tipo (e.g. determinazione).")
-@click.option("--organo", help="Only acts whose organo contains this text.")
-@click.option("--firmatario", help="Only acts whose firmatario's name contains this text.")
-@click.option("--stato", help="Only acts in this stato (e.g. pubblicato).")
-@click.option("--cites", metavar="ID", help="Only acts that cite the act ID (e.g. DO-2021-46).")
-@click.option("--cited-by", metavar="ID", help="Only acts that the act ID cites.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many results first (the next pages).")
-@click.option("--public", "public_only", is_flag=True, help="Only what the public may see: no riservato act, no draft.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.option("--registro", help=N_("Only acts of this registro (e.g. D.O.)."))
+@click.option("--anno", type=int, help=N_("Only acts of this year."))
+@click.option("--dal", metavar="DATE", help=N_("Only acts dated DATE or later (YYYY-MM-DD, DD/MM/YYYY)."))
+@click.option("--al", metavar="DATE", help=N_("Only acts dated DATE or earlier (YYYY-MM-DD, DD/MM/YYYY)."))
+@click.option("--tipo", help=N_("Only acts of this tipo (e.g. determinazione)."))
+@click.option("--organo", help=N_("Only acts whose organo contains this text."))
+@click.option("--firmatario", help=N_("Only acts whose firmatario's name contains this text."))
+@click.option("--stato", help=N_("Only acts in this stato (e.g. pubblicato)."))
+@click.option("--cites", metavar="ID", help=N_("Only acts that cite the act ID (e.g. DO-2021-46)."))
+@click.option("--cited-by", metavar="ID", help=N_("Only acts that the act ID cites."))
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help=N_("Show at most this many results."))
+@click.option("--offset", type=click.IntRange(0), default=0, help=N_("Skip this many results first (the next pages)."))
+@click.option(
+    "--public", "public_only", is_flag=True,
+    help=N_("Only what the public may see: no riservato act, no draft."),
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the results as a JSON list."))
 @click.pass_context
 def search(
     ctx: click.Context, query: str, archive: Path | None, registro: str | None, anno: int | None,
@@ -575,7 +632,7 @@ def search(
 @main.command()
 @click.argument("act_id")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the act's record as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the act's record as JSON."))
 @click.pass_context
 def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
     """Show an archived act (e.g. atti show DO-2026-129): its record, stato and versions count,
@@ -622,7 +679,7 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
 @main.command()
 @click.argument("act_id")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the versions as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the versions as a JSON list."))
 @click.pass_context
 def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -> None:
     """List the versions of an archived act: stato, date, reason, who made it and the SHA-256 of its files.
@@ -650,10 +707,10 @@ def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool
 @click.argument("a", metavar="ID@V1")
 @click.argument("b", metavar="ID@V2")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the differences as JSON."))
 @click.option(
     "--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the differences as a redline report for the legal file (a PDF/A; needs LibreOffice).",
+    help=N_("Also write the differences as a redline report for the legal file (a PDF/A; needs LibreOffice)."),
 )
 @click.pass_context
 def diff(ctx: click.Context, a: str, b: str, archive: Path | None, as_json: bool, pdf: Path | None) -> None:
@@ -680,30 +737,30 @@ def diff(ctx: click.Context, a: str, b: str, archive: Path | None, as_json: bool
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option(
     "--trust", multiple=True, type=click.Path(exists=True, path_type=Path),
-    help="Further trust roots (file or folder of PEM/DER certificates); repeatable.",
+    help=N_("Further trust roots (file or folder of PEM/DER certificates); repeatable."),
 )
 @click.option(
     "--tsl", multiple=True, type=click.Path(exists=True, path_type=Path),
-    help="A trusted list already on disk (ETSI TS 119 612 XML, e.g. AgID's), or a folder of them (*.xml): "
+    help=N_("A trusted list already on disk (ETSI TS 119 612 XML, e.g. AgID's), or a folder of them (*.xml): "
     "the CA/QC services it now grants are trusted for signatures, its TSA/QTST services for timestamps, "
     "and it says whether each signature is qualified; repeatable, besides the trusted_lists setting. It is "
-    "never downloaded; its XML signature is checked and the report says by whom.",
+    "never downloaded; its XML signature is checked and the report says by whom."),
 )
 @click.option(
     "--tsl-signer", multiple=True, type=click.Path(exists=True, path_type=Path),
-    help="Certificate the trusted lists must be signed with (as the EU list of trusted lists publishes it); "
+    help=N_("Certificate the trusted lists must be signed with (as the EU list of trusted lists publishes it); "
     "without it a list's XML signature proves only that the file is intact, not who issued it, and an "
-    "unsigned list is accepted (reported as unsigned).",
+    "unsigned list is accepted (reported as unsigned)."),
 )
 @click.option(
     "--act", type=click.Path(dir_okay=False, path_type=Path),
-    help="The act's YAML: its firmatario must be named by the signer certificate "
-    "[default: the YAML source attached to the PDF, if any].",
+    help=N_("The act's YAML: its firmatario must be named by the signer certificate "
+    "[default: the YAML source attached to the PDF, if any]."),
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @click.option(
     "--html", "html", type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report as a self-contained HTML page (in Italian) to this file.",
+    help=N_("Also write the report as a self-contained HTML page (in Italian) to this file."),
 )
 @click.pass_context
 def verify(
@@ -743,8 +800,8 @@ def verify(
 @click.argument("first", metavar="[ACT]")
 @click.argument("second", metavar="PDF", required=False)
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--numero", type=int, help="The number the archive gave the act, when its YAML has none.")
-@click.option("--json", "as_json", is_flag=True, help="Print the proof as JSON.")
+@click.option("--numero", type=int, help=N_("The number the archive gave the act, when its YAML has none."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the proof as JSON."))
 @click.pass_context
 def proof(
     ctx: click.Context, first: str, second: str | None, archive: Path | None, numero: int | None, as_json: bool
@@ -797,7 +854,7 @@ def _read_pdf(path: Path) -> bytes:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 def pdfcheck(file: Path, as_json: bool) -> None:
     """Check a PDF/A as far as possible without veraPDF.
 
@@ -819,11 +876,11 @@ def pdfcheck(file: Path, as_json: bool) -> None:
 @main.command()
 @click.argument("a", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("b", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the comparison as JSON."))
 @click.option(
     "--verbose", "-v", is_flag=True,
-    help="Also list the differences in the PDF's internals (objects, font streams, lengths); "
-    "in JSON, a details list. atti --verbose compare does the same.",
+    help=N_("Also list the differences in the PDF's internals (objects, font streams, lengths); "
+    "in JSON, a details list. atti --verbose compare does the same."),
 )
 @click.pass_context
 def compare(ctx: click.Context, a: Path, b: Path, as_json: bool, verbose: bool) -> None:
@@ -854,23 +911,23 @@ def compare(ctx: click.Context, a: Path, b: Path, as_json: bool, verbose: bool) 
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="The signed PDF to write (may be FILE itself).",
+    help=N_("The signed PDF to write (may be FILE itself)."),
 )
 @click.option(
     "--p12", type=click.Path(dir_okay=False, path_type=Path),
-    help="PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt) [default: p12 setting].",
+    help=N_("PKCS#12 file of the signer (passphrase from $ATTI_P12_PASSPHRASE or a prompt) [default: p12 setting]."),
 )
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help=_LEVEL_HELP)
 @click.option("--tsa", "tsa_url", metavar="URL", help=_TSA_HELP)
-@click.option("--field", "field_name", default="Firma", show_default=True, help="Name of the new signature field.")
+@click.option("--field", "field_name", default="Firma", show_default=True, help=N_("Name of the new signature field."))
 @click.option(
     "--no-lock", "no_lock", is_flag=True,
-    help="Leave the PDF open to later changes; by default the signature locks it as publish does "
-    "(afterwards only signatures in existing fields and form filling).",
+    help=N_("Leave the PDF open to later changes; by default the signature locks it as publish does "
+    "(afterwards only signatures in existing fields and form filling)."),
 )
 @click.option(
     "--archive", type=click.Path(file_okay=False, path_type=Path),
-    help="Archive whose trust roots help validate the TSA for B-LT/B-LTA [default: $ATTI_ARCHIVE, else ./archive].",
+    help=N_("Archive whose trust roots help validate the TSA for B-LT/B-LTA [default: $ATTI_ARCHIVE, else ./archive]."),
 )
 @_token_options
 @click.pass_context
@@ -899,16 +956,16 @@ def sign(
 
 @main.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--tsa", "tsa_url", metavar="URL", help="RFC 3161 time-stamping service [default: $ATTI_TSA_URL].")
+@click.option("--tsa", "tsa_url", metavar="URL", help=N_("RFC 3161 time-stamping service [default: $ATTI_TSA_URL]."))
 @click.option(
     "-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the timestamped PDF [default: FILE itself].",
+    help=N_("Where to write the timestamped PDF [default: FILE itself]."),
 )
-@click.option("--renew", is_flag=True, help="Renew the archive's timestamps that are due, instead of FILE.")
+@click.option("--renew", is_flag=True, help=N_("Renew the archive's timestamps that are due, instead of FILE."))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option(
     "--before", "before_days", type=click.IntRange(min=0), default=90, show_default=True, metavar="DAYS",
-    help="With --renew: acts whose newest timestamp's TSA certificate expires within DAYS.",
+    help=N_("With --renew: acts whose newest timestamp's TSA certificate expires within DAYS."),
 )
 @click.pass_context
 def timestamp(
@@ -970,10 +1027,10 @@ def _print_publication(p: Any) -> None:
 
 @albo.command("pubblica")
 @click.argument("act_id", metavar="ID")
-@click.option("--giorni", type=click.IntRange(1, 366), help="Days of publication [default: albo_giorni, 15].")
+@click.option("--giorni", type=click.IntRange(1, 366), help=N_("Days of publication [default: albo_giorni, 15]."))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the publication as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the publication as JSON."))
 @click.pass_context
 def albo_pubblica(ctx: click.Context, act_id: str, giorni: int | None, archive: Path | None, as_user: str | None,
                   as_json: bool) -> None:
@@ -993,9 +1050,12 @@ def albo_pubblica(ctx: click.Context, act_id: str, giorni: int | None, archive: 
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option(
     "--p12", type=click.Path(dir_okay=False, path_type=Path),
-    help="PKCS#12 file of the act's firmatario; without it or a token, --development.",
+    help=N_("PKCS#12 file of the act's firmatario; without it or a token, --development."),
 )
-@click.option("--development", is_flag=True, help="Development mode: the development CA signs (NOT a firma digitale).")
+@click.option(
+    "--development", is_flag=True,
+    help=N_("Development mode: the development CA signs (NOT a firma digitale)."),
+)
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
 @_token_options
 @click.pass_context
@@ -1017,10 +1077,10 @@ def albo_copia(
 
 @albo.command("annulla")
 @click.argument("albo_id", metavar="NUMERO/ANNO")
-@click.option("--motivo", required=True, help="Why the publication is annulled (kept with it).")
+@click.option("--motivo", required=True, help=N_("Why the publication is annulled (kept with it)."))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the publication as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the publication as JSON."))
 @click.pass_context
 def albo_annulla(ctx: click.Context, albo_id: str, motivo: str, archive: Path | None, as_user: str | None,
                  as_json: bool) -> None:
@@ -1035,9 +1095,9 @@ def albo_annulla(ctx: click.Context, albo_id: str, motivo: str, archive: Path | 
 
 
 @albo.command("elenco")
-@click.option("--tutte", "all_", is_flag=True, help="The whole register, not only what is in publication today.")
+@click.option("--tutte", "all_", is_flag=True, help=N_("The whole register, not only what is in publication today."))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the publications as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the publications as a JSON list."))
 @click.pass_context
 def albo_elenco(ctx: click.Context, all_: bool, archive: Path | None, as_json: bool) -> None:
     """List the acts in publication on the albo today, newest first (--tutte: the whole register)."""
@@ -1056,11 +1116,14 @@ def albo_elenco(ctx: click.Context, all_: bool, archive: Path | None, as_json: b
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option(
     "--p12", type=click.Path(dir_okay=False, path_type=Path),
-    help="PKCS#12 file of the responsible officer (albo_responsabile); without it or a token, --development.",
+    help=N_("PKCS#12 file of the responsible officer (albo_responsabile); without it or a token, --development."),
 )
-@click.option("--development", is_flag=True, help="Development mode: the development CA signs (NOT a firma digitale).")
+@click.option(
+    "--development", is_flag=True,
+    help=N_("Development mode: the development CA signs (NOT a firma digitale)."),
+)
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the attestati made as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the attestati made as a JSON list."))
 @_token_options
 @click.pass_context
 def albo_attesta(
@@ -1100,11 +1163,14 @@ def draft() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option(
-    "--draft", "draft_id", metavar="ID", help="Save FILE as a new version of the draft ID [default: a new draft]."
+    "--draft", "draft_id", metavar="ID", help=N_("Save FILE as a new version of the draft ID [default: a new draft].")
 )
-@click.option("--render", is_flag=True, help="Also render the unnumbered preview (DOCX and PDF/A) into the version.")
+@click.option(
+    "--render", is_flag=True,
+    help=N_("Also render the unnumbered preview (DOCX and PDF/A) into the version."),
+)
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the draft as JSON."))
 @click.pass_context
 def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: str | None, render: bool,
                as_user: str | None, as_json: bool) -> None:
@@ -1127,7 +1193,7 @@ def draft_save(ctx: click.Context, file: Path, archive: Path | None, draft_id: s
 
 @draft.command("list")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the drafts as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the drafts as a JSON list."))
 @click.pass_context
 def draft_list(ctx: click.Context, archive: Path | None, as_json: bool) -> None:
     """List the drafts in the archive, oldest first: id, tipo, stato, last change, who made it, oggetto."""
@@ -1147,7 +1213,7 @@ def draft_list(ctx: click.Context, archive: Path | None, as_json: bool) -> None:
 @click.argument("draft_id", metavar="ID")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the draft as JSON."))
 @click.pass_context
 def draft_submit(ctx: click.Context, draft_id: str, archive: Path | None, as_user: str | None, as_json: bool) -> None:
     """Send the draft ID (a bozza) to verification: its stato becomes in verifica, as a new version."""
@@ -1163,13 +1229,16 @@ def draft_submit(ctx: click.Context, draft_id: str, archive: Path | None, as_use
 
 @main.command()
 @click.argument("draft_id", metavar="ID")
-@click.option("--approve", "outcome", flag_value="approve", help="The verifica is positive.")
-@click.option("--reject", "outcome", flag_value="reject", help="The verifica is negative: back to bozza.")
-@click.option("--verifica", metavar="TIPO", help="The verifica reviewed, by its tipo [default: the act's only one].")
-@click.option("--note", metavar="TEXT", help="What the reviewer says (required with --reject).")
+@click.option("--approve", "outcome", flag_value="approve", help=N_("The verifica is positive."))
+@click.option("--reject", "outcome", flag_value="reject", help=N_("The verifica is negative: back to bozza."))
+@click.option(
+    "--verifica", metavar="TIPO",
+    help=N_("The verifica reviewed, by its tipo [default: the act's only one]."),
+)
+@click.option("--note", metavar="TEXT", help=N_("What the reviewer says (required with --reject)."))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option("--as", "as_user", metavar="USER", help=_AS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the draft as JSON."))
 @click.pass_context
 def review(ctx: click.Context, draft_id: str, outcome: str | None, verifica: str | None, note: str | None,
            archive: Path | None, as_user: str | None, as_json: bool) -> None:
@@ -1200,7 +1269,7 @@ def archive() -> None:
 
 @archive.command("verify")
 @click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @click.pass_context
 def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) -> None:
     """Re-hash every stored file; check the catalog's database, its rows and its event log.
@@ -1233,11 +1302,11 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
 
 @archive.command("migrate")
 @click.option("--to", "target", required=True, metavar="URL|DIR",
-              help="The new archive: a postgresql:// URL or a directory; it must be empty.")
+              help=N_("The new archive: a postgresql:// URL or a directory; it must be empty."))
 @click.option("--from", "source", metavar="URL|DIR",
-              help="The archive to copy [default: --archive, $ATTI_ARCHIVE, else ./archive].")
+              help=N_("The archive to copy [default: --archive, $ATTI_ARCHIVE, else ./archive]."))
 @click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @click.pass_context
 def archive_migrate(
     ctx: click.Context, target: str, source: str | None, archive_dir: Path | None, as_json: bool
@@ -1267,21 +1336,24 @@ def archive_migrate(
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.option(
     "-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-    help="Directory to write the package into (as DIR/ACT_ID, or DIR/PdV-... for a pacchetto di versamento).",
+    help=N_("Directory to write the package into (as DIR/ACT_ID, or DIR/PdV-... for a pacchetto di versamento)."),
 )
-@click.option("--registro", help="A pacchetto di versamento of the acts of this register (with --anno, of one year).")
-@click.option("--anno", type=click.IntRange(1800, 2999), help="A pacchetto di versamento of the acts of this year.")
-@click.option("--dal", type=click.DateTime(["%Y-%m-%d"]), help="A pacchetto di versamento of the acts dated from "
-              "this day (YYYY-MM-DD).")
-@click.option("--al", type=click.DateTime(["%Y-%m-%d"]), help="... up to this day (YYYY-MM-DD).")
-@click.option("--versamento", is_flag=True, help="Send the ACT_IDs as one pacchetto di versamento.")
-@click.option("--tsa", "tsa_url", metavar="URL", help="RFC 3161 time-stamping service for the index of a pacchetto "
-              "di versamento [default: $ATTI_TSA_URL].")
+@click.option(
+    "--registro",
+    help=N_("A pacchetto di versamento of the acts of this register (with --anno, of one year)."),
+)
+@click.option("--anno", type=click.IntRange(1800, 2999), help=N_("A pacchetto di versamento of the acts of this year."))
+@click.option("--dal", type=click.DateTime(["%Y-%m-%d"]), help=N_("A pacchetto di versamento of the acts dated from "
+              "this day (YYYY-MM-DD)."))
+@click.option("--al", type=click.DateTime(["%Y-%m-%d"]), help=N_("... up to this day (YYYY-MM-DD)."))
+@click.option("--versamento", is_flag=True, help=N_("Send the ACT_IDs as one pacchetto di versamento."))
+@click.option("--tsa", "tsa_url", metavar="URL", help=N_("RFC 3161 time-stamping service for the index of a pacchetto "
+              "di versamento [default: $ATTI_TSA_URL]."))
 @click.option("--p12", type=click.Path(dir_okay=False, path_type=Path),
-              help="PKCS#12 file of the body's key, to sign the index of a pacchetto di versamento [default: p12].")
+              help=N_("PKCS#12 file of the body's key, to sign the index of a pacchetto di versamento [default: p12]."))
 @click.option("--development", is_flag=True, default=None,
-              help="Without a key, sign the index with the development CA (NOT a firma digitale).")
-@click.option("--json", "as_json", is_flag=True, help="Print what went into a pacchetto di versamento as JSON.")
+              help=N_("Without a key, sign the index with the development CA (NOT a firma digitale)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print what went into a pacchetto di versamento as JSON."))
 @click.pass_context
 def export(
     ctx: click.Context, act_ids: tuple[str, ...], archive: Path | None, out_dir: Path | None, registro: str | None,
@@ -1347,11 +1419,11 @@ def export_receipt(ctx: click.Context, package: Path, receipt: Path, archive: Pa
 @main.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the act's YAML here [default: print it on standard output].")
+              help=N_("Write the act's YAML here [default: print it on standard output]."))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path),
-              help="With a folder as SOURCE: the archive to register its PDFs in, as imported acts.")
-@click.option("--ente", help="The body's name, when the documents do not print it.")
-@click.option("--json", "as_json", is_flag=True, help="Print the confidence report as JSON.")
+              help=N_("With a folder as SOURCE: the archive to register its PDFs in, as imported acts."))
+@click.option("--ente", help=N_("The body's name, when the documents do not print it."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the confidence report as JSON."))
 @click.pass_context
 def import_(
     ctx: click.Context, source: Path, output: Path | None, archive: Path | None, ente: str | None, as_json: bool
@@ -1443,16 +1515,16 @@ def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
 
 @main.command()
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help=N_("Port to listen on."))
 @click.option(
     "--secure-cookies", is_flag=True, envvar="ATTI_SECURE_COOKIES",
-    help="Mark the session cookie Secure even on a loopback address: for a site served over https by a "
-    "proxy on this machine [env: ATTI_SECURE_COOKIES].",
+    help=N_("Mark the session cookie Secure even on a loopback address: for a site served over https by a "
+    "proxy on this machine [env: ATTI_SECURE_COOKIES]."),
 )
 @click.option(
     "--insecure-cookies", is_flag=True,
-    help="Send the session cookie over plain http on any address (a test network only).",
+    help=N_("Send the session cookie over plain http on any address (a test network only)."),
 )
 @click.pass_context
 def serve(
@@ -1501,7 +1573,7 @@ def _new_password() -> str:
 @user.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["officer", "reviewer", "archivist", "admin"]),
-              help="What the user may see: see the access matrix in docs/web.md.")
+              help=N_("What the user may see: see the access matrix in docs/web.md."))
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), help=_ARCHIVE_HELP)
 @click.pass_context
 def user_add(ctx: click.Context, name: str, role: str, archive: Path | None) -> None:

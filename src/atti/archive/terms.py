@@ -34,6 +34,13 @@ from typing import Any
 
 from atti.acts.references import Reference, extract_references, registro_slug
 
+# The version of the tokens a document gives. Bump it with every change to what document() and
+# its helpers make of an act: an archive indexed with another version is indexed anew when it is
+# next opened for writing (storage/sqlite.py, storage/postgresql.py), since a search meets the
+# query's tokens with the index's, and SQLite's FTS5 removes an act's entry by the tokens it
+# computes now. tests/test_search_index_version.py fails when the tokens change and this does not.
+INDEX_VERSION = 2
+
 # A word: letters and digits (an underscore is a namespace mark in the index, never part of a word).
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 

@@ -33,7 +33,7 @@ from atti.archive.storage import sqlite_schema
 from atti.archive.storage.head import check_head, head_path, history_lost, read_head, write_head
 from atti.archive.storage.sql import SqlCatalog
 from atti.archive.storage.sqlite_schema import DELETE_FTS, INSERT_ACT, INSERT_FTS, SCHEMA_VERSION
-from atti.archive.terms import document_of_row
+from atti.archive.terms import INDEX_VERSION, document_of_row
 from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
 from atti.files import PRIVATE_FILE
 
@@ -200,6 +200,8 @@ class SqliteCatalog(SqlCatalog):
                     f"{self.read_only}; its catalog is of an older schema ({version}): open it once where it can"
                     " be written, to bring it up to date"
                 )
+        if self.read_only is None and sqlite_schema.index_version(self.db) != INDEX_VERSION:
+            self._reindex()
         if self.read_only is None:
             with suppress(sqlite3.OperationalError):  # a catalog we may not write still answers, more slowly
                 self.db.execute(fts.TALLY_INDEX)
@@ -225,6 +227,14 @@ class SqliteCatalog(SqlCatalog):
             sqlite_schema.migrate_to_5(self.db)
             sqlite_schema.migrate_to_6(self.db)
             sqlite_schema.migrate_to_7(self.db)
+
+    def _reindex(self) -> None:
+        """The search indexes made anew with this atti's tokens (terms.INDEX_VERSION), in one
+        transaction (another process may race us): an index of other tokens would miss queries,
+        and FTS5 could not remove an act's entry by tokens it no longer gives."""
+        with self.transaction():
+            if sqlite_schema.index_version(self.db) != INDEX_VERSION:
+                sqlite_schema.reindex(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from atti.archive import search as fts
-from atti.archive.terms import document_of_row
+from atti.archive.terms import INDEX_VERSION, document_of_row
 
 # 1: the first archives. 2: events carry ``row_digest``. 3: ``versions`` and ``act_references``
 # tables (all additive; see ``migrate_to_3``). 4: acts gain ``riservato`` and ``number`` may be NULL
@@ -85,6 +85,29 @@ def create(db: sqlite3.Connection) -> None:
     """The tables and indexes a catalog lacks; a new catalog is of the current schema."""
     db.executescript(SCHEMA + fts.INDEXES)
     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('index_version', ?)", (str(INDEX_VERSION),))
+
+
+def index_version(db: sqlite3.Connection) -> int:
+    """The version of atti.archive.terms the search indexes were made with (0: before it was kept)."""
+    row = db.execute("SELECT value FROM meta WHERE key='index_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def reindex(db: sqlite3.Connection) -> None:
+    """Every search index made anew and filled from the acts with today's tokens, inside the
+    caller's transaction, and the version recorded. The acts, their versions and the event log are
+    untouched: the index is no part of any digest."""
+    for table in fts.FTS_TABLES:
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in _FTS.format(name=table).split(";"):  # not executescript: it would COMMIT
+            if statement.strip():
+                db.execute(statement)
+    for row in db.execute("SELECT rowid, * FROM acts").fetchall():
+        doc = document_of_row(row)
+        for table in fts.fts_tables_of(bool(row["riservato"]), row["state"]):
+            db.execute(INSERT_FTS.format(table=table), (row["rowid"], *doc.columns()))
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('index_version', ?)", (str(INDEX_VERSION),))
 
 
 def schema_version(db: sqlite3.Connection) -> int:
@@ -163,13 +186,5 @@ def migrate_to_7(db: sqlite3.Connection) -> None:
     their versions and the event log are untouched: the index is no part of any digest."""
     columns = {r[1] for r in db.execute("PRAGMA table_info(acts_fts)")}
     if "persone" not in columns:
-        for table in fts.FTS_TABLES:
-            db.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in _FTS.format(name=table).split(";"):  # not executescript: it would COMMIT
-                if statement.strip():
-                    db.execute(statement)
-        for row in db.execute("SELECT rowid, * FROM acts").fetchall():
-            doc = document_of_row(row)
-            for table in fts.fts_tables_of(bool(row["riservato"]), row["state"]):
-                db.execute(INSERT_FTS.format(table=table), (row["rowid"], *doc.columns()))
+        reindex(db)
     db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))

@@ -27,6 +27,7 @@ import pikepdf.settings
 from lxml import etree
 
 from atti.errors import VerificationError
+from atti.i18n import _
 
 MB = 1_000_000
 QPDF_MAX_STREAM_BYTES = 100 * MB
@@ -111,13 +112,13 @@ def open_pdf(data: bytes) -> pikepdf.Pdf:
     pikepdf.PasswordError passes through: the caller decides what an unreadable encrypted file means.
     """
     if b"%PDF-" not in data[:1024]:
-        raise VerificationError("not a PDF: no %PDF- header")
+        raise VerificationError(_("not a PDF: no %PDF- header"))
     try:
         return pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
         raise
     except pikepdf.PdfError as exc:
-        raise VerificationError(f"not a PDF: {one_line(exc)}") from None
+        raise VerificationError(_("not a PDF: {reason}").format(reason=one_line(exc))) from None
 
 
 def check_pdf(data: bytes) -> PdfCheckReport:
@@ -131,7 +132,7 @@ def check_pdf(data: bytes) -> PdfCheckReport:
             return _check(doc, data)
         except (pikepdf.PdfError, ValueError, TypeError) as exc:
             # A file that opens but whose objects are broken beyond what the checks can walk.
-            raise VerificationError(f"not a PDF: damaged: {one_line(exc)}") from None
+            raise VerificationError(_("not a PDF: damaged: {reason}").format(reason=one_line(exc))) from None
 
 
 def _check(doc: pikepdf.Pdf, data: bytes) -> PdfCheckReport:

@@ -238,6 +238,10 @@ def _euro(value: object) -> object:
     except InvalidOperation:
         raise PydanticCustomError("importo", _("'{shown}' is not an amount in euro: write it as 1234.50"),
                                   {"shown": str(value)}) from None
+    if amount.is_finite() and amount.adjusted() >= _EURO_DIGITS:
+        # quantize() past the context's 28 digits raises InvalidOperation: refused before it.
+        raise PydanticCustomError("importo", _("'{shown}' is too large an amount in euro: at most {most}"),
+                                  {"shown": str(value), "most": f"{Decimal(10) ** _EURO_DIGITS - Decimal('0.01')}"})
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         raise PydanticCustomError("importo", _("'{shown}' is not an amount in euro: a positive amount with at "
                                   "most two decimals, e.g. 1234.50"), {"shown": str(value)})
@@ -245,6 +249,8 @@ def _euro(value: object) -> object:
 
 
 Importo = Annotated[Decimal, BeforeValidator(_euro)]
+_EURO_DIGITS = 15
+"""The digits before the decimal point an amount may have (up to a million billion euro)."""
 
 
 def euro(amount: Decimal) -> str:

@@ -40,7 +40,7 @@ from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
 from atti.errors import ActNotFound, ArchiveError, AttiError, SearchError, SigningError
 from atti.export import feeds
-from atti.i18n import N_, _, translate
+from atti.i18n import N_, _, language, translate
 from atti.signing import esiti
 from atti.web import access, documents, parole
 from atti.web.headers import SecurityHeaders
@@ -140,6 +140,9 @@ class WebArchive:
         # The verification report speaks English; the act page says it in Italian.
         self.templates.globals["esiti"] = esiti
         self.templates.globals["parole"] = parole
+        # The library's messages (a refused review, a draft not published) are in atti's language
+        # (atti.i18n): marked lang="en" on the Italian page only when that language is English.
+        self.templates.globals["lingua_messaggi"] = language
 
     @property
     def archive(self) -> Archive:
@@ -412,7 +415,7 @@ class WebArchive:
                 self.archive, record.id, approve=esito == "positivo", verifica=verifica or None,
                 note=note, actor=user.name,
             ))
-        except AttiError as exc:  # the library's words are English: shown marked so
+        except AttiError as exc:  # the library's words, in atti's language: marked lang="en" when English
             return await run_in_threadpool(refused, "la revisione non è stata registrata.", None, exc.msg)
         return RedirectResponse(f"/atti/{record.id}#versioni", status_code=303)
 

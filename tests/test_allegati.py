@@ -371,7 +371,7 @@ def test_an_appended_pdf_whose_metadata_is_a_bomb_is_refused_at_once() -> None:
     data = bombs.text_pdf(bombs.flate(1, b"BT ET\n"), metadata=xmp)
     assert len(data) < 2_000_000
     pdfa = next(c for c in check_pdf(data).checks if c.name == "pdfa")
-    assert (pdfa.passed, pdfa.detail) == (False, "the XMP metadata would expand to more than 100 MB")
+    assert (pdfa.passed, pdfa.detail) == (False, "i metadati XMP: la decompressione supererebbe 100 MB")
     with pytest.raises(RenderError, match=r"^l'allegato 'Bando' non può essere accodato a un PDF/A \(.*pdfa"):
         append_pages(base_pdf(), [("Bando", data)])
 

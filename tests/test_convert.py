@@ -260,7 +260,7 @@ def test_batch_renders_each_output_name_once(tmp_path: Path) -> None:
         (EXAMPLE, False), (copy, True), (tmp_path / "none.yaml", True),
     ]
     assert result.failed[1].message == (
-        f"{copy}: same output files as {EXAMPLE} (determinazione-DO-129-2026.docx, .pdf); not rendered"
+        f"{copy}: stessi file in uscita di {EXAMPLE} (determinazione-DO-129-2026.docx, .pdf); non generato"
     )
     assert result.failed[2].message == f"{tmp_path / 'none.yaml'}:1:1: il file non esiste"
 

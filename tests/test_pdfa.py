@@ -240,9 +240,9 @@ def test_attach_refuses_what_is_not_a_pdfa(rendered: bytes, pdfa3: bytes) -> Non
     with pytest.raises(RenderError, match=r"^impossibile allegare file: non è un PDF: "):
         attach_files(b"%PDF-1.7\nnonsense", attachments())
     no_xmp = modified(rendered, lambda doc: doc.Root.__delattr__("Metadata"))
-    with pytest.raises(RenderError, match="no XMP metadata"):
+    with pytest.raises(RenderError, match="non ha metadati XMP"):
         attach_files(no_xmp, attachments())
-    with pytest.raises(RenderError, match=r"already has an attachment named 'metadati\.json'"):
+    with pytest.raises(RenderError, match=r"ha già un file allegato di nome 'metadati\.json'"):
         attach_files(pdfa3, attachments()[1:])
 
 
@@ -289,7 +289,7 @@ def _js_annotation(doc: pikepdf.Pdf) -> None:
 def test_javascript_fails(pdfa3: bytes, add_js: Callable[[pikepdf.Pdf], None]) -> None:
     report = check_pdf(modified(pdfa3, add_js))
     assert report.failed == ("javascript",)
-    assert next(c for c in report.checks if c.name == "javascript").detail.startswith("found in ")
+    assert next(c for c in report.checks if c.name == "javascript").detail.startswith("trovato in ")
 
 
 def _helvetica() -> pikepdf.Dictionary:
@@ -320,7 +320,7 @@ def _font_cid(doc: pikepdf.Pdf) -> None:
 def test_font_not_embedded_fails(pdfa3: bytes, add_font: Callable[[pikepdf.Pdf], None]) -> None:
     report = check_pdf(modified(pdfa3, add_font))
     assert report.failed == ("fonts",)
-    assert next(c for c in report.checks if c.name == "fonts").detail == "not embedded: Helvetica (page 1)"
+    assert next(c for c in report.checks if c.name == "fonts").detail == "non incorporati: Helvetica (pagina 1)"
 
 
 def test_encrypted_fails(pdfa3: bytes) -> None:
@@ -341,7 +341,7 @@ def test_missing_xmp_and_output_intent_fail(rendered: bytes) -> None:
     assert report.failed == ("pdfa", "output-intent")
     assert report.pdfa is None
     assert [c.detail for c in report.checks if not c.passed] == [
-        "no XMP metadata in the catalog", "no GTS_PDFA1 output intent",
+        "nessun metadato XMP nel catalogo", "nessun output intent GTS_PDFA1",
     ]
 
 
@@ -358,7 +358,7 @@ def test_untagged_and_unassociated_files_fail(pdfa3: bytes) -> None:
     report = check_pdf(modified(pdfa3, disown))
     assert report.failed == ("attachments",)
     detail = next(c for c in report.checks if c.name == "attachments").detail
-    assert detail == "metadati.json lacks a valid /AFRelationship, a place in an /AF array"
+    assert detail == "metadati.json è privo di: un /AFRelationship valido, un posto in un array /AF"
 
 
 def test_pdfa2_may_not_carry_attachments(pdfa3: bytes) -> None:
@@ -395,8 +395,8 @@ def test_report_as_dict_and_text(pdfa3: bytes) -> None:
         "syntax", "pdfa", "encryption", "output-intent", "fonts", "javascript", "tagged", "attachments",
     ]
     text = report.to_text("atto.pdf").splitlines()
-    assert text[0] == "PASSED  atto.pdf (PDF/A-3B, 0 signatures)"
-    assert text[2] == "  ok    pdfa: PDF/A-3B declared in the XMP metadata"
+    assert text[0] == "PASSED  atto.pdf (PDF/A-3B, 0 firme)"
+    assert text[2] == "  ok    pdfa: PDF/A-3B dichiarato nei metadati XMP"
 
 
 # -- compare_pdfs ---------------------------------------------------------------------------------
@@ -577,7 +577,7 @@ def test_commands_have_help(atti: Atti, command: str) -> None:
 
 def test_cli_pdfcheck(atti: Atti, pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
     result = atti("pdfcheck", pdfa3_file)
-    assert (result.exit_code, first_line(result.stdout)) == (0, f"PASSED  {pdfa3_file} (PDF/A-3B, 0 signatures)")
+    assert (result.exit_code, first_line(result.stdout)) == (0, f"PASSED  {pdfa3_file} (PDF/A-3B, 0 firme)")
 
     result = atti("pdfcheck", "--json", pdfa3_file)
     data = json.loads(result.stdout)
@@ -586,8 +586,8 @@ def test_cli_pdfcheck(atti: Atti, pdfa3: bytes, pdfa3_file: Path, tmp_path: Path
     bad = tmp_path / "js.pdf"
     bad.write_bytes(modified(pdfa3, _js_open_action))
     result = atti("pdfcheck", bad)
-    assert (result.exit_code, first_line(result.stdout)) == (1, f"FAILED  {bad} (PDF/A-3B, 0 signatures)")
-    assert re.search(r"^  FAIL  javascript: found in ", result.stdout, re.M)
+    assert (result.exit_code, first_line(result.stdout)) == (1, f"FAILED  {bad} (PDF/A-3B, 0 firme)")
+    assert re.search(r"^  FAIL  javascript: trovato in ", result.stdout, re.M)
 
 
 def test_cli_pdfcheck_unreadable(atti: Atti, tmp_path: Path) -> None:

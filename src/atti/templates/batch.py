@@ -208,12 +208,13 @@ def render_batch(
                 continue
             stem = base_name(loaded.act)
             if stem in claimed:
-                message = f"{path}: same output files as {claimed[stem]} ({stem}.docx, .pdf); not rendered"
+                message = _("{path}: same output files as {other} ({stem}.docx, .pdf); not rendered").format(
+                    path=path, other=claimed[stem], stem=stem)
                 record(index, Failed(path, message, invalid=True))
                 continue
             claimed[stem] = path
             jobs.put((index, path, loaded))
-        for _ in threads:
+        for _thread in threads:
             jobs.put(None)
         while len(outcomes) < total:
             item = results.get()
@@ -227,7 +228,7 @@ def render_batch(
         raise
     finally:
         stop.set()
-        for _ in threads:
+        for _thread in threads:
             jobs.put(None)
         for thread in threads:
             thread.join()

@@ -181,7 +181,7 @@ def test_only_a_plain_pdfa_can_be_appended(converter: Converter, tmp_path: Path)
     out = tmp_path / "out"
     act = with_allegati(Allegato(titolo="Tabella", file="tabella.pdf", modo=ModoAllegato.accodato))
     with pytest.raises(RenderError, match=r"^l'allegato 'Tabella' non può essere accodato a un PDF/A \(pdfa, fonts\): "
-                                          r"attach it instead with 'modo: allegato'$"):
+                                          r"allegalo invece con 'modo: allegato'$"):
         render_act(act, out, converter=converter, base_dir=tmp_path)
     act = with_allegati(Allegato(titolo="Nota", file="nota.pdf", modo=ModoAllegato.accodato))
     with pytest.raises(RenderError, match="l'allegato 'Nota' non è un PDF"):

@@ -63,7 +63,7 @@ def _read(file: str, titolo: str, base_dir: Path | None, allegati_dirs: Sequence
     try:
         return read_allegato(locate_allegato(file, base_dir or Path("."), allegati_dirs))
     except AllegatoRefused as exc:
-        raise RenderError(_("allegato '{titolo}': {reason}").format(titolo=titolo, reason=exc.msg)) from None
+        raise RenderError(_("the allegato '{titolo}': {reason}").format(titolo=titolo, reason=exc.msg)) from None
     except OSError as exc:
         raise RenderError(_("allegato '{titolo}': cannot read '{file}': {reason}").format(
             titolo=titolo, file=file, reason=exc.strerror)) from None

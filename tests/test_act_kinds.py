@@ -70,7 +70,7 @@ def test_firmatario_is_one_mapping_or_a_list_in_signing_order() -> None:
 
 def test_a_vote_is_unanimous_or_counted() -> None:
     text = _with("delibera-GC-45-2026.yaml", "votazione:\n  unanimita: true\n", "votazione:\n  contrari: 1\n")
-    with pytest.raises(ActError, match="write the votes"):
+    with pytest.raises(ActError, match="scrivi i voti"):
         load_act_text(text, "d.yaml")
     counted = load_act(DATA / "delibera-CC-12-2026.yaml").act
     context = template_context(counted)
@@ -88,27 +88,27 @@ def _problems(text: str) -> list[str]:
 def test_the_minutes_of_a_seduta_follow_its_rules() -> None:
     name = "delibera-CC-12-2026.yaml"
     too_many = _with(name, "  favorevoli: 6\n", "  favorevoli: 9\n")
-    assert any(":60:" in p and "votazione: 11 votes, but 8 presenti" in p for p in _problems(too_many)), \
+    assert any(":60:" in p and "votazione: 11 voti, ma 8 presenti" in p for p in _problems(too_many)), \
         _problems(too_many)
     rejected = _with(name, "  favorevoli: 6\n  contrari: 1\n", "  favorevoli: 1\n  contrari: 6\n")
-    assert any("1 favorevoli and 6 contrari: the proposal is not approved" in p for p in _problems(rejected))
+    assert any("1 favorevoli e 6 contrari: la proposta non è approvata" in p for p in _problems(rejected))
     absent = _with(name, "    - {nome: Franco Russo, ruolo: Presidente del Consiglio}\n", "")
-    assert any("seduta.presidente.nome: Franco Russo presides" in p for p in _problems(absent))
+    assert any("seduta.presidente.nome: Franco Russo presiede" in p for p in _problems(absent))
     one_signer = _with(name, "  - nome: Anna Galli\n    qualifica: Il Segretario comunale\n", "")
-    assert any("list Anna Galli (Segretario comunale) under firmatario" in p for p in _problems(one_signer))
+    assert any("elenca Anna Galli (Segretario comunale) sotto firmatario" in p for p in _problems(one_signer))
     testa = "    - {nome: Elisa Testa, ruolo: Consigliere}\n"
     both = _with(name, testa, testa.replace("Elisa Testa", "Marco Greco"))
-    assert any("seduta.assenti[0].nome: Marco Greco is also among the presenti" in p for p in _problems(both))
+    assert any("seduta.assenti[0].nome: Marco Greco è anche tra i presenti" in p for p in _problems(both))
     text = (DATA / "ordinanza-OS-18-2026.yaml").read_text(encoding="utf-8") + "votazione: {unanimita: true}\n"
-    assert any("votazione: a vote is taken in a seduta" in p for p in _problems(text))
+    assert any("votazione: una votazione si tiene in una seduta" in p for p in _problems(text))
 
 
 def test_the_visto_contabile_comes_after_the_act_and_makes_it_esecutiva() -> None:
     name = "determinazione-AT-212-2026.yaml"
     early = _with(name, "  data: 2026-05-20\n", "  data: 2026-05-18\n")
-    assert any("visto_contabile.data: 2026-05-18 is before the act's data" in p for p in _problems(early))
+    assert any("visto_contabile.data: 2026-05-18 è anteriore alla data dell'atto" in p for p in _problems(early))
     before = _with(name, "  esecutiva_dal: 2026-05-20\n", "  esecutiva_dal: 2026-05-19\n")
-    assert any("visto_contabile.esecutiva_dal: 2026-05-19 is before the visto" in p for p in _problems(before))
+    assert any("visto_contabile.esecutiva_dal: 2026-05-19 è anteriore al visto" in p for p in _problems(before))
 
 
 def test_an_unquoted_time_is_read_as_yaml_1_1_sexagesimal_and_given_back() -> None:
@@ -139,7 +139,7 @@ def test_the_visto_contabile_prints_each_commitment_in_euro() -> None:
     assert visto["esecutiva_dal"] == "20/05/2026"
     assert euro(Decimal("1234567.5")) == "€ 1.234.567,50"
     wrong = _with("determinazione-AT-212-2026.yaml", "importo: 24400.00", "importo: 24400.001")
-    with pytest.raises(ActError, match="at most two decimals"):
+    with pytest.raises(ActError, match="al massimo due decimali"):
         load_act_text(wrong, "d.yaml")
 
 

@@ -32,6 +32,7 @@ from atti.archive import Archive
 from atti.archive import albo as albo_register
 from atti.archive.esecutivita import declared, esecutivita
 from atti.archive.records import ActRecord, BlobRef
+from atti.i18n import translate
 from atti.templates.pdfcheck import check_pdf
 from atti.templates.proof import pdf_text
 
@@ -91,7 +92,7 @@ def test_check_warns_of_likely_personal_data_left_unmarked(text: str, what: str,
         "  - con Determinazione D.O. n. 296", f"  - {text};\n  - con Determinazione D.O. n. 296"), encoding="utf-8")
     checked = atti("check", act)
     assert checked.exit_code == 0, checked.output  # a warning, not a problem
-    assert f"looks like {what}" in checked.stdout
+    assert f"sembra {translate(what)}: se è di una persona" in checked.stdout
     assert checked.stdout.endswith(f"{act}: valido\n")
     marked = tmp_path / "marked.yaml"
     # Quoted: a YAML value that starts with "[" is a list.

@@ -180,11 +180,11 @@ def test_only_a_plain_pdfa_can_be_appended(converter: Converter, tmp_path: Path)
     (tmp_path / "nota.pdf").write_text("not a pdf")
     out = tmp_path / "out"
     act = with_allegati(Allegato(titolo="Tabella", file="tabella.pdf", modo=ModoAllegato.accodato))
-    with pytest.raises(RenderError, match=r"^allegato 'Tabella' cannot be appended to a PDF/A \(pdfa, fonts\): "
-                                          r"attach it instead with 'modo: allegato'$"):
+    with pytest.raises(RenderError, match=r"^l'allegato 'Tabella' non può essere accodato a un PDF/A \(pdfa, fonts\): "
+                                          r"allegalo invece con 'modo: allegato'$"):
         render_act(act, out, converter=converter, base_dir=tmp_path)
     act = with_allegati(Allegato(titolo="Nota", file="nota.pdf", modo=ModoAllegato.accodato))
-    with pytest.raises(RenderError, match="allegato 'Nota' is not a PDF"):
+    with pytest.raises(RenderError, match="l'allegato 'Nota' non è un PDF"):
         render_act(act, out, converter=converter, base_dir=tmp_path)
     assert not out.exists()
     # Attached instead, the same file is fine: PDF/A-3 may carry files of any kind.
@@ -371,8 +371,8 @@ def test_an_appended_pdf_whose_metadata_is_a_bomb_is_refused_at_once() -> None:
     data = bombs.text_pdf(bombs.flate(1, b"BT ET\n"), metadata=xmp)
     assert len(data) < 2_000_000
     pdfa = next(c for c in check_pdf(data).checks if c.name == "pdfa")
-    assert (pdfa.passed, pdfa.detail) == (False, "the XMP metadata would expand to more than 100 MB")
-    with pytest.raises(RenderError, match=r"^allegato 'Bando' cannot be appended to a PDF/A \(.*pdfa"):
+    assert (pdfa.passed, pdfa.detail) == (False, "i metadati XMP: la decompressione supererebbe 100 MB")
+    with pytest.raises(RenderError, match=r"^l'allegato 'Bando' non può essere accodato a un PDF/A \(.*pdfa"):
         append_pages(base_pdf(), [("Bando", data)])
 
 

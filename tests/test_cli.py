@@ -294,7 +294,7 @@ def test_render_without_libreoffice_is_one_clear_error(atti: Atti, tmp_path: Pat
     out = tmp_path / "out"
     result = atti("render", EXAMPLE, "-o", out, env={"ATTI_SOFFICE": str(tmp_path / "no-soffice")})
     assert result.exit_code == 3
-    assert result.stderr.startswith("Errore: LibreOffice not found")
+    assert result.stderr.startswith("Errore: LibreOffice non trovato")
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -400,7 +400,7 @@ def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
     result = atti("proof", altered, pdf)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{pdf}: dispositivo[1]: missing or altered: 'di prorogare i termini per la presentazione delle "
+        f"{pdf}: dispositivo[1]: mancante o alterato: 'di prorogare i termini per la presentazione delle "
         "domande relative all'",
     ]
     assert json.loads(atti("proof", altered, pdf, "--json").stdout)["passed"] is False
@@ -411,7 +411,7 @@ def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"%PDF-1.7 nothing")
     bad = atti("proof", EXAMPLE, junk)
-    assert bad.exit_code == 5 and bad.stderr.startswith("Errore: not a readable PDF: ")
+    assert bad.exit_code == 5 and bad.stderr.startswith("Errore: non è un PDF leggibile: ")
 
 
 def test_templates_are_copied_for_a_body_and_then_used(atti: Atti, tmp_path: Path) -> None:

@@ -113,7 +113,7 @@ def test_a_hanging_libreoffice_hits_the_time_limit_and_the_next_act_gets_a_fresh
         stuck = soffice_bin(converter)
         os.kill(stuck, signal.SIGSTOP)
         converter.timeout = 1.5
-        with pytest.raises(RenderError, match=r"^LibreOffice did not convert the act within 1.5 s$"):
+        with pytest.raises(RenderError, match=r"^LibreOffice non ha convertito l'atto entro 1.5 s$"):
             converter.to_pdf(docx)
         assert not process_alive(stuck)
         converter.timeout = 60
@@ -238,12 +238,13 @@ def test_cli_exits_3_when_acts_cannot_be_rendered(atti: Atti, tmp_path: Path) ->
     result = atti("render", act, folder, "-o", out, "--template", broken)  # the same act twice: rendered once
     assert result.exit_code == 3, result.output
     assert result.stdout == f"Rendered 0 of 1 acts into {out}, 1 failed\n"
-    assert f"Errore: {act}: template {broken} is not a usable DOCX file" in result.stderr
+    assert f"Errore: {act}: il modello {broken} non è un file DOCX utilizzabile" in result.stderr
     assert not out.exists()
     empty = tmp_path / "empty"
     empty.mkdir()
     nothing = atti("render", empty, EXAMPLE, "-o", out)
-    assert (nothing.exit_code, nothing.stderr) == (2, f"Errore: no acts to render: {empty} holds no *.yaml files\n")
+    assert (nothing.exit_code, nothing.stderr) == (
+        2, f"Errore: nessun atto da generare: {empty} non contiene file *.yaml\n")
 
 
 @pytest.mark.libreoffice
@@ -259,7 +260,7 @@ def test_batch_renders_each_output_name_once(tmp_path: Path) -> None:
         (EXAMPLE, False), (copy, True), (tmp_path / "none.yaml", True),
     ]
     assert result.failed[1].message == (
-        f"{copy}: same output files as {EXAMPLE} (determinazione-DO-129-2026.docx, .pdf); not rendered"
+        f"{copy}: stessi file in uscita di {EXAMPLE} (determinazione-DO-129-2026.docx, .pdf); non generato"
     )
     assert result.failed[2].message == f"{tmp_path / 'none.yaml'}:1:1: il file non esiste"
 
@@ -268,13 +269,14 @@ def test_missing_libreoffice_or_uno_names_the_debian_package(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("ATTI_SOFFICE", str(tmp_path / "nothing"))
-    with pytest.raises(ConverterMissing, match=r"^LibreOffice not found: ATTI_SOFFICE="):
+    with pytest.raises(ConverterMissing, match=r"^LibreOffice non trovato: ATTI_SOFFICE="):
         WarmConverter().to_pdf(b"")
-    with pytest.raises(ConverterMissing, match=r"^LibreOffice not found"):
+    with pytest.raises(ConverterMissing, match=r"^LibreOffice non trovato"):
         render_batch([EXAMPLE], tmp_path / "out")
     monkeypatch.delenv("ATTI_SOFFICE")
     monkeypatch.setattr(warm, "UNO_PYTHONS", (sys.executable,))  # the venv's Python has no uno
-    with pytest.raises(ConverterMissing, match=r"^LibreOffice's Python bridge \(uno\) not found: .*python3-uno"):
+    with pytest.raises(ConverterMissing,
+                       match=r"^il collegamento Python di LibreOffice \(uno\) non è stato trovato: .*python3-uno"):
         WarmConverter().to_pdf(b"")
     assert type(open_converter(30)) is Converter  # the factory falls back to the cold converter
     assert type(open_converter(30, warm=True)) is WarmConverter
@@ -294,7 +296,7 @@ def test_a_libreoffice_that_cannot_start_is_one_clear_error(tmp_path: Path, priv
     soffice.chmod(0o755)
     with WarmConverter(soffice=str(soffice)) as converter, pytest.raises(RenderError) as raised:
         converter.to_pdf(b"act")
-    assert str(raised.value) == "LibreOffice did not start: soffice exited with status 81"
+    assert str(raised.value) == "LibreOffice non è partito: soffice exited with status 81"
     assert list(private_tmp.iterdir()) == []
 
 
@@ -385,7 +387,7 @@ def test_a_crash_is_retried_once_then_reported(fake: Fake, private_tmp: Path) ->
         assert fake.starts == 2 and not process_alive(fake.child(1))
     with fake.converter("crash") as converter, pytest.raises(RenderError) as raised:
         converter.to_pdf(b"act")
-    assert str(raised.value) == "LibreOffice crashed twice converting the act: Binary URP bridge disposed"
+    assert str(raised.value) == "LibreOffice si è interrotto due volte convertendo l'atto: Binary URP bridge disposed"
     assert fake.starts == 4 and not process_alive(fake.child(3)) and not process_alive(fake.child(4))
     assert list(private_tmp.iterdir()) == []
 
@@ -433,21 +435,22 @@ def test_acts_queued_behind_a_crash_go_to_the_next_libreoffice(fake: Fake, priva
 
 def test_a_hang_is_killed_with_its_group_and_the_next_act_starts_afresh(fake: Fake, private_tmp: Path) -> None:
     with fake.converter("hang-once", timeout=0.5) as converter:
-        with pytest.raises(RenderError, match=r"^LibreOffice did not convert the act within 0.5 s$"):
+        with pytest.raises(RenderError, match=r"^LibreOffice non ha convertito l'atto entro 0.5 s$"):
             converter.to_pdf(b"act")
         assert not process_alive(fake.child(1))
         assert list(private_tmp.iterdir()) == []  # no half-written PDF left anywhere
         assert converter.to_pdf(b"next") == b"%PDF-fake next"
         assert fake.starts == 2
     with fake.converter("no-start", start_timeout=0.5) as converter:
-        with pytest.raises(RenderError, match=r"^LibreOffice did not start within 0.5 s$"):
+        with pytest.raises(RenderError, match=r"^LibreOffice non è partito entro 0.5 s$"):
             converter.to_pdf(b"act")
         assert not process_alive(fake.child(3))
 
 
 def test_a_rejected_document_is_an_error_but_keeps_libreoffice(fake: Fake, private_tmp: Path) -> None:
     with fake.converter("reject") as converter:
-        with pytest.raises(RenderError, match=r"^LibreOffice could not convert the act to PDF: type detection failed$"):
+        with pytest.raises(RenderError,
+                           match=r"^LibreOffice non è riuscito a convertire l'atto in PDF: type detection failed$"):
             converter.to_pdf(b"bad")
         assert list(private_tmp.glob("*/act-*")) == []  # the partial PDF was not kept
         assert converter.to_pdf(b"good") == b"%PDF-fake good"

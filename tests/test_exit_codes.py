@@ -151,7 +151,7 @@ def test_import_of_a_folder_exits_1_when_any_file_was_skipped(atti: Atti, tmp_pa
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines() == [
         "Skipped nota.txt: not a PDF: only a PDF can be kept as the signed original",
-        "Skipped rotto.pdf: rotto.pdf: not a readable PDF (corrupt or encrypted)",
+        "Skipped rotto.pdf: rotto.pdf: non è un PDF leggibile (danneggiato o cifrato)",
         "0 imported, 2 skipped; citations relinked in 0 acts",
     ]
     as_json = atti("import", folder, "--archive", archive, "--json")

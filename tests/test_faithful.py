@@ -61,16 +61,16 @@ def test_line_and_page_breaks_are_not_changes() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda t: t.replace("la DGR n. XII/2647 del 1° luglio 2024;", ""), "visti[2]: missing or altered"),
-        (lambda t: t.replace("XII/2906 del 5 agosto", "XII/2906 del 6 agosto"), "premesse[3]: missing or altered"),
+        (lambda t: t.replace("la DGR n. XII/2647 del 1° luglio 2024;", ""), "visti[2]: mancante o alterato"),
+        (lambda t: t.replace("XII/2906 del 5 agosto", "XII/2906 del 6 agosto"), "premesse[3]: mancante o alterato"),
         (lambda t: t.replace("- la DGR n. XII/1536 del 18 dicembre 2023;",
                              "- la DGR n. XII/1536 del 18 dicembre 2023;\n- e un visto in più;"),
-         "visti[2]: unexpected text before it: 'e un visto in più;"),
+         "visti[2]: testo inatteso prima: 'e un visto in più;"),
         # A point added before the first one, between the heading and the list.
         (lambda t: t.replace("DISPOSITIVO:", "DISPOSITIVO:\n- di fare altro;"),
-         "dispositivo[1]: unexpected text before it: 'di fare altro;'"),
-        (lambda t: t.replace("Letterhead", "Letterhead Annullato"), "intestazione[1]: unexpected text"),
-        (lambda t: t.replace("Roberto Valente", "Roberto Valenti"), "verifiche[2]: missing or altered"),
+         "dispositivo[1]: testo inatteso prima: 'di fare altro;'"),
+        (lambda t: t.replace("Letterhead", "Letterhead Annullato"), "intestazione[1]: testo inatteso"),
+        (lambda t: t.replace("Roberto Valente", "Roberto Valenti"), "verifiche[2]: mancante o alterato"),
     ],
 )
 def test_the_proof_names_what_changed(change: Any, expected: str) -> None:
@@ -86,7 +86,7 @@ def test_without_the_template_only_gaps_inside_a_part_are_checked() -> None:
     assert prove_text(act, text).passed
     text = text.replace("- di pubblicare", "- e altro\n- di pubblicare")
     assert describe(prove_text(act, text)) == [
-        "dispositivo[2]: unexpected text before it: 'e altro': "
+        "dispositivo[2]: testo inatteso prima: 'e altro': "
         "'di pubblicare la nuova scadenza nella sezione dedicata al bando sul si'"
     ]
 
@@ -96,7 +96,7 @@ def test_items_moved_out_of_order_are_reported() -> None:
     text = as_text(act)
     first, second = act.premesse[0], act.premesse[1]
     swapped = text.replace(first, "@@").replace(second, first).replace("@@", second)
-    assert any("out of order" in line for line in describe(prove_text(act, swapped)))
+    assert any("fuori ordine" in line for line in describe(prove_text(act, swapped)))
 
 
 # -- generated acts through the real template and LibreOffice ------------------------------------

@@ -331,14 +331,15 @@ def test_cli_json_report(atti: Atti, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("vuoto.txt", b"  \n\n", "the file is empty"),
-        ("rotto.pdf", b"%PDF-1.7\n garbage that is no PDF", "not a readable PDF (corrupt or encrypted)"),
-        ("dati.bin", bytes(range(256)) * 8, "not a text, PDF or DOCX file (binary data)"),
+        ("vuoto.txt", b"  \n\n", "il file è vuoto"),
+        ("rotto.pdf", b"%PDF-1.7\n garbage that is no PDF", "non è un PDF leggibile (danneggiato o cifrato)"),
+        ("dati.bin", bytes(range(256)) * 8, "non è un file di testo, PDF o DOCX (dati binari)"),
         ("rotto.docx", b"PK\x03\x04 not really a zip",
-         "not a readable DOCX (corrupt, or a ZIP that is not a document)"),
+         "non è un DOCX leggibile (danneggiato, o uno ZIP che non è un documento)"),
         ("lettera.txt", b"Gentile signora,\nle scrivo per...\n",
-         "this does not look like an act: no title (DETERMINAZIONE, DELIBERAZIONE, DECRETO, ORDINANZA), no subject, "
-         "no preambolo (Premesso, Visto, Considerato ...) and no dispositivo (DETERMINA, DELIBERA, DECRETA, ORDINA)"),
+         "non sembra un atto: nessun titolo (DETERMINAZIONE, DELIBERAZIONE, DECRETO, ORDINANZA), nessun oggetto, "
+         "nessun preambolo (Premesso, Visto, Considerato ...) e nessun dispositivo (DETERMINA, DELIBERA, DECRETA, "
+         "ORDINA)"),
     ],
 )
 def test_cli_bad_input_is_one_error_line(atti: Atti, tmp_path: Path, name: str, content: bytes, message: str) -> None:
@@ -352,7 +353,7 @@ def test_cli_bad_input_is_one_error_line(atti: Atti, tmp_path: Path, name: str, 
 
 def test_cli_missing_file_and_folder_without_archive(atti: Atti, tmp_path: Path) -> None:
     result = atti("import", tmp_path / "nope.txt")
-    assert (result.exit_code, result.stderr) == (2, f"Errore: {tmp_path / 'nope.txt'}: no such file\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {tmp_path / 'nope.txt'}: il file non esiste\n")
     result = atti("import", tmp_path)
     assert (result.exit_code, result.stderr) == (
         2, f"Errore: {tmp_path} is a folder: give --archive to import its acts into an archive\n"
@@ -406,7 +407,7 @@ def test_a_zip_bomb_docx_is_refused_before_it_expands(atti: Atti, tmp_path: Path
     with peak_memory() as peak:
         result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {path}: the DOCX would expand to more than 100 MB (word/document.xml): refused\n"
+        2, f"Errore: {path}: il DOCX, decompresso, supererebbe 100 MB (word/document.xml): rifiutato\n"
     )
     assert peak[0] < 20_000_000
 
@@ -417,7 +418,7 @@ def test_a_docx_that_understates_its_size_is_read_no_further_than_it_says(atti: 
     with peak_memory() as peak:
         result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {path}: not a readable DOCX (corrupt, or a ZIP that is not a document)\n"
+        2, f"Errore: {path}: non è un DOCX leggibile (danneggiato, o uno ZIP che non è un documento)\n"
     )
     assert peak[0] < 20_000_000
 
@@ -428,7 +429,8 @@ def test_a_docx_compressed_like_a_bomb_is_refused(atti: Atti, tmp_path: Path) ->
     path.write_bytes(bombs.docx_with_document(bombs.raw_deflate(3), 3 * bombs.CHUNK))
     result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {path}: the DOCX's word/document.xml is compressed more than 200 to 1 (a zip bomb?): refused\n"
+        2, f"Errore: {path}: l'elemento word/document.xml del DOCX è compresso più di 200 a 1 (una zip bomb?): "
+        "rifiutato\n"
     )
 
 
@@ -441,7 +443,7 @@ def test_the_text_of_a_pdf_is_bounded(atti: Atti, tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(extract, "PDF_TEXT_MAX_BYTES", 10)
     result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {path}: the PDF's text would be more than 1e-05 MB: refused\n"
+        2, f"Errore: {path}: il testo del PDF supererebbe 1e-05 MB: rifiutato\n"
     )
 
 
@@ -454,7 +456,7 @@ def test_a_pdf_that_would_take_gigabytes_to_read_is_refused(atti: Atti, tmp_path
     assert path.stat().st_size < 2_000_000
     result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {path}: reading the PDF's text would take more than 512 MB of memory: refused\n"
+        2, f"Errore: {path}: leggere il testo del PDF richiederebbe più di 512 MB di memoria: rifiutato\n"
     )
 
 
@@ -476,7 +478,7 @@ def test_pdftotext_is_stopped_at_its_time_limit(
     path = tmp_path / "lento.pdf"
     path.write_bytes(bombs.text_pdf(zlib.compress(b"BT ET")))
     result = atti("import", path)
-    assert (result.exit_code, result.stderr) == (2, f"Errore: {path}: the PDF could not be read in 0.5 s\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {path}: non è stato possibile leggere il PDF in 0.5 s\n")
     assert not process_alive(int(pid_file.read_text()))
 
 
@@ -484,7 +486,7 @@ def test_a_named_pipe_is_refused_instead_of_waited_on(atti: Atti, tmp_path: Path
     pipe = tmp_path / "tubo.txt"
     os.mkfifo(pipe)
     result = atti("import", pipe)
-    assert (result.exit_code, result.stderr) == (2, f"Errore: {pipe}: not a regular file\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {pipe}: non è un file regolare\n")
 
 
 def test_a_file_over_the_size_limit_is_refused(atti: Atti, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -494,4 +496,4 @@ def test_a_file_over_the_size_limit_is_refused(atti: Atti, tmp_path: Path, monke
     path = tmp_path / "grande.txt"
     path.write_bytes(b"x" * 1001)
     result = atti("import", path)
-    assert (result.exit_code, result.stderr) == (2, f"Errore: {path}: the file is larger than 0.001 MB: refused\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {path}: il file è più grande di 0.001 MB: rifiutato\n")

@@ -107,7 +107,7 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
         "Imported DO-2026-129 from det-129-2026.pdf (confidence 96%)",
         "Imported DO-2026-60 from det-60-2026.pdf (confidence 96%)",
         "Skipped nota.txt: not a PDF: only a PDF can be kept as the signed original",
-        "Skipped rotto.pdf: rotto.pdf: not a readable PDF (corrupt or encrypted)",
+        "Skipped rotto.pdf: rotto.pdf: non è un PDF leggibile (danneggiato o cifrato)",
         "2 imported, 2 skipped; citations relinked in 0 acts",
     ]
     assert "Importing" in result.stderr  # the progress bar

@@ -47,7 +47,7 @@ def test_a_real_act_is_read_with_no_word_lost(case: Case) -> None:
 def test_a_fragment_says_what_it_lacks(case: Case) -> None:
     result = import_file(case.path)
     assert "dispositivo" in result.missing
-    assert any("fragment" in w and "dispositivo" in w for w in result.warnings)
+    assert any("frammento" in w and "dispositivo" in w for w in result.warnings)
 
 
 def test_identity_and_dispositivo_are_read_as_a_person_reads_them() -> None:
@@ -72,7 +72,7 @@ def test_cli_imports_a_fragment_and_warns_what_it_lacks(atti: Atti, tmp_path: Pa
     out = tmp_path / "atto.yaml"
     result = atti("import", case_path("comune_sardigliano_gm_8_2015.txt"), "-o", out)
     assert result.exit_code == 0, result.output
-    assert "  warning: a fragment: the text ends before the operative part" in result.output
+    assert "un frammento: il testo finisce prima della parte dispositiva" in result.output
     act = load_act(out).act
     assert (act.tipo.value, act.organo, act.numero, act.data.isoformat()) == (
         "delibera", "Giunta Municipale", 8, "2015-09-11")

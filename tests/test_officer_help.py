@@ -25,7 +25,7 @@ from atti.errors import ActError, ArchiveError
 from .conftest import EXAMPLE, Atti
 
 NO_SOFFICE = {"ATTI_SOFFICE": "/nonexistent/atti-test-no-soffice"}
-NOT_RENDERED = "Errore: LibreOffice not found"
+NOT_RENDERED = "Errore: LibreOffice non trovato"
 
 
 # -- synonyms of a tipo ----------------------------------------------------------------------------

@@ -231,18 +231,18 @@ def test_a_pdf_laid_out_otherwise_is_rewritten_whole_with_the_same_attachments(r
     )
     # Nothing a person sees differs: the report says so, and where to look.
     assert result.to_text().splitlines()[1:] == [
-        "  pages: 2 in both", "  1 difference in the PDF's internals only (--verbose lists them)",
+        "  pagine: 2 in entrambi", "  1 differenza solo nella struttura interna del PDF (--verbose la mostra)",
     ]
     assert attach_files(packed, attachments()) == out
 
 
 def test_attach_refuses_what_is_not_a_pdfa(rendered: bytes, pdfa3: bytes) -> None:
-    with pytest.raises(RenderError, match=r"^cannot attach files: not a PDF: "):
+    with pytest.raises(RenderError, match=r"^impossibile allegare file: non è un PDF: "):
         attach_files(b"%PDF-1.7\nnonsense", attachments())
     no_xmp = modified(rendered, lambda doc: doc.Root.__delattr__("Metadata"))
-    with pytest.raises(RenderError, match="no XMP metadata"):
+    with pytest.raises(RenderError, match="non ha metadati XMP"):
         attach_files(no_xmp, attachments())
-    with pytest.raises(RenderError, match=r"already has an attachment named 'metadati\.json'"):
+    with pytest.raises(RenderError, match=r"ha già un file allegato di nome 'metadati\.json'"):
         attach_files(pdfa3, attachments()[1:])
 
 
@@ -289,7 +289,7 @@ def _js_annotation(doc: pikepdf.Pdf) -> None:
 def test_javascript_fails(pdfa3: bytes, add_js: Callable[[pikepdf.Pdf], None]) -> None:
     report = check_pdf(modified(pdfa3, add_js))
     assert report.failed == ("javascript",)
-    assert next(c for c in report.checks if c.name == "javascript").detail.startswith("found in ")
+    assert next(c for c in report.checks if c.name == "javascript").detail.startswith("trovato in ")
 
 
 def _helvetica() -> pikepdf.Dictionary:
@@ -320,7 +320,7 @@ def _font_cid(doc: pikepdf.Pdf) -> None:
 def test_font_not_embedded_fails(pdfa3: bytes, add_font: Callable[[pikepdf.Pdf], None]) -> None:
     report = check_pdf(modified(pdfa3, add_font))
     assert report.failed == ("fonts",)
-    assert next(c for c in report.checks if c.name == "fonts").detail == "not embedded: Helvetica (page 1)"
+    assert next(c for c in report.checks if c.name == "fonts").detail == "non incorporati: Helvetica (pagina 1)"
 
 
 def test_encrypted_fails(pdfa3: bytes) -> None:
@@ -341,7 +341,7 @@ def test_missing_xmp_and_output_intent_fail(rendered: bytes) -> None:
     assert report.failed == ("pdfa", "output-intent")
     assert report.pdfa is None
     assert [c.detail for c in report.checks if not c.passed] == [
-        "no XMP metadata in the catalog", "no GTS_PDFA1 output intent",
+        "nessun metadato XMP nel catalogo", "nessun output intent GTS_PDFA1",
     ]
 
 
@@ -358,7 +358,7 @@ def test_untagged_and_unassociated_files_fail(pdfa3: bytes) -> None:
     report = check_pdf(modified(pdfa3, disown))
     assert report.failed == ("attachments",)
     detail = next(c for c in report.checks if c.name == "attachments").detail
-    assert detail == "metadati.json lacks a valid /AFRelationship, a place in an /AF array"
+    assert detail == "metadati.json è privo di: un /AFRelationship valido, un posto in un array /AF"
 
 
 def test_pdfa2_may_not_carry_attachments(pdfa3: bytes) -> None:
@@ -373,11 +373,11 @@ def test_pdfa2_may_not_carry_attachments(pdfa3: bytes) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "not a PDF: no %PDF- header"),
-        (b"Determinazione n. 129/2026\n", "not a PDF: no %PDF- header"),
+        (b"", "non è un PDF: manca l'intestazione %PDF-"),
+        (b"Determinazione n. 129/2026\n", "non è un PDF: manca l'intestazione %PDF-"),
         (
             b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n",
-            "not a PDF: unable to find trailer dictionary while recovering damaged file",
+            "non è un PDF: unable to find trailer dictionary while recovering damaged file",
         ),
     ],
 )
@@ -395,8 +395,8 @@ def test_report_as_dict_and_text(pdfa3: bytes) -> None:
         "syntax", "pdfa", "encryption", "output-intent", "fonts", "javascript", "tagged", "attachments",
     ]
     text = report.to_text("atto.pdf").splitlines()
-    assert text[0] == "PASSED  atto.pdf (PDF/A-3B, 0 signatures)"
-    assert text[2] == "  ok    pdfa: PDF/A-3B declared in the XMP metadata"
+    assert text[0] == "PASSED  atto.pdf (PDF/A-3B, 0 firme)"
+    assert text[2] == "  ok    pdfa: PDF/A-3B dichiarato nei metadati XMP"
 
 
 # -- compare_pdfs ---------------------------------------------------------------------------------
@@ -436,11 +436,12 @@ def test_changed_premessa_is_named(act: Act, converter: Converter, two_rendering
     # The report names the page and the words, with a few words around them; no internals.
     assert result.to_text().splitlines() == [
         "DIFFERENT  A: prima.pdf  B: dopo.pdf",
-        "  pages: 2 in both",
-        '  page 1 text: … - la DGR n. XII/2647 del [-1°-]{+2+} luglio 2024 "Accordo per lo sviluppo …',
+        "  pagine: 2 in entrambi",
+        '  pagina 1, testo: … - la DGR n. XII/2647 del [-1°-]{+2+} luglio 2024 "Accordo per lo sviluppo …',
     ]
     assert result.details == ("page 1/Contents: stream data differs",)
-    assert result.to_text(verbose=True).splitlines()[3:] == ["  internals:", "    page 1/Contents: stream data differs"]
+    assert result.to_text(verbose=True).splitlines()[3:] == ["  struttura interna:",
+                                                            "    page 1/Contents: stream data differs"]
     data = result.to_dict()
     assert "details" not in data
     [page_json] = data["text"]
@@ -456,9 +457,9 @@ def test_an_added_page_is_counted_and_its_text_shown(rendered: bytes) -> None:
     [page] = result.text
     assert (page.kind, page.page_a, page.page_b, result.pages) == ("added", None, 3, (2, 3))
     assert result.to_text().splitlines()[1:] == [
-        "  pages: 2 in A, 3 in B",
+        "  pagine: 2 in A, 3 in B",
         # an unsigned rendering: the draft's mark heads the page
-        "  page 3 added: BOZZA - documento non firmato Unioncamere Lombardia www.unioncamerelombardia.it "
+        "  pagina 3 aggiunta: BOZZA - documento non firmato Unioncamere Lombardia www.unioncamerelombardia.it "
         "DETERMINAZIONE DEL DIRETTORE OPERATIVO …",
     ]
     # And the other way round: a page of A missing from B.
@@ -472,7 +473,8 @@ def test_a_changed_attachment_is_named_with_both_hashes(rendered: bytes, pdfa3: 
     before, after = hashlib.sha256(METADATA.encode()).hexdigest(), hashlib.sha256(b'{"numero": 130}').hexdigest()
     assert result.attachments == (FileChange("changed", "metadati.json", before, after),)
     assert result.to_text().splitlines()[1:] == [
-        "  pages: 2 in both", f"  attachment metadati.json changed: sha256 {before[:12]}… in A, {after[:12]}… in B",
+        "  pagine: 2 in entrambi",
+        f"  file allegato metadati.json cambiato: sha256 {before[:12]}… in A, {after[:12]}… in B",
     ]
     # A file only in A is removed, by name.
     result = compare_pdfs(pdfa3, attach_files(rendered, attachments()[:1]))
@@ -490,7 +492,7 @@ def test_the_same_words_laid_out_otherwise_are_a_layout_difference(rendered: byt
     result = compare_pdfs(rendered, moved)
     assert (result.text, result.layout) == ((), (LayoutChange(2, 2, "moved"),))
     assert result.to_text().splitlines()[1:] == [
-        "  pages: 2 in both", "  layout of page 2 differs: the same words, in other places",
+        "  pagine: 2 in entrambi", "  l'impaginazione di pagina 2 è diversa: le stesse parole, in altre posizioni",
     ]
     # A line drawn under the same words in the same places.
     lined = modified(rendered, _drawn_first(b"q 0 0 m 500 500 l S Q"))
@@ -513,10 +515,10 @@ def test_signature_fields_are_told_apart_not_verified(pdfa3: bytes, dev_ca: DevC
     result = compare_pdfs(pdfa3, signed)
     assert (result.text, result.layout, result.attachments) == ((), (), ())
     assert result.signatures == (SignatureChange("added", "Firma", None, True),)
-    assert "  signature field Firma added in B (signed)" in result.to_text().splitlines()
+    assert "  campo firma Firma aggiunto in B (firmato)" in result.to_text().splitlines()
     result = compare_pdfs(signed, again)
     assert result.signatures == (SignatureChange("changed", "Firma", True, True),)
-    assert result.signatures[0].to_text() == "signature field Firma: signed in both, with different signatures"
+    assert result.signatures[0].to_text() == "campo firma Firma: firmato in entrambi, con firme diverse"
 
     def empty_field(doc: pikepdf.Pdf) -> None:
         field = doc.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Sig, T=pikepdf.String("Visto")))
@@ -524,7 +526,7 @@ def test_signature_fields_are_told_apart_not_verified(pdfa3: bytes, dev_ca: DevC
     unsigned = modified(pdfa3, empty_field)
     assert compare_pdfs(pdfa3, unsigned).signatures == (SignatureChange("added", "Visto", None, False),)
     assert compare_pdfs(unsigned, pdfa3).signatures[0].to_text() == \
-        "signature field Visto removed in B (it was unsigned)"
+        "campo firma Visto rimosso in B (era non firmato)"
 
 
 def test_the_title_a_person_reads_is_compared(rendered: bytes) -> None:
@@ -533,7 +535,7 @@ def test_the_title_a_person_reads_is_compared(rendered: bytes) -> None:
     result = compare_pdfs(rendered, modified(rendered, retitled))
     assert result.metadata == (MetadataChange("title", "Determinazione - atti", "Altro titolo"),)
     assert result.to_text().splitlines()[1:] == [
-        "  pages: 2 in both", "  title: 'Determinazione - atti' in A, 'Altro titolo' in B",
+        "  pagine: 2 in entrambi", "  titolo: in A 'Determinazione - atti', in B 'Altro titolo'",
     ]
 
 
@@ -543,23 +545,23 @@ def test_text_and_layout_are_read_within_bounds(rendered: bytes, monkeypatch: py
     monkeypatch.setattr(compare, "COMPARE_MAX_PAGES", 2)
     result = compare_pdfs(rendered, longer)
     assert (result.pages, result.pages_compared, result.text) == ((2, 3), 2, ())
-    assert result.to_text().splitlines()[1:] == ["  pages: 2 in A, 3 in B",
-                                                 "  text and layout compared on the first 2 pages only"]
+    assert result.to_text().splitlines()[1:] == ["  pagine: 2 in A, 3 in B",
+                                                 "  testo e impaginazione confrontati solo sulle prime 2 pagine"]
     monkeypatch.setattr(pagewords, "WORDS_TIMEOUT", 0)
     with pytest.raises(VerificationError) as info:
         compare_pdfs(rendered, longer, labels=("a.pdf", "b.pdf"))
-    assert info.value.msg == "a.pdf: its words could not be read in 0 s"
+    assert info.value.msg == "a.pdf: non è stato possibile leggerne le parole in 0 s"
     monkeypatch.setattr(pagewords, "WORDS_TIMEOUT", 120)
     monkeypatch.setattr(pagewords, "WORDS_MAX_BYTES", 1000)
     with pytest.raises(VerificationError) as info:
         compare_pdfs(rendered, longer, labels=("a.pdf", "b.pdf"))
-    assert info.value.msg == "a.pdf: its words would be more than 0.001 MB"
+    assert info.value.msg == "a.pdf: le sue parole supererebbero 0.001 MB"
 
 
 def test_compare_names_the_unreadable_file(rendered: bytes) -> None:
     with pytest.raises(VerificationError) as info:
         compare_pdfs(rendered, b"not a pdf", labels=("a.pdf", "b.pdf"))
-    assert info.value.msg == "b.pdf: not a PDF: no %PDF- header"
+    assert info.value.msg == "b.pdf: non è un PDF: manca l'intestazione %PDF-"
 
 
 # -- CLI ------------------------------------------------------------------------------------------
@@ -575,7 +577,7 @@ def test_commands_have_help(atti: Atti, command: str) -> None:
 
 def test_cli_pdfcheck(atti: Atti, pdfa3: bytes, pdfa3_file: Path, tmp_path: Path) -> None:
     result = atti("pdfcheck", pdfa3_file)
-    assert (result.exit_code, first_line(result.stdout)) == (0, f"PASSED  {pdfa3_file} (PDF/A-3B, 0 signatures)")
+    assert (result.exit_code, first_line(result.stdout)) == (0, f"PASSED  {pdfa3_file} (PDF/A-3B, 0 firme)")
 
     result = atti("pdfcheck", "--json", pdfa3_file)
     data = json.loads(result.stdout)
@@ -584,15 +586,16 @@ def test_cli_pdfcheck(atti: Atti, pdfa3: bytes, pdfa3_file: Path, tmp_path: Path
     bad = tmp_path / "js.pdf"
     bad.write_bytes(modified(pdfa3, _js_open_action))
     result = atti("pdfcheck", bad)
-    assert (result.exit_code, first_line(result.stdout)) == (1, f"FAILED  {bad} (PDF/A-3B, 0 signatures)")
-    assert re.search(r"^  FAIL  javascript: found in ", result.stdout, re.M)
+    assert (result.exit_code, first_line(result.stdout)) == (1, f"FAILED  {bad} (PDF/A-3B, 0 firme)")
+    assert re.search(r"^  FAIL  javascript: trovato in ", result.stdout, re.M)
 
 
 def test_cli_pdfcheck_unreadable(atti: Atti, tmp_path: Path) -> None:
     text = tmp_path / "atto.yaml"
     text.write_text("tipo: determinazione\n")
     result = atti("pdfcheck", text)
-    assert (result.exit_code, result.stdout, result.stderr) == (5, "", "Errore: not a PDF: no %PDF- header\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        5, "", "Errore: non è un PDF: manca l'intestazione %PDF-\n")
     missing = tmp_path / "missing.pdf"
     result = atti("pdfcheck", missing)
     assert (result.exit_code, result.stderr) == (5, f"Errore: cannot read {missing}: No such file or directory\n")
@@ -608,16 +611,16 @@ def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file
     result = atti("compare", a, pdfa3_file)
     assert (result.exit_code, first_line(result.stdout)) == (1, f"DIFFERENT  A: {a}  B: {pdfa3_file}")
     lines = result.stdout.splitlines()
-    assert "  attachment metadati.json added: sha256 " + hashlib.sha256(METADATA.encode()).hexdigest()[:12] + "…" \
-        in lines
-    assert "  PDF/A: PDF/A-2B in A, PDF/A-3B in B" in lines
+    added = "  file allegato metadati.json aggiunto: sha256 " + hashlib.sha256(METADATA.encode()).hexdigest()[:12]
+    assert added + "…" in lines
+    assert "  PDF/A: in A PDF/A-2B, in B PDF/A-3B" in lines
     internal = "    /Root: /AF only in B, /Names only in B"
     assert internal not in lines
     # The internals, with the command's --verbose or atti's.
     for args in (["compare", "--verbose", a, pdfa3_file], ["--verbose", "compare", a, pdfa3_file]):
         result = atti(*args)
         assert result.exit_code == 1
-        assert result.stdout.splitlines() == [*lines, "  internals:", internal,
+        assert result.stdout.splitlines() == [*lines, "  struttura interna:", internal,
                                               "    /Root/Metadata: XMP properties differ: /pdfaid:part"]
 
     result = atti("compare", "--json", a, pdfa3_file)
@@ -635,4 +638,4 @@ def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"junk")
     result = atti("compare", a, junk)
-    assert (result.exit_code, result.stderr) == (5, f"Errore: {junk}: not a PDF: no %PDF- header\n")
+    assert (result.exit_code, result.stderr) == (5, f"Errore: {junk}: non è un PDF: manca l'intestazione %PDF-\n")

@@ -154,7 +154,7 @@ def test_proof_of_an_archived_act_against_a_file_or_an_archived_version(
     # Another act's text is found wanting, item by item.
     result = atti("proof", f"{ids['numbered at publication']}@1", act_id, "--archive", archive)
     assert result.exit_code == 1
-    assert result.stdout.startswith(f"{act_id}: dispositivo[1]: missing or altered: ")
+    assert result.stdout.startswith(f"{act_id}: dispositivo[1]: mancante o alterato: ")
     as_json = json.loads(atti("proof", act_id, "--archive", archive, "--json").stdout)
     assert {k: as_json[k] for k in ("passed", "items", "failures", "pdf")} == {
         "passed": True, "items": 39, "failures": [], "pdf": act_id,
@@ -287,7 +287,7 @@ def test_the_mark_is_left_out_wherever_a_page_break_puts_it(converter: Converter
     broken = text.replace(f"{head}\n", f"{head}\n\f{BOZZA}\n", 1)
     forged = text.replace(f"{head}\n", f"{head}\nBOZZA - documento firmato\n", 1)
     assert prove_text(act, broken, words).passed
-    assert describe(prove_text(act, forged, words))[0].startswith("premesse[3]: missing or altered: ")
+    assert describe(prove_text(act, forged, words))[0].startswith("premesse[3]: mancante o alterato: ")
 
 
 # -- the number written into the YAML -------------------------------------------------------------

@@ -30,7 +30,7 @@ from .conftest import EXAMPLE, Atti
 from .pgserver import raw
 
 NO_SOFFICE = {"ATTI_SOFFICE": "/nonexistent/atti-test-no-soffice"}
-NOT_RENDERED = "Errore: LibreOffice not found"  # what an act that passed the archive's checks meets
+NOT_RENDERED = "Errore: LibreOffice non trovato"  # what an act that passed the archive's checks meets
 
 
 @pytest.fixture()

@@ -149,13 +149,13 @@ def test_a_broken_template_is_one_clear_error(tmp_path: Path) -> None:
             if item.filename == "word/document.xml":
                 data = data.replace(b"{{ oggetto }}", b"{{ oggetto | no_such_filter }}", 1)
             out.writestr(item, data)
-    with pytest.raises(RenderError, match=r"^template .*broken\.docx is broken: "):
+    with pytest.raises(RenderError, match=r"^il modello .*broken\.docx è danneggiato: "):
         render_docx(example(), broken)
     not_docx = tmp_path / "plain.docx"
     not_docx.write_text("hello")
-    with pytest.raises(RenderError, match="is not a usable DOCX file"):
+    with pytest.raises(RenderError, match="non è un file DOCX utilizzabile"):
         render_docx(example(), not_docx)
-    with pytest.raises(RenderError, match="template not found"):
+    with pytest.raises(RenderError, match="modello non trovato"):
         render_docx(example(), tmp_path / "missing.docx")
 
 
@@ -178,8 +178,8 @@ def test_a_body_template_that_is_a_zip_bomb_is_refused_before_it_expands(atti: A
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert (result.exit_code, result.stderr) == (3, f"Errore: template {modelli / 'determinazione.docx'}: the DOCX "
-                                                    "would expand to more than 100 MB (word/document.xml): refused\n")
+    assert (result.exit_code, result.stderr) == (3, f"Errore: modello {modelli / 'determinazione.docx'}: il DOCX, "
+                                                    "decompresso, supererebbe 100 MB (word/document.xml): rifiutato\n")
     assert peak < 50_000_000
     assert not (tmp_path / "out").exists()
 
@@ -221,7 +221,7 @@ def test_a_hanging_converter_is_killed_and_leaves_no_output(tmp_path: Path) -> N
     # The fake soffice forks a child, as the real one does, so the whole group must die.
     soffice = _fake_soffice(tmp_path, f"sleep 60 & echo $! > {pidfile}; wait")
     out = tmp_path / "out"
-    with pytest.raises(RenderError, match=r"^LibreOffice did not convert the act within 0.5 s$"):
+    with pytest.raises(RenderError, match=r"^LibreOffice non ha convertito l'atto entro 0.5 s$"):
         render_act(example(), out, converter=Converter(timeout=0.5, soffice=soffice))
     assert not out.exists()
     assert not process_alive(int(pidfile.read_text()))
@@ -229,14 +229,14 @@ def test_a_hanging_converter_is_killed_and_leaves_no_output(tmp_path: Path) -> N
 
 def test_a_failing_converter_reports_its_last_words(tmp_path: Path) -> None:
     soffice = _fake_soffice(tmp_path, "echo 'Errore: source file could not be loaded' >&2; exit 1")
-    with pytest.raises(RenderError, match="could not convert the act to PDF: Errore: source file could not"):
+    with pytest.raises(RenderError, match="non è riuscito a convertire l'atto in PDF: Errore: source file could not"):
         render_act(example(), tmp_path / "out", converter=Converter(soffice=soffice))
     assert not (tmp_path / "out").exists()
 
 
 def test_a_missing_converter_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ATTI_SOFFICE", str(tmp_path / "nothing"))
-    with pytest.raises(ConverterMissing, match="LibreOffice not found: ATTI_SOFFICE="):
+    with pytest.raises(ConverterMissing, match="LibreOffice non trovato: ATTI_SOFFICE="):
         Converter().to_pdf(b"")
     monkeypatch.delenv("ATTI_SOFFICE")
     monkeypatch.setenv("PATH", str(tmp_path))

@@ -503,14 +503,14 @@ def test_user_add_command(
     assert (result.exit_code, result.output) == (0, "Updated user nuovo (officer)\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "corta")
     result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
-    assert (result.exit_code, result.output) == (2, "Errore: the password must have at least 12 characters\n")
+    assert (result.exit_code, result.output) == (2, "Errore: la password deve avere almeno 12 caratteri\n")
     monkeypatch.delenv("ATTI_USER_PASSWORD")
     result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
     assert (result.exit_code, result.output) == (
         2, "Errore: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "abbastanza-lunga")
     result = atti("user", "add", "x y", "--role", "admin", "--archive", archive)
-    assert result.exit_code == 2 and result.output.startswith("Errore: 'x y' is not a user name")
+    assert result.exit_code == 2 and result.output.startswith("Errore: 'x y' non è un nome utente")
     missing = tmp_path / "nowhere"
     result = atti("user", "add", "altro", "--role", "admin", "--archive", missing)
     assert result.exit_code == 6 and result.output.startswith("Errore: no archive at")

@@ -363,10 +363,10 @@ def test_sign_ins_are_audited_without_passwords(
 
 
 @pytest.mark.parametrize(("name", "password", "error"), [
-    ("nuovo", "x" * (MIN_PASSWORD - 1), f"the password must have at least {MIN_PASSWORD} characters"),
-    ("nuovo", "q1w2e3r4t5y6", "the password is one of the most common ones: choose another"),
-    ("nuovo", "QWERTY123456", "the password is one of the most common ones: choose another"),
-    ("amministratore", "Amministratore", "the password must not be the user name"),
+    ("nuovo", "x" * (MIN_PASSWORD - 1), f"la password deve avere almeno {MIN_PASSWORD} caratteri"),
+    ("nuovo", "q1w2e3r4t5y6", "la password è tra le più comuni: scegline un'altra"),
+    ("nuovo", "QWERTY123456", "la password è tra le più comuni: scegline un'altra"),
+    ("amministratore", "Amministratore", "la password non può essere il nome utente"),
 ])
 def test_weak_passwords_are_refused(state: Path, name: str, password: str, error: str) -> None:
     from atti.errors import UserError
@@ -398,18 +398,20 @@ def test_user_commands(atti: Atti, archive: Path | str, state: Path, app: Any) -
     assert UserStore(state).authenticate("archivista", OTHER) is not None
     result = atti("user", "passwd", "archivista", "--archive", archive, input="corta\n")
     assert (result.exit_code, result.output) == (
-        2, f"Errore: the password must have at least {MIN_PASSWORD} characters\n")
+        2, f"Errore: la password deve avere almeno {MIN_PASSWORD} caratteri\n")
     result = atti("user", "passwd", "archivista", "--archive", archive, input="")
     assert (result.exit_code, result.output) == (
         2, "Errore: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
     result = atti("user", "passwd", "nessuno", "--archive", archive, input=OTHER + "\n")
-    assert (result.exit_code, result.output) == (2, f"Errore: no user 'nessuno' in {state / 'web' / 'users.json'}\n")
+    assert (result.exit_code, result.output) == (
+        2, f"Errore: nessun utente 'nessuno' in {state / 'web' / 'users.json'}\n")
     result = atti("user", "add", "nuovo", "--role", "officer", "--archive", archive, input=OTHER + "\n")
     assert (result.exit_code, result.output) == (0, "Added user nuovo (officer)\n")
     result = atti("user", "remove", "archivista", "--archive", archive)
     assert (result.exit_code, result.output) == (0, "Removed user archivista; ended 1 session\n")
     result = atti("user", "remove", "archivista", "--archive", archive)
-    assert (result.exit_code, result.output) == (2, f"Errore: no user 'archivista' in {state / 'web' / 'users.json'}\n")
+    assert (result.exit_code, result.output) == (
+        2, f"Errore: nessun utente 'archivista' in {state / 'web' / 'users.json'}\n")
     result = atti("user", "list", "--archive", archive)
     assert (result.exit_code, result.output) == (0, "nuovo\tofficer\t0 sessions\nrevisore\treviewer\t0 sessions\n")
 

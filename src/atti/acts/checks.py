@@ -48,7 +48,7 @@ def check_act(
     problems = _character_problems(loaded)
     ahead = future_date_problem(act.data, max_days_ahead, today)
     if ahead is not None:
-        problems.append(smap.problem(("data",), f"data: {ahead}"))
+        problems.append(smap.problem(("data",), f"{dotted(('data',))}: {ahead}"))
     registri: list[tuple[Path_, str]] = [(("registro",), act.registro)]
     registri += [(("relazioni", i, "atto", "registro"), r.atto.registro) for i, r in enumerate(act.relazioni)]
     for path, registro in registri:
@@ -57,10 +57,11 @@ def check_act(
             problems.append(smap.problem(path, f"{dotted(path)}: {problem}"))
     for i, verifica in enumerate(act.verifiche):
         if verifica.esito is not Esito.positivo:
+            where: Path_ = ("verifiche", i, "esito")
             problems.append(
                 smap.problem(
-                    ("verifiche", i, "esito"),
-                    f"verifiche[{i}].esito: " + _("'{tipo}' by {nome} is '{esito}'; every verification must be "
+                    where,
+                    f"{dotted(where)}: " + _("'{tipo}' by {nome} is '{esito}'; every verification must be "
                                                   "positive before signing").format(
                         tipo=verifica.tipo, nome=verifica.nome, esito=verifica.esito.value),
                 )
@@ -71,18 +72,19 @@ def check_act(
         named = allegato.file is not None and "\0" not in allegato.file
         refusal = check_allegato(allegato.file, base, allegati_dirs) if named and allegato.file else None
         if refusal is not None:
-            problems.append(smap.problem(("allegati", i, "file"), f"allegati[{i}].file: {refusal}"))
+            problems.append(smap.problem(("allegati", i, "file"), f"{dotted(('allegati', i, 'file'))}: {refusal}"))
         if allegato.modo is ModoAllegato.accodato and not (allegato.file or "").lower().endswith(".pdf"):
             problems.append(
                 smap.problem(
                     ("allegati", i, "modo"),
-                    f"allegati[{i}].modo: " + _("only a PDF file can be 'accodato' (its pages appended to the act)"),
+                    f"{dotted(('allegati', i, 'modo'))}: "
+                    + _("only a PDF file can be 'accodato' (its pages appended to the act)"),
                 )
             )
     for i, relazione in enumerate(act.relazioni):
         problem = _relazione_problem(act, relazione.atto)
         if problem is not None:
-            problems.append(smap.problem(("relazioni", i, "atto"), f"relazioni[{i}].atto: {problem}"))
+            problems.append(smap.problem(("relazioni", i, "atto"), f"{dotted(('relazioni', i, 'atto'))}: {problem}"))
     problems += collegial_problems(loaded)  # the seduta, the votes, the visto contabile (issue 19)
     return sorted(problems, key=lambda p: (p.line, p.column))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from atti.acts.model import Votazione
 from atti.acts.source import LoadedAct, Path_, dotted
 from atti.errors import Problem
+from atti.i18n import _
 
 
 def _person(name: str) -> str:
@@ -35,37 +36,42 @@ def collegial_problems(loaded: LoadedAct) -> list[Problem]:
         votes.append((("immediata_eseguibilita", "votazione"), act.immediata_eseguibilita.votazione))
     if seduta is None:
         for path, _vote in votes:
-            problem(path[:1], "a vote is taken in a seduta: write the seduta too (who was present, who presided)")
+            problem(path[:1], _("a vote is taken in a seduta: write the seduta too (who was present, who presided)"))
     else:
         presenti = {_person(c.nome) for c in seduta.presenti}
         for i, member in enumerate(seduta.assenti):
             if _person(member.nome) in presenti:
-                problem(("seduta", "assenti", i, "nome"), f"{member.nome} is also among the presenti")
+                problem(("seduta", "assenti", i, "nome"),
+                        _("{nome} is also among the presenti").format(nome=member.nome))
         if _person(seduta.presidente.nome) not in presenti:
             problem(("seduta", "presidente", "nome"),
-                    f"{seduta.presidente.nome} presides: write them among the presenti")
+                    _("{nome} presides: write them among the presenti").format(nome=seduta.presidente.nome))
         for path, vote in votes:
             if vote.unanimita:
                 continue
             favorevoli = vote.favorevoli or 0
             total = favorevoli + vote.contrari + vote.astenuti
             if total > len(seduta.presenti):
-                problem(path, f"{total} votes, but {len(seduta.presenti)} presenti")
+                problem(path, _("{total} votes, but {presenti} presenti").format(
+                    total=total, presenti=len(seduta.presenti)))
             if favorevoli <= vote.contrari:
-                problem(path, f"{favorevoli} favorevoli and {vote.contrari} contrari: the proposal is not approved")
+                problem(path, _("{favorevoli} favorevoli and {contrari} contrari: the proposal is not approved").format(
+                    favorevoli=favorevoli, contrari=vote.contrari))
         signers = {_person(f.nome) for f in act.firmatari}
         missing = [who for who in (seduta.presidente, seduta.segretario) if _person(who.nome) not in signers]
         if missing:
-            names = " and ".join(f"{who.nome} ({who.ruolo})" for who in missing)
-            problem(("firmatario",), f"the minutes of a seduta are signed by who presided and the segretario "
-                                     f"verbalizzante: list {names} under firmatario")
+            names = _(" and ").join(f"{who.nome} ({who.ruolo})" for who in missing)
+            problem(("firmatario",), _("the minutes of a seduta are signed by who presided and the segretario "
+                                       "verbalizzante: list {names} under firmatario").format(names=names))
     visto = act.visto_contabile
     if visto is not None:
         if visto.data < act.data:
-            problem(("visto_contabile", "data"), f"{visto.data.isoformat()} is before the act's data "
-                                                 f"({act.data.isoformat()}): the visto comes after the act")
+            problem(("visto_contabile", "data"), _("{visto} is before the act's data ({data}): the visto comes "
+                                                   "after the act").format(
+                visto=visto.data.isoformat(), data=act.data.isoformat()))
         elif visto.esecutiva < visto.data:
-            problem(("visto_contabile", "esecutiva_dal"), f"{visto.esecutiva.isoformat()} is before the visto "
-                                                          f"({visto.data.isoformat()}): the act is esecutiva from "
-                                                          "the visto on (art. 183, comma 7, TUEL)")
+            esecutiva = _("{esecutiva} is before the visto ({visto}): the act is esecutiva from the visto on "
+                          "(art. 183, comma 7, TUEL)")
+            problem(("visto_contabile", "esecutiva_dal"),
+                    esecutiva.format(esecutiva=visto.esecutiva.isoformat(), visto=visto.data.isoformat()))
     return out

@@ -536,7 +536,7 @@ def _message_of(err: Any, loc: Path_) -> str:
         return _("must not be empty")
     if kind == "string_too_short":
         return _("the text is empty: write it, or leave the key out")
-    if kind == "enum":
+    if kind in ("enum", "literal_error"):
         allowed = [str(v) for v in err.get("ctx", {}).get("expected", "").replace(" or ", ", ").split(", ") if v]
         names = [v.strip("'") for v in allowed]
         hint = close_match(str(value), names) if isinstance(value, str) else None
@@ -568,7 +568,38 @@ def _message_of(err: Any, loc: Path_) -> str:
         return _("write true or false, not '{value}'").format(value=value)
     if kind not in _PYDANTIC_ERRORS:  # the model's own (PydanticCustomError), worded and translated there
         return str(err["msg"])
-    return _("not a valid value ({reason})").format(reason=err["msg"])
+    return _library_message(kind, value, err.get("ctx") or {})
+
+
+def _library_message(kind: str, value: object, ctx: dict[str, Any]) -> str:
+    """Pydantic's other errors, in the language of messages: whatever a field of the act can
+    raise, and a sentence without pydantic's English for any other."""
+    if value is None and kind.endswith("_type"):
+        return _("no value: write one, or leave the key out")
+    if kind.startswith(("int_", "float_")):
+        return _("'{value}' is not a whole number: write it with the digits 0-9").format(value=value)
+    if kind.startswith("decimal_"):
+        return _("'{value}' is not a number: write it with digits, e.g. 1234.50").format(value=value)
+    if kind.startswith("time"):
+        return _("'{value}' is not a time of day: write it as HH:MM, e.g. 18:30, in quotes").format(value=value)
+    if kind.startswith("datetime"):
+        return _("'{value}' is not a date and time: write it as YYYY-MM-DDTHH:MM").format(value=value)
+    if kind == "string_too_long":
+        return _("the text is too long: at most {count} characters").format(count=ctx.get("max_length", "?"))
+    if kind == "too_long":
+        return _("too many items: at most {count}").format(count=ctx.get("max_length", "?"))
+    if kind == "string_pattern_mismatch":
+        return _("'{value}' is not written as this key wants it ({pattern})").format(
+            value=value, pattern=ctx.get("pattern", ""))
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "multiple_of"):
+        bound = next((f"{sign} {ctx[key]}" for key, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="),
+                                                              ("multiple_of", "×")) if key in ctx), "")
+        return _("{value} is out of range ({bound})").format(value=value, bound=bound)
+    if kind.startswith("union_tag"):
+        return _("neither one mapping nor a list of them")
+    if kind in ("set_type", "tuple_type", "frozen_set_type", "iterable_type"):
+        return _("a list is expected here: write each item on its own line starting with '- '")
+    return _("'{value}' is not a valid value here ({kind})").format(value=value, kind=kind)
 
 
 def _listed(items: list[str]) -> str:

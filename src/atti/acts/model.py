@@ -179,7 +179,7 @@ class Dispositivo(_Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> Dispositivo:
         if not self.punti and not self.articoli:
-            raise PydanticCustomError("dispositivo_vuoto", "empty dispositivo: write at least one punto")
+            raise PydanticCustomError("dispositivo_vuoto", _("empty dispositivo: write at least one punto"))
         return self
 
     def testi(self) -> list[str]:
@@ -222,7 +222,8 @@ def _time_of_day(value: object) -> object:
 
 
 Ora = Annotated[dt.time, BeforeValidator(_time_of_day)]
-Conteggio = Annotated[int, _whole_number(0, 100_000, "favorevoli: 5", "a count of votes or members", optional=True)]
+_CONTEGGIO_RANGE = N_("a count of votes or members, from 0 to 100000")
+Conteggio = Annotated[int, _whole_number(0, 100_000, "favorevoli: 5", _CONTEGGIO_RANGE, optional=True)]
 
 
 def _euro(value: object) -> object:
@@ -235,15 +236,21 @@ def _euro(value: object) -> object:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise PydanticCustomError("importo", "'{shown}' is not an amount in euro: write it as 1234.50",
+        raise PydanticCustomError("importo", _("'{shown}' is not an amount in euro: write it as 1234.50"),
                                   {"shown": str(value)}) from None
+    if amount.is_finite() and amount.adjusted() >= _EURO_DIGITS:
+        # quantize() past the context's 28 digits raises InvalidOperation: refused before it.
+        raise PydanticCustomError("importo", _("'{shown}' is too large an amount in euro: at most {most}"),
+                                  {"shown": str(value), "most": f"{Decimal(10) ** _EURO_DIGITS - Decimal('0.01')}"})
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise PydanticCustomError("importo", "'{shown}' is not an amount in euro: a positive amount with at "
-                                  "most two decimals, e.g. 1234.50", {"shown": str(value)})
+        raise PydanticCustomError("importo", _("'{shown}' is not an amount in euro: a positive amount with at "
+                                  "most two decimals, e.g. 1234.50"), {"shown": str(value)})
     return amount
 
 
 Importo = Annotated[Decimal, BeforeValidator(_euro)]
+_EURO_DIGITS = 15
+"""The digits before the decimal point an amount may have (up to a million billion euro)."""
 
 
 def euro(amount: Decimal) -> str:
@@ -271,10 +278,10 @@ class Votazione(_Strict):
     @model_validator(mode="after")
     def _counted(self) -> Votazione:
         if self.unanimita and (self.contrari or self.astenuti):
-            raise PydanticCustomError("votazione", "a unanimous vote has no contrari and no astenuti")
+            raise PydanticCustomError("votazione", _("a unanimous vote has no contrari and no astenuti"))
         if not self.unanimita and self.favorevoli is None:
-            raise PydanticCustomError("votazione", "write the votes: unanimita: true, or favorevoli: N "
-                                      "(with contrari: N and astenuti: N)")
+            raise PydanticCustomError("votazione", _("write the votes: unanimita: true, or favorevoli: N "
+                                      "(with contrari: N and astenuti: N)"))
         return self
 
 

@@ -22,18 +22,20 @@ from typing import Any
 from atti.acts.model import Act
 from atti.acts.source import LoadedAct, dotted
 from atti.errors import Problem
+from atti.i18n import N_, _, translate
 
 # A marked span: "[[" text "]]", on one or more lines, never empty, never nested.
 MARK = re.compile(r"\[\[([^\[\]]+?)\]\]")
 OMISSIS = "[omissis]"
 
-# What looks like personal data in Italian acts, with the words a warning names it by.
+# What looks like personal data in Italian acts, with the words a warning names it by (marked with
+# N_, translated where the warning is made).
 _LIKELY: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a codice fiscale", re.compile(
+    (N_("a codice fiscale"), re.compile(
         r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b", re.I)),
-    ("an IBAN", re.compile(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b")),
-    ("an e-mail address", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
-    ("a date of birth", re.compile(
+    (N_("an IBAN"), re.compile(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b")),
+    (N_("an e-mail address"), re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
+    (N_("a date of birth"), re.compile(
         r"\b(?:nat[oaie]|data di nascita)\b[^.;\n]{0,40}?\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I)),
 )
 
@@ -117,9 +119,9 @@ def personal_data_warnings(loaded: LoadedAct) -> list[Problem]:
             continue
         for what, words in likely_personal_data(text):
             shown = words if len(words) <= 40 else f"{words[:37]}..."
+            message = _("warning: {path}: '{shown}' looks like {what}: if it is a person's, mark it as "
+                        "personal data, [[...]], so the publication copy leaves it out")
             problem = loaded.source.problem(
-                path, f"warning: {dotted(path)}: '{shown}' looks like {what}: if it is a person's, mark it "
-                "as personal data, [[...]], so the publication copy leaves it out"
-            )
+                path, message.format(path=dotted(path), shown=shown, what=translate(what)))
             out.append(problem)
     return out

@@ -22,6 +22,7 @@ from atti import __version__
 from atti.acts.allegati import AllegatoRefused, locate_allegato, read_allegato
 from atti.acts.model import Act, ModoAllegato
 from atti.errors import RenderError, VerificationError
+from atti.i18n import _
 from atti.templates.pdfa import Attachment
 from atti.templates.pdfcheck import check_pdf
 
@@ -62,9 +63,10 @@ def _read(file: str, titolo: str, base_dir: Path | None, allegati_dirs: Sequence
     try:
         return read_allegato(locate_allegato(file, base_dir or Path("."), allegati_dirs))
     except AllegatoRefused as exc:
-        raise RenderError(f"allegato '{titolo}': {exc.msg}") from None
+        raise RenderError(_("the allegato '{titolo}': {reason}").format(titolo=titolo, reason=exc.msg)) from None
     except OSError as exc:
-        raise RenderError(f"allegato '{titolo}': cannot read '{file}': {exc.strerror}") from None
+        raise RenderError(_("allegato '{titolo}': cannot read '{file}': {reason}").format(
+            titolo=titolo, file=file, reason=exc.strerror)) from None
 
 
 def attachments(
@@ -171,22 +173,23 @@ def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]], *, mark: bytes
         try:
             report = check_pdf(data)
         except VerificationError:
-            raise RenderError(f"allegato '{titolo}' is not a PDF: attach it instead with 'modo: allegato'") from None
+            not_pdf = _("allegato '{titolo}' is not a PDF: attach it instead with 'modo: allegato'")
+            raise RenderError(not_pdf.format(titolo=titolo)) from None
         if report.signatures:
-            raise RenderError(f"allegato '{titolo}' is signed: appending its pages would drop its signature; "
-                              "attach it instead with 'modo: allegato'")
+            raise RenderError(_("allegato '{titolo}' is signed: appending its pages would drop its signature; "
+                                "attach it instead with 'modo: allegato'").format(titolo=titolo))
         # Tags and an output intent of its own are not required of an appended PDF/A-1b/2b scan.
         failed = [c.name for c in report.checks if not c.passed and c.name in _MUST_PASS]
         if failed:
-            raise RenderError(
-                f"allegato '{titolo}' cannot be appended to a PDF/A ({', '.join(failed)}): "
-                "attach it instead with 'modo: allegato'"
-            )
+            raise RenderError(_(
+                "allegato '{titolo}' cannot be appended to a PDF/A ({failed}): attach it instead with "
+                "'modo: allegato'"
+            ).format(titolo=titolo, failed=", ".join(failed)))
     sources: list[pikepdf.Pdf] = []
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
             first = len(doc.pages)
-            for _, data in others:
+            for _titolo, data in others:
                 sources.append(pikepdf.open(io.BytesIO(data)))
                 doc.pages.extend(sources[-1].pages)
             if mark is not None:
@@ -196,7 +199,7 @@ def append_pages(pdf: bytes, others: Sequence[tuple[str, bytes]], *, mark: bytes
             # one megabyte that decodes to a gigabyte, and qpdf would decode it to compress it again.
             doc.save(out, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     except pikepdf.PdfError as exc:
-        raise RenderError(f"cannot append the allegati: {exc}") from None
+        raise RenderError(_("cannot append the allegati: {reason}").format(reason=exc)) from None
     finally:
         for other in sources:
             other.close()

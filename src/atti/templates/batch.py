@@ -21,6 +21,7 @@ from pathlib import Path
 
 from atti.acts import LoadedAct, load_act
 from atti.errors import ActError, AttiError
+from atti.i18n import _
 from atti.templates.convert import Converter, find_soffice
 from atti.templates.render import RenderedAct, base_name, render_act
 from atti.templates.warm import open_converter, uno_available
@@ -69,7 +70,7 @@ def find_acts(inputs: Sequence[Path]) -> list[Path]:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.suffix == ".yaml" and p.is_file())
             if not inside:
-                raise AttiError(f"no acts to render: {path} holds no *.yaml files")
+                raise AttiError(_("no acts to render: {path} holds no *.yaml files").format(path=path))
             found += inside
         else:
             found.append(path)  # a missing file is reported as that act's failure
@@ -207,12 +208,13 @@ def render_batch(
                 continue
             stem = base_name(loaded.act)
             if stem in claimed:
-                message = f"{path}: same output files as {claimed[stem]} ({stem}.docx, .pdf); not rendered"
+                message = _("{path}: same output files as {other} ({stem}.docx, .pdf); not rendered").format(
+                    path=path, other=claimed[stem], stem=stem)
                 record(index, Failed(path, message, invalid=True))
                 continue
             claimed[stem] = path
             jobs.put((index, path, loaded))
-        for _ in threads:
+        for _thread in threads:
             jobs.put(None)
         while len(outcomes) < total:
             item = results.get()
@@ -226,7 +228,7 @@ def render_batch(
         raise
     finally:
         stop.set()
-        for _ in threads:
+        for _thread in threads:
             jobs.put(None)
         for thread in threads:
             thread.join()

@@ -30,6 +30,7 @@ from lxml import etree
 
 from atti.acts.diff import DELETED, EQUAL, Segment, word_diff
 from atti.errors import VerificationError
+from atti.i18n import N_, _, translate
 from atti.templates.pagewords import COMPARE_MAX_PAGES, Page, page_words
 from atti.templates.pdfcheck import (
     PDFAID_NS,
@@ -70,11 +71,20 @@ class PageChange:
                 "words": [w.to_dict() for w in self.words]}
 
     def to_text(self) -> str:
+        shown = _cut(self.words[0].text if self.words else "", 2 * _CONTEXT)
         if self.kind == "added":
-            return f"page {self.page_b} added: {_cut(self.words[0].text if self.words else '', 2 * _CONTEXT)}"
+            return _("page {page} added: {text}").format(page=self.page_b, text=shown)
         if self.kind == "removed":
-            return f"page {self.page_a} removed: {_cut(self.words[0].text if self.words else '', 2 * _CONTEXT)}"
-        return f"{_page_name(self.page_a, self.page_b)} text: {_redline(self.words)}"
+            return _("page {page} removed: {text}").format(page=self.page_a, text=shown)
+        return _("{page} text: {redline}").format(page=_page_name(self.page_a, self.page_b),
+                                                   redline=_redline(self.words))
+
+
+_LAYOUT_WHY = {
+    "moved": N_("the same words, in other places"),
+    "size": N_("the same words, on a page of another size"),
+    "drawing": N_("the same words in the same places, drawn otherwise (lines, images)"),
+}
 
 
 @dataclass(frozen=True)
@@ -89,12 +99,9 @@ class LayoutChange:
         return {"page_a": self.page_a, "page_b": self.page_b, "why": self.why}
 
     def to_text(self) -> str:
-        because = {
-            "moved": "the same words, in other places",
-            "size": "the same words, on a page of another size",
-            "drawing": "the same words in the same places, drawn otherwise (lines, images)",
-        }[self.why]
-        return f"layout of {_page_name(self.page_a, self.page_b)} differs: {because}"
+        because = translate(_LAYOUT_WHY[self.why])
+        return _("layout of {page} differs: {because}").format(
+            page=_page_name(self.page_a, self.page_b), because=because)
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,11 @@ class FileChange:
 
     def to_text(self) -> str:
         if self.kind == "changed":
-            return (f"attachment {self.name} changed: sha256 {_short(self.sha256_a)} in A, "
-                    f"{_short(self.sha256_b)} in B")
-        return f"attachment {self.name} {self.kind}: sha256 {_short(self.sha256_a or self.sha256_b)}"
+            return _("attachment {name} changed: sha256 {a} in A, {b} in B").format(
+                name=self.name, a=_short(self.sha256_a), b=_short(self.sha256_b))
+        message = _("attachment {name} added: sha256 {sha}") if self.kind == "added" else _(
+            "attachment {name} removed: sha256 {sha}")
+        return message.format(name=self.name, sha=_short(self.sha256_a or self.sha256_b))
 
 
 @dataclass(frozen=True)
@@ -131,15 +140,22 @@ class SignatureChange:
 
     def to_text(self) -> str:
         def state(signed: bool | None) -> str:
-            return "signed" if signed else "unsigned"
+            return _("signed") if signed else _("unsigned")
 
         if self.kind == "added":
-            return f"signature field {self.name} added in B ({state(self.signed_b)})"
+            return _("signature field {name} added in B ({state})").format(name=self.name, state=state(self.signed_b))
         if self.kind == "removed":
-            return f"signature field {self.name} removed in B (it was {state(self.signed_a)})"
+            return _("signature field {name} removed in B (it was {state})").format(
+                name=self.name, state=state(self.signed_a))
         if self.signed_a and self.signed_b:
-            return f"signature field {self.name}: signed in both, with different signatures"
-        return f"signature field {self.name}: {state(self.signed_a)} in A, {state(self.signed_b)} in B"
+            return _("signature field {name}: signed in both, with different signatures").format(name=self.name)
+        return _("signature field {name}: {a} in A, {b} in B").format(
+            name=self.name, a=state(self.signed_a), b=state(self.signed_b))
+
+
+# What a document viewer calls each entry, in the report (the JSON keeps the names).
+_METADATA_NAMES = {"title": N_("title"), "author": N_("author"), "subject": N_("subject"),
+                   "keywords": N_("keywords")}
 
 
 @dataclass(frozen=True)
@@ -153,9 +169,10 @@ class MetadataChange:
 
     def to_text(self) -> str:
         def shown(value: str | None) -> str:
-            return "none" if value is None else repr(value) if self.name != "PDF/A" else value
+            return _("none") if value is None else repr(value) if self.name != "PDF/A" else value
 
-        return f"{self.name}: {shown(self.a)} in A, {shown(self.b)} in B"
+        name = translate(_METADATA_NAMES.get(self.name, self.name))
+        return _("{name}: {a} in A, {b} in B").format(name=name, a=shown(self.a), b=shown(self.b))
 
 
 @dataclass(frozen=True)
@@ -200,24 +217,28 @@ class PdfComparison:
             return f"SAME  {a}  {b}"
         lines = [f"DIFFERENT  A: {a}  B: {b}"]
         na, nb = self.pages
-        lines.append(f"pages: {na} in both" if na == nb else f"pages: {na} in A, {nb} in B")
+        lines.append(_("pages: {a} in both").format(a=na) if na == nb
+                     else _("pages: {a} in A, {b} in B").format(a=na, b=nb))
         lines += [c.to_text() for c in self.text[:_MAX_ITEMS]]
         if len(self.text) > _MAX_ITEMS:
-            lines.append(f"... and {len(self.text) - _MAX_ITEMS} more pages whose text differs")
+            lines.append(_("... and {count} more pages whose text differs").format(count=len(self.text) - _MAX_ITEMS))
         lines += [c.to_text() for c in self.layout[:_MAX_ITEMS]]
         if len(self.layout) > _MAX_ITEMS:
-            lines.append(f"... and {len(self.layout) - _MAX_ITEMS} more pages laid out otherwise")
+            lines.append(_("... and {count} more pages laid out otherwise").format(
+                count=len(self.layout) - _MAX_ITEMS))
         if max(self.pages) > COMPARE_MAX_PAGES:
-            lines.append(f"text and layout compared on the first {COMPARE_MAX_PAGES} pages only")
+            lines.append(_("text and layout compared on the first {count} pages only").format(
+                count=COMPARE_MAX_PAGES))
         lines += [c.to_text() for c in self.attachments]
         lines += [c.to_text() for c in self.signatures]
         lines += [c.to_text() for c in self.metadata]
         if verbose:
-            lines.append("internals:")
+            lines.append(_("internals:"))
             lines += [f"  {d}" for d in self.details]
         elif len(lines) == 2 and self.pages[0] == self.pages[1]:
-            many = "differences" if self.internals > 1 else "difference"
-            lines.append(f"{self.internals} {many} in the PDF's internals only (--verbose lists them)")
+            many = (_("{count} differences in the PDF's internals only (--verbose lists them)") if self.internals > 1
+                    else _("{count} difference in the PDF's internals only (--verbose lists them)"))
+            lines.append(many.format(count=self.internals))
         return "\n".join([lines[0], *(f"  {line}" for line in lines[1:])])
 
 
@@ -232,7 +253,8 @@ def compare_pdfs(a: bytes, b: bytes, *, labels: tuple[str, str] = ("A", "B")) ->
             try:
                 docs.append(stack.enter_context(open_pdf(data)))
             except pikepdf.PasswordError:
-                raise VerificationError(f"{label}: encrypted with a password, cannot be compared") from None
+                raise VerificationError(_("{label}: encrypted with a password, cannot be compared").format(
+                    label=label)) from None
             except VerificationError as exc:
                 raise VerificationError(f"{label}: {exc.msg}") from None
         da, db = docs
@@ -247,11 +269,11 @@ def compare_pdfs(a: bytes, b: bytes, *, labels: tuple[str, str] = ("A", "B")) ->
             signatures = _signatures(da, db)
             metadata = _metadata(da, db)
         except pikepdf.PdfError as exc:
-            raise VerificationError(f"cannot compare: a damaged PDF: {one_line(exc)}") from None
+            raise VerificationError(_("cannot compare: a damaged PDF: {reason}").format(reason=one_line(exc))) from None
     text, layout = _pages(page_words(a, labels[0]), page_words(b, labels[1]), differences)
     details = differences[:_MAX_ITEMS]
     if len(differences) > _MAX_ITEMS:
-        details.append(f"... and {len(differences) - _MAX_ITEMS} more")
+        details.append(_("... and {count} more").format(count=len(differences) - _MAX_ITEMS))
     return PdfComparison(
         False, labels, pages, tuple(text), tuple(layout), attached, signatures, metadata, tuple(details),
         len(differences),
@@ -262,7 +284,8 @@ def compare_pdfs(a: bytes, b: bytes, *, labels: tuple[str, str] = ("A", "B")) ->
 
 
 def _page_name(page_a: int | None, page_b: int | None) -> str:
-    return f"page {page_a}" if page_a == page_b else f"page {page_a} of A ({page_b} of B)"
+    return (_("page {page}").format(page=page_a) if page_a == page_b
+            else _("page {a} of A ({b} of B)").format(a=page_a, b=page_b))
 
 
 def _short(sha256: str | None) -> str:
@@ -335,7 +358,7 @@ def _laid_out_otherwise(a: Page, b: Page, differences: list[str], number: int) -
 def _attached(doc: pikepdf.Pdf) -> dict[str, str]:
     """Attached file name -> SHA-256 of its bytes; a name met again is numbered ("x.pdf (2)")."""
     out: dict[str, str] = {}
-    for name, _, data in embedded_files(doc):
+    for name, _mime, data in embedded_files(doc):
         key, n = name, 1
         while key in out:
             n += 1

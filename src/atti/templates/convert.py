@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Self
 
 from atti.errors import ConverterMissing, RenderError
+from atti.i18n import _
 from atti.processes import guard, kill_group, release
 
 # PDF/A-2b ("SelectPdfVersion": 2) and tagged PDF, for accessibility; LibreOffice >= 7.4 reads the
@@ -39,15 +40,16 @@ def find_soffice() -> str:
     if override:
         if os.path.isfile(override) and os.access(override, os.X_OK):
             return override
-        raise ConverterMissing(f"LibreOffice not found: ATTI_SOFFICE={override} is not an executable")
+        message = _("LibreOffice not found: ATTI_SOFFICE={path} is not an executable")
+        raise ConverterMissing(message.format(path=override))
     for name in _CANDIDATES:
         found = shutil.which(name)
         if found:
             return found
-    raise ConverterMissing(
+    raise ConverterMissing(_(
         "LibreOffice not found: install the Debian package libreoffice-writer-nogui "
         "(bash scripts/setup.sh does) or set ATTI_SOFFICE"
-    )
+    ))
 
 
 class Converter:
@@ -73,7 +75,7 @@ class Converter:
     def to_pdf(self, docx: bytes) -> bytes:
         soffice = self.soffice
         if self._killed:
-            raise RenderError("the conversion was stopped")
+            raise RenderError(_("the conversion was stopped"))
         if self._profile is None:
             self._profile = tempfile.TemporaryDirectory(prefix="atti-lo-profile-")
         profile = Path(self._profile.name).as_uri()
@@ -92,15 +94,17 @@ class Converter:
                     cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
                 )
             except OSError as exc:
-                raise ConverterMissing(f"LibreOffice not found: cannot run {soffice}: {exc.strerror}") from None
+                raise ConverterMissing(_("LibreOffice not found: cannot run {soffice}: {reason}").format(
+                    soffice=soffice, reason=exc.strerror)) from None
             guard(proc.pid)
             self._running = proc
             try:
-                _, err = proc.communicate(timeout=self.timeout)
+                _out, err = proc.communicate(timeout=self.timeout)
             except subprocess.TimeoutExpired:
                 kill_group(proc.pid)
                 proc.communicate()
-                raise RenderError(f"LibreOffice did not convert the act within {self.timeout:g} s") from None
+                raise RenderError(_("LibreOffice did not convert the act within {seconds} s").format(
+                    seconds=f"{self.timeout:g}")) from None
             except BaseException:  # interrupted (Ctrl-C, SIGTERM): LibreOffice goes too
                 kill_group(proc.pid)
                 proc.wait()
@@ -109,12 +113,12 @@ class Converter:
                 self._running = None
                 release(proc.pid)
             if self._killed:
-                raise RenderError("the conversion was stopped")
+                raise RenderError(_("the conversion was stopped"))
             pdf = work / "out" / "act.pdf"
             if proc.returncode != 0 or not pdf.is_file():
                 detail = err.decode("utf-8", "replace").strip().splitlines()
-                why = detail[-1] if detail else f"exit status {proc.returncode}"
-                raise RenderError(f"LibreOffice could not convert the act to PDF: {why}")
+                why = detail[-1] if detail else _("exit status {code}").format(code=proc.returncode)
+                raise RenderError(_("LibreOffice could not convert the act to PDF: {reason}").format(reason=why))
             return pdf.read_bytes()
 
     def kill(self) -> None:

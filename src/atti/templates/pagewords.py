@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atti.errors import ConverterMissing, VerificationError
+from atti.i18n import _
 from atti.processes import Overrun, run_bounded
 
 MB = 1_000_000
@@ -60,7 +61,7 @@ def page_words(pdf: bytes, label: str) -> list[Page]:
     """The first COMPARE_MAX_PAGES pages of ``pdf``; VerificationError naming ``label`` if unreadable."""
     exe = shutil.which("pdftotext")
     if exe is None:
-        raise ConverterMissing("pdftotext not found: install the Debian package poppler-utils")
+        raise ConverterMissing(_("pdftotext not found: install the Debian package poppler-utils"))
     with tempfile.TemporaryDirectory(prefix="atti-compare-") as tmp:
         path = Path(tmp) / "file.pdf"
         path.write_bytes(pdf)
@@ -68,12 +69,13 @@ def page_words(pdf: bytes, label: str) -> list[Page]:
         try:
             done = run_bounded(cmd, timeout=WORDS_TIMEOUT, max_output=WORDS_MAX_BYTES, max_memory=WORDS_MAX_MEMORY)
         except OSError as exc:
-            raise VerificationError(f"cannot run pdftotext: {exc.strerror}") from None
+            raise VerificationError(_("cannot run pdftotext: {reason}").format(reason=exc.strerror)) from None
         except Overrun as over:
             raise VerificationError(f"{label}: {_overrun(over.limit)}") from None
     if done.returncode != 0:
         why = done.err.decode("utf-8", "replace").strip().splitlines()
-        raise VerificationError(f"{label}: text unreadable: {why[-1] if why else 'pdftotext failed'}")
+        raise VerificationError(_("{label}: text unreadable: {reason}").format(
+            label=label, reason=why[-1] if why else _("pdftotext failed")))
     out = done.out
     return [
         Page(
@@ -90,7 +92,7 @@ def page_words(pdf: bytes, label: str) -> list[Page]:
 def _overrun(limit: str) -> str:
     """What went past its bound, read at the time (the tests lower the bounds)."""
     return {
-        "time": f"its words could not be read in {WORDS_TIMEOUT:g} s",
-        "output": f"its words would be more than {WORDS_MAX_BYTES / MB:g} MB",
-        "memory": f"reading its words would take more than {WORDS_MAX_MEMORY >> 20} MB",
+        "time": _("its words could not be read in {seconds} s").format(seconds=f"{WORDS_TIMEOUT:g}"),
+        "output": _("its words would be more than {mb} MB").format(mb=f"{WORDS_MAX_BYTES / MB:g}"),
+        "memory": _("reading its words would take more than {mb} MB").format(mb=WORDS_MAX_MEMORY >> 20),
     }[limit]

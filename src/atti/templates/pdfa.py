@@ -35,6 +35,7 @@ import pikepdf
 from lxml import etree
 
 from atti.errors import RenderError
+from atti.i18n import _
 from atti.templates.pdfcheck import PDFAID_NS, RDF_NS, one_line
 
 Relationship = Literal["Source", "Data", "Alternative", "Supplement", "Unspecified"]
@@ -89,7 +90,7 @@ def set_pdfa_part(xmp: bytes, part: int) -> bytes:
     try:
         tree = etree.parse(io.BytesIO(xmp), parser)
     except etree.XMLSyntaxError as exc:
-        raise RenderError(f"the PDF's XMP metadata is not valid XML: {exc}") from None
+        raise RenderError(_("the PDF's XMP metadata is not valid XML: {reason}").format(reason=exc)) from None
     key = f"{{{PDFAID_NS}}}part"
     found = False
     # pdfaid:part may be written as an element or, in the abbreviated RDF form, as an attribute.
@@ -101,7 +102,7 @@ def set_pdfa_part(xmp: bytes, part: int) -> bytes:
             element.text = str(part)
             found = True
     if not found:
-        raise RenderError("the PDF does not declare PDF/A in its XMP metadata (no pdfaid:part)")
+        raise RenderError(_("the PDF does not declare PDF/A in its XMP metadata (no pdfaid:part)"))
     out: bytes = etree.tostring(tree, encoding="utf-8")
     return out
 
@@ -141,16 +142,16 @@ def _rewrite(pdf: bytes, files: Sequence[Attachment]) -> bytes:
     try:
         doc = pikepdf.open(io.BytesIO(pdf))
     except pikepdf.PasswordError:
-        raise RenderError("cannot attach files: the PDF is encrypted") from None
+        raise RenderError(_("cannot attach files: the PDF is encrypted")) from None
     except pikepdf.PdfError as exc:
-        raise RenderError(f"cannot attach files: not a PDF: {one_line(exc)}") from None
+        raise RenderError(_("cannot attach files: not a PDF: {reason}").format(reason=one_line(exc))) from None
     with doc:
         if doc.is_encrypted:
-            raise RenderError("cannot attach files: the PDF is encrypted (PDF/A forbids it)")
+            raise RenderError(_("cannot attach files: the PDF is encrypted (PDF/A forbids it)"))
         root = doc.Root
         metadata = root.get("/Metadata")
         if not isinstance(metadata, pikepdf.Stream):
-            raise RenderError("cannot attach files: the PDF has no XMP metadata, so it is not PDF/A")
+            raise RenderError(_("cannot attach files: the PDF has no XMP metadata, so it is not PDF/A"))
         xmp = set_pdfa_part(metadata.read_bytes(), 3)
         # PDF/A forbids filters on the metadata stream: write it back as plain bytes.
         root.Metadata = doc.make_stream(xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
@@ -164,7 +165,8 @@ def _rewrite(pdf: bytes, files: Sequence[Attachment]) -> bytes:
             root.AF = doc.make_indirect(pikepdf.Array())
         for item in files:
             if item.name in tree:
-                raise RenderError(f"cannot attach files: the PDF already has an attachment named {item.name!r}")
+                raise RenderError(_("cannot attach files: the PDF already has an attachment named {name}").format(
+                    name=repr(item.name)))
             stream = _embedded_file(doc, item)
             spec = doc.make_indirect(
                 pikepdf.Dictionary(
@@ -279,7 +281,7 @@ def _xmp_stream(pdf: bytes, offsets: dict[int, int], number: int) -> bytes | Non
     body = _object_body(pdf, offsets, number)
     if body is None or b"stream" not in body:
         return None
-    head, _, _ = body.partition(b"stream")
+    head, _sep, _rest = body.partition(b"stream")
     length = _DIRECT_LENGTH.search(head)
     if b"/Filter" in head or b"/DecodeParms" in head or length is None:
         return None
@@ -335,11 +337,11 @@ def _append_update(pdf: bytes, layout: _Layout, files: Sequence[Attachment]) -> 
         specs.append((_text_key(item.name), _text(item.name), number + 1))
         number += 2
     # A name tree's keys are in byte order; /AF keeps the caller's order.
-    names = b" ".join(b"%b %d 0 R" % (text, n) for _, text, n in sorted(specs))
+    names = b" ".join(b"%b %d 0 R" % (text, n) for _key, text, n in sorted(specs))
     tree, names_dict, af = number, number + 1, number + 2
     objects[tree] = b"<</Names[" + names + b"]>>"
     objects[names_dict] = b"<</EmbeddedFiles %d 0 R>>" % tree
-    objects[af] = b"[" + b" ".join(b"%d 0 R" % n for _, _, n in specs) + b"]"
+    objects[af] = b"[" + b" ".join(b"%d 0 R" % n for _key, _text, n in specs) + b"]"
     size = af + 1
     objects[layout.root] = layout.catalog[:-2] + b"/AF %d 0 R/Names %d 0 R>>" % (af, names_dict)
 

@@ -27,6 +27,7 @@ import pikepdf.settings
 from lxml import etree
 
 from atti.errors import VerificationError
+from atti.i18n import N_, _, translate
 
 MB = 1_000_000
 QPDF_MAX_STREAM_BYTES = 100 * MB
@@ -93,8 +94,9 @@ class PdfCheckReport:
     def to_text(self, label: str = "PDF") -> str:
         """A verdict line naming ``label``, then one line per check."""
         verdict = "PASSED" if self.passed else "FAILED"
-        signed = f"{self.signatures} signature{'s' if self.signatures != 1 else ''}"
-        lines = [f"{verdict}  {label} ({self.pdfa or 'no PDF/A claim'}, {signed})"]
+        signed = (_("{count} signatures") if self.signatures != 1 else _("{count} signature")).format(
+            count=self.signatures)
+        lines = [f"{verdict}  {label} ({self.pdfa or _('no PDF/A claim')}, {signed})"]
         lines += [f"  {'ok  ' if c.passed else 'FAIL'}  {c.name}: {c.detail}" for c in self.checks]
         return "\n".join(lines)
 
@@ -111,13 +113,13 @@ def open_pdf(data: bytes) -> pikepdf.Pdf:
     pikepdf.PasswordError passes through: the caller decides what an unreadable encrypted file means.
     """
     if b"%PDF-" not in data[:1024]:
-        raise VerificationError("not a PDF: no %PDF- header")
+        raise VerificationError(_("not a PDF: no %PDF- header"))
     try:
         return pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
         raise
     except pikepdf.PdfError as exc:
-        raise VerificationError(f"not a PDF: {one_line(exc)}") from None
+        raise VerificationError(_("not a PDF: {reason}").format(reason=one_line(exc))) from None
 
 
 def check_pdf(data: bytes) -> PdfCheckReport:
@@ -125,13 +127,14 @@ def check_pdf(data: bytes) -> PdfCheckReport:
     try:
         doc = open_pdf(data)
     except pikepdf.PasswordError:
-        return PdfCheckReport((Check("encryption", False, "encrypted with a password: nothing else can be checked"),))
+        return PdfCheckReport((Check("encryption", False,
+                                     _("encrypted with a password: nothing else can be checked")),))
     with doc:
         try:
             return _check(doc, data)
         except (pikepdf.PdfError, ValueError, TypeError) as exc:
             # A file that opens but whose objects are broken beyond what the checks can walk.
-            raise VerificationError(f"not a PDF: damaged: {one_line(exc)}") from None
+            raise VerificationError(_("not a PDF: damaged: {reason}").format(reason=one_line(exc))) from None
 
 
 def _check(doc: pikepdf.Pdf, data: bytes) -> PdfCheckReport:
@@ -142,11 +145,11 @@ def _check(doc: pikepdf.Pdf, data: bytes) -> PdfCheckReport:
     checks = (
         _syntax(doc, data),
         pdfa_check,
-        Check("encryption", not doc.is_encrypted, "encrypted" if doc.is_encrypted else "not encrypted"),
+        Check("encryption", not doc.is_encrypted, _("encrypted") if doc.is_encrypted else _("not encrypted")),
         _output_intent(root),
         _fonts(doc),
-        Check("javascript", not scan.javascript, f"found in {', '.join(scan.javascript[:5])}" if scan.javascript
-              else "none"),
+        Check("javascript", not scan.javascript,
+              _("found in {where}").format(where=", ".join(scan.javascript[:5])) if scan.javascript else _("none")),
         _tagged(root),
         attach_check,
     )
@@ -155,11 +158,12 @@ def _check(doc: pikepdf.Pdf, data: bytes) -> PdfCheckReport:
 
 def _syntax(doc: pikepdf.Pdf, data: bytes) -> Check:
     if not data.startswith(b"%PDF-"):
-        return Check("syntax", False, "the %PDF- header is not at byte 0")
+        return Check("syntax", False, _("the %PDF- header is not at byte 0"))
     warnings = doc.get_warnings()
     if warnings:
-        return Check("syntax", False, f"damaged, read only by repairing it: {one_line(Exception(warnings[0]))}")
-    return Check("syntax", True, "parsed without repairs")
+        return Check("syntax", False, _("damaged, read only by repairing it: {reason}").format(
+            reason=one_line(Exception(warnings[0]))))
+    return Check("syntax", True, _("parsed without repairs"))
 
 
 class StreamRefused(ValueError):
@@ -183,12 +187,14 @@ def read_stream(stream: pikepdf.Stream, what: str) -> bytes:
         else []
     unbounded = [str(f) for f in names if str(f) not in _BOUNDED_FILTERS]
     if unbounded:
-        raise StreamRefused(f"{what} is encoded with {unbounded[0]}, which atti does not decode")
+        raise StreamRefused(_("{what} is encoded with {filter}, which atti does not decode").format(
+            what=translate(what), filter=unbounded[0]))
     try:
         return bytes(stream.read_bytes())
     except pikepdf.DataDecodingError as exc:
         if "memory limit" in str(exc):
-            raise StreamRefused(f"{what} would expand to more than {QPDF_MAX_STREAM_BYTES // MB} MB") from None
+            raise StreamRefused(_("{what} would expand to more than {mb} MB").format(
+                what=translate(what), mb=QPDF_MAX_STREAM_BYTES // MB)) from None
         raise
 
 
@@ -201,7 +207,7 @@ def read_xmp(root: pikepdf.Object) -> Any | None:
     if not isinstance(metadata, pikepdf.Stream):
         return None
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    return etree.parse(io.BytesIO(read_stream(metadata, "the XMP metadata")), parser)
+    return etree.parse(io.BytesIO(read_stream(metadata, N_("the XMP metadata"))), parser)
 
 
 def xmp_property(tree: Any, namespace: str, name: str) -> str | None:
@@ -221,19 +227,20 @@ def _pdfa_identification(root: pikepdf.Object) -> tuple[str | None, Check]:
     except StreamRefused as exc:
         return None, Check("pdfa", False, exc.msg)
     except etree.XMLSyntaxError as exc:
-        return None, Check("pdfa", False, f"the XMP metadata is not valid XML: {exc}")
+        return None, Check("pdfa", False, _("the XMP metadata is not valid XML: {reason}").format(reason=exc))
     if tree is None:
-        return None, Check("pdfa", False, "no XMP metadata in the catalog")
+        return None, Check("pdfa", False, _("no XMP metadata in the catalog"))
     part = xmp_property(tree, PDFAID_NS, "part")
     conformance = (xmp_property(tree, PDFAID_NS, "conformance") or "").upper()
     if part is None:
-        return None, Check("pdfa", False, "the XMP metadata has no pdfaid:part")
+        return None, Check("pdfa", False, _("the XMP metadata has no pdfaid:part"))
     claim = f"PDF/A-{part}{conformance}"
     if not part.isdigit() or conformance not in _CONFORMANCE.get(int(part), "") or not conformance:
-        return claim, Check("pdfa", False, f"not a valid PDF/A identification: {claim}")
+        return claim, Check("pdfa", False, _("not a valid PDF/A identification: {claim}").format(claim=claim))
     if "/Filter" in root.Metadata.stream_dict:
-        return claim, Check("pdfa", False, f"{claim}, but the XMP stream is compressed (PDF/A forbids it)")
-    return claim, Check("pdfa", True, f"{claim} declared in the XMP metadata")
+        return claim, Check("pdfa", False, _("{claim}, but the XMP stream is compressed (PDF/A forbids it)").format(
+            claim=claim))
+    return claim, Check("pdfa", True, _("{claim} declared in the XMP metadata").format(claim=claim))
 
 
 def _output_intent(root: pikepdf.Object) -> Check:
@@ -242,17 +249,17 @@ def _output_intent(root: pikepdf.Object) -> Check:
             continue
         profile = intent.get("/DestOutputProfile")
         if not isinstance(profile, pikepdf.Stream):
-            return Check("output-intent", False, "GTS_PDFA1 output intent without a DestOutputProfile")
+            return Check("output-intent", False, _("GTS_PDFA1 output intent without a DestOutputProfile"))
         try:
-            icc = read_stream(profile, "the output intent's ICC profile")
+            icc = read_stream(profile, N_("the output intent's ICC profile"))
         except StreamRefused as exc:
             return Check("output-intent", False, exc.msg)
         # Every ICC profile carries the signature "acsp" at byte 36 (ICC.1 7.2.9).
         if icc[36:40] != b"acsp":
-            return Check("output-intent", False, "the output intent's DestOutputProfile is not an ICC profile")
-        name = str(intent.get("/OutputConditionIdentifier", "unnamed"))
-        return Check("output-intent", True, f"GTS_PDFA1 with ICC profile ({name})")
-    return Check("output-intent", False, "no GTS_PDFA1 output intent")
+            return Check("output-intent", False, _("the output intent's DestOutputProfile is not an ICC profile"))
+        name = str(intent.get("/OutputConditionIdentifier", _("unnamed")))
+        return Check("output-intent", True, _("GTS_PDFA1 with ICC profile ({name})").format(name=name))
+    return Check("output-intent", False, _("no GTS_PDFA1 output intent"))
 
 
 def _tagged(root: pikepdf.Object) -> Check:
@@ -261,8 +268,8 @@ def _tagged(root: pikepdf.Object) -> Check:
     tree = isinstance(root.get("/StructTreeRoot"), pikepdf.Dictionary)
     missing = [what for what, ok in (("/MarkInfo /Marked true", marked), ("/StructTreeRoot", tree)) if not ok]
     if missing:
-        return Check("tagged", False, "missing " + " and ".join(missing))
-    return Check("tagged", True, "/MarkInfo /Marked true and a /StructTreeRoot")
+        return Check("tagged", False, _("missing {what}").format(what=_(" and ").join(missing)))
+    return Check("tagged", True, _("/MarkInfo /Marked true and a /StructTreeRoot"))
 
 
 def _fonts(doc: pikepdf.Pdf) -> Check:
@@ -319,10 +326,12 @@ def _fonts(doc: pikepdf.Pdf) -> Check:
                 for form in [state] if isinstance(state, pikepdf.Stream) else _values(state):
                     if isinstance(form, pikepdf.Stream) and visit(form):
                         resources(form.get("/Resources"), number)
-    missing = [f"{name} (page {where[name]})" for name, ok in sorted(fonts.items()) if not ok]
+    missing = [_("{font} (page {page})").format(font=name, page=where[name])
+               for name, ok in sorted(fonts.items()) if not ok]
     if missing:
-        return Check("fonts", False, "not embedded: " + ", ".join(missing))
-    return Check("fonts", True, f"{len(fonts)} font{'s' if len(fonts) != 1 else ''}, all embedded")
+        return Check("fonts", False, _("not embedded: {fonts}").format(fonts=", ".join(missing)))
+    embedded = _("{count} fonts, all embedded") if len(fonts) != 1 else _("{count} font, all embedded")
+    return Check("fonts", True, embedded.format(count=len(fonts)))
 
 
 def _values(obj: Any) -> list[Any]:
@@ -342,11 +351,11 @@ class _Scan:
         self.associated: set[tuple[int, int]] = set()
         for obj in doc.objects:
             if isinstance(obj, pikepdf.Stream):
-                self._walk(obj.stream_dict, f"object {obj.objgen[0]}")
+                self._walk(obj.stream_dict, _("object {number}").format(number=obj.objgen[0]))
             elif isinstance(obj, pikepdf.Dictionary | pikepdf.Array):
-                self._walk(obj, f"object {obj.objgen[0]}")
+                self._walk(obj, _("object {number}").format(number=obj.objgen[0]))
         if doc.Root.get("/OpenAction") is not None and self._has_js(doc.Root.OpenAction):
-            self.javascript.insert(0, "the document's OpenAction")
+            self.javascript.insert(0, _("the document's OpenAction"))
 
     @staticmethod
     def _has_js(obj: Any) -> bool:
@@ -358,9 +367,9 @@ class _Scan:
             obj = stack.pop()
             if isinstance(obj, pikepdf.Dictionary):
                 if self._has_js(obj):
-                    self.javascript.append(f"a JavaScript action in {where}")
+                    self.javascript.append(_("a JavaScript action in {where}").format(where=where))
                 if "/JavaScript" in obj:
-                    self.javascript.append(f"a JavaScript name tree in {where}")
+                    self.javascript.append(_("a JavaScript name tree in {where}").format(where=where))
                 for af in _values(obj.get("/AF")) if "/AF" in obj else []:
                     if isinstance(af, pikepdf.Object) and af.is_indirect:
                         self.associated.add(af.objgen)
@@ -411,27 +420,29 @@ def _attachments(doc: pikepdf.Pdf, scan: _Scan, pdfa: str | None) -> tuple[tuple
         files.append(AttachedFile(name, mime, relationship, size, associated))
         lacks = [k for k in ("/F", "/UF", "/Desc") if k not in spec]
         if "/AFRelationship" not in spec or spec.AFRelationship not in RELATIONSHIPS:
-            lacks.append("a valid /AFRelationship")
+            lacks.append(_("a valid /AFRelationship"))
         if not associated:
-            lacks.append("a place in an /AF array")
+            lacks.append(_("a place in an /AF array"))
         if stream is None:
-            lacks.append("an embedded file stream")
+            lacks.append(_("an embedded file stream"))
         else:
             if mime is None:
-                lacks.append("a MIME /Subtype")
+                lacks.append(_("a MIME /Subtype"))
             if not isinstance(params, pikepdf.Dictionary) or "/ModDate" not in params:
                 lacks.append("/Params /ModDate")
         if lacks:
-            problems.append(f"{name} lacks {', '.join(lacks)}")
+            problems.append(_("{name} lacks {what}").format(name=name, what=", ".join(lacks)))
     if not files:
-        return (), Check("attachments", True, "no attached files")
+        return (), Check("attachments", True, _("no attached files"))
     listing = ", ".join(f"{f.name} ({f.relationship or '?'}, {f.mime or '?'})" for f in files)
     if pdfa is not None and pdfa[:7] in ("PDF/A-1", "PDF/A-2"):
         # PDF/A-1 forbids attachments; PDF/A-2 allows only PDF/A files, which atti never attaches.
-        return tuple(files), Check("attachments", False, f"{pdfa[:7]} cannot carry these files: {listing}")
+        return tuple(files), Check("attachments", False, _("{pdfa} cannot carry these files: {listing}").format(
+            pdfa=pdfa[:7], listing=listing))
     if problems:
         return tuple(files), Check("attachments", False, "; ".join(problems))
-    return tuple(files), Check("attachments", True, f"{len(files)} associated: {listing}")
+    return tuple(files), Check("attachments", True, _("{count} associated: {listing}").format(
+        count=len(files), listing=listing))
 
 
 def _count_signatures(root: pikepdf.Object) -> int:

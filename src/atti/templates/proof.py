@@ -27,6 +27,7 @@ from typing import Any
 from atti.acts.model import Act
 from atti.acts.personal import plain_act
 from atti.errors import ConverterMissing, VerificationError
+from atti.i18n import _
 from atti.templates.render import BOZZA, PAGE_NUMBER, running_header, template_context
 
 # What a list mark may extract as: LibreOffice's "-" bullets, or other templates' marks.
@@ -55,13 +56,14 @@ def pdf_text(pdf: bytes) -> str:
     """
     exe = shutil.which("pdftotext")
     if exe is None:
-        raise ConverterMissing("pdftotext not found: install the Debian package poppler-utils")
+        raise ConverterMissing(_("pdftotext not found: install the Debian package poppler-utils"))
     proc = subprocess.run(
         [exe, "-raw", "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=False
     )
     if proc.returncode != 0:
         why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise VerificationError(f"not a readable PDF: {why[-1] if why else 'pdftotext failed'}")
+        raise VerificationError(_("not a readable PDF: {reason}").format(
+            reason=why[-1] if why else _("pdftotext failed")))
     pages = []
     for page in _PAGE.split(proc.stdout.decode("utf-8", "replace"))[1:]:
         lines: list[list[_Word]] = []
@@ -224,7 +226,7 @@ def prove_text(act: Act, text: str, template_text: Sequence[str] | None = None) 
             found = haystack.find(needle, at)
             if found < 0:
                 anywhere = haystack.find(needle)
-                problem = "out of order" if anywhere >= 0 else "missing or altered"
+                problem = _("out of order") if anywhere >= 0 else _("missing or altered")
                 items.append(ItemProof(part, index, item, False, problem))
                 after_missing = True
                 continue
@@ -233,7 +235,8 @@ def prove_text(act: Act, text: str, template_text: Sequence[str] | None = None) 
             if (words is not None or index > 0) and not after_missing:
                 span = _unexpected(haystack[at:found], words)
                 if span:
-                    problem = f"unexpected text before it: {original(at + span[0], at + span[1])[:80]!r}"
+                    problem = _("unexpected text before it: {text}").format(
+                        text=repr(original(at + span[0], at + span[1])[:80]))
             items.append(ItemProof(part, index, item, True, problem))
             at = found + len(needle)
             after_missing = False

@@ -49,6 +49,7 @@ from atti.acts.references import registro_slug
 from atti.docxzip import DocxTooLarge, check_docx
 from atti.errors import RenderError
 from atti.files import write_atomic, write_error
+from atti.i18n import _
 from atti.templates.convert import Converter
 from atti.templates.numbering import restart_lists
 
@@ -468,7 +469,7 @@ def _save_deterministic(doc: DocxTemplate, prototype: _Prototype) -> bytes:
             zipped.write(part.partname.rels_uri, part.rels.xml)
     if doc.crc_to_new_media or doc.crc_to_new_embedded or doc.zipname_to_replace:
         # docxtpl's media replacement runs after a normal save; atti's context never asks for it.
-        raise RenderError("the template asks docxtpl to replace media, which atti does not support")
+        raise RenderError(_("the template asks docxtpl to replace media, which atti does not support"))
     return zipped.close()
 
 
@@ -559,7 +560,7 @@ def render_docx(
     act = plain_act(act)
     path = resolve_template(act, template, templates_dir)
     if not path.is_file():
-        raise RenderError(f"template not found: {path}")
+        raise RenderError(_("template not found: {path}").format(path=path))
     logo = find_logo(templates_dir)
     try:
         prototype = _PROTOTYPES.get(path)
@@ -573,13 +574,15 @@ def render_docx(
             mark_unsigned(doc.docx)
         data = _save_deterministic(doc, prototype)
     except DocxTooLarge as exc:
-        raise RenderError(f"template {path}: {exc.msg}") from None
+        raise RenderError(_("template {path}: {reason}").format(path=path, reason=exc.msg)) from None
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"template {path} is broken: {exc.message} (line {exc.lineno} of its XML)") from None
+        raise RenderError(_("template {path} is broken: {reason} (line {line} of its XML)").format(
+            path=path, reason=exc.message, line=exc.lineno)) from None
     except jinja2.TemplateError as exc:
-        raise RenderError(f"template {path} is broken: {exc}") from None
+        raise RenderError(_("template {path} is broken: {reason}").format(path=path, reason=exc)) from None
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise RenderError(f"template {path} is not a usable DOCX file: {exc}") from None
+        unusable = _("template {path} is not a usable DOCX file: {reason}")
+        raise RenderError(unusable.format(path=path, reason=exc)) from None
     return data
 
 

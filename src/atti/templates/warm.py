@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from atti.errors import ConverterMissing, RenderError
+from atti.i18n import N_, _, translate
 from atti.processes import guard, kill_group, release
 from atti.templates.convert import Converter, find_soffice
 
@@ -43,7 +44,7 @@ WORKER = Path(__file__).with_name("uno_worker.py")
 # A LibreOffice from libreoffice.org brings its own Python next to soffice; Debian's is the
 # system Python with python3-uno.
 UNO_PYTHONS = ("/usr/bin/python3",)
-UNO_MISSING = (
+UNO_MISSING = N_(
     "LibreOffice's Python bridge (uno) not found: install the Debian package python3-uno "
     "(bash scripts/setup.sh does)"
 )
@@ -79,7 +80,7 @@ def find_uno_python(soffice: str) -> str:
     for candidate in (str(bundled), *UNO_PYTHONS):
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and _has_uno(candidate):
             return candidate
-    raise ConverterMissing(UNO_MISSING)
+    raise ConverterMissing(translate(UNO_MISSING))
 
 
 def uno_available() -> bool:
@@ -161,7 +162,8 @@ class WarmConverter(Converter):
                 reply = self._reply(self.timeout)
             except TimeoutError:
                 self._abandon()
-                raise RenderError(f"LibreOffice did not convert the act within {self.timeout:g} s") from None
+                raise RenderError(_("LibreOffice did not convert the act within {seconds} s").format(
+                    seconds=f"{self.timeout:g}")) from None
             except _Crashed:
                 crashes = self._crashed(crashes, self._last_words())
                 continue
@@ -179,7 +181,7 @@ class WarmConverter(Converter):
         """Stop the dead worker (the requests queued behind go again) and count the crash."""
         self._abandon()
         if crashes:
-            raise RenderError(f"LibreOffice crashed twice converting the act: {why}")
+            raise RenderError(_("LibreOffice crashed twice converting the act: {reason}").format(reason=why))
         return crashes + 1
 
     def _abandon(self) -> None:
@@ -205,7 +207,8 @@ class WarmConverter(Converter):
                 try:
                     request.src.write_bytes(request.docx)
                 except OSError as exc:
-                    raise RenderError(f"cannot write the act for LibreOffice: {exc.strerror}") from None
+                    unwritten = _("cannot write the act for LibreOffice: {reason}")
+                    raise RenderError(unwritten.format(reason=exc.strerror)) from None
                 try:
                     self._worker.stdin.write(
                         json.dumps({"in": str(request.src), "out": str(request.dst)}).encode() + b"\n"
@@ -244,8 +247,9 @@ class WarmConverter(Converter):
                 try:
                     return request.dst.read_bytes()
                 except OSError as exc:
-                    raise RenderError(f"LibreOffice wrote no PDF: {exc.strerror}") from None
-            raise RenderError(f"LibreOffice could not convert the act to PDF: {reply.get('error')}")
+                    raise RenderError(_("LibreOffice wrote no PDF: {reason}").format(reason=exc.strerror)) from None
+            raise RenderError(_("LibreOffice could not convert the act to PDF: {reason}").format(
+                reason=reply.get("error")))
         finally:
             request.src.unlink(missing_ok=True)
             request.dst.unlink(missing_ok=True)
@@ -270,7 +274,7 @@ class WarmConverter(Converter):
             return
         self._stop(kill=True)  # exited while idle: clear what it left
         if self._killed:
-            raise RenderError("the conversion was stopped")
+            raise RenderError(_("the conversion was stopped"))
         soffice, python = self.soffice, self.python
         self._work = tempfile.TemporaryDirectory(prefix="atti-lo-warm-")
         work = Path(self._work.name)
@@ -290,11 +294,12 @@ class WarmConverter(Converter):
                 )
             except OSError as exc:
                 self._stop(kill=True)
-                raise ConverterMissing(f"{UNO_MISSING}: cannot run {python}: {exc.strerror}") from None
+                raise ConverterMissing(_("{missing}: cannot run {python}: {reason}").format(
+                    missing=translate(UNO_MISSING), python=python, reason=exc.strerror)) from None
         guard(self._worker.pid)
         if self._killed:  # kill() ran while the worker was being started, and did not see it
             self._stop(kill=True)
-            raise RenderError("the conversion was stopped")
+            raise RenderError(_("the conversion was stopped"))
         self._buffer = b""
         try:
             ready = self._reply(self.start_timeout)
@@ -302,13 +307,14 @@ class WarmConverter(Converter):
             why = self._last_words() if isinstance(exc, _Crashed) else ""
             self._stop(kill=True)  # interrupted while starting too: nothing may stay behind
             if isinstance(exc, TimeoutError):
-                raise RenderError(f"LibreOffice did not start within {self.start_timeout:g} s") from None
+                raise RenderError(_("LibreOffice did not start within {seconds} s").format(
+                    seconds=f"{self.start_timeout:g}")) from None
             if isinstance(exc, _Crashed):
-                raise RenderError(f"LibreOffice did not start: {why}") from None
+                raise RenderError(_("LibreOffice did not start: {reason}").format(reason=why)) from None
             raise
         if not ready.get("ready"):
             self._stop(kill=True)
-            raise ConverterMissing(UNO_MISSING)
+            raise ConverterMissing(translate(UNO_MISSING))
 
     def _stop(self, *, kill: bool) -> None:
         worker, self._worker = self._worker, None
@@ -390,10 +396,10 @@ class WarmConverter(Converter):
                     return ours[-1].removeprefix("atti uno worker: ").strip()
         status = self._worker.poll() if self._worker is not None else None
         if status is None:
-            return "the UNO worker stopped answering"
+            return _("the UNO worker stopped answering")
         if status < 0:
-            return f"the UNO worker was killed by signal {-status}"
-        return f"the UNO worker exited with status {status}"
+            return _("the UNO worker was killed by signal {signal}").format(signal=-status)
+        return _("the UNO worker exited with status {status}").format(status=status)
 
 
 def open_converter(timeout: float = 120, *, warm: bool | None = None) -> Converter:

@@ -40,6 +40,7 @@ from atti.archive.visibility import Viewer, Visible, is_draft, is_reserved
 from atti.config import Settings
 from atti.errors import ActNotFound, ArchiveError, AttiError, SearchError, SigningError
 from atti.export import feeds
+from atti.i18n import N_, _, language, translate
 from atti.signing import esiti
 from atti.web import access, documents, parole
 from atti.web.headers import SecurityHeaders
@@ -59,6 +60,10 @@ FACETS = (  # the facet (its GET parameter too), its title
     ("stato", "Stato"),
 )
 _SEARCH_PARAMS = ("q", "registro", "anno", "dal", "al", "tipo", "firmatario", "stato")
+
+
+# What a search's size is counted in (atti.archive.search.query_size), as the message says it.
+_QUERY_UNITS = {"characters": N_("characters"), "words": N_("words")}
 
 
 class FieldError(SearchError):
@@ -135,6 +140,9 @@ class WebArchive:
         # The verification report speaks English; the act page says it in Italian.
         self.templates.globals["esiti"] = esiti
         self.templates.globals["parole"] = parole
+        # The library's messages (a refused review, a draft not published) are in atti's language
+        # (atti.i18n): marked lang="en" on the Italian page only when that language is English.
+        self.templates.globals["lingua_messaggi"] = language
 
     @property
     def archive(self) -> Archive:
@@ -194,20 +202,23 @@ class WebArchive:
     def run_search(self, request: Request) -> dict[str, Any]:
         p = request.query_params
         args = {k: p.get(k, "").strip() for k in _SEARCH_PARAMS}
-        if (size := fts.query_size(args["q"])) is not None:  # the library's bound, said in Italian
-            unit = {"characters": "caratteri", "words": "parole"}[size[1]]
-            raise FieldError(f"La ricerca è troppo lunga ({size[0]} {unit}): usa al massimo {fts.MAX_QUERY_CHARS}"
-                             f" caratteri e {fts.MAX_QUERY_WORDS} parole.", "q")
+        if (size := fts.query_size(args["q"])) is not None:  # the library's bound, said in the page's words
+            unit = translate(_QUERY_UNITS[size[1]])
+            too_long = _("The search is too long ({size} {unit}): use at most {chars} characters and {words} words.")
+            raise FieldError(too_long.format(size=size[0], unit=unit, chars=fts.MAX_QUERY_CHARS,
+                                             words=fts.MAX_QUERY_WORDS), "q")
         if args["anno"] and not re.fullmatch(r"\d{4}", args["anno"]):
-            raise FieldError(f"Anno non valido: «{args['anno']}» (scrivilo con quattro cifre, es. 2026).", "anno")
+            raise FieldError(_("Not a valid year: «{anno}» (write it with four digits, e.g. 2026).").format(
+                anno=args["anno"]), "anno")
         year = int(args["anno"]) if args["anno"] else None
         for key, label in (("dal", "Dal"), ("al", "Al")):
             try:
                 parse_date(args[key], key)
             except SearchError:
-                raise FieldError(f"{label}: «{args[key]}» non è una data (AAAA-MM-GG o GG/MM/AAAA).", key) from None
+                not_a_date = _("{label}: «{value}» is not a date (YYYY-MM-DD or DD/MM/YYYY).")
+                raise FieldError(not_a_date.format(label=label, value=args[key]), key) from None
         if (d1 := parse_date(args["dal"], "dal")) and (d2 := parse_date(args["al"], "al")) and d1 > d2:
-            raise FieldError("La data «dal» è successiva alla data «al».", "dal")
+            raise FieldError(_("The date «dal» is after the date «al»."), "dal")
         try:
             page = max(1, min(MAX_PAGE, int(p.get("pagina", "1") or 1)))
         except ValueError:
@@ -404,7 +415,7 @@ class WebArchive:
                 self.archive, record.id, approve=esito == "positivo", verifica=verifica or None,
                 note=note, actor=user.name,
             ))
-        except AttiError as exc:  # the library's words are English: shown marked so
+        except AttiError as exc:  # the library's words, in atti's language: marked lang="en" when English
             return await run_in_threadpool(refused, "la revisione non è stata registrata.", None, exc.msg)
         return RedirectResponse(f"/atti/{record.id}#versioni", status_code=303)
 
@@ -468,7 +479,7 @@ class WebArchive:
                 return otp.encode()
             if question.startswith("PIN") and pin:
                 return pin.encode()
-            raise SigningError("PIN" if question.startswith("PIN") else "secret")
+            raise SigningError("PIN" if question.startswith("PIN") else "secret")  # i18n: not a message
 
         try:
             batch = await run_in_threadpool(lambda: pipeline.publish_many(

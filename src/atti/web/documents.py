@@ -34,6 +34,7 @@ from atti.archive.visibility import Viewer, Visible
 from atti.config import Settings
 from atti.errors import ActError, AttiError
 from atti.files import PRIVATE_FILE, write_atomic
+from atti.i18n import _
 
 CACHE_DIR = Path("web") / "cache"
 PREVIEW_DPI = 60
@@ -163,7 +164,7 @@ def preview(archive: Archive, record: ActRecord, page: int) -> bytes | None:
     except FileNotFoundError:
         pass
     if shutil.which("pdftoppm") is None:
-        raise AttiError("pdftoppm (poppler-utils) is not installed: page previews are not available")
+        raise AttiError(_("pdftoppm (poppler-utils) is not installed: page previews are not available"))
     with tempfile.TemporaryDirectory(prefix="atti-preview-") as tmp, pdf_file(archive, record) as pdf:
         out = Path(tmp) / "page"
         result = subprocess.run(
@@ -173,7 +174,7 @@ def preview(archive: Archive, record: ActRecord, page: int) -> bytes | None:
         )
         png = out.with_suffix(".png")
         if result.returncode != 0 or not png.is_file():
-            raise AttiError(f"pdftoppm could not render page {page} of {record.id}")
+            raise AttiError(_("pdftoppm could not render page {page} of {id}").format(page=page, id=record.id))
         data = png.read_bytes()
     _cache(path, data)
     return data

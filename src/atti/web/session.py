@@ -41,6 +41,7 @@ from starlette.requests import cookie_parser
 from atti.config import Settings
 from atti.errors import StorageError
 from atti.files import PRIVATE_FILE, private_dir, write_error
+from atti.i18n import _
 
 SESSIONS_FILE = Path("web") / "sessions.sqlite"
 COOKIE = "atti_sessione"
@@ -123,7 +124,8 @@ class SessionStore:
             except OSError as exc:
                 raise write_error(exc, f"the sessions database {self.path}") from None
             except sqlite3.Error as exc:
-                raise StorageError(f"cannot open the sessions database {self.path}: {exc}") from None
+                raise StorageError(_("cannot open the sessions database {path}: {reason}").format(
+                    path=self.path, reason=exc)) from None
             self._local.db = db
         return db
 

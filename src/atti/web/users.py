@@ -35,6 +35,7 @@ from atti.archive.archive import Archive
 from atti.config import Settings
 from atti.errors import AttiError, UserError
 from atti.files import PRIVATE_FILE, private_dir, write_atomic, write_error
+from atti.i18n import _
 from atti.web.session import SessionStore, session_store
 
 ROLES = ("officer", "reviewer", "archivist", "admin")
@@ -57,13 +58,13 @@ def common_passwords() -> frozenset[str]:
 def password_problem(name: str, password: str) -> str | None:
     """Why ``password`` will not do for ``name``, or None."""
     if len(password) < MIN_PASSWORD:
-        return f"the password must have at least {MIN_PASSWORD} characters"
+        return _("the password must have at least {count} characters").format(count=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        return f"the password must have at most {MAX_PASSWORD} characters"
+        return _("the password must have at most {count} characters").format(count=MAX_PASSWORD)
     if password.strip().lower() == name.lower():
-        return "the password must not be the user name"
+        return _("the password must not be the user name")
     if password.strip().lower() in common_passwords():
-        return "the password is one of the most common ones: choose another"
+        return _("the password is one of the most common ones: choose another")
     return None
 
 
@@ -85,7 +86,8 @@ class UserStore:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
-            raise AttiError(f"cannot read the users file {self.path}: {exc}") from None
+            unreadable = _("cannot read the users file {path}: {reason}")
+            raise AttiError(unreadable.format(path=self.path, reason=exc)) from None
         users = data.get("users") if isinstance(data, dict) else None
         return users if isinstance(users, dict) else {}
 
@@ -106,16 +108,17 @@ class UserStore:
     def _existing(self, users: dict[str, dict[str, str]], name: str) -> dict[str, str]:
         entry = users.get(name)
         if self._user(name, entry) is None or not isinstance(entry, dict):
-            raise UserError(f"no user '{name}' in {self.path}")
+            raise UserError(_("no user '{name}' in {path}").format(name=name, path=self.path))
         return entry
 
     def add(self, name: str, role: str, password: str) -> tuple[User, bool]:
         """Add the user, or give an existing one a new role and password (which ends their
         sessions); says whether it was new."""
         if not _NAME.fullmatch(name):
-            raise UserError(f"'{name}' is not a user name: letters, digits and . _ @ - (up to 64)")
+            raise UserError(_("'{name}' is not a user name: letters, digits and . _ @ - (up to 64)").format(name=name))
         if role not in ROLES:
-            raise UserError(f"'{role}' is not a role: choose one of {', '.join(ROLES)}")
+            raise UserError(_("'{role}' is not a role: choose one of {roles}").format(
+                role=role, roles=", ".join(ROLES)))
         if (problem := password_problem(name, password)) is not None:
             raise UserError(problem)
         users = self._read()

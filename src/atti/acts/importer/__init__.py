@@ -20,6 +20,7 @@ from atti.acts.importer.parse import Draft, date_guess, guess_ente, initials, re
 from atti.acts.loader import load_act_text
 from atti.acts.model import Act
 from atti.errors import ImportSourceError
+from atti.i18n import _
 
 __all__ = ["ImportResult", "Source", "import_bytes", "import_file", "read_document", "read_source"]
 
@@ -88,11 +89,11 @@ def _import(source: Source, name: str, *, ente: str | None, file: str) -> Import
     draft = read_act(cleaned)
     data = draft.data
     if data.get("tipo") is None and not _looks_like_an_act(draft):
-        raise ImportSourceError(
-            f"{name}: this does not look like an act: no title (DETERMINAZIONE, DELIBERAZIONE, DECRETO, "
+        raise ImportSourceError(_(
+            "{name}: this does not look like an act: no title (DETERMINAZIONE, DELIBERAZIONE, DECRETO, "
             "ORDINANZA), no subject, no preambolo (Premesso, Visto, Considerato ...) and no dispositivo "
             "(DETERMINA, DELIBERA, DECRETA, ORDINA)"
-        )
+        ).format(name=name))
     if ente:
         data.setdefault("ente", {})["nome"] = ente
     guess_ente(draft, "\n".join(p.text for p in cleaned.paras))
@@ -102,8 +103,9 @@ def _import(source: Source, name: str, *, ente: str | None, file: str) -> Import
     try:
         act = load_act_text(text, file, check=False).act
     except Exception as exc:  # a reader bug must not write a file the loader refuses
-        raise ImportSourceError(f"{name}: the act read from it is not valid ({exc})") from None
-    found = [key for key, _ in _PARTS if _present(act, key) and key not in draft.guessed and key not in missing]
+        raise ImportSourceError(_("{name}: the act read from it is not valid ({reason})").format(
+            name=name, reason=exc)) from None
+    found = [key for key, _label in _PARTS if _present(act, key) and key not in draft.guessed and key not in missing]
     counts = {
         "poteri": len(act.poteri), "premesse": len(act.premesse), "visti": len(act.visti),
         "considerato": len(act.considerato), "punti": len(act.dispositivo.punti), "verifiche": len(act.verifiche),
@@ -123,16 +125,16 @@ def _looks_like_an_act(draft: Draft) -> bool:
 def _warnings(draft: Draft, missing: list[str]) -> list[str]:
     out = []
     if "dispositivo" in missing:
-        out.append("a fragment: the text ends before the operative part (DETERMINA, DELIBERA, DECRETA, ORDINA ...), "
-                   "the dispositivo is missing")
+        out.append(_("a fragment: the text ends before the operative part (DETERMINA, DELIBERA, DECRETA, "
+                     "ORDINA ...), the dispositivo is missing"))
     if "tipo" in draft.guessed:
-        out.append("no title and no operative verb: the kind of act is guessed")
+        out.append(_("no title and no operative verb: the kind of act is guessed"))
     if "numero" in missing:
-        out.append("the act's own number is not in the text (cited acts' numbers are never taken)")
+        out.append(_("the act's own number is not in the text (cited acts' numbers are never taken)"))
     if "data" in missing:
-        out.append("no date anywhere in the text: the day of the import stands in for it")
+        out.append(_("no date anywhere in the text: the day of the import stands in for it"))
     elif "data" in draft.guessed:
-        out.append("the act's date is not printed in its head: the latest date of the text stands in for it")
+        out.append(_("the act's date is not printed in its head: the latest date of the text stands in for it"))
     return out
 
 

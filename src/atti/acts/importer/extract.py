@@ -26,6 +26,7 @@ from lxml import etree
 
 from atti.docxzip import DocxTooLarge, read_member
 from atti.errors import ImportSourceError
+from atti.i18n import _
 from atti.processes import Overrun, run_bounded
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -62,7 +63,7 @@ def read_document(path: Path) -> bytes:
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError
             if not stat.S_ISREG(info.st_mode):
-                raise ImportSourceError(f"{path}: not a regular file")
+                raise ImportSourceError(_("{path}: not a regular file").format(path=path))
             chunks: list[bytes] = []
             size = 0
             # In pieces, up to one byte past the limit: read(limit) would allocate all of it at once.
@@ -70,20 +71,22 @@ def read_document(path: Path) -> bytes:
                 chunks.append(chunk)
                 size += len(chunk)
         if size > IMPORT_MAX_BYTES:
-            raise ImportSourceError(f"{path}: the file is larger than {IMPORT_MAX_BYTES / MB:g} MB: refused")
+            raise ImportSourceError(_("{path}: the file is larger than {mb} MB: refused").format(
+                path=path, mb=f"{IMPORT_MAX_BYTES / MB:g}"))
         data = b"".join(chunks)
     except FileNotFoundError:
-        raise ImportSourceError(f"{path}: no such file") from None
+        raise ImportSourceError(_("{path}: no such file").format(path=path)) from None
     except IsADirectoryError:
-        raise ImportSourceError(f"{path}: is a directory (to import a folder, give --archive)") from None
+        message = _("{path}: is a directory (to import a folder, give --archive)")
+        raise ImportSourceError(message.format(path=path)) from None
     except OSError as exc:
-        raise ImportSourceError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ImportSourceError(_("{path}: cannot read: {reason}").format(path=path, reason=exc.strerror)) from None
     return data
 
 
 def source_of(data: bytes, name: str) -> Source:
     if not data.strip():
-        raise ImportSourceError(f"{name}: the file is empty")
+        raise ImportSourceError(_("{path}: the file is empty").format(path=name))
     if data.startswith(b"%PDF"):
         source = Source(_pdf_text(data, name), "pdf")
     elif data.startswith(b"PK\x03\x04"):
@@ -91,14 +94,15 @@ def source_of(data: bytes, name: str) -> Source:
     else:
         source = Source(_plain_text(data, name), "txt")
     if not source.text.strip():
-        what = "has no text layer (a scan? run OCR first)" if source.kind == "pdf" else "has no text"
-        raise ImportSourceError(f"{name}: the {source.kind.upper()} {what}")
+        what = (_("{path}: the PDF has no text layer (a scan? run OCR first)") if source.kind == "pdf"
+                else _("{path}: the {kind} has no text"))
+        raise ImportSourceError(what.format(path=name, kind=source.kind.upper()))
     return source
 
 
 def _plain_text(data: bytes, name: str) -> str:
     if b"\x00" in data:
-        raise ImportSourceError(f"{name}: not a text, PDF or DOCX file (binary data)")
+        raise ImportSourceError(_("{path}: not a text, PDF or DOCX file (binary data)").format(path=name))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -106,14 +110,14 @@ def _plain_text(data: bytes, name: str) -> str:
         text = data.decode("cp1252", errors="replace")
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
     if controls > len(text) // 100 + 2 or text.count("\ufffd") > len(text) // 50 + 2:
-        raise ImportSourceError(f"{name}: not a text, PDF or DOCX file (binary data)")
+        raise ImportSourceError(_("{path}: not a text, PDF or DOCX file (binary data)").format(path=name))
     return text
 
 
 def _pdf_text(data: bytes, name: str) -> str:
     exe = shutil.which("pdftotext")
     if exe is None:
-        raise ImportSourceError("pdftotext is not installed (Debian package poppler-utils)")
+        raise ImportSourceError(_("pdftotext is not installed (Debian package poppler-utils)"))
     with tempfile.TemporaryDirectory(prefix="atti-import-") as tmp:
         pdf = Path(tmp) / "act.pdf"
         pdf.write_bytes(data)
@@ -121,20 +125,21 @@ def _pdf_text(data: bytes, name: str) -> str:
             done = run_bounded([exe, "-layout", "-enc", "UTF-8", str(pdf), "-"], timeout=PDFTOTEXT_TIMEOUT,
                                max_output=PDF_TEXT_MAX_BYTES, max_memory=PDFTOTEXT_MAX_MEMORY)
         except OSError as exc:
-            raise ImportSourceError(f"cannot run pdftotext: {exc.strerror}") from None
+            raise ImportSourceError(_("cannot run pdftotext: {reason}").format(reason=exc.strerror)) from None
         except Overrun as over:
             raise ImportSourceError(f"{name}: {_overrun(over.limit)}") from None
     if done.returncode != 0:
-        raise ImportSourceError(f"{name}: not a readable PDF (corrupt or encrypted)")
+        raise ImportSourceError(_("{path}: not a readable PDF (corrupt or encrypted)").format(path=name))
     return done.out.decode("utf-8", errors="replace")
 
 
 def _overrun(limit: str) -> str:
     """What went past its bound, read at the time (the tests lower the bounds)."""
     return {
-        "time": f"the PDF could not be read in {PDFTOTEXT_TIMEOUT:g} s",
-        "output": f"the PDF's text would be more than {PDF_TEXT_MAX_BYTES / MB:g} MB: refused",
-        "memory": f"reading the PDF's text would take more than {PDFTOTEXT_MAX_MEMORY >> 20} MB of memory: refused",
+        "time": _("the PDF could not be read in {seconds} s").format(seconds=f"{PDFTOTEXT_TIMEOUT:g}"),
+        "output": _("the PDF's text would be more than {mb} MB: refused").format(mb=f"{PDF_TEXT_MAX_BYTES / MB:g}"),
+        "memory": _("reading the PDF's text would take more than {mb} MB of memory: refused").format(
+            mb=PDFTOTEXT_MAX_MEMORY >> 20),
     }[limit]
 
 
@@ -145,11 +150,13 @@ def _docx_text(data: bytes, name: str) -> str:
     except DocxTooLarge as exc:
         raise ImportSourceError(f"{name}: {exc.msg}") from None
     except (zipfile.BadZipFile, KeyError, OSError, EOFError):
-        raise ImportSourceError(f"{name}: not a readable DOCX (corrupt, or a ZIP that is not a document)") from None
+        raise ImportSourceError(
+            _("{path}: not a readable DOCX (corrupt, or a ZIP that is not a document)").format(path=name)) from None
     try:
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
     except etree.XMLSyntaxError:
-        raise ImportSourceError(f"{name}: not a readable DOCX (its document.xml is broken)") from None
+        broken = _("{path}: not a readable DOCX (its document.xml is broken)")
+        raise ImportSourceError(broken.format(path=name)) from None
     paragraphs = []
     for p in root.iter(f"{_W}p"):
         parts = []

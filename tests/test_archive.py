@@ -69,7 +69,7 @@ def test_numbers_follow_per_register_and_year(archive: Archive, act: Act) -> Non
 
 def test_duplicate_number_is_refused_and_nothing_changes(archive: Archive, act: Act) -> None:
     seal(archive, act, 129)
-    with pytest.raises(DuplicateNumber, match=r"registro D.O. already has number 129/2026 \(DO-2026-129\)"):
+    with pytest.raises(DuplicateNumber, match=r"il registro D.O. ha già il numero 129/2026 \(DO-2026-129\)"):
         archive.ensure_number_free("D.O.", 2026, 129)
     with pytest.raises(DuplicateNumber):
         seal(archive, act, 129, oggetto="altro")
@@ -86,7 +86,7 @@ def test_event_chain_detects_a_changed_row(archive: Archive, act: Act) -> None:
     db.execute("UPDATE events SET payload = replace(payload, 'Ventrice', 'Rossi') WHERE seq = 1")
     db.commit()
     assert archive.catalog.verify_events() == [
-        "event 1: content changed after it was written",
+        "event 1: contenuto modificato dopo la scrittura",
     ]
 
 

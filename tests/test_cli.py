@@ -226,7 +226,7 @@ def test_publish_refuses_a_duplicate_and_numbers_a_draft(
     archive, _ = published
     again = atti("publish", EXAMPLE, "--archive", archive)
     assert again.exit_code == 6
-    assert again.stderr == "Errore: registro D.O. already has number 129/2026 (DO-2026-129)\n"
+    assert again.stderr == "Errore: il registro D.O. ha già il numero 129/2026 (DO-2026-129)\n"
     draft = tmp_path / "draft.yaml"
     draft.write_text(EXAMPLE.read_text().replace("numero: 129 ", "# no number yet "))
     result = atti("publish", draft, "--archive", archive, "--json")

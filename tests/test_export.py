@@ -303,7 +303,7 @@ def test_round_trip_loses_nothing(archive_root: Path, tmp_path: Path) -> None:
         assert (record.id, record.numero, record.registro, record.anno) == (ACT_ID, 129, "D.O.", 2026)
         second = export_package(b, ACT_ID, tmp_path / "from-b", settings=body_settings(tmp_path / "b"))
         assert b.next_number("D.O.", 2026) == 130  # the register goes on after the imported number
-        with pytest.raises(DuplicateNumber, match="already has number 129/2026"):
+        with pytest.raises(DuplicateNumber, match="ha già il numero 129/2026"):
             import_package(b, first)
     assert _data(first) == _data(second)  # byte for byte, every file
 
@@ -364,7 +364,7 @@ def test_cli_export_and_import(atti: Atti, archive_root: Path, tmp_path: Path) -
 
     result = atti("import-package", bag, "--archive", other)
     assert result.exit_code == 6
-    assert result.output.startswith("Errore: registro D.O. already has number 129/2026")
+    assert result.output.startswith("Errore: il registro D.O. ha già il numero 129/2026")
 
     (bag / "data" / "akn.xml").write_bytes(b"<changed/>")
     result = atti("import-package", bag, "--archive", other)
@@ -458,7 +458,7 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
         assert import_package(b, bags["DO-2026-1"]).stato == "annullato"
         assert {i: _history(b, i) for i in before} == before
         assert b.next_number("D.O.", 2026) == 3
-        with pytest.raises(DuplicateNumber, match="already has number 1/2026"):
+        with pytest.raises(DuplicateNumber, match="ha già il numero 1/2026"):
             import_package(b, bags["DO-2026-1"])
         assert verify_archive(b).ok
         for v in b.versions("DO-2026-1"):  # every version's files came along

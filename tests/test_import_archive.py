@@ -129,6 +129,6 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
     assert again.exit_code == 1
     report = json.loads(again.stdout)
     assert report["imported"] == []
-    assert {"file": "det-60-2026.pdf", "reason": "registro D.O. already has number 60/2026 (DO-2026-60)"} in (
+    assert {"file": "det-60-2026.pdf", "reason": "il registro D.O. ha già il numero 60/2026 (DO-2026-60)"} in (
         report["skipped"]
     )

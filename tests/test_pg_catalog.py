@@ -138,7 +138,7 @@ def test_numbers_and_duplicates(archive: Archive, act: Act) -> None:
     seal(archive, act, 2)
     assert archive.next_number("D.O.", 2026) == 3
     assert archive.next_number("D.G.", 2026) == 1
-    with pytest.raises(DuplicateNumber, match=r"registro D.O. already has number 2/2026 \(DO-2026-2\)"):
+    with pytest.raises(DuplicateNumber, match=r"il registro D.O. ha già il numero 2/2026 \(DO-2026-2\)"):
         seal(archive, act, 2, oggetto="altro")
     assert [r.id for r in archive.catalog.all()] == ["DO-2026-1", "DO-2026-2"]
     assert archive.catalog.verify_events() == [] and archive.catalog.verify_rows() == []
@@ -210,10 +210,14 @@ def test_changes_behind_attis_back_are_found(archive: Archive, act: Act) -> None
         db.execute("UPDATE events SET payload = '{}' WHERE seq = 1")
         db.execute("UPDATE registers SET last_number = 7")
     problems = archive.catalog.verify_rows()
-    assert ("changed", "act DO-2026-129", "oggetto, riservato changed after event 1 recorded the row") in problems
-    assert ("changed", "act DO-2026-130 version 1", "reason changed after event 2 recorded the row") in problems
-    assert ("changed", "register D.O. 2026", "counter says 7, the highest archived number is 130") in problems
-    assert archive.catalog.verify_events() == ["event 1: content changed after it was written"]
+    assert (
+        "changed", "act DO-2026-129", "oggetto, riservato: modificato dopo che l'evento 1 ha registrato la riga"
+    ) in problems
+    assert (
+        "changed", "act DO-2026-130 version 1", "reason: modificato dopo che l'evento 2 ha registrato la riga"
+    ) in problems
+    assert ("changed", "register D.O. 2026", "il contatore indica 7, il numero più alto archiviato è 130") in problems
+    assert archive.catalog.verify_events() == ["event 1: contenuto modificato dopo la scrittura"]
     assert not verify_archive(archive).ok
 
 

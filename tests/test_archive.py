@@ -44,7 +44,7 @@ def test_act_id_is_readable() -> None:
 
 
 def test_open_missing_archive(tmp_path: Path) -> None:
-    with pytest.raises(ArchiveNotFound, match=r"no archive at .*none: create one with 'atti init"):
+    with pytest.raises(ArchiveNotFound, match=r"nessun archivio in .*none: creane uno con 'atti init"):
         Archive.open(tmp_path / "none")
 
 
@@ -119,7 +119,7 @@ def test_search_stems_ranks_and_filters(archive: Archive, act: Act) -> None:
     assert [h.record.id for h in archive.search("n. 5/2025")] == ["DO-2025-5"]
     assert archive.search("graduatoria", filters=Filters(registro="D.G.")) == []
     assert archive.search("ornitorinco") == []
-    with pytest.raises(SearchError, match="not closed"):
+    with pytest.raises(SearchError, match="non chiuse"):
         archive.search("\"unbalanced (")
 
 
@@ -136,7 +136,7 @@ def test_full_disk_gives_one_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("atti.files.os.fsync", no_space)
-    with pytest.raises(StorageError, match="cannot write pdf document into the archive: the disk is full"):
+    with pytest.raises(StorageError, match="impossibile scrivere il documento pdf nell'archivio: il disco è pieno"):
         store.put(b"%PDF", "pdf")
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert leftovers == []  # no half-written file under any name

@@ -374,7 +374,7 @@ def test_cli_folder_errors(atti: Atti, tmp_path: Path) -> None:
     empty.mkdir()
     (empty / "note.md").write_text("x")
     result = atti("import", empty, "--archive", tmp_path / "none")
-    assert (result.exit_code, result.stderr) == (2, f"Errore: {empty}: no PDF, DOCX or text file to import\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {empty}: nessun file PDF, DOCX o di testo da importare\n")
     (empty / "a.txt").write_text("x")
     result = atti("import", empty, "--archive", tmp_path / "none")
     assert result.exit_code == 6

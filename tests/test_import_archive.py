@@ -106,7 +106,7 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
     assert result.stdout.splitlines() == [
         "Imported DO-2026-129 from det-129-2026.pdf (confidence 96%)",
         "Imported DO-2026-60 from det-60-2026.pdf (confidence 96%)",
-        "Skipped nota.txt: not a PDF: only a PDF can be kept as the signed original",
+        "Skipped nota.txt: non è un PDF: solo un PDF si può conservare come originale firmato",
         "Skipped rotto.pdf: rotto.pdf: not a readable PDF (corrupt or encrypted)",
         "2 imported, 2 skipped; citations relinked in 0 acts",
     ]

@@ -105,7 +105,8 @@ def test_rectification_marks_the_target_rettificato(archive: Archive) -> None:
 
 
 def test_annulment_of_a_missing_act_is_refused_before_anything_is_stored(archive: Archive) -> None:
-    with pytest.raises(ArchiveError, match=r"^la relazione «annullamento» verso DO-2026-129 è rifiutata: DO-2026-129 non è"):
+    refused = r"^la relazione «annullamento» verso DO-2026-129 è rifiutata: DO-2026-129 non è"
+    with pytest.raises(ArchiveError, match=refused):
         seal(archive, annulment())
     assert archive.catalog.counts() == (0, 0)
     assert archive.blobs.entries() == []

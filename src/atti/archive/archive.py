@@ -539,13 +539,16 @@ class Archive:
         found = next((v for v in versions if v.version == number), None)
         if found is None:
             first = versions[0].version if versions else 1
-            have = (
-                f"{len(versions)}"
-                if first == 1
-                else _("versions {first} to {last}").format(first=first, last=versions[-1].version)
-            )
+            if first == 1:
+                raise ActNotFound(
+                    _("{id} has no version {number} (it has {count})").format(
+                        id=act_id_, number=number, count=len(versions)
+                    )
+                )
             raise ActNotFound(
-                _("{id} has no version {number} (it has {have})").format(id=act_id_, number=number, have=have)
+                _("{id} has no version {number} (it has versions {first} to {last})").format(
+                    id=act_id_, number=number, first=first, last=versions[-1].version
+                )
             )
         return found
 

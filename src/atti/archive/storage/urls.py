@@ -16,10 +16,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from atti.errors import ConfigError
-from atti.i18n import _
+from atti.i18n import N_, _, translate
 
 _SCHEME = re.compile(r"^(?:postgres|postgresql):/*(?P<rest>.*)$", re.DOTALL)
-_FORM = "postgresql://USER@HOST[:PORT]/DATABASE (or postgresql://USER@/DATABASE?host=/run/postgresql)"
+_FORM = N_("postgresql://USER@HOST[:PORT]/DATABASE (or postgresql://USER@/DATABASE?host=/run/postgresql)")
 
 
 def database_url(location: Path | str) -> str | None:
@@ -46,7 +46,7 @@ def _check(url: str) -> None:
         raise ConfigError(
             _(
                 "the archive's database URL {url} has a port that is not a number from 1 to 65535: write it as {form}"
-            ).format(url=redacted(url), form=_FORM)
+            ).format(url=redacted(url), form=translate(_FORM))
         ) from None
     no_host = not (parts.hostname or parts.username or query.get("host"))
     no_database = not (unquote(parts.path.lstrip("/")) or query.get("dbname"))
@@ -56,7 +56,7 @@ def _check(url: str) -> None:
         message = _("the archive's database URL {url} names no {part}: write it as {form}")
     else:
         return
-    raise ConfigError(message.format(url=redacted(url), part="host" if no_host else "database", form=_FORM))
+    raise ConfigError(message.format(url=redacted(url), part="host" if no_host else "database", form=translate(_FORM)))
 
 
 def redacted(location: Path | str) -> str:

@@ -24,7 +24,7 @@ from .conftest import EXAMPLE, Atti
 from .test_integrity import failures, numbers, publish_next
 
 RESTORE = "ripristina atti.sqlite da un backup ('atti archive verify --archive {root}' mostra cosa contiene)"
-KEEP = "not recorded in what remains of the catalog: keep it"
+KEEP = "non registrato in ciò che resta del catalogo: conservalo"
 
 
 @pytest.fixture()

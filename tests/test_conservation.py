@@ -277,7 +277,9 @@ def test_the_command_line_refuses_what_it_cannot_describe(atti: Atti, register: 
         2, "Errore: un pacchetto di versamento richiede il conservatore che lo riceve: imposta holder (ATTI_HOLDER)\n")
     result = atti("export", "--registro", "D.O.", "--anno", "2025", "--archive", register, "-o", tmp_path,
                   env={**env, "ATTI_HOLDER": HOLDER, "ATTI_TSA_URL": "http://127.0.0.1:9/tsa"})
-    assert (result.exit_code, result.output) == (6, "Errore: no sealed act matches registro D.O.; anno 2025\n")
+    assert (result.exit_code, result.output) == (
+        6, "Errore: nessun atto sigillato corrisponde a registro D.O.; anno 2025\n"
+    )
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
@@ -321,9 +323,9 @@ def test_the_verification_facts_follow_the_signature(
 def test_without_a_key_the_index_is_not_signed(register: Path, live: LivePKI, tmp_path: Path) -> None:
     with Archive.open(register) as archive, pytest.raises(Exception, match="nessuna chiave con cui firmare l'indice"):
         export_transfer(archive, Selection(ids=("DO-2026-3",)), tmp_path, _settings(register, live, development=False))
-    with Archive.open(register) as archive, pytest.raises(ConfigError, match="set tsa_url"):
+    with Archive.open(register) as archive, pytest.raises(ConfigError, match="imposta tsa_url"):
         export_transfer(archive, Selection(ids=("DO-2026-3",)), tmp_path, _settings(register, live, tsa_url=None))
-    with Archive.open(register) as archive, pytest.raises(ArchiveError, match="no act with id DO-2026-99"):
+    with Archive.open(register) as archive, pytest.raises(ArchiveError, match="nessun atto con id DO-2026-99"):
         export_transfer(archive, Selection(ids=("DO-2026-99",)), tmp_path, _settings(register, live))
     assert list(tmp_path.iterdir()) == []
 

@@ -119,9 +119,9 @@ def test_metadata_needs_the_body_settings(archive_root: Path) -> None:
         lacking = r"richiedono aoo_code, pec dell'ente: imposta aoo_code \(ATTI_AOO_CODE\)"
         with pytest.raises(ConfigError, match=lacking):
             package_files(a, archive, Settings(archive=archive_root, ipa_code="x"))
-        with pytest.raises(ConfigError, match=r"classificazione 9\.9 is not in the body's titolario"):
+        with pytest.raises(ConfigError, match=r"la classificazione 9\.9 non è nel titolario dell'ente"):
             package_files(a, archive, body_settings(archive_root, classificazione={"determinazione": "9.9"}))
-        with pytest.raises(ConfigError, match=r"massimario di scarto keeps no class 3\.1"):
+        with pytest.raises(ConfigError, match=r"massimario di scarto non prevede la classe 3\.1"):
             package_files(a, archive, body_settings(archive_root, classificazione={"determinazione": "3.1"}))
 
 
@@ -381,7 +381,7 @@ def test_cli_errors(atti: Atti, archive_root: Path, tmp_path: Path) -> None:
     assert result.exit_code == 6
     assert result.output.startswith(f"Errore: {tmp_path} non è un pacchetto valido: ")
     result = atti("export", ACT_ID, "--archive", tmp_path / "none", "-o", tmp_path)
-    assert result.exit_code == 6 and "no archive at" in result.output
+    assert result.exit_code == 6 and "nessun archivio in" in result.output
 
 
 @pytest.mark.libreoffice

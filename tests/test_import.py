@@ -378,7 +378,7 @@ def test_cli_folder_errors(atti: Atti, tmp_path: Path) -> None:
     (empty / "a.txt").write_text("x")
     result = atti("import", empty, "--archive", tmp_path / "none")
     assert result.exit_code == 6
-    assert result.stderr.startswith(f"Errore: no archive at {tmp_path / 'none'}")
+    assert result.stderr.startswith(f"Errore: nessun archivio in {tmp_path / 'none'}")
 
 
 # -- what a document may cost ------------------------------------------------------------------

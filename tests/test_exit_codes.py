@@ -222,7 +222,7 @@ def test_a_malformed_database_url_says_what_it_lacks(atti: Atti, location: str, 
         assert result.exit_code == 2, (command, result.output)
         assert result.stderr.startswith("Errore: l'URL del database dell'archivio "), result.stderr
         assert missing in result.stderr and result.stderr.count("\n") == 1, result.stderr
-        assert "postgresql://USER@HOST[:PORT]/DATABASE" in result.stderr
+        assert "postgresql://UTENTE@HOST[:PORTA]/DATABASE" in result.stderr
     assert not Path("postgresql:").exists() and not Path("postgres:").exists()  # no folder made by mistake
 
 

@@ -354,7 +354,7 @@ def test_read_only_archive_directory(archive: Archive, act: Act) -> None:
     for d in dirs:
         d.chmod(0o555)
     try:
-        with pytest.raises(StorageError, match="permission denied"):
+        with pytest.raises(StorageError, match="permesso negato"):
             publish_next(archive, act, "b")
     finally:
         for d in dirs:

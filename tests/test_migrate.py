@@ -93,7 +93,8 @@ def test_a_source_that_does_not_verify_is_refused(source: Path, pg_url: str) -> 
     with sqlite3.connect(source / "atti.sqlite") as db:
         db.execute("UPDATE acts SET oggetto = 'x' WHERE id = 'DO-2026-131'")
     db.close()
-    with pytest.raises(ArchiveError, match=r"^the source archive does not verify \(changed: act DO-2026-131: oggetto"):
+    refused = r"^l'archivio di origine non supera la verifica \(changed: act DO-2026-131: oggetto"
+    with pytest.raises(ArchiveError, match=refused):
         migrate(source, pg_url)
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT to_regclass('acts')").fetchone() == (None,)  # target never created

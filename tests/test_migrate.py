@@ -83,7 +83,7 @@ def test_a_non_empty_target_is_refused_and_left_alone(source: Path, pg_url: str,
         migrate(source, pg_url)
     with Archive.open(pg_url) as arc:
         assert arc.catalog.counts() == (3, 5) and verify_archive(arc).ok
-    with pytest.raises(ArchiveError, match=r"is not empty"):
+    with pytest.raises(ArchiveError, match=r"non è vuoto"):
         migrate(pg_url, source)
 
 

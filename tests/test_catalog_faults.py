@@ -229,7 +229,7 @@ def test_a_database_that_lost_the_history_atti_head_records_is_refused(
         result = atti(*command, "--archive", pg_url)
         assert result.exit_code == 6, (command, result.output)
         error = one_error(result)
-        assert "atti.head" in error and "records event 2" in error and "restore" in error, error
+        assert "atti.head" in error and "registra l'evento 2" in error and "ripristina" in error, error
     with pytest.raises(StorageError, match=r"atti\.head"):
         Archive.create(pg_url)
     if fault != "tables dropped":
@@ -321,8 +321,8 @@ def test_postgresql_indexes_are_checked_with_amcheck_when_it_is_there(pg_url: st
     _pg(pg_url, "DROP EXTENSION amcheck")  # (the tests' databases have it: tests/pgserver.py)
     report = inspect(pg_url)
     assert [str(f) for f in report.findings] == [
-        "unchecked: indexes: not checked: the database has no amcheck extension"
-        " (CREATE EXTENSION amcheck, as a superuser, lets archive verify check them)"
+        "unchecked: indexes: non verificati: il database non ha l'estensione amcheck"
+        " (CREATE EXTENSION amcheck, come superutente, permette ad archive verify di verificarli)"
     ]
     assert report.ok
     _pg(pg_url, "CREATE EXTENSION amcheck")

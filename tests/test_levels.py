@@ -398,7 +398,7 @@ def test_cli_timestamp_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None
         ((unsigned,), 4, "Errore: a document timestamp needs a TSA: give --tsa URL or set tsa_url\n"),
         ((unsigned, "--tsa", live.tsa_url), 4, "Errore: the PDF has no signature to keep valid: sign it first\n"),
         ((tmp_path / "assente.pdf", "--tsa", live.tsa_url), 4, f"Errore: cannot read {tmp_path / 'assente.pdf'}: "),
-        (("--renew", "--tsa", dead, "--archive", tmp_path / "none"), 6, "Errore: no archive at "),
+        (("--renew", "--tsa", dead, "--archive", tmp_path / "none"), 6, "Errore: nessun archivio in "),
     ]:
         result = atti("timestamp", *args)
         assert result.exit_code == code

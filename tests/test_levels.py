@@ -312,7 +312,7 @@ def test_add_pdf_version_keeps_the_previous_one(tmp_path: Path, live: LivePKI, g
     renewed = add_document_timestamp(signed, tsa_url=live.tsa_url).pdf
     with Archive.open(tmp_path) as archive:
         before = archive.get(act_id)
-        with pytest.raises(ArchiveError, match="does not extend the archived one"):
+        with pytest.raises(ArchiveError, match="non estende quello archiviato"):
             archive.add_pdf_version(act_id, make_pdf())
         after = archive.add_pdf_version(act_id, renewed)
         assert after.pdf.sha256 != before.pdf.sha256

@@ -209,7 +209,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     assert (pub["numero"], pub["anno"], pub["dal"], pub["al"]) == (1, start.year, start.isoformat(), end.isoformat())
     assert pub["url"] == f"/albo/{start.year}/1"
     again = atti("albo", "pubblica", act_id, "--archive", root)
-    assert again.exit_code != 0 and again.stderr.startswith("Errore: ") and "already on the albo" in again.stderr
+    assert again.exit_code != 0 and again.stderr.startswith("Errore: ") and "è già all'albo" in again.stderr
 
     shown = json.loads(atti("show", act_id, "--archive", root, "--json").stdout)
     assert shown["esecutivita"]["dal"] == (start + dt.timedelta(days=10)).isoformat()  # the 11th day
@@ -247,7 +247,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
 
     # Annulled with its reason, never deleted; the act may be published again under a new number.
     refused = atti("albo", "annulla", f"1/{start.year}", "--archive", root, "--motivo", "  ")
-    assert refused.exit_code != 0 and "reason" in refused.stderr
+    assert refused.exit_code != 0 and "motivo" in refused.stderr
     annulled = atti("albo", "annulla", f"1/{start.year}", "--archive", root, "--motivo", "pubblicato per errore")
     assert annulled.exit_code == 0, annulled.output
     republished = json.loads(atti("albo", "pubblica", act_id, "--archive", root, "--giorni", "30", "--json").stdout)
@@ -321,12 +321,13 @@ def test_the_register_runs_without_gaps_in_each_year_and_keeps_every_entry(
         assert arc.catalog.verify_events() == [] and arc.catalog.verify_rows() == []
     location = str(archive_location)
     for args, message in [
-        (("pubblica", reserved), f"Errore: {reserved} is riservato: a reserved act is never published on the albo\n"),
-        (("annulla", "9/2026", "--motivo", "x"), "Errore: no publication 9/2026 in the registro delle pubblicazioni\n"),
+        (("pubblica", reserved), f"Errore: {reserved} è riservato: un atto riservato non si pubblica mai all'albo\n"),
+        (("annulla", "9/2026", "--motivo", "x"),
+         "Errore: nessuna pubblicazione 9/2026 nel registro delle pubblicazioni\n"),
         (("annulla", "uno", "--motivo", "x"),
          "Errore: 'uno' is not a publication of the albo: write its number and year, e.g. 15/2026\n"),
         (("annulla", "1/2026", "--motivo", "x"),
-         "Errore: publication 1/2026 is already annullata (errore materiale)\n"),
+         "Errore: la pubblicazione 1/2026 è già annullata (errore materiale)\n"),
     ]:
         refused = atti("albo", *args, "--archive", location)
         assert (refused.exit_code != 0, refused.stdout, refused.stderr) == (True, "", message)
@@ -354,7 +355,7 @@ def test_a_changed_register_entry_breaks_the_chain(tmp_path: Path) -> None:
             "UPDATE events SET payload = replace(payload, ?, ?) WHERE kind = 'albo-published'",
             (pub.al.isoformat(), (pub.al + dt.timedelta(days=30)).isoformat()),
         )
-        assert arc.catalog.verify_events() and "content changed" in arc.catalog.verify_events()[0]
+        assert arc.catalog.verify_events() and "contenuto modificato" in arc.catalog.verify_events()[0]
 
 
 def test_automatic_publication_by_body_and_tipo() -> None:
@@ -397,8 +398,8 @@ def test_a_missing_publication_copy_is_made_afterwards(atti: Atti, tmp_path: Pat
         act_id = arc.seal(act, source=text, docx=b"docx", pdf=stand_in_pdf("original"), firmatario="F. V.").id
         plain_id = sealed(arc, 13)
     refused = atti("albo", "pubblica", act_id, "--archive", root)
-    assert refused.stderr == (f"Errore: {act_id} marks personal data but has no publication copy: make it first "
-                              f"(atti albo copia {act_id})\n")
+    assert refused.stderr == (f"Errore: {act_id} contiene dati personali ma non ha una copia per la pubblicazione: "
+                              f"preparala prima (atti albo copia {act_id})\n")
     made = atti("albo", "copia", act_id, "--archive", root, "--development")
     assert made.exit_code == 0, made.output
     copy = Path(made.stdout.rpartition(": ")[2].strip())

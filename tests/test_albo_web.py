@@ -89,7 +89,7 @@ def world(archive_location: Path | str) -> tuple[Path | str, dict[str, str], int
             record = arc.seal(act, source=text, docx=b"docx", pdf=pdf(title), firmatario="Fabrizio Ventrice")
             ids[name] = record.id
         albo.add_publication_copy(arc, ids["copia"], pdf("copia per la pubblicazione [omissis]"))
-        with pytest.raises(ArchiveError, match="no publication copy"):
+        with pytest.raises(ArchiveError, match="non ha una copia per la pubblicazione"):
             albo.publish(arc, ids["senza-copia"])
         with pytest.raises(ArchiveError, match="riservato"):
             albo.publish(arc, ids["riservato"])

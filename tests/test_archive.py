@@ -44,7 +44,7 @@ def test_act_id_is_readable() -> None:
 
 
 def test_open_missing_archive(tmp_path: Path) -> None:
-    with pytest.raises(ArchiveNotFound, match=r"no archive at .*none: create one with 'atti init"):
+    with pytest.raises(ArchiveNotFound, match=r"nessun archivio in .*none: creane uno con 'atti init"):
         Archive.open(tmp_path / "none")
 
 
@@ -69,7 +69,7 @@ def test_numbers_follow_per_register_and_year(archive: Archive, act: Act) -> Non
 
 def test_duplicate_number_is_refused_and_nothing_changes(archive: Archive, act: Act) -> None:
     seal(archive, act, 129)
-    with pytest.raises(DuplicateNumber, match=r"registro D.O. already has number 129/2026 \(DO-2026-129\)"):
+    with pytest.raises(DuplicateNumber, match=r"il registro D.O. ha già il numero 129/2026 \(DO-2026-129\)"):
         archive.ensure_number_free("D.O.", 2026, 129)
     with pytest.raises(DuplicateNumber):
         seal(archive, act, 129, oggetto="altro")
@@ -86,7 +86,7 @@ def test_event_chain_detects_a_changed_row(archive: Archive, act: Act) -> None:
     db.execute("UPDATE events SET payload = replace(payload, 'Ventrice', 'Rossi') WHERE seq = 1")
     db.commit()
     assert archive.catalog.verify_events() == [
-        "event 1: content changed after it was written",
+        "event 1: contenuto modificato dopo la scrittura",
     ]
 
 
@@ -121,7 +121,7 @@ def test_search_stems_ranks_and_filters(archive: Archive, act: Act) -> None:
     assert [h.record.id for h in archive.search("n. 5/2025")] == ["DO-2025-5"]
     assert archive.search("graduatoria", filters=Filters(registro="D.G.")) == []
     assert archive.search("ornitorinco") == []
-    with pytest.raises(SearchError, match="not closed"):
+    with pytest.raises(SearchError, match="non chiuse"):
         archive.search("\"unbalanced (")
 
 
@@ -138,7 +138,7 @@ def test_full_disk_gives_one_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("atti.files.os.fsync", no_space)
-    with pytest.raises(StorageError, match="cannot write pdf document into the archive: the disk is full"):
+    with pytest.raises(StorageError, match="impossibile scrivere il documento pdf nell'archivio: il disco è pieno"):
         store.put(b"%PDF", "pdf")
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert leftovers == []  # no half-written file under any name

@@ -23,8 +23,8 @@ from atti.errors import ArchiveNotFound, AttiError, StorageError
 from .conftest import EXAMPLE, Atti
 from .test_integrity import failures, numbers, publish_next
 
-RESTORE = "restore atti.sqlite from a backup ('atti archive verify --archive {root}' shows what is there)"
-KEEP = "not recorded in what remains of the catalog: keep it"
+RESTORE = "ripristina atti.sqlite da un backup ('atti archive verify --archive {root}' mostra cosa contiene)"
+KEEP = "non registrato in ciò che resta del catalogo: conservalo"
 
 
 @pytest.fixture()
@@ -94,23 +94,23 @@ def test_an_emptied_catalog_is_refused_by_every_command(atti: Atti, tmp_path: Pa
     catalog = root / "atti.sqlite"
     catalog.write_bytes(b"")  # : > archive/atti.sqlite
     expected = (
-        f"the catalog {catalog} is empty, but atti.head records event 2 and blobs/ holds stored documents:"
-        f" atti will not start a new catalog over an archive's history; {RESTORE.format(root=root)}"
+        f"il catalogo {catalog} è vuoto, ma atti.head registra l'evento 2 e blobs/ contiene documenti conservati:"
+        f" atti non avvia un nuovo catalogo sopra la storia di un archivio; {RESTORE.format(root=root)}"
     )
     for command in COMMANDS:
         result = atti(*command, "--archive", root)
         assert result.exit_code == 6, (command, result.output)
         assert one_error(result) == expected, command
         assert catalog.stat().st_size == 0, command  # nothing written
-    with pytest.raises(StorageError, match="is empty, but"):
+    with pytest.raises(StorageError, match="è vuoto, ma"):
         Archive.create(root)
     # archive verify says what is there, and that the originals must be kept.
     result = atti("archive", "verify", "--archive", root)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[:2] == [
-        "missing: atti.sqlite: emptied: it holds no table; restore it from a backup",
-        "missing: events 1..2: deleted: atti.head records event 2, the catalog ends at event 0",
+        "missing: atti.sqlite: svuotato: non contiene tabelle; ripristinalo da un backup",
+        "missing: events 1..2: eliminato: atti.head registra l'evento 2, il catalogo finisce all'evento 0",
     ]
     for rel in originals:
         assert f"unrecorded: {rel}: {KEEP}" in lines
@@ -124,15 +124,15 @@ def test_a_deleted_catalog_next_to_documents_is_refused_even_by_init(atti: Atti,
     originals = made(root, act, 1)
     (root / "atti.sqlite").unlink()
     for head in (True, False):  # the documents alone say there was a history
-        evidence = "atti.head records event 1 and blobs/ holds stored documents" if head else \
-            "blobs/ holds stored documents"
+        evidence = "atti.head registra l'evento 1 e blobs/ contiene documenti conservati" if head else \
+            "blobs/ contiene documenti conservati"
         for command in COMMANDS:
             result = atti(*command, "--archive", root)
             assert result.exit_code == 6, (command, result.output)
-            assert one_error(result).startswith(f"the catalog {root / 'atti.sqlite'} is missing, but {evidence}:")
+            assert one_error(result).startswith(f"il catalogo {root / 'atti.sqlite'} manca, ma {evidence}:")
             assert not (root / "atti.sqlite").exists()
         report = inspect(root)
-        assert failures(report)[0] == "missing: atti.sqlite: deleted: restore it from a backup"
+        assert failures(report)[0] == "missing: atti.sqlite: eliminato: ripristinalo da un backup"
         assert f"unrecorded: {originals[0]}: {KEEP}" in failures(report)
         (root / "atti.head").unlink(missing_ok=True)
 
@@ -144,7 +144,7 @@ def test_a_place_without_any_history_is_still_made_an_archive_by_init_only(atti:
     (root / "atti.sqlite").write_bytes(b"")  # an init killed before it wrote the catalog
     result = atti("search", "--archive", root)
     assert result.exit_code == 6
-    assert one_error(result).startswith(f"no archive at {root}")
+    assert one_error(result).startswith(f"nessun archivio in {root}")
     assert (root / "atti.sqlite").stat().st_size == 0
     assert atti("init", "--archive", root).exit_code == 0
     assert atti("search", "--archive", root).exit_code == 0
@@ -160,12 +160,13 @@ def test_a_catalog_replaced_by_another_archives_is_refused(
     made(other, act, other_acts, tag="other")
     shutil.copyfile(other / "atti.sqlite", root / "atti.sqlite")
     before = digest(root / "atti.sqlite")
-    why = "ends at event 1, but atti.head records event 2: it was emptied, truncated or replaced" if other_acts == 1 \
-        else "holds another event 2 than atti.head records: it was replaced or rewritten"
+    why = "finisce all'evento 1, ma atti.head registra l'evento 2: è stato svuotato, troncato o sostituito" \
+        if other_acts == 1 else \
+        "contiene un evento 2 diverso da quello che atti.head registra: è stato sostituito o riscritto"
     for command in COMMANDS:
         result = atti(*command, "--archive", root)
         assert result.exit_code == 6, (command, result.output)
-        assert one_error(result) == f"the catalog {root / 'atti.sqlite'} {why}; {RESTORE.format(root=root)}"
+        assert one_error(result) == f"il catalogo {root / 'atti.sqlite'} {why}; {RESTORE.format(root=root)}"
     with pytest.raises(StorageError, match=why):
         Archive.open(root)
     assert digest(root / "atti.sqlite") == before
@@ -184,11 +185,13 @@ def test_deleted_newest_acts_leave_their_originals_kept(tmp_path: Path, act: Act
     originals = made(root, act, 4)
     with Archive.inspect(root) as arc:
         _truncate(arc, 2)
-    with pytest.raises(StorageError, match=r"ends at event 2, but atti\.head records event 4"):
+    with pytest.raises(StorageError, match=r"finisce all'evento 2, ma atti\.head registra l'evento 4"):
         Archive.open(root)
     report = inspect(root)
     found = failures(report)
-    assert found[0] == "missing: events 3..4: deleted: atti.head records event 4, the catalog ends at event 2"
+    assert found[0] == (
+        "missing: events 3..4: eliminato: atti.head registra l'evento 4, il catalogo finisce all'evento 2"
+    )
     for rel in originals[2:]:
         assert f"unrecorded: {rel}: {KEEP}" in found
     assert not [f for f in report.findings if f.kind == "unreferenced"]
@@ -226,13 +229,14 @@ def test_a_database_that_lost_the_history_atti_head_records_is_refused(
         result = atti(*command, "--archive", pg_url)
         assert result.exit_code == 6, (command, result.output)
         error = one_error(result)
-        assert "atti.head" in error and "records event 2" in error and "restore" in error, error
+        assert "atti.head" in error and "registra l'evento 2" in error and "ripristina" in error, error
     with pytest.raises(StorageError, match=r"atti\.head"):
         Archive.create(pg_url)
     if fault != "tables dropped":
         report = inspect(pg_url)
         found = failures(report)
-        assert "missing: events 1..2: deleted: atti.head records event 2, the catalog ends at event 0" in found
+        deleted = "missing: events 1..2: eliminato: atti.head registra l'evento 2, il catalogo finisce all'evento 0"
+        assert deleted in found
         for rel in originals:
             assert f"unrecorded: {rel}: {KEEP}" in found
 
@@ -254,8 +258,8 @@ def test_archive_verify_runs_the_databases_own_integrity_check(atti: Atti, tmp_p
     result = atti("archive", "verify", "--archive", root)
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0] == (
-        "changed: atti.sqlite index acts_by_data: damaged: row 1 missing from index acts_by_data;"
-        " rebuild it (REINDEX acts_by_data) or restore atti.sqlite from a backup"
+        "changed: atti.sqlite index acts_by_data: danneggiato: row 1 missing from index acts_by_data;"
+        " ricostruiscilo (REINDEX acts_by_data) o ripristina atti.sqlite da un backup"
     )
 
 
@@ -271,8 +275,8 @@ def test_archive_verify_checks_the_search_index_too(tmp_path: Path, act: Act) ->
     assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     db.close()
     assert failures(inspect(root)) == [
-        "changed: atti.sqlite search index acts_fts: damaged: database disk image is malformed;"
-        " restore atti.sqlite from a backup"
+        "changed: atti.sqlite search index acts_fts: danneggiato: database disk image is malformed;"
+        " ripristina atti.sqlite da un backup"
     ]
 
 
@@ -282,8 +286,8 @@ def test_a_damaged_page_is_one_clear_error_in_every_command(atti: Atti, tmp_path
     originals = made(root, act, 3)
     offset, size = page_of(root / "atti.sqlite", "acts_by_data")
     overwrite(root / "atti.sqlite", offset, random.Random(7).randbytes(size))
-    damaged = f"the catalog {root / 'atti.sqlite'} is damaged: database disk image is malformed; run" \
-              f" 'atti archive verify --archive {root}' to see what, then restore atti.sqlite from a backup"
+    damaged = f"il catalogo {root / 'atti.sqlite'} è danneggiato: database disk image is malformed; esegui" \
+              f" 'atti archive verify --archive {root}' per vedere cosa, poi ripristina atti.sqlite da un backup"
     for command in (["search"], ["draft", "save", EXAMPLE]):
         result = atti(*command, "--archive", root)
         assert result.exit_code == 6, (command, result.output)
@@ -294,7 +298,7 @@ def test_a_damaged_page_is_one_clear_error_in_every_command(atti: Atti, tmp_path
     result = atti("archive", "verify", "--archive", root)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("changed: atti.sqlite index acts_by_data: damaged: ")
+    assert lines[0].startswith("changed: atti.sqlite index acts_by_data: danneggiato: ")
     for rel in originals:
         assert f"unreferenced: {rel}" not in " ".join(lines)
 
@@ -306,9 +310,9 @@ def test_a_catalog_that_is_not_a_database_is_damaged(atti: Atti, tmp_path: Path,
     (root / "atti.sqlite").write_bytes(random.Random(3).randbytes(8192))
     result = atti("search", "--archive", root)
     assert result.exit_code == 6
-    assert one_error(result).startswith(f"the catalog {root / 'atti.sqlite'} is damaged: file is not a database;")
+    assert one_error(result).startswith(f"il catalogo {root / 'atti.sqlite'} è danneggiato: file is not a database;")
     found = failures(inspect(root))
-    assert found[0] == "changed: atti.sqlite: damaged: file is not a database; restore it from a backup"
+    assert found[0] == "changed: atti.sqlite: danneggiato: file is not a database; ripristinalo da un backup"
     assert f"unrecorded: {originals[0]}: {KEEP}" in found
 
 
@@ -317,8 +321,8 @@ def test_postgresql_indexes_are_checked_with_amcheck_when_it_is_there(pg_url: st
     _pg(pg_url, "DROP EXTENSION amcheck")  # (the tests' databases have it: tests/pgserver.py)
     report = inspect(pg_url)
     assert [str(f) for f in report.findings] == [
-        "unchecked: indexes: not checked: the database has no amcheck extension"
-        " (CREATE EXTENSION amcheck, as a superuser, lets archive verify check them)"
+        "unchecked: indexes: non verificati: il database non ha l'estensione amcheck"
+        " (CREATE EXTENSION amcheck, come superutente, permette ad archive verify di verificarli)"
     ]
     assert report.ok
     _pg(pg_url, "CREATE EXTENSION amcheck")
@@ -358,10 +362,10 @@ def test_a_full_disk_at_commit_says_so_and_writes_nothing(
     monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: _FullAtCommit(connect(*a, **k)))
     with Archive.open(root) as arc, pytest.raises(StorageError) as raised:
         publish_next(arc, act, "b")
-    assert str(raised.value) == "cannot write the catalog: the disk is full"
+    assert str(raised.value) == "impossibile scrivere il catalogo: il disco è pieno"
     result = atti("draft", "save", EXAMPLE, "--archive", root)
     assert result.exit_code == 6
-    assert one_error(result) == "cannot write the catalog: the disk is full"
+    assert one_error(result) == "impossibile scrivere il catalogo: il disco è pieno"
     monkeypatch.undo()
     assert numbers(root) == [1]
     with Archive.open(root) as arc:
@@ -377,7 +381,7 @@ def test_a_catalog_that_cannot_grow_says_the_disk_is_full(tmp_path: Path, act: A
     with Archive.open(root) as arc:
         db = arc.catalog.db  # type: ignore[attr-defined]
         db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
-        with pytest.raises(StorageError, match=r"^cannot write the catalog: the disk is full$"):
+        with pytest.raises(StorageError, match=r"^impossibile scrivere il catalogo: il disco è pieno$"):
             for i in range(50):
                 publish_next(arc, act, f"big {i} " + "x" * 5000)
         got = numbers(root)
@@ -393,13 +397,13 @@ def test_postgresql_errors_of_a_full_disk_and_a_damaged_index_say_so() -> None:
     from atti.archive.storage.postgresql import _storage_error
 
     full = psycopg.errors.DiskFull('could not extend file "base/16384/16385": No space left on device')
-    assert str(_storage_error(full, "write the catalog")) == (
-        "cannot write the catalog: the database server's disk is full"
+    assert str(_storage_error(full, "scrivere il catalogo")) == (
+        "impossibile scrivere il catalogo: il disco del server del database è pieno"
     )
     damaged = psycopg.errors.IndexCorrupted('index "acts_by_data" contains unexpected zero page at block 1')
-    assert str(_storage_error(damaged, "read the catalog")) == (
-        "the catalog is damaged: index \"acts_by_data\" contains unexpected zero page at block 1; run 'atti archive"
-        " verify' to see what, then restore the database from a backup"
+    assert str(_storage_error(damaged, "leggere il catalogo")) == (
+        "il catalogo è danneggiato: index \"acts_by_data\" contains unexpected zero page at block 1; esegui 'atti"
+        " archive verify' per vedere cosa, poi ripristina il database da un backup"
     )
 
 
@@ -441,8 +445,8 @@ def test_a_read_only_archive_can_be_read_and_refuses_writes_in_one_line(
 
     monkeypatch.setattr(os, "access", no_writes)
     _read_only_commands(atti, root)
-    refused = f"the archive at {root} is read-only (permission denied): it can be searched, shown and verified," \
-              " not written"
+    refused = f"l'archivio in {root} è in sola lettura (permesso negato): si può consultare, mostrare e verificare," \
+              " non scrivere"
     for command in (["publish", EXAMPLE], ["draft", "save", EXAMPLE]):
         result = atti(*command, "--archive", root)
         assert result.exit_code == 6, (command, result.output)
@@ -471,8 +475,8 @@ def test_a_read_only_mount(atti: Atti, tmp_path: Path, act: Act) -> None:
         result = atti("draft", "save", EXAMPLE, "--archive", mounted)
         assert result.exit_code == 6
         assert one_error(result) == (
-            f"the archive at {mounted} is read-only (the file system is read-only): it can be searched, shown and"
-            " verified, not written"
+            f"l'archivio in {mounted} è in sola lettura (il file system è in sola lettura): si può consultare, mostrare"
+            " e verificare, non scrivere"
         )
     finally:
         subprocess.run(["umount", str(mounted)], check=False)
@@ -492,7 +496,7 @@ def test_a_read_only_archive_directory_on_disk(atti: Atti, tmp_path: Path, act: 
         _read_only_commands(atti, root)
         result = atti("draft", "save", EXAMPLE, "--archive", root)
         assert result.exit_code == 6
-        assert one_error(result).startswith(f"the archive at {root} is read-only (permission denied)")
+        assert one_error(result).startswith(f"l'archivio in {root} è in sola lettura (permesso negato)")
     finally:
         for p in reversed(paths):
             p.chmod(modes[p])
@@ -605,5 +609,5 @@ def test_a_damaged_postgresql_index_is_named(pg_url: str, act: Act) -> None:
         publish_next(arc, act, "b")
     _pg(pg_url, "UPDATE pg_index SET indisready = true WHERE indexrelid = 'acts_by_data'::regclass")
     found = failures(inspect(pg_url))
-    assert len(found) == 1 and found[0].startswith("changed: index acts_by_data: damaged: "), found
-    assert found[0].endswith("; rebuild it (REINDEX INDEX acts_by_data) or restore the database from a backup")
+    assert len(found) == 1 and found[0].startswith("changed: index acts_by_data: danneggiato: "), found
+    assert found[0].endswith("; ricostruiscilo (REINDEX INDEX acts_by_data) o ripristina il database da un backup")

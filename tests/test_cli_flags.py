@@ -77,7 +77,7 @@ def test_options_that_take_many_values_and_words_after_double_dash_are_not_refus
     atti: Atti, tmp_path: Path
 ) -> None:
     result = atti("search", "--archive", tmp_path, "--limit", "3", "--", "--limit")
-    assert (result.exit_code, result.stderr) == (6, f"Errore: no archive at {tmp_path}: create one with"
+    assert (result.exit_code, result.stderr) == (6, f"Errore: nessun archivio in {tmp_path}: creane uno con"
                                                     f" 'atti init --archive {tmp_path}'\n")
     (tmp_path / "a.pem").write_text("not a certificate")
     result = atti("init", "--archive", tmp_path / "archive", "--trust", tmp_path / "a.pem", "--trust",

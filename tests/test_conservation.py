@@ -244,7 +244,7 @@ def test_a_receipt_is_recorded_against_the_package_and_its_acts(
         assert pipeline.show(archive, "DO-2026-2").transfers == []
     result = atti("receipt", package, wrong, "--archive", register)
     assert result.exit_code == 6 and result.output.count("\n") == 1
-    assert "names neither the package PdV-DO-2026" in result.output
+    assert "non indica né il pacchetto PdV-DO-2026" in result.output
     receipt = tmp_path / "rapporto.xml"
     receipt.write_text("<RapportoVersamento><Pacchetto>PdV-DO-2026</Pacchetto><Esito>POSITIVO</Esito>"
                        "</RapportoVersamento>", encoding="utf-8")
@@ -274,10 +274,12 @@ def test_the_command_line_refuses_what_it_cannot_describe(atti: Atti, register: 
     env = {"ATTI_IPA_CODE": "ucl_test", "ATTI_AOO_CODE": "AOO_UCL", "ATTI_PEC": "unioncamere@pec.example.it"}
     result = atti("export", "--registro", "D.O.", "--anno", "2026", "--archive", register, "-o", tmp_path, env=env)
     assert (result.exit_code, result.output) == (
-        2, "Errore: a pacchetto di versamento needs the conservatore that receives it: set holder (ATTI_HOLDER)\n")
+        2, "Errore: un pacchetto di versamento richiede il conservatore che lo riceve: imposta holder (ATTI_HOLDER)\n")
     result = atti("export", "--registro", "D.O.", "--anno", "2025", "--archive", register, "-o", tmp_path,
                   env={**env, "ATTI_HOLDER": HOLDER, "ATTI_TSA_URL": "http://127.0.0.1:9/tsa"})
-    assert (result.exit_code, result.output) == (6, "Errore: no sealed act matches registro D.O.; anno 2025\n")
+    assert (result.exit_code, result.output) == (
+        6, "Errore: nessun atto sigillato corrisponde a registro D.O.; anno 2025\n"
+    )
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
@@ -319,11 +321,11 @@ def test_the_verification_facts_follow_the_signature(
 
 
 def test_without_a_key_the_index_is_not_signed(register: Path, live: LivePKI, tmp_path: Path) -> None:
-    with Archive.open(register) as archive, pytest.raises(Exception, match="no key to sign the index"):
+    with Archive.open(register) as archive, pytest.raises(Exception, match="nessuna chiave con cui firmare l'indice"):
         export_transfer(archive, Selection(ids=("DO-2026-3",)), tmp_path, _settings(register, live, development=False))
-    with Archive.open(register) as archive, pytest.raises(ConfigError, match="set tsa_url"):
+    with Archive.open(register) as archive, pytest.raises(ConfigError, match="imposta tsa_url"):
         export_transfer(archive, Selection(ids=("DO-2026-3",)), tmp_path, _settings(register, live, tsa_url=None))
-    with Archive.open(register) as archive, pytest.raises(ArchiveError, match="no act with id DO-2026-99"):
+    with Archive.open(register) as archive, pytest.raises(ArchiveError, match="nessun atto con id DO-2026-99"):
         export_transfer(archive, Selection(ids=("DO-2026-99",)), tmp_path, _settings(register, live))
     assert list(tmp_path.iterdir()) == []
 
@@ -338,7 +340,7 @@ def test_acts_are_chosen_by_register_and_year_dates_or_ids(register: Path) -> No
     day = dt.date(2026, 5, 19)
     assert ids(Selection(dal=day, al=day)) == ["DO-2026-1", "DO-2026-2", "DO-2026-3", "DO-2026-4"]
     assert ids(Selection(ids=("DO-2026-3", "DO-2026-1"))) == ["DO-2026-3", "DO-2026-1"]  # as given
-    with pytest.raises(ArchiveError, match=r"no sealed act matches dal 2026-05-20 al \.\.\.$"):
+    with pytest.raises(ArchiveError, match=r"nessun atto sigillato corrisponde a dal 2026-05-20 al \.\.\.$"):
         ids(Selection(dal=day + dt.timedelta(days=1)))
     assert Selection(registro="D.O.", anno=2026).name() == "PdV-DO-2026"
     assert Selection(dal=day, al=day).name() == "PdV-2026-05-19-2026-05-19"

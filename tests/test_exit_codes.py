@@ -150,7 +150,7 @@ def test_import_of_a_folder_exits_1_when_any_file_was_skipped(atti: Atti, tmp_pa
     result = atti("import", folder, "--archive", archive)
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines() == [
-        "Skipped nota.txt: not a PDF: only a PDF can be kept as the signed original",
+        "Skipped nota.txt: non è un PDF: solo un PDF si può conservare come originale firmato",
         "Skipped rotto.pdf: rotto.pdf: non è un PDF leggibile (danneggiato o cifrato)",
         "0 imported, 2 skipped; citations relinked in 0 acts",
     ]
@@ -209,20 +209,20 @@ def test_a_closed_standard_output_ends_atti_quietly(atti: Atti, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("location", "missing"),
     [
-        ("postgresql://", "names no host and no database"),
-        ("postgres://", "names no host and no database"),
-        ("postgresql:", "names no host and no database"),
-        ("postgresql://db.example.it", "names no database"),
-        ("postgresql://atti@db.example.it:54x2/atti", "has a port that is not a number from 1 to 65535"),
+        ("postgresql://", "non indica né l'host né il database"),
+        ("postgres://", "non indica né l'host né il database"),
+        ("postgresql:", "non indica né l'host né il database"),
+        ("postgresql://db.example.it", "non indica alcun database"),
+        ("postgresql://atti@db.example.it:54x2/atti", "ha una porta che non è un numero da 1 a 65535"),
     ],
 )
 def test_a_malformed_database_url_says_what_it_lacks(atti: Atti, location: str, missing: str) -> None:
     for command in (("search", "x"), ("init",), ("verify", README)):
         result = atti(*command, "--archive", location)
         assert result.exit_code == 2, (command, result.output)
-        assert result.stderr.startswith("Errore: the archive's database URL "), result.stderr
+        assert result.stderr.startswith("Errore: l'URL del database dell'archivio "), result.stderr
         assert missing in result.stderr and result.stderr.count("\n") == 1, result.stderr
-        assert "postgresql://USER@HOST[:PORT]/DATABASE" in result.stderr
+        assert "postgresql://UTENTE@HOST[:PORTA]/DATABASE" in result.stderr
     assert not Path("postgresql:").exists() and not Path("postgres:").exists()  # no folder made by mistake
 
 
@@ -246,7 +246,7 @@ def test_verify_with_trust_roots_needs_no_archive(atti: Atti, tmp_path: Path) ->
         assert report["indication"] == "TOTAL_PASSED" and report["trust"] == [f"certificates in {root}"]
     without = atti("verify", pdf, "--archive", nowhere)
     assert (without.exit_code, without.stderr) == (
-        6, f"Errore: no archive at {nowhere}: create one with 'atti init --archive {nowhere}'\n"
+        6, f"Errore: nessun archivio in {nowhere}: creane uno con 'atti init --archive {nowhere}'\n"
     )
     assert not nowhere.exists()
 

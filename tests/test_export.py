@@ -116,11 +116,12 @@ def test_metadata_needs_the_body_settings(archive_root: Path) -> None:
     with Archive.open(archive_root) as archive:
         a = read_archived(archive, ACT_ID)
         assert "metadata.xml" not in package_files(a, archive, Settings(archive=archive_root))
-        with pytest.raises(ConfigError, match=r"need the body's aoo_code, pec: set aoo_code \(ATTI_AOO_CODE\)"):
+        lacking = r"richiedono aoo_code, pec dell'ente: imposta aoo_code \(ATTI_AOO_CODE\)"
+        with pytest.raises(ConfigError, match=lacking):
             package_files(a, archive, Settings(archive=archive_root, ipa_code="x"))
-        with pytest.raises(ConfigError, match=r"classificazione 9\.9 is not in the body's titolario"):
+        with pytest.raises(ConfigError, match=r"la classificazione 9\.9 non è nel titolario dell'ente"):
             package_files(a, archive, body_settings(archive_root, classificazione={"determinazione": "9.9"}))
-        with pytest.raises(ConfigError, match=r"massimario di scarto keeps no class 3\.1"):
+        with pytest.raises(ConfigError, match=r"massimario di scarto non prevede la classe 3\.1"):
             package_files(a, archive, body_settings(archive_root, classificazione={"determinazione": "3.1"}))
 
 
@@ -291,7 +292,7 @@ def test_export_writes_a_valid_bag(archive_root: Path, tmp_path: Path) -> None:
     assert info["files"]["pdf"]["sha256"] == hashlib.sha256(pdf).hexdigest()
     assert [p.name for p in tmp_path.iterdir()] == [ACT_ID]  # no temporary folder left behind
     assert (bag_dir / "data").stat().st_mode & 0o077 == 0o055  # readable by whoever receives it
-    with Archive.open(archive_root) as archive, pytest.raises(ArchiveError, match="already exists"):
+    with Archive.open(archive_root) as archive, pytest.raises(ArchiveError, match="esiste già"):
         export_package(archive, ACT_ID, tmp_path)
 
 
@@ -303,7 +304,7 @@ def test_round_trip_loses_nothing(archive_root: Path, tmp_path: Path) -> None:
         assert (record.id, record.numero, record.registro, record.anno) == (ACT_ID, 129, "D.O.", 2026)
         second = export_package(b, ACT_ID, tmp_path / "from-b", settings=body_settings(tmp_path / "b"))
         assert b.next_number("D.O.", 2026) == 130  # the register goes on after the imported number
-        with pytest.raises(DuplicateNumber, match="already has number 129/2026"):
+        with pytest.raises(DuplicateNumber, match="ha già il numero 129/2026"):
             import_package(b, first)
     assert _data(first) == _data(second)  # byte for byte, every file
 
@@ -341,7 +342,7 @@ def test_a_tampered_bag_is_refused(archive_root: Path, tmp_path: Path) -> None:
     pdf = bag / "data" / f"{ACT_ID}.pdf"
     pdf.write_bytes(pdf.read_bytes().replace(b"Ventrice", b"Ventricf", 1))
     with Archive.open(_new_archive(tmp_path / "b")) as b:
-        with pytest.raises(ArchiveError, match=f"is not a valid package: .*{ACT_ID}.pdf") as info:
+        with pytest.raises(ArchiveError, match=f"non è un pacchetto valido: .*{ACT_ID}.pdf") as info:
             import_package(b, bag)
         assert "\n" not in info.value.msg
         assert b.catalog.all() == []
@@ -364,12 +365,12 @@ def test_cli_export_and_import(atti: Atti, archive_root: Path, tmp_path: Path) -
 
     result = atti("import-package", bag, "--archive", other)
     assert result.exit_code == 6
-    assert result.output.startswith("Errore: registro D.O. already has number 129/2026")
+    assert result.output.startswith("Errore: il registro D.O. ha già il numero 129/2026")
 
     (bag / "data" / "akn.xml").write_bytes(b"<changed/>")
     result = atti("import-package", bag, "--archive", other)
     assert result.exit_code == 6
-    assert result.output.startswith(f"Errore: {bag} is not a valid package: ")
+    assert result.output.startswith(f"Errore: {bag} non è un pacchetto valido: ")
     assert result.output.count("\n") == 1
 
 
@@ -378,9 +379,9 @@ def test_cli_errors(atti: Atti, archive_root: Path, tmp_path: Path) -> None:
     assert (result.exit_code, result.output) == (6, "Errore: nessun atto con id DO-2026-999 nell'archivio\n")
     result = atti("import-package", tmp_path, "--archive", archive_root)
     assert result.exit_code == 6
-    assert result.output.startswith(f"Errore: {tmp_path} is not a valid package: ")
+    assert result.output.startswith(f"Errore: {tmp_path} non è un pacchetto valido: ")
     result = atti("export", ACT_ID, "--archive", tmp_path / "none", "-o", tmp_path)
-    assert result.exit_code == 6 and "no archive at" in result.output
+    assert result.exit_code == 6 and "nessun archivio in" in result.output
 
 
 @pytest.mark.libreoffice
@@ -458,7 +459,7 @@ def test_full_round_trip_keeps_versions_state_references_and_relazioni(tmp_path:
         assert import_package(b, bags["DO-2026-1"]).stato == "annullato"
         assert {i: _history(b, i) for i in before} == before
         assert b.next_number("D.O.", 2026) == 3
-        with pytest.raises(DuplicateNumber, match="already has number 1/2026"):
+        with pytest.raises(DuplicateNumber, match="ha già il numero 1/2026"):
             import_package(b, bags["DO-2026-1"])
         assert verify_archive(b).ok
         for v in b.versions("DO-2026-1"):  # every version's files came along
@@ -479,4 +480,6 @@ def test_a_draft_is_not_exported(atti: Atti, tmp_path: Path) -> None:
     with Archive.open(root) as a:
         pipeline.save_draft(a, draft, Settings(archive=root))
     result = atti("export", "bozza-1", "--archive", root, "-o", tmp_path / "out")
-    assert (result.exit_code, result.output) == (6, "Errore: bozza-1 is a draft: only a sealed act can be exported\n")
+    assert (result.exit_code, result.output) == (
+        6, "Errore: bozza-1 è una bozza: si può esportare solo un atto sigillato\n"
+    )

@@ -375,11 +375,11 @@ def test_cli_folder_errors(atti: Atti, tmp_path: Path) -> None:
     empty.mkdir()
     (empty / "note.md").write_text("x")
     result = atti("import", empty, "--archive", tmp_path / "none")
-    assert (result.exit_code, result.stderr) == (2, f"Errore: {empty}: no PDF, DOCX or text file to import\n")
+    assert (result.exit_code, result.stderr) == (2, f"Errore: {empty}: nessun file PDF, DOCX o di testo da importare\n")
     (empty / "a.txt").write_text("x")
     result = atti("import", empty, "--archive", tmp_path / "none")
     assert result.exit_code == 6
-    assert result.stderr.startswith(f"Errore: no archive at {tmp_path / 'none'}")
+    assert result.stderr.startswith(f"Errore: nessun archivio in {tmp_path / 'none'}")
 
 
 # -- what a document may cost ------------------------------------------------------------------

@@ -106,7 +106,7 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
     assert result.stdout.splitlines() == [
         "Imported DO-2026-129 from det-129-2026.pdf (confidence 96%)",
         "Imported DO-2026-60 from det-60-2026.pdf (confidence 96%)",
-        "Skipped nota.txt: not a PDF: only a PDF can be kept as the signed original",
+        "Skipped nota.txt: non è un PDF: solo un PDF si può conservare come originale firmato",
         "Skipped rotto.pdf: rotto.pdf: non è un PDF leggibile (danneggiato o cifrato)",
         "2 imported, 2 skipped; citations relinked in 0 acts",
     ]
@@ -129,6 +129,6 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
     assert again.exit_code == 1
     report = json.loads(again.stdout)
     assert report["imported"] == []
-    assert {"file": "det-60-2026.pdf", "reason": "registro D.O. already has number 60/2026 (DO-2026-60)"} in (
+    assert {"file": "det-60-2026.pdf", "reason": "il registro D.O. ha già il numero 60/2026 (DO-2026-60)"} in (
         report["skipped"]
     )

@@ -87,7 +87,9 @@ def test_cli_archive_verify(atti: Atti, archive: Archive, act: Act) -> None:
     raw(archive, "UPDATE acts SET oggetto = 'altro'")
     bad = atti("archive", "verify", "--archive", archive.location)
     assert bad.exit_code == 1
-    assert bad.output.splitlines()[0] == "changed: act DO-2026-1: oggetto changed after event 1 recorded the row"
+    assert bad.output.splitlines()[0] == (
+        "changed: act DO-2026-1: oggetto: modificato dopo che l'evento 1 ha registrato la riga"
+    )
     as_json = atti("archive", "verify", "--archive", archive.location, "--json")
     data = json.loads(as_json.output)
     assert as_json.exit_code == 1 and data["ok"] is False and data["findings"][0]["what"] == "act DO-2026-1"
@@ -98,9 +100,9 @@ def test_cli_archive_verify(atti: Atti, archive: Archive, act: Act) -> None:
 # -- detection ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["source", "docx", "pdf"])
+@pytest.mark.parametrize(("kind", "named"), [("source", "sorgente"), ("docx", "docx"), ("pdf", "pdf")])
 @pytest.mark.sqlite_only  # the files themselves
-def test_flipped_byte_in_any_stored_file_is_named(archive: Archive, act: Act, kind: str) -> None:
+def test_flipped_byte_in_any_stored_file_is_named(archive: Archive, act: Act, kind: str, named: str) -> None:
     publish_next(archive, act, "a")
     record = archive.get("DO-2026-1")
     ref = getattr(record, kind)
@@ -109,7 +111,7 @@ def test_flipped_byte_in_any_stored_file_is_named(archive: Archive, act: Act, ki
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
     assert failures(check(archive)) == [
-        f"changed: {ref.relpath}: content does not match its SHA-256 ({kind} of DO-2026-1)"
+        f"changed: {ref.relpath}: il contenuto non corrisponde al suo SHA-256 ({named} di DO-2026-1)"
     ]
 
 
@@ -124,15 +126,15 @@ def test_changed_act_column_is_named(archive: Archive, act: Act, column: str) ->
     change = f"{column} + 1000" if column in ("year", "number") else f"{column} || 'x'"
     raw(archive, f"UPDATE acts SET {column} = {change} WHERE id = 'DO-2026-1'")
     found = failures(check(archive))
-    assert f"changed: act DO-2026-1: {column} changed after event 1 recorded the row" in found
+    assert f"changed: act DO-2026-1: {column}: modificato dopo che l'evento 1 ha registrato la riga" in found
 
 
 def test_changed_act_id_is_detected(archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
     raw(archive, "UPDATE acts SET id = 'DO-2026-99'")
     assert failures(check(archive)) == [
-        "unexpected: act DO-2026-99: row was not written by atti: no event records it",
-        "missing: act DO-2026-1: row deleted (event 1 recorded it)",
+        "unexpected: act DO-2026-99: riga non scritta da atti: nessun evento la registra",
+        "missing: act DO-2026-1: riga eliminata (l'evento 1 la registrava)",
     ]
 
 
@@ -160,12 +162,12 @@ def test_deleted_rows_files_and_stray_files_are_reported(archive: Archive, act: 
         stray.chmod(0o600)  # as atti writes: a file open to others is another finding (test_permissions)
     report = check(archive)
     assert sorted(str(f) for f in report.findings) == sorted([
-        "missing: act DO-2026-1: row deleted (event 1 recorded it)",
-        "changed: register D.O. 2026: counter says 7, the highest archived number is 2",
-        f"missing: {second.docx.relpath}: file not in the archive (docx of DO-2026-2)",
-        "unexpected: blobs/notes.txt: not a file atti stores",
-        f"incomplete: {tmp.relative_to(archive.state_dir).as_posix()}: incomplete write (a writer was interrupted),"
-        " safe to delete",
+        "missing: act DO-2026-1: riga eliminata (l'evento 1 la registrava)",
+        "changed: register D.O. 2026: il contatore indica 7, il numero più alto archiviato è 2",
+        f"missing: {second.docx.relpath}: file assente dall'archivio (docx di DO-2026-2)",
+        "unexpected: blobs/notes.txt: non è un file che atti conserva",
+        f"incomplete: {tmp.relative_to(archive.state_dir).as_posix()}: scrittura incompleta (una scrittura è stata"
+        " interrotta), si può eliminare",
         # the deleted act's files are still named by its version rows: never called safe to delete
     ])
     assert not report.ok
@@ -188,7 +190,9 @@ def test_renewed_pdf_keeps_the_chain_and_the_old_version(archive: Archive, act: 
     archive.add_pdf_version("DO-2026-1", b"%PDF a" + b" more")
     assert check(archive).findings == []
     raw(archive, "UPDATE acts SET pdf_sha256 = ?", old.sha256)  # roll the act back by hand
-    assert failures(check(archive)) == ["changed: act DO-2026-1: pdf_sha256 changed after event 2 recorded the row"]
+    assert failures(check(archive)) == [
+        "changed: act DO-2026-1: pdf_sha256: modificato dopo che l'evento 2 ha registrato la riga"
+    ]
 
 
 @pytest.mark.sqlite_only  # a SQLite catalog of an older schema
@@ -222,13 +226,15 @@ def test_schema_1_archive_is_migrated(archive: Archive, act: Act) -> None:
     with Archive.open(archive.location) as arc:  # opening again changes nothing
         assert arc.catalog.counts() == (2, 4)
         raw(arc, "UPDATE acts SET signer = 'Rossi' WHERE number = 2")
-        assert failures(check(arc)) == ["changed: act DO-2026-2: signer changed after event 4 recorded the row"]
+        assert failures(check(arc)) == [
+            "changed: act DO-2026-2: signer: modificato dopo che l'evento 4 ha registrato la riga"
+        ]
 
 
 def test_newer_schema_is_refused(archive: Archive) -> None:
     archive.close()
     raw(archive, "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StorageError, match=r"written by a newer atti \(schema 99\): upgrade atti"):
+    with pytest.raises(StorageError, match=r"scritto da una versione più recente di atti \(schema 99\): aggiorna atti"):
         Archive.open(archive.location)
 
 
@@ -313,7 +319,7 @@ def test_killed_writers_leave_whole_acts_and_no_gaps(archive: Archive) -> None:
 
 @pytest.mark.parametrize(
     ("code", "reason"),
-    [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "the file system is read-only")],
+    [(errno.ENOSPC, "il disco è pieno"), (errno.EROFS, "il file system è in sola lettura")],
 )
 @pytest.mark.sqlite_only  # the file store's errors
 def test_full_or_read_only_disk_gives_one_storage_error(
@@ -325,7 +331,7 @@ def test_full_or_read_only_disk_gives_one_storage_error(
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr("atti.files.os.replace", refuse)
-    with pytest.raises(StorageError, match=f"^cannot write yaml document into the archive: {reason}$"):
+    with pytest.raises(StorageError, match=f"^impossibile scrivere il documento yaml nell'archivio: {reason}$"):
         publish_next(archive, act, "b")
     monkeypatch.undo()
     report = check(archive)
@@ -335,7 +341,7 @@ def test_full_or_read_only_disk_gives_one_storage_error(
 
 def test_catalog_write_failure_is_a_storage_error(archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
-    with pytest.raises(StorageError, match=r"^cannot write the catalog: "), archive.catalog.transaction() as db:
+    with pytest.raises(StorageError, match=r"^impossibile scrivere il catalogo: "), archive.catalog.transaction() as db:
         db.execute("INSERT INTO nowhere VALUES (1)")  # an OperationalError, as a full disk raises
     assert numbers(archive.location) == [1]
 
@@ -348,7 +354,7 @@ def test_read_only_archive_directory(archive: Archive, act: Act) -> None:
     for d in dirs:
         d.chmod(0o555)
     try:
-        with pytest.raises(StorageError, match="permission denied"):
+        with pytest.raises(StorageError, match="permesso negato"):
             publish_next(archive, act, "b")
     finally:
         for d in dirs:
@@ -407,7 +413,9 @@ def test_schema_3_archive_is_migrated_with_its_chain_intact(archive: Archive, ac
     # A reserved flag set behind atti's back is a changed row, named by its column.
     raw(archive, "UPDATE acts SET riservato = 1 WHERE number = 1")
     with Archive.open(archive.location) as arc:
-        assert failures(check(arc)) == ["changed: act DO-2026-1: riservato changed after event 1 recorded the row"]
+        assert failures(check(arc)) == [
+            "changed: act DO-2026-1: riservato: modificato dopo che l'evento 1 ha registrato la riga"
+        ]
 
 
 # -- truncation of the newest events ----------------------------------------------------------------
@@ -435,7 +443,7 @@ def test_deleting_the_newest_events_is_detected(atti: Atti, archive: Archive, ac
         "SELECT hash FROM events WHERE seq = 4").fetchone()[0]
     files = {n: files_of(archive, f"DO-2026-{n}") for n in (1, 2, 3, 4)}
     _truncate(archive, 2)
-    ends = "deleted: atti.head records event 4, the catalog ends at event"
+    ends = "eliminato: atti.head registra l'evento 4, il catalogo finisce all'evento"
     # The deleted acts' files are no leftovers of an interrupted publish: kept, not safe to delete.
     assert sorted(failures(check(archive))) == [f"missing: events 3..4: {ends} 2", *unrecorded(files[3] | files[4])]
     _truncate(archive, 1)
@@ -454,7 +462,7 @@ def files_of(arc: Archive, act_id: str) -> set[str]:
 
 def unrecorded(files: set[str]) -> list[str]:
     """The findings of files a catalog that lost its history no longer names, sorted."""
-    return [f"unrecorded: {rel}: not recorded in what remains of the catalog: keep it" for rel in sorted(files)]
+    return [f"unrecorded: {rel}: non registrato in ciò che resta del catalogo: conservalo" for rel in sorted(files)]
 
 
 @pytest.mark.sqlite_only  # edits the SQLite file
@@ -475,16 +483,16 @@ def test_a_rewritten_newest_event_and_a_deleted_head_are_detected(archive: Archi
     db.commit()
     db.close()
     assert sorted(failures(check(archive))) == [
-        "changed: event 2: differs from the one atti.head records: the chain was rewritten", *kept
+        "changed: event 2: diverso da quello che atti.head registra: la catena è stata riscritta", *kept
     ]
     (archive.state_dir / "atti.head").unlink()
     assert sorted(failures(check(archive))) == [
-        "missing: atti.head: deleted: the newest events can no longer be checked for truncation", *kept
+        "missing: atti.head: eliminato: non si può più verificare se gli eventi più recenti siano stati troncati", *kept
     ]
     (archive.state_dir / "atti.head").write_text("garbage")
     (archive.state_dir / "atti.head").chmod(0o600)
     assert sorted(failures(check(archive))) == [
-        "changed: atti.head: is not a chain head (JSON with seq and hash)", *kept
+        "changed: atti.head: non è una testa della catena (JSON con seq e hash)", *kept
     ]
 
 

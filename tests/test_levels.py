@@ -312,7 +312,7 @@ def test_add_pdf_version_keeps_the_previous_one(tmp_path: Path, live: LivePKI, g
     renewed = add_document_timestamp(signed, tsa_url=live.tsa_url).pdf
     with Archive.open(tmp_path) as archive:
         before = archive.get(act_id)
-        with pytest.raises(ArchiveError, match="does not extend the archived one"):
+        with pytest.raises(ArchiveError, match="non estende quello archiviato"):
             archive.add_pdf_version(act_id, make_pdf())
         after = archive.add_pdf_version(act_id, renewed)
         assert after.pdf.sha256 != before.pdf.sha256
@@ -399,7 +399,7 @@ def test_cli_timestamp_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None
         ((unsigned, "--tsa", live.tsa_url), 4, ("Errore: il PDF non ha alcuna firma da mantenere valida: prima "
                                                 "firmalo\n")),
         ((tmp_path / "assente.pdf", "--tsa", live.tsa_url), 4, f"Errore: cannot read {tmp_path / 'assente.pdf'}: "),
-        (("--renew", "--tsa", dead, "--archive", tmp_path / "none"), 6, "Errore: no archive at "),
+        (("--renew", "--tsa", dead, "--archive", tmp_path / "none"), 6, "Errore: nessun archivio in "),
     ]:
         result = atti("timestamp", *args)
         assert result.exit_code == code

@@ -73,17 +73,17 @@ def test_a_changed_row_after_migration_is_found_on_the_target(source: Path, pg_u
         db.execute("UPDATE acts SET signer = 'altri' WHERE id = 'DO-2026-129'")
     with Archive.open(pg_url) as arc:
         assert [str(f) for f in verify_archive(arc).findings] == [
-            "changed: act DO-2026-129: signer changed after event 4 recorded the row"
+            "changed: act DO-2026-129: signer: modificato dopo che l'evento 4 ha registrato la riga"
         ]
 
 
 def test_a_non_empty_target_is_refused_and_left_alone(source: Path, pg_url: str, tmp_path: Path) -> None:
     migrate(source, pg_url)
-    with pytest.raises(ArchiveError, match=r"^the target archive postgresql://.* is not empty: migrate only into"):
+    with pytest.raises(ArchiveError, match=r"^l'archivio di destinazione postgresql://.* non è vuoto: migra solo in"):
         migrate(source, pg_url)
     with Archive.open(pg_url) as arc:
         assert arc.catalog.counts() == (3, 5) and verify_archive(arc).ok
-    with pytest.raises(ArchiveError, match=r"is not empty"):
+    with pytest.raises(ArchiveError, match=r"non è vuoto"):
         migrate(pg_url, source)
 
 
@@ -93,7 +93,8 @@ def test_a_source_that_does_not_verify_is_refused(source: Path, pg_url: str) -> 
     with sqlite3.connect(source / "atti.sqlite") as db:
         db.execute("UPDATE acts SET oggetto = 'x' WHERE id = 'DO-2026-131'")
     db.close()
-    with pytest.raises(ArchiveError, match=r"^the source archive does not verify \(changed: act DO-2026-131: oggetto"):
+    refused = r"^l'archivio di origine non supera la verifica \(changed: act DO-2026-131: oggetto"
+    with pytest.raises(ArchiveError, match=refused):
         migrate(source, pg_url)
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT to_regclass('acts')").fetchone() == (None,)  # target never created
@@ -108,7 +109,9 @@ def test_cli_migrate(atti: Atti, source: Path, pg_url: str) -> None:
     ]
     result = atti("archive", "migrate", "--from", source, "--to", pg_url)
     assert result.exit_code == 6
-    assert result.stderr == f"Errore: the target archive {pg_url} is not empty: migrate only into a new one\n"
+    assert result.stderr == (
+        f"Errore: l'archivio di destinazione {pg_url} non è vuoto: migra solo in un archivio nuovo\n"
+    )
     result = atti("archive", "verify", "--archive", pg_url)
     assert result.exit_code == 0 and result.output.startswith("Archive OK: 3 acts, 5 events, 10 files")
 

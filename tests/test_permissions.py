@@ -113,12 +113,12 @@ def test_verify_reports_what_others_may_read_with_the_fix(archive_location: Path
     (state / "trust").chmod(0o755)
     (state / "pki" / "root.pem").chmod(0o620)
     result = atti("archive", "verify", "--archive", archive_location)
-    fix = f"make it its owner's only: chmod -R go-rwx {state}"
+    fix = f"rendilo accessibile al solo proprietario: chmod -R go-rwx {state}"
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines()[:-1] == [
-        f"exposed: pki/root.key.pem: mode 0644: others than its owner may read it; {fix}",
-        f"exposed: pki/root.pem: mode 0620: others than its owner may write it; {fix}",
-        f"exposed: trust: mode 0755: others than its owner may read and enter it; {fix}",
+        f"exposed: pki/root.key.pem: permessi 0644: anche altri oltre al proprietario possono leggere; {fix}",
+        f"exposed: pki/root.pem: permessi 0620: anche altri oltre al proprietario possono scrivere; {fix}",
+        f"exposed: trust: permessi 0755: anche altri oltre al proprietario possono leggere e accedere; {fix}",
     ]
     assert result.stdout.splitlines()[-1].startswith("Archive FAILED: 0 acts")
     subprocess_free_fix(state)
@@ -140,9 +140,9 @@ def test_verify_names_the_first_exposed_paths_and_counts_the_rest(tmp_path: Path
         (root / "trust" / f"{i:02d}.pem").chmod(0o604)
     with Archive.inspect(root) as arc:
         report = verify_archive(arc, workers=1)
-    assert [f.what for f in report.findings] == [f"trust/{i:02d}.pem" for i in range(MAX_EXPOSED)] + ["5 more"]
+    assert [f.what for f in report.findings] == [f"trust/{i:02d}.pem" for i in range(MAX_EXPOSED)] + ["altri 5"]
     assert report.findings[-1].message == (
-        f"files and folders open to others; make it its owner's only: chmod -R go-rwx {root}")
+        f"file e cartelle aperti ad altri; rendilo accessibile al solo proprietario: chmod -R go-rwx {root}")
     assert all(f.kind == "exposed" and f.fails for f in report.findings) and not report.ok
 
 

@@ -97,7 +97,7 @@ def test_state_dir_from_the_environment_or_the_url(monkeypatch: pytest.MonkeyPat
 
 
 def test_open_create_and_reopen(pg_url: str) -> None:
-    with pytest.raises(ArchiveNotFound, match=r"^no archive in the database postgresql://.*: create one with 'atti"):
+    with pytest.raises(ArchiveNotFound, match=r"^nessun archivio nel database postgresql://.*: creane uno con 'atti"):
         Archive.open(pg_url)
     arc, created = Archive.create(pg_url)
     arc.close()
@@ -111,7 +111,7 @@ def test_open_create_and_reopen(pg_url: str) -> None:
 
 
 def test_unreachable_server_is_one_clear_error() -> None:
-    with pytest.raises(StorageError, match=r"^cannot open the catalog postgresql://atti:\*\*\*@127.0.0.1:1/x"
+    with pytest.raises(StorageError, match=r"^impossibile aprire il catalogo postgresql://atti:\*\*\*@127.0.0.1:1/x"
                        r"\?connect_timeout=2: connection failed: .*Connection refused$"):
         PgCatalog("postgresql://atti:pw@127.0.0.1:1/x?connect_timeout=2")
 
@@ -124,7 +124,7 @@ def test_cli_init_and_search_on_a_url(atti: Atti, pg_url: str) -> None:
     assert (result.exit_code, result.output) == (0, "No acts found.\n")
     result = atti("search", "--archive", pg_url + "x", "proroga")
     assert result.exit_code == 6  # StorageError
-    assert result.stderr.startswith(f"Errore: cannot open the catalog {pg_url}x: connection failed: ")
+    assert result.stderr.startswith(f"Errore: impossibile aprire il catalogo {pg_url}x: connection failed: ")
     assert result.stderr.rstrip().endswith(f'database "{pg_url.rsplit("/", 1)[1]}x" does not exist')
     assert result.stderr.count("\n") == 1
 
@@ -138,7 +138,7 @@ def test_numbers_and_duplicates(archive: Archive, act: Act) -> None:
     seal(archive, act, 2)
     assert archive.next_number("D.O.", 2026) == 3
     assert archive.next_number("D.G.", 2026) == 1
-    with pytest.raises(DuplicateNumber, match=r"registro D.O. already has number 2/2026 \(DO-2026-2\)"):
+    with pytest.raises(DuplicateNumber, match=r"il registro D.O. ha già il numero 2/2026 \(DO-2026-2\)"):
         seal(archive, act, 2, oggetto="altro")
     assert [r.id for r in archive.catalog.all()] == ["DO-2026-1", "DO-2026-2"]
     assert archive.catalog.verify_events() == [] and archive.catalog.verify_rows() == []
@@ -210,10 +210,14 @@ def test_changes_behind_attis_back_are_found(archive: Archive, act: Act) -> None
         db.execute("UPDATE events SET payload = '{}' WHERE seq = 1")
         db.execute("UPDATE registers SET last_number = 7")
     problems = archive.catalog.verify_rows()
-    assert ("changed", "act DO-2026-129", "oggetto, riservato changed after event 1 recorded the row") in problems
-    assert ("changed", "act DO-2026-130 version 1", "reason changed after event 2 recorded the row") in problems
-    assert ("changed", "register D.O. 2026", "counter says 7, the highest archived number is 130") in problems
-    assert archive.catalog.verify_events() == ["event 1: content changed after it was written"]
+    assert (
+        "changed", "act DO-2026-129", "oggetto, riservato: modificato dopo che l'evento 1 ha registrato la riga"
+    ) in problems
+    assert (
+        "changed", "act DO-2026-130 version 1", "reason: modificato dopo che l'evento 2 ha registrato la riga"
+    ) in problems
+    assert ("changed", "register D.O. 2026", "il contatore indica 7, il numero più alto archiviato è 130") in problems
+    assert archive.catalog.verify_events() == ["event 1: contenuto modificato dopo la scrittura"]
     assert not verify_archive(archive).ok
 
 
@@ -227,7 +231,7 @@ def test_deleting_the_newest_events_is_found_by_the_head_copy(archive: Archive, 
         db.execute("DELETE FROM acts WHERE id = 'DO-2026-130'")
     assert archive.catalog.verify_events() == []  # a shorter chain still holds
     assert archive.catalog.verify_head() == [
-        ("missing", "event 2", "deleted: atti.head records event 2, the catalog ends at event 1")
+        ("missing", "event 2", "eliminato: atti.head registra l'evento 2, il catalogo finisce all'evento 1")
     ]
 
 

@@ -16,7 +16,7 @@ from atti.errors import SearchError
 from .conftest import Atti
 
 LONG = " ".join(["proroga"] * 6000)
-BOUNDS = f"search with at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words"
+BOUNDS = f"cerca con al massimo {MAX_QUERY_CHARS} caratteri e {MAX_QUERY_WORDS} parole"
 
 
 def test_the_bounds() -> None:
@@ -28,7 +28,7 @@ def test_the_bounds() -> None:
     assert query_size(LONG) == (len(LONG), "characters")
     with pytest.raises(SearchError) as refused:
         check_query(" ".join(["a"] * 65))
-    assert refused.value.msg == f"the query has 65 words: {BOUNDS}"
+    assert refused.value.msg == f"la ricerca ha 65 parole: {BOUNDS}"
 
 
 class Spy:
@@ -49,7 +49,7 @@ def test_a_query_too_long_reaches_no_catalog(archive_location: Path | str) -> No
         spy = Spy(arc.catalog)
         arc.catalog = spy  # type: ignore[assignment]
         for ask in (lambda: arc.search(LONG), lambda: arc.count(LONG), lambda: arc.facets(LONG)):
-            with pytest.raises(SearchError, match=f"^the query has {len(LONG)} characters: {BOUNDS}$"):
+            with pytest.raises(SearchError, match=f"^la ricerca ha {len(LONG)} caratteri: {BOUNDS}$"):
                 ask()
         assert spy.calls == 0
         assert arc.search(" ".join(["atto"] * 64)) == [] and spy.calls == 1
@@ -60,4 +60,4 @@ def test_atti_search_says_it_in_one_line(atti: Atti, tmp_path: Path) -> None:
     pipeline.init_archive(tmp_path / "archive")
     result = atti("search", "--archive", tmp_path / "archive", LONG)
     assert (result.exit_code, result.stdout, result.stderr) == (
-        2, "", f"Errore: the query has {len(LONG)} characters: {BOUNDS}\n")
+        2, "", f"Errore: la ricerca ha {len(LONG)} caratteri: {BOUNDS}\n")

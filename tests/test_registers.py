@@ -68,8 +68,8 @@ def test_an_explicit_numero_must_be_the_next_one(atti: Atti, archive: Archive, t
     for numero in (999999, 131, 128):  # a number out of range is check's refusal (test_act_input)
         result = atti("publish", act_file(tmp_path, numero=numero), "--archive", archive.location, env=NO_SOFFICE)
         assert (result.exit_code, result.stderr) == (
-            6, f"Errore: numero {numero} is not the next number of registro D.O. for 2026: the next is 130; "
-            "leave numero out to have it given\n"
+            6, f"Errore: il numero {numero} non è il successivo del registro D.O. per il 2026: il successivo è 130; "
+            "ometti il numero perché sia assegnato\n"
         ), numero
     assert stored_pdfs(archive) == pdfs and archive.next_number("D.O.", 2026) == 130
     # The next number itself passes the archive's checks (and goes on to be rendered).
@@ -89,10 +89,10 @@ def test_the_library_refuses_what_publish_refuses(archive: Archive) -> None:
     seal(archive, 129)
     archive.ensure_next_number("D.O.", 2026, 130)
     archive.ensure_next_number("D.O.", 2027, 60)  # an empty register starts where its first act says
-    with pytest.raises(DuplicateNumber, match=r"^registro D.O. already has number 129/2026 \(DO-2026-129\)$"):
+    with pytest.raises(DuplicateNumber, match=r"^il registro D.O. ha già il numero 129/2026 \(DO-2026-129\)$"):
         archive.ensure_next_number("D.O.", 2026, 129)
-    with pytest.raises(ArchiveError, match=r"^numero 2147483648 is not the next number of registro D.O. for 2026: "
-                                           r"the next is 130; leave numero out to have it given$"):
+    with pytest.raises(ArchiveError, match=r"^il numero 2147483648 non è il successivo del registro D.O. per il 2026: "
+                                           r"il successivo è 130; ometti il numero perché sia assegnato$"):
         archive.ensure_next_number("D.O.", 2026, 2147483648)
 
 
@@ -107,9 +107,9 @@ def test_imported_acts_keep_their_numbers_and_verify_shows_the_gaps(atti: Atti, 
     report = verify_archive(archive)
     assert report.ok
     assert [str(f) for f in report.findings] == [
-        "gap: register D.O. 2025: number 8 is not in the archive",
-        "gap: register D.O. 2026: numbers 131-132 are not in the archive",
-        "gap: register D.O. 2026: numbers 134-139 are not in the archive",
+        "gap: register D.O. 2025: il numero 8 non è nell'archivio",
+        "gap: register D.O. 2026: i numeri 131-132 non sono nell'archivio",
+        "gap: register D.O. 2026: i numeri 134-139 non sono nell'archivio",
     ]
     result = atti("archive", "verify", "--archive", archive.location)
     assert result.exit_code == 0, result.output
@@ -130,7 +130,7 @@ def test_another_spelling_of_a_register_is_published_as_the_archives(
     for registro in ("DO", "d.o.", "D-O"):
         taken = atti("publish", act_file(tmp_path, numero=129, registro=registro), "--archive", archive.location,
                      env=NO_SOFFICE)
-        assert (taken.exit_code, taken.stderr) == (6, "Errore: registro D.O. already has number 129/2026 "
+        assert (taken.exit_code, taken.stderr) == (6, "Errore: il registro D.O. ha già il numero 129/2026 "
                                                       "(DO-2026-129)\n"), registro
         for numero, anno in ((None, 2026), (130, 2026), (1, 2025)):  # on to rendering, as D.O.
             result = atti("publish", act_file(tmp_path, numero=numero, registro=registro, anno=anno),
@@ -172,7 +172,8 @@ def test_an_id_taken_under_another_spelling_is_refused_before_rendering(archive:
     seal(archive, 129)
     raw(archive, "INSERT INTO registers VALUES ('D O', 2026, 5)")  # as if "D O" 5/2026 had been archived
     archive.ensure_register("D O", 2026)  # both spellings are archived: either may go on
-    with pytest.raises(DuplicateNumber, match=r"^the archive already has DO-2026-129 \(registro D.O. n. 129/2026\)$"):
+    taken = r"^l'archivio contiene già DO-2026-129 \(registro D.O. n. 129/2026\)$"
+    with pytest.raises(DuplicateNumber, match=taken):
         archive.ensure_number_free("D O", 2026, 129)
 
 

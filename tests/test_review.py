@@ -77,7 +77,7 @@ def test_reviews_count_only_since_the_draft_was_last_submitted(archive: Archive)
     assert [(v.verifica, v.esito) for v in archive.reviews(draft)] == [("Verifica Legale", "positivo")]
     pipeline.review(archive, draft, approve=False, verifica="Verifica Amministrativa", note="No", actor="cattaneo")
     assert archive.get(draft).stato == "bozza"
-    with pytest.raises(ArchiveError, match="bozza-1 is a bozza, not in verifica: submit it first"):
+    with pytest.raises(ArchiveError, match="bozza-1 è in stato bozza, non in verifica: prima sottoponilo a verifica"):
         pipeline.review(archive, draft, approve=True, verifica="Verifica Legale", actor="pozzoli")
     archive.submit_draft(draft, actor="ufficio")
     assert archive.reviews(draft) == []  # sent back and submitted again: every verifica is reviewed again
@@ -88,9 +88,9 @@ def test_a_review_names_a_verifica_of_the_act_and_a_rejection_says_why(archive: 
     with pytest.raises(ArchiveError) as no_name:
         pipeline.review(archive, draft, approve=True, actor="pozzoli")
     assert no_name.value.msg == (
-        "bozza-1 has 3 verifiche: name the one reviewed ('Verifica Area Servizi alle Imprese ed al Territorio', "
+        "bozza-1 ha 3 verifiche: indica quella esaminata ('Verifica Area Servizi alle Imprese ed al Territorio', "
         "'Verifica Legale', 'Verifica Amministrativa')")
-    with pytest.raises(ArchiveError, match="bozza-1 has no verifica 'Verifica Contabile'"):
+    with pytest.raises(ArchiveError, match="bozza-1 non ha la verifica 'Verifica Contabile'"):
         pipeline.review(archive, draft, approve=True, verifica="Verifica Contabile", actor="pozzoli")
     with pytest.raises(ArchiveError) as no_note:
         pipeline.review(archive, draft, approve=False, verifica="Verifica Legale", note="  ", actor="pozzoli")
@@ -104,8 +104,8 @@ def test_a_changed_actor_or_note_is_found_by_archive_verify(archive: Archive) ->
     raw(archive, "UPDATE versions SET actor = 'qualcuno' WHERE act_id = 'bozza-1' AND version = 1")
     raw(archive, "UPDATE versions SET note = 'va bene' WHERE act_id = 'bozza-1' AND version = 3")
     assert failures(archive) == [
-        "changed: act bozza-1 version 1: actor changed after event 3 recorded the row",
-        "changed: act bozza-1 version 3: note changed after event 3 recorded the row",
+        "changed: act bozza-1 version 1: actor: modificato dopo che l'evento 3 ha registrato la riga",
+        "changed: act bozza-1 version 3: note: modificato dopo che l'evento 3 ha registrato la riga",
     ]
 
 

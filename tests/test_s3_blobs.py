@@ -93,7 +93,7 @@ def test_overwrite_and_delete_leave_the_locked_version(store: S3BlobStore) -> No
     ref = store.put(PDF, "pdf")
     (original,) = versions(store, ref.relpath)
     store.client.put_object(Bucket=store.bucket, Key=ref.relpath, Body=b"%PDF forged")
-    with pytest.raises(StorageError, match=f"^stored file changed in the archive: {ref.relpath} does not match"):
+    with pytest.raises(StorageError, match=f"^file conservato modificato nell'archivio: {ref.relpath} non corrisponde"):
         store.get(ref)
     kept = store.client.get_object(Bucket=store.bucket, Key=ref.relpath, VersionId=original)
     assert kept["Body"].read() == PDF
@@ -105,7 +105,7 @@ def test_overwrite_and_delete_leave_the_locked_version(store: S3BlobStore) -> No
     flipped = bytearray(PDF)
     flipped[9] ^= 0x80
     store.client.put_object(Bucket=store.bucket, Key=ref.relpath, Body=bytes(flipped))
-    with pytest.raises(StorageError, match="does not match its SHA-256"):
+    with pytest.raises(StorageError, match="non corrisponde al suo SHA-256"):
         store.get(ref)
     store.put(PDF, "pdf")
     assert store.get(ref) == PDF
@@ -113,7 +113,7 @@ def test_overwrite_and_delete_leave_the_locked_version(store: S3BlobStore) -> No
     # A plain delete only hides the object behind a delete marker.
     store.client.delete_object(Bucket=store.bucket, Key=ref.relpath)
     assert not store.exists(ref)
-    with pytest.raises(StorageError, match=f"^stored file missing from the archive: {ref.relpath}$"):
+    with pytest.raises(StorageError, match=f"^file conservato mancante dall'archivio: {ref.relpath}$"):
         store.get(ref)
     kept = store.client.get_object(Bucket=store.bucket, Key=ref.relpath, VersionId=original)
     assert kept["Body"].read() == PDF
@@ -144,7 +144,7 @@ def test_verify_finds_flipped_missing_and_stray_objects(store: S3BlobStore, tmp_
         ("unexpected", "blobs/stray.txt"),
     }
     assert not report.ok
-    with pytest.raises(StorageError, match="does not match its SHA-256"):
+    with pytest.raises(StorageError, match="non corrisponde al suo SHA-256"):
         store.get(record.pdf)
     archive.close()
 
@@ -153,7 +153,7 @@ def test_missing_object(store: S3BlobStore) -> None:
     ref = BlobRef("ab" * 32, "pdf")
     assert not store.exists(ref)
     assert store.digest(ref.relpath) is None
-    with pytest.raises(StorageError, match=f"^stored file missing from the archive: {ref.relpath}$"):
+    with pytest.raises(StorageError, match=f"^file conservato mancante dall'archivio: {ref.relpath}$"):
         store.get(ref)
 
 
@@ -162,7 +162,9 @@ def test_unreachable_server_is_one_clear_error(s3_env: dict[str, str]) -> None:
     endpoint = f"http://127.0.0.1:{port}"
     with pytest.raises(StorageError) as failed:
         S3BlobStore.from_env({**s3_env, "ATTI_S3_ENDPOINT": endpoint})
-    assert failed.value.msg == f"cannot reach the S3 server at {endpoint} (is it running, is ATTI_S3_ENDPOINT right?)"
+    assert failed.value.msg == (
+        f"impossibile raggiungere il server S3 in {endpoint} (è in funzione? ATTI_S3_ENDPOINT è corretto?)"
+    )
 
 
 @pytest.mark.parametrize("which", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
@@ -170,8 +172,8 @@ def test_wrong_credentials_are_one_clear_error(s3_env: dict[str, str], which: st
     with pytest.raises(StorageError) as failed:
         S3BlobStore.from_env({**s3_env, which: "wrong-" + s3_env[which]})
     assert failed.value.msg.startswith(
-        f"the S3 server at {s3_env['ATTI_S3_ENDPOINT']} refused access to bucket '{s3_env['ATTI_S3_BUCKET']}': "
-        "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        f"il server S3 in {s3_env['ATTI_S3_ENDPOINT']} ha negato l'accesso al bucket '{s3_env['ATTI_S3_BUCKET']}': "
+        "controlla AWS_ACCESS_KEY_ID e AWS_SECRET_ACCESS_KEY"
     )
     assert "\n" not in failed.value.msg
 
@@ -179,13 +181,15 @@ def test_wrong_credentials_are_one_clear_error(s3_env: dict[str, str], which: st
 def test_missing_bucket_is_one_clear_error(s3_env: dict[str, str]) -> None:
     with pytest.raises(StorageError) as failed:
         S3BlobStore.from_env({**s3_env, "ATTI_S3_BUCKET": "atti-no-such-bucket"})
-    assert failed.value.msg == f"no bucket 'atti-no-such-bucket' on the S3 server at {s3_env['ATTI_S3_ENDPOINT']}"
+    assert failed.value.msg == (
+        f"nessun bucket 'atti-no-such-bucket' presso il server S3 in {s3_env['ATTI_S3_ENDPOINT']}"
+    )
 
 
 def test_missing_configuration(s3_env: dict[str, str]) -> None:
-    with pytest.raises(ConfigError, match=r"^S3 storage needs ATTI_S3_ENDPOINT and ATTI_S3_BUCKET$"):
+    with pytest.raises(ConfigError, match=r"^l'archiviazione S3 richiede ATTI_S3_ENDPOINT e ATTI_S3_BUCKET$"):
         S3BlobStore.from_env({k: v for k, v in s3_env.items() if k != "ATTI_S3_BUCKET"})
-    with pytest.raises(ConfigError, match=r"^S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY$"):
+    with pytest.raises(ConfigError, match=r"^l'archiviazione S3 richiede AWS_ACCESS_KEY_ID e AWS_SECRET_ACCESS_KEY$"):
         S3BlobStore.from_env({k: v for k, v in s3_env.items() if k != "AWS_SECRET_ACCESS_KEY"})
     with pytest.raises(ConfigError, match=r"^setting 's3_retention_years': "):
         S3BlobStore.from_env({**s3_env, "ATTI_S3_RETENTION_YEARS": "0"})
@@ -196,12 +200,13 @@ def test_bucket_without_object_lock_is_refused_unless_allowed(
 ) -> None:
     bucket = s3_server.new_bucket(locked=False)
     env = s3_server.env(bucket)
-    with pytest.raises(StorageError, match=f"^bucket '{bucket}' has no Object Lock, so stored acts could be deleted"):
+    unlocked = f"^il bucket '{bucket}' non ha Object Lock, quindi gli atti conservati potrebbero essere cancellati"
+    with pytest.raises(StorageError, match=unlocked):
         S3BlobStore.from_env(env)
     with caplog.at_level(logging.WARNING, logger="atti.archive.storage.s3"):
         store = S3BlobStore.from_env({**env, "ATTI_S3_ALLOW_UNLOCKED": "true"})
     assert [r.getMessage() for r in caplog.records] == [
-        f"bucket '{bucket}' has no Object Lock: stored documents are not protected from deletion"
+        f"il bucket '{bucket}' non ha Object Lock: i documenti conservati non sono protetti dalla cancellazione"
     ]
     ref = store.put(PDF, "pdf")
     assert store.get(ref) == PDF

@@ -94,7 +94,7 @@ def test_snippet_highlights_the_matched_words(example: Archive) -> None:
 def test_empty_results(example: Archive) -> None:
     assert example.search("ornitorinco") == []
     assert example.search("proroga ornitorinco") == []  # every word is required
-    with pytest.raises(SearchError, match="not closed"):
+    with pytest.raises(SearchError, match="non chiuse"):
         example.search("\"unbalanced (")
     assert example.search("proroga", filters=Filters(anno=2019)) == []
     assert example.search("", filters=Filters(tipo="ordinanza")) == []
@@ -201,11 +201,11 @@ def test_cites_and_cited_by(atti: Atti, example: Archive, act: Act) -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"dal": "2026-13-01"}, "--dal: '2026-13-01' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
-        ({"al": "30/02/2026"}, "--al: '30/02/2026' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
-        ({"dal": "ieri"}, "--dal: 'ieri' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)"),
-        ({"dal": "2026-05-02", "al": "2026-05-01"}, "--dal 2026-05-02 is after --al 2026-05-01"),
-        ({"anno": 26}, "--anno: 26 is not a year"),
+        ({"dal": "2026-13-01"}, "--dal: '2026-13-01' non è una data; scrivila come AAAA-MM-GG (o GG/MM/AAAA)"),
+        ({"al": "30/02/2026"}, "--al: '30/02/2026' non è una data; scrivila come AAAA-MM-GG (o GG/MM/AAAA)"),
+        ({"dal": "ieri"}, "--dal: 'ieri' non è una data; scrivila come AAAA-MM-GG (o GG/MM/AAAA)"),
+        ({"dal": "2026-05-02", "al": "2026-05-01"}, "--dal 2026-05-02 è successivo a --al 2026-05-01"),
+        ({"anno": 26}, "--anno: 26 non è un anno"),
     ],
 )
 def test_bad_filter_values(raw: dict[str, object], message: str) -> None:
@@ -447,9 +447,9 @@ def test_cli_json_keys_and_filters(atti: Atti, example: Archive) -> None:
 def test_cli_bad_date_is_one_error_exit_2(atti: Atti, example: Archive) -> None:
     bad = atti("search", "proroga", "--archive", example.location, "--dal", "2026-02-30")
     assert (bad.exit_code, bad.stdout) == (2, "")
-    assert bad.stderr == "Errore: --dal: '2026-02-30' is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)\n"
+    assert bad.stderr == "Errore: --dal: '2026-02-30' non è una data; scrivila come AAAA-MM-GG (o GG/MM/AAAA)\n"
     backwards = atti("search", "--archive", example.location, "--dal", "2026-06-01", "--al", "2026-01-01")
-    assert (backwards.exit_code, backwards.stderr) == (2, "Errore: --dal 2026-06-01 is after --al 2026-01-01\n")
+    assert (backwards.exit_code, backwards.stderr) == (2, "Errore: --dal 2026-06-01 è successivo a --al 2026-01-01\n")
 
 
 def test_cli_public_and_offset(atti: Atti, example: Archive, act: Act) -> None:

@@ -105,14 +105,15 @@ def test_rectification_marks_the_target_rettificato(archive: Archive) -> None:
 
 
 def test_annulment_of_a_missing_act_is_refused_before_anything_is_stored(archive: Archive) -> None:
-    with pytest.raises(ArchiveError, match=r"^the annullamento of DO-2026-129 is refused: DO-2026-129 is not in"):
+    refused = r"^la relazione «annullamento» verso DO-2026-129 è rifiutata: DO-2026-129 non è"
+    with pytest.raises(ArchiveError, match=refused):
         seal(archive, annulment())
     assert archive.catalog.counts() == (0, 0)
     assert archive.blobs.entries() == []
 
 
 def test_an_annulled_act_cannot_be_annulled_again(annulled: Archive) -> None:
-    with pytest.raises(ArchiveError, match="DO-2026-129 is already annullato"):
+    with pytest.raises(ArchiveError, match="DO-2026-129 è già annullato"):
         seal(annulled, annulment(131))
     assert annulled.catalog.counts() == (2, 3)
 
@@ -208,7 +209,7 @@ def test_diff_reports_added_and_removed_items(archive: Archive) -> None:
 
 
 def test_unknown_version_is_refused(annulled: Archive) -> None:
-    with pytest.raises(ActNotFound, match=r"^DO-2026-129 has no version 4 \(it has 3\)$"):
+    with pytest.raises(ActNotFound, match=r"^DO-2026-129 non ha la versione 4 \(ne ha 3\)$"):
         diff_versions(annulled, "DO-2026-129@1", "DO-2026-129@4")
     with pytest.raises(ActNotFound, match="nessun atto con id DO-2026-999"):
         diff_versions(annulled, "DO-2026-999@1", "DO-2026-129@1")
@@ -220,7 +221,7 @@ def test_unknown_version_is_refused(annulled: Archive) -> None:
 def test_changed_version_row_is_detected(annulled: Archive) -> None:
     raw(annulled, "UPDATE versions SET state = 'pubblicato' WHERE act_id = 'DO-2026-129' AND version = 3")
     assert failures(annulled) == [
-        "changed: act DO-2026-129 version 3: state changed after event 3 recorded the row"
+        "changed: act DO-2026-129 version 3: state: modificato dopo che l'evento 3 ha registrato la riga"
     ]
 
 
@@ -230,15 +231,17 @@ def test_deleted_and_added_version_rows_are_detected(annulled: Archive) -> None:
                   " by_act, created_at) SELECT act_id, 3, 'rettificato', source_sha256, docx_sha256, pdf_sha256,"
                   " reason, by_act, created_at FROM versions WHERE act_id = 'DO-2026-130' AND version = 2")
     assert failures(annulled) == [
-        "missing: act DO-2026-129 version 3: row deleted (event 3 recorded it)",
-        "unexpected: act DO-2026-130 version 3: row was not written by atti: no event records it",
+        "missing: act DO-2026-129 version 3: riga eliminata (l'evento 3 la registrava)",
+        "unexpected: act DO-2026-130 version 3: riga non scritta da atti: nessun evento la registra",
     ]
 
 
 def test_changed_references_are_detected(annulled: Archive) -> None:
     raw(annulled, "UPDATE act_references SET target_id = 'DO-2026-1'"
                   " WHERE act_id = 'DO-2026-130' AND relazione IS NOT NULL")
-    assert failures(annulled) == ["changed: act DO-2026-130 references: changed after event 2 recorded them"]
+    assert failures(annulled) == [
+        "changed: act DO-2026-130 references: modificati dopo che l'evento 2 li ha registrati"
+    ]
 
 
 @pytest.mark.sqlite_only  # a SQLite catalog of an older schema
@@ -260,8 +263,8 @@ def test_schema_2_archive_gets_versions(archive: Archive) -> None:
         assert len(arc.cites("DO-2026-130")) == 18
         raw(arc, "UPDATE versions SET pdf_sha256 = 'x' WHERE act_id = 'DO-2026-130'")
         assert failures(arc) == [
-            "changed: act DO-2026-130 version 1: pdf_sha256 changed after event 6 recorded the row",
-            "missing: blobs/sha256/x/x.pdf: file not in the archive (pdf of DO-2026-130@1)",
+            "changed: act DO-2026-130 version 1: pdf_sha256: modificato dopo che l'evento 6 ha registrato la riga",
+            "missing: blobs/sha256/x/x.pdf: file assente dall'archivio (pdf di DO-2026-130@1)",
         ]
 
 
@@ -303,9 +306,9 @@ def test_cli_diff(atti: Atti, annulled: Archive) -> None:
     data = json.loads(state.output)
     assert (data["stato_changed"], data["parts"], data["b"]["stato"]) == (True, [], "annullato")
     unknown = atti("diff", "DO-2026-129@1", "DO-2026-129@7", "--archive", root)
-    assert (unknown.exit_code, unknown.output) == (6, "Errore: DO-2026-129 has no version 7 (it has 3)\n")
+    assert (unknown.exit_code, unknown.output) == (6, "Errore: DO-2026-129 non ha la versione 7 (ne ha 3)\n")
     bad = atti("diff", "DO-2026-129@x", "DO-2026-129", "--archive", root)
-    assert bad.exit_code == 6 and "is not a version such as DO-2026-129@2" in bad.output
+    assert bad.exit_code == 6 and "non è una versione come DO-2026-129@2" in bad.output
 
 
 def test_cli_show_lists_links_state_and_versions(atti: Atti, annulled: Archive) -> None:
@@ -430,7 +433,7 @@ def test_a_sealed_draft_cannot_be_saved_submitted_or_sealed_again(archive: Archi
         save(archive, draft_text(), "DO-2026-129")
     save(archive, draft_text())
     assert archive.drafts()[0].id == "bozza-2"  # ids are never given twice
-    with pytest.raises(DuplicateNumber, match="already has number 129/2026"):
+    with pytest.raises(DuplicateNumber, match="ha già il numero 129/2026"):
         seal_draft(archive, "bozza-2", 129)
     assert archive.get("bozza-2").stato == "bozza" and failures(archive) == []
 
@@ -442,8 +445,8 @@ def test_tampering_with_a_sealed_draft_is_detected(archive: Archive) -> None:
     raw(archive, "UPDATE versions SET state = 'bozza' WHERE act_id = 'DO-2026-129' AND version = 2")
     raw(archive, "DELETE FROM versions WHERE act_id = 'DO-2026-129' AND version = 1")
     assert failures(archive) == [
-        "missing: act DO-2026-129 version 1: row deleted (event 4 recorded it)",
-        "changed: act DO-2026-129 version 2: state changed after event 4 recorded the row",
+        "missing: act DO-2026-129 version 1: riga eliminata (l'evento 4 la registrava)",
+        "changed: act DO-2026-129 version 2: state: modificato dopo che l'evento 4 ha registrato la riga",
     ]
 
 

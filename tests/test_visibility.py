@@ -458,7 +458,7 @@ def test_a_public_package_starting_at_publication_imports_with_its_version_numbe
         got = arc.versions(act_id)
         assert [(v.version, v.stato, v.pdf) for v in got] == [(v.version, v.stato, v.pdf) for v in published]
         assert arc.version(act_id, got[0].version) == got[0]
-        have = rf"\(it has versions {first} to {got[-1].version}\)"
-        with pytest.raises(ActNotFound, match=rf"^{act_id} has no version 1 {have}$"):
+        have = rf"\(ha le versioni da {first} a {got[-1].version}\)"
+        with pytest.raises(ActNotFound, match=rf"^{act_id} non ha la versione 1 {have}$"):
             arc.version(act_id, 1)
         assert not [f for f in verify_archive(arc, workers=1).findings if f.kind not in ("gap",)]

@@ -513,7 +513,7 @@ def test_user_add_command(
     assert result.exit_code == 2 and result.output.startswith("Errore: 'x y' non è un nome utente")
     missing = tmp_path / "nowhere"
     result = atti("user", "add", "altro", "--role", "admin", "--archive", missing)
-    assert result.exit_code == 6 and result.output.startswith("Errore: no archive at")
+    assert result.exit_code == 6 and result.output.startswith("Errore: nessun archivio in")
     from atti.web.users import UserStore
 
     assert UserStore(state).authenticate("nuovo", "un-altra-parola") is not None
@@ -521,7 +521,7 @@ def test_user_add_command(
 
 def test_serve_refuses_a_missing_archive(atti: Atti, tmp_path: Path) -> None:
     result = atti("serve", "--archive", tmp_path / "none")
-    assert result.exit_code == 6 and result.output.startswith("Errore: no archive at")
+    assert result.exit_code == 6 and result.output.startswith("Errore: nessun archivio in")
 
 
 def test_act_page_says_the_verification_in_italian(client: TestClient) -> None:

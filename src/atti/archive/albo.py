@@ -33,6 +33,7 @@ from atti.acts.personal import has_personal_data
 from atti.archive.archive import Archive
 from atti.archive.records import ActRecord, BlobRef
 from atti.errors import ActNotFound, ArchiveError, AttiError
+from atti.i18n import _
 
 ROME = ZoneInfo("Europe/Rome")
 # art. 124 c. 1 TUEL: "per quindici giorni consecutivi".
@@ -129,7 +130,9 @@ def publication(archive: Archive, anno: int, numero: int) -> Publication:
     for p in publications(archive):
         if (p.anno, p.numero) == (anno, numero):
             return p
-    raise ActNotFound(f"no publication {numero}/{anno} in the registro delle pubblicazioni")
+    raise ActNotFound(
+        _("no publication {numero}/{anno} in the registro delle pubblicazioni").format(numero=numero, anno=anno)
+    )
 
 
 def of_act(archive: Archive, act_id: str) -> list[Publication]:
@@ -154,23 +157,32 @@ def publish(
     registro delle pubblicazioni, given under its lock.
     """
     if not 1 <= giorni <= MAX_GIORNI:
-        raise ArchiveError(f"giorni must be from 1 to {MAX_GIORNI}, not {giorni}")
+        raise ArchiveError(_("giorni must be from 1 to {max}, not {giorni}").format(max=MAX_GIORNI, giorni=giorni))
     archive.ensure_writable()
     start = dal or today()
     end = start + dt.timedelta(days=giorni - 1)
     with archive.register_lock(_LOCK, start.year), archive.catalog.transaction():
         record = archive.get(act_id)
         if record.numero is None or record.stato != "pubblicato":
-            raise ArchiveError(f"{act_id} is {record.stato}: only a published act goes on the albo")
+            raise ArchiveError(
+                _("{id} is {stato}: only a published act goes on the albo").format(id=act_id, stato=record.stato)
+            )
         if record.riservato:
-            raise ArchiveError(f"{act_id} is riservato: a reserved act is never published on the albo")
+            raise ArchiveError(_("{id} is riservato: a reserved act is never published on the albo").format(id=act_id))
         if has_personal_data(source_act(archive, record)) and publication_pdf(archive, record) is None:
-            raise ArchiveError(f"{act_id} marks personal data but has no publication copy: make it first "
-                               f"(atti albo copia {act_id})")
+            raise ArchiveError(
+                _("{id} marks personal data but has no publication copy: make it first (atti albo copia {id})").format(
+                    id=act_id
+                )
+            )
         existing = current(archive, act_id)
         if existing is not None:
-            raise ArchiveError(f"{act_id} is already on the albo as {existing.numero}/{existing.anno}: annul that "
-                               "publication first (atti albo annulla) to publish it again")
+            raise ArchiveError(
+                _(
+                    "{id} is already on the albo as {numero}/{anno}: annul that publication first "
+                    "(atti albo annulla) to publish it again"
+                ).format(id=act_id, numero=existing.numero, anno=existing.anno)
+            )
         numero = 1 + max((p.numero for p in publications(archive) if p.anno == start.year), default=0)
         payload = {"anno": start.year, "numero": numero, "dal": start.isoformat(), "al": end.isoformat(),
                    "giorni": giorni}
@@ -184,12 +196,16 @@ def annul(archive: Archive, anno: int, numero: int, motivo: str, *, actor: str |
     """Annul a publication with its reason: a new event; the entry keeps its number, never deleted."""
     motivo = " ".join(motivo.split())
     if not motivo:
-        raise ArchiveError("give the reason the publication is annulled (--motivo)")
+        raise ArchiveError(_("give the reason the publication is annulled (--motivo)"))
     archive.ensure_writable()
     with archive.catalog.transaction():
         found = publication(archive, anno, numero)
         if found.annullata_il is not None:
-            raise ArchiveError(f"publication {numero}/{anno} is already annullata ({found.motivo})")
+            raise ArchiveError(
+                _("publication {numero}/{anno} is already annullata ({motivo})").format(
+                    numero=numero, anno=anno, motivo=found.motivo
+                )
+            )
         payload: dict[str, Any] = {"anno": anno, "numero": numero, "motivo": motivo}
         if actor:
             payload["actor"] = actor
@@ -207,11 +223,17 @@ def attest(archive: Archive, anno: int, numero: int, pdf: bytes, *, actor: str |
     archive.ensure_writable()
     found = publication(archive, anno, numero)
     if found.stato() != CONCLUSA:
-        raise ArchiveError(f"publication {numero}/{anno} is {found.stato()}: an attestato is made when its period ends")
+        raise ArchiveError(
+            _("publication {numero}/{anno} is {stato}: an attestato is made when its period ends").format(
+                numero=numero, anno=anno, stato=found.stato()
+            )
+        )
     ref = archive.blobs.put(pdf, "pdf")
     with archive.catalog.transaction():
         if publication(archive, anno, numero).attestato is not None:
-            raise ArchiveError(f"publication {numero}/{anno} already has its attestato")
+            raise ArchiveError(
+                _("publication {numero}/{anno} already has its attestato").format(numero=numero, anno=anno)
+            )
         payload: dict[str, Any] = {"anno": anno, "numero": numero, "sha256": ref.sha256}
         if actor:
             payload["actor"] = actor
@@ -227,7 +249,7 @@ def source_act(archive: Archive, record: ActRecord) -> Act:
     try:
         return load_act_text(archive.blobs.get(record.source).decode("utf-8"), f"{record.id}.yaml", check=False).act
     except (AttiError, UnicodeDecodeError) as exc:
-        raise ArchiveError(f"the source of {record.id} cannot be read: {exc}") from None
+        raise ArchiveError(_("the source of {id} cannot be read: {reason}").format(id=record.id, reason=exc)) from None
 
 
 def add_publication_copy(archive: Archive, act_id: str, pdf: bytes, *, actor: str | None = None) -> BlobRef:

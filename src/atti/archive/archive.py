@@ -183,14 +183,20 @@ class Archive:
         """Refuse a number the register holds, or an id another spelling of it holds."""
         taken = self.catalog.number_taken(register, year, number)
         if taken:
-            raise DuplicateNumber(f"registro {register} already has number {number}/{year} ({taken})")
+            raise DuplicateNumber(
+                _("registro {register} already has number {number}/{year} ({taken})").format(
+                    register=register, number=number, year=year, taken=taken
+                )
+            )
         id_ = act_id(register, year, number)
         try:
             other = self.catalog.get(id_)
         except ActNotFound:
             return
         raise DuplicateNumber(
-            f"the archive already has {id_} (registro {other.registro} n. {other.numero}/{other.anno})"
+            _("the archive already has {id} (registro {register} n. {number}/{year})").format(
+                id=id_, register=other.registro, number=other.numero, year=other.anno
+            )
         )
 
     def ensure_next_number(self, register: str, year: int, number: int) -> None:
@@ -207,8 +213,10 @@ class Archive:
         last = self.catalog.last_number(register, year)
         if last and number != last + 1:
             raise ArchiveError(
-                f"numero {number} is not the next number of registro {register} for {year}: the next is {last + 1}; "
-                "leave numero out to have it given"
+                _(
+                    "numero {number} is not the next number of registro {register} for {year}: the next is {next}; "
+                    "leave numero out to have it given"
+                ).format(number=number, register=register, year=year, next=last + 1)
             )
 
     def ensure_in_order(self, register: str, year: int, number: int, data: dt.date) -> None:
@@ -249,7 +257,7 @@ class Archive:
         signed original.
         """
         if act.numero is None:
-            raise ArchiveError("an act must have its number before it is sealed into the archive")
+            raise ArchiveError(_("an act must have its number before it is sealed into the archive"))
         self.ensure_register(act.registro, act.anno)  # refused before any file is written
         self.check_relazioni(act)
         if draft_id is not None:
@@ -300,7 +308,11 @@ class Archive:
         for v in versions:
             for ref in (v.source, v.docx, v.pdf):
                 if ref.sha256 and not self.blobs.exists(ref):
-                    raise ArchiveError(f"{record.id} version {v.version}: its {ref.ext} is not stored")
+                    raise ArchiveError(
+                        _("{id} version {version}: its {ext} is not stored").format(
+                            id=record.id, version=v.version, ext=ref.ext
+                        )
+                    )
         with self.catalog.transaction():
             self.catalog.restore_act(record, body, versions, references)
 
@@ -366,12 +378,14 @@ class Archive:
         is next submitted (see :meth:`reviews`).
         """
         if esito not in ("positivo", "negativo"):
-            raise ArchiveError(f"a review's esito is positivo or negativo, not '{esito}'")
+            raise ArchiveError(_("a review's esito is positivo or negativo, not '{esito}'").format(esito=esito))
         with self.catalog.transaction():
             current = self.draft(draft_id)
             if current.stato != "in verifica":
                 raise ArchiveError(
-                    f"{draft_id} is a {current.stato}, not in verifica: submit it first (atti draft submit {draft_id})"
+                    _("{id} is a {stato}, not in verifica: submit it first (atti draft submit {id})").format(
+                        id=draft_id, stato=current.stato
+                    )
                 )
             loaded = load_act_text(self.blobs.get(current.source).decode("utf-8"), f"{draft_id}.yaml", check=False)
             index = verifica_index(loaded.act, verifica, draft_id)
@@ -465,15 +479,17 @@ class Archive:
                 continue
             target = rel.atto.id
             if target == own:
-                raise ArchiveError(f"{target} cannot declare the {rel.tipo} of itself")
+                raise ArchiveError(_("{id} cannot declare the {tipo} of itself").format(id=target, tipo=rel.tipo))
             try:
                 state = self.catalog.get(target).stato
             except ActNotFound:
                 raise ArchiveError(
-                    f"the {rel.tipo} of {target} is refused: {target} is not in the archive"
+                    _("the {tipo} of {id} is refused: {id} is not in the archive").format(tipo=rel.tipo, id=target)
                 ) from None
             if state == "annullato":
-                raise ArchiveError(f"the {rel.tipo} of {target} is refused: {target} is already annullato")
+                raise ArchiveError(
+                    _("the {tipo} of {id} is refused: {id} is already annullato").format(tipo=rel.tipo, id=target)
+                )
             changes.append((target, rel.tipo))
         return changes
 
@@ -488,12 +504,14 @@ class Archive:
         """
         current = self.catalog.get(act_id_)
         if not pdf.startswith(self.blobs.get(current.pdf)):
-            raise ArchiveError(f"the new PDF of {act_id_} does not extend the archived one: refusing to replace it")
+            raise ArchiveError(
+                _("the new PDF of {id} does not extend the archived one: refusing to replace it").format(id=act_id_)
+            )
         ref = self.blobs.put(pdf, "pdf")
         with self.catalog.transaction():
             # Re-read under the write lock: another renewal may have won the race meanwhile.
             if self.catalog.get(act_id_).pdf != current.pdf:
-                raise ArchiveError(f"the PDF of {act_id_} changed meanwhile: run the renewal again")
+                raise ArchiveError(_("the PDF of {id} changed meanwhile: run the renewal again").format(id=act_id_))
             payload = {"previous_sha256": current.pdf.sha256, "sha256": ref.sha256}
             self.catalog.set_pdf(act_id_, ref, event, payload, actor=actor)
         return self.catalog.get(act_id_)
@@ -521,8 +539,17 @@ class Archive:
         found = next((v for v in versions if v.version == number), None)
         if found is None:
             first = versions[0].version if versions else 1
-            have = f"{len(versions)}" if first == 1 else f"versions {first} to {versions[-1].version}"
-            raise ActNotFound(f"{act_id_} has no version {number} (it has {have})")
+            if first == 1:
+                raise ActNotFound(
+                    _("{id} has no version {number} (it has {count})").format(
+                        id=act_id_, number=number, count=len(versions)
+                    )
+                )
+            raise ActNotFound(
+                _("{id} has no version {number} (it has versions {first} to {last})").format(
+                    id=act_id_, number=number, first=first, last=versions[-1].version
+                )
+            )
         return found
 
     def cites(self, act_id_: str) -> list[ReferenceRecord]:
@@ -598,12 +625,16 @@ def verifica_index(act: Act, tipo: str | None, act_id_: str) -> int:
     """The index of the act's verifica of that tipo (any case); with no tipo, its only verifica."""
     tipi = ", ".join(f"'{v.tipo}'" for v in act.verifiche)
     if not act.verifiche:
-        raise ArchiveError(f"{act_id_} has no verifiche to review")
+        raise ArchiveError(_("{id} has no verifiche to review").format(id=act_id_))
     if tipo is None:
         if len(act.verifiche) == 1:
             return 0
-        raise ArchiveError(f"{act_id_} has {len(act.verifiche)} verifiche: name the one reviewed ({tipi})")
+        raise ArchiveError(
+            _("{id} has {count} verifiche: name the one reviewed ({tipi})").format(
+                id=act_id_, count=len(act.verifiche), tipi=tipi
+            )
+        )
     found = [i for i, v in enumerate(act.verifiche) if v.tipo.casefold() == tipo.strip().casefold()]
     if not found:
-        raise ArchiveError(f"{act_id_} has no verifica '{tipo}' (it has {tipi})")
+        raise ArchiveError(_("{id} has no verifica '{tipo}' (it has {tipi})").format(id=act_id_, tipo=tipo, tipi=tipi))
     return found[0]

@@ -21,6 +21,7 @@ from atti.acts.model import Act, ModoAllegato
 from atti.archive.archive import Archive
 from atti.archive.records import VersionRecord
 from atti.errors import ActError, ArchiveError
+from atti.i18n import _
 
 _VERSION_REF = re.compile(r"(?P<id>[^@\s]+)(?:@(?P<version>\d+))?")
 
@@ -34,7 +35,7 @@ def parse_version_ref(text: str) -> tuple[str, int | None]:
     """"DO-2026-129@2" -> ("DO-2026-129", 2); "DO-2026-129" -> (.., None), the newest version."""
     m = _VERSION_REF.fullmatch(text.strip())
     if m is None:
-        raise ArchiveError(f"'{text}' is not a version such as DO-2026-129@2")
+        raise ArchiveError(_("'{text}' is not a version such as DO-2026-129@2").format(text=text))
     return m["id"], int(m["version"]) if m["version"] else None
 
 
@@ -144,7 +145,9 @@ def _act_of(archive: Archive, version: VersionRecord) -> Act:
         # Not checked as for publishing: the text is what was archived, whatever today's checks say.
         act = load_act_text(text, name, check=False).act
     except (ActError, UnicodeDecodeError) as exc:
-        raise ArchiveError(f"the source of {name} cannot be read as an act ({exc})") from None
+        raise ArchiveError(
+            _("the source of {name} cannot be read as an act ({reason})").format(name=name, reason=exc)
+        ) from None
     # A draft is sealed with the text it had, without a numero: the archive gave it one.
     numero = _numero(version)
     return act.with_numero(numero) if act.numero is None and numero is not None else act

@@ -21,6 +21,7 @@ from atti.acts.personal import publication_act
 from atti.archive.archive import Archive, act_id, references_of
 from atti.archive.records import ActRecord
 from atti.errors import ArchiveError, AttiError, ImportSourceError
+from atti.i18n import _
 
 IMPORTED_STATE = "importato"
 READABLE = (".pdf", ".docx", ".txt")
@@ -45,10 +46,10 @@ def readable_files(folder: Path) -> list[Path]:
     """The documents of ``folder`` an import reads, in name order; refused when there is none,
     before any archive is opened."""
     if not folder.is_dir():
-        raise ImportSourceError(f"{folder}: not a folder")
+        raise ImportSourceError(_("{folder}: not a folder").format(folder=folder))
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READABLE)
     if not files:
-        raise ImportSourceError(f"{folder}: no PDF, DOCX or text file to import")
+        raise ImportSourceError(_("{folder}: no PDF, DOCX or text file to import").format(folder=folder))
     return files
 
 
@@ -62,7 +63,7 @@ def import_folder(
         try:
             data = read_document(path)  # a regular file, within the size atti import reads
             if not data.startswith(b"%PDF"):
-                out.skipped.append((path.name, "not a PDF: only a PDF can be kept as the signed original"))
+                out.skipped.append((path.name, _("not a PDF: only a PDF can be kept as the signed original")))
             else:
                 result = import_bytes(data, path.name, ente=ente)
                 record = register_imported(archive, result, data)
@@ -70,7 +71,7 @@ def import_folder(
         except AttiError as exc:
             out.skipped.append((path.name, exc.msg))
         except OSError as exc:
-            out.skipped.append((path.name, f"cannot read: {exc.strerror}"))
+            out.skipped.append((path.name, _("cannot read: {reason}").format(reason=exc.strerror)))
         if on_progress is not None:
             on_progress(done, len(files))
     # An act cites acts imported after it (in file order) too: link its citations again.
@@ -82,9 +83,15 @@ def register_imported(archive: Archive, result: ImportResult, original_pdf: byte
     """Record one imported act under its own number, the original PDF as its signed document."""
     act = result.act
     if act.numero is None:
-        raise ArchiveError(f"{result.file}: no number found in the act: it cannot take a place in its register")
+        raise ArchiveError(
+            _("{file}: no number found in the act: it cannot take a place in its register").format(file=result.file)
+        )
     if result.missing:
-        raise ArchiveError(f"{result.file}: parts missing ({', '.join(result.missing)}): complete the YAML first")
+        raise ArchiveError(
+            _("{file}: parts missing ({parts}): complete the YAML first").format(
+                file=result.file, parts=", ".join(result.missing)
+            )
+        )
     id_ = act_id(act.registro, act.anno, act.numero)
     with archive.register_lock(act.registro, act.anno):
         # Its own number, not the register's next: only refused when taken, or under another

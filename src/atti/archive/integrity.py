@@ -38,6 +38,7 @@ from typing import Any
 from atti.archive.archive import Archive
 from atti.errors import StorageError
 from atti.files import shared_paths
+from atti.i18n import N_, _, translate
 
 # Harmless leftovers of an interrupted writer, a check that could not be made, and numbers
 # imported acts left out; every other kind fails the check.
@@ -103,7 +104,8 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
         """A check that the catalog stopped halfway: a failure too (once the database was found
         damaged, the reason is that)."""
         damaged = any(f.fails for f in findings[:own])
-        return Finding("changed", what, "cannot be checked: " + ("the catalog is damaged" if damaged else str(exc)))
+        reason = _("the catalog is damaged") if damaged else str(exc)
+        return Finding("changed", what, _("cannot be checked: {reason}").format(reason=reason))
 
     def checked(what: str, check: Callable[[], list[tuple[str, str, str]]]) -> list[Finding]:
         try:
@@ -125,7 +127,7 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
         for ref, owner in catalog.blob_refs():
             owners.setdefault(ref.relpath, []).append(owner)
     except StorageError as exc:
-        findings.append(unchecked("files named by the catalog", exc))
+        findings.append(unchecked(_("files named by the catalog"), exc))
     # Only a catalog that holds its whole history can say that a file it does not name was never
     # recorded (left by an interrupted publish); any other may have lost the record of an original.
     vouched = not any(f.fails for f in findings)
@@ -135,11 +137,13 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
     for rel, size in on_disk:
         name = rel.rsplit("/", 1)[-1]
         if name.startswith(".tmp-"):
-            findings.append(Finding("incomplete", rel, "incomplete write (a writer was interrupted), safe to delete"))
+            findings.append(
+                Finding("incomplete", rel, _("incomplete write (a writer was interrupted), safe to delete"))
+            )
             continue
         m = _BLOB.match(rel)
         if m is None or not m.group(2).startswith(m.group(1)):
-            findings.append(Finding("unexpected", rel, "not a file atti stores"))
+            findings.append(Finding("unexpected", rel, _("not a file atti stores")))
             continue
         to_hash.append((rel, m.group(2)))
         report.files += 1
@@ -153,24 +157,31 @@ def verify_archive(archive: Archive, *, workers: int | None = None) -> Integrity
         digests = list(pool.map(lambda item: archive.blobs.digest(item[0]), to_hash))
     for (rel, claimed), actual in zip(to_hash, digests, strict=True):
         who = ", ".join(owners.get(rel, []))
-        whose = who or "no act refers to it"
+        whose = who or _("no act refers to it")
         if actual is None:
-            findings.append(Finding("changed", rel, f"cannot be read ({whose})"))
+            findings.append(Finding("changed", rel, _("cannot be read ({whose})").format(whose=whose)))
         elif actual != claimed:
-            findings.append(Finding("changed", rel, f"content does not match its SHA-256 ({whose})"))
+            message = _("content does not match its SHA-256 ({whose})").format(whose=whose)
+            findings.append(Finding("changed", rel, message))
         elif not who and vouched:
             findings.append(
-                Finding("unreferenced", rel, "no act refers to it (left by an interrupted publish), safe to delete")
+                Finding("unreferenced", rel, _("no act refers to it (left by an interrupted publish), safe to delete"))
             )
         elif not who:
-            findings.append(Finding("unrecorded", rel, "not recorded in what remains of the catalog: keep it"))
+            findings.append(Finding("unrecorded", rel, _("not recorded in what remains of the catalog: keep it")))
     present = {rel for rel, _ in to_hash}
     for rel, who_list in sorted(owners.items()):
         if rel not in present:
-            findings.append(Finding("missing", rel, f"file not in the archive ({', '.join(who_list)})"))
+            findings.append(
+                Finding("missing", rel, _("file not in the archive ({whose})").format(whose=", ".join(who_list)))
+            )
     for register, year, first, last in catalog.register_gaps():
-        numbers = f"number {first} is" if first == last else f"numbers {first}-{last} are"
-        findings.append(Finding("gap", f"register {register} {year}", f"{numbers} not in the archive"))
+        missing = (
+            _("number {first} is not in the archive").format(first=first)
+            if first == last
+            else _("numbers {first}-{last} are not in the archive").format(first=first, last=last)
+        )
+        findings.append(Finding("gap", f"register {register} {year}", missing))
     findings += exposed(archive)
     report.seconds = time.perf_counter() - start
     return report
@@ -180,20 +191,27 @@ def exposed(archive: Archive) -> list[Finding]:
     """What of the archive's own files its group or others may read, write or enter."""
     root = archive.state_dir
     shared = shared_paths(root)
-    fix = f"make it its owner's only: chmod -R go-rwx {root}"
+    fix = _("make it its owner's only: chmod -R go-rwx {root}").format(root=root)
     found = [
         Finding(EXPOSED, str(root) if rel == "." else rel,
-                f"mode {mode:04o}: {_who_may(mode, (root / rel).is_dir())}; {fix}")
+                _("mode {mode}: {who}; {fix}").format(
+                    mode=f"{mode:04o}", who=_who_may(mode, (root / rel).is_dir()), fix=fix
+                ))
         for rel, mode in shared[:MAX_EXPOSED]
     ]
     if len(shared) > MAX_EXPOSED:
         more = len(shared) - MAX_EXPOSED
-        found.append(Finding(EXPOSED, f"{more} more", f"files and folders open to others; {fix}"))
+        found.append(
+            Finding(EXPOSED, _("{count} more").format(count=more),
+                    _("files and folders open to others; {fix}").format(fix=fix))
+        )
     return found
 
 
 def _who_may(mode: int, folder: bool) -> str:
     """"others than its owner may read and write it" for the group and other bits of ``mode``."""
-    may = [verb for bits, verb in ((0o044, "read"), (0o022, "write"), (0o011, "enter" if folder else "run"))
+    may = [translate(verb) for bits, verb in ((0o044, N_("read")), (0o022, N_("write")),
+                                              (0o011, N_("enter") if folder else N_("run")))
            if mode & bits]
-    return f"others than its owner may {' and '.join(may)} it"
+    verbs = may[0] if len(may) == 1 else _("{some} and {last}").format(some=", ".join(may[:-1]), last=may[-1])
+    return _("others than its owner may {verbs} it").format(verbs=verbs)

@@ -25,6 +25,7 @@ from atti.archive.store import Catalog
 from atti.config import Settings
 from atti.errors import ArchiveError
 from atti.files import PRIVATE_FILE, write_atomic
+from atti.i18n import _
 
 Tables = dict[str, list[dict[str, Any]]]
 
@@ -63,25 +64,37 @@ def migrate(source: Path | str, target: Path | str, *, settings: Settings | None
         blocking = [f for f in check.findings if f.fails and f.kind != EXPOSED]
         if blocking:
             first = blocking[0]
-            raise ArchiveError(f"the source archive does not verify ({first}): run 'atti archive verify' on it")
+            raise ArchiveError(
+                _("the source archive does not verify ({finding}): run 'atti archive verify' on it").format(
+                    finding=first
+                )
+            )
         report.source_check = check
         tables = read_tables(src.catalog)
-        dst, _ = Archive.create(target, settings=settings)
+        dst, _created = Archive.create(target, settings=settings)
         with dst:
             if dst.catalog.counts() != (0, 0):
-                raise ArchiveError(f"the target archive {report.target} is not empty: migrate only into a new one")
+                raise ArchiveError(
+                    _("the target archive {target} is not empty: migrate only into a new one").format(
+                        target=report.target
+                    )
+                )
             report.files, report.bytes = _copy_blobs(src, dst)
             _copy_state(src.state_dir, dst.state_dir)
             with dst.catalog.transaction():
                 if dst.catalog.counts() != (0, 0):  # filled meanwhile by another process
-                    raise ArchiveError(f"the target archive {report.target} is not empty")
+                    raise ArchiveError(_("the target archive {target} is not empty").format(target=report.target))
                 write_tables(dst.catalog, tables)
                 # Checked before COMMIT, on the target's own connection: a difference rolls it all back.
                 report.target_check = verify_archive(dst)
                 problems = [str(f) for f in report.target_check.findings if f.fails and f.kind != EXPOSED]
                 problems += _compare(tables, read_tables(dst.catalog))
                 if problems:
-                    raise ArchiveError(f"the copy does not verify, nothing was written to the target: {problems[0]}")
+                    raise ArchiveError(
+                        _("the copy does not verify, nothing was written to the target: {problem}").format(
+                            problem=problems[0]
+                        )
+                    )
             report.acts, report.events = dst.catalog.counts()
             report.head = tables["events"][-1]["hash"] if tables["events"] else ""
     return report
@@ -95,7 +108,7 @@ def _copy_blobs(src: Archive, dst: Archive) -> tuple[int, int]:
             continue
         data = src.blobs.get(ref)
         if dst.blobs.put(data, ref.ext) != ref:
-            raise ArchiveError(f"{ref.relpath} does not match its SHA-256 in the source archive")
+            raise ArchiveError(_("{file} does not match its SHA-256 in the source archive").format(file=ref.relpath))
         done.add(ref.relpath)
         size += len(data)
     return len(done), size
@@ -115,8 +128,11 @@ def _compare(before: Tables, after: Tables) -> list[str]:
     problems = []
     for name, rows in before.items():
         if rows != after.get(name):
-            problems.append(f"the {name} rows differ after the copy ({len(rows)} in the source, "
-                            f"{len(after.get(name) or [])} in the target)")
+            problems.append(
+                _("the {table} rows differ after the copy ({source} in the source, {target} in the target)").format(
+                    table=name, source=len(rows), target=len(after.get(name) or [])
+                )
+            )
     return problems
 
 
@@ -144,7 +160,7 @@ def read_tables(catalog: Catalog) -> Tables:
             name: catalog.db.execute(f"{sql} ORDER BY {pg}".encode()).fetchall()
             for name, (sql, _, pg) in queries.items()
         }
-    raise ArchiveError(f"cannot migrate a catalog of type {type(catalog).__name__}")
+    raise ArchiveError(_("cannot migrate a catalog of type {type}").format(type=type(catalog).__name__))
 
 
 def write_tables(catalog: Catalog, tables: Tables) -> None:
@@ -168,7 +184,7 @@ def write_tables(catalog: Catalog, tables: Tables) -> None:
             _insert_many(catalog.db, name, tables[name], "?")
         catalog._head_due = True  # events were appended: the head file follows the commit
         return
-    raise ArchiveError(f"cannot migrate into a catalog of type {type(catalog).__name__}")
+    raise ArchiveError(_("cannot migrate into a catalog of type {type}").format(type=type(catalog).__name__))
 
 
 def _insert_many(cur: Any, table: str, rows: list[dict[str, Any]], mark: str) -> None:

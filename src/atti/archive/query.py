@@ -27,6 +27,7 @@ from functools import lru_cache
 from atti.acts.references import extract_references, parse_date, registro_slug
 from atti.archive.terms import FIELDS, LAW_NAMES, STOPWORDS, citation_key, fold, serial_of, stem, words
 from atti.errors import SearchError
+from atti.i18n import _
 
 # Which kinds of citation may be an act of the archive (its own number), the others are laws.
 _ACT_KINDS = {"determinazione", "delibera", "decreto", "ordinanza", None}
@@ -34,8 +35,8 @@ _FIELD_NAMES = {**{f: f for f in FIELDS}, "verificatori": "verificatore", "firma
 
 
 class MalformedQuery(SearchError):
-    """A query that cannot be read: ``msg`` says so in English (the command line), ``italian`` in
-    Italian (the web pages)."""
+    """A query that cannot be read: ``msg`` says so in the messages' language (the command line),
+    ``italian`` in Italian (the web pages)."""
 
     def __init__(self, msg: str, italian: str) -> None:
         super().__init__(msg)
@@ -201,7 +202,7 @@ def _cut_citations(text: str) -> tuple[list[Citation], str]:
     joined = " ".join(w for _, _, w in folded_words)
     starts = []
     pos = 0
-    for _, _, w in folded_words:
+    for _start, _end, w in folded_words:
         starts.append(pos)
         pos += len(w) + 1
     for name in sorted(LAW_NAMES, key=len, reverse=True):
@@ -257,8 +258,8 @@ def parse(query: str) -> Query:
 def _parse(query: str) -> Query:
     if query.count('"') % 2:
         raise MalformedQuery(
-            'the query has a quote (") that is not closed: close the phrase, "opere pubbliche", or leave the quotes'
-            " out",
+            _('the query has a quote (") that is not closed: close the phrase, "opere pubbliche", or leave the quotes'
+              " out"),
             'La ricerca ha delle virgolette (") non chiuse: chiudi la frase, "opere pubbliche", o togli le virgolette.',
         )
     # The query as a sequence of phrases, citations and words, in the order typed.
@@ -267,7 +268,7 @@ def _parse(query: str) -> Query:
         if n % 2:
             found = [fold(w) for w in words(segment)]
             if not found:
-                raise MalformedQuery('the query has an empty phrase (""): write words between the quotes',
+                raise MalformedQuery(_('the query has an empty phrase (""): write words between the quotes'),
                                      'La ricerca ha una frase vuota (""): scrivi le parole tra le virgolette.')
             tokens.append(("phrase", tuple(found)))
             continue
@@ -284,7 +285,7 @@ def _parse(query: str) -> Query:
         nonlocal pending_or
         if negative:
             if pending_or:
-                raise MalformedQuery("the query has OR before an excluded word: write 'a OR b', and '-c' apart",
+                raise MalformedQuery(_("the query has OR before an excluded word: write 'a OR b', and '-c' apart"),
                                      "La ricerca ha OR prima di una parola esclusa: scrivi 'a OR b' e '-c' a parte.")
             excluded.extend(items)
         elif pending_or:
@@ -307,7 +308,7 @@ def _parse(query: str) -> Query:
         raw = str(value)
         if raw in {"OR", "|"}:
             if pending_or or not groups or negate:
-                raise MalformedQuery("the query has OR with nothing before it: write 'proroga OR rinvio'",
+                raise MalformedQuery(_("the query has OR with nothing before it: write 'proroga OR rinvio'"),
                                      "La ricerca ha OR senza nulla prima: scrivi 'proroga OR rinvio'.")
             pending_or = True
             continue
@@ -319,9 +320,9 @@ def _parse(query: str) -> Query:
         if raw.startswith("-") and len(raw) > 1:
             negate, raw = True, raw[1:]
         elif raw == "-":
-            raise MalformedQuery("the query has a '-' with nothing after it: write -word to leave out the acts with it",
-                                 "La ricerca ha un '-' senza nulla dopo: scrivi -parola per escludere gli atti che"
-                                 " la contengono.")
+            raise MalformedQuery(
+                _("the query has a '-' with nothing after it: write -word to leave out the acts with it"),
+                "La ricerca ha un '-' senza nulla dopo: scrivi -parola per escludere gli atti che la contengono.")
         name, colon, rest = raw.partition(":")
         if colon and fold(name) in _FIELD_NAMES:
             pending_field = _FIELD_NAMES[fold(name)]
@@ -332,7 +333,8 @@ def _parse(query: str) -> Query:
         found = [fold(w) for w in words(raw)]
         if prefix and (not found or len(found[-1]) < 3):
             raise MalformedQuery(
-                f"the query has the prefix {raw!r}: a prefix needs at least 3 letters, e.g. contribut*",
+                _("the query has the prefix {prefix}: a prefix needs at least 3 letters, e.g. contribut*").format(
+                    prefix=repr(raw)),
                 f"La ricerca ha il prefisso «{raw}»: un prefisso vuole almeno 3 lettere, es. contribut*.")
         if found:
             if len(found) > 1 and not prefix and "'" not in raw and "’" not in raw:
@@ -347,16 +349,16 @@ def _parse(query: str) -> Query:
                         add([item], False)
         negate, pending_field = False, None
     if pending_or:
-        raise MalformedQuery("the query ends with OR: write 'proroga OR rinvio'",
+        raise MalformedQuery(_("the query ends with OR: write 'proroga OR rinvio'"),
                              "La ricerca finisce con OR: scrivi 'proroga OR rinvio'.")
     if negate or pending_field:
-        raise MalformedQuery("the query ends with NOT or a field: write what to leave out, or search, after it",
+        raise MalformedQuery(_("the query ends with NOT or a field: write what to leave out, or search, after it"),
                              "La ricerca finisce con NOT o con un campo: scrivi dopo cosa escludere o cercare.")
     # Stopwords neither narrow nor rank: dropped, unless the query has nothing else.
     content = [g for g in groups if not _only_stopwords(g)]
     q = Query(must=content or groups, must_not=excluded)
     if not q.must and q.must_not:
-        raise MalformedQuery("the query only excludes words: write what to search for as well, 'bando -revoca'",
+        raise MalformedQuery(_("the query only excludes words: write what to search for as well, 'bando -revoca'"),
                              "La ricerca esclude soltanto: scrivi anche cosa cercare, 'bando -revoca'.")
     return q
 

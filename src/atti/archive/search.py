@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from atti.archive import query as parsed
 from atti.archive.terms import STOPWORDS, WORD, fold, stem, stem_text, words
 from atti.errors import SearchError
+from atti.i18n import _
 
 __all__ = ["STOPWORDS", "fold", "stem", "stem_text", "words"]
 _WORD = WORD
@@ -111,9 +112,11 @@ class Filters:
 
     def __post_init__(self) -> None:
         if self.anno is not None and not 1000 <= self.anno <= 9999:
-            raise SearchError(f"--anno: {self.anno} is not a year")
+            raise SearchError(_("--anno: {anno} is not a year").format(anno=self.anno))
         if self.dal and self.al and self.dal > self.al:
-            raise SearchError(f"--dal {self.dal.isoformat()} is after --al {self.al.isoformat()}")
+            raise SearchError(
+                _("--dal {dal} is after --al {al}").format(dal=self.dal.isoformat(), al=self.al.isoformat())
+            )
 
     @classmethod
     def parse(
@@ -182,7 +185,11 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
             return dt.date(year, month, day)
     except ValueError:
         pass
-    raise SearchError(f"{option}: {text!r} is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)")
+    raise SearchError(
+        _("{option}: {text} is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY)").format(
+            option=option, text=repr(text)
+        )
+    )
 
 
 def query_stems(query: str) -> list[str]:
@@ -214,8 +221,9 @@ def check_query(query: str) -> None:
     size = query_size(query)
     if size is not None:
         raise SearchError(
-            f"the query has {size[0]} {size[1]}: search with at most {MAX_QUERY_CHARS} characters and"
-            f" {MAX_QUERY_WORDS} words"
+            _("the query has {count} {unit}: search with at most {chars} characters and {words} words").format(
+                count=size[0], unit=_("characters") if size[1] == "characters" else _("words"),
+                chars=MAX_QUERY_CHARS, words=MAX_QUERY_WORDS)
         )
 
 

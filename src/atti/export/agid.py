@@ -49,6 +49,7 @@ from atti.acts.model import Act
 from atti.archive.records import ActRecord, VersionRecord
 from atti.config import Settings
 from atti.errors import ConfigError
+from atti.i18n import _
 
 if TYPE_CHECKING:
     from atti.signing.verify import VerificationReport
@@ -98,8 +99,10 @@ class Body:
         missing = [name for name in ("ipa_code", "aoo_code", "pec") if not getattr(settings, name)]
         if missing:
             raise ConfigError(
-                f"the AgID metadata need the body's {', '.join(missing)}: set "
-                + ", ".join(f"{name} (ATTI_{name.upper()})" for name in missing)
+                _("the AgID metadata need the body's {missing}: set {settings}").format(
+                    missing=", ".join(missing),
+                    settings=", ".join(f"{name} (ATTI_{name.upper()})" for name in missing),
+                )
             )
         assert settings.ipa_code is not None and settings.aoo_code is not None
         return cls(
@@ -113,11 +116,15 @@ class Body:
         indice = act.classificazione.indice if act.classificazione else self.classificazione.get(act.tipo.value)
         if indice is None:
             raise ConfigError(
-                f"{act_id} has no classificazione: give it classificazione.indice, or set classificazione "
-                f"for {act.tipo.value} acts"
+                _("{id} has no classificazione: give it classificazione.indice, or set classificazione "
+                  "for {tipo} acts").format(id=act_id, tipo=act.tipo.value)
             )
         if indice not in self.titolario:
-            raise ConfigError(f"{act_id}: classificazione {indice} is not in the body's titolario (setting titolario)")
+            raise ConfigError(
+                _("{id}: classificazione {indice} is not in the body's titolario (setting titolario)").format(
+                    id=act_id, indice=indice
+                )
+            )
         return indice, self.titolario[indice]
 
     def retention(self, indice: str, act_id: str) -> int:
@@ -127,7 +134,11 @@ class Body:
             years = self.massimario.get(".".join(parts[:n]))
             if years is not None:
                 return years
-        raise ConfigError(f"{act_id}: the massimario di scarto keeps no class {indice} (setting massimario)")
+        raise ConfigError(
+            _("{id}: the massimario di scarto keeps no class {indice} (setting massimario)").format(
+                id=act_id, indice=indice
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ from atti.errors import ActError, ArchiveError
 from atti.export.agid import Body, Facts, agid_metadata
 from atti.export.akn import akn_xml
 from atti.files import write_error
+from atti.i18n import _
 
 PACKAGE_FORMAT = "atti-package/3"
 _FORMAT_2 = "atti-package/2"
@@ -89,12 +90,14 @@ def read_archived(archive: Archive, act_id_: str, viewer: Viewer = OWNER) -> Arc
     The caller has checked that the viewer sees the act itself."""
     record = archive.get(act_id_)
     if record.numero is None:
-        raise ArchiveError(f"{act_id_} is a draft: only a sealed act can be exported")
+        raise ArchiveError(_("{id} is a draft: only a sealed act can be exported").format(id=act_id_))
     source = archive.blobs.get(record.source).decode("utf-8")
     try:
         act = load_act_text(source, f"{record.id}.yaml", check=False).act
     except ActError as exc:
-        raise ArchiveError(f"the archived source of {record.id} is not a valid act: {exc.msg}") from None
+        raise ArchiveError(
+            _("the archived source of {id} is not a valid act: {reason}").format(id=record.id, reason=exc.msg)
+        ) from None
     if act.numero is None and record.numero is not None:  # numbered by the archive: the number is the record's
         act = act.with_numero(record.numero)
     visible = Visible(archive, viewer)
@@ -120,12 +123,16 @@ def _publication_package(
     as the PDF of every version, no DOCX (the original's would say every word)."""
     copy = publication_copy(archive, record.id)
     if copy is None:
-        raise ArchiveError(f"{record.id} marks personal data and has no publication copy yet (atti albo copia)")
+        raise ArchiveError(
+            _("{id} marks personal data and has no publication copy yet (atti albo copia)").format(id=record.id)
+        )
     public_source = redact(source)
     try:
         act = load_act_text(public_source, f"{record.id}.yaml", check=False).act
     except ActError as exc:
-        raise ArchiveError(f"the publication copy of {record.id}'s source is not a valid act: {exc.msg}") from None
+        raise ArchiveError(
+            _("the publication copy of {id}'s source is not a valid act: {reason}").format(id=record.id, reason=exc.msg)
+        ) from None
     if act.numero is None and record.numero is not None:
         act = act.with_numero(record.numero)
     source_ref = BlobRef(hashlib.sha256(public_source.encode("utf-8")).hexdigest(), "yaml")
@@ -287,7 +294,7 @@ def export_package(
     }
     target = dest_dir / a.record.id
     if target.exists():
-        raise ArchiveError(f"{target} already exists: remove it or export elsewhere")
+        raise ArchiveError(_("{target} already exists: remove it or export elsewhere").format(target=target))
     return write_bag(target, package_files(a, archive, settings), bag_info)
 
 
@@ -299,12 +306,12 @@ def write_bag(target: Path, files: dict[str, bytes], bag_info: dict[str, str]) -
     made in a temporary folder beside it and renamed into place at the end, so that ``target``
     holds either nothing or a whole, valid bag."""
     if target.exists():
-        raise ArchiveError(f"{target} already exists: remove it or export elsewhere")
+        raise ArchiveError(_("{target} already exists: remove it or export elsewhere").format(target=target))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     except OSError as exc:
-        raise write_error(exc, f"the package folder {target.parent}") from None
+        raise write_error(exc, _("the package folder {folder}").format(folder=target.parent)) from None
     try:
         # mkdtemp makes it 0700, and bagit gives data/ the mode of the bag: a bag is meant to be handed over.
         tmp.chmod(0o755)
@@ -315,9 +322,11 @@ def write_bag(target: Path, files: dict[str, bytes], bag_info: dict[str, str]) -
         _declare_bagit_1_0(tmp)
         tmp.rename(target)
     except OSError as exc:
-        raise write_error(exc, f"the package {target}") from None
+        raise write_error(exc, _("the package {target}").format(target=target)) from None
     except bagit.BagError as exc:
-        raise ArchiveError(f"cannot make the package {target}: {_one_line(exc)}") from None
+        raise ArchiveError(
+            _("cannot make the package {target}: {reason}").format(target=target, reason=_one_line(exc))
+        ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -340,7 +349,7 @@ def _one_line(exc: BaseException) -> str:
     details = getattr(exc, "details", None) or []
     first = str(details[0]) if details else (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     more = len(details) - 1
-    return first + (f" (and {more} more)" if more > 0 else "")
+    return first + (_(" (and {count} more)").format(count=more) if more > 0 else "")
 
 
 def _read_bag(bag_dir: Path) -> tuple[dict[str, Any], dict[str, bytes], dict[BlobRef, bytes]]:
@@ -353,16 +362,18 @@ def _read_bag(bag_dir: Path) -> tuple[dict[str, Any], dict[str, bytes], dict[Blo
         bag = bagit.Bag(str(bag_dir))
         bag.validate()
     except bagit.BagError as exc:  # BagValidationError included: a changed, missing or extra file
-        raise ArchiveError(f"{bag_dir} is not a valid package: {_one_line(exc)}") from None
+        raise ArchiveError(
+            _("{bag} is not a valid package: {reason}").format(bag=bag_dir, reason=_one_line(exc))
+        ) from None
     data = bag_dir / "data"
 
     def read(entry: dict[str, Any], ext: str) -> tuple[BlobRef, bytes]:
         path = Path(str(entry["path"]))
         if path.is_absolute() or ".." in path.parts:
-            raise ValueError(f"{path}: not a path inside the package")
+            raise ValueError(_("{path}: not a path inside the package").format(path=path))
         content = (data / path).read_bytes()
         if hashlib.sha256(content).hexdigest() != entry["sha256"]:
-            raise ValueError(f"{path} does not match the SHA-256 in record.json")
+            raise ValueError(_("{path} does not match the SHA-256 in record.json").format(path=path))
         return BlobRef(str(entry["sha256"]), ext), content
 
     try:
@@ -375,19 +386,25 @@ def _read_bag(bag_dir: Path) -> tuple[dict[str, Any], dict[str, bytes], dict[Blo
             if entry is not None
         )
     except OSError as exc:
-        raise ArchiveError(f"cannot read the package {bag_dir}: {exc.strerror or exc}") from None
+        raise ArchiveError(
+            _("cannot read the package {bag}: {reason}").format(bag=bag_dir, reason=exc.strerror or exc)
+        ) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ArchiveError(f"{bag_dir} is not an atti package: record.json: {_one_line(exc)}") from None
+        raise ArchiveError(
+            _("{bag} is not an atti package: record.json: {reason}").format(bag=bag_dir, reason=_one_line(exc))
+        ) from None
     return record, documents, files
 
 
 def _upgrade(record: Any) -> dict[str, Any]:
     """record.json of any format, with format 3's keys (format 1 keeps its format name)."""
     if not isinstance(record, dict):
-        raise ValueError("not a JSON object")
+        raise ValueError(_("not a JSON object"))
     fmt = record.get("format")
     if fmt not in (PACKAGE_FORMAT, _FORMAT_2, _FORMAT_1):
-        raise ValueError(f"format {fmt!r}, expected {PACKAGE_FORMAT!r}")
+        raise ValueError(
+            _("format {found}, expected {expected}").format(found=repr(fmt), expected=repr(PACKAGE_FORMAT))
+        )
     if fmt == PACKAGE_FORMAT:
         return record
     out: dict[str, Any] = {_OLD_KEYS.get(str(k), str(k)): v for k, v in record.items()}
@@ -413,14 +430,22 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
     try:
         act = load_act_text(source, f"{bag_dir}/data/{record['files']['source']['path']}", check=False).act
     except ActError as exc:
-        raise ArchiveError(f"the act in {bag_dir} is not valid: {exc.msg}") from None
+        raise ArchiveError(_("the act in {bag} is not valid: {reason}").format(bag=bag_dir, reason=exc.msg)) from None
     number = int(record["numero"])
     if act.numero is not None and act.numero != number:
-        raise ArchiveError(f"{bag_dir}: the act says number {act.numero} but record.json says {number}")
+        raise ArchiveError(
+            _("{bag}: the act says number {numero} but record.json says {number}").format(
+                bag=bag_dir, numero=act.numero, number=number
+            )
+        )
     act = act.with_numero(number)
     id_ = act_id(act.registro, act.anno, number)
     if id_ != record["id"]:
-        raise ArchiveError(f"{bag_dir}: the act is {id_}, but record.json says {record['id']}")
+        raise ArchiveError(
+            _("{bag}: the act is {id}, but record.json says {recorded}").format(
+                bag=bag_dir, id=id_, recorded=record["id"]
+            )
+        )
     if record["format"] == _FORMAT_1:
         with archive.register_lock(act.registro, act.anno):
             return archive.seal(act, source=source, docx=documents["docx"], pdf=documents["pdf"],
@@ -428,7 +453,9 @@ def import_package(archive: Archive, bag_dir: Path) -> ActRecord:
     try:
         restored, versions, references = _history(record, id_)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ArchiveError(f"{bag_dir} is not an atti package: record.json: {_one_line(exc)}") from None
+        raise ArchiveError(
+            _("{bag} is not an atti package: record.json: {reason}").format(bag=bag_dir, reason=_one_line(exc))
+        ) from None
     for ref, content in files.items():
         archive.blobs.put(content, ref.ext)
     for kind in _DOCUMENTS:
@@ -468,12 +495,12 @@ def _history(record: dict[str, Any], id_: str) -> tuple[ActRecord, list[VersionR
     # A package downloaded by a viewer without the drafts grant starts at the act's publication.
     first = versions[0].version if versions else 1
     if first < 1 or [v.version for v in versions] != list(range(first, first + len(versions))):
-        raise ValueError("versions are not numbered 1, 2, 3... (or n, n+1... from the publication)")
+        raise ValueError(_("versions are not numbered 1, 2, 3... (or n, n+1... from the publication)"))
     newest = versions[-1] if versions else None
     if newest is None or (newest.stato, newest.source, newest.docx, newest.pdf) != (
         restored.stato, restored.source, restored.docx, restored.pdf
     ):
-        raise ValueError("the newest version is not the act's state and files")
+        raise ValueError(_("the newest version is not the act's state and files"))
     references = [
         ReferenceRecord(
             act_id=id_, part=str(r["part"]), index=int(r["index"]), tipo=str(r["tipo"]),

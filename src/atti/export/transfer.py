@@ -43,6 +43,7 @@ from atti.archive.visibility import OWNER, Viewer, Visible
 from atti.config import Settings
 from atti.errors import ArchiveError, ConfigError, SigningError
 from atti.export.package import body_of, package_files, read_archived, write_bag
+from atti.i18n import _
 
 SINCRO_NS = "http://www.uni.com/U3011/sincro-v2/"
 _S = f"{{{SINCRO_NS}}}"
@@ -120,15 +121,15 @@ def select(archive: Archive, selection: Selection, viewer: Viewer = OWNER) -> li
         for id_ in selection.ids:
             record = visible.get(id_)
             if record is None:
-                raise ArchiveError(f"no act with id {id_} in the archive")
+                raise ArchiveError(_("no act with id {id} in the archive").format(id=id_))
             if record.numero is None:
-                raise ArchiveError(f"{id_} is a draft: only a sealed act can be sent to conservation")
+                raise ArchiveError(_("{id} is a draft: only a sealed act can be sent to conservation").format(id=id_))
             records.append(record)
         return records
     records = [r for r in archive.catalog.all() if r.numero is not None and selection.matches(r)
                and visible.get(r.id) is not None]
     if not records:
-        raise ArchiveError(f"no sealed act matches {selection.describe()}")
+        raise ArchiveError(_("no sealed act matches {selection}").format(selection=selection.describe()))
     return records
 
 
@@ -224,8 +225,8 @@ def _index_signer(archive: Archive, settings: Settings, producer: str) -> tuple[
         return signer, False
     if not settings.development:
         raise SigningError(
-            "no key to sign the index of the package with: set p12 or pkcs11_module (as for atti publish), "
-            "or development = true to try it with the development CA, NOT a firma digitale"
+            _("no key to sign the index of the package with: set p12 or pkcs11_module (as for atti publish), "
+              "or development = true to try it with the development CA, NOT a firma digitale")
         )
     path = DevCA.load(archive.pki_dir).issue_signer(producer, "Ente produttore")
     return ActSigner.from_pkcs12(path, None), True
@@ -248,15 +249,17 @@ def export_transfer(
     """
     body = body_of(settings)
     if body is None:
-        raise ConfigError("a pacchetto di versamento needs the body's ipa_code, aoo_code and pec (settings)")
+        raise ConfigError(_("a pacchetto di versamento needs the body's ipa_code, aoo_code and pec (settings)"))
     if not settings.holder:
-        raise ConfigError("a pacchetto di versamento needs the conservatore that receives it: set holder (ATTI_HOLDER)")
+        raise ConfigError(
+            _("a pacchetto di versamento needs the conservatore that receives it: set holder (ATTI_HOLDER)")
+        )
     if not settings.tsa_url:
-        raise ConfigError("the index of a pacchetto di versamento is timestamped: set tsa_url (--tsa)")
+        raise ConfigError(_("the index of a pacchetto di versamento is timestamped: set tsa_url (--tsa)"))
     records = select(archive, selection, viewer)
     target = dest_dir / selection.name()
     if target.exists():
-        raise ArchiveError(f"{target} already exists: remove it or export elsewhere")
+        raise ArchiveError(_("{target} already exists: remove it or export elsewhere").format(target=target))
     acts = []
     for record in records:
         files = package_files(read_archived(archive, record.id, viewer), archive, settings)
@@ -327,9 +330,15 @@ def import_transfer(archive: Archive, package: Path) -> list[ActRecord]:
         report = json.loads((package / "data" / REPORT).read_text(encoding="utf-8"))
         ids = [str(a["id"]) for a in report["atti"]]
     except bagit.BagError as exc:
-        raise ArchiveError(f"{package} is not a valid package: {_one_line(exc)}") from None
+        raise ArchiveError(
+            _("{bag} is not a valid package: {reason}").format(bag=package, reason=_one_line(exc))
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ArchiveError(f"{package} is not a pacchetto di versamento: {REPORT}: {_one_line(exc)}") from None
+        raise ArchiveError(
+            _("{bag} is not a pacchetto di versamento: {file}: {reason}").format(
+                bag=package, file=REPORT, reason=_one_line(exc)
+            )
+        ) from None
     imported = []
     for id_ in ids:
         with tempfile.TemporaryDirectory(prefix="atti-pdv-") as tmp:
@@ -379,17 +388,27 @@ def record_receipt(archive: Archive, package: Path, receipt: Path) -> Receipt:
         ids = tuple(str(a["id"]) for a in report["atti"])
         name, conservatore = str(report["pacchetto"]), str(report["conservatore"])
     except bagit.BagError as exc:
-        raise ArchiveError(f"{package} is not a valid package: {_one_line(exc)}") from None
+        raise ArchiveError(
+            _("{bag} is not a valid package: {reason}").format(bag=package, reason=_one_line(exc))
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ArchiveError(f"{package} is not a pacchetto di versamento: {_one_line(exc)}") from None
+        raise ArchiveError(
+            _("{bag} is not a pacchetto di versamento: {reason}").format(bag=package, reason=_one_line(exc))
+        ) from None
     try:
         content = receipt.read_bytes()
     except OSError as exc:
-        raise ArchiveError(f"cannot read the receipt {receipt}: {exc.strerror or exc}") from None
+        raise ArchiveError(
+            _("cannot read the receipt {receipt}: {reason}").format(receipt=receipt, reason=exc.strerror or exc)
+        ) from None
     digest = hashlib.sha256(index).digest()
     names = (name.encode(), digest.hex().encode(), digest.hex().upper().encode(), base64.b64encode(digest))
     if not any(n in content for n in names):
-        raise ArchiveError(f"the receipt {receipt} names neither the package {name} nor its index's SHA-256")
+        raise ArchiveError(
+            _("the receipt {receipt} names neither the package {name} nor its index's SHA-256").format(
+                receipt=receipt, name=name
+            )
+        )
     found = Receipt(name, ids, conservatore, hashlib.sha256(content).hexdigest())
     payload = {"package": name, "index_digest": digest.hex(), "receipt": receipt.name,
                "receipt_digest": found.receipt_sha256, "conservatore": conservatore}

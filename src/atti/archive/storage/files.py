@@ -14,6 +14,7 @@ from pathlib import Path
 from atti.archive.records import BlobRef
 from atti.errors import StorageError
 from atti.files import PRIVATE_FILE, hash_file, write_atomic, write_error
+from atti.i18n import _
 
 
 class FileBlobStore:
@@ -36,14 +37,14 @@ class FileBlobStore:
         try:
             write_atomic(target, data, mode=PRIVATE_FILE)  # folders made for it are 0700 too
         except OSError as exc:
-            raise write_error(exc, f"{ext} document into the archive") from None
+            raise write_error(exc, _("{ext} document into the archive").format(ext=ext)) from None
         return ref
 
     def get(self, ref: BlobRef) -> bytes:
         try:
             return self.path(ref).read_bytes()
         except FileNotFoundError:
-            raise StorageError(f"stored file missing from the archive: {ref.relpath}") from None
+            raise StorageError(_("stored file missing from the archive: {file}").format(file=ref.relpath)) from None
 
     def exists(self, ref: BlobRef) -> bool:
         return self.path(ref).is_file()

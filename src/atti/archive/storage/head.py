@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atti.files import PRIVATE_FILE, write_atomic
+from atti.i18n import _
 
 HEAD_FILE = "atti.head"
 
@@ -79,12 +80,12 @@ def read_head(path: Path) -> ChainHead | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot be read ({exc})") from None
+        raise ValueError(_("cannot be read ({reason})").format(reason=exc)) from None
     try:
         data = json.loads(text)
         head = ChainHead(int(data["seq"]), str(data["hash"]))
     except (ValueError, TypeError, KeyError):
-        raise ValueError("is not a chain head (JSON with seq and hash)") from None
+        raise ValueError(_("is not a chain head (JSON with seq and hash)")) from None
     return head
 
 
@@ -98,17 +99,21 @@ def check_head(
     """
     if head is None:
         if expected:
-            return [("missing", HEAD_FILE, "deleted: the newest events can no longer be checked for truncation")]
+            return [("missing", HEAD_FILE, _("deleted: the newest events can no longer be checked for truncation"))]
         return []
     last = newest.seq if newest else 0
     if head.seq > last:
         what = f"event {head.seq}" if head.seq == last + 1 else f"events {last + 1}..{head.seq}"
-        return [("missing", what, f"deleted: {HEAD_FILE} records event {head.seq}, the catalog ends at event {last}")]
+        message = _("deleted: {head} records event {seq}, the catalog ends at event {last}").format(
+            head=HEAD_FILE, seq=head.seq, last=last
+        )
+        return [("missing", what, message)]
     actual = hash_at(head.seq)
     if actual is None:
-        return [("missing", f"event {head.seq}", f"deleted: {HEAD_FILE} records it")]
+        return [("missing", f"event {head.seq}", _("deleted: {head} records it").format(head=HEAD_FILE))]
     if actual != head.hash:
-        return [("changed", f"event {head.seq}", f"differs from the one {HEAD_FILE} records: the chain was rewritten")]
+        message = _("differs from the one {head} records: the chain was rewritten").format(head=HEAD_FILE)
+        return [("changed", f"event {head.seq}", message)]
     return []
 
 
@@ -121,10 +126,16 @@ def history_lost(
         return None
     last = newest.seq if newest else 0
     if head.seq > last:
-        return f"ends at event {last}, but {name} records event {head.seq}: it was emptied, truncated or replaced"
+        return _("ends at event {last}, but {name} records event {seq}: it was emptied, truncated or replaced").format(
+            last=last, name=name, seq=head.seq
+        )
     actual = hash_at(head.seq)
     if actual is None:
-        return f"has lost event {head.seq}, which {name} records: it was truncated or rewritten"
+        return _("has lost event {seq}, which {name} records: it was truncated or rewritten").format(
+            seq=head.seq, name=name
+        )
     if actual != head.hash:
-        return f"holds another event {head.seq} than {name} records: it was replaced or rewritten"
+        return _("holds another event {seq} than {name} records: it was replaced or rewritten").format(
+            seq=head.seq, name=name
+        )
     return None

@@ -31,6 +31,7 @@ from atti.archive.storage.files import FileBlobStore
 from atti.archive.storage.urls import database_url
 from atti.errors import ArchiveNotFound, StorageError
 from atti.files import PRIVATE_DIR, private_dir, write_error
+from atti.i18n import _
 
 if TYPE_CHECKING:
     from atti.archive.store import BlobStore, Catalog
@@ -62,13 +63,13 @@ def history(root: Path) -> str | None:
     try:
         head = read_head(root / HEAD_FILE)
     except ValueError:
-        said.append(f"there is an {HEAD_FILE}")
+        said.append(_("there is an {head}").format(head=HEAD_FILE))
     else:
         if head is not None:
-            said.append(f"{HEAD_FILE} records event {head.seq}")
+            said.append(_("{head} records event {seq}").format(head=HEAD_FILE, seq=head.seq))
     if _holds_a_file(root / "blobs"):
-        said.append("blobs/ holds stored documents")
-    return " and ".join(said) or None
+        said.append(_("blobs/ holds stored documents"))
+    return _(" and ").join(said) or None
 
 
 def _holds_a_file(directory: Path) -> bool:
@@ -93,8 +94,10 @@ def read_only(root: Path) -> str | None:
         mounted_read_only = bool(os.statvfs(root).f_flag & os.ST_RDONLY)
     except OSError:
         mounted_read_only = False
-    why = "the file system is read-only" if mounted_read_only else "permission denied"
-    return f"the archive at {root} is read-only ({why}): it can be searched, shown and verified, not written"
+    why = _("the file system is read-only") if mounted_read_only else _("permission denied")
+    return _("the archive at {root} is read-only ({why}): it can be searched, shown and verified, not written").format(
+        root=root, why=why
+    )
 
 
 def state_dir(url: str) -> Path:
@@ -152,7 +155,7 @@ def _open_directory(root: Path, *, create: bool, inspect: bool) -> Storage:
     found = (root / CATALOG_FILE).is_file()
     had = history(root)
     if not found and had is None and not create:
-        raise ArchiveNotFound(f"no archive at {root}: create one with 'atti init --archive {root}'")
+        raise ArchiveNotFound(_("no archive at {root}: create one with 'atti init --archive {root}'").format(root=root))
     refused = read_only(root)
     if create and not found and refused is not None:
         raise StorageError(refused)
@@ -166,7 +169,7 @@ def _open_directory(root: Path, *, create: bool, inspect: bool) -> Storage:
             for sub in ("blobs", "pki", "trust", "locks"):
                 private_dir(root / sub)
     except OSError as exc:
-        raise write_error(exc, f"the archive directory {root}") from None
+        raise write_error(exc, _("the archive directory {root}").format(root=root)) from None
     return Storage(root, catalog, FileBlobStore(root, read_only=refused), root, catalog.created)
 
 
@@ -180,7 +183,8 @@ def _open_database(url: str, *, create: bool, settings: Settings | None, inspect
             for sub in ("pki", "trust"):
                 private_dir(state / sub)
         except OSError as exc:
-            raise write_error(exc, f"the archive's state directory {state} (ATTI_STATE_DIR)") from None
+            what = _("the archive's state directory {state} (ATTI_STATE_DIR)").format(state=state)
+            raise write_error(exc, what) from None
     catalog = PgCatalog(url, create=create, head=state / HEAD_FILE, inspect=inspect)
     try:
         blobs = blob_store(state, settings)

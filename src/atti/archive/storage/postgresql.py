@@ -53,6 +53,7 @@ from atti.archive.storage.sql import SqlCatalog
 from atti.archive.storage.urls import redacted
 from atti.archive.terms import document_of_row, tsvector_literal, vocabulary_tokens
 from atti.errors import DuplicateNumber, StorageError
+from atti.i18n import _
 
 # Advisory lock keys (two int4): the first names atti's use, the second the register.
 _WRITE_LOCK = (0x61747469, 0)  # "atti"
@@ -68,12 +69,12 @@ def _storage_error(exc: psycopg.Error, doing: str) -> StorageError:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if exc.sqlstate in _DAMAGED:
         return StorageError(
-            f"the catalog is damaged: {first}; run 'atti archive verify' to see what, then restore the database"
-            " from a backup"
+            _("the catalog is damaged: {reason}; run 'atti archive verify' to see what, then restore the database"
+              " from a backup").format(reason=first)
         )
     if exc.sqlstate == "53100":  # disk_full: the server's own words name a file the user never sees
-        return StorageError(f"cannot {doing}: the database server's disk is full")
-    return StorageError(f"cannot {doing}: {first}")
+        return StorageError(_("cannot {doing}: the database server's disk is full").format(doing=doing))
+    return StorageError(_("cannot {doing}: {reason}").format(doing=doing, reason=first))
 
 
 # PostgreSQL's SQLSTATEs for a damaged table or index (data_corrupted, index_corrupted).
@@ -114,7 +115,7 @@ class PgCatalog(SqlCatalog):
         try:
             self.db = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
-            raise _storage_error(exc, f"open the catalog {name}") from None
+            raise _storage_error(exc, _("open the catalog {path}").format(path=name)) from None
         self.created = False
         try:
             recorded = self._recorded_head()
@@ -125,7 +126,7 @@ class PgCatalog(SqlCatalog):
             lost = self._history_lost(recorded) if version is not None else None
         except psycopg.Error as exc:
             self.db.close()
-            raise _storage_error(exc, f"open the catalog {name}") from None
+            raise _storage_error(exc, _("open the catalog {path}").format(path=name)) from None
         except BaseException:
             self.db.close()
             raise
@@ -133,33 +134,38 @@ class PgCatalog(SqlCatalog):
             self.db.close()
             if recorded is not None:
                 raise StorageError(
-                    f"the database {name} holds no atti catalog, but {self._head_name} records event {recorded.seq}:"
-                    " atti will not start a new catalog over an archive's history; restore the database from a backup"
+                    _("the database {name} holds no atti catalog, but {head} records event {seq}:"
+                      " atti will not start a new catalog over an archive's history; restore the database from a backup"
+                      ).format(name=name, head=self._head_name, seq=recorded.seq)
                 )
             from atti.errors import ArchiveNotFound
 
             raise ArchiveNotFound(
-                f"no archive in the database {name}: create one with 'atti init --archive URL'"
+                _("no archive in the database {name}: create one with 'atti init --archive URL'").format(name=name)
             )
         if version > SCHEMA_VERSION:
             self.db.close()
             raise StorageError(
-                f"the catalog {name} was written by a newer atti (schema {version}): upgrade atti to open it"
+                _("the catalog {path} was written by a newer atti (schema {version}): upgrade atti to open it").format(
+                    path=name, version=version
+                )
             )
         if lost is not None:
             if not inspect:
                 self.db.close()
                 raise StorageError(
-                    f"the catalog {name} {lost}; restore the database from a backup"
-                    f" ('atti archive verify --archive {name}' shows what is there)"
+                    _("the catalog {name} {lost}; restore the database from a backup"
+                      " ('atti archive verify --archive {name}' shows what is there)").format(name=name, lost=lost)
                 )
-            self.read_only = f"the catalog {name} {lost}: it is open to be verified only"
+            self.read_only = _("the catalog {path} {lost}: it is open to be verified only").format(path=name, lost=lost)
         if version < SCHEMA_VERSION and self.read_only is None:
             try:
                 self._migrate()
             except psycopg.Error as exc:
                 self.db.close()
-                raise _storage_error(exc, f"bring the catalog {name} up to schema {SCHEMA_VERSION}") from None
+                raise _storage_error(
+                    exc, _("bring the catalog {name} up to schema {version}").format(name=name, version=SCHEMA_VERSION)
+                ) from None
 
     @property
     def _head_name(self) -> str:
@@ -235,20 +241,20 @@ class PgCatalog(SqlCatalog):
             tx.__enter__()
             self.db.execute("SELECT pg_advisory_xact_lock(%s, %s)", _WRITE_LOCK)
         except psycopg.Error as exc:
-            raise _storage_error(exc, "write the catalog") from None
+            raise _storage_error(exc, _("write the catalog")) from None
         self._head_due = False
         try:
             yield self.db
         except psycopg.Error as exc:  # the server went away, disk full, a constraint
             tx.__exit__(type(exc), exc, exc.__traceback__)
-            raise _storage_error(exc, "write the catalog") from None
+            raise _storage_error(exc, _("write the catalog")) from None
         except BaseException as exc:
             tx.__exit__(type(exc), exc, exc.__traceback__)
             raise
         try:
             tx.__exit__(None, None, None)
         except psycopg.Error as exc:
-            raise _storage_error(exc, "write the catalog") from None
+            raise _storage_error(exc, _("write the catalog")) from None
         if self._head_due and self.head is not None:
             write_head(self.head, self._newest_event)
 
@@ -281,8 +287,8 @@ class PgCatalog(SqlCatalog):
         checked, which does not fail. (GIN indexes, the search's, have no check before PostgreSQL 18.)"""
         found = self._one("SELECT extversion FROM pg_extension WHERE extname = 'amcheck'")
         if found is None:
-            return [("unchecked", "indexes", "not checked: the database has no amcheck extension"
-                     " (CREATE EXTENSION amcheck, as a superuser, lets archive verify check them)")]
+            return [("unchecked", "indexes", _("not checked: the database has no amcheck extension"
+                     " (CREATE EXTENSION amcheck, as a superuser, lets archive verify check them)"))]
         schema = self._one("SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n"
                            " ON n.oid = e.extnamespace WHERE e.extname = 'amcheck'")
         amcheck = sql.Identifier(schema["schema"] if schema else "public")
@@ -305,15 +311,19 @@ class PgCatalog(SqlCatalog):
                         sql.SQL("SELECT blkno, msg FROM {}.verify_heapam(%s)").format(amcheck), (rel["oid"],)
                     ).fetchall()
                     if rows:
-                        more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
-                        problems.append(("changed", what, f"damaged: block {rows[0]['blkno']}: {rows[0]['msg']}{more};"
-                                         " restore the database from a backup"))
+                        more = _(" (and {count} more)").format(count=len(rows) - 1) if len(rows) > 1 else ""
+                        problems.append(("changed", what, _("damaged: block {block}: {reason}{more};"
+                                         " restore the database from a backup").format(
+                                             block=rows[0]["blkno"], reason=rows[0]["msg"], more=more)))
                 elif rel["kind"] == "i" and rel["method"] == "btree":
                     self.db.execute(sql.SQL("SELECT {}.bt_index_check(%s, true)").format(amcheck), (rel["oid"],))
             except psycopg.Error as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                repair = f"rebuild it (REINDEX INDEX {rel['name']}) or restore" if rel["kind"] == "i" else "restore"
-                problems.append(("changed", what, f"damaged: {first}; {repair} the database from a backup"))
+                repair = (
+                    _("damaged: {reason}; rebuild it (REINDEX INDEX {index}) or restore the database from a backup")
+                    if rel["kind"] == "i" else _("damaged: {reason}; restore the database from a backup")
+                )
+                problems.append(("changed", what, repair.format(reason=first, index=rel["name"])))
         return problems
 
     # -- registers ---------------------------------------------------------------------------
@@ -331,7 +341,8 @@ class PgCatalog(SqlCatalog):
         try:
             self.db.execute("SELECT pg_advisory_lock(%s, %s)", (_REGISTER_LOCKS, key))
         except psycopg.Error as exc:
-            raise _storage_error(exc, f"lock the register {register} {year}") from None
+            doing = _("lock the register {register} {year}").format(register=register, year=year)
+            raise _storage_error(exc, doing) from None
         try:
             yield
         finally:
@@ -342,13 +353,13 @@ class PgCatalog(SqlCatalog):
         try:
             return self.db.execute(query.encode(), params).fetchone()
         except psycopg.Error as exc:
-            raise _storage_error(exc, "read the catalog") from None
+            raise _storage_error(exc, _("read the catalog")) from None
 
     def _all(self, query: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         try:
             return self.db.execute(query.encode(), params).fetchall()
         except psycopg.Error as exc:
-            raise _storage_error(exc, "read the catalog") from None
+            raise _storage_error(exc, _("read the catalog")) from None
 
 
     # -- running statements (see SqlCatalog) ---------------------------------------------------
@@ -389,7 +400,7 @@ class PgCatalog(SqlCatalog):
             with self.db.transaction():  # a savepoint: a duplicate id leaves the transaction usable
                 self.insert_act_row(act_row(record, body))
         except psycopg.errors.UniqueViolation:
-            raise DuplicateNumber(f"an act with id {record.id} is already in the archive") from None
+            raise DuplicateNumber(_("an act with id {id} is already in the archive").format(id=record.id)) from None
 
     def _replace_row(self, act_id: str, record: ActRecord, body: str) -> None:
         self._update_row(act_id, act_row(record, body))
@@ -481,7 +492,7 @@ class PgCatalog(SqlCatalog):
                 self.db.execute("SET LOCAL enable_seqscan = off")
                 yield
         except psycopg.Error as exc:
-            raise _storage_error(exc, "read the catalog") from None
+            raise _storage_error(exc, _("read the catalog")) from None
 
     def _query(self, query: str, f: fts.Filters) -> parsed.Query:
         """The parsed query; when it finds no act the viewer may see, with its misspelt words

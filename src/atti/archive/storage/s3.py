@@ -42,6 +42,7 @@ from botocore.exceptions import ConnectionError as Unreachable
 
 from atti.archive.records import BlobRef
 from atti.errors import ConfigError, StorageError
+from atti.i18n import _
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -106,7 +107,9 @@ class S3BlobStore:
         allow_unlocked: bool = False,
     ) -> None:
         if retention_years < 1:
-            raise ConfigError(f"setting 's3_retention_years': must be at least 1, not {retention_years}")
+            raise ConfigError(
+                _("setting 's3_retention_years': must be at least 1, not {years}").format(years=retention_years)
+            )
         self.client = client
         self.bucket = bucket
         self.endpoint = endpoint or client.meta.endpoint_url
@@ -115,10 +118,14 @@ class S3BlobStore:
         if not self.locked:
             if not allow_unlocked:
                 raise StorageError(
-                    f"bucket '{bucket}' has no Object Lock, so stored acts could be deleted: create it with "
-                    "Object Lock enabled (or set ATTI_S3_ALLOW_UNLOCKED=1 for a test setup)"
+                    _("bucket '{bucket}' has no Object Lock, so stored acts could be deleted: create it with "
+                      "Object Lock enabled (or set ATTI_S3_ALLOW_UNLOCKED=1 for a test setup)").format(bucket=bucket)
                 )
-            log.warning("bucket '%s' has no Object Lock: stored documents are not protected from deletion", bucket)
+            log.warning(
+                _("bucket '{bucket}' has no Object Lock: stored documents are not protected from deletion").format(
+                    bucket=bucket
+                )
+            )
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -141,10 +148,10 @@ class S3BlobStore:
         """
         environ = os.environ if environ is None else environ
         if not settings.s3_endpoint or not settings.s3_bucket:
-            raise ConfigError("S3 storage needs ATTI_S3_ENDPOINT and ATTI_S3_BUCKET")
+            raise ConfigError(_("S3 storage needs ATTI_S3_ENDPOINT and ATTI_S3_BUCKET"))
         key, secret = environ.get("AWS_ACCESS_KEY_ID"), environ.get("AWS_SECRET_ACCESS_KEY")
         if not key or not secret:
-            raise ConfigError("S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+            raise ConfigError(_("S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"))
         client = connect(
             settings.s3_endpoint,
             key,
@@ -165,15 +172,15 @@ class S3BlobStore:
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except (ClientError, BotoCoreError) as exc:
-            raise self._failure(exc, "open") from None
+            raise self._failure(exc, _("open"), opening=True) from None
         try:
             answer = self.client.get_object_lock_configuration(Bucket=self.bucket)
         except ClientError as exc:
             if _code(exc) in _NO_LOCK:
                 return False
-            raise self._failure(exc, "open") from None
+            raise self._failure(exc, _("open"), opening=True) from None
         except BotoCoreError as exc:
-            raise self._failure(exc, "open") from None
+            raise self._failure(exc, _("open"), opening=True) from None
         return answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
 
     # -- the BlobStore interface -------------------------------------------------------------
@@ -203,7 +210,7 @@ class S3BlobStore:
                 **extra,
             )
         except (ClientError, BotoCoreError) as exc:
-            raise self._failure(exc, f"store {ref.relpath}") from None
+            raise self._failure(exc, _("store {file}").format(file=ref.relpath)) from None
         return ref
 
     def get(self, ref: BlobRef) -> bytes:
@@ -212,12 +219,14 @@ class S3BlobStore:
             data = answer["Body"].read()
         except ClientError as exc:
             if _code(exc) in _ABSENT:
-                raise StorageError(f"stored file missing from the archive: {ref.relpath}") from None
-            raise self._failure(exc, f"read {ref.relpath}") from None
+                raise StorageError(_("stored file missing from the archive: {file}").format(file=ref.relpath)) from None
+            raise self._failure(exc, _("read {file}").format(file=ref.relpath)) from None
         except BotoCoreError as exc:
-            raise self._failure(exc, f"read {ref.relpath}") from None
+            raise self._failure(exc, _("read {file}").format(file=ref.relpath)) from None
         if hashlib.sha256(data).hexdigest() != ref.sha256:
-            raise StorageError(f"stored file changed in the archive: {ref.relpath} does not match its SHA-256")
+            raise StorageError(
+                _("stored file changed in the archive: {file} does not match its SHA-256").format(file=ref.relpath)
+            )
         return data
 
     def exists(self, ref: BlobRef) -> bool:
@@ -233,7 +242,7 @@ class S3BlobStore:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
                 found += [(obj["Key"], obj["Size"]) for obj in page.get("Contents", [])]
         except (ClientError, BotoCoreError) as exc:
-            raise self._failure(exc, "list") from None
+            raise self._failure(exc, _("list")) from None
         return found
 
     def digest(self, name: str) -> str | None:
@@ -246,9 +255,9 @@ class S3BlobStore:
         except ClientError as exc:
             if _code(exc) in _ABSENT:  # deleted since it was listed
                 return None
-            raise self._failure(exc, f"read {name}") from None
+            raise self._failure(exc, _("read {file}").format(file=name)) from None
         except BotoCoreError as exc:
-            raise self._failure(exc, f"read {name}") from None
+            raise self._failure(exc, _("read {file}").format(file=name)) from None
         return hasher.hexdigest()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -259,27 +268,31 @@ class S3BlobStore:
         except ClientError as exc:
             if _code(exc) in _ABSENT:
                 return None
-            raise self._failure(exc, f"look up {name}") from None
+            raise self._failure(exc, _("look up {file}").format(file=name)) from None
         except BotoCoreError as exc:
-            raise self._failure(exc, f"look up {name}") from None
+            raise self._failure(exc, _("look up {file}").format(file=name)) from None
 
-    def _failure(self, exc: ClientError | BotoCoreError, action: str) -> StorageError:
-        """One line a user can act on, for every way S3 can fail."""
-        where = f"the S3 server at {self.endpoint}"
+    def _failure(self, exc: ClientError | BotoCoreError, action: str, *, opening: bool = False) -> StorageError:
+        """One line a user can act on, for every way S3 can fail (``action``: what failed, in words;
+        ``opening``: the bucket's first look-up, where "not found" means no bucket)."""
+        where = _("the S3 server at {endpoint}").format(endpoint=self.endpoint)
         if isinstance(exc, Unreachable | HTTPClientError):
-            return StorageError(f"cannot reach {where} (is it running, is ATTI_S3_ENDPOINT right?)")
+            return StorageError(
+                _("cannot reach {where} (is it running, is ATTI_S3_ENDPOINT right?)").format(where=where)
+            )
+        failed = _("cannot {action} in bucket '{bucket}' on {where}: {reason}")
         if isinstance(exc, ClientError):
             code = _code(exc)
             if code in _REFUSED:
                 return StorageError(
-                    f"{where} refused access to bucket '{self.bucket}': check AWS_ACCESS_KEY_ID and "
-                    f"AWS_SECRET_ACCESS_KEY ({code})"
+                    _("{where} refused access to bucket '{bucket}': check AWS_ACCESS_KEY_ID and "
+                      "AWS_SECRET_ACCESS_KEY ({code})").format(where=where, bucket=self.bucket, code=code)
                 )
-            if code in _NO_BUCKET or (code == "404" and action == "open"):
-                return StorageError(f"no bucket '{self.bucket}' on {where}")
+            if code in _NO_BUCKET or (code == "404" and opening):
+                return StorageError(_("no bucket '{bucket}' on {where}").format(bucket=self.bucket, where=where))
             message = exc.response.get("Error", {}).get("Message") or code
-            return StorageError(f"cannot {action} in bucket '{self.bucket}' on {where}: {message}")
-        return StorageError(f"cannot {action} in bucket '{self.bucket}' on {where}: {exc}")
+            return StorageError(failed.format(action=action, bucket=self.bucket, where=where, reason=message))
+        return StorageError(failed.format(action=action, bucket=self.bucket, where=where, reason=exc))
 
 
 def connect(
@@ -302,4 +315,4 @@ def connect(
     try:
         return session.client("s3", endpoint_url=endpoint, config=config)
     except ValueError as exc:  # botocore's "Invalid endpoint"
-        raise ConfigError(f"setting 's3_endpoint': {exc}") from None
+        raise ConfigError(_("setting 's3_endpoint': {reason}").format(reason=exc)) from None

@@ -173,11 +173,13 @@ class SqlCatalog:
 
     def _check_sealable(self, record: ActRecord) -> None:
         if record.numero is None:
-            raise ArchiveError(f"{record.id} has no number: only a numbered act can be sealed")
+            raise ArchiveError(_("{id} has no number: only a numbered act can be sealed").format(id=record.id))
         taken = self.number_taken(record.registro, record.anno, record.numero)
         if taken:
             raise DuplicateNumber(
-                f"registro {record.registro} already has number {record.numero}/{record.anno} ({taken})"
+                _("registro {register} already has number {number}/{year} ({taken})").format(
+                    register=record.registro, number=record.numero, year=record.anno, taken=taken
+                )
             )
 
     def _seal_rows(self, record: ActRecord, references: Sequence[ReferenceRecord], actor: str | None) -> None:
@@ -233,13 +235,17 @@ class SqlCatalog:
         id that is not a draft.
         """
         if record.numero is not None or record.stato not in DRAFT_STATES:
-            raise ArchiveError(f"{record.id}: a draft has no number and is {' or '.join(DRAFT_STATES)}")
+            raise ArchiveError(
+                _("{id}: a draft has no number and is {states}").format(
+                    id=record.id, states=_(" or ").join(DRAFT_STATES)
+                )
+            )
         row = self._execute("SELECT number, state FROM acts WHERE id=?", (record.id,)).fetchone()
         if row is None:
             self._insert_row(record, body)
         else:
             if row["number"] is not None or row["state"] not in DRAFT_STATES:
-                raise ArchiveError(f"{record.id} is not a draft: it is {row['state']}")
+                raise ArchiveError(_("{id} is not a draft: it is {stato}").format(id=record.id, stato=row["state"]))
             self._replace_row(record.id, record, body)
         made = made or Made()
         version = self._insert_version(record.id, record.stato, record.source, record.docx, record.pdf, reason, None,
@@ -263,12 +269,12 @@ class SqlCatalog:
         """
         row = self._execute("SELECT number, state FROM acts WHERE id=?", (draft_id,)).fetchone()
         if row is None:
-            raise ActNotFound(f"no draft with id {draft_id} in the archive")
+            raise ActNotFound(_("no draft with id {id} in the archive").format(id=draft_id))
         if row["number"] is not None or row["state"] not in DRAFT_STATES:
-            raise ArchiveError(f"{draft_id} is not a draft: it is {row['state']}")
+            raise ArchiveError(_("{id} is not a draft: it is {stato}").format(id=draft_id, stato=row["state"]))
         self._check_sealable(record)
         if record.id != draft_id and self._execute("SELECT 1 FROM acts WHERE id=?", (record.id,)).fetchone():
-            raise DuplicateNumber(f"an act with id {record.id} is already in the archive")
+            raise DuplicateNumber(_("an act with id {id} is already in the archive").format(id=record.id))
         self._replace_row(draft_id, record, body)
         self._execute("UPDATE versions SET act_id=? WHERE act_id=?", (record.id, draft_id))
         self._seal_rows(record, references, actor)
@@ -451,12 +457,12 @@ class SqlCatalog:
         problems, prev = [], GENESIS
         for row in self._fetch_all("SELECT * FROM events ORDER BY seq"):
             if row["prev_hash"] != prev:
-                problems.append(f"event {row['seq']}: does not follow the event before it")
+                problems.append(f"event {row['seq']}: " + _("does not follow the event before it"))
             expected = event_hash(
                 row["prev_hash"], row["at"], row["kind"], row["act_id"], row["payload"], row["row_digest"]
             )
             if row["hash"] != expected:
-                problems.append(f"event {row['seq']}: content changed after it was written")
+                problems.append(f"event {row['seq']}: " + _("content changed after it was written"))
             prev = row["hash"]
         return problems
 
@@ -485,24 +491,23 @@ class SqlCatalog:
             act_id = row["id"]
             seen.add(act_id)
             if act_id not in recorded:
-                problems.append(("unexpected", f"act {act_id}", "row was not written by atti: no event records it"))
+                problems.append(("unexpected", f"act {act_id}", _("row was not written by atti: no event records it")))
                 continue
             seq, digest = recorded[act_id]
             actual, expected = json.loads(row_digest(row)), loads(digest)
             if actual["sha256"] != expected.get("sha256"):
                 old, new = expected.get("columns") or {}, actual["columns"]
                 changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)) or ["(row)"]
-                problems.append(
-                    ("changed", f"act {act_id}", f"{', '.join(changed)} changed after event {seq} recorded the row")
-                )
+                problems.append(("changed", f"act {act_id}", _changed(changed, seq)))
             problems += _verify_versions(act_id, seq, expected, *rows_of(act_id))
         for act_id, (seq, _expected) in sorted(recorded.items()):
             if act_id not in seen:
-                problems.append(("missing", f"act {act_id}", f"row deleted (event {seq} recorded it)"))
+                deleted = _("row deleted (event {seq} recorded it)").format(seq=seq)
+                problems.append(("missing", f"act {act_id}", deleted))
         # Versions of an act that no event ever recorded (a deleted act's are covered by "missing").
         for act_id in sorted(r["act_id"] for r in self._fetch_all("SELECT DISTINCT act_id FROM versions")):
             if act_id not in seen and act_id not in recorded:
-                problems.append(("unexpected", f"act {act_id} versions", "rows were not written by atti"))
+                problems.append(("unexpected", f"act {act_id} versions", _("rows were not written by atti")))
         for r in self._fetch_all(
             "SELECT r.register, r.year, r.last_number, max(a.number) AS highest FROM registers r"
             " LEFT JOIN acts a ON a.register = r.register AND a.year = r.year GROUP BY r.register, r.year"
@@ -511,7 +516,8 @@ class SqlCatalog:
             if r["last_number"] != r["highest"]:
                 problems.append(
                     ("changed", f"register {r['register']} {r['year']}",
-                     f"counter says {r['last_number']}, the highest archived number is {r['highest'] or 0}")
+                     _("counter says {counter}, the highest archived number is {highest}").format(
+                         counter=r["last_number"], highest=r["highest"] or 0))
                 )
         return problems
 
@@ -543,7 +549,7 @@ class SqlCatalog:
         for row in acts:
             files = ((row["source_sha256"], "yaml"), (row["docx_sha256"], "docx"), (row["pdf_sha256"], "pdf"))
             refs += [
-                (BlobRef(sha, ext), f"{ext if ext != 'yaml' else 'source'} of {row['id']}") for sha, ext in files if sha
+                (BlobRef(sha, ext), _file_of(ext, row["id"])) for sha, ext in files if sha
             ]
         for row in self._fetch_all(
             "SELECT seq, act_id, payload FROM events WHERE kind != 'published' AND payload LIKE '%sha256%' ORDER BY seq"
@@ -551,7 +557,8 @@ class SqlCatalog:
             data = loads(row["payload"])  # a tampered payload is the event chain's finding, not a crash here
             for key in ("previous_sha256", "sha256"):
                 if isinstance(data.get(key), str):
-                    refs.append((BlobRef(data[key], "pdf"), f"pdf version of {row['act_id']} (event {row['seq']})"))
+                    refs.append((BlobRef(data[key], "pdf"), _("pdf version of {id} (event {seq})").format(
+                        id=row["act_id"], seq=row["seq"])))
         named = {ref for ref, _ in refs}
         for row in self._fetch_all(
             "SELECT act_id, version, source_sha256, docx_sha256, pdf_sha256 FROM versions ORDER BY act_id, version"
@@ -559,8 +566,7 @@ class SqlCatalog:
             for sha, ext in ((row["source_sha256"], "yaml"), (row["docx_sha256"], "docx"), (row["pdf_sha256"], "pdf")):
                 if sha and (ref := BlobRef(sha, ext)) not in named:
                     named.add(ref)
-                    kind = "source" if ext == "yaml" else ext
-                    refs.append((ref, f"{kind} of {row['act_id']}@{row['version']}"))
+                    refs.append((ref, _file_of(ext, f"{row['act_id']}@{row['version']}")))
         return refs
 
 
@@ -575,13 +581,27 @@ def _verify_versions(
         for number in sorted(old.keys() | new.keys(), key=lambda n: (len(n), n)):
             what = f"act {act_id} version {number}"
             if number not in new:
-                problems.append(("missing", what, f"row deleted (event {seq} recorded it)"))
+                problems.append(("missing", what, _("row deleted (event {seq} recorded it)").format(seq=seq)))
             elif number not in old:
-                problems.append(("unexpected", what, "row was not written by atti: no event records it"))
+                problems.append(("unexpected", what, _("row was not written by atti: no event records it")))
             elif new[number]["sha256"] != (recorded := as_dict(old[number])).get("sha256"):
                 was, now = as_dict(recorded.get("columns")), new[number]["columns"]
                 changed = sorted(k for k in was.keys() | now.keys() if was.get(k) != now.get(k)) or ["(row)"]
-                problems.append(("changed", what, f"{', '.join(changed)} changed after event {seq} recorded the row"))
+                problems.append(("changed", what, _changed(changed, seq)))
     if "references" in expected and references_digest(references) != expected["references"]:
-        problems.append(("changed", f"act {act_id} references", f"changed after event {seq} recorded them"))
+        problems.append(
+            ("changed", f"act {act_id} references", _("changed after event {seq} recorded them").format(seq=seq))
+        )
     return problems
+
+
+def _changed(columns: list[str], seq: int) -> str:
+    """"number, state changed after event 12 recorded the row"."""
+    return _("{columns} changed after event {seq} recorded the row").format(columns=", ".join(columns), seq=seq)
+
+
+def _file_of(ext: str, owner: str) -> str:
+    """Who refers to a stored file, as a finding names it: "source of DO-2026-129", "pdf of ..."."""
+    if ext == "yaml":
+        return _("source of {id}").format(id=owner)
+    return _("{ext} of {id}").format(ext=ext, id=owner)

@@ -36,6 +36,7 @@ from atti.archive.storage.sqlite_schema import DELETE_FTS, INSERT_ACT, INSERT_FT
 from atti.archive.terms import INDEX_VERSION, document_of_row
 from atti.errors import ArchiveNotFound, DuplicateNumber, StorageError
 from atti.files import PRIVATE_FILE
+from atti.i18n import N_, _, translate
 
 __all__ = ["SCHEMA_VERSION", "SqliteCatalog"]
 
@@ -80,13 +81,13 @@ class SqliteCatalog(SqlCatalog):
         self._head_kept = False  # the catalog says it keeps atti.head (see _keeps_head)
         self._tally_source = "acts a"
         self._tallied: tuple[tuple[object, ...], Tally] | None = None
-        self._restore = (
-            f"restore {path.name} from a backup ('atti archive verify --archive {path.parent}' shows what is there)"
-        )
+        self._restore = _(
+            "restore {name} from a backup ('atti archive verify --archive {folder}' shows what is there)"
+        ).format(name=path.name, folder=path.parent)
         may_create = create and history is None and read_only is None
         try:
             if not path.exists() and not may_create:
-                self._absent("is missing", ("missing", path.name, "deleted: restore it from a backup"), history)
+                self._absent(_("is missing"), ("missing", path.name, _("deleted: restore it from a backup")), history)
             else:
                 if may_create and not path.exists():
                     # Made 0600 before SQLite opens it: SQLite gives its -wal, -shm and -journal
@@ -98,11 +99,11 @@ class SqliteCatalog(SqlCatalog):
                     if may_create:
                         self._create()
                     elif tables:
-                        self._absent("is not an atti catalog",
-                                     ("changed", path.name, "not an atti catalog: restore it from a backup"), history)
+                        problem = ("changed", path.name, _("not an atti catalog: restore it from a backup"))
+                        self._absent(_("is not an atti catalog"), problem, history)
                     else:
-                        self._absent("is empty",
-                                     ("missing", path.name, "emptied: it holds no table; restore it from a backup"),
+                        self._absent(_("is empty"),
+                                     ("missing", path.name, _("emptied: it holds no table; restore it from a backup")),
                                      history)
             if not self._stand_in:
                 self._settle()
@@ -110,8 +111,9 @@ class SqliteCatalog(SqlCatalog):
             if not inspect:
                 with suppress(sqlite3.Error, AttributeError):
                     self.db.close()
-                raise self.error(exc, f"open the catalog {path}") from None
-            self._stand_in_for(("changed", path.name, f"damaged: {exc}; restore it from a backup"))
+                raise self.error(exc, _("open the catalog {path}").format(path=path)) from None
+            damaged = _("damaged: {reason}; restore it from a backup").format(reason=exc)
+            self._stand_in_for(("changed", path.name, damaged))
 
     def _connect(self) -> sqlite3.Connection:
         if self.read_only is None:
@@ -146,15 +148,18 @@ class SqliteCatalog(SqlCatalog):
         """No catalog in the file: refused where the archive had a history, else no archive at all."""
         if history is None:
             raise ArchiveNotFound(
-                f"no archive at {self.path.parent}: {self.path.name} {state}; create one with"
-                f" 'atti init --archive {self.path.parent}'"
+                _("no archive at {folder}: {name} {state}; create one with 'atti init --archive {folder}'").format(
+                    folder=self.path.parent, name=self.path.name, state=state
+                )
             )
         if self._inspect:
             self._stand_in_for(problem)
             return
         raise StorageError(
-            f"the catalog {self.path} {state}, but {history}: atti will not start a new catalog over an"
-            f" archive's history; {self._restore}"
+            _(
+                "the catalog {path} {state}, but {history}: atti will not start a new catalog over an"
+                " archive's history; {restore}"
+            ).format(path=self.path, state=state, history=history, restore=self._restore)
         )
 
     def _stand_in_for(self, problem: tuple[str, str, str]) -> None:
@@ -167,7 +172,7 @@ class SqliteCatalog(SqlCatalog):
         self.db.row_factory = sqlite3.Row
         self._problems.append(problem)
         self._stand_in = True
-        self.read_only = f"the catalog {self.path} cannot be read: it is open to be verified only"
+        self.read_only = _("the catalog {path} cannot be read: it is open to be verified only").format(path=self.path)
 
     def _settle(self) -> None:
         """The connection's settings, the schema's version, the history check and any migration."""
@@ -180,15 +185,21 @@ class SqliteCatalog(SqlCatalog):
         if version > SCHEMA_VERSION:
             self.db.close()
             raise StorageError(
-                f"the catalog {self.path} was written by a newer atti (schema {version}): upgrade atti to open it"
+                _("the catalog {path} was written by a newer atti (schema {version}): upgrade atti to open it").format(
+                    path=self.path, version=version
+                )
             )
         lost = self._history_lost()
         if lost is not None:
             if not self._inspect:
                 self.db.close()
-                raise StorageError(f"the catalog {self.path} {lost}; {self._restore}")
+                raise StorageError(
+                    _("the catalog {path} {lost}; {restore}").format(path=self.path, lost=lost, restore=self._restore)
+                )
             # Opened to say what is missing: nothing may be written over it, not even a migration.
-            self.read_only = f"the catalog {self.path} {lost}: it is open to be verified only"
+            self.read_only = _("the catalog {path} {lost}: it is open to be verified only").format(
+                path=self.path, lost=lost
+            )
             self._verify_only = True
         self._head_kept = self._keeps_head()
         if version < SCHEMA_VERSION:
@@ -197,8 +208,10 @@ class SqliteCatalog(SqlCatalog):
             elif lost is None and not self._inspect:
                 self.db.close()
                 raise StorageError(
-                    f"{self.read_only}; its catalog is of an older schema ({version}): open it once where it can"
-                    " be written, to bring it up to date"
+                    _(
+                        "{refused}; its catalog is of an older schema ({version}): open it once where it can"
+                        " be written, to bring it up to date"
+                    ).format(refused=self.read_only, version=version)
                 )
         if self.read_only is None and sqlite_schema.index_version(self.db) != INDEX_VERSION:
             self._reindex()
@@ -246,16 +259,23 @@ class SqliteCatalog(SqlCatalog):
         text = str(exc)
         if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
             return StorageError(
-                f"the catalog {self.path} is damaged: {text}; run 'atti archive verify --archive {self.path.parent}'"
-                f" to see what, then restore {self.path.name} from a backup"
+                _(
+                    "the catalog {path} is damaged: {reason}; run 'atti archive verify --archive {folder}'"
+                    " to see what, then restore {name} from a backup"
+                ).format(path=self.path, reason=text, folder=self.path.parent, name=self.path.name)
             )
         if name.startswith("SQLITE_READONLY") or "readonly database" in text:
-            return StorageError(self.read_only or f"the archive at {self.path.parent} is read-only: {text}")
+            return StorageError(
+                self.read_only
+                or _("the archive at {folder} is read-only: {reason}").format(folder=self.path.parent, reason=text)
+            )
         if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
-            return StorageError(f"cannot {doing}: the disk is full")
+            return StorageError(_("cannot {doing}: the disk is full").format(doing=doing))
         if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
-            return StorageError(f"cannot {doing}: the disk reported an I/O error ({text})")
-        return StorageError(f"cannot {doing}: {text}")
+            return StorageError(
+                _("cannot {doing}: the disk reported an I/O error ({reason})").format(doing=doing, reason=text)
+            )
+        return StorageError(_("cannot {doing}: {reason}").format(doing=doing, reason=text))
 
     @contextmanager
     def register_lock(self, register: str, year: int) -> Iterator[None]:
@@ -272,7 +292,7 @@ class SqliteCatalog(SqlCatalog):
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         except OSError as exc:
-            raise write_error(exc, f"the register lock {path}") from None
+            raise write_error(exc, _("the register lock {path}").format(path=path)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -286,13 +306,13 @@ class SqliteCatalog(SqlCatalog):
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise self.error(exc, "write the catalog") from None
+            raise self.error(exc, _("write the catalog")) from None
         self._head_due = False
         try:
             yield self.db
         except sqlite3.Error as exc:  # disk full, read-only, I/O error mid-transaction
             self._rollback()
-            raise self.error(exc, "write the catalog") from None
+            raise self.error(exc, _("write the catalog")) from None
         except BaseException:
             self._rollback()
             raise
@@ -300,7 +320,7 @@ class SqliteCatalog(SqlCatalog):
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
-            raise self.error(exc, "write the catalog") from None
+            raise self.error(exc, _("write the catalog")) from None
         if self._head_due and write_head(head_path(self.path), self._newest_event) and not self._head_kept:
             # Only once the file exists is its absence a finding: a process killed before it
             # wrote the first head must not leave an alarm (see atti.archive.storage.head).
@@ -362,7 +382,8 @@ class SqliteCatalog(SqlCatalog):
             try:
                 lines = [str(r[0]) for r in self.db.execute("PRAGMA quick_check")]
             except sqlite3.DatabaseError as exc:
-                return [("changed", self.path.name, f"damaged: {exc}; restore it from a backup")]
+                damaged = _("damaged: {reason}; restore it from a backup").format(reason=exc)
+                return [("changed", self.path.name, damaged)]
         problems = [] if lines == ["ok"] else self._damage("\n".join(lines).splitlines())
         # The FTS5 index's own structure, which integrity_check does not read (before SQLite 3.44).
         # The command is an INSERT: SQLite runs it only where it may write.
@@ -371,12 +392,15 @@ class SqliteCatalog(SqlCatalog):
         for table in fts.FTS_TABLES:
             what = f"{self.path.name} search index {table}"
             if self.read_only is not None:
-                problems.append(("unchecked", what, "not checked: the catalog is open read-only"))
+                problems.append(("unchecked", what, _("not checked: the catalog is open read-only")))
                 continue
             try:
                 self.db.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
             except sqlite3.DatabaseError as exc:
-                problems.append(("changed", what, f"damaged: {exc}; restore {self.path.name} from a backup"))
+                problems.append(
+                    ("changed", what, _("damaged: {reason}; restore {name} from a backup").format(
+                        reason=exc, name=self.path.name))
+                )
         return problems
 
     def _damage(self, lines: list[str]) -> list[tuple[str, str, str]]:
@@ -403,12 +427,16 @@ class SqliteCatalog(SqlCatalog):
             damaged.setdefault(what, []).append(line)
         findings = []
         for what, found in damaged.items():
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            kind, _, name = what.partition(" ")
-            repair = f"rebuild it (REINDEX {name}) or restore" if kind == "index" else "restore"
+            more = _(" (and {count} more)").format(count=len(found) - 1) if len(found) > 1 else ""
+            kind, _space, name = what.partition(" ")
+            message = (
+                _("damaged: {reason}{more}; rebuild it (REINDEX {index}) or restore {name} from a backup")
+                if kind == "index"
+                else _("damaged: {reason}{more}; restore {name} from a backup")
+            )
             findings.append((
                 "changed", f"{self.path.name} {what}".strip(),
-                f"damaged: {found[0]}{more}; {repair} {self.path.name} from a backup",
+                message.format(reason=found[0], more=more, index=name, name=self.path.name),
             ))
         return findings
 
@@ -451,7 +479,7 @@ class SqliteCatalog(SqlCatalog):
         try:
             cur = self.db.execute(INSERT_ACT, tuple(row.values()))
         except sqlite3.IntegrityError:
-            raise DuplicateNumber(f"an act with id {record.id} is already in the archive") from None
+            raise DuplicateNumber(_("an act with id {id} is already in the archive").format(id=record.id)) from None
         self._index(cur.lastrowid, row)
 
     def _replace_row(self, act_id: str, record: ActRecord, body: str) -> None:
@@ -666,11 +694,11 @@ def _reported(method: Callable[..., Any], doing: str) -> Callable[..., Any]:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as exc:
-            raise self.error(exc, doing) from None
+            raise self.error(exc, translate(doing)) from None
 
     return call
 
 
-for _names, _doing in ((_READS, "read the catalog"), (_WRITES, "write the catalog")):
+for _names, _doing in ((_READS, N_("read the catalog")), (_WRITES, N_("write the catalog"))):
     for _name in _names:
         setattr(SqliteCatalog, _name, _reported(getattr(SqliteCatalog, _name), _doing))

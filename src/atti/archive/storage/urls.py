@@ -16,9 +16,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from atti.errors import ConfigError
+from atti.i18n import N_, _, translate
 
 _SCHEME = re.compile(r"^(?:postgres|postgresql):/*(?P<rest>.*)$", re.DOTALL)
-_FORM = "postgresql://USER@HOST[:PORT]/DATABASE (or postgresql://USER@/DATABASE?host=/run/postgresql)"
+_FORM = N_("postgresql://USER@HOST[:PORT]/DATABASE (or postgresql://USER@/DATABASE?host=/run/postgresql)")
 
 
 def database_url(location: Path | str) -> str | None:
@@ -40,21 +41,22 @@ def _check(url: str) -> None:
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     try:
-        _ = parts.port  # parsing it refuses a port that is not a number
+        _port = parts.port  # parsing it refuses a port that is not a number
     except ValueError:
         raise ConfigError(
-            f"the archive's database URL {redacted(url)} has a port that is not a number from 1 to 65535: "
-            f"write it as {_FORM}"
+            _(
+                "the archive's database URL {url} has a port that is not a number from 1 to 65535: write it as {form}"
+            ).format(url=redacted(url), form=translate(_FORM))
         ) from None
-    lacks = []
-    if not (parts.hostname or parts.username or query.get("host")):
-        lacks.append("host")
-    if not (unquote(parts.path.lstrip("/")) or query.get("dbname")):
-        lacks.append("database")
-    if lacks:
-        raise ConfigError(
-            f"the archive's database URL {redacted(url)} names no {' and no '.join(lacks)}: write it as {_FORM}"
-        )
+    no_host = not (parts.hostname or parts.username or query.get("host"))
+    no_database = not (unquote(parts.path.lstrip("/")) or query.get("dbname"))
+    if no_host and no_database:
+        message = _("the archive's database URL {url} names no host and no database: write it as {form}")
+    elif no_host or no_database:
+        message = _("the archive's database URL {url} names no {part}: write it as {form}")
+    else:
+        return
+    raise ConfigError(message.format(url=redacted(url), part="host" if no_host else "database", form=translate(_FORM)))
 
 
 def redacted(location: Path | str) -> str:

@@ -305,3 +305,57 @@ def test_snippets_are_cut_as_sqlite_cuts_them(archive: Archive, act: Act) -> Non
     hit = archive.search("prorogare termini")[0]
     assert "[prorogare] i [termini]" in hit.snippet
     assert archive.search("129/2026")[0].record.id == "DO-2026-129"
+
+
+# -- phrases through their pairs (schema 4) ----------------------------------------------------------
+
+_PHRASES = ['"proroga termini"', '"bando contributi"', '"contributi imprese graduatoria"', '"città della"',
+            '"nomina commiss*"', 'bando OR "termini bando"', 'servizio NOT "fattura servizio"', '"Rossi"',
+            'firmatario:"Rossi"', '"proroga proroga"']
+
+
+def test_a_phrase_finds_by_its_pairs_what_its_words_in_order_find(archive: Archive, tmp_path: Path) -> None:
+    """Every phrase is first looked for by its pairs of adjacent words (one lexeme each in
+    ``terms``); the acts found are those of the phrase itself, as on SQLite, and a word's prefix
+    never meets a pair."""
+    from atti.archive import query as parsed
+    from atti.archive.storage.postgresql import with_pairs
+
+    lite, _ = Archive.create(tmp_path / "lite")
+    _fill(lite)
+    _fill(archive)
+    db = archive.catalog.db  # type: ignore[attr-defined]
+    for query in _PHRASES:
+        plain = parsed.tsquery(parsed.parse(query))
+        assert "+" in with_pairs(plain) or "<->" not in plain, query
+        ids = {r["id"] for r in db.execute("SELECT id FROM acts WHERE terms @@ %s::tsquery", (plain,))}
+        paired = {r["id"] for r in db.execute("SELECT id FROM acts WHERE terms @@ %s::tsquery", (with_pairs(plain),))}
+        assert paired == ids, query
+        expected = sorted(h.record.id for h in lite.search(query, limit=1000))
+        assert sorted(h.record.id for h in archive.search(query, limit=1000)) == expected, query
+        assert archive.count(query) == len(expected)
+    assert any(archive.search(q) for q in _PHRASES)
+    pairs = db.execute("SELECT count(*) AS n FROM acts, unnest(terms) t WHERE t.lexeme LIKE '+%%'").fetchone()
+    assert pairs["n"] > 0
+    assert archive.count("proro*") == lite.count("proro*")
+    lite.close()
+
+
+def test_schema_3_catalog_gains_the_pairs_with_its_chain_intact(pg_url: str) -> None:
+    arc, _ = Archive.create(pg_url)
+    with arc:
+        _fill(arc)
+        before = {q: [h.record.id for h in arc.search(q, limit=1000)] for q in _PHRASES}
+    # What schema 3 wrote: terms without the pairs.
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute("UPDATE acts SET terms = ts_delete(terms, ARRAY(SELECT lexeme FROM unnest(terms)"
+                   " WHERE lexeme LIKE '+%'))")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        assert db.execute("SELECT count(*) FROM acts, unnest(terms) t WHERE t.lexeme LIKE '+%'").fetchone() == (0,)
+    with Archive.open(pg_url) as arc:
+        assert arc.catalog.schema_version() == 4  # type: ignore[attr-defined]
+        assert verify_archive(arc).ok
+        assert {q: [h.record.id for h in arc.search(q, limit=1000)] for q in _PHRASES} == before
+        db = arc.catalog.db  # type: ignore[attr-defined]
+        assert db.execute("SELECT count(*) AS n FROM acts WHERE NOT EXISTS (SELECT 1 FROM unnest(terms) t"
+                          " WHERE t.lexeme LIKE '+%%')").fetchone()["n"] == 0

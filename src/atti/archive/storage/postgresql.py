@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ from atti.archive.storage.postgresql_schema import (
     MIGRATE_TO_2,
     MIGRATE_TO_3_AFTER,
     MIGRATE_TO_3_BEFORE,
+    MIGRATE_TO_4,
     REFERENCE_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
@@ -198,8 +201,9 @@ class PgCatalog(SqlCatalog):
         return True
 
     def _migrate(self) -> None:
-        """Bring a catalog of schema 1 or 2 up to 3 (see ``postgresql_schema.MIGRATE_TO_2``,
-        :meth:`_migrate_to_3`), under the write lock: another server may be doing it meanwhile."""
+        """Bring a catalog of schema 1 to 3 up to 4 (see ``postgresql_schema.MIGRATE_TO_2``,
+        :meth:`_migrate_to_3`, :meth:`_migrate_to_4`), under the write lock: another server may be
+        doing it meanwhile."""
         with self.db.transaction():
             self.db.execute("SELECT pg_advisory_xact_lock(%s, %s)", _WRITE_LOCK)
             version = self.schema_version()
@@ -207,6 +211,8 @@ class PgCatalog(SqlCatalog):
                 self.db.execute(MIGRATE_TO_2.encode())
             if version is not None and version < 3:
                 self._migrate_to_3()
+            if version is not None and version < 4:
+                self._migrate_to_4()
 
     def _migrate_to_3(self) -> None:
         """Schema 2 to 3: every act's search vectors made anew from its row with atti's tokens,
@@ -222,6 +228,19 @@ class PgCatalog(SqlCatalog):
         for r in rows:
             self._add_vocabulary(r)
         self.db.execute(MIGRATE_TO_3_AFTER.encode())
+
+    def _migrate_to_4(self) -> None:
+        """Schema 3 to 4: every act's ``terms`` made anew from its row, with its pairs (see
+        :func:`pairs_literal`), a thousand acts at a time. The columns the digests cover are untouched."""
+        last = -1
+        while rows := self.db.execute(
+            f"SELECT seq, {', '.join(ACT_COLUMNS)} FROM acts WHERE seq > %s ORDER BY seq LIMIT 1000", (last,)
+        ).fetchall():
+            with self.db.cursor() as cur:
+                cur.executemany("UPDATE acts SET terms = %(terms)s::tsvector WHERE seq = %(seq)s",
+                                [{"seq": r["seq"], "terms": _vectors(r)["terms"]} for r in rows])
+            last = rows[-1]["seq"]
+        self.db.execute(MIGRATE_TO_4.encode())
 
     def close(self) -> None:
         self.db.close()
@@ -493,10 +512,11 @@ class PgCatalog(SqlCatalog):
             fts.Filters(public_only=f.public_only, hide_reserved=f.hide_reserved, hide_unpublished=f.hide_unpublished),
             "a",
         )
+        params = seen_params | {"q": with_pairs(parsed.tsquery(q))}
         found = self._one(
             "SELECT 1 AS found FROM acts a WHERE a.terms @@ %(q)s::tsquery" + "".join(f" AND {w}" for w in seen)
             + " LIMIT 1",
-            seen_params | {"q": parsed.tsquery(q)},
+            params,
         )
         return q if found is not None else self._widened(q, f) or q
 
@@ -522,7 +542,7 @@ class PgCatalog(SqlCatalog):
                 params,
             )
             return [SearchHit(act_record(r), fts.snippet(r["body"], ""), 0.0) for r in rows]
-        params["q"] = parsed.tsquery(q)
+        params["q"] = with_pairs(parsed.tsquery(q))
         conditions = "".join(f" AND {w}" for w in where)
         # Counted only as far as the threshold: all that matters is which side of it the query is.
         # Counted among what the viewer may see only, as SQLite counts in the viewer's own index:
@@ -538,7 +558,7 @@ class PgCatalog(SqlCatalog):
         )
         if (count is None or count["n"] == 0) and (widened := self._widened(q, f)) is not None:
             q = widened
-            params["q"] = parsed.tsquery(q)
+            params["q"] = with_pairs(parsed.tsquery(q))
             count = self._one(
                 "SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.terms @@ %(q)s::tsquery"
                 + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
@@ -604,7 +624,7 @@ class PgCatalog(SqlCatalog):
         q = self._query(query, filters or fts.Filters())
         if not q.empty:
             where.append("a.terms @@ %(q)s::tsquery")
-            params["q"] = parsed.tsquery(q)
+            params["q"] = with_pairs(parsed.tsquery(q))
         return where, params
 
     def count(self, query: str = "", filters: fts.Filters | None = None) -> int:
@@ -635,9 +655,116 @@ class PgCatalog(SqlCatalog):
 
 
 def _vectors(row: Any) -> dict[str, str]:
-    """The ``terms`` and ``head`` tsvectors (input syntax) of an acts row, by column name."""
+    """The ``terms`` (with the pairs) and ``head`` tsvectors (input syntax) of an acts row, by column name."""
     doc = document_of_row(row)
-    return {"terms": tsvector_literal(doc), "head": tsvector_literal(doc, head=True)}
+    terms = tsvector_literal(doc)
+    return {"terms": f"{terms} {pairs_literal(terms)}", "head": tsvector_literal(doc, head=True)}
+
+
+# -- phrases through their pairs -----------------------------------------------------------------
+
+# A lexeme of a tsvector's input syntax with its positions ('tok':1A,5B), and a tsquery's parts.
+_POSITIONED = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
+_QUERY_PART = re.compile(r"\s*(?:'((?:[^']|'')*)'(:\*)?|(<->|[&|!()]))")
+
+
+def _pair(first: str, second: str) -> str:
+    """The lexeme of ``first`` followed by ``second``. No token has a "+" (atti.archive.terms:
+    letters, digits, "_"), and none starts with one, so no word's prefix ('_oper':*) meets a pair."""
+    return f"+{first}+{second}"
+
+
+def pairs_literal(terms: str) -> str:
+    """The pairs of an act whose tokens are ``terms`` (tsvector input syntax), as lexemes without
+    positions: every two lexemes at positions p and p + 1 there. Read from the positions
+    PostgreSQL is given (capped, at most 256 a lexeme), so every act that matches a phrase
+    ``'a' <-> 'b'`` has the pair ``'+a+b'``."""
+    at: dict[int, list[str]] = {}
+    for m in _POSITIONED.finditer(terms):
+        for p in m[2].split(","):
+            at.setdefault(int(p.rstrip("ABCD")), []).append(m[1])
+    pairs = {_pair(a, b) for p, here in at.items() for a in here for b in at.get(p + 1, ())}
+    return " ".join(f"'{t}'" for t in sorted(pairs))
+
+
+def with_pairs(tsquery: str) -> str:
+    """``tsquery`` (as atti.archive.query writes them) with each phrase required to have its
+    pairs first: ``('a' <-> 'b' <-> 'c':*)`` as ``(('+a+b' & '+b+c':*) & ('a' <-> 'b' <-> 'c':*))``.
+
+    The same acts match (an act with the phrase has its pairs). But the GIN index, which keeps
+    no positions, answers the pairs on its own, without reading the act back: only the acts with
+    every pair of the phrase, not every act with its words, are read to check the phrase. A
+    tsquery it cannot read is given back as it is."""
+    parts: list[tuple[str, str, bool]] = []  # (operator, lexeme, prefix)
+    pos = 0
+    while pos < len(tsquery.rstrip()):
+        m = _QUERY_PART.match(tsquery, pos)
+        if m is None:
+            return tsquery
+        parts.append((m[3] or "", m[1] or "", bool(m[2])))
+        pos = m.end()
+    i = 0
+
+    def peek() -> str | None:
+        return parts[i][0] if i < len(parts) else None
+
+    def binary(operator: str, operand: Callable[[], str]) -> str:
+        nonlocal i
+        found = [operand()]
+        while peek() == operator:
+            i += 1
+            found.append(operand())
+        return found[0] if len(found) == 1 else f" {operator} ".join(found)
+
+    def either() -> str:
+        return binary("|", both)
+
+    def both() -> str:
+        return binary("&", negated)
+
+    def negated() -> str:
+        nonlocal i
+        if peek() == "!":
+            i += 1
+            return "!" + negated()
+        return phrase()
+
+    def phrase() -> str:
+        nonlocal i
+        found = [single()]
+        while peek() == "<->":
+            i += 1
+            found.append(single())
+        if len(found) == 1:
+            return found[0][0]
+        text = "(" + " <-> ".join(f for f, _ in found) + ")"
+        pairs = [f"'{_pair(a[0], b[0])}'" + (":*" if b[1] else "")
+                 for (_, a), (_, b) in pairwise(found)
+                 if a is not None and b is not None and not a[1]]
+        return f"(({' & '.join(pairs)}) & {text})" if pairs else text
+
+    def single() -> tuple[str, tuple[str, bool] | None]:
+        """The operand's text, and its lexeme and prefix mark if it is one."""
+        nonlocal i
+        if i >= len(parts):
+            raise ValueError("the tsquery ends too soon")
+        operator, lexeme, prefix = parts[i]
+        i += 1
+        if operator == "(":
+            inner = either()
+            if peek() != ")":
+                raise ValueError("a parenthesis is not closed")
+            i += 1
+            return f"({inner})", None
+        if operator:
+            raise ValueError(f"{operator} where a lexeme should be")
+        return f"'{lexeme}'" + (":*" if prefix else ""), (lexeme, prefix)
+
+    try:
+        rewritten = either()
+    except ValueError:
+        return tsquery
+    return rewritten if i == len(parts) else tsquery
 
 
 def filter_sql(f: fts.Filters, table: str) -> tuple[list[str], dict[str, Any]]:

@@ -4,8 +4,10 @@ types, plus what PostgreSQL's search and ordering need."""
 # 1: the first PostgreSQL catalogs (SQLite's schema 4 and 5). 2: versions gain ``actor``,
 # ``verifica``, ``esito`` and ``note`` (SQLite's schema 6; see :data:`MIGRATE_TO_2`). 3: the search
 # vectors hold atti's own tokens (atti.archive.terms), as SQLite's schema 7 (see
-# PgCatalog._migrate_to_3): ``terms`` (everything) and ``head`` (all but the body).
-SCHEMA_VERSION = 3
+# PgCatalog._migrate_to_3): ``terms`` (everything) and ``head`` (all but the body). 4: ``terms``
+# also holds the act's pairs of adjacent tokens, that a phrase is first looked for by (see
+# PgCatalog._migrate_to_4).
+SCHEMA_VERSION = 4
 
 # The columns the digests cover, in the SQLite tables' order (a reference digest is a list).
 ACT_COLUMNS = (
@@ -22,7 +24,11 @@ EVENT_COLUMNS = ("seq", "at", "kind", "act_id", "payload", "prev_hash", "hash", 
 # The tables of SQLite's schema 4 (number NULL for a draft, riservato 0/1), with the same column
 # names and types; text that is sorted or compared collates as "C" (by code point, as SQLite).
 # seq: the order acts were archived in (SQLite's rowid); terms: the act's tokens (atti.archive.terms,
-# weighted as terms.PG_WEIGHTS); head: the same without the body, small enough to stay in the row.
+# weighted as terms.PG_WEIGHTS), and each two tokens next to each other as one lexeme without
+# positions ('+_oper+_pubblic', see PgCatalog.pairs): GIN keeps no positions, so a phrase (``<->``)
+# would be checked by reading back the TOASTed terms of every act that has its words, where the
+# pairs' entries find the few that have them together; head: the tokens without the body and
+# without pairs, small enough to stay in the row.
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE registers (
@@ -93,4 +99,9 @@ ALTER TABLE acts DROP COLUMN IF EXISTS search, DROP COLUMN IF EXISTS search_ogge
 CREATE INDEX IF NOT EXISTS acts_terms ON acts USING gin (terms);
 CREATE INDEX IF NOT EXISTS acts_head ON acts USING gin (head);
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
+"""
+
+# Schema 3 to 4: PgCatalog makes every act's terms anew, with its pairs.
+MIGRATE_TO_4 = """
+UPDATE meta SET value = '4' WHERE key = 'schema_version';
 """

@@ -46,7 +46,8 @@ from atti.archive.storage.postgresql_schema import (
     MIGRATE_TO_2,
     MIGRATE_TO_3_AFTER,
     MIGRATE_TO_3_BEFORE,
-    MIGRATE_TO_4,
+    MIGRATE_TO_4_AFTER,
+    MIGRATE_TO_4_BEFORE,
     REFERENCE_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
@@ -232,6 +233,7 @@ class PgCatalog(SqlCatalog):
     def _migrate_to_4(self) -> None:
         """Schema 3 to 4: every act's ``terms`` made anew from its row, with its pairs (see
         :func:`pairs_literal`), a thousand acts at a time. The columns the digests cover are untouched."""
+        self.db.execute(MIGRATE_TO_4_BEFORE.encode())
         last = -1
         while rows := self.db.execute(
             f"SELECT seq, {', '.join(ACT_COLUMNS)} FROM acts WHERE seq > %s ORDER BY seq LIMIT 1000", (last,)
@@ -240,7 +242,7 @@ class PgCatalog(SqlCatalog):
                 cur.executemany("UPDATE acts SET terms = %(terms)s::tsvector WHERE seq = %(seq)s",
                                 [{"seq": r["seq"], "terms": _vectors(r)["terms"]} for r in rows])
             last = rows[-1]["seq"]
-        self.db.execute(MIGRATE_TO_4.encode())
+        self.db.execute(MIGRATE_TO_4_AFTER.encode())
 
     def close(self) -> None:
         self.db.close()
@@ -597,17 +599,22 @@ class PgCatalog(SqlCatalog):
                 match = ("a.head @@ %(head)s::tsquery" + ("" if implied else " AND a.terms @@ %(q)s::tsquery")
                          if head else "a.terms @@ %(q)s::tsquery")
                 # A dense tier (a word of every act's ente, a name on half the acts) is met among
-                # the newest acts: first look among the newest _WALK only; a sparse one is found
-                # through the head's GIN index (seq + 0: not by walking every act hoping to meet one).
+                # the newest acts: first look among the newest _WALK only, the filters first (a
+                # match on terms reads the act's vector back from TOAST); a sparse one is found
+                # through the GIN indexes, with the filters' B-tree ones (seq + 0: not by walking
+                # every act hoping to meet one).
+                newest = f"(SELECT * FROM acts ORDER BY seq DESC LIMIT {_WALK})"
+                if where:
+                    newest = f"(SELECT * FROM {newest} a WHERE {' AND '.join(where)} OFFSET 0)"
                 tier = self._all(
-                    f"SELECT {_ACT}, {weight} AS score FROM (SELECT * FROM acts ORDER BY seq DESC LIMIT {_WALK}) a"
-                    f" WHERE {match}{conditions} ORDER BY a.seq DESC LIMIT %(enough)s",
+                    f"SELECT {_ACT}, {weight} AS score FROM {newest} a WHERE {match} ORDER BY a.seq DESC"
+                    " LIMIT %(enough)s",
                     params,
                 )
                 if len(tier) < params["enough"]:
                     tier = self._all(
                         f"SELECT {_ACT}, {weight} AS score FROM acts a WHERE {match}{conditions}"
-                        f" ORDER BY a.seq{' + 0' if head else ''} DESC LIMIT %(enough)s",
+                        " ORDER BY a.seq + 0 DESC LIMIT %(enough)s",
                         params,
                     )
                 rows += [r for r in tier if r["id"] not in shown][: wanted - len(rows)]

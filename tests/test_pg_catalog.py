@@ -315,11 +315,11 @@ _PHRASES = ['"proroga termini"', '"bando contributi"', '"contributi imprese grad
 
 
 def test_a_phrase_finds_by_its_pairs_what_its_words_in_order_find(archive: Archive, tmp_path: Path) -> None:
-    """Every phrase is first looked for by its pairs of adjacent words (one lexeme each in
-    ``terms``); the acts found are those of the phrase itself, as on SQLite, and a word's prefix
-    never meets a pair."""
+    """Every phrase is first looked for by its pairs of adjacent words (the ``pairs`` vector); the
+    acts with them include every act with the phrase, and the acts found are those of the phrase
+    itself, as on SQLite."""
     from atti.archive import query as parsed
-    from atti.archive.storage.postgresql import with_pairs
+    from atti.archive.storage.postgresql import pairs_tsquery
 
     lite, _ = Archive.create(tmp_path / "lite")
     _fill(lite)
@@ -327,17 +327,17 @@ def test_a_phrase_finds_by_its_pairs_what_its_words_in_order_find(archive: Archi
     db = archive.catalog.db  # type: ignore[attr-defined]
     for query in _PHRASES:
         plain = parsed.tsquery(parsed.parse(query))
-        assert "+" in with_pairs(plain) or "<->" not in plain, query
+        pairs = pairs_tsquery(plain)
         ids = {r["id"] for r in db.execute("SELECT id FROM acts WHERE terms @@ %s::tsquery", (plain,))}
-        paired = {r["id"] for r in db.execute("SELECT id FROM acts WHERE terms @@ %s::tsquery", (with_pairs(plain),))}
-        assert paired == ids, query
+        if pairs is not None:
+            paired = {r["id"] for r in db.execute("SELECT id FROM acts WHERE pairs @@ %s::tsquery", (pairs,))}
+            assert ids <= paired < set(r["id"] for r in db.execute("SELECT id FROM acts")), query
         expected = sorted(h.record.id for h in lite.search(query, limit=1000))
         assert sorted(h.record.id for h in archive.search(query, limit=1000)) == expected, query
         assert archive.count(query) == len(expected)
     assert any(archive.search(q) for q in _PHRASES)
-    pairs = db.execute("SELECT count(*) AS n FROM acts, unnest(terms) t WHERE t.lexeme LIKE '+%%'").fetchone()
-    assert pairs["n"] > 0
-    assert archive.count("proro*") == lite.count("proro*")
+    assert [pairs_tsquery(parsed.tsquery(parsed.parse(q))) for q in ('bando OR "termini bando"', "proroga")] == [None] * 2
+    assert pairs_tsquery("('a' <-> 'b' <-> 'c':*) & !('d' <-> 'e')") == "('+a+b' & '+b+c':*)"
     lite.close()
 
 
@@ -346,16 +346,13 @@ def test_schema_3_catalog_gains_the_pairs_with_its_chain_intact(pg_url: str) -> 
     with arc:
         _fill(arc)
         before = {q: [h.record.id for h in arc.search(q, limit=1000)] for q in _PHRASES}
-    # What schema 3 wrote: terms without the pairs.
+    # What schema 3 wrote: no pairs.
     with psycopg.connect(pg_url, autocommit=True) as db:
-        db.execute("UPDATE acts SET terms = ts_delete(terms, ARRAY(SELECT lexeme FROM unnest(terms)"
-                   " WHERE lexeme LIKE '+%'))")
+        db.execute("DROP INDEX acts_pairs; ALTER TABLE acts DROP COLUMN pairs")
         db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-        assert db.execute("SELECT count(*) FROM acts, unnest(terms) t WHERE t.lexeme LIKE '+%'").fetchone() == (0,)
     with Archive.open(pg_url) as arc:
         assert arc.catalog.schema_version() == 4  # type: ignore[attr-defined]
         assert verify_archive(arc).ok
         assert {q: [h.record.id for h in arc.search(q, limit=1000)] for q in _PHRASES} == before
         db = arc.catalog.db  # type: ignore[attr-defined]
-        assert db.execute("SELECT count(*) AS n FROM acts WHERE NOT EXISTS (SELECT 1 FROM unnest(terms) t"
-                          " WHERE t.lexeme LIKE '+%%')").fetchone()["n"] == 0
+        assert db.execute("SELECT count(*) AS n FROM acts WHERE length(pairs) = 0").fetchone()["n"] == 0

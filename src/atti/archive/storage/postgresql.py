@@ -231,16 +231,16 @@ class PgCatalog(SqlCatalog):
         self.db.execute(MIGRATE_TO_3_AFTER.encode())
 
     def _migrate_to_4(self) -> None:
-        """Schema 3 to 4: every act's ``terms`` made anew from its row, with its pairs (see
-        :func:`pairs_literal`), a thousand acts at a time. The columns the digests cover are untouched."""
+        """Schema 3 to 4: every act's ``pairs`` made from its row (see :func:`pairs_literal`), a
+        thousand acts at a time. The columns the digests cover are untouched."""
         self.db.execute(MIGRATE_TO_4_BEFORE.encode())
         last = -1
         while rows := self.db.execute(
             f"SELECT seq, {', '.join(ACT_COLUMNS)} FROM acts WHERE seq > %s ORDER BY seq LIMIT 1000", (last,)
         ).fetchall():
             with self.db.cursor() as cur:
-                cur.executemany("UPDATE acts SET terms = %(terms)s::tsvector WHERE seq = %(seq)s",
-                                [{"seq": r["seq"], "terms": _vectors(r)["terms"]} for r in rows])
+                cur.executemany("UPDATE acts SET pairs = %(pairs)s::tsvector WHERE seq = %(seq)s",
+                                [{"seq": r["seq"], "pairs": _vectors(r)["pairs"]} for r in rows])
             last = rows[-1]["seq"]
         self.db.execute(MIGRATE_TO_4_AFTER.encode())
 
@@ -420,7 +420,8 @@ class PgCatalog(SqlCatalog):
         columns = list(values)
         self.db.execute(
             sql.SQL(
-                "INSERT INTO acts ({}, terms, head) VALUES ({}, %(terms)s::tsvector, %(head)s::tsvector)"
+                "INSERT INTO acts ({}, terms, head, pairs)"
+                " VALUES ({}, %(terms)s::tsvector, %(head)s::tsvector, %(pairs)s::tsvector)"
             ).format(
                 sql.SQL(", ").join(map(sql.Identifier, columns)),
                 sql.SQL(", ").join(sql.Placeholder(c) for c in columns),
@@ -437,8 +438,8 @@ class PgCatalog(SqlCatalog):
         """Replace an act's row (a draft's) and its search entry, keeping its place (seq)."""
         columns = list(values)
         self.db.execute(
-            sql.SQL("UPDATE acts SET {}, terms = %(terms)s::tsvector, head = %(head)s::tsvector"
-                    " WHERE id = %(old_id)s").format(
+            sql.SQL("UPDATE acts SET {}, terms = %(terms)s::tsvector, head = %(head)s::tsvector,"
+                    " pairs = %(pairs)s::tsvector WHERE id = %(old_id)s").format(
                 sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in columns),
             ),
             values | _vectors(values) | {"old_id": act_id},
@@ -514,10 +515,9 @@ class PgCatalog(SqlCatalog):
             fts.Filters(public_only=f.public_only, hide_reserved=f.hide_reserved, hide_unpublished=f.hide_unpublished),
             "a",
         )
-        params = seen_params | {"q": with_pairs(parsed.tsquery(q))}
+        params = seen_params | {"q": parsed.tsquery(q)}
         found = self._one(
-            "SELECT 1 AS found FROM acts a WHERE a.terms @@ %(q)s::tsquery" + "".join(f" AND {w}" for w in seen)
-            + " LIMIT 1",
+            f"SELECT 1 AS found FROM acts a WHERE {_match(params)}" + "".join(f" AND {w}" for w in seen) + " LIMIT 1",
             params,
         )
         return q if found is not None else self._widened(q, f) or q
@@ -544,7 +544,8 @@ class PgCatalog(SqlCatalog):
                 params,
             )
             return [SearchHit(act_record(r), fts.snippet(r["body"], ""), 0.0) for r in rows]
-        params["q"] = with_pairs(parsed.tsquery(q))
+        params["q"] = parsed.tsquery(q)
+        matches = _match(params)
         conditions = "".join(f" AND {w}" for w in where)
         # Counted only as far as the threshold: all that matters is which side of it the query is.
         # Counted among what the viewer may see only, as SQLite counts in the viewer's own index:
@@ -554,15 +555,16 @@ class PgCatalog(SqlCatalog):
             "a",
         )
         count = self._one(
-            "SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.terms @@ %(q)s::tsquery"
+            f"SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE {matches}"
             + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
             params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
         )
         if (count is None or count["n"] == 0) and (widened := self._widened(q, f)) is not None:
             q = widened
-            params["q"] = with_pairs(parsed.tsquery(q))
+            params["q"] = parsed.tsquery(q)
+            matches = _match(params)
             count = self._one(
-                "SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.terms @@ %(q)s::tsquery"
+                f"SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE {matches}"
                 + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
                 params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
             )
@@ -583,7 +585,7 @@ class PgCatalog(SqlCatalog):
             )
 
         if count["n"] <= fts.RANK_ALL_UP_TO:
-            rows = ranked("a.terms @@ %(q)s::tsquery", "%(limit)s", "%(offset)s")
+            rows = ranked(matches, "%(limit)s", "%(offset)s")
         else:
             # As SQLite (atti.archive.query.broad_tiers): the matches with each feature, the
             # heaviest first, then the rest, each tier most recently archived first, read along
@@ -596,8 +598,8 @@ class PgCatalog(SqlCatalog):
             implied = parsed.features_imply_match(q)
             for weight, head in parsed.ts_broad_tiers(q):
                 params["head"], params["enough"] = head, wanted + len(shown)
-                match = ("a.head @@ %(head)s::tsquery" + ("" if implied else " AND a.terms @@ %(q)s::tsquery")
-                         if head else "a.terms @@ %(q)s::tsquery")
+                match = ("a.head @@ %(head)s::tsquery" + ("" if implied else f" AND {matches}")
+                         if head else matches)
                 # A dense tier (a word of every act's ente, a name on half the acts) is met among
                 # the newest acts: first look among the newest _WALK only, the filters first (a
                 # match on terms reads the act's vector back from TOAST); a sparse one is found
@@ -630,8 +632,8 @@ class PgCatalog(SqlCatalog):
         where, params = filter_sql(filters or fts.Filters(), "a")
         q = self._query(query, filters or fts.Filters())
         if not q.empty:
-            where.append("a.terms @@ %(q)s::tsquery")
-            params["q"] = with_pairs(parsed.tsquery(q))
+            params["q"] = parsed.tsquery(q)
+            where.append(_match(params))
         return where, params
 
     def count(self, query: str = "", filters: fts.Filters | None = None) -> int:
@@ -662,10 +664,10 @@ class PgCatalog(SqlCatalog):
 
 
 def _vectors(row: Any) -> dict[str, str]:
-    """The ``terms`` (with the pairs) and ``head`` tsvectors (input syntax) of an acts row, by column name."""
+    """The ``terms``, ``head`` and ``pairs`` tsvectors (input syntax) of an acts row, by column name."""
     doc = document_of_row(row)
     terms = tsvector_literal(doc)
-    return {"terms": f"{terms} {pairs_literal(terms)}", "head": tsvector_literal(doc, head=True)}
+    return {"terms": terms, "head": tsvector_literal(doc, head=True), "pairs": pairs_literal(terms)}
 
 
 # -- phrases through their pairs -----------------------------------------------------------------
@@ -676,8 +678,7 @@ _QUERY_PART = re.compile(r"\s*(?:'((?:[^']|'')*)'(:\*)?|(<->|[&|!()]))")
 
 
 def _pair(first: str, second: str) -> str:
-    """The lexeme of ``first`` followed by ``second``. No token has a "+" (atti.archive.terms:
-    letters, digits, "_"), and none starts with one, so no word's prefix ('_oper':*) meets a pair."""
+    """The lexeme of ``first`` followed by ``second`` (no token has a "+": atti.archive.terms)."""
     return f"+{first}+{second}"
 
 
@@ -694,20 +695,30 @@ def pairs_literal(terms: str) -> str:
     return " ".join(f"'{t}'" for t in sorted(pairs))
 
 
-def with_pairs(tsquery: str) -> str:
-    """``tsquery`` (as atti.archive.query writes them) with each phrase required to have its
-    pairs first: ``('a' <-> 'b' <-> 'c':*)`` as ``(('+a+b' & '+b+c':*) & ('a' <-> 'b' <-> 'c':*))``.
+def _match(params: dict[str, Any]) -> str:
+    """The condition on ``acts a`` that it matches the tsquery ``params["q"]``; with its phrases
+    first looked for by their pairs (``params["pairs"]``, see :func:`pairs_tsquery`) if it has any."""
+    pairs = pairs_tsquery(params["q"])
+    if pairs is None:
+        return "a.terms @@ %(q)s::tsquery"
+    params["pairs"] = pairs
+    return "a.pairs @@ %(pairs)s::tsquery AND a.terms @@ %(q)s::tsquery"
 
-    The same acts match (an act with the phrase has its pairs). But the GIN index, which keeps
-    no positions, answers the pairs on its own, without reading the act back: only the acts with
-    every pair of the phrase, not every act with its words, are read to check the phrase. A
-    tsquery it cannot read is given back as it is."""
+
+def pairs_tsquery(tsquery: str) -> str | None:
+    """A tsquery on ``pairs`` that every act matching ``tsquery`` (as atti.archive.query writes
+    them) on ``terms`` matches: its phrases as their pairs (``'a' <-> 'b' <-> 'c':*`` as
+    ``'+a+b' & '+b+c':*``), its words and exclusions no condition. None when no phrase is needed
+    by every match (``"opere pubbliche" OR appalto``), or the tsquery cannot be read.
+
+    The GIN index answers it on its own (no positions, no weights: no row is read back), so a
+    phrase is checked on terms only in the few acts with all its pairs."""
     parts: list[tuple[str, str, bool]] = []  # (operator, lexeme, prefix)
     pos = 0
     while pos < len(tsquery.rstrip()):
         m = _QUERY_PART.match(tsquery, pos)
         if m is None:
-            return tsquery
+            return None
         parts.append((m[3] or "", m[1] or "", bool(m[2])))
         pos = m.end()
     i = 0
@@ -715,28 +726,35 @@ def with_pairs(tsquery: str) -> str:
     def peek() -> str | None:
         return parts[i][0] if i < len(parts) else None
 
-    def binary(operator: str, operand: Callable[[], str]) -> str:
+    # Each part's condition on the pairs, None for none.
+    def either() -> str | None:
         nonlocal i
-        found = [operand()]
-        while peek() == operator:
+        found = [both()]
+        while peek() == "|":
             i += 1
-            found.append(operand())
-        return found[0] if len(found) == 1 else f" {operator} ".join(found)
+            found.append(both())
+        if any(f is None for f in found):
+            return None
+        return found[0] if len(found) == 1 else "(" + " | ".join(str(f) for f in found) + ")"
 
-    def either() -> str:
-        return binary("|", both)
+    def both() -> str | None:
+        nonlocal i
+        found = [negated()]
+        while peek() == "&":
+            i += 1
+            found.append(negated())
+        kept = [f for f in found if f is not None]
+        return None if not kept else kept[0] if len(kept) == 1 else "(" + " & ".join(kept) + ")"
 
-    def both() -> str:
-        return binary("&", negated)
-
-    def negated() -> str:
+    def negated() -> str | None:
         nonlocal i
         if peek() == "!":
             i += 1
-            return "!" + negated()
+            negated()
+            return None  # an act without the phrase may well have its pairs
         return phrase()
 
-    def phrase() -> str:
+    def phrase() -> str | None:
         nonlocal i
         found = [single()]
         while peek() == "<->":
@@ -744,14 +762,12 @@ def with_pairs(tsquery: str) -> str:
             found.append(single())
         if len(found) == 1:
             return found[0][0]
-        text = "(" + " <-> ".join(f for f, _ in found) + ")"
         pairs = [f"'{_pair(a[0], b[0])}'" + (":*" if b[1] else "")
-                 for (_, a), (_, b) in pairwise(found)
-                 if a is not None and b is not None and not a[1]]
-        return f"(({' & '.join(pairs)}) & {text})" if pairs else text
+                 for (_, a), (_, b) in pairwise(found) if a is not None and b is not None and not a[1]]
+        return None if not pairs else pairs[0] if len(pairs) == 1 else "(" + " & ".join(pairs) + ")"
 
-    def single() -> tuple[str, tuple[str, bool] | None]:
-        """The operand's text, and its lexeme and prefix mark if it is one."""
+    def single() -> tuple[str | None, tuple[str, bool] | None]:
+        """The operand's condition, and its lexeme and prefix mark if it is one."""
         nonlocal i
         if i >= len(parts):
             raise ValueError("the tsquery ends too soon")
@@ -762,16 +778,16 @@ def with_pairs(tsquery: str) -> str:
             if peek() != ")":
                 raise ValueError("a parenthesis is not closed")
             i += 1
-            return f"({inner})", None
+            return inner, None
         if operator:
             raise ValueError(f"{operator} where a lexeme should be")
-        return f"'{lexeme}'" + (":*" if prefix else ""), (lexeme, prefix)
+        return None, (lexeme, prefix)
 
     try:
-        rewritten = either()
+        found = either()
     except ValueError:
-        return tsquery
-    return rewritten if i == len(parts) else tsquery
+        return None
+    return found if i == len(parts) else None
 
 
 def filter_sql(f: fts.Filters, table: str) -> tuple[list[str], dict[str, Any]]:

@@ -15,11 +15,13 @@ other verifies identically, event hashes included.
 
 Search indexes atti's own tokens (atti.archive.terms), the same as the SQLite index, in a tsvector
 built by atti (``terms``, weighted: the people and the act's number A, the oggetto B, the
-citations C, the body D) and in a small one without the body (``head``), each with a GIN index.
-A query (atti.archive.query) becomes a tsquery on those tokens, so both backends match the same
-acts, and ranks them by the same features, each a match on ``head``, which reads only the act's
-own row: acts a viewer may not see never move that viewer's results (SQLite needs an index per
-visibility class for that). Snippets are cut in Python, as for SQLite.
+citations C, the body D) and in a small one without the body (``head``), each with a GIN index,
+and each two adjacent tokens as one lexeme (``pairs``, GIN-indexed), that a phrase is first looked
+for by: GIN keeps no positions, so without them every act with a phrase's words would be read back
+to check their order (:func:`pairs_tsquery`). A query (atti.archive.query) becomes a tsquery on
+those tokens, so both backends match the same acts, and ranks them by the same features, each a
+match on ``head``, which reads only the act's own row: acts a viewer may not see never move that
+viewer's results (SQLite needs an index per visibility class for that). Snippets are cut in Python, as for SQLite.
 """
 
 from __future__ import annotations

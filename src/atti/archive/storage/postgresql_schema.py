@@ -103,7 +103,7 @@ CREATE INDEX IF NOT EXISTS acts_head ON acts USING gin (head);
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
 """
 
-# Schema 3 to 4, around every act's pairs that PgCatalog makes from its row: their index is
+# Schema 3 to 4, around every act's pairs that PgCatalog makes from its stored terms: their index is
 # built once they are all there, sooner than kept up to date act by act.
 MIGRATE_TO_4_BEFORE = """
 ALTER TABLE acts ADD COLUMN IF NOT EXISTS pairs TSVECTOR;

@@ -309,3 +309,62 @@ def test_snippets_are_cut_as_sqlite_cuts_them(archive: Archive, act: Act) -> Non
     hit = archive.search("prorogare termini")[0]
     assert "[prorogare] i [termini]" in hit.snippet
     assert archive.search("129/2026")[0].record.id == "DO-2026-129"
+
+
+# -- phrases through their pairs (schema 4) ----------------------------------------------------------
+
+_PHRASES = ['"proroga termini"', '"bando contributi"', '"contributi imprese graduatoria"', '"città della"',
+            '"nomina commiss*"', 'bando OR "termini bando"', 'servizio NOT "fattura servizio"', '"Rossi"',
+            'firmatario:"Rossi"', '"proroga proroga"']
+
+
+def test_a_phrase_finds_by_its_pairs_what_its_words_in_order_find(archive: Archive, tmp_path: Path) -> None:
+    """Every phrase is first looked for by its pairs of adjacent words (the ``pairs`` vector); the
+    acts with them include every act with the phrase, and the acts found are those of the phrase
+    itself, as on SQLite."""
+    from atti.archive import query as parsed
+    from atti.archive.storage.postgresql import pairs_tsquery
+
+    lite, _ = Archive.create(tmp_path / "lite")
+    _fill(lite)
+    _fill(archive)
+    db = archive.catalog.db  # type: ignore[attr-defined]
+    for query in _PHRASES:
+        plain = parsed.tsquery(parsed.parse(query))
+        pairs = pairs_tsquery(plain)
+        ids = {r["id"] for r in db.execute("SELECT id FROM acts WHERE terms @@ %s::tsquery", (plain,))}
+        if pairs is not None:
+            paired = {r["id"] for r in db.execute("SELECT id FROM acts WHERE pairs @@ %s::tsquery", (pairs,))}
+            assert ids <= paired < set(r["id"] for r in db.execute("SELECT id FROM acts")), query
+        expected = sorted(h.record.id for h in lite.search(query, limit=1000))
+        assert sorted(h.record.id for h in archive.search(query, limit=1000)) == expected, query
+        assert archive.count(query) == len(expected)
+    assert any(archive.search(q) for q in _PHRASES)
+    for needs_no_pairs in ('bando OR "termini bando"', "proroga"):
+        assert pairs_tsquery(parsed.tsquery(parsed.parse(needs_no_pairs))) is None
+    assert pairs_tsquery("('a' <-> 'b' <-> 'c':*) & !('d' <-> 'e')") == "('+a+b' & '+b+c':*)"
+    lite.close()
+
+
+def test_schema_3_catalog_gains_the_pairs_with_its_chain_intact(pg_url: str) -> None:
+    from atti.archive.storage.postgresql import _vectors
+
+    arc, _ = Archive.create(pg_url)
+    with arc:
+        _fill(arc)
+        before = {q: [h.record.id for h in arc.search(q, limit=1000)] for q in _PHRASES}
+    # What schema 3 wrote: no pairs.
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute("DROP INDEX acts_pairs; ALTER TABLE acts DROP COLUMN pairs")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with Archive.open(pg_url) as arc:
+        assert arc.catalog.schema_version() == 4  # type: ignore[attr-defined]
+        assert verify_archive(arc).ok
+        assert {q: [h.record.id for h in arc.search(q, limit=1000)] for q in _PHRASES} == before
+        db = arc.catalog.db  # type: ignore[attr-defined]
+        # The pairs made from the stored terms are those a new act gets from its row.
+        rows = db.execute("SELECT *, pairs::text AS made FROM acts").fetchall()
+        assert all(r["made"] for r in rows)
+        assert [r["made"] for r in rows] == [
+            db.execute("SELECT %s::tsvector::text AS t", (_vectors(r)["pairs"],)).fetchone()["t"] for r in rows
+        ]

@@ -20,6 +20,7 @@ from atti import pipeline
 from atti.acts import load_act_text
 from atti.archive import Archive
 from atti.archive.integrity import verify_archive
+from atti.archive.storage.postgresql_schema import SCHEMA_VERSION
 from atti.archive.visibility import PUBLIC, Viewer, Visible
 from atti.config import Settings, load_settings
 from atti.errors import ArchiveError, ConfigError
@@ -400,7 +401,7 @@ def test_postgresql_schema_1_gains_actors_with_its_chain_intact(archive: Archive
     location = archive.location
     archive.close()
     with Archive.open(location) as arc:
-        assert arc.catalog.schema_version() == 3  # type: ignore[attr-defined]
+        assert arc.catalog.schema_version() == SCHEMA_VERSION  # type: ignore[attr-defined]
         assert [v.actor for v in arc.versions(draft)] == [None, None]
         pipeline.review(arc, draft, approve=True, verifica="Verifica Legale", actor="pozzoli")
         assert history(arc, draft)[-1][3:] == ("pozzoli", "Verifica Legale", "positivo", None)

@@ -15,19 +15,23 @@ other verifies identically, event hashes included.
 
 Search indexes atti's own tokens (atti.archive.terms), the same as the SQLite index, in a tsvector
 built by atti (``terms``, weighted: the people and the act's number A, the oggetto B, the
-citations C, the body D) and in a small one without the body (``head``), each with a GIN index.
-A query (atti.archive.query) becomes a tsquery on those tokens, so both backends match the same
-acts, and ranks them by the same features, each a match on ``head``, which reads only the act's
-own row: acts a viewer may not see never move that viewer's results (SQLite needs an index per
-visibility class for that). Snippets are cut in Python, as for SQLite.
+citations C, the body D) and in a small one without the body (``head``), each with a GIN index,
+and each two adjacent tokens as one lexeme (``pairs``, GIN-indexed), that a phrase is first looked
+for by: GIN keeps no positions, so without them every act with a phrase's words would be read back
+to check their order (:func:`pairs_tsquery`). A query (atti.archive.query) becomes a tsquery on
+those tokens, so both backends match the same acts, and ranks them by the same features, each a
+match on ``head``, which reads only the act's own row: acts a viewer may not see never move that
+viewer's results (SQLite needs an index per visibility class for that). Snippets are cut in Python, as for SQLite.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +48,8 @@ from atti.archive.storage.postgresql_schema import (
     MIGRATE_TO_2,
     MIGRATE_TO_3_AFTER,
     MIGRATE_TO_3_BEFORE,
+    MIGRATE_TO_4_AFTER,
+    MIGRATE_TO_4_BEFORE,
     REFERENCE_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
@@ -204,8 +210,9 @@ class PgCatalog(SqlCatalog):
         return True
 
     def _migrate(self) -> None:
-        """Bring a catalog of schema 1 or 2 up to 3 (see ``postgresql_schema.MIGRATE_TO_2``,
-        :meth:`_migrate_to_3`), under the write lock: another server may be doing it meanwhile."""
+        """Bring a catalog of schema 1 to 3 up to 4 (see ``postgresql_schema.MIGRATE_TO_2``,
+        :meth:`_migrate_to_3`, :meth:`_migrate_to_4`), under the write lock: another server may be
+        doing it meanwhile."""
         with self.db.transaction():
             self.db.execute("SELECT pg_advisory_xact_lock(%s, %s)", _WRITE_LOCK)
             version = self.schema_version()
@@ -213,6 +220,8 @@ class PgCatalog(SqlCatalog):
                 self.db.execute(MIGRATE_TO_2.encode())
             if version is not None and version < 3:
                 self._migrate_to_3()
+            if version is not None and version < 4:
+                self._migrate_to_4()
 
     def _migrate_to_3(self) -> None:
         """Schema 2 to 3: every act's search vectors made anew from its row with atti's tokens,
@@ -228,6 +237,21 @@ class PgCatalog(SqlCatalog):
         for r in rows:
             self._add_vocabulary(r)
         self.db.execute(MIGRATE_TO_3_AFTER.encode())
+
+    def _migrate_to_4(self) -> None:
+        """Schema 3 to 4: every act's ``pairs`` made from its ``terms`` as stored (see
+        :func:`pairs_literal`; the same as from its row, without tokenising every act again), a
+        thousand acts at a time. The columns the digests cover are untouched."""
+        self.db.execute(MIGRATE_TO_4_BEFORE.encode())
+        last = -1
+        while rows := self.db.execute(
+            "SELECT seq, terms::text AS terms FROM acts WHERE seq > %s ORDER BY seq LIMIT 1000", (last,)
+        ).fetchall():
+            with self.db.cursor() as cur:
+                cur.executemany("UPDATE acts SET pairs = %(pairs)s::tsvector WHERE seq = %(seq)s",
+                                [{"seq": r["seq"], "pairs": pairs_literal(r["terms"])} for r in rows])
+            last = rows[-1]["seq"]
+        self.db.execute(MIGRATE_TO_4_AFTER.encode())
 
     def close(self) -> None:
         self.db.close()
@@ -410,7 +434,8 @@ class PgCatalog(SqlCatalog):
         columns = list(values)
         self.db.execute(
             sql.SQL(
-                "INSERT INTO acts ({}, terms, head) VALUES ({}, %(terms)s::tsvector, %(head)s::tsvector)"
+                "INSERT INTO acts ({}, terms, head, pairs)"
+                " VALUES ({}, %(terms)s::tsvector, %(head)s::tsvector, %(pairs)s::tsvector)"
             ).format(
                 sql.SQL(", ").join(map(sql.Identifier, columns)),
                 sql.SQL(", ").join(sql.Placeholder(c) for c in columns),
@@ -427,8 +452,8 @@ class PgCatalog(SqlCatalog):
         """Replace an act's row (a draft's) and its search entry, keeping its place (seq)."""
         columns = list(values)
         self.db.execute(
-            sql.SQL("UPDATE acts SET {}, terms = %(terms)s::tsvector, head = %(head)s::tsvector"
-                    " WHERE id = %(old_id)s").format(
+            sql.SQL("UPDATE acts SET {}, terms = %(terms)s::tsvector, head = %(head)s::tsvector,"
+                    " pairs = %(pairs)s::tsvector WHERE id = %(old_id)s").format(
                 sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in columns),
             ),
             values | _vectors(values) | {"old_id": act_id},
@@ -504,10 +529,10 @@ class PgCatalog(SqlCatalog):
             fts.Filters(public_only=f.public_only, hide_reserved=f.hide_reserved, hide_unpublished=f.hide_unpublished),
             "a",
         )
+        params = seen_params | {"q": parsed.tsquery(q)}
         found = self._one(
-            "SELECT 1 AS found FROM acts a WHERE a.terms @@ %(q)s::tsquery" + "".join(f" AND {w}" for w in seen)
-            + " LIMIT 1",
-            seen_params | {"q": parsed.tsquery(q)},
+            f"SELECT 1 AS found FROM acts a WHERE {_match(params)}" + "".join(f" AND {w}" for w in seen) + " LIMIT 1",
+            params,
         )
         return q if found is not None else self._widened(q, f) or q
 
@@ -534,6 +559,7 @@ class PgCatalog(SqlCatalog):
             )
             return [SearchHit(act_record(r), fts.snippet(r["body"], ""), 0.0) for r in rows]
         params["q"] = parsed.tsquery(q)
+        matches = _match(params)
         conditions = "".join(f" AND {w}" for w in where)
         # Counted only as far as the threshold: all that matters is which side of it the query is.
         # Counted among what the viewer may see only, as SQLite counts in the viewer's own index:
@@ -543,15 +569,16 @@ class PgCatalog(SqlCatalog):
             "a",
         )
         count = self._one(
-            "SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.terms @@ %(q)s::tsquery"
+            f"SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE {matches}"
             + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
             params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
         )
         if (count is None or count["n"] == 0) and (widened := self._widened(q, f)) is not None:
             q = widened
             params["q"] = parsed.tsquery(q)
+            matches = _match(params)
             count = self._one(
-                "SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE a.terms @@ %(q)s::tsquery"
+                f"SELECT count(*) AS n FROM (SELECT 1 FROM acts a WHERE {matches}"
                 + "".join(f" AND {w}" for w in seen) + " LIMIT %(enough)s) m",
                 params | seen_params | {"enough": fts.RANK_ALL_UP_TO + 1},
             )
@@ -572,7 +599,7 @@ class PgCatalog(SqlCatalog):
             )
 
         if count["n"] <= fts.RANK_ALL_UP_TO:
-            rows = ranked("a.terms @@ %(q)s::tsquery", "%(limit)s", "%(offset)s")
+            rows = ranked(matches, "%(limit)s", "%(offset)s")
         else:
             # As SQLite (atti.archive.query.broad_tiers): the matches with each feature, the
             # heaviest first, then the rest, each tier most recently archived first, read along
@@ -585,20 +612,25 @@ class PgCatalog(SqlCatalog):
             implied = parsed.features_imply_match(q)
             for weight, head in parsed.ts_broad_tiers(q):
                 params["head"], params["enough"] = head, wanted + len(shown)
-                match = ("a.head @@ %(head)s::tsquery" + ("" if implied else " AND a.terms @@ %(q)s::tsquery")
-                         if head else "a.terms @@ %(q)s::tsquery")
+                match = ("a.head @@ %(head)s::tsquery" + ("" if implied else f" AND {matches}")
+                         if head else matches)
                 # A dense tier (a word of every act's ente, a name on half the acts) is met among
-                # the newest acts: first look among the newest _WALK only; a sparse one is found
-                # through the head's GIN index (seq + 0: not by walking every act hoping to meet one).
+                # the newest acts: first look among the newest _WALK only, the filters first (a
+                # match on terms reads the act's vector back from TOAST); a sparse one is found
+                # through the GIN indexes, with the filters' B-tree ones (seq + 0: not by walking
+                # every act hoping to meet one).
+                newest = f"(SELECT * FROM acts ORDER BY seq DESC LIMIT {_WALK})"
+                if where:
+                    newest = f"(SELECT * FROM {newest} a WHERE {' AND '.join(where)} OFFSET 0)"
                 tier = self._all(
-                    f"SELECT {_ACT}, {weight} AS score FROM (SELECT * FROM acts ORDER BY seq DESC LIMIT {_WALK}) a"
-                    f" WHERE {match}{conditions} ORDER BY a.seq DESC LIMIT %(enough)s",
+                    f"SELECT {_ACT}, {weight} AS score FROM {newest} a WHERE {match} ORDER BY a.seq DESC"
+                    " LIMIT %(enough)s",
                     params,
                 )
                 if len(tier) < params["enough"]:
                     tier = self._all(
                         f"SELECT {_ACT}, {weight} AS score FROM acts a WHERE {match}{conditions}"
-                        f" ORDER BY a.seq{' + 0' if head else ''} DESC LIMIT %(enough)s",
+                        " ORDER BY a.seq + 0 DESC LIMIT %(enough)s",
                         params,
                     )
                 rows += [r for r in tier if r["id"] not in shown][: wanted - len(rows)]
@@ -614,8 +646,8 @@ class PgCatalog(SqlCatalog):
         where, params = filter_sql(filters or fts.Filters(), "a")
         q = self._query(query, filters or fts.Filters())
         if not q.empty:
-            where.append("a.terms @@ %(q)s::tsquery")
             params["q"] = parsed.tsquery(q)
+            where.append(_match(params))
         return where, params
 
     def count(self, query: str = "", filters: fts.Filters | None = None) -> int:
@@ -646,9 +678,133 @@ class PgCatalog(SqlCatalog):
 
 
 def _vectors(row: Any) -> dict[str, str]:
-    """The ``terms`` and ``head`` tsvectors (input syntax) of an acts row, by column name."""
+    """The ``terms``, ``head`` and ``pairs`` tsvectors (input syntax) of an acts row, by column name."""
     doc = document_of_row(row)
-    return {"terms": tsvector_literal(doc), "head": tsvector_literal(doc, head=True)}
+    terms = tsvector_literal(doc)
+    return {"terms": terms, "head": tsvector_literal(doc, head=True), "pairs": pairs_literal(terms)}
+
+
+# -- phrases through their pairs -----------------------------------------------------------------
+
+# A lexeme of a tsvector's input syntax with its positions ('tok':1A,5B), and a tsquery's parts.
+_POSITIONED = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
+_QUERY_PART = re.compile(r"\s*(?:'((?:[^']|'')*)'(:\*)?|(<->|[&|!()]))")
+
+
+def _pair(first: str, second: str) -> str:
+    """The lexeme of ``first`` followed by ``second`` (no token has a "+": atti.archive.terms)."""
+    return f"+{first}+{second}"
+
+
+def pairs_literal(terms: str) -> str:
+    """The pairs of an act whose tokens are ``terms`` (tsvector input syntax), as lexemes without
+    positions: every two lexemes at positions p and p + 1 there. Read from the positions
+    PostgreSQL is given (capped, at most 256 a lexeme), so every act that matches a phrase
+    ``'a' <-> 'b'`` has the pair ``'+a+b'``."""
+    at: dict[int, list[str]] = {}
+    for m in _POSITIONED.finditer(terms):
+        for p in m[2].split(","):
+            at.setdefault(int(p.rstrip("ABCD")), []).append(m[1])
+    pairs = {_pair(a, b) for p, here in at.items() for a in here for b in at.get(p + 1, ())}
+    return " ".join(f"'{t}'" for t in sorted(pairs))
+
+
+def _match(params: dict[str, Any]) -> str:
+    """The condition on ``acts a`` that it matches the tsquery ``params["q"]``; with its phrases
+    first looked for by their pairs (``params["pairs"]``, see :func:`pairs_tsquery`) if it has any."""
+    pairs = pairs_tsquery(params["q"])
+    if pairs is None:
+        return "a.terms @@ %(q)s::tsquery"
+    params["pairs"] = pairs
+    # The phrase checked on the rows the pairs' index finds, not through the terms' index too
+    # (ts_match_vq is @@ that the planner does not take to an index): the acts with all the
+    # phrase's words may be most of the archive, a bitmap of them costs more than the check.
+    return "a.pairs @@ %(pairs)s::tsquery AND ts_match_vq(a.terms, %(q)s::tsquery)"
+
+
+def pairs_tsquery(tsquery: str) -> str | None:
+    """A tsquery on ``pairs`` that every act matching ``tsquery`` (as atti.archive.query writes
+    them) on ``terms`` matches: its phrases as their pairs (``'a' <-> 'b' <-> 'c':*`` as
+    ``'+a+b' & '+b+c':*``), its words and exclusions no condition. None when no phrase is needed
+    by every match (``"opere pubbliche" OR appalto``), or the tsquery cannot be read.
+
+    The GIN index answers it on its own (no positions, no weights: no row is read back), so a
+    phrase is checked on terms only in the few acts with all its pairs."""
+    parts: list[tuple[str, str, bool]] = []  # (operator, lexeme, prefix)
+    pos = 0
+    while pos < len(tsquery.rstrip()):
+        m = _QUERY_PART.match(tsquery, pos)
+        if m is None:
+            return None
+        parts.append((m[3] or "", m[1] or "", bool(m[2])))
+        pos = m.end()
+    i = 0
+
+    def peek() -> str | None:
+        return parts[i][0] if i < len(parts) else None
+
+    # Each part's condition on the pairs, None for none.
+    def either() -> str | None:
+        nonlocal i
+        found = [both()]
+        while peek() == "|":
+            i += 1
+            found.append(both())
+        if any(f is None for f in found):
+            return None
+        return found[0] if len(found) == 1 else "(" + " | ".join(str(f) for f in found) + ")"
+
+    def both() -> str | None:
+        nonlocal i
+        found = [negated()]
+        while peek() == "&":
+            i += 1
+            found.append(negated())
+        kept = [f for f in found if f is not None]
+        return None if not kept else kept[0] if len(kept) == 1 else "(" + " & ".join(kept) + ")"
+
+    def negated() -> str | None:
+        nonlocal i
+        if peek() == "!":
+            i += 1
+            negated()
+            return None  # an act without the phrase may well have its pairs
+        return phrase()
+
+    def phrase() -> str | None:
+        nonlocal i
+        found = [single()]
+        while peek() == "<->":
+            i += 1
+            found.append(single())
+        if len(found) == 1:
+            return found[0][0]
+        pairs = [f"'{_pair(a[0], b[0])}'" + (":*" if b[1] else "")
+                 for (_, a), (_, b) in pairwise(found) if a is not None and b is not None and not a[1]]
+        return None if not pairs else pairs[0] if len(pairs) == 1 else "(" + " & ".join(pairs) + ")"
+
+    def single() -> tuple[str | None, tuple[str, bool] | None]:
+        """The operand's condition, and its lexeme and prefix mark if it is one."""
+        nonlocal i
+        if i >= len(parts):
+            raise ValueError("the tsquery ends too soon")
+        operator, lexeme, prefix = parts[i]
+        i += 1
+        if operator == "(":
+            inner = either()
+            if peek() != ")":
+                raise ValueError("a parenthesis is not closed")
+            i += 1
+            return inner, None
+        if operator:
+            raise ValueError(f"{operator} where a lexeme should be")
+        return None, (lexeme, prefix)
+
+    try:
+        found = either()
+    except ValueError:
+        return None
+    return found if i == len(parts) else None
 
 
 def filter_sql(f: fts.Filters, table: str) -> tuple[list[str], dict[str, Any]]:

@@ -4,8 +4,9 @@ types, plus what PostgreSQL's search and ordering need."""
 # 1: the first PostgreSQL catalogs (SQLite's schema 4 and 5). 2: versions gain ``actor``,
 # ``verifica``, ``esito`` and ``note`` (SQLite's schema 6; see :data:`MIGRATE_TO_2`). 3: the search
 # vectors hold atti's own tokens (atti.archive.terms), as SQLite's schema 7 (see
-# PgCatalog._migrate_to_3): ``terms`` (everything) and ``head`` (all but the body).
-SCHEMA_VERSION = 3
+# PgCatalog._migrate_to_3): ``terms`` (everything) and ``head`` (all but the body). 4: ``pairs``,
+# the act's adjacent tokens two by two, that a phrase is first looked for by (PgCatalog._migrate_to_4).
+SCHEMA_VERSION = 4
 
 # The columns the digests cover, in the SQLite tables' order (a reference digest is a list).
 ACT_COLUMNS = (
@@ -22,7 +23,12 @@ EVENT_COLUMNS = ("seq", "at", "kind", "act_id", "payload", "prev_hash", "hash", 
 # The tables of SQLite's schema 4 (number NULL for a draft, riservato 0/1), with the same column
 # names and types; text that is sorted or compared collates as "C" (by code point, as SQLite).
 # seq: the order acts were archived in (SQLite's rowid); terms: the act's tokens (atti.archive.terms,
-# weighted as terms.PG_WEIGHTS); head: the same without the body, small enough to stay in the row.
+# weighted as terms.PG_WEIGHTS); head: the same without the body, small enough to stay in the row;
+# pairs: each two tokens next to each other in terms as one lexeme without positions
+# ('+_oper+_pubblic', see postgresql.pairs_literal). GIN keeps no positions, so a phrase (``<->``)
+# on terms alone is checked by reading back the TOASTed terms of every act with its words; the
+# pairs' index finds the few acts that have them together. Apart from terms, which would be
+# three times the size with them, and is read back for broad queries.
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE registers (
@@ -40,10 +46,12 @@ CREATE TABLE acts (
     seq BIGSERIAL NOT NULL UNIQUE,
     terms TSVECTOR NOT NULL,
     head TSVECTOR NOT NULL,
+    pairs TSVECTOR NOT NULL,
     UNIQUE (register, year, number)
 );
 CREATE INDEX acts_terms ON acts USING gin (terms);
 CREATE INDEX acts_head ON acts USING gin (head);
+CREATE INDEX acts_pairs ON acts USING gin (pairs);
 -- The words of the oggetti and of the people (terms.vocabulary_tokens), that a misspelt query
 -- word is corrected to (SQLite reads them from its index, with fts5vocab).
 CREATE TABLE search_terms (term TEXT COLLATE "C" PRIMARY KEY);
@@ -93,4 +101,16 @@ ALTER TABLE acts DROP COLUMN IF EXISTS search, DROP COLUMN IF EXISTS search_ogge
 CREATE INDEX IF NOT EXISTS acts_terms ON acts USING gin (terms);
 CREATE INDEX IF NOT EXISTS acts_head ON acts USING gin (head);
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
+"""
+
+# Schema 3 to 4, around every act's pairs that PgCatalog makes from its stored terms: their index is
+# built once they are all there, sooner than kept up to date act by act.
+MIGRATE_TO_4_BEFORE = """
+ALTER TABLE acts ADD COLUMN IF NOT EXISTS pairs TSVECTOR;
+DROP INDEX IF EXISTS acts_pairs;
+"""
+MIGRATE_TO_4_AFTER = """
+ALTER TABLE acts ALTER COLUMN pairs SET NOT NULL;
+CREATE INDEX acts_pairs ON acts USING gin (pairs);
+UPDATE meta SET value = '4' WHERE key = 'schema_version';
 """

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
 
 from atti.archive import Archive, terms
 from atti.archive.search import FTS_TABLES
 
 from . import search_set
+from .pgserver import raw
 
 # terms.INDEX_VERSION -> the SHA-256 of the tokens the first 60 acts of the relevance set give.
 # When tokens change on purpose: bump INDEX_VERSION and add its fingerprint here.
@@ -40,19 +40,24 @@ def test_the_index_version_names_the_tokens() -> None:
     )
 
 
-def test_an_archive_indexed_by_an_earlier_atti_is_indexed_anew(tmp_path: Path) -> None:
-    arc, _ = Archive.create(tmp_path / "arc")
+def test_an_archive_indexed_by_an_earlier_atti_is_indexed_anew(archive_location: Path | str) -> None:
+    arc, _ = Archive.create(archive_location)
     with arc:
         search_set.fill(arc, search_set.acts()[:40])
         expected = [h.record.id for h in arc.search("Verdi", limit=50)]
-    assert expected
-    catalog = tmp_path / "arc" / "atti.sqlite"
-    # What an earlier atti left: an index with other tokens, and no version (or an older one).
-    with sqlite3.connect(catalog) as db:
-        for table in FTS_TABLES:
-            db.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
-        db.execute("DELETE FROM meta WHERE key='index_version'")
-    with Archive.open(tmp_path / "arc") as arc:
+        misspelt = [h.record.id for h in arc.search("Verdii", limit=50)]  # retried through the vocabulary
+        assert expected and misspelt
+        # What an earlier atti left: an index of other tokens, and no version recorded.
+        if isinstance(archive_location, Path):
+            for table in FTS_TABLES:
+                raw(arc, f"INSERT INTO {table}({table}) VALUES ('delete-all')")
+        else:
+            raw(arc, "UPDATE acts SET terms = 'x'::tsvector, head = 'x'::tsvector, pairs = ''::tsvector")
+            raw(arc, "DELETE FROM search_terms")
+        raw(arc, "DELETE FROM meta WHERE key='index_version'")
+        assert [h.record.id for h in arc.search("Verdi", limit=50)] == []
+    with Archive.open(archive_location) as arc:
         assert [h.record.id for h in arc.search("Verdi", limit=50)] == expected
-    with sqlite3.connect(catalog) as db:
-        assert db.execute("SELECT value FROM meta WHERE key='index_version'").fetchone() == (str(terms.INDEX_VERSION),)
+        assert [h.record.id for h in arc.search("Verdii", limit=50)] == misspelt
+    with Archive.open(archive_location) as arc:  # once: the version is recorded
+        assert [h.record.id for h in arc.search("Verdi", limit=50)] == expected

@@ -57,7 +57,7 @@ from atti.archive.storage.postgresql_schema import (
 )
 from atti.archive.storage.sql import SqlCatalog
 from atti.archive.storage.urls import redacted
-from atti.archive.terms import document_of_row, tsvector_literal, vocabulary_tokens
+from atti.archive.terms import INDEX_VERSION, document_of_row, tsvector_literal, vocabulary_tokens
 from atti.errors import DuplicateNumber, StorageError
 from atti.i18n import _
 
@@ -172,6 +172,12 @@ class PgCatalog(SqlCatalog):
                 raise _storage_error(
                     exc, _("bring the catalog {name} up to schema {version}").format(name=name, version=SCHEMA_VERSION)
                 ) from None
+        if self.read_only is None and self._index_version() != INDEX_VERSION:
+            try:
+                self._reindex()
+            except psycopg.Error as exc:
+                self.db.close()
+                raise _storage_error(exc, _("index the catalog {name} anew").format(name=name)) from None
 
     @property
     def _head_name(self) -> str:
@@ -207,7 +213,41 @@ class PgCatalog(SqlCatalog):
                 return False
             self.db.execute(SCHEMA.encode())
             self.db.execute("INSERT INTO meta VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
+            self.db.execute("INSERT INTO meta VALUES ('index_version', %s)", (str(INDEX_VERSION),))
         return True
+
+    def _index_version(self) -> int:
+        """The version of atti.archive.terms the search vectors were made with (0: before it was kept)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='index_version'").fetchone()
+        return int(row["value"]) if row else 0
+
+    def _reindex(self) -> None:
+        """Every act's search vectors and the vocabulary made anew with this atti's tokens
+        (terms.INDEX_VERSION), a thousand acts at a time, under the write lock (another server
+        may be doing it meanwhile): vectors of other tokens would miss queries. The columns the
+        digests cover are untouched."""
+        with self.db.transaction():
+            self.db.execute("SELECT pg_advisory_xact_lock(%s, %s)", _WRITE_LOCK)
+            if self._index_version() == INDEX_VERSION:
+                return
+            self.db.execute("DELETE FROM search_terms")
+            last = -1
+            while rows := self.db.execute(
+                f"SELECT seq, {', '.join(ACT_COLUMNS)} FROM acts WHERE seq > %s ORDER BY seq LIMIT 1000", (last,)
+            ).fetchall():
+                with self.db.cursor() as cur:
+                    cur.executemany(
+                        "UPDATE acts SET terms = %(terms)s::tsvector, head = %(head)s::tsvector,"
+                        " pairs = %(pairs)s::tsvector WHERE seq = %(seq)s",
+                        [{"seq": r["seq"], **_vectors(r)} for r in rows],
+                    )
+                for r in rows:
+                    self._add_vocabulary(r)
+                last = rows[-1]["seq"]
+            self.db.execute(
+                "INSERT INTO meta VALUES ('index_version', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                (str(INDEX_VERSION),),
+            )
 
     def _migrate(self) -> None:
         """Bring a catalog of schema 1 to 3 up to 4 (see ``postgresql_schema.MIGRATE_TO_2``,

@@ -16,6 +16,8 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterable
 
+from atti.i18n import _
+
 MB = 1_000_000
 DOCX_MAX_BYTES = 200 * MB
 """The most the members read from one DOCX may expand to, together."""
@@ -28,7 +30,7 @@ _RATIO_FROM = 1 * MB
 
 
 class DocxTooLarge(Exception):
-    """The DOCX would cost more than the bounds allow; ``msg`` ends with ": refused"."""
+    """The DOCX would cost more than the bounds allow; ``msg`` ends with ": refused" (in the language of messages)."""
 
     def __init__(self, msg: str) -> None:
         super().__init__(msg)
@@ -40,23 +42,22 @@ def check_docx(zf: zipfile.ZipFile, names: Iterable[str] | None = None) -> None:
     would expand past the bounds; DocxTooLarge says which bound. Missing names are not checked."""
     infos = zf.infolist()
     if len(infos) > DOCX_MAX_MEMBERS:
-        raise DocxTooLarge(f"the DOCX has more than {DOCX_MAX_MEMBERS} members: refused")
+        raise DocxTooLarge(_("the DOCX has more than {count} members: refused").format(count=DOCX_MAX_MEMBERS))
     wanted = None if names is None else set(names)
     total = 0
     for info in infos:
         if wanted is not None and info.filename not in wanted:
             continue
         if info.file_size > DOCX_MAX_MEMBER_BYTES:
-            raise DocxTooLarge(
-                f"the DOCX would expand to more than {DOCX_MAX_MEMBER_BYTES // MB} MB ({info.filename}): refused"
-            )
+            raise DocxTooLarge(_("the DOCX would expand to more than {mb} MB ({name}): refused").format(
+                mb=DOCX_MAX_MEMBER_BYTES // MB, name=info.filename))
         if info.file_size > _RATIO_FROM and info.file_size > DOCX_MAX_RATIO * max(info.compress_size, 1):
             raise DocxTooLarge(
-                f"the DOCX's {info.filename} is compressed more than {DOCX_MAX_RATIO} to 1 (a zip bomb?): refused"
-            )
+                _("the DOCX's {name} is compressed more than {ratio} to 1 (a zip bomb?): refused").format(
+                    name=info.filename, ratio=DOCX_MAX_RATIO))
         total += info.file_size
         if total > DOCX_MAX_BYTES:
-            raise DocxTooLarge(f"the DOCX would expand to more than {DOCX_MAX_BYTES // MB} MB: refused")
+            raise DocxTooLarge(_("the DOCX would expand to more than {mb} MB: refused").format(mb=DOCX_MAX_BYTES // MB))
 
 
 def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -71,6 +72,6 @@ def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
         while chunk := member.read(1 << 20):
             size += len(chunk)
             if size > limit:
-                raise zipfile.BadZipFile(f"{name} is larger than its zip entry says")
+                raise zipfile.BadZipFile(_("{name} is larger than its zip entry says").format(name=name))
             chunks.append(chunk)
     return b"".join(chunks)

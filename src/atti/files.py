@@ -21,28 +21,30 @@ import tempfile
 from pathlib import Path
 
 from atti.errors import AttiError, StorageError
+from atti.i18n import N_, _, translate
 
 _REASONS = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is exhausted",
-    errno.EROFS: "the file system is read-only",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.ENOTDIR: "part of the path is a file, not a folder",
-    errno.EEXIST: "a file is in the way of a folder",
-    errno.EISDIR: "it is a folder",
-    errno.ENAMETOOLONG: "the name is too long",
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EDQUOT: N_("the disk quota is exhausted"),
+    errno.EROFS: N_("the file system is read-only"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.ENOTDIR: N_("part of the path is a file, not a folder"),
+    errno.EEXIST: N_("a file is in the way of a folder"),
+    errno.EISDIR: N_("it is a folder"),
+    errno.ENAMETOOLONG: N_("the name is too long"),
 }
 
 
 def os_reason(exc: OSError) -> str:
     """Why an OS call failed, in words a user can fix (disk full, read-only, permissions)."""
-    return _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    reason = _REASONS.get(exc.errno or 0)
+    return translate(reason) if reason else exc.strerror or str(exc)
 
 
 def write_error(exc: OSError, what: str, error: type[AttiError] = StorageError) -> AttiError:
     """``error("cannot write <what>: <reason>")``: each stage passes its own error class."""
-    return error(f"cannot write {what}: {os_reason(exc)}")
+    return error(_("cannot write {what}: {reason}").format(what=what, reason=os_reason(exc)))
 
 
 def fsync_dir(path: Path) -> None:

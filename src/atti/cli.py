@@ -8,7 +8,10 @@ and says so, with a traceback only under ``--verbose``. Ctrl-C and SIGTERM end a
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import functools
+import gettext
 import importlib
 import json
 import signal
@@ -25,7 +28,17 @@ import click
 from atti import __version__
 from atti.config import LEVELS, Settings, load_settings
 from atti.errors import ActError, AttiError, SigningError, VerificationError
-from atti.i18n import LANGUAGES, _, kept_language, set_language
+from atti.i18n import (
+    LANGUAGES,
+    LOCALE_DIR,
+    _,
+    kept_language,
+    language,
+    plural_index,
+    read_po,
+    read_po_plurals,
+    set_language,
+)
 
 if TYPE_CHECKING:
     from atti import pipeline
@@ -114,10 +127,86 @@ def _values_given(option: click.Option, args: list[str]) -> list[str]:
     return found
 
 
+# -- click's own messages ----------------------------------------------------------------------------
+# click says its usage errors ("Missing option", "No such option", "Error:", "Usage:", its types'
+# messages, "Aborted!") through gettext's _ and ngettext, imported by name into each of its modules.
+# :func:`_speak_click` puts in their place the two functions below, which read click's messages
+# from locale/it/LC_MESSAGES/click.po (every message of click's source, tests/test_i18n.py checks)
+# in the language atti.i18n chooses, at the moment click says them. --help stays English, as the
+# docs made from it are (:func:`_help_in_english`): only messages and output are translated.
+
+_CLICK_MODULES = ("core", "exceptions", "parser", "types", "decorators", "formatting", "termui", "utils",
+                  "shell_completion", "_termui_impl")
+_help_in_english_now: contextvars.ContextVar[bool] = contextvars.ContextVar("help_in_english", default=False)
+
+
+@functools.cache
+def _click_catalog(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, list[str]]]]:
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "click.po"
+    return (read_po(po), read_po_plurals(po)) if po.is_file() else ({}, {})
+
+
+def _click_language() -> str:
+    return "en" if _help_in_english_now.get() else language()
+
+
+def _click_gettext(message: str) -> str:
+    """click's ``_(message)``, in the language of atti's messages."""
+    lang = _click_language()
+    return message if lang == "en" else _click_catalog(lang)[0].get(message) or message
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    """click's ``ngettext(singular, plural, n)``, in the language of atti's messages."""
+    lang = _click_language()
+    found = None if lang == "en" else _click_catalog(lang)[1].get(singular)
+    if found is not None and found[0] == plural and len(found[1]) == 2 and found[1][plural_index(n)]:
+        return found[1][plural_index(n)]
+    return singular if n == 1 else plural
+
+
+def _speak_click() -> None:
+    """Make click's modules say their messages through click.po (once, when the command line is loaded)."""
+    for name in _CLICK_MODULES:
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:  # a module of another platform's, or of another click
+            continue
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = _click_gettext  # type: ignore[attr-defined]
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = _click_ngettext  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _help_in_english() -> Iterator[None]:
+    token = _help_in_english_now.set(True)
+    try:
+        yield
+    finally:
+        _help_in_english_now.reset(token)
+
+
+def _language_given(args: list[str]) -> None:
+    """--lang as the command line gives it, chosen before click parses anything, so that even a usage
+    error in the first options is said in it (an unknown language is refused later by --lang's Choice)."""
+    for i, token in enumerate(args):
+        if token == "--":
+            return
+        value = args[i + 1] if token == "--lang" and i + 1 < len(args) else token.partition("=")[2] \
+            if token.startswith("--lang=") else None
+        if value in LANGUAGES:
+            set_language(value)
+
+
 class _Command(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         _given_once(self, ctx, args)
         return super().parse_args(ctx, args)
+
+    def get_help(self, ctx: click.Context) -> str:
+        with _help_in_english():
+            return super().get_help(ctx)
 
 
 class _Group(click.Group):
@@ -127,9 +216,21 @@ class _Group(click.Group):
         _given_once(self, ctx, args)
         return super().parse_args(ctx, args)
 
+    def get_help(self, ctx: click.Context) -> str:
+        with _help_in_english():
+            return super().get_help(ctx)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """The whole command line, click's own error messages included, in the language it chooses;
+        the process's language is as it was afterwards."""
+        given = kwargs.get("args", args[0] if args else None)
+        with kept_language():
+            _language_given(sys.argv[1:] if given is None else [str(a) for a in given])
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
-        if ctx.parent is None:  # the root group: once per command line, in the language it chooses
-            with _sigterm_raises(), kept_language():
+        if ctx.parent is None:  # the root group: once per command line
+            with _sigterm_raises():
                 return self._invoke(ctx)
         return self._invoke(ctx)
 
@@ -1615,3 +1716,6 @@ def user_remove(ctx: click.Context, name: str, archive: Path | None) -> None:
     removed = _("Removed user {name}; ended {count} session") if ended == 1 else \
         _("Removed user {name}; ended {count} sessions")
     click.echo(removed.format(name=name, count=ended))
+
+
+_speak_click()  # after the commands are made: their types' names (click.Path's "file") stay as click writes them

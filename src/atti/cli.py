@@ -208,6 +208,10 @@ class _Command(click.Command):
         with _help_in_english():
             return super().get_help(ctx)
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        with _help_in_english():  # made once and kept by click: its help is --help's, English
+            return super().get_help_option(ctx)
+
 
 class _Group(click.Group):
     command_class = _Command
@@ -219,6 +223,10 @@ class _Group(click.Group):
     def get_help(self, ctx: click.Context) -> str:
         with _help_in_english():
             return super().get_help(ctx)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        with _help_in_english():  # made once and kept by click: its help is --help's, English
+            return super().get_help_option(ctx)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """The whole command line, click's own error messages included, in the language it chooses;

@@ -222,7 +222,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
         listed = json.loads(atti("albo", "elenco", "--archive", root, "--json").stdout)
         assert [p["act_id"] for p in listed] == [act_id]  # the last day still counts
         early = atti("albo", "attesta", "--archive", root, "--development", env=env)
-        assert early.stdout == "No publication is waiting for its attestato.\n"
+        assert early.stdout == "Nessuna pubblicazione attende il suo attestato.\n"
     # Time moved forward: the period has ended, the act leaves the albo (not the archive).
     with freeze_time(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(8, 0)), tick=True):
         assert json.loads(atti("albo", "elenco", "--archive", root, "--json").stdout) == []
@@ -323,7 +323,7 @@ def test_the_register_runs_without_gaps_in_each_year_and_keeps_every_entry(
         (("pubblica", reserved), f"Errore: {reserved} is riservato: a reserved act is never published on the albo\n"),
         (("annulla", "9/2026", "--motivo", "x"), "Errore: no publication 9/2026 in the registro delle pubblicazioni\n"),
         (("annulla", "uno", "--motivo", "x"),
-         "Errore: 'uno' is not a publication of the albo: write its number and year, e.g. 15/2026\n"),
+         "Errore: 'uno' non è una pubblicazione dell'albo: scrivine numero e anno, ad esempio 15/2026\n"),
         (("annulla", "1/2026", "--motivo", "x"),
          "Errore: publication 1/2026 is already annullata (errore materiale)\n"),
     ]:
@@ -378,7 +378,7 @@ def test_publish_puts_the_tipi_the_settings_name_on_the_albo(atti: Atti, tmp_pat
     source.write_text(delibera_text(130, personal=False), encoding="utf-8")
     delibera = atti("publish", source, "--archive", root, "--development", "--json", env=env)
     assert delibera.exit_code == 0, delibera.output
-    assert "Note: published on the albo as 1/" in delibera.stderr
+    assert "Nota: pubblicato all'albo come 1/" in delibera.stderr
     listed = json.loads(atti("albo", "elenco", "--archive", root, "--json").stdout)
     assert [p["act_id"] for p in listed] == [json.loads(delibera.stdout)["id"]]
     assert [p["giorni"] for p in listed] == [15]
@@ -406,7 +406,7 @@ def test_a_missing_publication_copy_is_made_afterwards(atti: Atti, tmp_path: Pat
     assert canaries_in(pdf_text(copy.read_bytes())) == [] and OMISSIS in pdf_text(copy.read_bytes())
     assert atti("albo", "pubblica", act_id, "--archive", root).exit_code == 0
     none = atti("albo", "copia", plain_id, "--archive", root, "--development")
-    assert none.stderr == f"Errore: {plain_id} marks no personal data: the public is given the act itself\n"
+    assert none.stderr == f"Errore: {plain_id} non marca dati personali: al pubblico si dà l'atto stesso\n"
 
 
 def test_the_register_moves_with_the_archive_to_postgresql(tmp_path: Path, pg_url: str) -> None:
@@ -443,11 +443,12 @@ def test_attesta_needs_the_responsible_officer(tmp_path: Path, atti: Atti) -> No
     pipeline.init_archive(tmp_path)
     with Archive.open(tmp_path) as arc:
         nothing = atti("albo", "attesta", "--archive", tmp_path, "--development")
-        assert (nothing.exit_code, nothing.stdout) == (0, "No publication is waiting for its attestato.\n")
+        assert (nothing.exit_code, nothing.stdout) == (0, "Nessuna pubblicazione attende il suo attestato.\n")
         soon = albo_register.publish(arc, sealed(arc, 1), dal=albo_register.today() + dt.timedelta(days=3))
         assert soon.stato() == albo_register.PROGRAMMATA
         albo_register.publish(arc, sealed(arc, 2), dal=albo_register.today() - dt.timedelta(days=20))
         assert [p.numero for p in albo_register.due_attestati(arc)] == [2]
     refused = atti("albo", "attesta", "--archive", tmp_path, "--development")
-    assert refused.stderr == "Errore: set albo_responsabile: the officer who signs the attestati di pubblicazione\n"
+    assert refused.stderr == ("Errore: imposta albo_responsabile: il responsabile che firma gli attestati di "
+                              "pubblicazione\n")
     assert refused.exit_code != 0

@@ -136,7 +136,7 @@ def test_full_disk_gives_one_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("atti.files.os.fsync", no_space)
-    with pytest.raises(StorageError, match="cannot write pdf document into the archive: the disk is full"):
+    with pytest.raises(StorageError, match="impossibile scrivere pdf document into the archive: il disco è pieno"):
         store.put(b"%PDF", "pdf")
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert leftovers == []  # no half-written file under any name

@@ -94,7 +94,7 @@ def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(atti: Att
 
 def test_config_errors_exit_2(atti: Atti, tmp_path: Path) -> None:
     result = atti("search", "x", env={"ATTI_ARCHVIE": "x"})
-    assert (result.exit_code, result.stderr) == (2, "Errore: unknown setting in environment: ATTI_ARCHVIE\n")
+    assert (result.exit_code, result.stderr) == (2, "Errore: impostazione sconosciuta nell'ambiente: ATTI_ARCHVIE\n")
 
 
 def test_init_is_idempotent(atti: Atti, tmp_path: Path) -> None:
@@ -102,11 +102,11 @@ def test_init_is_idempotent(atti: Atti, tmp_path: Path) -> None:
     first = atti("init", "--archive", archive)
     assert first.exit_code == 0
     assert first.output == (
-        f"Created {archive}\nDevelopment CA (not qualified): {archive / 'pki' / 'root.pem'}\n"
+        f"Creato {archive}\nCA di sviluppo (non qualificata): {archive / 'pki' / 'root.pem'}\n"
     )
     root = (archive / "pki" / "root.pem").read_bytes()
     again = atti("init", "--archive", archive)
-    assert (again.exit_code, again.output) == (0, f"Archive already exists at {archive}\n")
+    assert (again.exit_code, again.output) == (0, f"L'archivio esiste già in {archive}\n")
     assert (archive / "pki" / "root.pem").read_bytes() == root
 
 
@@ -247,7 +247,7 @@ def test_search_and_show(atti: Atti, published: tuple[Path, dict[str, object]]) 
     assert [h["id"] for h in hits] in (["DO-2026-129"], ["DO-2026-130", "DO-2026-129"])
     assert {"id", "registro", "anno", "numero", "oggetto"} <= set(hits[0])
     assert json.loads(atti("search", "ornitorinco", "--archive", archive, "--json").stdout) == []
-    assert atti("search", "ornitorinco", "--archive", archive).output == "No acts found.\n"
+    assert atti("search", "ornitorinco", "--archive", archive).output == "Nessun atto trovato.\n"
     shown = atti("show", "DO-2026-129", "--archive", archive, "--json")
     assert json.loads(shown.stdout)["sha256"] == record["sha256"]
     missing = atti("show", "DO-2026-999", "--archive", archive)
@@ -275,7 +275,8 @@ def test_an_output_folder_that_cannot_be_written_is_a_render_error(
     blocked.write_text("")
     result = atti("render", EXAMPLE, "-o", blocked / "out")
     assert (result.exit_code, result.stderr) == (
-        3, f"Errore: cannot write the output folder {blocked / 'out'}: part of the path is a file, not a folder\n"
+        3, f"Errore: impossibile scrivere the output folder {blocked / 'out'}: una parte del percorso è "
+           "un file, non una cartella\n"
     )
 
     def read_only(src: object, dst: object) -> None:
@@ -285,7 +286,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_render_error(
     monkeypatch.setattr("atti.files.os.replace", read_only)
     result = atti("render", EXAMPLE, "-o", out)
     assert (result.exit_code, result.stderr) == (
-        3, f"Errore: cannot write the output folder {out}: the file system is read-only\n"
+        3, f"Errore: impossibile scrivere the output folder {out}: il file system è in sola lettura\n"
     )
     assert list(out.iterdir()) == []
 
@@ -345,7 +346,7 @@ def test_publish_refuses_a_certificate_of_someone_else(
                   env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
     assert result.exit_code == 4
     assert result.stderr == (
-        "Errore: the act's firmatario is Mario Rossi but the certificate belongs to Fabrizio Ventrice\n"
+        "Errore: il firmatario dell'atto è Mario Rossi ma il certificato appartiene a Fabrizio Ventrice\n"
     )
     assert not list((archive / "blobs").rglob("*.pdf"))
 
@@ -366,7 +367,7 @@ def test_publish_asks_for_the_passphrase_in_a_terminal(
     # Without a terminal there is nobody to ask: say how to give it instead.
     piped = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12)
     assert (piped.exit_code, piped.stderr) == (
-        4, f"Errore: {p12} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal\n"
+        4, f"Errore: {p12} è protetto da una passphrase: imposta ATTI_P12_PASSPHRASE o esegui in un terminale\n"
     )
     # In a real terminal (a pty) atti prompts, without echo, on stderr.
     atti_bin = Path(sys.executable).parent / "atti"
@@ -394,7 +395,7 @@ def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
     _, record = published
     pdf = str(record["pdf"])
     ok = atti("proof", EXAMPLE, pdf)
-    assert (ok.exit_code, ok.stdout) == (0, f"{pdf}: says what {EXAMPLE} says (39 items)\n")
+    assert (ok.exit_code, ok.stdout) == (0, f"{pdf}: dice ciò che dice {EXAMPLE} (39 voci)\n")
     altered = tmp_path / "altered.yaml"
     altered.write_text(EXAMPLE.read_text().replace("alle ore 16.00.", "alle ore 18.00."))
     result = atti("proof", altered, pdf)
@@ -427,7 +428,8 @@ def test_templates_are_copied_for_a_body_and_then_used(atti: Atti, tmp_path: Pat
     blocked.write_text("")
     failed = atti("templates", blocked / "sub")
     assert (failed.exit_code, failed.stderr) == (
-        3, f"Errore: cannot write the templates folder {blocked / 'sub'}: part of the path is a file, not a folder\n"
+        3, f"Errore: impossibile scrivere the templates folder {blocked / 'sub'}: una parte del percorso "
+           "è un file, non una cartella\n"
     )
 
 
@@ -448,7 +450,7 @@ def test_reviewers_sign_their_verifiche_with_their_own_keys(
     refused = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", stranger, env=env)
     assert refused.exit_code == 4
     assert refused.stderr == (
-        f"Errore: {stranger} belongs to Mario Rossi, who made none of the act's verifiche "
+        f"Errore: {stranger} appartiene a Mario Rossi, che non ha fatto nessuna delle verifiche dell'atto "
         "(Roberto Valente, Franco Pozzoli, Mattia Cattaneo)\n"
     )
     ok = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", pozzoli, "--json", env=env)

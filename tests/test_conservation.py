@@ -250,7 +250,7 @@ def test_a_receipt_is_recorded_against_the_package_and_its_acts(
                        "</RapportoVersamento>", encoding="utf-8")
     result = atti("receipt", package, receipt, "--archive", register)
     assert result.exit_code == 0, result.output
-    assert result.output == ("Recorded the receipt of PdV-DO-2026 for 4 acts "
+    assert result.output == ("Registrato il rapporto di versamento di PdV-DO-2026 per 4 atti "
                              "(DO-2026-1, DO-2026-2, DO-2026-3, DO-2026-4)\n")
     from starlette.testclient import TestClient
 

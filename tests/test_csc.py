@@ -389,19 +389,20 @@ def test_provider_settings(tmp_path: Path) -> None:
     config.write_text('[csc.aruba]\nbase_url = "https://arss.example.it"\nclient_secret = "x"\n')
     with pytest.raises(ConfigError) as info:
         load_settings(config_file=config, environ={})
-    assert info.value.msg == "setting 'csc.aruba.client_secret': Extra inputs are not permitted"
+    assert info.value.msg == "impostazione 'csc.aruba.client_secret': Extra inputs are not permitted"
     with pytest.raises(ConfigError) as info:
         load_settings(environ={"ATTI_CSC": '{"x": {"base_url": "https://x.it", "otp_env": "ATTI_OTP"}}'})
     assert info.value.msg == (
-        "setting 'csc.x.otp_env': Value error, 'ATTI_OTP': name a variable outside ATTI_* (those are settings)")
+        "impostazione 'csc.x.otp_env': Value error, 'ATTI_OTP': indica una variabile fuori da ATTI_* "
+        "(quelle sono impostazioni)")
     env = load_settings(environ={"ATTI_CSC": '{"x": {"base_url": "https://x.it", "api_version": "v2"}}'})
     assert env.csc["x"].api_version == "v2"
     for url in ("http://firma.example.it", "ftp://x.it", "https://"):
         with pytest.raises(ConfigError) as info:
             load_settings(environ={"ATTI_CSC": json.dumps({"x": {"base_url": url}})})
         assert info.value.msg == (
-            "setting 'csc.x.base_url': Value error, must be an https:// URL (http:// only on 127.0.0.1, for a test"
-            " service)")
+            "impostazione 'csc.x.base_url': Value error, deve essere un URL https:// (http:// solo su 127.0.0.1, per "
+            "un servizio di prova)")
 
 
 # -- the command line: atti sign --remote, secrets never written -----------------------------------
@@ -525,11 +526,11 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
                   "--level", "B-LTA", "--tsa", live.tsa_url, env=env)
     assert result.exit_code == 1, result.output
     assert result.stdout == (
-        f"Published DO-2026-1 ({folder}/1-determinazione.yaml): D.O. n. 1/2026, signed by Fabrizio Ventrice\n"
-        f"Not published {folder}/2-determinazione.yaml: the act's firmatario is Giulia Neri but the certificate"
-        " belongs to Fabrizio Ventrice\n"
-        f"Published DO-2026-2 ({folder}/3-determinazione.yaml): D.O. n. 2/2026, signed by Fabrizio Ventrice\n"
-        "Published 2 of 3 acts, 1 OTP authorisation(s)\n"
+        f"Pubblicato DO-2026-1 ({folder}/1-determinazione.yaml): D.O. n. 1/2026, firmato da Fabrizio Ventrice\n"
+        f"Non pubblicato {folder}/2-determinazione.yaml: il firmatario dell'atto è Giulia Neri ma il certificato"
+        " appartiene a Fabrizio Ventrice\n"
+        f"Pubblicato DO-2026-2 ({folder}/3-determinazione.yaml): D.O. n. 2/2026, firmato da Fabrizio Ventrice\n"
+        "Atti pubblicati: 2 su 3, autorizzazioni OTP: 1\n"
     )
     # One OTP for the batch: authorised for three, the second signature on an extended transaction.
     assert fresh.calls["credentials/authorize"] == 1
@@ -551,7 +552,7 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
     refusal = (f"the CSC service prova ({fresh.url}) refused the OTP (invalid_otp: The OTP is invalid): nothing"
                " was signed; try again with a new OTP")
     assert (batch["published"], batch["failed"], batch["stopped"]) == (0, 3, refusal)
-    assert [a["error"] for a in batch["acts"]] == [f"not attempted: {refusal}"] * 3
+    assert [a["error"] for a in batch["acts"]] == [f"non tentato: {refusal}"] * 3
     assert sorted(p.name for p in (archive / "blobs").rglob("*") if p.is_file()) == before
     with Archive.open(archive) as arc:
         assert arc.catalog.last_number("D.O.", 2026) == 2
@@ -604,7 +605,7 @@ def test_publish_refuses_a_remote_certificate_before_numbering(
     config.write_text(f'[csc.prova]\nbase_url = "{fresh.url}"\nclient_id = "atti-test-client"\n')
     env = {"ATTI_DEVELOPMENT": None, **environ(fresh, None)}
     for credential, message in [
-        ("giulia", "the act's firmatario is Fabrizio Ventrice but the certificate belongs to Giulia Neri"),
+        ("giulia", "il firmatario dell'atto è Fabrizio Ventrice ma il certificato appartiene a Giulia Neri"),
         ("revocata", f"the certificate of Paola Revocata (credential revocata of the CSC service prova ({fresh.url}))"
                      " is revoked: it cannot sign"),
         ("scaduto", f"the certificate of Marco Scaduto (credential scaduto of the CSC service prova ({fresh.url}))"
@@ -715,8 +716,8 @@ def test_a_batch_stops_at_an_expired_sad_and_reports_every_act(
     assert batch.stopped == expired
     assert [(Path(i.file).name, i.error) for i in reported] == [
         ("1-determinazione.yaml", expired),
-        ("2-determinazione.yaml", f"not attempted: {expired}"),
-        ("3-determinazione.yaml", f"not attempted: {expired}"),
+        ("2-determinazione.yaml", f"non tentato: {expired}"),
+        ("3-determinazione.yaml", f"non tentato: {expired}"),
     ]
     assert batch.items == reported and batch.authorisations == 1
 

@@ -33,11 +33,11 @@ REFUSAL = (
 START_NOTE = "Note: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
 ACT_NOTE = (
     "Note: development mode: the development CA signed the act in the name of its firmatario, Fabrizio Ventrice: "
-    "NOT a firma digitale, not for a real act\n"
+    "NON è una firma digitale, non per un atto vero\n"
 )
 VERIFICHE_NOTE = (
     "Note: development mode: the development CA signed the verifiche of Roberto Valente, Franco Pozzoli, "
-    "Mattia Cattaneo in their names, with no key of theirs: not for a real act\n"
+    "Mattia Cattaneo a loro nome, senza una loro chiave: non per un atto vero\n"
 )
 
 

@@ -305,8 +305,8 @@ def test_cli_writes_the_yaml_and_prints_the_report(atti: Atti, tmp_path: Path) -
     out = tmp_path / "atto.yaml"
     result = atti("import", DATA / "comune_determinazione.txt", "-o", out)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == "Read comune_determinazione.txt (txt): confidence 96%"
-    assert "  guessed: registro (dalle iniziali dell'organo (Dirigente))" in result.output
+    assert result.output.splitlines()[0] == "Letto comune_determinazione.txt (txt): affidabilità 96%"
+    assert "  dedotti:  registro (dalle iniziali dell'organo (Dirigente))" in result.output
     assert "  non classificato, riga 2: Settore Lavori Pubblici" in result.output
     assert result.output.endswith(f"Wrote {out}\n")
     assert load_act(out).act.numero == 56
@@ -316,7 +316,7 @@ def test_cli_prints_the_yaml_on_stdout_without_output(atti: Atti, tmp_path: Path
     result = atti("import", SEED)
     assert result.exit_code == 0
     assert load_act_text(result.stdout, "stdout").act.numero == 129
-    assert result.stderr.startswith("Read 000_79e5a06dcd4514e5.txt (txt): confidence 93%\n")
+    assert result.stderr.startswith("Letto 000_79e5a06dcd4514e5.txt (txt): affidabilità 93%\n")
 
 
 def test_cli_json_report(atti: Atti, tmp_path: Path) -> None:
@@ -355,7 +355,7 @@ def test_cli_missing_file_and_folder_without_archive(atti: Atti, tmp_path: Path)
     assert (result.exit_code, result.stderr) == (2, f"Errore: {tmp_path / 'nope.txt'}: no such file\n")
     result = atti("import", tmp_path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {tmp_path} is a folder: give --archive to import its acts into an archive\n"
+        2, f"Errore: {tmp_path} è una cartella: indica --archive per importarne gli atti in un archivio\n"
     )
 
 
@@ -366,7 +366,7 @@ def test_cli_help_and_ente_option(atti: Atti, tmp_path: Path) -> None:
     result = atti("import", SEED, "-o", out, "--ente", "Unione delle Camere di Commercio Lombarde")
     assert result.exit_code == 0
     assert load_act(out).act.ente.nome == "Unione delle Camere di Commercio Lombarde"
-    assert "  guessed: registro (" in result.output  # the ente given is not a guess
+    assert "  dedotti:  registro (" in result.output  # the ente given is not a guess
 
 
 def test_cli_folder_errors(atti: Atti, tmp_path: Path) -> None:
@@ -406,7 +406,7 @@ def test_a_zip_bomb_docx_is_refused_before_it_expands(atti: Atti, tmp_path: Path
     with peak_memory() as peak:
         result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {path}: the DOCX would expand to more than 100 MB (word/document.xml): refused\n"
+        2, f"Errore: {path}: il DOCX si espanderebbe oltre 100 MB (word/document.xml): rifiutato\n"
     )
     assert peak[0] < 20_000_000
 
@@ -428,7 +428,7 @@ def test_a_docx_compressed_like_a_bomb_is_refused(atti: Atti, tmp_path: Path) ->
     path.write_bytes(bombs.docx_with_document(bombs.raw_deflate(3), 3 * bombs.CHUNK))
     result = atti("import", path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {path}: the DOCX's word/document.xml is compressed more than 200 to 1 (a zip bomb?): refused\n"
+        2, f"Errore: {path}: word/document.xml del DOCX è compresso più di 200 a 1 (una zip bomb?): rifiutato\n"
     )
 
 

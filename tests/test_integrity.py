@@ -83,7 +83,7 @@ def test_cli_archive_verify(atti: Atti, archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
     ok = atti("archive", "verify", "--archive", archive.location)
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith("Archive OK: 1 acts, 1 events, 3 files")
+    assert ok.output.startswith("Archivio OK: 1 atti, 1 eventi, 3 file")
     raw(archive, "UPDATE acts SET oggetto = 'altro'")
     bad = atti("archive", "verify", "--archive", archive.location)
     assert bad.exit_code == 1
@@ -313,7 +313,7 @@ def test_killed_writers_leave_whole_acts_and_no_gaps(archive: Archive) -> None:
 
 @pytest.mark.parametrize(
     ("code", "reason"),
-    [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "the file system is read-only")],
+    [(errno.ENOSPC, "il disco è pieno"), (errno.EROFS, "il file system è in sola lettura")],
 )
 @pytest.mark.sqlite_only  # the file store's errors
 def test_full_or_read_only_disk_gives_one_storage_error(
@@ -325,7 +325,7 @@ def test_full_or_read_only_disk_gives_one_storage_error(
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr("atti.files.os.replace", refuse)
-    with pytest.raises(StorageError, match=f"^cannot write yaml document into the archive: {reason}$"):
+    with pytest.raises(StorageError, match=f"^impossibile scrivere yaml document into the archive: {reason}$"):
         publish_next(archive, act, "b")
     monkeypatch.undo()
     report = check(archive)
@@ -348,7 +348,7 @@ def test_read_only_archive_directory(archive: Archive, act: Act) -> None:
     for d in dirs:
         d.chmod(0o555)
     try:
-        with pytest.raises(StorageError, match="permission denied"):
+        with pytest.raises(StorageError, match="permesso negato"):
             publish_next(archive, act, "b")
     finally:
         for d in dirs:

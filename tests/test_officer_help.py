@@ -220,4 +220,4 @@ def test_a_date_far_ahead_is_refused_by_check_and_publish(atti: Atti, archive: A
 def test_new_into_a_folder_that_is_not_there_is_a_plain_error(atti: Atti, tmp_path: Path) -> None:
     result = atti("new", "delibera", tmp_path / "manca" / "atto.yaml")
     path = tmp_path / "manca" / "atto.yaml"
-    assert result.exit_code == 2 and result.stderr.startswith(f"Errore: cannot write {path}"), result.stderr
+    assert result.exit_code == 2 and result.stderr.startswith(f"Errore: impossibile scrivere {path}"), result.stderr

@@ -595,7 +595,8 @@ def test_cli_pdfcheck_unreadable(atti: Atti, tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (5, "", "Errore: not a PDF: no %PDF- header\n")
     missing = tmp_path / "missing.pdf"
     result = atti("pdfcheck", missing)
-    assert (result.exit_code, result.stderr) == (5, f"Errore: cannot read {missing}: No such file or directory\n")
+    assert (result.exit_code, result.stderr) == (
+        5, f"Errore: impossibile leggere {missing}: No such file or directory\n")
 
 
 def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file: Path, tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ def test_imported_acts_keep_their_numbers_and_verify_shows_the_gaps(atti: Atti, 
     result = atti("archive", "verify", "--archive", archive.location)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:3] == [str(f) for f in report.findings]
-    assert result.stdout.splitlines()[3].startswith("Archive OK: 7 acts")
+    assert result.stdout.splitlines()[3].startswith("Archivio OK: 7 atti")
 
 
 # -- one spelling per register ------------------------------------------------------------------

@@ -470,7 +470,7 @@ def test_a_list_of_lists_or_a_list_without_granted_ca(tmp_path: Path, ca: DevCA)
     withdrawn.write_bytes(make_tsl([(CA_QC, WITHDRAWN, ca.root_cert)]))
     with pytest.raises(VerificationError, match="no granted CA/QC service"):
         load_trusted_list(withdrawn)
-    with pytest.raises(VerificationError, match="cannot read"):
+    with pytest.raises(VerificationError, match="impossibile leggere"):
         load_trusted_list(tmp_path / "assente.xml")
 
 
@@ -603,7 +603,7 @@ def test_cli_takes_the_firmatario_from_the_attached_act_source(atti: Atti, tmp_p
         firmatario = json.loads(result.stdout)["firmatario"]
         assert firmatario["expected"] == "Fabrizio Ventrice"
         assert firmatario["matches"] is (code == 0)
-        assert firmatario["source"] == "the act source determinazione.yaml attached to the PDF"
+        assert firmatario["source"] == "il sorgente dell'atto determinazione.yaml allegato al PDF"
 
 
 def test_the_attached_source_is_read_as_signed(tmp_path: Path, ca: DevCA) -> None:

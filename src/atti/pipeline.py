@@ -535,15 +535,16 @@ def _check_reviewed(archive: Archive, loaded: LoadedAct, settings: Settings, dra
     if not required.names:
         return []
     label = draft_id or loaded.source.file
-    whose = f"every {act.tipo.value}" if required.ente is None else f"every {act.tipo.value} of {required.ente}"
     indexes = []
     for name in required.names:
         try:
             indexes.append(verifica_index(act, name, label))
         except ArchiveError:
             raise ArchiveError(
-                _("{label} lacks the verifica '{name}', which {whose} needs ({setting})").format(
-                    label=label, name=name, whose=whose, setting=required.setting)
+                (_("{label} lacks the verifica '{name}', which every {tipo} needs ({setting})")
+                 if required.ente is None else
+                 _("{label} lacks the verifica '{name}', which every {tipo} of {ente} needs ({setting})")).format(
+                    label=label, name=name, tipo=act.tipo.value, ente=required.ente, setting=required.setting)
             ) from None
     if draft_id is None:
         raise ArchiveError(

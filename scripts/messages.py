@@ -11,6 +11,11 @@ compares them with ``src/atti/locale/it/LC_MESSAGES/atti.po``:
 A message is untranslated while its msgstr is empty or the English itself; tests/test_i18n.py
 fails then, as it does for a message marked with something other than a plain string.
 
+click's own messages (usage errors, "Usage:", "Error:") are in a second catalog, click.po beside
+atti.po: --write gathers every _() and ngettext() of the installed click's source into it (msgstr
+empty for a new one, to be written by hand; an entry with a plural keeps msgid_plural and its
+msgstr[0] and msgstr[1]), and the check names each one missing or untranslated there (atti.cli).
+
 A message nobody marked is never in the catalog, so the check also walks the places where a
 message reaches people -- what atti raises (every AttiError subclass, click's usage errors, the
 act model's PydanticCustomError), a Problem or a Finding, what the command line echoes -- and names

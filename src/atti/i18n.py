@@ -7,6 +7,10 @@ is when the first message is translated: nothing to compile, so a clean checkout
 ``pip install -e .`` speaks Italian at once. tests/test_i18n.py fails on a marked message missing
 from the catalog, and on a catalog entry left untranslated.
 
+click's own messages (usage errors, "Usage:", "Error:") have their catalog beside it, click.po,
+read with the same :func:`read_po` and :func:`read_po_plurals` by the command line (atti.cli),
+which makes click's modules translate through it.
+
 The language is, first found: :func:`set_language` (the command line's ``--lang``, or the
 ``lang`` setting), ``$ATTI_LANG``, else Italian. ``en`` gives the messages as the source writes
 them.

@@ -346,7 +346,7 @@ def test_publish_refuses_a_certificate_of_someone_else(
                   env={"ATTI_P12_PASSPHRASE": passphrase.decode()})
     assert result.exit_code == 4
     assert result.stderr == (
-        "Errore: il firmatario dell'atto è Mario Rossi ma il certificato appartiene a Fabrizio Ventrice\n"
+        "Errore: the act's firmatario is Mario Rossi but the certificate belongs to Fabrizio Ventrice\n"
     )
     assert not list((archive / "blobs").rglob("*.pdf"))
 
@@ -377,7 +377,7 @@ def test_publish_asks_for_the_passphrase_in_a_terminal(
                             stdin=secondary, stdout=subprocess.PIPE, stderr=secondary, env=env)
     os.close(secondary)
     seen = b""
-    while b"Passphrase for" not in seen:
+    while b"Passphrase per" not in seen:
         seen += os.read(primary, 1024)
     os.write(primary, passphrase + b"\n")
     out, _ = proc.communicate(timeout=120)

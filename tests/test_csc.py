@@ -605,7 +605,7 @@ def test_publish_refuses_a_remote_certificate_before_numbering(
     config.write_text(f'[csc.prova]\nbase_url = "{fresh.url}"\nclient_id = "atti-test-client"\n')
     env = {"ATTI_DEVELOPMENT": None, **environ(fresh, None)}
     for credential, message in [
-        ("giulia", "il firmatario dell'atto è Fabrizio Ventrice ma il certificato appartiene a Giulia Neri"),
+        ("giulia", "the act's firmatario is Fabrizio Ventrice but the certificate belongs to Giulia Neri"),
         ("revocata", f"the certificate of Paola Revocata (credential revocata of the CSC service prova ({fresh.url}))"
                      " is revoked: it cannot sign"),
         ("scaduto", f"the certificate of Marco Scaduto (credential scaduto of the CSC service prova ({fresh.url}))"

@@ -308,7 +308,7 @@ def test_cli_writes_the_yaml_and_prints_the_report(atti: Atti, tmp_path: Path) -
     assert result.output.splitlines()[0] == "Letto comune_determinazione.txt (txt): affidabilità 96%"
     assert "  dedotti:  registro (dalle iniziali dell'organo (Dirigente))" in result.output
     assert "  non classificato, riga 2: Settore Lavori Pubblici" in result.output
-    assert result.output.endswith(f"Wrote {out}\n")
+    assert result.output.endswith(f"Scritto {out}\n")
     assert load_act(out).act.numero == 56
 
 

@@ -270,7 +270,7 @@ def test_publish_applies_the_rule_of_the_acts_body(archive: Archive, tmp_path: P
     comune = load_act_text(TEXT.replace("nome: Unioncamere Lombardia", "nome: Comune di Esempio", 1), "comune.yaml")
     assert comune.act.ente.nome == "Comune di Esempio"
     assert pipeline._check_reviewed(archive, comune, settings, None) == []
-    with pytest.raises(ArchiveError, match=r"^a determinazione needs its verifiche approved before it is published"):
+    with pytest.raises(ArchiveError, match=r"^una determinazione richiede che le sue verifiche siano approvate"):
         pipeline._check_reviewed(archive, load_act_text(TEXT, "act.yaml"), settings, None)
     assert archive.catalog.last_number("D.O.", 2026) == 0
 

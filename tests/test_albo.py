@@ -172,7 +172,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     source.write_text(delibera_text(), encoding="utf-8")
     published = atti("publish", source, "--archive", root, "--development", "--json")
     assert published.exit_code == 0, published.output
-    assert "publication copy" in published.stderr
+    assert "copia per la pubblicazione" in published.stderr
     act_id = json.loads(published.stdout)["id"]
     assert canaries_in(published.stdout) == []
     original = Path(json.loads(published.stdout)["pdf"])
@@ -214,7 +214,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     assert shown["esecutivita"]["dal"] == (start + dt.timedelta(days=10)).isoformat()  # the 11th day
     assert shown["esecutivita"]["norma"] == "art. 134 c. 3 TUEL"
     text = atti("show", act_id, "--archive", root).stdout
-    assert f"esecutivita: from {start + dt.timedelta(days=10):%d/%m/%Y}: dall'11° giorno" in text
+    assert f"esecutivita: dal {start + dt.timedelta(days=10):%d/%m/%Y}: dall'11° giorno" in text
     assert f"albo: 1/{start.year} from {start:%d/%m/%Y} to {end:%d/%m/%Y}" in text
 
     env = {"ATTI_ALBO_RESPONSABILE": "Giulia Albertini"}

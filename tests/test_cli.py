@@ -419,10 +419,10 @@ def test_templates_are_copied_for_a_body_and_then_used(atti: Atti, tmp_path: Pat
     folder = tmp_path / "modelli"
     result = atti("templates", folder)
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == f"wrote {folder / 'determinazione.docx'}"
+    assert result.stdout.splitlines()[0] == f"scritto   {folder / 'determinazione.docx'}"
     (folder / "delibera.docx").write_bytes(b"edited by the body")
     again = atti("templates", folder)
-    assert f"kept  {folder / 'delibera.docx'}" in again.stdout.splitlines()
+    assert f"lasciato  {folder / 'delibera.docx'}" in again.stdout.splitlines()
     assert (folder / "delibera.docx").read_bytes() == b"edited by the body"
     blocked = tmp_path / "file"
     blocked.write_text("")

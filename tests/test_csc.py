@@ -420,7 +420,7 @@ def test_atti_sign_remote_keeps_its_secrets(atti: Atti, live: LivePKI, fresh: CS
     result = atti("--config", config, "sign", src, "-o", out, "--remote", "prova:ventrice", "--level", "B-LTA",
                   "--tsa", live.tsa_url, env=env)
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Signed {out} (PAdES B-LTA) by Fabrizio Ventrice\n"
+    assert result.stdout == f"Firmato {out} (PAdES B-LTA) da Fabrizio Ventrice\n"
     signed = out.read_bytes()
     assert verify_pdf(signed, [live.root], revocation_mode="hard-fail").indication == "TOTAL_PASSED"
     pdfsig_valid(signed, tmp_path)

@@ -30,13 +30,13 @@ REFUSAL = (
     "(--pkcs11-module, --token, --key-label); or set development = true (--development) to try atti with "
     "the development CA, NOT a firma digitale"
 )
-START_NOTE = "Note: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
+START_NOTE = "Nota: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
 ACT_NOTE = (
-    "Note: development mode: the development CA signed the act in the name of its firmatario, Fabrizio Ventrice: "
+    "Nota: modalità di sviluppo: la CA di sviluppo ha firmato l'atto a nome del firmatario, Fabrizio Ventrice: "
     "NON è una firma digitale, non per un atto vero\n"
 )
 VERIFICHE_NOTE = (
-    "Note: development mode: the development CA signed the verifiche of Roberto Valente, Franco Pozzoli, "
+    "Nota: modalità di sviluppo: la CA di sviluppo ha firmato le verifiche di Roberto Valente, Franco Pozzoli, "
     "Mattia Cattaneo a loro nome, senza una loro chiave: non per un atto vero\n"
 )
 

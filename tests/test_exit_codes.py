@@ -150,8 +150,8 @@ def test_import_of_a_folder_exits_1_when_any_file_was_skipped(atti: Atti, tmp_pa
     result = atti("import", folder, "--archive", archive)
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines() == [
-        "Skipped nota.txt: not a PDF: only a PDF can be kept as the signed original",
-        "Skipped rotto.pdf: rotto.pdf: not a readable PDF (corrupt or encrypted)",
+        "Saltato nota.txt: not a PDF: only a PDF can be kept as the signed original",
+        "Saltato rotto.pdf: rotto.pdf: not a readable PDF (corrupt or encrypted)",
         "0 importati, 2 saltati; citazioni ricollegate in 0 atti",
     ]
     as_json = atti("import", folder, "--archive", archive, "--json")

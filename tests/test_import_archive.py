@@ -106,8 +106,8 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
     assert result.stdout.splitlines() == [
         "Importato DO-2026-129 da det-129-2026.pdf (affidabilità 96%)",
         "Importato DO-2026-60 da det-60-2026.pdf (affidabilità 96%)",
-        "Skipped nota.txt: not a PDF: only a PDF can be kept as the signed original",
-        "Skipped rotto.pdf: rotto.pdf: not a readable PDF (corrupt or encrypted)",
+        "Saltato nota.txt: not a PDF: only a PDF can be kept as the signed original",
+        "Saltato rotto.pdf: rotto.pdf: not a readable PDF (corrupt or encrypted)",
         "2 importati, 2 saltati; citazioni ricollegate in 0 atti",
     ]
     assert "Importazione" in result.stderr  # the progress bar

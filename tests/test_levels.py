@@ -338,7 +338,7 @@ def test_cli_sign_at_every_level(atti: Atti, tmp_path: Path, live: LivePKI) -> N
     for level in LEVELS:
         out = tmp_path / f"{level}.pdf"
         result = atti("sign", src, "-o", out, "--p12", p12, "--level", level.lower(), "--tsa", live.tsa_url, env=env)
-        assert (result.exit_code, result.stdout) == (0, f"Signed {out} (PAdES {level}) by Giulia Neri\n")
+        assert (result.exit_code, result.stdout) == (0, f"Firmato {out} (PAdES {level}) da Giulia Neri\n")
         mode = "hard-fail" if level in ("B-LT", "B-LTA") else "soft-fail"
         assert verify(out.read_bytes(), live, mode).indication == "TOTAL_PASSED"
     # The level and the TSA from the environment; the field name from the command line.

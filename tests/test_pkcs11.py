@@ -502,7 +502,7 @@ def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path
     token = ["--pkcs11-module", hsm.module, "--token", "Firma", "--key-label", "firma"]
     out = tmp_path / "firmato.pdf"
     ok = atti("sign", pdf_file, "-o", out, *token, env=env(PIN))
-    assert (ok.exit_code, ok.stdout) == (0, f"Signed {out} (PAdES B-B) by Mario Rossi\n")
+    assert (ok.exit_code, ok.stdout) == (0, f"Firmato {out} (PAdES B-B) da Mario Rossi\n")
     assert verify_pdf(out.read_bytes(), [hsm.ca.root_cert]).indication == "TOTAL_PASSED"
     # The session was closed: the same token opens again in the same process.
     again = atti("sign", pdf_file, "-o", tmp_path / "di-nuovo.pdf", *token, env=env(PIN))

@@ -314,7 +314,7 @@ def test_cli_show_lists_links_state_and_versions(atti: Atti, annulled: Archive) 
     assert out.exit_code == 0, out.output
     lines = out.output.splitlines()
     assert "     stato: annullato" in lines and "  versions: 3" in lines
-    assert "  DO-2026-60 (absent)  premesse 11: Determinazione D.O. n. 60 del 18/03/2026" in lines
+    assert "  DO-2026-60 (assente)  premesse 11: Determinazione D.O. n. 60 del 18/03/2026" in lines
     assert "Relazioni da: 1" in lines and "  annullamento da DO-2026-130" in lines
     data = json.loads(atti("show", "DO-2026-130", "--archive", root, "--json").output)
     assert data["versions"] == 2 and data["stato"] == "pubblicato"
@@ -500,7 +500,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     assert atti("draft", "save", second, "--archive", root).exit_code == 0
     unsubmitted = atti("publish", "--draft", "bozza-2", "--archive", root)
     assert (unsubmitted.exit_code, unsubmitted.stderr) == (
-        6, "Errore: bozza-2 is a bozza: it was not submitted for verifica since it last changed "
+        6, "Errore: bozza-2 è una bozza: non è stata inviata in verifica dopo l'ultima modifica "
         "(atti draft submit bozza-2)\n")
     assert atti("draft", "submit", "bozza-2", "--archive", root).exit_code == 0
     by_id = atti("publish", "--draft", "bozza-2", "--archive", root, "--json")

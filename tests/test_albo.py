@@ -215,7 +215,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     assert shown["esecutivita"]["norma"] == "art. 134 c. 3 TUEL"
     text = atti("show", act_id, "--archive", root).stdout
     assert f"esecutivita: dal {start + dt.timedelta(days=10):%d/%m/%Y}: dall'11° giorno" in text
-    assert f"albo: 1/{start.year} from {start:%d/%m/%Y} to {end:%d/%m/%Y}" in text
+    assert f"albo: 1/{start.year} dal {start:%d/%m/%Y} al {end:%d/%m/%Y}" in text
 
     env = {"ATTI_ALBO_RESPONSABILE": "Giulia Albertini"}
     with freeze_time(dt.datetime.combine(end, dt.time(12, 0)), tick=True):

@@ -239,7 +239,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
         assert "ATTESTATO DI PUBBLICAZIONE" in words and f"dal {start:%d/%m/%Y} al {end:%d/%m/%Y}" in words
         assert canaries_in(words) == []
         # Made once: a second run finds nothing to do.
-        assert atti("albo", "attesta", "--archive", root, "--development", env=env).stdout.startswith("No ")
+        assert atti("albo", "attesta", "--archive", root, "--development", env=env).stdout.startswith("Nessuna ")
         whole = json.loads(atti("albo", "elenco", "--tutte", "--archive", root, "--json").stdout)
         assert [(p["numero"], p["stato"], p["attestato_sha256"]) for p in whole] == [
             (1, "conclusa", attested["attestato_sha256"])]

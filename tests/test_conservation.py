@@ -363,4 +363,4 @@ def test_the_command_line_writes_a_pacchetto_di_versamento(
     assert package == tmp_path / "PdV-DO-2026-3-e-altri-1" and bagit.Bag(str(package)).validate()
     assert out["index_sha256"] == hashlib.sha256((package / "data" / INDEX).read_bytes()).hexdigest()
     result = atti("export", "DO-2026-3", "--registro", "D.O.", "--archive", register, "-o", tmp_path, env=env)
-    assert result.exit_code == 2 and "not both" in result.output
+    assert result.exit_code == 2 and "non entrambi" in result.output

@@ -12,6 +12,11 @@ compares them with ``src/atti/locale/it/LC_MESSAGES/atti.po``:
 A message is untranslated while its msgstr is empty or the English itself; tests/test_i18n.py
 fails then, as it does for a message marked with something other than a plain string.
 
+click's own messages (usage errors, "Usage:", "Error:") are in a second catalog, click.po beside
+atti.po: --write gathers every _() and ngettext() of the installed click's source into it (msgstr
+empty for a new one, to be written by hand; an entry with a plural keeps msgid_plural and its
+msgstr[0] and msgstr[1]), and the check names each one missing or untranslated there (atti.cli).
+
 A message nobody marked is never in the catalog, so the check also walks the places where a
 message reaches people -- what atti raises (every AttiError subclass, click's usage errors, the
 act model's PydanticCustomError), a Problem or a Finding, what the command line echoes -- and names
@@ -31,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "atti"
 CATALOG = SRC / "locale" / "it" / "LC_MESSAGES" / "atti.po"
+CLICK_CATALOG = SRC / "locale" / "it" / "LC_MESSAGES" / "click.po"
 MARKERS = {"_", "N_"}
 HEADER = '''# Italian messages of atti: the catalog of every message people read (atti.i18n).
 # Kept in step with the source by scripts/messages.py --write; each msgstr written by hand.
@@ -203,6 +209,111 @@ def fields(text: str) -> set[str] | None:
         return None
 
 
+# -- click's own messages ----------------------------------------------------------------------------
+# click marks its messages (usage errors, "Usage:", "Error:", its types' messages) with gettext's
+# _() and ngettext() in each of its modules; atti.cli makes them translate through click.po. The
+# catalog holds every message of the installed click, so that an upgrade adding one is caught.
+
+CLICK_HEADER = '''# Italian messages of click, the library of atti's command line (atti.cli translates them).
+# Every _() and ngettext() of click's own source, gathered by scripts/messages.py --write; each
+# msgstr written by hand. An entry with msgid_plural has msgstr[0] for one, msgstr[1] for more.
+msgid ""
+msgstr ""
+"Project-Id-Version: click\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"Language: it\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+
+'''
+
+
+def click_source() -> Path:
+    import click
+
+    return Path(click.__file__).resolve().parent
+
+
+def click_marked(root: Path | None = None) -> tuple[dict[str, list[str]], dict[str, tuple[str, list[str]]]]:
+    """Every message click marks: singular msgid -> places, and msgid -> (msgid_plural, places)."""
+    root = root or click_source()
+    singular: dict[str, list[str]] = {}
+    plural: dict[str, tuple[str, list[str]]] = {}
+    for path in sorted(root.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            where = f"click/{path.name}:{node.lineno}"
+            texts = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if node.func.id == "_" and len(texts) == 1:
+                singular.setdefault(texts[0], []).append(where)
+            elif node.func.id == "ngettext" and len(texts) == 2:
+                plural.setdefault(texts[0], (texts[1], []))[1].append(where)
+    return singular, plural
+
+
+def read_click_catalog(path: Path = CLICK_CATALOG) -> tuple[dict[str, str], dict[str, tuple[str, list[str]]]]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from atti.i18n import read_po, read_po_plurals
+
+    return (read_po(path), read_po_plurals(path)) if path.is_file() else ({}, {})
+
+
+def write_click_catalog(path: Path = CLICK_CATALOG) -> None:
+    """click.po with every message of the installed click, keeping the translations it has."""
+    singular, plural = click_marked()
+    translated, translated_plurals = read_click_catalog(path)
+    out = [CLICK_HEADER]
+    for msgid in sorted(singular):
+        out.append(f"#: {' '.join(singular[msgid][:3])}\n")
+        out.append(f"msgid {_quoted(msgid)}\nmsgstr {_quoted(translated.get(msgid, ''))}\n\n")
+    for msgid in sorted(plural):
+        msgid_plural, places = plural[msgid]
+        forms = translated_plurals.get(msgid, ("", []))[1] + ["", ""]
+        out.append(f"#: {' '.join(places[:3])}\n")
+        out.append(f"msgid {_quoted(msgid)}\nmsgid_plural {_quoted(msgid_plural)}\n"
+                   f"msgstr[0] {_quoted(forms[0])}\nmsgstr[1] {_quoted(forms[1])}\n\n")
+    path.write_text("".join(out).rstrip("\n") + "\n", encoding="utf-8")
+
+
+def click_problems(path: Path = CLICK_CATALOG) -> list[str]:
+    """One line per message of the installed click missing from click.po, or left untranslated there."""
+    singular, plural = click_marked()
+    translated, translated_plurals = read_click_catalog(path)
+    lines = []
+    for msgid, places in singular.items():
+        if msgid not in translated:
+            lines.append(f"{places[0]}: not in click.po: {msgid!r}")
+        elif not translated[msgid].strip():
+            lines.append(f"{places[0]}: not translated in click.po: {msgid!r}")
+        elif not _fits(translated[msgid], msgid) or _percent(translated[msgid]) != _percent(msgid):
+            lines.append(f"{places[0]}: the translation's fields differ from the message's: {msgid!r}")
+    for msgid, (msgid_plural, places) in plural.items():
+        found = translated_plurals.get(msgid)
+        if found is None or found[0] != msgid_plural:
+            lines.append(f"{places[0]}: not in click.po: {msgid!r} / {msgid_plural!r}")
+        elif len(found[1]) != 2 or not all(form.strip() for form in found[1]):
+            lines.append(f"{places[0]}: not translated in click.po: {msgid!r} / {msgid_plural!r}")
+        elif not all(_fits(form, msgid, msgid_plural) for form in found[1]):
+            lines.append(f"{places[0]}: the translation's fields differ from the message's: {msgid!r}")
+    return lines
+
+
+def _fits(translation: str, *messages: str) -> bool:
+    """The translation uses only {fields} its message is formatted with: it may leave one out (click's
+    "{name} {filename!r} does not exist." gives name in English: "{filename!r} non esiste.")."""
+    given = [fields(m) for m in messages]
+    used = fields(translation)
+    return used is not None and all(g is not None for g in given) and used <= set().union(*(g or set() for g in given))
+
+
+def _percent(text: str) -> set[str]:
+    """The %(name)s fields of a message click formats with %."""
+    return set(re.findall(r"%\((\w+)\)", text))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update the catalog with the source's messages")
@@ -211,8 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     translations = read_catalog()
     if args.write:
         write_catalog(messages, translations)
+        write_click_catalog()
         translations = read_catalog()
-    found = problems(messages, wrong, translations) + unmarked()
+    found = problems(messages, wrong, translations) + unmarked() + click_problems()
     for line in found:
         print(line)
     return 1 if found else 0

@@ -301,7 +301,7 @@ def test_each_firmatario_signs_with_their_own_key_outside_development_mode(
     segretaria = ca.signer_for("Anna Galli", "Il Segretario comunale", organisation="Comune di Valle Serena")
     act = DATA / "delibera-GC-45-2026.yaml"
     with Archive.open(root) as archive:
-        with pytest.raises(SigningError, match="the firmatario Mario Bianchi must sign with their own key"):
+        with pytest.raises(SigningError, match="il firmatario Mario Bianchi deve firmare con la propria chiave"):
             pipeline.publish(archive, act, Settings(archive=root, p12=segretaria))
         assert archive.next_number("G.C.", 2026) == 1  # nothing taken
         result = pipeline.publish(archive, act, Settings(archive=root, p12=segretaria),

@@ -173,7 +173,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     source.write_text(delibera_text(), encoding="utf-8")
     published = atti("publish", source, "--archive", root, "--development", "--json")
     assert published.exit_code == 0, published.output
-    assert "publication copy" in published.stderr
+    assert "copia per la pubblicazione" in published.stderr
     act_id = json.loads(published.stdout)["id"]
     assert canaries_in(published.stdout) == []
     original = Path(json.loads(published.stdout)["pdf"])
@@ -215,15 +215,15 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
     assert shown["esecutivita"]["dal"] == (start + dt.timedelta(days=10)).isoformat()  # the 11th day
     assert shown["esecutivita"]["norma"] == "art. 134 c. 3 TUEL"
     text = atti("show", act_id, "--archive", root).stdout
-    assert f"esecutivita: from {start + dt.timedelta(days=10):%d/%m/%Y}: dall'11° giorno" in text
-    assert f"albo: 1/{start.year} from {start:%d/%m/%Y} to {end:%d/%m/%Y}" in text
+    assert f"esecutivita: dal {start + dt.timedelta(days=10):%d/%m/%Y}: dall'11° giorno" in text
+    assert f"albo: 1/{start.year} dal {start:%d/%m/%Y} al {end:%d/%m/%Y}" in text
 
     env = {"ATTI_ALBO_RESPONSABILE": "Giulia Albertini"}
     with freeze_time(dt.datetime.combine(end, dt.time(12, 0)), tick=True):
         listed = json.loads(atti("albo", "elenco", "--archive", root, "--json").stdout)
         assert [p["act_id"] for p in listed] == [act_id]  # the last day still counts
         early = atti("albo", "attesta", "--archive", root, "--development", env=env)
-        assert early.stdout == "No publication is waiting for its attestato.\n"
+        assert early.stdout == "Nessuna pubblicazione attende il suo attestato.\n"
     # Time moved forward: the period has ended, the act leaves the albo (not the archive).
     with freeze_time(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(8, 0)), tick=True):
         assert json.loads(atti("albo", "elenco", "--archive", root, "--json").stdout) == []
@@ -240,7 +240,7 @@ def test_a_delibera_with_personal_data_through_the_albo(atti: Atti, tmp_path: Pa
         assert "ATTESTATO DI PUBBLICAZIONE" in words and f"dal {start:%d/%m/%Y} al {end:%d/%m/%Y}" in words
         assert canaries_in(words) == []
         # Made once: a second run finds nothing to do.
-        assert atti("albo", "attesta", "--archive", root, "--development", env=env).stdout.startswith("No ")
+        assert atti("albo", "attesta", "--archive", root, "--development", env=env).stdout.startswith("Nessuna ")
         whole = json.loads(atti("albo", "elenco", "--tutte", "--archive", root, "--json").stdout)
         assert [(p["numero"], p["stato"], p["attestato_sha256"]) for p in whole] == [
             (1, "conclusa", attested["attestato_sha256"])]
@@ -325,7 +325,7 @@ def test_the_register_runs_without_gaps_in_each_year_and_keeps_every_entry(
         (("annulla", "9/2026", "--motivo", "x"),
          "Errore: nessuna pubblicazione 9/2026 nel registro delle pubblicazioni\n"),
         (("annulla", "uno", "--motivo", "x"),
-         "Errore: 'uno' is not a publication of the albo: write its number and year, e.g. 15/2026\n"),
+         "Errore: 'uno' non è una pubblicazione dell'albo: scrivine numero e anno, ad esempio 15/2026\n"),
         (("annulla", "1/2026", "--motivo", "x"),
          "Errore: la pubblicazione 1/2026 è già annullata (errore materiale)\n"),
     ]:
@@ -380,7 +380,7 @@ def test_publish_puts_the_tipi_the_settings_name_on_the_albo(atti: Atti, tmp_pat
     source.write_text(delibera_text(130, personal=False), encoding="utf-8")
     delibera = atti("publish", source, "--archive", root, "--development", "--json", env=env)
     assert delibera.exit_code == 0, delibera.output
-    assert "Note: published on the albo as 1/" in delibera.stderr
+    assert "Nota: pubblicato all'albo come 1/" in delibera.stderr
     listed = json.loads(atti("albo", "elenco", "--archive", root, "--json").stdout)
     assert [p["act_id"] for p in listed] == [json.loads(delibera.stdout)["id"]]
     assert [p["giorni"] for p in listed] == [15]
@@ -408,7 +408,7 @@ def test_a_missing_publication_copy_is_made_afterwards(atti: Atti, tmp_path: Pat
     assert canaries_in(pdf_text(copy.read_bytes())) == [] and OMISSIS in pdf_text(copy.read_bytes())
     assert atti("albo", "pubblica", act_id, "--archive", root).exit_code == 0
     none = atti("albo", "copia", plain_id, "--archive", root, "--development")
-    assert none.stderr == f"Errore: {plain_id} marks no personal data: the public is given the act itself\n"
+    assert none.stderr == f"Errore: {plain_id} non marca dati personali: al pubblico si dà l'atto stesso\n"
 
 
 def test_the_register_moves_with_the_archive_to_postgresql(tmp_path: Path, pg_url: str) -> None:
@@ -445,11 +445,12 @@ def test_attesta_needs_the_responsible_officer(tmp_path: Path, atti: Atti) -> No
     pipeline.init_archive(tmp_path)
     with Archive.open(tmp_path) as arc:
         nothing = atti("albo", "attesta", "--archive", tmp_path, "--development")
-        assert (nothing.exit_code, nothing.stdout) == (0, "No publication is waiting for its attestato.\n")
+        assert (nothing.exit_code, nothing.stdout) == (0, "Nessuna pubblicazione attende il suo attestato.\n")
         soon = albo_register.publish(arc, sealed(arc, 1), dal=albo_register.today() + dt.timedelta(days=3))
         assert soon.stato() == albo_register.PROGRAMMATA
         albo_register.publish(arc, sealed(arc, 2), dal=albo_register.today() - dt.timedelta(days=20))
         assert [p.numero for p in albo_register.due_attestati(arc)] == [2]
     refused = atti("albo", "attesta", "--archive", tmp_path, "--development")
-    assert refused.stderr == "Errore: set albo_responsabile: the officer who signs the attestati di pubblicazione\n"
+    assert refused.stderr == ("Errore: imposta albo_responsabile: il responsabile che firma gli attestati di "
+                              "pubblicazione\n")
     assert refused.exit_code != 0

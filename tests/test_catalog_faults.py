@@ -426,7 +426,7 @@ def _read_only_commands(atti: Atti, root: Path) -> None:
     assert atti("history", "DO-2026-1", "--archive", root).exit_code == 0
     verified = atti("archive", "verify", "--archive", root)
     assert verified.exit_code == 0, verified.output
-    assert verified.stdout.splitlines()[-1].startswith("Archive OK: 2 acts, 2 events, 6 files")
+    assert verified.stdout.splitlines()[-1].startswith("Archivio OK: 2 atti, 2 eventi, 6 file")
 
 
 @pytest.mark.sqlite_only
@@ -451,7 +451,7 @@ def test_a_read_only_archive_can_be_read_and_refuses_writes_in_one_line(
         result = atti(*command, "--archive", root)
         assert result.exit_code == 6, (command, result.output)
         assert one_error(result) == refused, command
-    assert atti("init", "--archive", root).stdout.startswith("Archive already exists at")  # and writes nothing
+    assert atti("init", "--archive", root).stdout.startswith("L'archivio esiste già in")  # and writes nothing
     assert _files(root, readers=False) == before  # not a lock, a head, a document, a changed byte more
 
 

@@ -96,7 +96,7 @@ def test_publish_an_invalid_act_prints_its_problems_and_stores_nothing(atti: Att
 
 def test_config_errors_exit_2(atti: Atti, tmp_path: Path) -> None:
     result = atti("search", "x", env={"ATTI_ARCHVIE": "x"})
-    assert (result.exit_code, result.stderr) == (2, "Errore: unknown setting in environment: ATTI_ARCHVIE\n")
+    assert (result.exit_code, result.stderr) == (2, "Errore: impostazione sconosciuta nell'ambiente: ATTI_ARCHVIE\n")
 
 
 def test_init_is_idempotent(atti: Atti, tmp_path: Path) -> None:
@@ -104,11 +104,11 @@ def test_init_is_idempotent(atti: Atti, tmp_path: Path) -> None:
     first = atti("init", "--archive", archive)
     assert first.exit_code == 0
     assert first.output == (
-        f"Created {archive}\nDevelopment CA (not qualified): {archive / 'pki' / 'root.pem'}\n"
+        f"Creato {archive}\nCA di sviluppo (non qualificata): {archive / 'pki' / 'root.pem'}\n"
     )
     root = (archive / "pki" / "root.pem").read_bytes()
     again = atti("init", "--archive", archive)
-    assert (again.exit_code, again.output) == (0, f"Archive already exists at {archive}\n")
+    assert (again.exit_code, again.output) == (0, f"L'archivio esiste già in {archive}\n")
     assert (archive / "pki" / "root.pem").read_bytes() == root
 
 
@@ -249,7 +249,7 @@ def test_search_and_show(atti: Atti, published: tuple[Path, dict[str, object]]) 
     assert [h["id"] for h in hits] in (["DO-2026-129"], ["DO-2026-130", "DO-2026-129"])
     assert {"id", "registro", "anno", "numero", "oggetto"} <= set(hits[0])
     assert json.loads(atti("search", "ornitorinco", "--archive", archive, "--json").stdout) == []
-    assert atti("search", "ornitorinco", "--archive", archive).output == "No acts found.\n"
+    assert atti("search", "ornitorinco", "--archive", archive).output == "Nessun atto trovato.\n"
     shown = atti("show", "DO-2026-129", "--archive", archive, "--json")
     assert json.loads(shown.stdout)["sha256"] == record["sha256"]
     missing = atti("show", "DO-2026-999", "--archive", archive)
@@ -369,7 +369,7 @@ def test_publish_asks_for_the_passphrase_in_a_terminal(
     # Without a terminal there is nobody to ask: say how to give it instead.
     piped = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12)
     assert (piped.exit_code, piped.stderr) == (
-        4, f"Errore: {p12} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal\n"
+        4, f"Errore: {p12} è protetto da una passphrase: imposta ATTI_P12_PASSPHRASE o esegui in un terminale\n"
     )
     # In a real terminal (a pty) atti prompts, without echo, on stderr.
     atti_bin = Path(sys.executable).parent / "atti"
@@ -379,7 +379,7 @@ def test_publish_asks_for_the_passphrase_in_a_terminal(
                             stdin=secondary, stdout=subprocess.PIPE, stderr=secondary, env=env)
     os.close(secondary)
     seen = b""
-    while b"Passphrase for" not in seen:
+    while b"Passphrase per" not in seen:
         seen += os.read(primary, 1024)
     os.write(primary, passphrase + b"\n")
     out, _ = proc.communicate(timeout=120)
@@ -397,7 +397,7 @@ def test_proof_that_the_signed_pdf_says_what_the_yaml_says(
     _, record = published
     pdf = str(record["pdf"])
     ok = atti("proof", EXAMPLE, pdf)
-    assert (ok.exit_code, ok.stdout) == (0, f"{pdf}: says what {EXAMPLE} says (39 items)\n")
+    assert (ok.exit_code, ok.stdout) == (0, f"{pdf}: dice ciò che dice {EXAMPLE} (39 voci)\n")
     altered = tmp_path / "altered.yaml"
     altered.write_text(EXAMPLE.read_text().replace("alle ore 16.00.", "alle ore 18.00."))
     result = atti("proof", altered, pdf)
@@ -421,10 +421,10 @@ def test_templates_are_copied_for_a_body_and_then_used(atti: Atti, tmp_path: Pat
     folder = tmp_path / "modelli"
     result = atti("templates", folder)
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == f"wrote {folder / 'determinazione.docx'}"
+    assert result.stdout.splitlines()[0] == f"scritto   {folder / 'determinazione.docx'}"
     (folder / "delibera.docx").write_bytes(b"edited by the body")
     again = atti("templates", folder)
-    assert f"kept  {folder / 'delibera.docx'}" in again.stdout.splitlines()
+    assert f"lasciato  {folder / 'delibera.docx'}" in again.stdout.splitlines()
     assert (folder / "delibera.docx").read_bytes() == b"edited by the body"
     blocked = tmp_path / "file"
     blocked.write_text("")
@@ -451,7 +451,7 @@ def test_reviewers_sign_their_verifiche_with_their_own_keys(
     refused = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", stranger, env=env)
     assert refused.exit_code == 4
     assert refused.stderr == (
-        f"Errore: {stranger} belongs to Mario Rossi, who made none of the act's verifiche "
+        f"Errore: {stranger} appartiene a Mario Rossi, che non ha fatto nessuna delle verifiche dell'atto "
         "(Roberto Valente, Franco Pozzoli, Mattia Cattaneo)\n"
     )
     ok = atti("publish", EXAMPLE, "--archive", archive, "--p12", p12, "--reviewer-p12", pozzoli, "--json", env=env)

@@ -56,16 +56,19 @@ def test_an_option_given_twice_is_refused(atti: Atti, path: tuple[str, ...], opt
         said = " (1, 2)" if option.nargs == 1 else ""
     result = atti(*path, *given)
     assert result.exit_code == 2, result.output
-    assert result.stderr.splitlines()[-1] == f"Error: {name} was given twice{said}: give it once"
+    assert result.stderr.splitlines()[-1] == f"Errore: {name} è stata data due volte{said}: indicala una volta sola"
 
 
 @pytest.mark.parametrize(("args", "line"), [
     (["user", "add", "--role", "officer", "--role", "admin", "anna"],
-     "Error: --role was given twice (officer, admin): give it once"),
-    (["search", "--limit=3", "--limit", "4", "x"], "Error: --limit was given twice (3, 4): give it once"),
-    (["-v", "--verbose", "search"], "Error: --verbose was given twice (-v, --verbose): give it once"),
-    (["search", "--public", "x", "--public"], "Error: --public was given twice: give it once"),
-    (["search", "--archive", "a", "--archive", "b"], "Error: --archive was given twice (a, b): give it once"),
+     "Errore: --role è stata data due volte (officer, admin): indicala una volta sola"),
+    (["search", "--limit=3", "--limit", "4", "x"],
+     "Errore: --limit è stata data due volte (3, 4): indicala una volta sola"),
+    (["-v", "--verbose", "search"],
+     "Errore: --verbose è stata data due volte (-v, --verbose): indicala una volta sola"),
+    (["search", "--public", "x", "--public"], "Errore: --public è stata data due volte: indicala una volta sola"),
+    (["search", "--archive", "a", "--archive", "b"],
+     "Errore: --archive è stata data due volte (a, b): indicala una volta sola"),
 ])
 def test_the_message_says_what_was_given(atti: Atti, args: list[str], line: str) -> None:
     result = atti(*args)

@@ -32,22 +32,22 @@ def test_precedence(tmp_path: Path) -> None:
 def test_unknown_keys_are_named(tmp_path: Path) -> None:
     conf = tmp_path / "atti.toml"
     conf.write_text('archvie = "x"\n')
-    with pytest.raises(ConfigError, match=r"atti.toml: unknown setting 'archvie'"):
+    with pytest.raises(ConfigError, match=r"atti.toml: impostazione sconosciuta 'archvie'"):
         load_settings(config_file=conf, environ={})
-    with pytest.raises(ConfigError, match="unknown setting in environment: ATTI_ARCHVIE"):
+    with pytest.raises(ConfigError, match="impostazione sconosciuta nell'ambiente: ATTI_ARCHVIE"):
         load_settings(environ={"ATTI_ARCHVIE": "x"})
     # secrets and tool paths are atti's variables but not settings
     load_settings(environ={"ATTI_P12_PASSPHRASE": "x", "ATTI_SOFFICE": "/usr/bin/soffice"})
 
 
 def test_bad_values(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="setting 'convert_timeout'"):
+    with pytest.raises(ConfigError, match="impostazione 'convert_timeout'"):
         load_settings(environ={"ATTI_CONVERT_TIMEOUT": "soon"})
     conf = tmp_path / "bad.toml"
     conf.write_text("archive = [")
     with pytest.raises(ConfigError, match=r"bad.toml: "):
         load_settings(config_file=conf, environ={})
-    with pytest.raises(ConfigError, match="configuration file not found"):
+    with pytest.raises(ConfigError, match="file di configurazione non trovato"):
         load_settings(config_file=tmp_path / "none.toml", environ={})
 
 

@@ -225,7 +225,7 @@ def test_the_package_imports_elsewhere_as_it_was(
         before = {i: _history(a, i) for i in ids}
     result = atti("import-package", package, "--archive", other)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"Imported {i}: determinazione D.O. n. {i[8:]}/2026" for i in ids]
+    assert result.output.splitlines() == [f"Importato {i}: determinazione D.O. n. {i[8:]}/2026" for i in ids]
     with Archive.open(other) as b:
         assert {i: _history(b, i) for i in ids} == before
         assert verify_archive(b).ok
@@ -250,7 +250,7 @@ def test_a_receipt_is_recorded_against_the_package_and_its_acts(
                        "</RapportoVersamento>", encoding="utf-8")
     result = atti("receipt", package, receipt, "--archive", register)
     assert result.exit_code == 0, result.output
-    assert result.output == ("Recorded the receipt of PdV-DO-2026 for 4 acts "
+    assert result.output == ("Registrato il rapporto di versamento di PdV-DO-2026 per 4 atti "
                              "(DO-2026-1, DO-2026-2, DO-2026-3, DO-2026-4)\n")
     from starlette.testclient import TestClient
 
@@ -267,7 +267,7 @@ def test_a_receipt_is_recorded_against_the_package_and_its_acts(
         assert transfer["receipt_sha256"] == hashlib.sha256(receipt.read_bytes()).hexdigest()
         assert verify_archive(archive).ok  # the receipts are events of the chain, the acts unchanged
     shown = atti("show", "DO-2026-2", "--archive", register)
-    assert f"Versato in conservazione: 1\n  {transfer['recorded_at']}: PdV-DO-2026 to {HOLDER}\n" in shown.output
+    assert f"Versato in conservazione: 1\n  {transfer['recorded_at']}: PdV-DO-2026 a {HOLDER}\n" in shown.output
 
 
 def test_the_command_line_refuses_what_it_cannot_describe(atti: Atti, register: Path, tmp_path: Path) -> None:
@@ -365,4 +365,4 @@ def test_the_command_line_writes_a_pacchetto_di_versamento(
     assert package == tmp_path / "PdV-DO-2026-3-e-altri-1" and bagit.Bag(str(package)).validate()
     assert out["index_sha256"] == hashlib.sha256((package / "data" / INDEX).read_bytes()).hexdigest()
     result = atti("export", "DO-2026-3", "--registro", "D.O.", "--archive", register, "-o", tmp_path, env=env)
-    assert result.exit_code == 2 and "not both" in result.output
+    assert result.exit_code == 2 and "non entrambi" in result.output

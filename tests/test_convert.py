@@ -204,7 +204,7 @@ def test_cli_renders_a_folder_with_a_summary_and_exit_status(atti: Atti, tmp_pat
     result = atti("render", acts, other, "-o", out)
 
     assert result.exit_code == 1, result.output
-    assert result.stdout == f"Rendered 2 of 3 acts into {out}, 1 failed\n"
+    assert result.stdout == f"Atti generati in {out}: 2 su 3, non riusciti: 1\n"
     assert f"Errore: {acts / 'b.yaml'}:11:7: data: data non valida" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "determinazione-DO-129-2026.docx", "determinazione-DO-129-2026.pdf",
@@ -237,7 +237,7 @@ def test_cli_exits_3_when_acts_cannot_be_rendered(atti: Atti, tmp_path: Path) ->
     act.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     result = atti("render", act, folder, "-o", out, "--template", broken)  # the same act twice: rendered once
     assert result.exit_code == 3, result.output
-    assert result.stdout == f"Rendered 0 of 1 acts into {out}, 1 failed\n"
+    assert result.stdout == f"Atti generati in {out}: 0 su 1, non riusciti: 1\n"
     assert f"Errore: {act}: il modello {broken} non è un file DOCX utilizzabile" in result.stderr
     assert not out.exists()
     empty = tmp_path / "empty"

@@ -391,19 +391,20 @@ def test_provider_settings(tmp_path: Path) -> None:
     config.write_text('[csc.aruba]\nbase_url = "https://arss.example.it"\nclient_secret = "x"\n')
     with pytest.raises(ConfigError) as info:
         load_settings(config_file=config, environ={})
-    assert info.value.msg == "setting 'csc.aruba.client_secret': Extra inputs are not permitted"
+    assert info.value.msg == "impostazione 'csc.aruba.client_secret': Extra inputs are not permitted"
     with pytest.raises(ConfigError) as info:
         load_settings(environ={"ATTI_CSC": '{"x": {"base_url": "https://x.it", "otp_env": "ATTI_OTP"}}'})
     assert info.value.msg == (
-        "setting 'csc.x.otp_env': Value error, 'ATTI_OTP': name a variable outside ATTI_* (those are settings)")
+        "impostazione 'csc.x.otp_env': Value error, 'ATTI_OTP': indica una variabile fuori da ATTI_* "
+        "(quelle sono impostazioni)")
     env = load_settings(environ={"ATTI_CSC": '{"x": {"base_url": "https://x.it", "api_version": "v2"}}'})
     assert env.csc["x"].api_version == "v2"
     for url in ("http://firma.example.it", "ftp://x.it", "https://"):
         with pytest.raises(ConfigError) as info:
             load_settings(environ={"ATTI_CSC": json.dumps({"x": {"base_url": url}})})
         assert info.value.msg == (
-            "setting 'csc.x.base_url': Value error, must be an https:// URL (http:// only on 127.0.0.1, for a test"
-            " service)")
+            "impostazione 'csc.x.base_url': Value error, deve essere un URL https:// (http:// solo su 127.0.0.1, per "
+            "un servizio di prova)")
 
 
 # -- the command line: atti sign --remote, secrets never written -----------------------------------
@@ -421,7 +422,7 @@ def test_atti_sign_remote_keeps_its_secrets(atti: Atti, live: LivePKI, fresh: CS
     result = atti("--config", config, "sign", src, "-o", out, "--remote", "prova:ventrice", "--level", "B-LTA",
                   "--tsa", live.tsa_url, env=env)
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Signed {out} (PAdES B-LTA) by Fabrizio Ventrice\n"
+    assert result.stdout == f"Firmato {out} (PAdES B-LTA) da Fabrizio Ventrice\n"
     signed = out.read_bytes()
     assert verify_pdf(signed, [live.root], revocation_mode="hard-fail").indication == "TOTAL_PASSED"
     pdfsig_valid(signed, tmp_path)
@@ -527,11 +528,11 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
                   "--level", "B-LTA", "--tsa", live.tsa_url, env=env)
     assert result.exit_code == 1, result.output
     assert result.stdout == (
-        f"Published DO-2026-1 ({folder}/1-determinazione.yaml): D.O. n. 1/2026, signed by Fabrizio Ventrice\n"
-        f"Not published {folder}/2-determinazione.yaml: the act's firmatario is Giulia Neri but the certificate"
-        " belongs to Fabrizio Ventrice\n"
-        f"Published DO-2026-2 ({folder}/3-determinazione.yaml): D.O. n. 2/2026, signed by Fabrizio Ventrice\n"
-        "Published 2 of 3 acts, 1 OTP authorisation(s)\n"
+        f"Pubblicato DO-2026-1 ({folder}/1-determinazione.yaml): D.O. n. 1/2026, firmato da Fabrizio Ventrice\n"
+        f"Non pubblicato {folder}/2-determinazione.yaml: il firmatario dell'atto è Giulia Neri ma il certificato"
+        " appartiene a Fabrizio Ventrice\n"
+        f"Pubblicato DO-2026-2 ({folder}/3-determinazione.yaml): D.O. n. 2/2026, firmato da Fabrizio Ventrice\n"
+        "Atti pubblicati: 2 su 3, autorizzazioni OTP: 1\n"
     )
     # One OTP for the batch: authorised for three, the second signature on an extended transaction.
     assert fresh.calls["credentials/authorize"] == 1
@@ -553,7 +554,7 @@ def test_publish_a_folder_with_one_otp(atti: Atti, live: LivePKI, fresh: CSCTest
     refusal = (f"il servizio CSC prova ({fresh.url}) ha rifiutato l'OTP (invalid_otp: The OTP is invalid): non è "
                 f"stato firmato nulla; riprova con un nuovo OTP")
     assert (batch["published"], batch["failed"], batch["stopped"]) == (0, 3, refusal)
-    assert [a["error"] for a in batch["acts"]] == [f"not attempted: {refusal}"] * 3
+    assert [a["error"] for a in batch["acts"]] == [f"non tentato: {refusal}"] * 3
     assert sorted(p.name for p in (archive / "blobs").rglob("*") if p.is_file()) == before
     with Archive.open(archive) as arc:
         assert arc.catalog.last_number("D.O.", 2026) == 2
@@ -717,8 +718,8 @@ def test_a_batch_stops_at_an_expired_sad_and_reports_every_act(
     assert batch.stopped == expired
     assert [(Path(i.file).name, i.error) for i in reported] == [
         ("1-determinazione.yaml", expired),
-        ("2-determinazione.yaml", f"not attempted: {expired}"),
-        ("3-determinazione.yaml", f"not attempted: {expired}"),
+        ("2-determinazione.yaml", f"non tentato: {expired}"),
+        ("3-determinazione.yaml", f"non tentato: {expired}"),
     ]
     assert batch.items == reported and batch.authorisations == 1
 

@@ -26,18 +26,18 @@ from .conftest import EXAMPLE, Atti
 OUTSIDE = {"ATTI_DEVELOPMENT": None}
 
 REFUSAL = (
-    "no key to sign the act with: set p12 (--p12 FILE), or pkcs11_module, pkcs11_token and pkcs11_key "
-    "(--pkcs11-module, --token, --key-label); or set development = true (--development) to try atti with "
-    "the development CA, NOT a firma digitale"
+    "nessuna chiave con cui firmare l'atto: imposta p12 (--p12 FILE), oppure pkcs11_module, pkcs11_token e "
+    "pkcs11_key (--pkcs11-module, --token, --key-label); o imposta development = true (--development) per provare "
+    "atti con la CA di sviluppo, che NON è una firma digitale"
 )
-START_NOTE = "Note: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
+START_NOTE = "Nota: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
 ACT_NOTE = (
-    "Note: development mode: the development CA signed the act in the name of its firmatario, Fabrizio Ventrice: "
-    "NOT a firma digitale, not for a real act\n"
+    "Nota: modalità di sviluppo: la CA di sviluppo ha firmato l'atto a nome del firmatario, Fabrizio Ventrice: "
+    "NON è una firma digitale, non per un atto vero\n"
 )
 VERIFICHE_NOTE = (
-    "Note: development mode: the development CA signed the verifiche of Roberto Valente, Franco Pozzoli, "
-    "Mattia Cattaneo in their names, with no key of theirs: not for a real act\n"
+    "Nota: modalità di sviluppo: la CA di sviluppo ha firmato le verifiche di Roberto Valente, Franco Pozzoli, "
+    "Mattia Cattaneo a loro nome, senza una loro chiave: non per un atto vero\n"
 )
 
 

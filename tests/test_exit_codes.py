@@ -150,9 +150,9 @@ def test_import_of_a_folder_exits_1_when_any_file_was_skipped(atti: Atti, tmp_pa
     result = atti("import", folder, "--archive", archive)
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines() == [
-        "Skipped nota.txt: non è un PDF: solo un PDF si può conservare come originale firmato",
-        "Skipped rotto.pdf: rotto.pdf: non è un PDF leggibile (danneggiato o cifrato)",
-        "0 imported, 2 skipped; citations relinked in 0 acts",
+        "Saltato nota.txt: non è un PDF: solo un PDF si può conservare come originale firmato",
+        "Saltato rotto.pdf: rotto.pdf: non è un PDF leggibile (danneggiato o cifrato)",
+        "0 importati, 2 saltati; citazioni ricollegate in 0 atti",
     ]
     as_json = atti("import", folder, "--archive", archive, "--json")
     assert as_json.exit_code == 1 and len(json.loads(as_json.stdout)["skipped"]) == 2
@@ -173,7 +173,8 @@ def test_renewal_exits_1_when_an_act_failed(atti: Atti, tmp_path: Path, monkeypa
     monkeypatch.setattr(pipeline, "renew_timestamps", renew)
     result = atti("timestamp", "--renew", "--archive", archive, "--tsa", "http://127.0.0.1:9/tsa")
     assert (result.exit_code, result.stderr) == (1, "Errore: DO-2026-1: the PDF is damaged\n")
-    assert result.stdout == "renewed DO-2026-2 (TSA certificate expires 2026-06-01)\nRenewed 1 of 2 acts, 1 failed\n"
+    assert result.stdout == ("rinnovato DO-2026-2 (il certificato della TSA scade il 2026-06-01)\n"
+                             "Atti rinnovati: 1 su 2, non riusciti: 1\n")
 
 
 # -- a standard output closed early ---------------------------------------------------------------
@@ -243,7 +244,7 @@ def test_verify_with_trust_roots_needs_no_archive(atti: Atti, tmp_path: Path) ->
         result = atti("verify", pdf, "--trust", root, *args, "--json")
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)
-        assert report["indication"] == "TOTAL_PASSED" and report["trust"] == [f"certificates in {root}"]
+        assert report["indication"] == "TOTAL_PASSED" and report["trust"] == [f"certificati in {root}"]
     without = atti("verify", pdf, "--archive", nowhere)
     assert (without.exit_code, without.stderr) == (
         6, f"Errore: nessun archivio in {nowhere}: creane uno con 'atti init --archive {nowhere}'\n"

@@ -355,13 +355,13 @@ def test_cli_export_and_import(atti: Atti, archive_root: Path, tmp_path: Path) -
     result = atti("export", ACT_ID, "--archive", archive_root, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     bag = tmp_path / "out" / ACT_ID
-    assert result.output == f"Exported {ACT_ID} to {bag}\n"
+    assert result.output == f"Esportato {ACT_ID} in {bag}\n"
 
     other = tmp_path / "other"
     assert atti("init", "--archive", other).exit_code == 0
     result = atti("import-package", bag, "--archive", other)
     assert result.exit_code == 0, result.output
-    assert result.output == f"Imported {ACT_ID}: determinazione D.O. n. 129/2026\n"
+    assert result.output == f"Importato {ACT_ID}: determinazione D.O. n. 129/2026\n"
 
     result = atti("import-package", bag, "--archive", other)
     assert result.exit_code == 6

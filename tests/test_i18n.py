@@ -187,7 +187,7 @@ def test_the_language_of_the_command_line(atti: Atti, tmp_path: Path) -> None:
     assert "forse" in atti("--config", config, "--lang", "it", "check", bad).stdout
     result = atti("check", bad, env={"ATTI_LANG": "fr"})
     assert (result.exit_code, result.stderr) == (
-        2, "Errore: setting 'lang': Input should be 'it' or 'en'\n"
+        2, "Errore: impostazione 'lang': Input should be 'it' or 'en'\n"
     )
 
 
@@ -377,3 +377,64 @@ def test_every_commands_help_is_shown_in_the_language_asked() -> None:
             for text in texts:
                 wanted = i18n.translate(text) if language == "it" else text
                 assert flat(wanted) in shown, (path, language, text[:60])
+
+
+# -- click's own messages ----------------------------------------------------------------------------
+
+
+def test_every_message_of_the_installed_click_is_in_click_po_translated() -> None:
+    """click.po holds every _() and ngettext() of click's source, translated: a click upgrade that
+    adds or changes a message fails here (scripts/messages.py --write adds it, to be translated)."""
+    singular, plural = messages.click_marked()
+    assert len(singular) > 40 and len(plural) > 3  # the walk finds click's messages
+    assert messages.click_problems() == []
+
+
+def test_a_plural_entry_is_read_with_its_forms(tmp_path: Path) -> None:
+    po = tmp_path / "click.po"
+    po.write_text('msgid "one {n}"\nmsgid_plural "many {n}"\nmsgstr[0] "uno {n}"\nmsgstr[1] ""\n"molti {n}"\n\n'
+                  'msgid "x"\nmsgstr "y"\n', encoding="utf-8")
+    assert i18n.read_po(po) == {"x": "y"}
+    assert i18n.read_po_plurals(po) == {"one {n}": ("many {n}", ["uno {n}", "molti {n}"])}
+    assert [i18n.plural_index(n) for n in (0, 1, 2)] == [1, 0, 1]
+
+
+def test_a_usage_error_is_italian_by_default_english_on_request(atti: Atti) -> None:
+    italian = atti("check")
+    assert (italian.exit_code, italian.stderr) == (2, (
+        "Uso: main check [OPTIONS] FILES...\n"  # main: the name CliRunner gives the program
+        "Prova 'main check --help' per l'aiuto.\n\n"
+        "Errore: Manca l'argomento 'FILES...'.\n"
+    ))
+    for english in (atti("--lang", "en", "check"), atti("check", env={"ATTI_LANG": "en"})):
+        assert (english.exit_code, english.stderr) == (2, (
+            "Usage: main check [OPTIONS] FILES...\n"
+            "Try 'main check --help' for help.\n\n"
+            "Error: Missing argument 'FILES...'.\n"
+        ))
+    assert i18n.language() == "it"  # the command line's --lang is its own
+
+
+def test_click_s_option_and_type_messages_in_both_languages(atti: Atti) -> None:
+    cases = [
+        (["search", "--bogus"], "Errore: L'opzione '--bogus' non esiste.", "Error: No such option '--bogus'."),
+        (["search", "a", "b"], "Errore: Argomento in più inatteso (b)", "Error: Got unexpected extra argument (b)"),
+        (["search", "--limit", "0"], "Errore: Valore non valido per '--limit': 0 non è nell'intervallo 1<=x<=1000.",
+         "Error: Invalid value for '--limit': 0 is not in the range 1<=x<=1000."),
+        (["user", "add", "x", "--role", "boss"],
+         "Errore: Valore non valido per '--role': 'boss' non è uno tra 'officer', 'reviewer', 'archivist', 'admin'.",
+         "Error: Invalid value for '--role': 'boss' is not one of 'officer', 'reviewer', 'archivist', 'admin'."),
+        (["--bogus"], "Errore: L'opzione '--bogus' non esiste. Forse intendevi '--verbose'?",
+         "Error: No such option '--bogus'. Did you mean '--verbose'?"),
+    ]
+    for args, italian, english in cases:
+        said = atti(*args)
+        assert (said.exit_code, said.stderr.splitlines()[-1]) == (2, italian)
+        said = atti("--lang", "en", *args) if args[0] != "--bogus" else atti(*args, "--lang", "en")
+        assert (said.exit_code, said.stderr.splitlines()[-1]) == (2, english)
+
+
+def test_click_s_own_help_words_follow_the_language(atti: Atti) -> None:
+    italian, english = atti("check", "--help").stdout, atti("--lang", "en", "check", "--help").stdout
+    assert italian.startswith("Uso: main check [OPTIONS] FILES...") and "Mostra questo messaggio ed esce." in italian
+    assert english.startswith("Usage: main check [OPTIONS] FILES...") and "Show this message and exit." in english

@@ -305,10 +305,10 @@ def test_cli_writes_the_yaml_and_prints_the_report(atti: Atti, tmp_path: Path) -
     out = tmp_path / "atto.yaml"
     result = atti("import", DATA / "comune_determinazione.txt", "-o", out)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == "Read comune_determinazione.txt (txt): confidence 96%"
-    assert "  guessed: registro (dalle iniziali dell'organo (Dirigente))" in result.output
+    assert result.output.splitlines()[0] == "Letto comune_determinazione.txt (txt): affidabilità 96%"
+    assert "  dedotti:  registro (dalle iniziali dell'organo (Dirigente))" in result.output
     assert "  non classificato, riga 2: Settore Lavori Pubblici" in result.output
-    assert result.output.endswith(f"Wrote {out}\n")
+    assert result.output.endswith(f"Scritto {out}\n")
     assert load_act(out).act.numero == 56
 
 
@@ -316,7 +316,7 @@ def test_cli_prints_the_yaml_on_stdout_without_output(atti: Atti, tmp_path: Path
     result = atti("import", SEED)
     assert result.exit_code == 0
     assert load_act_text(result.stdout, "stdout").act.numero == 129
-    assert result.stderr.startswith("Read 000_79e5a06dcd4514e5.txt (txt): confidence 93%\n")
+    assert result.stderr.startswith("Letto 000_79e5a06dcd4514e5.txt (txt): affidabilità 93%\n")
 
 
 def test_cli_json_report(atti: Atti, tmp_path: Path) -> None:
@@ -356,7 +356,7 @@ def test_cli_missing_file_and_folder_without_archive(atti: Atti, tmp_path: Path)
     assert (result.exit_code, result.stderr) == (2, f"Errore: {tmp_path / 'nope.txt'}: il file non esiste\n")
     result = atti("import", tmp_path)
     assert (result.exit_code, result.stderr) == (
-        2, f"Errore: {tmp_path} is a folder: give --archive to import its acts into an archive\n"
+        2, f"Errore: {tmp_path} è una cartella: indica --archive per importarne gli atti in un archivio\n"
     )
 
 
@@ -367,7 +367,7 @@ def test_cli_help_and_ente_option(atti: Atti, tmp_path: Path) -> None:
     result = atti("import", SEED, "-o", out, "--ente", "Unione delle Camere di Commercio Lombarde")
     assert result.exit_code == 0
     assert load_act(out).act.ente.nome == "Unione delle Camere di Commercio Lombarde"
-    assert "  guessed: registro (" in result.output  # the ente given is not a guess
+    assert "  dedotti:  registro (" in result.output  # the ente given is not a guess
 
 
 def test_cli_folder_errors(atti: Atti, tmp_path: Path) -> None:

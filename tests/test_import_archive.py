@@ -104,13 +104,13 @@ def test_a_folder_goes_into_an_archive_as_imported_acts(
     result = atti("import", folder, "--archive", archive)
     assert result.exit_code == 1, result.output  # two files were skipped
     assert result.stdout.splitlines() == [
-        "Imported DO-2026-129 from det-129-2026.pdf (confidence 96%)",
-        "Imported DO-2026-60 from det-60-2026.pdf (confidence 96%)",
-        "Skipped nota.txt: non è un PDF: solo un PDF si può conservare come originale firmato",
-        "Skipped rotto.pdf: rotto.pdf: non è un PDF leggibile (danneggiato o cifrato)",
-        "2 imported, 2 skipped; citations relinked in 0 acts",
+        "Importato DO-2026-129 da det-129-2026.pdf (affidabilità 96%)",
+        "Importato DO-2026-60 da det-60-2026.pdf (affidabilità 96%)",
+        "Saltato nota.txt: non è un PDF: solo un PDF si può conservare come originale firmato",
+        "Saltato rotto.pdf: rotto.pdf: non è un PDF leggibile (danneggiato o cifrato)",
+        "2 importati, 2 saltati; citazioni ricollegate in 0 atti",
     ]
-    assert "Importing" in result.stderr  # the progress bar
+    assert "Importazione" in result.stderr  # the progress bar
 
     with Archive.open(archive) as arch:
         act = arch.get("DO-2026-129")

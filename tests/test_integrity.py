@@ -83,7 +83,7 @@ def test_cli_archive_verify(atti: Atti, archive: Archive, act: Act) -> None:
     publish_next(archive, act, "a")
     ok = atti("archive", "verify", "--archive", archive.location)
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith("Archive OK: 1 acts, 1 events, 3 files")
+    assert ok.output.startswith("Archivio OK: 1 atti, 1 eventi, 3 file")
     raw(archive, "UPDATE acts SET oggetto = 'altro'")
     bad = atti("archive", "verify", "--archive", archive.location)
     assert bad.exit_code == 1

@@ -165,7 +165,7 @@ def test_level_names(giulia: ActSigner) -> None:
         giulia.sign(make_pdf(), level="B-X")
     settings = load_settings(environ={"ATTI_LEVEL": "b-lta", "ATTI_TSA_URL": "https://tsa.example.it"})
     assert (settings.level, settings.tsa_url) == ("B-LTA", "https://tsa.example.it")
-    with pytest.raises(ConfigError, match="setting 'level'"):
+    with pytest.raises(ConfigError, match="impostazione 'level'"):
         load_settings(environ={"ATTI_LEVEL": "LTA-plus"})
 
 
@@ -338,7 +338,7 @@ def test_cli_sign_at_every_level(atti: Atti, tmp_path: Path, live: LivePKI) -> N
     for level in LEVELS:
         out = tmp_path / f"{level}.pdf"
         result = atti("sign", src, "-o", out, "--p12", p12, "--level", level.lower(), "--tsa", live.tsa_url, env=env)
-        assert (result.exit_code, result.stdout) == (0, f"Signed {out} (PAdES {level}) by Giulia Neri\n")
+        assert (result.exit_code, result.stdout) == (0, f"Firmato {out} (PAdES {level}) da Giulia Neri\n")
         mode = "hard-fail" if level in ("B-LT", "B-LTA") else "soft-fail"
         assert verify(out.read_bytes(), live, mode).indication == "TOTAL_PASSED"
     # The level and the TSA from the environment; the field name from the command line.
@@ -364,14 +364,14 @@ def test_cli_sign_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None:
             ("--p12", live.pkcs12("revocata"), "--level", "B-LTA", "--tsa", live.tsa_url),
             REVOKED,
         ),
-        ((), "no key to sign with: give --p12 FILE, a PKCS#11 token (--pkcs11-module) or --remote"),
+        ((), "nessuna chiave con cui firmare: indica --p12 FILE, un token PKCS#11 (--pkcs11-module) o --remote"),
     ]
     for options, message in cases:
         result = atti("sign", src, "-o", out, *options, env={"ATTI_ARCHIVE": str(tmp_path / "none")})
         assert (result.exit_code, result.stderr) == (4, f"Errore: {message}\n")
         assert not out.exists()
     result = atti("sign", src, "-o", out, "--p12", giulia, "--level", "B-Z")
-    assert result.exit_code == 2 and "'B-Z' is not one of" in result.stderr
+    assert result.exit_code == 2 and "'B-Z' non è uno tra" in result.stderr
 
 
 def test_cli_timestamp_a_file(atti: Atti, tmp_path: Path, live: LivePKI, giulia: ActSigner) -> None:
@@ -379,7 +379,7 @@ def test_cli_timestamp_a_file(atti: Atti, tmp_path: Path, live: LivePKI, giulia:
     pdf.write_bytes(giulia.sign(make_pdf(), level="B-LT", tsa_url=live.tsa_url))
     out = tmp_path / "lta.pdf"
     result = atti("timestamp", pdf, "--tsa", live.tsa_url, "-o", out)
-    assert (result.exit_code, result.stdout) == (0, f"Timestamped {out} (TSA {live.tsa_url})\n")
+    assert (result.exit_code, result.stdout) == (0, f"Apposta la marca temporale a {out} (TSA {live.tsa_url})\n")
     assert out.read_bytes().startswith(pdf.read_bytes())
     assert layout(out.read_bytes())[3] == 1
     assert verify(out.read_bytes(), live).indication == "TOTAL_PASSED"
@@ -395,10 +395,12 @@ def test_cli_timestamp_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None
     unsigned.write_bytes(original := make_pdf())
     dead = f"http://127.0.0.1:{closed_port()}/tsa"
     for args, code, message in [
-        ((unsigned,), 4, "Errore: a document timestamp needs a TSA: give --tsa URL or set tsa_url\n"),
+        ((unsigned,), 4, "Errore: una marca temporale del documento richiede una TSA: indica --tsa URL o "
+                         "imposta tsa_url\n"),
         ((unsigned, "--tsa", live.tsa_url), 4, ("Errore: il PDF non ha alcuna firma da mantenere valida: prima "
                                                 "firmalo\n")),
-        ((tmp_path / "assente.pdf", "--tsa", live.tsa_url), 4, f"Errore: cannot read {tmp_path / 'assente.pdf'}: "),
+        ((tmp_path / "assente.pdf", "--tsa", live.tsa_url), 4,
+         f"Errore: impossibile leggere {tmp_path / 'assente.pdf'}: "),
         (("--renew", "--tsa", dead, "--archive", tmp_path / "none"), 6, "Errore: nessun archivio in "),
     ]:
         result = atti("timestamp", *args)
@@ -407,7 +409,7 @@ def test_cli_timestamp_errors(atti: Atti, tmp_path: Path, live: LivePKI) -> None
     assert unsigned.read_bytes() == original
     for args in [(), (unsigned, "--renew"), ("--renew", "-o", tmp_path / "x.pdf")]:
         result = atti("timestamp", *args)
-        assert result.exit_code == 2 and "Usage:" in result.stderr
+        assert result.exit_code == 2 and "Uso:" in result.stderr
 
 
 @pytest.mark.libreoffice
@@ -443,14 +445,14 @@ def test_publish_b_lta_then_renew_the_archive(atti: Atti, tmp_path: Path, live: 
     base = ("timestamp", "--renew", "--archive", archive, "--tsa", live.tsa_url)
     none_due = atti(*base)
     assert none_due.exit_code == 0, none_due.output
-    assert none_due.stdout == "Renewed 0 of 2 acts, 1 without any timestamp (B-B)\n"
+    assert none_due.stdout == "Atti rinnovati: 0 su 2, senza alcuna marca temporale (B-B): 1\n"
 
     # The TSA certificate expires in 2099: "within 40000 days" makes it due.
     due = atti(*base, "--before", "40000")
     assert due.exit_code == 0, due.output
     assert due.stdout == (
-        f"renewed {record['id']} (TSA certificate expires 2099-06-01)\n"
-        "Renewed 1 of 2 acts, 1 without any timestamp (B-B)\n"
+        f"rinnovato {record['id']} (il certificato della TSA scade il 2099-06-01)\n"
+        "Atti rinnovati: 1 su 2, senza alcuna marca temporale (B-B): 1\n"
     )
     shown = json.loads(atti("show", record["id"], "--archive", archive, "--json").stdout)
     assert shown["sha256"] != record["sha256"]

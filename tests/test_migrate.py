@@ -104,8 +104,9 @@ def test_cli_migrate(atti: Atti, source: Path, pg_url: str) -> None:
     result = atti("archive", "migrate", "--archive", source, "--to", pg_url)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"Migrated 3 acts, 5 events, 10 files (0.0 MB) from {source} to {pg_url}",
-        f"Both archives verify OK; event chain head {_snapshot(source)[0]['events'][-1]['hash']}",
+        f"Migrati 3 atti, 5 eventi, 10 file (0.0 MB) da {source} a {pg_url}",
+        "Entrambi gli archivi risultano integri; testa della catena degli eventi "
+        f"{_snapshot(source)[0]['events'][-1]['hash']}",
     ]
     result = atti("archive", "migrate", "--from", source, "--to", pg_url)
     assert result.exit_code == 6
@@ -113,7 +114,7 @@ def test_cli_migrate(atti: Atti, source: Path, pg_url: str) -> None:
         f"Errore: l'archivio di destinazione {pg_url} non è vuoto: migra solo in un archivio nuovo\n"
     )
     result = atti("archive", "verify", "--archive", pg_url)
-    assert result.exit_code == 0 and result.output.startswith("Archive OK: 3 acts, 5 events, 10 files")
+    assert result.exit_code == 0 and result.output.startswith("Archivio OK: 3 atti, 5 eventi, 10 file")
 
 
 def test_into_postgresql_with_documents_in_s3(

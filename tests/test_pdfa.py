@@ -598,7 +598,8 @@ def test_cli_pdfcheck_unreadable(atti: Atti, tmp_path: Path) -> None:
         5, "", "Errore: non è un PDF: manca l'intestazione %PDF-\n")
     missing = tmp_path / "missing.pdf"
     result = atti("pdfcheck", missing)
-    assert (result.exit_code, result.stderr) == (5, f"Errore: cannot read {missing}: No such file or directory\n")
+    assert (result.exit_code, result.stderr) == (
+        5, f"Errore: impossibile leggere {missing}: No such file or directory\n")
 
 
 def test_cli_compare(atti: Atti, two_renderings: tuple[bytes, bytes], pdfa3_file: Path, tmp_path: Path) -> None:

@@ -120,7 +120,7 @@ def test_verify_reports_what_others_may_read_with_the_fix(archive_location: Path
         f"exposed: pki/root.pem: permessi 0620: anche altri oltre al proprietario possono scrivere; {fix}",
         f"exposed: trust: permessi 0755: anche altri oltre al proprietario possono leggere e accedere; {fix}",
     ]
-    assert result.stdout.splitlines()[-1].startswith("Archive FAILED: 0 acts")
+    assert result.stdout.splitlines()[-1].startswith("Archivio NON VALIDO: 0 atti")
     subprocess_free_fix(state)
     result = atti("archive", "verify", "--archive", archive_location)
     assert result.exit_code == 0, result.output

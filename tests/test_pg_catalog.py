@@ -121,7 +121,7 @@ def test_cli_init_and_search_on_a_url(atti: Atti, pg_url: str) -> None:
     assert result.exit_code == 0, result.output
     assert (state_dir(pg_url) / "pki" / "root.pem").is_file()
     result = atti("search", "--archive", pg_url, "proroga")
-    assert (result.exit_code, result.output) == (0, "No acts found.\n")
+    assert (result.exit_code, result.output) == (0, "Nessun atto trovato.\n")
     result = atti("search", "--archive", pg_url + "x", "proroga")
     assert result.exit_code == 6  # StorageError
     assert result.stderr.startswith(f"Errore: impossibile aprire il catalogo {pg_url}x: connection failed: ")

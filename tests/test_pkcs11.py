@@ -504,7 +504,7 @@ def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path
     token = ["--pkcs11-module", hsm.module, "--token", "Firma", "--key-label", "firma"]
     out = tmp_path / "firmato.pdf"
     ok = atti("sign", pdf_file, "-o", out, *token, env=env(PIN))
-    assert (ok.exit_code, ok.stdout) == (0, f"Signed {out} (PAdES B-B) by Mario Rossi\n")
+    assert (ok.exit_code, ok.stdout) == (0, f"Firmato {out} (PAdES B-B) da Mario Rossi\n")
     assert verify_pdf(out.read_bytes(), [hsm.ca.root_cert]).indication == "TOTAL_PASSED"
     # The session was closed: the same token opens again in the same process.
     again = atti("sign", pdf_file, "-o", tmp_path / "di-nuovo.pdf", *token, env=env(PIN))
@@ -513,7 +513,7 @@ def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path
     assert (wrong.exit_code, wrong.stderr) == (4, "Errore: PIN errato per il token 'Firma'\n")
     none = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, env=env(None))
     assert (none.exit_code, none.stderr) == (
-        4, "Errore: token 'Firma' needs a PIN: set ATTI_PKCS11_PIN or run in a terminal\n"
+        4, "Errore: token 'Firma' richiede un PIN: imposta ATTI_PKCS11_PIN o esegui in un terminale\n"
     )
     assert not (tmp_path / "no.pdf").exists()
 
@@ -547,12 +547,13 @@ def test_cli_publish_signs_a_verifica_with_the_reviewers_token(
     no_pin = atti(*publish, "--reviewer", f"pkcs11:token=Revisione;key=pozzoli;module={hsm.module}",
                   env={"ATTI_PKCS11_PIN": REVIEW_PIN})
     assert (no_pin.exit_code, no_pin.stderr) == (4, (
-        "Errore: reviewer's token 'Revisione' needs a PIN: add pin-env=VARIABLE to its key or run in a terminal\n"))
+        "Errore: reviewer's token 'Revisione' richiede un PIN: aggiungi pin-env=VARIABILE alla sua "
+        "chiave o esegui in un terminale\n"))
     # Mario Rossi's token key is no reviewer's: refused, and its token logged out again.
     stranger = atti(*publish, "--reviewer", f"pkcs11:token=Firma;key=firma;module={hsm.module};pin-env=PIN_ROSSI",
                     env={"PIN_ROSSI": PIN})
     assert (stranger.exit_code, stranger.stderr) == (4, (
-        "Errore: il token 'Firma' belongs to Mario Rossi, who made none of the act's verifiche "
+        "Errore: il token 'Firma' appartiene a Mario Rossi, che non ha fatto nessuna delle verifiche dell'atto "
         "(Roberto Valente, Franco Pozzoli, Mattia Cattaneo)\n"))
     with _open(hsm) as again:
         assert again.signer_name == "Mario Rossi"

@@ -114,7 +114,7 @@ def test_atti_proof_id_passes_for_every_published_act(
     result = atti("proof", act_id, "--archive", archive)
     source = f"determinazione-DO-{numero}-2026.yaml"
     assert (result.exit_code, result.stdout) == (
-        0, f"{act_id}: says what the act source {source} attached to {act_id} says (39 items)\n"
+        0, f"{act_id}: dice ciò che dice il sorgente dell'atto {source} allegato a {act_id} (39 voci)\n"
     ), result.output
     # The signed PDF: valid, no mark, the dicitura; the YAML it carries is the act as signed.
     pdf = Path(json.loads(atti("show", act_id, "--archive", archive, "--json").stdout)["pdf"])
@@ -146,7 +146,7 @@ def test_proof_of_an_archived_act_against_a_file_or_an_archived_version(
     archive, ids = published
     act_id = ids["from a draft"]  # its first version is the draft, unnumbered, with its preview
     result = atti("proof", f"{act_id}@1", act_id, "--archive", archive)
-    assert (result.exit_code, result.stdout) == (0, f"{act_id}: says what {act_id}@1 says (39 items)\n")
+    assert (result.exit_code, result.stdout) == (0, f"{act_id}: dice ciò che dice {act_id}@1 (39 voci)\n")
     # The YAML an officer wrote, with no number: the archive's number is the act's.
     altered = tmp_path / "draft.yaml"
     altered.write_text(UNNUMBERED.replace("alle ore 16.00.", "alle ore 17.00."), encoding="utf-8")
@@ -197,13 +197,13 @@ def test_a_draft_written_with_its_number_proves_against_its_unnumbered_preview(
 def test_proof_names_what_it_cannot_find(atti: Atti, tmp_path: Path) -> None:
     result = atti("proof", "DO-2026-1", "--archive", tmp_path / "none")
     assert (result.exit_code, result.stderr) == (
-        6, "Errore: DO-2026-1 is not a file, and there is no archive to find it in: give --archive\n"
+        6, "Errore: DO-2026-1 non è un file, e non c'è un archivio in cui cercarlo: indica --archive\n"
     )
     bare = tmp_path / "bare.pdf"
     bare.write_bytes(b"%PDF-1.7 nothing")
     result = atti("proof", bare)
     assert (result.exit_code, result.stderr) == (
-        5, f"Errore: {bare} carries no act source (a YAML attachment): give the act's YAML too\n"
+        5, f"Errore: {bare} non contiene il sorgente dell'atto (un allegato YAML): indica anche lo YAML dell'atto\n"
     )
 
 
@@ -269,7 +269,8 @@ def test_atti_render_is_marked_and_proves_against_the_yaml_it_carries(atti: Atti
     assert_unsigned(pdf.read_bytes())
     result = atti("proof", pdf)
     assert (result.exit_code, result.stdout) == (
-        0, f"{pdf}: says what the act source determinazione-DO-bozza-2026.yaml attached to {pdf} says (39 items)\n"
+        0, f"{pdf}: dice ciò che dice il sorgente dell'atto determinazione-DO-bozza-2026.yaml allegato a "
+           f"{pdf} (39 voci)\n"
     )
     assert atti("proof", act, pdf).exit_code == 0
 

@@ -114,7 +114,7 @@ def test_imported_acts_keep_their_numbers_and_verify_shows_the_gaps(atti: Atti, 
     result = atti("archive", "verify", "--archive", archive.location)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:3] == [str(f) for f in report.findings]
-    assert result.stdout.splitlines()[3].startswith("Archive OK: 7 acts")
+    assert result.stdout.splitlines()[3].startswith("Archivio OK: 7 atti")
 
 
 # -- one spelling per register ------------------------------------------------------------------
@@ -207,7 +207,7 @@ def test_publish_says_where_a_register_starts(atti: Atti, libreoffice: str, tmp_
     env = {"ATTI_DEVELOPMENT": None, "ATTI_P12": str(key)}
     first = atti("publish", EXAMPLE, "--archive", archive, env=env)
     assert first.exit_code == 0, first.output
-    assert first.stderr == "Note: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
+    assert first.stderr == "Nota: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
     given = atti("publish", act_file(tmp_path, numero=None), "--archive", archive, "--json", env=env)
     named = atti("publish", act_file(tmp_path, numero=131), "--archive", archive, "--json", env=env)
     assert (given.exit_code, given.stderr, named.exit_code, named.stderr) == (0, "", 0, ""), given.output + named.output
@@ -223,7 +223,7 @@ def test_an_act_spelt_otherwise_is_published_and_proved_as_the_archives(
     assert atti("publish", EXAMPLE, "--archive", archive).exit_code == 0
     result = atti("publish", act_file(tmp_path, numero=None, registro="d.o."), "--archive", archive, "--json")
     assert result.exit_code == 0, result.output
-    assert "Note: il registro d.o. è il D.O. dell'archivio: l'atto è pubblicato come D.O.\n" in result.stderr
+    assert "Nota: il registro d.o. è il D.O. dell'archivio: l'atto è pubblicato come D.O.\n" in result.stderr
     record = json.loads(result.stdout)
     assert (record["id"], record["registro"]) == ("DO-2026-130", "D.O.")
     shown = atti("proof", "DO-2026-130", "--archive", archive)  # the YAML the PDF carries says D.O.

@@ -95,7 +95,7 @@ def test_a_review_names_a_verifica_of_the_act_and_a_rejection_says_why(archive: 
         pipeline.review(archive, draft, approve=True, verifica="Verifica Contabile", actor="pozzoli")
     with pytest.raises(ArchiveError) as no_note:
         pipeline.review(archive, draft, approve=False, verifica="Verifica Legale", note="  ", actor="pozzoli")
-    assert no_note.value.msg == "a rejection needs a note saying what to change (--note TEXT)"
+    assert no_note.value.msg == "un rifiuto richiede una nota che dica cosa cambiare (--note TESTO)"
     assert len(archive.versions(draft)) == 2  # nothing recorded
 
 
@@ -132,30 +132,30 @@ def test_publish_refuses_a_bozza_and_unapproved_required_verifiche(archive: Arch
     with pytest.raises(ArchiveError) as bozza:
         pipeline.publish(archive, None, settings, draft_id=record.id)
     assert bozza.value.msg == (
-        "bozza-1 is a bozza: it was not submitted for verifica since it last changed (atti draft submit bozza-1)")
+        "bozza-1 è una bozza: non è stata inviata in verifica dopo l'ultima modifica (atti draft submit bozza-1)")
     archive.submit_draft(record.id)
     with pytest.raises(ArchiveError) as unapproved:
         pipeline.publish(archive, None, settings, draft_id=record.id)
     assert unapproved.value.msg == (
-        "bozza-1 cannot be published: the verifica 'Verifica Legale' was not approved since it was last submitted "
-        "(atti review bozza-1 --approve --verifica 'Verifica Legale')")
+        "bozza-1 non può essere pubblicato: la verifica 'Verifica Legale' non è stata approvata dall'ultimo invio in "
+        "verifica (atti review bozza-1 --approve --verifica 'Verifica Legale')")
     act = tmp_path / "act.yaml"
     act.write_text(TEXT, encoding="utf-8")
     # The file is the draft's text: found as the draft, still unapproved.
-    with pytest.raises(ArchiveError, match="'Verifica Legale' was not approved"):
+    with pytest.raises(ArchiveError, match="'Verifica Legale' non è stata approvata"):
         pipeline.publish(archive, act, settings)
     other = tmp_path / "other.yaml"
     other.write_text(TEXT.replace("  Approvazione proroga", "  Altra proroga", 1), encoding="utf-8")
     with pytest.raises(ArchiveError) as no_draft:
         pipeline.publish(archive, other, settings)
     assert no_draft.value.msg == (
-        "a determinazione needs its verifiche approved before it is published: save it as a draft "
-        "(atti draft save), submit it and have it reviewed (atti review)")
+        "una determinazione richiede che le sue verifiche siano approvate prima della pubblicazione: salvala come "
+        "bozza (atti draft save), inviala in verifica e falla esaminare (atti review)")
     lacking = Settings(archive=tmp_path, required_verifiche={"determinazione": ["Verifica Contabile"]})
     with pytest.raises(ArchiveError) as missing:
         pipeline.publish(archive, None, lacking, draft_id=record.id)
     assert missing.value.msg == (
-        "bozza-1 lacks the verifica 'Verifica Contabile', which every determinazione needs (required_verifiche)")
+        "bozza-1 non ha la verifica 'Verifica Contabile', richiesta per ogni determinazione (required_verifiche)")
     assert archive.catalog.last_number("D.O.", 2026) == 0
 
 
@@ -170,8 +170,8 @@ def test_an_approved_verifica_needs_its_reviewers_key_outside_development_mode(
     with pytest.raises(SigningError) as keyless:
         pipeline.publish(archive, None, settings, draft_id=draft)
     assert keyless.value.msg == (
-        "the verifica 'Verifica Legale' must be signed with the key of its reviewer, Franco Pozzoli: give it with "
-        "--reviewer (the development CA signs in their name only in development mode)")
+        "la verifica 'Verifica Legale' deve essere firmata con la chiave del suo verificatore, Franco Pozzoli: "
+        "indicala con --reviewer (la CA di sviluppo firma a suo nome solo in modalità di sviluppo)")
 
 
 def test_required_verifiche_setting_refuses_an_unknown_tipo_and_reads_json(tmp_path: Path) -> None:
@@ -179,13 +179,14 @@ def test_required_verifiche_setting_refuses_an_unknown_tipo_and_reads_json(tmp_p
     with pytest.raises(ConfigError) as exc:
         pipeline.required_verifiche(wrong, "determinazione", "Unioncamere Lombardia")
     assert exc.value.msg == (
-        "setting 'required_verifiche': unknown tipo 'determina' (one of determinazione, delibera, decreto, ordinanza)")
+        "impostazione 'required_verifiche': tipo sconosciuto 'determina' (uno tra determinazione, delibera, decreto, "
+        "ordinanza)")
     env = {"ATTI_REQUIRED_VERIFICHE": '{"delibera": ["Verifica Contabile"]}', "ATTI_USER": "ufficio"}
     settings = load_settings(environ=env)
     assert (settings.required_verifiche, settings.user) == ({"delibera": ["Verifica Contabile"]}, "ufficio")
     assert pipeline.required_verifiche(settings, "delibera", "Comune di Esempio").names == ["Verifica Contabile"]
     assert pipeline.required_verifiche(settings, "determinazione", "Comune di Esempio").names == []
-    with pytest.raises(ConfigError, match="setting 'required_verifiche'"):
+    with pytest.raises(ConfigError, match="impostazione 'required_verifiche'"):
         load_settings(environ={"ATTI_REQUIRED_VERIFICHE": "delibera=Verifica"})
 
 
@@ -232,16 +233,17 @@ def test_required_verifiche_by_ente_refuses_an_unknown_tipo_and_a_body_named_twi
     with pytest.raises(ConfigError) as exc:
         pipeline.required_verifiche(wrong, "delibera", "Comune di Altrove")  # checked whichever body publishes
     assert exc.value.msg == (
-        "setting 'required_verifiche_by_ente.Comune di Esempio': unknown tipo 'delibere' "
-        "(one of determinazione, delibera, decreto, ordinanza)")
+        "impostazione 'required_verifiche_by_ente.Comune di Esempio': tipo sconosciuto 'delibere' "
+        "(uno tra determinazione, delibera, decreto, ordinanza)")
     twice = Settings(required_verifiche_by_ente={"Comune di Esempio": {}, "comune di  esempio": {"delibera": ["X"]}})
     with pytest.raises(ConfigError) as exc:
         pipeline.required_verifiche(twice, "delibera", "Comune di Esempio")
     assert exc.value.msg == (
-        "setting 'required_verifiche_by_ente': 'Comune di Esempio' and 'comune di  esempio' name the same body")
+        "impostazione 'required_verifiche_by_ente': 'Comune di Esempio' e 'comune di  esempio' indicano lo stesso "
+        "ente")
     with pytest.raises(ConfigError) as shape:
         load_settings({"required_verifiche_by_ente": {"Comune di Esempio": ["Verifica Contabile"]}}, environ={})
-    assert shape.value.msg.startswith("setting 'required_verifiche_by_ente.Comune di Esempio': ")
+    assert shape.value.msg.startswith("impostazione 'required_verifiche_by_ente.Comune di Esempio': ")
 
 
 def test_publish_applies_the_rule_of_the_acts_body(archive: Archive, tmp_path: Path) -> None:
@@ -254,22 +256,22 @@ def test_publish_applies_the_rule_of_the_acts_body(archive: Archive, tmp_path: P
     with pytest.raises(ArchiveError) as unapproved:
         pipeline.publish(archive, None, settings, draft_id=draft)
     assert unapproved.value.msg == (
-        "bozza-1 cannot be published: the verifica 'Verifica Amministrativa' was not approved since it was last "
-        "submitted (atti review bozza-1 --approve --verifica 'Verifica Amministrativa')")
+        "bozza-1 non può essere pubblicato: la verifica 'Verifica Amministrativa' non è stata approvata dall'ultimo "
+        "invio in verifica (atti review bozza-1 --approve --verifica 'Verifica Amministrativa')")
     # The same act of another body that requires Verifica Contabile of a determinazione.
     stricter = load_settings({"archive": str(tmp_path), "required_verifiche_by_ente": {
         "Unioncamere Lombardia": {"determinazione": ["Verifica Contabile"]}}}, environ={})
     with pytest.raises(ArchiveError) as lacking:
         pipeline.publish(archive, None, stricter, draft_id=draft)
     assert lacking.value.msg == (
-        "bozza-1 lacks the verifica 'Verifica Contabile', which every determinazione of Unioncamere Lombardia "
-        "needs (required_verifiche_by_ente)")
+        "bozza-1 non ha la verifica 'Verifica Contabile', richiesta per ogni determinazione di Unioncamere Lombardia "
+        "(required_verifiche_by_ente)")
     # Comune di Esempio requires no verifica of a determinazione: its act needs no reviewed draft,
     # while the same act of Unioncamere Lombardia does.
     comune = load_act_text(TEXT.replace("nome: Unioncamere Lombardia", "nome: Comune di Esempio", 1), "comune.yaml")
     assert comune.act.ente.nome == "Comune di Esempio"
     assert pipeline._check_reviewed(archive, comune, settings, None) == []
-    with pytest.raises(ArchiveError, match=r"^a determinazione needs its verifiche approved before it is published"):
+    with pytest.raises(ArchiveError, match=r"^una determinazione richiede che le sue verifiche siano approvate"):
         pipeline._check_reviewed(archive, load_act_text(TEXT, "act.yaml"), settings, None)
     assert archive.catalog.last_number("D.O.", 2026) == 0
 
@@ -283,7 +285,7 @@ def test_cli_review_records_the_as_user_and_history_shows_it(atti: Atti, tmp_pat
                "--archive", root, "--as", "pozzoli")
     assert (out.exit_code, out.output) == (0, "Bozza bozza-1 versione 3: verifica 'Verifica Legale' negativo, bozza\n")
     neither = atti("review", "bozza-1", "--archive", root)
-    assert neither.exit_code == 2 and "give --approve or --reject" in neither.output
+    assert neither.exit_code == 2 and "indica --approve o --reject" in neither.output
     lines = atti("history", "bozza-1", "--archive", root).output.splitlines()
     heads = [re.sub(r"  \S+T\S+  ", "  WHEN  ", line) for line in lines if line.startswith("bozza-1@")]
     assert heads == [
@@ -440,12 +442,12 @@ def test_review_flow_end_to_end_with_reviewers_own_keys(atti: Atti, tmp_path: Pa
     assert atti("draft", "submit", "bozza-1", "--as", "ufficio", env=env).exit_code == 0
     early = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, "--reviewer-p12", cattaneo, env=env)
     assert (early.exit_code, early.stderr) == (6, (
-        "Errore: bozza-1 cannot be published: the verifica 'Verifica Legale' was not approved since it was last "
-        "submitted (atti review bozza-1 --approve --verifica 'Verifica Legale')\n"))
+        "Errore: bozza-1 non può essere pubblicato: la verifica 'Verifica Legale' non è stata approvata dall'ultimo "
+        "invio in verifica (atti review bozza-1 --approve --verifica 'Verifica Legale')\n"))
     for who, verifica in (("pozzoli", "Verifica Legale"), ("cattaneo", "Verifica Amministrativa")):
         assert atti("review", "bozza-1", "--approve", "--verifica", verifica, "--as", who, env=env).exit_code == 0
     keyless = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, env=env)
-    assert keyless.exit_code == 4 and "the verifica 'Verifica Amministrativa' must be signed" in keyless.stderr
+    assert keyless.exit_code == 4 and "la verifica 'Verifica Amministrativa' deve essere firmata" in keyless.stderr
     published = atti("publish", "--draft", "bozza-1", "--reviewer-p12", pozzoli, "--reviewer-p12", cattaneo,
                      "--p12", ventrice, "--as", "ventrice", "--json", env=env)
     assert published.exit_code == 0, published.output
@@ -496,10 +498,10 @@ def test_development_mode_signs_verifiche_in_reviewers_names_and_says_so(atti: A
     second.write_text(TEXT.replace("numero: 129 ", "numero: 130 "), encoding="utf-8")
     dev = atti("publish", second, "--archive", root, "--json", env={"ATTI_DEVELOPMENT": "true"})
     assert dev.exit_code == 0, dev.output
-    assert dev.stderr == ("Note: development mode: the development CA signed the act in the name of its firmatario, "
-                          "Fabrizio Ventrice: NOT a firma digitale, not for a real act\n"
-                          "Note: development mode: the development CA signed the verifiche of Roberto Valente, "
-                          "Franco Pozzoli, Mattia Cattaneo in their names, with no key of theirs: not for a real act\n")
+    assert dev.stderr == ("Nota: modalità di sviluppo: la CA di sviluppo ha firmato l'atto a nome del firmatario, "
+                          "Fabrizio Ventrice: NON è una firma digitale, non per un atto vero\n"
+                          "Nota: modalità di sviluppo: la CA di sviluppo ha firmato le verifiche di Roberto Valente, "
+                          "Franco Pozzoli, Mattia Cattaneo a loro nome, senza una loro chiave: non per un atto vero\n")
     report = json.loads(atti("verify", json.loads(dev.stdout)["pdf"], "--archive", root, "--json").stdout)
     assert report["indication"] == "TOTAL_PASSED"
     assert [s["field_name"] for s in report["signatures"]] == ["Verifica1", "Verifica2", "Verifica3", "Firma"]

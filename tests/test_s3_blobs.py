@@ -191,7 +191,7 @@ def test_missing_configuration(s3_env: dict[str, str]) -> None:
         S3BlobStore.from_env({k: v for k, v in s3_env.items() if k != "ATTI_S3_BUCKET"})
     with pytest.raises(ConfigError, match=r"^l'archiviazione S3 richiede AWS_ACCESS_KEY_ID e AWS_SECRET_ACCESS_KEY$"):
         S3BlobStore.from_env({k: v for k, v in s3_env.items() if k != "AWS_SECRET_ACCESS_KEY"})
-    with pytest.raises(ConfigError, match=r"^setting 's3_retention_years': "):
+    with pytest.raises(ConfigError, match=r"^impostazione 's3_retention_years': "):
         S3BlobStore.from_env({**s3_env, "ATTI_S3_RETENTION_YEARS": "0"})
 
 

@@ -441,7 +441,7 @@ def test_cli_json_keys_and_filters(atti: Atti, example: Archive) -> None:
     assert listed.exit_code == 0
     assert listed.stdout.splitlines()[0].startswith("DO-2026-130  01/06/2026  Approvazione graduatoria")
     none = atti("search", "ornitorinco", "--archive", root)
-    assert (none.exit_code, none.stdout, none.stderr) == (0, "No acts found.\n", "")
+    assert (none.exit_code, none.stdout, none.stderr) == (0, "Nessun atto trovato.\n", "")
 
 
 def test_cli_bad_date_is_one_error_exit_2(atti: Atti, example: Archive) -> None:
@@ -464,4 +464,4 @@ def test_cli_public_and_offset(atti: Atti, example: Archive, act: Act) -> None:
     page = atti("search", "proroga", "--archive", root, "--json", "--limit", "1", "--offset", "1")
     assert page.exit_code == 0 and [h["id"] for h in json.loads(page.stdout)] == every[1:2]
     negative = atti("search", "proroga", "--archive", root, "--offset", "-1")
-    assert negative.exit_code == 2 and "Invalid value for '--offset'" in negative.stderr
+    assert negative.exit_code == 2 and "Valore non valido per '--offset'" in negative.stderr

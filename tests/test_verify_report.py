@@ -639,7 +639,7 @@ def test_cli_takes_the_firmatario_from_the_attached_act_source(atti: Atti, tmp_p
         firmatario = json.loads(result.stdout)["firmatario"]
         assert firmatario["expected"] == "Fabrizio Ventrice"
         assert firmatario["matches"] is (code == 0)
-        assert firmatario["source"] == "the act source determinazione.yaml attached to the PDF"
+        assert firmatario["source"] == "il sorgente dell'atto determinazione.yaml allegato al PDF"
 
 
 def test_the_attached_source_is_read_as_signed(tmp_path: Path, ca: DevCA) -> None:

@@ -317,8 +317,8 @@ def test_cli_show_lists_links_state_and_versions(atti: Atti, annulled: Archive) 
     assert out.exit_code == 0, out.output
     lines = out.output.splitlines()
     assert "     stato: annullato" in lines and "  versions: 3" in lines
-    assert "  DO-2026-60 (absent)  premesse 11: Determinazione D.O. n. 60 del 18/03/2026" in lines
-    assert "Relazioni by: 1" in lines and "  annullamento by DO-2026-130" in lines
+    assert "  DO-2026-60 (assente)  premesse 11: Determinazione D.O. n. 60 del 18/03/2026" in lines
+    assert "Relazioni da: 1" in lines and "  annullamento da DO-2026-130" in lines
     data = json.loads(atti("show", "DO-2026-130", "--archive", root, "--json").output)
     assert data["versions"] == 2 and data["stato"] == "pubblicato"
     assert [(r["relazione"], r["target_id"], r["present"]) for r in data["relazioni"]] == [
@@ -492,8 +492,8 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
         preview = arc.blobs.get(arc.version("DO-2026-1", 2).pdf)
     assert preview.startswith(b"%PDF") and b"/ByteRange" not in preview  # rendered, never signed
     lines = atti("history", "DO-2026-1", "--archive", root).output.splitlines()
-    assert lines[:4] == [lines[0], f"    source {history[0]['source_sha256']}", "    docx   (none: not rendered)",
-                         "    pdf    (none: not rendered)"]
+    assert lines[:4] == [lines[0], f"    sorgente {history[0]['source_sha256']}",
+                         "    docx     (nessuno: non generato)", "    pdf      (nessuno: non generato)"]
     verified = atti("verify", record["pdf"], "--archive", root, "--json")
     assert verified.exit_code == 0 and json.loads(verified.output)["indication"] == "TOTAL_PASSED"
 
@@ -503,7 +503,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     assert atti("draft", "save", second, "--archive", root).exit_code == 0
     unsubmitted = atti("publish", "--draft", "bozza-2", "--archive", root)
     assert (unsubmitted.exit_code, unsubmitted.stderr) == (
-        6, "Errore: bozza-2 is a bozza: it was not submitted for verifica since it last changed "
+        6, "Errore: bozza-2 è una bozza: non è stata inviata in verifica dopo l'ultima modifica "
         "(atti draft submit bozza-2)\n")
     assert atti("draft", "submit", "bozza-2", "--archive", root).exit_code == 0
     by_id = atti("publish", "--draft", "bozza-2", "--archive", root, "--json")
@@ -518,7 +518,7 @@ def test_cli_draft_to_publication_with_real_rendering_and_signing(atti: Atti, tm
     assert checked.exit_code == 0, checked.output
 
     neither = atti("publish", "--archive", root)
-    assert neither.exit_code == 2 and "Error: give the act's FILE, or --draft ID" in neither.output
+    assert neither.exit_code == 2 and "Errore: indica il FILE dell'atto, o --draft ID" in neither.output
     again = atti("draft", "submit", "DO-2026-1", "--archive", root)
     assert (again.exit_code, again.output) == (6, "Errore: DO-2026-1 non è una bozza: è pubblicato\n")
     gone = atti("publish", "--draft", "bozza-1", "--archive", root)

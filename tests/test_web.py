@@ -498,16 +498,17 @@ def test_user_add_command(
 ) -> None:
     monkeypatch.setenv("ATTI_USER_PASSWORD", "un-altra-parola")
     result = atti("user", "add", "nuovo", "--role", "reviewer", "--archive", archive)
-    assert (result.exit_code, result.output) == (0, "Added user nuovo (reviewer)\n")
+    assert (result.exit_code, result.output) == (0, "Aggiunto l'utente nuovo (reviewer)\n")
     result = atti("user", "add", "nuovo", "--role", "officer", "--archive", archive)
-    assert (result.exit_code, result.output) == (0, "Updated user nuovo (officer)\n")
+    assert (result.exit_code, result.output) == (0, "Aggiornato l'utente nuovo (officer)\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "corta")
     result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
     assert (result.exit_code, result.output) == (2, "Errore: la password deve avere almeno 12 caratteri\n")
     monkeypatch.delenv("ATTI_USER_PASSWORD")
     result = atti("user", "add", "altro", "--role", "admin", "--archive", archive)
     assert (result.exit_code, result.output) == (
-        2, "Errore: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
+        2, "Errore: nessuna password: scrivila sullo standard input, in ATTI_USER_PASSWORD o alla "
+           "richiesta in un terminale\n")
     monkeypatch.setenv("ATTI_USER_PASSWORD", "abbastanza-lunga")
     result = atti("user", "add", "x y", "--role", "admin", "--archive", archive)
     assert result.exit_code == 2 and result.output.startswith("Errore: 'x y' non è un nome utente")

@@ -390,9 +390,9 @@ def test_user_commands(atti: Atti, archive: Path | str, state: Path, app: Any) -
         sign_in(c), sign_in(TestClient(app))
         result = atti("user", "list", "--archive", archive)
         assert (result.exit_code, result.output) == (
-            0, "archivista\tarchivist\t2 sessions\nrevisore\treviewer\t0 sessions\n")
+            0, "archivista\tarchivist\t2 sessioni\nrevisore\treviewer\t0 sessioni\n")
         result = atti("user", "passwd", "archivista", "--archive", archive, input=OTHER + "\n")
-        assert (result.exit_code, result.output) == (0, "Changed the password of archivista; ended 2 sessions\n")
+        assert (result.exit_code, result.output) == (0, "Cambiata la password di archivista; chiuse 2 sessioni\n")
         assert who(c) is None
         assert sign_in(c, password=OTHER).status_code == 303
     assert UserStore(state).authenticate("archivista", OTHER) is not None
@@ -401,19 +401,20 @@ def test_user_commands(atti: Atti, archive: Path | str, state: Path, app: Any) -
         2, f"Errore: la password deve avere almeno {MIN_PASSWORD} caratteri\n")
     result = atti("user", "passwd", "archivista", "--archive", archive, input="")
     assert (result.exit_code, result.output) == (
-        2, "Errore: no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal\n")
+        2, "Errore: nessuna password: scrivila sullo standard input, in ATTI_USER_PASSWORD o alla "
+           "richiesta in un terminale\n")
     result = atti("user", "passwd", "nessuno", "--archive", archive, input=OTHER + "\n")
     assert (result.exit_code, result.output) == (
         2, f"Errore: nessun utente 'nessuno' in {state / 'web' / 'users.json'}\n")
     result = atti("user", "add", "nuovo", "--role", "officer", "--archive", archive, input=OTHER + "\n")
-    assert (result.exit_code, result.output) == (0, "Added user nuovo (officer)\n")
+    assert (result.exit_code, result.output) == (0, "Aggiunto l'utente nuovo (officer)\n")
     result = atti("user", "remove", "archivista", "--archive", archive)
-    assert (result.exit_code, result.output) == (0, "Removed user archivista; ended 1 session\n")
+    assert (result.exit_code, result.output) == (0, "Rimosso l'utente archivista; chiusa 1 sessione\n")
     result = atti("user", "remove", "archivista", "--archive", archive)
     assert (result.exit_code, result.output) == (
         2, f"Errore: nessun utente 'archivista' in {state / 'web' / 'users.json'}\n")
     result = atti("user", "list", "--archive", archive)
-    assert (result.exit_code, result.output) == (0, "nuovo\tofficer\t0 sessions\nrevisore\treviewer\t0 sessions\n")
+    assert (result.exit_code, result.output) == (0, "nuovo\tofficer\t0 sessioni\nrevisore\treviewer\t0 sessioni\n")
 
 
 # -- Secure cookies --------------------------------------------------------------------------------
@@ -439,4 +440,4 @@ def test_cookie_on_a_public_address_is_secure(archive: Path | str, state: Path) 
 def test_serve_refuses_contradictory_cookie_flags(atti: Atti, archive: Path | str) -> None:
     result = atti("serve", "--archive", archive, "--secure-cookies", "--insecure-cookies")
     assert (result.exit_code, result.output) == (
-        2, "Errore: --secure-cookies and --insecure-cookies contradict each other: give one\n")
+        2, "Errore: --secure-cookies e --insecure-cookies si contraddicono: indicane uno\n")

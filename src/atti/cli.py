@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import gettext
 import importlib
 import inspect
 import json
@@ -27,7 +29,19 @@ import click
 from atti import __version__
 from atti.config import LEVELS, Settings, load_settings
 from atti.errors import ActError, AttiError, SigningError, VerificationError
-from atti.i18n import LANGUAGES, N_, _, kept_language, set_language, translate
+from atti.i18n import (
+    LANGUAGES,
+    LOCALE_DIR,
+    N_,
+    _,
+    kept_language,
+    language,
+    plural_index,
+    read_po,
+    read_po_plurals,
+    set_language,
+    translate,
+)
 
 if TYPE_CHECKING:
     from atti import pipeline
@@ -94,7 +108,8 @@ def _given_once(command: click.Command, ctx: click.Context, args: list[str]) -> 
                 # A flag's values are its spellings: worth saying only when they differ (--x, --no-x).
                 shown = len(values) > 1 and not (param.is_flag and len(set(values)) == 1)
                 said = f" ({', '.join(values)})" if shown else ""
-                raise click.UsageError(f"{name} was given twice{said}: give it once", ctx)
+                raise click.UsageError(
+                    _("{name} was given twice{said}: give it once").format(name=name, said=said), ctx)
 
 
 def _values_given(option: click.Option, args: list[str]) -> list[str]:
@@ -115,15 +130,62 @@ def _values_given(option: click.Option, args: list[str]) -> list[str]:
     return found
 
 
-def _language_first(command: click.Command, ctx: click.Context, args: list[str]) -> None:
-    """Speak --lang from the start: --help, which prints as soon as it is parsed, wherever it is
-    among the options (atti -h --lang en), speaks it too."""
-    try:
-        values, _rest, _order = command.make_parser(ctx).parse_args(args=list(args))
-    except click.UsageError:
-        return  # click's own parse says what is wrong
-    if values.get("lang") in LANGUAGES:
-        set_language(values["lang"])
+# -- click's own messages ----------------------------------------------------------------------------
+# click says its usage errors ("Missing option", "No such option", "Error:", "Usage:", its types'
+# messages, "Aborted!") through gettext's _ and ngettext, imported by name into each of its modules.
+# :func:`_speak_click` puts in their place the two functions below, which read click's messages
+# from locale/it/LC_MESSAGES/click.po (every message of click's source, tests/test_i18n.py checks)
+# in the language atti.i18n chooses, at the moment click says them; --help with them (its texts:
+# :class:`_Helped`), English for the docs made from it (scripts/cli_docs.py).
+
+_CLICK_MODULES = ("core", "exceptions", "parser", "types", "decorators", "formatting", "termui", "utils",
+                  "shell_completion", "_termui_impl")
+
+
+@functools.cache
+def _click_catalog(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, list[str]]]]:
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "click.po"
+    return (read_po(po), read_po_plurals(po)) if po.is_file() else ({}, {})
+
+
+def _click_gettext(message: str) -> str:
+    """click's ``_(message)``, in the language of atti's messages."""
+    lang = language()
+    return message if lang == "en" else _click_catalog(lang)[0].get(message) or message
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    """click's ``ngettext(singular, plural, n)``, in the language of atti's messages."""
+    lang = language()
+    found = None if lang == "en" else _click_catalog(lang)[1].get(singular)
+    if found is not None and found[0] == plural and len(found[1]) == 2 and found[1][plural_index(n)]:
+        return found[1][plural_index(n)]
+    return singular if n == 1 else plural
+
+
+def _speak_click() -> None:
+    """Make click's modules say their messages through click.po (once, when the command line is loaded)."""
+    for name in _CLICK_MODULES:
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:  # a module of another platform's, or of another click
+            continue
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = _click_gettext  # type: ignore[attr-defined]
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = _click_ngettext  # type: ignore[attr-defined]
+
+
+def _language_given(args: list[str]) -> None:
+    """--lang as the command line gives it, chosen before click parses anything, so that even a usage
+    error in the first options is said in it (an unknown language is refused later by --lang's Choice)."""
+    for i, token in enumerate(args):
+        if token == "--":
+            return
+        value = args[i + 1] if token == "--lang" and i + 1 < len(args) else token.partition("=")[2] \
+            if token.startswith("--lang=") else None
+        if value in LANGUAGES:
+            set_language(value)
 
 
 def help_text(help: str | None) -> str | None:
@@ -153,10 +215,21 @@ class _Helped(click.Command):
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super(_Helped, self._in_language()).format_help(ctx, formatter)
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:  # made once and kept by click, with its help in the language of that moment
+            option.help = _click_gettext("Show this message and exit.")
+        return option
+
 
 def _translated(help: str | None) -> str | None:
+    """A help text in the language of messages: atti's own from atti's catalog, click's (--version's,
+    written when the command was made) from click's."""
     text = help_text(help)
-    return translate(text) if text else text
+    if not text:
+        return text
+    shown = translate(text)
+    return _click_gettext(text) if shown == text else shown
 
 
 class _Command(_Helped):
@@ -169,19 +242,20 @@ class _Group(_Helped, click.Group):
     command_class = _Command
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if ctx.parent is None:
-            _language_first(self, ctx, args)
         _given_once(self, ctx, args)
         return super().parse_args(ctx, args)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        # --lang is spoken from the start, for --help; the process's language is as before afterwards
+        """The whole command line, click's own error messages included, in the language it chooses;
+        the process's language is as it was afterwards."""
+        given = kwargs.get("args", args[0] if args else None)
         with kept_language():
+            _language_given(sys.argv[1:] if given is None else [str(a) for a in given])
             return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
-        if ctx.parent is None:  # the root group: once per command line, in the language it chooses
-            with _sigterm_raises(), kept_language():
+        if ctx.parent is None:  # the root group: once per command line
+            with _sigterm_raises():
                 return self._invoke(ctx)
         return self._invoke(ctx)
 
@@ -299,10 +373,10 @@ def init(ctx: click.Context, archive: Path | None, trust: tuple[Path, ...]) -> N
     """Create an archive with a development CA (NOT qualified) to try atti at once (publish --development)."""
     settings = _settings(ctx, archive=archive)
     result = pipeline.init_archive(settings.archive, trust=trust, settings=settings)
-    verb = "Created" if result.created else "Archive already exists at"
-    click.echo(f"{verb} {result.archive}")
+    made = _("Created {path}") if result.created else _("Archive already exists at {path}")
+    click.echo(made.format(path=result.archive))
     if result.ca_created:
-        click.echo(f"Development CA (not qualified): {result.root_certificate}")
+        click.echo(_("Development CA (not qualified): {path}").format(path=result.root_certificate))
 
 
 @main.command()
@@ -400,7 +474,8 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path, template:
         # library), and an error before any act leaves no empty bar behind.
         def advance(_outcome: object, _done: int, total: int) -> None:
             if not bars and total > 1:
-                bars.append(stack.enter_context(click.progressbar(length=total, label="Rendering", file=sys.stderr)))
+                bars.append(stack.enter_context(click.progressbar(length=total, label=_("Rendering"),
+                                                                  file=sys.stderr)))
             if bars:
                 bars[0].update(1)
 
@@ -408,8 +483,9 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path, template:
     for failure in result.failed:
         click.echo(_("Error: {message}").format(message=failure.message), err=True)
     total = len(result.rendered) + len(result.failed)
-    failed = f", {len(result.failed)} failed" if result.failed else ""
-    click.echo(f"Rendered {len(result.rendered)} of {total} acts into {out_dir}{failed}")
+    failed = _(", {count} failed").format(count=len(result.failed)) if result.failed else ""
+    click.echo(_("Rendered {done} of {total} acts into {folder}{failed}").format(
+        done=len(result.rendered), total=total, folder=out_dir, failed=failed))
     if result.exit_code:
         sys.exit(result.exit_code)
 
@@ -428,17 +504,19 @@ _CSC_SECRETS = ("OTP for ", "PIN for ", "client secret of ", "reviewer's OTP for
 def _passphrase_prompt(what: str) -> bytes:
     if what.startswith(_CSC_SECRETS):  # a CSC service's: the text names the variable that can hold it
         if not sys.stdin.isatty():
-            raise SigningError(f"{what[0].upper()}{what[1:]} is needed: run in a terminal")
+            raise SigningError(_("{what} is needed: run in a terminal").format(what=what[0].upper() + what[1:]))
         return str(click.prompt(what[0].upper() + what[1:], hide_input=True, err=True)).encode()
     token = what.startswith(("token ", "reviewer's token "))
     if not sys.stdin.isatty():
         if what.startswith("reviewer's token "):
-            raise SigningError(f"{what} needs a PIN: add pin-env=VARIABLE to its key or run in a terminal")
+            raise SigningError(_("{what} needs a PIN: add pin-env=VARIABLE to its key or run in a terminal").format(
+                what=what))
         if token:
-            raise SigningError(f"{what} needs a PIN: set ATTI_PKCS11_PIN or run in a terminal")
-        raise SigningError(f"{what} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a terminal")
+            raise SigningError(_("{what} needs a PIN: set ATTI_PKCS11_PIN or run in a terminal").format(what=what))
+        raise SigningError(_("{what} is protected by a passphrase: set ATTI_P12_PASSPHRASE or run in a "
+                             "terminal").format(what=what))
     # On stderr, so that --json output stays one JSON object.
-    label = f"PIN for {what}" if token else f"Passphrase for {what}"
+    label = (_("PIN for {what}") if token else _("Passphrase for {what}")).format(what=what)
     return str(click.prompt(label, hide_input=True, err=True)).encode()
 
 
@@ -525,14 +603,14 @@ def publish(
     every act was published, 1 when some were not (a failing service or OTP stops the batch).
     """
     if file is None and draft_id is None:
-        raise click.UsageError("give the act's FILE, or --draft ID")
+        raise click.UsageError(_("give the act's FILE, or --draft ID"))
     settings = _settings(ctx, archive=archive, p12=p12, level=level, tsa_url=tsa_url, pkcs11_module=pkcs11_module,
                          pkcs11_token=pkcs11_token, pkcs11_key=pkcs11_key, user=as_user, remote=remote,
                          development=development or None)  # the flag only turns it on: else the setting decides
     settings = _local_key_first(settings, remote, p12, pkcs11_module)
     if file is not None and file.is_dir():
         if draft_id is not None or reviewer_keys or reviewer_p12:
-            raise click.UsageError("a folder of acts is published without --draft and --reviewer")
+            raise click.UsageError(_("a folder of acts is published without --draft and --reviewer"))
         _publish_folder(settings, file, as_json)
         return
     with _open(settings) as arc:
@@ -540,13 +618,14 @@ def publish(
                                   reviewer_keys=[*reviewer_keys, *(f"p12:{p}" for p in reviewer_p12)],
                                   draft_id=draft_id, actor=_actor(settings))
     for note in result.notes:
-        click.echo(f"Note: {note}", err=True)
+        click.echo(_("Note: {note}").format(note=note), err=True)
     if as_json:
         _print_json(result.to_dict())
         return
     r = result.record
-    click.echo(f"Published {r.id}: {r.tipo} {r.registro} n. {r.numero}/{r.anno}, signed by {r.firmatario}")
-    click.echo(f"Signed PDF: {result.pdf}")
+    click.echo(_("Published {id}: {tipo} {registro} n. {numero}/{anno}, signed by {firmatario}").format(
+        id=r.id, tipo=r.tipo, registro=r.registro, numero=r.numero, anno=r.anno, firmatario=r.firmatario))
+    click.echo(_("Signed PDF: {path}").format(path=result.pdf))
 
 
 def _publish_folder(settings: Settings, folder: Path, as_json: bool) -> None:
@@ -555,9 +634,10 @@ def _publish_folder(settings: Settings, folder: Path, as_json: bool) -> None:
             return
         if item.result is not None:
             r = item.result.record
-            click.echo(f"Published {r.id} ({item.file}): {r.registro} n. {r.numero}/{r.anno}, signed by {r.firmatario}")
+            click.echo(_("Published {id} ({file}): {registro} n. {numero}/{anno}, signed by {firmatario}").format(
+                id=r.id, file=item.file, registro=r.registro, numero=r.numero, anno=r.anno, firmatario=r.firmatario))
         else:
-            click.echo(f"Not published {item.file}: {item.error}")
+            click.echo(_("Not published {file}: {error}").format(file=item.file, error=item.error))
 
     with _open(settings) as arc:
         batch = pipeline.publish_many(arc, [folder], settings, prompt=_passphrase_prompt, actor=_actor(settings),
@@ -565,8 +645,10 @@ def _publish_folder(settings: Settings, folder: Path, as_json: bool) -> None:
     if as_json:
         _print_json(batch.to_dict())
     else:
-        otps = "" if batch.authorisations is None else f", {batch.authorisations} OTP authorisation(s)"
-        click.echo(f"Published {len(batch.published)} of {len(batch.items)} acts{otps}")
+        otps = "" if batch.authorisations is None else _(", {count} OTP authorisation(s)").format(
+            count=batch.authorisations)
+        click.echo(_("Published {done} of {total} acts{otps}").format(
+            done=len(batch.published), total=len(batch.items), otps=otps))
     if batch.failed:
         sys.exit(1)
 
@@ -622,7 +704,7 @@ def search(
         _print_json([h.to_dict() for h in hits])
         return
     if not hits:
-        click.echo("No acts found.")
+        click.echo(_("No acts found."))
     for h in hits:
         r = h.record
         click.echo(f"{r.id}  {r.data:%d/%m/%Y}  {r.oggetto}")
@@ -647,31 +729,41 @@ def show(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool) -
     for key, value in result.to_dict().items():
         if key == "esecutivita":
             e = result.esecutivita
-            value = "unknown" if e is None else (f"from {e.dal:%d/%m/%Y}" if e.dal else "not yet") + f": {e.motivo}"
+            if e is None:
+                value = _("unknown")
+            else:
+                since = _("from {date}").format(date=f"{e.dal:%d/%m/%Y}") if e.dal else _("not yet")
+                value = f"{since}: {e.motivo}"
         if not isinstance(value, list):
             click.echo(f"{key:>10}: {value}")
     for p in result.albo:
-        click.echo(f"{'albo':>10}: {p.numero}/{p.anno} from {p.dal:%d/%m/%Y} to {p.al:%d/%m/%Y}, {p.stato()}"
-                   + (f" ({p.motivo})" if p.motivo else "") + (", attestato" if p.attestato else ""))
+        period = _("{numero}/{anno} from {dal} to {al}, {stato}").format(
+            numero=p.numero, anno=p.anno, dal=f"{p.dal:%d/%m/%Y}", al=f"{p.al:%d/%m/%Y}", stato=p.stato())
+        click.echo(f"{'albo':>10}: {period}" + (f" ({p.motivo})" if p.motivo else "")
+                   + (", attestato" if p.attestato else ""))  # i18n: not a message
 
     def where(r: Any) -> str:
         return f"{r.part} {r.index + 1}"
 
     def target(r: Any) -> str:
         if r.target_id is None:
-            return "(no archive id)"
-        return f"{r.target_id} ({'present' if r.present else 'absent'})"
+            return _("(no archive id)")
+        return (_("{id} (present)") if r.present else _("{id} (absent)")).format(id=r.target_id)
 
     sections = [
-        ("Cites", [f"{target(r)}  {where(r)}: {r.testo}" for r in result.cites if r.relazione is None]),
-        ("Cited by", [f"{r.act_id}  {where(r)}: {r.testo}" for r in result.cited_by if r.relazione is None]),
-        ("Relazioni", [f"{r.relazione} of {target(r)}" for r in result.cites if r.relazione is not None]),
-        ("Relazioni by", [f"{r.relazione} by {r.act_id}" for r in result.cited_by if r.relazione is not None]),
-        ("Versato in conservazione", [f"{t['recorded_at']}: {t['package']} to {t['conservatore']}"
-                                      for t in result.transfers]),
+        (_("Cites"), [f"{target(r)}  {where(r)}: {r.testo}" for r in result.cites if r.relazione is None]),
+        (_("Cited by"), [f"{r.act_id}  {where(r)}: {r.testo}" for r in result.cited_by if r.relazione is None]),
+        ("Relazioni", [_("{relazione} of {target}").format(relazione=r.relazione, target=target(r))
+                        for r in result.cites if r.relazione is not None]),
+        (_("Relazioni by"), [_("{relazione} by {id}").format(relazione=r.relazione, id=r.act_id)
+                             for r in result.cited_by if r.relazione is not None]),
+        ("Versato in conservazione", [
+            _("{recorded_at}: {package} to {conservatore}").format(
+                recorded_at=t["recorded_at"], package=t["package"], conservatore=t["conservatore"])
+            for t in result.transfers]),
     ]
     for title, lines in sections:
-        click.echo(f"{title}: {len(lines) or 'none'}")
+        click.echo(f"{title}: {len(lines) or _('none')}")
         for line in lines:
             click.echo(f"  {line}")
 
@@ -693,14 +785,16 @@ def history(ctx: click.Context, act_id: str, archive: Path | None, as_json: bool
         _print_json([v.to_dict() for v in versions])
         return
     for v in versions:
-        by = f" by {v.by_act}" if v.by_act else ""
+        by = _(" by {id}").format(id=v.by_act) if v.by_act else ""
         actor = f"  [{v.actor}]" if v.actor else ""
         click.echo(f"{v.act_id}@{v.version}  {v.created_at}  {v.stato}  ({v.reason}{by}){actor}")
         if v.verifica:
-            click.echo(f"    verifica '{v.verifica}': {v.esito}" + (f": {v.note}" if v.note else ""))
-        click.echo(f"    source {v.source.sha256}")
-        click.echo(f"    docx   {v.docx.sha256 or '(none: not rendered)'}")
-        click.echo(f"    pdf    {v.pdf.sha256 or '(none: not rendered)'}")
+            click.echo(f"    verifica '{v.verifica}': {v.esito}"  # i18n: not a message
+                       + (f": {v.note}" if v.note else ""))
+        unrendered = _("(none: not rendered)")
+        click.echo(_("    source {sha256}").format(sha256=v.source.sha256))
+        click.echo(_("    docx   {sha256}").format(sha256=v.docx.sha256 or unrendered))
+        click.echo(_("    pdf    {sha256}").format(sha256=v.pdf.sha256 or unrendered))
 
 
 @main.command()
@@ -822,7 +916,8 @@ def proof(
     if as_json:
         _print_json(result.to_dict())
     elif result.proof.passed:
-        click.echo(f"{result.pdf}: says what {result.act} says ({len(result.proof.items)} items)")
+        click.echo(_("{pdf}: says what {act} says ({count} items)").format(
+            pdf=result.pdf, act=result.act, count=len(result.proof.items)))
     else:
         from atti.templates.proof import describe
 
@@ -842,14 +937,15 @@ def templates(directory: Path) -> None:
     from atti.templates.render import export_templates
 
     for path, written in export_templates(directory):
-        click.echo(f"{'wrote' if written else 'kept '} {path}")
+        click.echo((_("wrote {path}") if written else _("kept  {path}")).format(path=path))
 
 
 def _read_pdf(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise VerificationError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
 
 
 @main.command()
@@ -951,7 +1047,8 @@ def sign(
         result = pipeline.sign_pdf(
             file, out, settings, archive=arc, field_name=field_name, prompt=_passphrase_prompt, lock=not no_lock
         )
-    click.echo(f"Signed {result.pdf} (PAdES {result.level}) by {result.signer}")
+    click.echo(_("Signed {pdf} (PAdES {level}) by {signer}").format(
+        pdf=result.pdf, level=result.level, signer=result.signer))
 
 
 @main.command()
@@ -981,31 +1078,34 @@ def timestamp(
     (each is listed; the others are renewed).
     """
     if renew == (file is not None):
-        raise click.UsageError("give either FILE or --renew")
+        raise click.UsageError(_("give either FILE or --renew"))
     if renew and out is not None:
-        raise click.UsageError("-o goes with FILE, not with --renew")
+        raise click.UsageError(_("-o goes with FILE, not with --renew"))
     settings = _settings(ctx, archive=archive, tsa_url=tsa_url)
     if file is not None:
         with _find(settings) as arc:
             result = pipeline.timestamp_pdf(file, out or file, settings, archive=arc)
         for note in result.notes:
-            click.echo(f"Note: {note}", err=True)
-        click.echo(f"Timestamped {result.pdf} (TSA {result.tsa_url})")
+            click.echo(_("Note: {note}").format(note=note), err=True)
+        click.echo(_("Timestamped {pdf} (TSA {tsa})").format(pdf=result.pdf, tsa=result.tsa_url))
         return
 
     def report(renewal: pipeline.Renewal) -> None:
         if renewal.error is None:
-            click.echo(f"renewed {renewal.act_id} (TSA certificate expires {renewal.tsa_not_after})")
+            click.echo(_("renewed {id} (TSA certificate expires {expiry})").format(
+                id=renewal.act_id, expiry=renewal.tsa_not_after))
             for note in renewal.notes:
-                click.echo(f"Note: {renewal.act_id}: {note}", err=True)
+                click.echo(_("Note: {note}").format(note=f"{renewal.act_id}: {note}"), err=True)
         else:
             click.echo(_("Error: {message}").format(message=f"{renewal.act_id}: {renewal.error}"), err=True)
 
     with _open(settings) as arc:
         done = pipeline.renew_timestamps(arc, settings, before_days=before_days, progress=report)
-    untimestamped = f", {len(done.not_timestamped)} without any timestamp (B-B)" if done.not_timestamped else ""
-    failed = f", {len(done.failed)} failed" if done.failed else ""
-    click.echo(f"Renewed {len(done.renewed)} of {done.checked} acts{failed}{untimestamped}")
+    untimestamped = _(", {count} without any timestamp (B-B)").format(
+        count=len(done.not_timestamped)) if done.not_timestamped else ""
+    failed = _(", {count} failed").format(count=len(done.failed)) if done.failed else ""
+    click.echo(_("Renewed {done} of {total} acts{failed}{untimestamped}").format(
+        done=len(done.renewed), total=done.checked, failed=failed, untimestamped=untimestamped))
     if done.failed:
         sys.exit(1)  # some acts failed, each listed; the others are renewed
 
@@ -1021,8 +1121,9 @@ def albo() -> None:
 
 
 def _print_publication(p: Any) -> None:
-    click.echo(f"{p.numero}/{p.anno}  {p.act_id}  dal {p.dal:%d/%m/%Y} al {p.al:%d/%m/%Y}  {p.stato()}"
-               + (f" ({p.motivo})" if p.motivo else "") + ("  attestato" if p.attestato else ""))
+    period = _("from {dal} to {al}").format(dal=f"{p.dal:%d/%m/%Y}", al=f"{p.al:%d/%m/%Y}")
+    click.echo(f"{p.numero}/{p.anno}  {p.act_id}  {period}  {p.stato()}"
+               + (f" ({p.motivo})" if p.motivo else "") + ("  attestato" if p.attestato else ""))  # i18n: not a message
 
 
 @albo.command("pubblica")
@@ -1041,8 +1142,9 @@ def albo_pubblica(ctx: click.Context, act_id: str, giorni: int | None, archive: 
     if as_json:
         _print_json(pub.to_dict())
         return
-    click.echo(f"Published {act_id} on the albo as {pub.numero}/{pub.anno}, from {pub.dal:%d/%m/%Y} to "
-               f"{pub.al:%d/%m/%Y} ({pub.giorni} days): {pub.url}")
+    click.echo(_("Published {id} on the albo as {numero}/{anno}, from {dal} to {al} ({giorni} days): {url}").format(
+        id=act_id, numero=pub.numero, anno=pub.anno, dal=f"{pub.dal:%d/%m/%Y}", al=f"{pub.al:%d/%m/%Y}",
+        giorni=pub.giorni, url=pub.url))
 
 
 @albo.command("copia")
@@ -1072,7 +1174,7 @@ def albo_copia(
     with _open(settings) as arc:
         where = pipeline.make_publication_copy(arc, act_id, settings, prompt=_passphrase_prompt,
                                                actor=_actor(settings))
-    click.echo(f"Publication copy of {act_id}: {where}")
+    click.echo(_("Publication copy of {id}: {path}").format(id=act_id, path=where))
 
 
 @albo.command("annulla")
@@ -1091,7 +1193,8 @@ def albo_annulla(ctx: click.Context, albo_id: str, motivo: str, archive: Path | 
     if as_json:
         _print_json(pub.to_dict())
         return
-    click.echo(f"Annulled publication {pub.numero}/{pub.anno} of {pub.act_id}: {pub.motivo}")
+    click.echo(_("Annulled publication {numero}/{anno} of {id}: {motivo}").format(
+        numero=pub.numero, anno=pub.anno, id=pub.act_id, motivo=pub.motivo))
 
 
 @albo.command("elenco")
@@ -1107,7 +1210,7 @@ def albo_elenco(ctx: click.Context, all_: bool, archive: Path | None, as_json: b
         _print_json([p.to_dict() for p in pubs])
         return
     if not pubs:
-        click.echo("No publications.")
+        click.echo(_("No publications."))
     for p in pubs:
         _print_publication(p)
 
@@ -1145,9 +1248,10 @@ def albo_attesta(
         _print_json([{**a.publication.to_dict(), "pdf": a.pdf} for a in done])
         return
     if not done:
-        click.echo("No publication is waiting for its attestato.")
+        click.echo(_("No publication is waiting for its attestato."))
     for a in done:
-        click.echo(f"Attestato of {a.publication.numero}/{a.publication.anno} ({a.publication.act_id}): {a.pdf}")
+        click.echo(_("Attestato of {numero}/{anno} ({id}): {pdf}").format(
+            numero=a.publication.numero, anno=a.publication.anno, id=a.publication.act_id, pdf=a.pdf))
 
 
 @main.group(cls=_Group)
@@ -1249,7 +1353,7 @@ def review(ctx: click.Context, draft_id: str, outcome: str | None, verifica: str
     submitted again.
     """
     if outcome is None:
-        raise click.UsageError("give --approve or --reject")
+        raise click.UsageError(_("give --approve or --reject"))
     settings = _settings(ctx, archive=archive, user=as_user)
     with _open(settings) as arc:
         result = pipeline.review(arc, draft_id, approve=outcome == "approve", verifica=verifica, note=note,
@@ -1259,7 +1363,7 @@ def review(ctx: click.Context, draft_id: str, outcome: str | None, verifica: str
         return
     v = result.versions[-1]
     draft = _("Draft {id} version {version}").format(id=result.record.id, version=v.version)
-    click.echo(f"{draft}: verifica '{v.verifica}' {v.esito}, {result.record.stato}")
+    click.echo(f"{draft}: verifica '{v.verifica}' {v.esito}, {result.record.stato}")  # i18n: not a message
 
 
 @main.group(cls=_Group)
@@ -1292,11 +1396,11 @@ def archive_verify(ctx: click.Context, archive_dir: Path | None, as_json: bool) 
     else:
         for finding in report.findings:
             click.echo(str(finding))
-        verdict = "OK" if report.ok else "FAILED"
-        click.echo(
-            f"Archive {verdict}: {report.acts} acts, {report.events} events, {report.files} files"
-            f" ({report.bytes / 1e6:.1f} MB) checked in {report.seconds:.2f} s"
-        )
+        summary = _("Archive OK: {acts} acts, {events} events, {files} files ({mb} MB) checked in {seconds} s") \
+            if report.ok else \
+            _("Archive FAILED: {acts} acts, {events} events, {files} files ({mb} MB) checked in {seconds} s")
+        click.echo(summary.format(acts=report.acts, events=report.events, files=report.files,
+                                  mb=f"{report.bytes / 1e6:.1f}", seconds=f"{report.seconds:.2f}"))
     ctx.exit(0 if report.ok else 1)
 
 
@@ -1324,11 +1428,10 @@ def archive_migrate(
     if as_json:
         _print_json(report.to_dict())
     else:
-        click.echo(
-            f"Migrated {report.acts} acts, {report.events} events, {report.files} files"
-            f" ({report.bytes / 1e6:.1f} MB) from {report.source} to {report.target}"
-        )
-        click.echo(f"Both archives verify OK; event chain head {report.head or '(empty)'}")
+        click.echo(_("Migrated {acts} acts, {events} events, {files} files ({mb} MB) from {source} to {target}").format(
+            acts=report.acts, events=report.events, files=report.files, mb=f"{report.bytes / 1e6:.1f}",
+            source=report.source, target=report.target))
+        click.echo(_("Both archives verify OK; event chain head {head}").format(head=report.head or _("(empty)")))
 
 
 @main.command()
@@ -1374,17 +1477,17 @@ def export(
     an act is unknown or the package cannot be written.
     """
     if out_dir is None:
-        raise click.UsageError("Missing option '-o' / '--output'.")
+        raise click.UsageError(_("Missing option '-o' / '--output'."))
     selecting = registro is not None or anno is not None or dal is not None or al is not None
     if not selecting and not act_ids:
-        raise click.UsageError("give an ACT_ID, or --registro/--anno/--dal/--al for a pacchetto di versamento")
+        raise click.UsageError(_("give an ACT_ID, or --registro/--anno/--dal/--al for a pacchetto di versamento"))
     if selecting and act_ids:
-        raise click.UsageError("give either ACT_IDs or --registro/--anno/--dal/--al, not both")
+        raise click.UsageError(_("give either ACT_IDs or --registro/--anno/--dal/--al, not both"))
     if not selecting and len(act_ids) == 1 and not versamento:
         settings = _settings(ctx, archive=archive)
         with _open(settings) as arc:
             bag = pipeline.export_act(arc, act_ids[0], out_dir, settings)
-        click.echo(f"Exported {act_ids[0]} to {bag}")
+        click.echo(_("Exported {id} to {path}").format(id=act_ids[0], path=bag))
         return
     from atti.export.transfer import Selection
 
@@ -1396,9 +1499,11 @@ def export(
     if as_json:
         _print_json(result.to_dict())
         return
-    click.echo(f"Exported {len(result.acts)} acts ({', '.join(result.acts)}) to {result.path}")
-    note = " with the development CA, NOT a firma digitale" if result.development else ""
-    click.echo(f"Index signed by {result.signer}{note}, timestamped; {result.files} files")
+    click.echo(_("Exported {count} acts ({ids}) to {path}").format(
+        count=len(result.acts), ids=", ".join(result.acts), path=result.path))
+    note = _(" with the development CA, NOT a firma digitale") if result.development else ""
+    click.echo(_("Index signed by {signer}{note}, timestamped; {files} files").format(
+        signer=result.signer, note=note, files=result.files))
 
 
 @main.command("receipt")
@@ -1413,7 +1518,8 @@ def export_receipt(ctx: click.Context, package: Path, receipt: Path, archive: Pa
     """
     with _open(_settings(ctx, archive=archive)) as arc:
         recorded = pipeline.record_receipt(arc, package, receipt)
-    click.echo(f"Recorded the receipt of {recorded.package} for {len(recorded.acts)} acts ({', '.join(recorded.acts)})")
+    click.echo(_("Recorded the receipt of {package} for {count} acts ({ids})").format(
+        package=recorded.package, count=len(recorded.acts), ids=", ".join(recorded.acts)))
 
 
 @main.command("import")
@@ -1442,13 +1548,14 @@ def import_(
 
     if source.is_dir():
         if archive is None:
-            raise ImportSourceError(f"{source} is a folder: give --archive to import its acts into an archive")
+            raise ImportSourceError(_("{path} is a folder: give --archive to import its acts into an archive").format(
+                path=source))
         bar: Any = None
 
         def progress(done: int, total: int) -> None:
             nonlocal bar
             if bar is None:
-                bar = click.progressbar(length=total, label="Importing", file=sys.stderr)
+                bar = click.progressbar(length=total, label=_("Importing"), file=sys.stderr)
                 bar.__enter__()
             bar.update(1)
             if done == total:
@@ -1461,11 +1568,15 @@ def import_(
             _print_json(folder.to_dict())
         else:
             for file, act_id, confidence in folder.imported:
-                click.echo(f"Imported {act_id} from {file} (confidence {confidence:.0%})")
+                click.echo(_("Imported {id} from {file} (confidence {confidence})").format(
+                    id=act_id, file=file, confidence=f"{confidence:.0%}"))
             for file, reason in folder.skipped:
-                click.echo(f"Skipped {file}: {reason}")
-            click.echo(f"{len(folder.imported)} imported, {len(folder.skipped)} skipped; "
-                       f"citations relinked in {folder.relinked} act{'' if folder.relinked == 1 else 's'}")
+                click.echo(_("Skipped {file}: {reason}").format(file=file, reason=reason))
+            relinked = _("{imported} imported, {skipped} skipped; citations relinked in {count} act") \
+                if folder.relinked == 1 else \
+                _("{imported} imported, {skipped} skipped; citations relinked in {count} acts")
+            click.echo(relinked.format(imported=len(folder.imported), skipped=len(folder.skipped),
+                                       count=folder.relinked))
         if folder.skipped:
             sys.exit(1)  # some files were not imported, each listed; the others are
         return
@@ -1483,17 +1594,19 @@ def import_(
     else:
         if output is None:
             click.echo(result.yaml, nl=False)
-        report(f"Read {result.file} ({result.kind}): confidence {result.confidence:.0%}")
-        report(f"  found:   {', '.join(result.found) or '-'}")
-        report("  guessed: " + (", ".join(f"{k} ({why})" for k, why in result.guessed.items()) or "-"))
-        report(f"  missing: {', '.join(result.missing) or '-'}")
+        report(_("Read {file} ({kind}): confidence {confidence}").format(
+            file=result.file, kind=result.kind, confidence=f"{result.confidence:.0%}"))
+        report(_("  found:   {parts}").format(parts=", ".join(result.found) or "-"))
+        report(_("  guessed: {parts}").format(
+            parts=", ".join(f"{k} ({why})" for k, why in result.guessed.items()) or "-"))
+        report(_("  missing: {parts}").format(parts=", ".join(result.missing) or "-"))
         for warning in result.warnings:
-            report(f"  warning: {warning}")
-        report("  items:   " + ", ".join(f"{k} {n}" for k, n in result.counts.items() if n))
+            report(_("  warning: {warning}").format(warning=warning))
+        report(_("  items:   {counts}").format(counts=", ".join(f"{k} {n}" for k, n in result.counts.items() if n)))
         for row in result.act.non_classificato:
             report(f"  non classificato, riga {row.riga}: {row.testo}")
         if output is not None:
-            report(f"Wrote {output}")
+            report(_("Wrote {path}").format(path=output))
 
 
 @main.command("import-package")
@@ -1510,7 +1623,8 @@ def import_package(ctx: click.Context, bag: Path, archive: Path | None) -> None:
     with _open(_settings(ctx, archive=archive)) as arc:
         records = pipeline.import_packages(arc, bag)
     for record in records:
-        click.echo(f"Imported {record.id}: {record.tipo} {record.registro} n. {record.numero}/{record.anno}")
+        click.echo(_("Imported {id}: {tipo} {registro} n. {numero}/{anno}").format(
+            id=record.id, tipo=record.tipo, registro=record.registro, numero=record.numero, anno=record.anno))
 
 
 @main.command()
@@ -1541,7 +1655,7 @@ def serve(
     from atti.web import serve as run
 
     if secure_cookies and insecure_cookies:
-        raise ConfigError("--secure-cookies and --insecure-cookies contradict each other: give one")
+        raise ConfigError(_("--secure-cookies and --insecure-cookies contradict each other: give one"))
     secure = True if secure_cookies else False if insecure_cookies else None
     settings = _settings(ctx, archive=archive)
     run(WebConfig(archive=settings.archive, host=host, port=port, secure_cookies=secure, settings=settings))
@@ -1563,10 +1677,11 @@ def _new_password() -> str:
     if password is not None:
         return password
     if sys.stdin.isatty():
-        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+        return str(click.prompt(_("Password"), hide_input=True, confirmation_prompt=True, err=True))
     line = sys.stdin.readline()
     if not line:
-        raise UserError("no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a terminal")
+        raise UserError(_("no password: give it on standard input, in ATTI_USER_PASSWORD or at a prompt in a "
+                          "terminal"))
     return line.removesuffix("\n").removesuffix("\r")
 
 
@@ -1590,7 +1705,8 @@ def user_add(ctx: click.Context, name: str, role: str, archive: Path | None) -> 
     with _open(settings) as arc:
         password = _new_password()
         account, created = add_user(arc, name, role, password, settings)
-    click.echo(f"{'Added' if created else 'Updated'} user {account.name} ({account.role})")
+    done = _("Added user {name} ({role})") if created else _("Updated user {name} ({role})")
+    click.echo(done.format(name=account.name, role=account.role))
 
 
 @user.command("list")
@@ -1604,7 +1720,8 @@ def user_list(ctx: click.Context, archive: Path | None) -> None:
     with _open(settings) as arc:
         users = list_users(arc, settings)
     for account, sessions in users:
-        click.echo(f"{account.name}\t{account.role}\t{sessions} session{'' if sessions == 1 else 's'}")
+        live = _("{count} session") if sessions == 1 else _("{count} sessions")
+        click.echo(f"{account.name}\t{account.role}\t" + live.format(count=sessions))
 
 
 @user.command("passwd")
@@ -1623,7 +1740,9 @@ def user_passwd(ctx: click.Context, name: str, archive: Path | None) -> None:
     with _open(settings) as arc:
         password = _new_password()
         ended = change_password(arc, name, password, settings)
-    click.echo(f"Changed the password of {name}; ended {ended} session{'' if ended == 1 else 's'}")
+    changed = _("Changed the password of {name}; ended {count} session") if ended == 1 else \
+        _("Changed the password of {name}; ended {count} sessions")
+    click.echo(changed.format(name=name, count=ended))
 
 
 @user.command("remove")
@@ -1638,4 +1757,9 @@ def user_remove(ctx: click.Context, name: str, archive: Path | None) -> None:
     settings = _settings(ctx, archive=archive)
     with _open(settings) as arc:
         ended = remove_user(arc, name, settings)
-    click.echo(f"Removed user {name}; ended {ended} session{'' if ended == 1 else 's'}")
+    removed = _("Removed user {name}; ended {count} session") if ended == 1 else \
+        _("Removed user {name}; ended {count} sessions")
+    click.echo(removed.format(name=name, count=ended))
+
+
+_speak_click()  # after the commands are made: their types' names (click.Path's "file") stay as click writes them

@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from atti.errors import ConfigError
+from atti.i18n import _
 
 # Variables that are atti's but not settings: secrets are read where they are needed.
 _NOT_SETTINGS = {"ATTI_CONFIG", "ATTI_P12_PASSPHRASE", "ATTI_PKCS11_PIN", "ATTI_SOFFICE"}
@@ -90,17 +91,17 @@ class CSCProvider(BaseModel):
         if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
             return value.rstrip("/")
         if parts.scheme != "https" or not parts.hostname:
-            raise ValueError("must be an https:// URL (http:// only on 127.0.0.1, for a test service)")
+            raise ValueError(_("must be an https:// URL (http:// only on 127.0.0.1, for a test service)"))
         return value.rstrip("/")
 
     @field_validator("client_secret_env", "token_env", "otp_env", "pin_env")
     @classmethod
     def _variable(cls, value: str) -> str:
         if not value or not (value[0].isalpha() or value[0] == "_") or not value.replace("_", "a").isalnum():
-            raise ValueError(f"'{value}' is not an environment variable's name")
+            raise ValueError(_("'{name}' is not an environment variable's name").format(name=value))
         if value.upper().startswith("ATTI_") and value not in _NOT_SETTINGS:
             # atti refuses an ATTI_* variable that is no setting: the secret would never be read.
-            raise ValueError(f"'{value}': name a variable outside ATTI_* (those are settings)")
+            raise ValueError(_("'{name}': name a variable outside ATTI_* (those are settings)").format(name=value))
         return value
 
 
@@ -258,7 +259,7 @@ class Settings(BaseModel):
             try:
                 return json.loads(value)
             except ValueError:
-                raise ValueError('write it as JSON, e.g. {"1.6": "Contratti"}') from None
+                raise ValueError(_("write it as JSON, e.g. {example}").format(example='{"1.6": "Contratti"}')) from None
         return value
 
     @field_validator("required_verifiche", "required_verifiche_by_ente", "albo_automatico_by_ente", "csc",
@@ -270,8 +271,9 @@ class Settings(BaseModel):
             try:
                 return json.loads(value)
             except ValueError:
-                raise ValueError('write it as JSON, e.g. {"determinazione": ["Verifica Legale"]} or'
-                                 ' {"aruba": {"base_url": "https://..."}}') from None
+                raise ValueError(_("write it as JSON, e.g. {example} or {other}").format(
+                    example='{"determinazione": ["Verifica Legale"]}', other='{"aruba": {"base_url": "https://..."}}'
+                )) from None
         return value
 
     @field_validator("level", mode="before")
@@ -288,7 +290,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         key = name[5:].lower()
         if key not in Settings.model_fields:
-            raise ConfigError(f"unknown setting in environment: {name}")
+            raise ConfigError(_("unknown setting in environment: {name}").format(name=name))
         out[key] = value
     return out
 
@@ -297,15 +299,15 @@ def _from_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"configuration file not found: {path}") from None
+        raise ConfigError(_("configuration file not found: {path}").format(path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read configuration file {path}: {exc}") from None
+        raise ConfigError(_("cannot read configuration file {path}: {reason}").format(path=path, reason=exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     section = data.get("atti", data)
     unknown = sorted(set(section) - set(Settings.model_fields))
     if unknown:
-        raise ConfigError(f"{path}: unknown setting '{unknown[0]}'")
+        raise ConfigError(_("{path}: unknown setting '{name}'").format(path=path, name=unknown[0]))
     base = path.parent
 
     # Relative paths in a file are relative to the file, not to wherever atti runs.
@@ -343,4 +345,4 @@ def load_settings(
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"setting '{where}': {err['msg']}") from None
+        raise ConfigError(_("setting '{setting}': {reason}").format(setting=where, reason=err["msg"])) from None

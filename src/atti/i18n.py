@@ -7,6 +7,10 @@ is when the first message is translated: nothing to compile, so a clean checkout
 ``pip install -e .`` speaks Italian at once. tests/test_i18n.py fails on a marked message missing
 from the catalog, and on a catalog entry left untranslated.
 
+click's own messages (usage errors, "Usage:", "Error:") have their catalog beside it, click.po,
+read with the same :func:`read_po` and :func:`read_po_plurals` by the command line (atti.cli),
+which makes click's modules translate through it.
+
 The language is, first found: :func:`set_language` (the command line's ``--lang``, or the
 ``lang`` setting), ``$ATTI_LANG``, else Italian. ``en`` gives the messages as the source writes
 them.
@@ -45,26 +49,50 @@ class _PoTranslations(gettext.NullTranslations):
 
 
 def read_po(path: Path) -> dict[str, str]:
-    """The msgid -> msgstr pairs of a .po file (the header, msgid "", left out)."""
-    entries: dict[str, str] = {}
+    """The msgid -> msgstr pairs of a .po file (the header, msgid "", left out; so are the entries
+    with a plural, msgid_plural: :func:`read_po_plurals` reads those)."""
+    return {msgid: forms[0] for msgid, (plural, forms) in _read_entries(path).items() if plural is None}
+
+
+def read_po_plurals(path: Path) -> dict[str, tuple[str, list[str]]]:
+    """The entries of a .po file with a plural: msgid -> (msgid_plural, [msgstr[0], msgstr[1], ...]).
+    Italian has the two forms of English: [0] for one, [1] for any other number (:func:`plural_index`)."""
+    return {msgid: (plural, forms) for msgid, (plural, forms) in _read_entries(path).items() if plural is not None}
+
+
+def plural_index(n: int) -> int:
+    """Which msgstr[] of a plural entry says ``n`` things, in Italian as in English (nplurals=2; plural=n != 1)."""
+    return 0 if n == 1 else 1
+
+
+def _read_entries(path: Path) -> dict[str, tuple[str | None, list[str]]]:
+    """Every entry of a .po file: msgid -> (msgid_plural or None, its msgstr or msgstr[N] forms in order)."""
+    entries: dict[str, tuple[str | None, list[str]]] = {}
     field = ""
-    parts: dict[str, list[str]] = {"msgid": [], "msgstr": []}
+    parts: dict[str, list[str]] = {}
 
     def flush() -> None:
-        msgid = "".join(parts["msgid"])
+        msgid = "".join(parts.get("msgid", []))
         if msgid:
-            entries[msgid] = "".join(parts["msgstr"])
-        parts["msgid"], parts["msgstr"] = [], []
+            plural = "".join(parts["msgid_plural"]) if "msgid_plural" in parts else None
+            if plural is None:
+                forms = ["".join(parts.get("msgstr", []))]
+            else:
+                count = max((int(k[7:-1]) + 1 for k in parts if k.startswith("msgstr[")), default=0)
+                forms = ["".join(parts.get(f"msgstr[{i}]", [])) for i in range(count)]
+            entries[msgid] = (plural, forms)
+        parts.clear()
 
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("msgid "):
-            flush()
-            field, line = "msgid", line[len("msgid "):]
-        elif line.startswith("msgstr "):
-            field, line = "msgstr", line[len("msgstr "):]
+        keyword, _space, rest = line.partition(" ")
+        if keyword == "msgid" or keyword == "msgid_plural" or keyword.startswith("msgstr"):
+            if keyword == "msgid":
+                flush()
+            field, line = keyword, rest
+            parts.setdefault(field, [])
         if field and line.startswith('"'):
             parts[field].append(ast.literal_eval(line))
     flush()

@@ -21,7 +21,7 @@ from atti.archive.records import DRAFT_STATES, ReferenceRecord, VersionRecord
 from atti.config import Settings
 from atti.errors import ArchiveError, SigningError, StorageError, VerificationError
 from atti.files import PRIVATE_FILE, write_atomic, write_error
-from atti.i18n import _
+from atti.i18n import N_, _, translate
 
 if TYPE_CHECKING:
     # pyHanko and docxtpl take most of a second to import: commands that do not sign or render
@@ -123,11 +123,12 @@ def init_archive(location: Path | str, *, trust: Sequence[Path] = (), settings: 
             try:
                 data = cert.read_bytes()
             except OSError as exc:
-                raise StorageError(f"cannot read trust root {cert}: {exc.strerror}") from None
+                raise StorageError(_("cannot read trust root {path}: {reason}").format(
+                    path=cert, reason=exc.strerror)) from None
             try:
                 write_atomic(archive.trust_dir / cert.name, data, mode=PRIVATE_FILE)
             except OSError as exc:
-                raise write_error(exc, f"the trust root {archive.trust_dir / cert.name}") from None
+                raise write_error(exc, _("the trust root {path}").format(path=archive.trust_dir / cert.name)) from None
         return InitResult(archive.name, created, ca_created, archive.pki_dir / "root.pem")
 
 
@@ -182,16 +183,17 @@ def open_signers(
                 if not match:
                     signer.close()
                     names = ", ".join(f.nome for f in firmatari)
-                    raise SigningError(f"the act's firmatari are {names} but the certificate belongs to "
-                                       f"{signer.signer_name}")
+                    raise SigningError(_("the act's firmatari are {names} but the certificate belongs to "
+                                         "{signer}").format(names=names, signer=signer.signer_name))
                 signers[match[0]] = signer
         missing = [i for i in range(len(firmatari)) if i not in signers]
         if missing and not settings.development:
             if not signers:
-                raise SigningError(NO_KEY)
+                raise SigningError(translate(NO_KEY))
             raise SigningError(
-                f"the firmatario {firmatari[missing[0]].nome} must sign with their own key: give it with --reviewer "
-                "(the development CA signs in their name only in development mode)"
+                _("the firmatario {name} must sign with their own key: give it with --reviewer "
+                  "(the development CA signs in their name only in development mode)").format(
+                    name=firmatari[missing[0]].nome)
             )
         if missing:
             ca = DevCA.load(archive.pki_dir)
@@ -207,7 +209,7 @@ def open_signers(
 
 
 # Why publishing without a key is refused, and the settings that let it sign.
-NO_KEY = (
+NO_KEY = N_(
     "no key to sign the act with: set p12 (--p12 FILE), or pkcs11_module, pkcs11_token and pkcs11_key "
     "(--pkcs11-module, --token, --key-label); or set development = true (--development) to try atti with "
     "the development CA, NOT a firma digitale"
@@ -244,7 +246,7 @@ def publish(
     file's is the one sealed, if there is one.
     """
     if path is None and draft_id is None:
-        raise ArchiveError("give the act's YAML file, or --draft ID to publish a draft")
+        raise ArchiveError(_("give the act's YAML file, or --draft ID to publish a draft"))
     archive.ensure_writable()
     if path is None:
         assert draft_id is not None
@@ -266,8 +268,9 @@ def publish(
                 if i not in reviewers:
                     v = loaded.act.verifiche[i]
                     raise SigningError(
-                        f"the verifica '{v.tipo}' must be signed with the key of its reviewer, {v.nome}: give it "
-                        "with --reviewer (the development CA signs in their name only in development mode)"
+                        _("the verifica '{tipo}' must be signed with the key of its reviewer, {name}: give it "
+                          "with --reviewer (the development CA signs in their name only in development mode)").format(
+                            tipo=v.tipo, name=v.nome)
                     )
         signers, development = open_signers(archive, loaded, settings, prompt, cosigners)
         cosigners = {}
@@ -364,13 +367,14 @@ def publish_many(
 
     files: list[Path | str] = [*act_files(inputs), *drafts]
     if not files:
-        raise ArchiveError(f"no act to publish in {', '.join(str(p) for p in inputs)} (its *.yaml files)")
+        raise ArchiveError(_("no act to publish in {folders} (its *.yaml files)").format(
+            folders=", ".join(str(p) for p in inputs)))
     archive.ensure_writable()
     for name in drafts:
         archive.draft(name)  # an unknown draft is refused before the OTP is spent
     signer = open_key(settings, prompt)
     if signer is None and not settings.development:
-        raise SigningError(NO_KEY)
+        raise SigningError(translate(NO_KEY))
     from atti.signing.csc import CSCAuthorisationError
 
     items: list[BatchItem] = []
@@ -384,7 +388,7 @@ def publish_many(
             try:
                 signer.authorise_ahead()  # the OTP now, not after the first act is rendered
             except (ServiceError, CSCAuthorisationError) as exc:
-                items = [BatchItem(str(p), error=f"not attempted: {exc.msg}") for p in files]
+                items = [BatchItem(str(p), error=_("not attempted: {error}").format(error=exc.msg)) for p in files]
                 for item in items:
                     if progress is not None:
                         progress(item)
@@ -397,8 +401,8 @@ def publish_many(
                 if required and not settings.development:
                     v = loaded.act.verifiche[required[0]]
                     raise SigningError(
-                        f"the verifica '{v.tipo}' must be signed with the key of its reviewer, {v.nome}: publish"
-                        " this act on its own, with --reviewer"
+                        _("the verifica '{tipo}' must be signed with the key of its reviewer, {name}: publish"
+                          " this act on its own, with --reviewer").format(tipo=v.tipo, name=v.nome)
                     )
                 if signer is None:
                     own, development = open_signers(archive, loaded, settings, prompt)
@@ -411,13 +415,14 @@ def publish_many(
                 else:
                     if len(loaded.act.firmatari) != 1:
                         raise SigningError(
-                            f"the act has {len(loaded.act.firmatari)} firmatari: publish it on its own, with "
-                            "--reviewer for the other firmatari's keys"
+                            _("the act has {count} firmatari: publish it on its own, with "
+                              "--reviewer for the other firmatari's keys").format(count=len(loaded.act.firmatari))
                         )
                     person = loaded.act.firmatari[0].nome
                     if not names_person(signer.certificate, person):
                         raise SigningError(
-                            f"the act's firmatario is {person} but the certificate belongs to {signer.signer_name}"
+                            _("the act's firmatario is {name} but the certificate belongs to {signer}").format(
+                                name=person, signer=signer.signer_name)
                         )
                     result = _publish_with(archive, loaded, settings, {0: signer}, {}, draft_id, actor)
                 item = BatchItem(str(path), result)
@@ -426,7 +431,8 @@ def publish_many(
                 if isinstance(exc, ServiceError | CSCAuthorisationError):
                     stopped = exc.msg
                     refused = isinstance(exc, CSCAuthorisationError)
-                    rest = [BatchItem(str(p), error=f"not attempted: {exc.msg}") for p in files[n + 1:]]
+                    rest = [BatchItem(str(p), error=_("not attempted: {error}").format(error=exc.msg))
+                            for p in files[n + 1:]]
                     for done in (item, *rest):
                         items.append(done)
                         if progress is not None:
@@ -494,7 +500,8 @@ def required_verifiche(settings: Settings, tipo: str, ente: str) -> RequiredVeri
     def check(where: str, table: dict[str, list[str]]) -> None:
         for key in table:
             if key not in tipi:
-                raise ConfigError(f"setting '{where}': unknown tipo '{key}' (one of {', '.join(tipi)})")
+                raise ConfigError(_("setting '{setting}': unknown tipo '{tipo}' (one of {tipi})").format(
+                    setting=where, tipo=key, tipi=", ".join(tipi)))
 
     check("required_verifiche", settings.required_verifiche)
     bodies = list(settings.required_verifiche_by_ente)
@@ -502,7 +509,8 @@ def required_verifiche(settings: Settings, tipo: str, ente: str) -> RequiredVeri
         check(f"required_verifiche_by_ente.{body}", settings.required_verifiche_by_ente[body])
         twin = next((other for other in bodies[:n] if same_person(other, body)), None)
         if twin is not None:
-            raise ConfigError(f"setting 'required_verifiche_by_ente': '{twin}' and '{body}' name the same body")
+            raise ConfigError(_("setting 'required_verifiche_by_ente': '{first}' and '{second}' name the same "
+                                "body").format(first=twin, second=body))
     for body, table in settings.required_verifiche_by_ente.items():
         # same_person: the same comparison of names (case, accents, spacing) as for people.
         if same_person(body, ente) and tipo in table:
@@ -520,37 +528,40 @@ def _check_reviewed(archive: Archive, loaded: LoadedAct, settings: Settings, dra
         record = archive.draft(draft_id)
         if record.stato == "bozza":
             raise ArchiveError(
-                f"{draft_id} is a bozza: it was not submitted for verifica since it last changed "
-                f"(atti draft submit {draft_id})"
+                _("{id} is a bozza: it was not submitted for verifica since it last changed "
+                  "(atti draft submit {id})").format(id=draft_id)
             )
     required = required_verifiche(settings, act.tipo.value, act.ente.nome)
     if not required.names:
         return []
     label = draft_id or loaded.source.file
-    whose = f"every {act.tipo.value}" if required.ente is None else f"every {act.tipo.value} of {required.ente}"
     indexes = []
     for name in required.names:
         try:
             indexes.append(verifica_index(act, name, label))
         except ArchiveError:
             raise ArchiveError(
-                f"{label} lacks the verifica '{name}', which {whose} needs ({required.setting})"
+                (_("{label} lacks the verifica '{name}', which every {tipo} needs ({setting})")
+                 if required.ente is None else
+                 _("{label} lacks the verifica '{name}', which every {tipo} of {ente} needs ({setting})")).format(
+                    label=label, name=name, tipo=act.tipo.value, ente=required.ente, setting=required.setting)
             ) from None
     if draft_id is None:
         raise ArchiveError(
-            f"a {act.tipo.value} needs its verifiche approved before it is published: save it as a draft "
-            "(atti draft save), submit it and have it reviewed (atti review)"
+            _("a {tipo} needs its verifiche approved before it is published: save it as a draft "
+              "(atti draft save), submit it and have it reviewed (atti review)").format(tipo=act.tipo.value)
         )
     source = archive.blobs.get(archive.draft(draft_id).source).decode("utf-8")
     if loaded.text != source:
-        raise ArchiveError(f"{loaded.source.file} is not the text reviewed in {draft_id}: publish --draft {draft_id}")
+        raise ArchiveError(_("{file} is not the text reviewed in {id}: publish --draft {id}").format(
+            file=loaded.source.file, id=draft_id))
     approved = {v.verifica.casefold() for v in archive.reviews(draft_id) if v.esito == "positivo" and v.verifica}
     for i in indexes:
         tipo = act.verifiche[i].tipo
         if tipo.casefold() not in approved:
             raise ArchiveError(
-                f"{draft_id} cannot be published: the verifica '{tipo}' was not approved since it was last submitted "
-                f"(atti review {draft_id} --approve --verifica '{tipo}')"
+                _("{id} cannot be published: the verifica '{tipo}' was not approved since it was last submitted "
+                  "(atti review {id} --approve --verifica '{tipo}')").format(id=draft_id, tipo=tipo)
             )
     return indexes
 
@@ -641,7 +652,7 @@ def review(
     a version recording who, the verifica, its esito and the note, with the esito written into
     the draft's text; a rejection sends the draft back to bozza (see ``Archive.review_draft``)."""
     if not approve and not (note or "").strip():
-        raise ArchiveError("a rejection needs a note saying what to change (--note TEXT)")
+        raise ArchiveError(_("a rejection needs a note saying what to change (--note TEXT)"))
     record = archive.review_draft(
         draft_id, esito="positivo" if approve else "negativo", verifica=verifica, note=(note or "").strip() or None,
         actor=actor,
@@ -669,18 +680,19 @@ def _open_reviewers(
             if not match and signs:
                 if signs[0] in cosigners:
                     signer.close()
-                    raise SigningError(f"two keys for the signature of {signer.signer_name}")
+                    raise SigningError(_("two keys for the signature of {name}").format(name=signer.signer_name))
                 cosigners[signs[0]] = signer
                 continue
             if not match or match[0] in out:
                 signer.close()
             if not match:
-                names = ", ".join(v.nome for v in act.verifiche) or "none"
+                names = ", ".join(v.nome for v in act.verifiche) or _("none")
                 raise SigningError(
-                    f"{signer.source} belongs to {signer.signer_name}, who made none of the act's verifiche ({names})"
+                    _("{key} belongs to {name}, who made none of the act's verifiche ({names})").format(
+                        key=signer.source, name=signer.signer_name, names=names)
                 )
             if match[0] in out:
-                raise SigningError(f"two keys for the verifica of {signer.signer_name}")
+                raise SigningError(_("two keys for the verifica of {name}").format(name=signer.signer_name))
             out[match[0]] = signer
     except BaseException:
         for opened in [*out.values(), *cosigners.values()]:
@@ -763,16 +775,17 @@ def _publish_with(
             firmatari = act.firmatari
             if development:
                 names = ", ".join(firmatari[i].nome for i in development)
-                notes += (f"development mode: the development CA signed the act in the name of its firmatario, "
-                          f"{names}: NOT a firma digitale, not for a real act",)
+                notes += (_("development mode: the development CA signed the act in the name of its firmatario, "
+                            "{names}: NOT a firma digitale, not for a real act").format(names=names),)
             # Every field first (after the last, locking signature none may be added): the
             # verifiche's, then one visible stamp per firmatario, in signing order.
             pdf, stamps = place_stamps(rendered.pdf.read_bytes(), signer_fields(len(firmatari)))
             pdf, dev_signed = _sign_verifiche(archive, act, pdf, reviewers, stamps,
                                               development=settings.development)
             if dev_signed:
-                notes += (f"development mode: the development CA signed the verifiche of {', '.join(dev_signed)} in "
-                          "their names, with no key of theirs: not for a real act",)
+                notes += (_("development mode: the development CA signed the verifiche of {names} in "
+                            "their names, with no key of theirs: not for a real act").format(
+                                names=", ".join(dev_signed)),)
             for i, (firmatario, plan) in enumerate(zip(firmatari, stamps, strict=True)):
                 reason = f"{act.titolo} N. {act.estremi}"
                 if i in development:
@@ -799,13 +812,14 @@ def _publish_with(
         from atti.archive import albo
 
         albo.add_publication_copy(archive, record.id, copy, actor=actor)
-        notes += ("the act marks personal data: its publication copy, each marked span [omissis], is signed and "
-                  "is the only PDF of it the public is given",)
+        notes += (_("the act marks personal data: its publication copy, each marked span [omissis], is signed and "
+                    "is the only PDF of it the public is given"),)
     if record.tipo in albo_automatico(settings, record.ente):
         from atti.archive import albo
 
         pub = albo.publish(archive, record.id, giorni=settings.albo_giorni, actor=actor)
-        notes += (f"published on the albo as {pub.numero}/{pub.anno}, from {pub.dal:%d/%m/%Y} to {pub.al:%d/%m/%Y}",)
+        notes += (_("published on the albo as {numero}/{anno}, from {dal} to {al}").format(
+            numero=pub.numero, anno=pub.anno, dal=f"{pub.dal:%d/%m/%Y}", al=f"{pub.al:%d/%m/%Y}"),)
     return PublishResult(record, archive.blobs.location(record.pdf), notes, signature)
 
 
@@ -992,12 +1006,13 @@ def verify(
     try:
         data = pdf.read_bytes()
     except OSError as exc:
-        raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
+        raise VerificationError(_("cannot read {path}: {reason}").format(path=pdf, reason=exc.strerror)) from None
     roots = load_trust_roots(trust)
-    sources = [f"certificates in {path}" for path in trust]
+    sources = [_("certificates in {path}").format(path=path) for path in trust]
     if archive is not None:
         roots += archive_trust_roots(archive)
-        sources.append(f"the archive {archive.name}: its development CA (NOT qualified) and {archive.trust_dir}")
+        sources.append(_("the archive {name}: its development CA (NOT qualified) and {path}").format(
+            name=archive.name, path=archive.trust_dir))
     tsa_roots = []
     signers = load_trust_roots(tsl_signers) if tsl_signers else []
     lists = []
@@ -1013,18 +1028,19 @@ def verify(
     source = None
     notes = []
     if act is not None:
-        expected, source = [f.nome for f in load_act(act, check=False).act.firmatari], f"the act {act}"
+        expected = [f.nome for f in load_act(act, check=False).act.firmatari]
+        source = _("the act {file}").format(file=act)
     elif (attached := signed_act_source(data)) is not None:
         name, text = attached
         try:
             # Not checked as for publishing: only the firmatari are needed, and a draft may lack a number.
             expected = [f.nome for f in load_act_text(text, f"{pdf}:{name}", check=False).act.firmatari]
-            source = f"the act source {name} attached to the PDF"
+            source = _("the act source {name} attached to the PDF").format(name=name)
         except ActError as exc:
-            notes.append(f"the act source {name} attached to the PDF is not a valid act ({exc.msg}): "
-                         "the firmatario was not checked")
+            notes.append(_("the act source {name} attached to the PDF is not a valid act ({error}): "
+                           "the firmatario was not checked").format(name=name, error=exc.msg))
     else:
-        notes.append("no act given and no act source attached to the PDF: the firmatario was not checked")
+        notes.append(_("no act given and no act source attached to the PDF: the firmatario was not checked"))
 
     report = verify_pdf(data, roots, expected_signers=expected, tsa_roots=tsa_roots, trusted_lists=lists)
     firmatario = dataclasses.replace(report.firmatario, source=source) if report.firmatario else None
@@ -1099,7 +1115,8 @@ def prove(
 
     def archived(name: str) -> tuple[ActRecord, VersionRecord]:
         if archive is None:
-            raise ArchiveError(f"{name} is not a file, and there is no archive to find it in: give --archive")
+            raise ArchiveError(_("{name} is not a file, and there is no archive to find it in: give --archive").format(
+                name=name))
         act_id, number = parse_version_ref(name)
         record = archive.get(act_id)
         return record, archive.version(act_id, number) if number is not None else archive.versions(act_id)[-1]
@@ -1110,11 +1127,11 @@ def prove(
         try:
             data = Path(pdf).read_bytes()
         except OSError as exc:
-            raise VerificationError(f"cannot read {pdf}: {exc.strerror}") from None
+            raise VerificationError(_("cannot read {path}: {reason}").format(path=pdf, reason=exc.strerror)) from None
     else:
         record, version = archived(pdf)
         if not version.pdf.sha256:
-            raise ArchiveError(f"{pdf} has no PDF: the draft was saved without rendering it")
+            raise ArchiveError(_("{id} has no PDF: the draft was saved without rendering it").format(id=pdf))
         data = archive.blobs.get(version.pdf) if archive is not None else b""
         draft = version.stato in DRAFT_STATES
         if numero is None and not draft:
@@ -1122,27 +1139,29 @@ def prove(
     if act is None:
         attached = act_source(data)
         if attached is None:
-            raise VerificationError(f"{pdf} carries no act source (a YAML attachment): give the act's YAML too")
+            raise VerificationError(
+                _("{pdf} carries no act source (a YAML attachment): give the act's YAML too").format(pdf=pdf))
         name, text = attached
-        what = f"the act source {name} attached to {pdf}"
+        what = _("the act source {name} attached to {pdf}").format(name=name, pdf=pdf)
         try:
             the_act = load_act_text(text, what, check=False).act
         except ActError as exc:
-            raise VerificationError(f"{what} is not a valid act: {exc.msg}") from None
+            raise VerificationError(_("{what} is not a valid act: {error}").format(what=what, error=exc.msg)) from None
     elif _is_file_name(act):
         what, the_act = act, load_act(Path(act), check=False).act
     else:
         _id, version = archived(act)
         what = f"{version.act_id}@{version.version}"
         if archive is None or not version.source.sha256:
-            raise ArchiveError(f"{what} has no source")
+            raise ArchiveError(_("{what} has no source").format(what=what))
         the_act = load_act_text(archive.blobs.get(version.source).decode("utf-8"), f"{what}.yaml", check=False).act
     if draft and given is None:
         the_act = the_act.model_copy(update={"numero": None})
     elif the_act.numero is None and numero is not None:
         the_act = the_act.with_numero(numero)
     elif given is not None and the_act.numero != given:
-        raise VerificationError(f"{what} is numbered {the_act.numero}: --numero {given} is for an act without one")
+        raise VerificationError(_("{what} is numbered {numero}: --numero {given} is for an act without one").format(
+            what=what, numero=the_act.numero, given=given))
     # The signed rendering's words: a PDF that is signed says "Firmato digitalmente", and the
     # unsigned rendering's mark is left out by the proof itself.
     docx = render_docx(the_act, settings.template, templates_dir=settings.templates, signed=True)
@@ -1195,7 +1214,7 @@ def sign_pdf(
 
     signer = open_key(settings, prompt)
     if signer is None:
-        raise SigningError("no key to sign with: give --p12 FILE, a PKCS#11 token (--pkcs11-module) or --remote")
+        raise SigningError(_("no key to sign with: give --p12 FILE, a PKCS#11 token (--pkcs11-module) or --remote"))
     with signer:
         signer.sign_file(
             src,
@@ -1218,7 +1237,7 @@ class TimestampResult:
 
 def _tsa_url(settings: Settings) -> str:
     if not settings.tsa_url:
-        raise SigningError("a document timestamp needs a TSA: give --tsa URL or set tsa_url")
+        raise SigningError(_("a document timestamp needs a TSA: give --tsa URL or set tsa_url"))
     return settings.tsa_url
 
 
@@ -1233,7 +1252,7 @@ def timestamp_pdf(src: Path, out: Path, settings: Settings, *, archive: Archive 
     try:
         data = src.read_bytes()
     except OSError as exc:
-        raise SigningError(f"cannot read {src}: {exc.strerror or exc}") from None
+        raise SigningError(_("cannot read {path}: {reason}").format(path=src, reason=exc.strerror or exc)) from None
     outcome = add_document_timestamp(data, tsa_url=tsa_url, trust_roots=archive_trust_roots(archive))
     try:
         write_atomic(out, outcome.pdf)
@@ -1384,11 +1403,11 @@ def make_publication_copy(
     archive.ensure_writable()
     record = archive.get(act_id)
     if record.numero is None:
-        raise ArchiveError(f"{act_id} is a draft: a publication copy is made of a published act")
+        raise ArchiveError(_("{id} is a draft: a publication copy is made of a published act").format(id=act_id))
     loaded = load_act_text(archive.blobs.get(record.source).decode("utf-8"), f"{act_id}.yaml", check=False)
     act = loaded.act if loaded.act.numero is not None else loaded.act.with_numero(record.numero)
     if not has_personal_data(act):
-        raise ArchiveError(f"{act_id} marks no personal data: the public is given the act itself")
+        raise ArchiveError(_("{id} marks no personal data: the public is given the act itself").format(id=act_id))
     trust_roots = archive_trust_roots(archive)
     signers, dev = open_signers(archive, loaded, settings, prompt)
     last = len(act.firmatari) - 1  # who signs last signs the copy, as in publish
@@ -1425,7 +1444,8 @@ def parse_albo_id(albo_id: str) -> tuple[int, int]:
         return int(m[2]), int(m[1])
     if m := re.fullmatch(r"(\d{4})-(\d{1,6})", text):
         return int(m[1]), int(m[2])
-    raise ArchiveError(f"'{albo_id}' is not a publication of the albo: write its number and year, e.g. 15/2026")
+    raise ArchiveError(_("'{id}' is not a publication of the albo: write its number and year, e.g. 15/2026").format(
+        id=albo_id))
 
 
 @dataclass(frozen=True)
@@ -1453,11 +1473,11 @@ def albo_attest(
         return []
     name = settings.albo_responsabile
     if not name:
-        raise SigningError("set albo_responsabile: the officer who signs the attestati di pubblicazione")
+        raise SigningError(_("set albo_responsabile: the officer who signs the attestati di pubblicazione"))
     signer = open_key(settings, prompt)
     if signer is None:
         if not settings.development:
-            raise SigningError(NO_KEY)
+            raise SigningError(translate(NO_KEY))
         ente = archive.get(due[0].act_id).ente
         signer = ActSigner.from_pkcs12(DevCA.load(archive.pki_dir).signer_for(name, settings.albo_qualifica,
                                                                                organisation=ente), None)

@@ -170,12 +170,9 @@ def unmarked(root: Path = SRC) -> list[str]:
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else (
                 node.func.attr if isinstance(node.func, ast.Attribute) else "")
-            if name in errors:
-                positions, keywords = (0,), ("msg", "message")
-            elif name in SINKS:
-                positions, keywords = SINKS[name]
-            else:
+            if name not in errors and name not in SINKS:
                 continue
+            positions, keywords = SINKS.get(name, ((0,), ("msg", "message")))
             args = [node.args[i] for i in positions if i < len(node.args)]
             args += [k.value for k in node.keywords if k.arg in keywords]
             for arg in args:

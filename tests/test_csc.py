@@ -26,6 +26,7 @@ from atti.archive import Archive
 from atti.config import CSCProvider, Settings, load_settings
 from atti.errors import ConfigError, ServiceError, SigningError
 from atti.signing import verify_pdf
+from atti.signing.asked import kind_of
 from atti.signing.csc import CSCAuthorisationError, open_csc_signer
 from atti.signing.qualified import certificate_claims
 
@@ -263,7 +264,8 @@ def test_a_batch_beyond_multisign_asks_for_another_otp(fresh: CSCTestServer) -> 
     for _ in range(3):
         prompted.sign(make_pdf())
     assert prompted.authorisations == 2
-    assert asked == ["OTP for credential ventrice-two of the CSC service prova (or set $ATTI_CSC_OTP)"] * 2
+    assert asked == ["OTP per la credenziale ventrice-two del servizio CSC prova (oppure imposta $ATTI_CSC_OTP)"] * 2
+    assert {kind_of(a) for a in asked} == {("service", False)}  # the command line tells it by kind, not words
 
 
 # -- errors: one line each, nothing written ----------------------------------------------------------
@@ -666,8 +668,8 @@ def test_a_local_key_on_the_command_line_wins_over_a_configured_remote_key(
     result = atti("--config", config, "sign", src, "-o", out, env={"ATTI_CSC_CLIENT_SECRET": CLIENT_SECRET})
     assert result.exit_code == 4
     assert result.stderr == (
-        "Errore: OTP for credential ventrice of the CSC service prova (or set $ATTI_CSC_OTP) is needed: run in a"
-        " terminal\n"
+        "Errore: Serve OTP per la credenziale ventrice del servizio CSC prova (oppure imposta $ATTI_CSC_OTP): esegui"
+        " in un terminale\n"
     )
 
 

@@ -513,7 +513,7 @@ def test_cli_signs_with_the_token(atti: Atti, hsm: Hsm, pdf_file: Path, tmp_path
     assert (wrong.exit_code, wrong.stderr) == (4, "Errore: PIN errato per il token 'Firma'\n")
     none = atti("sign", pdf_file, "-o", tmp_path / "no.pdf", *token, env=env(None))
     assert (none.exit_code, none.stderr) == (
-        4, "Errore: token 'Firma' richiede un PIN: imposta ATTI_PKCS11_PIN o esegui in un terminale\n"
+        4, "Errore: il token 'Firma' richiede un PIN: imposta ATTI_PKCS11_PIN o esegui in un terminale\n"
     )
     assert not (tmp_path / "no.pdf").exists()
 
@@ -547,7 +547,7 @@ def test_cli_publish_signs_a_verifica_with_the_reviewers_token(
     no_pin = atti(*publish, "--reviewer", f"pkcs11:token=Revisione;key=pozzoli;module={hsm.module}",
                   env={"ATTI_PKCS11_PIN": REVIEW_PIN})
     assert (no_pin.exit_code, no_pin.stderr) == (4, (
-        "Errore: reviewer's token 'Revisione' richiede un PIN: aggiungi pin-env=VARIABILE alla sua "
+        "Errore: il token 'Revisione' del verificatore richiede un PIN: aggiungi pin-env=VARIABILE alla sua "
         "chiave o esegui in un terminale\n"))
     # Mario Rossi's token key is no reviewer's: refused, and its token logged out again.
     stranger = atti(*publish, "--reviewer", f"pkcs11:token=Firma;key=firma;module={hsm.module};pin-env=PIN_ROSSI",

@@ -497,18 +497,17 @@ _LEVEL_HELP = (
 _TSA_HELP = N_("RFC 3161 time-stamping service, needed from B-T up [default: $ATTI_TSA_URL].")
 
 
-_CSC_SECRETS = ("OTP for ", "PIN for ", "client secret of ", "reviewer's OTP for ", "reviewer's PIN for ",
-                "reviewer's client secret of ")
-
-
 def _passphrase_prompt(what: str) -> bytes:
-    if what.startswith(_CSC_SECRETS):  # a CSC service's: the text names the variable that can hold it
+    from atti.signing.asked import kind_of  # here: the command line starts without the signing packages
+
+    kind, reviewer = kind_of(what)
+    if kind == "service":  # a CSC service's: the text names the variable that can hold it
         if not sys.stdin.isatty():
             raise SigningError(_("{what} is needed: run in a terminal").format(what=what[0].upper() + what[1:]))
         return str(click.prompt(what[0].upper() + what[1:], hide_input=True, err=True)).encode()
-    token = what.startswith(("token ", "reviewer's token "))
+    token = kind == "pin"
     if not sys.stdin.isatty():
-        if what.startswith("reviewer's token "):
+        if token and reviewer:
             raise SigningError(_("{what} needs a PIN: add pin-env=VARIABLE to its key or run in a terminal").format(
                 what=what))
         if token:

@@ -48,6 +48,7 @@ from cryptography import x509
 from atti.config import CSCProvider, Settings
 from atti.errors import ServiceError, SigningError
 from atti.i18n import _
+from atti.signing.asked import Asked
 from atti.signing.identity import common_name
 from atti.signing.signer import ActSigner
 
@@ -280,8 +281,8 @@ class CSCClient:
         if self.prompt is None:
             return None
         try:
-            # The prompt's text is read by the command line (atti.cli) to tell what is asked for: not translated here.
-            return self.prompt(f"{what} (or set ${variable})").decode()
+            asked = _("{what} (or set ${variable})").format(what=what, variable=variable)
+            return self.prompt(Asked(asked, "service")).decode()
         except SigningError as e:  # no terminal to ask in: the authorisation cannot happen at all
             raise CSCAuthorisationError(e.msg) from None
 
@@ -306,7 +307,8 @@ class CSCClient:
                     who=self.who, name=self.name, secret_env=provider.client_secret_env, token_env=provider.token_env
                 )
             )
-        secret = self.sent(self.secret(provider.client_secret_env, f"client secret of the CSC service {self.name}"))
+        what = _("client secret of the CSC service {name}").format(name=self.name)
+        secret = self.sent(self.secret(provider.client_secret_env, what))
         if not secret:
             raise CSCAuthorisationError(
                 _("{who}: the client secret of {client_id} is to come from ${variable}, which is not set").format(
@@ -566,9 +568,9 @@ class CSCService:
         if self.credential.otp_online:
             self.client.send_otp(self.credential.id)
         try:
-            asked = (f"OTP for credential {self.credential.id} of the CSC service {self.client.name}"
-                     f" (or set ${variable})")
-            otp = self.client.prompt(asked).decode().strip()
+            asked = _("OTP for credential {credential} of the CSC service {name} (or set ${variable})").format(
+                credential=self.credential.id, name=self.client.name, variable=variable)
+            otp = self.client.prompt(Asked(asked, "service")).decode().strip()
         except SigningError as e:  # no terminal to ask in
             raise CSCAuthorisationError(e.msg) from None
         return self.client.sent(otp)
@@ -579,7 +581,8 @@ class CSCService:
         if self._pin is None:
             pin = self.client.secret(
                 self.client.provider.pin_env,
-                f"PIN for credential {self.credential.id} of the CSC service {self.client.name}",
+                _("PIN for credential {credential} of the CSC service {name}").format(
+                    credential=self.credential.id, name=self.client.name),
             )
             if not pin:
                 raise CSCAuthorisationError(

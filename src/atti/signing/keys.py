@@ -22,10 +22,11 @@ from pathlib import Path
 from atti.config import Settings
 from atti.errors import PassphraseNeeded, SigningError
 from atti.i18n import _
+from atti.signing.asked import Asked, kind_of
 from atti.signing.identity import names_person
 from atti.signing.signer import ActSigner
 
-# Asks for a secret, given what it unlocks ("keys/ventrice.p12", "token 'Firma'").
+# Asks for a secret, given what it unlocks ("keys/ventrice.p12", "token 'Firma'"; an Asked says its kind).
 PassphrasePrompt = Callable[[str], bytes]
 
 
@@ -47,7 +48,8 @@ def open_key(settings: Settings, prompt: PassphrasePrompt | None = None) -> ActS
         except PassphraseNeeded:
             if prompt is None:
                 raise
-            return open_pkcs11_signer(module, token, key, prompt(f"token '{token}'").decode())
+            asked = Asked(_("token '{token}'").format(token=token), "pin")
+            return open_pkcs11_signer(module, token, key, prompt(asked).decode())
     if settings.p12 is not None:
         return open_pkcs12(settings.p12, prompt)
     return None
@@ -67,7 +69,7 @@ def open_pkcs12(p12: Path, prompt: PassphrasePrompt | None = None) -> ActSigner:
             return ActSigner.from_pkcs12(p12, env.encode())
         if prompt is None:
             raise
-        return ActSigner.from_pkcs12(p12, prompt(str(p12)))
+        return ActSigner.from_pkcs12(p12, prompt(Asked(str(p12), "passphrase")))
 
 
 def ensure_holder(signer: ActSigner, person: str, role: str = "firmatario") -> None:
@@ -115,7 +117,7 @@ def _reviewer_prompt(prompt: PassphrasePrompt | None) -> PassphrasePrompt | None
     if prompt is None:
         return None
     # The prompt's text is read by the command line (atti.cli) to tell what is asked for: not translated here.
-    return lambda what: prompt(f"reviewer's {what}")
+    return lambda what: prompt(Asked(_("reviewer's {what}").format(what=what), kind_of(what)[0], reviewer=True))
 
 
 def _open_pkcs11_spec(spec: str, rest: str, settings: Settings, prompt: PassphrasePrompt | None) -> ActSigner:
@@ -167,7 +169,8 @@ def _open_pkcs11_spec(spec: str, rest: str, settings: Settings, prompt: Passphra
     except PassphraseNeeded:
         if prompt is None:
             raise
-        return open_pkcs11_signer(module, token, key, prompt(f"reviewer's token '{token}'").decode())
+        asked = Asked(_("reviewer's token '{token}'").format(token=token), "pin", reviewer=True)
+        return open_pkcs11_signer(module, token, key, prompt(asked).decode())
 
 
 def _open_remote_spec(spec: str, rest: str) -> ActSigner:

@@ -393,11 +393,11 @@ def test_provider_settings(tmp_path: Path) -> None:
     config.write_text('[csc.aruba]\nbase_url = "https://arss.example.it"\nclient_secret = "x"\n')
     with pytest.raises(ConfigError) as info:
         load_settings(config_file=config, environ={})
-    assert info.value.msg == "impostazione 'csc.aruba.client_secret': Extra inputs are not permitted"
+    assert info.value.msg == "impostazione 'csc.aruba.client_secret': chiave sconosciuta 'client_secret'"
     with pytest.raises(ConfigError) as info:
         load_settings(environ={"ATTI_CSC": '{"x": {"base_url": "https://x.it", "otp_env": "ATTI_OTP"}}'})
     assert info.value.msg == (
-        "impostazione 'csc.x.otp_env': Value error, 'ATTI_OTP': indica una variabile fuori da ATTI_* "
+        "impostazione 'csc.x.otp_env': 'ATTI_OTP': indica una variabile fuori da ATTI_* "
         "(quelle sono impostazioni)")
     env = load_settings(environ={"ATTI_CSC": '{"x": {"base_url": "https://x.it", "api_version": "v2"}}'})
     assert env.csc["x"].api_version == "v2"
@@ -405,7 +405,7 @@ def test_provider_settings(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as info:
             load_settings(environ={"ATTI_CSC": json.dumps({"x": {"base_url": url}})})
         assert info.value.msg == (
-            "impostazione 'csc.x.base_url': Value error, deve essere un URL https:// (http:// solo su 127.0.0.1, per "
+            "impostazione 'csc.x.base_url': deve essere un URL https:// (http:// solo su 127.0.0.1, per "
             "un servizio di prova)")
 
 

@@ -187,7 +187,7 @@ def test_the_language_of_the_command_line(atti: Atti, tmp_path: Path) -> None:
     assert "forse" in atti("--config", config, "--lang", "it", "check", bad).stdout
     result = atti("check", bad, env={"ATTI_LANG": "fr"})
     assert (result.exit_code, result.stderr) == (
-        2, "Errore: impostazione 'lang': Input should be 'it' or 'en'\n"
+        2, "Errore: impostazione 'lang': 'fr' non è uno dei valori ammessi: 'it' o 'en'\n"
     )
 
 

@@ -345,4 +345,31 @@ def load_settings(
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(_("setting '{setting}': {reason}").format(setting=where, reason=err["msg"])) from None
+        raise ConfigError(_("setting '{setting}': {reason}").format(setting=where, reason=_reason(err))) from None
+
+
+def _reason(err: Any) -> str:
+    """What is wrong with a setting's value, in the language of messages (pydantic's own words are
+    English: "Input should be a valid integer"); a validator's ValueError is worded here already."""
+    kind: str = err["type"]
+    value, ctx = err.get("input"), err.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind.startswith("bool_"):
+        return _("write true or false, not '{value}'").format(value=value)
+    if kind.startswith("int_"):
+        return _("'{value}' is not a whole number: write it with the digits 0-9").format(value=value)
+    if kind.startswith(("float_", "decimal_")):
+        return _("'{value}' is not a number: write it with digits, e.g. 1234.50").format(value=value)
+    if kind in ("literal_error", "enum"):
+        return _("'{value}' is not one of the allowed values: {allowed}").format(
+            value=value, allowed=str(ctx.get("expected", "")).replace(" or ", _(" or ")))
+    if kind == "extra_forbidden":
+        return _("unknown key '{key}'").format(key=err["loc"][-1] if err.get("loc") else value)
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next((f"{sign} {ctx[key]}" for key, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
+                      if key in ctx), "")
+        return _("{value} is out of range ({bound})").format(value=value, bound=bound)
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _("a list is expected here: write each item on its own line starting with '- '")
+    return _("'{value}' is not a valid value here ({kind})").format(value=value, kind=kind)

@@ -186,8 +186,8 @@ def test_a_draft_written_with_its_number_proves_against_its_unnumbered_preview(
         assert_unsigned(arc.blobs.get(arc.get(draft_id).pdf))
     result = atti("proof", draft_id, "--archive", archive)
     assert (result.exit_code, result.stdout) == (
-        0, f"{draft_id}: says what the act source determinazione-DO-bozza-2026.yaml attached to {draft_id} "
-        "says (39 items)\n"
+        0, f"{draft_id}: dice ciò che dice il sorgente dell'atto determinazione-DO-bozza-2026.yaml allegato a"
+        f" {draft_id} (39 voci)\n"
     ), result.output
     assert atti("proof", EXAMPLE, draft_id, "--archive", archive).exit_code == 0
     # With the number, the preview is found wanting: it has none.

@@ -98,15 +98,15 @@ def test_no_match_through_unrelated_forms(judged: Archive) -> None:
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ('"opere pubbliche', "not closed"),
-    ('""', "empty phrase"),
-    ("OR proroga", "OR with nothing before"),
-    ("proroga OR", "ends with OR"),
-    ("-proroga", "only excludes"),
-    ("NOT proroga", "only excludes"),
-    ("pr*", "at least 3 letters"),
-    ("proroga -", "nothing after"),
-    ("firmatario:", "ends with NOT or a field"),
+    ('"opere pubbliche', "non chiuse"),
+    ('""', "frase vuota"),
+    ("OR proroga", "OR senza nulla prima"),
+    ("proroga OR", "finisce con OR"),
+    ("-proroga", "esclude soltanto"),
+    ("NOT proroga", "esclude soltanto"),
+    ("pr*", "almeno 3 lettere"),
+    ("proroga -", "senza nulla dopo"),
+    ("firmatario:", "finisce con NOT o con un campo"),
 ])
 def test_a_malformed_query_is_one_clear_error(judged: Archive, query: str, message: str) -> None:
     with pytest.raises(SearchError, match=message) as caught:

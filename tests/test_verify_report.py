@@ -593,7 +593,7 @@ def test_cli_trusted_list_act_and_html(
     assert data["indication"] == "TOTAL_PASSED"
     assert any("elenco di fiducia IT n. 42" in t and "NON è firmato" in t for t in data["trust"])
     assert data["firmatario"] is None
-    assert any("firmatario was not checked" in n for n in data["notes"])
+    assert any("il firmatario non è stato controllato" in n for n in data["notes"])
 
     # Without the trusted list (and without an archive) nothing vouches for the signer.
     other = tmp_path / "other-root.pem"

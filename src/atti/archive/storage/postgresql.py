@@ -65,8 +65,9 @@ from atti.i18n import _
 _WRITE_LOCK = (0x61747469, 0)  # "atti"
 _REGISTER_LOCKS = 0x61747472  # "attr"
 
-# How many of the newest acts a broad query's tier is first looked for among (see _ranked).
-_WALK = 3000
+# How many of the newest acts a broad query's tier is first looked for among (see _ranked): only
+# how fast, never what is found (too few there, and the tier is looked for among all acts).
+_WALK = 1000
 # The columns a search reads of an act: the digested ones, not the (large) search vectors.
 _ACT = ", ".join(f"a.{c}" for c in ACT_COLUMNS)
 

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol
 
 import hypothesis
@@ -31,6 +34,16 @@ hypothesis.settings.register_profile("atti", deadline=None)
 hypothesis.settings.load_profile("atti")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_script(path: Path) -> ModuleType:
+    """A script of scripts/ (no package) imported as a module, for the tests that check it."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
 # Hypothesis keeps the examples that failed in .hypothesis, to try them first next time: in the
 # project, not in the temporary directory the tests run in (clean_environment).
 hypothesis.configuration.set_hypothesis_home_dir(ROOT / ".hypothesis")

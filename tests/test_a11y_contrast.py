@@ -10,15 +10,10 @@ colour actually under it at every stop.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
 from .a11y_pages import FOCUS_CONTRAST, TEXT_CONTRAST
-from .conftest import ROOT
+from .conftest import ROOT, load_script
 from .contrast import (
     CONTROL_BACKGROUNDS,
     CSS,
@@ -31,15 +26,6 @@ from .contrast import (
     luminance,
     parse_colour,
 )
-
-
-def _load_script(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +90,7 @@ def test_the_checker_finds_a_ring_too_faint() -> None:
 def test_the_declaration_is_generated_from_the_checks() -> None:
     """docs/accessibility.md is what scripts/accessibility_doc.py writes from the page states, the
     axe-core rules and the contrasts measured here."""
-    doc = _load_script(ROOT / "scripts" / "accessibility_doc.py")
+    doc = load_script(ROOT / "scripts" / "accessibility_doc.py")
     path = ROOT / "docs" / "accessibility.md"
     text = path.read_text(encoding="utf-8")
     expected = doc.regenerate(text)

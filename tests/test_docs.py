@@ -14,12 +14,9 @@ Each checker is also run on doctored text, to show that it reports what is missi
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, Any, get_args
 
 import pytest
@@ -30,7 +27,7 @@ from atti.acts.model import Act
 from atti.config import Settings, load_settings
 from atti.errors import ConfigError
 
-from .conftest import ROOT
+from .conftest import ROOT, load_script
 
 README = ROOT / "README.md"
 CLI_DOC = ROOT / "docs" / "cli.md"
@@ -38,16 +35,7 @@ ACT_FORMAT = ROOT / "docs" / "act-format.md"
 CONFIGURATION = ROOT / "docs" / "configuration.md"
 
 
-def _load_script(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-cli_docs = _load_script(ROOT / "scripts" / "cli_docs.py")
+cli_docs = load_script(ROOT / "scripts" / "cli_docs.py")
 
 
 # --- Markdown tables -----------------------------------------------------------------------------

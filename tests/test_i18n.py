@@ -13,11 +13,8 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import click
 import pytest
@@ -28,19 +25,9 @@ from atti.acts.loader import close_match
 from atti.cli import help_text, main
 from atti.errors import ActError
 
-from .conftest import ROOT, Atti
+from .conftest import ROOT, Atti, load_script
 
-
-def _load_script(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-messages = _load_script(ROOT / "scripts" / "messages.py")
+messages = load_script(ROOT / "scripts" / "messages.py")
 
 
 @pytest.fixture(autouse=True)

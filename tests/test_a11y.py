@@ -327,6 +327,14 @@ def tab_to(page: Any, selector: str, limit: int = 200) -> None:
     raise AssertionError(f"Tab never reaches {selector}")
 
 
+def assert_focus_on(page: Any, element_id: str) -> None:
+    """The page gives the focus to ``element_id`` once loaded: autofocus is applied by the browser
+    at its next rendering step, after the navigation ends, so wait for it (up to playwright's
+    timeout) rather than read the focus at once."""
+    page.wait_for_function("id => document.activeElement && document.activeElement.id === id", arg=element_id)
+    assert page.evaluate("document.activeElement.id") == element_id
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_buttons_work_with_the_keyboard_alone(server: str, browser: Any, ids: Ids, width: int) -> None:  # noqa: F811
     """Search, filter, sign in (wrong, then right), refuse a review without a note, sign out: every
@@ -354,14 +362,14 @@ def test_buttons_work_with_the_keyboard_alone(server: str, browser: Any, ids: Id
     tab_to(page, "nav a[href^='/accesso']")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "nome"  # the form takes the focus
+    assert_focus_on(page, "nome")  # the form takes the focus
     page.keyboard.type("revisore")
     tab_to(page, "#password")
     page.keyboard.type("sbagliata-123")
     tab_to(page, ".login button")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "errore-accesso"
+    assert_focus_on(page, "errore-accesso")
     tab_to(page, "#password")
     assert page.evaluate("document.activeElement.getAttribute('aria-invalid')") == "true"
     page.keyboard.type(PASSWORD)
@@ -374,7 +382,7 @@ def test_buttons_work_with_the_keyboard_alone(server: str, browser: Any, ids: Id
     tab_to(page, "button[value=negativo]")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "errore-revisione"
+    assert_focus_on(page, "errore-revisione")
     tab_to(page, "#nota")
     assert page.evaluate("document.activeElement.getAttribute('aria-describedby')") == "errore-revisione"
 

@@ -166,6 +166,14 @@ def unmarked(root: Path = SRC) -> list[str]:
         source = path.read_text(encoding="utf-8").splitlines()
         where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         for node in ast.walk(tree):
+            # notes += ("...",) / warnings.append: what a command prints beside its result
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) \
+                    and node.target.id.endswith(("notes", "warnings")) and isinstance(node.value, ast.Tuple | ast.List):
+                for element in node.value.elts:
+                    text = _prose(element)
+                    if text is not None:
+                        lines.append(f"{where}:{element.lineno}: not marked for translation: {text[:60]!r}")
+                continue
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else (

@@ -30,7 +30,7 @@ REFUSAL = (
     "pkcs11_key (--pkcs11-module, --token, --key-label); o imposta development = true (--development) per provare "
     "atti con la CA di sviluppo, che NON è una firma digitale"
 )
-START_NOTE = "Nota: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
+START_NOTE = "Nota: 129/2026 è il primo del registro D.O. in questo archivio: i numeri 1-128 non ci sono\n"
 ACT_NOTE = (
     "Nota: modalità di sviluppo: la CA di sviluppo ha firmato l'atto a nome del firmatario, Fabrizio Ventrice: "
     "NON è una firma digitale, non per un atto vero\n"

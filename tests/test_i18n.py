@@ -105,12 +105,14 @@ def test_the_walk_finds_unmarked_sentences_where_they_reach_people(tmp_path: Pat
         "    click.echo(f'{x}: valid')\n"
         "    click.echo(f'{x}\\t{x}')\n"
         "    raise click.UsageError('give a FILE')\n"
-        "    click.echo('text/plain')  # i18n: not a message\n",
+        "    click.echo('text/plain')  # i18n: not a message\n"
+        "    notes = ()\n"
+        "    notes += (f'{x} starts the register', _('marked'))\n",
         encoding="utf-8",
     )
     found = [line.split(": not marked for translation: ")[1] for line in messages.unmarked(tmp_path)]
     assert sorted(found) == sorted(["'disk is full'", "'cannot write '", "'cannot read '", "'no {x} here'",
-                                    "': valid'", "'give a FILE'"])
+                                    "': valid'", "'give a FILE'", "' starts the register'"])
 
 
 def test_no_function_that_translates_assigns_the_name_of_the_translator() -> None:

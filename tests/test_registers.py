@@ -207,7 +207,8 @@ def test_publish_says_where_a_register_starts(atti: Atti, libreoffice: str, tmp_
     env = {"ATTI_DEVELOPMENT": None, "ATTI_P12": str(key)}
     first = atti("publish", EXAMPLE, "--archive", archive, env=env)
     assert first.exit_code == 0, first.output
-    assert first.stderr == "Nota: 129/2026 starts registro D.O. in this archive: numbers 1-128 are not in it\n"
+    assert first.stderr == ("Nota: 129/2026 è il primo del registro D.O. in questo archivio: i numeri 1-128 non"
+                            " ci sono\n")
     given = atti("publish", act_file(tmp_path, numero=None), "--archive", archive, "--json", env=env)
     named = atti("publish", act_file(tmp_path, numero=131), "--archive", archive, "--json", env=env)
     assert (given.exit_code, given.stderr, named.exit_code, named.stderr) == (0, "", 0, ""), given.output + named.output

@@ -750,8 +750,10 @@ def _publish_with(
             archive.ensure_next_number(act.registro, act.anno, act.numero)
         if numero == 1 and act.numero is not None and act.numero > 1:  # the office's register began before atti
             numero = act.numero
-            before = "number 1 is" if numero == 2 else f"numbers 1-{numero - 1} are"
-            notes += (f"{numero}/{act.anno} starts registro {act.registro} in this archive: {before} not in it",)
+            message = (_("{numero}/{anno} starts registro {registro} in this archive: number 1 is not in it")
+                       if numero == 2 else
+                       _("{numero}/{anno} starts registro {registro} in this archive: numbers 1-{last} are not in it"))
+            notes += (message.format(numero=numero, anno=act.anno, registro=act.registro, last=numero - 1),)
         assert act.numero is not None  # given above when the act had none
         archive.ensure_in_order(act.registro, act.anno, act.numero, act.data)  # dated between its neighbours
         archive.check_relazioni(act)  # an annulment of a missing act is refused before rendering
